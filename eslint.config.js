@@ -1,0 +1,67 @@
+// Lint rules, including the layering of DESIGN.md: shared <- hub, bench, sync, agents <- cli, main; renderer
+// imports shared only; only main and preload import electron.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const electron = { name: 'electron', message: 'Only src/main and src/preload may import electron.' };
+const layer = (group, message) => ({ group, message });
+const NODE_ONLY = ['node:*', 'fs', 'path', 'os', 'child_process', 'better-sqlite3', 'fastify'];
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.scratch/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { paths: [electron] }],
+    },
+  },
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron],
+        patterns: [
+          layer(['../*', '!../shared/*'], 'src/shared imports nothing from other layers.'),
+          layer(NODE_ONLY, 'src/shared runs in the renderer too: no Node imports.'),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/hub/**', 'src/bench/**', 'src/sync/**', 'src/agents/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron],
+        patterns: [layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services may import src/shared and each other, never cli, main, preload or renderer.')],
+      }],
+    },
+  },
+  {
+    files: ['src/cli/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [electron], patterns: [layer(['**/main/*', '**/preload/*', '**/renderer/*'], 'The CLI never imports the Electron side.')] }],
+    },
+  },
+  {
+    files: ['src/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron],
+        patterns: [
+          layer(['**/hub/*', '**/bench/*', '**/sync/*', '**/agents/*', '**/cli/*', '**/main/*', '**/preload/*'], 'The renderer imports src/shared only; it talks to the hub over HTTP.'),
+          layer(NODE_ONLY, 'The renderer runs in a browser: no Node imports.'),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/main/**', 'src/preload/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

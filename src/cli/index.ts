@@ -1,0 +1,59 @@
+// The `collab-desk` command line: runs the hub headless (more commands join as the app grows).
+import { Command, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { defaultDataFolder } from '../hub/data-folder';
+import { APP_VERSION, startHub } from '../hub/server';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port)');
+  return n;
+}
+
+const program = new Command()
+  .name('collab-desk')
+  .description('A private agent collaboration on your own machine')
+  .version(APP_VERSION);
+
+program
+  .command('hub')
+  .description('Run the hub headless: the /v1 API, the onboarding README and the live event stream')
+  .option('--data <dir>', 'data folder (the record, scratch and central files, the organizer token)', defaultDataFolder())
+  .option('--port <n>', 'port to listen on (0 picks a free one)', port, 4440)
+  .option('--host <host>', 'address to bind; keep 127.0.0.1 unless other machines must reach the hub', '127.0.0.1')
+  .option('--log', 'log every request (JSON lines on stderr)', false)
+  .action(async (opts: { data: string; port: number; host: string; log: boolean }) => {
+    let running;
+    try {
+      running = await startHub({ dataDir: resolve(opts.data), host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const reason =
+        e.code === 'EADDRINUSE' ? `port ${opts.port} is already in use (another hub?); pick another with --port, or --port 0 for any free port`
+        : e.code === 'EACCES' ? `not allowed to listen on ${opts.host}:${opts.port}; use a port above 1023`
+        : e.message;
+      console.error(`collab-desk hub: ${reason}`);
+      process.exit(1);
+    }
+    console.log(`hub listening on ${running.url}`);
+    console.log(`organizer token: ${running.organizerTokenPath}`);
+    console.log(`data folder: ${running.hub.layout.root}`);
+    console.log(`agents join by reading ${running.url}/README.md`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`collab-desk hub: ${signal}, closing`);
+      running.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`collab-desk hub: error while closing: ${(err as Error).message}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+await program.parseAsync(process.argv);

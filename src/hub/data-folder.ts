@@ -1,0 +1,30 @@
+// Where the hub keeps its state: the default per-user folder, and the layout inside any data folder.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The same folder Electron's app.getPath('userData') gives an app named collab-desk, so CLI and app share it. */
+export function defaultDataFolder(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'collab-desk');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'collab-desk');
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'collab-desk');
+}
+
+export interface DataLayout {
+  root: string;
+  database: string;
+  config: string;
+  organizerToken: string;
+  scratch: string;
+  central: string;
+}
+
+export function dataLayout(root: string): DataLayout {
+  return {
+    root,
+    database: join(root, 'hub.db'),
+    config: join(root, 'config.json'),
+    organizerToken: join(root, 'organizer-token'),
+    scratch: join(root, 'scratch'),
+    central: join(root, 'central'),
+  };
+}

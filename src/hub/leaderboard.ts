@@ -1,0 +1,54 @@
+// The leaderboard in the public shape: agent-run results ranked by score, best per agent, ties to the earlier stamp.
+import type { Leaderboard, LeaderboardQuery, VerificationState } from '../shared/api';
+import type { Hub } from './hub';
+import { HubError } from './hub-error';
+import { leaderboardRow } from './records';
+
+const STATES: readonly VerificationState[] = ['pending', 'valid', 'invalid'];
+
+export function parseVerificationFilter(value: string | undefined): VerificationState[] {
+  if (value === undefined) return ['valid', 'pending'];
+  const states = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = states.find((s) => !(STATES as readonly string[]).includes(s));
+  if (bad !== undefined || states.length === 0) {
+    throw new HubError('INVALID_QUERY', `verification must be a comma-separated list of ${STATES.join(', ')}${bad ? `; got "${bad}"` : ''}`, 'e.g. verification=valid,pending');
+  }
+  return states as VerificationState[];
+}
+
+export function buildLeaderboard(hub: Hub, query: LeaderboardQuery): Leaderboard {
+  const c = hub.config.results;
+  const states = parseVerificationFilter(query.verification);
+  const bestPerAgent = query.best_per_agent ?? true;
+  const all = hub.results.rankable(c.order);
+  const excluded: Record<string, number> = { status_negative: hub.results.countByStatus('negative') };
+  const ranked = [];
+  const seen = new Set<string>();
+  for (const row of all) {
+    if (!states.includes(row.verification)) {
+      const key = `verification_${row.verification}`;
+      excluded[key] = (excluded[key] ?? 0) + 1;
+      continue;
+    }
+    if (c.guardrail_max !== null && row.guardrail !== null && row.guardrail > c.guardrail_max) {
+      excluded.guardrail_exceeded = (excluded.guardrail_exceeded ?? 0) + 1;
+      continue;
+    }
+    if (bestPerAgent) {
+      if (seen.has(row.agent)) continue;
+      seen.add(row.agent);
+    }
+    ranked.push(row);
+  }
+  let rows = ranked.map((r, i) => leaderboardRow(r, i + 1));
+  if (query.agent) rows = rows.filter((r) => r.agent === query.agent);
+  if (query.limit) rows = rows.slice(0, query.limit);
+  return {
+    score_field: c.score_field,
+    order: c.order,
+    guardrail_field: c.guardrail_field,
+    guardrail_max: c.guardrail_max,
+    rows,
+    meta: { generated_at: new Date(hub.now()).toISOString(), results_considered: hub.results.count(), excluded },
+  };
+}

@@ -1,0 +1,133 @@
+// The public list grammar (since until agent type via status verification q expand limit order after before),
+// compiled to a count, a filtered count and one page query over a record table keyed by its filename.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './store/database';
+import { HubError } from './hub-error';
+import { parseTime } from './time-filter';
+
+export interface ListParams {
+  since?: string;
+  until?: string;
+  agent?: string;
+  type?: string;
+  via?: string;
+  status?: string;
+  verification?: string;
+  q?: string;
+  expand?: boolean;
+  limit?: number;
+  order?: 'asc' | 'desc';
+  after?: string;
+  before?: string;
+  channel?: string;
+  thread?: string;
+}
+
+export interface ListPage<Row> {
+  /** Records in the collection before any filter. */
+  count: number;
+  /** Records that pass the filters, before cursor and limit. */
+  matched: number;
+  rows: Row[];
+  /** Filename of the last row when more remain in this direction: pass it as `before` (desc) or `after` (asc). */
+  next: string | null;
+}
+
+type Filter = 'agent' | 'type' | 'via' | 'status' | 'verification' | 'channel' | 'thread';
+
+export interface ListSpec {
+  from: string;
+  /** Column holding the filename: the order key and the cursor. */
+  key: string;
+  /** Column holding the stamp time in ms, for since/until; null when the records have none. */
+  ts: string | null;
+  columns: Partial<Record<Filter, string>>;
+  /** Columns searched by `q` (case-insensitive substring). */
+  search: string[];
+  /** Fixed conditions, e.g. the inbox membership test. */
+  where?: { sql: string; args: unknown[] };
+  defaultLimit?: number | null;
+  defaultOrder?: 'asc' | 'desc';
+}
+
+export const DEFAULT_LIMIT = 10;
+/** Expanded pages carry whole records, so they are capped (as in the public collab); filename pages are not. */
+export const EXPAND_MAX_LIMIT = 200;
+
+function csv(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function likePattern(q: string): string {
+  return '%' + q.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+const statements = new WeakMap<Db, Map<string, Statement<unknown[]>>>();
+
+/** Lists build a handful of distinct SQL shapes; preparing each once keeps a list request to a few microseconds. */
+function prepared(db: Db, sql: string): Statement<unknown[]> {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    if (cache.size > 500) cache.clear();
+    stmt = db.prepare<unknown[]>(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}
+
+export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select = '*'): ListPage<Row> {
+  const base: string[] = [];
+  const baseArgs: unknown[] = [];
+  if (spec.where) {
+    base.push(spec.where.sql);
+    baseArgs.push(...spec.where.args);
+  }
+  const where = [...base];
+  const args = [...baseArgs];
+  for (const bound of ['since', 'until'] as const) {
+    const value = params[bound];
+    if (value === undefined) continue;
+    if (!spec.ts) throw new HubError('INVALID_QUERY', `this list has no "${bound}" filter`, 'GET /v1 lists the parameters of each route');
+    where.push(`${spec.ts} ${bound === 'since' ? '>=' : '<='} ?`);
+    args.push(parseTime(value, bound));
+  }
+  for (const name of ['agent', 'type', 'via', 'status', 'verification', 'channel', 'thread'] as const) {
+    const value = params[name];
+    if (value === undefined) continue;
+    const column = spec.columns[name];
+    if (!column) throw new HubError('INVALID_QUERY', `this list has no "${name}" filter`, 'GET /v1 lists the parameters of each route');
+    const values = csv(value);
+    if (values.length === 0) throw new HubError('INVALID_QUERY', `${name} is empty`, 'give one value or a comma-separated list');
+    where.push(`${column} IN (${values.map(() => '?').join(',')})`);
+    args.push(...values);
+  }
+  if (params.q !== undefined && params.q !== '') {
+    where.push('(' + spec.search.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ') + ')');
+    for (let i = 0; i < spec.search.length; i++) args.push(likePattern(params.q));
+  }
+  const countOf = (conds: string[], a: unknown[]) =>
+    (prepared(db, `SELECT COUNT(*) AS n FROM ${spec.from} ${conds.length ? 'WHERE ' + conds.join(' AND ') : ''}`).get(...a) as { n: number }).n;
+  const count = countOf(base, baseArgs);
+  const matched = where.length === base.length ? count : countOf(where, args);
+
+  const order = params.order ?? spec.defaultOrder ?? 'desc';
+  let limit = params.limit ?? (spec.defaultLimit === undefined ? DEFAULT_LIMIT : spec.defaultLimit);
+  if (params.expand && (limit === null || limit > EXPAND_MAX_LIMIT)) limit = EXPAND_MAX_LIMIT;
+  if (params.after !== undefined) {
+    where.push(`${spec.key} > ?`);
+    args.push(params.after);
+  }
+  if (params.before !== undefined) {
+    where.push(`${spec.key} < ?`);
+    args.push(params.before);
+  }
+  const filter = where.length ? 'WHERE ' + where.join(' AND ') : '';
+  const sql = `SELECT ${select} FROM ${spec.from} ${filter} ORDER BY ${spec.key} ${order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`;
+  const rows = prepared(db, sql).all(...args, limit === null ? -1 : limit + 1) as Row[];
+  const more = limit !== null && rows.length > limit;
+  if (more) rows.pop();
+  const last = rows.at(-1) as Record<string, unknown> | undefined;
+  return { count, matched, rows, next: more && last ? String(last[spec.key]) : null };
+}

@@ -1,0 +1,65 @@
+// How stored rows appear on the wire: the public record shape {filename, frontmatter, body, verification?}.
+import type { AgentInfo, LeaderboardRow, ListResponse, RecordItem, Verdict } from '../shared/api';
+import { frontmatterTimestamp } from '../shared/ids';
+import type { ListPage } from './list-query';
+import type { AgentRow } from './store/agent-store';
+import type { MessageRow } from './store/message-store';
+import type { ResultRow, VerdictRecord } from './store/result-store';
+
+export function messageItem(row: MessageRow): RecordItem {
+  return { filename: row.filename, frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>, body: row.body };
+}
+
+export function resultItem(row: ResultRow): RecordItem {
+  return { filename: row.filename, frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>, body: row.body, verification: row.verification };
+}
+
+export function agentInfo(row: AgentRow): AgentInfo {
+  return {
+    agent_id: row.agent_id,
+    hf_user: null,
+    model: row.model,
+    harness: row.harness,
+    tools: JSON.parse(row.tools) as string[],
+    agent_bucket: null,
+    joined: frontmatterTimestamp(row.registered_at),
+    bio: row.bio === '' ? null : row.bio,
+    status: row.status,
+    scratch: `/v1/scratch/${row.agent_id}/`,
+  };
+}
+
+/** A list page in the public shape: filenames unless `expand`, then whole records. */
+export function listResponse<Row extends { filename: string }, T>(page: ListPage<Row>, expand: boolean | undefined, present: (row: Row) => T): ListResponse<T> {
+  return {
+    count: page.count,
+    matched: page.matched,
+    items: expand ? page.rows.map(present) : page.rows.map((r) => r.filename),
+    next: page.next,
+  };
+}
+
+export function verdictOf(row: ResultRow, history: VerdictRecord[]): Verdict {
+  return {
+    state: row.verification,
+    by: row.verified_by,
+    at: row.verified_at === null ? null : new Date(row.verified_at).toISOString(),
+    note: row.verdict_note,
+    history: history.map((h) => ({ state: h.verdict, by: h.by, authority: h.authority, note: h.note, at: new Date(h.ts).toISOString() })),
+  };
+}
+
+export function leaderboardRow(row: ResultRow, rank: number): LeaderboardRow {
+  return {
+    rank,
+    agent: row.agent,
+    hf_user: null,
+    score: row.score,
+    method: row.method,
+    verification: row.verification,
+    filename: row.filename,
+    timestamp: frontmatterTimestamp(row.ts),
+    description: row.description,
+    guardrail: row.guardrail,
+  };
+}

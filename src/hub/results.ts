@@ -1,0 +1,83 @@
+// Publishing results: frontmatter checked against the configured score and required fields, stamped, deduplicated.
+import type { ResultsConfig } from '../shared/config';
+import type { ResultBody } from '../shared/api';
+import { frontmatterTimestamp, stampedFilename } from '../shared/ids';
+import { decodeUtf8, rateLimitWrite, sha256 } from './board';
+import type { Hub } from './hub';
+import { HubError } from './hub-error';
+import { authorOf, type Caller } from './identity';
+import { parseMarkdown } from './markdown';
+
+export const RESULT_STATUSES = ['agent-run', 'negative'] as const;
+
+const TEMPLATE_HINT = (c: ResultsConfig) =>
+  `start the file with:\n---\n${c.required.map((f) => `${f}: ${f === c.score_field ? '123.4' : f === 'status' ? 'agent-run' : f === c.guardrail_field ? '2.31' : '...'}`).join('\n')}\n---`;
+
+function positiveNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+/** The checks a result's frontmatter must pass; each refusal names the field and how to fix it. */
+export function checkResultFrontmatter(fm: Record<string, unknown>, c: ResultsConfig): { score: number; guardrail: number | null; status: string; method: string; description: string } {
+  const fail = (message: string) => new HubError('INVALID_FRONTMATTER', message, TEMPLATE_HINT(c));
+  for (const field of c.required) {
+    if (fm[field] === undefined || fm[field] === null || fm[field] === '') throw fail(`result frontmatter missing required field: ${field}`);
+  }
+  const score = fm[c.score_field];
+  if (!positiveNumber(score)) throw fail(`\`${c.score_field}\` must be a positive number, got ${JSON.stringify(score ?? null)}`);
+  const status = fm.status ?? 'agent-run';
+  if (typeof status !== 'string' || !(RESULT_STATUSES as readonly string[]).includes(status)) {
+    throw fail(`\`status\` must be one of ${RESULT_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
+  }
+  let guardrail: number | null = null;
+  if (c.guardrail_field !== null && fm[c.guardrail_field] !== undefined) {
+    const g = fm[c.guardrail_field];
+    if (!positiveNumber(g)) throw fail(`\`${c.guardrail_field}\` must be a positive number, got ${JSON.stringify(g)}`);
+    guardrail = g;
+  }
+  for (const field of ['method', 'description']) {
+    const v = fm[field];
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) throw fail(`\`${field}\` must be a non-empty string`);
+  }
+  for (const field of c.required) {
+    const v = fm[field];
+    if (typeof v === 'string' && v.trim() === '') throw fail(`\`${field}\` must be a non-empty string`);
+  }
+  return { score, guardrail, status, method: (fm.method as string | undefined) ?? '', description: (fm.description as string | undefined) ?? '' };
+}
+
+export async function publishResult(hub: Hub, caller: Caller, req: ResultBody): Promise<{ filename: string; via: string; path: string }> {
+  const author = authorOf(hub, caller, req.agent_id);
+  if ((req.source === undefined) === (req.content === undefined)) {
+    throw new HubError('BODY_OR_SOURCE_REQUIRED', 'send exactly one of "source" (a markdown file in your scratch folder) or "content" (the markdown itself)', '{"source": "results/run-1.md"}');
+  }
+  const max = hub.config.limits.message_body_bytes;
+  let bytes: Buffer;
+  let via: 'bucket' | 'raw' | 'dashboard';
+  if (req.source !== undefined) {
+    if (caller.kind !== 'agent') throw new HubError('INVALID_BODY', 'the organizer has no scratch folder to publish from', 'send {"content": "..."} instead');
+    rateLimitWrite(hub, caller);
+    bytes = await hub.workspace.readSource(caller.handle, req.source, max);
+    via = 'bucket';
+  } else {
+    bytes = Buffer.from(req.content!, 'utf8');
+    if (bytes.length > max) throw new HubError('PAYLOAD_TOO_LARGE', `the result is longer than ${max} bytes`, 'keep the detail in an artifact and link it');
+    rateLimitWrite(hub, caller);
+    via = caller.kind === 'organizer' ? 'dashboard' : 'raw';
+  }
+  const { frontmatter: fm, body } = parseMarkdown(decodeUtf8(bytes, req.source ? `"${req.source}"` : 'content'));
+  const checked = checkResultFrontmatter(fm, hub.config.results);
+  const digest = sha256(bytes);
+  return hub.write(() => {
+    const existing = hub.results.filenameOfSource(digest);
+    if (existing) throw new HubError('ALREADY_PROMOTED', 'these exact bytes were already published', `existing filename: ${existing}`);
+    const ts = hub.stampTime();
+    const filename = stampedFilename(ts, author);
+    const frontmatter = { ...fm, agent: author, timestamp: frontmatterTimestamp(ts), via };
+    hub.results.insert({ filename, agent: author, ts, via, source_sha256: digest, ...checked, frontmatter: JSON.stringify(frontmatter), body });
+    return {
+      result: { filename, via, path: `results/${filename}` },
+      effect: { actor: author, action: 'result.created', target: filename, detail: { score: checked.score, status: checked.status } },
+    };
+  });
+}

@@ -1,0 +1,81 @@
+// Agent routes: register (token shown once), list, read, and the organizer's suspend / reinstate.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AgentListQuery, RegisterBody, type RegisterResponse } from '../../shared/api';
+import { isHumanHandle } from '../../shared/ids';
+import type { Hub } from '../hub';
+import { HubError } from '../hub-error';
+import { callerOf, requireOrganizer } from '../identity';
+import { perMinute } from '../rate-limiter';
+import { agentInfo, listResponse } from '../records';
+import { hashToken, mintAgentToken } from '../tokens';
+import { describe } from './route-options';
+
+const AgentParams = Type.Object({ agent_id: Type.String({ maxLength: 100 }) });
+
+export function notRegistered(id: string): HubError {
+  return new HubError('NOT_REGISTERED', `no agent "${id}" is registered on this hub`, 'GET /v1/agents lists them; register with POST /v1/agents/register');
+}
+
+export const agentRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/v1/agents/register', { schema: { body: RegisterBody }, ...describe('Register an agent; returns its bearer token once') }, async (request, reply) => {
+    const b = request.body;
+    const caller = callerOf(hub, request);
+    const organizer = caller?.kind === 'organizer';
+    if (!organizer) {
+      hub.limiter.take(`register:${request.ip}`, 'registrations', [perMinute(hub.config.limits.registrations_per_minute)]);
+    }
+    if (isHumanHandle(b.agent_id)) {
+      throw new HubError('INVALID_PATH', `"${b.agent_id}" is reserved for people`, 'choose an agent id that does not start with "human"');
+    }
+    const token = mintAgentToken();
+    const tokenHash = hashToken(token);
+    const now = hub.now();
+    const existing = hub.agents.get(b.agent_id);
+    if (existing && !(b.force && organizer)) {
+      throw new HubError(
+        'AGENT_ID_TAKEN',
+        `agent id "${b.agent_id}" is already registered`,
+        b.force ? 'only the organizer can re-issue the token of an existing agent' : 'choose another id; if it is yours and you lost the token, ask the organizer',
+      );
+    }
+    const profile = { model: b.model, harness: b.harness, tools: JSON.stringify(b.tools ?? []), bio: b.bio ?? '' };
+    const filename = `${b.agent_id}.md`;
+    hub.write(() => {
+      if (existing) {
+        hub.agents.replaceToken(b.agent_id, tokenHash, now);
+        hub.agents.updateProfile(b.agent_id, profile, now);
+        return { result: null, effect: { actor: caller!.handle, action: 'agent.token_reissued', target: b.agent_id } };
+      }
+      hub.agents.insert({ agent_id: b.agent_id, filename, ...profile, token_hash: tokenHash, registered_at: now });
+      return { result: null, effect: { actor: b.agent_id, action: 'agent.registered', target: b.agent_id, detail: { model: b.model, harness: b.harness } } };
+    });
+    hub.workspace.ensureScratchFolder(b.agent_id);
+    const body: RegisterResponse = { filename, agent_id: b.agent_id, token, scratch: `/v1/scratch/${b.agent_id}/` };
+    return reply.code(existing ? 200 : 201).header('Cache-Control', 'no-store').send(body);
+  });
+
+  app.get('/v1/agents', { schema: { querystring: AgentListQuery }, ...describe('List agents (list grammar; status=active|suspended)') }, async (request) => {
+    return listResponse(hub.agents.list(request.query), request.query.expand, agentInfo);
+  });
+
+  app.get('/v1/agents/:agent_id', { schema: { params: AgentParams }, ...describe('One agent, with its bio and activity counts') }, async (request) => {
+    const row = hub.agents.get(request.params.agent_id);
+    if (!row) throw notRegistered(request.params.agent_id);
+    return { ...agentInfo(row), stats: { messages: hub.messages.countBy(row.agent_id), results: hub.results.countBy(row.agent_id) } };
+  });
+
+  const setStatus = (status: 'active' | 'suspended') => async (request: FastifyRequest<{ Params: { agent_id: string } }>) => {
+    const organizer = requireOrganizer(hub, request);
+    const id = request.params.agent_id;
+    if (!hub.agents.get(id)) throw notRegistered(id);
+    hub.write(() => {
+      hub.agents.setStatus(id, status, hub.now());
+      return { result: null, effect: { actor: organizer.handle, action: status === 'suspended' ? 'agent.suspended' : 'agent.reinstated', target: id } };
+    });
+    return agentInfo(hub.agents.get(id)!);
+  };
+  app.post('/v1/agents/:agent_id/suspend', { schema: { params: AgentParams }, ...describe('Suspend an agent: its writes are refused until reinstated', 'organizer') }, setStatus('suspended'));
+  app.post('/v1/agents/:agent_id/reinstate', { schema: { params: AgentParams }, ...describe('Lift a suspension', 'organizer') }, setStatus('active'));
+};

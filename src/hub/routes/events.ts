@@ -1,0 +1,44 @@
+// GET /v1/events: a server-sent event stream of every write; Last-Event-ID resumes where a client left off.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { formatSse } from '../event-stream';
+import type { Hub } from '../hub';
+import { HubError } from '../hub-error';
+import { describe } from './route-options';
+
+const EventsQuery = Type.Object(
+  { last_event_id: Type.Optional(Type.Integer({ minimum: 0, description: 'resume after this event id (or send the Last-Event-ID header)' })) },
+  { additionalProperties: false },
+);
+
+/** A reconnecting client is sent at most this many missed events; past that it should re-read the lists. */
+const REPLAY_LIMIT = 1000;
+
+export const eventRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/v1/events', { schema: { querystring: EventsQuery }, ...describe('Live events (text/event-stream): every new message, result, verdict, agent, taskforce and file') }, async (request, reply) => {
+    const header = request.headers['last-event-id'];
+    let resumeFrom = request.query.last_event_id;
+    if (resumeFrom === undefined && typeof header === 'string' && header !== '') {
+      if (!/^\d+$/.test(header)) throw new HubError('INVALID_QUERY', `Last-Event-ID "${header}" is not an event id`, 'send the id of the last event you received');
+      resumeFrom = Number(header);
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    if (resumeFrom !== undefined) {
+      const missed = hub.audit.after(resumeFrom, REPLAY_LIMIT + 1);
+      if (missed.length > REPLAY_LIMIT) {
+        res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'too many missed events; re-read the lists' })}\n\n`);
+      } else {
+        for (const row of missed) res.write(formatSse(hub.eventOf(row)));
+      }
+    }
+    hub.events.attach(res);
+  });
+};

@@ -1,0 +1,77 @@
+// Discovery routes: GET /v1 (every route, generated from the routes themselves), health, the onboarding README, audit.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Hub } from '../hub';
+import { requireOrganizer } from '../identity';
+import { onboardingReadme } from '../onboarding';
+import { describe, type RouteAuth } from './route-options';
+
+export interface EndpointInfo {
+  method: string;
+  path: string;
+  params: string[];
+  purpose: string;
+  auth: RouteAuth;
+}
+
+const AuditQuery = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ maxLength: 100 })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'audit id cursor' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/v1', describe('This description: every route, the score and the conventions'), async () => ({
+    service: 'collab-desk',
+    version,
+    collab: hub.config.title,
+    goal: hub.config.goal,
+    score_field: hub.config.results.score_field,
+    score_order: hub.config.results.order,
+    required_result_fields: hub.config.results.required,
+    guardrail_field: hub.config.results.guardrail_field,
+    guardrail_max: hub.config.results.guardrail_max,
+    organizer: hub.organizerHandle,
+    docs: '/README.md',
+    conventions: {
+      identity: 'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write',
+      filenames: 'messages and results are named {YYYYMMDD-HHMMSS-mmm}_{agent}.md by the hub',
+      mentions: '@agent-id in a message copies it to that inbox (at most 10 inboxes per message)',
+      refs: 'refs name earlier messages or results; their authors get the message in their inbox',
+      channels: 'taskforces are channels: post with "channel": "<taskforce>", read with ?channel=<taskforce>',
+      threads: 'reply with "reply_to": "<filename>"; read a thread with ?thread=<root filename>',
+      list_grammar: 'since until agent type via status verification q expand limit order after before; ' +
+        'items are filenames unless expand=true; next is the cursor (before= for desc, after= for asc)',
+      workspace: 'your scratch folder is /v1/scratch/{you}/ (PUT to write); central is read-only, filled by the sync routes',
+      results_frontmatter: hub.config.results.required.join(', '),
+      verification: 'results start pending; the organizer\'s verdict always wins',
+      live: 'GET /v1/events streams every write (server-sent events)',
+    },
+    limits: hub.config.limits,
+    endpoints,
+  }));
+
+  app.get('/v1/healthz', describe('Liveness'), async () => ({ status: 'ok' }));
+
+  app.get('/README.md', describe('Onboarding for agents: how to join with curl alone'), async (request, reply) => {
+    // The Host header names the address this agent reached us at; anything odd falls back to the bound address.
+    const host = request.headers.host;
+    const base = host && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:]+\](?::\d{1,5})?$/.test(host) ? `http://${host}` : baseUrl();
+    return reply.type('text/markdown; charset=utf-8').send(onboardingReadme(hub, base, endpoints));
+  });
+
+  app.get('/', async (_request, reply) => reply.redirect('/README.md'));
+
+  app.get('/v1/audit', { schema: { querystring: AuditQuery }, ...describe('The audit log: every write, who and when', 'organizer') }, async (request) => {
+    requireOrganizer(hub, request);
+    const { actor, after = 0, limit = 100 } = request.query;
+    const rows = hub.audit.page(after, limit, actor);
+    return {
+      items: rows.map((r) => ({ id: r.id, at: new Date(r.ts).toISOString(), actor: r.actor, action: r.action, target: r.target, detail: JSON.parse(r.detail) as unknown })),
+      next: rows.length === limit ? rows.at(-1)!.id : null,
+    };
+  });
+};

@@ -1,0 +1,57 @@
+// Result routes: publish, list, read one (with its verdict history), the organizer's verdict, the leaderboard.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { LeaderboardQuery, ResultBody, ResultListQuery, VerdictBody } from '../../shared/api';
+import type { Hub } from '../hub';
+import { HubError } from '../hub-error';
+import { requireOrganizer, requireWriter } from '../identity';
+import { buildLeaderboard, parseVerificationFilter } from '../leaderboard';
+import type { ReadCache } from '../read-cache';
+import { listResponse, resultItem, verdictOf } from '../records';
+import { publishResult } from '../results';
+import { describe } from './route-options';
+
+const FilenameParams = Type.Object({ filename: Type.String({ maxLength: 300 }) });
+
+function noResult(filename: string): HubError {
+  return new HubError('NOT_FOUND', `no such file: results/${filename}`, 'GET /v1/results lists results');
+}
+
+export const resultRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/v1/results', { schema: { body: ResultBody }, ...describe('Publish a result: {source} or {content}, markdown with the required frontmatter', 'writer') }, async (request, reply) =>
+    reply.code(201).send(await publishResult(hub, requireWriter(hub, request), request.body)),
+  );
+
+  app.get('/v1/results', { schema: { querystring: ResultListQuery }, ...describe('List results (list grammar; status=, verification=)') }, async (request) => {
+    if (request.query.verification !== undefined) parseVerificationFilter(request.query.verification);
+    return listResponse(hub.results.list(request.query), request.query.expand, resultItem);
+  });
+
+  app.get('/v1/results/:filename', { schema: { params: FilenameParams }, ...describe('One result, with who verified it') }, async (request) => {
+    const row = hub.results.get(request.params.filename);
+    if (!row) throw noResult(request.params.filename);
+    return { ...resultItem(row), verdict: verdictOf(row, hub.results.verdictHistory(row.filename)) };
+  });
+
+  app.post(
+    '/v1/results/:filename/verdict',
+    { schema: { params: FilenameParams, body: VerdictBody }, ...describe('Set a verdict (pending, valid, invalid); the organizer\'s always wins', 'organizer') },
+    async (request) => {
+      const organizer = requireOrganizer(hub, request);
+      const filename = request.params.filename;
+      if (!hub.results.get(filename)) throw noResult(filename);
+      hub.write(() => {
+        hub.results.setVerdict(filename, request.body.verdict, organizer.handle, 'organizer', request.body.note ?? '', hub.now());
+        return { result: null, effect: { actor: organizer.handle, action: 'result.verdict', target: filename, detail: { verdict: request.body.verdict } } };
+      });
+      const row = hub.results.get(filename)!;
+      return { ...resultItem(row), verdict: verdictOf(row, hub.results.verdictHistory(filename)) };
+    },
+  );
+
+  app.get('/v1/leaderboard', { schema: { querystring: LeaderboardQuery }, ...describe('Ranked results: best_per_agent (true), verification (valid,pending), agent, limit') }, async (request, reply) => {
+    const q = request.query;
+    const key = `lb|${q.best_per_agent ?? ''}|${q.verification ?? ''}|${q.agent ?? ''}|${q.limit ?? ''}`;
+    return reply.type('application/json; charset=utf-8').send(cache.json(key, () => buildLeaderboard(hub, q)));
+  });
+};

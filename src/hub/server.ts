@@ -1,0 +1,121 @@
+// Builds the hub's HTTP server (Fastify + JSON-schema validation) over a Hub, and starts it on loopback.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { HubConfig } from '../shared/config';
+import { installErrorHandling } from './error-handler';
+import { Hub } from './hub';
+import { ReadCache } from './read-cache';
+import { agentInfo, messageItem, resultItem } from './records';
+import type { AuditRow } from './store/audit-log';
+import { agentRoutes } from './routes/agents';
+import { digestRoutes } from './routes/digest';
+import { eventRoutes } from './routes/events';
+import { messageRoutes } from './routes/messages';
+import { metaRoutes, type EndpointInfo } from './routes/meta';
+import { resultRoutes } from './routes/results';
+import type { RouteMeta } from './routes/route-options';
+import { taskforceRoutes } from './routes/taskforces';
+import { workspaceRoutes } from './routes/workspace';
+
+export const APP_VERSION: string = packageJson.version;
+
+export interface HubServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  config?: Partial<HubConfig>;
+  /** Fastify's logger (pino); off in tests. */
+  logger?: boolean | { level: string };
+  clock?: () => number;
+}
+
+export interface RunningHub {
+  hub: Hub;
+  app: FastifyInstance;
+  url: string;
+  organizerTokenPath: string;
+  close(): Promise<void>;
+}
+
+/** What a client receives for each write: the audit facts plus the record as it is now. */
+function eventOf(hub: Hub, row: AuditRow) {
+  const base = { actor: row.actor, target: row.target, at: new Date(row.ts).toISOString(), detail: JSON.parse(row.detail) as unknown };
+  let record: unknown;
+  if (row.action.startsWith('message.')) {
+    const m = hub.messages.get(row.target);
+    record = m && messageItem(m);
+  } else if (row.action.startsWith('result.')) {
+    const r = hub.results.get(row.target);
+    record = r && resultItem(r);
+  } else if (row.action.startsWith('agent.')) {
+    const a = hub.agents.get(row.target);
+    record = a && agentInfo(a);
+  }
+  return { id: row.id, type: row.action, data: record === undefined ? base : { ...base, record } };
+}
+
+export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, 'logger'> = {}, baseUrl: () => string = () => ''): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: hub.config.limits.json_body_bytes,
+    // Unknown fields are refused (additionalProperties: false), never silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false, allErrors: false } },
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  hub.eventOf = (row) => eventOf(hub, row);
+  const endpoints: EndpointInfo[] = [];
+  app.addHook('onRoute', (route) => {
+    const meta = route.config as Partial<RouteMeta> | undefined;
+    if (!meta?.summary || route.method === 'HEAD' || route.url === '/') return;
+    const query = (route.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      endpoints.push({ method, path: route.url.replace('::', ':'), params: Object.keys(query ?? {}), purpose: meta.summary, auth: meta.auth ?? 'none' });
+    }
+  });
+  installErrorHandling(app);
+  const cache = new ReadCache(hub);
+  await app.register(metaRoutes(hub, endpoints, APP_VERSION, baseUrl));
+  await app.register(agentRoutes(hub));
+  await app.register(messageRoutes(hub));
+  await app.register(taskforceRoutes(hub));
+  await app.register(resultRoutes(hub, cache));
+  await app.register(digestRoutes(hub, cache));
+  await app.register(workspaceRoutes(hub));
+  await app.register(eventRoutes(hub));
+  return app;
+}
+
+/** Opens (or creates) the data folder and serves the hub; port 0 picks a free port. */
+export async function startHub(options: HubServerOptions): Promise<RunningHub> {
+  const hub = new Hub({ dataDir: options.dataDir, ...(options.config ? { config: options.config } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  let url = '';
+  try {
+    const app = await buildHubServer(hub, options, () => url);
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4440 });
+    const addr = app.server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    url = `http://${host}:${addr.port}`;
+    let closed = false;
+    return {
+      hub,
+      app,
+      url,
+      organizerTokenPath: hub.layout.organizerToken,
+      async close() {
+        if (closed) return;
+        closed = true;
+        hub.events.close();
+        await app.close();
+        hub.close();
+      },
+    };
+  } catch (err) {
+    hub.close();
+    throw err;
+  }
+}

@@ -1,0 +1,108 @@
+// The record's schema history: numbered, forward-only migrations; a shipped migration is never edited.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial record',
+    sql: `
+      CREATE TABLE agents (
+        agent_id      TEXT PRIMARY KEY,
+        filename      TEXT NOT NULL UNIQUE,
+        model         TEXT NOT NULL,
+        harness       TEXT NOT NULL,
+        tools         TEXT NOT NULL DEFAULT '[]',
+        bio           TEXT NOT NULL DEFAULT '',
+        token_hash    TEXT NOT NULL UNIQUE,
+        status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+        registered_at INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      );
+
+      CREATE TABLE taskforces (
+        name               TEXT PRIMARY KEY,
+        creator            TEXT NOT NULL,
+        via                TEXT NOT NULL,
+        readme_frontmatter TEXT NOT NULL,
+        readme_body        TEXT NOT NULL,
+        created_at         INTEGER NOT NULL,
+        updated_at         INTEGER NOT NULL
+      );
+
+      CREATE TABLE messages (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        filename    TEXT NOT NULL UNIQUE,
+        agent       TEXT NOT NULL,
+        ts          INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        via         TEXT NOT NULL,
+        channel     TEXT REFERENCES taskforces(name),
+        reply_to    TEXT REFERENCES messages(filename),
+        thread      TEXT,
+        broadcast   INTEGER NOT NULL DEFAULT 0,
+        source_sha256 TEXT UNIQUE,
+        frontmatter TEXT NOT NULL,
+        body        TEXT NOT NULL
+      );
+      CREATE INDEX messages_agent ON messages(agent, filename);
+      CREATE INDEX messages_channel ON messages(channel, filename) WHERE channel IS NOT NULL;
+      CREATE INDEX messages_thread ON messages(thread, filename) WHERE thread IS NOT NULL;
+      CREATE INDEX messages_broadcast ON messages(filename) WHERE broadcast = 1;
+
+      CREATE TABLE inbox (
+        handle   TEXT NOT NULL,
+        filename TEXT NOT NULL REFERENCES messages(filename),
+        reason   TEXT NOT NULL CHECK (reason IN ('mention', 'ref', 'reply')),
+        PRIMARY KEY (handle, filename)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE results (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        filename       TEXT NOT NULL UNIQUE,
+        agent          TEXT NOT NULL,
+        ts             INTEGER NOT NULL,
+        via            TEXT NOT NULL,
+        source_sha256  TEXT NOT NULL UNIQUE,
+        score          REAL NOT NULL,
+        guardrail      REAL,
+        status         TEXT NOT NULL,
+        method         TEXT NOT NULL,
+        description    TEXT NOT NULL,
+        frontmatter    TEXT NOT NULL,
+        body           TEXT NOT NULL,
+        verification   TEXT NOT NULL DEFAULT 'pending' CHECK (verification IN ('pending', 'valid', 'invalid')),
+        verified_by    TEXT,
+        verified_at    INTEGER,
+        verdict_note   TEXT
+      );
+      CREATE INDEX results_agent ON results(agent, filename);
+      CREATE INDEX results_rank ON results(status, verification, score);
+
+      CREATE TABLE verdicts (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        filename  TEXT NOT NULL REFERENCES results(filename),
+        verdict   TEXT NOT NULL CHECK (verdict IN ('pending', 'valid', 'invalid')),
+        by        TEXT NOT NULL,
+        authority TEXT NOT NULL CHECK (authority IN ('organizer', 'verifier')),
+        note      TEXT NOT NULL DEFAULT '',
+        ts        INTEGER NOT NULL
+      );
+      CREATE INDEX verdicts_result ON verdicts(filename, id);
+
+      CREATE TABLE audit (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts     INTEGER NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_actor ON audit(actor, id);
+    `,
+  },
+];

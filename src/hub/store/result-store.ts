@@ -1,0 +1,120 @@
+// Published results and their verdict history; the effective verdict is the organizer's latest, else the verifier's.
+import type { Db } from './database';
+import { runList, type ListPage, type ListParams, type ListSpec } from '../list-query';
+
+export type Verdict = 'pending' | 'valid' | 'invalid';
+export type VerdictAuthority = 'organizer' | 'verifier';
+
+export interface VerdictRecord {
+  verdict: Verdict;
+  by: string;
+  authority: VerdictAuthority;
+  note: string;
+  ts: number;
+}
+
+export interface ResultRow {
+  seq: number;
+  filename: string;
+  agent: string;
+  ts: number;
+  via: string;
+  source_sha256: string;
+  score: number;
+  guardrail: number | null;
+  status: string;
+  method: string;
+  description: string;
+  frontmatter: string;
+  body: string;
+  verification: Verdict;
+  verified_by: string | null;
+  verified_at: number | null;
+  verdict_note: string | null;
+}
+
+const LIST: ListSpec = {
+  from: 'results',
+  key: 'filename',
+  ts: 'ts',
+  columns: { agent: 'agent', via: 'via', status: 'status', verification: 'verification' },
+  search: ['body', 'method', 'description', 'filename'],
+};
+
+export class ResultStore {
+  private readonly insertRow;
+  private readonly byName;
+  private readonly bySha;
+
+  constructor(private readonly db: Db) {
+    this.insertRow = db.prepare(
+      `INSERT INTO results (filename, agent, ts, via, source_sha256, score, guardrail, status, method, description, frontmatter, body)
+       VALUES (@filename, @agent, @ts, @via, @source_sha256, @score, @guardrail, @status, @method, @description, @frontmatter, @body)`,
+    );
+    this.byName = db.prepare('SELECT * FROM results WHERE filename = ?');
+    this.bySha = db.prepare('SELECT filename FROM results WHERE source_sha256 = ?');
+  }
+
+  get(filename: string): ResultRow | undefined {
+    return this.byName.get(filename) as ResultRow | undefined;
+  }
+
+  filenameOfSource(sha256: string): string | undefined {
+    return (this.bySha.get(sha256) as { filename: string } | undefined)?.filename;
+  }
+
+  insert(row: Omit<ResultRow, 'seq' | 'verification' | 'verified_by' | 'verified_at' | 'verdict_note'>): void {
+    this.insertRow.run(row);
+  }
+
+  /**
+   * Records a verdict. A verifier's verdict never overrides one an organizer gave: people have the last word.
+   * Returns whether the effective verdict changed.
+   */
+  setVerdict(filename: string, verdict: Verdict, by: string, authority: VerdictAuthority, note: string, now: number): boolean {
+    this.db
+      .prepare('INSERT INTO verdicts (filename, verdict, by, authority, note, ts) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(filename, verdict, by, authority, note, now);
+    if (authority === 'verifier') {
+      const human = this.db.prepare("SELECT 1 FROM verdicts WHERE filename = ? AND authority = 'organizer' LIMIT 1").get(filename);
+      if (human) return false;
+    }
+    this.db
+      .prepare('UPDATE results SET verification = ?, verified_by = ?, verified_at = ?, verdict_note = ? WHERE filename = ?')
+      .run(verdict, by, now, note, filename);
+    return true;
+  }
+
+  verdictHistory(filename: string): VerdictRecord[] {
+    return this.db.prepare('SELECT verdict, by, authority, note, ts FROM verdicts WHERE filename = ? ORDER BY id').all(filename) as VerdictRecord[];
+  }
+
+  list(params: ListParams): ListPage<ResultRow> {
+    return runList<ResultRow>(this.db, LIST, params);
+  }
+
+  recent(limit: number, sinceMs?: number): ResultRow[] {
+    return this.db
+      .prepare(`SELECT * FROM results ${sinceMs !== undefined ? 'WHERE ts >= ?' : ''} ORDER BY filename DESC LIMIT ?`)
+      .all(...(sinceMs !== undefined ? [sinceMs, limit] : [limit])) as ResultRow[];
+  }
+
+  /** Every agent-run result, best score first, the earlier stamp first on a tie (then the agent id). */
+  rankable(order: 'asc' | 'desc'): ResultRow[] {
+    return this.db
+      .prepare(`SELECT * FROM results WHERE status = 'agent-run' ORDER BY score ${order === 'desc' ? 'DESC' : 'ASC'}, ts ASC, agent ASC`)
+      .all() as ResultRow[];
+  }
+
+  countByStatus(status: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM results WHERE status = ?').get(status) as { n: number }).n;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n;
+  }
+
+  countBy(agent: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM results WHERE agent = ?').get(agent) as { n: number }).n;
+  }
+}

@@ -1,0 +1,57 @@
+// The hub's configuration: what the challenge scores, the limits it enforces; schema + defaults, one definition.
+import { Type, type Static } from 'typebox';
+
+const Positive = (def: number, description: string) => Type.Number({ exclusiveMinimum: 0, default: def, description });
+
+export const HubConfigSchema = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 200, default: 'Collab Desk', description: 'Name of this collaboration' }),
+    goal: Type.String({
+      maxLength: 4000,
+      default:
+        'Make gemma-4-E4B decode faster (tokens/s, batch 1, greedy) with llama.cpp speculative decoding, ' +
+        'without losing quality: perplexity under the cap and output identical to the plain model.',
+      description: 'One paragraph every agent reads first',
+    }),
+    organizer: Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,32}[a-z0-9])?$', default: 'organizer', description: 'The person, posting as human-<organizer>' }),
+    results: Type.Object(
+      {
+        score_field: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$', default: 'tps' }),
+        order: Type.Union([Type.Literal('desc'), Type.Literal('asc')], { default: 'desc', description: 'desc: higher is better' }),
+        required: Type.Array(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$' }), {
+          default: ['tps', 'ppl', 'method', 'status', 'description'],
+          maxItems: 32,
+        }),
+        guardrail_field: Type.Union([Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$' }), Type.Null()], { default: 'ppl' }),
+        guardrail_max: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()], {
+          default: null,
+          description: 'Results whose guardrail exceeds this are left off the leaderboard (null: no cap yet)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    limits: Type.Object(
+      {
+        raw_messages_per_minute: Positive(5, 'Messages posted with a JSON body, per agent'),
+        raw_messages_per_hour: Positive(30, 'Messages posted with a JSON body, per agent'),
+        writes_burst: Positive(20, 'Source-based writes (messages, results, syncs) allowed at once, per agent'),
+        writes_per_minute: Positive(60, 'Source-based writes refilled per minute, per agent'),
+        scratch_writes_per_minute: Positive(600, 'Scratch file uploads and deletes per agent'),
+        registrations_per_minute: Positive(10, 'Registrations per client address'),
+        json_body_bytes: Positive(1024 * 1024, 'Largest JSON request body'),
+        message_body_bytes: Positive(64 * 1024, 'Largest message or result text'),
+        scratch_file_bytes: Positive(2 * 1024 ** 3, 'Largest single scratch file'),
+        scratch_quota_bytes: Positive(20 * 1024 ** 3, 'Most bytes one agent keeps in its scratch folder'),
+        sync_bytes: Positive(5 * 1000 ** 3, 'Most bytes one artifacts/shared-resources sync copies'),
+        sync_files: Positive(10_000, 'Most files one sync copies'),
+        inbox_recipients: Positive(10, 'Most inboxes one message is copied into'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type HubConfig = Static<typeof HubConfigSchema>;
+export type ResultsConfig = HubConfig['results'];
+export type HubLimits = HubConfig['limits'];
