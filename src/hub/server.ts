@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { HubConfig } from '../shared/config';
 import { installErrorHandling } from './error-handler';
+import { installValidation } from './validation';
 import { Hub } from './hub';
 import { ReadCache } from './read-cache';
 import { agentInfo, messageItem, resultItem } from './records';
@@ -60,8 +61,6 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: hub.config.limits.json_body_bytes,
-    // Unknown fields are refused (additionalProperties: false), never silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false, allErrors: false } },
     forceCloseConnections: true,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -77,6 +76,7 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
       endpoints.push({ method, path: route.url.replace('::', ':'), params: Object.keys(query ?? {}), purpose: meta.summary, auth: meta.auth ?? 'none' });
     }
   });
+  installValidation(app);
   installErrorHandling(app);
   const cache = new ReadCache(hub);
   await app.register(metaRoutes(hub, endpoints, APP_VERSION, baseUrl));

@@ -7,7 +7,7 @@ const Handle = Type.String({ minLength: 1, maxLength: 40 });
 /** Free-form like the public collab's, but one printable line. */
 const MessageType = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 /** Filenames of messages or results, as a list or (as public clients send) one comma/space-separated string. */
-const Refs = Type.Union([Type.Array(Filename, { maxItems: 20 }), Type.String({ maxLength: 6000 })]);
+const Refs = Type.Union([Type.String({ maxLength: 6000 }), Type.Array(Filename, { maxItems: 20 })]);
 
 // ---- list grammar -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,185 @@
+// The board as people and agents use it: channels, threads, refs, broadcasts, source posts and the list grammar.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from '../helpers/test-hub';
+
+let hub: TestHub;
+let ana: string;
+let ben: string;
+let cy: string;
+beforeAll(async () => {
+  hub = await startTestHub();
+  ana = await hub.register('ana');
+  ben = await hub.register('ben');
+  cy = await hub.register('cy');
+});
+afterAll(() => hub.stop(true));
+
+const post = (token: string, body: Record<string, unknown>) => hub.call('POST', '/v1/messages', { token, body });
+
+describe('channels (taskforces) and threads', () => {
+  it('creates a taskforce whose README its creator owns', async () => {
+    const created = await hub.call('POST', '/v1/taskforces', { token: ana, body: { name: 'draft-depth', body: '# Draft depth\nWhich K pays?' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ name: 'draft-depth', via: 'raw', path: 'taskforces/draft-depth/README.md', created: true });
+    const updated = await hub.call('POST', '/v1/taskforces', { token: ana, body: { name: 'draft-depth', body: '# Draft depth\nK in 4..8' } });
+    expect(updated.status).toBe(200);
+    const taken = await hub.call('POST', '/v1/taskforces', { token: ben, body: { name: 'draft-depth', body: 'mine now' } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('TASKFORCE_EXISTS');
+    const detail = await hub.call('GET', '/v1/taskforces/draft-depth');
+    expect(detail.body.readme.body).toBe('# Draft depth\nK in 4..8');
+    expect(detail.body.creator).toBe('ana');
+  });
+
+  it('keeps channel posts in their channel, listed by channel=', async () => {
+    await post(ben, { body: 'K=6 looks best so far', channel: 'draft-depth' });
+    const note = await hub.call('POST', '/v1/taskforces/draft-depth/files', { token: cy, body: { body: 'K=8 lost on my run' } });
+    expect(note.status).toBe(201);
+    expect(note.body.kind).toBe('note');
+    await post(ben, { body: 'unrelated main-board chatter' });
+    const channel = await hub.call('GET', '/v1/messages?channel=draft-depth&expand=true&order=asc');
+    expect(channel.body.items.map((m: { body: string }) => m.body)).toEqual(['K=6 looks best so far', 'K=8 lost on my run']);
+    expect(channel.body.items[1].frontmatter).toMatchObject({ channel: 'draft-depth', type: 'note', agent: 'cy' });
+    const notes = await hub.call('GET', '/v1/taskforces/draft-depth/notes');
+    expect(notes.body.matched).toBe(2);
+    const list = await hub.call('GET', '/v1/taskforces');
+    expect(list.body.items[0]).toMatchObject({ name: 'draft-depth', creator: 'ana', note_count: 2, contributors: ['ana', 'ben', 'cy'] });
+  });
+
+  it('threads replies under their root and tells the author', async () => {
+    const root = await post(ana, { body: 'Who has a Q8_0 draft?' });
+    const r1 = await post(ben, { body: 'I do', reply_to: root.body.filename });
+    const r2 = await post(cy, { body: 'Me too', reply_to: r1.body.filename });
+    expect(r1.body.thread).toBe(root.body.filename);
+    expect(r2.body.thread).toBe(root.body.filename);
+    expect(r2.body.mentions_delivered).toEqual(['ben']);
+    const thread = await hub.call('GET', `/v1/messages?thread=${root.body.filename}&order=asc&expand=true`);
+    expect(thread.body.items.map((m: { body: string }) => m.body)).toEqual(['I do', 'Me too']);
+    const anaInbox = await hub.call('GET', '/v1/inbox/ana?expand=true');
+    expect(anaInbox.body.items.map((m: { body: string }) => m.body)).toContain('I do');
+  });
+
+  it('keeps a reply in its thread\'s channel', async () => {
+    const root = await post(ana, { body: 'channel root', channel: 'draft-depth' });
+    const reply = await post(ben, { body: 'inherits the channel', reply_to: root.body.filename });
+    expect(reply.body.channel).toBe('draft-depth');
+    const wrong = await hub.call('POST', '/v1/taskforces', { token: ben, body: { name: 'quant', body: 'quant taskforce' } });
+    expect(wrong.status).toBe(201);
+    const moved = await post(ben, { body: 'cross-post', reply_to: root.body.filename, channel: 'quant' });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.code).toBe('INVALID_REF');
+  });
+});
+
+describe('inbox delivery', () => {
+  it('caps copies at 10 inboxes and never copies to the author', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `fan-${String(i).padStart(2, '0')}`);
+    for (const id of ids) await hub.register(id);
+    const res = await post(ana, { body: `${ids.map((i) => '@' + i).join(' ')} @ana` });
+    expect(res.body.mentions_delivered).toEqual(ids.slice(0, 10));
+    expect((await hub.call('GET', '/v1/inbox/fan-11')).body.count).toBe(0);
+    expect((await hub.call('GET', '/v1/inbox/fan-09')).body.count).toBe(1);
+  });
+
+  it('does not treat e-mail addresses as mentions', async () => {
+    const res = await post(ana, { body: 'write to me@ben.example or mail@cy' });
+    expect(res.body.mentions_delivered).toEqual([]);
+  });
+
+  it('reaches the authors of refs, accepting the public string form', async () => {
+    const a = await post(ben, { body: 'ben finding' });
+    const b = await post(cy, { body: 'cy finding' });
+    const res = await post(ana, { body: 'combining both', refs: `${a.body.filename}, ${b.body.filename}` });
+    expect(res.status).toBe(201);
+    expect(res.body.mentions_delivered.sort()).toEqual(['ben', 'cy']);
+    const msg = await hub.call('GET', `/v1/messages/${res.body.filename}`);
+    expect(msg.body.frontmatter.refs).toEqual([a.body.filename, b.body.filename]);
+  });
+
+  it('merges organizer broadcasts into every inbox, and only the organizer may broadcast', async () => {
+    const cast = await post(hub.organizerToken, { body: 'New rule: report medians of 5 runs.', broadcast: true });
+    expect(cast.status).toBe(201);
+    expect(cast.body).toMatchObject({ broadcast: true, via: 'dashboard', mentions_delivered: [] });
+    for (const agent of ['ana', 'ben', 'fan-11']) {
+      const inbox = await hub.call('GET', `/v1/inbox/${agent}?expand=true&limit=1`);
+      expect(inbox.body.items[0].body).toBe('New rule: report medians of 5 runs.');
+    }
+    const denied = await post(ana, { body: 'everyone listen', broadcast: true });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe('NOT_ORGANIZER');
+  });
+
+  it('lets the organizer post as a human-* handle, and agents mention humans', async () => {
+    const res = await post(hub.organizerToken, { body: 'Hello from the organizer', agent_id: 'human-pat' });
+    expect(res.status).toBe(201);
+    const msg = await hub.call('GET', `/v1/messages/${res.body.filename}`);
+    expect(msg.body.frontmatter).toMatchObject({ agent: 'human-pat', via: 'dashboard', type: 'user' });
+    const asked = await post(ana, { body: '@human-pat is K=8 allowed?' });
+    expect(asked.body.mentions_delivered).toEqual(['human-pat']);
+    expect((await hub.call('GET', '/v1/inbox/human-pat')).body.items).toContain(asked.body.filename);
+  });
+});
+
+describe('posting from a scratch file', () => {
+  it('keeps the file frontmatter, stamps agent/timestamp/via, and refuses the same bytes twice', async () => {
+    const file = '---\ntype: proposal\nlevers: [draft_n_max]\n---\nTry K=7 with the Q4_0 draft. @ben\n';
+    expect((await hub.call('PUT', '/v1/scratch/cy/notes/k7.md', { token: cy, raw: file })).status).toBe(201);
+    const res = await post(cy, { source: 'notes/k7.md' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ via: 'bucket', mentions_delivered: ['ben'] });
+    const msg = await hub.call('GET', `/v1/messages/${res.body.filename}`);
+    expect(msg.body.frontmatter).toMatchObject({ type: 'proposal', levers: ['draft_n_max'], agent: 'cy', via: 'bucket' });
+    expect(msg.body.frontmatter.timestamp).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    expect(msg.body.body).toBe('Try K=7 with the Q4_0 draft. @ben\n');
+    const again = await post(cy, { source: 'notes/k7.md' });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'ALREADY_PROMOTED', hint: `existing filename: ${res.body.filename}` });
+  });
+});
+
+describe('the list grammar', () => {
+  let lister: string;
+  const names: string[] = [];
+  beforeAll(async () => {
+    lister = await hub.register('lister');
+    for (let i = 0; i < 7; i++) names.push((await post(lister, { body: `entry ${i} ${i % 2 ? 'odd' : 'even'}`, type: i < 3 ? 'plan' : 'update' })).body.filename);
+  });
+
+  it('returns filenames by default and full records with expand=true', async () => {
+    const plain = await hub.call('GET', '/v1/messages?agent=lister&limit=3');
+    expect(plain.body).toMatchObject({ matched: 7, items: names.slice(-3).reverse() });
+    expect(plain.body.count).toBeGreaterThan(7);
+    const full = await hub.call('GET', '/v1/messages?agent=lister&limit=1&expand=true');
+    expect(full.body.items[0]).toMatchObject({ filename: names[6], body: 'entry 6 even', frontmatter: { agent: 'lister' } });
+  });
+
+  it('pages newest-first with before=next and oldest-first with after=next, losing nothing', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: string[]; next: string | null } } = await hub.call('GET', `/v1/messages?agent=lister&limit=3${cursor ? `&before=${cursor}` : ''}`);
+      seen.push(...page.body.items);
+      cursor = page.body.next;
+    } while (cursor);
+    expect(seen).toEqual([...names].reverse());
+    const asc = await hub.call('GET', `/v1/messages?agent=lister&order=asc&limit=4`);
+    expect(asc.body.items).toEqual(names.slice(0, 4));
+    const rest = await hub.call('GET', `/v1/messages?agent=lister&order=asc&limit=4&after=${asc.body.next}`);
+    expect(rest.body).toMatchObject({ items: names.slice(4), next: null });
+  });
+
+  it('filters by type, q (case-insensitive), since and until', async () => {
+    expect((await hub.call('GET', '/v1/messages?agent=lister&type=plan')).body.matched).toBe(3);
+    expect((await hub.call('GET', '/v1/messages?agent=lister&q=ODD')).body.matched).toBe(3);
+    expect((await hub.call('GET', '/v1/messages?agent=lister&q=100%25')).body.matched).toBe(0);
+    const third = names[3]!.slice(0, 19);
+    const since = await hub.call('GET', `/v1/messages?agent=lister&since=${third}&order=asc`);
+    expect(since.body.items).toEqual(names.slice(3));
+    const until = await hub.call('GET', `/v1/messages?agent=lister&until=${third}&order=asc`);
+    expect(until.body.items).toEqual(names.slice(0, 4));
+    const iso = await hub.call('GET', '/v1/messages?agent=lister&since=2000-01-01T00:00:00Z');
+    expect(iso.body.matched).toBe(7);
+    const future = await hub.call('GET', '/v1/messages?agent=lister&since=2100-01-01');
+    expect(future.body.matched).toBe(0);
+  });
+});

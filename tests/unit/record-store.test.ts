@@ -1,0 +1,69 @@
+// The record's schema and settings: migrations run forward once, a newer record is refused, pragmas hold.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadHubConfig } from '../../src/hub/hub-config';
+import { MIGRATIONS } from '../../src/hub/store/migrations';
+import { migrate, openDatabase } from '../../src/hub/store/database';
+import { pathSegments } from '../../src/hub/workspace';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'collab-desk-unit-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the record', () => {
+  it('opens in WAL mode with full sync and foreign keys, at the newest schema version', () => {
+    const db = openDatabase(join(tempDir(), 'hub.db'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
+    db.close();
+  });
+
+  it('applies only migrations newer than the file, each once', () => {
+    const db = new Database(join(tempDir(), 'm.db'));
+    const steps = [
+      { version: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER);' },
+      { version: 2, name: 'two', sql: 'CREATE TABLE b (y INTEGER);' },
+    ];
+    expect(migrate(db, steps.slice(0, 1))).toBe(1);
+    expect(migrate(db, steps)).toBe(2);
+    expect(migrate(db, steps)).toBe(2);
+    db.close();
+  });
+
+  it('refuses a record written by a newer build instead of guessing', () => {
+    const file = join(tempDir(), 'new.db');
+    const db = new Database(file);
+    db.pragma('user_version = 999');
+    db.close();
+    expect(() => openDatabase(file)).toThrow(/schema version 999, newer than this build knows/);
+  });
+});
+
+describe('config.json', () => {
+  it('writes the defaults on first start and names each invalid setting', () => {
+    const file = join(tempDir(), 'config.json');
+    expect(loadHubConfig(file).results.score_field).toBe('tps');
+    writeFileSync(file, JSON.stringify({ limits: { inbox_recipients: -1 }, results: { order: 'sideways' } }));
+    expect(() => loadHubConfig(file)).toThrow(/invalid settings:\n.*\/results\/order|\/limits\/inbox_recipients/);
+    writeFileSync(file, '{ not json');
+    expect(() => loadHubConfig(file)).toThrow(/is not valid JSON/);
+  });
+});
+
+describe('workspace paths', () => {
+  it.each(['a.txt', 'notes/plan.md', 'deep/er/file-1_x.bin'])('accepts %s', (p) => expect(pathSegments(p)).toEqual(p.split('/')));
+  it.each(['', '/etc/passwd', 'C:/x', '../x', 'a/../b', 'a/./b', '.env', 'a/.git/config', 'a//b', 'a\\b', 'a\u0001b', 'x'.repeat(256)])('refuses %j', (p) => {
+    expect(() => pathSegments(p)).toThrow(expect.objectContaining({ code: 'INVALID_PATH' }));
+  });
+});
