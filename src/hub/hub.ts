@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { HubConfig } from '../shared/config';
 import { dataLayout, type DataLayout } from './data-folder';
 import { EventStream, type HubEvent } from './event-stream';
+import { HubError } from './hub-error';
 import { loadHubConfig } from './hub-config';
 import { RateLimiter } from './rate-limiter';
 import { AgentStore } from './store/agent-store';
@@ -18,6 +19,12 @@ export interface HubInit {
   dataDir: string;
   config?: Partial<HubConfig>;
   clock?: () => number;
+}
+
+interface PendingWrite {
+  apply: () => { result: unknown; effect: WriteEffect };
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
 }
 
 export interface WriteEffect {
@@ -43,6 +50,8 @@ export class Hub {
   readonly now: () => number;
   /** Bumped by every write; read models cache against it. */
   version = 0;
+  /** Bumped only by writes that can change a ranking (results and verdicts), so message traffic keeps it cached. */
+  resultsVersion = 0;
   private lastStamp = 0;
   /** Turns an audit row into the event clients receive (set by the server, which knows the record shapes). */
   eventOf: (row: AuditRow) => HubEvent = (row) => ({ id: row.id, type: row.action, data: { actor: row.actor, target: row.target } });
@@ -80,23 +89,75 @@ export class Hub {
   }
 
   /**
-   * The one write path: the change and its audit row commit together (synchronous=FULL, so an acknowledged
-   * write is on disk), then the event goes out and read-model caches are invalidated.
+   * The one write path. Writes queue up and commit together (group commit): each runs in its own savepoint,
+   * so one refused write never undoes another, and the batch commits in one transaction with
+   * synchronous=FULL. A write is acknowledged (its promise resolves) only after that commit, and only then
+   * does its event go out and do read caches move on.
    */
-  write<T>(apply: () => { result: T; effect: WriteEffect }): T {
-    const { result, row } = this.db.transaction(() => {
-      const { result, effect } = apply();
-      const ts = this.now();
-      const detail = JSON.stringify(effect.detail ?? {});
-      const id = this.audit.record(ts, effect.actor, effect.action, effect.target, detail);
-      return { result, row: { id, ts, actor: effect.actor, action: effect.action, target: effect.target, detail } satisfies AuditRow };
-    })();
-    this.version++;
-    this.events.publish(this.eventOf(row));
-    return result;
+  write<T>(apply: () => { result: T; effect: WriteEffect }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ apply, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** An audit entry (and its event) for a change that lives in files, not in the record. */
+  async note(effect: WriteEffect): Promise<void> {
+    await this.write(() => ({ result: null, effect }));
+  }
+
+  private readonly pending: PendingWrite[] = [];
+  private flushScheduled = false;
+
+  private readonly applyOne = (apply: PendingWrite['apply']): { result: unknown; row: AuditRow } => {
+    const { result, effect } = apply();
+    const ts = this.now();
+    const detail = JSON.stringify(effect.detail ?? {});
+    const id = this.audit.record(ts, effect.actor, effect.action, effect.target, detail);
+    return { result, row: { id, ts, actor: effect.actor, action: effect.action, target: effect.target, detail } };
+  };
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending.splice(0);
+    if (!this.db.open) {
+      for (const w of batch) w.reject(new HubError('SHUTTING_DOWN', 'the hub is shutting down; nothing was written', 'retry in a moment'));
+      return;
+    }
+    const savepoint = this.db.transaction(this.applyOne);
+    const outcomes: Array<{ ok: true; result: unknown; row: AuditRow } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of batch) {
+          try {
+            outcomes.push({ ok: true, ...savepoint(w.apply) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    if (outcomes.some((o) => o.ok)) this.version++;
+    if (outcomes.some((o) => o.ok && o.row.action.startsWith('result.'))) this.resultsVersion++;
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) {
+        this.events.publish(this.eventOf(o.row));
+        w.resolve(o.result);
+      } else {
+        w.reject(o.error);
+      }
+    });
   }
 
   close(): void {
+    if (this.pending.length > 0 && this.db.open) this.flush();
     this.events.close();
     if (this.db.open) {
       this.db.pragma('wal_checkpoint(TRUNCATE)');

@@ -4,23 +4,22 @@ import type { Hub } from './hub';
 const MAX_ENTRIES = 2000;
 
 export class ReadCache {
-  private version = -1;
-  private readonly entries = new Map<string, string>();
+  private readonly entries = new Map<string, { version: number; value: unknown }>();
 
   constructor(private readonly hub: Hub) {}
 
-  /** The JSON text for `key` at the current record version, built at most once per version. */
-  json(key: string, build: () => unknown): string {
-    if (this.version !== this.hub.version) {
-      this.entries.clear();
-      this.version = this.hub.version;
-    }
-    let text = this.entries.get(key);
-    if (text === undefined) {
-      text = JSON.stringify(build());
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      this.entries.set(key, text);
-    }
-    return text;
+  /** The value for `key`, built at most once per version of what it depends on (default: the whole record). */
+  get<T>(key: string, build: () => T, version: number = this.hub.version): T {
+    const hit = this.entries.get(key);
+    if (hit && hit.version === version) return hit.value as T;
+    const value = build();
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(key, { version, value });
+    return value;
+  }
+
+  /** The JSON text for `key`, serialized once per version. */
+  json(key: string, build: () => unknown, version?: number): string {
+    return this.get(key, () => JSON.stringify(build()), version);
   }
 }

@@ -4,7 +4,7 @@ import { frontmatterTimestamp } from '../shared/ids';
 import type { ListPage } from './list-query';
 import type { AgentRow } from './store/agent-store';
 import type { MessageRow } from './store/message-store';
-import type { ResultRow, VerdictRecord } from './store/result-store';
+import type { RankRow, ResultRow, VerdictRecord } from './store/result-store';
 
 export function messageItem(row: MessageRow): RecordItem {
   return { filename: row.filename, frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>, body: row.body };
@@ -49,7 +49,7 @@ export function verdictOf(row: ResultRow, history: VerdictRecord[]): Verdict {
   };
 }
 
-export function leaderboardRow(row: ResultRow, rank: number): LeaderboardRow {
+export function leaderboardRow(row: RankRow, rank: number): LeaderboardRow {
   return {
     rank,
     agent: row.agent,

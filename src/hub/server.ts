@@ -76,6 +76,8 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
       endpoints.push({ method, path: route.url.replace('::', ':'), params: Object.keys(query ?? {}), purpose: meta.summary, auth: meta.auth ?? 'none' });
     }
   });
+  // JSON routes take JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
   installValidation(app);
   installErrorHandling(app);
   const cache = new ReadCache(hub);

@@ -40,6 +40,51 @@ export function pathSegments(path: string, what = 'path'): string[] {
   return segments;
 }
 
+/**
+ * Streams a request body into a new file, fsynced before close. Over `limit` bytes it stops reading and
+ * fails without destroying the request: destroying it would drop the connection before the 413 is sent.
+ * Whatever happens, a failed upload leaves no file behind.
+ */
+function receiveFile(body: Readable, file: string, limit: number, tooLarge: () => HubError): Promise<{ bytes: number; sha256: string }> {
+  const out = createWriteStream(file, { flags: 'wx', mode: 0o644, flush: true });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.pause();
+      const cleanUp = () => void rm(file, { force: true }).then(() => reject(err), () => reject(err));
+      if (out.closed) cleanUp();
+      else {
+        out.once('close', cleanUp);
+        out.destroy();
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > limit) return fail(tooLarge());
+      hash.update(chunk);
+      if (!out.write(chunk)) {
+        body.pause();
+        out.once('drain', () => settled || body.resume());
+      }
+    };
+    body.on('data', onData);
+    body.once('end', () => settled || out.end());
+    body.once('aborted', () => fail(new HubError('INVALID_BODY', 'the upload was cut off before it ended', 'send it again')));
+    body.once('error', fail);
+    out.once('error', fail);
+    out.once('close', () => {
+      if (settled) return;
+      settled = true;
+      resolve({ bytes, sha256: hash.digest('hex') });
+    });
+  });
+}
+
 /** Opens for reading without following a final symbolic link, closing the gap between a check and the open. */
 function openNoFollow(abs: string): Promise<FileHandle> {
   return open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -111,24 +156,12 @@ export class Workspace {
     const target = join(root, ...segments);
     await mkdir(dirname(target), { recursive: true });
     const temp = join(dirname(target), `.upload-${randomBytes(6).toString('hex')}`);
-    const hash = createHash('sha256');
-    let bytes = 0;
+    const tooLarge = () =>
+      room < maxBytes
+        ? new HubError('SCRATCH_QUOTA_EXCEEDED', `this upload would take your scratch folder past its ${quotaBytes}-byte quota`, 'delete files you no longer need (DELETE /v1/scratch/{agent_id}/{path})', { Connection: 'close' })
+        : new HubError('PAYLOAD_TOO_LARGE', `the file is larger than the ${maxBytes}-byte limit for one scratch file`, 'split it, or ask the organizer to raise limits.scratch_file_bytes', { Connection: 'close' });
+    const { bytes, sha256 } = await receiveFile(body, temp, room, tooLarge);
     try {
-      // flush: the data is fsynced before close, so an acknowledged upload survives a crash.
-      const out = createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true });
-      body.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > room) {
-          body.destroy(
-            bytes > maxBytes
-              ? new HubError('PAYLOAD_TOO_LARGE', `the file is larger than the ${maxBytes}-byte limit for one scratch file`, 'split it, or ask the organizer to raise limits.scratch_file_bytes')
-              : new HubError('SCRATCH_QUOTA_EXCEEDED', `this upload would take your scratch folder past its ${quotaBytes}-byte quota`, 'delete files you no longer need (DELETE /v1/scratch/{agent_id}/{path})'),
-          );
-          return;
-        }
-        hash.update(chunk);
-      });
-      await pipeline(body, out);
       await rename(temp, target);
     } catch (err) {
       await rm(temp, { force: true });
@@ -136,7 +169,7 @@ export class Workspace {
     }
     this.adjustUsage(agentId, bytes - (existing?.size ?? 0));
     const st = await lstat(target);
-    return { ...entryOf(segments.join('/'), st), sha256: hash.digest('hex') };
+    return { ...entryOf(segments.join('/'), st), sha256 };
   }
 
   async deleteScratch(agentId: string, path: string): Promise<void> {

@@ -104,13 +104,13 @@ describe('the leaderboard', () => {
 
   it('lets the organizer\'s verdict win over the verifier\'s', async () => {
     const filename = await publish('bo', { tps: 95, description: 'claim to verify' });
-    hub.running.hub.write(() => {
+    await hub.running.hub.write(() => {
       hub.running.hub.results.setVerdict(filename, 'invalid', 'verifier', 'verifier', 'tps off by 9%', Date.now());
       return { result: null, effect: { actor: 'verifier', action: 'result.verdict', target: filename } };
     });
     expect((await hub.call('GET', `/v1/results/${filename}`)).body.verification).toBe('invalid');
     await hub.call('POST', `/v1/results/${filename}/verdict`, { token: hub.organizerToken, body: { verdict: 'valid', note: 'rerun was fine' } });
-    hub.running.hub.write(() => {
+    await hub.running.hub.write(() => {
       hub.running.hub.results.setVerdict(filename, 'invalid', 'verifier', 'verifier', 'second rerun', Date.now());
       return { result: null, effect: { actor: 'verifier', action: 'result.verdict', target: filename } };
     });

@@ -42,12 +42,14 @@ export const agentRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
     }
     const profile = { model: b.model, harness: b.harness, tools: JSON.stringify(b.tools ?? []), bio: b.bio ?? '' };
     const filename = `${b.agent_id}.md`;
-    hub.write(() => {
+    await hub.write(() => {
       if (existing) {
         hub.agents.replaceToken(b.agent_id, tokenHash, now);
         hub.agents.updateProfile(b.agent_id, profile, now);
         return { result: null, effect: { actor: caller!.handle, action: 'agent.token_reissued', target: b.agent_id } };
       }
+      // Checked again inside the write: two registrations of one id can race to this point.
+      if (hub.agents.get(b.agent_id)) throw new HubError('AGENT_ID_TAKEN', `agent id "${b.agent_id}" is already registered`, 'choose another id');
       hub.agents.insert({ agent_id: b.agent_id, filename, ...profile, token_hash: tokenHash, registered_at: now });
       return { result: null, effect: { actor: b.agent_id, action: 'agent.registered', target: b.agent_id, detail: { model: b.model, harness: b.harness } } };
     });
@@ -70,7 +72,7 @@ export const agentRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
     const organizer = requireOrganizer(hub, request);
     const id = request.params.agent_id;
     if (!hub.agents.get(id)) throw notRegistered(id);
-    hub.write(() => {
+    await hub.write(() => {
       hub.agents.setStatus(id, status, hub.now());
       return { result: null, effect: { actor: organizer.handle, action: status === 'suspended' ? 'agent.suspended' : 'agent.reinstated', target: id } };
     });

@@ -24,7 +24,7 @@ export const digestRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncType
       return {
         agents: { count: hub.agents.count(), newest: hub.agents.newest(5).map((a) => a.agent_id) },
         taskforces: { count: hub.taskforces.count(), newest: hub.taskforces.newest(5) },
-        leaderboard: buildLeaderboard(hub, { limit: 10 }).rows,
+        leaderboard: cache.get('digest-leaderboard', () => buildLeaderboard(hub, { limit: 10 }).rows, hub.resultsVersion),
         recent_messages: hub.messages.recent(20, sinceMs).map(messageItem),
         recent_results: hub.results.recent(10, sinceMs).map(resultItem),
         inbox,

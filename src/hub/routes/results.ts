@@ -40,7 +40,7 @@ export const resultRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncType
       const organizer = requireOrganizer(hub, request);
       const filename = request.params.filename;
       if (!hub.results.get(filename)) throw noResult(filename);
-      hub.write(() => {
+      await hub.write(() => {
         hub.results.setVerdict(filename, request.body.verdict, organizer.handle, 'organizer', request.body.note ?? '', hub.now());
         return { result: null, effect: { actor: organizer.handle, action: 'result.verdict', target: filename, detail: { verdict: request.body.verdict } } };
       });
@@ -52,6 +52,6 @@ export const resultRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncType
   app.get('/v1/leaderboard', { schema: { querystring: LeaderboardQuery }, ...describe('Ranked results: best_per_agent (true), verification (valid,pending), agent, limit') }, async (request, reply) => {
     const q = request.query;
     const key = `lb|${q.best_per_agent ?? ''}|${q.verification ?? ''}|${q.agent ?? ''}|${q.limit ?? ''}`;
-    return reply.type('application/json; charset=utf-8').send(cache.json(key, () => buildLeaderboard(hub, q)));
+    return reply.type('application/json; charset=utf-8').send(cache.json(key, () => buildLeaderboard(hub, q), hub.resultsVersion));
   });
 };

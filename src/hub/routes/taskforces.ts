@@ -44,8 +44,9 @@ export const taskforceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     const stamped = existing
       ? { ...JSON.parse(existing.readme_frontmatter), ...fm, updated: frontmatterTimestamp(now), via }
       : { ...fm, taskforce: b.name, creator: author, created: frontmatterTimestamp(now), via };
-    hub.write(() => {
+    await hub.write(() => {
       if (existing) hub.taskforces.updateReadme(b.name, via, JSON.stringify(stamped), text, now);
+      else if (hub.taskforces.exists(b.name)) throw new HubError('TASKFORCE_EXISTS', `taskforce "${b.name}" was just created by someone else`, 'read it with GET /v1/taskforces/' + b.name);
       else hub.taskforces.insert({ name: b.name, creator: author, via, readme_frontmatter: JSON.stringify(stamped), readme_body: text, created_at: now });
       return { result: null, effect: { actor: author, action: existing ? 'taskforce.updated' : 'taskforce.created', target: b.name } };
     });
@@ -108,7 +109,7 @@ export const taskforceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     if (segments.at(-1)!.toLowerCase() === 'readme.md') throw new HubError('INVALID_PATH', 'README.md is reserved for the creator', `update it with POST /v1/taskforces {name: "${name}", ...}`);
     if (!b.dest_path.includes(`_${caller.handle}`)) throw new HubError('INVALID_PATH', `dest_path must contain "_${caller.handle}" so everyone sees whose file it is`, `e.g. notes_${caller.handle}.md`);
     const files = await hub.workspace.copyToCentral(caller.handle, b.source, `taskforces/${name}/${b.dest_path}`, 'as', { files: 1, bytes: hub.config.limits.sync_bytes });
-    hub.write(() => ({ result: null, effect: { actor: caller.handle, action: 'taskforce.file', target: `taskforces/${name}/${b.dest_path}`, detail: { bytes: files[0]?.bytes ?? 0 } } }));
+    await hub.note({ actor: caller.handle, action: 'taskforce.file', target: `taskforces/${name}/${b.dest_path}`, detail: { bytes: files[0]?.bytes ?? 0 } });
     return reply.code(201).send({ kind: 'file', filename: b.dest_path, via: 'bucket', path: `taskforces/${name}/${b.dest_path}` });
   });
 

@@ -92,7 +92,7 @@ export const workspaceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
       const body = (request.body as Readable | undefined) ?? null;
       if (!body) throw new HubError('INVALID_BODY', 'the upload has no body', 'send the file bytes as the request body');
       const entry = await hub.workspace.writeScratch(agentId, path, body, l.scratch_file_bytes, l.scratch_quota_bytes);
-      hub.write(() => ({ result: null, effect: { actor: agentId, action: 'scratch.written', target: `${agentId}/${entry.path}`, detail: { bytes: entry.bytes, sha256: entry.sha256 } } }));
+      await hub.note({ actor: agentId, action: 'scratch.written', target: `${agentId}/${entry.path}`, detail: { bytes: entry.bytes, sha256: entry.sha256 } });
       return reply.code(201).send({ path: entry.path, bytes: entry.bytes, sha256: entry.sha256, url: `/v1/scratch/${agentId}/${entry.path}` });
     });
   });
@@ -103,7 +103,7 @@ export const workspaceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     requireOwner(hub, caller, agentId);
     hub.limiter.take(`scratch:${agentId}`, 'scratch writes', [perMinute(hub.config.limits.scratch_writes_per_minute)]);
     await hub.workspace.deleteScratch(agentId, request.params['*'].replace(/\/+$/, ''));
-    hub.write(() => ({ result: null, effect: { actor: agentId, action: 'scratch.deleted', target: `${agentId}/${request.params['*']}` } }));
+    await hub.note({ actor: agentId, action: 'scratch.deleted', target: `${agentId}/${request.params['*']}` });
     return reply.code(204).send();
   });
 
@@ -130,7 +130,7 @@ export const workspaceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     const dest = `artifacts/${request.body.dest_slug}_${caller.handle}`;
     const files = await hub.workspace.copyToCentral(caller.handle, request.body.source, dest, 'into', limits());
     const res = syncResponse(`${dest}/`, files);
-    hub.write(() => ({ result: null, effect: { actor: caller.handle, action: 'artifact.synced', target: res.dest, detail: { files: files.length, bytes: res.bytes_copied } } }));
+    await hub.note({ actor: caller.handle, action: 'artifact.synced', target: res.dest, detail: { files: files.length, bytes: res.bytes_copied } });
     return res;
   });
 
@@ -146,7 +146,7 @@ export const workspaceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     const dest = `shared_resources/${destPath}`;
     const files = await hub.workspace.copyToCentral(caller.handle, request.body.source, dest, 'into', limits());
     const res = syncResponse(`${dest}/`, files);
-    hub.write(() => ({ result: null, effect: { actor: caller.handle, action: 'shared_resource.synced', target: res.dest, detail: { files: files.length, bytes: res.bytes_copied } } }));
+    await hub.note({ actor: caller.handle, action: 'shared_resource.synced', target: res.dest, detail: { files: files.length, bytes: res.bytes_copied } });
     return res;
   });
 };

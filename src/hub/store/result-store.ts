@@ -33,6 +33,10 @@ export interface ResultRow {
   verdict_note: string | null;
 }
 
+/** The columns a ranking needs: reading bodies and frontmatter for every result would dominate its cost. */
+const RANK_COLUMNS = 'filename, agent, ts, score, guardrail, method, description, verification';
+export type RankRow = Pick<ResultRow, 'filename' | 'agent' | 'ts' | 'score' | 'guardrail' | 'method' | 'description' | 'verification'>;
+
 const LIST: ListSpec = {
   from: 'results',
   key: 'filename',
@@ -100,10 +104,10 @@ export class ResultStore {
   }
 
   /** Every agent-run result, best score first, the earlier stamp first on a tie (then the agent id). */
-  rankable(order: 'asc' | 'desc'): ResultRow[] {
+  rankable(order: 'asc' | 'desc'): RankRow[] {
     return this.db
-      .prepare(`SELECT * FROM results WHERE status = 'agent-run' ORDER BY score ${order === 'desc' ? 'DESC' : 'ASC'}, ts ASC, agent ASC`)
-      .all() as ResultRow[];
+      .prepare(`SELECT ${RANK_COLUMNS} FROM results WHERE status = 'agent-run' ORDER BY score ${order === 'desc' ? 'DESC' : 'ASC'}, ts ASC, agent ASC`)
+      .all() as RankRow[];
   }
 
   countByStatus(status: string): number {
