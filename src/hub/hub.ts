@@ -2,10 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import type { HubConfig } from '../shared/config';
 import { dataLayout, type DataLayout } from './data-folder';
-import { EventStream, type HubEvent } from './event-stream';
+import { EventStream } from './event-stream';
 import { HubError } from './hub-error';
 import { loadHubConfig } from './hub-config';
 import { RateLimiter } from './rate-limiter';
+import { recordEvent } from './records';
 import { AgentStore } from './store/agent-store';
 import { AuditLog, type AuditRow } from './store/audit-log';
 import { openDatabase, type Db } from './store/database';
@@ -53,8 +54,6 @@ export class Hub {
   /** Bumped only by writes that can change a ranking (results and verdicts), so message traffic keeps it cached. */
   resultsVersion = 0;
   private lastStamp = 0;
-  /** Turns an audit row into the event clients receive (set by the server, which knows the record shapes). */
-  eventOf: (row: AuditRow) => HubEvent = (row) => ({ id: row.id, type: row.action, data: { actor: row.actor, target: row.target } });
 
   constructor(init: HubInit) {
     this.now = init.clock ?? Date.now;
@@ -148,7 +147,7 @@ export class Hub {
     batch.forEach((w, i) => {
       const o = outcomes[i]!;
       if (o.ok) {
-        this.events.publish(this.eventOf(o.row));
+        this.events.publish(recordEvent(this, o.row));
         w.resolve(o.result);
       } else {
         w.reject(o.error);

@@ -1,7 +1,10 @@
 // How stored rows appear on the wire: the public record shape {filename, frontmatter, body, verification?}.
 import type { AgentInfo, LeaderboardRow, ListResponse, RecordItem, Verdict } from '../shared/api';
 import { frontmatterTimestamp } from '../shared/ids';
+import type { HubEvent } from './event-stream';
+import type { Hub } from './hub';
 import type { ListPage } from './list-query';
+import type { AuditRow } from './store/audit-log';
 import type { AgentRow } from './store/agent-store';
 import type { MessageRow } from './store/message-store';
 import type { RankRow, ResultRow, VerdictRecord } from './store/result-store';
@@ -62,4 +65,21 @@ export function leaderboardRow(row: RankRow, rank: number): LeaderboardRow {
     description: row.description,
     guardrail: row.guardrail,
   };
+}
+
+/** What a live-stream client receives for a write: the audit facts plus the record as it is now. */
+export function recordEvent(hub: Hub, row: AuditRow): HubEvent {
+  const base = { actor: row.actor, target: row.target, at: new Date(row.ts).toISOString(), detail: JSON.parse(row.detail) as unknown };
+  let record: unknown;
+  if (row.action.startsWith('message.')) {
+    const m = hub.messages.get(row.target);
+    record = m && messageItem(m);
+  } else if (row.action.startsWith('result.')) {
+    const r = hub.results.get(row.target);
+    record = r && resultItem(r);
+  } else if (row.action.startsWith('agent.')) {
+    const a = hub.agents.get(row.target);
+    record = a && agentInfo(a);
+  }
+  return { id: row.id, type: row.action, data: record === undefined ? base : { ...base, record } };
 }

@@ -8,8 +8,6 @@ import { installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
 import { Hub } from './hub';
 import { ReadCache } from './read-cache';
-import { agentInfo, messageItem, resultItem } from './records';
-import type { AuditRow } from './store/audit-log';
 import { agentRoutes } from './routes/agents';
 import { digestRoutes } from './routes/digest';
 import { eventRoutes } from './routes/events';
@@ -40,23 +38,6 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** What a client receives for each write: the audit facts plus the record as it is now. */
-function eventOf(hub: Hub, row: AuditRow) {
-  const base = { actor: row.actor, target: row.target, at: new Date(row.ts).toISOString(), detail: JSON.parse(row.detail) as unknown };
-  let record: unknown;
-  if (row.action.startsWith('message.')) {
-    const m = hub.messages.get(row.target);
-    record = m && messageItem(m);
-  } else if (row.action.startsWith('result.')) {
-    const r = hub.results.get(row.target);
-    record = r && resultItem(r);
-  } else if (row.action.startsWith('agent.')) {
-    const a = hub.agents.get(row.target);
-    record = a && agentInfo(a);
-  }
-  return { id: row.id, type: row.action, data: record === undefined ? base : { ...base, record } };
-}
-
 export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, 'logger'> = {}, baseUrl: () => string = () => ''): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -65,7 +46,6 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  hub.eventOf = (row) => eventOf(hub, row);
   const endpoints: EndpointInfo[] = [];
   app.addHook('onRoute', (route) => {
     const meta = route.config as Partial<RouteMeta> | undefined;

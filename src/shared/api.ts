@@ -51,8 +51,6 @@ export const AgentListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const NoQuery = Type.Object({}, { additionalProperties: false });
-
 // ---- agents -------------------------------------------------------------------------------------------------
 
 const ToolList = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 64 });
@@ -305,17 +303,14 @@ export interface FolderListing {
 }
 
 export const EventsQuery = Type.Object(
-  {
-    types: Type.Optional(Type.String({ maxLength: 500, description: 'comma-separated event types, e.g. message.created' })),
-    last_event_id: Type.Optional(Type.Integer({ minimum: 0 })),
-  },
+  { last_event_id: Type.Optional(Type.Integer({ minimum: 0, description: 'resume after this event id (or send the Last-Event-ID header)' })) },
   { additionalProperties: false },
 );
 
 export const AuditQuery = Type.Object(
   {
-    actor: Type.Optional(Type.String({ maxLength: 40 })),
-    after: Type.Optional(Type.Integer({ minimum: 0 })),
+    actor: Type.Optional(Type.String({ maxLength: 100 })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'audit id cursor' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   { additionalProperties: false },

@@ -35,8 +35,3 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string; hint?: string };
 }
-
-export function isApiErrorBody(value: unknown): value is ApiErrorBody {
-  const e = (value as ApiErrorBody | null)?.error;
-  return typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string';
-}

@@ -1,15 +1,11 @@
 // GET /v1/events: a server-sent event stream of every write; Last-Event-ID resumes where a client left off.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { EventsQuery } from '../../shared/api';
 import { formatSse } from '../event-stream';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
+import { recordEvent } from '../records';
 import { describe } from './route-options';
-
-const EventsQuery = Type.Object(
-  { last_event_id: Type.Optional(Type.Integer({ minimum: 0, description: 'resume after this event id (or send the Last-Event-ID header)' })) },
-  { additionalProperties: false },
-);
 
 /** A reconnecting client is sent at most this many missed events; past that it should re-read the lists. */
 const REPLAY_LIMIT = 1000;
@@ -36,7 +32,7 @@ export const eventRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
       if (missed.length > REPLAY_LIMIT) {
         res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'too many missed events; re-read the lists' })}\n\n`);
       } else {
-        for (const row of missed) res.write(formatSse(hub.eventOf(row)));
+        for (const row of missed) res.write(formatSse(recordEvent(hub, row)));
       }
     }
     hub.events.attach(res);

@@ -1,6 +1,6 @@
 // Discovery routes: GET /v1 (every route, generated from the routes themselves), health, the onboarding README, audit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { AuditQuery } from '../../shared/api';
 import type { Hub } from '../hub';
 import { requireOrganizer } from '../identity';
 import { onboardingReadme } from '../onboarding';
@@ -13,15 +13,6 @@ export interface EndpointInfo {
   purpose: string;
   auth: RouteAuth;
 }
-
-const AuditQuery = Type.Object(
-  {
-    actor: Type.Optional(Type.String({ maxLength: 100 })),
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'audit id cursor' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  },
-  { additionalProperties: false },
-);
 
 export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/v1', describe('This description: every route, the score and the conventions'), async () => ({

@@ -33,8 +33,4 @@ export class AuditLog {
       ? this.db.prepare('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?').all(after, limit)
       : this.db.prepare('SELECT * FROM audit WHERE id > ? AND actor = ? ORDER BY id LIMIT ?').all(after, actor, limit)) as AuditRow[];
   }
-
-  lastId(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM audit').get() as { id: number }).id;
-  }
 }
