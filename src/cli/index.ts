@@ -1,7 +1,8 @@
-// The `collab-desk` command line: runs the hub headless (more commands join as the app grows).
+// The `collab-desk` command line: the hub headless, benchmark runs, model files.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { defaultDataFolder } from '../hub/data-folder';
+import { benchCommand } from './bench-command';
 import { APP_VERSION, startHub } from '../hub/server';
 
 function port(value: string): number {
@@ -55,5 +56,7 @@ program
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
+
+program.addCommand(benchCommand());
 
 await program.parseAsync(process.argv);

@@ -2,8 +2,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import packageJson from '../../package.json' with { type: 'json' };
 import type { HubConfig } from '../shared/config';
+import { APP_VERSION } from '../shared/version';
 import { installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
 import { Hub } from './hub';
@@ -18,7 +18,7 @@ import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
 import { workspaceRoutes } from './routes/workspace';
 
-export const APP_VERSION: string = packageJson.version;
+export { APP_VERSION };
 
 export interface HubServerOptions {
   dataDir: string;

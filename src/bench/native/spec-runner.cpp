@@ -1,0 +1,416 @@
+// collab-desk-spec-runner: measures batch-1 greedy decoding of a set of prompts in llama.cpp's own speculative loop
+// (common_speculative: none, draft model, draft-mtp, n-gram) and teacher-forced perplexity, printing JSON lines.
+//
+// usage: collab-desk-spec-runner JOB.json [llama.cpp flags: -m, --spec-type, --spec-draft-n-max, -md, -t, ...]
+// The job file says what to measure; the flags say how to run, with llama.cpp's own names and parser.
+
+#include "arg.h"
+#include "build-info.h"
+#include "common.h"
+#include "sampling.h"
+#include "speculative.h"
+#include "llama.h"
+#include "ggml-backend.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <clocale>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using json = nlohmann::ordered_json;
+
+static void emit(const json & j) {
+    std::string line = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+[[noreturn]] static void fail(const std::string & message) {
+    emit({{"event", "error"}, {"message", message}});
+    std::exit(1);
+}
+
+// Logit rows one decode may return while scoring references (the context's output buffer is sized for this).
+static const int PPL_OUTPUTS = 64;
+
+struct run_stats {
+    int n_prompt = 0;
+    double prefill_s = 0;
+    double decode_s = 0;
+    int n_generated = 0;
+    int n_drafted = 0;
+    int n_accepted = 0;
+    int n_steps = 0;
+    std::vector<int> drafted_at;  // drafts that reached position i
+    std::vector<int> accepted_at; // drafts accepted at position i
+    llama_tokens tokens;
+};
+
+static void clear_memory(llama_context * ctx) {
+    if (ctx) {
+        llama_memory_clear(llama_get_memory(ctx), true);
+    }
+}
+
+// One greedy generation of exactly n_predict new tokens (EOS ignored), following llama.cpp's speculative-simple loop.
+static run_stats generate(common_params & params, llama_context * ctx_tgt, llama_context * ctx_dft, const std::string & prompt, int n_predict) {
+    run_stats st;
+    const llama_seq_id seq_id = 0;
+    clear_memory(ctx_tgt);
+    clear_memory(ctx_dft);
+
+    llama_tokens inp = common_tokenize(ctx_tgt, prompt, true, true);
+    if (inp.size() < 2) {
+        fail("a prompt must tokenize to at least 2 tokens");
+    }
+    if ((int) inp.size() + n_predict + 2 > (int) llama_n_ctx(ctx_tgt)) {
+        fail("prompt (" + std::to_string(inp.size()) + " tokens) + " + std::to_string(n_predict) +
+             " new tokens do not fit the context (" + std::to_string(llama_n_ctx(ctx_tgt)) + "); raise -c");
+    }
+    if (llama_n_batch(ctx_tgt) < (uint32_t) inp.size()) {
+        fail("the prompt is longer than the batch size; raise -b");
+    }
+    st.n_prompt = (int) inp.size();
+
+    const bool use_ckpt_tgt = common_context_can_seq_rm(ctx_tgt) == COMMON_CONTEXT_SEQ_RM_TYPE_FULL;
+    const bool use_ckpt_dft = ctx_dft && common_context_can_seq_rm(ctx_dft) == COMMON_CONTEXT_SEQ_RM_TYPE_FULL;
+
+    // A fresh speculator and sampler per generation: nothing (n-gram caches included) carries over between runs.
+    common_sampler_ptr smpl(common_sampler_init(llama_get_model(ctx_tgt), params.sampling));
+    const bool speculative = std::any_of(params.speculative.types.begin(), params.speculative.types.end(),
+                                         [](common_speculative_type t) { return t != COMMON_SPECULATIVE_TYPE_NONE; });
+    common_speculative * spec = speculative ? common_speculative_init(params.speculative, 1) : nullptr;
+    if (speculative && spec == nullptr) {
+        fail("failed to initialize speculative decoding for these settings");
+    }
+
+    const int64_t t0 = ggml_time_us();
+    llama_batch batch_prompt = llama_batch_init(inp.size(), 0, 1);
+    for (size_t i = 0; i < inp.size() - 1; ++i) {
+        common_batch_add(batch_prompt, inp[i], i, { seq_id }, false);
+    }
+    if (llama_decode(ctx_tgt, batch_prompt) != 0) {
+        fail("llama_decode failed on the prompt");
+    }
+    if (spec && !common_speculative_process(spec, batch_prompt)) {
+        fail("the speculator failed to process the prompt");
+    }
+    llama_batch_free(batch_prompt);
+    llama_synchronize(ctx_tgt);
+    const int64_t t1 = ggml_time_us();
+
+    llama_token id_last = inp.back();
+    llama_tokens prompt_tgt(inp.begin(), inp.end() - 1);
+    prompt_tgt.reserve(llama_n_ctx(ctx_tgt));
+    int n_past = (int) inp.size() - 1;
+    if (spec) {
+        common_speculative_begin(spec, seq_id, prompt_tgt);
+    }
+
+    llama_batch batch_tgt = llama_batch_init(llama_n_batch(ctx_tgt), 0, 1);
+    llama_tokens draft;
+    common_prompt_checkpoint ckpt;
+
+    while (st.n_generated < n_predict) {
+        if (draft.empty() && spec) {
+            ckpt.update_pos(prompt_tgt.size(),
+                            llama_memory_seq_pos_min(llama_get_memory(ctx_tgt), seq_id),
+                            llama_memory_seq_pos_max(llama_get_memory(ctx_tgt), seq_id));
+            if (use_ckpt_dft) {
+                ckpt.update_dft(ctx_dft, seq_id, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY);
+            }
+            // never draft past the tokens still to generate: the run makes exactly n_predict tokens
+            int n_draft_max = std::min((int) llama_n_ctx(ctx_tgt) - n_past - 2, n_predict - st.n_generated - 1);
+            n_draft_max = std::max(n_draft_max, 0);
+            common_speculative_get_draft_params(spec, seq_id) = {
+                /* .drafting = */ true,
+                /* .n_max    = */ n_draft_max,
+                /* .pos0     = */ n_past,
+                /* .id_last  = */ id_last,
+                /* .prompt   = */ &prompt_tgt,
+                /* .result   = */ &draft,
+            };
+            common_speculative_draft(spec);
+            // a drafter may propose more than asked; the surplus would run past the token budget
+            if ((int) draft.size() > n_draft_max) {
+                draft.resize(n_draft_max);
+            }
+            if (!draft.empty() && use_ckpt_tgt) {
+                ckpt.update_tgt(ctx_tgt, seq_id, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY);
+            }
+            if (ctx_dft) {
+                if (use_ckpt_dft) {
+                    ckpt.load_dft(ctx_dft, seq_id, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY);
+                }
+                llama_memory_seq_rm(llama_get_memory(ctx_dft), seq_id, ckpt.pos_max + 1, -1);
+            }
+        }
+
+        common_batch_clear(batch_tgt);
+        common_batch_add(batch_tgt, id_last, n_past++, { seq_id }, true);
+        for (size_t i = 0; i < draft.size(); ++i) {
+            common_batch_add(batch_tgt, draft[i], n_past + i, { seq_id }, true);
+        }
+        if (llama_decode(ctx_tgt, batch_tgt) != 0) {
+            fail("llama_decode failed while verifying a draft");
+        }
+        if (spec && !common_speculative_process(spec, batch_tgt)) {
+            fail("the speculator failed to process a verify batch");
+        }
+
+        common_sampler_ptr smpl_save;
+        if (use_ckpt_tgt) {
+            smpl_save.reset(common_sampler_clone(smpl.get()));
+        }
+        const size_t n_draft = draft.size();
+        auto ids = common_sampler_sample_and_accept_n(smpl.get(), ctx_tgt, draft);
+
+        if (use_ckpt_tgt && ids.size() - 1 < n_draft) {
+            // partial acceptance on a context that cannot drop a suffix: restore and re-run the accepted part
+            draft = std::move(ids);
+            ckpt.load_tgt(ctx_tgt, seq_id, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY);
+            llama_memory_seq_rm(llama_get_memory(ctx_tgt), seq_id, ckpt.pos_max + 1, -1);
+            if (ctx_dft) {
+                ckpt.load_dft(ctx_dft, seq_id, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY);
+                llama_memory_seq_rm(llama_get_memory(ctx_dft), seq_id, ckpt.pos_max + 1, -1);
+            }
+            prompt_tgt.resize(ckpt.n_tokens);
+            smpl = std::move(smpl_save);
+            n_past = (int) prompt_tgt.size();
+            continue;
+        }
+
+        const int n_acc = (int) ids.size() - 1;
+        if (spec) {
+            common_speculative_accept(spec, seq_id, (uint16_t) n_acc);
+        }
+        st.n_steps++;
+        if (n_draft > 0) {
+            if (st.drafted_at.size() < n_draft) {
+                st.drafted_at.resize(n_draft, 0);
+                st.accepted_at.resize(n_draft, 0);
+            }
+            for (size_t i = 0; i < n_draft; ++i) st.drafted_at[i]++;
+            for (int i = 0; i < n_acc; ++i) st.accepted_at[i]++;
+        }
+        n_past += n_acc;
+        st.n_drafted += (int) n_draft;
+        st.n_accepted += n_acc;
+        for (size_t i = 0; i < ids.size(); ++i) {
+            prompt_tgt.push_back(id_last);
+            id_last = ids[i];
+            st.tokens.push_back(id_last);
+        }
+        st.n_generated += (int) ids.size();
+        draft.clear();
+        llama_memory_seq_rm(llama_get_memory(ctx_tgt), seq_id, n_past, -1);
+        if (ctx_dft) {
+            llama_memory_seq_rm(llama_get_memory(ctx_dft), seq_id, n_past, -1);
+        }
+    }
+    llama_synchronize(ctx_tgt);
+    const int64_t t2 = ggml_time_us();
+    st.prefill_s = (t1 - t0) / 1e6;
+    st.decode_s = (t2 - t1) / 1e6;
+
+    llama_batch_free(batch_tgt);
+    if (spec) {
+        common_speculative_free(spec);
+    }
+    return st;
+}
+
+// Teacher-forced negative log-likelihood of `reference` after `prompt`: the sum over reference tokens, and their count.
+static std::pair<double, int> reference_nll(llama_context * ctx, const std::string & prompt, const std::string & reference) {
+    clear_memory(ctx);
+    llama_tokens p = common_tokenize(ctx, prompt, true, true);
+    llama_tokens r = common_tokenize(ctx, reference, false, true);
+    if (r.empty()) return {0.0, 0};
+    llama_tokens all = p;
+    all.insert(all.end(), r.begin(), r.end());
+    if ((int) all.size() > (int) llama_n_ctx(ctx)) {
+        fail("a reference (" + std::to_string(all.size()) + " tokens with its prompt) does not fit the context; raise -c");
+    }
+    const int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(llama_get_model(ctx)));
+    const int first = (int) p.size() - 1; // logits at position i predict token i+1
+    const int n_batch = (int) llama_n_batch(ctx);
+    double nll = 0;
+    int n = 0;
+    llama_batch batch = llama_batch_init(n_batch, 0, 1);
+    auto wants_logits = [&](int i) { return i >= first && i + 1 < (int) all.size(); };
+    for (int start = 0; start < (int) all.size();) {
+        // a batch holds at most n_batch tokens and PPL_OUTPUTS positions with logits (the context's output buffer)
+        common_batch_clear(batch);
+        int end = start, outputs = 0;
+        while (end < (int) all.size() && end - start < n_batch && !(wants_logits(end) && outputs == PPL_OUTPUTS)) {
+            outputs += wants_logits(end) ? 1 : 0;
+            common_batch_add(batch, all[end], end, { 0 }, wants_logits(end));
+            end++;
+        }
+        if (llama_decode(ctx, batch) != 0) {
+            fail("llama_decode failed while scoring a reference");
+        }
+        for (int i = start; i < end; ++i) {
+            if (!wants_logits(i)) continue;
+            const float * logits = llama_get_logits_ith(ctx, i - start);
+            double mx = logits[0];
+            for (int v = 1; v < n_vocab; ++v) mx = std::max(mx, (double) logits[v]);
+            double sum = 0;
+            for (int v = 0; v < n_vocab; ++v) sum += std::exp((double) logits[v] - mx);
+            nll += -(((double) logits[all[i + 1]] - mx) - std::log(sum));
+            n++;
+        }
+        start = end;
+    }
+    llama_batch_free(batch);
+    return {nll, n};
+}
+
+static json device_list() {
+    json devices = json::array();
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        size_t free = 0, total = 0;
+        ggml_backend_dev_memory(dev, &free, &total);
+        const char * type = "other";
+        switch (ggml_backend_dev_type(dev)) {
+            case GGML_BACKEND_DEVICE_TYPE_CPU:   type = "cpu"; break;
+            case GGML_BACKEND_DEVICE_TYPE_GPU:   type = "gpu"; break;
+            case GGML_BACKEND_DEVICE_TYPE_IGPU:  type = "igpu"; break;
+            default: break;
+        }
+        devices.push_back({
+            {"name", ggml_backend_dev_name(dev)},
+            {"description", ggml_backend_dev_description(dev)},
+            {"type", type},
+            {"backend", ggml_backend_reg_name(ggml_backend_dev_backend_reg(dev))},
+            {"memory_total", total},
+            {"memory_free", free},
+        });
+    }
+    return devices;
+}
+
+int main(int argc, char ** argv) {
+    std::setlocale(LC_NUMERIC, "C");
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s JOB.json [llama.cpp flags]\n", argv[0]);
+        return 2;
+    }
+    json job;
+    {
+        std::ifstream in(argv[1]);
+        if (!in) fail(std::string("cannot read the job file ") + argv[1]);
+        try {
+            in >> job;
+        } catch (const std::exception & e) {
+            fail(std::string("the job file is not valid JSON: ") + e.what());
+        }
+    }
+    // llama.cpp parses its own flags; argv[1] (the job) is taken out first.
+    std::vector<char *> args;
+    args.push_back(argv[0]);
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+
+    common_params params;
+    common_init();
+    if (!common_params_parse((int) args.size(), args.data(), params, LLAMA_EXAMPLE_SPECULATIVE)) {
+        fail("llama.cpp refused the run flags (see stderr)");
+    }
+    const auto output_limits = common_speculative_get_output_limits(params.n_batch, params.n_parallel, common_speculative_n_max(&params.speculative));
+    params.n_outputs_max = output_limits.total;
+    params.n_outputs_max_per_seq = output_limits.per_seq;
+    if (job.contains("references")) {
+        params.n_outputs_max = std::max(params.n_outputs_max, PPL_OUTPUTS);
+        params.n_outputs_max_per_seq = std::max(params.n_outputs_max_per_seq, PPL_OUTPUTS);
+    }
+
+    const std::string backends_dir = job.value("backends_dir", std::string());
+    if (!backends_dir.empty()) {
+        ggml_backend_load_all_from_path(backends_dir.c_str());
+    }
+    llama_backend_init();
+    llama_numa_init(params.numa);
+
+    auto init_tgt = common_init_from_params(params);
+    llama_model * model_tgt = init_tgt->model();
+    llama_context * ctx_tgt = init_tgt->context();
+    if (model_tgt == nullptr || ctx_tgt == nullptr) {
+        fail("failed to load the target model " + params.model.path);
+    }
+    common_speculative_init_result_ptr spec_init;
+    {
+        common_params params_dft = common_base_params_to_speculative(params);
+        spec_init = common_speculative_init_from_params(params_dft, model_tgt, ctx_tgt);
+        params.speculative.draft.ctx_tgt = ctx_tgt;
+        params.speculative.draft.ctx_dft = spec_init->context();
+    }
+    llama_context * ctx_dft = params.speculative.draft.ctx_dft;
+    if (params.speculative.has_dft() && ctx_dft == nullptr) {
+        fail("failed to load the draft model " + params.speculative.draft.mparams.path);
+    }
+
+    char model_desc[256] = {0};
+    llama_model_desc(model_tgt, model_desc, sizeof(model_desc));
+    emit({
+        {"event", "ready"},
+        {"llama_build", llama_build_number()},
+        {"llama_commit", llama_commit()},
+        {"llama_build_info", llama_build_info()},
+        {"system_info", llama_print_system_info()},
+        {"devices", device_list()},
+        {"model", model_desc},
+        {"model_params", llama_model_n_params(model_tgt)},
+        {"model_bytes", llama_model_size(model_tgt)},
+        {"n_ctx", llama_n_ctx(ctx_tgt)},
+        {"n_batch", llama_n_batch(ctx_tgt)},
+        {"n_ubatch", llama_n_ubatch(ctx_tgt)},
+        {"n_threads", llama_n_threads(ctx_tgt)},
+        {"n_threads_batch", llama_n_threads_batch(ctx_tgt)},
+        {"spec_types", common_speculative_type_name_str(params.speculative.types)},
+        {"draft_n_max", common_speculative_n_max(&params.speculative)},
+        {"has_draft_model", ctx_dft != nullptr},
+    });
+
+    const int n_predict = job.value("n_predict", 64);
+    const int warmup = job.value("warmup", 1);
+    const int repeats = job.value("repeats", 1);
+    const std::vector<std::string> prompts = job.value("prompts", std::vector<std::string>());
+
+    for (int w = 0; w < warmup && !prompts.empty(); ++w) {
+        run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16));
+        emit({{"event", "warmup"}, {"index", w}, {"decode_s", st.decode_s}});
+    }
+    for (int r = 0; r < repeats; ++r) {
+        for (size_t p = 0; p < prompts.size(); ++p) {
+            run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict);
+            emit({
+                {"event", "run"}, {"prompt", p}, {"repeat", r},
+                {"n_prompt", st.n_prompt}, {"prefill_s", st.prefill_s}, {"decode_s", st.decode_s},
+                {"n_generated", st.n_generated}, {"n_steps", st.n_steps},
+                {"n_drafted", st.n_drafted}, {"n_accepted", st.n_accepted},
+                {"drafted_at", st.drafted_at}, {"accepted_at", st.accepted_at},
+                {"tokens", st.tokens},
+            });
+        }
+    }
+
+    if (job.contains("references")) {
+        size_t i = 0;
+        for (const auto & ref : job["references"]) {
+            auto [nll, n] = reference_nll(ctx_tgt, ref.value("prompt", std::string()), ref.value("reference", std::string()));
+            emit({{"event", "ppl"}, {"index", i++}, {"nll", nll}, {"n", n}});
+        }
+    }
+
+    emit({{"event", "done"}});
+    spec_init.reset();
+    llama_backend_free();
+    return 0;
+}

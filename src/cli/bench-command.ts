@@ -1,0 +1,115 @@
+// `collab-desk bench run`: one configuration measured by the engine; progress on stderr, the result as JSON on stdout.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BenchError } from '../bench/bench-error';
+import { runBench, type BenchProgress, type BenchResult } from '../bench/engine';
+import { demoPromptsFile, readPrompts, readReferences } from '../bench/prompt-files';
+import { SPEC_TYPES } from '../shared/run-config';
+
+function int(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+const PHASES: Record<BenchProgress['phase'], string> = {
+  build: 'building the native runner',
+  load: 'loading models',
+  identity: 'plain decode (identity reference)',
+  warmup: 'warm-up',
+  measure: 'measuring',
+  perplexity: 'perplexity',
+};
+
+/** A one-line progress bar on a terminal; plain lines when stderr is a file or a pipe. */
+function progressPrinter(): { update(p: BenchProgress): void; done(): void } {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  return {
+    update(p) {
+      const width = 24;
+      const filled = p.total > 0 ? Math.round((p.done / p.total) * width) : 0;
+      const line = `${PHASES[p.phase].padEnd(34)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${p.tps ? `  ${p.tps.toFixed(1)} tok/s` : ''}`;
+      if (tty) process.stderr.write(`\r${line}\x1b[K`);
+      else if (p.phase !== last || p.done === p.total) process.stderr.write(line + '\n');
+      last = p.phase;
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+function summary(r: BenchResult): string {
+  const lines = [
+    `tps ${r.tps.toFixed(2)} (95% CI ${r.tps_ci[0].toFixed(2)}-${r.tps_ci[1].toFixed(2)}, sd ${r.tps_stdev.toFixed(2)}, ${r.measure.repeats} repeats) on ${r.backend}`,
+    r.plain_tps !== null ? `plain decode ${r.plain_tps.toFixed(2)} tok/s -> speedup x${(r.tps / r.plain_tps).toFixed(2)}` : '',
+    r.acceptance !== null ? `acceptance ${(r.acceptance * 100).toFixed(1)}% (per position ${r.acceptance_per_position.map((a) => a.toFixed(2)).join(' ')}), ${r.mean_accepted_per_step?.toFixed(2)} accepted per verify step` : '',
+    r.ppl !== null ? `perplexity ${r.ppl.toFixed(4)} over ${r.ppl_tokens} reference tokens` : '',
+    r.identical === null ? '' : r.identical ? 'greedy output identical to the plain model on every prompt' : `LOSSY: output diverged on ${r.divergences.length} of ${r.per_prompt.length} prompts`,
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
+export function benchCommand(): Command {
+  const bench = new Command('bench').description('Measure speculative decoding with llama.cpp');
+  bench
+    .command('run')
+    .description('Run one configuration: warm-up, greedy decoding of every prompt for exactly N tokens, K repeats')
+    .requiredOption('--target <file>', 'target model (GGUF)')
+    .option('--draft <file>', 'draft model (GGUF)')
+    .addOption(new Option('--spec-type <type>', 'speculative decoding').choices([...SPEC_TYPES]).default('none'))
+    .option('--draft-n-max <n>', 'most tokens drafted per step (--spec-draft-n-max)', int('--draft-n-max', 1), 6)
+    .option('--prompts <file>', 'prompts: JSON, JSON lines or one per line (default: the demo prompts)')
+    .option('--refs <file>', 'reference completions for perplexity: [{prompt, reference}] (default: the demo references)')
+    .option('--tokens <n>', 'new tokens per prompt, EOS ignored', int('--tokens', 1), 128)
+    .option('--repeat <k>', 'measured repeats', int('--repeat', 1), 3)
+    .option('--warmup <n>', 'warm-up generations', int('--warmup', 0), 1)
+    .option('--threads <n>', 'CPU threads (default: the real core count)', int('--threads', 1))
+    .option('--ctx <n>', 'context size', int('--ctx', 64), 4096)
+    .option('--gpu-layers <n>', 'layers on the GPU (-1: all)', int('--gpu-layers', -1), -1)
+    .addOption(new Option('--backend <backend>', 'compute backend').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
+    .option('--poll <0-100>', 'llama.cpp thread polling', int('--poll', 0), 0)
+    .option('--timeout <seconds>', 'stop the run after this long', int('--timeout', 1))
+    .option('--json', 'print only the result JSON on stdout', false)
+    .action(async (o: Record<string, string | number | boolean | undefined>) => {
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      const progress = progressPrinter();
+      try {
+        const demo = demoPromptsFile();
+        const result = await runBench(
+          {
+            config: {
+              target: String(o.target),
+              ...(o.draft ? { draft: String(o.draft) } : {}),
+              spec_type: o.specType as (typeof SPEC_TYPES)[number],
+              draft_n_max: Number(o.draftNMax),
+              ctx_size: Number(o.ctx),
+              gpu_layers: Number(o.gpuLayers),
+              backend: o.backend as 'auto',
+              poll: Number(o.poll),
+              ...(o.threads ? { threads: Number(o.threads) } : {}),
+            },
+            measure: { tokens: Number(o.tokens), repeats: Number(o.repeat), warmup: Number(o.warmup) },
+            prompts: readPrompts(o.prompts ? String(o.prompts) : demo),
+            references: readReferences(o.refs ? String(o.refs) : demo),
+          },
+          { signal: controller.signal, onProgress: (p) => progress.update(p), ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) },
+        );
+        progress.done();
+        if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+        else process.stdout.write(summary(result) + '\n' + JSON.stringify(result) + '\n');
+      } catch (err) {
+        progress.done();
+        if (err instanceof BenchError) {
+          console.error(`collab-desk bench: ${err.message}`);
+          if (err.log && process.env.COLLAB_DESK_DEBUG) console.error(err.log);
+          process.exit(err.code === 'CANCELLED' ? 130 : 1);
+        }
+        throw err;
+      }
+    });
+  return bench;
+}
