@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { defaultDataFolder } from '../hub/data-folder';
 import { benchCommand } from './bench-command';
+import { modelsCommand } from './models-command';
 import { APP_VERSION, startHub } from '../hub/server';
 
 function port(value: string): number {
@@ -58,5 +59,6 @@ program
   });
 
 program.addCommand(benchCommand());
+program.addCommand(modelsCommand());
 
 await program.parseAsync(process.argv);
