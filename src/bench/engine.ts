@@ -11,7 +11,8 @@ import { APP_VERSION } from '../shared/version';
 import { BenchError } from './bench-error';
 import { chooseBackend, defaultThreads, type BackendChoice } from './backend';
 import { ensureRunner, NativeBuildError } from './native-runner';
-import { runRunner, type RunnerEvent } from './native-process';
+import { runFallback, type FallbackJob } from './fallback-runner';
+import { runRunner, type RunnerEvent, type RunRecord } from './native-process';
 import { summarize } from './statistics';
 
 export interface Reference {
@@ -39,6 +40,8 @@ export interface BenchOptions {
   onProgress?: (progress: BenchProgress) => void;
   /** Where built runners are cached (default: the user's cache folder). */
   cacheDir?: string;
+  /** `auto`: the native runner, or node-llama-cpp when the runner cannot be built. */
+  engine?: 'auto' | 'native' | 'node-llama-cpp';
 }
 
 export interface PromptResult {
@@ -67,7 +70,7 @@ export interface BenchResult {
   lossy: boolean;
   plain_tps: number | null;
   backend: string;
-  engine: 'native';
+  engine: 'native' | 'node-llama-cpp';
   per_prompt: PromptResult[];
   config: RunConfig;
   measure: Measure;
@@ -170,21 +173,6 @@ export function llamaFlags(c: RunConfig, threads: number, speculative = true): s
   return flags;
 }
 
-interface RunEvent {
-  prompt: number;
-  repeat: number;
-  n_prompt: number;
-  prefill_s: number;
-  decode_s: number;
-  n_generated: number;
-  n_steps: number;
-  n_drafted: number;
-  n_accepted: number;
-  drafted_at: number[];
-  accepted_at: number[];
-  tokens: number[];
-}
-
 export async function runBench(input: BenchInput, options: BenchOptions = {}): Promise<BenchResult> {
   const startedAt = new Date();
   const config = normalizeConfig(input.config);
@@ -195,12 +183,21 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
 
   const backend: BackendChoice = chooseBackend(config.backend);
   options.onProgress?.({ phase: 'build', done: 0, total: 1 });
-  let exe: string;
-  try {
-    exe = await ensureRunner(backend.binaries, options.cacheDir);
-  } catch (err) {
-    if (err instanceof NativeBuildError) throw new BenchError('BUILD_FAILED', `the native runner could not be built: ${err.message}`, err.log);
-    throw err;
+  let exe: string | null = null;
+  let engineNote = '';
+  if (options.engine !== 'node-llama-cpp') {
+    try {
+      exe = await ensureRunner(backend.binaries, options.cacheDir);
+    } catch (err) {
+      if (!(err instanceof NativeBuildError)) throw err;
+      if (options.engine === 'native') throw new BenchError('BUILD_FAILED', `the native runner could not be built: ${err.message}`, err.log);
+      engineNote = `native runner unavailable: ${err.message}`;
+    }
+  } else {
+    engineNote = 'node-llama-cpp requested';
+  }
+  if (exe === null && config.spec_type !== 'none' && config.spec_type !== 'draft') {
+    throw new BenchError('BUILD_FAILED', `spec_type ${config.spec_type} needs the native runner, which is unavailable (${engineNote})`);
   }
   const withDraftModel = Boolean(config.draft) && (config.spec_type === 'draft' || config.spec_type === 'draft-mtp');
   const threads = config.threads ?? defaultThreads(withDraftModel);
@@ -208,40 +205,52 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : undefined;
   const remaining = () => (deadline ? Math.max(1, deadline - Date.now()) : undefined);
   try {
-    const runJob = async (name: string, job: Record<string, unknown>, flags: string[], phase: BenchProgress['phase'], total: number) => {
+    const runJob = async (name: string, job: FallbackJob, speculative: boolean, phase: BenchProgress['phase'], total: number) => {
+      let done = 0;
+      const onEvent = (e: RunnerEvent) => {
+        if (e.event === 'ready') options.onProgress?.({ phase: 'load', done: 1, total: 1 });
+        if (e.event === 'warmup') options.onProgress?.({ phase: 'warmup', done: Number(e.index) + 1, total: measure.warmup });
+        if (e.event === 'run') {
+          done++;
+          options.onProgress?.({ phase, done, total, tps: Number(e.n_generated) / Number(e.decode_s) });
+        }
+        if (e.event === 'ppl') options.onProgress?.({ phase: 'perplexity', done: Number(e.index) + 1, total: input.references?.length ?? 0 });
+      };
+      if (exe === null) {
+        const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), ...(remaining() ? [AbortSignal.timeout(remaining()!)] : [])]);
+        try {
+          return await runFallback(speculative ? config : { ...config, spec_type: 'none' }, job, threads, backend.binaries.flavor !== 'cpu', onEvent, signal);
+        } catch (err) {
+          if (err instanceof BenchError && err.code === 'CANCELLED' && !options.signal?.aborted) {
+            throw new BenchError('TIMED_OUT', `the run took longer than ${Math.round(options.timeoutMs! / 1000)} s and was stopped`);
+          }
+          throw err;
+        }
+      }
       const jobFile = join(work, `${name}.json`);
       writeFileSync(jobFile, JSON.stringify({ ...job, backends_dir: backend.binaries.bins }));
-      let done = 0;
-      return runRunner(exe, [jobFile, ...flags], {
+      return runRunner(exe, [jobFile, ...llamaFlags(config, threads, speculative)], {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(remaining() ? { timeoutMs: remaining()! } : {}),
-        onEvent: (e: RunnerEvent) => {
-          if (e.event === 'ready') options.onProgress?.({ phase: 'load', done: 1, total: 1 });
-          if (e.event === 'warmup') options.onProgress?.({ phase: 'warmup', done: Number(e.index) + 1, total: measure.warmup });
-          if (e.event === 'run') {
-            done++;
-            options.onProgress?.({ phase, done, total, tps: Number(e.n_generated) / Number(e.decode_s) });
-          }
-          if (e.event === 'ppl') options.onProgress?.({ phase: 'perplexity', done: Number(e.index) + 1, total: input.references?.length ?? 0 });
-        },
+        onEvent,
       });
     };
 
     // Greedy identity: the plain target's own tokens, to compare every speculative run against.
-    let plain: RunEvent[] | null = null;
+    let plain: RunRecord[] | null = null;
     if (config.spec_type !== 'none') {
-      const events = await runJob('plain', { prompts: input.prompts, n_predict: measure.tokens, warmup: 0, repeats: 1 }, llamaFlags(config, threads, false), 'identity', input.prompts.length);
-      plain = events.filter((e) => e.event === 'run') as unknown as RunEvent[];
+      const events = await runJob('plain', { prompts: input.prompts, n_predict: measure.tokens, warmup: 0, repeats: 1 }, false, 'identity', input.prompts.length);
+      plain = events.filter((e) => e.event === 'run') as unknown as RunRecord[];
     }
     const events = await runJob(
       'measure',
       { prompts: input.prompts, n_predict: measure.tokens, warmup: measure.warmup, repeats: measure.repeats, ...(input.references?.length ? { references: input.references } : {}) },
-      llamaFlags(config, threads),
+      true,
       'measure',
       input.prompts.length * measure.repeats,
     );
     const ready = events.find((e) => e.event === 'ready') as RunnerEvent & Record<string, unknown>;
-    const runs = events.filter((e) => e.event === 'run') as unknown as RunEvent[];
+    const runs = events.filter((e) => e.event === 'run') as unknown as RunRecord[];
     const ppls = events.filter((e) => e.event === 'ppl') as unknown as Array<{ nll: number; n: number }>;
 
     const perRepeat = Array.from({ length: measure.repeats }, (_, r) => {
@@ -299,7 +308,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
       lossy: divergences.length > 0,
       plain_tps: plainTps,
       backend: usedBackend,
-      engine: 'native',
+      engine: exe ? 'native' : 'node-llama-cpp',
       per_prompt: firstRepeat.map((x) => ({ prompt: x.prompt, n_prompt: x.n_prompt, tps: x.n_generated / x.decode_s, prefill_tps: (x.n_prompt - 1) / x.prefill_s, tokens: x.tokens })),
       config,
       measure,
@@ -317,7 +326,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
           system_info: String(ready?.system_info ?? ''),
         },
         backend: { flavor: backend.binaries.flavor, reason: backend.reason, devices },
-        engine: `native (${basename(exe)})`,
+        engine: exe ? `native (${basename(exe)})` : `node-llama-cpp fallback (${engineNote})`,
         models,
         flags: llamaFlags(config, threads),
         threads,

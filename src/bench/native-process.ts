@@ -5,6 +5,23 @@ import { BenchError } from './bench-error';
 
 export type RunnerEvent = { event: string } & Record<string, unknown>;
 
+/** One measured generation, as both engines report it (`run` events). */
+export interface RunRecord {
+  prompt: number;
+  repeat: number;
+  n_prompt: number;
+  prefill_s: number;
+  decode_s: number;
+  n_generated: number;
+  n_steps: number;
+  n_drafted: number;
+  n_accepted: number;
+  /** Drafts that reached position i, and how many of those were accepted. */
+  drafted_at: number[];
+  accepted_at: number[];
+  tokens: number[];
+}
+
 export interface RunnerOptions {
   signal?: AbortSignal;
   timeoutMs?: number;

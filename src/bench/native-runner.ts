@@ -29,7 +29,7 @@ export class NativeBuildError extends Error {
  * Extracts the llama.cpp source bundled with node-llama-cpp (a git bundle at the libraries' exact commit) once,
  * for its headers: the runner must compile against the same commit it links to.
  */
-async function llamaSource(cache: string, release: string): Promise<string> {
+export async function llamaSource(cache: string, release: string): Promise<string> {
   const dir = join(cache, `llama.cpp-${release}`);
   if (existsSync(join(dir, 'include', 'llama.h'))) return dir;
   const bundle = join(nodeLlamaCppFolder(), 'llama', 'gitRelease.bundle');

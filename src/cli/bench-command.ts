@@ -72,6 +72,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--backend <backend>', 'compute backend').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .option('--poll <0-100>', 'llama.cpp thread polling', int('--poll', 0), 0)
     .option('--timeout <seconds>', 'stop the run after this long', int('--timeout', 1))
+    .addOption(new Option('--engine <engine>', 'native runner, or node-llama-cpp (slower; auto falls back to it when the runner cannot be built)').choices(['auto', 'native', 'node-llama-cpp']).default('auto'))
     .option('--json', 'print only the result JSON on stdout', false)
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       const controller = new AbortController();
@@ -96,7 +97,7 @@ export function benchCommand(): Command {
             prompts: readPrompts(o.prompts ? String(o.prompts) : demo),
             references: readReferences(o.refs ? String(o.refs) : demo),
           },
-          { signal: controller.signal, onProgress: (p) => progress.update(p), ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) },
+          { signal: controller.signal, engine: o.engine as 'auto', onProgress: (p) => progress.update(p), ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) },
         );
         progress.done();
         if (o.json) process.stdout.write(JSON.stringify(result) + '\n');

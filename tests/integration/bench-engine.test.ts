@@ -79,6 +79,35 @@ describe('speculative modes stay lossless', () => {
   }, 120_000);
 });
 
+describe('the node-llama-cpp fallback', () => {
+  it('gives the same tokens and perplexity as the native runner, and says which engine ran', async () => {
+    const native = await bench({ spec_type: 'none' }, { references: REFERENCES });
+    const fallback = await bench({ spec_type: 'none' }, { references: REFERENCES }, { engine: 'node-llama-cpp' });
+    expect(fallback.engine).toBe('node-llama-cpp');
+    expect(fallback.provenance.engine).toContain('node-llama-cpp fallback');
+    expect(fallback.per_prompt.map((p) => p.tokens)).toEqual(native.per_prompt.map((p) => p.tokens));
+    expect(Math.abs(fallback.ppl! - native.ppl!) / native.ppl!).toBeLessThan(1e-3);
+  }, 120_000);
+
+  it('accepts drafts at every position and feeds accepted tokens to the draft (an identical draft reaches >= 99%)', async () => {
+    const copy = join(dir, 'copy-fallback.gguf');
+    copyFileSync(models.target, copy);
+    const r = await bench({ spec_type: 'draft', draft: copy, draft_n_max: 5 }, {}, { engine: 'node-llama-cpp' });
+    expect(r.identical).toBe(true);
+    expect(r.acceptance).toBeGreaterThanOrEqual(0.99);
+    expect(r.acceptance_per_position).toHaveLength(5);
+    expect(r.mean_accepted_per_step).toBeGreaterThan(3);
+    const shallow = await bench({ spec_type: 'draft', draft: models.draftShallow, draft_n_max: 4 }, {}, { engine: 'node-llama-cpp' });
+    expect(shallow.identical).toBe(true);
+  }, 120_000);
+
+  it('refuses what only the native runner can do, saying why', async () => {
+    const err = await refusal(bench({ spec_type: 'ngram' }, {}, { engine: 'node-llama-cpp' }));
+    expect(err.code).toBe('BUILD_FAILED');
+    expect(err.message).toContain('needs the native runner');
+  });
+});
+
 describe('perplexity and provenance', () => {
   it('matches perplexity computed independently from node-llama-cpp logits within 1e-3', async () => {
     const r = await bench({ spec_type: 'none' }, { references: REFERENCES });
@@ -135,17 +164,39 @@ describe('runs that cannot finish end cleanly', () => {
     const err = await refusal(
       runBench(
         { config: { target: models.target, ctx_size: 4096 }, measure: { tokens: 3000, repeats: 50, warmup: 0 }, prompts: PROMPTS },
-        { signal: controller.signal, onProgress: (p) => p.phase === 'measure' && controller.abort() },
+        { signal: controller.signal, onProgress: (p) => p.phase === 'load' && controller.abort() },
       ),
     );
     expect(err.code).toBe('CANCELLED');
-    expect(() => execFileSync('pgrep', ['-f', 'spec-runner-cpu'])).toThrow();
+    expect(() => execFileSync('pgrep', ['-P', String(process.pid), '-f', 'spec-runner-cpu'])).toThrow();
   }, 120_000);
 
   it('stops a run past its timeout', async () => {
     const err = await refusal(runBench({ config: { target: models.target, ctx_size: 4096 }, measure: { tokens: 3000, repeats: 50, warmup: 0 }, prompts: PROMPTS }, { timeoutMs: 1500 }));
     expect(err.code).toBe('TIMED_OUT');
     expect(err.message).toContain('longer than 2 s');
+  }, 120_000);
+
+  it.each([
+    ['SIGSEGV', 'RUNNER_FAILED', /crashed \(SIGSEGV\)/],
+    ['SIGKILL', 'OUT_OF_MEMORY', /ran out of memory \(killed by SIGKILL\)/],
+  ])('turns a runner killed by %s (a crash, or the kernel OOM killer) into a failed run with its reason', async (signal, code, message) => {
+    let killed = false;
+    const err = await refusal(
+      runBench(
+        { config: { target: models.target, ctx_size: 4096 }, measure: { tokens: 3000, repeats: 50, warmup: 0 }, prompts: PROMPTS },
+        {
+          onProgress: (p) => {
+            if (p.phase !== 'load' || killed) return;
+            killed = true;
+            // only this test's own runner: a child of this process
+            execFileSync('pkill', [`-${signal.slice(3)}`, '-P', String(process.pid), '-f', 'spec-runner-cpu']);
+          },
+        },
+      ),
+    );
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
   }, 120_000);
 
   it('names a missing model file', async () => {

@@ -1,0 +1,168 @@
+// The fallback engine: the same measurements as the native runner, through node-llama-cpp, for machines where
+// the native runner cannot be built. Slower (one JS round trip per token) but lossless, and the result says so.
+import { getLlama, LlamaLogLevel, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import type { RunConfig } from '../shared/run-config';
+import { BenchError } from './bench-error';
+import type { RunnerEvent, RunRecord } from './native-process';
+
+export interface FallbackJob {
+  prompts: string[];
+  n_predict: number;
+  warmup: number;
+  repeats: number;
+  references?: Array<{ prompt: string; reference: string }>;
+}
+
+/** Greedy next tokens for each position of `tokens` (positions are relative to what the sequence already holds). */
+async function greedyAfterEach(sequence: LlamaContextSequence, tokens: Token[]): Promise<Token[]> {
+  const out = await sequence.controlledEvaluate(tokens.map((t) => [t, { generateNext: { token: true, options: { temperature: 0 } } }]));
+  return out.map((o, i) => {
+    const next = o?.next?.token;
+    if (next === undefined || next === null) throw new BenchError('RUNNER_FAILED', `node-llama-cpp returned no token at position ${i}`);
+    return next;
+  });
+}
+
+/**
+ * One greedy generation of exactly n tokens. With a draft sequence, each step drafts up to K tokens, verifies
+ * them in one target batch, and keeps the longest agreeing prefix plus the target's own next token. Unlike
+ * node-llama-cpp's DraftSequenceTokenPredictor, every accepted token is fed to the draft's KV cache before the
+ * next draft, and every drafted position can be accepted (field notes: its predictor did neither).
+ */
+async function generate(
+  target: LlamaContextSequence,
+  draft: LlamaContextSequence | null,
+  promptTokens: Token[],
+  n: number,
+  k: number,
+): Promise<Omit<RunRecord, 'prompt' | 'repeat'>> {
+  await target.clearHistory();
+  if (draft) await draft.clearHistory();
+  const t0 = performance.now();
+  await target.evaluateWithoutGeneratingNewTokens(promptTokens.slice(0, -1));
+  const t1 = performance.now();
+  const committed = [...promptTokens];
+  let draftHas = 0; // committed[0..draftHas) are in the draft's KV cache
+  const generated: Token[] = [];
+  const draftedAt: number[] = [];
+  const acceptedAt: number[] = [];
+  let steps = 0;
+  let drafted = 0;
+  let accepted = 0;
+  while (generated.length < n) {
+    const last = committed.at(-1)!;
+    const budget = Math.min(k, n - generated.length - 1);
+    const proposal: Token[] = [];
+    if (draft && budget > 0) {
+      if (draftHas < committed.length - 1) await draft.evaluateWithoutGeneratingNewTokens(committed.slice(draftHas, -1));
+      draftHas = committed.length - 1;
+      let input = last;
+      for (let i = 0; i < budget; i++) {
+        const [next] = await greedyAfterEach(draft, [input]);
+        draftHas++;
+        proposal.push(next!);
+        input = next!;
+      }
+    }
+    const verdicts = await greedyAfterEach(target, [last, ...proposal]);
+    let n_acc = 0;
+    while (n_acc < proposal.length && proposal[n_acc] === verdicts[n_acc]) n_acc++;
+    const keep = [...proposal.slice(0, n_acc), verdicts[n_acc]!];
+    steps++;
+    if (proposal.length > 0) {
+      for (let i = 0; i < proposal.length; i++) {
+        draftedAt[i] = (draftedAt[i] ?? 0) + 1;
+        if (i < n_acc) acceptedAt[i] = (acceptedAt[i] ?? 0) + 1;
+      }
+      drafted += proposal.length;
+      accepted += n_acc;
+    }
+    // The target evaluated `last` and every proposal; drop the rejected ones. The draft keeps what was accepted.
+    const targetKeep = committed.length + n_acc;
+    if (proposal.length > n_acc) await target.eraseContextTokenRanges([{ start: targetKeep, end: target.nextTokenIndex }]);
+    if (draft && draftHas > committed.length + n_acc) {
+      await draft.eraseContextTokenRanges([{ start: committed.length + n_acc, end: draft.nextTokenIndex }]);
+      draftHas = committed.length + n_acc;
+    }
+    committed.push(...keep);
+    generated.push(...keep);
+  }
+  const t2 = performance.now();
+  return {
+    n_prompt: promptTokens.length,
+    prefill_s: (t1 - t0) / 1000,
+    decode_s: (t2 - t1) / 1000,
+    n_generated: generated.length,
+    n_steps: steps,
+    n_drafted: drafted,
+    n_accepted: accepted,
+    drafted_at: draftedAt,
+    accepted_at: acceptedAt.concat(Array(Math.max(0, draftedAt.length - acceptedAt.length)).fill(0)),
+    tokens: generated,
+  };
+}
+
+/** Runs a job through node-llama-cpp and reports the native runner's events, so the engine summarizes both alike. */
+export async function runFallback(config: RunConfig, job: FallbackJob, threads: number, gpu: boolean, onEvent: (e: RunnerEvent) => void, signal?: AbortSignal): Promise<RunnerEvent[]> {
+  if (config.spec_type !== 'none' && config.spec_type !== 'draft') {
+    throw new BenchError('BUILD_FAILED', `spec_type ${config.spec_type} needs the native runner (node-llama-cpp cannot run it)`);
+  }
+  const events: RunnerEvent[] = [];
+  const emit = (e: RunnerEvent) => {
+    if (signal?.aborted) throw new BenchError('CANCELLED', 'the run was cancelled');
+    events.push(e);
+    onEvent(e);
+  };
+  const llama = await getLlama({ gpu: gpu ? 'auto' : false, build: 'never', logLevel: LlamaLogLevel.error });
+  const load = async (path: string, layers: number) => {
+    try {
+      return await llama.loadModel({ modelPath: path, gpuLayers: layers < 0 ? 'max' : layers });
+    } catch (err) {
+      throw new BenchError('RUNNER_FAILED', `failed to load the model ${path}: ${(err as Error).message}`);
+    }
+  };
+  const targetModel = await load(config.target, config.gpu_layers);
+  const draftModel = config.spec_type === 'draft' && config.draft ? await load(config.draft, config.draft_gpu_layers) : null;
+  try {
+    const contextOptions = { contextSize: config.ctx_size, batchSize: config.batch_size, threads };
+    const targetCtx = await targetModel.createContext(contextOptions);
+    const draftCtx = draftModel ? await draftModel.createContext(contextOptions) : null;
+    const target = targetCtx.getSequence();
+    const draft = draftCtx?.getSequence() ?? null;
+    emit({ event: 'ready', devices: [{ name: llama.gpu || 'CPU', type: llama.gpu ? 'gpu' : 'cpu', backend: llama.gpu || 'CPU' }], model: targetModel.typeDescription, model_params: 0, llama_commit: '', llama_build: 0, llama_build_info: `node-llama-cpp ${llama.llamaCppRelease.release}` });
+    const tokenize = (text: string) => [targetModel.tokens.bos!, ...targetModel.tokenize(text, true)];
+    const k = config.draft_n_max;
+    for (let w = 0; w < job.warmup && job.prompts.length > 0; w++) {
+      const r = await generate(target, draft, tokenize(job.prompts[0]!), Math.min(job.n_predict, 16), k);
+      emit({ event: 'warmup', index: w, decode_s: r.decode_s });
+    }
+    for (let repeat = 0; repeat < job.repeats; repeat++) {
+      for (const [prompt, text] of job.prompts.entries()) {
+        emit({ event: 'run', prompt, repeat, ...(await generate(target, draft, tokenize(text), job.n_predict, k)) });
+      }
+    }
+    for (const [index, ref] of (job.references ?? []).entries()) {
+      await target.clearHistory();
+      const p = tokenize(ref.prompt);
+      const tokens = [...p, ...targetModel.tokenize(ref.reference, true, 'trimLeadingSpace')];
+      const out = await target.controlledEvaluate(tokens.map((t, i) => (i >= p.length - 1 && i < tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t)));
+      let nll = 0;
+      for (let i = p.length - 1; i < tokens.length - 1; i++) {
+        const logits = out[i]!.next!.logits!;
+        let max = -Infinity;
+        for (const v of logits.values()) max = Math.max(max, v);
+        let sum = 0;
+        for (const v of logits.values()) sum += Math.exp(v - max);
+        nll += Math.log(sum) + max - logits.get(tokens[i + 1]!)!;
+      }
+      emit({ event: 'ppl', index, nll, n: tokens.length - p.length });
+    }
+    emit({ event: 'done' });
+    await draftCtx?.dispose();
+    await targetCtx.dispose();
+    return events;
+  } finally {
+    await draftModel?.dispose();
+    await targetModel.dispose();
+  }
+}
