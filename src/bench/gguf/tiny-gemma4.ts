@@ -261,7 +261,8 @@ async function writeAssistant(path: string, spec: Gemma4PairSpec, vocab: SpmVoca
   const nVocab = vocab.tokens.length;
   const swa = draftPattern(spec);
   const arch = 'gemma4-assistant';
-  // Distinct tensor names from the target's, so the two files' weights are independent streams of the same seed.
+  // The files share tensor names (blk.0.attn_q.weight, ...): a derived seed keeps the drafter's weights from
+  // repeating the target's values.
   const dseed = (seed + 0x9e3779b9) >>> 0;
 
   const w = new GgufWriter();
