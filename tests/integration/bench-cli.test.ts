@@ -17,7 +17,7 @@ describe('collab-desk models make-demo and bench run', () => {
   it('writes the demo models and measures them, printing the result as one JSON object', async () => {
     const made = await runCli(['models', 'make-demo', '--dir', join(dir, 'demo')], 60_000);
     expect(made.code).toBe(0);
-    for (const name of ['target', 'draft-q8_0', 'draft-q4_0', 'draft-shallow']) expect(made.stdout).toContain(join(dir, 'demo', `${name}.gguf`));
+    for (const name of ['target', 'draft-q8_0', 'draft-q4_0', 'draft-shallow', 'gemma4/gemma4', 'gemma4/gemma4-assistant']) expect(made.stdout).toContain(join(dir, 'demo', `${name}.gguf`));
 
     const run = await runCli(
       ['bench', 'run', '--target', join(dir, 'demo', 'target.gguf'), '--draft', join(dir, 'demo', 'draft-q8_0.gguf'), '--spec-type', 'draft', '--draft-n-max', '4', '--tokens', '24', '--repeat', '2', '--json'],
