@@ -165,6 +165,7 @@ export function llamaFlags(c: RunConfig, threads: number, speculative = true): s
   if (speculative && c.spec_type !== 'none') {
     flags.push('--spec-type', SPEC_FLAG[c.spec_type], '--spec-draft-n-max', String(c.draft_n_max), '--spec-draft-n-min', String(c.draft_n_min), '--spec-draft-p-min', String(c.draft_p_min));
     if (c.draft && (c.spec_type === 'draft' || c.spec_type === 'draft-mtp')) {
+      // llama.cpp's draft polling is on/off (--spec-draft-poll <0|1>), not a level like --poll.
       flags.push('-md', resolve(c.draft), '-ngld', String(c.draft_gpu_layers), '-td', String(c.draft_threads ?? threads), '--spec-draft-poll', c.poll > 0 ? '1' : '0');
       if (c.draft_cache_type_k) flags.push('-ctkd', c.draft_cache_type_k);
       if (c.draft_cache_type_v) flags.push('-ctvd', c.draft_cache_type_v);
@@ -222,7 +223,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
           return await runFallback(speculative ? config : { ...config, spec_type: 'none' }, job, threads, backend.binaries.flavor !== 'cpu', onEvent, signal);
         } catch (err) {
           if (err instanceof BenchError && err.code === 'CANCELLED' && !options.signal?.aborted) {
-            throw new BenchError('TIMED_OUT', `the run took longer than ${Math.round(options.timeoutMs! / 1000)} s and was stopped`);
+            throw timedOut(options.timeoutMs!);
           }
           throw err;
         }
@@ -335,7 +336,15 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
         finished_at: new Date().toISOString(),
       },
     };
+  } catch (err) {
+    // Each phase gets what is left of the budget; the message names the budget the caller set.
+    if (err instanceof BenchError && err.code === 'TIMED_OUT' && options.timeoutMs) throw timedOut(options.timeoutMs);
+    throw err;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function timedOut(ms: number): BenchError {
+  return new BenchError('TIMED_OUT', `the run took longer than ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s and was stopped`);
 }
