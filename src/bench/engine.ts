@@ -229,7 +229,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
         }
       }
       const jobFile = join(work, `${name}.json`);
-      writeFileSync(jobFile, JSON.stringify({ ...job, backends_dir: backend.binaries.bins }));
+      writeFileSync(jobFile, JSON.stringify({ ...job, draft_loop: config.draft_loop, backends_dir: backend.binaries.bins }));
       return runRunner(exe, [jobFile, ...llamaFlags(config, threads, speculative)], {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(remaining() ? { timeoutMs: remaining()! } : {}),

@@ -16,6 +16,10 @@ export const RunConfigSchema = Type.Object(
     draft_n_max: Type.Integer({ minimum: 1, maximum: 64, default: 6, description: '--spec-draft-n-max' }),
     draft_n_min: Type.Integer({ minimum: 0, maximum: 64, default: 0, description: '--spec-draft-n-min' }),
     draft_p_min: Type.Number({ minimum: 0, maximum: 1, default: 0, description: '--spec-draft-p-min' }),
+    draft_loop: Type.Union([Type.Literal('kept-cache'), Type.Literal('common')], {
+      default: 'kept-cache',
+      description: "with a draft model: keep the draft's cache of accepted drafts (kept-cache), or llama.cpp's common_speculative loop, which decodes every verify batch on the draft again (common)",
+    }),
     gpu_layers: Type.Integer({ minimum: -1, maximum: 1000, default: -1, description: '-ngl (-1: all that fit)' }),
     draft_gpu_layers: Type.Integer({ minimum: -1, maximum: 1000, default: -1, description: '-ngld' }),
     cache_type_k: Type.Optional(CacheType),

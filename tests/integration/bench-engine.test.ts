@@ -68,6 +68,16 @@ describe('speculative modes stay lossless', () => {
     }
   }, 120_000);
 
+  it("drafts the same tokens with llama.cpp's common loop and with the kept-cache loop", async () => {
+    const kept = await bench({ spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 4, draft_loop: 'kept-cache' });
+    const common = await bench({ spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 4, draft_loop: 'common' });
+    expect(kept.identical).toBe(true);
+    expect(common.identical).toBe(true);
+    expect(kept.per_prompt.map((p) => p.tokens)).toEqual(common.per_prompt.map((p) => p.tokens));
+    expect(kept.acceptance).toBeCloseTo(common.acceptance!, 2);
+    expect(kept.config.draft_loop).toBe('kept-cache');
+  }, 120_000);
+
   it('accepts at least 99% of an identical copy of the target as draft', async () => {
     const copy = join(dir, 'copy.gguf');
     copyFileSync(models.target, copy);

@@ -59,7 +59,23 @@ static void clear_memory(llama_context * ctx) {
 }
 
 // One greedy generation of exactly n_predict new tokens (EOS ignored), following llama.cpp's speculative-simple loop.
-static run_stats generate(common_params & params, llama_context * ctx_tgt, llama_context * ctx_dft, const std::string & prompt, int n_predict) {
+// Greedy choice of the draft model at output row i: the argmax of its logits, and that token's probability when asked.
+static llama_token draft_argmax(llama_context * ctx_dft, int i, float * prob) {
+    const float * logits = llama_get_logits_ith(ctx_dft, i);
+    const int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(llama_get_model(ctx_dft)));
+    int best = 0;
+    for (int v = 1; v < n_vocab; ++v) {
+        if (logits[v] > logits[best]) best = v;
+    }
+    if (prob) {
+        double sum = 0;
+        for (int v = 0; v < n_vocab; ++v) sum += std::exp((double) logits[v] - logits[best]);
+        *prob = (float) (1.0 / sum);
+    }
+    return best;
+}
+
+static run_stats generate(common_params & params, llama_context * ctx_tgt, llama_context * ctx_dft, const std::string & prompt, int n_predict, bool kept_cache) {
     run_stats st;
     const llama_seq_id seq_id = 0;
     clear_memory(ctx_tgt);
@@ -85,8 +101,15 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
     common_sampler_ptr smpl(common_sampler_init(llama_get_model(ctx_tgt), params.sampling));
     const bool speculative = std::any_of(params.speculative.types.begin(), params.speculative.types.end(),
                                          [](common_speculative_type t) { return t != COMMON_SPECULATIVE_TYPE_NONE; });
-    common_speculative * spec = speculative ? common_speculative_init(params.speculative, 1) : nullptr;
-    if (speculative && spec == nullptr) {
+    // The kept-cache draft loop (draft models only): common_speculative's draft-simple drops the draft's cache of the
+    // tokens it drafted and decodes the whole verify batch on the draft again; keeping that cache and trimming only
+    // the rejected tail does the same work minus that second pass.
+    const bool kept = kept_cache && ctx_dft && !use_ckpt_tgt && !use_ckpt_dft &&
+                      std::all_of(params.speculative.types.begin(), params.speculative.types.end(), [](common_speculative_type t) {
+                          return t == COMMON_SPECULATIVE_TYPE_NONE || t == COMMON_SPECULATIVE_TYPE_DRAFT_SIMPLE;
+                      });
+    common_speculative * spec = speculative && !kept ? common_speculative_init(params.speculative, 1) : nullptr;
+    if (speculative && !kept && spec == nullptr) {
         fail("failed to initialize speculative decoding for these settings");
     }
 
@@ -101,6 +124,9 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
     if (spec && !common_speculative_process(spec, batch_prompt)) {
         fail("the speculator failed to process the prompt");
     }
+    if (kept && llama_decode(ctx_dft, batch_prompt) != 0) {
+        fail("llama_decode failed on the prompt (draft model)");
+    }
     llama_batch_free(batch_prompt);
     llama_synchronize(ctx_tgt);
     const int64_t t1 = ggml_time_us();
@@ -114,8 +140,11 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
     }
 
     llama_batch batch_tgt = llama_batch_init(llama_n_batch(ctx_tgt), 0, 1);
+    llama_batch batch_dft = llama_batch_init(llama_n_batch(ctx_tgt), 0, 1);
     llama_tokens draft;
     common_prompt_checkpoint ckpt;
+    int draft_valid = n_past;  // kept-cache loop: positions [0, draft_valid) of the draft's cache hold committed tokens
+    int drafted_upto = n_past; // ... and [0, drafted_upto) are filled after this step's drafting
 
     while (st.n_generated < n_predict) {
         if (draft.empty() && spec) {
@@ -149,6 +178,33 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
                     ckpt.load_dft(ctx_dft, seq_id, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY);
                 }
                 llama_memory_seq_rm(llama_get_memory(ctx_dft), seq_id, ckpt.pos_max + 1, -1);
+            }
+        } else if (draft.empty() && kept) {
+            drafted_upto = draft_valid;
+            const int budget = std::max(0, std::min(params.speculative.draft.n_max, n_predict - st.n_generated - 1));
+            if (budget > 0) {
+                // catch the draft up with committed tokens it has not seen, then draft greedily from id_last
+                common_batch_clear(batch_dft);
+                for (int i = draft_valid; i < n_past; ++i) {
+                    common_batch_add(batch_dft, prompt_tgt[i], i, { seq_id }, false);
+                }
+                common_batch_add(batch_dft, id_last, n_past, { seq_id }, true);
+                for (int i = 0; i < budget; ++i) {
+                    if (llama_decode(ctx_dft, batch_dft) != 0) {
+                        fail("llama_decode failed while drafting");
+                    }
+                    drafted_upto = batch_dft.pos[batch_dft.n_tokens - 1] + 1;
+                    float prob = 1.0f;
+                    const llama_token next = draft_argmax(ctx_dft, batch_dft.n_tokens - 1, params.speculative.draft.p_min > 0 ? &prob : nullptr);
+                    if (prob < params.speculative.draft.p_min) break;
+                    draft.push_back(next);
+                    if (i + 1 == budget) break;
+                    common_batch_clear(batch_dft);
+                    common_batch_add(batch_dft, next, n_past + 1 + i, { seq_id }, true);
+                }
+                if ((int) draft.size() < params.speculative.draft.n_min) {
+                    draft.clear();
+                }
             }
         }
 
@@ -213,6 +269,10 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
         if (ctx_dft) {
             llama_memory_seq_rm(llama_get_memory(ctx_dft), seq_id, n_past, -1);
         }
+        if (kept) {
+            // what the draft cached and the target accepted (a fully accepted draft's last token was never decoded)
+            draft_valid = std::min(n_past, drafted_upto);
+        }
     }
     llama_synchronize(ctx_tgt);
     const int64_t t2 = ggml_time_us();
@@ -220,6 +280,7 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
     st.decode_s = (t2 - t1) / 1e6;
 
     llama_batch_free(batch_tgt);
+    llama_batch_free(batch_dft);
     if (spec) {
         common_speculative_free(spec);
     }
@@ -379,17 +440,19 @@ int main(int argc, char ** argv) {
     });
 
     const int n_predict = job.value("n_predict", 64);
+    // "kept-cache" (default) or "common": who drafts with a draft model (see generate()).
+    const bool kept_cache = job.value("draft_loop", std::string("kept-cache")) == "kept-cache";
     const int warmup = job.value("warmup", 1);
     const int repeats = job.value("repeats", 1);
     const std::vector<std::string> prompts = job.value("prompts", std::vector<std::string>());
 
     for (int w = 0; w < warmup && !prompts.empty(); ++w) {
-        run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16));
+        run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16), kept_cache);
         emit({{"event", "warmup"}, {"index", w}, {"decode_s", st.decode_s}});
     }
     for (int r = 0; r < repeats; ++r) {
         for (size_t p = 0; p < prompts.size(); ++p) {
-            run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict);
+            run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict, kept_cache);
             emit({
                 {"event", "run"}, {"prompt", p}, {"repeat", r},
                 {"n_prompt", st.n_prompt}, {"prefill_s", st.prefill_s}, {"decode_s", st.decode_s},
