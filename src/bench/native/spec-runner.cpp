@@ -75,7 +75,7 @@ static llama_token draft_argmax(llama_context * ctx_dft, int i, float * prob) {
     return best;
 }
 
-static run_stats generate(common_params & params, llama_context * ctx_tgt, llama_context * ctx_dft, const std::string & prompt, int n_predict, bool kept_cache) {
+static run_stats generate(common_params & params, llama_context * ctx_tgt, llama_context * ctx_dft, const std::string & prompt, int n_predict, bool kept_cache, bool draft_on_cpu) {
     run_stats st;
     const llama_seq_id seq_id = 0;
     clear_memory(ctx_tgt);
@@ -183,10 +183,18 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
             drafted_upto = draft_valid;
             const int budget = std::max(0, std::min(params.speculative.draft.n_max, n_predict - st.n_generated - 1));
             if (budget > 0) {
-                // catch the draft up with committed tokens it has not seen, then draft greedily from id_last
+                // catch the draft up with committed tokens it has not seen (after a fully accepted draft: its last
+                // token), then draft greedily from id_last. On a CPU a batch of 2 tokens costs ~4 single decodes
+                // (measured on the bench pair: 19.4 ms vs 4.8 ms), so there the catch-up goes one token at a time.
                 common_batch_clear(batch_dft);
                 for (int i = draft_valid; i < n_past; ++i) {
                     common_batch_add(batch_dft, prompt_tgt[i], i, { seq_id }, false);
+                    if (draft_on_cpu) {
+                        if (llama_decode(ctx_dft, batch_dft) != 0) {
+                            fail("llama_decode failed while catching the draft up");
+                        }
+                        common_batch_clear(batch_dft);
+                    }
                 }
                 common_batch_add(batch_dft, id_last, n_past, { seq_id }, true);
                 for (int i = 0; i < budget; ++i) {
@@ -442,17 +450,23 @@ int main(int argc, char ** argv) {
     const int n_predict = job.value("n_predict", 64);
     // "kept-cache" (default) or "common": who drafts with a draft model (see generate()).
     const bool kept_cache = job.value("draft_loop", std::string("kept-cache")) == "kept-cache";
+    bool any_gpu = false;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        const auto type = ggml_backend_dev_type(ggml_backend_dev_get(i));
+        any_gpu = any_gpu || type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU;
+    }
+    const bool draft_on_cpu = !any_gpu || params.speculative.draft.n_gpu_layers == 0;
     const int warmup = job.value("warmup", 1);
     const int repeats = job.value("repeats", 1);
     const std::vector<std::string> prompts = job.value("prompts", std::vector<std::string>());
 
     for (int w = 0; w < warmup && !prompts.empty(); ++w) {
-        run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16), kept_cache);
+        run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16), kept_cache, draft_on_cpu);
         emit({{"event", "warmup"}, {"index", w}, {"decode_s", st.decode_s}});
     }
     for (int r = 0; r < repeats; ++r) {
         for (size_t p = 0; p < prompts.size(); ++p) {
-            run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict, kept_cache);
+            run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict, kept_cache, draft_on_cpu);
             emit({
                 {"event", "run"}, {"prompt", p}, {"repeat", r},
                 {"n_prompt", st.n_prompt}, {"prefill_s", st.prefill_s}, {"decode_s", st.decode_s},
