@@ -1,8 +1,7 @@
 // The bench engine: runs one configuration in llama.cpp's native speculative loop and measures it honestly —
 // tokens/s over repeats with an interval, acceptance per draft position, teacher-forced perplexity, and greedy
 // identity against the plain target, with full provenance.
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
@@ -12,6 +11,7 @@ import { BenchError } from './bench-error';
 import { chooseBackend, defaultThreads, type BackendChoice } from './backend';
 import { ensureRunner, NativeBuildError } from './native-runner';
 import { runFallback, type FallbackJob } from './fallback-runner';
+import { modelFileSha256 } from './file-hash';
 import { runRunner, type RunnerEvent, type RunRecord } from './native-process';
 import { summarize } from './statistics';
 
@@ -133,12 +133,6 @@ export function checkModelFile(path: string, role: string): void {
   if (head.toString('latin1', 0, 4) !== 'GGUF') throw new BenchError('MODEL_CORRUPT', `the ${role} model ${path} is not a GGUF file (bad magic)`);
   const version = head.readUInt32LE(4);
   if (version < 2 || version > 3) throw new BenchError('MODEL_CORRUPT', `the ${role} model ${path} has GGUF version ${version}; llama.cpp reads versions 2 and 3`);
-}
-
-export async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 const SPEC_FLAG: Record<RunConfig['spec_type'], string> = {
@@ -285,9 +279,9 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
     const usedBackend = gpu && config.gpu_layers !== 0 ? backend.binaries.flavor : 'cpu';
 
     const models: Provenance['models'] = {
-      target: { path: resolve(config.target), sha256: await fileSha256(config.target), bytes: statSync(config.target).size, desc: String(ready?.model ?? ''), params: Number(ready?.model_params ?? 0) },
+      target: { path: resolve(config.target), sha256: await modelFileSha256(config.target), bytes: statSync(config.target).size, desc: String(ready?.model ?? ''), params: Number(ready?.model_params ?? 0) },
     };
-    if (config.draft) models.draft = { path: resolve(config.draft), sha256: await fileSha256(config.draft), bytes: statSync(config.draft).size };
+    if (config.draft) models.draft = { path: resolve(config.draft), sha256: await modelFileSha256(config.draft), bytes: statSync(config.draft).size };
 
     const firstRepeat = runs.filter((x) => x.repeat === 0);
     const plainTps = plain ? plain.reduce((a, x) => a + x.n_generated, 0) / plain.reduce((a, x) => a + x.decode_s, 0) : null;

@@ -1,13 +1,14 @@
 // The bench engine on generated models (CPU): speculative modes stay lossless, perplexity is right, every
 // run carries its provenance, and cancel, timeout and bad model files end cleanly with a clear reason.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchError } from '../../src/bench/bench-error';
-import { fileSha256, runBench, type BenchInput } from '../../src/bench/engine';
+import { runBench, type BenchInput } from '../../src/bench/engine';
 import { makeModelFamily, type ModelFamily } from '../../src/bench/gguf/tiny-llama';
 
 const PROMPTS = ['The quick brown fox jumps over', 'Once upon a time there was a', 'In the beginning the hub was empty and'];
@@ -159,8 +160,9 @@ describe('perplexity and provenance', () => {
     expect(p.llama.release).toBe('v0.5.0');
     expect(p.backend.flavor).toBe('cpu');
     expect(p.backend.devices).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'cpu', memory_total: expect.any(Number) })]));
-    expect(p.models.target!.sha256).toBe(await fileSha256(models.target));
-    expect(p.models.draft!.sha256).toBe(await fileSha256(models.draftQ8_0));
+    const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(p.models.target!.sha256).toBe(sha(models.target));
+    expect(p.models.draft!.sha256).toBe(sha(models.draftQ8_0));
     expect(p.flags).toEqual(expect.arrayContaining(['--spec-type', 'draft-simple', '--spec-draft-n-max', '3', '-t', '1', '--poll', '0']));
     expect(p.threads).toBe(1);
     expect(p.os).toContain(process.platform === 'linux' ? 'Linux' : '');

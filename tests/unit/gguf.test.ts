@@ -10,7 +10,8 @@ import {
 } from '../../src/bench/gguf/quantize';
 import { gaussianValues, hashSeedName } from '../../src/bench/gguf/seeded-random';
 import { buildSpmVocab, SPM_SPACE } from '../../src/bench/gguf/spm-vocab';
-import { modelSha256, writeLlamaModel, type LlamaSpec } from '../../src/bench/gguf/tiny-llama';
+import { fileSha256 as modelSha256 } from '../../src/bench/file-hash';
+import { writeLlamaModel, type LlamaSpec } from '../../src/bench/gguf/tiny-llama';
 
 let dir: string;
 beforeAll(async () => {

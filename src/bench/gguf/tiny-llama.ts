@@ -1,6 +1,4 @@
 // Generates small random-weight `llama` GGUF models, and families of target + draft models that share weights.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TOKEN_TYPE } from './gguf-types';
@@ -203,10 +201,4 @@ export async function makeModelFamily(dir: string, opts: FamilyOptions = {}): Pr
   await writeLlamaModel(family.draftQ4_0, { ...full, type: 'q4_0' });
   await writeLlamaModel(family.draftShallow, { ...spec, type: 'f32' });
   return family;
-}
-
-export async function modelSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
