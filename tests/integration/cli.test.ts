@@ -1,12 +1,12 @@
 // The command a user runs: `collab-desk hub`. What it prints, where it binds, how it stops, how it refuses.
 // Runs the built CLI (`npm run build:cli`) as a real child process.
-import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { integrityCheck } from '../helpers/sqlite-check';
 import { killAllChildren, LISTENING_RE, PROJECT_ROOT, runCli, startCli, startHubProcess, assertCliBuilt } from '../helpers/hub-process';
 import { SseClient } from '../helpers/sse-client';
 import { call } from '../helpers/test-hub';
@@ -26,15 +26,6 @@ afterAll(async () => {
   await killAllChildren();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function integrityCheck(file: string): string {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.pragma('integrity_check', { simple: true }) as string;
-  } finally {
-    db.close();
-  }
-}
 
 describe('collab-desk hub', () => {
   it('prints the address on its first line and the organizer token file on the next, then serves', async () => {

@@ -1,11 +1,11 @@
 // Durability: a hub killed with SIGKILL in the middle of a stream of writes loses none it acknowledged.
 // Runs the built CLI as a real child process, kills it three times mid-stream, and checks every 201 survives.
-import Database from 'better-sqlite3';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { integrityCheck } from '../helpers/sqlite-check';
 import { killAllChildren, startHubProcess, type HubProcess } from '../helpers/hub-process';
 import { call, resultMarkdown, type CallResult } from '../helpers/test-hub';
 
@@ -37,15 +37,6 @@ afterAll(async () => {
   await killAllChildren();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-function integrityCheck(): string {
-  const db = new Database(join(dataDir, 'hub.db'), { readonly: true, fileMustExist: true });
-  try {
-    return db.pragma('integrity_check', { simple: true }) as string;
-  } finally {
-    db.close();
-  }
-}
 
 interface Acked {
   messages: Map<string, string>;
@@ -166,12 +157,12 @@ describe('kill -9 in the middle of a stream of writes', () => {
         expect(acked.messages.size + acked.results.size + acked.scratch.size - before, 'writes acknowledged this cycle').toBeGreaterThanOrEqual(30);
 
         // The files as the killed hub left them are a sound database already (the log replays on open).
-        expect(integrityCheck()).toBe('ok');
+        expect(integrityCheck(join(dataDir, 'hub.db'))).toBe('ok');
 
         // A new hub on the same data folder has every write the killed one acknowledged, in this cycle and before.
         hub = await startHubProcess(dataDir);
         await verifyAll(hub, acked);
-        expect(integrityCheck()).toBe('ok');
+        expect(integrityCheck(join(dataDir, 'hub.db'))).toBe('ok');
         // The tokens the killed hub issued still work.
         const after = await call(hub.url, 'POST', '/v1/messages', { token: tokens.get('w0')!, body: { body: `alive after kill ${cycle}` } });
         expect(after.status, after.text).toBe(201);
@@ -184,7 +175,7 @@ describe('kill -9 in the middle of a stream of writes', () => {
       hub = null;
       const exit = await last.stop('SIGTERM');
       expect(exit.code).toBe(0);
-      expect(integrityCheck()).toBe('ok');
+      expect(integrityCheck(join(dataDir, 'hub.db'))).toBe('ok');
     } finally {
       if (hub) await hub.stop('SIGKILL');
       await killAllChildren();

@@ -1,10 +1,10 @@
 // A hub restart keeps everything a user built: agents and their tokens, messages and inboxes, results and
 // verdicts, taskforces, scratch files and the organizer token; the record stays sound and holds no raw token.
-import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { integrityCheck } from '../helpers/sqlite-check';
 import { startHub } from '../../src/hub/server';
 import type { HubConfig } from '../../src/shared/config';
 import { call, resultMarkdown, RELAXED_LIMITS, startTestHub, type TestHub } from '../helpers/test-hub';
@@ -19,15 +19,6 @@ let reply: string;
 let result: string;
 const scratchBytes = randomBytes(4096);
 const readme = '# Draft depth\nWe sweep K from 2 to 8.';
-
-function integrityCheck(file: string): string {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.pragma('integrity_check', { simple: true }) as string;
-  } finally {
-    db.close();
-  }
-}
 
 function fileBytes(file: string): Buffer {
   return existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
