@@ -1,12 +1,59 @@
-// `collab-desk models`: model files on this machine; make-demo writes the generated demo target and its drafts.
+// `collab-desk models`: model files on this machine; make-demo writes the generated demo models, pull downloads one from the Hub.
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { writeGemma4Pair } from '../bench/gguf/tiny-gemma4';
-import { makeModelFamily, type FamilyOptions } from '../bench/gguf/tiny-llama';
+import { makeModelFamily } from '../bench/gguf/tiny-llama';
+import { DEMO_FAMILY, findPackModel } from '../bench/pack-install';
+import { formatBytes, pullModel, type PullProgress } from '../bench/model-download';
 import { defaultDataFolder } from '../hub/data-folder';
 
-/** The demo challenge's models: random weights, but real llama.cpp files, small enough for any CPU. */
-export const DEMO_FAMILY: FamilyOptions = { seed: 2026, layers: 6, embd: 256, heads: 8, kvHeads: 4, ff: 768, ctx: 2048, dropLayers: 2 };
+function formatDuration(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '--:--';
+  const t = Math.round(s);
+  const [h, m, sec] = [Math.floor(t / 3600), Math.floor((t % 3600) / 60), t % 60];
+  return `${h > 0 ? `${h}:${String(m).padStart(2, '0')}` : m}:${String(sec).padStart(2, '0')}`;
+}
+
+/** One progress line: bytes, share, rate, time left. */
+export function formatDownloadProgress(label: string, p: PullProgress): string {
+  const share = p.total ? `  ${((p.bytes / p.total) * 100).toFixed(1).padStart(5)}%` : '';
+  return `${label}  ${formatBytes(p.bytes)}${p.total !== null ? ` / ${formatBytes(p.total)}` : ''}${share}  ${formatBytes(Math.round(p.rate))}/s  ETA ${formatDuration(p.eta_s)}`;
+}
+
+/**
+ * Download progress on stderr, for any command that pulls models: one line rewritten in place on a terminal; on a
+ * pipe or a file (CI logs) a plain line every few seconds, so the log shows the transfer moving without filling up.
+ */
+export function downloadProgressPrinter(stream: NodeJS.WriteStream = process.stderr, everyMs = 5_000): { update(label: string, p: PullProgress): void; done(): void } {
+  const tty = stream.isTTY;
+  let drawn: string | null = null;
+  let lastLine = -Infinity;
+  let lastBytes = -1;
+  return {
+    update(label, p) {
+      const line = formatDownloadProgress(label, p);
+      if (tty) {
+        // A new file starts on a fresh line, so the previous file's last state stays readable.
+        if (drawn !== null && drawn !== label) stream.write('\n');
+        stream.write(`\r${line}\x1b[K`);
+        drawn = label;
+        return;
+      }
+      const now = performance.now();
+      const finished = p.total !== null && p.bytes >= p.total;
+      if (drawn !== label || (finished && lastBytes !== p.bytes) || now - lastLine >= everyMs) {
+        stream.write(line + '\n');
+        lastLine = now;
+        lastBytes = p.bytes;
+        drawn = label;
+      }
+    },
+    done() {
+      if (tty && drawn !== null) stream.write('\n');
+      drawn = null;
+    },
+  };
+}
 
 export function modelsCommand(): Command {
   const models = new Command('models').description('Model files');
@@ -28,6 +75,53 @@ export function modelsCommand(): Command {
       console.log(`  gemma4 MTP drafter ${gemma.draft}`);
       console.log(`try: collab-desk bench run --target ${family.target} --draft ${family.draftQ8_0} --spec-type draft`);
       console.log(`  or: collab-desk bench run --target ${gemma.target} --draft ${gemma.draft} --spec-type draft-mtp`);
+    });
+  models
+    .command('pull')
+    .description('Download one file from the Hugging Face Hub into the standard HF cache (shared with other HF tools): resumable, sha256-checked; prints its path. A gated or private repo needs HF_TOKEN')
+    .argument('<model>', 'a model a shipped challenge pack names (e.g. gemma-4-e4b-q4), or a repo on the Hub (owner/name) followed by the file')
+    .argument('[file]', 'with a repo: the file inside it, e.g. model-Q8_0.gguf')
+    .option('--revision <rev>', 'branch, tag or commit', 'main')
+    .option('--sha256 <hex>', 'the sha256 the file must have (refuses any other)')
+    .option('--hub-url <url>', 'Hugging Face endpoint', process.env.HF_ENDPOINT ?? 'https://huggingface.co')
+    .option('--cache-dir <dir>', 'cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)')
+    .action(async (model: string, fileArg: string | undefined, o: { revision: string; sha256?: string; hubUrl: string; cacheDir?: string }) => {
+      let repo = model;
+      let file = fileArg ?? '';
+      if (fileArg === undefined) {
+        const found = findPackModel(model);
+        if ('known' in found) {
+          console.error(`collab-desk models: no pack names a model "${model}"; known: ${found.known.join(', ')} (or give a repo and a file: models pull owner/name file.gguf)`);
+          process.exit(1);
+        }
+        repo = found.repo;
+        file = found.file;
+        if (o.revision === 'main') o.revision = found.revision;
+        if (!o.sha256 && found.sha256) o.sha256 = found.sha256;
+      }
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      const progress = downloadProgressPrinter();
+      try {
+        const pulled = await pullModel(
+          { repo, file, revision: o.revision, ...(o.sha256 ? { sha256: o.sha256 } : {}) },
+          {
+            hubUrl: o.hubUrl,
+            ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
+            ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}),
+            signal: controller.signal,
+            onProgress: (p) => progress.update(`${repo}/${file}`, p),
+          },
+        );
+        progress.done();
+        console.error(`${pulled.fromCache ? 'already in the cache' : `downloaded ${formatBytes(pulled.bytes)}`}: ${repo}/${file} at ${pulled.commit.slice(0, 12)}, sha256 ${pulled.sha256}`);
+        console.log(pulled.path);
+      } catch (err) {
+        progress.done();
+        // A ModelDownloadError is written for the user; anything else (a cache folder it may not write) is said as plainly.
+        console.error(`collab-desk models: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      }
     });
   return models;
 }
