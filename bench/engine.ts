@@ -21,7 +21,7 @@ import { buildSpmVocab } from '../src/bench/gguf/spm-vocab';
 import { writeLlamaModel, type LlamaSpec } from '../src/bench/gguf/tiny-llama';
 import type { LlamaBinaries } from '../src/bench/llama-binaries';
 import { llamaSource, nativeCacheFolder } from '../src/bench/native-runner';
-import { median } from '../src/bench/statistics';
+import { median } from '../src/shared/statistics';
 
 const execFileAsync = promisify(execFile);
 

@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSyn
 import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
-import { MeasureSchema, RunConfigSchema, type Measure, type RunConfig } from '../shared/run-config';
+import { checkRunConfig, MeasureSchema, type Measure, type RunConfig } from '../shared/run-config';
 import { APP_VERSION } from '../shared/version';
 import { BenchError } from './bench-error';
 import { chooseBackend, defaultThreads, type BackendChoice } from './backend';
@@ -13,7 +13,7 @@ import { ensureRunner, NativeBuildError } from './native-runner';
 import { runFallback, type FallbackJob } from './fallback-runner';
 import { modelFileSha256 } from './file-hash';
 import { runRunner, type RunnerEvent, type RunRecord } from './native-process';
-import { summarize } from './statistics';
+import { summarize } from '../shared/statistics';
 
 export interface Reference {
   prompt: string;
@@ -72,6 +72,8 @@ export interface BenchResult {
   backend: string;
   engine: 'native' | 'node-llama-cpp';
   per_prompt: PromptResult[];
+  /** Every measured generation's timing (all repeats), so a caller can aggregate any subset of the prompts. */
+  runs: Array<{ prompt: number; repeat: number; n_generated: number; decode_s: number }>;
   config: RunConfig;
   measure: Measure;
   provenance: Provenance;
@@ -94,21 +96,11 @@ export interface Provenance {
   finished_at: string;
 }
 
-/** Fills defaults and refuses unknown or invalid settings by name. */
+/** Fills defaults and refuses unknown or invalid settings by name (the same check the hub makes of a job). */
 export function normalizeConfig(config: unknown): RunConfig {
-  const filled = Value.Default(RunConfigSchema, structuredClone(config)) as RunConfig;
-  const errors = [...Value.Errors(RunConfigSchema, filled)];
-  if (errors.length > 0) {
-    // An unknown key shows up as a 'false schema' at its own path, plus an additionalProperties error on the object.
-    const unknown = [...new Set(errors.flatMap((e) => (e.params as { additionalProperties?: string[] } | undefined)?.additionalProperties ?? []))];
-    if (unknown.length > 0) throw new BenchError('INVALID_CONFIG', `unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
-    const e = errors[0]!;
-    throw new BenchError('INVALID_CONFIG', `${e.instancePath.replace(/^\//, '') || 'config'}: ${e.message}`);
-  }
-  if ((filled.spec_type === 'draft' || filled.spec_type === 'draft-mtp') && !filled.draft) {
-    throw new BenchError('INVALID_CONFIG', `spec_type ${filled.spec_type} needs a draft model (draft)`);
-  }
-  return filled;
+  const checked = checkRunConfig(config);
+  if (checked.error !== null) throw new BenchError('INVALID_CONFIG', checked.error);
+  return checked.config;
 }
 
 export function normalizeMeasure(measure: unknown = {}): Measure {
@@ -168,31 +160,42 @@ export function llamaFlags(c: RunConfig, threads: number, speculative = true): s
   return flags;
 }
 
-export async function runBench(input: BenchInput, options: BenchOptions = {}): Promise<BenchResult> {
-  const startedAt = new Date();
-  const config = normalizeConfig(input.config);
-  const measure = normalizeMeasure(input.measure);
-  if (input.prompts.length === 0) throw new BenchError('INVALID_CONFIG', 'no prompts to measure');
+/** A configuration made ready to run: its runner built (or the fallback chosen), threads set, a scratch folder. */
+interface Engine {
+  config: RunConfig;
+  backend: BackendChoice;
+  /** The native runner, or null for the node-llama-cpp fallback. */
+  exe: string | null;
+  /** Why the fallback runs instead of the native runner ('' when native). */
+  note: string;
+  threads: number;
+  work: string;
+  /** What is left of the caller's time budget, in ms (undefined: no budget). */
+  remaining: () => number | undefined;
+}
+
+/** Builds (or finds) the runner for a configuration and runs `body` with it; the scratch folder never outlives it. */
+async function withEngine<T>(config: RunConfig, options: BenchOptions, body: (engine: Engine) => Promise<T>): Promise<T> {
   checkModelFile(config.target, 'target');
   if (config.draft) checkModelFile(config.draft, 'draft');
 
   const backend: BackendChoice = chooseBackend(config.backend);
   options.onProgress?.({ phase: 'build', done: 0, total: 1 });
   let exe: string | null = null;
-  let engineNote = '';
+  let note = '';
   if (options.engine !== 'node-llama-cpp') {
     try {
       exe = await ensureRunner(backend.binaries, options.cacheDir);
     } catch (err) {
       if (!(err instanceof NativeBuildError)) throw err;
       if (options.engine === 'native') throw new BenchError('BUILD_FAILED', `the native runner could not be built: ${err.message}`, err.log);
-      engineNote = `native runner unavailable: ${err.message}`;
+      note = `native runner unavailable: ${err.message}`;
     }
   } else {
-    engineNote = 'node-llama-cpp requested';
+    note = 'node-llama-cpp requested';
   }
   if (exe === null && config.spec_type !== 'none' && config.spec_type !== 'draft') {
-    throw new BenchError('BUILD_FAILED', `spec_type ${config.spec_type} needs the native runner, which is unavailable (${engineNote})`);
+    throw new BenchError('BUILD_FAILED', `spec_type ${config.spec_type} needs the native runner, which is unavailable (${note})`);
   }
   const withDraftModel = Boolean(config.draft) && (config.spec_type === 'draft' || config.spec_type === 'draft-mtp');
   const threads = config.threads ?? defaultThreads(withDraftModel);
@@ -200,44 +203,66 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : undefined;
   const remaining = () => (deadline ? Math.max(1, deadline - Date.now()) : undefined);
   try {
-    const runJob = async (name: string, job: FallbackJob, speculative: boolean, phase: BenchProgress['phase'], total: number) => {
-      let done = 0;
-      const onEvent = (e: RunnerEvent) => {
-        if (e.event === 'ready') options.onProgress?.({ phase: 'load', done: 1, total: 1 });
-        if (e.event === 'warmup') options.onProgress?.({ phase: 'warmup', done: Number(e.index) + 1, total: measure.warmup });
-        if (e.event === 'run') {
-          done++;
-          options.onProgress?.({ phase, done, total, tps: Number(e.n_generated) / Number(e.decode_s) });
-        }
-        if (e.event === 'ppl') options.onProgress?.({ phase: 'perplexity', done: Number(e.index) + 1, total: input.references?.length ?? 0 });
-      };
-      if (exe === null) {
-        const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), ...(remaining() ? [AbortSignal.timeout(remaining()!)] : [])]);
-        try {
-          return await runFallback(speculative ? config : { ...config, spec_type: 'none' }, job, threads, backend.binaries.flavor !== 'cpu', onEvent, signal);
-        } catch (err) {
-          if (err instanceof BenchError && err.code === 'CANCELLED' && !options.signal?.aborted) {
-            throw timedOut(options.timeoutMs!);
-          }
-          throw err;
-        }
-      }
-      const jobFile = join(work, `${name}.json`);
-      writeFileSync(jobFile, JSON.stringify({ ...job, draft_loop: config.draft_loop, backends_dir: backend.binaries.bins }));
-      return runRunner(exe, [jobFile, ...llamaFlags(config, threads, speculative)], {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(remaining() ? { timeoutMs: remaining()! } : {}),
-        onEvent,
-      });
-    };
+    return await body({ config, backend, exe, note, threads, work, remaining });
+  } catch (err) {
+    // Each phase gets what is left of the budget; the message names the budget the caller set.
+    if (err instanceof BenchError && err.code === 'TIMED_OUT' && options.timeoutMs) throw timedOut(options.timeoutMs);
+    throw err;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 
+/** Runs one job on the engine's runner (or the fallback), reporting its generations as `phase` out of `total`. */
+async function runJob(engine: Engine, options: BenchOptions, name: string, job: FallbackJob, speculative: boolean, phase: BenchProgress['phase'], total: number): Promise<RunnerEvent[]> {
+  const { config, exe, remaining } = engine;
+  let done = 0;
+  const onEvent = (e: RunnerEvent) => {
+    if (e.event === 'ready') options.onProgress?.({ phase: 'load', done: 1, total: 1 });
+    if (e.event === 'warmup') options.onProgress?.({ phase: 'warmup', done: Number(e.index) + 1, total: job.warmup });
+    if (e.event === 'run') {
+      done++;
+      options.onProgress?.({ phase, done, total, tps: Number(e.n_generated) / Number(e.decode_s) });
+    }
+    if (e.event === 'ppl') options.onProgress?.({ phase: 'perplexity', done: Number(e.index) + 1, total: job.references?.length ?? 0 });
+  };
+  if (exe === null) {
+    const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), ...(remaining() ? [AbortSignal.timeout(remaining()!)] : [])]);
+    try {
+      return await runFallback(speculative ? config : { ...config, spec_type: 'none' }, job, engine.threads, engine.backend.binaries.flavor !== 'cpu', onEvent, signal);
+    } catch (err) {
+      if (err instanceof BenchError && err.code === 'CANCELLED' && !options.signal?.aborted) {
+        throw timedOut(options.timeoutMs!);
+      }
+      throw err;
+    }
+  }
+  const jobFile = join(engine.work, `${name}.json`);
+  // parent_pid: the runner exits if this process is already gone when it starts (it dies with it afterwards).
+  writeFileSync(jobFile, JSON.stringify({ ...job, draft_loop: config.draft_loop, backends_dir: engine.backend.binaries.bins, parent_pid: process.pid }));
+  return runRunner(exe, [jobFile, ...llamaFlags(config, engine.threads, speculative)], {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(remaining() ? { timeoutMs: remaining()! } : {}),
+    onEvent,
+  });
+}
+
+export async function runBench(input: BenchInput, options: BenchOptions = {}): Promise<BenchResult> {
+  const startedAt = new Date();
+  const config = normalizeConfig(input.config);
+  const measure = normalizeMeasure(input.measure);
+  if (input.prompts.length === 0) throw new BenchError('INVALID_CONFIG', 'no prompts to measure');
+  return withEngine(config, options, async (engine) => {
+    const { backend, exe, threads } = engine;
     // Greedy identity: the plain target's own tokens, to compare every speculative run against.
     let plain: RunRecord[] | null = null;
     if (config.spec_type !== 'none') {
-      const events = await runJob('plain', { prompts: input.prompts, n_predict: measure.tokens, warmup: 0, repeats: 1 }, false, 'identity', input.prompts.length);
+      const events = await runJob(engine, options, 'plain', { prompts: input.prompts, n_predict: measure.tokens, warmup: 0, repeats: 1 }, false, 'identity', input.prompts.length);
       plain = events.filter((e) => e.event === 'run') as unknown as RunRecord[];
     }
     const events = await runJob(
+      engine,
+      options,
       'measure',
       { prompts: input.prompts, n_predict: measure.tokens, warmup: measure.warmup, repeats: measure.repeats, ...(input.references?.length ? { references: input.references } : {}) },
       true,
@@ -305,6 +330,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
       backend: usedBackend,
       engine: exe ? 'native' : 'node-llama-cpp',
       per_prompt: firstRepeat.map((x) => ({ prompt: x.prompt, n_prompt: x.n_prompt, tps: x.n_generated / x.decode_s, prefill_tps: (x.n_prompt - 1) / x.prefill_s, tokens: x.tokens })),
+      runs: runs.map(({ prompt, repeat, n_generated, decode_s }) => ({ prompt, repeat, n_generated, decode_s })),
       config,
       measure,
       provenance: {
@@ -321,7 +347,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
           system_info: String(ready?.system_info ?? ''),
         },
         backend: { flavor: backend.binaries.flavor, reason: backend.reason, devices },
-        engine: exe ? `native (${basename(exe)})` : `node-llama-cpp fallback (${engineNote})`,
+        engine: exe ? `native (${basename(exe)})` : `node-llama-cpp fallback (${engine.note})`,
         models,
         flags: llamaFlags(config, threads),
         threads,
@@ -330,13 +356,27 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
         finished_at: new Date().toISOString(),
       },
     };
-  } catch (err) {
-    // Each phase gets what is left of the budget; the message names the budget the caller set.
-    if (err instanceof BenchError && err.code === 'TIMED_OUT' && options.timeoutMs) throw timedOut(options.timeoutMs);
-    throw err;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
+}
+
+/**
+ * One greedy generation of `tokens` new tokens per prompt with this configuration, speculation included (it is
+ * lossless, so the texts are the plain model's unless the config is lossy): what an accuracy probe or a
+ * calibration scores. No warm-up, one repeat; progress is reported as the measure phase.
+ */
+export async function generateTexts(config: BenchInput['config'], prompts: string[], tokens: number, options: BenchOptions = {}): Promise<string[]> {
+  const normalized = normalizeConfig(config);
+  normalizeMeasure({ tokens, warmup: 0, repeats: 1 });
+  if (prompts.length === 0) return [];
+  return withEngine(normalized, options, async (engine) => {
+    const events = await runJob(engine, options, 'generate', { prompts, n_predict: tokens, warmup: 0, repeats: 1, texts: true }, true, 'measure', prompts.length);
+    const runs = events.filter((e) => e.event === 'run') as unknown as Array<RunRecord & { text?: unknown }>;
+    return prompts.map((_, i) => {
+      const text = runs.find((r) => r.prompt === i)?.text;
+      if (typeof text !== 'string') throw new BenchError('RUNNER_FAILED', `the runner returned no text for prompt ${i + 1} of ${prompts.length}`);
+      return text;
+    });
+  });
 }
 
 function timedOut(ms: number): BenchError {

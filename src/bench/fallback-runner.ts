@@ -11,6 +11,8 @@ export interface FallbackJob {
   warmup: number;
   repeats: number;
   references?: Array<{ prompt: string; reference: string }>;
+  /** Each `run` event also carries its generated text (for scoring); off for measured runs of private prompts. */
+  texts?: boolean;
 }
 
 /** Greedy next tokens for each position of `tokens` (positions are relative to what the sequence already holds). */
@@ -138,7 +140,9 @@ export async function runFallback(config: RunConfig, job: FallbackJob, threads: 
     }
     for (let repeat = 0; repeat < job.repeats; repeat++) {
       for (const [prompt, text] of job.prompts.entries()) {
-        emit({ event: 'run', prompt, repeat, ...(await generate(target, draft, tokenize(text), job.n_predict, k)) });
+        const run = await generate(target, draft, tokenize(text), job.n_predict, k);
+        // special tokens rendered as text, as the native runner's common_detokenize does
+        emit({ event: 'run', prompt, repeat, ...run, ...(job.texts ? { text: targetModel.detokenize(run.tokens as Token[], true) } : {}) });
       }
     }
     for (const [index, ref] of (job.references ?? []).entries()) {

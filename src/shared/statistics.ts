@@ -27,3 +27,21 @@ export function summarize(xs: number[]): Summary {
   const half = n > 1 ? (t * stdev) / Math.sqrt(n) : 0;
   return { n, median: median(xs), mean, stdev, ci95: [mean - half, mean + half] };
 }
+
+/**
+ * The 95% interval of mean(a) - mean(b) for two sets of repeated runs (Welch's t, unequal variances).
+ * With fewer than two samples on a side there is no spread to estimate: null.
+ */
+export function differenceInterval(a: number[], b: number[]): { difference: number; ci95: [number, number] } | null {
+  if (a.length < 2 || b.length < 2) return null;
+  const sa = summarize(a);
+  const sb = summarize(b);
+  const va = sa.stdev ** 2 / a.length;
+  const vb = sb.stdev ** 2 / b.length;
+  const se = Math.sqrt(va + vb);
+  const difference = sa.mean - sb.mean;
+  if (se === 0) return { difference, ci95: [difference, difference] };
+  const df = (va + vb) ** 2 / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
+  const t = df > T975.length ? 1.96 : T975[Math.max(1, Math.floor(df)) - 1]!;
+  return { difference, ci95: [difference - t * se, difference + t * se] };
+}

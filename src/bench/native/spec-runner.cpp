@@ -22,6 +22,12 @@
 #include <string>
 #include <vector>
 
+#ifdef __linux__
+#include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
+#endif
+
 using json = nlohmann::ordered_json;
 
 static void emit(const json & j) {
@@ -366,7 +372,29 @@ static json device_list() {
     return devices;
 }
 
+// A bench process must never outlive the hub that started it: an orphan would keep the GPU (and its lease's
+// promise of exclusivity) busy with nobody to read its results. The kernel kills us with the parent; a parent
+// that died before this line ran is caught by checking who our parent is now (see main).
+static void die_with_parent() {
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+}
+
+// True when the process that spawned us is gone. The job names its spawner's pid when it can: a hub running as
+// pid 1 (a container's init) is then not mistaken for init adopting an orphan.
+static bool parent_is_gone(const json & job) {
+#ifdef __linux__
+    const long spawner = job.value("parent_pid", 0L);
+    return spawner > 0 ? (long) getppid() != spawner : getppid() == 1;
+#else
+    (void) job;
+    return false;
+#endif
+}
+
 int main(int argc, char ** argv) {
+    die_with_parent();
     std::setlocale(LC_NUMERIC, "C");
     if (argc < 2) {
         std::fprintf(stderr, "usage: %s JOB.json [llama.cpp flags]\n", argv[0]);
@@ -381,6 +409,9 @@ int main(int argc, char ** argv) {
         } catch (const std::exception & e) {
             fail(std::string("the job file is not valid JSON: ") + e.what());
         }
+    }
+    if (parent_is_gone(job)) {
+        return 1;
     }
     // llama.cpp parses its own flags; argv[1] (the job) is taken out first.
     std::vector<char *> args;
@@ -459,6 +490,9 @@ int main(int argc, char ** argv) {
     const int warmup = job.value("warmup", 1);
     const int repeats = job.value("repeats", 1);
     const std::vector<std::string> prompts = job.value("prompts", std::vector<std::string>());
+    // The generated text, for callers that score it (accuracy probe, calibration). Off by default: a measured run
+    // of private prompts has no reason to carry their outputs anywhere.
+    const bool texts = job.value("texts", false);
 
     for (int w = 0; w < warmup && !prompts.empty(); ++w) {
         run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16), kept_cache, draft_on_cpu);
@@ -467,14 +501,20 @@ int main(int argc, char ** argv) {
     for (int r = 0; r < repeats; ++r) {
         for (size_t p = 0; p < prompts.size(); ++p) {
             run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict, kept_cache, draft_on_cpu);
-            emit({
+            json run = {
                 {"event", "run"}, {"prompt", p}, {"repeat", r},
                 {"n_prompt", st.n_prompt}, {"prefill_s", st.prefill_s}, {"decode_s", st.decode_s},
                 {"n_generated", st.n_generated}, {"n_steps", st.n_steps},
                 {"n_drafted", st.n_drafted}, {"n_accepted", st.n_accepted},
                 {"drafted_at", st.drafted_at}, {"accepted_at", st.accepted_at},
                 {"tokens", st.tokens},
-            });
+            };
+            if (texts) {
+                // llama.cpp's default rendering: special tokens as their text; a SentencePiece vocab's leading space is
+                // dropped, since its tokenizer adds it back (a reference made of this text re-tokenizes to these tokens)
+                run["text"] = common_detokenize(ctx_tgt, st.tokens, true);
+            }
+            emit(run);
         }
     }
 
