@@ -1,8 +1,11 @@
-// The `collab-desk` command line: the hub headless, benchmark runs, model files.
+// The `collab-desk` command line: the hub headless, the challenge and its jobs, benchmark runs, model files.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { defaultDataFolder } from '../hub/data-folder';
 import { benchCommand } from './bench-command';
+import { challengeCommand } from './challenge-command';
+import { jobsCommand } from './jobs-command';
+import { engineJobRunner } from '../bench/job-runner';
 import { modelsCommand } from './models-command';
 import { APP_VERSION, startHub } from '../hub/server';
 
@@ -27,7 +30,7 @@ program
   .action(async (opts: { data: string; port: number; host: string; log: boolean }) => {
     let running;
     try {
-      running = await startHub({ dataDir: resolve(opts.data), host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false });
+      running = await startHub({ dataDir: resolve(opts.data), host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false, jobRunner: engineJobRunner() });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const reason =
@@ -60,5 +63,7 @@ program
 
 program.addCommand(benchCommand());
 program.addCommand(modelsCommand());
+program.addCommand(challengeCommand());
+program.addCommand(jobsCommand());
 
 await program.parseAsync(process.argv);

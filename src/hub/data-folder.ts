@@ -16,6 +16,10 @@ export interface DataLayout {
   organizerToken: string;
   scratch: string;
   central: string;
+  /** The installed challenge pack (`collab-desk challenge init` writes it). */
+  challengePack: string;
+  /** Generated and downloaded models that are not in the Hugging Face cache. */
+  models: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -26,5 +30,7 @@ export function dataLayout(root: string): DataLayout {
     organizerToken: join(root, 'organizer-token'),
     scratch: join(root, 'scratch'),
     central: join(root, 'central'),
+    challengePack: join(root, 'challenge', 'pack.json'),
+    models: join(root, 'models'),
   };
 }

@@ -2,7 +2,8 @@
 import type { ServerResponse } from 'node:http';
 
 export interface HubEvent {
-  id: number;
+  /** The audit id, so clients resume after it; null for passing news (job progress) that is never replayed. */
+  id: number | null;
   type: string;
   data: unknown;
 }
@@ -11,7 +12,7 @@ export interface HubEvent {
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
 export function formatSse(event: HubEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  return `${event.id === null ? '' : `id: ${event.id}\n`}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
 export class EventStream {

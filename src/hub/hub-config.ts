@@ -22,6 +22,7 @@ export function loadHubConfig(file: string, overrides: Partial<HubConfig> = {}):
     ...overrides,
     results: { ...(stored.results as object), ...overrides.results },
     limits: { ...(stored.limits as object), ...overrides.limits },
+    jobs: { ...(stored.jobs as object), ...overrides.jobs },
   };
   const config = Value.Default(HubConfigSchema, merged);
   const errors = [...Value.Errors(HubConfigSchema, config)];

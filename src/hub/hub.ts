@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import type { HubConfig } from '../shared/config';
 import { dataLayout, type DataLayout } from './data-folder';
+import { ChallengeState } from './challenge';
 import { EventStream } from './event-stream';
 import { HubError } from './hub-error';
 import { loadHubConfig } from './hub-config';
@@ -9,7 +10,10 @@ import { RateLimiter } from './rate-limiter';
 import { recordEvent } from './records';
 import { AgentStore } from './store/agent-store';
 import { AuditLog, type AuditRow } from './store/audit-log';
+import { GpuLease } from './jobs/gpu-lease';
+import type { JobQueue } from './jobs/job-queue';
 import { openDatabase, type Db } from './store/database';
+import { JobStore } from './store/job-store';
 import { MessageStore } from './store/message-store';
 import { ResultStore } from './store/result-store';
 import { TaskforceStore } from './store/taskforce-store';
@@ -44,6 +48,11 @@ export class Hub {
   readonly results: ResultStore;
   readonly taskforces: TaskforceStore;
   readonly audit: AuditLog;
+  readonly jobs: JobStore;
+  readonly challenge: ChallengeState;
+  readonly lease = new GpuLease();
+  /** Set when the hub runs benchmark jobs (a runner was given); null for a board-only hub. */
+  jobQueue: JobQueue | null = null;
   readonly workspace: Workspace;
   readonly events = new EventStream();
   readonly limiter: RateLimiter;
@@ -67,9 +76,11 @@ export class Hub {
     this.results = new ResultStore(this.db);
     this.taskforces = new TaskforceStore(this.db);
     this.audit = new AuditLog(this.db);
+    this.jobs = new JobStore(this.db);
+    this.challenge = new ChallengeState(this.layout.challengePack);
     this.workspace = new Workspace(this.layout.scratch, this.layout.central);
     this.limiter = new RateLimiter(this.now);
-    const newest = this.db.prepare('SELECT MAX(ts) AS ts FROM (SELECT MAX(ts) AS ts FROM messages UNION ALL SELECT MAX(ts) FROM results)').get() as { ts: number | null };
+    const newest = this.db.prepare('SELECT MAX(ts) AS ts FROM (SELECT MAX(ts) AS ts FROM messages UNION ALL SELECT MAX(ts) FROM results UNION ALL SELECT MAX(created_at) FROM jobs)').get() as { ts: number | null };
     this.lastStamp = newest.ts ?? 0;
   }
 

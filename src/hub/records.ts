@@ -52,7 +52,7 @@ export function verdictOf(row: ResultRow, history: VerdictRecord[]): Verdict {
   };
 }
 
-export function leaderboardRow(row: RankRow, rank: number): LeaderboardRow {
+export function leaderboardRow(row: RankRow, rank: number, tie = false, baselineScore: number | null = null): LeaderboardRow {
   return {
     rank,
     agent: row.agent,
@@ -64,6 +64,9 @@ export function leaderboardRow(row: RankRow, rank: number): LeaderboardRow {
     timestamp: frontmatterTimestamp(row.ts),
     description: row.description,
     guardrail: row.guardrail,
+    ci: row.score_low !== null && row.score_high !== null ? [row.score_low, row.score_high] : null,
+    tie,
+    speedup: baselineScore ? Number((row.score / baselineScore).toFixed(4)) : null,
   };
 }
 
@@ -77,6 +80,9 @@ export function recordEvent(hub: Hub, row: AuditRow): HubEvent {
   } else if (row.action.startsWith('result.')) {
     const r = hub.results.get(row.target);
     record = r && resultItem(r);
+  } else if (row.action.startsWith('job.')) {
+    const j = hub.jobs.get(row.target);
+    record = j && hub.jobQueue?.info(j);
   } else if (row.action.startsWith('agent.')) {
     const a = hub.agents.get(row.target);
     record = a && agentInfo(a);

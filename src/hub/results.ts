@@ -18,7 +18,10 @@ function positiveNumber(value: unknown): value is number {
 }
 
 /** The checks a result's frontmatter must pass; each refusal names the field and how to fix it. */
-export function checkResultFrontmatter(fm: Record<string, unknown>, c: ResultsConfig): { score: number; guardrail: number | null; status: string; method: string; description: string } {
+export function checkResultFrontmatter(
+  fm: Record<string, unknown>,
+  c: ResultsConfig,
+): { score: number; score_low: number | null; score_high: number | null; guardrail: number | null; status: string; method: string; description: string } {
   const fail = (message: string) => new HubError('INVALID_FRONTMATTER', message, TEMPLATE_HINT(c));
   for (const field of c.required) {
     if (fm[field] === undefined || fm[field] === null || fm[field] === '') throw fail(`result frontmatter missing required field: ${field}`);
@@ -43,7 +46,23 @@ export function checkResultFrontmatter(fm: Record<string, unknown>, c: ResultsCo
     const v = fm[field];
     if (typeof v === 'string' && v.trim() === '') throw fail(`\`${field}\` must be a non-empty string`);
   }
-  return { score, guardrail, status, method: (fm.method as string | undefined) ?? '', description: (fm.description as string | undefined) ?? '' };
+  const ci = fm[`${c.score_field}_ci`];
+  let interval: [number, number] | null = null;
+  if (ci !== undefined) {
+    if (!Array.isArray(ci) || ci.length !== 2 || !ci.every((x) => typeof x === 'number' && Number.isFinite(x)) || ci[0] > ci[1]) {
+      throw fail(`\`${c.score_field}_ci\` must be [low, high], the score's 95% interval, got ${JSON.stringify(ci)}`);
+    }
+    interval = [ci[0] as number, ci[1] as number];
+  }
+  return {
+    score,
+    score_low: interval?.[0] ?? null,
+    score_high: interval?.[1] ?? null,
+    guardrail,
+    status,
+    method: (fm.method as string | undefined) ?? '',
+    description: (fm.description as string | undefined) ?? '',
+  };
 }
 
 export async function publishResult(hub: Hub, caller: Caller, req: ResultBody): Promise<{ filename: string; via: string; path: string }> {

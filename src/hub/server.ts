@@ -2,15 +2,18 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import type { JobRunner } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
 import { APP_VERSION } from '../shared/version';
 import { installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
 import { Hub } from './hub';
+import { JobQueue } from './jobs/job-queue';
 import { ReadCache } from './read-cache';
 import { agentRoutes } from './routes/agents';
 import { digestRoutes } from './routes/digest';
 import { eventRoutes } from './routes/events';
+import { jobRoutes } from './routes/jobs';
 import { messageRoutes } from './routes/messages';
 import { metaRoutes, type EndpointInfo } from './routes/meta';
 import { resultRoutes } from './routes/results';
@@ -28,6 +31,8 @@ export interface HubServerOptions {
   /** Fastify's logger (pino); off in tests. */
   logger?: boolean | { level: string };
   clock?: () => number;
+  /** Runs benchmark jobs (the bench engine); without one the hub is board-only and /v1/jobs answers JOBS_DISABLED. */
+  jobRunner?: JobRunner;
 }
 
 export interface RunningHub {
@@ -68,6 +73,7 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
   await app.register(resultRoutes(hub, cache));
   await app.register(digestRoutes(hub, cache));
   await app.register(workspaceRoutes(hub));
+  await app.register(jobRoutes(hub, hub.jobQueue));
   await app.register(eventRoutes(hub));
   return app;
 }
@@ -76,12 +82,14 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
 export async function startHub(options: HubServerOptions): Promise<RunningHub> {
   const hub = new Hub({ dataDir: options.dataDir, ...(options.config ? { config: options.config } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   let url = '';
+  if (options.jobRunner) hub.jobQueue = new JobQueue(hub, options.jobRunner);
   try {
     const app = await buildHubServer(hub, options, () => url);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4440 });
     const addr = app.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     url = `http://${host}:${addr.port}`;
+    await hub.jobQueue?.start();
     let closed = false;
     return {
       hub,
@@ -91,6 +99,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
       async close() {
         if (closed) return;
         closed = true;
+        await hub.jobQueue?.close();
         hub.events.close();
         await app.close();
         hub.close();

@@ -189,6 +189,12 @@ export interface LeaderboardRow {
   timestamp: string;
   description: string;
   guardrail: number | null;
+  /** The score's 95% interval, when the result reports one. */
+  ci: [number, number] | null;
+  /** The interval overlaps the leader's: this row and the leader cannot be told apart (the leader itself: false). */
+  tie: boolean;
+  /** Score relative to the challenge's baseline run, when there is one. */
+  speedup: number | null;
 }
 
 export interface Leaderboard {
@@ -197,6 +203,8 @@ export interface Leaderboard {
   guardrail_field: string | null;
   guardrail_max: number | null;
   rows: LeaderboardRow[];
+  /** The installed challenge's baseline (plain model) result: the reference row. */
+  baseline: { filename: string; score: number; guardrail: number | null } | null;
   meta: { generated_at: string; results_considered: number; excluded: Record<string, number> };
 }
 
@@ -315,3 +323,26 @@ export const AuditQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const CompareQuery = Type.Object(
+  {
+    a: Type.String({ minLength: 1, maxLength: 300, description: 'a result filename' }),
+    b: Type.String({ minLength: 1, maxLength: 300, description: 'another result filename' }),
+  },
+  { additionalProperties: false },
+);
+export type CompareQuery = Static<typeof CompareQuery>;
+
+export interface Comparison {
+  a: { filename: string; agent: string; score: number; ci: [number, number] | null; repeats: number };
+  b: { filename: string; agent: string; score: number; ci: [number, number] | null; repeats: number };
+  /** a - b in the score's unit, and a / b. */
+  difference: number;
+  ratio: number;
+  /** The 95% interval of the difference; null when neither result reports its spread. */
+  interval: [number, number] | null;
+  /** How the interval was found: Welch's t over both results' repeats, or the two results' own intervals. */
+  method: 'welch' | 'intervals' | 'none';
+  /** From a's side, in the score's direction: faster (better), slower (worse), or tie when the interval spans 0. */
+  verdict: 'faster' | 'slower' | 'tie';
+}

@@ -48,6 +48,16 @@ export const HubConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    jobs: Type.Object(
+      {
+        per_agent: Positive(10, 'Benchmark jobs one agent may submit per quota window'),
+        per_hub: Positive(100, 'Benchmark jobs all agents together may submit per quota window'),
+        window_hours: Positive(24, 'The quota window: a rolling period, in hours'),
+        queued_per_agent: Positive(3, 'Jobs one agent may have waiting in the queue at once'),
+        verify: Type.Boolean({ default: true, description: 'Re-run every claim of a new best on the private prompts' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
@@ -55,3 +65,4 @@ export const HubConfigSchema = Type.Object(
 export type HubConfig = Static<typeof HubConfigSchema>;
 export type ResultsConfig = HubConfig['results'];
 export type HubLimits = HubConfig['limits'];
+export type JobsConfig = HubConfig['jobs'];

@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JobRunner } from '../../src/shared/challenge';
 import type { HubConfig } from '../../src/shared/config';
 import { startHub, type RunningHub } from '../../src/hub/server';
 
@@ -60,10 +61,11 @@ export async function call<T = any>(base: string, method: string, path: string, 
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
-export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: string): Promise<TestHub> {
+/** `jobRunner`: run benchmark jobs with it (the real engine in tests: `engineJobRunner()`); without, jobs are disabled. */
+export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: string, options: { jobRunner?: JobRunner } = {}): Promise<TestHub> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'collab-desk-test-'));
   const merged: Partial<HubConfig> = { ...config, limits: { ...RELAXED_LIMITS, ...config.limits } as HubConfig['limits'] };
-  const running = await startHub({ dataDir: dir, port: 0, config: merged });
+  const running = await startHub({ dataDir: dir, port: 0, config: merged, ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}) });
   const organizerToken = readFileSync(running.organizerTokenPath, 'utf8').trim();
   const hub: TestHub = {
     url: running.url,
@@ -82,7 +84,7 @@ export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: st
     },
     async restart() {
       await running.close();
-      return startTestHub(config, dir);
+      return startTestHub(config, dir, options);
     },
   };
   return hub;

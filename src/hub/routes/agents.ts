@@ -6,6 +6,7 @@ import { AgentListQuery, RegisterBody, type RegisterResponse } from '../../share
 import { isHumanHandle } from '../../shared/ids';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
+import { HUB_HANDLE } from '../jobs/job-results';
 import { callerOf, requireOrganizer } from '../identity';
 import { perMinute } from '../rate-limiter';
 import { agentInfo, listResponse } from '../records';
@@ -28,6 +29,9 @@ export const agentRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
     }
     if (isHumanHandle(b.agent_id)) {
       throw new HubError('INVALID_PATH', `"${b.agent_id}" is reserved for people`, 'choose an agent id that does not start with "human"');
+    }
+    if (b.agent_id === HUB_HANDLE) {
+      throw new HubError('INVALID_PATH', `"${HUB_HANDLE}" is reserved: the hub posts baselines and verdicts under it`, 'choose another agent id');
     }
     const token = mintAgentToken();
     const tokenHash = hashToken(token);

@@ -1,7 +1,8 @@
 // Result routes: publish, list, read one (with its verdict history), the organizer's verdict, the leaderboard.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { LeaderboardQuery, ResultBody, ResultListQuery, VerdictBody } from '../../shared/api';
+import { CompareQuery, LeaderboardQuery, ResultBody, ResultListQuery, VerdictBody } from '../../shared/api';
+import { compareResults } from '../compare';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { requireOrganizer, requireWriter } from '../identity';
@@ -54,4 +55,8 @@ export const resultRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncType
     const key = `lb|${q.best_per_agent ?? ''}|${q.verification ?? ''}|${q.agent ?? ''}|${q.limit ?? ''}`;
     return reply.type('application/json; charset=utf-8').send(cache.json(key, () => buildLeaderboard(hub, q), hub.resultsVersion));
   });
+
+  app.get('/v1/compare', { schema: { querystring: CompareQuery }, ...describe('Compare two results: the difference, its 95% interval, and faster / slower / tie') }, async (request) =>
+    compareResults(hub, request.query.a, request.query.b),
+  );
 };

@@ -105,4 +105,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_actor ON audit(actor, id);
     `,
   },
+  {
+    version: 2,
+    name: 'benchmark jobs, the quota ledger, score intervals',
+    sql: `
+      CREATE TABLE jobs (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL UNIQUE,
+        agent        TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('bench', 'baseline', 'verify')),
+        pack         TEXT NOT NULL,
+        config       TEXT NOT NULL,
+        method       TEXT NOT NULL DEFAULT '',
+        description  TEXT NOT NULL DEFAULT '',
+        state        TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        created_at   INTEGER NOT NULL,
+        started_at   INTEGER,
+        finished_at  INTEGER,
+        progress     TEXT,
+        error        TEXT,
+        result       TEXT,
+        verifies     TEXT REFERENCES results(filename)
+      );
+      CREATE INDEX jobs_state ON jobs(state, seq);
+      CREATE INDEX jobs_agent ON jobs(agent, seq);
+
+      -- One row per submitted job that counts against a quota; a job that never ran is refunded, not deleted.
+      CREATE TABLE quota_ledger (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent    TEXT NOT NULL,
+        job      TEXT NOT NULL UNIQUE REFERENCES jobs(id),
+        ts       INTEGER NOT NULL,
+        refunded INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX quota_agent ON quota_ledger(agent, ts);
+      CREATE INDEX quota_ts ON quota_ledger(ts);
+
+      ALTER TABLE results ADD COLUMN score_low REAL;
+      ALTER TABLE results ADD COLUMN score_high REAL;
+    `,
+  },
 ];

@@ -21,6 +21,9 @@ export interface ResultRow {
   via: string;
   source_sha256: string;
   score: number;
+  /** The score's 95% interval, when the result reports one (`<score_field>_ci: [low, high]`). */
+  score_low: number | null;
+  score_high: number | null;
   guardrail: number | null;
   status: string;
   method: string;
@@ -34,8 +37,8 @@ export interface ResultRow {
 }
 
 /** The columns a ranking needs: reading bodies and frontmatter for every result would dominate its cost. */
-const RANK_COLUMNS = 'filename, agent, ts, score, guardrail, method, description, verification';
-export type RankRow = Pick<ResultRow, 'filename' | 'agent' | 'ts' | 'score' | 'guardrail' | 'method' | 'description' | 'verification'>;
+const RANK_COLUMNS = 'filename, agent, ts, score, score_low, score_high, guardrail, method, description, verification';
+export type RankRow = Pick<ResultRow, 'filename' | 'agent' | 'ts' | 'score' | 'score_low' | 'score_high' | 'guardrail' | 'method' | 'description' | 'verification'>;
 
 const LIST: ListSpec = {
   from: 'results',
@@ -52,8 +55,8 @@ export class ResultStore {
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
-      `INSERT INTO results (filename, agent, ts, via, source_sha256, score, guardrail, status, method, description, frontmatter, body)
-       VALUES (@filename, @agent, @ts, @via, @source_sha256, @score, @guardrail, @status, @method, @description, @frontmatter, @body)`,
+      `INSERT INTO results (filename, agent, ts, via, source_sha256, score, score_low, score_high, guardrail, status, method, description, frontmatter, body)
+       VALUES (@filename, @agent, @ts, @via, @source_sha256, @score, @score_low, @score_high, @guardrail, @status, @method, @description, @frontmatter, @body)`,
     );
     this.byName = db.prepare('SELECT * FROM results WHERE filename = ?');
     this.bySha = db.prepare('SELECT filename FROM results WHERE source_sha256 = ?');
@@ -108,6 +111,11 @@ export class ResultStore {
     return this.db
       .prepare(`SELECT ${RANK_COLUMNS} FROM results WHERE status = 'agent-run' ORDER BY score ${order === 'desc' ? 'DESC' : 'ASC'}, ts ASC, agent ASC`)
       .all() as RankRow[];
+  }
+
+  /** The newest result with this status whose frontmatter names the pack (the pack's baseline row). */
+  latestOfPack(status: string, pack: string): ResultRow | undefined {
+    return this.db.prepare("SELECT * FROM results WHERE status = ? AND json_extract(frontmatter, '$.pack') = ? ORDER BY seq DESC LIMIT 1").get(status, pack) as ResultRow | undefined;
   }
 
   countByStatus(status: string): number {

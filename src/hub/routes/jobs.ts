@@ -1,0 +1,88 @@
+// Job routes: the installed challenge, submit / list / read / cancel benchmark jobs, quotas, organizer-requested verification.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { JOB_STATES, JobBody, JobListQuery, type JobState } from '../../shared/challenge';
+import { publicPack } from '../challenge';
+import type { Hub } from '../hub';
+import { HubError } from '../hub-error';
+import { requireOrganizer, requireWriter } from '../identity';
+import { baselineOf, pplCap } from '../jobs/job-results';
+import type { JobQueue } from '../jobs/job-queue';
+import { quotaOf, submitJob } from '../jobs/job-submission';
+import { describe } from './route-options';
+
+const JobParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const FilenameParams = Type.Object({ filename: Type.String({ maxLength: 300 }) });
+const QuotaQuery = Type.Object({ agent: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false });
+
+function parseStates(value: string | undefined): JobState[] | undefined {
+  if (value === undefined) return undefined;
+  const states = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = states.find((s) => !(JOB_STATES as readonly string[]).includes(s));
+  if (bad !== undefined || states.length === 0) throw new HubError('INVALID_QUERY', `state must be a comma-separated list of ${JOB_STATES.join(', ')}${bad ? `; got "${bad}"` : ''}`, 'e.g. state=queued,running');
+  return states as JobState[];
+}
+
+export const jobRoutes = (hub: Hub, queue: JobQueue | null): FastifyPluginAsyncTypebox => async (app) => {
+  const requireQueue = (): JobQueue => {
+    if (!queue) throw new HubError('JOBS_DISABLED', 'this hub runs no benchmark jobs', 'start it with `collab-desk hub` (which runs them) or the desktop app');
+    return queue;
+  };
+
+  app.get('/v1/challenge', describe('The installed challenge: models, public prompts, the gate, the baseline and an example job'), async () => {
+    const pack = hub.challenge.require();
+    const baseline = baselineOf(hub, pack.id);
+    const target = Object.entries(pack.models).find(([, m]) => m.role === 'target')?.[0] ?? pack.baseline.target;
+    const draft = Object.entries(pack.models).find(([, m]) => m.role === 'draft')?.[0];
+    return {
+      ...publicPack(pack),
+      baseline_result: baseline,
+      ppl_cap: pplCap(pack, baseline),
+      example_job: { config: { target, ...(draft ? { draft, spec_type: 'draft', draft_n_max: 6 } : { spec_type: 'none' }) }, method: 'what you tried', description: 'why' },
+    };
+  });
+
+  app.post('/v1/jobs', { schema: { body: JobBody }, ...describe('Submit a benchmark job {config, method?, description?}; it is queued for the GPU', 'writer') }, async (request, reply) => {
+    const q = requireQueue();
+    const job = await submitJob(hub, requireWriter(hub, request), request.body);
+    q.kick();
+    return reply.code(201).send(q.info(job));
+  });
+
+  app.get('/v1/jobs', { schema: { querystring: JobListQuery }, ...describe('List jobs, newest first: state= (comma-separated), agent=, kind=, limit=') }, async (request) => {
+    const q = requireQueue();
+    const { state, agent, kind, limit } = request.query;
+    const rows = hub.jobs.list({ ...(parseStates(state) ? { states: parseStates(state)! } : {}), ...(agent ? { agent } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) });
+    const lease = hub.lease.holder;
+    return { count: rows.length, items: rows.map((r) => q.info(r)), lease: lease && { job: lease.job, since: new Date(lease.since).toISOString() } };
+  });
+
+  app.get('/v1/jobs/quota', { schema: { querystring: QuotaQuery }, ...describe('Your job quota: used, limit, when the next slot frees (the organizer passes agent=)', 'writer') }, async (request) => {
+    const caller = requireWriter(hub, request);
+    const agent = request.query.agent ?? caller.handle;
+    if (caller.kind === 'agent' && agent !== caller.handle) throw new HubError('IDENTITY_MISMATCH', 'agents read their own quota only', 'leave agent= out');
+    return quotaOf(hub, agent);
+  });
+
+  app.get('/v1/jobs/:id', { schema: { params: JobParams }, ...describe('One job: state, queue position, progress, error, its result') }, async (request) => {
+    const q = requireQueue();
+    const row = hub.jobs.get(request.params.id);
+    if (!row) throw new HubError('NOT_FOUND', `no job ${request.params.id}`, 'GET /v1/jobs lists jobs');
+    return q.info(row);
+  });
+
+  app.delete('/v1/jobs/:id', { schema: { params: JobParams }, ...describe('Cancel a job: a queued one is refunded, a running one is stopped', 'writer') }, async (request) => {
+    const q = requireQueue();
+    return q.info(await q.cancel(requireWriter(hub, request), request.params.id));
+  });
+
+  app.post('/v1/results/:filename/verify', { schema: { params: FilenameParams }, ...describe('Re-run a result on the private prompts and post the verdict', 'organizer') }, async (request, reply) => {
+    const q = requireQueue();
+    const organizer = requireOrganizer(hub, request);
+    if (!hub.results.get(request.params.filename)) throw new HubError('NOT_FOUND', `no such file: results/${request.params.filename}`, 'GET /v1/results lists results');
+    const id = await q.verify(request.params.filename, organizer.handle);
+    const existing = id ?? hub.jobs.verificationOf(request.params.filename)?.id;
+    return reply.code(id ? 201 : 200).send(q.info(hub.jobs.get(existing!)!));
+  });
+
+};

@@ -1,0 +1,54 @@
+// A tiny challenge pack for tests: generated models, public and distinctive private prompts, installed into a data folder.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { installPack } from '../../src/bench/pack-install';
+import { makeModelFamily, type FamilyOptions } from '../../src/bench/gguf/tiny-llama';
+import type { ChallengePack, PackGate } from '../../src/shared/challenge';
+import { dataLayout } from '../../src/hub/data-folder';
+
+/** Private prompts' text: distinctive, so a test can prove no response ever carries it. */
+export const PRIVATE_PROMPTS = ['Zebra quartz private prompt seventeen about held-out lighthouses', 'Marmalade cipher private prompt nine on hidden orchards'];
+
+export interface TestPack {
+  file: string;
+  pack: ChallengePack;
+}
+
+export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, family: FamilyOptions = { seed: 11 }): Promise<TestPack> {
+  const models = await makeModelFamily(join(dir, 'models'), family);
+  const pack: ChallengePack = {
+    id: 'tiny',
+    title: 'Tiny test challenge',
+    description: 'generated models',
+    models: {
+      target: { role: 'target', description: 'F32 target', source: { path: models.target } },
+      'draft-same': { role: 'draft', description: 'the target itself', source: { path: models.target } },
+      'draft-q8': { role: 'draft', description: 'Q8_0 copy', source: { path: 'models/draft-q8_0.gguf' } },
+    },
+    baseline: { target: 'target' },
+    defaults: { ctx_size: 512 },
+    prompts: [
+      { id: 'p1', split: 'public', text: 'The quick brown fox jumps over' },
+      { id: 'p2', split: 'public', text: 'Once upon a time there was a' },
+      { id: 'p3', split: 'public', text: 'In the beginning the hub was empty and' },
+      { id: 's1', split: 'private', text: PRIVATE_PROMPTS[0]! },
+      { id: 's2', split: 'private', text: PRIVATE_PROMPTS[1]! },
+    ],
+    references: [],
+    calibration: { prompts: ['A short story begins', 'The recipe calls for'], tokens: 12 },
+    probe: [
+      { id: 'q1', question: 'What is 2 + 2?', choices: ['3', '4', '5'], answer: 'B' },
+      { id: 'q2', question: 'Which is a color?', choices: ['Red', 'Dog'], answer: 'A' },
+    ],
+    gate: { ppl_cap_ratio: 1.05, tokens: 24, warmup: 0, repeats: 2, identity_required: true, verify_tolerance: 0.9, probe_tokens: 2, job_timeout_s: 300, ...gate },
+  };
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'tiny.json');
+  writeFileSync(file, JSON.stringify(pack, null, 2));
+  return { file, pack };
+}
+
+export async function installTestPack(packFile: string, dataDir: string): Promise<void> {
+  const layout = dataLayout(dataDir);
+  await installPack(packFile, { dest: layout.challengePack, modelsDir: layout.models });
+}
