@@ -1,6 +1,7 @@
 // Electron main process: one instance, the hub in-process on loopback, one locked-down window onto it.
 import { app, BrowserWindow, shell } from 'electron';
 import { join } from 'node:path';
+import { engineJobRunner } from '../bench/job-runner';
 import { startHub, type RunningHub } from '../hub/server';
 
 let running: RunningHub | undefined;
@@ -33,7 +34,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
   app.whenReady().then(async () => {
-    running = await startHub({ dataDir: app.getPath('userData'), port: 0 });
+    running = await startHub({ dataDir: app.getPath('userData'), port: 0, jobRunner: engineJobRunner() });
     await openWindow(running.url);
   }, (err: unknown) => {
     console.error('Collab Desk could not start:', err);

@@ -126,8 +126,8 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
 }
 
 /** Runs a short CLI command to its end; kills it if it outlives the guard. */
-export async function runCli(args: string[], timeoutMs = 15_000): Promise<Exit & { stdout: string; stderr: string }> {
-  const proc = startCli(args);
+export async function runCli(args: string[], timeoutMs = 15_000, env?: NodeJS.ProcessEnv): Promise<Exit & { stdout: string; stderr: string }> {
+  const proc = startCli(args, env ? { env } : {});
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
