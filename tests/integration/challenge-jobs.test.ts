@@ -143,6 +143,16 @@ describe('the challenge', () => {
     expect(res.verdict.note).toContain('no run configuration');
   }, 60_000);
 
+  it('never re-runs a claim\'s config that no job could have run (a path outside the pack): invalid, with the reason', async () => {
+    const mallory = await hub.register('mallory');
+    const filename = await claim(mallory, 'tps: 99999999\nppl: 1.5\nmethod: sneaky\nconfig: {target: /etc/passwd}');
+    await new Promise((r) => setTimeout(r, 50));
+    await idle();
+    const res = (await hub.call('GET', `/v1/results/${filename}`)).body;
+    expect(res.verification).toBe('invalid');
+    expect(res.verdict.note).toContain('"/etc/passwd" is not a model of the tiny pack');
+  }, 60_000);
+
   it('organizer-requested verification of a job result checks greedy identity on the private prompts', async () => {
     const jobs = (await hub.call('GET', '/v1/jobs?kind=bench&state=succeeded&agent=alice')).body.items;
     const filename = jobs[0].result as string;

@@ -194,7 +194,7 @@ export class JobQueue {
     try {
       if (!pack || pack.id !== job.pack) throw new Error(`the ${job.pack} pack is no longer installed on this hub`);
       if (job.kind === 'verify') {
-        const reason = unrunnableReason(job);
+        const reason = unrunnableReason(this.hub, pack, claim!.agent, job);
         if (reason) {
           this.log(job.id, `cannot re-run: ${reason}`);
           await deliverVerdict(this.hub, claim!, job, { verdict: 'invalid', note: reason });

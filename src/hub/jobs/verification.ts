@@ -1,13 +1,13 @@
 // Verifying claims of a new best: a re-run on the private prompts, a verdict within the tolerance, posted to the author.
 import type { InstalledPack, JobRunOutput } from '../../shared/challenge';
 import { fileStamp } from '../../shared/ids';
-import { checkRunConfig } from '../../shared/run-config';
 import { postMessage } from '../board';
 import type { Hub } from '../hub';
 import type { Caller } from '../identity';
 import type { JobRow } from '../store/job-store';
 import type { ResultRow, Verdict } from '../store/result-store';
 import { baselineOf, frontmatterOf, HUB_HANDLE, pplCap } from './job-results';
+import { checkJobConfig } from './job-submission';
 
 /**
  * A result claims the new best when it beats every result that still stands (valid or pending, under the
@@ -45,12 +45,18 @@ export async function queueVerification(hub: Hub, pack: InstalledPack, filename:
   });
 }
 
-/** Why a claim cannot be re-run at all (no usable config), or null when it can. */
-export function unrunnableReason(job: JobRow): string | null {
+/** Why a claim cannot be re-run at all (no config, or one no job could have run), or null when it can. */
+export function unrunnableReason(hub: Hub, pack: InstalledPack, author: string, job: JobRow): string | null {
   const config = JSON.parse(job.config) as unknown;
-  if (config === null || typeof config !== 'object') return 'the result carries no run configuration (`config` in its frontmatter) to re-run; publish through POST /v1/jobs';
-  const checked = checkRunConfig(config);
-  return checked.error === null ? null : `its configuration cannot run: ${checked.error}`;
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    return 'the result carries no run configuration (`config` in its frontmatter) to re-run; publish through POST /v1/jobs';
+  }
+  try {
+    checkJobConfig(hub, pack, author, config as Record<string, unknown>);
+    return null;
+  } catch (err) {
+    return `its configuration cannot run: ${(err as Error).message}`;
+  }
 }
 
 export interface VerdictFigures {
