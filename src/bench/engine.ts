@@ -6,6 +6,7 @@ import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import { checkRunConfig, MeasureSchema, type Measure, type RunConfig } from '../shared/run-config';
+import type { RunFigures } from '../shared/challenge';
 import { APP_VERSION } from '../shared/version';
 import { BenchError } from './bench-error';
 import { chooseBackend, defaultThreads, type BackendChoice } from './backend';
@@ -52,24 +53,10 @@ export interface PromptResult {
   tokens: number[];
 }
 
-export interface BenchResult {
-  tps: number;
-  tps_ci: [number, number];
-  tps_stdev: number;
-  tps_per_repeat: number[];
+export interface BenchResult extends RunFigures {
   prefill_tps: number;
-  ppl: number | null;
-  ppl_tokens: number;
-  acceptance: number | null;
-  acceptance_per_position: number[];
-  mean_accepted_per_step: number | null;
-  tokens_per_step: number;
-  identical: boolean | null;
-  divergence_rate: number | null;
   divergences: Array<{ prompt: number; first_token: number }>;
   lossy: boolean;
-  plain_tps: number | null;
-  backend: string;
   engine: 'native' | 'node-llama-cpp';
   per_prompt: PromptResult[];
   /** Every measured generation's timing (all repeats), so a caller can aggregate any subset of the prompts. */

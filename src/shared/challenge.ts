@@ -203,17 +203,12 @@ export interface JobRunProgress {
   tps?: number;
 }
 
-/** What a finished run reports; only aggregates for private prompts (their text and outputs stay in the hub). */
-export interface JobRunOutput {
+/** The figures every measured run reports, from the engine (`BenchResult`) and through the job seam alike. */
+export interface RunFigures {
   tps: number;
   tps_ci: [number, number];
   tps_stdev: number;
   tps_per_repeat: number[];
-  /** TPS over each split; null when the run had no prompt of that split. */
-  tps_public: number | null;
-  tps_private: number | null;
-  tps_public_per_repeat: number[];
-  tps_private_per_repeat: number[];
   ppl: number | null;
   ppl_tokens: number;
   acceptance: number | null;
@@ -223,9 +218,18 @@ export interface JobRunOutput {
   identical: boolean | null;
   divergence_rate: number | null;
   plain_tps: number | null;
-  probe: { correct: number; total: number; accuracy: number } | null;
   backend: string;
   engine: string;
+}
+
+/** What a finished job's run reports; only aggregates for private prompts (their text and outputs stay in the hub). */
+export interface JobRunOutput extends RunFigures {
+  /** TPS over each split; null when the run had no prompt of that split. */
+  tps_public: number | null;
+  tps_private: number | null;
+  tps_public_per_repeat: number[];
+  tps_private_per_repeat: number[];
+  probe: { correct: number; total: number; accuracy: number } | null;
   provenance: Record<string, unknown>;
 }
 

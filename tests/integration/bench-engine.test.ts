@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BenchError } from '../../src/bench/bench-error';
 import { runBench, type BenchInput } from '../../src/bench/engine';
 import { makeModelFamily, type ModelFamily } from '../../src/bench/gguf/tiny-llama';
+import { refusal } from '../helpers/bench-refusal';
 
 const PROMPTS = ['The quick brown fox jumps over', 'Once upon a time there was a', 'In the beginning the hub was empty and'];
 const REFERENCES = [
@@ -28,15 +28,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bench = (config: Partial<BenchInput['config']>, extra: Partial<BenchInput> = {}, options = {}) =>
   runBench({ config: { target: models.target, ctx_size: 512, ...config }, measure: { tokens: 48, repeats: 2, warmup: 1 }, prompts: PROMPTS, ...extra }, options);
 
-async function refusal(p: Promise<unknown>): Promise<BenchError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(BenchError);
-    return err as BenchError;
-  }
-  throw new Error('expected the run to fail');
-}
 
 describe('speculative modes stay lossless', () => {
   it('measures plain decoding with its interval, exactly N tokens per prompt', async () => {

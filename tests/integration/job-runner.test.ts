@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRunHooks, JobRunInput, JobRunProgress, ProbeItem } from '../../src/shared/challenge';
 import { chooseBackend } from '../../src/bench/backend';
-import { BenchError } from '../../src/bench/bench-error';
 import { calibrateReferences } from '../../src/bench/calibration';
 import { generateTexts, llamaFlags, normalizeConfig, normalizeMeasure } from '../../src/bench/engine';
 import { makeModelFamily, type ModelFamily } from '../../src/bench/gguf/tiny-llama';
 import { engineJobRunner } from '../../src/bench/job-runner';
 import { ensureRunner } from '../../src/bench/native-runner';
 import { choiceLetters, extractAnswer, formatProbePrompt, scoreProbe } from '../../src/bench/probe';
+import { refusal } from '../helpers/bench-refusal';
 
 // Distinctive texts: none of them may ever show up in a job's log or output.
 const PUBLIC = ['Zephyr quartz marmalade sings to the lighthouse', 'Public walrus juggles nine copper kettles'];
@@ -62,15 +62,6 @@ function recorder(signal = new AbortController().signal, timeoutMs = 120_000) {
   return { hooks, logs, progress };
 }
 
-async function refusal(p: Promise<unknown>): Promise<BenchError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(BenchError);
-    return err as BenchError;
-  }
-  throw new Error('expected the run to fail');
-}
 
 describe('generated texts', () => {
   it('come back for every prompt, the same with an identical draft as without speculation', async () => {
