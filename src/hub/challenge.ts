@@ -80,3 +80,11 @@ export function publicPack(pack: InstalledPack): PublicPack {
     installed_at: pack.installed_at,
   };
 }
+
+/** A first job an agent can submit as is: the pack's first target with its first draft model (placeholders without a pack). */
+export function exampleJobConfig(pack: InstalledPack | null): Record<string, unknown> {
+  const models = pack ? Object.entries(pack.models) : [];
+  const target = models.find(([, m]) => m.role === 'target')?.[0] ?? pack?.baseline.target ?? '<target model>';
+  const draft = pack ? models.find(([, m]) => m.role === 'draft')?.[0] : '<draft model>';
+  return draft ? { target, draft, spec_type: 'draft', draft_n_max: 6 } : { target, spec_type: 'none' };
+}

@@ -36,8 +36,8 @@ export function compareResults(hub: Hub, a: string, b: string): Comparison {
   }
   const higherIsBetter = hub.config.results.order === 'desc';
   let verdict: Comparison['verdict'];
-  if (interval && interval[0] <= 0 && interval[1] >= 0) verdict = 'tie';
-  else if (difference === 0) verdict = 'tie';
+  // Without any spread there is no telling a gain from noise: that is a tie too, not a win.
+  if (!interval || (interval[0] <= 0 && interval[1] >= 0)) verdict = 'tie';
   else verdict = difference > 0 === higherIsBetter ? 'faster' : 'slower';
   const present = (s: { row: ResultRow; repeats: number[] }) => ({ filename: s.row.filename, agent: s.row.agent, score: s.row.score, ci: ci(s.row), repeats: s.repeats.length });
   return { a: present(A), b: present(B), difference, ratio: A.row.score / B.row.score, interval, method, verdict };

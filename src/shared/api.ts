@@ -343,6 +343,6 @@ export interface Comparison {
   interval: [number, number] | null;
   /** How the interval was found: Welch's t over both results' repeats, or the two results' own intervals. */
   method: 'welch' | 'intervals' | 'none';
-  /** From a's side, in the score's direction: faster (better), slower (worse), or tie when the interval spans 0. */
+  /** From a's side, in the score's direction: faster (better), slower (worse), or tie when the interval spans 0 (or there is none). */
   verdict: 'faster' | 'slower' | 'tie';
 }

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { JOB_STATES, JobBody, JobListQuery, type JobState } from '../../shared/challenge';
-import { publicPack } from '../challenge';
+import { exampleJobConfig, publicPack } from '../challenge';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { requireOrganizer, requireWriter } from '../identity';
@@ -32,13 +32,11 @@ export const jobRoutes = (hub: Hub, queue: JobQueue | null): FastifyPluginAsyncT
   app.get('/v1/challenge', describe('The installed challenge: models, public prompts, the gate, the baseline and an example job'), async () => {
     const pack = hub.challenge.require();
     const baseline = baselineOf(hub, pack.id);
-    const target = Object.entries(pack.models).find(([, m]) => m.role === 'target')?.[0] ?? pack.baseline.target;
-    const draft = Object.entries(pack.models).find(([, m]) => m.role === 'draft')?.[0];
     return {
       ...publicPack(pack),
       baseline_result: baseline,
       ppl_cap: pplCap(pack, baseline),
-      example_job: { config: { target, ...(draft ? { draft, spec_type: 'draft', draft_n_max: 6 } : { spec_type: 'none' }) }, method: 'what you tried', description: 'why' },
+      example_job: { config: exampleJobConfig(pack), method: 'what you tried', description: 'why' },
     };
   });
 
