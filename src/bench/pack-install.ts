@@ -71,7 +71,7 @@ export function readPack(file: string): ChallengePack {
 }
 
 /** A Hub model named by a shipped pack (e.g. `gemma-4-e4b-q4`), for `models pull <name>`; the list of names otherwise. */
-export function findPackModel(name: string): { pack: string; repo: string; file: string; revision: string; sha256?: string } | { known: string[] } {
+export function findPackModel(name: string): { pack: string; repo: string; file: string; revision?: string; sha256?: string } | { known: string[] } {
   const known: string[] = [];
   const folder = shippedPacksFolder();
   for (const entry of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {

@@ -96,7 +96,7 @@ export function modelsCommand(): Command {
         }
         repo = found.repo;
         file = found.file;
-        if (o.revision === 'main') o.revision = found.revision;
+        if (o.revision === 'main' && found.revision) o.revision = found.revision;
         if (!o.sha256 && found.sha256) o.sha256 = found.sha256;
       }
       const controller = new AbortController();

@@ -67,7 +67,7 @@ export function publicPack(pack: InstalledPack): PublicPack {
     id: pack.id,
     title: pack.title,
     description: pack.description,
-    models: Object.fromEntries(Object.entries(pack.models).map(([name, m]) => [name, { role: m.role, description: m.description }])),
+    models: Object.fromEntries(Object.entries(pack.models).map(([name, m]) => [name, { role: m.role, description: m.description ?? '' }])),
     baseline: pack.baseline,
     defaults: pack.defaults,
     prompts: {

@@ -13,7 +13,7 @@ export const ModelSource = Type.Union([
         {
           repo: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'owner/name of a model repository' }),
           file: Type.String({ minLength: 1, maxLength: 500, description: 'path of the GGUF file inside the repository' }),
-          revision: Type.String({ minLength: 1, maxLength: 200, default: 'main' }),
+          revision: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'branch, tag or commit (default main)' })),
           sha256: Type.Optional(Sha256),
           bytes: Type.Optional(Type.Integer({ minimum: 1 })),
         },
@@ -33,7 +33,7 @@ export type ModelSource = Static<typeof ModelSource>;
 export const PackModel = Type.Object(
   {
     role: Type.Union([Type.Literal('target'), Type.Literal('draft')]),
-    description: Type.String({ maxLength: 500, default: '' }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
     source: ModelSource,
   },
   { additionalProperties: false },
