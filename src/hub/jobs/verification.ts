@@ -17,8 +17,8 @@ export function claimsNewBest(hub: Hub, row: ResultRow, pack: InstalledPack): bo
   if (row.status !== 'agent-run' || row.verification !== 'pending') return false;
   const desc = hub.config.results.order === 'desc';
   const better = (a: number, b: number) => (desc ? a > b : a < b);
-  const cap = pplCap(pack, baselineOf(hub, pack.id));
   const baseline = baselineOf(hub, pack.id);
+  const cap = pplCap(pack, baseline);
   if (baseline && !better(row.score, baseline.tps)) return false;
   for (const other of hub.results.rankable(hub.config.results.order)) {
     if (other.filename === row.filename) continue;

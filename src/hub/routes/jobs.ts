@@ -50,7 +50,8 @@ export const jobRoutes = (hub: Hub, queue: JobQueue | null): FastifyPluginAsyncT
   app.get('/v1/jobs', { schema: { querystring: JobListQuery }, ...describe('List jobs, newest first: state= (comma-separated), agent=, kind=, limit=') }, async (request) => {
     const q = requireQueue();
     const { state, agent, kind, limit } = request.query;
-    const rows = hub.jobs.list({ ...(parseStates(state) ? { states: parseStates(state)! } : {}), ...(agent ? { agent } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) });
+    const states = parseStates(state);
+    const rows = hub.jobs.list({ ...(states ? { states } : {}), ...(agent ? { agent } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) });
     const lease = hub.lease.holder;
     return { count: rows.length, items: rows.map((r) => q.info(r)), lease: lease && { job: lease.job, since: new Date(lease.since).toISOString() } };
   });
