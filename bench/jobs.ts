@@ -29,7 +29,7 @@ function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }
   });
 }
 
-async function api<T = any>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function api<T = Record<string, string>>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url + path, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
