@@ -29,7 +29,16 @@ function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }
   });
 }
 
-async function api<T = Record<string, string>>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** The fields of hub replies this script reads (jobs, registrations). */
+interface Reply {
+  id: string;
+  token: string;
+  created_at: string;
+  started_at: string;
+  finished_at: string;
+}
+
+async function api<T = Reply>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url + path, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
