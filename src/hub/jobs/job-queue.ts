@@ -28,6 +28,8 @@ export class JobQueue {
   private kickScheduled = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  /** Claims being looked at: a verification they queue is work `idle()` must wait for too. */
+  private readonly claims = new Set<Promise<void>>();
 
   constructor(
     private readonly hub: Hub,
@@ -45,7 +47,9 @@ export class JobQueue {
       this.log(job.id, 'the hub stopped while this job ran; marked failed at restart and the GPU lease released');
     }
     this.unsubscribe = this.hub.events.onEvent((event) => {
-      if (event.type === 'result.created') void this.considerClaim(String((event.data as { target?: unknown }).target));
+      if (event.type !== 'result.created') return;
+      const considering = this.considerClaim(String((event.data as { target?: unknown }).target)).finally(() => this.claims.delete(considering));
+      this.claims.add(considering);
     });
     this.kick();
   }
@@ -61,8 +65,9 @@ export class JobQueue {
 
   /** Waits until nothing is queued or running (tests and `demo` use it). */
   async idle(): Promise<void> {
-    while (this.running || this.kickScheduled || this.hub.jobs.next()) {
-      if (this.running) await this.running.done;
+    while (this.running || this.kickScheduled || this.claims.size > 0 || this.hub.jobs.next()) {
+      if (this.claims.size > 0) await Promise.all(this.claims);
+      else if (this.running) await this.running.done;
       else await new Promise((r) => setTimeout(r, 20));
     }
   }

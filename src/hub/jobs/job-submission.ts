@@ -2,12 +2,13 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { InstalledPack, JobBody, QuotaInfo } from '../../shared/challenge';
-import { fileStamp } from '../../shared/ids';
+import { fileStamp, isHumanHandle } from '../../shared/ids';
 import { checkRunConfig, type RunConfig } from '../../shared/run-config';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { authorOf, type Caller } from '../identity';
 import type { JobRow } from '../store/job-store';
+import { HUB_HANDLE } from './job-results';
 
 const HOUR = 3_600_000;
 const SCRATCH = 'scratch:';
@@ -20,7 +21,7 @@ const MEASURE_KEYS = ['tokens', 'repeats', 'warmup', 'n_predict', 'prompts', 're
  * pack or `scratch:<path>` (a GGUF file in the submitter's own scratch folder). The stored config keeps the names;
  * the paths are looked up again when the job runs.
  */
-export function checkJobConfig(hub: Hub, pack: InstalledPack, submitter: string, raw: Record<string, unknown>): RunConfig {
+export function checkJobConfig(pack: InstalledPack, submitter: string, raw: Record<string, unknown>): RunConfig {
   const measured = MEASURE_KEYS.filter((k) => k in raw);
   if (measured.length > 0) {
     throw new HubError('INVALID_CONFIG', `${measured.join(', ')} ${measured.length > 1 ? 'are' : 'is'} fixed by the challenge pack (tokens ${pack.gate.tokens}, repeats ${pack.gate.repeats}, warm-up ${pack.gate.warmup})`, 'leave them out of config');
@@ -32,7 +33,7 @@ export function checkJobConfig(hub: Hub, pack: InstalledPack, submitter: string,
     const value = config[field];
     if (value === undefined) continue;
     if (value.startsWith(SCRATCH)) {
-      if (submitter.startsWith('human') || submitter === 'hub') throw new HubError('INVALID_CONFIG', `config.${field}: the organizer has no scratch folder`, `name a model of the pack: ${Object.keys(pack.models).join(', ')}`);
+      if (isHumanHandle(submitter) || submitter === HUB_HANDLE) throw new HubError('INVALID_CONFIG', `config.${field}: the organizer has no scratch folder`, `name a model of the pack: ${Object.keys(pack.models).join(', ')}`);
       continue;
     }
     const model = pack.models[value];
@@ -95,7 +96,7 @@ function quotaRefusal(hub: Hub, what: string, oldest: number): HubError {
 export async function submitJob(hub: Hub, caller: Caller, body: JobBody): Promise<JobRow> {
   const pack = hub.challenge.require();
   const agent = authorOf(hub, caller, body.agent_id);
-  const config = checkJobConfig(hub, pack, agent, body.config);
+  const config = checkJobConfig(pack, agent, body.config);
   try {
     await resolveModelPaths(hub, pack, agent, config);
   } catch (err) {

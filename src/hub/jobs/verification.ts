@@ -52,7 +52,7 @@ export function unrunnableReason(hub: Hub, pack: InstalledPack, author: string, 
     return 'the result carries no run configuration (`config` in its frontmatter) to re-run; publish through POST /v1/jobs';
   }
   try {
-    checkJobConfig(hub, pack, author, config as Record<string, unknown>);
+    checkJobConfig(pack, author, config as Record<string, unknown>);
     return null;
   } catch (err) {
     return `its configuration cannot run: ${(err as Error).message}`;

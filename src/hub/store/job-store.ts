@@ -28,10 +28,15 @@ export interface JobFilter {
   limit?: number;
 }
 
+/** Queue order: the pack's baseline first (every speedup is measured against it), then verifications, then submissions. */
+const KIND_RANK = "CASE kind WHEN 'baseline' THEN 0 WHEN 'verify' THEN 1 ELSE 2 END";
+const kindRank = (kind: JobKind) => (kind === 'baseline' ? 0 : kind === 'verify' ? 1 : 2);
+
 export class JobStore {
   private readonly insertRow;
   private readonly byId;
   private readonly nextQueued;
+  private readonly aheadOf;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
@@ -39,10 +44,8 @@ export class JobStore {
        VALUES (@id, @agent, @kind, @pack, @config, @method, @description, 'queued', @created_at, @verifies)`,
     );
     this.byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
-    // The pack's baseline runs first (every speedup is measured against it), then verifications, then submissions.
-    this.nextQueued = db.prepare(
-      "SELECT * FROM jobs WHERE state = 'queued' ORDER BY CASE kind WHEN 'baseline' THEN 0 WHEN 'verify' THEN 1 ELSE 2 END, seq LIMIT 1",
-    );
+    this.nextQueued = db.prepare(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY ${KIND_RANK}, seq LIMIT 1`);
+    this.aheadOf = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued' AND (${KIND_RANK} < @rank OR (${KIND_RANK} = @rank AND seq < @seq))`);
   }
 
   insert(row: Pick<JobRow, 'id' | 'agent' | 'kind' | 'pack' | 'config' | 'method' | 'description' | 'created_at' | 'verifies'>): void {
@@ -60,14 +63,7 @@ export class JobStore {
   /** Jobs ahead of this one in the order `next()` takes them (0: it runs next). */
   queuePosition(job: JobRow): number | null {
     if (job.state !== 'queued') return null;
-    const rank = (k: JobKind) => (k === 'baseline' ? 0 : k === 'verify' ? 1 : 2);
-    const ahead = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued' AND
-           (CASE kind WHEN 'baseline' THEN 0 WHEN 'verify' THEN 1 ELSE 2 END < ? OR
-            (CASE kind WHEN 'baseline' THEN 0 WHEN 'verify' THEN 1 ELSE 2 END = ? AND seq < ?))`,
-      )
-      .get(rank(job.kind), rank(job.kind), job.seq) as { n: number };
+    const ahead = this.aheadOf.get({ rank: kindRank(job.kind), seq: job.seq }) as { n: number };
     return ahead.n;
   }
 
