@@ -13,7 +13,7 @@ import { makeModelFamily, type FamilyOptions } from './gguf/tiny-llama';
 import { pullModel } from './model-download';
 
 /** The demo challenge's models: random weights, but real llama.cpp files, small enough for any CPU. */
-export const DEMO_FAMILY: FamilyOptions = { seed: 2026, layers: 6, embd: 256, heads: 8, kvHeads: 4, ff: 768, ctx: 2048, dropLayers: 2 };
+export const DEMO_FAMILY: FamilyOptions = { seed: 2026, layers: 6, embd: 256, heads: 8, kvHeads: 4, ff: 768, ctx: 16384, dropLayers: 2 };
 
 /** The packs shipped in resources/packs (found beside the source tree and beside the CLI bundle). */
 export function shippedPacksFolder(): string {
@@ -144,4 +144,17 @@ export async function installPack(packFile: string, o: InstallOptions): Promise<
   writeFileSync(tmp, JSON.stringify(installed, null, 2) + '\n');
   renameSync(tmp, o.dest);
   return installed;
+}
+
+/**
+ * The installed demo pack's target, or null: the one chat model every machine has once `challenge init demo` ran,
+ * so a swarm can start with no model chosen. Read at each call: the pack can be installed while the hub runs.
+ */
+export function installedDemoTarget(packFile: string): string | null {
+  try {
+    const pack = JSON.parse(readFileSync(packFile, 'utf8')) as InstalledPack;
+    return pack.id === 'demo' ? (pack.model_paths[pack.baseline.target] ?? null) : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,10 +1,15 @@
-// The `collab-desk` command line: the hub headless, the challenge and its jobs, benchmark runs, model files.
+// The `collab-desk` command line: the hub headless (with its swarm), the demo, the challenge and its jobs, agents, benchmark runs, model files.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
+import { superviseBeside } from '../agents/supervisor';
+import { installedDemoTarget } from '../bench/pack-install';
 import { defaultDataFolder } from '../hub/data-folder';
+import { agentsCommand } from './agents-command';
 import { benchCommand } from './bench-command';
+import { demoCommand } from './demo-command';
 import { challengeCommand } from './challenge-command';
 import { jobsCommand } from './jobs-command';
+import { registerMcpCommand } from './mcp-command';
 import { engineJobRunner } from '../bench/job-runner';
 import { modelsCommand } from './models-command';
 import { APP_VERSION, startHub } from '../hub/server';
@@ -27,7 +32,9 @@ program
   .option('--port <n>', 'port to listen on (0 picks a free one)', port, 4440)
   .option('--host <host>', 'address to bind; keep 127.0.0.1 unless other machines must reach the hub', '127.0.0.1')
   .option('--log', 'log every request (JSON lines on stderr)', false)
-  .action(async (opts: { data: string; port: number; host: string; log: boolean }) => {
+  .option('--agent-model <gguf>', 'the chat model local agents think with (default: the demo target when the demo challenge is installed)')
+  .option('--no-swarm', 'run no agent swarm beside the hub')
+  .action(async (opts: { data: string; port: number; host: string; log: boolean; agentModel?: string; swarm: boolean }) => {
     let running;
     try {
       running = await startHub({ dataDir: resolve(opts.data), host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false, jobRunner: engineJobRunner() });
@@ -44,6 +51,12 @@ program
     console.log(`organizer token: ${running.organizerTokenPath}`);
     console.log(`data folder: ${running.hub.layout.root}`);
     console.log(`agents join by reading ${running.url}/README.md`);
+    if (opts.swarm) {
+      const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
+      const packFile = running.hub.layout.challengePack;
+      superviseBeside(running, { agentModel: () => chosen ?? installedDemoTarget(packFile) });
+      console.log('swarm: collab-desk agents start --count 3 [--model PATH]');
+    }
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -65,5 +78,8 @@ program.addCommand(benchCommand());
 program.addCommand(modelsCommand());
 program.addCommand(challengeCommand());
 program.addCommand(jobsCommand());
+program.addCommand(agentsCommand());
+program.addCommand(demoCommand());
+registerMcpCommand(program);
 
 await program.parseAsync(process.argv);

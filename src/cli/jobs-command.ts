@@ -1,75 +1,15 @@
 // `collab-desk jobs submit|list|cancel`: benchmark jobs on a running hub, over its HTTP API like any agent.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
 import type { JobInfo } from '../shared/challenge';
 import { SPEC_TYPES } from '../shared/run-config';
-import { dataLayout, defaultDataFolder } from '../hub/data-folder';
-
-interface HubOptions {
-  hub: string;
-  data: string;
-}
-
-class CliError extends Error {}
-
-/** The bearer token: an agent's from $COLLAB_DESK_TOKEN, else the organizer's from the data folder. Never printed. */
-function token(o: HubOptions): string {
-  if (process.env.COLLAB_DESK_TOKEN) return process.env.COLLAB_DESK_TOKEN.trim();
-  const file = dataLayout(resolve(o.data)).organizerToken;
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    throw new CliError(`no token: set COLLAB_DESK_TOKEN to an agent's token, or point --data at the hub's data folder (no ${file})`);
-  }
-}
-
-async function call<T>(o: HubOptions, method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, o.hub), {
-      method,
-      headers: { authorization: `Bearer ${token(o)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (err) {
-    throw new CliError(`cannot reach the hub at ${o.hub} (${(err as Error).cause ? String(((err as Error).cause as Error).message) : (err as Error).message}); start it with \`collab-desk hub\` or pass --hub`);
-  }
-  const json = (await res.json().catch(() => null)) as { error?: { message: string; hint?: string } } | null;
-  if (!res.ok) throw new CliError(`${json?.error?.message ?? `HTTP ${res.status}`}${json?.error?.hint ? ` (${json.error.hint})` : ''}`);
-  return json as T;
-}
-
-function int(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
+import { readFileSync } from 'node:fs';
+import { call, CliError, int, run, withHub, type HubOptions } from './hub-call';
 
 function line(j: JobInfo): string {
   const what = j.progress && j.state === 'running' ? ` ${j.progress.phase} ${j.progress.done}/${j.progress.total}${j.progress.tps ? ` ${j.progress.tps.toFixed(1)} tok/s` : ''}` : '';
   const where = j.state === 'queued' && j.queue_position !== null ? ` (position ${j.queue_position + 1})` : '';
   const end = j.result ? ` -> results/${j.result}` : j.error ? ` - ${j.error}` : '';
   return `${j.id}  ${j.state.padEnd(9)} ${j.kind.padEnd(8)} ${j.agent.padEnd(16)} ${j.method || String(j.config.spec_type ?? '')}${where}${what}${end}`;
-}
-
-const withHub = (c: Command) =>
-  c
-    .option('--hub <url>', 'the hub', process.env.COLLAB_DESK_HUB ?? 'http://127.0.0.1:4440')
-    .option('--data <dir>', 'the hub\'s data folder (for the organizer token, unless COLLAB_DESK_TOKEN is set)', defaultDataFolder());
-
-async function run(action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    if (err instanceof CliError) {
-      console.error(`collab-desk jobs: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
 }
 
 export function jobsCommand(): Command {
@@ -86,7 +26,7 @@ export function jobsCommand(): Command {
     .option('--description <text>', 'why, and what you expect')
     .option('--wait', 'follow the job until it ends and print its result', false)
     .action((o: HubOptions & Record<string, string | number | boolean | undefined>) =>
-      run(async () => {
+      run('jobs', async () => {
         let config: Record<string, unknown> = {};
         if (o.config) {
           try {
@@ -129,7 +69,7 @@ export function jobsCommand(): Command {
     .option('--agent <id>', 'only this agent\'s jobs')
     .option('--json', 'print the JSON', false)
     .action((o: HubOptions & { state?: string; agent?: string; json: boolean }) =>
-      run(async () => {
+      run('jobs', async () => {
         const q = new URLSearchParams({ ...(o.state ? { state: o.state } : {}), ...(o.agent ? { agent: o.agent } : {}) });
         const list = await call<{ items: JobInfo[]; lease: { job: string } | null }>(o, 'GET', `/v1/jobs?${q}`);
         if (o.json) return void console.log(JSON.stringify(list, null, 2));
@@ -143,7 +83,7 @@ export function jobsCommand(): Command {
     .description('Cancel a job: a queued one is refunded, a running one is stopped')
     .argument('<id>', 'the job id')
     .action((id: string, o: HubOptions) =>
-      run(async () => {
+      run('jobs', async () => {
         console.log(line(await call<JobInfo>(o, 'DELETE', `/v1/jobs/${encodeURIComponent(id)}`)));
       }),
     );

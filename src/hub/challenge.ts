@@ -1,23 +1,8 @@
 // The installed challenge pack as the hub sees it: loaded from the data folder, re-read when `challenge init` replaces it.
 import { readFileSync, statSync } from 'node:fs';
 import { Value } from 'typebox/value';
-import { ChallengePack, type InstalledPack } from '../shared/challenge';
+import { ChallengePack, type InstalledPack, type PublicPack } from '../shared/challenge';
 import { HubError } from './hub-error';
-
-/** What an agent may know of a pack: everything but the private prompts' text and the probe's answers. */
-export interface PublicPack {
-  id: string;
-  title: string;
-  description: string;
-  models: Record<string, { role: 'target' | 'draft'; description: string }>;
-  baseline: { target: string };
-  defaults: Record<string, unknown>;
-  prompts: { public: Array<{ id: string; text: string }>; private_count: number };
-  references: number;
-  probe_questions: number;
-  gate: InstalledPack['gate'];
-  installed_at: string;
-}
 
 export class ChallengeState {
   private cached: { mtimeMs: number; size: number; pack: InstalledPack | null; error: string | null } | null = null;

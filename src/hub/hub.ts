@@ -1,6 +1,7 @@
 // The hub's state in one place: the record, the workspace, config, identity and the write path every route uses.
 import { mkdirSync } from 'node:fs';
 import type { HubConfig } from '../shared/config';
+import type { SwarmControl } from '../shared/swarm';
 import { dataLayout, type DataLayout } from './data-folder';
 import { ChallengeState } from './challenge';
 import { EventStream } from './event-stream';
@@ -53,6 +54,8 @@ export class Hub {
   readonly lease = new GpuLease();
   /** Set when the hub runs benchmark jobs (a runner was given); null for a board-only hub. */
   jobQueue: JobQueue | null = null;
+  /** The agent swarm's supervisor, when the process that runs the hub also runs the swarm (the CLI, the app). */
+  swarm: SwarmControl | null = null;
   readonly workspace: Workspace;
   readonly events = new EventStream();
   readonly limiter: RateLimiter;

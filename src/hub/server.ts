@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { JobRunner } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
+import type { SwarmControl } from '../shared/swarm';
 import { APP_VERSION } from '../shared/version';
 import { installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
@@ -17,6 +18,7 @@ import { jobRoutes } from './routes/jobs';
 import { messageRoutes } from './routes/messages';
 import { metaRoutes, type EndpointInfo } from './routes/meta';
 import { resultRoutes } from './routes/results';
+import { swarmRoutes } from './routes/swarm';
 import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
 import { workspaceRoutes } from './routes/workspace';
@@ -40,6 +42,11 @@ export interface RunningHub {
   app: FastifyInstance;
   url: string;
   organizerTokenPath: string;
+  /**
+   * Runs a swarm beside the hub: its routes answer, its status changes go out on the event stream, and closing the
+   * hub stops it first (agents, then inference), so no agent writes into a closing record.
+   */
+  attachSwarm(swarm: SwarmControl): void;
   close(): Promise<void>;
 }
 
@@ -74,6 +81,7 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
   await app.register(digestRoutes(hub, cache));
   await app.register(workspaceRoutes(hub));
   await app.register(jobRoutes(hub, hub.jobQueue));
+  await app.register(swarmRoutes(hub));
   await app.register(eventRoutes(hub));
   return app;
 }
@@ -91,14 +99,25 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
     url = `http://${host}:${addr.port}`;
     await hub.jobQueue?.start();
     let closed = false;
+    let unfollowSwarm = (): void => {};
     return {
       hub,
       app,
       url,
       organizerTokenPath: hub.layout.organizerToken,
+      attachSwarm(swarm) {
+        hub.swarm = swarm;
+        unfollowSwarm = swarm.onChange((change) => {
+          // Passing news like job progress: the status is always readable whole at GET /v1/swarm, so nothing is replayed.
+          if (change.type === 'agent.status') hub.events.publish({ id: null, type: change.type, data: { target: change.agent.agent_id, agent: change.agent } });
+          else hub.events.publish({ id: null, type: change.type, data: { inference: change.inference, paused_for_job: change.paused_for_job } });
+        });
+      },
       async close() {
         if (closed) return;
         closed = true;
+        unfollowSwarm();
+        await hub.swarm?.close();
         await hub.jobQueue?.close();
         hub.events.close();
         await app.close();

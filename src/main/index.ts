@@ -1,7 +1,9 @@
-// Electron main process: one instance, the hub in-process on loopback, one locked-down window onto it.
+// Electron main process: one instance, the hub in-process on loopback with its swarm beside it, one locked-down window onto it.
 import { app, BrowserWindow, shell } from 'electron';
 import { join } from 'node:path';
+import { superviseBeside } from '../agents/supervisor';
 import { engineJobRunner } from '../bench/job-runner';
+import { installedDemoTarget } from '../bench/pack-install';
 import { startHub, type RunningHub } from '../hub/server';
 
 let running: RunningHub | undefined;
@@ -35,6 +37,8 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
   app.whenReady().then(async () => {
     running = await startHub({ dataDir: app.getPath('userData'), port: 0, jobRunner: engineJobRunner() });
+    const packFile = running.hub.layout.challengePack;
+    superviseBeside(running, { agentModel: () => installedDemoTarget(packFile) });
     await openWindow(running.url);
   }, (err: unknown) => {
     console.error('Collab Desk could not start:', err);

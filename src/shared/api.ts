@@ -154,6 +154,13 @@ export interface ListResponse<T = RecordItem> {
   next: string | null;
 }
 
+/** GET /v1/me: whose token this is. */
+export interface MeResponse {
+  handle: string;
+  is_organizer: boolean;
+  status: 'active' | 'suspended';
+}
+
 export interface AgentInfo {
   agent_id: string;
   hf_user: string | null;
@@ -218,6 +225,18 @@ export const DigestQuery = Type.Object(
   { additionalProperties: false },
 );
 export type DigestQuery = Static<typeof DigestQuery>;
+
+/** GET /v1/digest: everything an agent needs to catch up, in one call. */
+export interface Digest {
+  agents: { count: number; newest: string[] };
+  taskforces: { count: number; newest: string[] };
+  leaderboard: LeaderboardRow[];
+  recent_messages: RecordItem[];
+  recent_results: RecordItem[];
+  inbox: { count: number; items: RecordItem[] } | null;
+  stats: null;
+  generated_at: string;
+}
 
 // ---- taskforces (channels) ------------------------------------------------------------------------------------
 

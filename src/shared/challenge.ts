@@ -119,6 +119,28 @@ export interface InstalledPack extends ChallengePack {
 
 // ---- jobs -----------------------------------------------------------------------------------------------------
 
+/** What an agent may know of a pack: everything but the private prompts' text and the probe's answers. */
+export interface PublicPack {
+  id: string;
+  title: string;
+  description: string;
+  models: Record<string, { role: 'target' | 'draft'; description: string }>;
+  baseline: { target: string };
+  defaults: Record<string, unknown>;
+  prompts: { public: Array<{ id: string; text: string }>; private_count: number };
+  references: number;
+  probe_questions: number;
+  gate: InstalledPack['gate'];
+  installed_at: string;
+}
+
+/** GET /v1/challenge: the public pack, its baseline result, the PPL cap, and a job an agent can submit as it is. */
+export interface ChallengeInfo extends PublicPack {
+  baseline_result: { filename: string; tps: number; ppl: number | null } | null;
+  ppl_cap: number | null;
+  example_job: { config: Record<string, unknown>; method: string; description: string };
+}
+
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 /** bench: a submitted config; baseline: the pack's plain config; verify: a re-run of a claimed best on the private prompts. */

@@ -1,6 +1,6 @@
 // GET /v1/digest: the one call an agent makes to catch up (public shape), cached until the next write.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DigestQuery } from '../../shared/api';
+import { DigestQuery, type Digest } from '../../shared/api';
 import { isHumanHandle } from '../../shared/ids';
 import type { Hub } from '../hub';
 import { buildLeaderboard } from '../leaderboard';
@@ -15,7 +15,7 @@ export const digestRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncType
     const { as, since } = request.query;
     const sinceMs = since === undefined ? undefined : parseTime(since, 'since');
     if (as !== undefined && !isHumanHandle(as) && !hub.agents.get(as)) throw notRegistered(as);
-    const json = cache.json(`digest|${as ?? ''}|${sinceMs ?? ''}`, () => {
+    const json = cache.json(`digest|${as ?? ''}|${sinceMs ?? ''}`, (): Digest => {
       let inbox = null;
       if (as !== undefined) {
         const page = hub.messages.inbox(as, { expand: true, limit: 10, ...(since !== undefined ? { since } : {}) });

@@ -1,7 +1,7 @@
 // Job routes: the installed challenge, submit / list / read / cancel benchmark jobs, quotas, organizer-requested verification.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { JOB_STATES, JobBody, JobListQuery, type JobState } from '../../shared/challenge';
+import { JOB_STATES, JobBody, JobListQuery, type ChallengeInfo, type JobState } from '../../shared/challenge';
 import { exampleJobConfig, publicPack } from '../challenge';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
@@ -29,7 +29,7 @@ export const jobRoutes = (hub: Hub, queue: JobQueue | null): FastifyPluginAsyncT
     return queue;
   };
 
-  app.get('/v1/challenge', describe('The installed challenge: models, public prompts, the gate, the baseline and an example job'), async () => {
+  app.get('/v1/challenge', describe('The installed challenge: models, public prompts, the gate, the baseline and an example job'), async (): Promise<ChallengeInfo> => {
     const pack = hub.challenge.require();
     const baseline = baselineOf(hub, pack.id);
     return {

@@ -1,8 +1,9 @@
-// Discovery routes: GET /v1 (every route, generated from the routes themselves), health, the onboarding README, audit.
+// Discovery routes: GET /v1 (every route, generated from the routes themselves), health, who am I, the onboarding README, audit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditQuery } from '../../shared/api';
+import { AuditQuery, type MeResponse } from '../../shared/api';
 import type { Hub } from '../hub';
-import { requireOrganizer } from '../identity';
+import { HubError } from '../hub-error';
+import { callerOf, requireOrganizer } from '../identity';
 import { onboardingReadme } from '../onboarding';
 import { describe, type RouteAuth } from './route-options';
 
@@ -46,6 +47,12 @@ export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string,
   }));
 
   app.get('/v1/healthz', describe('Liveness'), async () => ({ status: 'ok' }));
+
+  app.get('/v1/me', describe('Who your bearer token belongs to', 'writer'), async (request): Promise<MeResponse> => {
+    const caller = callerOf(hub, request);
+    if (!caller) throw new HubError('UNAUTHORIZED', 'GET /v1/me needs "Authorization: Bearer <token>"', 'send the token registration gave you');
+    return { handle: caller.handle, is_organizer: caller.kind === 'organizer', status: caller.kind === 'agent' ? caller.agent.status : 'active' };
+  });
 
   app.get('/README.md', describe('Onboarding for agents: how to join with curl alone'), async (request, reply) => {
     // The Host header names the address this agent reached us at; anything odd falls back to the bound address.

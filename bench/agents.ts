@@ -1,0 +1,190 @@
+// npm run bench:agents — the inference host serving many agents from one model: aggregate completion tokens/s for
+// 1, 2, 4 and 8 agents asking at once (one context, 8 sequences, the weights in memory once), the gain over one
+// agent, each agent's own tokens/s, and the host's memory. A ~42 MB F16 llama model with random weights is generated
+// once and cached; `--model PATH` measures a GGUF of your own instead (on a GPU machine, the GPU). Figures only.
+//
+// Knobs (environment): BENCH_TOKENS (max_tokens per request, 128), BENCH_ROUNDS (concurrent rounds per agent count, 2),
+// BENCH_AGENTS ("1,2,4,8"), BENCH_SEQUENCES (8), BENCH_THREADS (the host's default: every core but one).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ChatClient } from '../src/agents/inference/chat-client';
+import { InferenceHost } from '../src/agents/inference/inference-host';
+import { writeLlamaModel, type LlamaSpec } from '../src/bench/gguf/tiny-llama';
+import { nativeCacheFolder } from '../src/bench/native-runner';
+
+const envInt = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not ${raw}`);
+  return n;
+};
+
+const TOKENS = envInt('BENCH_TOKENS', 128);
+const ROUNDS = envInt('BENCH_ROUNDS', 2);
+const SEQUENCES = envInt('BENCH_SEQUENCES', 8);
+const THREADS = process.env.BENCH_THREADS ? envInt('BENCH_THREADS', 1) : undefined;
+const AGENT_COUNTS = (process.env.BENCH_AGENTS ?? '1,2,4,8').split(',').map((s) => {
+  const n = Number(s.trim());
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_AGENTS takes agent counts, not ${s}`);
+  return n;
+});
+
+/**
+ * 6 blocks of 512 wide with a 1536 FFN over the 394-token vocabulary: 21M parameters, 42 MB as F16. Big enough that
+ * decode is compute, not JS overhead (a 700 KB test model measures node-llama-cpp's per-token loop), small enough
+ * to generate in ~2 s and run on 2 cores.
+ */
+const MODEL_SPEC: LlamaSpec = { seed: 11, layers: 6, embd: 512, heads: 8, kvHeads: 8, ff: 1536, ctx: 2048, type: 'f16' };
+const GENERATOR_SOURCES = ['tiny-llama.ts', 'gguf-writer.ts', 'gguf-types.ts', 'byte-sink.ts', 'quantize.ts', 'seeded-random.ts', 'spm-vocab.ts'];
+
+const TOPICS = ['the sea', 'a mountain town', 'the first computer', 'a lighthouse keeper', 'speculative decoding', 'a garden in winter', 'the night train', 'an old map'];
+
+const t0 = performance.now();
+const progress = (msg: string): void => void process.stderr.write(`  [${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}\n`);
+const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+const mib = (bytes: number | null | undefined): string => (bytes ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : '-');
+
+async function ensureModel(): Promise<{ path: string; generated: boolean }> {
+  const gguf = fileURLToPath(new URL('../src/bench/gguf/', import.meta.url));
+  const hash = createHash('sha256').update(JSON.stringify(MODEL_SPEC));
+  for (const file of GENERATOR_SOURCES) hash.update(readFileSync(join(gguf, file)));
+  const dir = join(dirname(nativeCacheFolder()), 'bench-models');
+  const path = join(dir, `agents-llama-${MODEL_SPEC.layers}x${MODEL_SPEC.embd}-${MODEL_SPEC.type}-${hash.digest('hex').slice(0, 16)}.gguf`);
+  if (existsSync(path)) return { path, generated: false };
+  mkdirSync(dir, { recursive: true });
+  // written beside, then renamed: an interrupted run leaves no half model
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    progress(`generating a ${MODEL_SPEC.layers}-layer ${MODEL_SPEC.embd}-wide ${MODEL_SPEC.type} model into ${dir}`);
+    await writeLlamaModel(temp, MODEL_SPEC);
+    renameSync(temp, path);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return { path, generated: true };
+}
+
+/** Peak and current resident memory of a process, from /proc (Linux). */
+function procMemory(pid: number): { rss: number | null; peak: number | null } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => {
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+      return m ? Number(m[1]) * 1024 : null;
+    };
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return { rss: null, peak: null };
+  }
+}
+
+interface Row {
+  agents: number;
+  requests: number;
+  completion_tokens: number;
+  wall_s: number;
+  aggregate_tps: number;
+  ratio_to_1: number | null;
+  per_agent_tps: number;
+  per_agent_tps_min: number;
+  rss_bytes: number | null;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { model: { type: 'string' } }, strict: true });
+  const model = values.model ? { path: values.model, generated: false } : await ensureModel();
+  const modelBytes = statSync(model.path).size;
+  progress(`starting the inference host (${SEQUENCES} sequences) on ${model.path}`);
+  const host = await InferenceHost.start({ model: model.path, sequences: SEQUENCES, ...(THREADS ? { threads: THREADS } : {}), contextSize: 1024 });
+  const rows: Row[] = [];
+  try {
+    const first = await host.status();
+    progress(`ready: backend ${first.backend}${first.gpu ? ` (${first.gpu})` : ''}, RSS ${mib(first.rss_bytes)}`);
+    // warm-up: first allocations and the thread pool's first spin-up are not what an agent sees later
+    await new ChatClient({ url: host.url, key: host.key, agent: 'warmup' }).complete({ messages: [{ role: 'user', content: 'warm up' }], max_tokens: 16 });
+
+    for (const n of AGENT_COUNTS) {
+      const clients = Array.from({ length: n }, (_, i) => new ChatClient({ url: host.url, key: host.key, agent: `n${n}-agent${i + 1}` }));
+      let tokens = 0;
+      let requests = 0;
+      let wall = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        const started = performance.now();
+        const answers = await Promise.all(
+          clients.map((client, i) =>
+            client.complete({
+              // a different question each time: every round decodes from a fresh prompt, no reuse of an earlier answer
+              messages: [{ role: 'user', content: `Round ${round}: write about ${TOPICS[(i + round) % TOPICS.length]}.` }],
+              max_tokens: TOKENS,
+              // greedy, and random weights rarely end early: each request decodes about max_tokens
+              temperature: 0,
+            }),
+          ),
+        );
+        wall += (performance.now() - started) / 1000;
+        for (const a of answers) tokens += a.usage.completion_tokens;
+        requests += answers.length;
+      }
+      const status = await host.status();
+      const tps = clients.map((c, i) => status.per_agent[`n${n}-agent${i + 1}`]?.tps ?? 0);
+      const aggregate = tokens / wall;
+      const row: Row = {
+        agents: n,
+        requests,
+        completion_tokens: tokens,
+        wall_s: wall,
+        aggregate_tps: aggregate,
+        ratio_to_1: rows[0]?.agents === 1 ? aggregate / rows[0].aggregate_tps : n === 1 ? 1 : null,
+        per_agent_tps: tps.reduce((a, b) => a + b, 0) / n,
+        per_agent_tps_min: Math.min(...tps),
+        rss_bytes: procMemory(host.pid).rss ?? status.rss_bytes,
+      };
+      rows.push(row);
+      progress(`${n} agent(s): ${f(aggregate)} tok/s aggregate, ${f(row.per_agent_tps)} tok/s per agent`);
+    }
+
+    const status = await host.status();
+    const memory = procMemory(host.pid);
+    console.log();
+    console.log(`inference host: ${status.backend}${status.gpu ? ` (${status.gpu})` : ''}, ${SEQUENCES} sequences in one context, model ${mib(modelBytes)} (${model.path})`);
+    console.log(`${TOKENS} max_tokens per request, greedy, ${ROUNDS} concurrent round(s) per agent count; ${cpus().length} CPU core(s)`);
+    console.log();
+    console.log('agents | requests | tokens | wall s | aggregate tok/s | x vs 1 agent | per-agent tok/s (mean / min) | host RSS');
+    console.log('-------|----------|--------|--------|-----------------|--------------|------------------------------|---------');
+    for (const r of rows) {
+      console.log(
+        `${String(r.agents).padStart(6)} | ${String(r.requests).padStart(8)} | ${String(r.completion_tokens).padStart(6)} | ${f(r.wall_s, 2).padStart(6)} | ${f(r.aggregate_tps).padStart(15)} | ${f(r.ratio_to_1, 2).padStart(12)} | ${`${f(r.per_agent_tps)} / ${f(r.per_agent_tps_min)}`.padStart(28)} | ${mib(r.rss_bytes)}`,
+      );
+    }
+    console.log();
+    console.log(`host memory: RSS ${mib(memory.rss)}, peak ${mib(memory.peak)} for a ${mib(modelBytes)} model (loaded once for every agent)`);
+    console.log(
+      JSON.stringify({
+        bench: 'agents',
+        backend: status.backend,
+        gpu: status.gpu,
+        model: model.path,
+        model_bytes: modelBytes,
+        sequences: SEQUENCES,
+        max_tokens: TOKENS,
+        rounds: ROUNDS,
+        cores: cpus().length,
+        rows,
+        host_rss_bytes: memory.rss ?? status.rss_bytes,
+        host_peak_rss_bytes: memory.peak,
+      }),
+    );
+  } finally {
+    await host.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});

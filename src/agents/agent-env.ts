@@ -1,0 +1,39 @@
+// What a spawned agent may see: a minimal environment, and a redactor for the secrets it must never echo.
+
+/** Variables a program needs to run at all; nothing else of the hub's environment is passed on. */
+const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', 'USER', 'SHELL', 'NODE_LLAMA_CPP_SKIP_DOWNLOAD'];
+
+/**
+ * Builds a child's environment from an allowlist plus what it is given. The hub's own environment can hold the
+ * Hugging Face token and paths to the organizer token; starting from an empty object means a new secret added to
+ * the hub's environment later can never leak by default.
+ */
+export function agentEnvironment(given: Record<string, string>, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of PASS_THROUGH) {
+    const value = from[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, ...given };
+}
+
+/** Hugging Face tokens as the hub's environment may carry them (huggingface_hub's names). */
+export function hubSecretsFromEnv(from: NodeJS.ProcessEnv = process.env): string[] {
+  return ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_API_TOKEN'].map((k) => from[k]).filter((v): v is string => typeof v === 'string' && v.length >= 8);
+}
+
+/** Replaces every known secret in text: agents' output and traces are shown to people and exported. */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  add(secret: string | null | undefined): void {
+    // Short strings would redact ordinary words; every real token here is far longer.
+    if (secret && secret.length >= 8) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+    return out;
+  }
+}

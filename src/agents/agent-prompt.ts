@@ -1,0 +1,55 @@
+// What a local agent reads each step: who it is and where it starts (system), and a short summary of what changed (user).
+import type { Digest, RecordItem } from '../shared/api';
+import type { ChallengeInfo, JobInfo } from '../shared/challenge';
+import { leverById } from '../shared/levers';
+import type { AgentRole } from '../shared/swarm';
+
+const ROLE_BRIEF: Record<AgentRole, string> = {
+  explorer: 'You try ideas nobody on the board has tried yet and report what happened, good or bad.',
+  tuner: 'You take the best configuration on the leaderboard and tune one setting at a time around it.',
+  skeptic: 'You re-check claims: rerun the leading configurations, look for PPL or identity problems, and say so on the board.',
+  scout: 'You read the board and results, summarize what is known per lever, and point others at gaps.',
+};
+
+export function systemPrompt(o: { agentId: string; role: AgentRole; direction: string; challenge: ChallengeInfo | null }): string {
+  const lever = leverById(o.direction);
+  const c = o.challenge;
+  const lines = [
+    `You are ${o.agentId}, a ${o.role} agent in a collaboration of agents and people on one machine.`,
+    ROLE_BRIEF[o.role],
+    lever ? `Your direction: ${lever.title}. ${lever.hint}.` : `Your direction: ${o.direction}.`,
+    'Other agents work other directions; build on their results (refs) instead of repeating them, and post what you learn, including dead ends.',
+  ];
+  if (c) {
+    lines.push(
+      `The challenge: ${c.title}. Make decoding faster (tokens/s, higher is better) while perplexity stays under the cap${c.ppl_cap ? ` (${c.ppl_cap.toFixed(3)})` : ''}.`,
+      `Models: ${Object.entries(c.models).map(([name, m]) => `${name} (${m.role})`).join(', ')}.`,
+      c.baseline_result ? `Baseline: ${c.baseline_result.tps.toFixed(1)} tok/s.` : 'The baseline has not run yet.',
+    );
+  }
+  lines.push('Each step, call exactly one tool. Keep posts short and factual.');
+  return lines.join('\n');
+}
+
+function excerpt(item: RecordItem, length = 160): string {
+  const author = String(item.frontmatter.agent ?? '?');
+  const text = item.body.replace(/\s+/g, ' ').trim();
+  return `${author}: ${text.length > length ? `${text.slice(0, length - 1)}…` : text}`;
+}
+
+/** The step's observation: the leaderboard's top, what is new on the board, the inbox, and this agent's own jobs. */
+export function observation(o: { digest: Digest; jobs: JobInfo[]; self: string; memory: string; step: number }): string {
+  const d = o.digest;
+  const parts: string[] = [`Step ${o.step + 1}.`];
+  const top = d.leaderboard.slice(0, 5);
+  parts.push(top.length ? `Leaderboard:\n${top.map((r) => `#${r.rank} ${r.agent} ${r.score.toFixed(1)} tok/s ${r.method} (${r.verification})`).join('\n')}` : 'Leaderboard: empty.');
+  const news = d.recent_messages.filter((m) => m.frontmatter.agent !== o.self).slice(0, 5);
+  if (news.length) parts.push(`New on the board:\n${news.map((m) => excerpt(m)).join('\n')}`);
+  if (d.inbox?.items.length) parts.push(`Your inbox (${d.inbox.count}):\n${d.inbox.items.slice(0, 4).map((m) => excerpt(m)).join('\n')}`);
+  if (o.jobs.length) {
+    parts.push(`Your jobs:\n${o.jobs.slice(0, 5).map((j) => `${j.id} ${j.state}${j.result ? ` -> ${j.result}` : ''}${j.error ? ` (${j.error.slice(0, 80)})` : ''}`).join('\n')}`);
+  }
+  parts.push(`What you did:\n${o.memory}`);
+  parts.push('Choose one tool.');
+  return parts.join('\n\n');
+}

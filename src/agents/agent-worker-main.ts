@@ -1,0 +1,83 @@
+// A local agent's process: waits for its init message, then runs the agent loop until told to stop or out of steps.
+import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
+import { HubClient } from './hub-client';
+import { ChatClient } from './inference/chat-client';
+import { LocalAgent } from './local-agent';
+
+function send(message: WorkerToSupervisor): void {
+  process.send?.(message);
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`agent worker: ${name} is not set; the supervisor starts workers, not people`);
+    process.exit(2);
+  }
+  return value;
+}
+
+if (!process.send) {
+  console.error('agent worker: must be started by the swarm supervisor (it talks over an IPC channel)');
+  process.exit(2);
+}
+
+const hubUrl = required('COLLAB_DESK_HUB');
+const token = required('COLLAB_DESK_TOKEN');
+const inferenceUrl = required('OPENAI_BASE_URL');
+const inferenceKey = required('OPENAI_API_KEY');
+const agentId = required('COLLAB_DESK_AGENT');
+
+// The supervisor going away (crash, kill -9) must not leave agents running without anyone watching them.
+process.on('disconnect', () => process.exit(0));
+
+let agent: LocalAgent | null = null;
+
+process.on('message', (raw) => {
+  const message = raw as SupervisorToWorker;
+  switch (message.type) {
+    case 'init': {
+      if (agent) return;
+      agent = new LocalAgent({
+        agentId,
+        role: message.role,
+        direction: message.direction,
+        model: message.model,
+        hub: new HubClient({ url: hubUrl, token }),
+        chat: new ChatClient({ url: inferenceUrl, key: inferenceKey, agent: agentId }),
+        steps: message.steps,
+        tokensUsed: message.tokensUsed,
+        budget: message.budget,
+        maxSteps: message.maxSteps,
+        stepDelayMs: message.stepDelayMs,
+        seed: message.seed,
+        report: send,
+      });
+      agent.run().then(
+        (reason) => {
+          send({ type: 'done', reason });
+          // Let the IPC message flush before leaving.
+          setTimeout(() => process.exit(0), 50);
+        },
+        (err: unknown) => {
+          console.error(`agent worker: ${(err as Error).stack ?? String(err)}`);
+          process.exit(1);
+        },
+      );
+      return;
+    }
+    case 'pause':
+      agent?.pause();
+      return;
+    case 'resume':
+      agent?.resume();
+      return;
+    case 'stop':
+      if (agent) agent.stop();
+      else process.exit(0);
+      return;
+    case 'direction':
+      agent?.setDirection(message.direction, message.reason);
+      return;
+  }
+});

@@ -1,0 +1,31 @@
+// A local agent's client of the inference host: one non-streaming chat completion at a time, named by its agent.
+import { errorMessage, requestJson } from './loopback-json';
+import type { ChatCompletion, ChatCompletionRequest } from './openai-types';
+
+export interface ChatClientOptions {
+  /** The host's OpenAI-compatible base URL (InferenceHost.url), ending in /v1. */
+  url: string;
+  key: string;
+  /** The agent's id: the host keeps its conversation in the same sequence (KV cache) and counts its tokens. */
+  agent: string;
+}
+
+export class ChatClient {
+  constructor(private readonly options: ChatClientOptions) {}
+
+  /**
+   * One completion (stream is forced off). Waits as long as the host makes it wait (a benchmark may hold the GPU);
+   * pass a signal to give up. A refusal or failure throws an Error carrying the host's own message.
+   */
+  async complete(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatCompletion> {
+    const { url, key, agent } = this.options;
+    const reply = await requestJson(`${url.replace(/\/$/, '')}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'x-collab-agent': agent },
+      body: { ...request, stream: false },
+      ...(signal ? { signal } : {}),
+    });
+    if (reply.status !== 200) throw new Error(errorMessage(reply), { cause: { status: reply.status, body: reply.body } });
+    return reply.body as ChatCompletion;
+  }
+}

@@ -1,0 +1,465 @@
+// The swarm's supervisor: spawns agents (registered on the hub, each with its own token), runs the inference host, balances directions.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { ChallengeInfo } from '../shared/challenge';
+import { checkRunConfig, type RunConfig } from '../shared/run-config';
+import { leversOf } from '../shared/levers';
+import { fileStamp, isValidAgentId } from '../shared/ids';
+import {
+  ROLES,
+  SwarmError,
+  type InferenceStatus,
+  type SpawnAgentsBody,
+  type SwarmAction,
+  type SwarmAgentStatus,
+  type SwarmChange,
+  type SwarmControl,
+  type SwarmStatus,
+  type TraceExport,
+  type TraceQuery,
+  type TraceStep,
+} from '../shared/swarm';
+import { agentEnvironment, hubSecretsFromEnv, Redactor } from './agent-env';
+import { builtEntry } from './built-entry';
+import { HubClient, HubClientError } from './hub-client';
+import { InferenceHost } from './inference/inference-host';
+import { LeverBalancer } from './lever-balancer';
+import { SwarmMember, type MemberHost, type MemberSpec, type RestartPolicy } from './swarm-member';
+import { TraceLog, type TraceEntry } from './trace-log';
+import type { WorkerToSupervisor } from './worker-protocol';
+
+/** The GPU lease as the hub exposes it (typed here by shape, so agents never import the hub). */
+export interface LeaseEvents {
+  onChange(listener: (holder: { job: string } | null) => void): () => void;
+}
+
+export interface SupervisorOptions {
+  hubUrl: string;
+  /** The hub's data folder: traces and the swarm's registry live in <data>/swarm, scratch folders in <data>/scratch. */
+  dataDir: string;
+  /** Registers the swarm's agents (and re-issues their tokens after a restart); stays in this process. */
+  organizerToken: string;
+  /** The GGUF chat model local agents think with, unless a spawn names another (a function: looked up at each spawn). */
+  agentModel?: string | null | (() => string | null);
+  inference?: { sequences?: number; threads?: number; gpuLayers?: number | 'auto'; contextSize?: number };
+  /** Pause between a local agent's steps (default 1 s): room for the hub and the jobs on a small machine. */
+  stepDelayMs?: number;
+  restart?: Partial<RestartPolicy>;
+  lease?: LeaseEvents;
+}
+
+const DEFAULT_RESTART: RestartPolicy = { baseMs: 1000, maxMs: 60_000, maxInARow: 8, healthyAfterMs: 60_000 };
+const DEFAULT_JOBS_PER_DAY = 10;
+
+export class Supervisor implements SwarmControl {
+  private readonly members = new Map<string, SwarmMember>();
+  private readonly listeners = new Set<(change: SwarmChange) => void>();
+  private readonly redactor = new Redactor();
+  private readonly traces: TraceLog;
+  private readonly balancer = new LeverBalancer();
+  private readonly swarmDir: string;
+  private readonly registryFile: string;
+  private readonly restart: RestartPolicy;
+  private inference: InferenceHost | null = null;
+  private inferenceStarting: Promise<InferenceHost> | null = null;
+  private inferenceModel: string | null = null;
+  private inferencePort = 0;
+  private pausedForJob: string | null = null;
+  private challengeCache: { at: number; value: ChallengeInfo | null } | null = null;
+  private unfollowLease: () => void = () => {};
+  private closed = false;
+  private readonly organizer: HubClient;
+  private readonly memberHost: MemberHost;
+
+  constructor(private readonly o: SupervisorOptions) {
+    this.swarmDir = join(o.dataDir, 'swarm');
+    mkdirSync(join(this.swarmDir, 'prompts'), { recursive: true });
+    this.registryFile = join(this.swarmDir, 'agents.json');
+    this.traces = new TraceLog(join(this.swarmDir, 'traces'), this.redactor);
+    this.restart = { ...DEFAULT_RESTART, ...o.restart };
+    this.redactor.add(o.organizerToken);
+    for (const s of hubSecretsFromEnv()) this.redactor.add(s);
+    this.organizer = new HubClient({ url: o.hubUrl, token: o.organizerToken });
+    this.memberHost = this.createMemberHost();
+    if (o.lease) this.unfollowLease = o.lease.onChange((holder) => void this.onLease(holder?.job ?? null));
+  }
+
+  // ---- SwarmControl ----------------------------------------------------------------------------------------------
+
+  status(): SwarmStatus {
+    return {
+      agents: [...this.members.values()].map((m) => ({ ...m.status })),
+      inference: this.inferenceStatusCache,
+      paused_for_job: this.pausedForJob,
+      levers: this.balancer.counts(),
+    };
+  }
+
+  async spawn(body: SpawnAgentsBody): Promise<SwarmAgentStatus[]> {
+    if (this.closed) throw new SwarmError('SWARM_CONFLICT', 'the swarm is shutting down', 'start the hub again');
+    const kind = body.kind ?? (body.command ? 'external' : 'local');
+    const count = body.count ?? 1;
+    if (kind === 'external' && !body.command) throw new SwarmError('INVALID_BODY', 'an external agent needs a command', 'pass command, e.g. "my-agent --prompt-file {prompt_file}"; {prompt_file}, {hub} and {agent} are filled in');
+    if (kind === 'local' && body.command) throw new SwarmError('INVALID_BODY', 'command is for external agents', 'pass kind "external" with a command, or leave command out for local agents');
+    const model = kind === 'local' ? this.localModel(body.model) : null;
+    if (model) await this.ensureInference(model);
+    else if (kind === 'external' && this.defaultModelOrNull()) await this.ensureInference(this.defaultModelOrNull()!).catch(() => null);
+
+    const spawned: SwarmAgentStatus[] = [];
+    const registry = this.readRegistry();
+    for (let i = 0; i < count; i++) {
+      const agentId = await this.freeId(body.name ?? (kind === 'local' ? 'local' : 'external'), registry);
+      const directions = [...this.members.values()].map((m) => m.status.direction);
+      const spec: MemberSpec = {
+        agentId,
+        kind,
+        role: body.role ?? ROLES[this.members.size % ROLES.length]!,
+        direction: body.direction ?? this.balancer.freshDirection(directions),
+        model: model ? basename(model) : 'external',
+        command: null,
+        budget: { tokens: body.budget_tokens ?? null, jobs_per_day: body.jobs_per_day ?? DEFAULT_JOBS_PER_DAY },
+        maxSteps: body.max_steps ?? null,
+      };
+      if (kind === 'external') spec.command = templateCommand(body.command!, { prompt_file: this.promptFile(agentId), hub: this.o.hubUrl, agent: agentId });
+      const token = await this.register(spec, registry.includes(agentId));
+      registry.push(agentId);
+      this.writeRegistry(registry);
+      this.redactor.add(token);
+      const member = new SwarmMember(spec, this.memberHost, token, fileStamp(Date.now()));
+      this.members.set(agentId, member);
+      await member.start();
+      spawned.push({ ...member.status });
+    }
+    return spawned;
+  }
+
+  async act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus> {
+    const targets = agentId === null ? [...this.members.values()] : [this.member(agentId)];
+    if (action === 'start' && targets.some((m) => m.spec.kind === 'local')) await this.ensureInference(this.inferenceModel ?? this.localModel(undefined));
+    await Promise.all(
+      targets.map(async (m) => {
+        if (action === 'pause') m.pause();
+        else if (action === 'resume') m.resume();
+        else if (action === 'stop') await m.stop();
+        else if (!m.running) {
+          m.session = fileStamp(Date.now());
+          await m.start();
+        }
+      }),
+    );
+    // Stopping the whole swarm gives the GPU memory back; the next start loads the model again.
+    if (agentId === null && action === 'stop') await this.stopInference();
+    return this.status();
+  }
+
+  async trace(agentId: string, query: TraceQuery): Promise<{ steps: TraceStep[]; next: number | null }> {
+    this.member(agentId);
+    return this.traces.read(agentId, query.after ?? 0, query.limit ?? 100);
+  }
+
+  async exportTrace(agentId: string): Promise<TraceExport> {
+    const member = this.member(agentId);
+    const bundle = this.traces.bundle(agentId, { harness: member.spec.kind === 'local' ? 'collab-desk-local' : `external:${member.spec.command?.split(/\s+/)[0] ?? ''}`, model: member.spec.model });
+    if (!bundle) throw new SwarmError('NOT_FOUND', `${agentId} has no trace yet`, 'start it and let it take a step');
+    const client = new HubClient({ url: this.o.hubUrl, token: member.token });
+    const dir = `traces/${bundle.session}`;
+    await client.writeScratch(agentId, `${dir}/manifest.md`, bundle.manifest);
+    await client.writeScratch(agentId, `${dir}/${bundle.logFile}`, bundle.log);
+    return { path: `${dir}/`, session_id: bundle.session, steps: bundle.steps, files: [`${dir}/manifest.md`, `${dir}/${bundle.logFile}`] };
+  }
+
+  onChange(listener: (change: SwarmChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unfollowLease();
+    await Promise.all([...this.members.values()].map((m) => m.stop()));
+    await this.stopInference();
+  }
+
+  // ---- members ---------------------------------------------------------------------------------------------------
+
+  private createMemberHost(): MemberHost {
+    return {
+      workerEntry: () => builtEntry('agent-worker'),
+      environment: async (member) => {
+        const given: Record<string, string> = {
+          COLLAB_DESK_HUB: this.o.hubUrl,
+          COLLAB_DESK_AGENT: member.spec.agentId,
+          COLLAB_DESK_TOKEN: member.token,
+        };
+        const inference = member.spec.kind === 'local' ? await this.ensureInference(this.inferenceModel ?? this.localModel(undefined)) : this.inference;
+        if (inference) {
+          given.OPENAI_BASE_URL = inference.url;
+          given.OPENAI_API_KEY = inference.key;
+        }
+        if (member.spec.kind === 'external') {
+          await this.writePrompt(member);
+          given.COLLAB_DESK_PROMPT_FILE = this.promptFile(member.spec.agentId);
+        }
+        return agentEnvironment(given);
+      },
+      scratchFolder: (agentId) => join(this.o.dataDir, 'scratch', agentId),
+      prompt: async (member) => readFileSync(this.promptFile(member.spec.agentId), 'utf8'),
+      trace: (member, entry) => this.appendTrace(member, entry),
+      changed: (member) => this.emit({ type: 'agent.status', agent: { ...member.status } }),
+      stepTaken: (member, message) => void this.onStep(member, message),
+      stepDelayMs: this.o.stepDelayMs ?? 1000,
+      restart: this.restart,
+    };
+  }
+
+  private appendTrace(member: SwarmMember, entry: TraceEntry): void {
+    try {
+      this.traces.append(member.spec.agentId, member.session, entry);
+    } catch {
+      // A full disk must not take the swarm down; the status still shows what happens.
+    }
+  }
+
+  private async onStep(member: SwarmMember, message: Extract<WorkerToSupervisor, { type: 'step' }>): Promise<void> {
+    this.appendTrace(member, message.step);
+    if (!message.jobSubmitted) return;
+    const challenge = await this.challenge();
+    if (!challenge) return;
+    const baseline = checkRunConfig({ ...challenge.defaults, target: challenge.baseline.target }).config ?? {};
+    const config = checkRunConfig({ ...challenge.defaults, ...message.jobSubmitted.config }).config ?? (message.jobSubmitted.config as Partial<RunConfig>);
+    const directions = new Map([...this.members.values()].filter((m) => m.running).map((m) => [m.spec.agentId, m.status.direction]));
+    const move = this.balancer.record(member.spec.agentId, leversOf(config, baseline), directions);
+    if (move) member.setDirection(move.to, move.reason);
+  }
+
+  private member(agentId: string): SwarmMember {
+    const m = this.members.get(agentId);
+    if (!m) throw new SwarmError('NOT_FOUND', `no swarm agent "${agentId}"`, 'GET /v1/swarm lists the swarm\'s agents');
+    return m;
+  }
+
+  /** The next <prefix>-<n> that is neither live nor someone else's agent on the hub (our own earlier ones are reused). */
+  private async freeId(prefix: string, registry: string[]): Promise<string> {
+    for (let n = 1; n < 10_000; n++) {
+      const id = `${prefix}-${n}`;
+      if (!isValidAgentId(id)) break;
+      if (this.members.has(id)) continue;
+      if (registry.includes(id)) return id;
+      const exists = await this.organizer.agent(id).then(
+        () => true,
+        (err: unknown) => (err instanceof HubClientError && err.status === 404 ? false : Promise.reject(err)),
+      );
+      if (!exists) return id;
+    }
+    throw new SwarmError('INVALID_BODY', `no free agent id with the prefix "${prefix}"`, 'pass another name');
+  }
+
+  private async register(spec: MemberSpec, ours: boolean): Promise<string> {
+    const body = {
+      agent_id: spec.agentId,
+      model: spec.model,
+      harness: spec.kind === 'local' ? 'collab-desk-local' : 'collab-desk-external',
+      bio: `${spec.role} agent of the local swarm; starting direction: ${spec.direction}.`,
+      ...(ours ? { force: true } : {}),
+    };
+    const answer = await this.organizer.register(body);
+    return answer.token;
+  }
+
+  private readRegistry(): string[] {
+    if (!existsSync(this.registryFile)) return [];
+    try {
+      const ids = (JSON.parse(readFileSync(this.registryFile, 'utf8')) as { agents?: unknown }).agents;
+      return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private writeRegistry(ids: string[]): void {
+    writeFileSync(this.registryFile, JSON.stringify({ agents: [...new Set(ids)] }, null, 2) + '\n');
+  }
+
+  private promptFile(agentId: string): string {
+    return join(this.swarmDir, 'prompts', `${agentId}.md`);
+  }
+
+  /** The onboarding README, prefaced with who this agent is: what an external agent is given as its task. */
+  private async writePrompt(member: SwarmMember): Promise<void> {
+    const readme = await fetch(`${this.o.hubUrl}/README.md`).then((r) => (r.ok ? r.text() : ''), () => '');
+    const preface = [
+      `You are ${member.spec.agentId}, a ${member.spec.role} agent in this hub's swarm; your starting direction is ${member.spec.direction}.`,
+      'You are already registered: your bearer token is in the environment variable COLLAB_DESK_TOKEN and the hub URL in COLLAB_DESK_HUB.',
+      this.inference ? 'An OpenAI-compatible endpoint on this machine\'s GPU is at $OPENAI_BASE_URL (key in $OPENAI_API_KEY).' : '',
+      'Your working folder is your scratch folder on the hub. Read the README below and join in.',
+      '',
+    ].filter((l, i, all) => l !== '' || i === all.length - 1);
+    writeFileSync(this.promptFile(member.spec.agentId), `${preface.join('\n')}\n${readme}`);
+  }
+
+  // ---- inference ---------------------------------------------------------------------------------------------------
+
+  private configuredModel(): string | null {
+    return typeof this.o.agentModel === 'function' ? this.o.agentModel() : (this.o.agentModel ?? null);
+  }
+
+  private defaultModelOrNull(): string | null {
+    return this.inferenceModel ?? this.configuredModel();
+  }
+
+  private localModel(requested: string | undefined): string {
+    const model = requested ?? this.configuredModel() ?? this.inferenceModel;
+    if (!model) throw new SwarmError('INVALID_BODY', 'no model for local agents', 'pass model (a GGUF chat model on this machine), or start the hub with --agent-model PATH; `collab-desk demo` uses the demo target');
+    if (!existsSync(model)) throw new SwarmError('INVALID_BODY', `model file ${model} does not exist`, 'pass the path of a GGUF file on this machine');
+    if (this.inferenceModel && this.inferenceModel !== model && [...this.members.values()].some((m) => m.running && m.spec.kind === 'local')) {
+      throw new SwarmError('SWARM_CONFLICT', `the inference host serves ${basename(this.inferenceModel)}; one model is loaded at a time`, 'stop the local agents first (POST /v1/swarm/stop), or leave model out');
+    }
+    return model;
+  }
+
+  private async ensureInference(model: string): Promise<InferenceHost> {
+    if (this.inference && this.inferenceModel === model) return this.inference;
+    if (this.inferenceStarting && this.inferenceModel === model) return this.inferenceStarting;
+    await this.stopInference();
+    this.inferenceModel = model;
+    this.inferenceStarting = (async () => {
+      let started: InferenceHost | null = null;
+      const host = await InferenceHost.start({
+        model,
+        sequences: this.o.inference?.sequences ?? 4,
+        ...(this.o.inference?.threads ? { threads: this.o.inference.threads } : {}),
+        ...(this.o.inference?.gpuLayers !== undefined ? { gpuLayers: this.o.inference.gpuLayers } : {}),
+        ...(this.o.inference?.contextSize ? { contextSize: this.o.inference.contextSize } : {}),
+        // The same port after a restart keeps the endpoint that external agents were given.
+        port: this.inferencePort,
+        onExit: () => {
+          if (started) this.onInferenceExit(started);
+        },
+      });
+      started = host;
+      this.inferencePort = new URL(host.url).port ? Number(new URL(host.url).port) : 0;
+      this.redactor.add(host.key);
+      this.inference = host;
+      if (this.pausedForJob) await host.pause();
+      await this.refreshInferenceStatus();
+      return host;
+    })();
+    try {
+      return await this.inferenceStarting;
+    } catch (err) {
+      this.inferenceModel = null;
+      throw new SwarmError('INVALID_BODY', `the inference host could not load ${basename(model)}: ${(err as Error).message}`, 'check that the file is a GGUF model llama.cpp can load');
+    } finally {
+      this.inferenceStarting = null;
+    }
+  }
+
+  private onInferenceExit(host: InferenceHost): void {
+    if (this.inference !== host) return;
+    this.inference = null;
+    this.inferenceStatusCache = this.inferenceStatusCache && { ...this.inferenceStatusCache, state: 'failed', error: 'the inference host exited' };
+    this.emitInference();
+    // Local agents retry their steps; bring the model back for them.
+    if (!this.closed && this.inferenceModel) {
+      const model = this.inferenceModel;
+      this.inferenceModel = null;
+      setTimeout(() => void this.ensureInference(model).catch(() => {}), this.restart.baseMs);
+    }
+  }
+
+  private async stopInference(): Promise<void> {
+    const host = this.inference;
+    this.inference = null;
+    if (host) await host.stop();
+    if (this.inferenceStatusCache) {
+      this.inferenceStatusCache = { ...this.inferenceStatusCache, state: 'stopped', busy: 0, queued: 0 };
+      this.emitInference();
+    }
+  }
+
+  private inferenceStatusCache: InferenceStatus | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+
+  private async refreshInferenceStatus(): Promise<void> {
+    const host = this.inference;
+    if (!host) return;
+    try {
+      this.inferenceStatusCache = await host.status();
+      this.emitInference();
+    } catch {
+      // The next refresh will tell.
+    }
+    // Figures (tokens/s per agent) change with every request: refresh them while the host runs.
+    if (!this.statusTimer) {
+      this.statusTimer = setInterval(() => {
+        if (!this.inference) {
+          clearInterval(this.statusTimer!);
+          this.statusTimer = null;
+          return;
+        }
+        void this.refreshInferenceStatus();
+      }, 5000);
+      this.statusTimer.unref();
+    }
+  }
+
+  private async onLease(job: string | null): Promise<void> {
+    this.pausedForJob = job;
+    try {
+      if (job) await this.inference?.pause();
+      else await this.inference?.resume();
+    } catch {
+      // A host that cannot be paused is being restarted; it starts paused when a job holds the lease.
+    }
+    await this.refreshInferenceStatus();
+    this.emitInference();
+  }
+
+  private emitInference(): void {
+    this.emit({ type: 'swarm.inference', inference: this.inferenceStatusCache, paused_for_job: this.pausedForJob });
+  }
+
+  private emit(change: SwarmChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch {
+        // One listener's failure never stops the swarm.
+      }
+    }
+  }
+
+  private async challenge(): Promise<ChallengeInfo | null> {
+    if (this.challengeCache && Date.now() - this.challengeCache.at < 30_000) return this.challengeCache.value;
+    const value = await this.organizer.challenge().catch(() => null);
+    this.challengeCache = { at: Date.now(), value };
+    return value;
+  }
+}
+
+/** What the supervisor needs of a running hub (typed by shape: agents never import the hub). */
+export interface HubBeside {
+  url: string;
+  organizerTokenPath: string;
+  hub: { lease: LeaseEvents; layout: { root: string } };
+  attachSwarm(swarm: SwarmControl): void;
+}
+
+/** Runs a swarm beside a hub in this process: the organizer token from its file, the GPU lease followed. */
+export function superviseBeside(running: HubBeside, options: Omit<SupervisorOptions, 'hubUrl' | 'dataDir' | 'organizerToken' | 'lease'>): Supervisor {
+  const supervisor = new Supervisor({
+    ...options,
+    hubUrl: running.url,
+    dataDir: running.hub.layout.root,
+    organizerToken: readFileSync(running.organizerTokenPath, 'utf8').trim(),
+    lease: running.hub.lease,
+  });
+  running.attachSwarm(supervisor);
+  return supervisor;
+}
+
+/** Fills {prompt_file}, {hub} and {agent}, each quoted for the shell; tokens are never substituted, only in env. */
+export function templateCommand(command: string, values: Record<'prompt_file' | 'hub' | 'agent', string>): string {
+  return command.replace(/\{(prompt_file|hub|agent)\}/g, (_m, key: keyof typeof values) => `'${values[key].replace(/'/g, `'\\''`)}'`);
+}

@@ -1,0 +1,296 @@
+// One swarm member's process: starts it (a local agent worker or an external command), pauses, stops, restarts it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { AgentRole, SwarmAgentBudget, SwarmAgentKind, SwarmAgentStatus } from '../shared/swarm';
+import type { TraceEntry } from './trace-log';
+import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
+
+export interface MemberSpec {
+  agentId: string;
+  kind: SwarmAgentKind;
+  role: AgentRole;
+  direction: string;
+  model: string;
+  /** External agents: the command line, already templated. */
+  command: string | null;
+  budget: SwarmAgentBudget;
+  maxSteps: number | null;
+}
+
+/** What a member needs from the supervisor for each launch: where things are and how to tell the world. */
+export interface MemberHost {
+  workerEntry(): string;
+  /** The environment of a launch (hub URL, own token, the inference endpoint, the prompt file); null = cannot start. */
+  environment(member: SwarmMember): Promise<Record<string, string>>;
+  scratchFolder(agentId: string): string;
+  prompt(member: SwarmMember): Promise<string>;
+  trace(member: SwarmMember, entry: TraceEntry): void;
+  changed(member: SwarmMember): void;
+  stepTaken(member: SwarmMember, message: Extract<WorkerToSupervisor, { type: 'step' }>): void;
+  stepDelayMs: number;
+  restart: RestartPolicy;
+}
+
+export interface RestartPolicy {
+  baseMs: number;
+  maxMs: number;
+  /** Crashes in a row before the member is marked failed. */
+  maxInARow: number;
+  /** A run this long counts as healthy: the next crash starts the backoff over. */
+  healthyAfterMs: number;
+}
+
+const STOP_GRACE_MS = 5000;
+
+export class SwarmMember {
+  readonly status: SwarmAgentStatus;
+  session: string;
+  private child: ChildProcess | null = null;
+  private stopRequested = false;
+  private finished: 'max_steps' | 'budget' | null = null;
+  private crashesInARow = 0;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private stderrTail: string[] = [];
+
+  constructor(
+    readonly spec: MemberSpec,
+    private readonly host: MemberHost,
+    readonly token: string,
+    session: string,
+  ) {
+    this.session = session;
+    this.status = {
+      agent_id: spec.agentId,
+      kind: spec.kind,
+      role: spec.role,
+      direction: spec.direction,
+      state: 'stopped',
+      action: null,
+      steps: 0,
+      tokens_used: 0,
+      jobs_submitted: 0,
+      restarts: 0,
+      budget: spec.budget,
+      last_message: null,
+      error: null,
+      model: spec.model,
+      command: spec.command,
+      started_at: null,
+      pid: null,
+    };
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) return;
+    this.stopRequested = false;
+    this.finished = null;
+    this.clearRestart();
+    this.set({ state: 'starting', error: null, action: null });
+    let env: Record<string, string>;
+    try {
+      env = await this.host.environment(this);
+    } catch (err) {
+      this.set({ state: 'failed', error: (err as Error).message });
+      return;
+    }
+    this.startedAt = Date.now();
+    this.stderrTail = [];
+    const child =
+      this.spec.kind === 'local'
+        ? spawn(process.execPath, [this.host.workerEntry()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: nodeEnv(env) })
+        : spawn('/bin/sh', ['-c', this.spec.command!], { cwd: this.host.scratchFolder(this.spec.agentId), env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+    child.once('error', (err) => {
+      this.host.trace(this, { kind: 'event', text: `could not start: ${err.message}` });
+    });
+    this.capture(child);
+    child.once('close', (code, signal) => this.onExit(child, code, signal));
+    if (this.spec.kind === 'local') {
+      child.on('message', (m) => this.onWorkerMessage(m as WorkerToSupervisor));
+      this.send({
+        type: 'init',
+        agentId: this.spec.agentId,
+        role: this.spec.role,
+        direction: this.status.direction,
+        model: this.spec.model,
+        steps: this.status.steps,
+        tokensUsed: this.status.tokens_used,
+        budget: this.spec.budget,
+        maxSteps: this.spec.maxSteps,
+        stepDelayMs: this.host.stepDelayMs,
+        seed: hashSeed(this.spec.agentId) + this.status.restarts * 7919,
+      });
+    } else {
+      // The prompt goes on stdin too: many agent CLIs read their task there.
+      const prompt = await this.host.prompt(this);
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(prompt);
+    }
+    this.set({ state: 'running', started_at: new Date(this.startedAt).toISOString(), pid: child.pid ?? null });
+    this.host.trace(this, { kind: 'event', text: `started (pid ${child.pid})${this.status.restarts ? `, restart ${this.status.restarts}` : ''}` });
+  }
+
+  pause(): void {
+    if (!this.child || this.status.state === 'paused') return;
+    if (this.spec.kind === 'local') this.send({ type: 'pause' });
+    else this.signalGroup('SIGSTOP');
+    this.set({ state: 'paused' });
+    this.host.trace(this, { kind: 'event', text: 'paused' });
+  }
+
+  resume(): void {
+    if (!this.child || this.status.state !== 'paused') return;
+    if (this.spec.kind === 'local') this.send({ type: 'resume' });
+    else this.signalGroup('SIGCONT');
+    this.set({ state: 'running' });
+    this.host.trace(this, { kind: 'event', text: 'resumed' });
+  }
+
+  /** Asks the process to stop after its current step; kills it when it does not within a few seconds. */
+  async stop(): Promise<void> {
+    this.clearRestart();
+    this.stopRequested = true;
+    const child = this.child;
+    if (!child) {
+      if (this.status.state === 'backoff') this.set({ state: 'stopped' });
+      return;
+    }
+    this.set({ state: 'stopping' });
+    if (this.spec.kind === 'local') this.send({ type: 'stop' });
+    else {
+      this.signalGroup('SIGCONT');
+      this.signalGroup('SIGTERM');
+    }
+    const timer = setTimeout(() => {
+      if (this.spec.kind === 'local') child.kill('SIGKILL');
+      else this.signalGroup('SIGKILL');
+    }, STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  setDirection(direction: string, reason: string): void {
+    this.set({ direction });
+    if (this.spec.kind === 'local') this.send({ type: 'direction', direction, reason });
+    this.host.trace(this, { kind: 'event', text: `new direction ${direction}: ${reason}` });
+  }
+
+  private set(patch: Partial<SwarmAgentStatus>): void {
+    Object.assign(this.status, patch);
+    this.host.changed(this);
+  }
+
+  private send(message: SupervisorToWorker): void {
+    if (this.child?.connected) this.child.send(message, () => {});
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  private capture(child: ChildProcess): void {
+    const lines = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') => {
+      if (!stream) return;
+      createInterface({ input: stream }).on('line', (line) => {
+        if (name === 'stderr') {
+          this.stderrTail.push(line);
+          if (this.stderrTail.length > 20) this.stderrTail.shift();
+        }
+        // A local worker's stdout is quiet; its steps come over IPC. An external agent's output is its trace.
+        this.host.trace(this, { kind: 'output', stream: name, text: line.slice(0, 8000) });
+        if (this.spec.kind === 'external' && name === 'stdout' && line.trim()) this.set({ last_message: line.trim().slice(0, 500) });
+      });
+    };
+    lines(child.stdout, 'stdout');
+    lines(child.stderr, 'stderr');
+  }
+
+  private onWorkerMessage(m: WorkerToSupervisor): void {
+    switch (m.type) {
+      case 'action':
+        if (this.status.state === 'running' || this.status.state === 'paused') this.set({ action: m.action });
+        return;
+      case 'step':
+        this.status.steps += 1;
+        this.status.tokens_used += (m.step.tokens?.prompt ?? 0) + (m.step.tokens?.completion ?? 0);
+        if (m.jobSubmitted) this.status.jobs_submitted += 1;
+        if (m.posted) this.status.last_message = m.posted.slice(0, 500);
+        this.host.stepTaken(this, m);
+        this.host.changed(this);
+        return;
+      case 'error':
+        this.host.trace(this, { kind: 'event', text: `step failed: ${m.error}` });
+        this.set({ error: m.error });
+        return;
+      case 'paused':
+        return;
+      case 'done':
+        if (m.reason !== 'stopped') this.finished = m.reason;
+        return;
+    }
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = null;
+    const ranMs = Date.now() - this.startedAt;
+    const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+    this.host.trace(this, { kind: 'event', text: `process ended (${how})` });
+    if (this.stopRequested) {
+      this.set({ state: 'stopped', action: null, pid: null });
+      return;
+    }
+    if (this.finished === 'budget') {
+      this.set({ state: 'exhausted', action: null, pid: null, error: `token budget of ${this.spec.budget.tokens} used` });
+      return;
+    }
+    if (this.finished === 'max_steps' || (this.spec.kind === 'external' && code === 0)) {
+      this.set({ state: 'stopped', action: null, pid: null, error: null });
+      return;
+    }
+    // A crash: restart with exponential backoff; a healthy run in between forgives earlier crashes.
+    if (ranMs >= this.host.restart.healthyAfterMs) this.crashesInARow = 0;
+    this.crashesInARow += 1;
+    const reason = `${how}${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ').slice(0, 400)}` : ''}`;
+    if (this.crashesInARow > this.host.restart.maxInARow) {
+      this.set({ state: 'failed', action: null, pid: null, error: `crashed ${this.crashesInARow - 1} times in a row; last: ${reason}` });
+      return;
+    }
+    const delay = Math.min(this.host.restart.maxMs, this.host.restart.baseMs * 2 ** (this.crashesInARow - 1));
+    this.set({ state: 'backoff', action: `restarting in ${Math.round(delay / 100) / 10} s`, pid: null, error: reason, restarts: this.status.restarts + 1 });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.start();
+    }, delay);
+  }
+
+  private clearRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+}
+
+/** Inside Electron, process.execPath is the app itself: this makes it run the worker as plain Node. */
+function nodeEnv(env: Record<string, string>): Record<string, string> {
+  return process.versions.electron ? { ...env, ELECTRON_RUN_AS_NODE: '1' } : env;
+}
+
+/** A stable per-agent seed: agents sample differently from one another, and the same agent alike run after run. */
+function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0) % 1_000_000;
+}

@@ -1,0 +1,26 @@
+// The agent's whole tool set, one tool per hub action: what local agents call through the grammar and MCP clients call by name.
+import type { ChallengeInfo } from '../../shared/challenge';
+import { HubClientError, type HubClient } from '../hub-client';
+import { boardTools, type KnownNames } from './board-tools';
+import { jobTools, resultTools } from './job-tools';
+import type { AgentTool } from './tool';
+
+export type { JsonObjectSchema, JsonSchema } from './json-schema';
+export type { KnownNames } from './board-tools';
+export { runTool, DEFAULT_RESULT_CHARS, type AgentTool, type ToolContext, type ToolOutcome } from './tool';
+export { submitJobConfigSchema, isMtpDrafter, DRAFT_N_MAX_CHOICES, CACHE_TYPE_CHOICES } from './job-tools';
+
+/** Board, workspace, taskforces and results always; benchmark jobs only when a challenge is installed. */
+export function agentTools(challenge: ChallengeInfo | null, known?: KnownNames): AgentTool[] {
+  return [...boardTools(known), ...resultTools(), ...(challenge ? jobTools(challenge) : [])];
+}
+
+/** The installed challenge, or null when the hub has none (NO_CHALLENGE); other failures are thrown. */
+export async function fetchChallenge(hub: HubClient): Promise<ChallengeInfo | null> {
+  try {
+    return await hub.challenge();
+  } catch (err) {
+    if (err instanceof HubClientError && err.code === 'NO_CHALLENGE') return null;
+    throw err;
+  }
+}

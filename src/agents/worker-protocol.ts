@@ -1,0 +1,34 @@
+// The messages between the supervisor and a local agent's worker process (Node IPC, both directions).
+import type { AgentRole, TraceStep } from '../shared/swarm';
+
+/** Everything a worker needs that is not a secret-bearing env var (hub URL, token and the inference key travel in env). */
+export interface WorkerInit {
+  type: 'init';
+  agentId: string;
+  role: AgentRole;
+  direction: string;
+  model: string;
+  /** Steps already taken in earlier runs of this agent (a restart goes on counting). */
+  steps: number;
+  tokensUsed: number;
+  budget: { tokens: number | null; jobs_per_day: number };
+  maxSteps: number | null;
+  /** Pause between steps, so a swarm on a small machine leaves room for the hub and the jobs. */
+  stepDelayMs: number;
+  seed: number;
+}
+
+export type SupervisorToWorker =
+  | WorkerInit
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'direction'; direction: string; reason: string };
+
+export type WorkerToSupervisor =
+  | { type: 'action'; action: string | null }
+  | { type: 'step'; step: Omit<TraceStep, 'agent' | 'session' | 'seq' | 'at'>; jobSubmitted: { config: Record<string, unknown> } | null; posted: string | null }
+  | { type: 'paused' }
+  /** A step that could not finish (hub or inference unreachable); the agent waits and tries again. */
+  | { type: 'error'; error: string }
+  | { type: 'done'; reason: 'max_steps' | 'budget' | 'stopped' };

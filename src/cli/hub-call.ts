@@ -1,0 +1,66 @@
+// Calling a running hub from a CLI command: the --hub and --data options, the bearer token, errors a person can act on.
+import { InvalidArgumentError, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { dataLayout, defaultDataFolder } from '../hub/data-folder';
+
+export interface HubOptions {
+  hub: string;
+  data: string;
+}
+
+/** A refusal the command prints as one line (no stack) before exiting 1. */
+export class CliError extends Error {}
+
+/** The bearer token: an agent's from $COLLAB_DESK_TOKEN, else the organizer's from the data folder. Never printed. */
+export function token(o: HubOptions): string {
+  if (process.env.COLLAB_DESK_TOKEN) return process.env.COLLAB_DESK_TOKEN.trim();
+  const file = dataLayout(resolve(o.data)).organizerToken;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new CliError(`no token: set COLLAB_DESK_TOKEN to an agent's token, or point --data at the hub's data folder (no ${file})`);
+  }
+}
+
+export async function call<T>(o: HubOptions, method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, o.hub), {
+      method,
+      headers: { authorization: `Bearer ${token(o)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (err) {
+    throw new CliError(`cannot reach the hub at ${o.hub} (${(err as Error).cause ? String(((err as Error).cause as Error).message) : (err as Error).message}); start it with \`collab-desk hub\` or pass --hub`);
+  }
+  const json = (await res.json().catch(() => null)) as { error?: { message: string; hint?: string } } | null;
+  if (!res.ok) throw new CliError(`${json?.error?.message ?? `HTTP ${res.status}`}${json?.error?.hint ? ` (${json.error.hint})` : ''}`);
+  return json as T;
+}
+
+export function int(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export const withHub = (c: Command) =>
+  c
+    .option('--hub <url>', 'the hub', process.env.COLLAB_DESK_HUB ?? 'http://127.0.0.1:4440')
+    .option('--data <dir>', 'the hub\'s data folder (for the organizer token, unless COLLAB_DESK_TOKEN is set)', defaultDataFolder());
+
+/** Runs a command's action; a CliError becomes "collab-desk <name>: <message>" and exit code 1. */
+export async function run(name: string, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`collab-desk ${name}: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,173 @@
+// The agent tools over MCP, as an agent CLI uses them: `collab-desk mcp` on stdio with an agent's token, and the
+// streamable HTTP server where each session brings its own token. A real hub; the official SDK client.
+// Runs the built CLI (`npm run build:cli`) as a real child process.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMcpHttp, type RunningMcpHttp } from '../../src/agents/mcp-server';
+import { assertCliBuilt, CLI, killAllChildren, PROJECT_ROOT, runCli, startCli } from '../helpers/hub-process';
+import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { installTestPack, writeTestPack } from '../helpers/test-pack';
+
+let dir: string;
+let hub: TestHub;
+let alice: string;
+let bob: string;
+const clients: Client[] = [];
+
+interface TextContent {
+  type: 'text';
+  text: string;
+}
+
+async function connect(transport: StdioClientTransport | StreamableHTTPClientTransport): Promise<Client> {
+  const client = new Client({ name: 'vitest', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+/** The text of a tool call's answer (the SDK types the result loosely: it may be an old-style toolResult). */
+const textOf = (result: unknown) => (result as { content: TextContent[] }).content[0]!.text;
+const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } };
+
+beforeAll(async () => {
+  assertCliBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'collab-desk-mcp-'));
+  hub = await startTestHub({}, join(dir, 'data'));
+  alice = await hub.register('alice');
+  bob = await hub.register('bob');
+}, 60_000);
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+  await killAllChildren();
+});
+afterAll(async () => {
+  await hub.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('collab-desk mcp (stdio)', () => {
+  it('lists the tools and posts to the board as the agent whose token it runs with', async () => {
+    const client = await connect(
+      new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], cwd: PROJECT_ROOT, env: { ...process.env, COLLAB_DESK_HUB: hub.url, COLLAB_DESK_TOKEN: alice } as Record<string, string>, stderr: 'pipe' }),
+    );
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['post', 'read_board', 'read_inbox', 'write_file', 'publish_result', 'wait']));
+    // No challenge is installed on this hub: no job tools.
+    expect(names).not.toContain('submit_job');
+    const post = tools.find((t) => t.name === 'post')!;
+    expect(post.inputSchema).toMatchObject({ type: 'object', required: ['body', 'channel', 'reply_to', 'refs'], additionalProperties: false });
+    expect(post.annotations?.readOnlyHint).toBe(false);
+
+    const result = await client.callTool({ name: 'post', arguments: { body: 'hello over MCP, @bob', channel: '', reply_to: '', refs: [] } });
+    expect(result.isError, textOf(result)).toBe(false);
+    const { filename, mentions_delivered } = JSON.parse(textOf(result)) as { filename: string; mentions_delivered: string[] };
+    expect(mentions_delivered).toEqual(['bob']);
+    const board = await hub.call('GET', '/v1/messages?expand=true');
+    expect(board.body.items.find((m: { filename: string }) => m.filename === filename)).toMatchObject({ frontmatter: { agent: 'alice' }, body: 'hello over MCP, @bob' });
+
+    const bad = await client.callTool({ name: 'read_board', arguments: { channel: '', limit: 7 } });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toContain('limit must be one of 5, 10, 20');
+  }, 30_000);
+
+  it('refuses to start without COLLAB_DESK_TOKEN, or with a token the hub does not know, and never prints it', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, COLLAB_DESK_HUB: hub.url };
+    delete env.COLLAB_DESK_TOKEN;
+    const missing = await runCli(['mcp'], 15_000, env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('collab-desk mcp: set COLLAB_DESK_TOKEN');
+    expect(missing.stdout).toBe('');
+
+    const secret = 'cd_wrong_token_0123456789';
+    const wrong = await runCli(['mcp'], 15_000, { ...env, COLLAB_DESK_TOKEN: secret });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('the hub does not accept COLLAB_DESK_TOKEN');
+    expect(wrong.stderr + wrong.stdout).not.toContain(secret);
+
+    const down = await runCli(['mcp', '--hub', 'http://127.0.0.1:9'], 15_000, { ...env, COLLAB_DESK_TOKEN: secret });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('the hub at http://127.0.0.1:9 could not be reached');
+  }, 45_000);
+});
+
+describe('MCP over streamable HTTP', () => {
+  let server: RunningMcpHttp;
+  beforeAll(async () => {
+    server = await startMcpHttp({ hubUrl: hub.url, port: 0 });
+  });
+  afterAll(() => server.close());
+
+  const http = (token: string) => new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+
+  it('serves each session as the agent whose token opened it', async () => {
+    const asBob = await connect(http(bob));
+    const posted = await asBob.callTool({ name: 'post', arguments: { body: 'bob, over HTTP', channel: '', reply_to: '', refs: [] } });
+    expect(posted.isError, textOf(posted)).toBe(false);
+    const asAlice = await connect(http(alice));
+    const written = await asAlice.callTool({ name: 'write_file', arguments: { path: 'mcp.md', content: 'from alice' } });
+    expect(JSON.parse(textOf(written))).toMatchObject({ path: 'scratch/alice/mcp.md' });
+    const board = await asAlice.callTool({ name: 'read_board', arguments: { channel: '', limit: 5 } });
+    expect(JSON.parse(textOf(board)).messages[0]).toMatchObject({ author: 'bob', body: 'bob, over HTTP' });
+  });
+
+  it('answers 401 to a request without a token, with an unknown token, or with another session\'s id', async () => {
+    const post = (headers: Record<string, string>, body: unknown = initialize) =>
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
+    const none = await post({});
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    const unknown = await post({ authorization: 'Bearer not-a-token' });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.text()).not.toContain('not-a-token');
+    await expect(connect(http('still-not-a-token'))).rejects.toThrow();
+
+    // A session opened by alice cannot be driven with bob's token.
+    const opened = await post({ authorization: `Bearer ${alice}` });
+    expect(opened.status).toBe(200);
+    const session = opened.headers.get('mcp-session-id')!;
+    await opened.body?.cancel();
+    const hijack = await post({ authorization: `Bearer ${bob}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    expect(hijack.status).toBe(401);
+  });
+
+  it('follows the challenge: installing one adds the job tools and tells connected clients', async () => {
+    const client = await connect(http(alice));
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('submit_job');
+    let told = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
+    const { file } = await writeTestPack(join(dir, 'pack'));
+    await installTestPack(file, hub.dataDir);
+    // A call that only a fresh tool list can answer finds the new tools, is answered, and the client is told.
+    const jobs = await client.callTool({ name: 'list_jobs', arguments: { state: 'all', limit: 5 } });
+    expect(textOf(jobs)).toContain('JOBS_DISABLED');
+    await expect.poll(() => told).toBe(1);
+    const { tools } = await client.listTools();
+    const submit = tools.find((t) => t.name === 'submit_job')!;
+    expect(JSON.stringify(submit.inputSchema)).toContain('"draft-same"');
+  }, 60_000);
+});
+
+describe('collab-desk mcp --http', () => {
+  it('prints one line of client configuration and serves MCP there', async () => {
+    const proc = startCli(['mcp', '--http', '--port', '0', '--hub', hub.url]);
+    const [line] = await proc.waitForLines(1);
+    const config = JSON.parse(line!) as { mcpServers: { 'collab-desk': { type: string; url: string; headers: Record<string, string> } } };
+    const entry = config.mcpServers['collab-desk'];
+    expect(entry).toMatchObject({ type: 'http', headers: { Authorization: 'Bearer <your agent token>' } });
+    expect(entry.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const client = await connect(new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers: { Authorization: `Bearer ${bob}` } } }));
+    const inbox = await client.callTool({ name: 'read_inbox', arguments: { limit: 5 } });
+    expect(inbox.isError, textOf(inbox)).toBe(false);
+    expect(JSON.parse(textOf(inbox)).messages[0]).toMatchObject({ author: 'alice', body: 'hello over MCP, @bob' });
+    await client.close();
+    expect((await proc.stop('SIGTERM')).code).toBe(0);
+  }, 30_000);
+});

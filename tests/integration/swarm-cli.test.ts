@@ -1,0 +1,67 @@
+// The swarm from the command line: `collab-desk demo` end to end, and `agents start|list|stop` against a hub process.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertCliBuilt, killAllChildren, runCli, startHubProcess } from '../helpers/hub-process';
+
+describe('collab-desk demo and agents', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    assertCliBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'collab-desk-swarm-cli-'));
+  });
+
+  afterAll(async () => {
+    await killAllChildren();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('`demo --max-steps` runs hub, demo challenge and three agents to the end and summarizes what they did', async () => {
+    const data = join(dir, 'demo');
+    const run = await runCli(['demo', '--data', data, '--port', '0', '--max-steps', '2', '--step-delay', '0'], 280_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/hub: http:\/\/127\.0\.0\.1:\d+/);
+    const lines = run.stdout.split('\n');
+    for (const id of ['local-1', 'local-2', 'local-3']) {
+      expect(lines.some((l) => new RegExp(`^agent ${id}: (explorer|tuner|skeptic|scout), direction `).test(l))).toBe(true);
+      const summary = lines.find((l) => l.startsWith(`  ${id}: 2 steps`));
+      expect(summary, run.stdout).toBeDefined();
+      // Each agent's second step is its first job.
+      expect(Number(/(\d+) jobs/.exec(summary!)![1])).toBeGreaterThanOrEqual(1);
+    }
+  }, 300_000);
+
+  it('`agents start|list|stop` drive the swarm of a running hub over its API', async () => {
+    const data = join(dir, 'hub');
+    // A hub with the demo challenge: its target is the agents' model when none is given.
+    expect((await runCli(['challenge', 'init', 'demo', '--data', data], 120_000)).code).toBe(0);
+    const hub = await startHubProcess(data);
+    const started = await runCli(['agents', 'start', '--count', '1', '--max-steps', '1', '--hub', hub.url, '--data', data], 60_000);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toMatch(/^started local-1 \(local, explorer, direction drafter\)$/m);
+
+    const listed = await runCli(['agents', 'list', '--json', '--hub', hub.url, '--data', data]);
+    expect(listed.code).toBe(0);
+    const status = JSON.parse(listed.stdout);
+    expect(status.agents.map((a: { agent_id: string }) => a.agent_id)).toEqual(['local-1']);
+    expect(status.inference.state).toMatch(/ready|paused/);
+
+    const table = await runCli(['agents', 'list', '--hub', hub.url, '--data', data]);
+    expect(table.stdout).toMatch(/^agent\s+kind\s+role\s+direction\s+state/m);
+    expect(table.stdout).toMatch(/^local-1\s+local\s+explorer\s+drafter/m);
+
+    const stopped = await runCli(['agents', 'stop', '--hub', hub.url, '--data', data], 30_000);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/^local-1\s+local\s+explorer\s+drafter\s+stopped/m);
+    expect(stopped.stdout).toMatch(/inference: stopped/);
+
+    // Refusals are one clear line, not a stack.
+    const bad = await runCli(['agents', 'start', '--model', '/nope.gguf', '--hub', hub.url, '--data', data]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('collab-desk agents: model file /nope.gguf does not exist (pass the path of a GGUF file on this machine)');
+    hub.child.kill('SIGTERM');
+    await hub.exited;
+  }, 240_000);
+});
