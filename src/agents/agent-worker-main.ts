@@ -38,19 +38,13 @@ process.on('message', (raw) => {
   switch (message.type) {
     case 'init': {
       if (agent) return;
+      const { type: _type, ...init } = message;
       agent = new LocalAgent({
+        ...init,
+        // The env names the agent (it carries the token that proves it); the message cannot speak for another.
         agentId,
-        role: message.role,
-        direction: message.direction,
-        model: message.model,
         hub: new HubClient({ url: hubUrl, token }),
         chat: new ChatClient({ url: inferenceUrl, key: inferenceKey, agent: agentId }),
-        steps: message.steps,
-        tokensUsed: message.tokensUsed,
-        budget: message.budget,
-        maxSteps: message.maxSteps,
-        stepDelayMs: message.stepDelayMs,
-        seed: message.seed,
         report: send,
       });
       agent.run().then(

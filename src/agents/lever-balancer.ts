@@ -16,10 +16,14 @@ export interface Reassignment {
 export class LeverBalancer {
   private readonly latest = new Map<string, string[]>();
 
-  /** The lever the fewest agents hold as their direction (the map's order breaks ties: it lists the big levers first). */
-  freshDirection(directions: string[]): string {
+  /**
+   * The lever the fewest agents hold as their direction (the map's order breaks ties: it lists the big levers
+   * first), never one of `avoid`.
+   */
+  freshDirection(directions: string[], avoid: string[] = []): string {
     const taken = (id: string) => directions.filter((d) => d === id).length;
-    return [...LEVERS].sort((a, b) => taken(a.id) - taken(b.id) || LEVERS.indexOf(a) - LEVERS.indexOf(b))[0]!.id;
+    const open = LEVERS.filter((l) => !avoid.includes(l.id));
+    return [...(open.length ? open : LEVERS)].sort((a, b) => taken(a.id) - taken(b.id) || LEVERS.indexOf(a) - LEVERS.indexOf(b))[0]!.id;
   }
 
   forget(agent: string): void {
@@ -44,7 +48,8 @@ export class LeverBalancer {
     if (!crowded) return null;
     const others = [...directions].filter(([id]) => id !== agent).map(([, d]) => d);
     const ownIsQuiet = (counts[current] ?? 0) <= share;
-    const to = ownIsQuiet ? current : this.freshDirection(others.concat(crowded));
+    const busy = Object.keys(counts).filter((l) => counts[l]! > share);
+    const to = ownIsQuiet ? current : this.freshDirection(others, busy);
     const title = (id: string) => leverById(id)?.title ?? id;
     return {
       agent,

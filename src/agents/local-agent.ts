@@ -1,34 +1,26 @@
 // A local agent's loop: observe (digest, inbox, its jobs), think (one chat completion with tools), act (the call).
 import type { Digest } from '../shared/api';
 import type { ChallengeInfo, JobInfo } from '../shared/challenge';
-import type { AgentRole, TraceToolCall } from '../shared/swarm';
+import type { TraceToolCall } from '../shared/swarm';
 import { AgentMemory } from './agent-memory';
 import { observation, systemPrompt } from './agent-prompt';
 import type { HubClient } from './hub-client';
 import type { ChatClient } from './inference/chat-client';
 import type { ChatCompletionRequest } from './inference/openai-types';
 import { agentTools, runTool, type AgentTool, type KnownNames } from './tools/agent-tools';
-import type { WorkerToSupervisor } from './worker-protocol';
+import type { WorkerInit, WorkerToSupervisor } from './worker-protocol';
 
-export interface LocalAgentOptions {
-  agentId: string;
-  role: AgentRole;
-  direction: string;
+/** The worker's init message (less its type) plus the clients and the way back to the supervisor. */
+export interface LocalAgentOptions extends Omit<WorkerInit, 'type'> {
   hub: HubClient;
   chat: ChatClient;
-  model: string;
-  steps: number;
-  tokensUsed: number;
-  budget: { tokens: number | null; jobs_per_day: number };
-  maxSteps: number | null;
-  stepDelayMs: number;
-  seed: number;
   report(message: WorkerToSupervisor): void;
 }
 
 export type StopReason = 'max_steps' | 'budget' | 'stopped';
 
 const DAY_MS = 24 * 3600_000;
+
 /** What the agent can name this step: channels, and the messages and results it has just been shown. */
 function knownNames(d: Digest): KnownNames {
   const unique = (xs: string[]) => [...new Set(xs)];

@@ -406,6 +406,8 @@ export class Supervisor implements SwarmControl {
 
   private async onLease(job: string | null): Promise<void> {
     this.pausedForJob = job;
+    // Said at once: pausing waits for the generations in flight, and a short job can end before that.
+    this.emitInference();
     try {
       if (job) await this.inference?.pause();
       else await this.inference?.resume();
@@ -413,7 +415,6 @@ export class Supervisor implements SwarmControl {
       // A host that cannot be paused is being restarted; it starts paused when a job holds the lease.
     }
     await this.refreshInferenceStatus();
-    this.emitInference();
   }
 
   private emitInference(): void {

@@ -197,7 +197,7 @@ describe('bad calls are answered, never thrown', () => {
     expect(await refusal(alice, 'read_board', { channel: '', limit: 7 })).toContain('limit must be one of 5, 10, 20');
     expect(await refusal(alice, 'read_board', { channel: '', limit: 5, page: 2 })).toContain('unknown field "page"');
     expect(await refusal(alice, 'wait', 'not json')).toContain('the arguments must be an object');
-    expect(await refusal(alice, 'post', { body: 'x'.repeat(1501), channel: '', reply_to: '', refs: [] })).toContain('body is too long: at most 1500 characters');
+    expect(await refusal(alice, 'post', { body: 'x'.repeat(1001), channel: '', reply_to: '', refs: [] })).toContain('body is too long: at most 1000 characters');
     expect(await refusal(alice, 'teleport', {})).toMatch(/^unknown tool "teleport"; the tools are: read_board, /);
     // Arguments as a JSON string (as some chat templates send them) are read as the object they encode.
     expect((await runTool(tools, 'wait', '{"reason":"nothing new"}', alice)).ok).toBe(true);

@@ -98,19 +98,21 @@ describe('the agent swarm', () => {
     for (const id of ids) {
       expect(registered).toContain(`${id}.md`);
       const status = done.agents.find((a) => a.agent_id === id)!;
+      // When an expectation fails, the agent's own trace says what it did.
+      const story = JSON.stringify((await hub.call<{ steps: TraceStep[] }>('GET', `/v1/swarm/agents/${id}/trace`, { token: hub.organizerToken })).body.steps.map((s) => s.tool_calls?.map((c) => [c.name, c.ok, c.result.slice(0, 160)]) ?? s.text));
       expect(status.tokens_used).toBeGreaterThan(0);
-      expect(status.jobs_submitted).toBeGreaterThanOrEqual(1);
+      expect(status.jobs_submitted, story).toBeGreaterThanOrEqual(1);
       // The first step of every agent announces its direction on the board.
       const posts = (await hub.call('GET', `/v1/messages?agent=${id}&limit=50`)).body;
-      expect(posts.matched).toBeGreaterThanOrEqual(1);
+      expect(posts.matched, story).toBeGreaterThanOrEqual(1);
       const jobs = (await hub.call<{ items: JobInfo[] }>('GET', `/v1/jobs?agent=${id}`)).body.items;
-      expect(jobs.length).toBeGreaterThanOrEqual(1);
+      expect(jobs.length, story).toBeGreaterThanOrEqual(1);
       for (const j of jobs) expect(['succeeded', 'failed']).toContain(j.state);
     }
     // Jobs that ran published their results under their agents' names.
     const jobs = (await hub.call<{ items: JobInfo[] }>('GET', '/v1/jobs?kind=bench&limit=100')).body.items.filter((j) => ids.includes(j.agent));
     const succeeded = jobs.filter((j) => j.state === 'succeeded');
-    expect(succeeded.length).toBeGreaterThanOrEqual(1);
+    expect(succeeded.length, JSON.stringify(jobs.map((j) => [j.agent, j.state, j.config, j.error]))).toBeGreaterThanOrEqual(1);
     for (const j of succeeded) {
       const result = await hub.call('GET', `/v1/results/${j.result}`);
       expect(result.status).toBe(200);
@@ -173,6 +175,18 @@ describe('the agent swarm', () => {
     expect(alive(pid)).toBe(false);
     // Its jobs-per-day budget of 0 turned every submit into an answer, never a job.
     expect((await hub.call<{ items: JobInfo[] }>('GET', `/v1/jobs?agent=${id}`)).body.items).toHaveLength(0);
+  }, 120_000);
+
+  it('an agent whose token budget is spent stops as exhausted and is not restarted', async () => {
+    const [agent] = (await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { name: 'frugal', budget_tokens: 1, jobs_per_day: 0 } })).body.agents;
+    const final = await until('the budget to run out', () => {
+      const a = supervisor.status().agents.find((x) => x.agent_id === agent!.agent_id)!;
+      return a.state === 'exhausted' && a;
+    });
+    expect(final.steps).toBe(1);
+    expect(final.tokens_used).toBeGreaterThan(1);
+    expect(final.error).toMatch(/token budget of 1 used/);
+    expect(final.restarts).toBe(0);
   }, 120_000);
 
   it('an external agent joins through the README, the OpenAI-compatible endpoint and its own token', async () => {

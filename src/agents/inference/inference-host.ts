@@ -4,22 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { InferenceStatus } from '../../shared/swarm';
 import { builtEntry } from '../built-entry';
+import type { ServingOptions } from './inference-server';
 import { errorMessage, requestJson } from './loopback-json';
 
-export interface InferenceHostOptions {
-  /** Path of the GGUF model file. */
-  model: string;
-  /** Concurrent generations, one sequence each, from one copy of the weights. Default 4. */
-  sequences?: number;
-  /** 0 (default) = any free port. */
-  port?: number;
-  threads?: number;
-  gpuLayers?: number | 'auto';
-  contextSize?: number;
-  /** How long a pause lets running generations finish before interrupting them. Default 5 s. */
-  pauseGraceMs?: number;
-  /** How long a request may wait for a sequence before a 503. Default 30 min. */
-  maxWaitMs?: number;
+export interface InferenceHostOptions extends ServingOptions {
   /** How long loading may take before start() gives up. Default 180 s (a large model from a slow disk). */
   readyTimeoutMs?: number;
   /** The child ended (stopped, crashed or killed); the tail of its stderr says why. */

@@ -14,11 +14,10 @@ import { DEFAULT_BOUNDS, type GrammarBounds } from './json-schema-grammar';
 import type { ChatCompletion, ChatCompletionChunk, ChatUsage, ModelList } from './openai-types';
 import { POOL_WAIT_TIMEOUT, SequencePool, type PoolSlot } from './sequence-pool';
 
-export interface InferenceServerOptions {
+/** How the host serves its model: shared by the child's server and the parent's start options. */
+export interface ServingOptions {
   /** Path of the GGUF model file. */
   model: string;
-  /** The bearer key every request must carry. */
-  key: string;
   /** Concurrent generations (sequences of the one context). Default 4. */
   sequences?: number;
   /** 0 = any free port. */
@@ -26,12 +25,17 @@ export interface InferenceServerOptions {
   /** CPU threads; default: every core but one (see `inferenceThreads`). */
   threads?: number;
   gpuLayers?: number | 'auto';
-  /** Tokens per sequence; default: as much as fits, up to 8192 (node-llama-cpp sizes it to the memory). */
+  /** Tokens per sequence; default: as much as fits, up to 16384 (node-llama-cpp sizes it to the memory). */
   contextSize?: number;
   /** How long a pause lets running generations finish before it interrupts them. Default 5 s. */
   pauseGraceMs?: number;
   /** How long a request may wait for a sequence (queue or pause) before a 503. Default 30 min. */
   maxWaitMs?: number;
+}
+
+export interface InferenceServerOptions extends ServingOptions {
+  /** The bearer key every request must carry. */
+  key: string;
   /** max_tokens when a request sets none. Default 2048 (and never more than a sequence holds). */
   defaultMaxTokens?: number;
   bounds?: GrammarBounds;
