@@ -206,6 +206,7 @@ export class Supervisor implements SwarmControl {
       scratchFolder: (agentId) => join(this.o.dataDir, 'scratch', agentId),
       prompt: async (member) => readFileSync(this.promptFile(member.spec.agentId), 'utf8'),
       trace: (member, entry) => this.appendTrace(member, entry),
+      redact: (text) => this.redactor.redact(text),
       changed: (member) => this.emit({ type: 'agent.status', agent: { ...member.status } }),
       stepTaken: (member, message) => void this.onStep(member, message),
       stepDelayMs: this.o.stepDelayMs ?? 1000,

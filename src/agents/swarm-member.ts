@@ -25,6 +25,8 @@ export interface MemberHost {
   scratchFolder(agentId: string): string;
   prompt(member: SwarmMember): Promise<string>;
   trace(member: SwarmMember, entry: TraceEntry): void;
+  /** Takes every known secret out of text an agent produced (its output, its errors) before anyone sees it. */
+  redact(text: string): string;
   changed(member: SwarmMember): void;
   stepTaken(member: SwarmMember, message: Extract<WorkerToSupervisor, { type: 'step' }>): void;
   stepDelayMs: number;
@@ -183,6 +185,9 @@ export class SwarmMember {
   }
 
   private set(patch: Partial<SwarmAgentStatus>): void {
+    // The status is public (GET /v1/swarm): an agent that prints its token must not publish it there.
+    if (patch.last_message) patch.last_message = this.host.redact(patch.last_message);
+    if (patch.error) patch.error = this.host.redact(patch.error);
     Object.assign(this.status, patch);
     this.host.changed(this);
   }
@@ -227,7 +232,7 @@ export class SwarmMember {
         this.status.steps += 1;
         this.status.tokens_used += (m.step.tokens?.prompt ?? 0) + (m.step.tokens?.completion ?? 0);
         if (m.jobSubmitted) this.status.jobs_submitted += 1;
-        if (m.posted) this.status.last_message = m.posted.slice(0, 500);
+        if (m.posted) this.status.last_message = this.host.redact(m.posted.slice(0, 500));
         this.host.stepTaken(this, m);
         this.host.changed(this);
         return;

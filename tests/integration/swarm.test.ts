@@ -210,6 +210,7 @@ describe('the agent swarm', () => {
     expect(report.env).not.toContain('HF_TOKEN');
     expect(report.cwd).toBe(join(hub.dataDir, 'scratch', id));
     expect(report.prompt_mentions_readme).toBe(true);
+    expect(trace.some((s) => s.text === 'token check: [redacted]')).toBe(true);
   }, 120_000);
 
   it('refuses bad requests with what to fix, and keeps control to the organizer', async () => {
