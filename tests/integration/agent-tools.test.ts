@@ -313,17 +313,7 @@ describe('submit_job\'s config schema: every grammar-valid config is one the hub
     expect(JSON.stringify(draft)).toContain('"enum":["draft-q8","draft-q4","draft-shallow"]');
   });
 
-  /** A job the queue claims while the cancel is on its way is refused as "running" once; the second try stops it. */
-  async function cancel(who: ToolContext, id: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return void (await who.hub.cancelJob(id));
-      } catch (err) {
-        if (attempt > 3 || !(err instanceof HubClientError && /is running/.test(err.message))) throw err;
-      }
-    }
-  }
-
+  // Each cancel lands at once, even on a job the queue is claiming at that instant (it is stopped, not refused).
   it('the live hub accepts one config of every branch (each cancelled at once)', async () => {
     const carol = ctx('carol');
     const schema = submitJobConfigSchema(challenge)!;
@@ -331,7 +321,8 @@ describe('submit_job\'s config schema: every grammar-valid config is one the hub
       const config = instances(branch).at(-1) as Record<string, unknown>;
       const out = await runTool(tools, 'submit_job', { config, method: 'schema check', description: 'every branch is accepted' }, carol);
       expect(out.ok, `${JSON.stringify(config)}: ${out.ok ? '' : out.error}`).toBe(true);
-      await cancel(carol, JSON.parse((out as { result: string }).result).id as string);
+      const cancelled = await carol.hub.cancelJob(JSON.parse((out as { result: string }).result).id as string);
+      expect(['cancelled', 'failed']).toContain(cancelled.state);
     }
     await hub.running.hub.jobQueue!.idle();
   }, 60_000);

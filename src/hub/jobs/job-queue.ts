@@ -99,7 +99,10 @@ export class JobQueue {
     const job = this.hub.jobs.get(id);
     if (!job) throw new HubError('NOT_FOUND', `no job ${id}`, 'GET /v1/jobs lists jobs');
     if (caller.kind !== 'organizer' && caller.handle !== job.agent) throw new HubError('IDENTITY_MISMATCH', `job ${id} belongs to ${job.agent}`, 'only its author or the organizer can cancel it');
-    if (job.state === 'queued') {
+    // The job the queue has taken (claimed, or running) is stopped, whatever its row says yet.
+    if (this.running?.job.id === id) return this.stopRunning(caller, id);
+    if (job.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${id} already ${job.state}`, 'a finished job cannot be cancelled');
+    try {
       await this.hub.write(() => {
         const now = this.hub.jobs.get(id)!;
         if (now.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${id} is ${now.state}`, 'GET /v1/jobs/<id> shows it');
@@ -107,14 +110,20 @@ export class JobQueue {
         this.hub.jobs.refund(id);
         return { result: null, effect: { actor: caller.handle, action: 'job.cancelled', target: id } };
       });
-      this.log(id, `cancelled by ${caller.handle} before it started`);
-    } else if (job.state === 'running' && this.running?.job.id === id) {
-      this.running.cancelledBy = caller.handle;
-      this.running.controller.abort();
-      await this.running.done;
-    } else {
-      throw new HubError('JOB_FINISHED', `job ${id} already ${job.state}`, 'a finished job cannot be cancelled');
+    } catch (err) {
+      // The queue took it between our read and our write: stop it as the running job it now is.
+      if (err instanceof HubError && err.code === 'JOB_FINISHED' && this.running?.job.id === id) return this.stopRunning(caller, id);
+      throw err;
     }
+    this.log(id, `cancelled by ${caller.handle} before it started`);
+    return this.hub.jobs.get(id)!;
+  }
+
+  private async stopRunning(caller: Caller, id: string): Promise<JobRow> {
+    const running = this.running!;
+    running.cancelledBy = caller.handle;
+    running.controller.abort();
+    await running.done;
     return this.hub.jobs.get(id)!;
   }
 
@@ -189,10 +198,16 @@ export class JobQueue {
 
   private async execute(running: Running, pack: InstalledPack | null): Promise<void> {
     const { job, controller } = running;
-    await this.hub.write(() => {
-      this.hub.jobs.start(job.id, this.hub.now());
-      return { result: null, effect: { actor: job.agent, action: 'job.started', target: job.id, detail: { kind: job.kind } } };
-    });
+    try {
+      await this.hub.write(() => {
+        // Only a job still queued starts: one cancelled after it was picked must not run after all.
+        if (!this.hub.jobs.start(job.id, this.hub.now())) throw new HubError('JOB_FINISHED', `job ${job.id} was cancelled before it started`);
+        return { result: null, effect: { actor: job.agent, action: 'job.started', target: job.id, detail: { kind: job.kind } } };
+      });
+    } catch (err) {
+      if (err instanceof HubError && err.code === 'JOB_FINISHED') return;
+      throw err;
+    }
     this.hub.lease.acquire(job.id, this.hub.now());
     this.log(job.id, `started (${job.kind}); the GPU lease is held`);
     const claim = job.verifies ? this.hub.results.get(job.verifies) : undefined;

@@ -101,8 +101,9 @@ export class JobStore {
     return this.db.prepare("SELECT * FROM jobs WHERE kind = 'verify' AND verifies = ? AND state != 'cancelled' ORDER BY seq DESC LIMIT 1").get(filename) as JobRow | undefined;
   }
 
-  start(id: string, now: number): void {
-    this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'").run(now, id);
+  /** Marks a queued job running; false when it is no longer queued (cancelled meanwhile). */
+  start(id: string, now: number): boolean {
+    return this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'").run(now, id).changes === 1;
   }
 
   setProgress(id: string, progress: string): void {
