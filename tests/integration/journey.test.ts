@@ -29,6 +29,8 @@ describe('an agent joins with curl alone', () => {
     expect(readme.text).toMatch(/tps: 123\.4\nppl: 2\.31\nmethod: .+\nstatus: agent-run\ndescription: /);
     expect(readme.text).toContain('/v1/inbox/');
     expect(readme.text).toContain('## How we work together');
+    // An MCP-capable harness learns the one line that joins it.
+    expect(readme.text).toContain('`collab-desk mcp`');
   });
 });
 
