@@ -1,7 +1,9 @@
 // What a spawned agent may see: a minimal environment, and a redactor for the secrets it must never echo.
 
-/** Variables a program needs to run at all; nothing else of the hub's environment is passed on. */
-const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', 'USER', 'SHELL', 'NODE_LLAMA_CPP_SKIP_DOWNLOAD'];
+/** Variables a program needs to run at all (and to find its libraries and the GPU); nothing else is passed on. */
+const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', 'USER', 'SHELL', 'CUDA_VISIBLE_DEVICES', 'LD_LIBRARY_PATH'];
+/** Windows cannot start a process (or seed its crypto) without these. */
+const PASS_THROUGH_WIN32 = ['SYSTEMROOT', 'WINDIR', 'TEMP', 'TMP', 'USERPROFILE', 'LOCALAPPDATA', 'APPDATA'];
 
 /**
  * Builds a child's environment from an allowlist plus what it is given. The hub's own environment can hold the
@@ -9,12 +11,17 @@ const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', 
  * the hub's environment later can never leak by default.
  */
 export function agentEnvironment(given: Record<string, string>, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const keep = process.platform === 'win32' ? [...PASS_THROUGH, ...PASS_THROUGH_WIN32] : PASS_THROUGH;
   const env: Record<string, string> = {};
-  for (const key of PASS_THROUGH) {
-    const value = from[key];
-    if (value !== undefined) env[key] = value;
+  for (const [name, value] of Object.entries(from)) {
+    if (value !== undefined && (keep.includes(name.toUpperCase()) || name.startsWith('NODE_LLAMA_CPP_'))) env[name] = value;
   }
   return { ...env, ...given };
+}
+
+/** For a child run with process.execPath: inside Electron that is the app itself, and this makes it plain Node. */
+export function asNodeChild(env: Record<string, string>): Record<string, string> {
+  return process.versions.electron ? { ...env, ELECTRON_RUN_AS_NODE: '1' } : env;
 }
 
 /** Hugging Face tokens as the hub's environment may carry them (huggingface_hub's names). */

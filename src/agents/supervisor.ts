@@ -22,16 +22,12 @@ import {
 import { agentEnvironment, hubSecretsFromEnv, Redactor } from './agent-env';
 import { builtEntry } from './built-entry';
 import { HubClient, HubClientError } from './hub-client';
-import { InferenceHost } from './inference/inference-host';
+import { InferenceHost, type LeaseSource } from './inference/inference-host';
 import { LeverBalancer } from './lever-balancer';
 import { SwarmMember, type MemberHost, type MemberSpec, type RestartPolicy } from './swarm-member';
 import { TraceLog, type TraceEntry } from './trace-log';
 import type { WorkerToSupervisor } from './worker-protocol';
 
-/** The GPU lease as the hub exposes it (typed here by shape, so agents never import the hub). */
-export interface LeaseEvents {
-  onChange(listener: (holder: { job: string } | null) => void): () => void;
-}
 
 export interface SupervisorOptions {
   hubUrl: string;
@@ -45,7 +41,7 @@ export interface SupervisorOptions {
   /** Pause between a local agent's steps (default 1 s): room for the hub and the jobs on a small machine. */
   stepDelayMs?: number;
   restart?: Partial<RestartPolicy>;
-  lease?: LeaseEvents;
+  lease?: LeaseSource;
 }
 
 const DEFAULT_RESTART: RestartPolicy = { baseMs: 1000, maxMs: 60_000, maxInARow: 8, healthyAfterMs: 60_000 };
@@ -67,6 +63,7 @@ export class Supervisor implements SwarmControl {
   private pausedForJob: string | null = null;
   private challengeCache: { at: number; value: ChallengeInfo | null } | null = null;
   private unfollowLease: () => void = () => {};
+  private unfollowHostLease: () => void = () => {};
   private closed = false;
   private readonly organizer: HubClient;
   private readonly memberHost: MemberHost;
@@ -81,7 +78,7 @@ export class Supervisor implements SwarmControl {
     for (const s of hubSecretsFromEnv()) this.redactor.add(s);
     this.organizer = new HubClient({ url: o.hubUrl, token: o.organizerToken });
     this.memberHost = this.createMemberHost();
-    if (o.lease) this.unfollowLease = o.lease.onChange((holder) => void this.onLease(holder?.job ?? null));
+    if (o.lease) this.unfollowLease = o.lease.onChange((holder) => this.onLease(holder?.job ?? null));
   }
 
   // ---- SwarmControl ----------------------------------------------------------------------------------------------
@@ -342,7 +339,8 @@ export class Supervisor implements SwarmControl {
       this.inferencePort = new URL(host.url).port ? Number(new URL(host.url).port) : 0;
       this.redactor.add(host.key);
       this.inference = host;
-      if (this.pausedForJob) await host.pause();
+      // The host pauses itself for every lease, in order, starting paused when a job holds the GPU now.
+      if (this.o.lease) this.unfollowHostLease = host.followLease(this.o.lease);
       await this.refreshInferenceStatus();
       return host;
     })();
@@ -359,6 +357,8 @@ export class Supervisor implements SwarmControl {
   private onInferenceExit(host: InferenceHost): void {
     if (this.inference !== host) return;
     this.inference = null;
+    this.unfollowHostLease();
+    this.unfollowHostLease = () => {};
     this.inferenceStatusCache = this.inferenceStatusCache && { ...this.inferenceStatusCache, state: 'failed', error: 'the inference host exited' };
     this.emitInference();
     // Local agents retry their steps; bring the model back for them.
@@ -372,6 +372,8 @@ export class Supervisor implements SwarmControl {
   private async stopInference(): Promise<void> {
     const host = this.inference;
     this.inference = null;
+    this.unfollowHostLease();
+    this.unfollowHostLease = () => {};
     if (host) await host.stop();
     if (this.inferenceStatusCache) {
       this.inferenceStatusCache = { ...this.inferenceStatusCache, state: 'stopped', busy: 0, queued: 0 };
@@ -405,17 +407,10 @@ export class Supervisor implements SwarmControl {
     }
   }
 
-  private async onLease(job: string | null): Promise<void> {
+  /** The host follows the lease itself (followLease); here the swarm's status says so, at once. */
+  private onLease(job: string | null): void {
     this.pausedForJob = job;
-    // Said at once: pausing waits for the generations in flight, and a short job can end before that.
     this.emitInference();
-    try {
-      if (job) await this.inference?.pause();
-      else await this.inference?.resume();
-    } catch {
-      // A host that cannot be paused is being restarted; it starts paused when a job holds the lease.
-    }
-    await this.refreshInferenceStatus();
   }
 
   private emitInference(): void {
@@ -444,7 +439,7 @@ export class Supervisor implements SwarmControl {
 export interface HubBeside {
   url: string;
   organizerTokenPath: string;
-  hub: { lease: LeaseEvents; layout: { root: string } };
+  hub: { lease: LeaseSource; layout: { root: string } };
   attachSwarm(swarm: SwarmControl): void;
 }
 

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { AgentRole, SwarmAgentBudget, SwarmAgentKind, SwarmAgentStatus } from '../shared/swarm';
+import { asNodeChild } from './agent-env';
 import type { TraceEntry } from './trace-log';
 import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
 
@@ -105,7 +106,7 @@ export class SwarmMember {
     this.stderrTail = [];
     const child =
       this.spec.kind === 'local'
-        ? spawn(process.execPath, [this.host.workerEntry()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: nodeEnv(env) })
+        ? spawn(process.execPath, [this.host.workerEntry()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: asNodeChild(env) })
         : spawn('/bin/sh', ['-c', this.spec.command!], { cwd: this.host.scratchFolder(this.spec.agentId), env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
@@ -286,11 +287,6 @@ export class SwarmMember {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
   }
-}
-
-/** Inside Electron, process.execPath is the app itself: this makes it run the worker as plain Node. */
-function nodeEnv(env: Record<string, string>): Record<string, string> {
-  return process.versions.electron ? { ...env, ELECTRON_RUN_AS_NODE: '1' } : env;
 }
 
 /** A stable per-agent seed: agents sample differently from one another, and the same agent alike run after run. */

@@ -151,9 +151,14 @@ export async function installPack(packFile: string, o: InstallOptions): Promise<
  * so a swarm can start with no model chosen. Read at each call: the pack can be installed while the hub runs.
  */
 export function installedDemoTarget(packFile: string): string | null {
+  const pack = readInstalledPack(packFile);
+  return pack?.id === 'demo' ? (pack.model_paths[pack.baseline.target] ?? null) : null;
+}
+
+/** The pack `challenge init` wrote into a data folder, or null when there is none (or it cannot be read). */
+export function readInstalledPack(packFile: string): InstalledPack | null {
   try {
-    const pack = JSON.parse(readFileSync(packFile, 'utf8')) as InstalledPack;
-    return pack.id === 'demo' ? (pack.model_paths[pack.baseline.target] ?? null) : null;
+    return JSON.parse(readFileSync(packFile, 'utf8')) as InstalledPack;
   } catch {
     return null;
   }

@@ -1,26 +1,16 @@
 // `collab-desk demo`: a hub, the demo challenge (generated models) and three local agents working it, on any CPU.
 import { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { InstalledPack } from '../shared/challenge';
 import type { SwarmStatus } from '../shared/swarm';
 import { engineJobRunner } from '../bench/job-runner';
-import { findPackFile, installPack } from '../bench/pack-install';
+import { findPackFile, installPack, readInstalledPack } from '../bench/pack-install';
 import { superviseBeside } from '../agents/supervisor';
 import { dataLayout, defaultDataFolder } from '../hub/data-folder';
 import { startHub } from '../hub/server';
 import { int } from './hub-call';
 
 const SETTLED = new Set(['stopped', 'exhausted', 'failed']);
-
-function installedPack(file: string): InstalledPack | null {
-  if (!existsSync(file)) return null;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as InstalledPack;
-  } catch {
-    return null;
-  }
-}
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -32,7 +22,7 @@ export function demoCommand(): Command {
     .option('--step-delay <ms>', 'pause between an agent\'s steps', int('--step-delay', 0), 1000)
     .action(async (o: { data: string; port: number; agents: number; maxSteps?: number; stepDelay: number }) => {
       const layout = dataLayout(resolve(o.data));
-      let pack = installedPack(layout.challengePack);
+      let pack = readInstalledPack(layout.challengePack);
       if (pack?.id !== 'demo' || !Object.values(pack.model_paths).every((p) => existsSync(p))) {
         console.log('installing the demo challenge (generated models, offline)…');
         pack = await installPack(findPackFile('demo'), { dest: layout.challengePack, modelsDir: layout.models, log: (line) => console.error(line) });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { InferenceStatus } from '../../shared/swarm';
+import { agentEnvironment, asNodeChild } from '../agent-env';
 import { builtEntry } from '../built-entry';
 import type { ServingOptions } from './inference-server';
 import { errorMessage, requestJson } from './loopback-json';
@@ -22,24 +23,6 @@ export interface LeaseSource {
 
 const KEY_VAR = 'COLLAB_DESK_INFERENCE_KEY';
 const STDERR_TAIL = 16 * 1024;
-
-/**
- * The child gets only what it needs to find its libraries and the GPU, never the parent's whole environment: the
- * parent holds secrets (a Hugging Face token, hub tokens) that a model server has no business seeing.
- */
-function childEnv(key: string): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'CUDA_VISIBLE_DEVICES', 'LD_LIBRARY_PATH'];
-  // Windows cannot start a process (or seed its crypto) without these.
-  if (process.platform === 'win32') keep.push('SYSTEMROOT', 'WINDIR', 'TEMP', 'TMP', 'USERPROFILE', 'LOCALAPPDATA', 'APPDATA');
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && (keep.includes(name.toUpperCase()) || name.startsWith('NODE_LLAMA_CPP_'))) env[name] = value;
-  }
-  // Under Electron, process.execPath is the app itself: this makes it run the bundle as plain Node.
-  if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-  env[KEY_VAR] = key;
-  return env;
-}
 
 function cliArgs(options: InferenceHostOptions): string[] {
   const args = ['--model', options.model];
@@ -93,7 +76,9 @@ export class InferenceHost {
   static async start(options: InferenceHostOptions): Promise<InferenceHost> {
     const entry = builtEntry('inference-host');
     const key = randomBytes(32).toString('base64url');
-    const child = spawn(process.execPath, [entry, ...cliArgs(options)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: childEnv(key) });
+    // The same allowlist as every agent's: a model server has no business seeing the parent's secrets.
+    const env = asNodeChild(agentEnvironment({ [KEY_VAR]: key }));
+    const child = spawn(process.execPath, [entry, ...cliArgs(options)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       // always drained: a child blocked on a full stderr pipe would stop serving
