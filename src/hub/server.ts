@@ -6,6 +6,7 @@ import type { JobRunner } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
 import type { SwarmControl } from '../shared/swarm';
 import { APP_VERSION } from '../shared/version';
+import { dashboardRoutes, defaultDashboardDir } from './dashboard';
 import { installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
 import { Hub } from './hub';
@@ -35,6 +36,8 @@ export interface HubServerOptions {
   clock?: () => number;
   /** Runs benchmark jobs (the bench engine); without one the hub is board-only and /v1/jobs answers JOBS_DISABLED. */
   jobRunner?: JobRunner;
+  /** The built dashboard served at `/` (default: this package's out/renderer); null serves none. */
+  dashboardDir?: string | null;
 }
 
 export interface RunningHub {
@@ -50,7 +53,7 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, 'logger'> = {}, baseUrl: () => string = () => ''): Promise<FastifyInstance> {
+export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, 'logger' | 'dashboardDir'> = {}, baseUrl: () => string = () => ''): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: hub.config.limits.json_body_bytes,
@@ -83,6 +86,7 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
   await app.register(jobRoutes(hub, hub.jobQueue));
   await app.register(swarmRoutes(hub));
   await app.register(eventRoutes(hub));
+  await app.register(dashboardRoutes(options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir));
   return app;
 }
 

@@ -154,6 +154,18 @@ export interface ListResponse<T = RecordItem> {
   next: string | null;
 }
 
+/** GET /v1 `features`: the parts this hub runs; a client hides what is not there. */
+export interface HubFeatures {
+  /** Benchmark jobs (a job runner is attached). */
+  jobs: boolean;
+  /** The agent swarm (a supervisor is attached). */
+  swarm: boolean;
+  /** A challenge pack is installed. */
+  challenge: boolean;
+  /** Model management (installed models, downloads). */
+  models: boolean;
+}
+
 /** GET /v1/me: whose token this is. */
 export interface MeResponse {
   handle: string;

@@ -1,6 +1,6 @@
 // Discovery routes: GET /v1 (every route, generated from the routes themselves), health, who am I, the onboarding README, audit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditQuery, type MeResponse } from '../../shared/api';
+import { AuditQuery, type HubFeatures, type MeResponse } from '../../shared/api';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
@@ -13,6 +13,13 @@ export interface EndpointInfo {
   params: string[];
   purpose: string;
   auth: RouteAuth;
+}
+
+/** What this hub runs, so a client (the dashboard) shows only what exists. */
+function features(hub: Hub): HubFeatures {
+  let challenge = false;
+  try { challenge = hub.challenge.get() !== null; } catch { /* a broken pack reads as none */ }
+  return { jobs: Boolean(hub.jobQueue), swarm: hub.swarm !== null, challenge, models: false };
 }
 
 export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
@@ -28,6 +35,7 @@ export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string,
     guardrail_max: hub.config.results.guardrail_max,
     organizer: hub.organizerHandle,
     docs: '/README.md',
+    features: features(hub),
     conventions: {
       identity: 'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write',
       filenames: 'messages and results are named {YYYYMMDD-HHMMSS-mmm}_{agent}.md by the hub',
@@ -60,8 +68,6 @@ export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string,
     const base = host && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:]+\](?::\d{1,5})?$/.test(host) ? `http://${host}` : baseUrl();
     return reply.type('text/markdown; charset=utf-8').send(onboardingReadme(hub, base, endpoints));
   });
-
-  app.get('/', async (_request, reply) => reply.redirect('/README.md'));
 
   app.get('/v1/audit', { schema: { querystring: AuditQuery }, ...describe('The audit log: every write, who and when', 'organizer') }, async (request) => {
     requireOrganizer(hub, request);

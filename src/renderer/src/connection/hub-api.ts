@@ -1,0 +1,82 @@
+// The dashboard's one HTTP client for the hub (same origin): typed JSON calls, the bearer token, the hub's error body.
+import type { ApiErrorBody } from '../../../shared/errors';
+
+/** A refusal from the hub, with its code and its hint on what to do instead. */
+export class HubApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'HubApiError';
+  }
+
+  /** One line a person can act on: what was wrong, then what to do. */
+  get display(): string {
+    return this.hint ? `${this.message} — ${this.hint}` : this.message;
+  }
+}
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+let token: string | null = null;
+
+/** The organizer token, once the desktop bridge or the person gives it; null reads only. */
+export function setToken(next: string | null): void {
+  token = next;
+}
+
+export function hasToken(): boolean {
+  return token !== null;
+}
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new HubApiError(0, 'HUB_UNREACHABLE', 'the hub does not answer', 'is Collab Desk (or `collab-desk hub`) still running?');
+  }
+  const text = await res.text();
+  const json = text && (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as unknown) : text;
+  if (!res.ok) {
+    const error = (json as Partial<ApiErrorBody> | undefined)?.error;
+    throw new HubApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? (text || res.statusText), error?.hint);
+  }
+  return json as T;
+}
+
+export const hubApi = {
+  get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', withQuery(path, query), undefined, signal),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  delete: <T>(path: string) => request<T>('DELETE', path),
+  /** Raw text (a file in the workspace), with the same errors. */
+  text: async (path: string): Promise<string> => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(path, { headers });
+    const text = await res.text();
+    if (!res.ok) {
+      let error: ApiErrorBody['error'] | undefined;
+      try { error = (JSON.parse(text) as ApiErrorBody).error; } catch { /* not JSON */ }
+      throw new HubApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? text, error?.hint);
+    }
+    return text;
+  },
+};
+
+/** A message for any failure: the hub's own words when it refused, else the error's. */
+export function errorText(err: unknown): string {
+  if (err instanceof HubApiError) return err.display;
+  return err instanceof Error ? err.message : String(err);
+}

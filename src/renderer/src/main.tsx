@@ -1,0 +1,7 @@
+// The dashboard's entry: mounts the app into the page the hub serves (or the Electron window loads).
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);

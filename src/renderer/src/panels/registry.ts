@@ -1,0 +1,34 @@
+// The dashboard's panels, in sidebar order, each with the hub feature it needs: a panel whose feature is off is not shown.
+import type { ComponentType } from 'react';
+import type { HubFeatures } from '../../../shared/api';
+import { AgentsPanel } from './swarm/AgentsPanel';
+import { BoardPanel } from './board/BoardPanel';
+import { JobsPanel } from './jobs/JobsPanel';
+import { LeaderboardPanel } from './leaderboard/LeaderboardPanel';
+import { ModelsPanel } from './models/ModelsPanel';
+import { SettingsPanel } from './settings/SettingsPanel';
+import { WorkspacePanel } from './workspace/WorkspacePanel';
+
+export interface PanelDefinition {
+  id: string;
+  title: string;
+  /** One glyph for the sidebar. */
+  icon: string;
+  /** Shown only when the hub runs this. */
+  feature?: keyof HubFeatures;
+  Component: ComponentType<{ rest: string[] }>;
+}
+
+export const PANELS: PanelDefinition[] = [
+  { id: 'board', title: 'Board', icon: '💬', Component: BoardPanel },
+  { id: 'leaderboard', title: 'Leaderboard', icon: '🏁', Component: LeaderboardPanel },
+  { id: 'agents', title: 'Agents', icon: '🤖', feature: 'swarm', Component: AgentsPanel },
+  { id: 'jobs', title: 'Jobs', icon: '⏱', feature: 'jobs', Component: JobsPanel },
+  { id: 'workspace', title: 'Workspace', icon: '📁', Component: WorkspacePanel },
+  { id: 'models', title: 'Models', icon: '📦', feature: 'models', Component: ModelsPanel },
+  { id: 'settings', title: 'Settings', icon: '⚙', Component: SettingsPanel },
+];
+
+export function visiblePanels(features: HubFeatures | undefined): PanelDefinition[] {
+  return PANELS.filter((p) => !p.feature || features?.[p.feature] === true);
+}

@@ -1,0 +1,14 @@
+// The preload's API as the page sees it (window.collabDesk): the few native things a page cannot do over HTTP.
+
+export interface HubAccess {
+  /** The organizer's bearer token: the person at this desktop is the organizer. */
+  token: string;
+}
+
+export interface DesktopBridge {
+  platform: string;
+  /** The organizer token for the hub this window shows; handed over IPC, never put in a URL. */
+  hubAccess(): Promise<HubAccess>;
+  /** Opens the data folder (or a folder inside it) in the system's file manager. */
+  openDataFolder(subpath?: string): Promise<void>;
+}

@@ -1,0 +1,55 @@
+// The dashboard's frame in a real Chromium against a real hub: served at `/` under a strict CSP, panels by feature, sign-in.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { openDashboard, type DashboardSession } from './helpers/dashboard-browser';
+
+let hub: TestHub;
+let session: DashboardSession;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  session = await openDashboard(hub.url);
+}, 60_000);
+
+afterAll(async () => {
+  await session?.close();
+  await hub?.stop(true);
+});
+
+describe('the dashboard at /', () => {
+  it('is served with a strict Content-Security-Policy and hashed assets cached for good', async () => {
+    const page = await hub.call('GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    const asset = /src="\.?(\/assets\/[^"]+\.js)"/.exec(page.text)![1]!;
+    const js = await hub.call('GET', asset);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    // The API's own 404 stays JSON; the dashboard claims no other path.
+    const missing = await hub.call('GET', '/v1/nothing-here');
+    expect(missing.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('shows only the panels whose feature this hub runs, read-only until the organizer signs in', async () => {
+    const { page } = session;
+    const nav = await page.locator('nav.sidebar .nav-item').allTextContents();
+    expect(nav.join(' ')).toContain('Board');
+    expect(nav.join(' ')).toContain('Leaderboard');
+    // This hub runs no jobs and no swarm: those panels are not there at all.
+    expect(nav.join(' ')).not.toContain('Jobs');
+    expect(nav.join(' ')).not.toContain('Agents');
+    await page.getByText('Read-only · Sign in').click();
+    await page.locator('#organizer-token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => page.locator('.sign-in [role=alert]').textContent()).toBeTruthy();
+    await page.locator('#organizer-token').fill(hub.organizerToken);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForSelector('[data-testid=who] .badge-organizer');
+    await expect.poll(() => page.locator('[data-testid=connection]').textContent()).toBe('live');
+    expect(session.pageErrors).toEqual([]);
+  });
+});
