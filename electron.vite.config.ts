@@ -1,8 +1,8 @@
 // electron-vite build of the desktop app: main (starts the hub), preload (the page's small native API) and the
 // renderer (the dashboard, which the hub also serves at `/` for any browser).
-import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import { resolve } from 'node:path';
+import dashboard from './vite.config';
 
 export default defineConfig({
   main: {
@@ -17,13 +17,7 @@ export default defineConfig({
     },
   },
   renderer: {
-    root: 'src/renderer',
-    plugins: [react()],
-    build: {
-      outDir: resolve('out/renderer'),
-      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
-      // One script, one stylesheet: the strict CSP allows 'self' only, and the page stays quick to load.
-      chunkSizeWarningLimit: 2000,
-    },
+    ...dashboard,
+    build: { ...dashboard.build, rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
   },
 });

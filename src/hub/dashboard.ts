@@ -39,8 +39,12 @@ interface DashboardFile {
   immutable: boolean;
 }
 
-/** The folder electron-vite builds the renderer into, found from wherever this module runs (src, out/cli, out/main). */
+/**
+ * The folder the renderer is built into, found from wherever this module runs (src, out/cli, out/main);
+ * COLLAB_DESK_DASHBOARD_DIR serves a build from elsewhere (a second checkout's, a test's).
+ */
 export function defaultDashboardDir(from: string = import.meta.dirname): string | null {
+  if (process.env.COLLAB_DESK_DASHBOARD_DIR) return process.env.COLLAB_DESK_DASHBOARD_DIR;
   for (let dir = from; ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {

@@ -17,7 +17,8 @@ export function chromiumPath(): string {
 
 /** The e2e tests drive the built page: `npm run build` (npm test does it first). */
 export function assertDashboardBuilt(): void {
-  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) throw new Error('The dashboard is not built: run `npm run build` (npm test does) before the e2e tests');
+  const dir = process.env.COLLAB_DESK_DASHBOARD_DIR ?? join(ROOT, 'out', 'renderer');
+  if (!existsSync(join(dir, 'index.html'))) throw new Error('The dashboard is not built: run `npm run build` (npm test does) before the e2e tests');
 }
 
 export interface DashboardSession {
