@@ -11,4 +11,9 @@ export interface DesktopBridge {
   hubAccess(): Promise<HubAccess>;
   /** Opens the data folder (or a folder inside it) in the system's file manager. */
   openDataFolder(subpath?: string): Promise<void>;
+  /**
+   * Asks for another data folder (a native folder dialog); on a choice the app remembers it and restarts on it.
+   * Resolves with the chosen path, or null when the person cancelled.
+   */
+  chooseDataFolder(): Promise<string | null>;
 }
