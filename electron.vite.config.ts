@@ -13,7 +13,8 @@ export default defineConfig({
   },
   preload: {
     build: {
-      rollupOptions: { input: { index: 'src/preload/index.ts' } },
+      // A sandboxed preload must be CommonJS.
+      rollupOptions: { input: { index: 'src/preload/index.ts' }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
   renderer: {

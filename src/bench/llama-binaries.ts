@@ -15,7 +15,8 @@ export interface LlamaBinaries {
   release: string;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: bundlers (electron-vite) inject their own `require` shim into the same scope.
+const resolvePackage = createRequire(import.meta.url);
 
 function platformPrefix(): string | null {
   if (process.platform === 'linux' && process.arch === 'x64') return 'linux-x64';
@@ -31,7 +32,7 @@ function platformPrefix(): string | null {
  * "exports" hide package.json cannot be located with require.resolve.
  */
 function packageFolder(name: string, from: string): string | null {
-  for (const dir of require.resolve.paths(name) ?? []) {
+  for (const dir of resolvePackage.resolve.paths(name) ?? []) {
     if (!dir.startsWith('/') && !/^[A-Za-z]:/.test(dir)) continue;
     const candidate = join(dir, name);
     if (existsSync(join(candidate, 'package.json'))) return candidate;

@@ -1,55 +1,97 @@
-// Electron main process: one instance, the hub in-process on loopback with its swarm beside it, one locked-down window onto it.
-import { app, BrowserWindow, shell } from 'electron';
+// Electron main process: one instance; the hub on loopback with its job runner and swarm; one locked-down window onto
+// the dashboard; a tray with the swarm's state; a clean shutdown (agents stopped, the running job cancelled, the record closed).
+import { app, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
 import { engineJobRunner } from '../bench/job-runner';
 import { installedDemoTarget } from '../bench/pack-install';
 import { startHub, type RunningHub } from '../hub/server';
+import { registerBridgeHandlers } from './bridge-handlers';
+import { dataFolderOf, readDesktopSettings, writeDesktopSettings } from './desktop-settings';
+import { createMainWindow } from './main-window';
+import { SwarmTray } from './swarm-tray';
+import { installWebSecurity } from './web-security';
+
+// out/main/index.js -> out/preload, out/renderer, and the package's resources/.
+const OUT = join(import.meta.dirname, '..');
+const RESOURCES = app.isPackaged ? process.resourcesPath : join(OUT, '..', 'resources');
+const ICON = join(RESOURCES, 'icons', 'app.png');
+const TRAY_ICON = join(RESOURCES, 'icons', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png');
 
 let running: RunningHub | undefined;
+let window: BrowserWindow | null = null;
+let tray: SwarmTray | null = null;
+let quitting = false;
 
-async function openWindow(url: string): Promise<void> {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 860,
-    title: 'Collab Desk',
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.mjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
-  });
-  // Links to elsewhere open in the user's browser; the window never navigates away from the hub.
-  win.webContents.setWindowOpenHandler(({ url: target }) => {
-    if (/^https?:\/\//.test(target)) void shell.openExternal(target);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (event, target) => {
-    if (!target.startsWith(url)) event.preventDefault();
-  });
-  await win.loadURL(`${url}/README.md`);
+function showWindow(): void {
+  if (!running) return;
+  if (!window || window.isDestroyed()) {
+    window = createMainWindow(running.url, join(OUT, 'preload', 'index.cjs'), ICON);
+    window.on('closed', () => { window = null; });
+  }
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
 }
 
+async function start(): Promise<void> {
+  const dataDir = dataFolderOf(app.getPath('userData'));
+  installWebSecurity(() => (running ? new URL(running.url).origin : null));
+  registerBridgeHandlers({
+    window: () => window,
+    hubOrigin: () => (running ? new URL(running.url).origin : null),
+    organizerTokenPath: () => running?.organizerTokenPath ?? null,
+    dataDir: () => dataDir,
+    switchDataFolder(dir) {
+      writeDesktopSettings(app.getPath('userData'), { ...readDesktopSettings(app.getPath('userData')), dataDir: dir });
+      app.relaunch();
+      app.quit();
+    },
+  });
+  running = await startHub({ dataDir, port: 0, jobRunner: engineJobRunner(), dashboardDir: join(OUT, 'renderer') });
+  const packFile = running.hub.layout.challengePack;
+  superviseBeside(running, { agentModel: () => installedDemoTarget(packFile) });
+  console.log(`Collab Desk: hub at ${running.url}, data in ${dataDir}`);
+  tray = new SwarmTray(TRAY_ICON, { show: showWindow, quit: () => app.quit() }, running.hub.swarm);
+  showWindow();
+}
+
+/** Stops the swarm, cancels the running job, closes the record; then lets the app exit. */
+async function shutdown(): Promise<void> {
+  const closing = running;
+  running = undefined;
+  tray?.destroy();
+  tray = null;
+  try {
+    await closing?.close();
+    console.log('Collab Desk: shut down cleanly');
+  } catch (err) {
+    console.error('Collab Desk: shutdown failed:', err);
+  }
+}
+
+// A portable or test install keeps everything (settings, lock, default data folder) in a folder of its own.
+if (process.env.COLLAB_DESK_USER_DATA) app.setPath('userData', process.env.COLLAB_DESK_USER_DATA);
+
 if (!app.requestSingleInstanceLock()) {
+  // Another Collab Desk holds the data folder: it shows its window (second-instance) and this one leaves.
   app.quit();
 } else {
-  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
-  app.whenReady().then(async () => {
-    running = await startHub({ dataDir: app.getPath('userData'), port: 0, jobRunner: engineJobRunner() });
-    const packFile = running.hub.layout.challengePack;
-    superviseBeside(running, { agentModel: () => installedDemoTarget(packFile) });
-    await openWindow(running.url);
-  }, (err: unknown) => {
+  app.on('second-instance', showWindow);
+  app.whenReady().then(start).catch((err: unknown) => {
     console.error('Collab Desk could not start:', err);
     app.exit(1);
   });
-  app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', (event) => {
-    if (!running) return;
-    event.preventDefault();
-    const closing = running;
-    running = undefined;
-    void closing.close().finally(() => app.quit());
+  // The hub and the swarm keep working with the window closed; the tray brings it back, Quit ends everything.
+  app.on('window-all-closed', () => {
+    if (!tray) app.quit();
   });
+  app.on('activate', showWindow);
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
+    void shutdown().finally(() => app.exit(0));
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 }

@@ -1,4 +1,13 @@
-// Preload: the page's only window onto native things; for now only the platform, so the page can adapt.
-import { contextBridge } from 'electron';
+// Preload: the page's only window onto native things (window.collabDesk), each call one IPC invoke the main process checks.
+import { contextBridge, ipcRenderer } from 'electron';
+import { BRIDGE_CHANNELS, type DesktopBridge, type HubAccess } from '../shared/desktop-bridge';
 
-contextBridge.exposeInMainWorld('collabDesk', { platform: process.platform });
+const bridge: DesktopBridge = {
+  platform: process.platform,
+  hubAccess: () => ipcRenderer.invoke(BRIDGE_CHANNELS.hubAccess) as Promise<HubAccess>,
+  // Only a string crosses: the main process resolves it inside the data folder or refuses.
+  openDataFolder: (subpath?: string) => ipcRenderer.invoke(BRIDGE_CHANNELS.openDataFolder, typeof subpath === 'string' ? subpath : '') as Promise<void>,
+  chooseDataFolder: () => ipcRenderer.invoke(BRIDGE_CHANNELS.chooseDataFolder) as Promise<string | null>,
+};
+
+contextBridge.exposeInMainWorld('collabDesk', bridge);

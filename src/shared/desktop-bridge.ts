@@ -17,3 +17,10 @@ export interface DesktopBridge {
    */
   chooseDataFolder(): Promise<string | null>;
 }
+
+/** The IPC channels behind the bridge: the preload invokes them, the main process answers only the hub's own page. */
+export const BRIDGE_CHANNELS = {
+  hubAccess: 'collab-desk:hub-access',
+  openDataFolder: 'collab-desk:open-data-folder',
+  chooseDataFolder: 'collab-desk:choose-data-folder',
+} as const;

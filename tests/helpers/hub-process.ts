@@ -44,7 +44,12 @@ export function assertCliBuilt(): void {
 /** Starts `node bin/collab-desk.js ...args`; tracked until it exits. */
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
   assertCliBuilt();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startNodeProcess([CLI, ...args], `collab-desk ${args.join(' ')}`, options);
+}
+
+/** Starts `node ...argv` (a script and its arguments, node flags first); `label` names it in errors. */
+export function startNodeProcess(argv: string[], label: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
+  const child = spawn(process.execPath, argv, { cwd: options.cwd ?? PROJECT_ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   let err = '';
@@ -91,12 +96,12 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
             resolve(lines().slice(0, count));
           } else if (exit) {
             done();
-            reject(new Error(`collab-desk ${args.join(' ')} exited (${exit.code ?? exit.signal}) after ${lines().length} of ${count} lines\nstdout: ${out}\nstderr: ${err}`));
+            reject(new Error(`${label} exited (${exit.code ?? exit.signal}) after ${lines().length} of ${count} lines\nstdout: ${out}\nstderr: ${err}`));
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`collab-desk ${args.join(' ')}: ${count} stdout lines did not come within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
+          reject(new Error(`${label}: ${count} stdout lines did not come within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
         }, timeoutMs);
         const done = () => {
           clearTimeout(timer);
@@ -112,7 +117,7 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
       const guard = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           child.kill('SIGKILL');
-          reject(new Error(`collab-desk ${args.join(' ')} did not exit within ${timeoutMs} ms of ${signal}; killed it\nstderr: ${err}`));
+          reject(new Error(`${label} did not exit within ${timeoutMs} ms of ${signal}; killed it\nstderr: ${err}`));
         }, timeoutMs);
       });
       try {
