@@ -1,6 +1,7 @@
 // Electron main process: one instance; the hub on loopback with its job runner and swarm; one locked-down window onto
 // the dashboard; a tray with the swarm's state; a clean shutdown (agents stopped, the running job cancelled, the record closed).
 import { app, type BrowserWindow } from 'electron';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
 import { engineJobRunner } from '../bench/job-runner';
@@ -35,6 +36,9 @@ function showWindow(): void {
 }
 
 async function start(): Promise<void> {
+  // The SQLite addon built for Electron's ABI (npm start builds it); without it, the one in node_modules is tried.
+  const sqlite = join(OUT, 'electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  if (process.versions.electron && existsSync(sqlite)) process.env.COLLAB_DESK_SQLITE_BINDING = sqlite;
   const dataDir = dataFolderOf(app.getPath('userData'));
   installWebSecurity(() => (running ? new URL(running.url).origin : null));
   registerBridgeHandlers({

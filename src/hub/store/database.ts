@@ -9,7 +9,10 @@ export type Db = Database.Database;
  * of the hub and a power cut. Measured at ~4,000 commits/s on our 2-core build machine, so it costs little.
  */
 export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS): Db {
-  const db = new Database(file);
+  // Inside Electron the addon must be the one built for Electron's ABI (scripts/native-for-electron.mjs); the desktop
+  // main process names it here, and the copy in node_modules stays built for Node (the CLI and the tests).
+  const binding = process.env.COLLAB_DESK_SQLITE_BINDING;
+  const db = new Database(file, binding ? { nativeBinding: binding } : {});
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
