@@ -35,8 +35,9 @@ export function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+/** One call: the token added, an unreachable hub and the hub's error body turned into a HubApiError. */
+async function send(method: string, path: string, body?: unknown, signal?: AbortSignal, accept = 'application/json'): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
@@ -46,13 +47,17 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
     if ((err as Error).name === 'AbortError') throw err;
     throw new HubApiError(0, 'HUB_UNREACHABLE', 'the hub does not answer', 'is Collab Desk (or `collab-desk hub`) still running?');
   }
+  if (res.ok) return res;
   const text = await res.text();
-  const json = text && (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as unknown) : text;
-  if (!res.ok) {
-    const error = (json as Partial<ApiErrorBody> | undefined)?.error;
-    throw new HubApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? (text || res.statusText), error?.hint);
-  }
-  return json as T;
+  let error: Partial<ApiErrorBody['error']> | undefined;
+  try { error = (JSON.parse(text) as Partial<ApiErrorBody>).error; } catch { /* not JSON */ }
+  throw new HubApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? (text || res.statusText), error?.hint);
+}
+
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await send(method, path, body, signal);
+  const text = await res.text();
+  return (text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T;
 }
 
 export const hubApi = {
@@ -60,19 +65,10 @@ export const hubApi = {
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   delete: <T>(path: string) => request<T>('DELETE', path),
-  /** Raw text (a file in the workspace), with the same errors. */
-  text: async (path: string): Promise<string> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    const res = await fetch(path, { headers });
-    const text = await res.text();
-    if (!res.ok) {
-      let error: ApiErrorBody['error'] | undefined;
-      try { error = (JSON.parse(text) as ApiErrorBody).error; } catch { /* not JSON */ }
-      throw new HubApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? text, error?.hint);
-    }
-    return text;
-  },
+  /** A file's raw response (bytes, streamable: a workspace file), with the same token and errors. */
+  raw: (path: string, signal?: AbortSignal) => send('GET', path, undefined, signal, '*/*'),
+  /** A file as text. */
+  text: async (path: string, signal?: AbortSignal): Promise<string> => (await send('GET', path, undefined, signal, '*/*')).text(),
 };
 
 /** A message for any failure: the hub's own words when it refused, else the error's. */

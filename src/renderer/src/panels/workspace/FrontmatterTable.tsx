@@ -1,0 +1,17 @@
+// A record's frontmatter (agent, timestamp, score, method…) as a small table above its rendered body.
+
+export function FrontmatterTable({ fields }: { fields: Array<[string, string]> }) {
+  if (fields.length === 0) return null;
+  return (
+    <table className="ws-frontmatter" aria-label="Frontmatter">
+      <tbody>
+        {fields.map(([key, value], i) => (
+          <tr key={`${key}-${i}`}>
+            <th scope="row">{key}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
