@@ -2,8 +2,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
+import { createModelLibrary } from '../bench/model-library';
 import { installedDemoTarget } from '../bench/pack-install';
-import { defaultDataFolder } from '../hub/data-folder';
+import { dataLayout, defaultDataFolder } from '../hub/data-folder';
 import { agentsCommand } from './agents-command';
 import { benchCommand } from './bench-command';
 import { demoCommand } from './demo-command';
@@ -36,8 +37,14 @@ program
   .option('--no-swarm', 'run no agent swarm beside the hub')
   .action(async (opts: { data: string; port: number; host: string; log: boolean; agentModel?: string; swarm: boolean }) => {
     let running;
+    const dataDir = resolve(opts.data);
+    const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
+    const packFile = dataLayout(dataDir).challengePack;
+    const agentModel = () => chosen ?? installedDemoTarget(packFile);
+    // The models panel: the HF cache and the data folder's models; HF_TOKEN reaches the Hub only, never a response.
+    const models = createModelLibrary({ dataDir, ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}), agentModel: () => (opts.swarm ? agentModel() : null) });
     try {
-      running = await startHub({ dataDir: resolve(opts.data), host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false, jobRunner: engineJobRunner() });
+      running = await startHub({ dataDir, host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false, jobRunner: engineJobRunner(), models });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const reason =
@@ -52,9 +59,7 @@ program
     console.log(`data folder: ${running.hub.layout.root}`);
     console.log(`agents join by reading ${running.url}/README.md`);
     if (opts.swarm) {
-      const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
-      const packFile = running.hub.layout.challengePack;
-      superviseBeside(running, { agentModel: () => chosen ?? installedDemoTarget(packFile) });
+      superviseBeside(running, { agentModel });
       console.log('swarm: collab-desk agents start --count 3 [--model PATH]');
     }
     let stopping = false;

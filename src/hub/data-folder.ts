@@ -20,6 +20,8 @@ export interface DataLayout {
   challengePack: string;
   /** Generated and downloaded models that are not in the Hugging Face cache. */
   models: string;
+  /** What the person set in the dashboard's Settings (agent defaults). */
+  settings: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -32,5 +34,6 @@ export function dataLayout(root: string): DataLayout {
     central: join(root, 'central'),
     challengePack: join(root, 'challenge', 'pack.json'),
     models: join(root, 'models'),
+    settings: join(root, 'settings.json'),
   };
 }

@@ -1,6 +1,7 @@
 // The hub's state in one place: the record, the workspace, config, identity and the write path every route uses.
 import { mkdirSync } from 'node:fs';
 import type { HubConfig } from '../shared/config';
+import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
 import { dataLayout, type DataLayout } from './data-folder';
 import { ChallengeState } from './challenge';
@@ -56,6 +57,8 @@ export class Hub {
   jobQueue: JobQueue | null = null;
   /** The agent swarm's supervisor, when the process that runs the hub also runs the swarm (the CLI, the app). */
   swarm: SwarmControl | null = null;
+  /** The model files on this machine (installed, downloads), when the process running the hub manages them. */
+  models: ModelLibrary | null = null;
   readonly workspace: Workspace;
   readonly events = new EventStream();
   readonly limiter: RateLimiter;

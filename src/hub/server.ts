@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { JobRunner } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
+import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
 import { APP_VERSION } from '../shared/version';
 import { dashboardRoutes, defaultDashboardDir } from './dashboard';
@@ -18,7 +19,9 @@ import { eventRoutes } from './routes/events';
 import { jobRoutes } from './routes/jobs';
 import { messageRoutes } from './routes/messages';
 import { metaRoutes, type EndpointInfo } from './routes/meta';
+import { modelRoutes } from './routes/models';
 import { resultRoutes } from './routes/results';
+import { settingsRoutes } from './routes/settings';
 import { swarmRoutes } from './routes/swarm';
 import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
@@ -36,6 +39,8 @@ export interface HubServerOptions {
   clock?: () => number;
   /** Runs benchmark jobs (the bench engine); without one the hub is board-only and /v1/jobs answers JOBS_DISABLED. */
   jobRunner?: JobRunner;
+  /** The model files on this machine (the bench's library); without one /v1/models answers MODELS_DISABLED. */
+  models?: ModelLibrary;
   /** The built dashboard served at `/` (default: this package's out/renderer); null serves none. */
   dashboardDir?: string | null;
 }
@@ -85,6 +90,8 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
   await app.register(workspaceRoutes(hub));
   await app.register(jobRoutes(hub, hub.jobQueue));
   await app.register(swarmRoutes(hub));
+  await app.register(modelRoutes(hub));
+  await app.register(settingsRoutes(hub, baseUrl));
   await app.register(eventRoutes(hub));
   await app.register(dashboardRoutes(options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir));
   return app;
@@ -95,6 +102,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
   const hub = new Hub({ dataDir: options.dataDir, ...(options.config ? { config: options.config } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   let url = '';
   if (options.jobRunner) hub.jobQueue = new JobQueue(hub, options.jobRunner);
+  hub.models = options.models ?? null;
   try {
     const app = await buildHubServer(hub, options, () => url);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4440 });
@@ -123,6 +131,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
         unfollowSwarm();
         await hub.swarm?.close();
         await hub.jobQueue?.close();
+        await hub.models?.close();
         hub.events.close();
         await app.close();
         hub.close();

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
 import { engineJobRunner } from '../bench/job-runner';
+import { createModelLibrary } from '../bench/model-library';
 import { installedDemoTarget } from '../bench/pack-install';
+import { dataLayout } from '../hub/data-folder';
 import { startHub, type RunningHub } from '../hub/server';
 import { registerBridgeHandlers } from './bridge-handlers';
 import { dataFolderOf, readDesktopSettings, writeDesktopSettings } from './desktop-settings';
@@ -52,9 +54,12 @@ async function start(): Promise<void> {
       app.quit();
     },
   });
-  running = await startHub({ dataDir, port: 0, jobRunner: engineJobRunner(), dashboardDir: join(OUT, 'renderer') });
-  const packFile = running.hub.layout.challengePack;
-  superviseBeside(running, { agentModel: () => installedDemoTarget(packFile) });
+  const packFile = dataLayout(dataDir).challengePack;
+  const agentModel = () => installedDemoTarget(packFile);
+  // HF_TOKEN (for gated models) reaches the Hub's download requests only: never the page, a log or an agent.
+  const models = createModelLibrary({ dataDir, ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}), agentModel });
+  running = await startHub({ dataDir, port: 0, jobRunner: engineJobRunner(), models, dashboardDir: join(OUT, 'renderer') });
+  superviseBeside(running, { agentModel });
   console.log(`Collab Desk: hub at ${running.url}, data in ${dataDir}`);
   tray = new SwarmTray(TRAY_ICON, { show: showWindow, quit: () => app.quit() }, running.hub.swarm);
   showWindow();

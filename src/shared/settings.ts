@@ -1,7 +1,18 @@
 // GET/PUT /v1/settings: what the Settings view shows and changes (data folder, GPU / backend, agent defaults).
 import { Type, type Static } from 'typebox';
+import type { SystemInfo } from './models';
 import { SpawnAgentsBody } from './swarm';
 
 /** The spawn form's starting values: the same fields as POST /v1/swarm/agents, all optional. */
 export const AgentDefaults = Type.Pick(SpawnAgentsBody, ['count', 'kind', 'command', 'model', 'role', 'budget_tokens', 'jobs_per_day', 'max_steps'], { additionalProperties: false });
 export type AgentDefaults = Static<typeof AgentDefaults>;
+
+/** GET /v1/settings: where the hub keeps its state, the machine's compute, and the spawn form's defaults. */
+export interface SettingsInfo {
+  data_dir: string;
+  /** The address this hub answers at (agents join through `${hub_url}/README.md`). */
+  hub_url: string | null;
+  /** The machine's backend, GPU, CPU and memory; null when the hub runs without the model library. */
+  system: SystemInfo | null;
+  agent_defaults: AgentDefaults;
+}

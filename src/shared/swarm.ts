@@ -91,7 +91,8 @@ export const SpawnAgentsBody = Type.Object(
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     /** Agent id prefix; ids are <prefix>-<n>. */
     name: Type.Optional(Type.String({ pattern: AGENT_ID_PATTERN, maxLength: 30 })),
-    role: Type.Optional(Type.Union(ROLES.map((r) => Type.Literal(r)))),
+    // Type.Enum, not a Union over .map(): a mapped array is not a tuple, and its static type would be lost.
+    role: Type.Optional(Type.Enum(ROLES)),
     direction: Type.Optional(Type.String({ maxLength: 40 })),
     budget_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
     jobs_per_day: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobRunner } from '../../src/shared/challenge';
 import type { HubConfig } from '../../src/shared/config';
+import type { ModelLibrary } from '../../src/shared/models';
 import { startHub, type RunningHub } from '../../src/hub/server';
 
 export interface CallOptions {
@@ -61,11 +62,17 @@ export async function call<T = any>(base: string, method: string, path: string, 
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
-/** `jobRunner`: run benchmark jobs with it (the real engine in tests: `engineJobRunner()`); without, jobs are disabled. */
-export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: string, options: { jobRunner?: JobRunner } = {}): Promise<TestHub> {
+export interface TestHubOptions {
+  /** Run benchmark jobs with it (the real engine in tests: `engineJobRunner()`); without, jobs are disabled. */
+  jobRunner?: JobRunner;
+  /** The model library for this data folder (called again on restart, as the library is closed with the hub); without, /v1/models is disabled. */
+  models?: (dataDir: string) => ModelLibrary;
+}
+
+export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: string, options: TestHubOptions = {}): Promise<TestHub> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'collab-desk-test-'));
   const merged: Partial<HubConfig> = { ...config, limits: { ...RELAXED_LIMITS, ...config.limits } as HubConfig['limits'] };
-  const running = await startHub({ dataDir: dir, port: 0, config: merged, ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}) });
+  const running = await startHub({ dataDir: dir, port: 0, config: merged, ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}), ...(options.models ? { models: options.models(dir) } : {}) });
   const organizerToken = readFileSync(running.organizerTokenPath, 'utf8').trim();
   const hub: TestHub = {
     url: running.url,

@@ -19,7 +19,7 @@ export interface EndpointInfo {
 function features(hub: Hub): HubFeatures {
   let challenge = false;
   try { challenge = hub.challenge.get() !== null; } catch { /* a broken pack reads as none */ }
-  return { jobs: Boolean(hub.jobQueue), swarm: hub.swarm !== null, challenge, models: false };
+  return { jobs: Boolean(hub.jobQueue), swarm: hub.swarm !== null, challenge, models: hub.models !== null };
 }
 
 export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {

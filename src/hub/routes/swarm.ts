@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { SpawnAgentsBody, SWARM_ACTIONS, SwarmError, TraceQuery, type SwarmControl } from '../../shared/swarm';
+import { readAgentDefaults, withAgentDefaults } from '../agent-defaults';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { requireOrganizer } from '../identity';
@@ -29,10 +30,11 @@ export const swarmRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
 
   app.get('/v1/swarm', describe('The swarm: every agent\'s state, current action, tokens and jobs; the inference host; agents per lever'), async () => requireSwarm().status());
 
-  app.post('/v1/swarm/agents', { schema: { body: SpawnAgentsBody }, ...describe('Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}', 'organizer') }, async (request, reply) => {
+  app.post('/v1/swarm/agents', { schema: { body: SpawnAgentsBody }, ...describe('Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings)', 'organizer') }, async (request, reply) => {
     requireOrganizer(hub, request);
     const swarm = requireSwarm();
-    const agents = await guarded(() => swarm.spawn(request.body));
+    const body = withAgentDefaults(readAgentDefaults(hub.layout.settings), request.body);
+    const agents = await guarded(() => swarm.spawn(body));
     return reply.code(201).send({ agents });
   });
 

@@ -1,0 +1,29 @@
+// Settings routes: the data folder, the machine's compute and the agent defaults for everyone to read; the organizer saves the defaults.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AgentDefaults, type SettingsInfo } from '../../shared/settings';
+import { readAgentDefaults, writeAgentDefaults } from '../agent-defaults';
+import type { Hub } from '../hub';
+import { HubError } from '../hub-error';
+import { requireOrganizer } from '../identity';
+import { describe } from './route-options';
+
+export const settingsRoutes = (hub: Hub, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/v1/settings', describe('Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from'), async (): Promise<SettingsInfo> => ({
+    data_dir: hub.layout.root,
+    hub_url: baseUrl() || null,
+    system: hub.models ? await hub.models.system() : null,
+    agent_defaults: readAgentDefaults(hub.layout.settings),
+  }));
+
+  app.put('/v1/settings/agent-defaults', { schema: { body: AgentDefaults }, ...describe('Save the agent defaults {count?, kind?, command?, model?, role?, budget_tokens?, jobs_per_day?, max_steps?} (replaces them whole)', 'organizer') }, async (request) => {
+    const caller = requireOrganizer(hub, request);
+    const defaults = request.body;
+    // The spawn route would refuse these together; saving them would pre-fill a form that cannot be sent.
+    if (defaults.kind === 'local' && defaults.command !== undefined) {
+      throw new HubError('INVALID_BODY', 'body.command is for external agents, but body.kind is "local"', 'leave command out for local agents, or set kind to "external"');
+    }
+    writeAgentDefaults(hub.layout.settings, defaults);
+    await hub.note({ actor: caller.handle, action: 'settings.agent_defaults', target: 'agent_defaults', detail: { fields: Object.keys(defaults) } });
+    return { agent_defaults: readAgentDefaults(hub.layout.settings) };
+  });
+};

@@ -1,0 +1,116 @@
+// The models view's state: GET /v1/models kept current by the event stream (download progress, installs, deletes).
+import { create } from 'zustand';
+import type { DownloadInfo, ModelsInfo, PullModelBody } from '../../../shared/models';
+import { errorText, hubApi } from '../connection/hub-api';
+import { liveEvents } from '../connection/live-events';
+
+interface ModelsState {
+  info: ModelsInfo | null;
+  error: string | null;
+  loading: boolean;
+  /** The newest state of each download, from `model.progress` events over the last read of the list. */
+  downloads: Record<string, DownloadInfo>;
+  load(): Promise<void>;
+  /** Starts a pull; throws the hub's refusal for the form that asked. */
+  pull(body: PullModelBody): Promise<DownloadInfo>;
+  cancel(downloadId: string): Promise<void>;
+  /** Deletes an installed model; resolves with the bytes freed. */
+  remove(modelId: string, force: boolean): Promise<number>;
+  /** Follows the event stream while a view shows models; returns the unsubscribe. */
+  follow(): () => void;
+}
+
+const ENDED = new Set<DownloadInfo['state']>(['done', 'failed', 'cancelled']);
+
+/** Whether `a` is a later state of the same download than `b` (an event can overtake a list read). */
+function isAhead(a: DownloadInfo, b: DownloadInfo): boolean {
+  if (ENDED.has(a.state) !== ENDED.has(b.state)) return ENDED.has(a.state);
+  return a.bytes > b.bytes;
+}
+
+let followers = 0;
+let unfollow: (() => void) | null = null;
+let reloadTimer: ReturnType<typeof setTimeout> | null = null;
+
+export const useModels = create<ModelsState>((set, get) => {
+  // Several events can land together (installed + progress); one re-read answers them all.
+  const reloadSoon = () => {
+    if (reloadTimer) clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => {
+      reloadTimer = null;
+      void get().load();
+    }, 150);
+  };
+  const keep = (download: DownloadInfo) => set((s) => ({ downloads: { ...s.downloads, [download.id]: download } }));
+
+  return {
+    info: null,
+    error: null,
+    loading: false,
+    downloads: {},
+
+    async load() {
+      set({ loading: true });
+      try {
+        const info = await hubApi.get<ModelsInfo>('/v1/models');
+        // The list is the truth for every download it names; events only move them on from there.
+        const downloads = { ...get().downloads };
+        for (const d of info.downloads) {
+          const live = downloads[d.id];
+          if (!live || !isAhead(live, d)) downloads[d.id] = d;
+        }
+        set({ info, downloads, error: null, loading: false });
+      } catch (err) {
+        set({ error: errorText(err), loading: false });
+      }
+    },
+
+    async pull(body) {
+      const { download } = await hubApi.post<{ download: DownloadInfo }>('/v1/models/pull', body);
+      keep(download);
+      if (download.state === 'done') reloadSoon();
+      return download;
+    },
+
+    async cancel(downloadId) {
+      const { download } = await hubApi.delete<{ download: DownloadInfo }>(`/v1/models/downloads/${encodeURIComponent(downloadId)}`);
+      keep(download);
+    },
+
+    async remove(modelId, force) {
+      const res = await hubApi.delete<{ freed_bytes: number }>(`/v1/models/${encodeURIComponent(modelId)}${force ? '?force=true' : ''}`);
+      await get().load();
+      return res.freed_bytes;
+    },
+
+    follow() {
+      followers++;
+      if (!unfollow) {
+        const offs = [
+          liveEvents.on<DownloadInfo>('model.progress', (e) => {
+            keep(e.data);
+            if (ENDED.has(e.data.state)) reloadSoon();
+          }),
+          liveEvents.on('model.installed', reloadSoon),
+          liveEvents.on('model.failed', reloadSoon),
+          liveEvents.on('model.deleted', reloadSoon),
+          liveEvents.onReset(reloadSoon),
+        ];
+        unfollow = () => offs.forEach((off) => off());
+      }
+      return () => {
+        followers--;
+        if (followers === 0 && unfollow) {
+          unfollow();
+          unfollow = null;
+        }
+      };
+    },
+  };
+});
+
+/** Every download worth showing, running ones first, each at its newest state. */
+export function sortedDownloads(downloads: Record<string, DownloadInfo>): DownloadInfo[] {
+  const running = (d: DownloadInfo) => (d.state === 'starting' || d.state === 'downloading' ? 0 : 1);
+  return Object.values(downloads).sort((a, b) => running(a) - running(b) || b.started_at.localeCompare(a.started_at));
+}

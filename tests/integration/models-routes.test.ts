@@ -1,0 +1,312 @@
+// The models and settings routes against a real hub and a Hugging Face Hub stand-in: pulls with live progress, listing, disk use, deletes, refusals, saved agent defaults.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createModelLibrary, parseNvidiaSmi } from '../../src/bench/model-library';
+import type { DownloadInfo, InstalledModel, ModelsInfo } from '../../src/shared/models';
+import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
+import { eventData, SseClient } from '../helpers/sse-client';
+import { startTestHub, type TestHub } from '../helpers/test-hub';
+
+const MB = 1024 * 1024;
+const REPO = 'collab/tiny-gguf';
+const Q8 = { file: 'tiny-Q8_0.gguf', bytes: seededBytes(3 * MB, 11) };
+const Q4 = { file: 'tiny-Q4_0.gguf', bytes: seededBytes(1 * MB + 5, 12) };
+const SLOW = { file: 'slow-F16.gguf', bytes: seededBytes(4 * MB, 13) };
+const SOLO = { repo: 'collab/solo-gguf', file: 'solo.gguf', bytes: seededBytes(300_000, 14) };
+const TOKEN = 'hf_modelsRoutesTokenDoNotPrint';
+
+let hf: HfStandin;
+let root: string;
+let cacheDir: string;
+let hub: TestHub;
+let agentToken: string;
+let events: SseClient;
+
+/** A pack as the shipped ones are written, naming the stand-in's files: what the Models panel offers. */
+function writeTestPack(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'tiny.json'), JSON.stringify({
+    id: 'tiny',
+    title: 'Tiny test pack',
+    models: {
+      'tiny-q8': { role: 'target', description: 'Q8_0 target', source: { hf: { repo: REPO, file: Q8.file } } },
+      'tiny-q4': { role: 'draft', description: 'Q4_0 draft', source: { hf: { repo: REPO, file: Q4.file } } },
+    },
+    baseline: { target: 'tiny-q8' },
+    prompts: [{ id: 'p1', split: 'public', text: 'Hello' }, { id: 'p2', split: 'private', text: 'World' }],
+    references: [{ prompt: 'Hello', reference: 'there' }],
+    gate: {},
+  }));
+}
+
+const models = async (): Promise<ModelsInfo> => (await hub.call<ModelsInfo>('GET', '/v1/models')).body;
+const installedOf = (info: ModelsInfo, file: string): InstalledModel | undefined => info.installed.find((m) => m.file === file);
+const organizer = () => ({ token: hub.organizerToken });
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'collab-desk-models-'));
+  cacheDir = join(root, 'hf-cache');
+  writeTestPack(join(root, 'packs'));
+  hf = await startHfStandin({
+    repos: { [REPO]: { files: { [Q8.file]: Q8.bytes, [Q4.file]: Q4.bytes, [SLOW.file]: SLOW.bytes } }, [SOLO.repo]: { files: { [SOLO.file]: SOLO.bytes } } },
+    tokens: [TOKEN],
+  });
+  hub = await startTestHub({}, join(root, 'data'), {
+    models: (dataDir) => createModelLibrary({ dataDir, cacheDir, hubUrl: hf.url, accessToken: TOKEN, packsDir: join(root, 'packs') }),
+  });
+  agentToken = await hub.register('agent-a');
+  events = await SseClient.connect(`${hub.url}/v1/events`);
+});
+
+afterAll(async () => {
+  await events?.close();
+  await hub?.stop();
+  await hf?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  hf.throttle(null);
+  hf.reset();
+});
+
+describe('models', () => {
+  it('says the hub manages models, and offers what the packs name with its size from the Hub', async () => {
+    expect((await hub.call('GET', '/v1')).body.features.models).toBe(true);
+    const info = await models();
+    expect(info.installed).toEqual([]);
+    expect(info.available.map((m) => [m.name, m.repo, m.file, m.bytes])).toEqual([
+      ['tiny-q8', REPO, Q8.file, Q8.bytes.length],
+      ['tiny-q4', REPO, Q4.file, Q4.bytes.length],
+    ]);
+    expect(info.hub_url).toBe(hf.url);
+    expect(info.token).toBe(true);
+    expect(info.disk.cache_dir).toBe(cacheDir);
+    expect(info.disk.free_bytes).toBeGreaterThan(0);
+  });
+
+  it('pulls a model with progress on the event stream, then lists it installed with its size', async () => {
+    hf.throttle(6 * MB);
+    events.cursor = events.received.length;
+    const res = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: Q8.file } });
+    expect(res.status).toBe(202);
+    const started = res.body.download as DownloadInfo;
+    expect(started).toMatchObject({ repo: REPO, file: Q8.file, revision: 'main', state: 'downloading', total: Q8.bytes.length });
+
+    const installedEvent = await events.waitFor((e) => e.type === 'model.installed', 'model.installed', 15_000);
+    const progress = events.received.filter((e) => e.type === 'model.progress').map((e) => eventData<DownloadInfo>(e)).filter((d) => d.id === started.id);
+    // Passing news, never replayed: no event id.
+    expect(events.received.find((e) => e.type === 'model.progress')!.id).toBeNull();
+    expect(progress.some((d) => d.state === 'downloading' && d.bytes > 0 && d.bytes < Q8.bytes.length && d.rate > 0 && d.eta_s !== null)).toBe(true);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.bytes).toBeGreaterThanOrEqual(progress[i - 1]!.bytes);
+    expect(progress.at(-1)).toMatchObject({ state: 'done', bytes: Q8.bytes.length, total: Q8.bytes.length });
+    expect(installedEvent.id).not.toBeNull();
+    expect(eventData(installedEvent)).toMatchObject({ actor: 'human-organizer', target: `${REPO}/${Q8.file}`, detail: { download: started.id, bytes: Q8.bytes.length } });
+
+    const info = await models();
+    const model = installedOf(info, Q8.file)!;
+    expect(model).toMatchObject({ source: 'hf', repo: REPO, name: Q8.file, bytes: Q8.bytes.length, deletable: true, used_by: [], delete_warning: null, commit: hf.commitOf(REPO) });
+    expect(readFileSync(model.path).equals(Q8.bytes)).toBe(true);
+    expect(info.available.map((m) => m.file)).toEqual([Q4.file]);
+    expect(info.downloads.find((d) => d.id === started.id)).toMatchObject({ state: 'done', path: model.path });
+    // Disk use adds up: every installed model, nothing partial.
+    expect(info.disk.models_bytes).toBe(info.installed.reduce((sum, m) => sum + m.bytes, 0));
+    expect(info.disk.partial_bytes).toBe(0);
+    expect(info.disk.free_bytes! + info.disk.models_bytes).toBeLessThanOrEqual(info.disk.disk_bytes!);
+  });
+
+  it('cancels a running download, keeps its bytes, and resumes from them on the next pull', async () => {
+    hf.throttle(1 * MB);
+    const res = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } });
+    expect(res.status).toBe(202);
+    const id = res.body.download.id as string;
+    // The same file again joins the running download rather than starting a second one.
+    const again = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } });
+    expect(again.body.download.id).toBe(id);
+    await expect.poll(async () => (await models()).downloads.find((d) => d.id === id)?.bytes ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
+
+    const cancelled = await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer());
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.download).toMatchObject({ id, state: 'cancelled' });
+    expect(cancelled.body.download.error).toContain('pull again to resume');
+    const info = await models();
+    expect(installedOf(info, SLOW.file)).toBeUndefined();
+    expect(info.disk.partial_bytes).toBeGreaterThan(0);
+    expect((await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer())).body.error.code).toBe('DOWNLOAD_FINISHED');
+
+    hf.throttle(null);
+    hf.reset();
+    const resumed = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } });
+    expect(resumed.status).toBe(202);
+    await expect.poll(async () => installedOf(await models(), SLOW.file)?.bytes, { timeout: 10_000 }).toBe(SLOW.bytes.length);
+    const range = hf.requests.find((r) => r.server === 'cdn' && r.method === 'GET')?.range;
+    expect(range).toBe(`bytes=${info.disk.partial_bytes}-`);
+    expect((await models()).disk.partial_bytes).toBe(0);
+  });
+
+  it('deletes a downloaded model from the cache and answers the bytes freed', async () => {
+    const model = installedOf(await models(), SLOW.file)!;
+    events.cursor = events.received.length;
+    const res = await hub.call('DELETE', `/v1/models/${model.id}`, organizer());
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ deleted: model.id, name: SLOW.file, freed_bytes: SLOW.bytes.length });
+    expect(existsSync(model.path)).toBe(false);
+    const deleted = await events.waitFor((e) => e.type === 'model.deleted', 'model.deleted');
+    expect(eventData(deleted)).toMatchObject({ target: `${REPO}/${SLOW.file}`, detail: { freed_bytes: SLOW.bytes.length } });
+    const info = await models();
+    expect(installedOf(info, SLOW.file)).toBeUndefined();
+    // The other file of the repo is untouched.
+    expect(readFileSync(installedOf(info, Q8.file)!.path).equals(Q8.bytes)).toBe(true);
+    expect((await hub.call('DELETE', `/v1/models/${model.id}`, organizer())).body.error.code).toBe('MODEL_NOT_FOUND');
+  });
+
+  it('deleting the only file of a repo leaves nothing of the repo in the cache', async () => {
+    expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: SOLO.repo, file: SOLO.file } })).status).toBe(202);
+    await expect.poll(async () => installedOf(await models(), SOLO.file)?.bytes, { timeout: 5_000 }).toBe(SOLO.bytes.length);
+    const repoDir = join(cacheDir, 'models--collab--solo-gguf');
+    expect(existsSync(join(repoDir, 'refs', 'main'))).toBe(true);
+    const res = await hub.call('DELETE', `/v1/models/${installedOf(await models(), SOLO.file)!.id}`, organizer());
+    expect(res.body.freed_bytes).toBe(SOLO.bytes.length);
+    expect(existsSync(repoDir)).toBe(false);
+    expect(existsSync(join(cacheDir, 'models--collab--tiny-gguf'))).toBe(true);
+  });
+
+  it('refuses bad pulls with a clear error: a bad repo name, a file the Hub does not have, anyone but the organizer', async () => {
+    const bad = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: 'not a repo', file: 'x.gguf' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'INVALID_BODY', message: expect.stringContaining('not a Hugging Face repo id') });
+    expect(bad.body.error.hint).toContain('owner/name');
+
+    const missing = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: 'nope-Q2_K.gguf' } });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('MODEL_NOT_FOUND');
+    expect(missing.body.error.message).toContain(`file nope-Q2_K.gguf not found in ${REPO}`);
+    const noRepo = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: 'collab/no-such-model', file: 'a.gguf' } });
+    expect(noRepo.body.error).toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('repository collab/no-such-model not found') });
+    // Nothing was listed for pulls that never started.
+    expect((await models()).downloads.filter((d) => d.file === 'nope-Q2_K.gguf' || d.repo === 'collab/no-such-model')).toEqual([]);
+
+    const unknownField = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: Q4.file, url: 'http://x' } });
+    expect(unknownField.body.error.code).toBe('INVALID_BODY');
+    expect((await hub.call('POST', '/v1/models/pull', { token: agentToken, body: { repo: REPO, file: Q4.file } })).status).toBe(403);
+    expect((await hub.call('POST', '/v1/models/pull', { body: { repo: REPO, file: Q4.file } })).status).toBe(401);
+    const model = installedOf(await models(), Q8.file)!;
+    expect((await hub.call('DELETE', `/v1/models/${model.id}`, { token: agentToken })).body.error.code).toBe('NOT_ORGANIZER');
+    expect(existsSync(model.path)).toBe(true);
+
+    // The access token reaches the Hub, and nothing else: no answer carries it.
+    for (const text of [bad.text, missing.text, noRepo.text, JSON.stringify(await models()), (await hub.call('GET', '/v1/settings')).text]) expect(text).not.toContain(TOKEN);
+    expect(events.received.some((e) => e.data.includes(TOKEN))).toBe(false);
+  });
+
+  it('never deletes outside the cache or the data folder', async () => {
+    // A snapshot planted in the cache that links to a file elsewhere.
+    const outside = join(root, 'outside', 'precious.gguf');
+    mkdirSync(join(root, 'outside'), { recursive: true });
+    writeFileSync(outside, 'not yours to delete');
+    const snap = join(cacheDir, 'models--evil--planted', 'snapshots', 'a'.repeat(40));
+    mkdirSync(snap, { recursive: true });
+    symlinkSync(outside, join(snap, 'planted.gguf'));
+
+    const planted = (await models()).installed.find((m) => m.repo === 'evil/planted')!;
+    expect(planted).toMatchObject({ deletable: false, locked_reason: expect.stringContaining('outside the Hugging Face cache') });
+    const refused = await hub.call('DELETE', `/v1/models/${planted.id}?force=true`, organizer());
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('MODEL_NOT_DELETABLE');
+    expect(readFileSync(outside, 'utf8')).toBe('not yours to delete');
+
+    // Ids are names from the list, never paths.
+    for (const id of ['..%2F..%2Foutside%2Fprecious.gguf', encodeURIComponent(outside)]) {
+      const res = await hub.call('DELETE', `/v1/models/${id}`, organizer());
+      expect(res.status).toBe(404);
+    }
+    expect(existsSync(outside)).toBe(true);
+    rmSync(join(cacheDir, 'models--evil--planted'), { recursive: true });
+  });
+
+  it('asks before deleting a model the installed pack uses, and says what breaks', async () => {
+    const dataDir = hub.dataDir;
+    const target = join(dataDir, 'models', 'demo', 'target.gguf');
+    mkdirSync(join(dataDir, 'models', 'demo'), { recursive: true });
+    writeFileSync(target, seededBytes(200_000, 5));
+    mkdirSync(join(dataDir, 'challenge'), { recursive: true });
+    writeFileSync(join(dataDir, 'challenge', 'pack.json'), JSON.stringify({
+      id: 'demo', title: 'Demo', models: { target: { role: 'target', source: { generated: 'demo/target.gguf' } }, 'tiny-q4': { role: 'draft', source: { hf: { repo: REPO, file: Q4.file } } } },
+      baseline: { target: 'target' }, model_paths: { target }, installed_at: new Date().toISOString(),
+    }));
+
+    const info = await models();
+    const demo = info.installed.find((m) => m.path === target)!;
+    expect(demo).toMatchObject({ source: 'generated', bytes: 200_000, deletable: true, used_by: [{ kind: 'pack', label: 'demo pack: target (target)' }] });
+    expect(demo.delete_warning).toContain('demo challenge pack uses it');
+    // The installed pack needs a model that is not here: offered first in line.
+    expect(info.available.find((m) => m.file === Q4.file)).toMatchObject({ needed: true });
+
+    const refused = await hub.call('DELETE', `/v1/models/${demo.id}`, organizer());
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'MODEL_IN_USE', hint: expect.stringContaining('force=true') });
+    expect(refused.body.error.message).toContain('its jobs and baseline fail');
+    expect(existsSync(target)).toBe(true);
+    const forced = await hub.call('DELETE', `/v1/models/${demo.id}?force=true`, organizer());
+    expect(forced.body).toMatchObject({ deleted: demo.id, freed_bytes: 200_000 });
+    expect(existsSync(target)).toBe(false);
+    rmSync(join(dataDir, 'challenge'), { recursive: true });
+  });
+});
+
+describe('settings', () => {
+  it('shows the data folder, the machine and the agent defaults to anyone', async () => {
+    const res = await hub.call('GET', '/v1/settings');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ data_dir: hub.dataDir, hub_url: hub.url, agent_defaults: {} });
+    const system = res.body.system;
+    expect(system.cpu.cores).toBeGreaterThan(0);
+    expect(system.memory.total_bytes).toBeGreaterThan(0);
+    expect(typeof system.backend.reason).toBe('string');
+    expect(['detecting', 'ready']).toContain(system.gpu.state);
+    await expect.poll(async () => (await hub.call('GET', '/v1/settings')).body.system.gpu.state, { timeout: 8_000 }).toBe('ready');
+  });
+
+  it('saves agent defaults for the organizer, kept across a restart; a bad body is refused with a hint', async () => {
+    const defaults = { count: 3, kind: 'local', role: 'tuner', budget_tokens: 50_000, jobs_per_day: 4, max_steps: 200 };
+    const saved = await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body: defaults });
+    expect(saved.status).toBe(200);
+    expect(saved.body.agent_defaults).toEqual(defaults);
+
+    for (const body of [{ count: 0 }, { role: 'boss' }, { colour: 'blue' }, { kind: 'local', command: 'my-agent' }]) {
+      const res = await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('INVALID_BODY');
+      expect(res.body.error.hint).toBeTruthy();
+    }
+    expect((await hub.call('PUT', '/v1/settings/agent-defaults', { token: agentToken, body: { count: 1 } })).status).toBe(403);
+
+    await events.close();
+    hub = await hub.restart();
+    events = await SseClient.connect(`${hub.url}/v1/events`);
+    expect((await hub.call('GET', '/v1/settings')).body.agent_defaults).toEqual(defaults);
+    // The pulled model is still there after the restart too.
+    expect(installedOf(await models(), Q8.file)?.bytes).toBe(Q8.bytes.length);
+  });
+
+  it('reads the GPU and its memory from nvidia-smi', () => {
+    expect(parseNvidiaSmi('NVIDIA H100 80GB HBM3, 81559, 80991\nNVIDIA GeForce RTX 4090, 24564, [N/A]\n')).toEqual([
+      { name: 'NVIDIA H100 80GB HBM3', vram_bytes: 81559 * MB, vram_free_bytes: 80991 * MB },
+      { name: 'NVIDIA GeForce RTX 4090', vram_bytes: 24564 * MB, vram_free_bytes: null },
+    ]);
+    expect(parseNvidiaSmi('')).toEqual([]);
+  });
+
+  it('a hub without the model library says so instead of failing', async () => {
+    const plain = await startTestHub();
+    try {
+      expect((await plain.call('GET', '/v1')).body.features.models).toBe(false);
+      expect((await plain.call('GET', '/v1/models')).body.error.code).toBe('MODELS_DISABLED');
+      expect((await plain.call('GET', '/v1/settings')).body).toMatchObject({ system: null, agent_defaults: {} });
+    } finally {
+      await plain.stop(true);
+    }
+  });
+});
