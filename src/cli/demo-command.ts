@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SwarmStatus } from '../shared/swarm';
 import { engineJobRunner } from '../bench/job-runner';
+import { createModelLibrary } from '../bench/model-library';
 import { findPackFile, installPack, readInstalledPack } from '../bench/pack-install';
 import { superviseBeside } from '../agents/supervisor';
 import { dataLayout, defaultDataFolder } from '../hub/data-folder';
@@ -27,7 +28,8 @@ export function demoCommand(): Command {
         console.log('installing the demo challenge (generated models, offline)…');
         pack = await installPack(findPackFile('demo'), { dest: layout.challengePack, modelsDir: layout.models, log: (line) => console.error(line) });
       }
-      const running = await startHub({ dataDir: layout.root, port: o.port, jobRunner: engineJobRunner() }).catch((err: NodeJS.ErrnoException) => {
+      const models = createModelLibrary({ dataDir: layout.root, agentModel: () => pack.model_paths[pack.baseline.target] ?? null });
+      const running = await startHub({ dataDir: layout.root, port: o.port, jobRunner: engineJobRunner(), models }).catch((err: NodeJS.ErrnoException) => {
         console.error(`collab-desk demo: ${err.code === 'EADDRINUSE' ? `port ${o.port} is in use (a hub already running?); pass --port 0` : err.message}`);
         process.exit(1);
       });
@@ -36,6 +38,7 @@ export function demoCommand(): Command {
       const model = pack.model_paths[pack.baseline.target]!;
       const supervisor = superviseBeside(running, { agentModel: model, stepDelayMs: o.stepDelay });
       console.log(`hub: ${running.url}   (agents read ${running.url}/README.md)`);
+      console.log(`dashboard: ${running.url}/   (organizer token: ${running.organizerTokenPath})`);
       console.log(`data folder: ${layout.root}`);
       const started = await supervisor.spawn({ count: o.agents, kind: 'local', ...(o.maxSteps ? { max_steps: o.maxSteps } : {}) });
       for (const a of started) console.log(`agent ${a.agent_id}: ${a.role}, direction ${a.direction}`);

@@ -58,6 +58,7 @@ program
     console.log(`organizer token: ${running.organizerTokenPath}`);
     console.log(`data folder: ${running.hub.layout.root}`);
     console.log(`agents join by reading ${running.url}/README.md`);
+    console.log(`dashboard: ${running.url}/ (sign in with the organizer token to post and control agents)`);
     if (opts.swarm) {
       superviseBeside(running, { agentModel });
       console.log('swarm: collab-desk agents start --count 3 [--model PATH]');
