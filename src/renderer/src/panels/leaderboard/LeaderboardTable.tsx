@@ -1,0 +1,115 @@
+// The ranked table: score with its interval, ties with the leader, speedup, the guardrail against its cap, the baseline row.
+import { Fragment } from 'react';
+import type { Leaderboard, LeaderboardRow } from '../../../../shared/api';
+import { VerificationBadge } from '../../components/VerificationBadge';
+import { formatAgo, formatTime } from '../../format';
+import { navigate, routeHref } from '../../router';
+import { better, formatInterval, formatScore, formatSpeedup, isoOf, overCap, scoreLabel, timeOf } from './result-fields';
+
+export const TIE_TITLE = "Its 95% interval overlaps the leader's: the two cannot be told apart yet";
+
+/** The guardrail's column title, with its cap when there is one. */
+export function GuardrailHeader({ field, cap }: { field: string; cap: number | null }) {
+  return (
+    <th className="num" title={cap === null ? `${field}: no cap yet (it comes with the baseline run)` : `results with ${field} above ${formatScore(cap)} are not ranked`}>
+      {field.toUpperCase()}{cap !== null && <span className="cap-label" data-testid="guardrail-cap"> ≤ {formatScore(cap)}</span>}
+    </th>
+  );
+}
+
+export function GuardrailCell({ value, cap }: { value: number | null; cap: number | null }) {
+  if (value === null) return <td className="num muted">—</td>;
+  const over = overCap(value, cap);
+  return (
+    <td className={over ? 'num guardrail-over' : 'num'} data-testid="guardrail" data-over={over ? 'true' : undefined} title={over ? `over the cap of ${formatScore(cap!)}` : undefined}>
+      {formatScore(value)}{over && <span className="over-mark" aria-label="over the cap"> ▲</span>}
+    </td>
+  );
+}
+
+export function TimeCell({ iso }: { iso: string }) {
+  return <td className="nowrap"><time dateTime={iso} title={formatTime(iso)}>{formatAgo(iso)}</time></td>;
+}
+
+function open(filename: string) {
+  navigate('leaderboard', filename);
+}
+
+function rowKeys(e: React.KeyboardEvent, filename: string) {
+  if (e.key === 'Enter' && e.target === e.currentTarget) open(filename);
+}
+
+function ScoreCell({ row }: { row: LeaderboardRow }) {
+  return (
+    <td className="num score-cell" data-testid="score">
+      <span className="score-value">{formatScore(row.score)}</span>
+      {row.tie && <span className="badge badge-tie" title={TIE_TITLE} data-testid="tie-badge">≈ tie</span>}
+      {row.ci && <div className="ci muted" title="95% interval">{formatInterval(row.ci)}</div>}
+    </td>
+  );
+}
+
+function BaselineRow({ baseline, board }: { baseline: NonNullable<Leaderboard['baseline']>; board: Leaderboard }) {
+  return (
+    <tr className="baseline-row clickable" data-testid="baseline-row" tabIndex={0} onClick={() => open(baseline.filename)} onKeyDown={(e) => rowKeys(e, baseline.filename)}
+      title="The plain model, no speculation: every speedup is measured against it">
+      <td />
+      <td><a href={routeHref('leaderboard', baseline.filename)}>baseline</a> <span className="muted">reference</span></td>
+      <td className="num">{formatScore(baseline.score)}</td>
+      <td className="num muted">×1.00</td>
+      {board.guardrail_field && <GuardrailCell value={baseline.guardrail} cap={board.guardrail_max} />}
+      <td className="muted">no speculation</td>
+      <td />
+      <td />
+    </tr>
+  );
+}
+
+export function LeaderboardTable({ board }: { board: Leaderboard }) {
+  const label = scoreLabel(board.score_field);
+  const { baseline } = board;
+  // The reference row sits where the baseline's own score would rank.
+  const baselineAt = baseline ? board.rows.findIndex((r) => better(baseline.score, r.score, board.order)) : -1;
+  return (
+    <table className="table leaderboard-table" data-testid="leaderboard-table">
+      <thead>
+        <tr>
+          <th className="num">#</th>
+          <th>Agent</th>
+          <th className="num" title="95% interval below the score">{label} <span className="muted">(95% CI)</span></th>
+          <th className="num">vs baseline</th>
+          {board.guardrail_field && <GuardrailHeader field={board.guardrail_field} cap={board.guardrail_max} />}
+          <th>Method</th>
+          <th>Verification</th>
+          <th>When</th>
+        </tr>
+      </thead>
+      <tbody>
+        {board.rows.map((row, i) => (
+          <Fragment key={row.filename}>
+            {baseline && i === baselineAt && <BaselineRow baseline={baseline} board={board} />}
+            <tr
+              className={`clickable${row.rank === 1 ? ' leader-row' : ''}${row.tie ? ' tie-row' : ''}`}
+              data-testid="leaderboard-row"
+              data-filename={row.filename}
+              tabIndex={0}
+              onClick={() => open(row.filename)}
+              onKeyDown={(e) => rowKeys(e, row.filename)}
+            >
+              <td className="num rank">{row.rank}</td>
+              <td className="agent-cell"><a href={routeHref('leaderboard', row.filename)} onClick={(e) => e.stopPropagation()}>{row.agent}</a></td>
+              <ScoreCell row={row} />
+              <td className="num">{row.speedup === null ? <span className="muted">—</span> : formatSpeedup(row.speedup)}</td>
+              {board.guardrail_field && <GuardrailCell value={row.guardrail} cap={board.guardrail_max} />}
+              <td className="method-cell" title={row.description || row.method}>{row.method || <span className="muted">—</span>}</td>
+              <td><VerificationBadge state={row.verification} /></td>
+              <TimeCell iso={isoOf(timeOf(row.filename, { timestamp: row.timestamp }))} />
+            </tr>
+          </Fragment>
+        ))}
+        {baseline && baselineAt === -1 && <BaselineRow baseline={baseline} board={board} />}
+      </tbody>
+    </table>
+  );
+}
+

@@ -1,0 +1,209 @@
+// The leaderboard as the hub ranks it, every result (for the chart and lineage), single results with their verdicts; live.
+import { create } from 'zustand';
+import type { AgentInfo, Leaderboard, ListResponse, RecordItem, Verdict, VerdictBody } from '../../../shared/api';
+import type { JobInfo } from '../../../shared/challenge';
+import { errorText, HubApiError, hubApi } from '../connection/hub-api';
+import { liveEvents, type LiveEvent } from '../connection/live-events';
+
+/** GET /v1/results/<filename>: the record and who decided its verification. */
+export type ResultDetail = RecordItem & { verdict: Verdict };
+
+export type DetailEntry =
+  | { status: 'loading'; result?: ResultDetail }
+  | { status: 'ready'; result: ResultDetail }
+  /** Not a result (a message's filename in refs, or a deleted record). */
+  | { status: 'missing' }
+  | { status: 'failed'; error: string };
+
+interface LeaderboardState {
+  bestPerAgent: boolean;
+  includeInvalid: boolean;
+  board: Leaderboard | null;
+  boardError: string | null;
+  /** Every result the hub holds, oldest first (the chart shows them all, not only each agent's best). */
+  results: RecordItem[];
+  resultsLoaded: boolean;
+  resultsError: string | null;
+  details: Record<string, DetailEntry>;
+  /** Who published a result (model, harness); null for authors that are no registered agent (the hub's baseline). */
+  agents: Record<string, AgentInfo | null>;
+  /** Loads the board and re-reads every result (verdicts may have changed while no view listened). */
+  load(): Promise<void>;
+  loadBoard(): Promise<void>;
+  /** Fetches the results stamped after the newest one held; `fromScratch` re-reads them all. */
+  loadResults(fromScratch?: boolean): Promise<void>;
+  setBestPerAgent(value: boolean): void;
+  setIncludeInvalid(value: boolean): void;
+  loadDetail(filename: string, force?: boolean): Promise<void>;
+  loadAgent(agentId: string): Promise<void>;
+  /** The organizer's verdict; throws the hub's refusal for the form to show. */
+  setVerdict(filename: string, body: VerdictBody): Promise<void>;
+  /** Queues a re-run on the private prompts (hubs that run jobs). */
+  requestVerification(filename: string): Promise<JobInfo>;
+  /** Follows the hub's result events while a view is open; returns the unsubscribe. */
+  connect(): () => void;
+}
+
+const PAGE = 200;
+/** Several results often land together (a swarm, a finished job and its verdict): one refresh for the burst. */
+const REFRESH_DELAY_MS = 250;
+
+let boardSeq = 0;
+let resultsInFlight: Promise<void> | null = null;
+/** A load asked for while one runs: 'more' fetches what is new after it, 'all' re-reads everything. */
+let resultsAgain: 'more' | 'all' | null = null;
+let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+let connections = 0;
+let unsubscribeLive: (() => void) | null = null;
+
+function mergeResults(current: RecordItem[], incoming: RecordItem[]): RecordItem[] {
+  if (incoming.length === 0) return current;
+  const byName = new Map(current.map((r) => [r.filename, r]));
+  for (const r of incoming) byName.set(r.filename, r);
+  // Stamped filenames sort in time order.
+  return [...byName.values()].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+}
+
+export const useLeaderboard = create<LeaderboardState>((set, get) => ({
+  bestPerAgent: true,
+  includeInvalid: false,
+  board: null,
+  boardError: null,
+  results: [],
+  resultsLoaded: false,
+  resultsError: null,
+  details: {},
+  agents: {},
+
+  async load() {
+    await Promise.all([get().loadBoard(), get().loadResults(true)]);
+  },
+
+  async loadBoard() {
+    const seq = ++boardSeq;
+    const { bestPerAgent, includeInvalid } = get();
+    try {
+      const board = await hubApi.get<Leaderboard>('/v1/leaderboard', {
+        best_per_agent: bestPerAgent,
+        verification: includeInvalid ? 'valid,pending,invalid' : 'valid,pending',
+      });
+      // A filter changed while this was on its way: the newer request answers.
+      if (seq === boardSeq) set({ board, boardError: null });
+    } catch (err) {
+      if (seq === boardSeq) set({ boardError: errorText(err) });
+    }
+  },
+
+  async loadResults(fromScratch = false) {
+    if (resultsInFlight) {
+      resultsAgain = fromScratch || resultsAgain === 'all' ? 'all' : 'more';
+      return resultsInFlight;
+    }
+    const run = async () => {
+      let after = fromScratch ? undefined : get().results.at(-1)?.filename;
+      const fetched: RecordItem[] = [];
+      try {
+        for (;;) {
+          const page = await hubApi.get<ListResponse>('/v1/results', { expand: true, order: 'asc', limit: PAGE, after });
+          const items = page.items.filter((i): i is RecordItem => typeof i !== 'string');
+          fetched.push(...items);
+          if (!page.next || items.length === 0) break;
+          after = page.next;
+        }
+        set((s) => ({ results: mergeResults(fromScratch ? [] : s.results, fetched), resultsLoaded: true, resultsError: null }));
+      } catch (err) {
+        set({ resultsError: errorText(err), resultsLoaded: true });
+      }
+    };
+    resultsInFlight = run().finally(() => { resultsInFlight = null; });
+    await resultsInFlight;
+    if (resultsAgain) {
+      const again = resultsAgain;
+      resultsAgain = null;
+      await get().loadResults(again === 'all');
+    }
+  },
+
+  setBestPerAgent(value) {
+    set({ bestPerAgent: value });
+    void get().loadBoard();
+  },
+
+  setIncludeInvalid(value) {
+    set({ includeInvalid: value });
+    void get().loadBoard();
+  },
+
+  async loadDetail(filename, force = false) {
+    const entry = get().details[filename];
+    if (entry && !force && entry.status !== 'failed') return;
+    set((s) => ({ details: { ...s.details, [filename]: { status: 'loading', ...(entry?.status === 'ready' ? { result: entry.result } : {}) } } }));
+    let next: DetailEntry;
+    try {
+      next = { status: 'ready', result: await hubApi.get<ResultDetail>(`/v1/results/${encodeURIComponent(filename)}`) };
+    } catch (err) {
+      next = err instanceof HubApiError && err.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(err) };
+    }
+    set((s) => ({ details: { ...s.details, [filename]: next } }));
+  },
+
+  async loadAgent(agentId) {
+    if (agentId in get().agents) return;
+    set((s) => ({ agents: { ...s.agents, [agentId]: null } }));
+    try {
+      const agent = await hubApi.get<AgentInfo>(`/v1/agents/${encodeURIComponent(agentId)}`);
+      set((s) => ({ agents: { ...s.agents, [agentId]: agent } }));
+    } catch {
+      // Not a registered agent (the hub's own baseline runs): the detail shows the handle alone.
+    }
+  },
+
+  async setVerdict(filename, body) {
+    const result = await hubApi.post<ResultDetail>(`/v1/results/${encodeURIComponent(filename)}/verdict`, body);
+    // The event stream says so too, but the person who clicked sees it at once.
+    set((s) => ({
+      details: { ...s.details, [filename]: { status: 'ready', result } },
+      results: mergeResults(s.results, [{ filename: result.filename, frontmatter: result.frontmatter, body: result.body, verification: result.verification }]),
+    }));
+    void get().loadBoard();
+  },
+
+  requestVerification(filename) {
+    return hubApi.post<JobInfo>(`/v1/results/${encodeURIComponent(filename)}/verify`);
+  },
+
+  connect() {
+    if (connections++ === 0) {
+      const scheduleRefresh = () => {
+        if (refreshTimer) clearTimeout(refreshTimer);
+        refreshTimer = setTimeout(() => {
+          refreshTimer = null;
+          void get().loadBoard();
+          void get().loadResults();
+        }, REFRESH_DELAY_MS);
+      };
+      const offResult = liveEvents.on<{ target?: string; record?: RecordItem }>('result.', (event: LiveEvent<{ target?: string; record?: RecordItem }>) => {
+        const record = event.data.record;
+        if (record) set((s) => ({ results: mergeResults(s.results, [record]) }));
+        const target = record?.filename ?? event.data.target;
+        // An open detail re-reads its verdict history (the event carries only the state).
+        if (target && get().details[target]?.status === 'ready') void get().loadDetail(target, true);
+        scheduleRefresh();
+      });
+      const offReset = liveEvents.onReset(() => {
+        set({ details: {} });
+        void get().loadBoard();
+        void get().loadResults(true);
+      });
+      unsubscribeLive = () => { offResult(); offReset(); };
+    }
+    return () => {
+      if (--connections === 0) {
+        unsubscribeLive?.();
+        unsubscribeLive = null;
+        if (refreshTimer) clearTimeout(refreshTimer);
+        refreshTimer = null;
+      }
+    };
+  },
+}));
