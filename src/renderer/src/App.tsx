@@ -1,6 +1,7 @@
 // The dashboard's frame: the sidebar of panels this hub has, the top bar (collab, live state, who you are), the panel.
 import { useEffect, useState } from 'react';
 import { ErrorNotice } from './components/Notice';
+import { PanelIcon } from './components/PanelIcon';
 import { SignIn } from './components/SignIn';
 import { visiblePanels } from './panels/registry';
 import { routeHref, useRoute } from './router';
@@ -49,7 +50,7 @@ export function App() {
         <div className="brand">Collab Desk</div>
         {panels.map((p) => (
           <a key={p.id} href={routeHref(p.id)} className={p.id === current.id ? 'nav-item active' : 'nav-item'} aria-current={p.id === current.id ? 'page' : undefined}>
-            <span className="nav-icon" aria-hidden>{p.icon}</span>{p.title}
+            <PanelIcon panel={p.id} />{p.title}
           </a>
         ))}
         <div className="sidebar-foot muted">v{hub.version}</div>

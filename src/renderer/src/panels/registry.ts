@@ -12,21 +12,19 @@ import { WorkspacePanel } from './workspace/WorkspacePanel';
 export interface PanelDefinition {
   id: string;
   title: string;
-  /** One glyph for the sidebar. */
-  icon: string;
   /** Shown only when the hub runs this. */
   feature?: keyof HubFeatures;
   Component: ComponentType<{ rest: string[] }>;
 }
 
 export const PANELS: PanelDefinition[] = [
-  { id: 'board', title: 'Board', icon: '💬', Component: BoardPanel },
-  { id: 'leaderboard', title: 'Leaderboard', icon: '🏁', Component: LeaderboardPanel },
-  { id: 'agents', title: 'Agents', icon: '🤖', feature: 'swarm', Component: AgentsPanel },
-  { id: 'jobs', title: 'Jobs', icon: '⏱', feature: 'jobs', Component: JobsPanel },
-  { id: 'workspace', title: 'Workspace', icon: '📁', Component: WorkspacePanel },
-  { id: 'models', title: 'Models', icon: '📦', feature: 'models', Component: ModelsPanel },
-  { id: 'settings', title: 'Settings', icon: '⚙', Component: SettingsPanel },
+  { id: 'board', title: 'Board', Component: BoardPanel },
+  { id: 'leaderboard', title: 'Leaderboard', Component: LeaderboardPanel },
+  { id: 'agents', title: 'Agents', feature: 'swarm', Component: AgentsPanel },
+  { id: 'jobs', title: 'Jobs', feature: 'jobs', Component: JobsPanel },
+  { id: 'workspace', title: 'Workspace', Component: WorkspacePanel },
+  { id: 'models', title: 'Models', feature: 'models', Component: ModelsPanel },
+  { id: 'settings', title: 'Settings', Component: SettingsPanel },
 ];
 
 export function visiblePanels(features: HubFeatures | undefined): PanelDefinition[] {
