@@ -1,0 +1,152 @@
+// Spawning agents: local ones think with the inference host, external ones are any command line; defaults from the hub's settings.
+import { useEffect, useState } from 'react';
+import type { AgentDefaults, SettingsInfo } from '../../../../shared/settings';
+import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus } from '../../../../shared/swarm';
+import { LEVERS } from '../../../../shared/levers';
+import { errorText, hubApi } from '../../connection/hub-api';
+import { routeHref } from '../../router';
+import { useSwarm } from '../../stores/swarm-store';
+
+interface FormValues {
+  kind: 'local' | 'external';
+  count: string;
+  command: string;
+  model: string;
+  name: string;
+  role: string;
+  direction: string;
+  budget_tokens: string;
+  jobs_per_day: string;
+  max_steps: string;
+}
+
+const EMPTY: FormValues = { kind: 'local', count: '1', command: '', model: '', name: '', role: '', direction: '', budget_tokens: '', jobs_per_day: '', max_steps: '' };
+
+function fromDefaults(d: AgentDefaults): FormValues {
+  const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  return {
+    ...EMPTY,
+    kind: d.kind ?? (d.command ? 'external' : 'local'),
+    count: text(d.count ?? 1),
+    command: text(d.command),
+    model: text(d.model),
+    role: text(d.role),
+    budget_tokens: text(d.budget_tokens),
+    jobs_per_day: text(d.jobs_per_day),
+    max_steps: text(d.max_steps),
+  };
+}
+
+function bodyOf(v: FormValues): SpawnAgentsBody {
+  const int = (s: string) => (s.trim() === '' ? undefined : Number(s));
+  const body: SpawnAgentsBody = { kind: v.kind, count: int(v.count) ?? 1 };
+  if (v.kind === 'external' && v.command.trim()) body.command = v.command.trim();
+  if (v.kind === 'local' && v.model.trim()) body.model = v.model.trim();
+  if (v.name.trim()) body.name = v.name.trim();
+  if (v.role) body.role = v.role as AgentRole;
+  if (v.direction) body.direction = v.direction;
+  const budget = int(v.budget_tokens);
+  if (budget !== undefined) body.budget_tokens = budget;
+  const jobs = int(v.jobs_per_day);
+  if (jobs !== undefined) body.jobs_per_day = jobs;
+  const steps = int(v.max_steps);
+  if (steps !== undefined && v.kind === 'local') body.max_steps = steps;
+  return body;
+}
+
+export function SpawnForm({ onClose }: { onClose: () => void }) {
+  const spawn = useSwarm((s) => s.spawn);
+  const [values, setValues] = useState<FormValues>(EMPTY);
+  const [defaultsNote, setDefaultsNote] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [spawned, setSpawned] = useState<SwarmAgentStatus[] | null>(null);
+  const set = (patch: Partial<FormValues>) => setValues((old) => ({ ...old, ...patch }));
+
+  // The Settings view keeps agent defaults on the hub (the hub also fills them into whatever is left out).
+  useEffect(() => {
+    let live = true;
+    hubApi.get<SettingsInfo>('/v1/settings').then(
+      (s) => {
+        const defaults = s.agent_defaults;
+        if (live && defaults && Object.keys(defaults).length) {
+          // Only into an untouched form: what the person already typed wins.
+          setValues((old) => (old === EMPTY ? fromDefaults(defaults) : old));
+          setDefaultsNote('Filled in from the agent defaults in Settings.');
+        }
+      },
+      () => undefined,
+    );
+    return () => { live = false; };
+  }, []);
+
+  const onSubmit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSpawned(null);
+    try {
+      setSpawned(await spawn(bodyOf(values)));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const external = values.kind === 'external';
+  return (
+    <form className="card spawn-form" aria-label="Spawn agents" onSubmit={onSubmit} onKeyDown={(e) => { if (e.key === 'Escape') onClose(); }}>
+      <div className="panel-header">
+        <h2>Spawn agents</h2>
+        <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">✕</button>
+      </div>
+      {defaultsNote && <p className="muted">{defaultsNote}</p>}
+      <div className="row" role="radiogroup" aria-label="Kind of agent">
+        <label className="agent-choice"><input type="radio" name="kind" value="local" checked={!external} onChange={() => set({ kind: 'local' })} /> Local <span className="muted">— thinks with this machine's inference host</span></label>
+        <label className="agent-choice"><input type="radio" name="kind" value="external" checked={external} onChange={() => set({ kind: 'external' })} /> External <span className="muted">— any agent command line</span></label>
+      </div>
+      {external ? (
+        <div className="field">
+          <label htmlFor="spawn-command">Command</label>
+          <textarea id="spawn-command" value={values.command} onChange={(e) => set({ command: e.target.value })} placeholder="my-agent --prompt-file {prompt_file}" rows={2} required />
+          <span className="muted spawn-help">
+            Run with <code>/bin/sh</code> in the agent's scratch folder. <code>{'{prompt_file}'}</code> is the file with its task (the hub's README and who it is; also on stdin),
+            {' '}<code>{'{hub}'}</code> the hub's URL, <code>{'{agent}'}</code> its id. Its token is in <code>$COLLAB_DESK_TOKEN</code>, never in the command line.
+          </span>
+        </div>
+      ) : (
+        <div className="field">
+          <label htmlFor="spawn-model">Model</label>
+          <input id="spawn-model" value={values.model} onChange={(e) => set({ model: e.target.value })} placeholder="the hub's agent model (leave empty), or a GGUF path on this machine" />
+        </div>
+      )}
+      <div className="spawn-fields">
+        <div className="field"><label htmlFor="spawn-count">Count</label><input id="spawn-count" type="number" min={1} max={32} step={1} value={values.count} onChange={(e) => set({ count: e.target.value })} required /></div>
+        <div className="field"><label htmlFor="spawn-name">Name prefix</label><input id="spawn-name" value={values.name} onChange={(e) => set({ name: e.target.value })} placeholder={external ? 'external' : 'local'} pattern={'[a-z0-9][a-z0-9\\-]*'} maxLength={30} title="lowercase letters, digits and -; ids are <prefix>-<n>" /></div>
+        <div className="field">
+          <label htmlFor="spawn-role">Role</label>
+          <select id="spawn-role" value={values.role} onChange={(e) => set({ role: e.target.value })}>
+            <option value="">each a different one</option>
+            {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="spawn-direction">Direction</label>
+          <select id="spawn-direction" value={values.direction} onChange={(e) => set({ direction: e.target.value })}>
+            <option value="">balanced by the supervisor</option>
+            {LEVERS.map((l) => <option key={l.id} value={l.id}>{l.title}</option>)}
+          </select>
+        </div>
+        <div className="field"><label htmlFor="spawn-budget">Token budget</label><input id="spawn-budget" type="number" min={1} step={1} value={values.budget_tokens} onChange={(e) => set({ budget_tokens: e.target.value })} placeholder="no limit" /></div>
+        <div className="field"><label htmlFor="spawn-jobs">Jobs per day</label><input id="spawn-jobs" type="number" min={0} max={1000} step={1} value={values.jobs_per_day} onChange={(e) => set({ jobs_per_day: e.target.value })} placeholder="10" /></div>
+        {!external && <div className="field"><label htmlFor="spawn-steps">Max steps</label><input id="spawn-steps" type="number" min={1} max={100000} step={1} value={values.max_steps} onChange={(e) => set({ max_steps: e.target.value })} placeholder="run until stopped" /></div>}
+      </div>
+      <div className="row">
+        <button className="btn btn-primary" disabled={busy}>{busy ? 'Spawning…' : `Spawn ${values.count && values.count !== '1' ? `${values.count} agents` : 'agent'}`}</button>
+        {error && <span className="error-text" role="alert" data-testid="spawn-error">{error}</span>}
+        {spawned && <span role="status" className="spawn-ok">Spawned {spawned.map((a, i) => <span key={a.agent_id}>{i > 0 && ', '}<a href={routeHref('agents', a.agent_id)}>{a.agent_id}</a></span>)}.</span>}
+      </div>
+    </form>
+  );
+}

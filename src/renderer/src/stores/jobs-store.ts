@@ -1,0 +1,255 @@
+// Benchmark jobs as the hub sees them (GET /v1/jobs), kept live from job.* events; the challenge they run, cancel, submit, one job's detail.
+import { create } from 'zustand';
+import type { ChallengeInfo, JobBody, JobInfo, JobProgress, JobRunOutput, JobState, QuotaInfo } from '../../../shared/challenge';
+import { errorText, HubApiError, hubApi } from '../connection/hub-api';
+import { liveEvents } from '../connection/live-events';
+
+const PAGE = 50;
+
+/** Which jobs the list shows: every one, those waiting or running, or those done. */
+export type JobFilter = 'all' | 'active' | 'finished';
+const FILTER_STATES: Record<JobFilter, JobState[] | null> = {
+  all: null,
+  active: ['queued', 'running'],
+  finished: ['succeeded', 'failed', 'cancelled'],
+};
+
+export interface JobDetail {
+  id: string;
+  job: JobInfo | null;
+  error: string | null;
+  /** The job's log (central/jobs/<id>/log.txt); null until it has one. */
+  log: string | null;
+  /** What the finished run reported (central/jobs/<id>/output.json). */
+  output: JobRunOutput | null;
+}
+
+interface JobsState {
+  status: 'idle' | 'loading' | 'ready' | 'failed';
+  error: string | null;
+  jobs: JobInfo[];
+  limit: number;
+  hasMore: boolean;
+  /** The job holding the GPU lease. */
+  lease: { job: string; since: string } | null;
+  filter: JobFilter;
+  agent: string;
+  /** Live progress of running jobs (job.progress is passing news, never stored in the list). */
+  progress: Record<string, JobProgress>;
+  challenge: ChallengeInfo | null;
+  challengeError: string | null;
+  quota: QuotaInfo | null;
+  cancelling: Record<string, boolean>;
+  cancelErrors: Record<string, string>;
+  detail: JobDetail | null;
+  load(): Promise<void>;
+  connect(): () => void;
+  showMore(): Promise<void>;
+  setFilter(filter: JobFilter, agent: string): Promise<void>;
+  loadChallenge(): Promise<void>;
+  loadQuota(agent?: string): Promise<void>;
+  cancel(id: string): Promise<void>;
+  submit(body: JobBody): Promise<JobInfo>;
+  openDetail(id: string): Promise<void>;
+  refreshDetail(): Promise<void>;
+}
+
+function matches(job: JobInfo, filter: JobFilter, agent: string): boolean {
+  const states = FILTER_STATES[filter];
+  return (!states || states.includes(job.state)) && (!agent || job.agent === agent);
+}
+
+/** Newest first, as GET /v1/jobs lists them. */
+function upsert(jobs: JobInfo[], job: JobInfo): JobInfo[] {
+  const rest = jobs.filter((j) => j.id !== job.id);
+  const i = rest.findIndex((j) => j.created_at < job.created_at || (j.created_at === job.created_at && j.id < job.id));
+  return i < 0 ? [...rest, job] : [...rest.slice(0, i), job, ...rest.slice(i)];
+}
+
+let connections = 0;
+let disconnect: (() => void) | null = null;
+let reloadTimer: ReturnType<typeof setTimeout> | null = null;
+let logTimer: ReturnType<typeof setTimeout> | null = null;
+
+export const useJobs = create<JobsState>((set, get) => {
+  /** Queue positions and the lease move with every start and finish: one re-read after a burst of events. */
+  const reloadSoon = () => {
+    if (reloadTimer) return;
+    reloadTimer = setTimeout(() => {
+      reloadTimer = null;
+      void get().load();
+    }, 300);
+  };
+  const refreshDetailSoon = (delay: number) => {
+    if (logTimer) return;
+    logTimer = setTimeout(() => {
+      logTimer = null;
+      void get().refreshDetail();
+    }, delay);
+  };
+
+  const readText = async (path: string): Promise<string | null> => {
+    try {
+      return await hubApi.text(path);
+    } catch (err) {
+      if (err instanceof HubApiError && err.status === 404) return null;
+      throw err;
+    }
+  };
+
+  return {
+    status: 'idle',
+    error: null,
+    jobs: [],
+    limit: PAGE,
+    hasMore: false,
+    lease: null,
+    filter: 'all',
+    agent: '',
+    progress: {},
+    challenge: null,
+    challengeError: null,
+    quota: null,
+    cancelling: {},
+    cancelErrors: {},
+    detail: null,
+
+    async load() {
+      const { filter, agent, limit } = get();
+      if (get().status !== 'ready') set({ status: 'loading' });
+      try {
+        const states = FILTER_STATES[filter];
+        const page = await hubApi.get<{ count: number; items: JobInfo[]; lease: { job: string; since: string } | null }>('/v1/jobs', {
+          state: states?.join(','),
+          agent: agent || undefined,
+          limit,
+        });
+        // A filter changed while this was read: that read wins.
+        if (get().filter !== filter || get().agent !== agent) return;
+        set({ status: 'ready', error: null, jobs: page.items, hasMore: page.count >= limit, lease: page.lease });
+      } catch (err) {
+        set({ status: 'failed', error: errorText(err) });
+      }
+    },
+
+    connect() {
+      connections += 1;
+      if (connections === 1) {
+        const stops = [
+          liveEvents.on<{ target?: string; progress?: JobProgress; record?: JobInfo }>('job.', ({ type, data }) => {
+            if (type === 'job.progress') {
+              if (!data.target || !data.progress) return;
+              set({ progress: { ...get().progress, [data.target]: data.progress } });
+              if (get().detail?.id === data.target) refreshDetailSoon(1500);
+              return;
+            }
+            const job = data.record;
+            if (!job?.id) return;
+            const { filter, agent } = get();
+            set({ jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== job.id) });
+            if (job.state !== 'running') {
+              const { [job.id]: _done, ...progress } = get().progress;
+              set({ progress });
+            }
+            // A job of the agent whose quota is shown moves its count (queued charges, a cancel refunds).
+            if (get().quota && get().agent === job.agent) void get().loadQuota(job.agent);
+            if (get().detail?.id === job.id) {
+              set({ detail: { ...get().detail!, job } });
+              refreshDetailSoon(200);
+            }
+            reloadSoon();
+          }),
+          liveEvents.onReset(() => {
+            void get().load();
+            if (get().detail) void get().refreshDetail();
+          }),
+        ];
+        disconnect = () => stops.forEach((stop) => stop());
+      }
+      return () => {
+        connections -= 1;
+        if (connections === 0) {
+          disconnect?.();
+          disconnect = null;
+        }
+      };
+    },
+
+    async showMore() {
+      set({ limit: get().limit + PAGE });
+      await get().load();
+    },
+
+    async setFilter(filter, agent) {
+      set({ filter, agent: agent.trim(), limit: PAGE, jobs: [], status: 'loading' });
+      await get().load();
+    },
+
+    async loadChallenge() {
+      try {
+        set({ challenge: await hubApi.get<ChallengeInfo>('/v1/challenge'), challengeError: null });
+      } catch (err) {
+        set({ challenge: null, challengeError: errorText(err) });
+      }
+    },
+
+    async loadQuota(agent) {
+      try {
+        set({ quota: await hubApi.get<QuotaInfo>('/v1/jobs/quota', { agent }) });
+      } catch {
+        set({ quota: null });
+      }
+    },
+
+    async cancel(id) {
+      if (get().cancelling[id]) return;
+      const { [id]: _old, ...cancelErrors } = get().cancelErrors;
+      set({ cancelling: { ...get().cancelling, [id]: true }, cancelErrors });
+      try {
+        const job = await hubApi.delete<JobInfo>(`/v1/jobs/${encodeURIComponent(id)}`);
+        const { filter, agent } = get();
+        set({ jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== id) });
+        if (get().detail?.id === id) set({ detail: { ...get().detail!, job } });
+      } catch (err) {
+        set({ cancelErrors: { ...get().cancelErrors, [id]: errorText(err) } });
+      } finally {
+        const { [id]: _done, ...cancelling } = get().cancelling;
+        set({ cancelling });
+      }
+    },
+
+    async submit(body) {
+      const job = await hubApi.post<JobInfo>('/v1/jobs', body);
+      const { filter, agent } = get();
+      if (matches(job, filter, agent)) set({ jobs: upsert(get().jobs, job) });
+      return job;
+    },
+
+    async openDetail(id) {
+      set({ detail: { id, job: get().jobs.find((j) => j.id === id) ?? null, error: null, log: null, output: null } });
+      await get().refreshDetail();
+    },
+
+    async refreshDetail() {
+      const d = get().detail;
+      if (!d) return;
+      try {
+        const job = await hubApi.get<JobInfo>(`/v1/jobs/${encodeURIComponent(d.id)}`);
+        const [log, output] = await Promise.all([
+          readText(job.log),
+          job.state === 'succeeded' && !d.output ? readText(`/v1/central/jobs/${encodeURIComponent(d.id)}/output.json`) : Promise.resolve(null),
+        ]);
+        const now = get().detail;
+        if (now?.id !== d.id) return;
+        let parsed = now.output;
+        if (output) {
+          try { parsed = JSON.parse(output) as JobRunOutput; } catch { /* the figures are in the result too */ }
+        }
+        set({ detail: { ...now, job, log, output: parsed, error: null } });
+      } catch (err) {
+        const now = get().detail;
+        if (now?.id === d.id) set({ detail: { ...now, error: errorText(err) } });
+      }
+    },
+  };
+});

@@ -1,0 +1,255 @@
+// The agent swarm as the hub sees it (GET /v1/swarm), kept live from agent.status and swarm.inference events; controls, spawns, traces.
+import { create } from 'zustand';
+import type { QuotaInfo } from '../../../shared/challenge';
+import type { SpawnAgentsBody, SwarmAction, SwarmAgentStatus, SwarmStatus, InferenceStatus, TraceExport, TraceStep } from '../../../shared/swarm';
+import { errorText, hubApi } from '../connection/hub-api';
+import { liveEvents } from '../connection/live-events';
+import { useSession } from './session-store';
+
+/** The key of the whole swarm in `pending` and `refusals` (agent ids never contain '*'). */
+export const WHOLE_SWARM = '*';
+
+/** Trace pages are read oldest first; this many entries load at once before the viewer asks for more. */
+const TRACE_PAGE = 200;
+const TRACE_AUTOLOAD = 2000;
+
+export interface TraceView {
+  agent: string;
+  steps: TraceStep[];
+  /** More entries wait after the loaded ones (the viewer stopped auto-loading). */
+  more: boolean;
+  loading: boolean;
+  error: string | null;
+  exporting: boolean;
+  exported: TraceExport | null;
+  exportError: string | null;
+}
+
+interface SwarmState {
+  status: 'idle' | 'loading' | 'ready' | 'failed';
+  error: string | null;
+  agents: SwarmAgentStatus[];
+  inference: InferenceStatus | null;
+  pausedForJob: string | null;
+  /** Agents per lever, from their latest jobs. */
+  levers: Record<string, number>;
+  /** The action in flight per agent id (or WHOLE_SWARM): its button shows "…". */
+  pending: Record<string, SwarmAction>;
+  /** The hub's refusal of the last action per agent id (or WHOLE_SWARM). */
+  refusals: Record<string, string>;
+  /** The hub's job quota of each swarm agent (organizer only). */
+  quotas: Record<string, QuotaInfo>;
+  trace: TraceView | null;
+  load(): Promise<void>;
+  /** Follows the event stream while a view shows the swarm; returns the stop. */
+  connect(): () => void;
+  act(agentId: string | null, action: SwarmAction): Promise<void>;
+  spawn(body: SpawnAgentsBody): Promise<SwarmAgentStatus[]>;
+  loadQuota(agentId: string): Promise<void>;
+  openTrace(agentId: string): Promise<void>;
+  moreTrace(): Promise<void>;
+  /** Reads the entries written since the last one shown. */
+  followTrace(): Promise<void>;
+  exportTrace(): Promise<void>;
+}
+
+function mergeAgent(agents: SwarmAgentStatus[], agent: SwarmAgentStatus): SwarmAgentStatus[] {
+  const i = agents.findIndex((a) => a.agent_id === agent.agent_id);
+  if (i < 0) return [...agents, agent];
+  const next = agents.slice();
+  next[i] = agent;
+  return next;
+}
+
+const canReadQuotas = () => {
+  const { me, hub } = useSession.getState();
+  return me?.is_organizer === true && hub?.features.jobs === true;
+};
+
+let connections = 0;
+let disconnect: (() => void) | null = null;
+let quotaTimer: ReturnType<typeof setTimeout> | null = null;
+const quotaDue = new Set<string>();
+let traceFollowing: Promise<void> | null = null;
+
+export const useSwarm = create<SwarmState>((set, get) => {
+  const applyStatus = (s: SwarmStatus) => set({ agents: s.agents, inference: s.inference, pausedForJob: s.paused_for_job, levers: s.levers });
+
+  /** Several job events for one agent come in a burst (queued, started...): one quota read after them. */
+  const quotaSoon = (agentId: string) => {
+    quotaDue.add(agentId);
+    if (quotaTimer) return;
+    quotaTimer = setTimeout(() => {
+      quotaTimer = null;
+      const due = [...quotaDue];
+      quotaDue.clear();
+      for (const id of due) void get().loadQuota(id);
+    }, 400);
+  };
+
+  const readTrace = async (agent: string, after: number): Promise<{ steps: TraceStep[]; more: boolean }> => {
+    const steps: TraceStep[] = [];
+    let cursor = after;
+    for (;;) {
+      const page = await hubApi.get<{ steps: TraceStep[]; next: number | null }>(`/v1/swarm/agents/${encodeURIComponent(agent)}/trace`, { after: cursor, limit: TRACE_PAGE });
+      steps.push(...page.steps);
+      if (page.next === null || page.steps.length === 0) return { steps, more: false };
+      cursor = page.next;
+      if (steps.length >= TRACE_AUTOLOAD) return { steps, more: true };
+    }
+  };
+
+  const lastSeq = (t: TraceView) => t.steps[t.steps.length - 1]?.seq ?? 0;
+
+  return {
+    status: 'idle',
+    error: null,
+    agents: [],
+    inference: null,
+    pausedForJob: null,
+    levers: {},
+    pending: {},
+    refusals: {},
+    quotas: {},
+    trace: null,
+
+    async load() {
+      if (get().status !== 'ready') set({ status: 'loading' });
+      try {
+        applyStatus(await hubApi.get<SwarmStatus>('/v1/swarm'));
+        set({ status: 'ready', error: null });
+      } catch (err) {
+        set({ status: 'failed', error: errorText(err) });
+        return;
+      }
+      if (canReadQuotas()) for (const a of get().agents) quotaSoon(a.agent_id);
+    },
+
+    connect() {
+      connections += 1;
+      if (connections === 1) {
+        const stops = [
+          liveEvents.on<{ agent: SwarmAgentStatus }>('agent.status', ({ data }) => {
+            if (!data.agent?.agent_id) return;
+            set({ agents: mergeAgent(get().agents, data.agent) });
+            if (get().trace?.agent === data.agent.agent_id) void get().followTrace();
+          }),
+          liveEvents.on<{ inference: InferenceStatus | null; paused_for_job: string | null }>('swarm.inference', ({ data }) => {
+            set({ inference: data.inference ?? null, pausedForJob: data.paused_for_job ?? null });
+          }),
+          liveEvents.on<{ record?: { agent?: string } }>('job.', ({ type, data }) => {
+            const agent = data.record?.agent;
+            // The supervisor balances levers from finished jobs: re-read the counts once a job ends.
+            if (type === 'job.succeeded' || type === 'job.failed') void hubApi.get<SwarmStatus>('/v1/swarm').then((s) => set({ levers: s.levers }), () => undefined);
+            if (agent && canReadQuotas() && get().agents.some((a) => a.agent_id === agent)) quotaSoon(agent);
+          }),
+          // Missed events: the status is always readable whole.
+          liveEvents.onReset(() => void get().load()),
+        ];
+        disconnect = () => stops.forEach((stop) => stop());
+      }
+      return () => {
+        connections -= 1;
+        if (connections === 0) {
+          disconnect?.();
+          disconnect = null;
+        }
+      };
+    },
+
+    async act(agentId, action) {
+      const key = agentId ?? WHOLE_SWARM;
+      if (get().pending[key]) return;
+      const { [key]: _dropped, ...refusals } = get().refusals;
+      set({ pending: { ...get().pending, [key]: action }, refusals });
+      try {
+        const path = agentId === null ? `/v1/swarm/${action}` : `/v1/swarm/agents/${encodeURIComponent(agentId)}/${action}`;
+        applyStatus(await hubApi.post<SwarmStatus>(path));
+      } catch (err) {
+        set({ refusals: { ...get().refusals, [key]: errorText(err) } });
+      } finally {
+        const { [key]: _done, ...pending } = get().pending;
+        set({ pending });
+      }
+    },
+
+    async spawn(body) {
+      const { agents } = await hubApi.post<{ agents: SwarmAgentStatus[] }>('/v1/swarm/agents', body);
+      let merged = get().agents;
+      for (const a of agents) merged = mergeAgent(merged, a);
+      set({ agents: merged });
+      if (canReadQuotas()) for (const a of agents) quotaSoon(a.agent_id);
+      return agents;
+    },
+
+    async loadQuota(agentId) {
+      try {
+        const quota = await hubApi.get<QuotaInfo>('/v1/jobs/quota', { agent: agentId });
+        set({ quotas: { ...get().quotas, [agentId]: quota } });
+      } catch {
+        // The card shows what the swarm counts itself; the hub's quota is extra.
+      }
+    },
+
+    async openTrace(agent) {
+      set({ trace: { agent, steps: [], more: false, loading: true, error: null, exporting: false, exported: null, exportError: null } });
+      try {
+        const { steps, more } = await readTrace(agent, 0);
+        if (get().trace?.agent !== agent) return;
+        set({ trace: { ...get().trace!, steps, more, loading: false } });
+      } catch (err) {
+        if (get().trace?.agent === agent) set({ trace: { ...get().trace!, loading: false, error: errorText(err) } });
+      }
+    },
+
+    async moreTrace() {
+      const t = get().trace;
+      if (!t || t.loading) return;
+      set({ trace: { ...t, loading: true } });
+      try {
+        const { steps, more } = await readTrace(t.agent, lastSeq(t));
+        const now = get().trace;
+        if (now?.agent !== t.agent) return;
+        set({ trace: { ...now, steps: [...now.steps, ...steps], more, loading: false } });
+      } catch (err) {
+        const now = get().trace;
+        if (now?.agent === t.agent) set({ trace: { ...now, loading: false, error: errorText(err) } });
+      }
+    },
+
+    async followTrace() {
+      // One read at a time; a burst of status events becomes one read after the current one.
+      if (traceFollowing) return traceFollowing;
+      const t = get().trace;
+      if (!t || t.loading || t.more || t.error) return;
+      traceFollowing = (async () => {
+        try {
+          const { steps, more } = await readTrace(t.agent, lastSeq(t));
+          const now = get().trace;
+          if (now?.agent !== t.agent || steps.length === 0) return;
+          const known = lastSeq(now);
+          set({ trace: { ...now, steps: [...now.steps, ...steps.filter((s) => s.seq > known)], more } });
+        } catch {
+          // The next status change or tick tries again.
+        } finally {
+          traceFollowing = null;
+        }
+      })();
+      return traceFollowing;
+    },
+
+    async exportTrace() {
+      const t = get().trace;
+      if (!t || t.exporting) return;
+      set({ trace: { ...t, exporting: true, exportError: null } });
+      try {
+        const exported = await hubApi.post<TraceExport>(`/v1/swarm/agents/${encodeURIComponent(t.agent)}/trace/export`);
+        const now = get().trace;
+        if (now?.agent === t.agent) set({ trace: { ...now, exporting: false, exported } });
+      } catch (err) {
+        const now = get().trace;
+        if (now?.agent === t.agent) set({ trace: { ...now, exporting: false, exportError: errorText(err) } });
+      }
+    },
+  };
+});
