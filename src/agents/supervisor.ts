@@ -2,7 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ChallengeInfo } from '../shared/challenge';
-import { checkRunConfig, type RunConfig } from '../shared/run-config';
+import type { RunConfig } from '../shared/run-config';
+import { checkRunConfig } from '../shared/run-config-check';
 import { leversOf } from '../shared/levers';
 import { fileStamp, isValidAgentId } from '../shared/ids';
 import {

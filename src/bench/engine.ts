@@ -5,7 +5,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSyn
 import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
-import { checkRunConfig, MeasureSchema, type Measure, type RunConfig } from '../shared/run-config';
+import { MeasureSchema, type Measure, type RunConfig } from '../shared/run-config';
+import { checkRunConfig } from '../shared/run-config-check';
 import type { RunFigures } from '../shared/challenge';
 import { APP_VERSION } from '../shared/version';
 import { BenchError } from './bench-error';

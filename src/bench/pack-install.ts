@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from 'typebox/value';
 import { ChallengePack, type InstalledPack, type PackModel } from '../shared/challenge';
-import { checkRunConfig } from '../shared/run-config';
+import { checkRunConfig } from '../shared/run-config-check';
 import { BenchError } from './bench-error';
 import { calibrateReferences } from './calibration';
 import { checkModelFile, type BenchOptions } from './engine';

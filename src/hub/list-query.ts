@@ -33,6 +33,9 @@ export interface ListPage<Row> {
   next: string | null;
 }
 
+/** `channel=none` lists the messages posted in no channel (so no taskforce may be called that). */
+export const NO_CHANNEL = 'none';
+
 type Filter = 'agent' | 'type' | 'via' | 'status' | 'verification' | 'channel' | 'thread';
 
 export interface ListSpec {
@@ -100,8 +103,12 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
     if (!column) throw new HubError('INVALID_QUERY', `this list has no "${name}" filter`, 'GET /v1 lists the parameters of each route');
     const values = csv(value);
     if (values.length === 0) throw new HubError('INVALID_QUERY', `${name} is empty`, 'give one value or a comma-separated list');
-    where.push(`${column} IN (${values.map(() => '?').join(',')})`);
-    args.push(...values);
+    // channel=none: the main board (messages in no taskforce), alone or beside named channels.
+    const none = name === 'channel' && values.includes(NO_CHANNEL);
+    const named = none ? values.filter((v) => v !== NO_CHANNEL) : values;
+    const conds = [...(named.length ? [`${column} IN (${named.map(() => '?').join(',')})`] : []), ...(none ? [`${column} IS NULL`] : [])];
+    where.push(conds.length === 1 ? conds[0]! : `(${conds.join(' OR ')})`);
+    args.push(...named);
   }
   if (params.q !== undefined && params.q !== '') {
     where.push('(' + spec.search.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ') + ')');

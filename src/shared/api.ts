@@ -28,7 +28,7 @@ export const MessageListQuery = Type.Object(
     ...listFields,
     type: Type.Optional(Type.String({ maxLength: 200 })),
     via: Type.Optional(Type.String({ maxLength: 100 })),
-    channel: Type.Optional(Type.String({ maxLength: 200, description: 'taskforce slug' })),
+    channel: Type.Optional(Type.String({ maxLength: 200, description: 'taskforce slug(s), comma-separated; "none" for messages in no channel' })),
     thread: Type.Optional(Type.String({ maxLength: 300, description: 'filename of the thread root' })),
   },
   { additionalProperties: false },

@@ -1,6 +1,5 @@
 // A benchmark run configuration: the settings of one llama.cpp run, named as llama.cpp's own flags.
 import { Type, type Static } from 'typebox';
-import { Value } from 'typebox/value';
 
 const CACHE_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'] as const;
 const CacheType = Type.Unsafe<(typeof CACHE_TYPES)[number]>(Type.Union(CACHE_TYPES.map((t) => Type.Literal(t))));
@@ -49,23 +48,3 @@ export const MeasureSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Measure = Static<typeof MeasureSchema>;
-
-/**
- * Fills defaults and checks a configuration; a refusal names the unknown settings or the first bad one.
- * One definition for the hub (job submissions) and the engine (runs), so both refuse the same things alike.
- */
-export function checkRunConfig(config: unknown): { config: RunConfig; error: null } | { config: null; error: string } {
-  const filled = Value.Default(RunConfigSchema, structuredClone(config)) as RunConfig;
-  const errors = [...Value.Errors(RunConfigSchema, filled)];
-  if (errors.length > 0) {
-    // An unknown key shows up as a 'false schema' at its own path, plus an additionalProperties error on the object.
-    const unknown = [...new Set(errors.flatMap((e) => (e.params as { additionalProperties?: string[] } | undefined)?.additionalProperties ?? []))];
-    if (unknown.length > 0) return { config: null, error: `unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` };
-    const e = errors[0]!;
-    return { config: null, error: `${e.instancePath.replace(/^\//, '') || 'config'}: ${e.message}` };
-  }
-  if ((filled.spec_type === 'draft' || filled.spec_type === 'draft-mtp') && !filled.draft) {
-    return { config: null, error: `spec_type ${filled.spec_type} needs a draft model (draft)` };
-  }
-  return { config: filled, error: null };
-}

@@ -11,7 +11,7 @@ import { engineJobRunner } from '../../src/bench/job-runner';
 import { publicPack } from '../../src/hub/challenge';
 import { checkJobConfig } from '../../src/hub/jobs/job-submission';
 import { ChallengePack, type ChallengeInfo, type InstalledPack } from '../../src/shared/challenge';
-import { checkRunConfig } from '../../src/shared/run-config';
+import { checkRunConfig } from '../../src/shared/run-config-check';
 import { PROJECT_ROOT } from '../helpers/hub-process';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 import { installTestPack, writeTestPack } from '../helpers/test-pack';

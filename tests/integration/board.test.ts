@@ -44,6 +44,16 @@ describe('channels (taskforces) and threads', () => {
     expect(notes.body.matched).toBe(2);
     const list = await hub.call('GET', '/v1/taskforces');
     expect(list.body.items[0]).toMatchObject({ name: 'draft-depth', creator: 'ana', note_count: 2, contributors: ['ana', 'ben', 'cy'] });
+    // channel=none is the main board: the messages in no taskforce, alone or beside a channel.
+    const main = await hub.call('GET', '/v1/messages?channel=none&expand=true');
+    expect(main.body.items.map((m: { body: string }) => m.body)).toContain('unrelated main-board chatter');
+    expect(main.body.items.every((m: { frontmatter: Record<string, unknown> }) => m.frontmatter.channel === undefined)).toBe(true);
+    const both = await hub.call('GET', '/v1/messages?channel=none,draft-depth');
+    const all = await hub.call('GET', '/v1/messages');
+    expect(both.body.matched).toBe(all.body.matched);
+    const reserved = await hub.call('POST', '/v1/taskforces', { token: ana, body: { name: 'none', body: 'a channel called none' } });
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.error.message).toContain('channel=none');
   });
 
   it('threads replies under their root and tells the author', async () => {

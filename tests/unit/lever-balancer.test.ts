@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { LeverBalancer } from '../../src/agents/lever-balancer';
 import { LEVERS, leversOf } from '../../src/shared/levers';
-import { checkRunConfig } from '../../src/shared/run-config';
+import { checkRunConfig } from '../../src/shared/run-config-check';
 
 const baseline = checkRunConfig({ target: 'target', ctx_size: 1024 }).config!;
 const filled = (c: Record<string, unknown>) => checkRunConfig({ ctx_size: 1024, ...c }).config!;

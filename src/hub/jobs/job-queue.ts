@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstalledPack, JobInfo, JobProgress, JobRunInput, JobRunner } from '../../shared/challenge';
 import { fileStamp } from '../../shared/ids';
-import { checkRunConfig } from '../../shared/run-config';
+import { checkRunConfig } from '../../shared/run-config-check';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import type { Caller } from '../identity';

@@ -11,6 +11,7 @@ import { authorOf, requireWriter } from '../identity';
 import { listResponse, messageItem } from '../records';
 import type { TaskforceRow } from '../store/taskforce-store';
 import { pathSegments } from '../workspace';
+import { NO_CHANNEL } from '../list-query';
 import { describe } from './route-options';
 import { sendFile } from './workspace';
 
@@ -35,6 +36,7 @@ export const taskforceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     const caller = requireWriter(hub, request);
     const b = request.body;
     const author = authorOf(hub, caller, b.agent_id);
+    if (b.name === NO_CHANNEL) throw new HubError('INVALID_BODY', `"${NO_CHANNEL}" cannot be a taskforce's name: ?channel=${NO_CHANNEL} lists the messages in no channel`, 'pick another name');
     const existing = hub.taskforces.get(b.name);
     if (existing && existing.creator !== author && caller.kind !== 'organizer') {
       throw new HubError('TASKFORCE_EXISTS', `taskforce "${b.name}" already exists (creator: ${existing.creator})`, `post notes or files to it instead: POST /v1/taskforces/${b.name}/files`);

@@ -48,15 +48,14 @@ async function preparePage(context: BrowserContext, hubUrl: string, options: Ope
   // A refused request (401 for a wrong token) is the page working; its own errors and logged failures are not.
   page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
   page.on('response', (res) => { if (res.status() === 404 && new URL(res.url()).pathname.match(/\.(js|css|svg|png|ico)$/)) errors.push(`missing asset ${res.url()}`); });
+  // Init scripts as source text: a function would carry the transpiler's helpers (tsx's __name) into the page.
   if (options.token) {
     // What src/preload exposes (window.collabDesk), given the token the desktop app would hand over IPC.
-    await page.addInitScript((token: string) => {
-      Object.defineProperty(globalThis, 'collabDesk', {
-        value: Object.freeze({ platform: 'linux', hubAccess: async () => ({ token }), openDataFolder: async () => {} }),
-      });
-    }, options.token);
+    await page.addInitScript({
+      content: `Object.defineProperty(window, 'collabDesk', { value: Object.freeze({ platform: 'linux', hubAccess: async () => ({ token: ${JSON.stringify(options.token)} }), openDataFolder: async () => {}, chooseDataFolder: async () => null }) });`,
+    });
   }
-  if (options.theme) await page.addInitScript((theme: string) => (globalThis as any).localStorage.setItem('collab-desk.theme', theme), options.theme);
+  if (options.theme) await page.addInitScript({ content: `localStorage.setItem('collab-desk.theme', ${JSON.stringify(options.theme)});` });
   await page.goto(`${hubUrl}/${options.route ? `#/${options.route}` : ''}`);
   await page.waitForSelector('.app', { timeout: 15_000 });
   return page;

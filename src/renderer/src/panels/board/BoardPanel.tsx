@@ -1,4 +1,167 @@
-// PLACEHOLDER while the panel is being built (replaced before commit).
-export function BoardPanel(_props: { rest: string[] }) {
-  return <section className="panel"><h1>BoardPanel</h1></section>;
+// The board: channels at the side, the channel's messages (virtualized, live) with a composer, and a thread pane (#/board/<message>).
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { RecordItem } from '../../../../shared/api';
+import { EmptyState, ErrorNotice } from '../../components/Notice';
+import { routeHref, navigate } from '../../router';
+import { useBoard } from '../../stores/board-store';
+import { useIsOrganizer, useSession } from '../../stores/session-store';
+import { BoardHeader } from './BoardHeader';
+import {
+  ALL, authorOf, channelOf, concerns, GENERAL, isBroadcast, isFiltered, isTaskforce, quoteText, threadOf, threadStats, timeOf, visibleRows,
+  type BoardView,
+} from './board-view';
+import { ChannelList } from './ChannelList';
+import { Composer } from './Composer';
+import { MessageList, type MessageListHandle } from './MessageList';
+import { MessageRow } from './MessageRow';
+import { ThreadPane } from './ThreadPane';
+import { useNow } from './use-now';
+import './board.css';
+
+/** Posts by one author this close together read as one block under one header. */
+const FOLD_MS = 5 * 60_000;
+
+function channelName(channel: string): string {
+  return channel === ALL || channel === GENERAL ? 'General' : `#${channel}`;
+}
+
+function emptyText(view: BoardView, me: string): { title: string; body: string } {
+  if (view.q !== '') return { title: `Nothing matches “${view.q}”`, body: view.mine ? 'The search looks only at your inbox while @me is on.' : 'The search looks at message text and file names in this channel.' };
+  if (view.mine) return { title: 'Nothing for you here yet', body: `Mentions of @${me}, replies to your posts, refs to your work and broadcasts land here.` };
+  if (isTaskforce(view.channel)) return { title: `No messages in #${view.channel} yet`, body: 'Agents post here with "channel" set to this taskforce; so can you, below.' };
+  return { title: 'The board is empty', body: 'Agents post here as they work; the first message will appear without a reload.' };
+}
+
+export function BoardPanel({ rest }: { rest: string[] }) {
+  const focus = rest[0]?.endsWith('.md') ? rest[0] : null;
+  const me = useSession((s) => s.me?.handle ?? s.hub?.organizer ?? 'human');
+  const canWrite = useIsOrganizer();
+  const { view, messages, status, error, older, loadingOlder, olderError, replyCounts, thread } = useBoard(useShallow((s) => ({
+    view: s.view, messages: s.messages, status: s.status, error: s.error, older: s.older, loadingOlder: s.loadingOlder,
+    olderError: s.olderError, replyCounts: s.replyCounts, thread: s.thread,
+  })));
+  const now = useNow();
+  const list = useRef<MessageListHandle>(null);
+  const [missing, setMissing] = useState<string | null>(null);
+
+  // Started on mount (the handle `me` is kept current by the next effect).
+  const firstMe = useRef(me);
+  useEffect(() => { useBoard.getState().start(firstMe.current); }, []);
+  useEffect(() => useBoard.getState().setMe(me), [me]);
+
+  useEffect(() => {
+    const { openThread, closeThread } = useBoard.getState();
+    setMissing(null);
+    if (!focus) { closeThread(); return; }
+    let current = true;
+    void openThread(focus).then((kind) => {
+      if (!current) return;
+      // A result's name reached the board (an old link, a ref): it lives on the leaderboard.
+      if (kind === 'result') {
+        history.replaceState(null, '', routeHref('leaderboard', focus));
+        window.dispatchEvent(new HashChangeEvent('hashchange'));
+      } else if (kind === 'missing') {
+        setMissing(focus);
+      }
+    });
+    return () => { current = false; };
+  }, [focus]);
+
+  const filtered = isFiltered(view);
+  const rows = useMemo(() => visibleRows(messages, view), [messages, view]);
+  const stats = useMemo(() => (filtered ? null : threadStats(messages)), [messages, filtered]);
+  const mainFocus = focus && rows.some((r) => r.filename === focus) ? focus : (thread?.root ?? null);
+
+  const onReply = useCallback((m: RecordItem) => navigate('board', m.filename), []);
+  const onQuote = useCallback((m: RecordItem) => useBoard.getState().quote('main', quoteText(m, useBoard.getState().me)), []);
+  const onChannel = useCallback((channel: string) => useBoard.getState().setView({ channel }), []);
+  const onRowsShown = useCallback((shown: RecordItem[]) => {
+    // A search or @me list has gaps, so thread sizes come from the hub, for the rows on screen only.
+    if (!isFiltered(useBoard.getState().view)) return;
+    for (const m of shown) if (threadOf(m) === null) useBoard.getState().requestReplyCount(m.filename);
+  }, []);
+  const loadOlder = useCallback(() => void useBoard.getState().loadOlder(), []);
+
+  const renderRow = useCallback((m: RecordItem, index: number) => {
+    const previous = index > 0 ? rows[index - 1] : undefined;
+    const compact = previous !== undefined && !isBroadcast(m) && !(filtered && threadOf(m) !== null)
+      && authorOf(previous) === authorOf(m) && channelOf(previous) === channelOf(m) && timeOf(m) - timeOf(previous) < FOLD_MS;
+    const stat = stats?.get(m.filename);
+    return (
+      <MessageRow
+        message={m}
+        compact={compact}
+        showChannel={view.channel === ALL}
+        replyCount={filtered ? replyCounts[m.filename] : (stat?.count ?? 0)}
+        lastReply={stat?.last}
+        showThreadLink={filtered}
+        highlighted={m.filename === mainFocus}
+        mentionsMe={concerns(m, me)}
+        now={now}
+        canWrite={canWrite}
+        onReply={onReply}
+        onQuote={onQuote}
+        onChannel={onChannel}
+      />
+    );
+  }, [rows, stats, filtered, view.channel, replyCounts, mainFocus, me, now, canWrite, onReply, onQuote, onChannel]);
+
+  const top = loadingOlder
+    ? <span className="muted">Loading older messages…</span>
+    : olderError
+      ? <span className="error-text">{olderError} <button type="button" className="btn btn-small" onClick={loadOlder}>Retry</button></span>
+      : older === null
+        ? <span className="muted" data-testid="board-start">{filtered ? 'No earlier matches.' : `This is the beginning of ${view.channel === ALL ? 'the board' : channelName(view.channel)}.`}</span>
+        : <span className="muted">Scroll up for older messages</span>;
+
+  const empty = emptyText(view, me);
+  const listKey = `${view.channel}|${view.q}|${view.mine}`;
+  return (
+    <section
+      className={thread ? 'panel board with-thread' : 'panel board'}
+      data-testid="board"
+      // Escape closes the thread from anywhere on the board, unless a list or a search box used it first.
+      onKeyDown={(e) => { if (e.key === 'Escape' && !e.defaultPrevented && thread) navigate('board'); }}
+    >
+      <ChannelList />
+      <div className="board-main">
+        <BoardHeader />
+        {missing && (
+          <div className="notice notice-error" role="alert">
+            <span>There is no message or result “{missing}” on this hub.</span>
+            <button type="button" className="btn btn-small" onClick={() => navigate('board')}>Dismiss</button>
+          </div>
+        )}
+        <div className="board-body-area">
+          {status === 'failed' && <ErrorNotice error={error ?? 'the board could not be read'} onRetry={() => void useBoard.getState().reload()} />}
+          {(status === 'loading' || status === 'idle') && <div className="board-state muted" data-testid="board-loading">Loading messages…</div>}
+          {status === 'ready' && rows.length === 0 && <EmptyState title={empty.title}>{empty.body}</EmptyState>}
+          {status === 'ready' && rows.length > 0 && (
+            <MessageList
+              key={listKey}
+              ref={list}
+              rows={rows}
+              renderRow={renderRow}
+              top={top}
+              onNearTop={loadOlder}
+              onRowsShown={onRowsShown}
+              focus={mainFocus}
+              label="Messages"
+              testId="board-list"
+            />
+          )}
+        </div>
+        <Composer
+          target="main"
+          destination={isTaskforce(view.channel) ? `#${view.channel}` : 'General'}
+          channel={isTaskforce(view.channel) ? view.channel : undefined}
+          allowBroadcast
+          placeholder={`Message ${channelName(view.channel)}… (@ to mention)`}
+          onSent={() => list.current?.scrollToEnd()}
+        />
+      </div>
+      {thread && <ThreadPane onClose={() => navigate('board')} onChannel={onChannel} />}
+    </section>
+  );
 }

@@ -1,0 +1,23 @@
+// A ref a message cites: a result opens on the leaderboard, a message opens in its thread, a name the hub lacks says so.
+import { useEffect } from 'react';
+import { parseStampedFilename } from '../../../../shared/ids';
+import { formatTime } from '../../format';
+import { routeHref } from '../../router';
+import { useBoard } from '../../stores/board-store';
+
+export function RefLink({ filename }: { filename: string }) {
+  const kind = useBoard((s) => s.refKinds[filename]);
+  const resolveRef = useBoard((s) => s.resolveRef);
+  useEffect(() => { resolveRef(filename); }, [filename, resolveRef]);
+
+  const stamp = parseStampedFilename(filename);
+  const label = stamp ? `${stamp.author} · ${formatTime(new Date(stamp.ms).toISOString()).slice(5, 16)}` : filename;
+  if (kind === 'missing') return <span className="board-ref missing" title={`${filename}: not on this hub`}>{label}</span>;
+  // Until the hub says which it is, the board link is right: the board sends a result on to the leaderboard.
+  const href = kind === 'result' ? routeHref('leaderboard', filename) : routeHref('board', filename);
+  return (
+    <a className={`board-ref ${kind ?? ''}`} href={href} title={filename} data-testid="ref" data-kind={kind ?? 'unknown'}>
+      {kind === 'result' && <span className="board-ref-kind">result</span>}{label}
+    </a>
+  );
+}
