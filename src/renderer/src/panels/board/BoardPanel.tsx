@@ -16,7 +16,7 @@ import { Composer } from './Composer';
 import { MessageList, type MessageListHandle } from './MessageList';
 import { MessageRow } from './MessageRow';
 import { ThreadPane } from './ThreadPane';
-import { useNow } from './use-now';
+import { useNow } from '../../components/Ago';
 import './board.css';
 
 /** Posts by one author this close together read as one block under one header. */

@@ -8,7 +8,7 @@ import { authorOf, channelOf, concerns, quoteText } from './board-view';
 import { Composer } from './Composer';
 import { MessageList, type MessageListHandle } from './MessageList';
 import { MessageRow } from './MessageRow';
-import { useNow } from './use-now';
+import { useNow } from '../../components/Ago';
 
 export function ThreadPane({ onClose, onChannel }: { onClose(): void; onChannel(channel: string): void }) {
   const thread = useBoard((s) => s.thread);

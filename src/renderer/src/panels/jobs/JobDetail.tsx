@@ -4,7 +4,7 @@ import { formatDuration, formatTime } from '../../format';
 import { routeHref } from '../../router';
 import { useJobs } from '../../stores/jobs-store';
 import { ErrorNotice } from '../../components/Notice';
-import { Ago, useNow } from './Ago';
+import { Ago, useNow } from '../../components/Ago';
 import { CancelJobButton } from './CancelJobButton';
 import { ConfigSummary } from './ConfigSummary';
 import { JobFigures } from './JobFigures';

@@ -3,7 +3,7 @@ import type { JobInfo } from '../../../../shared/challenge';
 import { formatDuration } from '../../format';
 import { navigate, routeHref } from '../../router';
 import { useJobs } from '../../stores/jobs-store';
-import { Ago, useNow } from './Ago';
+import { Ago, useNow } from '../../components/Ago';
 import { CancelJobButton } from './CancelJobButton';
 import { ConfigSummary } from './ConfigSummary';
 import { JobProgressBar } from './JobProgressBar';

@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { useJobs, type JobFilter } from '../../stores/jobs-store';
 import { useIsOrganizer } from '../../stores/session-store';
-import { Ago } from './Ago';
+import { Ago } from '../../components/Ago';
 import { JobDetail } from './JobDetail';
 import { JobTable } from './JobTable';
 import { RunningJobCard } from './RunningJobCard';

@@ -3,7 +3,7 @@ import type { JobInfo } from '../../../../shared/challenge';
 import { formatDuration } from '../../format';
 import { routeHref } from '../../router';
 import { useJobs } from '../../stores/jobs-store';
-import { useNow } from './Ago';
+import { useNow } from '../../components/Ago';
 import { CancelJobButton } from './CancelJobButton';
 import { ConfigSummary } from './ConfigSummary';
 import { JobProgressBar } from './JobProgressBar';

@@ -4,7 +4,7 @@ import { leverById } from '../../../../shared/levers';
 import { formatNumber } from '../../format';
 import { routeHref } from '../../router';
 import { useSwarm } from '../../stores/swarm-store';
-import { Ago } from '../jobs/Ago';
+import { Ago } from '../../components/Ago';
 import { AgentControls } from './AgentControls';
 import { ACTIONS_IN, STATE_LABEL, STATE_TONE } from './agent-state';
 

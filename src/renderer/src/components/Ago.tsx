@@ -1,6 +1,6 @@
-// A time shown relative ("3 min ago") that stays current, with the exact local time on hover.
+// A time shown relative ("3 min ago") that stays current, with the exact local time on hover; and the clock behind it.
 import { useEffect, useState } from 'react';
-import { formatAgo, formatTime } from '../../format';
+import { formatAgo, formatTime } from '../format';
 
 /** Re-renders every `ms` so relative times and elapsed durations move on their own. */
 export function useNow(ms = 15_000): number {
