@@ -42,14 +42,34 @@ describe('the dashboard at /', () => {
     // This hub runs no jobs and no swarm: those panels are not there at all.
     expect(nav.join(' ')).not.toContain('Jobs');
     expect(nav.join(' ')).not.toContain('Agents');
+    // Escape closes the sign-in box; opening it again puts the cursor in the token field.
     await page.getByText('Read-only · Sign in').click();
-    await page.locator('#organizer-token').fill('not-the-token');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#organizer-token').count()).toBe(0);
+    await page.getByText('Read-only · Sign in').click();
+    await page.keyboard.type('not-the-token');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.locator('.sign-in [role=alert]').textContent()).toBeTruthy();
     await page.locator('#organizer-token').fill(hub.organizerToken);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForSelector('[data-testid=who] .badge-organizer');
     await expect.poll(() => page.locator('[data-testid=connection]').textContent()).toBe('live');
+    expect(session.pageErrors).toEqual([]);
+  });
+
+  it('keeps in-app links from agents in the window and sends web links to the browser', async () => {
+    const token = await hub.register('linker');
+    await hub.call('POST', '/v1/messages', { token, body: { body: 'See [the leaderboard](#/leaderboard) and [the docs](https://example.org/docs).' } });
+    const { page } = session;
+    await page.goto(`${hub.url}/#/board`);
+    const inApp = page.getByRole('link', { name: 'the leaderboard' });
+    await inApp.waitFor();
+    expect(await inApp.getAttribute('target')).toBeNull();
+    const web = page.getByRole('link', { name: 'the docs' });
+    expect(await web.getAttribute('target')).toBe('_blank');
+    expect(await web.getAttribute('rel')).toContain('noopener');
+    await inApp.click();
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/leaderboard');
     expect(session.pageErrors).toEqual([]);
   });
 });

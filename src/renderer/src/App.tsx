@@ -29,7 +29,11 @@ function TopBar() {
           <button className="btn btn-small" onClick={() => setSigningIn((v) => !v)}>Read-only · Sign in</button>
         )}
       </div>
-      {signingIn && !me && <div className="popover sign-in-popover"><SignIn onDone={() => setSigningIn(false)} /></div>}
+      {signingIn && !me && (
+        <div className="popover sign-in-popover" onKeyDown={(e) => { if (e.key === 'Escape') setSigningIn(false); }}>
+          <SignIn onDone={() => setSigningIn(false)} />
+        </div>
+      )}
     </header>
   );
 }

@@ -27,6 +27,8 @@ class LiveEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
   private readonly resetListeners = new Set<() => void>();
+  private readonly resyncListeners = new Set<() => void>();
+  private wasLive = false;
   state: ConnectionState = 'connecting';
 
   /** Opens the stream once; the browser's EventSource reconnects by itself and resumes with Last-Event-ID. */
@@ -34,11 +36,20 @@ class LiveEvents {
     if (this.source) return;
     const source = new EventSource('/v1/events');
     this.source = source;
-    source.onopen = () => this.setState('live');
+    source.onopen = () => {
+      // Back after a drop: written records are replayed (Last-Event-ID), but passing news (agent status, job
+      // progress, inference) is not, so views that show it read it again.
+      if (this.wasLive) this.resyncListeners.forEach((fn) => fn());
+      this.wasLive = true;
+      this.setState('live');
+    };
     source.onerror = () => this.setState('reconnecting');
     for (const type of KNOWN_TYPES) source.addEventListener(type, (e) => this.dispatch(type, e as MessageEvent<string>));
     // Too much was missed while away: every view re-reads its lists.
-    source.addEventListener('reset', () => this.resetListeners.forEach((fn) => fn()));
+    source.addEventListener('reset', () => {
+      this.resetListeners.forEach((fn) => fn());
+      this.resyncListeners.forEach((fn) => fn());
+    });
   }
 
   stop(): void {
@@ -59,9 +70,16 @@ class LiveEvents {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** Too many events were missed: the lists must be read again. */
   onReset(listener: () => void): () => void {
     this.resetListeners.add(listener);
     return () => this.resetListeners.delete(listener);
+  }
+
+  /** The stream came back (or was reset): state carried only by passing news must be read again. */
+  onResync(listener: () => void): () => void {
+    this.resyncListeners.add(listener);
+    return () => this.resyncListeners.delete(listener);
   }
 
   private setState(state: ConnectionState): void {

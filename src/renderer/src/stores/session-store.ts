@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import type { HubFeatures, MeResponse } from '../../../shared/api';
 import type { DesktopBridge } from '../../../shared/desktop-bridge';
-import { errorText, hubApi, setToken } from '../connection/hub-api';
+import { errorText, hasToken, HubApiError, hubApi, setToken } from '../connection/hub-api';
 import { liveEvents, type ConnectionState } from '../connection/live-events';
 
 /** The parts of GET /v1 the dashboard reads. */
@@ -21,6 +21,9 @@ export interface HubDescription {
 export type Theme = 'system' | 'dark' | 'light';
 
 const TOKEN_KEY = 'collab-desk.organizer-token';
+/** How often the hub's self-description is re-read (features, title): cheap, and it rarely changes. */
+const HUB_REFRESH_MS = 60_000;
+let started = false;
 const THEME_KEY = 'collab-desk.theme';
 
 declare global {
@@ -63,9 +66,16 @@ export const useSession = create<SessionState>((set, get) => ({
   theme: (localStorage.getItem(THEME_KEY) as Theme | null) ?? 'system',
 
   async start() {
+    // Once per page (React may mount the app twice in development): one set of listeners, one stream.
+    if (started) return;
+    started = true;
     applyTheme(get().theme);
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => applyTheme(get().theme));
     liveEvents.onState((connection) => set({ connection }));
+    // Features change while the page is open (a challenge installed from the CLI): re-read when the stream comes
+    // back, and now and then.
+    liveEvents.onResync(() => void get().refreshHub());
+    setInterval(() => void get().refreshHub(), HUB_REFRESH_MS);
     liveEvents.start();
     try {
       const hub = await hubApi.get<HubDescription>('/v1');
@@ -90,17 +100,25 @@ export const useSession = create<SessionState>((set, get) => ({
       setToken(token);
       try {
         set({ me: await hubApi.get<MeResponse>('/v1/me') });
-      } catch {
-        // A stale pasted token: forget it and read only.
-        setToken(null);
-        localStorage.removeItem(TOKEN_KEY);
+      } catch (err) {
+        // A token the hub refuses (stale, pasted wrong) is forgotten; any other failure keeps it for the next read.
+        if (err instanceof HubApiError && (err.status === 401 || err.status === 403)) {
+          setToken(null);
+          if (!get().fromDesktop) localStorage.removeItem(TOKEN_KEY);
+        }
       }
     }
     set({ status: 'ready' });
   },
 
   async refreshHub() {
-    try { set({ hub: await hubApi.get<HubDescription>('/v1') }); } catch { /* the stream's state shows the hub is away */ }
+    try {
+      const hub = await hubApi.get<HubDescription>('/v1');
+      if (JSON.stringify(hub) !== JSON.stringify(get().hub)) set({ hub });
+      if (hasToken() && !get().me) set({ me: await hubApi.get<MeResponse>('/v1/me') });
+    } catch {
+      // The connection indicator already shows the hub is away.
+    }
   },
 
   async signIn(token) {
