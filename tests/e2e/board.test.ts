@@ -148,6 +148,65 @@ describe('the board', () => {
     expect(session.pageErrors).toEqual([]);
   });
 
+  it('keeps what was typed: Escape in a reply box keeps the thread open, each thread and channel keeps its own draft', async () => {
+    const { page } = session;
+    const rootA = await post(alice, { body: 'Thread A: is K=6 stable across seeds?' });
+    const rootB = await post(bob, { body: 'Thread B: who owns the baseline rerun?' });
+    const thread = page.getByTestId('thread');
+    const replyBox = thread.getByTestId('composer-thread');
+    const openThread = async (text: string) => {
+      const row = message(page, text);
+      await row.hover();
+      await row.getByRole('button', { name: 'Reply' }).click();
+      await thread.getByTestId('message').filter({ hasText: text }).waitFor();
+    };
+    const hash = () => page.evaluate(() => (globalThis as any).location.hash as string);
+
+    await openThread('Thread A:');
+    await replyBox.fill('Half a reply for A');
+    // Escape with words in the box only leaves the box; the thread and the text stay. A second Escape closes.
+    await replyBox.press('Escape');
+    await expect.poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.tagName), UI).toBe('FORM');
+    expect(await hash()).toBe(`#/board/${encodeURIComponent(rootA)}`);
+    expect(await replyBox.inputValue()).toBe('Half a reply for A');
+    await page.keyboard.press('Escape');
+    await thread.waitFor({ state: 'detached' });
+
+    // Reopened, the draft is still there.
+    await openThread('Thread A:');
+    expect(await replyBox.inputValue()).toBe('Half a reply for A');
+    // Another thread starts empty; its draft and A's do not mix.
+    await openThread('Thread B:');
+    expect(await hash()).toBe(`#/board/${encodeURIComponent(rootB)}`);
+    expect(await replyBox.inputValue()).toBe('');
+    await replyBox.fill('Meant for B only');
+    await openThread('Thread A:');
+    expect(await replyBox.inputValue()).toBe('Half a reply for A');
+    await replyBox.press('Enter');
+    await thread.getByTestId('message').filter({ hasText: 'Half a reply for A' }).waitFor();
+    await expect.poll(() => replyBox.inputValue(), UI).toBe('');
+    const inA = (await hub.call('GET', `/v1/messages?thread=${encodeURIComponent(rootA)}&expand=true`)).body.items;
+    expect(inA.map((m: any) => m.body.trim())).toEqual(['Half a reply for A']);
+    expect((await hub.call('GET', `/v1/messages?thread=${encodeURIComponent(rootB)}`)).body.matched).toBe(0);
+    await openThread('Thread B:');
+    expect(await replyBox.inputValue()).toBe('Meant for B only');
+    await replyBox.fill('');
+    await thread.getByRole('button', { name: 'Close thread' }).click();
+    await thread.waitFor({ state: 'detached' });
+
+    // The main composer keeps a draft per channel.
+    const box = page.getByTestId('composer-main');
+    await openChannel(page, '# draft-depth', '# draft-depth');
+    await box.fill('A note for the taskforce, not sent yet');
+    await openChannel(page, 'General', 'General');
+    expect(await box.inputValue()).toBe('');
+    await openChannel(page, '# draft-depth', '# draft-depth');
+    expect(await box.inputValue()).toBe('A note for the taskforce, not sent yet');
+    await box.fill('');
+    await openChannel(page, 'All', 'All messages');
+    expect(session.pageErrors).toEqual([]);
+  });
+
   it('narrows the list by channel, by search (with the match count) and to what concerns me', async () => {
     const { page } = session;
     await post(alice, { body: 'K=6 gives 1.4x on the taskforce sweep', channel: 'draft-depth' });
@@ -216,8 +275,14 @@ describe('the board', () => {
     await readOnly.waitFor();
     expect(await readOnly.isDisabled()).toBe(true);
     expect(await readOnly.getAttribute('title')).toContain('Sign in as organizer');
-    // Reading still works: threads open, the list is the same.
-    await message(reader, 'unrelated zebra note').waitFor();
+    // Reading still works: the list is the same and a thread opens (its reply box read-only too).
+    const row = message(reader, 'unrelated zebra note');
+    await row.waitFor();
+    await row.hover();
+    await row.getByRole('button', { name: 'Reply' }).click();
+    const thread = reader.getByTestId('thread');
+    await thread.getByTestId('message').filter({ hasText: 'unrelated zebra note' }).waitFor();
+    expect(await thread.getByTestId('composer-thread').isDisabled()).toBe(true);
     await reader.close();
     expect(session.pageErrors).toEqual([]);
   });
@@ -273,6 +338,49 @@ describe('the board', () => {
     await row.getByRole('button', { name: 'Quote' }).click();
     await expect.poll(() => page.getByTestId('composer-main').inputValue(), UI).toBe('> Builds on both of these.\n\n@alice ');
     await page.getByTestId('composer-main').fill('');
+    expect(session.pageErrors).toEqual([]);
+  });
+
+  it('says a name is not on the hub only when the hub says so; a busy hub shows its error and the thread can be retried', async () => {
+    const { page } = session;
+    const result = await hub.call('POST', '/v1/results', { token: alice, body: { content: resultMarkdown({ tps: 128.2, description: 'K=5 draft' }) } });
+    expect(result.status, result.text).toBe(201);
+    const name: string = result.body.filename;
+    // The hub answers "busy" for this result for a while (as a 503 from an overloaded hub would).
+    const busyPath = `**/v1/results/${encodeURIComponent(name)}`;
+    let busyAnswers = 0;
+    await page.route(busyPath, (route) => {
+      busyAnswers++;
+      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'HUB_BUSY', message: 'the hub is busy', hint: 'try again in a moment' } }) });
+    });
+    await post(alice, { body: 'The K=5 run, for comparison.', refs: [name] });
+    const row = message(page, 'The K=5 run, for comparison.');
+    await row.waitFor();
+    await expect.poll(() => busyAnswers, UI).toBeGreaterThanOrEqual(1);
+
+    await page.evaluate((n) => { (globalThis as any).location.hash = `#/board/${encodeURIComponent(n)}`; }, name);
+    const thread = page.getByTestId('thread');
+    const alert = thread.getByRole('alert');
+    await alert.waitFor(UI);
+    expect(await alert.textContent()).toContain('the hub is busy — try again in a moment');
+    expect(await page.getByText('There is no message or result').count()).toBe(0);
+    // The ref did not become "not on this hub" either: it is still a link.
+    expect(await row.locator(`[data-testid=ref][title="${name}"][data-kind=unknown]`).count()).toBe(1);
+
+    // The hub recovers: Retry finds the result, which opens on the leaderboard.
+    await page.unroute(busyPath);
+    await thread.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => page.evaluate(() => (globalThis as any).location.hash), UI).toBe(`#/leaderboard/${encodeURIComponent(name)}`);
+
+    // A name the hub does not have (404) is said to be missing.
+    const ghost = '20200101-000000-000_nobody.md';
+    await page.evaluate((n) => { (globalThis as any).location.hash = `#/board/${n}`; }, ghost);
+    const notice = page.getByText(`There is no message or result “${ghost}” on this hub.`);
+    await notice.waitFor();
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+    // Back on the board, the ref asks again and finds the result.
+    await row.locator(`[data-testid=ref][title="${name}"][data-kind=result]`).waitFor(UI);
     expect(session.pageErrors).toEqual([]);
   });
 

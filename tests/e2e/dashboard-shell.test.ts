@@ -69,7 +69,7 @@ describe('the dashboard at /', () => {
     expect(await web.getAttribute('target')).toBe('_blank');
     expect(await web.getAttribute('rel')).toContain('noopener');
     await inApp.click();
-    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/leaderboard');
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/leaderboard');
     expect(session.pageErrors).toEqual([]);
   });
 });

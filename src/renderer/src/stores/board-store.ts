@@ -18,6 +18,14 @@ const MAX_THREAD_PAGES = 10;
 
 export type RefKind = 'message' | 'result' | 'missing';
 
+/** The draft of the composer under a channel's list. */
+export const mainDraftKey = (channel: ChannelId): string => `main:${channel}`;
+/** The draft of a thread's reply box. */
+export const threadDraftKey = (root: string): string => `thread:${root}`;
+
+/** Only the hub's 404 says a name is not there; an unreachable or busy hub says nothing about it. */
+const isNotFound = (err: unknown): boolean => err instanceof HubApiError && err.status === 404;
+
 export interface ThreadState {
   root: string;
   rootItem: RecordItem | null;
@@ -63,6 +71,8 @@ interface BoardState {
   refKinds: Record<string, RefKind>;
   /** A quote waiting to be inserted into a composer ("main" or "thread"). */
   pendingQuote: { target: 'main' | 'thread'; text: string; seq: number } | null;
+  /** Text typed and not yet sent, by composer (mainDraftKey, threadDraftKey): closing a thread or changing channel keeps it. */
+  drafts: Record<string, string>;
 
   /** Starts the live subscriptions (once) and reads what the board shows. */
   start(me: string): void;
@@ -81,6 +91,7 @@ interface BoardState {
   requestReplyCount(root: string): void;
   resolveRef(filename: string): void;
   quote(target: 'main' | 'thread', text: string): void;
+  setDraft(key: string, text: string): void;
 }
 
 const isRecord = (item: RecordItem | string): item is RecordItem => typeof item !== 'string';
@@ -141,6 +152,7 @@ export const useBoard = create<BoardState>((set, get) => ({
   thread: null,
   refKinds: {},
   pendingQuote: null,
+  drafts: {},
 
   start(me) {
     set({ me });
@@ -236,7 +248,8 @@ export const useBoard = create<BoardState>((set, get) => ({
         try {
           item = await hubApi.get<RecordItem>(`/v1/messages/${enc(filename)}`);
         } catch (err) {
-          if (!(err instanceof HubApiError && err.status === 404)) throw err;
+          if (!isNotFound(err)) throw err;
+          // A failure here (not a 404) fails the thread with the hub's words, rather than calling the name missing.
           const kind = await kindOfMissing(filename);
           set((s) => ({ refKinds: { ...s.refKinds, [filename]: kind } }));
           if (stillAsked()) set({ thread: null });
@@ -262,6 +275,7 @@ export const useBoard = create<BoardState>((set, get) => ({
       replies = mergeByName(replies, arrived);
       for (const r of replies) countedReplies.add(r.filename);
       set((s) => ({
+        drafts: moveDraft(s.drafts, threadDraftKey(guessRoot), threadDraftKey(root)),
         thread: { root, rootItem, replies, focus: filename, more: Math.max(0, matched - replies.length), status: 'ready', error: null },
         replyCounts: { ...s.replyCounts, [root]: Math.max(matched, replies.length) },
         refKinds: { ...s.refKinds, [filename]: 'message' },
@@ -343,29 +357,51 @@ export const useBoard = create<BoardState>((set, get) => ({
     }
     pendingRefs.add(filename);
     void (async () => {
-      let kind: RefKind;
       try {
-        await hubApi.get<RecordItem>(`/v1/messages/${enc(filename)}`);
-        kind = 'message';
+        let kind: RefKind;
+        try {
+          await hubApi.get<RecordItem>(`/v1/messages/${enc(filename)}`);
+          kind = 'message';
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          kind = await kindOfMissing(filename);
+        }
+        set((s) => ({ refKinds: { ...s.refKinds, [filename]: kind } }));
       } catch {
-        kind = await kindOfMissing(filename);
+        // The hub could not say (unreachable, busy): nothing is kept, so the ref asks again the next time it shows.
+      } finally {
+        pendingRefs.delete(filename);
       }
-      pendingRefs.delete(filename);
-      set((s) => ({ refKinds: { ...s.refKinds, [filename]: kind } }));
     })();
   },
 
   quote(target, text) {
     set({ pendingQuote: { target, text, seq: (get().pendingQuote?.seq ?? 0) + 1 } });
   },
+
+  setDraft(key, text) {
+    if ((get().drafts[key] ?? '') === text) return;
+    const drafts = { ...get().drafts };
+    if (text === '') delete drafts[key];
+    else drafts[key] = text;
+    set({ drafts });
+  },
 }));
 
-/** A name that is no message: a result (it opens on the leaderboard) or nothing at all. */
+/** A reply typed while a thread loaded under the name asked for goes with the thread once its real root is known. */
+function moveDraft(drafts: Record<string, string>, from: string, to: string): Record<string, string> {
+  if (from === to || drafts[from] === undefined || drafts[to] !== undefined) return drafts;
+  const { [from]: text, ...rest } = drafts;
+  return { ...rest, [to]: text! };
+}
+
+/** A name that is no message: a result (it opens on the leaderboard) or nothing at all; throws when the hub cannot say. */
 async function kindOfMissing(filename: string): Promise<RefKind> {
   try {
     await hubApi.get<RecordItem>(`/v1/results/${enc(filename)}`);
     return 'result';
-  } catch {
-    return 'missing';
+  } catch (err) {
+    if (isNotFound(err)) return 'missing';
+    throw err;
   }
 }

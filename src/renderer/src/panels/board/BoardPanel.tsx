@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { RecordItem } from '../../../../shared/api';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { routeHref, navigate } from '../../router';
-import { useBoard } from '../../stores/board-store';
+import { mainDraftKey, useBoard } from '../../stores/board-store';
 import { useIsOrganizer, useSession } from '../../stores/session-store';
 import { BoardHeader } from './BoardHeader';
 import {
@@ -50,23 +50,31 @@ export function BoardPanel({ rest }: { rest: string[] }) {
   useEffect(() => { useBoard.getState().start(firstMe.current); }, []);
   useEffect(() => useBoard.getState().setMe(me), [me]);
 
+  // The name in the route while the board shows it; null once the person has moved on (an answer for it is then dropped).
+  const routedFocus = useRef<string | null>(focus);
   useEffect(() => {
-    const { openThread, closeThread } = useBoard.getState();
+    routedFocus.current = focus;
+    return () => { routedFocus.current = null; };
+  }, [focus]);
+  // Opening the route's name (and retrying it after a failure) ends the same way: a thread, the leaderboard, or "no such name".
+  const openFocus = useCallback((name: string) => {
     setMissing(null);
-    if (!focus) { closeThread(); return; }
-    let current = true;
-    void openThread(focus).then((kind) => {
-      if (!current) return;
+    void useBoard.getState().openThread(name).then((kind) => {
+      if (routedFocus.current !== name) return;
       // A result's name reached the board (an old link, a ref): it lives on the leaderboard.
       if (kind === 'result') {
-        history.replaceState(null, '', routeHref('leaderboard', focus));
+        history.replaceState(null, '', routeHref('leaderboard', name));
         window.dispatchEvent(new HashChangeEvent('hashchange'));
       } else if (kind === 'missing') {
-        setMissing(focus);
+        setMissing(name);
       }
     });
-    return () => { current = false; };
-  }, [focus]);
+  }, []);
+  useEffect(() => {
+    if (focus) { openFocus(focus); return; }
+    setMissing(null);
+    useBoard.getState().closeThread();
+  }, [focus, openFocus]);
 
   const filtered = isFiltered(view);
   const rows = useMemo(() => visibleRows(messages, view), [messages, view]);
@@ -153,6 +161,8 @@ export function BoardPanel({ rest }: { rest: string[] }) {
           )}
         </div>
         <Composer
+          key={mainDraftKey(view.channel)}
+          draftKey={mainDraftKey(view.channel)}
           target="main"
           destination={isTaskforce(view.channel) ? `#${view.channel}` : 'General'}
           channel={isTaskforce(view.channel) ? view.channel : undefined}
@@ -161,7 +171,7 @@ export function BoardPanel({ rest }: { rest: string[] }) {
           onSent={() => list.current?.scrollToEnd()}
         />
       </div>
-      {thread && <ThreadPane onClose={() => navigate('board')} onChannel={onChannel} />}
+      {thread && <ThreadPane onClose={() => navigate('board')} onRetry={openFocus} onChannel={onChannel} />}
     </section>
   );
 }

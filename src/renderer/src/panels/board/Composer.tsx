@@ -1,4 +1,5 @@
-// Writing to the board as the organizer: Enter sends, @ completes agent handles, a quote lands here, a refusal keeps the text.
+// Writing to the board as the organizer: Enter sends, @ completes agent handles, a quote lands here, a refusal keeps the text,
+// and the text typed stays in the store's drafts (per channel, per thread) until it is sent.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { errorText } from '../../connection/hub-api';
 import { useBoard } from '../../stores/board-store';
@@ -8,6 +9,8 @@ import { MentionPicker } from './MentionPicker';
 
 interface ComposerProps {
   target: 'main' | 'thread';
+  /** Where the unsent text is kept (mainDraftKey, threadDraftKey); give the element the same key so a new place starts clean. */
+  draftKey: string;
   /** Where the post goes, said under the box ("#draft-depth", "the thread"). */
   destination: string;
   channel?: string;
@@ -25,17 +28,22 @@ interface Picker {
   active: number;
 }
 
-export function Composer({ target, destination, channel, replyTo, allowBroadcast = false, placeholder, onSent }: ComposerProps) {
+export function Composer({ target, draftKey, destination, channel, replyTo, allowBroadcast = false, placeholder, onSent }: ComposerProps) {
   const canWrite = useIsOrganizer();
   const agents = useBoard((s) => s.agents);
   const post = useBoard((s) => s.post);
   const pendingQuote = useBoard((s) => s.pendingQuote);
-  const [text, setText] = useState('');
+  const text = useBoard((s) => s.drafts[draftKey] ?? '');
+  const setDraft = useBoard((s) => s.setDraft);
+  const setText = (next: string) => setDraft(draftKey, next);
   const [broadcast, setBroadcast] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [picker, setPicker] = useState<Picker | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const mounted = useRef(true);
+  useEffect(() => { mounted.current = true; return () => { mounted.current = false; }; }, []);
   const caretAfter = useRef<number | null>(null);
   const listId = `mention-options-${target}`;
 
@@ -50,13 +58,12 @@ export function Composer({ target, destination, channel, replyTo, allowBroadcast
   useEffect(() => {
     if (!pendingQuote || pendingQuote.target !== target || pendingQuote.seq === seenQuote.current) return;
     seenQuote.current = pendingQuote.seq;
-    setText((current) => {
-      const next = (current.trim() === '' ? '' : current.replace(/\s*$/, '\n\n')) + pendingQuote.text;
-      caretAfter.current = next.length;
-      return next;
-    });
+    const current = useBoard.getState().drafts[draftKey] ?? '';
+    const next = (current.trim() === '' ? '' : current.replace(/\s*$/, '\n\n')) + pendingQuote.text;
+    caretAfter.current = next.length;
+    useBoard.getState().setDraft(draftKey, next);
     box.current?.focus();
-  }, [pendingQuote, target]);
+  }, [pendingQuote, target, draftKey]);
 
   const updatePicker = (value: string, caret: number) => {
     const at = mentionAtCaret(value, caret);
@@ -78,9 +85,13 @@ export function Composer({ target, destination, channel, replyTo, allowBroadcast
     if (busy || !canWrite || text.trim() === '') return;
     setBusy(true);
     setError(null);
+    const sent = text;
     try {
-      await post({ body: text, channel, reply_to: replyTo, broadcast: broadcast || undefined });
-      setText('');
+      await post({ body: sent, channel, reply_to: replyTo, broadcast: broadcast || undefined });
+      // Whatever was typed while it went out stays; the sent part goes.
+      const now = useBoard.getState().drafts[draftKey] ?? '';
+      setDraft(draftKey, now === sent ? '' : now.startsWith(sent) ? now.slice(sent.length).trimStart() : now);
+      if (!mounted.current) return;
       setBroadcast(false);
       onSent?.();
     } catch (err) {
@@ -111,6 +122,13 @@ export function Composer({ target, destination, channel, replyTo, allowBroadcast
         return;
       }
     }
+    if (e.key === 'Escape' && text !== '') {
+      // Escape would close the thread: with words in the box it only leaves the box (a second Escape closes).
+      e.preventDefault();
+      e.stopPropagation();
+      form.current?.focus();
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       void send();
@@ -120,6 +138,8 @@ export function Composer({ target, destination, channel, replyTo, allowBroadcast
   const reason = canWrite ? null : 'Sign in as organizer to post (top right).';
   return (
     <form
+      ref={form}
+      tabIndex={-1}
       className="board-composer"
       onSubmit={(e) => { e.preventDefault(); void send(); }}
       aria-label={target === 'main' ? 'New message' : 'Reply'}

@@ -1,8 +1,8 @@
-// The side pane for one thread: the root, its replies (live), and a reply box; Escape or × closes it.
+// The side pane for one thread: the root, its replies (live), and a reply box with this thread's own draft; Escape or × closes it.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RecordItem } from '../../../../shared/api';
 import { ErrorNotice } from '../../components/Notice';
-import { useBoard } from '../../stores/board-store';
+import { threadDraftKey, useBoard } from '../../stores/board-store';
 import { useIsOrganizer } from '../../stores/session-store';
 import { authorOf, channelOf, concerns, quoteText } from './board-view';
 import { Composer } from './Composer';
@@ -10,11 +10,17 @@ import { MessageList, type MessageListHandle } from './MessageList';
 import { MessageRow } from './MessageRow';
 import { useNow } from '../../components/Ago';
 
-export function ThreadPane({ onClose, onChannel }: { onClose(): void; onChannel(channel: string): void }) {
+interface ThreadPaneProps {
+  onClose(): void;
+  /** Reads the thread of this name again after a failure. */
+  onRetry(filename: string): void;
+  onChannel(channel: string): void;
+}
+
+export function ThreadPane({ onClose, onRetry, onChannel }: ThreadPaneProps) {
   const thread = useBoard((s) => s.thread);
   const me = useBoard((s) => s.me);
   const quote = useBoard((s) => s.quote);
-  const openThread = useBoard((s) => s.openThread);
   const canWrite = useIsOrganizer();
   const now = useNow();
   const list = useRef<MessageListHandle>(null);
@@ -71,7 +77,7 @@ export function ThreadPane({ onClose, onChannel }: { onClose(): void; onChannel(
       </header>
       {thread.status === 'loading' && <div className="board-thread-state muted">Loading the thread…</div>}
       {thread.status === 'failed' && (
-        <div className="board-thread-state"><ErrorNotice error={thread.error ?? 'the thread could not be read'} onRetry={() => void openThread(thread.focus)} /></div>
+        <div className="board-thread-state"><ErrorNotice error={thread.error ?? 'the thread could not be read'} onRetry={() => onRetry(thread.focus)} /></div>
       )}
       {thread.status === 'ready' && (
         <MessageList
@@ -93,6 +99,8 @@ export function ThreadPane({ onClose, onChannel }: { onClose(): void; onChannel(
         </div>
       )}
       <Composer
+        key={threadDraftKey(thread.root)}
+        draftKey={threadDraftKey(thread.root)}
         target="thread"
         destination="this thread"
         replyTo={replyTo?.filename ?? thread.root}
