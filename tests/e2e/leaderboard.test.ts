@@ -274,4 +274,49 @@ describe('the leaderboard panel', () => {
     expect(await button.getAttribute('title')).toContain('sign in as organizer');
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('keeps the newest verdict on a result\'s detail when an older read of it answers last', async () => {
+    const { page } = session;
+    await page.goto(`${hub.url}/#/leaderboard/${encodeURIComponent(files.frank)}`);
+    const header = page.locator(`[data-testid=result-detail][data-filename="${files.frank}"] .panel-header`);
+    await header.locator('.badge-pending').waitFor();
+    // The page's next read of this result is answered by the hub at once but delivered late, after a newer one.
+    const path = `/v1/results/${encodeURIComponent(files.frank)}`;
+    let reads = 0;
+    let fetched = false;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let delivered!: Promise<void>;
+    await page.route((url) => url.pathname === path, (route) => {
+      if (route.request().method() !== 'GET' || reads++ > 0) return route.continue();
+      delivered = (async () => {
+        const response = await route.fetch();
+        fetched = true;
+        await held;
+        await route.fulfill({ response });
+      })();
+      return delivered;
+    });
+    const decide = (verdict: string, note: string) => hub.call('POST', `${path}/verdict`, { token: hub.organizerToken, body: { verdict, note } });
+    try {
+      expect((await decide('valid', 'first look')).status).toBe(200);
+      await expect.poll(() => fetched).toBe(true);
+      // The second verdict arrives while the first read is on its way: the detail reads again and shows it.
+      expect((await decide('invalid', 'second look')).status).toBe(200);
+      await expect.poll(() => header.locator('.badge-invalid').count()).toBe(1);
+      release();
+      await delivered;
+      // The stale answer (valid) has reached the page: give it a moment to land, then it must not have.
+      await page.waitForTimeout(300);
+      expect(await header.locator('.badge-invalid').count()).toBe(1);
+      expect(await header.locator('.badge-valid').count()).toBe(0);
+      expect(await page.getByTestId('verdict').textContent()).toContain('second look');
+    } finally {
+      release();
+      await delivered?.catch(() => {});
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(session.pageErrors).toEqual([]);
+  });
 });

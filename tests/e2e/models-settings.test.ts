@@ -162,12 +162,15 @@ describe('the Settings panel', () => {
     await page.goto(`${hub.url}/#/settings`);
     await page.waitForSelector('[data-testid=data-folder]');
     expect(await page.locator('[data-testid=data-folder]').textContent()).toBe(hub.dataDir);
-    // The desktop bridge opens the folder; without chooseDataFolder there is no "Change…".
+    // The desktop bridge (as the preload gives it) opens and changes the folder.
     expect(await page.getByRole('button', { name: 'Open folder' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Change…' }).count()).toBe(1);
     expect(await page.locator('[data-testid=cpu]').textContent()).toMatch(/\d+ cores/);
     expect(await page.locator('[data-testid=backend]').textContent()).toMatch(/CPU|CUDA|Vulkan|Metal|none/);
     await expect.poll(() => page.locator('[data-testid=gpu]').textContent(), { timeout: 8_000 }).not.toContain('detecting');
     expect(await page.locator('[data-testid=hub-url]').textContent()).toBe(hub.url);
+    // The onboarding page opens in place (a new window would be refused inside the desktop app).
+    expect(await page.getByRole('link', { name: /\/README\.md$/ }).getAttribute('target')).toBeNull();
   });
 
   it('saves agent defaults that survive a reload, and shows a refusal without losing the input', async () => {

@@ -101,6 +101,45 @@ describe('the Workspace panel', () => {
     await session.screenshot('workspace-central');
   });
 
+  it('keeps older pages of a busy board loaded: a live post joins them rather than folding the list back to one page', async () => {
+    const { page } = session;
+    // Past two pages of 200 (with the first test's message: 421 in all), with no dashboard following along (it
+    // would only slow the seeding).
+    await page.goto('about:blank');
+    const tokens = [alice, ...(await Promise.all(['busy-bee', 'busy-ant', 'busy-fly'].map((id) => hub.register(id))))];
+    // Twelve posts in flight at a time from four agents: the hub commits them in groups.
+    await Promise.all(Array.from({ length: 12 }, async (_, t) => {
+      const token = tokens[t % tokens.length]!;
+      for (let i = 0; i < 35; i++) {
+        const res = await hub.call('POST', '/v1/messages', { token, body: { body: `step ${t}.${i}` } });
+        if (res.status !== 201) throw new Error(`post ${t}.${i}: ${res.status} ${res.text}`);
+      }
+    }));
+    // A fresh page reads the board's first page only, as someone opening it on a busy hub would.
+    await page.goto(`${hub.url}/#/workspace/central/message_board`);
+    const table = page.getByTestId('folder-table');
+    const rows = table.locator('tbody tr');
+    const count = page.locator('.ws-folder-count');
+    const older = page.getByRole('button', { name: 'Load older', exact: true });
+    await expect.poll(() => count.textContent()).toBe('Newest first · showing 200 of 421');
+    await older.click();
+    await expect.poll(() => rows.count()).toBe(400);
+
+    const live = await hub.call('POST', '/v1/messages', { token: alice, body: { body: 'Fresh from the swarm.' } });
+    expect(live.status).toBe(201);
+    await table.getByRole('link', { name: live.body.filename, exact: true }).waitFor({ timeout: 5_000 });
+    // Newest on top, the older pages still there, and the cursor kept: the next page follows on from row 401.
+    expect(await rows.count()).toBe(401);
+    expect(await table.locator('tbody tr a').first().textContent()).toContain(live.body.filename);
+    await expect.poll(() => count.textContent()).toBe('Newest first · showing 401 of 422');
+    await older.click();
+    await expect.poll(() => rows.count()).toBe(422);
+    const names = await table.locator('tbody tr a').allTextContents();
+    expect(new Set(names).size).toBe(422);
+    expect(names.at(-1)).toContain(messageFile);
+    expect(await older.count()).toBe(0);
+  });
+
   it('browses an agent\'s scratch folder: JSON pretty-printed and foldable, a PNG as an image, markdown rendered with its source', async () => {
     const { page } = session;
     const tree = page.getByRole('navigation', { name: 'Workspace folders', exact: true });

@@ -49,6 +49,9 @@ const PAGE = 200;
 const REFRESH_DELAY_MS = 250;
 
 let boardSeq = 0;
+/** Each detail read (and each verdict set here) takes a number; only the latest one per filename may land. */
+let detailCounter = 0;
+const detailSeq = new Map<string, number>();
 let resultsInFlight: Promise<void> | null = null;
 /** A load asked for while one runs: 'more' fetches what is new after it, 'all' re-reads everything. */
 let resultsAgain: 'more' | 'all' | null = null;
@@ -137,13 +140,19 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => ({
   async loadDetail(filename, force = false) {
     const entry = get().details[filename];
     if (entry && !force && entry.status !== 'failed') return;
-    set((s) => ({ details: { ...s.details, [filename]: { status: 'loading', ...(entry?.status === 'ready' ? { result: entry.result } : {}) } } }));
+    const seq = ++detailCounter;
+    detailSeq.set(filename, seq);
+    // A re-read keeps the result on view (also when the read before it has not answered yet).
+    const shown = entry?.status === 'ready' || entry?.status === 'loading' ? entry.result : undefined;
+    set((s) => ({ details: { ...s.details, [filename]: { status: 'loading', ...(shown ? { result: shown } : {}) } } }));
     let next: DetailEntry;
     try {
       next = { status: 'ready', result: await hubApi.get<ResultDetail>(`/v1/results/${encodeURIComponent(filename)}`) };
     } catch (err) {
       next = err instanceof HubApiError && err.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(err) };
     }
+    // Reads overlap (an event while the view's own read is on its way): an older answer must not land over a newer one.
+    if (detailSeq.get(filename) !== seq) return;
     set((s) => ({ details: { ...s.details, [filename]: next } }));
   },
 
@@ -160,6 +169,8 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => ({
 
   async setVerdict(filename, body) {
     const result = await hubApi.post<ResultDetail>(`/v1/results/${encodeURIComponent(filename)}/verdict`, body);
+    // Reads sent before this answer may carry the verdict before it: they are stale now.
+    detailSeq.set(filename, ++detailCounter);
     // The event stream says so too, but the person who clicked sees it at once.
     set((s) => ({
       details: { ...s.details, [filename]: { status: 'ready', result } },
@@ -186,12 +197,15 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => ({
         const record = event.data.record;
         if (record) set((s) => ({ results: mergeResults(s.results, [record]) }));
         const target = record?.filename ?? event.data.target;
-        // An open detail re-reads its verdict history (the event carries only the state).
-        if (target && get().details[target]?.status === 'ready') void get().loadDetail(target, true);
+        // A detail on view re-reads its verdict history (the event carries only the state), also while its
+        // earlier read is on its way: that read may predate this change.
+        const held = target ? get().details[target]?.status : undefined;
+        if (target && (held === 'ready' || held === 'loading')) void get().loadDetail(target, true);
         scheduleRefresh();
       });
       const offReset = liveEvents.onReset(() => {
-        set({ details: {} });
+        // Events may have been missed: re-read the details held (an open one keeps showing until its answer lands).
+        for (const filename of Object.keys(get().details)) void get().loadDetail(filename, true);
         void get().loadBoard();
         void get().loadResults(true);
       });

@@ -110,6 +110,27 @@ async function listFolder(root: string, path: string, before?: string): Promise<
   return { entries: (root === CENTRAL && path === '' ? withRecordFolders(entries) : entries).sort(byFolderThenName), next: null, total: null };
 }
 
+/** Record filenames are stamped, and the hub pages them by filename: comparing names is comparing times. */
+function newestFirst(a: WorkspaceEntry, b: WorkspaceEntry): number {
+  return a.name < b.name ? 1 : a.name > b.name ? -1 : 0;
+}
+
+/**
+ * A record folder re-read while its older pages are loaded: the fresh first page replaces what it covers, and the
+ * older entries loaded before stay, with their cursor, so a busy board does not fold back to one page at every post.
+ */
+function withNewestPage(loaded: FolderState, page: Pick<FolderState, 'entries' | 'next' | 'total'>): Pick<FolderState, 'entries' | 'next' | 'total'> {
+  const oldestInPage = page.entries.at(-1)?.name;
+  // The page holds everything there is (or nothing): nothing older to keep.
+  if (page.next === null || oldestInPage === undefined) return page;
+  // More arrived than a page holds since the last read: what was loaded no longer joins on, and a gap would hide records.
+  if (!loaded.entries.some((e) => e.name >= oldestInPage)) return page;
+  const inPage = new Set(page.entries.map((e) => e.path));
+  const older = loaded.entries.filter((e) => e.name < oldestInPage && !inPage.has(e.path));
+  if (older.length === 0) return page;
+  return { entries: [...page.entries, ...older].sort(newestFirst), next: loaded.next, total: page.total };
+}
+
 /** A file's bytes from the hub, with the hub's errors. */
 function fetchFile(url: string, signal?: AbortSignal): Promise<Response> {
   return hubApi.raw(url, signal);
@@ -255,7 +276,9 @@ export const useWorkspace = create<WorkspaceState>((set, get) => {
       try {
         const page = await listFolder(root, path);
         if (folderSeq.get(key) !== seq) return;
-        setFolder(key, { status: 'ready', error: null, missing: false, loadingMore: false, ...page });
+        const now = get().folders[key];
+        const merged = quiet && isRecordFolder(root, path) && now?.status === 'ready' ? withNewestPage(now, page) : page;
+        setFolder(key, { status: 'ready', error: null, missing: false, loadingMore: now?.loadingMore ?? false, ...merged });
       } catch (err) {
         if (folderSeq.get(key) !== seq) return;
         setFolder(key, { ...EMPTY_FOLDER, status: 'failed', error: errorText(err), missing: err instanceof HubApiError && err.status === 404 });
@@ -297,6 +320,8 @@ export const useWorkspace = create<WorkspaceState>((set, get) => {
       set((s) => {
         const folders = { ...s.folders };
         for (const [path, entries] of byFolder) {
+          // The record folders are listed from the record, in pages, not from disk.
+          if (isRecordFolder(root, path)) continue;
           const listed = root === CENTRAL && path === '' ? withRecordFolders(entries) : entries;
           folders[locationKey(root, path)] = { ...EMPTY_FOLDER, status: 'ready', entries: listed.sort(byFolderThenName) };
         }

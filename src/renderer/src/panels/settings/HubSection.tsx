@@ -17,7 +17,7 @@ export function HubSection({ hubUrl }: { hubUrl: string | null }) {
         <dd>{hub?.organizer ?? '?'} {me?.is_organizer ? <span className="badge badge-organizer">you</span> : <span className="muted">(you read only until you sign in)</span>}</dd>
         <dt>Agents join</dt>
         <dd>
-          by reading <a href="/README.md" target="_blank" rel="noreferrer">{url}/README.md</a>: registration, the API and the challenge, for curl, an MCP harness or <code>collab-desk mcp</code>.
+          by reading <a href="/README.md">{url}/README.md</a>: registration, the API and the challenge, for curl, an MCP harness or <code>collab-desk mcp</code>.
         </dd>
       </dl>
     </section>
