@@ -1,5 +1,5 @@
 // The spawn form's defaults as the person saved them in Settings: one JSON file in the data folder, replaced whole.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Value } from 'typebox/value';
 import { AgentDefaults } from '../shared/settings';
@@ -33,6 +33,9 @@ export function writeAgentDefaults(path: string, defaults: AgentDefaults): void 
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
+  // On disk before the rename: after a power cut the file is the old one or the new one, never empty.
+  const fd = openSync(tmp, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
   renameSync(tmp, path);
 }
 
@@ -43,7 +46,8 @@ export function writeAgentDefaults(path: string, defaults: AgentDefaults): void 
  */
 export function withAgentDefaults(defaults: AgentDefaults, body: SpawnAgentsBody): SpawnAgentsBody {
   const merged: SpawnAgentsBody = { ...defaults, ...body };
-  if ((merged.kind ?? 'local') === 'local') {
+  // The supervisor's rule: a command without a kind means an external agent.
+  if ((merged.kind ?? (merged.command ? 'external' : 'local')) === 'local') {
     if (body.command === undefined) delete merged.command;
   } else if (body.model === undefined) {
     delete merged.model;

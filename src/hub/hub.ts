@@ -4,6 +4,7 @@ import type { HubConfig } from '../shared/config';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
 import { dataLayout, type DataLayout } from './data-folder';
+import { lockDataFolder } from './data-folder-lock';
 import { ChallengeState } from './challenge';
 import { EventStream } from './event-stream';
 import { HubError } from './hub-error';
@@ -69,14 +70,21 @@ export class Hub {
   /** Bumped only by writes that can change a ranking (results and verdicts), so message traffic keeps it cached. */
   resultsVersion = 0;
   private lastStamp = 0;
+  private readonly releaseLock: () => void;
 
   constructor(init: HubInit) {
     this.now = init.clock ?? Date.now;
     this.layout = dataLayout(init.dataDir);
     mkdirSync(this.layout.root, { recursive: true });
-    this.config = loadHubConfig(this.layout.config, init.config);
-    this.organizerTokenHash = hashToken(ensureOrganizerToken(this.layout.organizerToken));
-    this.db = openDatabase(this.layout.database);
+    this.releaseLock = lockDataFolder(this.layout.root);
+    try {
+      this.config = loadHubConfig(this.layout.config, init.config);
+      this.organizerTokenHash = hashToken(ensureOrganizerToken(this.layout.organizerToken));
+      this.db = openDatabase(this.layout.database);
+    } catch (err) {
+      this.releaseLock();
+      throw err;
+    }
     this.agents = new AgentStore(this.db);
     this.messages = new MessageStore(this.db);
     this.results = new ResultStore(this.db);
@@ -179,5 +187,6 @@ export class Hub {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.close();
     }
+    this.releaseLock();
   }
 }

@@ -11,6 +11,7 @@ import { dashboardRoutes, defaultDashboardDir } from './dashboard';
 import { installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
 import { Hub } from './hub';
+import { HubError } from './hub-error';
 import { JobQueue } from './jobs/job-queue';
 import { ReadCache } from './read-cache';
 import { agentRoutes } from './routes/agents';
@@ -58,7 +59,20 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, 'logger' | 'dashboardDir'> = {}, baseUrl: () => string = () => ''): Promise<FastifyInstance> {
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * On loopback, only requests addressed to a loopback name are served: a web page that re-points its own domain at
+ * 127.0.0.1 (DNS rebinding) would otherwise read the board, the settings and the model paths from the browser.
+ */
+export function hostAllowed(hostHeader: string | undefined, boundHost: string): boolean {
+  if (!LOOPBACK_NAMES.has(boundHost)) return true;
+  if (!hostHeader) return true;
+  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d+$/, '');
+  return LOOPBACK_NAMES.has(name.toLowerCase());
+}
+
+export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, 'logger' | 'dashboardDir' | 'host'> = {}, baseUrl: () => string = () => ''): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: hub.config.limits.json_body_bytes,
@@ -80,6 +94,12 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
   app.removeContentTypeParser('text/plain');
   installValidation(app);
   installErrorHandling(app);
+  const boundHost = options.host ?? '127.0.0.1';
+  app.addHook('onRequest', async (request) => {
+    if (!hostAllowed(request.headers.host, boundHost)) {
+      throw new HubError('FOREIGN_HOST', `this hub answers only on this machine's own addresses, not "${request.headers.host}"`, `use http://127.0.0.1:${request.socket.localPort}/ (or start the hub with --host to serve other machines)`);
+    }
+  });
   const cache = new ReadCache(hub);
   await app.register(metaRoutes(hub, endpoints, APP_VERSION, baseUrl));
   await app.register(agentRoutes(hub));

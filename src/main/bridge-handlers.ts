@@ -1,8 +1,9 @@
 // The main-process side of window.collabDesk: each IPC channel answers only the hub's own page in our window.
 import { dialog, ipcMain, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { BRIDGE_CHANNELS, type HubAccess } from '../shared/desktop-bridge';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { BRIDGE_CHANNELS, DATA_SUBFOLDERS, type HubAccess } from '../shared/desktop-bridge';
+import { dataFolderProblem } from './desktop-settings';
 import { isHubUrl } from './web-security';
 
 export interface BridgeContext {
@@ -24,11 +25,21 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'send
   return event.sender === win.webContents && frame === win.webContents.mainFrame && isHubUrl(frame.url, origin);
 }
 
-/** A folder inside the data folder, or null when the path tries to leave it. */
-export function insideDataDir(dataDir: string, subpath: string): string | null {
-  const target = resolve(dataDir, subpath);
-  const rel = relative(dataDir, target);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)) ? target : null;
+/**
+ * The data folder or one of its own top folders, as a real directory inside it; null for anything else (a file, a
+ * link out, another name). shell.openPath would run a file, so only folders are ever opened.
+ */
+export function dataFolderToOpen(dataDir: string, folder: unknown): string | null {
+  if (folder !== '' && !(DATA_SUBFOLDERS as readonly unknown[]).includes(folder)) return null;
+  const target = join(dataDir, folder as string);
+  try {
+    const info = lstatSync(target);
+    if (!info.isDirectory()) return null;
+    const rel = relative(realpathSync(dataDir), realpathSync(target));
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)) ? target : null;
+  } catch {
+    return null;
+  }
 }
 
 export function registerBridgeHandlers(context: BridgeContext): void {
@@ -45,9 +56,9 @@ export function registerBridgeHandlers(context: BridgeContext): void {
     return { token: readFileSync(path, 'utf8').trim() };
   });
 
-  handle(BRIDGE_CHANNELS.openDataFolder, async (_event, subpath) => {
-    const target = insideDataDir(context.dataDir(), typeof subpath === 'string' ? subpath : '');
-    if (!target) throw new Error('that folder is outside the data folder');
+  handle(BRIDGE_CHANNELS.openDataFolder, async (_event, folder) => {
+    const target = dataFolderToOpen(context.dataDir(), folder ?? '');
+    if (!target) throw new Error(`only the data folder and its folders ${DATA_SUBFOLDERS.join(', ')} can be opened`);
     const error = await shell.openPath(target);
     if (error) throw new Error(error);
   });
@@ -63,6 +74,8 @@ export function registerBridgeHandlers(context: BridgeContext): void {
     const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
     const dir = picked.canceled ? undefined : picked.filePaths[0];
     if (!dir || resolve(dir) === resolve(context.dataDir())) return null;
+    const problem = dataFolderProblem(dir);
+    if (problem) throw new Error(problem);
     // Answer first, then restart, so the page hears which folder was chosen.
     setTimeout(() => context.switchDataFolder(dir), 100);
     return dir;

@@ -1,6 +1,6 @@
 // Electron main process: one instance; the hub on loopback with its job runner and swarm; one locked-down window onto
 // the dashboard; a tray with the swarm's state; a clean shutdown (agents stopped, the running job cancelled, the record closed).
-import { app, type BrowserWindow } from 'electron';
+import { app, dialog, type BrowserWindow } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
@@ -59,7 +59,13 @@ async function start(): Promise<void> {
   // HF_TOKEN (for gated models) reaches the Hub's download requests only: never the page, a log or an agent.
   const models = createModelLibrary({ dataDir, ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}), agentModel });
   running = await startHub({ dataDir, port: 0, jobRunner: engineJobRunner(), models, dashboardDir: join(OUT, 'renderer') });
-  superviseBeside(running, { agentModel });
+  try {
+    superviseBeside(running, { agentModel });
+  } catch (err) {
+    // The hub is up: close it (and its record) properly before giving up.
+    await shutdown();
+    throw err;
+  }
   console.log(`Collab Desk: hub at ${running.url}, data in ${dataDir}`);
   tray = new SwarmTray(TRAY_ICON, { show: showWindow, quit: () => app.quit() }, running.hub.swarm);
   showWindow();
@@ -82,15 +88,43 @@ async function shutdown(): Promise<void> {
 // A portable or test install keeps everything (settings, lock, default data folder) in a folder of its own.
 if (process.env.COLLAB_DESK_USER_DATA) app.setPath('userData', process.env.COLLAB_DESK_USER_DATA);
 
+/**
+ * A start that fails says why in a dialog (a person who launched from the desktop sees no console). When the data
+ * folder was one chosen earlier (moved, unplugged, not writable), the app offers to go back to its default folder.
+ */
+function failedToStart(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error('Collab Desk could not start:', err);
+  const userData = app.getPath('userData');
+  const chosen = readDesktopSettings(userData).dataDir;
+  if (chosen) {
+    const answer = dialog.showMessageBoxSync({
+      type: 'error',
+      title: 'Collab Desk could not start',
+      message: `Collab Desk could not start on the data folder ${chosen}.`,
+      detail: `${message}\n\nUse the default data folder (${userData}) instead? The chosen folder is left as it is.`,
+      buttons: ['Use the default folder', 'Quit'],
+      defaultId: 0,
+      cancelId: 1,
+    });
+    if (answer === 0) {
+      const { dataDir: _dropped, ...rest } = readDesktopSettings(userData);
+      writeDesktopSettings(userData, rest);
+      app.relaunch();
+    }
+  } else {
+    dialog.showErrorBox('Collab Desk could not start', message);
+  }
+  app.exit(1);
+}
+
 if (!app.requestSingleInstanceLock()) {
-  // Another Collab Desk holds the data folder: it shows its window (second-instance) and this one leaves.
+  // Another Collab Desk window is open: it shows itself (second-instance) and this one leaves. (The hub's own lock
+  // keeps a `collab-desk hub` off the same data folder.)
   app.quit();
 } else {
   app.on('second-instance', showWindow);
-  app.whenReady().then(start).catch((err: unknown) => {
-    console.error('Collab Desk could not start:', err);
-    app.exit(1);
-  });
+  app.whenReady().then(start).catch(failedToStart);
   // The hub and the swarm keep working with the window closed; the tray brings it back, Quit ends everything.
   app.on('window-all-closed', () => {
     if (!tray) app.quit();

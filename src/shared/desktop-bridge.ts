@@ -5,12 +5,16 @@ export interface HubAccess {
   token: string;
 }
 
+/** The folders of the data folder the desktop may open; agents' own files are never opened (they could be programs). */
+export const DATA_SUBFOLDERS = ['scratch', 'central', 'models', 'swarm'] as const;
+export type DataSubfolder = (typeof DATA_SUBFOLDERS)[number];
+
 export interface DesktopBridge {
   platform: string;
   /** The organizer token for the hub this window shows; handed over IPC, never put in a URL. */
   hubAccess(): Promise<HubAccess>;
-  /** Opens the data folder (or a folder inside it) in the system's file manager. */
-  openDataFolder(subpath?: string): Promise<void>;
+  /** Opens the data folder, or one of its top folders, in the system's file manager (never a file: nothing is run). */
+  openDataFolder(folder?: DataSubfolder): Promise<void>;
   /**
    * Asks for another data folder (a native folder dialog); on a choice the app remembers it and restarts on it.
    * Resolves with the chosen path, or null when the person cancelled.

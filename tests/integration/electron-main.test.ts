@@ -1,11 +1,11 @@
 // The built Electron main bundle (out/main) under plain Node with `electron` stubbed: it starts the hub, serves the
 // dashboard to a locked-down window, hands the token only to that page, keeps a tray, and shuts down cleanly.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, startNodeProcess, type CliProcess } from '../helpers/hub-process';
+import { PROJECT_ROOT, runCli, startNodeProcess, type CliProcess } from '../helpers/hub-process';
 import { integrityCheck } from '../helpers/sqlite-check';
 
 const MAIN = join(PROJECT_ROOT, 'out', 'main', 'index.js');
@@ -63,12 +63,27 @@ describe('the built main process', () => {
       // The bridge answers our window's page only; navigation and new windows stay inside the app.
       const ipc = await waitForReport(proc, 'ipc');
       expect(ipc.trusted).toEqual({ ok: true, token_sha256: createHash('sha256').update(token).digest('hex') });
-      for (const refused of ['foreign_origin', 'lookalike_origin', 'other_contents']) expect(ipc[refused].ok, refused).toBe(false);
-      expect(ipc.open_outside_data).toEqual({ ok: false, error: 'that folder is outside the data folder' });
+      // Our window's top frame showing another origin (or a lookalike port), a subframe, another web contents: refused.
+      for (const refused of ['foreign_origin', 'lookalike_origin', 'subframe', 'other_contents']) expect(ipc[refused].ok, refused).toBe(false);
+      // Only the data folder's own folders open; never a path out of it, never a file (it could be run).
+      expect(ipc.open_data_folder.ok).toBe(true);
+      expect(ipc.open_scratch.ok).toBe(true);
+      expect(ipc.open_outside_data.ok).toBe(false);
+      expect(ipc.open_a_file.ok).toBe(false);
+      expect(reports(proc).filter((r) => r.what === 'openPath').map((r) => r.path)).toEqual([userData, join(userData, 'scratch')]);
       expect(ipc.navigation_outside).toBe(true);
       expect(ipc.navigation_inside).toBe(false);
+      expect(ipc.redirect_outside).toBe(true);
       expect(ipc.new_window).toBe('deny');
-      expect(reports(proc).some((r) => r.what === 'permissions.request-handler')).toBe(true);
+      // Web links go to the system browser; file:, javascript:, other schemes and the hub's own pages never do.
+      expect(ipc.external_opened).toEqual({ https: ['https://example.org/docs'], file: [], javascript: [], custom: [], hub_page: [] });
+      expect(ipc.permission_request_granted).toBe(false);
+      expect(ipc.permission_check_granted).toBe(false);
+
+      // The hub holds the data folder: a `collab-desk hub` on it is refused instead of running a second job queue.
+      const cli = await runCli(['hub', '--data', userData, '--port', '0', '--no-swarm']);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain(`the data folder ${userData} is in use by another Collab Desk hub`);
 
       // The tray says what the swarm does.
       expect((await waitForReport(proc, 'tray.tooltip')).text).toBe('Collab Desk — 0 agents running');
@@ -85,6 +100,24 @@ describe('the built main process', () => {
       await proc.stop('SIGKILL').catch(() => undefined);
     }
   }, 60_000);
+
+  it('says why it cannot start on a chosen data folder, and offers the default one', async () => {
+    const userData = mkdtempSync(join(tmpdir(), 'collab-desk-electron-'));
+    dirs.push(userData);
+    // A data folder chosen earlier that cannot be one any more (here: a path through a file).
+    writeFileSync(join(userData, 'not-a-folder'), '');
+    writeFileSync(join(userData, 'desktop.json'), JSON.stringify({ dataDir: join(userData, 'not-a-folder', 'data') }));
+    const proc = startNodeProcess(['--import', REGISTER, MAIN], 'electron main (stubbed)', { env: { ...process.env, ELECTRON_STUB_USER_DATA: userData, ELECTRON_STUB_DIALOG_ANSWER: '0' } });
+    const exit = await proc.exited;
+    expect(exit.code).toBe(1);
+    const dialog = reports(proc).find((r) => r.what === 'dialog.message')!;
+    expect(dialog.message).toContain(join(userData, 'not-a-folder', 'data'));
+    expect(dialog.detail).toMatch(/ENOTDIR|not a directory/);
+    expect(dialog.buttons).toEqual(['Use the default folder', 'Quit']);
+    // Chose the default: the app forgets the broken folder and restarts.
+    expect(reports(proc).some((r) => r.what === 'relaunch')).toBe(true);
+    expect(JSON.parse(readFileSync(join(userData, 'desktop.json'), 'utf8'))).toEqual({});
+  });
 
   it('a second instance leaves at once without opening the data folder', async () => {
     const { proc, userData } = startMain({ ELECTRON_STUB_SECOND_INSTANCE: '1' });

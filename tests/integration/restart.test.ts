@@ -1,7 +1,7 @@
 // A hub restart keeps everything a user built: agents and their tokens, messages and inboxes, results and
 // verdicts, taskforces, scratch files and the organizer token; the record stays sound and holds no raw token.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrityCheck } from '../helpers/sqlite-check';
@@ -176,5 +176,25 @@ describe('the record on disk', () => {
     } finally {
       hub = await startTestHub({}, dataDir);
     }
+  });
+});
+
+describe('one hub per data folder', () => {
+  it('refuses a second hub on a folder a running hub holds, and says which process holds it', async () => {
+    const second = startHub({ dataDir, port: 0 });
+    await expect(second).rejects.toThrow(`the data folder ${dataDir} is in use by another Collab Desk hub (process ${process.pid})`);
+    // The refusal left the running hub and its record alone.
+    expect((await hub.call('GET', '/v1/messages?limit=1')).status).toBe(200);
+  });
+
+  it('takes over the lock a killed hub left behind', async () => {
+    await hub.stop();
+    // A pid no process has: what a hub killed with kill -9 leaves in the lock file.
+    writeFileSync(join(dataDir, 'hub.lock'), '999999999\n');
+    hub = await startTestHub({}, dataDir);
+    expect(readFileSync(join(dataDir, 'hub.lock'), 'utf8').trim()).toBe(String(process.pid));
+    await hub.stop();
+    expect(existsSync(join(dataDir, 'hub.lock'))).toBe(false);
+    hub = await startTestHub({}, dataDir);
   });
 });

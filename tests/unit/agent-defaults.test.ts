@@ -11,6 +11,10 @@ describe('spawning over the saved agent defaults', () => {
     expect(withAgentDefaults({ kind: 'external', command: 'my-cli {prompt_file}', model: 'x.gguf' }, {})).toEqual({ kind: 'external', command: 'my-cli {prompt_file}' });
   });
 
+  it('takes a saved command without a kind as external agents, as the supervisor does', () => {
+    expect(withAgentDefaults({ command: 'my-cli {prompt_file}' }, { count: 2 })).toEqual({ command: 'my-cli {prompt_file}', count: 2 });
+  });
+
   it('drops a saved command when the request asks for local agents, and a saved model for external ones', () => {
     expect(withAgentDefaults({ kind: 'external', command: 'my-cli' }, { kind: 'local' })).toEqual({ kind: 'local' });
     expect(withAgentDefaults({ model: '/m.gguf' }, { kind: 'external', command: 'c' })).toEqual({ kind: 'external', command: 'c' });

@@ -22,6 +22,9 @@ export const settingsRoutes = (hub: Hub, baseUrl: () => string): FastifyPluginAs
     if (defaults.kind === 'local' && defaults.command !== undefined) {
       throw new HubError('INVALID_BODY', 'body.command is for external agents, but body.kind is "local"', 'leave command out for local agents, or set kind to "external"');
     }
+    if (defaults.kind === 'external' && defaults.command === undefined) {
+      throw new HubError('INVALID_BODY', 'body.kind is "external" but there is no body.command', 'give the command external agents run, e.g. "my-agent --prompt-file {prompt_file}"');
+    }
     writeAgentDefaults(hub.layout.settings, defaults);
     await hub.note({ actor: caller.handle, action: 'settings.agent_defaults', target: 'agent_defaults', detail: { fields: Object.keys(defaults) } });
     return { agent_defaults: readAgentDefaults(hub.layout.settings) };

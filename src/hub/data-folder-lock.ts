@@ -1,0 +1,52 @@
+// One hub per data folder: a lock file naming the process that holds it, taken over when that process is gone.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The folders this process holds: its own pid in a lock file is stale unless it is in here. */
+const heldHere = new Set<string>();
+
+export class DataFolderBusyError extends Error {
+  constructor(readonly root: string, readonly holder: number) {
+    super(`the data folder ${root} is in use by another Collab Desk hub (process ${holder}): stop it first (the desktop app, or \`collab-desk hub\`), or use another folder with --data`);
+    this.name = 'DataFolderBusyError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes <root>/hub.lock or throws DataFolderBusyError. Two hubs on one folder would both run the job queue (each
+ * failing the other's running job, two owners for one GPU) and two swarms over one record. Returns the release.
+ */
+export function lockDataFolder(root: string): () => void {
+  const file = join(root, 'hub.lock');
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      heldHere.add(root);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        heldHere.delete(root);
+        rmSync(file, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder = 0;
+    try { holder = Number(readFileSync(file, 'utf8').trim()); } catch { /* gone meanwhile: try again */ }
+    const ours = holder === process.pid;
+    if (holder > 0 && (ours ? heldHere.has(root) : alive(holder))) throw new DataFolderBusyError(root, holder);
+    // A hub that was killed (or this process before a restart) left it: take it over.
+    rmSync(file, { force: true });
+  }
+  throw new Error(`could not take the lock ${file}: another hub keeps taking it`);
+}
