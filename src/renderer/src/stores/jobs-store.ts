@@ -5,6 +5,8 @@ import { errorText, HubApiError, hubApi } from '../connection/hub-api';
 import { liveEvents } from '../connection/live-events';
 
 const PAGE = 50;
+/** The most queued jobs one read brings (the hub's page limit); the header says "500+" past it. */
+const QUEUED_READ = 500;
 
 /** Which jobs the list shows: every one, those waiting or running, or those done. */
 export type JobFilter = 'all' | 'active' | 'finished';
@@ -13,6 +15,17 @@ const FILTER_STATES: Record<JobFilter, JobState[] | null> = {
   active: ['queued', 'running'],
   finished: ['succeeded', 'failed', 'cancelled'],
 };
+
+/** What the submit form holds, kept here so closing the form (✕, Escape, leaving the page) loses nothing typed. */
+export interface SubmitDraft {
+  /** The challenge pack it was written for: another pack's models and defaults start a fresh form. */
+  pack: string;
+  values: Record<string, string>;
+  method: string;
+  description: string;
+}
+
+type JobPage = { count: number; items: JobInfo[]; lease: { job: string; since: string } | null };
 
 export interface JobDetail {
   id: string;
@@ -32,6 +45,10 @@ interface JobsState {
   hasMore: boolean;
   /** The job holding the GPU lease. */
   lease: { job: string; since: string } | null;
+  /** Every queued and running job whatever the list's filter: the header's counts and the running card. */
+  active: JobInfo[];
+  /** More jobs are queued than `active` holds. */
+  activeCapped: boolean;
   filter: JobFilter;
   agent: string;
   /** Live progress of running jobs (job.progress is passing news, never stored in the list). */
@@ -42,6 +59,7 @@ interface JobsState {
   cancelling: Record<string, boolean>;
   cancelErrors: Record<string, string>;
   detail: JobDetail | null;
+  submitDraft: SubmitDraft | null;
   load(): Promise<void>;
   connect(): () => void;
   showMore(): Promise<void>;
@@ -52,6 +70,7 @@ interface JobsState {
   submit(body: JobBody): Promise<JobInfo>;
   openDetail(id: string): Promise<void>;
   refreshDetail(): Promise<void>;
+  setSubmitDraft(draft: SubmitDraft | null): void;
 }
 
 function matches(job: JobInfo, filter: JobFilter, agent: string): boolean {
@@ -70,6 +89,8 @@ let connections = 0;
 let disconnect: (() => void) | null = null;
 let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 let logTimer: ReturnType<typeof setTimeout> | null = null;
+/** Numbers each load: reloads, "show older" and filter changes overlap, and only the latest one's answer counts. */
+let loadSeq = 0;
 
 export const useJobs = create<JobsState>((set, get) => {
   /** Queue positions and the lease move with every start and finish: one re-read after a burst of events. */
@@ -113,21 +134,36 @@ export const useJobs = create<JobsState>((set, get) => {
     cancelling: {},
     cancelErrors: {},
     detail: null,
+    submitDraft: null,
+    active: [],
+    activeCapped: false,
 
     async load() {
+      const seq = ++loadSeq;
       const { filter, agent, limit } = get();
       if (get().status !== 'ready') set({ status: 'loading' });
       try {
         const states = FILTER_STATES[filter];
-        const page = await hubApi.get<{ count: number; items: JobInfo[]; lease: { job: string; since: string } | null }>('/v1/jobs', {
-          state: states?.join(','),
-          agent: agent || undefined,
-          limit,
+        // The header and the running card speak of the GPU, not of the filtered page: their own unfiltered reads
+        // (the running job apart, so that a long queue cannot push it out of the page).
+        const [page, running, queued] = await Promise.all([
+          hubApi.get<JobPage>('/v1/jobs', { state: states?.join(','), agent: agent || undefined, limit }),
+          hubApi.get<JobPage>('/v1/jobs', { state: 'running' }),
+          hubApi.get<JobPage>('/v1/jobs', { state: 'queued', limit: QUEUED_READ }),
+        ]);
+        // A later load (another filter, more rows, a reload after news) was asked for while this one was read: it wins.
+        if (seq !== loadSeq) return;
+        set({
+          status: 'ready',
+          error: null,
+          jobs: page.items,
+          hasMore: page.count >= limit,
+          lease: page.lease,
+          active: [...queued.items, ...running.items],
+          activeCapped: queued.count >= QUEUED_READ,
         });
-        // A filter changed while this was read: that read wins.
-        if (get().filter !== filter || get().agent !== agent) return;
-        set({ status: 'ready', error: null, jobs: page.items, hasMore: page.count >= limit, lease: page.lease });
       } catch (err) {
+        if (seq !== loadSeq) return;
         set({ status: 'failed', error: errorText(err) });
       }
     },
@@ -146,7 +182,10 @@ export const useJobs = create<JobsState>((set, get) => {
             const job = data.record;
             if (!job?.id) return;
             const { filter, agent } = get();
-            set({ jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== job.id) });
+            set({
+              jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== job.id),
+              active: matches(job, 'active', '') ? upsert(get().active, job) : get().active.filter((j) => j.id !== job.id),
+            });
             if (job.state !== 'running') {
               const { [job.id]: _done, ...progress } = get().progress;
               set({ progress });
@@ -160,6 +199,13 @@ export const useJobs = create<JobsState>((set, get) => {
             reloadSoon();
           }),
           liveEvents.onReset(() => {
+            void get().load();
+            if (get().detail) void get().refreshDetail();
+          }),
+          // Back after a drop: job.progress is never replayed, so what is shown may be long gone; the list re-read
+          // brings each running job's latest progress with it.
+          liveEvents.onResync(() => {
+            set({ progress: {} });
             void get().load();
             if (get().detail) void get().refreshDetail();
           }),
@@ -208,7 +254,10 @@ export const useJobs = create<JobsState>((set, get) => {
       try {
         const job = await hubApi.delete<JobInfo>(`/v1/jobs/${encodeURIComponent(id)}`);
         const { filter, agent } = get();
-        set({ jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== id) });
+        set({
+          jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== id),
+          active: matches(job, 'active', '') ? upsert(get().active, job) : get().active.filter((j) => j.id !== id),
+        });
         if (get().detail?.id === id) set({ detail: { ...get().detail!, job } });
       } catch (err) {
         set({ cancelErrors: { ...get().cancelErrors, [id]: errorText(err) } });
@@ -222,6 +271,7 @@ export const useJobs = create<JobsState>((set, get) => {
       const job = await hubApi.post<JobInfo>('/v1/jobs', body);
       const { filter, agent } = get();
       if (matches(job, filter, agent)) set({ jobs: upsert(get().jobs, job) });
+      if (matches(job, 'active', '')) set({ active: upsert(get().active, job) });
       return job;
     },
 
@@ -250,6 +300,10 @@ export const useJobs = create<JobsState>((set, get) => {
         const now = get().detail;
         if (now?.id === d.id) set({ detail: { ...now, error: errorText(err) } });
       }
+    },
+
+    setSubmitDraft(draft) {
+      set({ submitDraft: draft });
     },
   };
 });

@@ -6,16 +6,34 @@ import { errorText, hubApi } from '../connection/hub-api';
 import { liveEvents } from '../connection/live-events';
 import { useSession } from './session-store';
 
+/** What the spawn form holds, kept here so closing the form (✕, Escape, leaving the page) loses nothing typed. */
+export interface SpawnDraft {
+  kind: 'local' | 'external';
+  count: string;
+  command: string;
+  model: string;
+  name: string;
+  role: string;
+  direction: string;
+  budget_tokens: string;
+  jobs_per_day: string;
+  max_steps: string;
+}
+
 /** The key of the whole swarm in `pending` and `refusals` (agent ids never contain '*'). */
 export const WHOLE_SWARM = '*';
 
 /** Trace pages are read oldest first; this many entries load at once before the viewer asks for more. */
 const TRACE_PAGE = 200;
-const TRACE_AUTOLOAD = 2000;
+const TRACE_AUTOLOAD = 1000;
+/** A step carries its whole prompt: the viewer keeps this many entries and drops the oldest (the export has them all). */
+export const TRACE_KEPT = 1000;
 
 export interface TraceView {
   agent: string;
   steps: TraceStep[];
+  /** Older entries dropped to keep at most TRACE_KEPT. */
+  dropped: number;
   /** More entries wait after the loaded ones (the viewer stopped auto-loading). */
   more: boolean;
   loading: boolean;
@@ -40,6 +58,8 @@ interface SwarmState {
   /** The hub's job quota of each swarm agent (organizer only). */
   quotas: Record<string, QuotaInfo>;
   trace: TraceView | null;
+  /** The spawn form's text; null until the person types (the form then shows the saved agent defaults). */
+  spawnDraft: SpawnDraft | null;
   load(): Promise<void>;
   /** Follows the event stream while a view shows the swarm; returns the stop. */
   connect(): () => void;
@@ -51,6 +71,9 @@ interface SwarmState {
   /** Reads the entries written since the last one shown. */
   followTrace(): Promise<void>;
   exportTrace(): Promise<void>;
+  /** Lets go of the trace (each step holds its whole prompt) when the viewer closes. */
+  closeTrace(): void;
+  setSpawnDraft(draft: SpawnDraft | null): void;
 }
 
 function mergeAgent(agents: SwarmAgentStatus[], agent: SwarmAgentStatus): SwarmAgentStatus[] {
@@ -71,6 +94,10 @@ let disconnect: (() => void) | null = null;
 let quotaTimer: ReturnType<typeof setTimeout> | null = null;
 const quotaDue = new Set<string>();
 let traceFollowing: Promise<void> | null = null;
+/** A follow asked for while a read was under way: its news may have come after that read, so one more read runs. */
+let followAgain = false;
+/** Counts trace openings: the answer to an older one (reopened, or another agent's) is dropped. */
+let traceOpening = 0;
 
 export const useSwarm = create<SwarmState>((set, get) => {
   const applyStatus = (s: SwarmStatus) => set({ agents: s.agents, inference: s.inference, pausedForJob: s.paused_for_job, levers: s.levers });
@@ -101,6 +128,29 @@ export const useSwarm = create<SwarmState>((set, get) => {
 
   const lastSeq = (t: TraceView) => t.steps[t.steps.length - 1]?.seq ?? 0;
 
+  /** The trace with `steps` after its own, the oldest dropped past TRACE_KEPT. */
+  const appended = (t: TraceView, steps: TraceStep[]): Pick<TraceView, 'steps' | 'dropped'> => {
+    const all = t.steps.length ? [...t.steps, ...steps] : steps;
+    const over = Math.max(0, all.length - TRACE_KEPT);
+    return { steps: over ? all.slice(over) : all, dropped: t.dropped + over };
+  };
+
+  /** One read of the entries after the last one shown. */
+  const followOnce = async () => {
+    const t = get().trace;
+    if (!t || t.loading || t.more || t.error) return;
+    const opening = traceOpening;
+    try {
+      const { steps, more } = await readTrace(t.agent, lastSeq(t));
+      const now = get().trace;
+      if (opening !== traceOpening || now?.agent !== t.agent || now.loading || steps.length === 0) return;
+      const known = lastSeq(now);
+      set({ trace: { ...now, ...appended(now, steps.filter((s) => s.seq > known)), more } });
+    } catch {
+      // The next status change or tick tries again.
+    }
+  };
+
   return {
     status: 'idle',
     error: null,
@@ -112,6 +162,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
     refusals: {},
     quotas: {},
     trace: null,
+    spawnDraft: null,
 
     async load() {
       if (get().status !== 'ready') set({ status: 'loading' });
@@ -145,6 +196,11 @@ export const useSwarm = create<SwarmState>((set, get) => {
           }),
           // Missed events: the status is always readable whole.
           liveEvents.onReset(() => void get().load()),
+          // Back after a drop: agent.status and swarm.inference are never replayed, so the cards may be stale.
+          liveEvents.onResync(() => {
+            void get().load();
+            if (get().trace) void get().followTrace();
+          }),
         ];
         disconnect = () => stops.forEach((stop) => stop());
       }
@@ -192,45 +248,51 @@ export const useSwarm = create<SwarmState>((set, get) => {
     },
 
     async openTrace(agent) {
-      set({ trace: { agent, steps: [], more: false, loading: true, error: null, exporting: false, exported: null, exportError: null } });
+      const opening = ++traceOpening;
+      set({ trace: { agent, steps: [], dropped: 0, more: false, loading: true, error: null, exporting: false, exported: null, exportError: null } });
       try {
         const { steps, more } = await readTrace(agent, 0);
-        if (get().trace?.agent !== agent) return;
-        set({ trace: { ...get().trace!, steps, more, loading: false } });
+        const now = get().trace;
+        if (opening !== traceOpening || now?.agent !== agent) return;
+        set({ trace: { ...now, ...appended({ ...now, steps: [], dropped: 0 }, steps), more, loading: false } });
+        if (followAgain) void get().followTrace();
       } catch (err) {
-        if (get().trace?.agent === agent) set({ trace: { ...get().trace!, loading: false, error: errorText(err) } });
+        if (opening === traceOpening && get().trace?.agent === agent) set({ trace: { ...get().trace!, loading: false, error: errorText(err) } });
       }
     },
 
     async moreTrace() {
       const t = get().trace;
       if (!t || t.loading) return;
+      const opening = traceOpening;
       set({ trace: { ...t, loading: true } });
       try {
         const { steps, more } = await readTrace(t.agent, lastSeq(t));
         const now = get().trace;
-        if (now?.agent !== t.agent) return;
-        set({ trace: { ...now, steps: [...now.steps, ...steps], more, loading: false } });
+        if (opening !== traceOpening || now?.agent !== t.agent) return;
+        const known = lastSeq(now);
+        set({ trace: { ...now, ...appended(now, steps.filter((s) => s.seq > known)), more, loading: false } });
+        if (followAgain) void get().followTrace();
       } catch (err) {
         const now = get().trace;
-        if (now?.agent === t.agent) set({ trace: { ...now, loading: false, error: errorText(err) } });
+        if (opening === traceOpening && now?.agent === t.agent) set({ trace: { ...now, loading: false, error: errorText(err) } });
       }
     },
 
     async followTrace() {
-      // One read at a time; a burst of status events becomes one read after the current one.
-      if (traceFollowing) return traceFollowing;
-      const t = get().trace;
-      if (!t || t.loading || t.more || t.error) return;
+      // One read at a time; a burst of status events during it becomes one more read after it. That last read matters
+      // when the agent stops: its final lines come with its last status event, and no timer follows a stopped agent.
+      // A page being read (opening, "load newer") answers the follow when it is done.
+      if (traceFollowing || get().trace?.loading) {
+        followAgain = true;
+        return traceFollowing ?? undefined;
+      }
       traceFollowing = (async () => {
         try {
-          const { steps, more } = await readTrace(t.agent, lastSeq(t));
-          const now = get().trace;
-          if (now?.agent !== t.agent || steps.length === 0) return;
-          const known = lastSeq(now);
-          set({ trace: { ...now, steps: [...now.steps, ...steps.filter((s) => s.seq > known)], more } });
-        } catch {
-          // The next status change or tick tries again.
+          do {
+            followAgain = false;
+            await followOnce();
+          } while (followAgain);
         } finally {
           traceFollowing = null;
         }
@@ -250,6 +312,16 @@ export const useSwarm = create<SwarmState>((set, get) => {
         const now = get().trace;
         if (now?.agent === t.agent) set({ trace: { ...now, exporting: false, exportError: errorText(err) } });
       }
+    },
+
+    closeTrace() {
+      traceOpening += 1;
+      followAgain = false;
+      set({ trace: null });
+    },
+
+    setSpawnDraft(draft) {
+      set({ spawnDraft: draft });
     },
   };
 });

@@ -1,5 +1,5 @@
 // The Jobs panel: the GPU queue and its history live, the running job's progress, quotas, cancel, and a submit form.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { useJobs, type JobFilter } from '../../stores/jobs-store';
@@ -33,18 +33,27 @@ function QuotaLine() {
 function JobsOverview() {
   const organizer = useIsOrganizer();
   // Not the progress map: tokens/s ticks re-render only the rows and the running card.
-  const { status, error, jobs, hasMore, filter, agent, challenge, challengeError } = useJobs(
-    useShallow((s) => ({ status: s.status, error: s.error, jobs: s.jobs, hasMore: s.hasMore, filter: s.filter, agent: s.agent, challenge: s.challenge, challengeError: s.challengeError })),
+  const { status, error, jobs, active, activeCapped, hasMore, filter, agent, challenge, challengeError } = useJobs(
+    useShallow((s) => ({
+      status: s.status, error: s.error, jobs: s.jobs, active: s.active, activeCapped: s.activeCapped, hasMore: s.hasMore,
+      filter: s.filter, agent: s.agent, challenge: s.challenge, challengeError: s.challengeError,
+    })),
   );
   const { load, showMore, setFilter, loadQuota } = useJobs.getState();
   const [formOpen, setFormOpen] = useState(false);
   const [agentText, setAgentText] = useState(agent);
+  const submitButton = useRef<HTMLButtonElement>(null);
+  const closeForm = () => {
+    setFormOpen(false);
+    submitButton.current?.focus();
+  };
 
   useEffect(() => { if (organizer) void loadQuota(agent || undefined); }, [organizer, agent, loadQuota]);
 
-  const running = jobs.filter((j) => j.state === 'running').length;
-  const runningJob = jobs.find((j) => j.state === 'running');
-  const queued = jobs.filter((j) => j.state === 'queued').length;
+  // The whole GPU queue, whichever jobs the list below shows.
+  const running = active.filter((j) => j.state === 'running').length;
+  const runningJob = active.find((j) => j.state === 'running');
+  const queued = active.filter((j) => j.state === 'queued').length;
   const submitBlocked = !organizer ? 'sign in as organizer to submit jobs' : !challenge ? `no challenge to run: ${challengeError ?? 'loading…'}` : null;
 
   return (
@@ -52,16 +61,16 @@ function JobsOverview() {
       <div className="panel-header">
         <div className="row">
           <h1>Jobs</h1>
-          <span className="muted" data-testid="job-counts">{running} running · {queued} queued</span>
+          <span className="muted" data-testid="job-counts">{running} running · {queued}{activeCapped ? '+' : ''} queued</span>
         </div>
         <div className="panel-actions">
           {organizer && <QuotaLine />}
-          <button className="btn btn-primary" disabled={submitBlocked !== null} title={submitBlocked ?? 'Queue a benchmark run of a configuration'} onClick={() => setFormOpen((v) => !v)} aria-expanded={formOpen}>
+          <button ref={submitButton} className="btn btn-primary" disabled={submitBlocked !== null} title={submitBlocked ?? 'Queue a benchmark run of a configuration'} onClick={() => setFormOpen((v) => !v)} aria-expanded={formOpen}>
             Submit a job
           </button>
         </div>
       </div>
-      {formOpen && challenge && organizer && <SubmitJobForm challenge={challenge} onClose={() => setFormOpen(false)} />}
+      {formOpen && challenge && organizer && <SubmitJobForm challenge={challenge} onClose={closeForm} />}
       <div className="row jobs-filters">
         <div className="tabs" role="tablist" aria-label="Which jobs">
           {FILTERS.map((f) => (

@@ -5,13 +5,20 @@ import { leverById, leversOf } from '../../../../shared/levers';
 import type { RunConfig } from '../../../../shared/run-config';
 import { errorText } from '../../connection/hub-api';
 import { routeHref } from '../../router';
-import { useJobs } from '../../stores/jobs-store';
+import { useJobs, type SubmitDraft } from '../../stores/jobs-store';
+import { onFormEscape } from '../../components/form-escape';
 import { baselineConfig, CONFIG_FIELDS, FIELD_GROUPS, SCHEMA_DEFAULTS, type ConfigField, type ConfigKey } from './run-config-fields';
 
 type Values = Partial<Record<ConfigKey, string>>;
 
-function initialValues(challenge: ChallengeInfo): Values {
-  return Object.fromEntries(Object.entries(challenge.example_job.config).map(([k, v]) => [k, String(v)])) as Values;
+/** A new form: the pack's example job. */
+function freshDraft(challenge: ChallengeInfo): SubmitDraft {
+  return {
+    pack: challenge.id,
+    values: Object.fromEntries(Object.entries(challenge.example_job.config).map(([k, v]) => [k, String(v)])),
+    method: challenge.example_job.method === 'what you tried' ? '' : challenge.example_job.method,
+    description: '',
+  };
 }
 
 /** Only what the person set: the hub fills the pack's defaults and the schema's for the rest. */
@@ -81,9 +88,19 @@ function FieldInput({ field, value, packDefault, models, onChange }: {
 
 export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo; onClose: () => void }) {
   const submit = useJobs((s) => s.submit);
-  const [values, setValues] = useState<Values>(() => initialValues(challenge));
-  const [method, setMethod] = useState(challenge.example_job.method === 'what you tried' ? '' : challenge.example_job.method);
-  const [description, setDescription] = useState('');
+  // What the person typed lives in the store: closing the form and opening it again gives it back.
+  const stored = useJobs((s) => s.submitDraft);
+  const fresh = useMemo(() => freshDraft(challenge), [challenge]);
+  const ownDraft = (d: SubmitDraft | null) => (d?.pack === challenge.id ? d : null);
+  const draft = ownDraft(stored) ?? fresh;
+  const [reopened] = useState(() => ownDraft(useJobs.getState().submitDraft) !== null);
+  const edit = (patch: (old: SubmitDraft) => Partial<SubmitDraft>) => {
+    const { submitDraft, setSubmitDraft } = useJobs.getState();
+    const old = ownDraft(submitDraft) ?? fresh;
+    setSubmitDraft({ ...old, ...patch(old) });
+  };
+  const values = draft.values as Values;
+  const { method, description } = draft;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [queued, setQueued] = useState<JobInfo | null>(null);
@@ -107,11 +124,17 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
   };
 
   return (
-    <form className="card submit-job" aria-label="Submit a job" onSubmit={onSubmit} onKeyDown={(e) => { if (e.key === 'Escape') onClose(); }}>
+    <form className="card submit-job" aria-label="Submit a job" onSubmit={onSubmit} onKeyDown={(e) => onFormEscape(e, onClose)}>
       <div className="panel-header">
         <h2>Submit a job to {challenge.title}</h2>
         <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">✕</button>
       </div>
+      {reopened && ownDraft(stored) !== null && (
+        <p className="muted" data-testid="submit-kept">
+          Kept from before.{' '}
+          <button type="button" className="btn btn-small btn-quiet" onClick={() => useJobs.getState().setSubmitDraft(null)}>Start again from the example job</button>
+        </p>
+      )}
       <p className="muted">
         Settings left empty take the pack's defaults. The pack fixes the measurement: {challenge.gate.tokens} tokens per prompt, {challenge.gate.repeats} repeats,
         {' '}{challenge.gate.warmup} warm-up, over {challenge.prompts.public.length} public and {challenge.prompts.private_count} private prompts.
@@ -119,11 +142,11 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
       <div className="row submit-job-meta">
         <div className="field grow">
           <label htmlFor="job-method">Method</label>
-          <input id="job-method" value={method} onChange={(e) => setMethod(e.target.value)} placeholder="what you tried, e.g. draft-q8 with n_max 8" maxLength={200} />
+          <input id="job-method" value={method} onChange={(e) => edit(() => ({ method: e.target.value }))} placeholder="what you tried, e.g. draft-q8 with n_max 8" maxLength={200} />
         </div>
         <div className="field grow">
           <label htmlFor="job-description">Why</label>
-          <input id="job-description" value={description} onChange={(e) => setDescription(e.target.value)} placeholder="what you expect and why" maxLength={2000} />
+          <input id="job-description" value={description} onChange={(e) => edit(() => ({ description: e.target.value }))} placeholder="what you expect and why" maxLength={2000} />
         </div>
       </div>
       {FIELD_GROUPS.map((group) => (
@@ -138,7 +161,7 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
                 value={values[key] ?? ''}
                 packDefault={challenge.defaults[key]}
                 models={challenge.models}
-                onChange={(v) => setValues((old) => ({ ...old, [key]: v }))}
+                onChange={(v) => edit((old) => ({ values: { ...old.values, [key]: v } }))}
               />
             ))}
           </div>

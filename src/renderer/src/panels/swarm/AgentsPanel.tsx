@@ -1,5 +1,5 @@
 // The Agents panel: every swarm agent live (state, action, tokens, jobs), the inference host, agents per lever, controls, spawn, traces.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SwarmAction } from '../../../../shared/swarm';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
@@ -22,6 +22,11 @@ function AgentsOverview() {
     useShallow((s) => ({ status: s.status, error: s.error, agents: s.agents, inference: s.inference, pausedForJob: s.pausedForJob, levers: s.levers, load: s.load })),
   );
   const [spawning, setSpawning] = useState(false);
+  const spawnButton = useRef<HTMLButtonElement>(null);
+  const closeSpawn = () => {
+    setSpawning(false);
+    spawnButton.current?.focus();
+  };
 
   const counts = new Map<string, number>();
   for (const a of agents) counts.set(STATE_LABEL[a.state], (counts.get(STATE_LABEL[a.state]) ?? 0) + 1);
@@ -39,6 +44,7 @@ function AgentsOverview() {
         <div className="panel-actions">
           {agents.length > 0 && <AgentControls agentId={null} actions={SWARM_ACTIONS_SHOWN} label="the whole swarm" />}
           <button
+            ref={spawnButton}
             className="btn btn-primary"
             disabled={!organizer}
             title={organizer ? 'Start new agents' : 'sign in as organizer to spawn agents'}
@@ -49,7 +55,7 @@ function AgentsOverview() {
           </button>
         </div>
       </div>
-      {spawning && organizer && <SpawnForm onClose={() => setSpawning(false)} />}
+      {spawning && organizer && <SpawnForm onClose={closeSpawn} />}
       {error && <ErrorNotice error={error} onRetry={() => void load()} />}
       {status === 'loading' && agents.length === 0 && <p className="muted">Reading the swarm…</p>}
       <div className="agents-layout">

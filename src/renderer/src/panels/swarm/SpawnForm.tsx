@@ -5,20 +5,10 @@ import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus } fr
 import { LEVERS } from '../../../../shared/levers';
 import { errorText, hubApi } from '../../connection/hub-api';
 import { routeHref } from '../../router';
-import { useSwarm } from '../../stores/swarm-store';
+import { useSwarm, type SpawnDraft } from '../../stores/swarm-store';
+import { onFormEscape } from '../../components/form-escape';
 
-interface FormValues {
-  kind: 'local' | 'external';
-  count: string;
-  command: string;
-  model: string;
-  name: string;
-  role: string;
-  direction: string;
-  budget_tokens: string;
-  jobs_per_day: string;
-  max_steps: string;
-}
+type FormValues = SpawnDraft;
 
 const EMPTY: FormValues = { kind: 'local', count: '1', command: '', model: '', name: '', role: '', direction: '', budget_tokens: '', jobs_per_day: '', max_steps: '' };
 
@@ -56,24 +46,27 @@ function bodyOf(v: FormValues): SpawnAgentsBody {
 
 export function SpawnForm({ onClose }: { onClose: () => void }) {
   const spawn = useSwarm((s) => s.spawn);
-  const [values, setValues] = useState<FormValues>(EMPTY);
-  const [defaultsNote, setDefaultsNote] = useState<string | null>(null);
+  // What the person typed lives in the store: closing the form and opening it again gives it back.
+  const draft = useSwarm((s) => s.spawnDraft);
+  const [reopened] = useState(() => useSwarm.getState().spawnDraft !== null);
+  const [defaults, setDefaults] = useState<FormValues | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [spawned, setSpawned] = useState<SwarmAgentStatus[] | null>(null);
-  const set = (patch: Partial<FormValues>) => setValues((old) => ({ ...old, ...patch }));
+  const values = draft ?? defaults ?? EMPTY;
+  const set = (patch: Partial<FormValues>) => {
+    const { spawnDraft, setSpawnDraft } = useSwarm.getState();
+    setSpawnDraft({ ...(spawnDraft ?? defaults ?? EMPTY), ...patch });
+  };
 
   // The Settings view keeps agent defaults on the hub (the hub also fills them into whatever is left out).
   useEffect(() => {
     let live = true;
     hubApi.get<SettingsInfo>('/v1/settings').then(
       (s) => {
-        const defaults = s.agent_defaults;
-        if (live && defaults && Object.keys(defaults).length) {
-          // Only into an untouched form: what the person already typed wins.
-          setValues((old) => (old === EMPTY ? fromDefaults(defaults) : old));
-          setDefaultsNote('Filled in from the agent defaults in Settings.');
-        }
+        const saved = s.agent_defaults;
+        // Only an untouched form shows them: what the person already typed wins.
+        if (live && saved && Object.keys(saved).length) setDefaults(fromDefaults(saved));
       },
       () => undefined,
     );
@@ -96,12 +89,20 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
 
   const external = values.kind === 'external';
   return (
-    <form className="card spawn-form" aria-label="Spawn agents" onSubmit={onSubmit} onKeyDown={(e) => { if (e.key === 'Escape') onClose(); }}>
+    <form className="card spawn-form" aria-label="Spawn agents" onSubmit={onSubmit} onKeyDown={(e) => onFormEscape(e, onClose)}>
       <div className="panel-header">
         <h2>Spawn agents</h2>
         <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">✕</button>
       </div>
-      {defaultsNote && <p className="muted">{defaultsNote}</p>}
+      {draft === null && defaults && <p className="muted">Filled in from the agent defaults in Settings.</p>}
+      {draft !== null && reopened && (
+        <p className="muted" data-testid="spawn-kept">
+          Kept from before.{' '}
+          <button type="button" className="btn btn-small btn-quiet" onClick={() => useSwarm.getState().setSpawnDraft(null)}>
+            {defaults ? 'Start again from the defaults' : 'Clear the form'}
+          </button>
+        </p>
+      )}
       <div className="row" role="radiogroup" aria-label="Kind of agent">
         <label className="agent-choice"><input type="radio" name="kind" value="local" checked={!external} onChange={() => set({ kind: 'local' })} /> Local <span className="muted">— thinks with this machine's inference host</span></label>
         <label className="agent-choice"><input type="radio" name="kind" value="external" checked={external} onChange={() => set({ kind: 'external' })} /> External <span className="muted">— any agent command line</span></label>

@@ -2,9 +2,10 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { TraceStep } from '../../../../shared/swarm';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
+import { formatNumber } from '../../format';
 import { routeHref } from '../../router';
 import { useIsOrganizer } from '../../stores/session-store';
-import { useSwarm } from '../../stores/swarm-store';
+import { TRACE_KEPT, useSwarm } from '../../stores/swarm-store';
 import { AgentCard } from './AgentCard';
 import { isAlive } from './agent-state';
 import { TraceEntry } from './TraceEntry';
@@ -18,18 +19,27 @@ const KINDS: Array<{ id: TraceStep['kind']; label: string }> = [
 /** A trace this long renders its latest entries; older ones are a click away. */
 const SHOWN = 500;
 
-function TraceList({ steps }: { steps: TraceStep[] }) {
+const entryKey = (s: TraceStep) => `${s.session}-${s.seq}`;
+
+function TraceList({ steps, dropped }: { steps: TraceStep[]; dropped: number }) {
   const box = useRef<HTMLOListElement>(null);
   const pinned = useRef(true);
   const [showAll, setShowAll] = useState(false);
   const shown = showAll ? steps : steps.slice(-SHOWN);
-  // Stays at the newest entry while the reader is there; scrolling up to read stops the following.
+  const newest = shown.length ? entryKey(shown[shown.length - 1]!) : '';
+  // Stays at the newest entry while the reader is there; scrolling up to read stops the following. Keyed on the
+  // newest entry, not the count: past SHOWN (or the store's cap) the count stays put while entries keep coming.
   useLayoutEffect(() => {
     const el = box.current;
     if (el && pinned.current) el.scrollTop = el.scrollHeight;
-  }, [shown.length]);
+  }, [newest]);
   return (
     <>
+      {dropped > 0 && (
+        <p className="muted trace-dropped" data-testid="trace-dropped">
+          {formatNumber(dropped)} older entries not shown — export for the whole trace (this view keeps the latest {formatNumber(TRACE_KEPT)}).
+        </p>
+      )}
       {steps.length > shown.length && (
         <button className="btn btn-small btn-quiet" onClick={() => setShowAll(true)}>Show {steps.length - shown.length} earlier entries</button>
       )}
@@ -42,7 +52,7 @@ function TraceList({ steps }: { steps: TraceStep[] }) {
           pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
         }}
       >
-        {shown.map((s) => <TraceEntry key={`${s.session}-${s.seq}`} step={s} />)}
+        {shown.map((s) => <TraceEntry key={entryKey(s)} step={s} />)}
       </ol>
     </>
   );
@@ -54,13 +64,16 @@ export function TraceViewer({ agentId }: { agentId: string }) {
   const swarmReady = useSwarm((s) => s.status === 'ready');
   const tps = useSwarm((s) => s.inference?.per_agent[agentId]?.tps ?? null);
   const trace = useSwarm((s) => (s.trace?.agent === agentId ? s.trace : null));
-  const { openTrace, moreTrace, followTrace, exportTrace } = useSwarm.getState();
+  const { openTrace, moreTrace, followTrace, exportTrace, closeTrace } = useSwarm.getState();
   const [kinds, setKinds] = useState<Set<TraceStep['kind']>>(() => new Set(['step', 'output', 'event']));
   const alive = agent ? isAlive(agent.state) : false;
 
   useEffect(() => {
-    if (organizer) void openTrace(agentId);
-  }, [agentId, organizer, openTrace]);
+    if (!organizer) return;
+    void openTrace(agentId);
+    // Every step holds its whole prompt: a trace nobody looks at is not kept.
+    return closeTrace;
+  }, [agentId, organizer, openTrace, closeTrace]);
   // Status events bring most news; this catches output lines written between them.
   useEffect(() => {
     if (!organizer || !alive) return;
@@ -113,14 +126,19 @@ export function TraceViewer({ agentId }: { agentId: string }) {
                 ))}
               </div>
               <span className="grow" />
-              {trace && <span className="muted">{trace.steps.length} entries{alive && !trace.more ? ' · following live' : ''}</span>}
+              {trace && (
+                <span className="muted" data-testid="trace-count">
+                  {trace.dropped > 0 ? `latest ${formatNumber(trace.steps.length)} of ${formatNumber(trace.steps.length + trace.dropped)}` : formatNumber(trace.steps.length)} entries
+                  {alive && !trace.more ? ' · following live' : ''}
+                </span>
+              )}
             </div>
             {trace?.error && <ErrorNotice error={trace.error} onRetry={() => void openTrace(agentId)} />}
             {trace?.loading && trace.steps.length === 0 && <p className="muted">Reading the trace…</p>}
             {trace && !trace.loading && !trace.error && trace.steps.length === 0 && (
               <EmptyState title="Nothing in the trace yet">{alive ? 'Entries appear here as the agent works.' : 'Start the agent to see it work.'}</EmptyState>
             )}
-            {visible.length > 0 && <TraceList steps={visible} />}
+            {visible.length > 0 && <TraceList steps={visible} dropped={trace?.dropped ?? 0} />}
             {trace?.more && <button className="btn btn-small" disabled={trace.loading} onClick={() => void moreTrace()}>{trace.loading ? 'Loading…' : 'Load newer entries'}</button>}
           </div>
         )}
