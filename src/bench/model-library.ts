@@ -4,7 +4,7 @@ import { getHFHubCachePath, HUB_URL } from '@huggingface/hub';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { lstat, readdir, readFile, realpath, rm, rmdir, stat, statfs } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { APP_VERSION } from '../shared/version';
@@ -12,6 +12,7 @@ import {
   ModelLibraryError,
   type AvailableModel,
   type DownloadInfo,
+  type ExtraModelUse,
   type GpuDevice,
   type InstalledModel,
   type ModelLibrary,
@@ -53,6 +54,8 @@ const SIZE_RETRY_MS = 5 * 60_000;
 
 interface Download {
   info: DownloadInfo;
+  /** The sha256 this pull checks the bytes against (null: the Hub's own); a pull asking for another may not join. */
+  sha256: string | null;
   controller: AbortController;
   settled: Promise<void>;
 }
@@ -92,6 +95,33 @@ interface Scan {
 }
 
 const GGUF = /\.gguf$/i;
+/** What an HTTP header can carry (the token goes in Authorization). */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}
+
+/**
+ * Removes one file of a model; a file another program holds open (Windows answers EPERM or EBUSY, where Unix would
+ * let it go) or one this user may not remove is a refusal that says so, not a raw 500.
+ */
+async function removeFile(path: string, name: string): Promise<void> {
+  try {
+    // unlink, not rm: rm answers a refused unlink by trying it as a folder, and reports ENOTDIR instead of why.
+    await unlink(path);
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT') return;
+    if (code === 'EBUSY' || (code === 'EPERM' && process.platform === 'win32')) {
+      throw new ModelLibraryError('MODEL_IN_USE', `${name} is open in another program, so it cannot be deleted now (${code})`, "stop what has it open (the agents' inference host, a benchmark job, another llama.cpp), then delete again");
+    }
+    if (code === 'EPERM' || code === 'EACCES' || code === 'EROFS') {
+      throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${name} cannot be deleted: ${code === 'EROFS' ? 'its disk is read-only' : `this user may not remove ${path}`} (${code})`, 'delete it yourself if you are sure');
+    }
+    throw err;
+  }
+}
 
 /** Whether `child` is strictly inside `parent` (both absolute, already resolved where links matter). */
 function isInside(child: string, parent: string): boolean {
@@ -127,6 +157,10 @@ function repoOfFolder(folder: string): string | null {
 
 function modelId(key: string): string {
   return `m${createHash('sha256').update(key).digest('hex').slice(0, 15)}`;
+}
+
+function gone(name: string): ModelLibraryError {
+  return new ModelLibraryError('MODEL_NOT_FOUND', `${name} is no longer on disk: it was removed since it was listed`, 'GET /v1/models lists what is installed now');
 }
 
 /** The library's refusals for each way a pull can fail, with what to do about it. */
@@ -192,7 +226,9 @@ export class BenchModelLibrary implements ModelLibrary {
   private readonly modelsDir: string;
   private readonly packFile: string;
   private readonly hubUrl: string;
+  /** The token sent to the Hub: undefined when none is configured or the configured one cannot be sent. */
   private readonly token: string | undefined;
+  private readonly tokenConfigured: boolean;
   private readonly downloads = new Map<string, Download>();
   private readonly ended: DownloadInfo[] = [];
   private readonly sizes = new Map<string, { bytes: number | null; at: number; pending?: Promise<void> }>();
@@ -200,6 +236,12 @@ export class BenchModelLibrary implements ModelLibrary {
   private gpu: SystemInfo['gpu'] = { state: 'detecting', devices: [], note: null };
   private gpuDetection: Promise<void> | null = null;
   private closed = false;
+  /** Set when the configured token cannot be sent: pulls are refused with it rather than with a misleading error. */
+  private readonly tokenProblem: ModelLibraryError | null;
+  /** Deletes run one at a time: two deletes of one model (or of one repo's files) would race on the same files. */
+  private deleteQueue: Promise<unknown> = Promise.resolve();
+  /** Per repo, the delete running in it: a pull of that repo waits for it, so it never loses its folder mid-way. */
+  private readonly repoDeletes = new Map<string, Promise<void>>();
 
   constructor(private readonly o: ModelLibraryOptions) {
     const layout = dataLayout(o.dataDir);
@@ -207,13 +249,19 @@ export class BenchModelLibrary implements ModelLibrary {
     this.modelsDir = layout.models;
     this.packFile = layout.challengePack;
     this.hubUrl = (o.hubUrl ?? process.env['HF_ENDPOINT'] ?? HUB_URL).replace(/\/+$/, '');
-    this.token = o.accessToken?.trim() || undefined;
+    const token = o.accessToken?.trim() || undefined;
+    // Never quoted: a token with a stray character is still a secret.
+    this.tokenProblem = token !== undefined && !HEADER_SAFE.test(token)
+      ? new ModelLibraryError('HF_TOKEN_INVALID', 'HF_TOKEN is not a valid token: it holds characters an HTTP header cannot carry (a space, a quote, a line break inside it?)', 'check the environment the hub was started from: HF_TOKEN must be the token alone (hf_…); or unset it for public models')
+      : null;
+    this.token = this.tokenProblem ? undefined : token;
+    this.tokenConfigured = token !== undefined;
   }
 
   // ---- listing --------------------------------------------------------------------------------------------------
 
-  async list(): Promise<ModelsInfo> {
-    const scan = await this.scan();
+  async list(options: { uses?: ExtraModelUse[] } = {}): Promise<ModelsInfo> {
+    const scan = await this.scan(options.uses ?? []);
     const available = await this.available(scan);
     const seen = new Set<string>();
     let modelsBytes = 0;
@@ -230,7 +278,7 @@ export class BenchModelLibrary implements ModelLibrary {
       downloads: this.downloadList(),
       disk: { models_bytes: modelsBytes, partial_bytes: scan.partialBytes, ...disk, cache_dir: this.cacheDir, models_dir: this.modelsDir },
       hub_url: this.hubUrl,
-      token: this.token !== undefined,
+      token: this.tokenConfigured,
     };
   }
 
@@ -290,7 +338,7 @@ export class BenchModelLibrary implements ModelLibrary {
     return { files, partialBytes };
   }
 
-  private async scan(): Promise<Scan> {
+  private async scan(extraUses: ExtraModelUse[]): Promise<Scan> {
     const pack = readInstalledPack(this.packFile);
     const agentModel = this.o.agentModel?.() ?? null;
     // Who uses which bytes, by their real path: the pack names snapshot paths, the cache lists the same blobs.
@@ -310,6 +358,7 @@ export class BenchModelLibrary implements ModelLibrary {
       }
     }
     if (agentModel) await addUse(agentModel, { kind: 'agents', label: "local agents' model", warning: 'Local agents think with it: spawning local agents fails until it is back, or until they are given another model.' });
+    for (const { path, kind, label, warning } of extraUses) await addUse(path, { kind, label, warning });
 
     const installed: InstalledModel[] = [];
     const cached = new Map<string, CachedModel>();
@@ -342,7 +391,7 @@ export class BenchModelLibrary implements ModelLibrary {
     }
 
     // Files the pack or the agents use that live elsewhere: shown (they count), never deleted.
-    const elsewhere = [...Object.values(pack?.model_paths ?? {}), ...(agentModel ? [agentModel] : [])];
+    const elsewhere = [...Object.values(pack?.model_paths ?? {}), ...(agentModel ? [agentModel] : []), ...extraUses.map((u) => u.path)];
     for (const path of elsewhere) {
       const real = await realOrNull(path);
       const st = real ? await stat(real).catch(() => null) : null;
@@ -355,7 +404,9 @@ export class BenchModelLibrary implements ModelLibrary {
     return { installed, cached, pack, partialBytes };
   }
 
-  private model(id: string, f: FoundFile, bytes: number, used: Use[], locked: string | null): InstalledModel {
+  private model(id: string, f: FoundFile, bytes: number, uses: Use[], locked: string | null): InstalledModel {
+    // One use said once, however many names of the file it came through (two snapshots, a link and its target).
+    const used = uses.filter((u, i) => uses.findIndex((o) => o.label === u.label) === i);
     return {
       id,
       name: basename(f.file ?? f.path),
@@ -456,9 +507,18 @@ export class BenchModelLibrary implements ModelLibrary {
 
   pull(ref: PullModelBody, onUpdate: (download: DownloadInfo) => void): Promise<DownloadInfo> {
     if (this.closed) return Promise.reject(new ModelLibraryError('SHUTTING_DOWN', 'the hub is shutting down; no pull was started', 'retry once it is back'));
+    if (this.tokenProblem) return Promise.reject(this.tokenProblem);
     const revision = ref.revision ?? 'main';
+    const sha256 = ref.sha256?.toLowerCase() ?? null;
     for (const d of this.downloads.values()) {
-      if (d.info.repo === ref.repo && d.info.file === ref.file && d.info.revision === revision) return Promise.resolve({ ...d.info });
+      if (d.info.repo !== ref.repo || d.info.file !== ref.file || d.info.revision !== revision) continue;
+      // Joining a pull that checks other bytes (or none) would answer "done" for a file this caller did not ask for.
+      if (sha256 === null || d.sha256 === sha256) return Promise.resolve({ ...d.info });
+      return Promise.reject(new ModelLibraryError(
+        'DOWNLOAD_BUSY',
+        `${ref.repo}/${ref.file} is already downloading (${d.info.id}) ${d.sha256 ? `to sha256 ${d.sha256}` : 'without an expected sha256'}, not to the sha256 ${sha256} this pull expects`,
+        `wait for that download to end, then pull again: the file is checked against your sha256 then; or cancel it first (DELETE /v1/models/downloads/${d.info.id})`,
+      ));
     }
     const id = `dl-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const info: DownloadInfo = { id, repo: ref.repo, file: ref.file, revision, state: 'starting', bytes: 0, total: null, rate: 0, eta_s: null, started_at: new Date().toISOString(), finished_at: null, error: null, path: null };
@@ -491,10 +551,13 @@ export class BenchModelLibrary implements ModelLibrary {
       this.downloads.delete(id);
       this.ended.push({ ...info });
     };
-    const settled = pullModel(
-      { repo: ref.repo, file: ref.file, revision, ...(ref.sha256 ? { sha256: ref.sha256.toLowerCase() } : {}) },
+    const transfer = () => pullModel(
+      { repo: ref.repo, file: ref.file, revision, ...(sha256 ? { sha256 } : {}) },
       { hubUrl: this.hubUrl, cacheDir: this.cacheDir, ...(this.token ? { accessToken: this.token } : {}), signal: controller.signal, onProgress },
-    ).then(
+    );
+    // A delete in this repo may be pruning its folders and refs: the pull starts once it is through.
+    const deleting = this.repoDeletes.get(ref.repo);
+    const settled = (deleting ? deleting.then(transfer) : transfer()).then(
       (pulled) => {
         end('done', { bytes: pulled.bytes, total: pulled.bytes, path: pulled.path });
         publish();
@@ -513,7 +576,7 @@ export class BenchModelLibrary implements ModelLibrary {
         if (!started) resolveStart({ ...info });
       },
     );
-    this.downloads.set(id, { info, controller, settled });
+    this.downloads.set(id, { info, sha256, controller, settled });
     return start;
   }
 
@@ -531,8 +594,14 @@ export class BenchModelLibrary implements ModelLibrary {
 
   // ---- deletes --------------------------------------------------------------------------------------------------
 
-  async delete(modelIdToDelete: string, options: { force?: boolean } = {}): Promise<{ model: InstalledModel; freed_bytes: number }> {
-    const scan = await this.scan();
+  delete(modelIdToDelete: string, options: { force?: boolean; uses?: ExtraModelUse[] } = {}): Promise<{ model: InstalledModel; freed_bytes: number }> {
+    const run = this.deleteQueue.then(() => this.deleteNow(modelIdToDelete, options));
+    this.deleteQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deleteNow(modelIdToDelete: string, options: { force?: boolean; uses?: ExtraModelUse[] }): Promise<{ model: InstalledModel; freed_bytes: number }> {
+    const scan = await this.scan(options.uses ?? []);
     const model = scan.installed.find((m) => m.id === modelIdToDelete);
     if (!model) throw new ModelLibraryError('MODEL_NOT_FOUND', `no installed model with id "${modelIdToDelete}"`, 'GET /v1/models lists the installed models and their ids');
     if (!model.deletable) throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${model.name} cannot be deleted here: ${model.locked_reason}`, 'delete it yourself if you are sure');
@@ -541,16 +610,28 @@ export class BenchModelLibrary implements ModelLibrary {
     if (model.used_by.length > 0 && !options.force) {
       throw new ModelLibraryError('MODEL_IN_USE', `${model.name} is in use. ${model.delete_warning}`, 'pass force=true to delete it anyway');
     }
-    const freed = model.source === 'hf' ? await this.deleteCached(scan.cached.get(model.id)!) : await this.deleteInModelsDir(model.path);
-    return { model, freed_bytes: freed };
+    if (model.source !== 'hf') return { model, freed_bytes: await this.deleteInModelsDir(model.path, model.name) };
+    const repo = model.repo!;
+    // Another file of the repo downloading needs the repo's folder, its snapshot folder and refs/main as they are;
+    // a pull asked for from now on waits for this delete (no await between this check and the claim).
+    const repoBusy = [...this.downloads.values()].some((d) => d.info.repo === repo);
+    let release!: () => void;
+    this.repoDeletes.set(repo, new Promise<void>((resolve) => (release = resolve)));
+    try {
+      return { model, freed_bytes: await this.deleteCached(scan.cached.get(model.id)!, model.name, { prune: !repoBusy }) };
+    } finally {
+      this.repoDeletes.delete(repo);
+      release();
+    }
   }
 
   /**
-   * Removes the file's snapshot links in every commit and the blobs no other snapshot file links to; then the
-   * snapshot folders and refs left empty, and the repo's folder once nothing is left in it. Every path removed is
-   * checked to lie inside the repo's folder in the cache first: nothing outside it is ever touched.
+   * Removes the file's blobs no other snapshot file links to, then its snapshot links in every commit; then (unless
+   * another file of the repo is downloading) the snapshot folders and refs left empty, and the repo's folder once
+   * nothing is left in it. The blobs go first: a blob another program holds open refuses before anything is gone.
+   * Every path removed is checked to lie inside the repo's folder in the cache first: nothing outside it is touched.
    */
-  private async deleteCached(entry: CachedModel): Promise<number> {
+  private async deleteCached(entry: CachedModel, name: string, o: { prune: boolean }): Promise<number> {
     const cacheReal = await realpath(this.cacheDir);
     const repoDir = entry.repoDir;
     if (!isInside(repoDir, cacheReal)) throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${repoDir} is not inside the Hugging Face cache`);
@@ -560,6 +641,7 @@ export class BenchModelLibrary implements ModelLibrary {
     for (const p of [...links, ...blobs]) {
       if (!isInside(p, repoDir)) throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${p} is not inside ${repoDir}; nothing was deleted`);
     }
+    if (!(await Promise.all(links.map((l) => lstat(l).catch(() => null)))).some(Boolean)) throw gone(name);
     // A blob another file of the repo still links to (the same bytes under another name) stays.
     const stillUsed = new Set<string>();
     for (const commit of await readdir(snapshotsDir).catch(() => [] as string[])) {
@@ -571,21 +653,22 @@ export class BenchModelLibrary implements ModelLibrary {
       }
     }
     let freed = 0;
-    for (const link of links) {
-      const st = await lstat(link).catch(() => null);
-      if (!st) continue;
-      // A copy (no symlinks on this file system) holds bytes of its own.
-      if (st.isFile()) freed += st.size;
-      await rm(link, { force: true });
-      await this.pruneEmpty(dirname(link), snapshotsDir);
-    }
     for (const blob of blobs) {
       if (stillUsed.has(blob) || links.includes(blob)) continue;
       const st = await stat(blob).catch(() => null);
       if (!st?.isFile()) continue;
-      await rm(blob, { force: true });
+      await removeFile(blob, name);
       freed += st.size;
     }
+    for (const link of links) {
+      const st = await lstat(link).catch(() => null);
+      if (!st) continue;
+      await removeFile(link, name);
+      // A copy (no symlinks on this file system) holds bytes of its own.
+      if (st.isFile()) freed += st.size;
+      if (o.prune) await this.pruneEmpty(dirname(link), snapshotsDir);
+    }
+    if (!o.prune) return freed;
     await this.dropDanglingRefs(repoDir);
     const left = await readdir(snapshotsDir).catch(() => [] as string[]);
     const blobsLeft = await readdir(join(repoDir, 'blobs')).catch(() => [] as string[]);
@@ -615,18 +698,28 @@ export class BenchModelLibrary implements ModelLibrary {
     if ((await readdir(refsDir).catch(() => ['x'])).length === 0) await rmdir(refsDir).catch(() => undefined);
   }
 
-  private async deleteInModelsDir(path: string): Promise<number> {
-    const modelsReal = await realpath(this.modelsDir);
-    const real = await realpath(path);
+  private async deleteInModelsDir(path: string, name: string): Promise<number> {
+    let modelsReal: string;
+    let real: string;
+    let parentReal: string;
+    let size: number;
+    try {
+      modelsReal = await realpath(this.modelsDir);
+      real = await realpath(path);
+      parentReal = await realpath(dirname(path));
+      size = (await stat(real)).size;
+    } catch (err) {
+      // Removed between the listing and this delete (by hand, or by another delete).
+      if (errnoOf(err) === 'ENOENT') throw gone(name);
+      throw err;
+    }
     // Both the name and what it resolves to must be inside models/: a link out of it is never followed.
-    const parentReal = await realpath(dirname(path));
     if (!isInside(real, modelsReal) || !isInside(join(parentReal, basename(path)), modelsReal)) {
       throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${path} is not inside ${this.modelsDir}; nothing was deleted`);
     }
-    const st = await stat(real);
-    await rm(join(parentReal, basename(path)), { force: true });
+    await removeFile(join(parentReal, basename(path)), name);
     await this.pruneEmpty(dirname(join(parentReal, basename(path))), modelsReal);
-    return st.size;
+    return size;
   }
 
   // ---- the machine ----------------------------------------------------------------------------------------------

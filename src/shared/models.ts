@@ -17,16 +17,27 @@ export const PullModelBody = Type.Object(
 export type PullModelBody = Static<typeof PullModelBody>;
 
 export const DeleteModelQuery = Type.Object(
-  { force: Type.Optional(Type.Boolean({ description: 'delete a model the installed pack or the agents use (they break until it is pulled again)' })) },
+  { force: Type.Optional(Type.Boolean({ description: 'delete a model in use (by the installed pack, the agents, the inference host or the agent defaults): they break until it is pulled again' })) },
   { additionalProperties: false },
 );
 export type DeleteModelQuery = Static<typeof DeleteModelQuery>;
 
-/** Who needs an installed model: a role in the installed challenge pack, or the local agents' chat model. */
+/**
+ * Who needs an installed model: a role in the installed challenge pack, the local agents' chat model, the model the
+ * swarm's inference host has loaded, or the model the saved agent defaults name.
+ */
 export interface ModelUse {
-  kind: 'pack' | 'agents';
-  /** "demo pack: target (target)", "local agents' model". */
+  kind: 'pack' | 'agents' | 'inference' | 'defaults';
+  /** "demo pack: target (target)", "local agents' model", "agent defaults". */
   label: string;
+}
+
+/** A use the hub knows and the library cannot see (the swarm's loaded model, the saved agent defaults). */
+export interface ExtraModelUse extends ModelUse {
+  /** The file it uses: any path that resolves to the model's bytes (a snapshot path, a link). */
+  path: string;
+  /** What deleting the file breaks: said when a delete is refused, and in delete_warning. */
+  warning: string;
 }
 
 /** A GGUF file this app knows on this machine. */
@@ -161,18 +172,22 @@ export class ModelLibraryError extends Error {
  * models, the installed pack), the CLI and the app hand it to the hub, which never imports the bench.
  */
 export interface ModelLibrary {
-  list(): Promise<ModelsInfo>;
+  /** `uses`: what else uses which file, so that the list shows it and a delete asks first. */
+  list(options?: { uses?: ExtraModelUse[] }): Promise<ModelsInfo>;
   /**
    * Starts a pull; resolves once the transfer is under way (or done, from the cache) and rejects with a
    * ModelLibraryError when it cannot start (bad reference, unknown file, no access, no space). A pull of a file
-   * already downloading answers that download. `onUpdate` hears every later change of it, ending in done,
+   * already downloading answers that download, unless the two ask for different sha256s (DOWNLOAD_BUSY). `onUpdate` hears every later change of it, ending in done,
    * failed or cancelled.
    */
   pull(ref: PullModelBody, onUpdate: (download: DownloadInfo) => void): Promise<DownloadInfo>;
   /** Stops a running pull (its bytes stay for a resume); the ended download. */
   cancel(downloadId: string): Promise<DownloadInfo>;
-  /** Deletes an installed model (only inside the HF cache or the data folder's models/); the bytes freed. */
-  delete(modelId: string, options?: { force?: boolean }): Promise<{ model: InstalledModel; freed_bytes: number }>;
+  /**
+   * Deletes an installed model (only inside the HF cache or the data folder's models/); the bytes freed. A model in
+   * use (by the pack, the agents or one of `uses`) needs `force`.
+   */
+  delete(modelId: string, options?: { force?: boolean; uses?: ExtraModelUse[] }): Promise<{ model: InstalledModel; freed_bytes: number }>;
   system(): Promise<SystemInfo>;
   /** Cancels running pulls; the hub calls it on close. */
   close(): Promise<void>;

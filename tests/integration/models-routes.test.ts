@@ -1,10 +1,12 @@
 // The models and settings routes against a real hub and a Hugging Face Hub stand-in: pulls with live progress, listing, disk use, deletes, refusals, saved agent defaults.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createModelLibrary, parseNvidiaSmi } from '../../src/bench/model-library';
-import type { DownloadInfo, InstalledModel, ModelsInfo } from '../../src/shared/models';
+import type { DownloadInfo, InstalledModel, ModelLibrary, ModelsInfo } from '../../src/shared/models';
+import type { SwarmControl, SwarmStatus } from '../../src/shared/swarm';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
 import { eventData, SseClient } from '../helpers/sse-client';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -15,6 +17,8 @@ const Q8 = { file: 'tiny-Q8_0.gguf', bytes: seededBytes(3 * MB, 11) };
 const Q4 = { file: 'tiny-Q4_0.gguf', bytes: seededBytes(1 * MB + 5, 12) };
 const SLOW = { file: 'slow-F16.gguf', bytes: seededBytes(4 * MB, 13) };
 const SOLO = { repo: 'collab/solo-gguf', file: 'solo.gguf', bytes: seededBytes(300_000, 14) };
+/** A repo whose files come and go while one of them downloads. */
+const PAIR = { repo: 'collab/pair-gguf', a: { file: 'a.gguf', bytes: seededBytes(200_000, 15) }, b: { file: 'b.gguf', bytes: seededBytes(2 * MB, 16) }, c: { file: 'c.gguf', bytes: seededBytes(3 * MB, 17) } };
 const TOKEN = 'hf_modelsRoutesTokenDoNotPrint';
 
 let hf: HfStandin;
@@ -23,6 +27,8 @@ let cacheDir: string;
 let hub: TestHub;
 let agentToken: string;
 let events: SseClient;
+/** Every library the hub was given (one per start), so a test can read one after its hub closed. */
+const libraries: ModelLibrary[] = [];
 
 /** A pack as the shipped ones are written, naming the stand-in's files: what the Models panel offers. */
 function writeTestPack(dir: string): void {
@@ -50,11 +56,19 @@ beforeAll(async () => {
   cacheDir = join(root, 'hf-cache');
   writeTestPack(join(root, 'packs'));
   hf = await startHfStandin({
-    repos: { [REPO]: { files: { [Q8.file]: Q8.bytes, [Q4.file]: Q4.bytes, [SLOW.file]: SLOW.bytes } }, [SOLO.repo]: { files: { [SOLO.file]: SOLO.bytes } } },
+    repos: {
+      [REPO]: { files: { [Q8.file]: Q8.bytes, [Q4.file]: Q4.bytes, [SLOW.file]: SLOW.bytes } },
+      [SOLO.repo]: { files: { [SOLO.file]: SOLO.bytes } },
+      [PAIR.repo]: { files: { [PAIR.a.file]: PAIR.a.bytes, [PAIR.b.file]: PAIR.b.bytes, [PAIR.c.file]: PAIR.c.bytes } },
+    },
     tokens: [TOKEN],
   });
   hub = await startTestHub({}, join(root, 'data'), {
-    models: (dataDir) => createModelLibrary({ dataDir, cacheDir, hubUrl: hf.url, accessToken: TOKEN, packsDir: join(root, 'packs') }),
+    models: (dataDir) => {
+      const library = createModelLibrary({ dataDir, cacheDir, hubUrl: hf.url, accessToken: TOKEN, packsDir: join(root, 'packs') });
+      libraries.push(library);
+      return library;
+    },
   });
   agentToken = await hub.register('agent-a');
   events = await SseClient.connect(`${hub.url}/v1/events`);
@@ -127,10 +141,16 @@ describe('models', () => {
     expect(again.body.download.id).toBe(id);
     await expect.poll(async () => (await models()).downloads.find((d) => d.id === id)?.bytes ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
 
+    events.cursor = events.received.length;
     const cancelled = await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer());
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.download).toMatchObject({ id, state: 'cancelled' });
     expect(cancelled.body.download.error).toContain('pull again to resume');
+    // Audited as a cancel by whoever cancelled it, not as a failure.
+    const cancelledEvent = await events.waitFor((e) => e.type === 'model.cancelled', 'model.cancelled');
+    expect(cancelledEvent.id).not.toBeNull();
+    expect(eventData(cancelledEvent)).toMatchObject({ actor: 'human-organizer', target: `${REPO}/${SLOW.file}`, detail: { download: id, pulled_by: 'human-organizer', reason: 'cancelled' } });
+    expect(events.received.some((e) => e.type === 'model.failed')).toBe(false);
     const info = await models();
     expect(installedOf(info, SLOW.file)).toBeUndefined();
     expect(info.disk.partial_bytes).toBeGreaterThan(0);
@@ -254,6 +274,198 @@ describe('models', () => {
     expect(existsSync(target)).toBe(false);
     rmSync(join(dataDir, 'challenge'), { recursive: true });
   });
+
+  it('counts the agent defaults\' model and the model the inference host has loaded as uses, and asks before deleting them', async () => {
+    const q8 = installedOf(await models(), Q8.file)!;
+    expect(q8.used_by).toEqual([]);
+    // A link to the snapshot names the same bytes: still a use of this model.
+    const alias = join(root, 'alias-q8.gguf');
+    symlinkSync(q8.path, alias);
+    expect((await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body: { kind: 'local', model: alias } })).status).toBe(200);
+    try {
+      const listed = installedOf(await models(), Q8.file)!;
+      expect(listed.used_by).toEqual([{ kind: 'defaults', label: 'agent defaults' }]);
+      expect(listed.delete_warning).toContain('saved agent defaults');
+      const refused = await hub.call('DELETE', `/v1/models/${q8.id}`, organizer());
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'MODEL_IN_USE', message: expect.stringContaining('saved agent defaults'), hint: expect.stringContaining('force=true') });
+      expect(readFileSync(q8.path).equals(Q8.bytes)).toBe(true);
+
+      // The swarm's inference host (a stand-in for the seam: its status is all the models routes read).
+      const status: SwarmStatus = {
+        agents: [],
+        inference: { state: 'ready', model: q8.path, backend: 'cpu', gpu: null, sequences: 1, busy: 0, queued: 0, url: null, rss_bytes: null, vram_bytes: null, per_agent: {}, error: null },
+        paused_for_job: null,
+        levers: {},
+      };
+      const swarm: Pick<SwarmControl, 'status' | 'close'> = { status: () => status, close: async () => undefined };
+      hub.running.hub.swarm = swarm as SwarmControl;
+      try {
+        expect(installedOf(await models(), Q8.file)!.used_by.map((u) => u.label)).toEqual(['loaded by the inference host', 'agent defaults']);
+        await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body: {} });
+        const inference = await hub.call('DELETE', `/v1/models/${q8.id}`, organizer());
+        expect(inference.body.error).toMatchObject({ code: 'MODEL_IN_USE', message: expect.stringContaining('inference host has it loaded') });
+        // A stopped host holds nothing.
+        status.inference = { ...status.inference!, state: 'stopped' };
+        expect(installedOf(await models(), Q8.file)!.used_by).toEqual([]);
+      } finally {
+        hub.running.hub.swarm = null;
+      }
+    } finally {
+      await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body: {} });
+      rmSync(alias, { force: true });
+    }
+  });
+
+  it('deleting one file of a repo while another file of it downloads keeps the repo whole for that download', async () => {
+    const repoDir = join(cacheDir, 'models--collab--pair-gguf');
+    expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.a.file } })).status).toBe(202);
+    await expect.poll(async () => installedOf(await models(), PAIR.a.file)?.bytes, { timeout: 5_000 }).toBe(PAIR.a.bytes.length);
+
+    hf.throttle(1 * MB);
+    const pulling = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.b.file } });
+    expect(pulling.body.download).toMatchObject({ state: 'downloading' });
+    const a = installedOf(await models(), PAIR.a.file)!;
+    const deleted = await hub.call('DELETE', `/v1/models/${a.id}`, organizer());
+    expect(deleted.body).toMatchObject({ deleted: a.id, freed_bytes: PAIR.a.bytes.length });
+    expect(existsSync(a.path)).toBe(false);
+    expect(readFileSync(join(repoDir, 'refs', 'main'), 'utf8').trim()).toBe(hf.commitOf(PAIR.repo));
+
+    hf.throttle(null);
+    await expect.poll(async () => (await models()).downloads.find((d) => d.id === pulling.body.download.id)?.state, { timeout: 10_000 }).toBe('done');
+    const info = await models();
+    expect(installedOf(info, PAIR.a.file)).toBeUndefined();
+    expect(installedOf(info, PAIR.b.file)).toMatchObject({ bytes: PAIR.b.bytes.length, commit: hf.commitOf(PAIR.repo) });
+    expect(readFileSync(installedOf(info, PAIR.b.file)!.path).equals(PAIR.b.bytes)).toBe(true);
+    expect(readFileSync(join(repoDir, 'refs', 'main'), 'utf8').trim()).toBe(hf.commitOf(PAIR.repo));
+  });
+
+  it('joins a running pull only when it checks the same sha256', async () => {
+    hf.throttle(1 * MB);
+    const sha = hf.sha256Of(REPO, SLOW.file);
+    const first = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: sha } });
+    expect(first.status).toBe(202);
+    const id = first.body.download.id as string;
+    try {
+      // No sha256, or the same one (in any case): the same download.
+      expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } })).body.download.id).toBe(id);
+      expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: sha.toUpperCase() } })).body.download.id).toBe(id);
+      // Another sha256: refused, rather than answered with bytes this caller did not ask for.
+      const other = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: '0'.repeat(64) } });
+      expect(other.status).toBe(409);
+      expect(other.body.error).toMatchObject({ code: 'DOWNLOAD_BUSY', message: expect.stringContaining(`to sha256 ${sha}`), hint: expect.stringContaining(`DELETE /v1/models/downloads/${id}`) });
+      expect((await models()).downloads.filter((d) => d.file === SLOW.file && d.state === 'downloading').map((d) => d.id)).toEqual([id]);
+    } finally {
+      await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer());
+    }
+
+    // A pull without a sha256 running: a caller who pins one waits for it rather than trusting it.
+    const unpinned = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } });
+    try {
+      const pinned = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: sha } });
+      expect(pinned.body.error).toMatchObject({ code: 'DOWNLOAD_BUSY', message: expect.stringContaining('without an expected sha256') });
+    } finally {
+      await hub.call('DELETE', `/v1/models/downloads/${unpinned.body.download.id}`, organizer());
+    }
+  });
+
+  it('says a model removed since it was listed is not found, when two deletes of it race', async () => {
+    const file = join(hub.dataDir, 'models', 'race', 'raced.gguf');
+    mkdirSync(join(hub.dataDir, 'models', 'race'), { recursive: true });
+    writeFileSync(file, seededBytes(100_000, 21));
+    const generated = (await models()).installed.find((m) => m.path === file)!;
+    const b = installedOf(await models(), PAIR.b.file)!;
+    for (const model of [generated, b]) {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => hub.call('DELETE', `/v1/models/${model.id}`, organizer())));
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 404, 404, 404, 404, 404]);
+      expect(answers.filter((r) => r.status === 404).every((r) => r.body.error.code === 'MODEL_NOT_FOUND')).toBe(true);
+      expect(answers.find((r) => r.status === 200)!.body.freed_bytes).toBe(model.bytes);
+    }
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(b.path)).toBe(false);
+  });
+
+  it('a blob that cannot be removed refuses the delete before its snapshot link is gone', async (ctx) => {
+    expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.a.file } })).status).toBe(202);
+    await expect.poll(async () => installedOf(await models(), PAIR.a.file)?.bytes, { timeout: 5_000 }).toBe(PAIR.a.bytes.length);
+    const a = installedOf(await models(), PAIR.a.file)!;
+    const blob = realpathSync(a.path);
+    // The immutable flag makes unlink fail with EPERM, as Windows does for a file another program has open.
+    try {
+      execFileSync('chattr', ['+i', blob], { stdio: 'ignore' });
+    } catch {
+      ctx.skip();
+    }
+    try {
+      const refused = await hub.call('DELETE', `/v1/models/${a.id}`, organizer());
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe(process.platform === 'win32' ? 'MODEL_IN_USE' : 'MODEL_NOT_DELETABLE');
+      expect(refused.body.error.message).toContain(PAIR.a.file);
+      // Nothing half-deleted: the model still loads from its snapshot path.
+      expect(readFileSync(a.path).equals(PAIR.a.bytes)).toBe(true);
+      expect(installedOf(await models(), PAIR.a.file)).toMatchObject({ id: a.id, bytes: PAIR.a.bytes.length });
+    } finally {
+      execFileSync('chattr', ['-i', blob], { stdio: 'ignore' });
+    }
+    expect((await hub.call('DELETE', `/v1/models/${a.id}`, organizer())).body.freed_bytes).toBe(PAIR.a.bytes.length);
+  });
+
+  it('refuses pulls with a clear error when HF_TOKEN cannot be sent, without quoting it', async () => {
+    const badToken = 'hf_bad token\u00e9';
+    const other = await startTestHub({}, undefined, { models: (dataDir) => createModelLibrary({ dataDir, cacheDir: join(root, 'bad-token-cache'), hubUrl: hf.url, accessToken: badToken, packsDir: null }) });
+    try {
+      const res = await other.call('POST', '/v1/models/pull', { token: other.organizerToken, body: { repo: REPO, file: Q4.file } });
+      expect(res.status).toBe(500);
+      expect(res.body.error).toMatchObject({ code: 'HF_TOKEN_INVALID', message: expect.stringContaining('HF_TOKEN is not a valid token'), hint: expect.stringContaining('environment') });
+      expect(res.text).not.toContain('hf_bad');
+      expect((await other.call('GET', '/v1/models')).body.token).toBe(true);
+    } finally {
+      await other.stop(true);
+    }
+  });
+
+  it('closing the hub mid-download cancels the pull cleanly, and the next hub resumes from its bytes', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      hf.throttle(1 * MB);
+      const res = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.c.file } });
+      expect(res.status).toBe(202);
+      const id = res.body.download.id as string;
+      await expect.poll(async () => (await models()).downloads.find((d) => d.id === id)?.bytes ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
+
+      const closedLibrary = libraries.at(-1)!;
+      await events.close();
+      hub = await hub.restart();
+      events = await SseClient.connect(`${hub.url}/v1/events`);
+      const ended = (await closedLibrary.list()).downloads.find((d) => d.id === id)!;
+      expect(ended).toMatchObject({ state: 'cancelled', error: expect.stringContaining('pull again to resume') });
+      expect(ended.bytes).toBeGreaterThan(0);
+
+      // The audit says the hub cancelled it as it closed.
+      const replay = await SseClient.connect(`${hub.url}/v1/events`, { lastEventId: 0 });
+      try {
+        const note = await replay.waitFor((e) => e.type === 'model.cancelled' && eventData(e).detail['download'] === id, 'model.cancelled of the closed hub');
+        expect(eventData(note)).toMatchObject({ actor: 'hub', target: `${PAIR.repo}/${PAIR.c.file}`, detail: { reason: 'the hub closed', pulled_by: 'human-organizer' } });
+      } finally {
+        await replay.close();
+      }
+
+      const partial = statSync(join(cacheDir, 'models--collab--pair-gguf', 'blobs', `${hf.sha256Of(PAIR.repo, PAIR.c.file)}.incomplete`)).size;
+      expect(partial).toBeGreaterThanOrEqual(ended.bytes);
+      expect((await models()).disk.partial_bytes).toBeGreaterThanOrEqual(partial);
+      hf.throttle(null);
+      hf.reset();
+      expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.c.file } })).status).toBe(202);
+      await expect.poll(async () => installedOf(await models(), PAIR.c.file)?.bytes, { timeout: 10_000 }).toBe(PAIR.c.bytes.length);
+      expect(hf.requests.find((r) => r.server === 'cdn' && r.method === 'GET')?.range).toBe(`bytes=${partial}-`);
+      expect(readFileSync(installedOf(await models(), PAIR.c.file)!.path).equals(PAIR.c.bytes)).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('settings', () => {
@@ -275,7 +487,7 @@ describe('settings', () => {
     expect(saved.status).toBe(200);
     expect(saved.body.agent_defaults).toEqual(defaults);
 
-    for (const body of [{ count: 0 }, { role: 'boss' }, { colour: 'blue' }, { kind: 'local', command: 'my-agent' }]) {
+    for (const body of [{ count: 0 }, { role: 'boss' }, { colour: 'blue' }, { kind: 'local', command: 'my-agent' }, { kind: 'external' }]) {
       const res = await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('INVALID_BODY');

@@ -1,10 +1,12 @@
 // Model routes: what is installed, available and downloading for everyone; pulls, cancels and deletes for the organizer.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DeleteModelQuery, ModelLibraryError, PullModelBody, type DownloadInfo, type ModelLibrary } from '../../shared/models';
+import { DeleteModelQuery, ModelLibraryError, PullModelBody, type DownloadInfo, type ExtraModelUse, type ModelLibrary } from '../../shared/models';
+import { readAgentDefaults } from '../agent-defaults';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { requireOrganizer } from '../identity';
+import { HUB_HANDLE } from '../jobs/job-results';
 import { describe } from './route-options';
 
 const ModelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -19,28 +21,68 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** An inference host in these states has the model loaded, or will load it again (paused for a benchmark job). */
+const HOLDS_MODEL = new Set(['loading', 'ready', 'paused']);
+
+/** The uses of model files only the hub knows: the model the swarm's inference host has loaded, the saved agent defaults' model. */
+function hubUses(hub: Hub): ExtraModelUse[] {
+  const uses: ExtraModelUse[] = [];
+  const inference = hub.swarm?.status().inference ?? null;
+  if (inference?.model && HOLDS_MODEL.has(inference.state)) {
+    uses.push({
+      path: inference.model,
+      kind: 'inference',
+      label: 'loaded by the inference host',
+      warning: "The swarm's inference host has it loaded: the local agents lose their model when it reloads (stop the local agents first).",
+    });
+  }
+  const saved = readAgentDefaults(hub.layout.settings).model;
+  if (saved) {
+    uses.push({
+      path: saved,
+      kind: 'defaults',
+      label: 'agent defaults',
+      warning: 'The saved agent defaults name it as the local agents\' model: spawning with the defaults fails until it is back (or until Settings names another model).',
+    });
+  }
+  return uses;
+}
+
 export const modelRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
   const requireModels = (): ModelLibrary => {
     if (!hub.models) throw new HubError('MODELS_DISABLED', 'this hub manages no model files', 'start it with `collab-desk hub` or the desktop app, which attach the model library');
     return hub.models;
   };
+  /** Who asked to cancel which download, so the audit says who, not the puller (no entry: the hub closed). */
+  const cancelledBy = new Map<string, string>();
 
   /**
    * Every change of a pull goes out as passing news (`model.progress`, never replayed: GET /v1/models has the
-   * state whole); how it ended is also written to the audit log, so `model.installed` / `model.failed` replay.
+   * state whole); how it ended is also written to the audit log, so `model.installed` / `model.failed` /
+   * `model.cancelled` replay.
    */
   const announce = (actor: string) => (download: DownloadInfo): void => {
     hub.events.publish({ id: null, type: 'model.progress', data: download });
     if (download.state !== 'done' && download.state !== 'failed' && download.state !== 'cancelled') return;
     const target = `${download.repo}/${download.file}`;
-    const detail = download.state === 'done'
-      ? { download: download.id, bytes: download.total ?? download.bytes, path: download.path }
-      : { download: download.id, state: download.state, error: download.error };
-    // A pull that ends while the hub closes has nowhere to be written; its partial file stays for a resume.
-    hub.note({ actor, action: download.state === 'done' ? 'model.installed' : 'model.failed', target, detail }).catch(() => undefined);
+    let note: { actor: string; action: string; detail: Record<string, unknown> };
+    if (download.state === 'done') {
+      note = { actor, action: 'model.installed', detail: { download: download.id, bytes: download.total ?? download.bytes, path: download.path } };
+    } else if (download.state === 'cancelled') {
+      const by = cancelledBy.get(download.id);
+      note = {
+        actor: by ?? HUB_HANDLE,
+        action: 'model.cancelled',
+        detail: { download: download.id, bytes: download.bytes, total: download.total, pulled_by: actor, reason: by ? 'cancelled' : 'the hub closed' },
+      };
+    } else {
+      note = { actor, action: 'model.failed', detail: { download: download.id, state: download.state, error: download.error } };
+    }
+    // A pull that ends while the hub closes may find nowhere to be written; its partial file stays for a resume.
+    hub.note({ ...note, target }).catch(() => undefined);
   };
 
-  app.get('/v1/models', describe('Models: installed GGUF files (size, where, used by), models the challenge packs name, downloads with progress, disk use'), async () => requireModels().list());
+  app.get('/v1/models', describe('Models: installed GGUF files (size, where, used by), models the challenge packs name, downloads with progress, disk use'), async () => requireModels().list({ uses: hubUses(hub) }));
 
   app.post('/v1/models/pull', { schema: { body: PullModelBody }, ...describe('Download a GGUF file from the Hugging Face Hub {repo, file, revision?, sha256?}: 202 with the download; progress on the event stream (model.progress)', 'organizer') }, async (request, reply) => {
     const caller = requireOrganizer(hub, request);
@@ -50,15 +92,21 @@ export const modelRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
   });
 
   app.delete('/v1/models/downloads/:id', { schema: { params: ModelParams }, ...describe('Cancel a download (the bytes so far stay: pulling again resumes)', 'organizer') }, async (request) => {
-    requireOrganizer(hub, request);
-    const models = requireModels();
-    return { download: await guarded(() => models.cancel(request.params.id)) };
-  });
-
-  app.delete('/v1/models/:id', { schema: { params: ModelParams, querystring: DeleteModelQuery }, ...describe('Delete a downloaded or generated model (force=true when the installed pack or the agents use it); answers the bytes freed', 'organizer') }, async (request) => {
     const caller = requireOrganizer(hub, request);
     const models = requireModels();
-    const { model, freed_bytes } = await guarded(() => models.delete(request.params.id, { force: request.query.force === true }));
+    const id = request.params.id;
+    cancelledBy.set(id, caller.handle);
+    try {
+      return { download: await guarded(() => models.cancel(id)) };
+    } finally {
+      cancelledBy.delete(id);
+    }
+  });
+
+  app.delete('/v1/models/:id', { schema: { params: ModelParams, querystring: DeleteModelQuery }, ...describe('Delete a downloaded or generated model (force=true when the installed pack, the agents, the inference host or the agent defaults use it); answers the bytes freed', 'organizer') }, async (request) => {
+    const caller = requireOrganizer(hub, request);
+    const models = requireModels();
+    const { model, freed_bytes } = await guarded(() => models.delete(request.params.id, { force: request.query.force === true, uses: hubUses(hub) }));
     await hub.note({ actor: caller.handle, action: 'model.deleted', target: model.repo && model.file ? `${model.repo}/${model.file}` : model.path, detail: { id: model.id, name: model.name, freed_bytes } });
     return { deleted: model.id, name: model.name, freed_bytes };
   });

@@ -19,7 +19,7 @@ const KNOWN_TYPES = [
   'taskforce.created', 'taskforce.updated', 'taskforce.file',
   'scratch.written', 'scratch.deleted', 'artifact.synced', 'shared_resource.synced',
   'job.queued', 'job.started', 'job.progress', 'job.succeeded', 'job.failed', 'job.cancelled',
-  'swarm.inference', 'model.progress', 'model.installed', 'model.failed', 'model.deleted',
+  'swarm.inference', 'model.progress', 'model.installed', 'model.failed', 'model.cancelled', 'model.deleted',
 ];
 
 class LiveEvents {

@@ -93,6 +93,7 @@ export const useModels = create<ModelsState>((set, get) => {
           }),
           liveEvents.on('model.installed', reloadSoon),
           liveEvents.on('model.failed', reloadSoon),
+          liveEvents.on('model.cancelled', reloadSoon),
           liveEvents.on('model.deleted', reloadSoon),
           liveEvents.onReset(reloadSoon),
         ];
