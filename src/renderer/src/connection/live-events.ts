@@ -100,3 +100,24 @@ class LiveEvents {
 }
 
 export const liveEvents = new LiveEvents();
+
+/**
+ * A store's live subscriptions, shared by every view that shows it: made when the first view connects, dropped when
+ * the last one leaves. `subscribe` returns what undoes it; connecting returns the release.
+ */
+export function sharedSubscription(subscribe: () => Array<() => void>): () => () => void {
+  let users = 0;
+  let stops: Array<() => void> = [];
+  return () => {
+    if (users++ === 0) stops = subscribe();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--users === 0) {
+        stops.forEach((stop) => stop());
+        stops = [];
+      }
+    };
+  };
+}

@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import type { ChallengeInfo, JobBody, JobInfo, JobProgress, JobRunOutput, JobState, QuotaInfo } from '../../../shared/challenge';
 import { errorText, HubApiError, hubApi } from '../connection/hub-api';
-import { liveEvents } from '../connection/live-events';
+import { liveEvents, sharedSubscription } from '../connection/live-events';
 
 const PAGE = 50;
 /** The most queued jobs one read brings (the hub's page limit); the header says "500+" past it. */
@@ -85,8 +85,6 @@ function upsert(jobs: JobInfo[], job: JobInfo): JobInfo[] {
   return i < 0 ? [...rest, job] : [...rest.slice(0, i), job, ...rest.slice(i)];
 }
 
-let connections = 0;
-let disconnect: (() => void) | null = null;
 let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 let logTimer: ReturnType<typeof setTimeout> | null = null;
 /** Numbers each load: reloads, "show older" and filter changes overlap, and only the latest one's answer counts. */
@@ -168,58 +166,41 @@ export const useJobs = create<JobsState>((set, get) => {
       }
     },
 
-    connect() {
-      connections += 1;
-      if (connections === 1) {
-        const stops = [
-          liveEvents.on<{ target?: string; progress?: JobProgress; record?: JobInfo }>('job.', ({ type, data }) => {
-            if (type === 'job.progress') {
-              if (!data.target || !data.progress) return;
-              set({ progress: { ...get().progress, [data.target]: data.progress } });
-              if (get().detail?.id === data.target) refreshDetailSoon(1500);
-              return;
-            }
-            const job = data.record;
-            if (!job?.id) return;
-            const { filter, agent } = get();
-            set({
-              jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== job.id),
-              active: matches(job, 'active', '') ? upsert(get().active, job) : get().active.filter((j) => j.id !== job.id),
-            });
-            if (job.state !== 'running') {
-              const { [job.id]: _done, ...progress } = get().progress;
-              set({ progress });
-            }
-            // A job of the agent whose quota is shown moves its count (queued charges, a cancel refunds).
-            if (get().quota && get().agent === job.agent) void get().loadQuota(job.agent);
-            if (get().detail?.id === job.id) {
-              set({ detail: { ...get().detail!, job } });
-              refreshDetailSoon(200);
-            }
-            reloadSoon();
-          }),
-          liveEvents.onReset(() => {
-            void get().load();
-            if (get().detail) void get().refreshDetail();
-          }),
-          // Back after a drop: job.progress is never replayed, so what is shown may be long gone; the list re-read
-          // brings each running job's latest progress with it.
-          liveEvents.onResync(() => {
-            set({ progress: {} });
-            void get().load();
-            if (get().detail) void get().refreshDetail();
-          }),
-        ];
-        disconnect = () => stops.forEach((stop) => stop());
-      }
-      return () => {
-        connections -= 1;
-        if (connections === 0) {
-          disconnect?.();
-          disconnect = null;
+    connect: sharedSubscription(() => [
+      liveEvents.on<{ target?: string; progress?: JobProgress; record?: JobInfo }>('job.', ({ type, data }) => {
+        if (type === 'job.progress') {
+          if (!data.target || !data.progress) return;
+          set({ progress: { ...get().progress, [data.target]: data.progress } });
+          if (get().detail?.id === data.target) refreshDetailSoon(1500);
+          return;
         }
-      };
-    },
+        const job = data.record;
+        if (!job?.id) return;
+        const { filter, agent } = get();
+        set({
+          jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== job.id),
+          active: matches(job, 'active', '') ? upsert(get().active, job) : get().active.filter((j) => j.id !== job.id),
+        });
+        if (job.state !== 'running') {
+          const { [job.id]: _done, ...progress } = get().progress;
+          set({ progress });
+        }
+        // A job of the agent whose quota is shown moves its count (queued charges, a cancel refunds).
+        if (get().quota && get().agent === job.agent) void get().loadQuota(job.agent);
+        if (get().detail?.id === job.id) {
+          set({ detail: { ...get().detail!, job } });
+          refreshDetailSoon(200);
+        }
+        reloadSoon();
+      }),
+      // Back after a drop (or too much missed): job.progress is never replayed, so what is shown may be long gone;
+      // the list re-read brings each running job's latest progress with it.
+      liveEvents.onResync(() => {
+        set({ progress: {} });
+        void get().load();
+        if (get().detail) void get().refreshDetail();
+      }),
+    ]),
 
     async showMore() {
       set({ limit: get().limit + PAGE });

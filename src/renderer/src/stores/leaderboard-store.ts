@@ -3,7 +3,7 @@ import { create } from 'zustand';
 import type { AgentInfo, Leaderboard, ListResponse, RecordItem, Verdict, VerdictBody } from '../../../shared/api';
 import type { JobInfo } from '../../../shared/challenge';
 import { errorText, HubApiError, hubApi } from '../connection/hub-api';
-import { liveEvents, type LiveEvent } from '../connection/live-events';
+import { liveEvents, sharedSubscription, type LiveEvent } from '../connection/live-events';
 
 /** GET /v1/results/<filename>: the record and who decided its verification. */
 export type ResultDetail = RecordItem & { verdict: Verdict };
@@ -56,8 +56,6 @@ let resultsInFlight: Promise<void> | null = null;
 /** A load asked for while one runs: 'more' fetches what is new after it, 'all' re-reads everything. */
 let resultsAgain: 'more' | 'all' | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-let connections = 0;
-let unsubscribeLive: (() => void) | null = null;
 
 function mergeResults(current: RecordItem[], incoming: RecordItem[]): RecordItem[] {
   if (incoming.length === 0) return current;
@@ -183,17 +181,17 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => ({
     return hubApi.post<JobInfo>(`/v1/results/${encodeURIComponent(filename)}/verify`);
   },
 
-  connect() {
-    if (connections++ === 0) {
-      const scheduleRefresh = () => {
-        if (refreshTimer) clearTimeout(refreshTimer);
-        refreshTimer = setTimeout(() => {
-          refreshTimer = null;
-          void get().loadBoard();
-          void get().loadResults();
-        }, REFRESH_DELAY_MS);
-      };
-      const offResult = liveEvents.on<{ target?: string; record?: RecordItem }>('result.', (event: LiveEvent<{ target?: string; record?: RecordItem }>) => {
+  connect: sharedSubscription(() => {
+    const scheduleRefresh = () => {
+      if (refreshTimer) clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(() => {
+        refreshTimer = null;
+        void get().loadBoard();
+        void get().loadResults();
+      }, REFRESH_DELAY_MS);
+    };
+    return [
+      liveEvents.on<{ target?: string; record?: RecordItem }>('result.', (event: LiveEvent<{ target?: string; record?: RecordItem }>) => {
         const record = event.data.record;
         if (record) set((s) => ({ results: mergeResults(s.results, [record]) }));
         const target = record?.filename ?? event.data.target;
@@ -202,22 +200,17 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => ({
         const held = target ? get().details[target]?.status : undefined;
         if (target && (held === 'ready' || held === 'loading')) void get().loadDetail(target, true);
         scheduleRefresh();
-      });
-      const offReset = liveEvents.onReset(() => {
+      }),
+      liveEvents.onReset(() => {
         // Events may have been missed: re-read the details held (an open one keeps showing until its answer lands).
         for (const filename of Object.keys(get().details)) void get().loadDetail(filename, true);
         void get().loadBoard();
         void get().loadResults(true);
-      });
-      unsubscribeLive = () => { offResult(); offReset(); };
-    }
-    return () => {
-      if (--connections === 0) {
-        unsubscribeLive?.();
-        unsubscribeLive = null;
+      }),
+      () => {
         if (refreshTimer) clearTimeout(refreshTimer);
         refreshTimer = null;
-      }
-    };
-  },
+      },
+    ];
+  }),
 }));

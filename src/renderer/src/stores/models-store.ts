@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import type { DownloadInfo, ModelsInfo, PullModelBody } from '../../../shared/models';
 import { errorText, hubApi } from '../connection/hub-api';
-import { liveEvents } from '../connection/live-events';
+import { liveEvents, sharedSubscription } from '../connection/live-events';
 
 interface ModelsState {
   info: ModelsInfo | null;
@@ -28,8 +28,6 @@ function isAhead(a: DownloadInfo, b: DownloadInfo): boolean {
   return a.bytes > b.bytes;
 }
 
-let followers = 0;
-let unfollow: (() => void) | null = null;
 let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
 export const useModels = create<ModelsState>((set, get) => {
@@ -83,30 +81,18 @@ export const useModels = create<ModelsState>((set, get) => {
       return res.freed_bytes;
     },
 
-    follow() {
-      followers++;
-      if (!unfollow) {
-        const offs = [
-          liveEvents.on<DownloadInfo>('model.progress', (e) => {
-            keep(e.data);
-            if (ENDED.has(e.data.state)) reloadSoon();
-          }),
-          liveEvents.on('model.installed', reloadSoon),
-          liveEvents.on('model.failed', reloadSoon),
-          liveEvents.on('model.cancelled', reloadSoon),
-          liveEvents.on('model.deleted', reloadSoon),
-          liveEvents.onReset(reloadSoon),
-        ];
-        unfollow = () => offs.forEach((off) => off());
-      }
-      return () => {
-        followers--;
-        if (followers === 0 && unfollow) {
-          unfollow();
-          unfollow = null;
-        }
-      };
-    },
+    follow: sharedSubscription(() => [
+      liveEvents.on<DownloadInfo>('model.progress', (e) => {
+        keep(e.data);
+        if (ENDED.has(e.data.state)) reloadSoon();
+      }),
+      liveEvents.on('model.installed', reloadSoon),
+      liveEvents.on('model.failed', reloadSoon),
+      liveEvents.on('model.cancelled', reloadSoon),
+      liveEvents.on('model.deleted', reloadSoon),
+      // model.progress is never replayed: after a drop the downloads are read whole again.
+      liveEvents.onResync(reloadSoon),
+    ]),
   };
 });
 

@@ -3,7 +3,7 @@ import { create } from 'zustand';
 import type { QuotaInfo } from '../../../shared/challenge';
 import type { SpawnAgentsBody, SwarmAction, SwarmAgentStatus, SwarmStatus, InferenceStatus, TraceExport, TraceStep } from '../../../shared/swarm';
 import { errorText, hubApi } from '../connection/hub-api';
-import { liveEvents } from '../connection/live-events';
+import { liveEvents, sharedSubscription } from '../connection/live-events';
 import { useSession } from './session-store';
 
 /** What the spawn form holds, kept here so closing the form (✕, Escape, leaving the page) loses nothing typed. */
@@ -89,8 +89,6 @@ const canReadQuotas = () => {
   return me?.is_organizer === true && hub?.features.jobs === true;
 };
 
-let connections = 0;
-let disconnect: (() => void) | null = null;
 let quotaTimer: ReturnType<typeof setTimeout> | null = null;
 const quotaDue = new Set<string>();
 let traceFollowing: Promise<void> | null = null;
@@ -176,42 +174,28 @@ export const useSwarm = create<SwarmState>((set, get) => {
       if (canReadQuotas()) for (const a of get().agents) quotaSoon(a.agent_id);
     },
 
-    connect() {
-      connections += 1;
-      if (connections === 1) {
-        const stops = [
-          liveEvents.on<{ agent: SwarmAgentStatus }>('agent.status', ({ data }) => {
-            if (!data.agent?.agent_id) return;
-            set({ agents: mergeAgent(get().agents, data.agent) });
-            if (get().trace?.agent === data.agent.agent_id) void get().followTrace();
-          }),
-          liveEvents.on<{ inference: InferenceStatus | null; paused_for_job: string | null }>('swarm.inference', ({ data }) => {
-            set({ inference: data.inference ?? null, pausedForJob: data.paused_for_job ?? null });
-          }),
-          liveEvents.on<{ record?: { agent?: string } }>('job.', ({ type, data }) => {
-            const agent = data.record?.agent;
-            // The supervisor balances levers from finished jobs: re-read the counts once a job ends.
-            if (type === 'job.succeeded' || type === 'job.failed') void hubApi.get<SwarmStatus>('/v1/swarm').then((s) => set({ levers: s.levers }), () => undefined);
-            if (agent && canReadQuotas() && get().agents.some((a) => a.agent_id === agent)) quotaSoon(agent);
-          }),
-          // Missed events: the status is always readable whole.
-          liveEvents.onReset(() => void get().load()),
-          // Back after a drop: agent.status and swarm.inference are never replayed, so the cards may be stale.
-          liveEvents.onResync(() => {
-            void get().load();
-            if (get().trace) void get().followTrace();
-          }),
-        ];
-        disconnect = () => stops.forEach((stop) => stop());
-      }
-      return () => {
-        connections -= 1;
-        if (connections === 0) {
-          disconnect?.();
-          disconnect = null;
-        }
-      };
-    },
+    connect: sharedSubscription(() => [
+      liveEvents.on<{ agent: SwarmAgentStatus }>('agent.status', ({ data }) => {
+        if (!data.agent?.agent_id) return;
+        set({ agents: mergeAgent(get().agents, data.agent) });
+        if (get().trace?.agent === data.agent.agent_id) void get().followTrace();
+      }),
+      liveEvents.on<{ inference: InferenceStatus | null; paused_for_job: string | null }>('swarm.inference', ({ data }) => {
+        set({ inference: data.inference ?? null, pausedForJob: data.paused_for_job ?? null });
+      }),
+      liveEvents.on<{ record?: { agent?: string } }>('job.', ({ type, data }) => {
+        const agent = data.record?.agent;
+        // The supervisor balances levers from finished jobs: re-read the counts once a job ends.
+        if (type === 'job.succeeded' || type === 'job.failed') void hubApi.get<SwarmStatus>('/v1/swarm').then((s) => set({ levers: s.levers }), () => undefined);
+        if (agent && canReadQuotas() && get().agents.some((a) => a.agent_id === agent)) quotaSoon(agent);
+      }),
+      // Back after a drop (or too much missed): agent.status and swarm.inference are never replayed, so the cards
+      // may be stale; the status is always readable whole.
+      liveEvents.onResync(() => {
+        void get().load();
+        if (get().trace) void get().followTrace();
+      }),
+    ]),
 
     async act(agentId, action) {
       const key = agentId ?? WHOLE_SWARM;
