@@ -84,8 +84,38 @@ export function runRunner(exe: string, args: string[], options: RunnerOptions = 
       if (OOM_PATTERNS.some((p) => p.test(stderr)) || signal === 'SIGKILL') {
         return finish(new BenchError('OUT_OF_MEMORY', `the run ran out of memory${signal ? ` (killed by ${signal})` : ''}: use smaller models, fewer GPU layers or a smaller context`, stderr));
       }
-      if (reported) return finish(new BenchError('RUNNER_FAILED', String(reported.message), stderr));
+      if (reported) {
+        // Before `ready` no prompt has been read, so llama.cpp's words can go into a message others see.
+        const setup = !events.some((e) => e.event === 'ready');
+        return finish(new BenchError('RUNNER_FAILED', setup ? withLlamaReason(String(reported.message), stderr) : String(reported.message), stderr));
+      }
       return finish(new BenchError('RUNNER_FAILED', `the native runner ${signal ? `crashed (${signal})` : `exited with code ${code}`}${tail ? `: ${tail}` : ''}`, stderr));
     });
   });
 }
+
+/** llama.cpp's own error lines (`0.00.019.902 E llama_init_from_model: …`), without the wrappers that only repeat a failure. */
+function llamaErrors(stderr: string): string[] {
+  const reasons: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = /^(?:[\d.]+ )?E (?:\w+ +)?(\w+): (.+)$/.exec(line.trim());
+    if (!m || WRAPPERS.has(m[1]!) || reasons.includes(m[2]!)) continue;
+    reasons.push(m[2]!);
+  }
+  return reasons;
+}
+
+const WRAPPERS = new Set(['common_init_', 'common_init_from_params', 'common_fit_params']);
+
+/** What llama.cpp refused is rarely in the runner's own words: its first error line (and the fix, where known) follows them. */
+function withLlamaReason(message: string, stderr: string): string {
+  const reason = llamaErrors(stderr)[0];
+  if (!reason) return message;
+  const hint = HINTS.find(([pattern]) => pattern.test(reason))?.[1];
+  return `${message}: llama.cpp says "${reason}"${hint ? ` (${hint})` : ''}`;
+}
+
+const HINTS: [RegExp, string][] = [
+  [/block size \d+ does not divide n_embd_head/, "this model's attention heads are too narrow for that quantized cache: use f16 for its cache types"],
+  [/quantized V cache requires flash_attn/, 'set flash_attn to on or auto, or the V cache type to f16'],
+];

@@ -1,7 +1,7 @@
 // Checking a run configuration against its schema, apart from the schema itself so the dashboard (which reads only
 // the schema) does not carry TypeBox's value checker.
 import { Value } from 'typebox/value';
-import { RunConfigSchema, type RunConfig } from './run-config';
+import { RunConfigSchema, UNQUANTIZED_CACHE_TYPES, type RunConfig } from './run-config';
 
 /**
  * Fills defaults and checks a configuration; a refusal names the unknown settings or the first bad one.
@@ -19,6 +19,11 @@ export function checkRunConfig(config: unknown): { config: RunConfig; error: nul
   }
   if ((filled.spec_type === 'draft' || filled.spec_type === 'draft-mtp') && !filled.draft) {
     return { config: null, error: `spec_type ${filled.spec_type} needs a draft model (draft)` };
+  }
+  // llama.cpp refuses to create such a context; saying so here spares a job slot and names the fix.
+  if (filled.flash_attn === 'off') {
+    const quantizedV = (['cache_type_v', 'draft_cache_type_v'] as const).find((k) => !UNQUANTIZED_CACHE_TYPES.includes(filled[k] ?? 'f16'));
+    if (quantizedV) return { config: null, error: `${quantizedV} ${filled[quantizedV]} is a quantized V cache, which llama.cpp runs only with flash attention: set flash_attn to on or auto, or ${quantizedV} to f16` };
   }
   return { config: filled, error: null };
 }

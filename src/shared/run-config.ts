@@ -2,6 +2,8 @@
 import { Type, type Static } from 'typebox';
 
 const CACHE_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'] as const;
+/** Cache types llama.cpp stores unquantized: the only V caches it runs without flash attention. */
+export const UNQUANTIZED_CACHE_TYPES: readonly string[] = ['f32', 'f16', 'bf16'];
 const CacheType = Type.Unsafe<(typeof CACHE_TYPES)[number]>(Type.Union(CACHE_TYPES.map((t) => Type.Literal(t))));
 
 /** `draft` runs a separate draft model, `draft-mtp` the Gemma 4 assistant drafter, `ngram` n-gram lookup in the context. */

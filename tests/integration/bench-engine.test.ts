@@ -222,9 +222,21 @@ describe('runs that cannot finish end cleanly', () => {
     expect(err.message).toContain('failed to load the target model');
   }, 60_000);
 
+  it("says what llama.cpp refused when it cannot create the context, and how to fix it", async () => {
+    // These test models' attention heads are 16 wide; a Q8_0 cache stores blocks of 32.
+    const err = await refusal(bench({ cache_type_k: 'q8_0' }));
+    expect(err.code).toBe('RUNNER_FAILED');
+    expect(err.message).toContain("could not create the target model's context");
+    expect(err.message).toContain('K cache type q8_0 with block size 32 does not divide n_embd_head_k=16');
+    expect(err.message).toContain('use f16');
+  }, 60_000);
+
   it('refuses unknown settings and a draft mode without a draft model, by name', async () => {
     expect((await refusal(bench({ draft_depth: 3 } as never))).message).toContain('unknown setting draft_depth');
     expect((await refusal(bench({ spec_type: 'draft' }))).message).toContain('needs a draft model');
     expect((await refusal(bench({ draft_n_max: 0 }))).message).toContain('draft_n_max');
+    const quantizedV = await refusal(bench({ flash_attn: 'off', cache_type_v: 'q8_0' }));
+    expect(quantizedV.code).toBe('INVALID_CONFIG');
+    expect(quantizedV.message).toContain('only with flash attention');
   });
 });

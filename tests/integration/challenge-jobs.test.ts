@@ -245,6 +245,7 @@ describe('bad jobs', () => {
     [{ target: 'target', draft: 'draft-q8' }, 'spec_type is none'],
     [{ target: 'target', tokens: 4 }, 'fixed by the challenge pack'],
     [{ target: 'target', draft_n_max: 0 }, 'draft_n_max'],
+    [{ target: 'target', flash_attn: 'off', draft: 'draft-q8', spec_type: 'draft', draft_cache_type_v: 'q4_0' }, 'draft_cache_type_v q4_0 is a quantized V cache'],
     [{ target: 'scratch:nope.gguf' }, "not a file in alice's scratch folder"],
     [{ target: '../../etc/passwd' }, 'is not a model of the tiny pack'],
   ])('refuses %j with a clear error and queues nothing', async (config, message) => {

@@ -58,7 +58,8 @@ describe('the agent swarm', () => {
     // The hub's own environment holds a Hugging Face token: no agent may ever see it.
     process.env.HF_TOKEN = HF_SECRET;
     dir = mkdtempSync(join(tmpdir(), 'collab-desk-swarm-'));
-    const { file } = await writeTestPack(join(dir, 'pack'), { tokens: 16, repeats: 1 }, { seed: 11, ctx: 16384 });
+    // Heads 32 wide, as quantized KV caches need: the agents may choose any cache type.
+    const { file } = await writeTestPack(join(dir, 'pack'), { tokens: 16, repeats: 1 }, { seed: 11, ctx: 16384, heads: 2, kvHeads: 1 });
     await installTestPack(file, join(dir, 'data'));
     hub = await startTestHub({}, join(dir, 'data'), { jobRunner: engineJobRunner() });
     const pack = JSON.parse(readFileSync(hub.running.hub.layout.challengePack, 'utf8')) as InstalledPack;

@@ -1,7 +1,7 @@
 // The agent's tools for the speed challenge: submit and follow benchmark jobs, read and publish results.
 import { renderMarkdown } from '../../hub/markdown';
 import { JOB_STATES, type ChallengeInfo, type JobInfo, type JobState } from '../../shared/challenge';
-import { SPEC_TYPES, type RunConfig } from '../../shared/run-config';
+import { SPEC_TYPES, UNQUANTIZED_CACHE_TYPES, type RunConfig } from '../../shared/run-config';
 import { object, oneOfValues, str, type JsonOneOfSchema, type JsonSchema } from './json-schema';
 import { defineTool, excerpt, optional, recordSummary, records, ToolInputError, type AgentTool } from './tool';
 
@@ -10,7 +10,6 @@ export const DRAFT_N_MAX_CHOICES = [1, 2, 3, 4, 6, 8, 12, 16] as const;
 /** KV cache types every backend runs: full precision and the common 8-bit one. */
 export const CACHE_TYPE_CHOICES = ['f16', 'q8_0'] as const;
 const NGRAM_TYPES = SPEC_TYPES.filter((t) => t.startsWith('ngram'));
-const UNQUANTIZED = ['f32', 'f16', 'bf16'];
 
 const LIMIT = oneOfValues([5, 10, 20] as const, 'how many, newest first');
 type Limit = 5 | 10 | 20;
@@ -35,7 +34,7 @@ function knobVariants(defaults: Record<string, unknown>): Array<Record<string, J
     return [{ ...cacheK, ...(free('cache_type_v') && !faOff ? { cache_type_v: cacheV } : {}) }];
   }
   if (!free('cache_type_v')) {
-    const quantizedV = typeof defaults.cache_type_v === 'string' && !UNQUANTIZED.includes(defaults.cache_type_v);
+    const quantizedV = typeof defaults.cache_type_v === 'string' && !UNQUANTIZED_CACHE_TYPES.includes(defaults.cache_type_v);
     return [{ flash_attn: oneOfValues(quantizedV ? ['auto', 'on'] : ['auto', 'on', 'off']), ...cacheK }];
   }
   return [

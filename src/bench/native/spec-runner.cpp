@@ -441,8 +441,12 @@ int main(int argc, char ** argv) {
     auto init_tgt = common_init_from_params(params);
     llama_model * model_tgt = init_tgt->model();
     llama_context * ctx_tgt = init_tgt->context();
-    if (model_tgt == nullptr || ctx_tgt == nullptr) {
+    if (model_tgt == nullptr) {
         fail("failed to load the target model " + params.model.path);
+    }
+    if (ctx_tgt == nullptr) {
+        // the model loaded: the settings (context size, cache types, flash attention) are what llama.cpp refused
+        fail("llama.cpp could not create the target model's context with these settings");
     }
     common_speculative_init_result_ptr spec_init;
     {
