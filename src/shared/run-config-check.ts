@@ -22,7 +22,7 @@ export function checkRunConfig(config: unknown): { config: RunConfig; error: nul
   }
   // llama.cpp refuses to create such a context; saying so here spares a job slot and names the fix.
   if (filled.flash_attn === 'off') {
-    const quantizedV = (['cache_type_v', 'draft_cache_type_v'] as const).find((k) => !UNQUANTIZED_CACHE_TYPES.includes(filled[k] ?? 'f16'));
+    const quantizedV = (filled.draft ? (['cache_type_v', 'draft_cache_type_v'] as const) : (['cache_type_v'] as const)).find((k) => !UNQUANTIZED_CACHE_TYPES.includes(filled[k] ?? 'f16'));
     if (quantizedV) return { config: null, error: `${quantizedV} ${filled[quantizedV]} is a quantized V cache, which llama.cpp runs only with flash attention: set flash_attn to on or auto, or ${quantizedV} to f16` };
   }
   return { config: filled, error: null };
