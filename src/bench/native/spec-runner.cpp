@@ -10,6 +10,7 @@
 #include "sampling.h"
 #include "speculative.h"
 #include "llama.h"
+#include "log.h"
 #include "ggml-backend.h"
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,8 @@ static void emit(const json & j) {
 
 [[noreturn]] static void fail(const std::string & message) {
     emit({{"event", "error"}, {"message", message}});
+    // llama.cpp logs from a worker thread: without this its reason for the failure can be lost at exit
+    common_log_flush(common_log_main());
     std::exit(1);
 }
 
