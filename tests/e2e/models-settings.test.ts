@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelLibrary } from '../../src/bench/model-library';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { writeHubPack } from '../helpers/test-pack';
 import { openDashboard, type DashboardSession } from './helpers/dashboard-browser';
 
 const MB = 1024 * 1024;
@@ -22,19 +23,7 @@ let demoTarget: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'collab-desk-e2e-models-'));
   const packs = join(root, 'packs');
-  mkdirSync(packs);
-  writeFileSync(join(packs, 'tiny.json'), JSON.stringify({
-    id: 'tiny',
-    title: 'Tiny test pack',
-    models: {
-      'tiny-q8': { role: 'target', description: 'the Q8_0 target', source: { hf: { repo: REPO, file: Q8.file } } },
-      'tiny-q4': { role: 'draft', description: 'the Q4_0 draft', source: { hf: { repo: REPO, file: Q4.file } } },
-    },
-    baseline: { target: 'tiny-q8' },
-    prompts: [{ id: 'p1', split: 'public', text: 'Hello' }, { id: 'p2', split: 'private', text: 'World' }],
-    references: [{ prompt: 'Hello', reference: 'there' }],
-    gate: {},
-  }));
+  writeHubPack(packs, REPO, { target: Q8.file, draft: Q4.file });
   // The installed demo pack and its generated target, as `challenge init demo` leaves them.
   const dataDir = join(root, 'data');
   demoTarget = join(dataDir, 'models', 'demo', 'target.gguf');

@@ -52,3 +52,20 @@ export async function installTestPack(packFile: string, dataDir: string): Promis
   const layout = dataLayout(dataDir);
   await installPack(packFile, { dest: layout.challengePack, modelsDir: layout.models });
 }
+
+/** A pack as the shipped ones are written, its target and draft on the Hub (the stand-in): what the Models panel offers. */
+export function writeHubPack(dir: string, repo: string, files: { target: string; draft: string }): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'tiny.json'), JSON.stringify({
+    id: 'tiny',
+    title: 'Tiny test pack',
+    models: {
+      'tiny-q8': { role: 'target', description: 'the Q8_0 target', source: { hf: { repo, file: files.target } } },
+      'tiny-q4': { role: 'draft', description: 'the Q4_0 draft', source: { hf: { repo, file: files.draft } } },
+    },
+    baseline: { target: 'tiny-q8' },
+    prompts: [{ id: 'p1', split: 'public', text: 'Hello' }, { id: 'p2', split: 'private', text: 'World' }],
+    references: [{ prompt: 'Hello', reference: 'there' }],
+    gate: {},
+  }));
+}

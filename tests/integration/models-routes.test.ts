@@ -10,6 +10,7 @@ import type { SwarmControl, SwarmStatus } from '../../src/shared/swarm';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
 import { eventData, SseClient } from '../helpers/sse-client';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { writeHubPack } from '../helpers/test-pack';
 
 const MB = 1024 * 1024;
 const REPO = 'collab/tiny-gguf';
@@ -30,23 +31,6 @@ let events: SseClient;
 /** Every library the hub was given (one per start), so a test can read one after its hub closed. */
 const libraries: ModelLibrary[] = [];
 
-/** A pack as the shipped ones are written, naming the stand-in's files: what the Models panel offers. */
-function writeTestPack(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'tiny.json'), JSON.stringify({
-    id: 'tiny',
-    title: 'Tiny test pack',
-    models: {
-      'tiny-q8': { role: 'target', description: 'Q8_0 target', source: { hf: { repo: REPO, file: Q8.file } } },
-      'tiny-q4': { role: 'draft', description: 'Q4_0 draft', source: { hf: { repo: REPO, file: Q4.file } } },
-    },
-    baseline: { target: 'tiny-q8' },
-    prompts: [{ id: 'p1', split: 'public', text: 'Hello' }, { id: 'p2', split: 'private', text: 'World' }],
-    references: [{ prompt: 'Hello', reference: 'there' }],
-    gate: {},
-  }));
-}
-
 const models = async (): Promise<ModelsInfo> => (await hub.call<ModelsInfo>('GET', '/v1/models')).body;
 const installedOf = (info: ModelsInfo, file: string): InstalledModel | undefined => info.installed.find((m) => m.file === file);
 const organizer = () => ({ token: hub.organizerToken });
@@ -54,7 +38,7 @@ const organizer = () => ({ token: hub.organizerToken });
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'collab-desk-models-'));
   cacheDir = join(root, 'hf-cache');
-  writeTestPack(join(root, 'packs'));
+  writeHubPack(join(root, 'packs'), REPO, { target: Q8.file, draft: Q4.file });
   hf = await startHfStandin({
     repos: {
       [REPO]: { files: { [Q8.file]: Q8.bytes, [Q4.file]: Q4.bytes, [SLOW.file]: SLOW.bytes } },
