@@ -5,7 +5,6 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, readFile, realpath, rename, rm, stat, statfs as fsStatfs, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processAlive } from '../shared/process-alive';
 import { APP_VERSION } from '../shared/version';
 import { fileSha256 } from './file-hash';
 import { ModelDownloadError } from './model-download-error';
@@ -574,12 +573,21 @@ async function lock(path: string, what: string): Promise<() => Promise<void>> {
     }
     const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     const young = Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? 0) < 5_000;
-    if ((holder > 0 && processAlive(holder)) || (!holder && young)) {
+    if ((holder > 0 && alive(holder)) || (!holder && young)) {
       throw new ModelDownloadError('BUSY', `another pull of ${what} is running${holder ? ` (process ${holder})` : ''}; wait for it to finish, or delete ${path} if no pull is running`);
     }
     await rm(path, { force: true });
   }
   throw new ModelDownloadError('BUSY', `could not take the download lock ${path} for ${what}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {
