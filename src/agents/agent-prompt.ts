@@ -24,7 +24,7 @@ export function systemPrompt(o: { agentId: string; role: AgentRole; direction: s
     lines.push(
       `The challenge: ${c.title}. Make decoding faster (tokens/s, higher is better) while perplexity stays under the cap${c.ppl_cap ? ` (${c.ppl_cap.toFixed(3)})` : ''}.`,
       `Models: ${Object.entries(c.models).map(([name, m]) => `${name} (${m.role})`).join(', ')}.`,
-      c.baseline_result ? `Baseline: ${c.baseline_result.tps.toFixed(1)} tok/s.` : 'The baseline has not run yet.',
+      c.baseline_result ? `Baseline: ${c.baseline_result.tps.toFixed(1)} tok/s (plain ${c.baseline.target}); each job also measures its own plain target beside it, and its speedup is that paired ratio.` : 'The baseline has not run yet.',
     );
   }
   lines.push('Each step, call exactly one tool. Keep posts short and factual.');

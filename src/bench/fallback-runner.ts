@@ -3,17 +3,7 @@
 import { getLlama, LlamaLogLevel, type LlamaContextSequence, type Token } from 'node-llama-cpp';
 import type { RunConfig } from '../shared/run-config';
 import { BenchError } from './bench-error';
-import type { RunnerEvent, RunRecord } from './native-process';
-
-export interface FallbackJob {
-  prompts: string[];
-  n_predict: number;
-  warmup: number;
-  repeats: number;
-  references?: Array<{ prompt: string; reference: string }>;
-  /** Each `run` event also carries its generated text (for scoring); off for measured runs of private prompts. */
-  texts?: boolean;
-}
+import type { RunnerEvent, RunnerJob, RunnerSession, RunRecord } from './runner-session';
 
 /** Greedy next tokens for each position of `tokens` (positions are relative to what the sequence already holds). */
 async function greedyAfterEach(sequence: LlamaContextSequence, tokens: Token[]): Promise<Token[]> {
@@ -37,7 +27,7 @@ async function generate(
   promptTokens: Token[],
   n: number,
   k: number,
-): Promise<Omit<RunRecord, 'prompt' | 'repeat'>> {
+): Promise<Omit<RunRecord, 'prompt' | 'repeat' | 'pass'>> {
   await target.clearHistory();
   if (draft) await draft.clearHistory();
   const t0 = performance.now();
@@ -51,7 +41,10 @@ async function generate(
   let steps = 0;
   let drafted = 0;
   let accepted = 0;
+  let draftMs = 0;
+  let verifyMs = 0;
   while (generated.length < n) {
+    const tDraft = performance.now();
     const last = committed.at(-1)!;
     const budget = Math.min(k, n - generated.length - 1);
     const proposal: Token[] = [];
@@ -66,6 +59,8 @@ async function generate(
         input = next!;
       }
     }
+    const tVerify = performance.now();
+    draftMs += tVerify - tDraft;
     const verdicts = await greedyAfterEach(target, [last, ...proposal]);
     let n_acc = 0;
     while (n_acc < proposal.length && proposal[n_acc] === verdicts[n_acc]) n_acc++;
@@ -88,12 +83,15 @@ async function generate(
     }
     committed.push(...keep);
     generated.push(...keep);
+    verifyMs += performance.now() - tVerify;
   }
   const t2 = performance.now();
   return {
     n_prompt: promptTokens.length,
     prefill_s: (t1 - t0) / 1000,
     decode_s: (t2 - t1) / 1000,
+    draft_s: draftMs / 1000,
+    verify_s: verifyMs / 1000,
     n_generated: generated.length,
     n_steps: steps,
     n_drafted: drafted,
@@ -104,15 +102,17 @@ async function generate(
   };
 }
 
-/** Runs a job through node-llama-cpp and reports the native runner's events, so the engine summarizes both alike. */
-export async function runFallback(config: RunConfig, job: FallbackJob, threads: number, gpu: boolean, onEvent: (e: RunnerEvent) => void, signal?: AbortSignal): Promise<RunnerEvent[]> {
+/**
+ * A session on node-llama-cpp in this process, answering the native runner's commands with its events, so the engine
+ * measures both alike. A plain pass decodes the target alone; a speculative one drafts with the draft model.
+ */
+export async function startFallbackSession(config: RunConfig, job: RunnerJob, threads: number, gpu: boolean, onEvent: (e: RunnerEvent) => void, signal?: AbortSignal): Promise<RunnerSession> {
   if (config.spec_type !== 'none' && config.spec_type !== 'draft') {
     throw new BenchError('BUILD_FAILED', `spec_type ${config.spec_type} needs the native runner (node-llama-cpp cannot run it)`);
   }
-  const events: RunnerEvent[] = [];
-  const emit = (e: RunnerEvent) => {
+  const emit = (e: RunnerEvent, into: RunnerEvent[]) => {
     if (signal?.aborted) throw new BenchError('CANCELLED', 'the run was cancelled');
-    events.push(e);
+    into.push(e);
     onEvent(e);
   };
   const llama = await getLlama({ gpu: gpu ? 'auto' : false, build: 'never', logLevel: LlamaLogLevel.error });
@@ -124,27 +124,23 @@ export async function runFallback(config: RunConfig, job: FallbackJob, threads: 
     }
   };
   const targetModel = await load(config.target, config.gpu_layers);
-  const draftModel = config.spec_type === 'draft' && config.draft ? await load(config.draft, config.draft_gpu_layers) : null;
-  try {
-    const contextOptions = { contextSize: config.ctx_size, batchSize: config.batch_size, threads };
-    const targetCtx = await targetModel.createContext(contextOptions);
-    const draftCtx = draftModel ? await draftModel.createContext(contextOptions) : null;
-    const target = targetCtx.getSequence();
-    const draft = draftCtx?.getSequence() ?? null;
-    emit({ event: 'ready', devices: [{ name: llama.gpu || 'CPU', type: llama.gpu ? 'gpu' : 'cpu', backend: llama.gpu || 'CPU' }], model: targetModel.typeDescription, model_params: 0, llama_commit: '', llama_build: 0, llama_build_info: `node-llama-cpp ${llama.llamaCppRelease.release}` });
-    const tokenize = (text: string) => [targetModel.tokens.bos!, ...targetModel.tokenize(text, true)];
-    const k = config.draft_n_max;
-    for (let w = 0; w < job.warmup && job.prompts.length > 0; w++) {
-      const r = await generate(target, draft, tokenize(job.prompts[0]!), Math.min(job.n_predict, 16), k);
-      emit({ event: 'warmup', index: w, decode_s: r.decode_s });
-    }
-    for (let repeat = 0; repeat < job.repeats; repeat++) {
-      for (const [prompt, text] of job.prompts.entries()) {
-        const run = await generate(target, draft, tokenize(text), job.n_predict, k);
-        // special tokens rendered as text, as the native runner's common_detokenize does
-        emit({ event: 'run', prompt, repeat, ...run, ...(job.texts ? { text: targetModel.detokenize(run.tokens as Token[], true) } : {}) });
-      }
-    }
+  const draftModel = config.spec_type === 'draft' && config.draft ? await load(config.draft, config.draft_gpu_layers).catch(async (err: unknown) => {
+    await targetModel.dispose();
+    throw err;
+  }) : null;
+  const contextOptions = { contextSize: config.ctx_size, batchSize: config.batch_size, threads };
+  const targetCtx = await targetModel.createContext(contextOptions);
+  const draftCtx = draftModel ? await draftModel.createContext(contextOptions) : null;
+  const target = targetCtx.getSequence();
+  const draft = draftCtx?.getSequence() ?? null;
+  const ready: RunnerEvent = { event: 'ready', devices: [{ name: llama.gpu || 'CPU', type: llama.gpu ? 'gpu' : 'cpu', backend: llama.gpu || 'CPU' }], model: targetModel.typeDescription, model_params: 0, llama_commit: '', llama_build: 0, llama_build_info: `node-llama-cpp ${llama.llamaCppRelease.release}` };
+  onEvent(ready);
+  const tokenize = (text: string) => [targetModel.tokens.bos!, ...targetModel.tokenize(text, true)];
+  const k = config.draft_n_max;
+  let warmups = 0;
+  let closed = false;
+
+  const references = async (into: RunnerEvent[]) => {
     for (const [index, ref] of (job.references ?? []).entries()) {
       await target.clearHistory();
       const p = tokenize(ref.prompt);
@@ -159,14 +155,42 @@ export async function runFallback(config: RunConfig, job: FallbackJob, threads: 
         for (const v of logits.values()) sum += Math.exp(v - max);
         nll += Math.log(sum) + max - logits.get(tokens[i + 1]!)!;
       }
-      emit({ event: 'ppl', index, nll, n: tokens.length - p.length });
+      emit({ event: 'ppl', index, nll, n: tokens.length - p.length }, into);
     }
-    emit({ event: 'done' });
-    await draftCtx?.dispose();
-    await targetCtx.dispose();
-    return events;
-  } finally {
-    await draftModel?.dispose();
-    await targetModel.dispose();
-  }
+    emit({ event: 'references_done' }, into);
+  };
+
+  return {
+    ready,
+    pid: process.pid,
+    async run(command) {
+      if (closed) throw new BenchError('RUNNER_FAILED', 'the session has ended');
+      const out: RunnerEvent[] = [];
+      const drafting = command.cmd !== 'references' && command.speculative ? draft : null;
+      if (command.cmd === 'warmup') {
+        if (job.prompts.length === 0) throw new BenchError('INVALID_CONFIG', 'no prompts to warm up on');
+        const r = await generate(target, drafting, tokenize(job.prompts[0]!), Math.min(job.n_predict, 16), k);
+        emit({ event: 'warmup', index: warmups++, speculative: drafting !== null, decode_s: r.decode_s }, out);
+      } else if (command.cmd === 'pass') {
+        const pass = drafting ? 'spec' : 'plain';
+        for (const [prompt, text] of job.prompts.entries()) {
+          const run = await generate(target, drafting, tokenize(text), job.n_predict, k);
+          // special tokens rendered as text, as the native runner's common_detokenize does
+          emit({ event: 'run', prompt, repeat: command.repeat, pass, ...run, ...(job.texts ? { text: targetModel.detokenize(run.tokens as Token[], true) } : {}) }, out);
+        }
+        emit({ event: 'pass_done', repeat: command.repeat, pass }, out);
+      } else {
+        await references(out);
+      }
+      return out;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await draftCtx?.dispose();
+      await targetCtx.dispose();
+      await draftModel?.dispose();
+      await targetModel.dispose();
+    },
+  };
 }

@@ -1,9 +1,8 @@
 // The bench engine behind the hub's job queue: one job measured over every prompt, its TPS split by public and
 // private prompts, the accuracy probe scored, and nothing but aggregates reported (no prompt or generated text).
 import type { JobRunHooks, JobRunInput, JobRunOutput, JobRunProgress, JobRunner } from '../shared/challenge';
-import { median } from '../shared/statistics';
 import { BenchError } from './bench-error';
-import { generateTexts, runBench, type BenchOptions, type BenchProgress, type BenchResult } from './engine';
+import { generateTexts, runBench, splitFigures, type BenchOptions, type BenchProgress, type BenchResult } from './engine';
 import { formatProbePrompt, scoreProbe } from './probe';
 
 export interface EngineJobRunnerOptions {
@@ -18,7 +17,6 @@ type Split = JobRunInput['prompts'][number]['split'];
 const PHASE_LOG: Record<BenchProgress['phase'] | 'probe', string> = {
   build: 'preparing the runner',
   load: 'loading the model',
-  identity: "greedy identity: the plain target's own tokens",
   warmup: 'warming up',
   measure: 'measuring',
   perplexity: 'perplexity of the references',
@@ -42,16 +40,20 @@ async function runJob(input: JobRunInput, hooks: JobRunHooks, options: EngineJob
   try {
     const count = (split: Split) => input.prompts.filter((p) => p.split === split).length;
     const { tokens, warmup, repeats } = input.measure;
+    const paired = input.config.spec_type !== 'none';
     hooks.onLog(
       `measuring ${plural(input.prompts.length, 'prompt')} (${count('public')} public, ${count('private')} private): ` +
-        `${tokens} tokens each, ${warmup} warm-up, ${plural(repeats, 'repeat')}, ${plural(input.references.length, 'perplexity reference')}`,
+        `${tokens} tokens each, ${warmup} warm-up, ${plural(repeats, 'repeat')}` +
+        (input.measure.noise_target !== undefined ? ` or more (up to ${input.measure.max_repeats ?? repeats}, until the 95% interval is within ±${(input.measure.noise_target * 100).toFixed(1)}%)` : '') +
+        (paired ? ', each a plain pass of the target and a speculative pass, interleaved' : '') +
+        `, ${plural(input.references.length, 'perplexity reference')}`,
     );
     // Every prompt in one run, in order: the split figures come from the same measurement as the overall one.
     const result = await runBench({ config: input.config, measure: input.measure, prompts: input.prompts.map((p) => p.text), references: input.references }, bench());
-    hooks.onLog(`engine: ${result.provenance.engine}; backend: ${result.backend} (${result.provenance.backend.reason})`);
-    const pub = splitTps(result, input.prompts, 'public');
-    const priv = splitTps(result, input.prompts, 'private');
-    hooks.onLog(figures(result, pub.tps, priv.tps));
+    hooks.onLog(`engine: ${result.provenance.engine}; backend: ${result.backend} (${result.provenance.backend.reason}); hardware: ${result.hardware}`);
+    const splits = { public: splitOf(result, input.prompts, 'public'), private: splitOf(result, input.prompts, 'private') };
+    hooks.onLog(figures(result, splits));
+    hooks.onLog(machineLine(result.machine));
 
     let probe: JobRunOutput['probe'] = null;
     if (input.probe.length > 0) {
@@ -62,47 +64,17 @@ async function runJob(input: JobRunInput, hooks: JobRunHooks, options: EngineJob
       hooks.onLog(`accuracy probe: ${correct}/${total} correct (${(accuracy * 100).toFixed(1)}%)`);
     }
 
-    return {
-      tps: result.tps,
-      tps_ci: result.tps_ci,
-      tps_stdev: result.tps_stdev,
-      tps_per_repeat: result.tps_per_repeat,
-      tps_public: pub.tps,
-      tps_private: priv.tps,
-      tps_public_per_repeat: pub.perRepeat,
-      tps_private_per_repeat: priv.perRepeat,
-      ppl: result.ppl,
-      ppl_tokens: result.ppl_tokens,
-      acceptance: result.acceptance,
-      acceptance_per_position: result.acceptance_per_position,
-      mean_accepted_per_step: result.mean_accepted_per_step,
-      tokens_per_step: result.tokens_per_step,
-      identical: result.identical,
-      divergence_rate: result.divergence_rate,
-      plain_tps: result.plain_tps,
-      probe,
-      backend: result.backend,
-      engine: result.engine,
-      provenance: { ...result.provenance },
-    };
+    const { divergences: _d, lossy: _l, per_prompt: _p, runs: _r, config: _c, measure: _m, prefill_tps: _f, provenance, ...figures_ } = result;
+    return { ...figures_, splits, probe, provenance: { ...provenance } };
   } catch (err) {
     throw asBenchError(err, hooks.timeoutMs);
   }
 }
 
-/**
- * TPS over one split's prompts: per repeat, its tokens over its decode time (as the overall figure is computed),
- * then the median over repeats. A split with no prompt has no figure.
- */
-export function splitTps(result: Pick<BenchResult, 'runs'>, prompts: JobRunInput['prompts'], split: Split): { tps: number | null; perRepeat: number[] } {
+/** One split's figures (public or private prompts) from the same interleaved passes as the overall ones. */
+function splitOf(result: Pick<BenchResult, 'runs' | 'plain_tps'>, prompts: JobRunInput['prompts'], split: Split) {
   const inSplit = new Set(prompts.flatMap((p, i) => (p.split === split ? [i] : [])));
-  if (inSplit.size === 0) return { tps: null, perRepeat: [] };
-  const repeats = [...new Set(result.runs.map((r) => r.repeat))].sort((a, b) => a - b);
-  const perRepeat = repeats.map((repeat) => {
-    const runs = result.runs.filter((r) => r.repeat === repeat && inSplit.has(r.prompt));
-    return runs.reduce((a, r) => a + r.n_generated, 0) / runs.reduce((a, r) => a + r.decode_s, 0);
-  });
-  return { tps: median(perRepeat), perRepeat };
+  return inSplit.size === 0 ? null : splitFigures(result.runs, inSplit, result.plain_tps !== null);
 }
 
 /** Forwards progress to the job, logging each new phase once (a probe's generation is reported as the probe). */
@@ -117,18 +89,26 @@ function progressTo(hooks: JobRunHooks, relabel?: string): (p: BenchProgress) =>
 }
 
 /** The final figures, as one line of numbers (never a prompt or its output). */
-function figures(r: BenchResult, tpsPublic: number | null, tpsPrivate: number | null): string {
-  const n = (x: number | null, digits = 1) => (x === null ? 'n/a' : x.toFixed(digits));
+function figures(r: BenchResult, splits: JobRunOutput['splits']): string {
+  const n = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
   const parts = [
-    `tps ${n(r.tps)} (95% CI ${n(r.tps_ci[0])}-${n(r.tps_ci[1])}, ${r.tps_per_repeat.length} repeats)`,
-    `public ${n(tpsPublic)}`,
-    `private ${n(tpsPrivate)}`,
+    `tps ${n(r.tps)} (95% CI ${n(r.tps_ci[0])}-${n(r.tps_ci[1])}, ${plural(r.repeats, 'repeat')})`,
+    `public ${n(splits.public?.tps)}`,
+    `private ${n(splits.private?.tps)}`,
   ];
+  if (r.plain_tps !== null) parts.push(`plain ${n(r.plain_tps)} tps in the same run`, `paired speedup x${n(r.speedup, 3)} (95% CI ${n(r.speedup_ci[0], 3)}-${n(r.speedup_ci[1], 3)})`);
   if (r.acceptance !== null) parts.push(`acceptance ${n(r.acceptance * 100)}%`, `${n(r.tokens_per_step, 2)} tokens/step`);
-  if (r.plain_tps !== null) parts.push(`plain ${n(r.plain_tps)} tps`);
+  if (r.costs) parts.push(`a verify step costs ${n(r.costs.verify_step_cost, 2)} plain steps, a drafted token ${n(r.costs.draft_token_cost, 2)}`);
   if (r.identical !== null) parts.push(r.identical ? 'identical to the plain target' : `diverged on ${n(r.divergence_rate! * 100)}% of prompts`);
   if (r.ppl !== null) parts.push(`ppl ${n(r.ppl, 3)} over ${r.ppl_tokens} tokens`);
   return parts.join('; ');
+}
+
+/** The machine around the measurement, as one line. */
+function machineLine(m: BenchResult['machine']): string {
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  const gpu = m.gpu ? `; GPU ${m.gpu.name}: ${m.gpu.utilization_before ?? 'n/a'}% busy before, ${m.gpu.other_processes ?? 'n/a'} other processes` : '';
+  return `machine: ${m.cores} cores; other processes used ${pct(m.other_cpu_before)} of the CPU before, ${pct(m.other_cpu_during)} during (worst second ${pct(m.other_cpu_peak)}); load ${m.load_before} -> ${m.load_after}${gpu}`;
 }
 
 /** The caller shows the message of a BenchError; anything else becomes one, so no job fails without a reason. */

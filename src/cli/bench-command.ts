@@ -4,6 +4,7 @@ import { BenchError } from '../bench/bench-error';
 import { runBench, type BenchProgress, type BenchResult } from '../bench/engine';
 import { demoPromptsFile, readPrompts, readReferences } from '../bench/prompt-files';
 import { SPEC_TYPES } from '../shared/run-config';
+import { explainSpeculation } from '../shared/speculation-costs';
 
 function int(name: string, min: number) {
   return (value: string): number => {
@@ -16,9 +17,8 @@ function int(name: string, min: number) {
 const PHASES: Record<BenchProgress['phase'], string> = {
   build: 'building the native runner',
   load: 'loading models',
-  identity: 'plain decode (identity reference)',
   warmup: 'warm-up',
-  measure: 'measuring',
+  measure: 'measuring (plain and speculative, interleaved)',
   perplexity: 'perplexity',
 };
 
@@ -43,8 +43,11 @@ function progressPrinter(): { update(p: BenchProgress): void; done(): void } {
 
 function summary(r: BenchResult): string {
   const lines = [
-    `tps ${r.tps.toFixed(2)} (95% CI ${r.tps_ci[0].toFixed(2)}-${r.tps_ci[1].toFixed(2)}, sd ${r.tps_stdev.toFixed(2)}, ${r.measure.repeats} repeats) on ${r.backend}`,
-    r.plain_tps !== null ? `plain decode ${r.plain_tps.toFixed(2)} tok/s -> speedup x${(r.tps / r.plain_tps).toFixed(2)}` : '',
+    `tps ${r.tps.toFixed(2)} (95% CI ${r.tps_ci[0].toFixed(2)}-${r.tps_ci[1].toFixed(2)}, sd ${r.tps_stdev.toFixed(2)}, ${r.repeats} repeats) on ${r.hardware}`,
+    r.plain_tps !== null
+      ? `plain decode ${r.plain_tps.toFixed(2)} tok/s in the same run -> paired speedup x${r.speedup.toFixed(3)} (95% CI ${r.speedup_ci[0].toFixed(3)}-${r.speedup_ci[1].toFixed(3)})`
+      : '',
+    r.costs ? explainSpeculation(r.costs, r.speedup, r.backend) : '',
     r.acceptance !== null ? `acceptance ${(r.acceptance * 100).toFixed(1)}% (per position ${r.acceptance_per_position.map((a) => a.toFixed(2)).join(' ')}), ${r.mean_accepted_per_step?.toFixed(2)} accepted per verify step` : '',
     r.ppl !== null ? `perplexity ${r.ppl.toFixed(4)} over ${r.ppl_tokens} reference tokens` : '',
     r.identical === null ? '' : r.identical ? 'greedy output identical to the plain model on every prompt' : `LOSSY: output diverged on ${r.divergences.length} of ${r.per_prompt.length} prompts`,
@@ -64,7 +67,9 @@ export function benchCommand(): Command {
     .option('--prompts <file>', 'prompts: JSON, JSON lines or one per line (default: the demo prompts)')
     .option('--refs <file>', 'reference completions for perplexity: [{prompt, reference}] (default: the demo references)')
     .option('--tokens <n>', 'new tokens per prompt, EOS ignored', int('--tokens', 1), 128)
-    .option('--repeat <k>', 'measured repeats', int('--repeat', 1), 3)
+    .option('--repeat <k>', 'measured repeats (each a plain and a speculative pass, interleaved)', int('--repeat', 1), 3)
+    .option('--max-repeats <k>', 'go on past --repeat, up to this many, until the 95% interval is within --noise-target', int('--max-repeats', 1))
+    .option('--noise-target <fraction>', "the interval's half-width to reach, as a fraction of the median (with --max-repeats; default 0.03)")
     .option('--warmup <n>', 'warm-up generations', int('--warmup', 0), 1)
     .option('--threads <n>', 'CPU threads (default: the real core count)', int('--threads', 1))
     .option('--ctx <n>', 'context size', int('--ctx', 64), 4096)
@@ -93,7 +98,12 @@ export function benchCommand(): Command {
               poll: Number(o.poll),
               ...(o.threads ? { threads: Number(o.threads) } : {}),
             },
-            measure: { tokens: Number(o.tokens), repeats: Number(o.repeat), warmup: Number(o.warmup) },
+            measure: {
+              tokens: Number(o.tokens),
+              repeats: Number(o.repeat),
+              warmup: Number(o.warmup),
+              ...(o.maxRepeats ? { max_repeats: Number(o.maxRepeats), noise_target: o.noiseTarget === undefined ? 0.03 : Number(o.noiseTarget) } : {}),
+            },
             prompts: readPrompts(o.prompts ? String(o.prompts) : demo),
             references: readReferences(o.refs ? String(o.refs) : demo),
           },

@@ -9,7 +9,7 @@ function line(j: JobInfo): string {
   const what = j.progress && j.state === 'running' ? ` ${j.progress.phase} ${j.progress.done}/${j.progress.total}${j.progress.tps ? ` ${j.progress.tps.toFixed(1)} tok/s` : ''}` : '';
   const where = j.state === 'queued' && j.queue_position !== null ? ` (position ${j.queue_position + 1})` : '';
   const end = j.result ? ` -> results/${j.result}` : j.error ? ` - ${j.error}` : '';
-  return `${j.id}  ${j.state.padEnd(9)} ${j.kind.padEnd(8)} ${j.agent.padEnd(16)} ${j.method || String(j.config.spec_type ?? '')}${where}${what}${end}`;
+  return `${j.id}  ${j.state.padEnd(9)} ${j.kind.padEnd(8)} ${j.agent.padEnd(16)} ${j.method || String(j.config?.spec_type ?? '')}${where}${what}${end}`;
 }
 
 export function jobsCommand(): Command {

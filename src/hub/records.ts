@@ -52,7 +52,7 @@ export function verdictOf(row: ResultRow, history: VerdictRecord[]): Verdict {
   };
 }
 
-export function leaderboardRow(row: RankRow, rank: number, tie = false, baselineScore: number | null = null): LeaderboardRow {
+export function leaderboardRow(row: RankRow, rank: number, tie = false): LeaderboardRow {
   return {
     rank,
     agent: row.agent,
@@ -66,7 +66,10 @@ export function leaderboardRow(row: RankRow, rank: number, tie = false, baseline
     guardrail: row.guardrail,
     ci: row.score_low !== null && row.score_high !== null ? [row.score_low, row.score_high] : null,
     tie,
-    speedup: baselineScore ? Number((row.score / baselineScore).toFixed(4)) : null,
+    speedup: row.speedup,
+    speedup_ci: row.speedup_low !== null && row.speedup_high !== null ? [row.speedup_low, row.speedup_high] : null,
+    plain_tps: row.plain_score,
+    hardware: row.hardware,
   };
 }
 

@@ -93,7 +93,9 @@ export async function publishResult(hub: Hub, caller: Caller, req: ResultBody): 
     const ts = hub.stampTime();
     const filename = stampedFilename(ts, author);
     const frontmatter = { ...fm, agent: author, timestamp: frontmatterTimestamp(ts), via };
-    hub.results.insert({ filename, agent: author, ts, via, source_sha256: digest, ...checked, frontmatter: JSON.stringify(frontmatter), body });
+    // No job of this hub measured it: unverified until a re-run (if it carries a runnable config) says otherwise.
+    const hardware = typeof fm.hardware === 'string' && fm.hardware.trim() ? fm.hardware.trim().slice(0, 300) : null;
+    hub.results.insert({ filename, agent: author, ts, via, source_sha256: digest, ...checked, frontmatter: JSON.stringify(frontmatter), body, verification: 'unverified', hardware });
     return {
       result: { filename, via, path: `results/${filename}` },
       effect: { actor: author, action: 'result.created', target: filename, detail: { score: checked.score, status: checked.status } },

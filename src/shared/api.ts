@@ -128,7 +128,12 @@ export const VerdictBody = Type.Object(
 );
 export type VerdictBody = Static<typeof VerdictBody>;
 
-export type VerificationState = 'pending' | 'valid' | 'invalid';
+/**
+ * pending: a hub-measured result not (yet) re-run; valid / invalid: a verdict; unverified: published by hand, so no
+ * job of this hub measured it (it is re-run only when it carries a runnable config, charged to its author).
+ */
+export type VerificationState = 'pending' | 'valid' | 'invalid' | 'unverified';
+export const VERIFICATION_STATES: readonly VerificationState[] = ['pending', 'valid', 'invalid', 'unverified'];
 
 /** Who decided a result's verification, shown on single-result reads (the public shape has only the state). */
 export interface Verdict {
@@ -190,6 +195,7 @@ export const LeaderboardQuery = Type.Object(
   {
     best_per_agent: Type.Optional(Type.Boolean()),
     verification: Type.Optional(Type.String({ maxLength: 100, description: 'comma-separated, default valid,pending' })),
+    hardware: Type.Optional(Type.String({ maxLength: 300, description: "a hardware class to rank (default: this hub's own), or all" })),
     agent: Type.Optional(Type.String({ pattern: AGENT_ID_PATTERN })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
@@ -212,8 +218,15 @@ export interface LeaderboardRow {
   ci: [number, number] | null;
   /** The interval overlaps the leader's: this row and the leader cannot be told apart (the leader itself: false). */
   tie: boolean;
-  /** Score relative to the challenge's baseline run, when there is one. */
+  /**
+   * The paired speedup: the result's tps over its own plain target measured in the same run, interleaved repeat by
+   * repeat (null for results no hub job measured). Never a ratio of numbers measured under different conditions.
+   */
   speedup: number | null;
+  speedup_ci: [number, number] | null;
+  plain_tps: number | null;
+  /** The hardware class the result was measured on; null when its author did not say. */
+  hardware: string | null;
 }
 
 export interface Leaderboard {
@@ -223,7 +236,11 @@ export interface Leaderboard {
   guardrail_max: number | null;
   rows: LeaderboardRow[];
   /** The installed challenge's baseline (plain model) result: the reference row. */
-  baseline: { filename: string; score: number; guardrail: number | null } | null;
+  baseline: { filename: string; score: number; guardrail: number | null; hardware: string | null } | null;
+  /** The hardware class ranked here (null: all, when every result shares one class or `hardware=all`). */
+  hardware: string | null;
+  /** Every hardware class among rankable results, with how many; results of different classes are never ranked together silently. */
+  hardware_classes: Array<{ hardware: string; results: number }>;
   meta: { generated_at: string; results_considered: number; excluded: Record<string, number> };
 }
 

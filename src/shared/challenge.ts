@@ -74,9 +74,12 @@ export const PackGate = Type.Object(
     ppl_cap_ratio: Type.Number({ minimum: 1, maximum: 10, default: 1.05, description: "PPL cap as a ratio to the baseline's PPL" }),
     tokens: Type.Integer({ minimum: 1, maximum: 100_000, default: 128, description: 'new tokens per prompt, EOS ignored' }),
     warmup: Type.Integer({ minimum: 0, maximum: 100, default: 1 }),
-    repeats: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+    repeats: Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'paired repeats (plain, then speculative) at least; more while the interval is wider than noise_target' }),
+    max_repeats: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'the cap on adaptive repeats: a result still wider then is published noisy' }),
+    noise_target: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.03, description: "the 95% interval's half-width a result must reach, as a fraction of its median" }),
+    max_other_cpu: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'CPU share of the machine other processes may use during a measurement before it counts as disturbed' }),
     identity_required: Type.Boolean({ default: true, description: 'a lossless claim must reproduce the plain model token for token' }),
-    verify_tolerance: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05, description: 'a re-run on the private prompts must land within this fraction of the claimed TPS' }),
+    verify_tolerance: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05, description: 'a re-run refutes a claim only when it is significantly slower than claimed by more than this fraction' }),
     probe_tokens: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'tokens generated to answer one probe question' }),
     job_timeout_s: Type.Integer({ minimum: 10, maximum: 86_400, default: 1800 }),
   },
@@ -134,9 +137,23 @@ export interface PublicPack {
   installed_at: string;
 }
 
+/** The pack's baseline as GET /v1/challenge reports it: its figures and the conditions it was measured under. */
+export interface BaselineInfo {
+  filename: string;
+  tps: number;
+  ppl: number | null;
+  measured_at: string;
+  job: string | null;
+  hardware: string | null;
+  measurement: MeasurementQuality | null;
+  machine: MachineState | null;
+}
+
 /** GET /v1/challenge: the public pack, its baseline result, the PPL cap, and a job an agent can submit as it is. */
 export interface ChallengeInfo extends PublicPack {
-  baseline_result: { filename: string; tps: number; ppl: number | null } | null;
+  baseline_result: BaselineInfo | null;
+  /** The newest baseline job (queued, running, or how the last one ended); the organizer re-measures with POST /v1/challenge/baseline. */
+  baseline_job: { id: string; state: JobState; error: string | null; created_at: string; finished_at: string | null } | null;
   ppl_cap: number | null;
   example_job: { config: Record<string, unknown>; method: string; description: string };
 }
@@ -183,7 +200,8 @@ export interface JobInfo {
   kind: JobKind;
   state: JobState;
   pack: string;
-  config: Record<string, unknown>;
+  /** Null for a verification of a result published without a runnable config (nothing is re-run then). */
+  config: Record<string, unknown> | null;
   method: string;
   description: string;
   created_at: string;
@@ -206,6 +224,67 @@ export interface QuotaInfo {
   next_slot_at: string | null;
 }
 
+// ---- measurements ------------------------------------------------------------------------------------------------
+
+/**
+ * How far a measurement can be trusted: `clean`; `noisy` (its interval stayed wider than the pack's noise target, or
+ * reached zero); `disturbed` (other processes used the machine while it ran). Only clean results are ranked.
+ */
+export const MEASUREMENT_QUALITIES = ['clean', 'noisy', 'disturbed'] as const;
+export type MeasurementQuality = (typeof MEASUREMENT_QUALITIES)[number];
+
+/** What else the machine was doing around a measurement: the facts a reader needs to trust (or not) its figures. */
+export interface MachineState {
+  cores: number;
+  /** 1-minute load average just before and just after the measurement. */
+  load_before: number;
+  load_after: number;
+  /**
+   * Share of the machine's CPU time (0..1 of all cores) used by processes other than the measurement, in the second
+   * before it started, on average while it ran, and in its worst second. Null where the platform does not say.
+   */
+  other_cpu_before: number | null;
+  other_cpu_during: number | null;
+  other_cpu_peak: number | null;
+  /** The GPU the run used, where one did (nvidia-smi): utilization before it started and other processes on it. */
+  gpu: { name: string; utilization_before: number | null; memory_used_mib: number | null; memory_total_mib: number | null; other_processes: number | null } | null;
+  /** The agents' inference on this machine: paused and drained before the measurement started (hub jobs only). */
+  inference?: { paused: boolean; drain_ms: number; note: string } | null;
+}
+
+/**
+ * Where the time of speculative decoding went, in units of one plain decode step of the same target measured in the
+ * same run: what makes speculation pay (a GPU, where a verify batch costs about one step) or not (a CPU).
+ */
+export interface SpeculationCosts {
+  /** Seconds of one plain decode step (1 / plain tok/s). */
+  plain_step_s: number;
+  /** One verify batch (the last token plus the drafted ones) on the target, in plain decode steps. */
+  verify_step_cost: number;
+  /** One drafted token, in plain decode steps. */
+  draft_token_cost: number;
+  /** Tokens drafted, and tokens produced, per verify step. */
+  drafted_per_step: number;
+  tokens_per_step: number;
+  acceptance: number | null;
+}
+
+/** One prompt split's figures (all prompts, or the public or private ones), per repeat and summarized. */
+export interface SplitFigures {
+  prompts: number;
+  tps: number;
+  tps_ci: [number, number];
+  tps_per_repeat: number[];
+  /** The plain target in the same run (null for a plain config: it is its own plain target). */
+  plain_tps: number | null;
+  plain_tps_ci: [number, number] | null;
+  plain_tps_per_repeat: number[];
+  /** tps / plain_tps of each repeat's pair: median and 95% interval; exactly 1 for a plain config. */
+  speedup: number;
+  speedup_ci: [number, number];
+  speedup_per_repeat: number[];
+}
+
 // ---- the seam between the hub's job queue and the bench engine -----------------------------------------------
 
 /** What the hub hands the bench engine for one job: resolved model paths, every prompt with its split. */
@@ -225,12 +304,24 @@ export interface JobRunProgress {
   tps?: number;
 }
 
-/** The figures every measured run reports, from the engine (`BenchResult`) and through the job seam alike. */
+/**
+ * The figures every measured run reports, from the engine (`BenchResult`) and through the job seam alike. The plain
+ * target (the same settings, speculation off) is measured in the same process, interleaved repeat by repeat with the
+ * configuration, so `speedup` never divides numbers measured under different conditions.
+ */
 export interface RunFigures {
   tps: number;
   tps_ci: [number, number];
   tps_stdev: number;
   tps_per_repeat: number[];
+  plain_tps: number | null;
+  plain_tps_ci: [number, number] | null;
+  plain_tps_per_repeat: number[];
+  speedup: number;
+  speedup_ci: [number, number];
+  speedup_per_repeat: number[];
+  /** Repeats measured: at least the asked-for minimum, more while the interval was wider than the noise target. */
+  repeats: number;
   ppl: number | null;
   ppl_tokens: number;
   acceptance: number | null;
@@ -239,18 +330,18 @@ export interface RunFigures {
   tokens_per_step: number;
   identical: boolean | null;
   divergence_rate: number | null;
-  plain_tps: number | null;
+  costs: SpeculationCosts | null;
   backend: string;
   engine: string;
+  /** The hardware class: the GPU, or the CPU model and its core count, and the backend ("NVIDIA H200 (cuda)"). */
+  hardware: string;
+  machine: MachineState;
 }
 
 /** What a finished job's run reports; only aggregates for private prompts (their text and outputs stay in the hub). */
 export interface JobRunOutput extends RunFigures {
-  /** TPS over each split; null when the run had no prompt of that split. */
-  tps_public: number | null;
-  tps_private: number | null;
-  tps_public_per_repeat: number[];
-  tps_private_per_repeat: number[];
+  /** Each split's figures; null when the run had no prompt of that split. */
+  splits: { public: SplitFigures | null; private: SplitFigures | null };
   probe: { correct: number; total: number; accuracy: number } | null;
   provenance: Record<string, unknown>;
 }

@@ -46,6 +46,8 @@ export const MeasureSchema = Type.Object(
     tokens: Type.Integer({ minimum: 1, maximum: 100_000, default: 128, description: 'new tokens per prompt, EOS ignored' }),
     repeats: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
     warmup: Type.Integer({ minimum: 0, maximum: 100, default: 1 }),
+    max_repeats: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'adaptive repeats: go on past `repeats` while the interval is wider than noise_target, up to this many' })),
+    noise_target: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "the 95% interval's half-width to reach, as a fraction of the median" })),
   },
   { additionalProperties: false },
 );

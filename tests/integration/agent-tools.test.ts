@@ -268,7 +268,7 @@ describe('submit_job\'s config schema: every grammar-valid config is one the hub
   }
 
   function infoOf(pack: InstalledPack): ChallengeInfo {
-    return { ...publicPack(pack), baseline_result: null, ppl_cap: null, example_job: { config: {}, method: '', description: '' } };
+    return { ...publicPack(pack), baseline_result: null, baseline_job: null, ppl_cap: null, example_job: { config: {}, method: '', description: '' } };
   }
 
   function checkAll(pack: InstalledPack): { branches: string[]; count: number } {

@@ -86,11 +86,18 @@ describe('a benchmark job', () => {
     const output = await engineJobRunner().run(jobInput({ probe: PROBE }), hooks);
 
     expect(output.tps).toBeGreaterThan(0);
-    expect(output.tps_public).toBeGreaterThan(0);
-    expect(output.tps_private).toBeGreaterThan(0);
-    expect(output.tps_public_per_repeat).toHaveLength(2);
-    expect(output.tps_private_per_repeat).toHaveLength(2);
-    expect([...output.tps_public_per_repeat, ...output.tps_private_per_repeat].every((t) => t > 0)).toBe(true);
+    expect(output.splits.public?.tps).toBeGreaterThan(0);
+    expect(output.splits.private?.tps).toBeGreaterThan(0);
+    expect(output.splits.public?.prompts).toBe(2);
+    expect(output.splits.public?.tps_per_repeat).toHaveLength(2);
+    expect(output.splits.private?.tps_per_repeat).toHaveLength(2);
+    expect([...output.splits.public!.tps_per_repeat, ...output.splits.private!.tps_per_repeat].every((t) => t > 0)).toBe(true);
+    // A plain configuration is its own plain target: measured once, its paired speedup exactly 1.
+    expect(output.plain_tps).toBeNull();
+    expect(output.speedup).toBe(1);
+    expect(output.costs).toBeNull();
+    expect(output.hardware).toMatch(/ x\d+ \(cpu\)$/);
+    expect(output.machine.cores).toBeGreaterThan(0);
     expect(output.ppl).toBeGreaterThan(1);
     expect(output.engine).toBe('native');
     expect(output.backend).toBe('cpu');
@@ -129,13 +136,42 @@ describe('a benchmark job', () => {
     expect(output.acceptance).toBeGreaterThan(0);
   }, 120_000);
 
+  it('measures the plain target beside the speculative configuration, repeat by repeat, and its speedup is their paired ratio', async () => {
+    const { hooks, logs } = recorder();
+    const input = jobInput({ config: normalizeConfig({ target: models.target, ctx_size: 256, spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 3 }) });
+    const output = await engineJobRunner().run(input, hooks);
+    const pub = output.splits.public!;
+    expect(output.plain_tps).toBeGreaterThan(0);
+    expect(pub.plain_tps_per_repeat).toHaveLength(pub.tps_per_repeat.length);
+    // Each repeat's ratio is that repeat's speculative TPS over the plain TPS measured beside it, in the same process.
+    pub.speedup_per_repeat.forEach((ratio, i) => expect(ratio).toBeCloseTo(pub.tps_per_repeat[i]! / pub.plain_tps_per_repeat[i]!, 10));
+    expect(output.speedup_ci[0]).toBeLessThanOrEqual(output.speedup_ci[1]);
+    expect(output.repeats).toBe(2);
+    // Where the time went, in plain decode steps of the same run.
+    expect(output.costs).toMatchObject({ verify_step_cost: expect.any(Number), draft_token_cost: expect.any(Number), tokens_per_step: expect.any(Number) });
+    expect(output.costs!.verify_step_cost).toBeGreaterThan(0);
+    expect(output.costs!.tokens_per_step).toBeGreaterThanOrEqual(1);
+    expect(logs.some((l) => l.includes('a plain pass of the target and a speculative pass, interleaved'))).toBe(true);
+    expect(logs.some((l) => l.includes('paired speedup x'))).toBe(true);
+    expect(logs.some((l) => l.startsWith('machine: '))).toBe(true);
+  }, 120_000);
+
+  it('repeats past the minimum while the interval is wider than the noise target, up to the cap', async () => {
+    const { hooks } = recorder();
+    const config = normalizeConfig({ target: models.target, ctx_size: 256, spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 3 });
+    // An unreachable target: it runs to the cap, every repeat a pair.
+    const strict = await engineJobRunner().run(jobInput({ config, measure: normalizeMeasure({ tokens: 16, repeats: 2, warmup: 0, max_repeats: 4, noise_target: 1e-9 }) }), hooks);
+    expect(strict.repeats).toBe(4);
+    expect(strict.splits.public!.speedup_per_repeat).toHaveLength(4);
+    expect(strict.splits.public!.plain_tps_per_repeat).toHaveLength(4);
+  }, 120_000);
+
   it('has no private figure without private prompts, and no probe score without a probe', async () => {
     const { hooks } = recorder();
     const input = jobInput({ prompts: PUBLIC.map((text, i) => ({ id: `p${i}`, split: 'public' as const, text })), references: [] });
     const output = await engineJobRunner().run(input, hooks);
-    expect(output.tps_public).toBeGreaterThan(0);
-    expect(output.tps_private).toBeNull();
-    expect(output.tps_private_per_repeat).toEqual([]);
+    expect(output.splits.public?.tps).toBeGreaterThan(0);
+    expect(output.splits.private).toBeNull();
     expect(output.probe).toBeNull();
     expect(output.ppl).toBeNull();
   }, 120_000);
@@ -144,8 +180,8 @@ describe('a benchmark job', () => {
     const { hooks, logs } = recorder();
     const output = await engineJobRunner({ engine: 'node-llama-cpp' }).run(jobInput({ probe: PROBE.slice(0, 1) }), hooks);
     expect(output.engine).toBe('node-llama-cpp');
-    expect(output.tps_public).toBeGreaterThan(0);
-    expect(output.tps_private).toBeGreaterThan(0);
+    expect(output.splits.public?.tps).toBeGreaterThan(0);
+    expect(output.splits.private?.tps).toBeGreaterThan(0);
     expect(output.probe?.total).toBe(1);
     expect(logs.some((l) => l.includes('node-llama-cpp fallback'))).toBe(true);
   }, 120_000);
@@ -195,7 +231,7 @@ describe('a bench process', () => {
     const backend = chooseBackend('cpu');
     const exe = await ensureRunner(backend.binaries);
     const job = join(dir, `job-${Date.now()}.json`);
-    writeFileSync(job, JSON.stringify({ prompts: PUBLIC, n_predict: 3000, warmup: 0, repeats: 50, backends_dir: backend.binaries.bins, ...extraJob }));
+    writeFileSync(job, JSON.stringify({ prompts: PUBLIC, n_predict: 3000, backends_dir: backend.binaries.bins, ...extraJob }));
     return { exe, args: [job, ...llamaFlags(normalizeConfig({ target: models.target, ctx_size: 4096 }), 1)], events: join(dir, `events-${Date.now()}.jsonl`) };
   }
   const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -209,7 +245,11 @@ describe('a bench process', () => {
     // a stand-in hub: starts the runner, prints its pid, then is killed without a chance to clean up
     const hub = spawn(
       process.execPath,
-      ['-e', `const fs = require('fs'); const c = require('child_process').spawn(${JSON.stringify(exe)}, ${JSON.stringify(args)}, { stdio: ['ignore', fs.openSync(${JSON.stringify(events)}, 'w'), 'ignore'] }); console.log(c.pid); setInterval(() => {}, 1000);`],
+      [
+        '-e',
+        `const fs = require('fs'); const c = require('child_process').spawn(${JSON.stringify(exe)}, ${JSON.stringify(args)}, { stdio: ['pipe', fs.openSync(${JSON.stringify(events)}, 'w'), 'ignore'] }); ` +
+          `c.stdin.write('{"cmd":"pass","speculative":false,"repeat":0}\\n'); console.log(c.pid); setInterval(() => {}, 1000);`,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const runnerPid = await new Promise<number>((resolve) => hub.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));

@@ -18,7 +18,8 @@ export interface InferenceHostOptions extends ServingOptions {
 /** What followLease needs of a lease: the hub's GpuLease fits (typed here by shape: agents never import the hub). */
 export interface LeaseSource {
   readonly holder?: { job: string } | null;
-  onChange(listener: (holder: { job: string } | null) => void): () => void;
+  /** A listener may answer with a promise: the lease's holder waits for it (the host has drained) before measuring. */
+  onChange(listener: (holder: { job: string } | null) => void | Promise<unknown>): () => void;
 }
 
 const KEY_VAR = 'COLLAB_DESK_INFERENCE_KEY';
@@ -174,15 +175,17 @@ export class InferenceHost {
 
   /**
    * Pauses while the lease has a holder (a benchmark measures the GPU alone) and resumes when it is given back.
-   * Changes apply in order. Returns the unsubscribe.
+   * Changes apply in order; the lease's taker waits for the pause to drain. Returns the unsubscribe.
    */
   followLease(lease: LeaseSource): () => void {
     let chain: Promise<void> = Promise.resolve();
-    const apply = (holder: { job: string } | null) => {
+    const apply = (holder: { job: string } | null): Promise<void> => {
       // A failure (the host died) shows in status() and onExit; the next change still gets its turn.
       chain = chain.then(() => (holder ? this.pause() : this.resume())).catch(() => {});
+      // the pause resolves once running generations are done (or interrupted): the job may measure then
+      return chain;
     };
-    if (lease.holder) apply(lease.holder);
+    if (lease.holder) void apply(lease.holder);
     return lease.onChange(apply);
   }
 }

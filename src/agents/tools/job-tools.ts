@@ -79,7 +79,7 @@ function jobSummary(j: JobInfo): Record<string, unknown> {
   return {
     id: j.id,
     state: j.state,
-    config: { spec_type: c.spec_type, target: c.target, ...(c.draft !== undefined ? { draft: c.draft } : {}), ...(c.spec_type !== 'none' ? { draft_n_max: c.draft_n_max } : {}) },
+    config: c && { spec_type: c.spec_type, target: c.target, ...(c.draft !== undefined ? { draft: c.draft } : {}), ...(c.spec_type !== 'none' ? { draft_n_max: c.draft_n_max } : {}) },
     method: j.method,
     ...(j.state === 'queued' ? { queue_position: j.queue_position } : {}),
     ...(j.progress && j.state === 'running' ? { progress: j.progress } : {}),
@@ -88,7 +88,7 @@ function jobSummary(j: JobInfo): Record<string, unknown> {
   };
 }
 
-const RESULT_FIELDS = ['tps', 'tps_ci', 'ppl', 'ppl_cap', 'speedup', 'status', 'identical', 'acceptance', 'method'] as const;
+const RESULT_FIELDS = ['tps', 'tps_ci', 'plain_tps', 'speedup', 'speedup_ci', 'measurement', 'measurement_note', 'ppl', 'ppl_cap', 'status', 'identical', 'acceptance', 'method'] as const;
 
 function submitJob(challenge: ChallengeInfo, config: JsonOneOfSchema): AgentTool {
   return defineTool<{ config: Record<string, unknown>; method: string; description: string }>({
@@ -129,7 +129,7 @@ const listJobs = defineTool<{ state: 'all' | JobState; limit: Limit }>({
 
 const readLeaderboard = defineTool<{ limit: Limit }>({
   name: 'read_leaderboard',
-  description: 'Read the leaderboard: each agent\'s best result, ranked by score, with the baseline and the PPL cap.',
+  description: 'Read the leaderboard: each agent\'s best result, ranked by score, with its paired speedup over its own plain target, the baseline and the PPL cap.',
   parameters: object({ limit: LIMIT }),
   async run(a, { hub }) {
     const board = await hub.leaderboard({ limit: a.limit });
@@ -137,7 +137,8 @@ const readLeaderboard = defineTool<{ limit: Limit }>({
       score: board.score_field,
       baseline: board.baseline?.score ?? null,
       ppl_cap: board.guardrail_max,
-      rows: board.rows.map((r) => ({ rank: r.rank, agent: r.agent, score: r.score, method: excerpt(r.method, 80), verification: r.verification, ci: r.ci, filename: r.filename })),
+      hardware: board.hardware,
+      rows: board.rows.map((r) => ({ rank: r.rank, agent: r.agent, score: r.score, speedup: r.speedup, method: excerpt(r.method, 80), verification: r.verification, ci: r.ci, filename: r.filename })),
     };
   },
 });

@@ -2,7 +2,13 @@
 // (common_speculative: none, draft model, draft-mtp, n-gram) and teacher-forced perplexity, printing JSON lines.
 //
 // usage: collab-desk-spec-runner JOB.json [llama.cpp flags: -m, --spec-type, --spec-draft-n-max, -md, -t, ...]
-// The job file says what to measure; the flags say how to run, with llama.cpp's own names and parser.
+// The job file says what to measure (prompts, tokens, references); the flags say how to run, with llama.cpp's own
+// names and parser. Once the models are loaded ("ready"), the caller drives the run with one JSON command per line on
+// stdin, so it can interleave plain and speculative passes in this one process and stop when the figures settle:
+//   {"cmd":"warmup","speculative":true}           one short generation, not measured        -> "warmup"
+//   {"cmd":"pass","speculative":false,"repeat":0} every prompt once (false: the plain target) -> "run"... "pass_done"
+//   {"cmd":"references"}                          perplexity of the references              -> "ppl"... "references_done"
+//   {"cmd":"quit"} (or the end of stdin)                                                     -> "done"
 
 #include "arg.h"
 #include "build-info.h"
@@ -20,6 +26,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -56,6 +63,8 @@ struct run_stats {
     int n_drafted = 0;
     int n_accepted = 0;
     int n_steps = 0;
+    double draft_s = 0;  // time spent drafting (the draft model, MTP head or n-gram lookup)
+    double verify_s = 0; // time spent decoding verify batches on the target and choosing what to keep
     std::vector<int> drafted_at;  // drafts that reached position i
     std::vector<int> accepted_at; // drafts accepted at position i
     llama_tokens tokens;
@@ -84,9 +93,14 @@ static llama_token draft_argmax(llama_context * ctx_dft, int i, float * prob) {
     return best;
 }
 
-static run_stats generate(common_params & params, llama_context * ctx_tgt, llama_context * ctx_dft, const std::string & prompt, int n_predict, bool kept_cache, bool draft_on_cpu) {
+// With `speculate` false the same loop decodes the plain target, one token per step: the reference a speculative pass
+// is measured against, under the very same settings, threads and loaded weights.
+static run_stats generate(common_params & params, llama_context * ctx_tgt, llama_context * ctx_dft, const std::string & prompt, int n_predict, bool kept_cache, bool draft_on_cpu, bool speculate) {
     run_stats st;
     const llama_seq_id seq_id = 0;
+    if (!speculate) {
+        ctx_dft = nullptr; // the plain target: the draft's cache is neither used nor touched
+    }
     clear_memory(ctx_tgt);
     clear_memory(ctx_dft);
 
@@ -108,8 +122,8 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
 
     // A fresh speculator and sampler per generation: nothing (n-gram caches included) carries over between runs.
     common_sampler_ptr smpl(common_sampler_init(llama_get_model(ctx_tgt), params.sampling));
-    const bool speculative = std::any_of(params.speculative.types.begin(), params.speculative.types.end(),
-                                         [](common_speculative_type t) { return t != COMMON_SPECULATIVE_TYPE_NONE; });
+    const bool speculative = speculate && std::any_of(params.speculative.types.begin(), params.speculative.types.end(),
+                                                      [](common_speculative_type t) { return t != COMMON_SPECULATIVE_TYPE_NONE; });
     // The kept-cache draft loop (draft models only): common_speculative's draft-simple drops the draft's cache of the
     // tokens it drafted and decodes the whole verify batch on the draft again; keeping that cache and trimming only
     // the rejected tail does the same work minus that second pass.
@@ -156,6 +170,7 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
     int drafted_upto = n_past; // ... and [0, drafted_upto) are filled after this step's drafting
 
     while (st.n_generated < n_predict) {
+        const int64_t t_draft = ggml_time_us();
         if (draft.empty() && spec) {
             ckpt.update_pos(prompt_tgt.size(),
                             llama_memory_seq_pos_min(llama_get_memory(ctx_tgt), seq_id),
@@ -225,6 +240,8 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
             }
         }
 
+        const int64_t t_verify = ggml_time_us();
+        st.draft_s += (t_verify - t_draft) / 1e6;
         common_batch_clear(batch_tgt);
         common_batch_add(batch_tgt, id_last, n_past++, { seq_id }, true);
         for (size_t i = 0; i < draft.size(); ++i) {
@@ -263,6 +280,7 @@ static run_stats generate(common_params & params, llama_context * ctx_tgt, llama
         if (spec) {
             common_speculative_accept(spec, seq_id, (uint16_t) n_acc);
         }
+        st.verify_s += (ggml_time_us() - t_verify) / 1e6;
         st.n_steps++;
         if (n_draft > 0) {
             if (st.drafted_at.size() < n_draft) {
@@ -494,42 +512,61 @@ int main(int argc, char ** argv) {
         any_gpu = any_gpu || type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU;
     }
     const bool draft_on_cpu = !any_gpu || params.speculative.draft.n_gpu_layers == 0;
-    const int warmup = job.value("warmup", 1);
-    const int repeats = job.value("repeats", 1);
     const std::vector<std::string> prompts = job.value("prompts", std::vector<std::string>());
     // The generated text, for callers that score it (accuracy probe, calibration). Off by default: a measured run
     // of private prompts has no reason to carry their outputs anywhere.
     const bool texts = job.value("texts", false);
 
-    for (int w = 0; w < warmup && !prompts.empty(); ++w) {
-        run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16), kept_cache, draft_on_cpu);
-        emit({{"event", "warmup"}, {"index", w}, {"decode_s", st.decode_s}});
-    }
-    for (int r = 0; r < repeats; ++r) {
-        for (size_t p = 0; p < prompts.size(); ++p) {
-            run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict, kept_cache, draft_on_cpu);
-            json run = {
-                {"event", "run"}, {"prompt", p}, {"repeat", r},
-                {"n_prompt", st.n_prompt}, {"prefill_s", st.prefill_s}, {"decode_s", st.decode_s},
-                {"n_generated", st.n_generated}, {"n_steps", st.n_steps},
-                {"n_drafted", st.n_drafted}, {"n_accepted", st.n_accepted},
-                {"drafted_at", st.drafted_at}, {"accepted_at", st.accepted_at},
-                {"tokens", st.tokens},
-            };
-            if (texts) {
-                // llama.cpp's default rendering: special tokens as their text; a SentencePiece vocab's leading space is
-                // dropped, since its tokenizer adds it back (a reference made of this text re-tokenizes to these tokens)
-                run["text"] = common_detokenize(ctx_tgt, st.tokens, true);
-            }
-            emit(run);
+    const bool can_speculate = std::any_of(params.speculative.types.begin(), params.speculative.types.end(),
+                                           [](common_speculative_type t) { return t != COMMON_SPECULATIVE_TYPE_NONE; });
+    std::string line;
+    int n_warmup = 0;
+    while (std::getline(std::cin, line)) {
+        if (line.empty()) continue;
+        json cmd;
+        try {
+            cmd = json::parse(line);
+        } catch (const std::exception & e) {
+            fail(std::string("a command is not valid JSON: ") + e.what());
         }
-    }
-
-    if (job.contains("references")) {
-        size_t i = 0;
-        for (const auto & ref : job["references"]) {
-            auto [nll, n] = reference_nll(ctx_tgt, ref.value("prompt", std::string()), ref.value("reference", std::string()));
-            emit({{"event", "ppl"}, {"index", i++}, {"nll", nll}, {"n", n}});
+        const std::string name = cmd.value("cmd", std::string());
+        const bool speculate = cmd.value("speculative", true) && can_speculate;
+        if (name == "quit") {
+            break;
+        } else if (name == "warmup") {
+            if (prompts.empty()) fail("no prompts to warm up on");
+            run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[0], std::min(n_predict, 16), kept_cache, draft_on_cpu, speculate);
+            emit({{"event", "warmup"}, {"index", n_warmup++}, {"speculative", speculate}, {"decode_s", st.decode_s}});
+        } else if (name == "pass") {
+            const int r = cmd.value("repeat", 0);
+            for (size_t p = 0; p < prompts.size(); ++p) {
+                run_stats st = generate(params, ctx_tgt, ctx_dft, prompts[p], n_predict, kept_cache, draft_on_cpu, speculate);
+                json run = {
+                    {"event", "run"}, {"prompt", p}, {"repeat", r}, {"pass", speculate ? "spec" : "plain"},
+                    {"n_prompt", st.n_prompt}, {"prefill_s", st.prefill_s}, {"decode_s", st.decode_s},
+                    {"draft_s", st.draft_s}, {"verify_s", st.verify_s},
+                    {"n_generated", st.n_generated}, {"n_steps", st.n_steps},
+                    {"n_drafted", st.n_drafted}, {"n_accepted", st.n_accepted},
+                    {"drafted_at", st.drafted_at}, {"accepted_at", st.accepted_at},
+                    {"tokens", st.tokens},
+                };
+                if (texts) {
+                    // llama.cpp's default rendering: special tokens as their text; a SentencePiece vocab's leading space is
+                    // dropped, since its tokenizer adds it back (a reference made of this text re-tokenizes to these tokens)
+                    run["text"] = common_detokenize(ctx_tgt, st.tokens, true);
+                }
+                emit(run);
+            }
+            emit({{"event", "pass_done"}, {"repeat", r}, {"pass", speculate ? "spec" : "plain"}});
+        } else if (name == "references") {
+            size_t i = 0;
+            for (const auto & ref : job.value("references", json::array())) {
+                auto [nll, n] = reference_nll(ctx_tgt, ref.value("prompt", std::string()), ref.value("reference", std::string()));
+                emit({{"event", "ppl"}, {"index", i++}, {"nll", nll}, {"n", n}});
+            }
+            emit({{"event", "references_done"}});
+        } else {
+            fail("unknown command \"" + name + "\"");
         }
     }
 

@@ -1,16 +1,18 @@
 // The job queue: one benchmark at a time under the GPU lease, progress and logs, results, verification, crash recovery.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstalledPack, JobInfo, JobProgress, JobRunInput, JobRunner } from '../../shared/challenge';
+import type { InstalledPack, JobInfo, JobProgress, JobRunInput, JobRunner, JobRunOutput, MachineState } from '../../shared/challenge';
 import { fileStamp } from '../../shared/ids';
 import { checkRunConfig } from '../../shared/run-config-check';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import type { Caller } from '../identity';
 import type { JobRow } from '../store/job-store';
+import type { LeaseDrain } from './gpu-lease';
 import { HUB_HANDLE, publishJobResult } from './job-results';
 import { resolveModelPaths } from './job-submission';
-import { claimsNewBest, deliverVerdict, judge, queueVerification, unrunnableReason } from './verification';
+import { judgeMeasurement, type MeasurementVerdict } from './measurement-quality';
+import { claimsNewBest, deliverVerdict, judge, measuredByHub, queueVerification, unrunnableReason } from './verification';
 
 /** Progress is saved at most this often: it is for people watching, and each save is an fsync. */
 const PROGRESS_SAVE_MS = 1000;
@@ -19,6 +21,8 @@ interface Running {
   job: JobRow;
   controller: AbortController;
   cancelledBy: string | null;
+  /** Stopped because its author was suspended: refunded, never published. */
+  suspended?: boolean;
   done: Promise<void>;
 }
 
@@ -47,10 +51,21 @@ export class JobQueue {
       this.log(job.id, 'the hub stopped while this job ran; marked failed at restart and the GPU lease released');
     }
     this.unsubscribe = this.hub.events.onEvent((event) => {
-      if (event.type !== 'result.created') return;
-      const considering = this.considerClaim(String((event.data as { target?: unknown }).target)).finally(() => this.claims.delete(considering));
-      this.claims.add(considering);
+      const target = String((event.data as { target?: unknown }).target);
+      let work: Promise<void>;
+      if (event.type === 'result.created') work = this.considerClaim(target);
+      else if (event.type === 'agent.suspended') work = this.cancelJobsOf(target);
+      else return;
+      const tracked = work.catch(() => undefined).finally(() => this.claims.delete(tracked));
+      this.claims.add(tracked);
     });
+    // A baseline that failed or was cut short (crash, OOM, timeout) is measured again at each start.
+    try {
+      const pack = this.hub.challenge.get();
+      if (pack) await this.ensureBaseline(pack, true);
+    } catch {
+      // a broken pack is reported when a job needs it
+    }
     this.kick();
   }
 
@@ -72,20 +87,20 @@ export class JobQueue {
     }
   }
 
-  info(row: JobRow): JobInfo {
+  info(row: JobRow, order?: JobRow[]): JobInfo {
     return {
       id: row.id,
       agent: row.agent,
       kind: row.kind,
       state: row.state,
       pack: row.pack,
-      config: JSON.parse(row.config) as Record<string, unknown>,
+      config: JSON.parse(row.config) as Record<string, unknown> | null,
       method: row.method,
       description: row.description,
       created_at: new Date(row.created_at).toISOString(),
       started_at: row.started_at === null ? null : new Date(row.started_at).toISOString(),
       finished_at: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
-      queue_position: this.hub.jobs.queuePosition(row),
+      queue_position: this.hub.jobs.queuePosition(row, order),
       progress: this.progress.get(row.id) ?? (row.progress ? (JSON.parse(row.progress) as JobProgress) : null),
       error: row.error,
       result: row.result,
@@ -137,9 +152,12 @@ export class JobQueue {
     }
   }
 
-  /** Claims of a new best go to the verifier; a claim is re-run once, on prompts its author never saw. */
+  /**
+   * Claims of a new best go to the verifier; a claim is re-run once, charged to its author. A result published by
+   * hand is unverified: its author is told so on the board, with whether (and why not) it is re-run.
+   */
   async considerClaim(filename: string): Promise<void> {
-    if (!this.hub.config.jobs.verify || this.closed) return;
+    if (this.closed) return;
     let pack: InstalledPack | null;
     try {
       pack = this.hub.challenge.get();
@@ -147,27 +165,87 @@ export class JobQueue {
       return;
     }
     const row = this.hub.results.get(filename);
-    if (!pack || !row || !claimsNewBest(this.hub, row, pack)) return;
-    if (await queueVerification(this.hub, pack, filename, HUB_HANDLE)) this.kick();
+    if (!row || row.status === 'baseline') return;
+    const byHand = !measuredByHub(row);
+    const claims = pack !== null && this.hub.config.jobs.verify && claimsNewBest(this.hub, row, pack);
+    const queued = pack !== null && claims ? await queueVerification(this.hub, pack, filename, HUB_HANDLE, true) : null;
+    if (queued?.job) this.kick();
+    if (!byHand) return;
+    const rerun = queued?.job
+      ? `It claims the new best and carries a runnable config, so it is re-run as ${queued.job} (charged to you); the verdict follows.`
+      : queued?.reason
+        ? `It is not re-run: ${queued.reason}.`
+        : pack
+          ? 'It is re-run only when it carries a runnable `config` and claims the new best.'
+          : '';
+    await deliverVerdict(this.hub, row, null, {
+      verdict: 'unverified',
+      note: `published by hand, so no job of this hub measured it, and it is not ranked by default. ${rerun} To be measured, ranked and verified, submit the configuration through POST /v1/jobs`,
+    });
   }
 
-  /** The organizer's explicit request to verify a result, claim or not. */
+  /** The organizer's explicit request to verify a result, claim or not (charged to nobody). */
   async verify(filename: string, requestedBy: string): Promise<string | null> {
     const pack = this.hub.challenge.require();
-    const id = await queueVerification(this.hub, pack, filename, requestedBy);
+    const queued = await queueVerification(this.hub, pack, filename, requestedBy, false);
+    if (!queued.job && queued.reason && !this.hub.jobs.verificationOf(filename)) throw new HubError('INVALID_CONFIG', `results/${filename} cannot be re-run: ${queued.reason}`);
     this.kick();
-    return id;
+    return queued.job;
   }
 
-  private async ensureBaseline(pack: InstalledPack): Promise<void> {
-    if (this.hub.jobs.hasBaselineSince(pack.id, Date.parse(pack.installed_at) || 0)) return;
-    await this.hub.write(() => {
+  /** A suspended agent's queued jobs are cancelled and refunded, and its running job is stopped (nothing is published). */
+  private async cancelJobsOf(agent: string): Promise<void> {
+    const organizer: Caller = { kind: 'organizer', handle: HUB_HANDLE };
+    for (const job of this.hub.jobs.unfinished(agent)) {
+      if (this.running?.job.id === job.id) {
+        this.running.suspended = true;
+        await this.stopRunning(organizer, job.id);
+        continue;
+      }
+      await this.hub
+        .write(() => {
+          if (this.hub.jobs.get(job.id)?.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${job.id} is no longer queued`);
+          this.hub.jobs.finish(job.id, 'cancelled', this.hub.now(), `cancelled: ${agent} was suspended by the organizer (refunded)`, null);
+          this.hub.jobs.refund(job.id);
+          return { result: null, effect: { actor: HUB_HANDLE, action: 'job.cancelled', target: job.id, detail: { reason: 'suspended' } } };
+        })
+        .catch(() => undefined);
+      this.log(job.id, `cancelled and refunded: ${agent} was suspended`);
+    }
+  }
+
+  /**
+   * Queues the pack's baseline when it has none; at start, also when the last one failed (a crash, an OOM, a
+   * timeout), so a cap and a reference row always come back.
+   */
+  private async ensureBaseline(pack: InstalledPack, atStart = false): Promise<void> {
+    const latest = this.hub.jobs.latestBaseline(pack.id, Date.parse(pack.installed_at) || 0);
+    if (latest && !(atStart && latest.state === 'failed')) return;
+    await this.queueBaseline(pack, latest ? `the last baseline (${latest.id}) failed; measured again at this start` : null);
+  }
+
+  private async queueBaseline(pack: InstalledPack, why: string | null, requestedBy = HUB_HANDLE): Promise<JobRow> {
+    const row = await this.hub.write(() => {
       const ts = this.hub.stampTime();
       const id = `job-${fileStamp(ts)}`;
       const config = { ...pack.defaults, target: pack.baseline.target, spec_type: 'none' };
       this.hub.jobs.insert({ id, agent: HUB_HANDLE, kind: 'baseline', pack: pack.id, config: JSON.stringify(config), method: 'baseline', description: '', created_at: ts, verifies: null });
-      return { result: id, effect: { actor: HUB_HANDLE, action: 'job.queued', target: id, detail: { kind: 'baseline' } } };
+      return { result: this.hub.jobs.get(id)!, effect: { actor: requestedBy, action: 'job.queued', target: id, detail: { kind: 'baseline', ...(why ? { why } : {}) } } };
     });
+    if (why) this.log(row.id, why);
+    return row;
+  }
+
+  /** The organizer's re-measure of the baseline; refused while one is queued or running. */
+  async remeasureBaseline(requestedBy: string): Promise<JobRow> {
+    const pack = this.hub.challenge.require();
+    const latest = this.hub.jobs.latestBaseline(pack.id, 0);
+    if (latest && (latest.state === 'queued' || latest.state === 'running')) {
+      throw new HubError('JOB_EXISTS', `the baseline is already ${latest.state} as ${latest.id}`, `GET /v1/jobs/${latest.id} follows it`);
+    }
+    const row = await this.queueBaseline(pack, `re-measure asked for by ${requestedBy}`, requestedBy);
+    this.kick();
+    return row;
   }
 
   private async runNext(): Promise<void> {
@@ -208,8 +286,9 @@ export class JobQueue {
       if (err instanceof HubError && err.code === 'JOB_FINISHED') return;
       throw err;
     }
-    this.hub.lease.acquire(job.id, this.hub.now());
-    this.log(job.id, `started (${job.kind}); the GPU lease is held`);
+    // Local inference pauses for the lease; the measurement starts only once it has drained.
+    const drain = await this.hub.lease.acquire(job.id, this.hub.now());
+    this.log(job.id, `started (${job.kind}); the GPU lease is held${drain.waited ? `; local inference ${drain.timed_out ? 'had not drained' : 'drained'} after ${drain.drain_ms} ms` : ''}`);
     const claim = job.verifies ? this.hub.results.get(job.verifies) : undefined;
     try {
       if (!pack || pack.id !== job.pack) throw new Error(`the ${job.pack} pack is no longer installed on this hub`);
@@ -217,65 +296,94 @@ export class JobQueue {
         const reason = unrunnableReason(this.hub, pack, claim!.agent, job);
         if (reason) {
           this.log(job.id, `cannot re-run: ${reason}`);
-          await deliverVerdict(this.hub, claim!, job, { verdict: 'invalid', note: reason });
+          await deliverVerdict(this.hub, claim!, job, { verdict: measuredByHub(claim!) ? 'invalid' : 'unverified', note: reason });
           return;
         }
       }
       const input = await this.inputOf(job, pack, claim?.agent ?? job.agent);
-      let lastSave = 0;
-      const out = await this.runner.run(input, {
-        signal: controller.signal,
-        timeoutMs: pack.gate.job_timeout_s * 1000,
-        onLog: (line) => this.log(job.id, line),
-        onProgress: (p) => {
-          this.progress.set(job.id, p);
-          this.hub.events.publish({ id: null, type: 'job.progress', data: { target: job.id, progress: p } });
-          if (Date.now() - lastSave >= PROGRESS_SAVE_MS) {
-            lastSave = Date.now();
-            this.hub.jobs.setProgress(job.id, JSON.stringify(p));
-          }
-        },
-      });
+      let { out, quality } = await this.measure(running, input, pack, drain);
+      // A disturbed run (or a baseline too noisy to anchor anything) is measured once more before it is published.
+      if (quality.quality === 'disturbed' || (job.kind === 'baseline' && quality.quality === 'noisy')) {
+        this.log(job.id, `${quality.quality}: ${quality.note}; measuring once more`);
+        ({ out, quality } = await this.measure(running, input, pack, drain));
+      }
       this.writeOutput(job.id, out);
+      this.log(job.id, `measurement: ${quality.quality}${quality.note ? ` (${quality.note})` : ''}`);
       if (job.kind === 'verify') {
         const verdict = judge(this.hub, pack, claim!, out);
         this.log(job.id, `verdict: ${verdict.verdict} (${verdict.note})`);
         await deliverVerdict(this.hub, claim!, job, verdict);
       } else {
-        const filename = await publishJobResult(this.hub, job, pack, out);
+        if (this.hub.agents.get(job.agent)?.status === 'suspended') throw new Error(`not published: ${job.agent} is suspended by the organizer`);
+        const filename = await publishJobResult(this.hub, job, pack, out, quality);
         this.log(job.id, `published results/${filename}`);
-        await this.hub.note({ actor: job.agent, action: 'job.succeeded', target: job.id, detail: { result: filename } });
+        await this.hub.note({ actor: job.agent, action: 'job.succeeded', target: job.id, detail: { result: filename, measurement: quality.quality } });
       }
     } catch (err) {
       const message = (err as Error).message;
       const cancelled = controller.signal.aborted;
       const state = cancelled && running.cancelledBy ? 'cancelled' : 'failed';
-      const error = cancelled ? (running.cancelledBy ? `cancelled by ${running.cancelledBy} while running` : 'the hub shut down while this job ran') : message;
+      const error = cancelled
+        ? running.suspended
+          ? `cancelled: ${job.agent} was suspended by the organizer (refunded)`
+          : running.cancelledBy
+            ? `cancelled by ${running.cancelledBy} while running`
+            : 'the hub shut down while this job ran'
+        : message;
       this.log(job.id, `${state}: ${error}`);
       if (job.kind === 'verify' && claim && !cancelled) {
-        // A claim whose re-run fails cannot be confirmed; a cancelled verification leaves the claim pending.
-        await deliverVerdict(this.hub, claim, job, { verdict: 'invalid', note: `the re-run on the private prompts failed: ${message}` }, error).catch(() => undefined);
+        // A re-run that fails decides nothing about the claim: it stays as it was, and the author is told why.
+        await deliverVerdict(this.hub, claim, job, { verdict: claim.verification, note: `the re-run failed, so nothing is decided: ${message}` }, error).catch(() => undefined);
         return;
       }
       await this.hub
         .write(() => {
           this.hub.jobs.finish(job.id, state, this.hub.now(), error, null);
-          if (cancelled && !running.cancelledBy) this.hub.jobs.refund(job.id);
+          if (cancelled && (!running.cancelledBy || running.suspended)) this.hub.jobs.refund(job.id);
           return { result: null, effect: { actor: job.agent, action: `job.${state}`, target: job.id, detail: { error } } };
         })
         .catch(() => undefined);
     }
   }
 
+  /** One measurement of a job under the lease, judged against the pack's noise and disturbance limits. */
+  private async measure(running: Running, input: JobRunInput, pack: InstalledPack, drain: LeaseDrain): Promise<{ out: JobRunOutput; quality: MeasurementVerdict }> {
+    const { job, controller } = running;
+    let lastSave = 0;
+    const out = await this.runner.run(input, {
+      signal: controller.signal,
+      timeoutMs: pack.gate.job_timeout_s * 1000,
+      onLog: (line) => this.log(job.id, line),
+      onProgress: (p) => {
+        this.progress.set(job.id, p);
+        this.hub.events.publish({ id: null, type: 'job.progress', data: { target: job.id, progress: p } });
+        if (Date.now() - lastSave >= PROGRESS_SAVE_MS) {
+          lastSave = Date.now();
+          this.hub.jobs.setProgress(job.id, JSON.stringify(p));
+        }
+      },
+    });
+    const inference: MachineState['inference'] = drain.waited
+      ? { paused: !drain.timed_out, drain_ms: drain.drain_ms, note: drain.timed_out ? `still generating after ${drain.drain_ms} ms` : 'paused and drained before the measurement' }
+      : null;
+    const measured = { ...out, machine: { ...out.machine, inference } };
+    return { out: measured, quality: judgeMeasurement(pack.gate, measured) };
+  }
+
   private async inputOf(job: JobRow, pack: InstalledPack, modelOwner: string): Promise<JobRunInput> {
     const checked = checkRunConfig({ ...pack.defaults, ...(JSON.parse(job.config) as Record<string, unknown>) });
     if (checked.error !== null) throw new Error(`config: ${checked.error}`);
     const config = await resolveModelPaths(this.hub, pack, modelOwner, checked.config);
+    // A hub-measured claim is re-run on the prompts its author never saw; a hand-published one on every prompt, so
+    // its public figure can be compared with what was claimed.
+    const claim = job.verifies ? this.hub.results.get(job.verifies) : undefined;
+    const privateOnly = job.kind === 'verify' && claim !== undefined && measuredByHub(claim);
+    const prompts = pack.prompts.filter((p) => !privateOnly || p.split === 'private');
     const verify = job.kind === 'verify';
-    const prompts = pack.prompts.filter((p) => !verify || p.split === 'private');
+    const { tokens, repeats, warmup, max_repeats, noise_target } = pack.gate;
     return {
       config,
-      measure: { tokens: pack.gate.tokens, repeats: pack.gate.repeats, warmup: pack.gate.warmup },
+      measure: { tokens, repeats, warmup, max_repeats, noise_target },
       prompts: (prompts.length ? prompts : pack.prompts).map((p) => ({ id: p.id, split: p.split, text: p.text })),
       references: pack.references,
       probe: verify ? [] : pack.probe,

@@ -6,7 +6,7 @@ import { exampleJobConfig, publicPack } from '../challenge';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { requireOrganizer, requireWriter } from '../identity';
-import { baselineOf, pplCap } from '../jobs/job-results';
+import { baselineInfo, baselineOf, pplCap } from '../jobs/job-results';
 import type { JobQueue } from '../jobs/job-queue';
 import { quotaOf, submitJob } from '../jobs/job-submission';
 import { describe } from './route-options';
@@ -31,13 +31,22 @@ export const jobRoutes = (hub: Hub, queue: JobQueue | null): FastifyPluginAsyncT
 
   app.get('/v1/challenge', describe('The installed challenge: models, public prompts, the gate, the baseline and an example job'), async (): Promise<ChallengeInfo> => {
     const pack = hub.challenge.require();
-    const baseline = baselineOf(hub, pack.id);
+    const job = hub.jobs.latestBaseline(pack.id, 0);
     return {
       ...publicPack(pack),
-      baseline_result: baseline,
-      ppl_cap: pplCap(pack, baseline),
+      baseline_result: baselineInfo(hub, pack.id),
+      baseline_job: job
+        ? { id: job.id, state: job.state, error: job.error, created_at: new Date(job.created_at).toISOString(), finished_at: job.finished_at === null ? null : new Date(job.finished_at).toISOString() }
+        : null,
+      ppl_cap: pplCap(pack, baselineOf(hub, pack.id)),
       example_job: { config: exampleJobConfig(pack), method: 'what you tried', description: 'why' },
     };
+  });
+
+  app.post('/v1/challenge/baseline', describe('Re-measure the pack\'s baseline (409 while one is queued or running)', 'organizer'), async (request, reply) => {
+    const q = requireQueue();
+    const organizer = requireOrganizer(hub, request);
+    return reply.code(201).send(q.info(await q.remeasureBaseline(organizer.handle)));
   });
 
   app.post('/v1/jobs', { schema: { body: JobBody }, ...describe('Submit a benchmark job {config, method?, description?}; it is queued for the GPU', 'writer') }, async (request, reply) => {
@@ -53,7 +62,8 @@ export const jobRoutes = (hub: Hub, queue: JobQueue | null): FastifyPluginAsyncT
     const states = parseStates(state);
     const rows = hub.jobs.list({ ...(states ? { states } : {}), ...(agent ? { agent } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) });
     const lease = hub.lease.holder;
-    return { count: rows.length, items: rows.map((r) => q.info(r)), lease: lease && { job: lease.job, since: new Date(lease.since).toISOString() } };
+    const order = hub.jobs.queued();
+    return { count: rows.length, items: rows.map((r) => q.info(r, order)), lease: lease && { job: lease.job, since: new Date(lease.since).toISOString() } };
   });
 
   app.get('/v1/jobs/quota', { schema: { querystring: QuotaQuery }, ...describe('Your job quota: used, limit, when the next slot frees (the organizer passes agent=)', 'writer') }, async (request) => {

@@ -28,15 +28,44 @@ export interface JobFilter {
   limit?: number;
 }
 
-/** Queue order: the pack's baseline first (every speedup is measured against it), then verifications, then submissions. */
-const KIND_RANK = "CASE kind WHEN 'baseline' THEN 0 WHEN 'verify' THEN 1 ELSE 2 END";
-const kindRank = (kind: JobKind) => (kind === 'baseline' ? 0 : kind === 'verify' ? 1 : 2);
+/**
+ * Queue order: the pack's baseline first (it anchors the perplexity cap), then agents take turns: the agent served
+ * longest ago (or never) goes next with its oldest job, whatever its kind, so a stream of one agent's verifications
+ * or submissions never starves the others.
+ */
+export function queueOrder(queued: JobRow[], lastStarted: Map<string, number>): JobRow[] {
+  const order = queued.filter((j) => j.kind === 'baseline').sort((a, b) => a.seq - b.seq);
+  const waiting = new Map<string, JobRow[]>();
+  for (const j of [...queued].sort((a, b) => a.seq - b.seq)) {
+    if (j.kind === 'baseline') continue;
+    const mine = waiting.get(j.agent);
+    if (mine) mine.push(j);
+    else waiting.set(j.agent, [j]);
+  }
+  const served = new Map([...waiting.keys()].map((agent) => [agent, lastStarted.get(agent) ?? Number.NEGATIVE_INFINITY]));
+  // a turn taken here counts as served after every real start, so later turns go to the others first
+  let servedAt = Math.max(0, ...lastStarted.values()) + 1;
+  while (waiting.size > 0) {
+    let next: string | null = null;
+    for (const [agent, jobs] of waiting) {
+      if (next === null) next = agent;
+      const a = served.get(agent)!;
+      const b = served.get(next)!;
+      if (a < b || (a === b && jobs[0]!.seq < waiting.get(next)![0]!.seq)) next = agent;
+    }
+    const jobs = waiting.get(next!)!;
+    order.push(jobs.shift()!);
+    if (jobs.length === 0) waiting.delete(next!);
+    served.set(next!, servedAt++);
+  }
+  return order;
+}
 
 export class JobStore {
   private readonly insertRow;
   private readonly byId;
-  private readonly nextQueued;
-  private readonly aheadOf;
+  private readonly queuedRows;
+  private readonly lastStarts;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
@@ -44,8 +73,8 @@ export class JobStore {
        VALUES (@id, @agent, @kind, @pack, @config, @method, @description, 'queued', @created_at, @verifies)`,
     );
     this.byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
-    this.nextQueued = db.prepare(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY ${KIND_RANK}, seq LIMIT 1`);
-    this.aheadOf = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued' AND (${KIND_RANK} < @rank OR (${KIND_RANK} = @rank AND seq < @seq))`);
+    this.queuedRows = db.prepare("SELECT * FROM jobs WHERE state = 'queued' ORDER BY seq");
+    this.lastStarts = db.prepare("SELECT agent, MAX(started_at) AS at FROM jobs WHERE started_at IS NOT NULL AND kind != 'baseline' GROUP BY agent");
   }
 
   insert(row: Pick<JobRow, 'id' | 'agent' | 'kind' | 'pack' | 'config' | 'method' | 'description' | 'created_at' | 'verifies'>): void {
@@ -56,15 +85,21 @@ export class JobStore {
     return this.byId.get(id) as JobRow | undefined;
   }
 
-  next(): JobRow | undefined {
-    return this.nextQueued.get() as JobRow | undefined;
+  /** Every queued job in the order the queue takes them. */
+  queued(): JobRow[] {
+    const starts = this.lastStarts.all() as Array<{ agent: string; at: number }>;
+    return queueOrder(this.queuedRows.all() as JobRow[], new Map(starts.map((r) => [r.agent, r.at])));
   }
 
-  /** Jobs ahead of this one in the order `next()` takes them (0: it runs next). */
-  queuePosition(job: JobRow): number | null {
+  next(): JobRow | undefined {
+    return this.queued()[0];
+  }
+
+  /** Jobs ahead of this one in the order `next()` takes them (0: it runs next); pass `order` when asking for many. */
+  queuePosition(job: JobRow, order: JobRow[] = this.queued()): number | null {
     if (job.state !== 'queued') return null;
-    const ahead = this.aheadOf.get({ rank: kindRank(job.kind), seq: job.seq }) as { n: number };
-    return ahead.n;
+    const at = order.findIndex((j) => j.id === job.id);
+    return at < 0 ? null : at;
   }
 
   list(filter: JobFilter): JobRow[] {
@@ -87,13 +122,19 @@ export class JobStore {
       .all(...args, filter.limit ?? 100) as JobRow[];
   }
 
-  countQueued(agent: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE agent = ? AND state = 'queued'").get(agent) as { n: number }).n;
+  countQueued(agent: string, kind?: JobKind): number {
+    const sql = `SELECT COUNT(*) AS n FROM jobs WHERE agent = ? AND state = 'queued'${kind ? ' AND kind = ?' : ''}`;
+    return (this.db.prepare(sql).get(...(kind ? [agent, kind] : [agent])) as { n: number }).n;
   }
 
-  /** Whether the pack has a baseline run (queued, running, done or failed) since it was installed at `since`. */
-  hasBaselineSince(pack: string, since: number): boolean {
-    return this.db.prepare("SELECT 1 FROM jobs WHERE pack = ? AND kind = 'baseline' AND state != 'cancelled' AND created_at >= ? LIMIT 1").get(pack, since) !== undefined;
+  /** The pack's newest baseline job since it was installed at `since` (any state but cancelled), if any. */
+  latestBaseline(pack: string, since: number): JobRow | undefined {
+    return this.db.prepare("SELECT * FROM jobs WHERE pack = ? AND kind = 'baseline' AND state != 'cancelled' AND created_at >= ? ORDER BY seq DESC LIMIT 1").get(pack, since) as JobRow | undefined;
+  }
+
+  /** Queued and running jobs of one agent (to cancel them when it is suspended). */
+  unfinished(agent: string): JobRow[] {
+    return this.db.prepare("SELECT * FROM jobs WHERE agent = ? AND state IN ('queued', 'running') ORDER BY seq").all(agent) as JobRow[];
   }
 
   /** The verification job already queued or run for a result, if any: a claim is re-run once. */

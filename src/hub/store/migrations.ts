@@ -4,6 +4,11 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Rebuilds a table others reference (SQLite cannot alter a CHECK): runs with foreign keys off, and the whole
+   * record's references are checked before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -143,6 +148,67 @@ export const MIGRATIONS: readonly Migration[] = [
 
       ALTER TABLE results ADD COLUMN score_low REAL;
       ALTER TABLE results ADD COLUMN score_high REAL;
+    `,
+  },
+  {
+    version: 3,
+    name: 'honest numbers: unverified results, paired speedups, hardware classes, measurement quality',
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE results_v3 (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        filename       TEXT NOT NULL UNIQUE,
+        agent          TEXT NOT NULL,
+        ts             INTEGER NOT NULL,
+        via            TEXT NOT NULL,
+        source_sha256  TEXT NOT NULL UNIQUE,
+        score          REAL NOT NULL,
+        guardrail      REAL,
+        status         TEXT NOT NULL,
+        method         TEXT NOT NULL,
+        description    TEXT NOT NULL,
+        frontmatter    TEXT NOT NULL,
+        body           TEXT NOT NULL,
+        verification   TEXT NOT NULL DEFAULT 'pending' CHECK (verification IN ('pending', 'valid', 'invalid', 'unverified')),
+        verified_by    TEXT,
+        verified_at    INTEGER,
+        verdict_note   TEXT,
+        score_low      REAL,
+        score_high     REAL,
+        -- the paired speedup over the result's own plain target, measured in the same run (hub jobs only)
+        speedup        REAL,
+        speedup_low    REAL,
+        speedup_high   REAL,
+        plain_score    REAL,
+        hardware       TEXT,
+        measurement    TEXT CHECK (measurement IN ('clean', 'noisy', 'disturbed'))
+      );
+      -- A result no job of this hub measured was never "pending" a re-run: it is unverified.
+      INSERT INTO results_v3 (seq, filename, agent, ts, via, source_sha256, score, guardrail, status, method, description, frontmatter, body,
+                              verification, verified_by, verified_at, verdict_note, score_low, score_high, hardware)
+        SELECT seq, filename, agent, ts, via, source_sha256, score, guardrail, status, method, description, frontmatter, body,
+               CASE WHEN via != 'job' AND verification = 'pending' THEN 'unverified' ELSE verification END,
+               verified_by, verified_at, verdict_note, score_low, score_high,
+               CASE WHEN json_type(frontmatter, '$.hardware') = 'text' THEN json_extract(frontmatter, '$.hardware') END
+        FROM results;
+      DROP TABLE results;
+      ALTER TABLE results_v3 RENAME TO results;
+      CREATE INDEX results_agent ON results(agent, filename);
+      CREATE INDEX results_rank ON results(status, verification, score);
+
+      CREATE TABLE verdicts_v3 (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        filename  TEXT NOT NULL REFERENCES results(filename),
+        verdict   TEXT NOT NULL CHECK (verdict IN ('pending', 'valid', 'invalid', 'unverified')),
+        by        TEXT NOT NULL,
+        authority TEXT NOT NULL CHECK (authority IN ('organizer', 'verifier')),
+        note      TEXT NOT NULL DEFAULT '',
+        ts        INTEGER NOT NULL
+      );
+      INSERT INTO verdicts_v3 SELECT id, filename, verdict, by, authority, note, ts FROM verdicts;
+      DROP TABLE verdicts;
+      ALTER TABLE verdicts_v3 RENAME TO verdicts;
+      CREATE INDEX verdicts_result ON verdicts(filename, id);
     `,
   },
 ];

@@ -2,7 +2,7 @@
 import type { Db } from './database';
 import { runList, type ListPage, type ListParams, type ListSpec } from '../list-query';
 
-export type Verdict = 'pending' | 'valid' | 'invalid';
+export type Verdict = 'pending' | 'valid' | 'invalid' | 'unverified';
 export type VerdictAuthority = 'organizer' | 'verifier';
 
 export interface VerdictRecord {
@@ -34,11 +34,27 @@ export interface ResultRow {
   verified_by: string | null;
   verified_at: number | null;
   verdict_note: string | null;
+  /** The paired speedup and its interval, and the plain target's score from the same run (hub jobs only). */
+  speedup: number | null;
+  speedup_low: number | null;
+  speedup_high: number | null;
+  plain_score: number | null;
+  /** The hardware class it was measured on, when known. */
+  hardware: string | null;
+  /** clean, noisy or disturbed (hub jobs only; null: not judged). */
+  measurement: 'clean' | 'noisy' | 'disturbed' | null;
 }
 
+/** What a new result row says; the verdict columns start empty (pending, or unverified for a result no job measured). */
+export type NewResult = Omit<ResultRow, 'seq' | 'verification' | 'verified_by' | 'verified_at' | 'verdict_note' | 'speedup' | 'speedup_low' | 'speedup_high' | 'plain_score' | 'hardware' | 'measurement'> &
+  Partial<Pick<ResultRow, 'verification' | 'speedup' | 'speedup_low' | 'speedup_high' | 'plain_score' | 'hardware' | 'measurement'>>;
+
 /** The columns a ranking needs: reading bodies and frontmatter for every result would dominate its cost. */
-const RANK_COLUMNS = 'filename, agent, ts, score, score_low, score_high, guardrail, method, description, verification';
-export type RankRow = Pick<ResultRow, 'filename' | 'agent' | 'ts' | 'score' | 'score_low' | 'score_high' | 'guardrail' | 'method' | 'description' | 'verification'>;
+const RANK_COLUMNS = 'filename, agent, ts, score, score_low, score_high, guardrail, method, description, verification, speedup, speedup_low, speedup_high, plain_score, hardware, measurement';
+export type RankRow = Pick<
+  ResultRow,
+  'filename' | 'agent' | 'ts' | 'score' | 'score_low' | 'score_high' | 'guardrail' | 'method' | 'description' | 'verification' | 'speedup' | 'speedup_low' | 'speedup_high' | 'plain_score' | 'hardware' | 'measurement'
+>;
 
 const LIST: ListSpec = {
   from: 'results',
@@ -55,8 +71,10 @@ export class ResultStore {
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
-      `INSERT INTO results (filename, agent, ts, via, source_sha256, score, score_low, score_high, guardrail, status, method, description, frontmatter, body)
-       VALUES (@filename, @agent, @ts, @via, @source_sha256, @score, @score_low, @score_high, @guardrail, @status, @method, @description, @frontmatter, @body)`,
+      `INSERT INTO results (filename, agent, ts, via, source_sha256, score, score_low, score_high, guardrail, status, method, description, frontmatter, body,
+                            verification, speedup, speedup_low, speedup_high, plain_score, hardware, measurement)
+       VALUES (@filename, @agent, @ts, @via, @source_sha256, @score, @score_low, @score_high, @guardrail, @status, @method, @description, @frontmatter, @body,
+               @verification, @speedup, @speedup_low, @speedup_high, @plain_score, @hardware, @measurement)`,
     );
     this.byName = db.prepare('SELECT * FROM results WHERE filename = ?');
     this.bySha = db.prepare('SELECT filename FROM results WHERE source_sha256 = ?');
@@ -70,8 +88,8 @@ export class ResultStore {
     return (this.bySha.get(sha256) as { filename: string } | undefined)?.filename;
   }
 
-  insert(row: Omit<ResultRow, 'seq' | 'verification' | 'verified_by' | 'verified_at' | 'verdict_note'>): void {
-    this.insertRow.run(row);
+  insert(row: NewResult): void {
+    this.insertRow.run({ verification: 'pending', speedup: null, speedup_low: null, speedup_high: null, plain_score: null, hardware: null, measurement: null, ...row });
   }
 
   /**
@@ -116,6 +134,11 @@ export class ResultStore {
   /** The newest result with this status whose frontmatter names the pack (the pack's baseline row). */
   latestOfPack(status: string, pack: string): ResultRow | undefined {
     return this.db.prepare("SELECT * FROM results WHERE status = ? AND json_extract(frontmatter, '$.pack') = ? ORDER BY seq DESC LIMIT 1").get(status, pack) as ResultRow | undefined;
+  }
+
+  /** The hardware class of the newest result that names one. */
+  latestHardware(): string | null {
+    return (this.db.prepare('SELECT hardware FROM results WHERE hardware IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as { hardware: string } | undefined)?.hardware ?? null;
   }
 
   countByStatus(status: string): number {
