@@ -416,7 +416,7 @@ async function main(): Promise<void> {
     const tgtCost: LbResult[] = [];
     const dftCost: LbResult[] = [];
     for (let r = 0; r < REPEATS; r++) {
-      progress(`speculative, poll ${poll}, round ${r + 1}/${REPEATS}: ours (plain identity pass + measure), speculative-simple, llama-bench costs (load ${load1()})`);
+      progress(`speculative, poll ${poll}, round ${r + 1}/${REPEATS}: ours (plain and speculative passes, interleaved), speculative-simple, llama-bench costs (load ${load1()})`);
       const o = await runBench(
         {
           config: {
@@ -455,7 +455,7 @@ async function main(): Promise<void> {
     console.log(`             per prompt, medians, ours vs theirs: ${perPrompt.join('; ')}`);
     const div = o.divergences.map((d) => `#${d.prompt + 1} at token ${d.first_token + 1}`).join(', ');
     console.log(
-      `             greedy text: speculative-simple's equals ours on ${s.sameText}/${o.per_prompt.length} prompts; ours vs the plain target (identity pass): ` +
+      `             greedy text: speculative-simple's equals ours on ${s.sameText}/${o.per_prompt.length} prompts; ours vs the plain target (its passes in the same run): ` +
         `${o.identical ? 'identical' : `differs on ${div}`};\n             plain at ${tSpec} thread(s) in that pass: ${f(median(s.ours.map((x) => x.plain_tps ?? Number.NaN)))} tok/s   [load ${load1()}]`,
     );
   }
@@ -548,7 +548,7 @@ async function main(): Promise<void> {
   console.log(`5. on this machine (${backend.binaries.flavor}):`);
   console.log(
     `   plain: ${f(plainBest)} tok/s (ours, ${tPlain} threads, --poll ${bestPlain.poll}); at ${tSpec} thread(s): ${f(plainAtSpecThreads)} tok/s ` +
-      `(ours, the identity pass, no warmup), ${f(plainSame)} tok/s (llama-bench tg)`,
+      `(ours, the plain passes of the same run), ${f(plainSame)} tok/s (llama-bench tg)`,
   );
   console.log(
     `   speculative: ${f(bestSpec.oursTps)} tok/s (ours, ${tSpec}+${tSpec} threads, --poll ${bestSpec.poll}) = ${f(speedup, 2)}x the best plain, ` +

@@ -29,6 +29,8 @@ export interface BenchInput {
   measure?: Partial<Measure>;
   prompts: string[];
   references?: Reference[];
+  /** The prompts (indices) whose figures adaptive repeats must settle: those a result is ranked by (default: all). */
+  settleOn?: number[];
 }
 
 export interface BenchProgress {
@@ -334,6 +336,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
   if (input.prompts.length === 0) throw new BenchError('INVALID_CONFIG', 'no prompts to measure');
   const paired = config.spec_type !== 'none';
   const passes = paired ? 2 : 1;
+  const settleOn = input.settleOn?.length ? new Set(input.settleOn) : null;
   const minRepeats = measure.repeats;
   const maxRepeats = Math.max(minRepeats, measure.noise_target === undefined ? minRepeats : (measure.max_repeats ?? minRepeats));
   return withEngine(config, options, async (engine) => {
@@ -359,7 +362,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
       for (let r = 0; r < maxRepeats; r++) {
         const order = !paired ? [false] : r % 2 === 0 ? [false, true] : [true, false];
         for (const speculative of order) runs.push(...runsOf(await session.run({ cmd: 'pass', speculative, repeat: r })));
-        if (enoughRepeats(splitFigures(runs, null, paired)!, measure, r + 1)) break;
+        if (enoughRepeats(splitFigures(runs, settleOn, paired)!, measure, r + 1)) break;
         repeatsAsked = Math.max(repeatsAsked, r + 2);
       }
       machine = await monitor.stop();

@@ -49,7 +49,9 @@ async function runJob(input: JobRunInput, hooks: JobRunHooks, options: EngineJob
         `, ${plural(input.references.length, 'perplexity reference')}`,
     );
     // Every prompt in one run, in order: the split figures come from the same measurement as the overall one.
-    const result = await runBench({ config: input.config, measure: input.measure, prompts: input.prompts.map((p) => p.text), references: input.references }, bench());
+    // Repeats settle the figures a result is ranked by: the public prompts' (all of them when there are none).
+    const settleOn = input.prompts.flatMap((p, i) => (p.split === 'public' ? [i] : []));
+    const result = await runBench({ config: input.config, measure: input.measure, prompts: input.prompts.map((p) => p.text), references: input.references, settleOn }, bench());
     hooks.onLog(`engine: ${result.provenance.engine}; backend: ${result.backend} (${result.provenance.backend.reason}); hardware: ${result.hardware}`);
     const splits = { public: splitOf(result, input.prompts, 'public'), private: splitOf(result, input.prompts, 'private') };
     hooks.onLog(figures(result, splits));

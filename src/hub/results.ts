@@ -65,6 +65,19 @@ export function checkResultFrontmatter(
   };
 }
 
+/**
+ * Whether this hub measures results itself (a challenge is installed): then a result published by hand, which no job
+ * of this hub measured, is unverified until a re-run says otherwise. A collab without a challenge has no measurement
+ * of its own, and its results are pending as on the public collab.
+ */
+function measuresResults(hub: Hub): boolean {
+  try {
+    return hub.challenge.get() !== null;
+  } catch {
+    return true; // a pack is installed, if broken: its results still need measuring
+  }
+}
+
 export async function publishResult(hub: Hub, caller: Caller, req: ResultBody): Promise<{ filename: string; via: string; path: string }> {
   const author = authorOf(hub, caller, req.agent_id);
   if ((req.source === undefined) === (req.content === undefined)) {
@@ -93,9 +106,9 @@ export async function publishResult(hub: Hub, caller: Caller, req: ResultBody): 
     const ts = hub.stampTime();
     const filename = stampedFilename(ts, author);
     const frontmatter = { ...fm, agent: author, timestamp: frontmatterTimestamp(ts), via };
-    // No job of this hub measured it: unverified until a re-run (if it carries a runnable config) says otherwise.
     const hardware = typeof fm.hardware === 'string' && fm.hardware.trim() ? fm.hardware.trim().slice(0, 300) : null;
-    hub.results.insert({ filename, agent: author, ts, via, source_sha256: digest, ...checked, frontmatter: JSON.stringify(frontmatter), body, verification: 'unverified', hardware });
+    const verification = measuresResults(hub) ? 'unverified' : 'pending';
+    hub.results.insert({ filename, agent: author, ts, via, source_sha256: digest, ...checked, frontmatter: JSON.stringify(frontmatter), body, verification, hardware });
     return {
       result: { filename, via, path: `results/${filename}` },
       effect: { actor: author, action: 'result.created', target: filename, detail: { score: checked.score, status: checked.status } },

@@ -167,7 +167,8 @@ const publishResult = defineTool<{ status: 'agent-run' | 'negative'; tps: number
   name: 'publish_result',
   description:
     'Publish a result you measured (status agent-run), or a negative result: something that did not help (status negative). ' +
-    'Jobs publish their own results; use this for findings and dead ends. job_id copies that job\'s config so it can be verified.',
+    'Jobs publish their own results; use this for findings and dead ends. With a challenge installed, a result published here is ' +
+    'unverified (no job of the hub measured it) and not ranked; job_id copies that job\'s config so it can be re-run.',
   parameters: object({
     status: oneOfValues(['agent-run', 'negative'] as const, 'agent-run: a measured run; negative: a dead end'),
     tps: { type: 'number', description: 'tokens per second measured (> 0)' },
@@ -186,7 +187,8 @@ const publishResult = defineTool<{ status: 'agent-run' | 'negative'; tps: number
     const frontmatter: Record<string, unknown> = { tps: a.tps, ppl: a.ppl, method: a.method.trim(), status: a.status, description: a.description.trim() };
     if (job) Object.assign(frontmatter, { job: job.id, config: job.config });
     const created = await hub.publishResult(renderMarkdown(frontmatter, optional(a.details) ?? a.description.trim()));
-    return { filename: created.filename, status: a.status, verification: 'pending' };
+    const stored = await hub.result(created.filename);
+    return { filename: created.filename, status: a.status, verification: stored.verification ?? null };
   },
 });
 

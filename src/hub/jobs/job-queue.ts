@@ -165,19 +165,17 @@ export class JobQueue {
       return;
     }
     const row = this.hub.results.get(filename);
-    if (!row || row.status === 'baseline') return;
+    if (!pack || !row || row.status === 'baseline') return;
     const byHand = !measuredByHub(row);
-    const claims = pack !== null && this.hub.config.jobs.verify && claimsNewBest(this.hub, row, pack);
-    const queued = pack !== null && claims ? await queueVerification(this.hub, pack, filename, HUB_HANDLE, true) : null;
+    const claims = this.hub.config.jobs.verify && claimsNewBest(this.hub, row, pack);
+    const queued = claims ? await queueVerification(this.hub, pack, filename, HUB_HANDLE, true) : null;
     if (queued?.job) this.kick();
-    if (!byHand) return;
+    if (!byHand || row.verification !== 'unverified') return;
     const rerun = queued?.job
       ? `It claims the new best and carries a runnable config, so it is re-run as ${queued.job} (charged to you); the verdict follows.`
       : queued?.reason
         ? `It is not re-run: ${queued.reason}.`
-        : pack
-          ? 'It is re-run only when it carries a runnable `config` and claims the new best.'
-          : '';
+        : 'It is re-run only when it carries a runnable `config` and claims the new best.';
     await deliverVerdict(this.hub, row, null, {
       verdict: 'unverified',
       note: `published by hand, so no job of this hub measured it, and it is not ranked by default. ${rerun} To be measured, ranked and verified, submit the configuration through POST /v1/jobs`,
@@ -209,8 +207,8 @@ export class JobQueue {
           this.hub.jobs.refund(job.id);
           return { result: null, effect: { actor: HUB_HANDLE, action: 'job.cancelled', target: job.id, detail: { reason: 'suspended' } } };
         })
-        .catch(() => undefined);
-      this.log(job.id, `cancelled and refunded: ${agent} was suspended`);
+        .then(() => this.log(job.id, `cancelled and refunded: ${agent} was suspended`))
+        .catch(() => undefined); // it started or ended meanwhile: the running case above, or nothing to do
     }
   }
 
@@ -367,7 +365,9 @@ export class JobQueue {
       ? { paused: !drain.timed_out, drain_ms: drain.drain_ms, note: drain.timed_out ? `still generating after ${drain.drain_ms} ms` : 'paused and drained before the measurement' }
       : null;
     const measured = { ...out, machine: { ...out.machine, inference } };
-    return { out: measured, quality: judgeMeasurement(pack.gate, measured) };
+    // Judged on the figures it is ranked by: the public prompts' (what `tps` and `speedup` publish).
+    const ranked = measured.splits.public ?? measured;
+    return { out: measured, quality: judgeMeasurement(pack.gate, { ...ranked, machine: measured.machine, repeats: measured.repeats }) };
   }
 
   private async inputOf(job: JobRow, pack: InstalledPack, modelOwner: string): Promise<JobRunInput> {

@@ -159,7 +159,7 @@ export async function publishJobResult(hub: Hub, job: JobRow, pack: InstalledPac
       score: fm.tps as number, score_low: pub.tps_ci[0], score_high: pub.tps_ci[1], guardrail: out.ppl, status, method, description,
       frontmatter: JSON.stringify(frontmatter), body,
       speedup: paired ? pub.speedup : 1, speedup_low: paired ? pub.speedup_ci[0] : 1, speedup_high: paired ? pub.speedup_ci[1] : 1,
-      plain_score: paired ? pub.plain_tps : tps, hardware: out.hardware, measurement: quality.quality,
+      plain_score: pub.plain_tps, hardware: out.hardware, measurement: quality.quality,
     });
     hub.jobs.finish(job.id, 'succeeded', hub.now(), null, filename);
     return { result: filename, effect: { actor: job.agent, action: 'result.created', target: filename, detail: { score: fm.tps, status, job: job.id, measurement: quality.quality } } };

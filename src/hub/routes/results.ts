@@ -50,9 +50,9 @@ export const resultRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncType
     },
   );
 
-  app.get('/v1/leaderboard', { schema: { querystring: LeaderboardQuery }, ...describe('Ranked results: best_per_agent (true), verification (valid,pending), agent, limit') }, async (request, reply) => {
+  app.get('/v1/leaderboard', { schema: { querystring: LeaderboardQuery }, ...describe('Ranked results of one hardware class: best_per_agent (true), verification (valid,pending), hardware (this hub\'s, or all), agent, limit') }, async (request, reply) => {
     const q = request.query;
-    const key = `lb|${q.best_per_agent ?? ''}|${q.verification ?? ''}|${q.agent ?? ''}|${q.limit ?? ''}`;
+    const key = `lb|${q.best_per_agent ?? ''}|${q.verification ?? ''}|${q.hardware ?? ''}|${q.agent ?? ''}|${q.limit ?? ''}`;
     return reply.type('application/json; charset=utf-8').send(cache.json(key, () => buildLeaderboard(hub, q), hub.resultsVersion));
   });
 

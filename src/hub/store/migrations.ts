@@ -183,11 +183,10 @@ export const MIGRATIONS: readonly Migration[] = [
         hardware       TEXT,
         measurement    TEXT CHECK (measurement IN ('clean', 'noisy', 'disturbed'))
       );
-      -- A result no job of this hub measured was never "pending" a re-run: it is unverified.
       INSERT INTO results_v3 (seq, filename, agent, ts, via, source_sha256, score, guardrail, status, method, description, frontmatter, body,
                               verification, verified_by, verified_at, verdict_note, score_low, score_high, hardware)
         SELECT seq, filename, agent, ts, via, source_sha256, score, guardrail, status, method, description, frontmatter, body,
-               CASE WHEN via != 'job' AND verification = 'pending' THEN 'unverified' ELSE verification END,
+               verification,
                verified_by, verified_at, verdict_note, score_low, score_high,
                CASE WHEN json_type(frontmatter, '$.hardware') = 'text' THEN json_extract(frontmatter, '$.hardware') END
         FROM results;
