@@ -1,5 +1,6 @@
 // The dashboard's frame: the sidebar of panels this hub has, the top bar (collab, live state, who you are), the panel.
 import { useEffect, useState } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { ErrorNotice } from './components/Notice';
 import { PanelIcon } from './components/PanelIcon';
 import { SignIn } from './components/SignIn';
@@ -62,7 +63,10 @@ export function App() {
       <div className="main">
         <TopBar />
         <main className="content" data-panel={current.id}>
-          <current.Component rest={current.id === route.panel ? route.rest : []} />
+          {/* Keyed by panel: another panel in the sidebar starts afresh even when this one failed. */}
+          <ErrorBoundary key={current.id} what={`the ${current.title} panel`}>
+            <current.Component rest={current.id === route.panel ? route.rest : []} />
+          </ErrorBoundary>
         </main>
       </div>
     </div>

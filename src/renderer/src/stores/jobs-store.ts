@@ -1,6 +1,6 @@
 // Benchmark jobs as the hub sees them (GET /v1/jobs), kept live from job.* events; the challenge they run, cancel, submit, one job's detail.
 import { create } from 'zustand';
-import type { ChallengeInfo, JobBody, JobInfo, JobProgress, JobRunOutput, JobState, QuotaInfo } from '../../../shared/challenge';
+import type { ChallengeInfo, JobBody, JobInfo, JobProgress, JobState, QuotaInfo } from '../../../shared/challenge';
 import { errorText, HubApiError, hubApi } from '../connection/hub-api';
 import { liveEvents, sharedSubscription } from '../connection/live-events';
 
@@ -33,8 +33,11 @@ export interface JobDetail {
   error: string | null;
   /** The job's log (central/jobs/<id>/log.txt); null until it has one. */
   log: string | null;
-  /** What the finished run reported (central/jobs/<id>/output.json). */
-  output: JobRunOutput | null;
+  /**
+   * What the finished run reported (central/jobs/<id>/output.json), parsed but not trusted: its shape is whatever
+   * the hub that ran the job wrote (the view reads it with readJobOutput).
+   */
+  output: unknown;
 }
 
 interface JobsState {
@@ -60,6 +63,10 @@ interface JobsState {
   cancelErrors: Record<string, string>;
   detail: JobDetail | null;
   submitDraft: SubmitDraft | null;
+  /** A re-measure of the baseline is being asked for. */
+  remeasuring: boolean;
+  /** The hub's refusal of the last re-measure (409 when one is already queued or running). */
+  remeasureError: string | null;
   load(): Promise<void>;
   connect(): () => void;
   showMore(): Promise<void>;
@@ -71,6 +78,8 @@ interface JobsState {
   openDetail(id: string): Promise<void>;
   refreshDetail(): Promise<void>;
   setSubmitDraft(draft: SubmitDraft | null): void;
+  /** The organizer's re-measure of the pack's baseline (POST /v1/challenge/baseline); the queued job, or null when refused. */
+  remeasureBaseline(): Promise<JobInfo | null>;
 }
 
 function matches(job: JobInfo, filter: JobFilter, agent: string): boolean {
@@ -133,6 +142,8 @@ export const useJobs = create<JobsState>((set, get) => {
     cancelErrors: {},
     detail: null,
     submitDraft: null,
+    remeasuring: false,
+    remeasureError: null,
     active: [],
     activeCapped: false,
 
@@ -191,6 +202,8 @@ export const useJobs = create<JobsState>((set, get) => {
           set({ detail: { ...get().detail!, job } });
           refreshDetailSoon(200);
         }
+        // The challenge reports the newest baseline job and the baseline it measured.
+        if (job.kind === 'baseline' && get().challenge) void get().loadChallenge();
         reloadSoon();
       }),
       // Back after a drop (or too much missed): job.progress is never replayed, so what is shown may be long gone;
@@ -274,7 +287,7 @@ export const useJobs = create<JobsState>((set, get) => {
         if (now?.id !== d.id) return;
         let parsed = now.output;
         if (output) {
-          try { parsed = JSON.parse(output) as JobRunOutput; } catch { /* the figures are in the result too */ }
+          try { parsed = JSON.parse(output) as unknown; } catch { /* the figures are in the result too */ }
         }
         set({ detail: { ...now, job, log, output: parsed, error: null } });
       } catch (err) {
@@ -285,6 +298,26 @@ export const useJobs = create<JobsState>((set, get) => {
 
     setSubmitDraft(draft) {
       set({ submitDraft: draft });
+    },
+
+    async remeasureBaseline() {
+      if (get().remeasuring) return null;
+      set({ remeasuring: true, remeasureError: null });
+      try {
+        const job = await hubApi.post<JobInfo>('/v1/challenge/baseline');
+        const { filter, agent } = get();
+        if (matches(job, filter, agent)) set({ jobs: upsert(get().jobs, job) });
+        if (matches(job, 'active', '')) set({ active: upsert(get().active, job) });
+        void get().loadChallenge();
+        return job;
+      } catch (err) {
+        set({ remeasureError: errorText(err) });
+        // A refusal because one is already queued: the challenge says which.
+        void get().loadChallenge();
+        return null;
+      } finally {
+        set({ remeasuring: false });
+      }
     },
   };
 });

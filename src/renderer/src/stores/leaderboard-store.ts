@@ -1,6 +1,6 @@
 // The leaderboard as the hub ranks it, every result (for the chart and lineage), single results with their verdicts; live.
 import { create } from 'zustand';
-import type { AgentInfo, Leaderboard, ListResponse, RecordItem, Verdict, VerdictBody } from '../../../shared/api';
+import type { AgentInfo, Leaderboard, ListResponse, RecordItem, Verdict, VerdictBody, VerificationState } from '../../../shared/api';
 import type { JobInfo } from '../../../shared/challenge';
 import { errorText, HubApiError, hubApi } from '../connection/hub-api';
 import { liveEvents, sharedSubscription, type LiveEvent } from '../connection/live-events';
@@ -18,6 +18,10 @@ export type DetailEntry =
 interface LeaderboardState {
   bestPerAgent: boolean;
   includeInvalid: boolean;
+  /** Results published by hand (no job of this hub measured them): not ranked unless asked for. */
+  includeUnverified: boolean;
+  /** The hardware class asked for: null lets the hub choose (its own), "all" ranks every class together. */
+  hardware: string | null;
   board: Leaderboard | null;
   boardError: string | null;
   /** Every result the hub holds, oldest first (the chart shows them all, not only each agent's best). */
@@ -34,6 +38,8 @@ interface LeaderboardState {
   loadResults(fromScratch?: boolean): Promise<void>;
   setBestPerAgent(value: boolean): void;
   setIncludeInvalid(value: boolean): void;
+  setIncludeUnverified(value: boolean): void;
+  setHardware(value: string | null): void;
   loadDetail(filename: string, force?: boolean): Promise<void>;
   loadAgent(agentId: string): Promise<void>;
   /** The organizer's verdict; throws the hub's refusal for the form to show. */
@@ -57,6 +63,11 @@ let resultsInFlight: Promise<void> | null = null;
 let resultsAgain: 'more' | 'all' | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
+/** The verification states the ranking (and the chart beside it) shows. */
+export function shownStates(s: { includeInvalid: boolean; includeUnverified: boolean }): VerificationState[] {
+  return ['valid', 'pending', ...(s.includeInvalid ? (['invalid'] as const) : []), ...(s.includeUnverified ? (['unverified'] as const) : [])];
+}
+
 function mergeResults(current: RecordItem[], incoming: RecordItem[]): RecordItem[] {
   if (incoming.length === 0) return current;
   const byName = new Map(current.map((r) => [r.filename, r]));
@@ -68,6 +79,8 @@ function mergeResults(current: RecordItem[], incoming: RecordItem[]): RecordItem
 export const useLeaderboard = create<LeaderboardState>((set, get) => ({
   bestPerAgent: true,
   includeInvalid: false,
+  includeUnverified: false,
+  hardware: null,
   board: null,
   boardError: null,
   results: [],
@@ -82,11 +95,12 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => ({
 
   async loadBoard() {
     const seq = ++boardSeq;
-    const { bestPerAgent, includeInvalid } = get();
+    const { bestPerAgent, hardware } = get();
     try {
       const board = await hubApi.get<Leaderboard>('/v1/leaderboard', {
         best_per_agent: bestPerAgent,
-        verification: includeInvalid ? 'valid,pending,invalid' : 'valid,pending',
+        verification: shownStates(get()).join(','),
+        hardware,
       });
       // A filter changed while this was on its way: the newer request answers.
       if (seq === boardSeq) set({ board, boardError: null });
@@ -132,6 +146,16 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => ({
 
   setIncludeInvalid(value) {
     set({ includeInvalid: value });
+    void get().loadBoard();
+  },
+
+  setIncludeUnverified(value) {
+    set({ includeUnverified: value });
+    void get().loadBoard();
+  },
+
+  setHardware(value) {
+    set({ hardware: value });
     void get().loadBoard();
   },
 

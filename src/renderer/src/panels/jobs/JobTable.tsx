@@ -11,9 +11,10 @@ import { JobStateBadge } from './JobStateBadge';
 
 /** Seconds a job ran (or has been running). */
 export function jobSeconds(job: JobInfo, now: number): number | null {
-  if (!job.started_at) return null;
+  const start = typeof job.started_at === 'string' ? Date.parse(job.started_at) : Number.NaN;
   const end = job.finished_at ? Date.parse(job.finished_at) : now;
-  return Math.max(0, (end - Date.parse(job.started_at)) / 1000);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return null;
+  return Math.max(0, (end - start) / 1000);
 }
 
 function JobRow({ job, now }: { job: JobInfo; now: number }) {
@@ -26,7 +27,7 @@ function JobRow({ job, now }: { job: JobInfo; now: number }) {
         {job.method && <div className="muted job-method">{job.method}</div>}
       </td>
       <td className="job-agent">{job.agent}</td>
-      <td>{job.kind}</td>
+      <td>{job.kind || '—'}</td>
       <td>
         <JobStateBadge state={job.state} position={job.queue_position} />
         {job.state === 'running' && <JobProgressBar progress={progress} />}

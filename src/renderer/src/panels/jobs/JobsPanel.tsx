@@ -1,10 +1,12 @@
 // The Jobs panel: the GPU queue and its history live, the running job's progress, quotas, cancel, and a submit form.
 import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { useJobs, type JobFilter } from '../../stores/jobs-store';
 import { useIsOrganizer } from '../../stores/session-store';
 import { Ago } from '../../components/Ago';
+import { BaselineCard } from './BaselineCard';
 import { JobDetail } from './JobDetail';
 import { JobTable } from './JobTable';
 import { RunningJobCard } from './RunningJobCard';
@@ -70,6 +72,7 @@ function JobsOverview() {
           </button>
         </div>
       </div>
+      {challenge && <BaselineCard challenge={challenge} />}
       {formOpen && challenge && organizer && <SubmitJobForm challenge={challenge} onClose={closeForm} />}
       <div className="row jobs-filters">
         <div className="tabs" role="tablist" aria-label="Which jobs">
@@ -111,5 +114,8 @@ export function JobsPanel({ rest }: { rest: string[] }) {
     void loadChallenge();
     return stop;
   }, [connect, load, loadChallenge]);
-  return rest[0] ? <JobDetail id={rest[0]} /> : <JobsOverview />;
+  const id = rest[0];
+  return id
+    ? <ErrorBoundary key={id} what={`job ${id}`} onRetry={() => useJobs.getState().openDetail(id)}><JobDetail id={id} /></ErrorBoundary>
+    : <ErrorBoundary key="overview" what="the job list" onRetry={() => Promise.all([load(), loadChallenge()])}><JobsOverview /></ErrorBoundary>;
 }

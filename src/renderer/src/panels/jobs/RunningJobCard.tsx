@@ -11,7 +11,8 @@ import { JobProgressBar } from './JobProgressBar';
 export function RunningJobCard({ job }: { job: JobInfo }) {
   const progress = useJobs((s) => s.progress[job.id]) ?? job.progress;
   const now = useNow(1000);
-  const elapsed = job.started_at ? (now - Date.parse(job.started_at)) / 1000 : 0;
+  const started = job.started_at ? Date.parse(job.started_at) : Number.NaN;
+  const elapsed = Number.isFinite(started) ? (now - started) / 1000 : 0;
   return (
     <div className="card running-job" data-testid="running-job" aria-label={`Running: ${job.id}`}>
       <div className="row">

@@ -11,6 +11,13 @@ import { baselineConfig, CONFIG_FIELDS, FIELD_GROUPS, SCHEMA_DEFAULTS, type Conf
 
 type Values = Partial<Record<ConfigKey, string>>;
 
+/** "3 to 10 repeats (more while the 95% interval is wider than ±3%)", or a fixed count from a pack without a noise target. */
+function repeatsText(gate: ChallengeInfo['gate']): string {
+  const max = typeof gate.max_repeats === 'number' ? gate.max_repeats : gate.repeats;
+  if (max <= gate.repeats || typeof gate.noise_target !== 'number') return `${gate.repeats} repeats`;
+  return `${gate.repeats} to ${max} repeats (more while the 95% interval is wider than ±${Number((gate.noise_target * 100).toFixed(1))}%)`;
+}
+
 /** A new form: the pack's example job. */
 function freshDraft(challenge: ChallengeInfo): SubmitDraft {
   return {
@@ -136,8 +143,9 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
         </p>
       )}
       <p className="muted">
-        Settings left empty take the pack's defaults. The pack fixes the measurement: {challenge.gate.tokens} tokens per prompt, {challenge.gate.repeats} repeats,
-        {' '}{challenge.gate.warmup} warm-up, over {challenge.prompts.public.length} public and {challenge.prompts.private_count} private prompts.
+        Settings left empty take the pack's defaults. The pack fixes the measurement: {challenge.gate.tokens} tokens per prompt, {repeatsText(challenge.gate)},
+        {' '}{challenge.gate.warmup} warm-up, over {challenge.prompts.public.length} public and {challenge.prompts.private_count} private prompts;
+        {' '}each repeat measures the plain target beside the configuration, so the speedup is paired.
       </p>
       <div className="row submit-job-meta">
         <div className="field grow">

@@ -66,11 +66,29 @@ export function baselineConfig(challenge: ChallengeInfo | null): Partial<RunConf
   return { ...SCHEMA_DEFAULTS, ...(challenge?.defaults as Partial<RunConfig> | undefined), ...(challenge ? { target: challenge.baseline.target } : {}), spec_type: 'none' };
 }
 
-/** What a job changes from the baseline: the levers it works and each differing setting. */
-export function configSummary(config: Record<string, unknown>, baseline: Partial<RunConfig>): { levers: string[]; changes: string[] } {
-  const levers = leversOf(config as Partial<RunConfig>, baseline).map((id) => leverById(id)?.title ?? id);
-  const changes = Object.entries(config)
+/** A setting's value as one short line: objects (which no setting should be) as JSON rather than "[object Object]". */
+export function settingText(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'object') {
+    try { return JSON.stringify(v); } catch { return String(v); }
+  }
+  return String(v);
+}
+
+/**
+ * What a job changes from the baseline: the levers it works and each differing setting. A job with no config (a
+ * verification of a result published without one) changes nothing that could be named.
+ */
+export function configSummary(config: unknown, baseline: Partial<RunConfig>): { levers: string[]; changes: string[] } {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return { levers: [], changes: [] };
+  let levers: string[] = [];
+  try {
+    levers = leversOf(config as Partial<RunConfig>, baseline).map((id) => leverById(id)?.title ?? id);
+  } catch {
+    // Settings of types no lever expects: the changes below still say what the job ran.
+  }
+  const changes = Object.entries(config as Record<string, unknown>)
     .filter(([k, v]) => v !== undefined && (baseline as Record<string, unknown>)[k] !== v)
-    .map(([k, v]) => `${k}=${String(v)}`);
+    .map(([k, v]) => `${k}=${settingText(v)}`);
   return { levers, changes };
 }

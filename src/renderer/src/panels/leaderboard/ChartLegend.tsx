@@ -16,12 +16,13 @@ function Swatch({ kind }: { kind: string }) {
   );
 }
 
-export function ChartLegend({ hasBaseline, includeInvalid }: { hasBaseline: boolean; includeInvalid: boolean }) {
+export function ChartLegend({ hasBaseline, includeInvalid, includeUnverified }: { hasBaseline: boolean; includeInvalid: boolean; includeUnverified?: boolean }) {
   const items: Array<[string, string]> = [
     ['point-valid', 'verified'],
     ['point-pending', 'pending'],
     ...(includeInvalid ? [['point-invalid', 'invalid'] as [string, string]] : []),
-    ['point-pending point-unranked', 'not ranked (over the cap, or slower than the baseline)'],
+    includeUnverified ? ['point-unverified', 'unverified (published by hand)'] : ['point-unverified point-unranked', 'unverified: published by hand, not ranked'],
+    ['point-pending point-unranked', 'not ranked (the list below says why)'],
     ['point-pending point-tie', 'tie with the leader (intervals overlap)'],
     ['interval', '95% interval'],
     ['best', 'running best'],

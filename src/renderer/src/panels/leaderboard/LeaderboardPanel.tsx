@@ -1,5 +1,6 @@
 // The Leaderboard panel: the ranked table and chart at #/leaderboard, one result in full at #/leaderboard/<filename>.
 import { useEffect } from 'react';
+import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { useLeaderboard } from '../../stores/leaderboard-store';
 import { LeaderboardView } from './LeaderboardView';
 import { ResultDetail } from './ResultDetail';
@@ -15,5 +16,7 @@ export function LeaderboardPanel({ rest }: { rest: string[] }) {
     return disconnect;
   }, [connect, load]);
   const filename = rest[0];
-  return filename ? <ResultDetail key={filename} filename={filename} /> : <LeaderboardView />;
+  return filename
+    ? <ErrorBoundary key={filename} what="this result" onRetry={() => Promise.all([load(), useLeaderboard.getState().loadDetail(filename, true)])}><ResultDetail filename={filename} /></ErrorBoundary>
+    : <ErrorBoundary key="board" what="the ranking" onRetry={load}><LeaderboardView /></ErrorBoundary>;
 }

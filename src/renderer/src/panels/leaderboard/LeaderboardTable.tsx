@@ -8,6 +8,20 @@ import { better, formatInterval, formatScore, formatSpeedup, isoOf, overCap, sco
 
 export const TIE_TITLE = "Its 95% interval overlaps the leader's: the two cannot be told apart yet";
 
+/** What the speedup column means: never a ratio of two runs measured apart. */
+export const SPEEDUP_TITLE = 'Speedup over plain decoding (paired): TPS over the plain target measured in the same run, interleaved repeat by repeat, with its 95% interval';
+
+function SpeedupCell({ row }: { row: LeaderboardRow }) {
+  const speedup = typeof row.speedup === 'number' && Number.isFinite(row.speedup) ? row.speedup : null;
+  const ci = Array.isArray(row.speedup_ci) && row.speedup_ci.length === 2 && row.speedup_ci.every((x) => typeof x === 'number') ? row.speedup_ci : null;
+  return (
+    <td className="num" data-testid="speedup" title={speedup === null ? 'no paired measurement: no job of this hub measured it' : SPEEDUP_TITLE}>
+      {speedup === null ? <span className="muted">—</span> : formatSpeedup(speedup)}
+      {ci && <div className="ci muted">{formatSpeedup(ci[0])} – {formatSpeedup(ci[1])}</div>}
+    </td>
+  );
+}
+
 /** The guardrail's column title, with its cap when there is one. */
 export function GuardrailHeader({ field, cap }: { field: string; cap: number | null }) {
   return (
@@ -49,16 +63,17 @@ function ScoreCell({ row }: { row: LeaderboardRow }) {
   );
 }
 
-function BaselineRow({ baseline, board }: { baseline: NonNullable<Leaderboard['baseline']>; board: Leaderboard }) {
+function BaselineRow({ baseline, board, hardwareColumn }: { baseline: NonNullable<Leaderboard['baseline']>; board: Leaderboard; hardwareColumn: boolean }) {
   return (
     <tr className="baseline-row clickable" data-testid="baseline-row" tabIndex={0} onClick={() => open(baseline.filename)} onKeyDown={(e) => rowKeys(e, baseline.filename)}
-      title="The plain model, no speculation: every speedup is measured against it">
+      title={`The plain model, no speculation${baseline.hardware ? `, measured on ${baseline.hardware}` : ''}: each job measures its own plain target beside it in the same run`}>
       <td />
       <td><a href={routeHref('leaderboard', baseline.filename)}>baseline</a> <span className="muted">reference</span></td>
       <td className="num">{formatScore(baseline.score)}</td>
       <td className="num muted">×1.00</td>
       {board.guardrail_field && <GuardrailCell value={baseline.guardrail} cap={board.guardrail_max} />}
       <td className="muted">no speculation</td>
+      {hardwareColumn && <td className="hardware-cell">{baseline.hardware ?? '—'}</td>}
       <td />
       <td />
     </tr>
@@ -70,6 +85,8 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
   const { baseline } = board;
   // The reference row sits where the baseline's own score would rank.
   const baselineAt = baseline ? board.rows.findIndex((r) => better(baseline.score, r.score, board.order)) : -1;
+  // Ranking every class together (hardware=all) says each row's hardware: their numbers are not comparable.
+  const hardwareColumn = board.hardware == null && board.rows.some((r) => r.hardware);
   return (
     <table className="table leaderboard-table" data-testid="leaderboard-table">
       <thead>
@@ -77,9 +94,10 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
           <th className="num">#</th>
           <th>Agent</th>
           <th className="num" title="95% interval below the score">{label} <span className="muted">(95% CI)</span></th>
-          <th className="num">vs baseline</th>
+          <th className="num" title={SPEEDUP_TITLE}>Speedup <span className="muted">(paired)</span></th>
           {board.guardrail_field && <GuardrailHeader field={board.guardrail_field} cap={board.guardrail_max} />}
           <th>Method</th>
+          {hardwareColumn && <th>Hardware</th>}
           <th>Verification</th>
           <th>When</th>
         </tr>
@@ -87,7 +105,7 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
       <tbody>
         {board.rows.map((row, i) => (
           <Fragment key={row.filename}>
-            {baseline && i === baselineAt && <BaselineRow baseline={baseline} board={board} />}
+            {baseline && i === baselineAt && <BaselineRow baseline={baseline} board={board} hardwareColumn={hardwareColumn} />}
             <tr
               className={`clickable${row.rank === 1 ? ' leader-row' : ''}${row.tie ? ' tie-row' : ''}`}
               data-testid="leaderboard-row"
@@ -99,15 +117,16 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
               <td className="num rank">{row.rank}</td>
               <td className="agent-cell"><a href={routeHref('leaderboard', row.filename)} onClick={(e) => e.stopPropagation()}>{row.agent}</a></td>
               <ScoreCell row={row} />
-              <td className="num">{row.speedup === null ? <span className="muted">—</span> : formatSpeedup(row.speedup)}</td>
+              <SpeedupCell row={row} />
               {board.guardrail_field && <GuardrailCell value={row.guardrail} cap={board.guardrail_max} />}
               <td className="method-cell" title={row.description || row.method}>{row.method || <span className="muted">—</span>}</td>
+              {hardwareColumn && <td className="hardware-cell">{row.hardware ?? <span className="muted">—</span>}</td>}
               <td><VerificationBadge state={row.verification} /></td>
               <TimeCell iso={isoOf(timeOf(row.filename, { timestamp: row.timestamp }))} />
             </tr>
           </Fragment>
         ))}
-        {baseline && baselineAt === -1 && <BaselineRow baseline={baseline} board={board} />}
+        {baseline && baselineAt === -1 && <BaselineRow baseline={baseline} board={board} hardwareColumn={hardwareColumn} />}
       </tbody>
     </table>
   );

@@ -4,6 +4,8 @@ import { useEffect, useRef } from 'react';
 import { Markdown } from '../../components/Markdown';
 import { ErrorNotice } from '../../components/Notice';
 import { VerificationBadge } from '../../components/VerificationBadge';
+import { MeasurementBadge } from '../../components/MeasurementBadge';
+import { explainRun, interval, machineLines, machineOf, measurementOf, MEASUREMENT_EXPLAINED, num, numbers, obj, text } from '../../facts';
 import { formatAgo, formatTime } from '../../format';
 import { routeHref } from '../../router';
 import { useLeaderboard, type ResultDetail as Detail } from '../../stores/leaderboard-store';
@@ -12,14 +14,9 @@ import { AcceptanceBars } from './AcceptanceBars';
 import { FieldTable, flattenFields, type FieldValue } from './FieldTable';
 import { Lineage } from './Lineage';
 import { TIE_TITLE } from './LeaderboardTable';
-import { formatInterval, formatScore, formatSpeedup, isoOf, overCap, pointOf, scoreLabel, type ResultPoint, type Scoring } from './result-fields';
+import { formatInterval, formatScore, formatSpeedup, isoOf, overCap, pairedSpeedup, pointOf, reasonText, scoreLabel, type ResultPoint, type Scoring } from './result-fields';
 import { RepeatsStrip } from './RepeatsStrip';
 import { VerdictCard } from './VerdictCard';
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const numbers = (v: unknown): number[] | null => (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number') ? (v as number[]) : null);
-const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
 /** The scoring rules: the leaderboard's (its cap may come from the challenge's baseline), else GET /v1's. */
 function useScoring(): Scoring | null {
@@ -43,23 +40,43 @@ function HeadlineStats({ result, point, scoring }: { result: Detail; point: Resu
   const fm = result.frontmatter;
   const label = scoreLabel(scoring.score_field);
   const row = board?.rows.find((r) => r.filename === result.filename);
-  const baselineFile = text(fm.baseline) ?? board?.baseline?.filename ?? null;
-  const baselineScore = board?.baseline?.filename === baselineFile ? board?.baseline?.score ?? null : null;
-  const speedup = num(fm.speedup) ?? (baselineScore ? point.score / baselineScore : null);
   const cap = num(fm[`${scoring.guardrail_field}_cap`]) ?? scoring.guardrail_max;
   const repeats = numbers(fm[`${scoring.score_field}_per_repeat`]);
+  const repeatCount = num(fm.repeats) ?? repeats?.length ?? null;
   const acceptance = num(fm.acceptance);
   const perStep = num(fm.mean_accepted_per_step);
+  const plain = num(fm.plain_tps);
+  const plainCi = interval(fm.plain_tps_ci);
+  const paired = pairedSpeedup(fm);
+  const pairedCi = interval(fm.speedup_ci);
+  // An older job's `speedup` divided its TPS by a baseline run measured apart: shown as that, never as paired.
+  const apart = paired === null ? num(fm.speedup) : null;
+  const publicTps = num(fm.tps_public);
+  const privateTps = num(fm.tps_private);
+  const privateSpeedup = num(fm.speedup_private);
   return (
     <div className="stats">
       <Stat label={label} testId="detail-score">
         <span className="stat-value">{formatScore(point.score)}</span>
         {row?.tie && <span className="badge badge-tie" title={TIE_TITLE}>≈ tie</span>}
-        <div className="muted">{point.ci ? <>95% CI {formatInterval(point.ci)}</> : 'no interval reported'}{repeats && <> · {repeats.length} repeats</>}</div>
+        <div className="muted">{point.ci ? <>95% CI {formatInterval(point.ci)}</> : 'no interval reported'}{repeatCount !== null && <> · {repeatCount} repeats</>}</div>
+        {(publicTps !== null || privateTps !== null) && (
+          <div className="muted">public {publicTps === null ? '—' : formatScore(publicTps)} · private {privateTps === null ? '—' : formatScore(privateTps)}</div>
+        )}
       </Stat>
-      <Stat label="vs baseline">
-        <span className="stat-value">{speedup === null ? '—' : formatSpeedup(speedup)}</span>
-        <div className="muted">{baselineFile ? <a href={routeHref('leaderboard', baselineFile)}>the baseline{baselineScore !== null && ` (${formatScore(baselineScore)})`}</a> : 'no baseline run yet'}</div>
+      <Stat label="Plain decoding" testId="detail-plain">
+        <span className="stat-value">{plain === null ? '—' : formatScore(plain)}</span>
+        <div className="muted">{plain === null ? 'no plain target measured beside it' : <>{label} of the plain target in the same run{plainCi && <> · 95% CI {formatInterval(plainCi)}</>}</>}</div>
+      </Stat>
+      <Stat label="Speedup over plain decoding (paired)" testId="detail-speedup">
+        <span className="stat-value">{paired !== null ? formatSpeedup(paired) : apart !== null ? formatSpeedup(apart) : '—'}</span>
+        <div className="muted">
+          {paired !== null
+            ? <>{pairedCi ? <>95% CI {formatSpeedup(pairedCi[0])} – {formatSpeedup(pairedCi[1])}</> : 'no interval reported'}{privateSpeedup !== null && <> · private prompts {formatSpeedup(privateSpeedup)}</>}</>
+            : apart !== null
+              ? 'not paired: divided by a baseline run measured apart (an older result)'
+              : 'not measured: no job of this hub ran it beside its plain target'}
+        </div>
       </Stat>
       {scoring.guardrail_field && (
         <Stat label={scoring.guardrail_field.toUpperCase()} testId="detail-guardrail">
@@ -75,8 +92,48 @@ function HeadlineStats({ result, point, scoring }: { result: Detail; point: Resu
       )}
       <Stat label="Rank">
         <span className="stat-value">{row ? `#${row.rank}` : '—'}</span>
-        <div className="muted">{row ? `of ${board!.rows.length} on the board` : point.status === 'agent-run' ? 'not on the current board' : point.status}</div>
+        <div className="muted">{row ? `of ${board!.rows.length} on the board` : point.status === 'negative' ? `not ranked: ${reasonText('status_negative')}` : point.verification === 'unverified' ? 'not ranked: published by hand' : point.status === 'agent-run' ? 'not on the current board' : point.status}</div>
       </Stat>
+    </div>
+  );
+}
+
+/** Where and how it was measured: the hardware class, the measurement's quality and why, the machine's state. */
+function MeasuredOnCard({ result }: { result: Detail }) {
+  const fm = result.frontmatter;
+  const hardware = text(fm.hardware);
+  const machine = machineOf(fm.machine);
+  const quality = measurementOf(fm.measurement);
+  const note = text(fm.measurement_note);
+  if (!hardware && !machine && fm.measurement === undefined) return null;
+  return (
+    <div className="card measured-on" data-testid="measured-on">
+      <h3>Measured on</h3>
+      <dl className="facts">
+        <div className="fact"><dt>Hardware</dt><dd data-testid="detail-hardware">{hardware ?? <span className="muted">not reported</span>}</dd></div>
+        <div className="fact">
+          <dt>Measurement</dt>
+          <dd>
+            {fm.measurement === undefined ? <span className="muted">not judged</span> : <MeasurementBadge quality={fm.measurement} note={note} />}
+            {(note || quality) && <div className="muted" data-testid="measurement-note">{note ?? MEASUREMENT_EXPLAINED[quality!]}</div>}
+          </dd>
+        </div>
+        {machine && machineLines(machine).map(([k, v]) => <div key={k} className="fact"><dt>{k}</dt><dd>{v}</dd></div>)}
+      </dl>
+    </div>
+  );
+}
+
+/** Why speculation paid or not in this run, from its costs; on a negative result, why it was slower. */
+function ExplanationCard({ result }: { result: Detail }) {
+  const fm = result.frontmatter;
+  const explanation = explainRun(fm.costs, fm.speedup, fm.backend);
+  if (!explanation) return null;
+  const negative = fm.status === 'negative' || (num(fm.speedup) ?? 1) < 1;
+  return (
+    <div className="card explanation" data-testid="detail-explanation">
+      <h3>{negative ? 'Why speculation did not pay here' : 'Where the time went'}</h3>
+      <p>{explanation}</p>
     </div>
   );
 }
@@ -102,7 +159,7 @@ function ProvenanceCard({ result, point }: { result: Detail; point: ResultPoint 
   if (engine) lines.push(['Engine', <span className="mono">{engine}</span>]);
   if (llama) lines.push(['llama.cpp', <span className="mono">{[text(llama.release), text(llama.build_info) ?? text(llama.commit)].filter(Boolean).join(' · ')}</span>]);
   const hw = [text(backend?.flavor) ?? text(fm.backend), devices.join(', '), text(prov?.cpu) && `${String(prov!.cpu)}${num(prov?.cores) ? ` (${String(prov!.cores)} cores)` : ''}`].filter(Boolean);
-  if (hw.length) lines.push(['Hardware', hw.join(' · ')]);
+  if (hw.length) lines.push(['Backend', hw.join(' · ')]);
   if (models) {
     for (const [role, m] of Object.entries(models)) {
       const model = obj(m);
@@ -135,36 +192,44 @@ function shownKeys(scoring: Scoring): Set<string> {
   const f = scoring.score_field;
   const g = scoring.guardrail_field;
   return new Set([f, `${f}_ci`, `${f}_per_repeat`, ...(g ? [g, `${g}_cap`] : []), 'method', 'status', 'description', 'agent', 'timestamp', 'via', 'refs', 'config',
-    'provenance', 'acceptance', 'acceptance_per_position', 'mean_accepted_per_step', 'speedup', 'baseline', 'job', 'pack', 'engine']);
+    'provenance', 'acceptance', 'acceptance_per_position', 'mean_accepted_per_step', 'speedup', 'baseline', 'job', 'pack', 'engine',
+    'plain_tps', 'plain_tps_ci', 'speedup_ci', 'speedup_per_repeat', 'speedup_private', 'tps_public', 'tps_private', 'repeats',
+    'measurement', 'measurement_note', 'hardware', 'machine', 'costs']);
 }
 
 function DetailBody({ result, scoring }: { result: Detail; scoring: Scoring }) {
   const point = pointOf(result, scoring);
-  const fm = result.frontmatter;
+  const fm = obj(result.frontmatter) ?? {};
   if (!point) return <ErrorNotice error={`this result has no numeric ${scoring.score_field}`} />;
   const config = obj(fm.config);
   const acceptance = numbers(fm.acceptance_per_position);
   const repeats = numbers(fm[`${scoring.score_field}_per_repeat`]);
+  const speedups = numbers(fm.speedup_per_repeat);
+  const paired = pairedSpeedup(fm);
   const shown = shownKeys(scoring);
+  const body = typeof result.body === 'string' ? result.body : '';
   // Job write-ups repeat the description under their heading: say it once.
-  const description = text(fm.description) && !result.body.includes(String(fm.description)) ? String(fm.description) : null;
+  const description = text(fm.description) && !body.includes(String(fm.description)) ? String(fm.description) : null;
   const other = Object.entries(fm).filter(([k]) => !shown.has(k)).flatMap(([k, v]) => flattenFields(v, k)) as Array<[string, FieldValue]>;
   return (
     <>
       <HeadlineStats result={result} point={point} scoring={scoring} />
       <div className="detail-grid">
         <div className="stack detail-main">
-          {(description || result.body.trim()) && (
+          {/* Why a run was slower comes first; where a faster run's time went, after its write-up. */}
+          {fm.status === 'negative' && <ExplanationCard result={result} />}
+          {(description || body.trim()) && (
             <div className="card">
               {description && <p className="detail-description">{description}</p>}
-              {result.body.trim() && <Markdown text={result.body} className="detail-markdown" />}
+              {body.trim() && <Markdown text={body} className="detail-markdown" />}
             </div>
           )}
+          {fm.status !== 'negative' && <ExplanationCard result={result} />}
           <div className="card" data-testid="config">
             <h3>Run configuration</h3>
             {config ? <FieldTable fields={flattenFields(config)} testId="result-config" /> : <p className="muted">None recorded: the result carries no <code>config</code> (benchmark jobs write it).</p>}
           </div>
-          {(acceptance || repeats) && (
+          {(acceptance || repeats || speedups) && (
             <div className="card detail-figures">
               {acceptance && (
                 <div>
@@ -178,6 +243,12 @@ function DetailBody({ result, scoring }: { result: Detail; scoring: Scoring }) {
                   <RepeatsStrip values={repeats} score={point.score} ci={point.ci} />
                 </div>
               )}
+              {speedups && (
+                <div>
+                  <h3>Paired speedup per repeat</h3>
+                  <RepeatsStrip values={speedups} score={paired ?? speedups[Math.floor(speedups.length / 2)]!} ci={interval(fm.speedup_ci)} format={formatSpeedup} testId="speedup-repeats" />
+                </div>
+              )}
             </div>
           )}
           {other.length > 0 && (
@@ -188,7 +259,8 @@ function DetailBody({ result, scoring }: { result: Detail; scoring: Scoring }) {
           )}
         </div>
         <div className="stack detail-side">
-          <VerdictCard filename={result.filename} verdict={result.verdict} />
+          <VerdictCard filename={result.filename} verdict={result.verdict} state={result.verification} />
+          <MeasuredOnCard result={result} />
           <div className="card"><Lineage root={point} scoring={scoring} /></div>
           <ProvenanceCard result={result} point={point} />
         </div>
@@ -206,21 +278,22 @@ export function ResultDetail({ filename }: { filename: string }) {
   // Opened from far down the table (or another result's lineage): start at the top.
   useEffect(() => { sectionRef.current?.closest('.content')?.scrollTo(0, 0); }, [filename]);
   const result = entry?.status === 'ready' ? entry.result : entry?.status === 'loading' ? entry.result : undefined;
-  const fm = result?.frontmatter;
+  const fm = result ? obj(result.frontmatter) : null;
   return (
     <section ref={sectionRef} className="panel result-detail" data-testid="result-detail" data-filename={filename}>
       <a className="back-link" href={routeHref('leaderboard')} data-testid="back-to-leaderboard">← Leaderboard</a>
       <header className="panel-header">
         <div>
           <h1 data-testid="detail-title">
-            {fm ? String(fm.agent ?? '?') : 'Result'}
+            {fm ? text(fm.agent) ?? '?' : 'Result'}
             {fm && text(fm.method) && <span className="muted detail-method"> — {String(fm.method)}</span>}
           </h1>
           <p className="muted mono detail-file">{filename}</p>
         </div>
         <div className="panel-actions">
-          {result && <VerificationBadge state={result.verdict.state} />}
-          {fm && text(fm.status) && fm.status !== 'agent-run' && <span className="badge">{String(fm.status)}</span>}
+          {fm && fm.measurement !== undefined && <MeasurementBadge quality={fm.measurement} note={text(fm.measurement_note)} />}
+          {result && <VerificationBadge state={result.verdict?.state ?? result.verification} />}
+          {fm && text(fm.status) && fm.status !== 'agent-run' && <span className="badge" data-testid="status-badge">{String(fm.status)}</span>}
         </div>
       </header>
       {entry?.status === 'missing' && <ErrorNotice error={`There is no result named ${filename}: it may be a message, or the link is mistyped.`} />}

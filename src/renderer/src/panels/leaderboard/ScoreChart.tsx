@@ -2,11 +2,13 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatAgo, formatTime } from '../../format';
 import { compactNumber, linearScale, niceDomain, timeTicks, valueTicks } from './chart-scale';
-import { better, formatInterval, formatScore, isoOf, scoreLabel, unrankedReason, type ResultPoint, type Scoring } from './result-fields';
+import { better, formatInterval, formatScore, formatSpeedup, isoOf, reasonText, scoreLabel, unrankedReason, type RankContext, type ResultPoint, type Scoring } from './result-fields';
 
 interface ScoreChartProps {
   points: ResultPoint[];
   scoring: Scoring;
+  /** What decides which points the running best counts (the table's own rules). */
+  ctx: RankContext;
   baseline: { filename: string; score: number } | null;
   /** Results whose interval overlaps the leader's. */
   ties: ReadonlySet<string>;
@@ -49,7 +51,7 @@ function valueDomain(points: ResultPoint[], baseline: number | null): [number, n
   return [lo >= 0 ? Math.max(0, d0) : d0, d1];
 }
 
-export function ScoreChart({ points, scoring, baseline, ties, leader, onOpen }: ScoreChartProps) {
+export function ScoreChart({ points, scoring, ctx, baseline, ties, leader, onOpen }: ScoreChartProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const width = Math.max(useWidth(boxRef), 320);
   const [hovered, setHovered] = useState<string | null>(null);
@@ -68,7 +70,7 @@ export function ScoreChart({ points, scoring, baseline, ties, leader, onOpen }: 
     let best: number | null = null;
     let path = '';
     for (const p of sorted) {
-      if (unrankedReason(p, scoring.guardrail_max) !== null) continue;
+      if (unrankedReason(p, ctx) !== null) continue;
       if (best === null) {
         best = p.score;
         path = `M${x(p.time)},${y(best)}`;
@@ -79,7 +81,7 @@ export function ScoreChart({ points, scoring, baseline, ties, leader, onOpen }: 
     }
     if (path) path += `H${width - MARGIN.right}`;
     return { sorted, x, y, bestPath: path, xTicks: timeTicks(x.domain[0], x.domain[1], Math.max(2, Math.floor((width - 100) / 110))), yTicks: valueTicks(yDomain[0], yDomain[1], 5) };
-  }, [points, baseline, scoring.guardrail_max, scoring.order, width]);
+  }, [points, baseline, ctx, scoring.order, width]);
 
   const { sorted, x, y, bestPath, xTicks, yTicks } = layout;
   const plotRight = width - MARGIN.right;
@@ -134,7 +136,8 @@ export function ScoreChart({ points, scoring, baseline, ties, leader, onOpen }: 
             </g>
           ))}
           {sorted.map((p) => {
-            const unranked = unrankedReason(p, scoring.guardrail_max);
+            const reason = unrankedReason(p, ctx);
+            const unranked = reason && reasonText(reason);
             const tie = ties.has(p.filename);
             const cx = x(p.time);
             const cy = y(p.score);
@@ -167,16 +170,17 @@ export function ScoreChart({ points, scoring, baseline, ties, leader, onOpen }: 
         </g>
       </svg>
       {hoveredPoint && (
-        <ChartTooltip point={hoveredPoint} label={label} tie={ties.has(hoveredPoint.filename)} left={x(hoveredPoint.time)} top={y(hoveredPoint.score)} width={width} cap={scoring.guardrail_max} guardrailField={scoring.guardrail_field} />
+        <ChartTooltip point={hoveredPoint} label={label} tie={ties.has(hoveredPoint.filename)} left={x(hoveredPoint.time)} top={y(hoveredPoint.score)} width={width} ctx={ctx} guardrailField={scoring.guardrail_field} />
       )}
     </div>
   );
 }
 
-function ChartTooltip({ point, label, tie, left, top, width, cap, guardrailField }: {
-  point: ResultPoint; label: string; tie: boolean; left: number; top: number; width: number; cap: number | null; guardrailField: string | null;
+function ChartTooltip({ point, label, tie, left, top, width, ctx, guardrailField }: {
+  point: ResultPoint; label: string; tie: boolean; left: number; top: number; width: number; ctx: RankContext; guardrailField: string | null;
 }) {
-  const unranked = unrankedReason(point, cap);
+  const reason = unrankedReason(point, ctx);
+  const unranked = reason && reasonText(reason);
   // Keep it inside the card: flip below near the top, shift in near the edges.
   const below = top < 110;
   const x = Math.min(Math.max(left, 120), width - 120);
@@ -186,6 +190,7 @@ function ChartTooltip({ point, label, tie, left, top, width, cap, guardrailField
       <div>{formatScore(point.score)} {label}{tie && <span className="badge badge-tie">≈ tie</span>}</div>
       {point.ci && <div className="muted">95% CI {formatInterval(point.ci)}</div>}
       {point.guardrail !== null && guardrailField && <div className="muted">{guardrailField.toUpperCase()} {formatScore(point.guardrail)}</div>}
+      {point.speedup !== null && <div className="muted">{formatSpeedup(point.speedup)} over plain decoding (paired)</div>}
       {point.method && <div className="muted chart-tooltip-method">{point.method}</div>}
       <div className="muted">{formatTime(isoOf(point.time))} · {formatAgo(isoOf(point.time))}</div>
       {unranked && <div className="chart-tooltip-note">not ranked: {unranked}</div>}

@@ -1,13 +1,13 @@
 // A result's verification: the verdict, who gave it and why, its history, and the organizer's controls.
 import { useState } from 'react';
-import type { Verdict, VerificationState } from '../../../../shared/api';
-import { VerificationBadge } from '../../components/VerificationBadge';
+import type { Verdict, VerdictBody, VerificationState } from '../../../../shared/api';
+import { isVerificationState, VERIFICATION_EXPLAINED, VerificationBadge } from '../../components/VerificationBadge';
 import { errorText } from '../../connection/hub-api';
 import { formatAgo, formatTime } from '../../format';
 import { useLeaderboard } from '../../stores/leaderboard-store';
 import { useIsOrganizer, useSession } from '../../stores/session-store';
 
-const ACTIONS: Array<{ state: VerificationState; label: string; className: string }> = [
+const ACTIONS: Array<{ state: VerdictBody['verdict']; label: string; className: string }> = [
   { state: 'valid', label: 'Mark valid', className: 'btn btn-small' },
   { state: 'invalid', label: 'Mark invalid', className: 'btn btn-small btn-danger' },
   { state: 'pending', label: 'Mark pending', className: 'btn btn-small' },
@@ -15,7 +15,12 @@ const ACTIONS: Array<{ state: VerificationState; label: string; className: strin
 
 const SIGN_IN = 'sign in as organizer to set a verdict';
 
-export function VerdictCard({ filename, verdict }: { filename: string; verdict: Verdict }) {
+/** `verdict` comes with single-result reads; `state` (the list's) stands in where a hub sent none. */
+export function VerdictCard({ filename, verdict, state: listed }: { filename: string; verdict: Verdict | null | undefined; state?: VerificationState }) {
+  const state = verdict?.state ?? listed;
+  const by = typeof verdict?.by === 'string' ? verdict.by : null;
+  const at = typeof verdict?.at === 'string' ? verdict.at : null;
+  const verdictNote = typeof verdict?.note === 'string' ? verdict.note : null;
   const isOrganizer = useIsOrganizer();
   const canVerify = useSession((s) => s.hub?.features.jobs === true && s.hub.features.challenge === true);
   const setVerdict = useLeaderboard((s) => s.setVerdict);
@@ -25,11 +30,11 @@ export function VerdictCard({ filename, verdict }: { filename: string; verdict: 
   const [error, setError] = useState<string | null>(null);
   const [queued, setQueued] = useState<string | null>(null);
 
-  const decide = async (state: VerificationState) => {
+  const decide = async (next: VerdictBody['verdict']) => {
     setBusy(true);
     setError(null);
     try {
-      await setVerdict(filename, { verdict: state, ...(note.trim() ? { note: note.trim() } : {}) });
+      await setVerdict(filename, { verdict: next, ...(note.trim() ? { note: note.trim() } : {}) });
       setNote('');
     } catch (err) {
       // The note stays in the box: nothing typed is lost to a refusal.
@@ -52,21 +57,24 @@ export function VerdictCard({ filename, verdict }: { filename: string; verdict: 
     }
   };
 
-  const history = [...verdict.history].reverse();
+  const history = Array.isArray(verdict?.history) ? [...verdict.history].reverse() : [];
   return (
     <div className="card verdict-card" data-testid="verdict">
       <h3>Verification</h3>
       <div className="row verdict-now">
-        <VerificationBadge state={verdict.state} />
-        {verdict.by ? (
+        <VerificationBadge state={state} />
+        {by ? (
           <span className="muted">
-            by <strong>{verdict.by}</strong>{verdict.at && <> · <time dateTime={verdict.at} title={formatTime(verdict.at)}>{formatAgo(verdict.at)}</time></>}
+            by <strong>{by}</strong>{at && <> · <time dateTime={at} title={formatTime(at)}>{formatAgo(at)}</time></>}
           </span>
         ) : (
           <span className="muted">nobody has judged it yet</span>
         )}
       </div>
-      {verdict.note && <p className="verdict-note">“{verdict.note}”</p>}
+      {isVerificationState(state) && (state === 'unverified' || !by) && (
+        <p className="muted verdict-meaning" data-testid="verification-meaning">{VERIFICATION_EXPLAINED[state]}.</p>
+      )}
+      {verdictNote && <p className="verdict-note">“{verdictNote}”</p>}
       {history.length > 0 && (
         <ol className="verdict-history" data-testid="verdict-history">
           {history.map((h, i) => (
@@ -95,8 +103,8 @@ export function VerdictCard({ filename, verdict }: { filename: string; verdict: 
               key={a.state}
               type="button"
               className={a.className}
-              disabled={!isOrganizer || busy || (verdict.state === a.state && !note.trim())}
-              title={!isOrganizer ? SIGN_IN : verdict.state === a.state ? `already ${a.state}; add a note to record it again` : undefined}
+              disabled={!isOrganizer || busy || (state === a.state && !note.trim())}
+              title={!isOrganizer ? SIGN_IN : state === a.state ? `already ${a.state}; add a note to record it again` : undefined}
               onClick={() => void decide(a.state)}
             >
               {a.label}

@@ -1,6 +1,8 @@
 // Reading a result's frontmatter the way the leaderboard does: its score, interval, guardrail, refs and stamp time.
 import type { RecordItem, VerificationState } from '../../../../shared/api';
 import { parseStampedFilename } from '../../../../shared/ids';
+import type { MeasurementQuality } from '../../../../shared/challenge';
+import { interval, measurementOf, num, obj, text } from '../../facts';
 import { formatNumber } from '../../format';
 
 /** The hub's scoring rules a view needs to read a result (from GET /v1/leaderboard). */
@@ -24,15 +26,17 @@ export interface ResultPoint {
   /** Stamp time in ms (the filename's, to the millisecond; the frontmatter's timestamp has minutes only). */
   time: number;
   refs: string[];
+  /** How far its measurement can be trusted; null for results no job measured (or older ones). */
+  measurement: MeasurementQuality | null;
+  /** The hardware class it was measured on; null when it does not say. */
+  hardware: string | null;
+  /** The paired speedup over plain decoding, with its interval. */
+  speedup: number | null;
+  speedup_ci: [number, number] | null;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 export function intervalOf(fm: Record<string, unknown>, scoreField: string): [number, number] | null {
-  const ci = fm[`${scoreField}_ci`];
-  if (!Array.isArray(ci) || ci.length !== 2) return null;
-  const [lo, hi] = ci.map(num);
-  return lo !== null && lo !== undefined && hi !== null && hi !== undefined ? [lo, hi] : null;
+  return interval(fm[`${scoreField}_ci`]);
 }
 
 /** Results cite earlier work in `refs`: a list, or (as public clients write it) one comma/space-separated string. */
@@ -55,7 +59,8 @@ export function isoOf(ms: number): string {
 
 /** Null when the record carries no usable score (it cannot be placed on the chart). */
 export function pointOf(item: RecordItem, scoring: Scoring): ResultPoint | null {
-  const fm = item.frontmatter;
+  const fm = obj(item.frontmatter);
+  if (!fm) return null;
   const score = num(fm[scoring.score_field]);
   if (score === null) return null;
   return {
@@ -69,7 +74,17 @@ export function pointOf(item: RecordItem, scoring: Scoring): ResultPoint | null 
     verification: item.verification ?? 'pending',
     time: timeOf(item.filename, fm),
     refs: refsOf(fm),
+    measurement: measurementOf(fm.measurement),
+    hardware: text(fm.hardware),
+    // Only a paired speedup: an older result's `speedup` (a ratio to a baseline run apart) carries no plain_tps.
+    speedup: pairedSpeedup(fm),
+    speedup_ci: interval(fm.speedup_ci),
   };
+}
+
+/** The paired speedup a job measured (tps over its own plain target in the same run), or null. */
+export function pairedSpeedup(fm: Record<string, unknown>): number | null {
+  return 'plain_tps' in fm || 'speedup_ci' in fm ? num(fm.speedup) : null;
 }
 
 /** Whether `a` beats `b` in the score's direction. */
@@ -81,13 +96,48 @@ export function overCap(guardrail: number | null, cap: number | null): boolean {
   return guardrail !== null && cap !== null && guardrail > cap;
 }
 
-/** Why a result is not on the ranked table although its verification passes the filter; null when it is rankable. */
-export function unrankedReason(p: ResultPoint, cap: number | null): string | null {
+/** What decides whether a result is ranked, besides the result itself. */
+export interface RankContext {
+  cap: number | null;
+  /** The verification states the ranking shows. */
+  states: readonly string[];
+  /** The hardware class ranked (null: all). */
+  hardware: string | null;
+}
+
+/**
+ * Why a result is not on the ranked table, as the key the hub counts it under in `meta.excluded` (see
+ * EXCLUDED_REASONS); null when it is rankable. 'baseline' is the reference row, not a reason.
+ */
+export function unrankedReason(p: ResultPoint, ctx: RankContext): string | null {
   if (p.status === 'baseline') return 'baseline';
-  if (p.status === 'negative') return 'slower than the baseline';
-  if (p.status !== 'agent-run') return p.status;
-  if (overCap(p.guardrail, cap)) return 'over the cap';
+  if (p.status === 'negative') return 'status_negative';
+  if (p.status !== 'agent-run') return `status_${p.status}`;
+  // In the hub's order, so each result is counted under the reason the hub counts it under.
+  if (ctx.hardware !== null && p.hardware !== ctx.hardware) return 'hardware_other';
+  if (p.measurement === 'noisy' || p.measurement === 'disturbed') return `measurement_${p.measurement}`;
+  if (!ctx.states.includes(p.verification)) return `verification_${p.verification}`;
+  if (overCap(p.guardrail, ctx.cap)) return 'guardrail_exceeded';
   return null;
+}
+
+/** Each reason a result is not ranked, in words (the keys of the hub's `meta.excluded` and of unrankedReason). */
+export const EXCLUDED_REASONS: Record<string, { short: string; long: string }> = {
+  status_negative: { short: 'slower than plain decoding', long: 'negative results: slower than plain decoding on the machine that measured them' },
+  guardrail_exceeded: { short: 'over the cap', long: 'over the perplexity cap: the output drifted too far from the plain model' },
+  verification_invalid: { short: 'marked invalid', long: 'marked invalid: a re-run on the private prompts (or the organizer) refuted them' },
+  verification_pending: { short: 'pending', long: 'pending: not re-run on the private prompts yet, and the filter hides pending results' },
+  verification_valid: { short: 'verified (filtered out)', long: 'verified, but the filter hides verified results' },
+  verification_unverified: { short: 'unverified', long: 'published by hand: no job of this hub measured it; publish through a job to be measured, ranked and verified' },
+  measurement_noisy: { short: 'noisy measurement', long: "noisy: the 95% interval stayed wider than the pack's noise target, or reached zero; re-submit to re-measure" },
+  measurement_disturbed: { short: 'disturbed measurement', long: 'disturbed: other processes used the machine while it ran; re-submit when the machine is quiet' },
+  hardware_other: { short: 'other hardware', long: 'measured on other hardware than the class ranked here: choose its class to see it ranked with its peers' },
+};
+
+/** A reason in words, also for keys this dashboard does not know (a newer hub's). */
+export function reasonText(key: string, form: 'short' | 'long' = 'short'): string {
+  const known = Object.hasOwn(EXCLUDED_REASONS, key) ? EXCLUDED_REASONS[key] : undefined;
+  return known ? known[form] : key.replace(/_/g, ' ');
 }
 
 /** "TPS" for the usual field, else the field's own name. */
