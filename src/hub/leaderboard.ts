@@ -45,8 +45,9 @@ export function buildLeaderboard(hub: Hub, query: LeaderboardQuery): Leaderboard
   // With a challenge installed and no fixed cap configured, the cap is the pack's ratio times the baseline's PPL.
   const guardrailMax = c.guardrail_max ?? (pack ? pplCap(pack, baseline) : null);
   const excluded: Record<string, number> = { status_negative: hub.results.countByStatus('negative') };
+  // Classes among the results asked for: an unverified result naming some hardware splits nothing unless it is shown.
   const classes = new Map<string, number>();
-  for (const row of all) if (row.hardware) classes.set(row.hardware, (classes.get(row.hardware) ?? 0) + 1);
+  for (const row of all) if (row.hardware && states.includes(row.verification)) classes.set(row.hardware, (classes.get(row.hardware) ?? 0) + 1);
   // One class, or none named: nothing to keep apart. Several: this hub's own unless the query picks one (or all).
   const hardware = query.hardware === 'all' ? null : (query.hardware ?? (classes.size > 1 ? ownHardware(hub, pack?.id ?? null) : null));
   const ranked: RankRow[] = [];

@@ -49,8 +49,10 @@ function HeadlineStats({ result, point, scoring }: { result: Detail; point: Resu
   const plainCi = interval(fm.plain_tps_ci);
   const paired = pairedSpeedup(fm);
   const pairedCi = interval(fm.speedup_ci);
-  // An older job's `speedup` divided its TPS by a baseline run measured apart: shown as that, never as paired.
+  // An older job's `speedup` divided its TPS by a baseline run measured apart: shown as that, never as paired. A
+  // hand-published `speedup` is its author's claim.
   const apart = paired === null ? num(fm.speedup) : null;
+  const claimed = fm.via !== 'job';
   const publicTps = num(fm.tps_public);
   const privateTps = num(fm.tps_private);
   const privateSpeedup = num(fm.speedup_private);
@@ -74,7 +76,9 @@ function HeadlineStats({ result, point, scoring }: { result: Detail; point: Resu
           {paired !== null
             ? <>{pairedCi ? <>95% CI {formatSpeedup(pairedCi[0])} – {formatSpeedup(pairedCi[1])}</> : 'no interval reported'}{privateSpeedup !== null && <> · private prompts {formatSpeedup(privateSpeedup)}</>}</>
             : apart !== null
-              ? 'not paired: divided by a baseline run measured apart (an older result)'
+              ? claimed
+                ? 'claimed by its author: no job of this hub measured it'
+                : 'not paired: divided by a baseline run measured apart (an older result)'
               : 'not measured: no job of this hub ran it beside its plain target'}
         </div>
       </Stat>

@@ -82,9 +82,12 @@ export function pointOf(item: RecordItem, scoring: Scoring): ResultPoint | null 
   };
 }
 
-/** The paired speedup a job measured (tps over its own plain target in the same run), or null. */
+/**
+ * The paired speedup a job measured (tps over its own plain target in the same run), or null. Only the hub's own jobs
+ * publish `via: job` (the hub stamps `via` on every result), so a hand-written `speedup` never reads as measured.
+ */
 export function pairedSpeedup(fm: Record<string, unknown>): number | null {
-  return 'plain_tps' in fm || 'speedup_ci' in fm ? num(fm.speedup) : null;
+  return fm.via === 'job' && ('plain_tps' in fm || 'speedup_ci' in fm) ? num(fm.speedup) : null;
 }
 
 /** Whether `a` beats `b` in the score's direction. */
