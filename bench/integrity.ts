@@ -4,10 +4,9 @@
 // claims re-verified while background processes load the CPU. Prints figures; no pass/fail.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { api, runCli, startHub, waitIdle } from './cli-hub';
 
 /** Background spinning processes during verification (default: one per core but one, so the machine stays usable). */
 const LOAD = Number(process.env.BENCH_LOAD ?? Math.max(1, cpus().length - 1));
@@ -21,43 +20,9 @@ const CONFIGS: Array<Record<string, unknown>> = [
   { target: 'target', spec_type: 'none' },
 ].slice(0, Number(process.env.BENCH_CLAIMS ?? 7));
 
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/collab-desk.js', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`collab-desk ${args.join(' ')} exited ${code}`))));
-  });
-}
-
-function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/collab-desk.js', 'hub', '--data', dataDir, '--port', '0', '--no-swarm'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /^hub listening on (http:\/\/\S+)$/.exec(line);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`hub exited early with code ${code}`)));
-  });
-}
-
 /** The fields of hub replies this script reads, loosely: figures are printed, not trusted to a type. */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function api<T = Json>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(url + path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function waitIdle(url: string): Promise<void> {
-  for (;;) {
-    const list = (await api<{ items: unknown[] }>(url, 'GET', '/v1/jobs?state=queued,running&limit=500')).body;
-    if (list.items.length === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const call = (...a: Parameters<typeof api>) => api<Json>(...a);
 
 function spin(n: number): ChildProcess[] {
   return Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
@@ -75,13 +40,13 @@ let hub: { child: ChildProcess; url: string } | null = null;
 let load: ChildProcess[] = [];
 try {
   console.log(`machine: ${cpus()[0]?.model.trim()} x${cpus().length}, load average ${loadavg()[0]!.toFixed(2)} at start`);
-  await run(['challenge', 'init', 'demo', '--data', data]);
+  await runCli(['challenge', 'init', 'demo', '--data', data]);
   writeFileSync(join(data, 'config.json'), JSON.stringify({ jobs: { per_agent: 1000, per_hub: 100_000, queued_per_agent: 1000, verify: false } }));
-  hub = await startHub(data);
+  hub = await startHub(data, ['--no-swarm']);
   const { url } = hub;
   const organizer = readFileSync(join(data, 'organizer-token'), 'utf8').trim();
   await waitIdle(url); // the baseline
-  const challenge = (await api(url, 'GET', '/v1/challenge')).body;
+  const challenge = (await call(url, 'GET', '/v1/challenge')).body;
   const gate = challenge.gate;
   console.log(`demo pack: ${challenge.prompts.public.length} public + ${challenge.prompts.private_count} private prompts x ${gate.tokens} tokens; ${gate.repeats}-${gate.max_repeats} paired repeats to ±${(gate.noise_target * 100).toFixed(0)}%; verification tolerance ${(gate.verify_tolerance * 100).toFixed(0)}%, disturbed above ${(gate.max_other_cpu * 100).toFixed(0)}% other CPU`);
   console.log(`baseline: ${f(challenge.baseline_result?.tps, 1)} tok/s (${challenge.baseline_result?.measurement}) on ${challenge.baseline_result?.hardware}`);
@@ -90,23 +55,23 @@ try {
   console.log(`\n1. ${CONFIGS.length} jobs on a quiet machine`);
   const jobs: string[] = [];
   for (const [i, config] of CONFIGS.entries()) {
-    const token = (await api(url, 'POST', '/v1/agents/register', organizer, { agent_id: `honest-${i + 1}`, model: 'm', harness: 'bench' })).body.token as string;
-    jobs.push((await api(url, 'POST', '/v1/jobs', token, { config, method: JSON.stringify(config) })).body.id as string);
+    const token = (await call(url, 'POST', '/v1/agents/register', organizer, { agent_id: `honest-${i + 1}`, model: 'm', harness: 'bench' })).body.token as string;
+    jobs.push((await call(url, 'POST', '/v1/jobs', token, { config, method: JSON.stringify(config) })).body.id as string);
   }
   await waitIdle(url);
   const claims: Array<{ filename: string; method: string; fm: Json }> = [];
   for (const id of jobs) {
-    const job = (await api(url, 'GET', `/v1/jobs/${id}`)).body;
+    const job = (await call(url, 'GET', `/v1/jobs/${id}`)).body;
     if (!job.result) {
       console.log(`   ${id} ${job.state}: ${job.error}`);
       continue;
     }
-    const fm = (await api(url, 'GET', `/v1/results/${job.result}`)).body.frontmatter;
+    const fm = (await call(url, 'GET', `/v1/results/${job.result}`)).body.frontmatter;
     claims.push({ filename: job.result, method: job.method, fm });
   }
 
   // 2. The leaderboard's speedups against each job's paired ground truth, and against tps / baseline tps.
-  const board = (await api(url, 'GET', '/v1/leaderboard?hardware=all&verification=valid,pending,invalid&best_per_agent=false')).body;
+  const board = (await call(url, 'GET', '/v1/leaderboard?hardware=all&verification=valid,pending,invalid&best_per_agent=false')).body;
   const rows = new Map<string, { speedup: number | null }>(board.rows.map((r: { filename: string; speedup: number | null }) => [r.filename, r]));
   console.log('\n2. speedups: the leaderboard vs each job\'s own paired repeats (median of tps_i / plain_tps_i), and what tps / baseline would say');
   console.log('   config                                                        tps  plain   paired  board   ground-truth  tps/baseline  measurement');
@@ -130,13 +95,13 @@ try {
   // 3. Every claim re-verified while background processes load the CPU.
   load = spin(LOAD);
   console.log(`\n3. re-verification of all ${claims.length} honest claims with ${LOAD} spinning background process${LOAD === 1 ? '' : 'es'} on ${cpus().length} cores`);
-  for (const c of claims) await api(url, 'POST', `/v1/results/${c.filename}/verify`, organizer);
+  for (const c of claims) await call(url, 'POST', `/v1/results/${c.filename}/verify`, organizer);
   await waitIdle(url);
   const tally: Record<string, number> = {};
   for (const c of claims) {
-    const r = (await api(url, 'GET', `/v1/results/${c.filename}`)).body;
+    const r = (await call(url, 'GET', `/v1/results/${c.filename}`)).body;
     tally[r.verification] = (tally[r.verification] ?? 0) + 1;
-    const job = (await api(url, 'GET', `/v1/jobs?kind=verify&agent=${r.frontmatter.agent}`)).body.items[0];
+    const job = (await call(url, 'GET', `/v1/jobs?kind=verify&agent=${r.frontmatter.agent}`)).body.items[0];
     const out = job ? JSON.parse(await (await fetch(`${url}/v1/central/jobs/${job.id}/output.json`)).text()) : null;
     console.log(`   ${c.method.padEnd(60).slice(0, 60)} ${r.verification.padEnd(8)} re-run other CPU ${out ? `${(out.machine.other_cpu_during * 100).toFixed(0)}%` : 'n/a'}: ${String(r.verdict.note).slice(0, 150)}`);
   }

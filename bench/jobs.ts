@@ -1,33 +1,15 @@
 // npm run bench:jobs — the job queue's own cost, on a real hub process with the demo pack: how fast concurrent
 // submissions are accepted (quota checked and charged in one write each), and how much wall time a job spends in the
 // hub (queue, lease, result publishing) beyond the engine's own measuring. Figures only; no pass/fail.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { api, runCli, startHub, waitIdle } from './cli-hub';
 
 const AGENTS = 20;
 const PER_AGENT = 5;
 const RUN_JOBS = Number(process.env.BENCH_JOBS ?? 4);
-
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/collab-desk.js', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`collab-desk ${args.join(' ')} exited ${code}`))));
-  });
-}
-
-function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/collab-desk.js', 'hub', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /^hub listening on (http:\/\/\S+)$/.exec(line);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`hub exited early with code ${code}`)));
-  });
-}
 
 /** The fields of hub replies this script reads (jobs, registrations). */
 interface Reply {
@@ -37,29 +19,14 @@ interface Reply {
   started_at: string;
   finished_at: string;
 }
+const call = (...a: Parameters<typeof api>) => api<Reply>(...a);
 
-async function api<T = Reply>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(url + path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function waitIdle(url: string): Promise<void> {
-  for (;;) {
-    const list = (await api<{ items: Array<{ state: string }> }>(url, 'GET', '/v1/jobs?state=queued,running&limit=500')).body;
-    if (list.items.length === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'collab-desk-bench-jobs-'));
 const data = join(dir, 'data');
 let hub: { child: ChildProcess; url: string } | null = null;
 try {
-  await run(['challenge', 'init', 'demo', '--data', data]);
+  await runCli(['challenge', 'init', 'demo', '--data', data]);
   // Quotas wide enough that every submission is accepted: this measures the write path, not refusals.
   writeFileSync(join(data, 'config.json'), JSON.stringify({ jobs: { per_agent: 1000, per_hub: 100_000, queued_per_agent: 1000 } }));
   hub = await startHub(data);
@@ -71,9 +38,9 @@ try {
   const overheads: number[] = [];
   const runtimes: number[] = [];
   for (let i = 0; i < RUN_JOBS; i++) {
-    const job = (await api(url, 'POST', '/v1/jobs', organizer, { config: { target: 'target' } })).body;
+    const job = (await call(url, 'POST', '/v1/jobs', organizer, { config: { target: 'target' } })).body;
     await waitIdle(url);
-    const done = (await api(url, 'GET', `/v1/jobs/${job.id}`)).body;
+    const done = (await call(url, 'GET', `/v1/jobs/${job.id}`)).body;
     const total = Date.parse(done.finished_at) - Date.parse(done.created_at);
     const inQueue = Date.parse(done.started_at) - Date.parse(done.created_at);
     const running = Date.parse(done.finished_at) - Date.parse(done.started_at);
@@ -85,14 +52,14 @@ try {
   // 2. Concurrent submissions: AGENTS agents x PER_AGENT jobs at once, each acknowledged after its fsynced write.
   const tokens: string[] = [];
   // Registered by the organizer: anonymous registrations are rate-limited per address.
-  for (let a = 0; a < AGENTS; a++) tokens.push((await api(url, 'POST', '/v1/agents/register', organizer, { agent_id: `bench-${a}`, model: 'm', harness: 'bench' })).body.token);
+  for (let a = 0; a < AGENTS; a++) tokens.push((await call(url, 'POST', '/v1/agents/register', organizer, { agent_id: `bench-${a}`, model: 'm', harness: 'bench' })).body.token);
   const t0 = performance.now();
   const latencies: number[] = [];
   const results = await Promise.all(
     tokens.flatMap((t) =>
       Array.from({ length: PER_AGENT }, async () => {
         const s = performance.now();
-        const r = await api(url, 'POST', '/v1/jobs', t, { config: { target: 'target' } });
+        const r = await call(url, 'POST', '/v1/jobs', t, { config: { target: 'target' } });
         latencies.push(performance.now() - s);
         return r.status === 201 ? 201 : `${r.status} ${(r.body as { error?: { code: string } }).error?.code}`;
       }),
@@ -108,7 +75,7 @@ try {
   console.log(`per job: ${mean(overheads).toFixed(0)} ms from submit to start on an idle queue; ${mean(runtimes).toFixed(0)} ms running`);
   // Cancel what the submissions queued, so the hub stops promptly.
   const queued = (await api<{ items: Array<{ id: string }> }>(url, 'GET', '/v1/jobs?state=queued&limit=500')).body.items;
-  await Promise.all(queued.map((j) => api(url, 'DELETE', `/v1/jobs/${j.id}`, organizer)));
+  await Promise.all(queued.map((j) => call(url, 'DELETE', `/v1/jobs/${j.id}`, organizer)));
 } finally {
   hub?.child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));

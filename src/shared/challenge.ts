@@ -269,9 +269,8 @@ export interface SpeculationCosts {
   acceptance: number | null;
 }
 
-/** One prompt split's figures (all prompts, or the public or private ones), per repeat and summarized. */
-export interface SplitFigures {
-  prompts: number;
+/** A configuration's TPS and its plain target's, measured interleaved in one run, per repeat and summarized. */
+export interface PairedFigures {
   tps: number;
   tps_ci: [number, number];
   tps_per_repeat: number[];
@@ -283,6 +282,11 @@ export interface SplitFigures {
   speedup: number;
   speedup_ci: [number, number];
   speedup_per_repeat: number[];
+}
+
+/** One prompt split's figures (all prompts, or the public or private ones). */
+export interface SplitFigures extends PairedFigures {
+  prompts: number;
 }
 
 // ---- the seam between the hub's job queue and the bench engine -----------------------------------------------
@@ -309,17 +313,8 @@ export interface JobRunProgress {
  * target (the same settings, speculation off) is measured in the same process, interleaved repeat by repeat with the
  * configuration, so `speedup` never divides numbers measured under different conditions.
  */
-export interface RunFigures {
-  tps: number;
-  tps_ci: [number, number];
+export interface RunFigures extends PairedFigures {
   tps_stdev: number;
-  tps_per_repeat: number[];
-  plain_tps: number | null;
-  plain_tps_ci: [number, number] | null;
-  plain_tps_per_repeat: number[];
-  speedup: number;
-  speedup_ci: [number, number];
-  speedup_per_repeat: number[];
   /** Repeats measured: at least the asked-for minimum, more while the interval was wider than the noise target. */
   repeats: number;
   ppl: number | null;
