@@ -40,10 +40,10 @@ export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, f
       { id: 'q1', question: 'What is 2 + 2?', choices: ['3', '4', '5'], answer: 'B' },
       { id: 'q2', question: 'Which is a color?', choices: ['Red', 'Dog'], answer: 'A' },
     ],
-    // Tests share two busy cores: no job is flagged disturbed, and 3 repeats keep a 95% interval off zero (2 would need
-    // runs within ~11% of each other), unless a test asks for more with its own gate.
+    // Tests share two busy cores: no job is flagged disturbed, and 4 repeats keep a 95% interval off zero unless the
+    // runs spread by over 60% (2 would need them within ~11%), unless a test asks for more with its own gate.
     gate: {
-      ppl_cap_ratio: 1.05, tokens: 24, warmup: 0, repeats: 3, max_repeats: 3, noise_target: 1, max_other_cpu: 1,
+      ppl_cap_ratio: 1.05, tokens: 24, warmup: 0, repeats: 4, max_repeats: 4, noise_target: 1, max_other_cpu: 1,
       identity_required: true, verify_tolerance: 0.9, probe_tokens: 2, job_timeout_s: 300, ...gate,
     },
   };
