@@ -47,6 +47,17 @@ function whileJobRuns(hub: TestHub, kind: string, during: () => Promise<unknown>
   const lease = hub.running.hub.lease;
   return lease.onChange((holder) => (holder && hub.running.hub.jobs.get(holder.job)?.kind === kind ? during() : undefined));
 }
+/** Spins every core while the named kind of job measures; the returned function stops the listening and the load. */
+function loadDuring(hub: TestHub, kind: string): () => Promise<void> {
+  let load: CpuBurner | null = null;
+  const stop = whileJobRuns(hub, kind, async () => {
+    load = await burn();
+  });
+  return async () => {
+    stop();
+    await (load as CpuBurner | null)?.stop();
+  };
+}
 const SPEC = { target: 'target', draft: 'draft-same', spec_type: 'draft', draft_n_max: 4 };
 /** A plain configuration: its speedup is 1, so it is ranked (speculation on these CPUs is usually a negative result). */
 const PLAIN = { target: 'target' };
@@ -54,13 +65,9 @@ const PLAIN = { target: 'target' };
 describe('the baseline', () => {
   it('is measured again when agents start during it: sane, or flagged and re-measured, never an interval through zero', async () => {
     const hub = await hubWith({ tokens: 64, max_other_cpu: 0.1 });
-    let load: CpuBurner | null = null;
-    const stop = whileJobRuns(hub, 'baseline', async () => {
-      load = await burn();
-    });
+    const unload = loadDuring(hub, 'baseline');
     await idle(hub);
-    stop();
-    await (load as CpuBurner | null)?.stop();
+    await unload();
     const challenge = (await hub.call('GET', '/v1/challenge')).body;
     const base = challenge.baseline_result;
     expect(base).not.toBeNull();
@@ -127,14 +134,10 @@ describe('measurements that are not ranked', () => {
     const hub = await hubWith({ tokens: 64, max_other_cpu: 0.1 });
     const alice = await hub.register('alice');
     await idle(hub); // the baseline, on a quiet machine
-    let load: CpuBurner | null = null;
-    const stop = whileJobRuns(hub, 'bench', async () => {
-      load = await burn();
-    });
+    const unload = loadDuring(hub, 'bench');
     const job = (await hub.call('POST', '/v1/jobs', { token: alice, body: { config: PLAIN } })).body;
     await idle(hub);
-    stop();
-    await (load as CpuBurner | null)?.stop();
+    await unload();
     const done = (await hub.call('GET', `/v1/jobs/${job.id}`)).body;
     expect(done.state, done.error).toBe('succeeded');
     expect(jobLog(hub, job.id)).toContain('measuring once more');
@@ -179,15 +182,11 @@ describe('verification', () => {
     await idle(hub);
     const claim = (await hub.call('GET', `/v1/jobs/${job.id}`)).body.result as string;
     // Every core spinning from the moment the re-run takes the GPU lease.
-    let load: CpuBurner | null = null;
-    const stop = whileJobRuns(hub, 'verify', async () => {
-      load = await burn();
-    });
+    const unload = loadDuring(hub, 'verify');
     const asked = await hub.call('POST', `/v1/results/${claim}/verify`, { token: hub.organizerToken });
     expect(asked.status, asked.text).toBe(201);
     await idle(hub);
-    stop();
-    await (load as CpuBurner | null)?.stop();
+    await unload();
     const verified = (await hub.call('GET', `/v1/results/${claim}`)).body;
     expect(verified.verification, verified.verdict.note).toBe('valid');
     // The paired speedup survives the load and decides; the raw TPS, measured on a busy machine, is reported, not judged.
@@ -202,14 +201,10 @@ describe('verification', () => {
     // here, so the raw TPS is judged whatever else the test machine runs.
     const hub = await hubWith({ tokens: 48, verify_tolerance: 0.05, max_other_cpu: 1 }, { verify: false });
     const bob = await hub.register('bob');
-    let load: CpuBurner | null = null;
-    const stop = whileJobRuns(hub, 'bench', async () => {
-      load = await burn();
-    });
+    const unload = loadDuring(hub, 'bench');
     const slow = (await hub.call('POST', '/v1/jobs', { token: bob, body: { config: PLAIN } })).body;
     await idle(hub);
-    stop();
-    await (load as CpuBurner | null)?.stop();
+    await unload();
     const slowResult = (await hub.call('GET', `/v1/jobs/${slow.id}`)).body.result as string;
     const again = await hub.call('POST', `/v1/results/${slowResult}/verify`, { token: hub.organizerToken });
     expect(again.status, again.text).toBe(201);
