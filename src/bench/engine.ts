@@ -368,7 +368,7 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
       machine = await monitor.stop();
       if (job.references) ppls = (await session.run({ cmd: 'references' })).filter((e) => e.event === 'ppl') as unknown as typeof ppls;
     } finally {
-      await monitor.stop().catch(() => undefined);
+      await monitor.stop().catch(() => undefined); // after a failure: its sampling timer stops
       await session.close();
     }
 

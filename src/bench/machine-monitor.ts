@@ -90,6 +90,7 @@ export class MachineMonitor {
   private last: CpuReading | null = null;
   private timer: NodeJS.Timeout | null = null;
   private gpu: Promise<MachineState['gpu']> | null = null;
+  private stopped: Promise<MachineState> | null = null;
 
   constructor(
     /** The processes doing the measurement (the runner; this process too when it measures in-process). */
@@ -118,8 +119,13 @@ export class MachineMonitor {
     this.last = now;
   }
 
-  /** Marks the end of the measurement and reports the machine's state around it. */
-  async stop(): Promise<MachineState> {
+  /** Marks the end of the measurement and reports the machine's state around it; later calls get the same report. */
+  stop(): Promise<MachineState> {
+    this.stopped ??= this.report();
+    return this.stopped;
+  }
+
+  private async report(): Promise<MachineState> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const end = read(this.pids);
