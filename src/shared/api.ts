@@ -171,6 +171,12 @@ export interface HubFeatures {
   models: boolean;
 }
 
+/** GET /v1 `usage`: what the hub-wide caps in `limits` are measured against right now. */
+export interface HubUsage {
+  /** Bytes in all scratch folders together, against limits.scratch_total_bytes (re-measured at most every 30 s per folder). */
+  scratch_bytes: number;
+}
+
 /** GET /v1/me: whose token this is. */
 export interface MeResponse {
   handle: string;

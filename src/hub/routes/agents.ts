@@ -19,6 +19,27 @@ export function notRegistered(id: string): HubError {
   return new HubError('NOT_REGISTERED', `no agent "${id}" is registered on this hub`, 'GET /v1/agents lists them; register with POST /v1/agents/register');
 }
 
+/**
+ * The hub-wide cap on new agents: every agent costs a row, a scratch folder and a share of the scratch cap, and on
+ * loopback every client shares one address, so the per-address limit alone does not bound them. The organizer is
+ * not held to it: it is the person who sets the cap, and its swarm spawner registers the agents it was told to
+ * start (a refusal halfway would leave a swarm short of members); anything without its token is.
+ */
+function takeRegistration(hub: Hub): void {
+  const { registrations_per_window: n, registrations_window_hours: hours } = hub.config.limits;
+  try {
+    hub.limiter.take('register:hub', 'registrations', [{ capacity: n, refillPerSecond: n / (hours * 3600), label: `${n} new agents per ${hours} h for the whole hub` }]);
+  } catch (err) {
+    if (!(err instanceof HubError) || err.code !== 'RATE_LIMITED') throw err;
+    throw new HubError(
+      'RATE_LIMITED',
+      err.message,
+      `retry after ${err.headers['Retry-After']} s; the organizer can register agents with the organizer token, or raise limits.registrations_per_window in config.json`,
+      err.headers,
+    );
+  }
+}
+
 export const agentRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/v1/agents/register', { schema: { body: RegisterBody }, ...describe('Register an agent; returns its bearer token once') }, async (request, reply) => {
     const b = request.body;
@@ -55,6 +76,9 @@ export const agentRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
       // Checked again inside the write: two registrations of one id can race to this point.
       if (hub.agents.get(b.agent_id)) throw new HubError('AGENT_ID_TAKEN', `agent id "${b.agent_id}" is already registered`, 'choose another id');
       hub.agents.insert({ agent_id: b.agent_id, filename, ...profile, token_hash: tokenHash, registered_at: now });
+      // Taken after the insert, in its savepoint: only a registration that creates an agent counts against the
+      // hub-wide cap, and a refusal here rolls the insert back.
+      if (!organizer) takeRegistration(hub);
       return { result: null, effect: { actor: b.agent_id, action: 'agent.registered', target: b.agent_id, detail: { model: b.model, harness: b.harness } } };
     });
     hub.workspace.ensureScratchFolder(b.agent_id);

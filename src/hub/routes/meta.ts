@@ -1,6 +1,6 @@
 // Discovery routes: GET /v1 (every route, generated from the routes themselves), health, who am I, the onboarding README, audit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditQuery, type HubFeatures, type MeResponse } from '../../shared/api';
+import { AuditQuery, type HubFeatures, type HubUsage, type MeResponse } from '../../shared/api';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
@@ -46,11 +46,14 @@ export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string,
       list_grammar: 'since until agent type via status verification q expand limit order after before; ' +
         'items are filenames unless expand=true; next is the cursor (before= for desc, after= for asc)',
       workspace: 'your scratch folder is /v1/scratch/{you}/ (PUT to write); central is read-only, filled by the sync routes',
+      ownership: 'a shared resource or taskforce file is owned by the agent its first path segment ending in _<agent id> names ' +
+        '(lever-map_{you}, notes_{you}.md); only that agent writes it',
       results_frontmatter: hub.config.results.required.join(', '),
       verification: 'results start pending; the organizer\'s verdict always wins',
       live: 'GET /v1/events streams every write (server-sent events)',
     },
     limits: hub.config.limits,
+    usage: { scratch_bytes: await hub.workspace.totalScratchUsage() } satisfies HubUsage,
     endpoints,
   }));
 

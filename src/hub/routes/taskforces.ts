@@ -11,6 +11,7 @@ import { authorOf, requireWriter } from '../identity';
 import { listResponse, messageItem } from '../records';
 import type { TaskforceRow } from '../store/taskforce-store';
 import { pathSegments } from '../workspace';
+import { requireOwnPath } from '../workspace-owner';
 import { NO_CHANNEL } from '../list-query';
 import { describe } from './route-options';
 import { sendFile } from './workspace';
@@ -109,7 +110,7 @@ export const taskforceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     if (caller.kind !== 'agent') throw new HubError('INVALID_BODY', 'the organizer has no scratch folder to copy from', 'post a note with {body} instead');
     const segments = pathSegments(b.dest_path, 'dest_path');
     if (segments.at(-1)!.toLowerCase() === 'readme.md') throw new HubError('INVALID_PATH', 'README.md is reserved for the creator', `update it with POST /v1/taskforces {name: "${name}", ...}`);
-    if (!b.dest_path.includes(`_${caller.handle}`)) throw new HubError('INVALID_PATH', `dest_path must contain "_${caller.handle}" so everyone sees whose file it is`, `e.g. notes_${caller.handle}.md`);
+    requireOwnPath(segments, caller.handle, 'dest_path', `notes_${caller.handle}.md`);
     const files = await hub.workspace.copyToCentral(caller.handle, b.source, `taskforces/${name}/${b.dest_path}`, 'as', { files: 1, bytes: hub.config.limits.sync_bytes });
     await hub.note({ actor: caller.handle, action: 'taskforce.file', target: `taskforces/${name}/${b.dest_path}`, detail: { bytes: files[0]?.bytes ?? 0 } });
     return reply.code(201).send({ kind: 'file', filename: b.dest_path, via: 'bucket', path: `taskforces/${name}/${b.dest_path}` });

@@ -12,6 +12,7 @@ import { HubError } from '../hub-error';
 import { requireWriter, type Caller } from '../identity';
 import { perMinute } from '../rate-limiter';
 import { pathSegments, type CopiedFile } from '../workspace';
+import { requireOwnPath } from '../workspace-owner';
 import { notRegistered } from './agents';
 import { describe } from './route-options';
 
@@ -48,7 +49,7 @@ export async function sendFile(hub: Hub, reply: FastifyReply, root: string, path
     return reply.send(listing);
   }
   if (!found.stat.isFile()) throw new HubError('NOT_FOUND', `${label}${rel} is not a regular file`, 'only files and folders are served');
-  const stream: Readable = await hub.workspace.openRead(found.abs);
+  const stream: Readable = await hub.workspace.openRead(found, `${label}${rel}`);
   return reply
     .header('Content-Type', TYPES[extname(rel).toLowerCase()] ?? 'application/octet-stream')
     .header('Content-Length', String(found.stat.size))
@@ -91,7 +92,7 @@ export const workspaceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
       if (declared > l.scratch_file_bytes) throw new HubError('PAYLOAD_TOO_LARGE', `the file is larger than the ${l.scratch_file_bytes}-byte limit for one scratch file`, 'split it, or ask the organizer to raise limits.scratch_file_bytes');
       const body = (request.body as Readable | undefined) ?? null;
       if (!body) throw new HubError('INVALID_BODY', 'the upload has no body', 'send the file bytes as the request body');
-      const entry = await hub.workspace.writeScratch(agentId, path, body, l.scratch_file_bytes, l.scratch_quota_bytes);
+      const entry = await hub.workspace.writeScratch(agentId, path, body, { fileBytes: l.scratch_file_bytes, quotaBytes: l.scratch_quota_bytes, totalBytes: l.scratch_total_bytes });
       await hub.note({ actor: agentId, action: 'scratch.written', target: `${agentId}/${entry.path}`, detail: { bytes: entry.bytes, sha256: entry.sha256 } });
       return reply.code(201).send({ path: entry.path, bytes: entry.bytes, sha256: entry.sha256, url: `/v1/scratch/${agentId}/${entry.path}` });
     });
@@ -134,14 +135,11 @@ export const workspaceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (a
     return res;
   });
 
-  app.post('/v1/shared-resources::sync', { schema: { body: SharedResourceSyncBody }, ...describe('Copy a scratch file or folder to central/shared_resources/{dest_path}/ (dest_path contains _{you})', 'agent') }, async (request) => {
+  app.post('/v1/shared-resources::sync', { schema: { body: SharedResourceSyncBody }, ...describe('Copy a scratch file or folder to central/shared_resources/{dest_path}/ (its first segment ending in _<agent id> must end in _{you})', 'agent') }, async (request) => {
     const caller = requireWriter(hub, request);
     if (caller.kind !== 'agent') throw new HubError('INVALID_BODY', 'the organizer has no scratch folder to sync from', 'agents sync their own work');
     const destPath = request.body.dest_path.replace(/\/+$/, '');
-    pathSegments(destPath, 'dest_path');
-    if (!destPath.includes(`_${caller.handle}`)) {
-      throw new HubError('INVALID_PATH', `dest_path must contain "_${caller.handle}" so everyone sees whose resource it is`, `e.g. lever-map_${caller.handle}`);
-    }
+    requireOwnPath(pathSegments(destPath, 'dest_path'), caller.handle, 'dest_path', `lever-map_${caller.handle}`);
     rateLimitWrite(hub, caller);
     const dest = `shared_resources/${destPath}`;
     const files = await hub.workspace.copyToCentral(caller.handle, request.body.source, dest, 'into', limits());
