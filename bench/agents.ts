@@ -3,7 +3,10 @@
 // agent, each agent's own tokens/s, and the host's memory. A ~42 MB F16 llama model with random weights is generated
 // once and cached; `--model PATH` measures a GGUF of your own instead (on a GPU machine, the GPU). Figures only.
 //
-// Knobs (environment): BENCH_TOKENS (max_tokens per request, 128), BENCH_ROUNDS (concurrent rounds per agent count, 2),
+// First, what the sandbox costs each external agent's start (spawn to exit of `node -e 0`, bare vs sandboxed,
+// interleaved); `--sandbox-only` stops there.
+//
+// Knobs (environment): BENCH_SANDBOX_STARTS (starts of each kind, 40), BENCH_TOKENS (max_tokens per request, 128), BENCH_ROUNDS (concurrent rounds per agent count, 2),
 // BENCH_AGENTS ("1,2,4,8"), BENCH_SEQUENCES (8), BENCH_THREADS (the host's default: every core but one).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { ChatClient } from '../src/agents/inference/chat-client';
 import { InferenceHost } from '../src/agents/inference/inference-host';
 import { writeLlamaModel, type LlamaSpec } from '../src/bench/gguf/tiny-llama';
 import { nativeCacheFolder } from '../src/bench/native-runner';
+import { measureSandboxSpawn } from './sandbox-spawn';
 
 const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -96,7 +100,23 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { model: { type: 'string' }, 'sandbox-only': { type: 'boolean', default: false } }, strict: true });
+  const starts = envInt('BENCH_SANDBOX_STARTS', 40);
+  progress(`sandbox: ${starts} starts of each kind, bare and sandboxed, interleaved`);
+  const sandbox = await measureSandboxSpawn(starts);
+  console.log();
+  if (!sandbox.overhead_ms) {
+    console.log(`sandbox spawn overhead: not measured, no sandbox here (${sandbox.reason})`);
+  } else {
+    const ms = (x: { median: number; mean: number; ci95: [number, number] }) => `median ${f(x.median, 2)} ms, mean ${f(x.mean, 2)} ms (95% CI ${f(x.ci95[0], 2)}-${f(x.ci95[1], 2)})`;
+    console.log(`sandbox spawn overhead (${sandbox.kind}, \`${sandbox.command}\` to exit, ${starts} starts each, ${cpus().length} core(s)):`);
+    console.log(`  bare:      ${ms(sandbox.bare_ms!)}`);
+    console.log(`  sandboxed: ${ms(sandbox.sandboxed_ms!)}`);
+    console.log(`  overhead:  ${ms(sandbox.overhead_ms)} per external agent start (paired start by start)`);
+  }
+  console.log(JSON.stringify({ bench: 'agents.sandbox', ...sandbox }));
+  if (values['sandbox-only']) return;
+
   const model = values.model ? { path: values.model, generated: false } : await ensureModel();
   const modelBytes = statSync(model.path).size;
   progress(`starting the inference host (${SEQUENCES} sequences) on ${model.path}`);

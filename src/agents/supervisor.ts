@@ -1,6 +1,8 @@
 // The swarm's supervisor: spawns agents (registered on the hub, each with its own token), runs the inference host, balances directions.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { checkGrants, detectSandbox, findExecutable, isWithin, sandboxPolicy, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
 import type { ChallengeInfo } from '../shared/challenge';
 import type { RunConfig } from '../shared/run-config';
 import { checkRunConfig } from '../shared/run-config-check';
@@ -43,6 +45,10 @@ export interface SupervisorOptions {
   stepDelayMs?: number;
   restart?: Partial<RestartPolicy>;
   lease?: LeaseSource;
+  /** Secrets the hub holds (the HF token as of now): redacted from agents' output, traces and status. */
+  secrets?: () => Array<string | undefined>;
+  /** The sandbox external agents run in (default: what this machine offers, tried once). */
+  sandbox?: () => Promise<SandboxSupport>;
 }
 
 const DEFAULT_RESTART: RestartPolicy = { baseMs: 1000, maxMs: 60_000, maxInARow: 8, healthyAfterMs: 60_000 };
@@ -58,6 +64,8 @@ export class Supervisor implements SwarmControl {
   private readonly registryFile: string;
   private readonly restart: RestartPolicy;
   private inference: InferenceHost | null = null;
+  /** The inference host's supervisor key, for the supervisor's lifetime; each agent gets a key derived from it. */
+  private readonly inferenceKey = randomBytes(32).toString('base64url');
   private inferenceStarting: Promise<InferenceHost> | null = null;
   private inferenceModel: string | null = null;
   private inferencePort = 0;
@@ -76,10 +84,19 @@ export class Supervisor implements SwarmControl {
     this.traces = new TraceLog(join(this.swarmDir, 'traces'), this.redactor);
     this.restart = { ...DEFAULT_RESTART, ...o.restart };
     this.redactor.add(o.organizerToken);
-    for (const s of hubSecretsFromEnv()) this.redactor.add(s);
+    for (const s of [...hubSecretsFromEnv(), ...(o.secrets?.() ?? [])]) this.redactor.add(s);
     this.organizer = new HubClient({ url: o.hubUrl, token: o.organizerToken });
     this.memberHost = this.createMemberHost();
     if (o.lease) this.unfollowLease = o.lease.onChange((holder) => this.onLease(holder?.job ?? null));
+    // Tried once up front, so the spawn form can say before anyone asks whether external agents will be sandboxed.
+    void this.sandbox().catch(() => undefined);
+  }
+
+  private sandboxSupport: SandboxSupport | null = null;
+
+  private async sandbox(): Promise<SandboxSupport> {
+    this.sandboxSupport = await (this.o.sandbox ?? (() => detectSandbox()))();
+    return this.sandboxSupport;
   }
 
   // ---- SwarmControl ----------------------------------------------------------------------------------------------
@@ -90,6 +107,7 @@ export class Supervisor implements SwarmControl {
       inference: this.inferenceStatusCache,
       paused_for_job: this.pausedForJob,
       levers: this.balancer.counts(),
+      sandbox: this.sandboxSupport && { kind: this.sandboxSupport.kind, reason: this.sandboxSupport.reason },
     };
   }
 
@@ -102,6 +120,8 @@ export class Supervisor implements SwarmControl {
     const model = kind === 'local' ? this.localModel(body.model) : null;
     if (model) await this.ensureInference(model);
     else if (kind === 'external' && this.defaultModelOrNull()) await this.ensureInference(this.defaultModelOrNull()!).catch(() => null);
+
+    const confine = kind === 'external' ? await this.confinement(body) : null;
 
     const spawned: SwarmAgentStatus[] = [];
     const registry = this.readRegistry();
@@ -117,8 +137,12 @@ export class Supervisor implements SwarmControl {
         command: null,
         budget: { tokens: body.budget_tokens ?? null, jobs_per_day: body.jobs_per_day ?? DEFAULT_JOBS_PER_DAY },
         maxSteps: body.max_steps ?? null,
+        sandbox: null,
       };
-      if (kind === 'external') spec.command = templateCommand(body.command!, { prompt_file: this.promptFile(agentId), hub: this.o.hubUrl, agent: agentId });
+      if (kind === 'external') {
+        spec.command = templateCommand(body.command!, { prompt_file: this.promptFile(agentId), hub: this.o.hubUrl, agent: agentId });
+        spec.sandbox = confine!(agentId, spec.command);
+      }
       const token = await this.register(spec, registry.includes(agentId));
       registry.push(agentId);
       this.writeRegistry(registry);
@@ -129,6 +153,47 @@ export class Supervisor implements SwarmControl {
       spawned.push({ ...member.status });
     }
     return spawned;
+  }
+
+  /**
+   * How external agents of this spawn are confined: the machine's sandbox with the organizer's grants, or (only where
+   * none can start, and only when the organizer accepted it for these agents) no sandbox at all. Refuses up front what
+   * could only fail later: a missing sandbox, a bad grant, a program the sandbox would hide.
+   */
+  private async confinement(body: SpawnAgentsBody): Promise<(agentId: string, command: string) => NonNullable<MemberSpec['sandbox']>> {
+    const support = await this.sandbox();
+    if (!support.kind && !body.accept_unsandboxed) {
+      throw new SwarmError(
+        'SANDBOX_UNAVAILABLE',
+        `no sandbox can run external agents on this machine: ${support.reason}`,
+        'install it and spawn again; or, to run this agent as your own user anyway (it can then read the organizer token, the held-out prompts and every file you can), pass accept_unsandboxed: true',
+      );
+    }
+    let read: string[];
+    let write: string[];
+    try {
+      read = checkGrants(body.sandbox?.read ?? [], this.o.dataDir, 'read');
+      write = checkGrants(body.sandbox?.write ?? [], this.o.dataDir, 'write');
+    } catch (err) {
+      throw new SwarmError('INVALID_BODY', (err as Error).message, 'sandbox.read and sandbox.write take absolute paths of existing folders outside the data folder');
+    }
+    return (agentId, command) => {
+      const scratch = join(this.o.dataDir, 'scratch', agentId);
+      mkdirSync(scratch, { recursive: true });
+      mkdirSync(join(this.swarmDir, 'prompts'), { recursive: true });
+      const request: SandboxRequest = { scratch, dataDir: this.o.dataDir, inputs: [this.promptFile(agentId)], read, write };
+      const policy = sandboxPolicy(support.kind ?? 'none', request);
+      if (policy.kind !== 'none') {
+        // A CLI installed under the home folder (npm -g with a prefix there, pipx, ~/.local/bin) is hidden in the sandbox.
+        const program = programOf(command);
+        const path = program ? findExecutable(program) : null;
+        const hiddenBy = path && policy.hidden.find((h) => isWithin(path, h));
+        if (path && hiddenBy && ![...read, ...write].some((g) => isWithin(path, g))) {
+          throw new SwarmError('INVALID_BODY', `the agent's program ${path} lies in ${hiddenBy}, which the sandbox hides`, `grant it: sandbox.read ["${dirname(path)}"] (and the folders its settings live in)`);
+        }
+      }
+      return { support, policy, request };
+    };
   }
 
   async act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus> {
@@ -193,11 +258,18 @@ export class Supervisor implements SwarmControl {
         const inference = member.spec.kind === 'local' ? await this.ensureInference(this.inferenceModel ?? this.localModel(undefined)) : this.inference;
         if (inference) {
           given.OPENAI_BASE_URL = inference.url;
-          given.OPENAI_API_KEY = inference.key;
+          // Its own key: it names the agent to the host and opens chat, never /control (the supervisor's alone).
+          given.OPENAI_API_KEY = inference.agentKey(member.spec.agentId);
+          this.redactor.add(given.OPENAI_API_KEY);
         }
         if (member.spec.kind === 'external') {
           await this.writePrompt(member);
           given.COLLAB_DESK_PROMPT_FILE = this.promptFile(member.spec.agentId);
+          if (member.spec.sandbox?.policy.kind === 'sandbox-exec') {
+            // Seatbelt has no private /tmp: its temporary files stay in its own folder.
+            given.TMPDIR = join(member.spec.sandbox.request.scratch, '.tmp');
+            mkdirSync(given.TMPDIR, { recursive: true });
+          }
         }
         return agentEnvironment(given);
       },
@@ -330,8 +402,9 @@ export class Supervisor implements SwarmControl {
         ...(this.o.inference?.threads ? { threads: this.o.inference.threads } : {}),
         ...(this.o.inference?.gpuLayers !== undefined ? { gpuLayers: this.o.inference.gpuLayers } : {}),
         ...(this.o.inference?.contextSize ? { contextSize: this.o.inference.contextSize } : {}),
-        // The same port after a restart keeps the endpoint that external agents were given.
+        // The same port and key after a restart keep the endpoint and the keys that external agents were given.
         port: this.inferencePort,
+        key: this.inferenceKey,
         onExit: () => {
           if (started) this.onInferenceExit(started);
         },
@@ -460,4 +533,11 @@ export function superviseBeside(running: HubBeside, options: Omit<SupervisorOpti
 /** Fills {prompt_file}, {hub} and {agent}, each quoted for the shell; tokens are never substituted, only in env. */
 export function templateCommand(command: string, values: Record<'prompt_file' | 'hub' | 'agent', string>): string {
   return command.replace(/\{(prompt_file|hub|agent)\}/g, (_m, key: keyof typeof values) => `'${values[key].replace(/'/g, `'\\''`)}'`);
+}
+
+/** The program a command line starts (its first word, unquoted); null when it begins with shell syntax. */
+function programOf(command: string): string | null {
+  const m = /^\s*(?:'([^']+)'|"([^"]+)"|([^\s;&|<>()$`'"]+))/.exec(command);
+  const word = m?.[1] ?? m?.[2] ?? m?.[3];
+  return word && !word.includes('=') ? word : null;
 }

@@ -1,7 +1,8 @@
 // One swarm member's process: starts it (a local agent worker or an external command), pauses, stops, restarts it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { AgentRole, SwarmAgentBudget, SwarmAgentKind, SwarmAgentStatus } from '../shared/swarm';
+import type { AgentRole, SandboxPolicy, SwarmAgentBudget, SwarmAgentKind, SwarmAgentStatus } from '../shared/swarm';
+import { sandboxedCommand, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
 import { asNodeChild } from './agent-env';
 import type { TraceEntry } from './trace-log';
 import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
@@ -16,6 +17,8 @@ export interface MemberSpec {
   command: string | null;
   budget: SwarmAgentBudget;
   maxSteps: number | null;
+  /** External agents: the sandbox it runs in (policy kind 'none' when the organizer accepted running it bare). */
+  sandbox: { support: SandboxSupport; policy: SandboxPolicy; request: SandboxRequest } | null;
 }
 
 /** What a member needs from the supervisor for each launch: where things are and how to tell the world. */
@@ -82,6 +85,7 @@ export class SwarmMember {
       command: spec.command,
       started_at: null,
       pid: null,
+      sandbox: spec.sandbox?.policy ?? null,
     };
   }
 
@@ -104,10 +108,15 @@ export class SwarmMember {
     }
     this.startedAt = Date.now();
     this.stderrTail = [];
-    const child =
-      this.spec.kind === 'local'
-        ? spawn(process.execPath, [this.host.workerEntry()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: asNodeChild(env) })
-        : spawn('/bin/sh', ['-c', this.spec.command!], { cwd: this.host.scratchFolder(this.spec.agentId), env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let child: ChildProcess;
+    if (this.spec.kind === 'local') {
+      child = spawn(process.execPath, [this.host.workerEntry()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: asNodeChild(env) });
+    } else {
+      // Its own process group (so pause and stop reach everything it starts), inside its sandbox.
+      const { support, policy, request } = this.spec.sandbox!;
+      const { file, args } = sandboxedCommand(support, policy, request, this.spec.command!);
+      child = spawn(file, args, { cwd: this.host.scratchFolder(this.spec.agentId), env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    }
     this.child = child;
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.once('error', (err) => {

@@ -35,8 +35,8 @@ export interface ModelLibraryOptions {
   cacheDir?: string;
   /** Where pulls go (default: $HF_ENDPOINT, else https://huggingface.co). */
   hubUrl?: string;
-  /** For gated and private repos; sent only to the Hub, never shown. */
-  accessToken?: string;
+  /** For gated and private repos; sent only to the Hub, never shown. A function is asked at each use (hf-token.ts). */
+  accessToken?: string | (() => string | undefined);
   /** The challenge packs whose Hub models are offered (default: the shipped ones; null: none). */
   packsDir?: string | null;
   /** The GGUF chat model local agents think with unless a spawn names another, if any. */
@@ -227,8 +227,6 @@ export class BenchModelLibrary implements ModelLibrary {
   private readonly packFile: string;
   private readonly hubUrl: string;
   /** The token sent to the Hub: undefined when none is configured or the configured one cannot be sent. */
-  private readonly token: string | undefined;
-  private readonly tokenConfigured: boolean;
   private readonly downloads = new Map<string, Download>();
   private readonly ended: DownloadInfo[] = [];
   private readonly sizes = new Map<string, { bytes: number | null; at: number; pending?: Promise<void> }>();
@@ -237,7 +235,6 @@ export class BenchModelLibrary implements ModelLibrary {
   private gpuDetection: Promise<void> | null = null;
   private closed = false;
   /** Set when the configured token cannot be sent: pulls are refused with it rather than with a misleading error. */
-  private readonly tokenProblem: ModelLibraryError | null;
   /** Deletes run one at a time: two deletes of one model (or of one repo's files) would race on the same files. */
   private deleteQueue: Promise<unknown> = Promise.resolve();
   /** Per repo, the delete running in it: a pull of that repo waits for it, so it never loses its folder mid-way. */
@@ -249,13 +246,17 @@ export class BenchModelLibrary implements ModelLibrary {
     this.modelsDir = layout.models;
     this.packFile = layout.challengePack;
     this.hubUrl = (o.hubUrl ?? process.env['HF_ENDPOINT'] ?? HUB_URL).replace(/\/+$/, '');
-    const token = o.accessToken?.trim() || undefined;
+  }
+
+  /** The token as of now (read when needed: a sign-in or a new token file counts at the next request). */
+  private credentials(): { token: string | undefined; problem: ModelLibraryError | null; configured: boolean } {
+    const raw = typeof this.o.accessToken === 'function' ? this.o.accessToken() : this.o.accessToken;
+    const token = raw?.trim() || undefined;
     // Never quoted: a token with a stray character is still a secret.
-    this.tokenProblem = token !== undefined && !HEADER_SAFE.test(token)
-      ? new ModelLibraryError('HF_TOKEN_INVALID', 'HF_TOKEN is not a valid token: it holds characters an HTTP header cannot carry (a space, a quote, a line break inside it?)', 'check the environment the hub was started from: HF_TOKEN must be the token alone (hf_…); or unset it for public models')
+    const problem = token !== undefined && !HEADER_SAFE.test(token)
+      ? new ModelLibraryError('HF_TOKEN_INVALID', 'HF_TOKEN is not a valid token: it holds characters an HTTP header cannot carry (a space, a quote, a line break inside it?)', 'check the environment the hub was started from (or the Hugging Face token file): the token must be alone (hf_…); or remove it for public models')
       : null;
-    this.token = this.tokenProblem ? undefined : token;
-    this.tokenConfigured = token !== undefined;
+    return { token: problem ? undefined : token, problem, configured: token !== undefined };
   }
 
   // ---- listing --------------------------------------------------------------------------------------------------
@@ -278,7 +279,7 @@ export class BenchModelLibrary implements ModelLibrary {
       downloads: this.downloadList(),
       disk: { models_bytes: modelsBytes, partial_bytes: scan.partialBytes, ...disk, cache_dir: this.cacheDir, models_dir: this.modelsDir },
       hub_url: this.hubUrl,
-      token: this.tokenConfigured,
+      token: this.credentials().configured,
     };
   }
 
@@ -489,11 +490,12 @@ export class BenchModelLibrary implements ModelLibrary {
 
   private async remoteSize(repo: string, file: string, revision: string): Promise<number | null> {
     const url = `${this.hubUrl}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+    const { token } = this.credentials();
     try {
       const res = await fetch(url, {
         method: 'HEAD',
         redirect: 'manual',
-        headers: { 'user-agent': `collab-desk/${APP_VERSION}`, 'accept-encoding': 'identity', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        headers: { 'user-agent': `collab-desk/${APP_VERSION}`, 'accept-encoding': 'identity', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         signal: AbortSignal.timeout(5_000),
       });
       const size = Number(res.headers.get('x-linked-size') ?? (res.ok ? res.headers.get('content-length') : null) ?? NaN);
@@ -507,7 +509,8 @@ export class BenchModelLibrary implements ModelLibrary {
 
   pull(ref: PullModelBody, onUpdate: (download: DownloadInfo) => void): Promise<DownloadInfo> {
     if (this.closed) return Promise.reject(new ModelLibraryError('SHUTTING_DOWN', 'the hub is shutting down; no pull was started', 'retry once it is back'));
-    if (this.tokenProblem) return Promise.reject(this.tokenProblem);
+    const { token, problem } = this.credentials();
+    if (problem) return Promise.reject(problem);
     const revision = ref.revision ?? 'main';
     const sha256 = ref.sha256?.toLowerCase() ?? null;
     for (const d of this.downloads.values()) {
@@ -553,7 +556,7 @@ export class BenchModelLibrary implements ModelLibrary {
     };
     const transfer = () => pullModel(
       { repo: ref.repo, file: ref.file, revision, ...(sha256 ? { sha256 } : {}) },
-      { hubUrl: this.hubUrl, cacheDir: this.cacheDir, ...(this.token ? { accessToken: this.token } : {}), signal: controller.signal, onProgress },
+      { hubUrl: this.hubUrl, cacheDir: this.cacheDir, ...(token ? { accessToken: token } : {}), signal: controller.signal, onProgress },
     );
     // A delete in this repo may be pruning its folders and refs: the pull starts once it is through.
     const deleting = this.repoDeletes.get(ref.repo);

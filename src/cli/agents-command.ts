@@ -46,6 +46,11 @@ function act(action: 'pause' | 'resume' | 'stop' | 'start', what: string): (c: C
       );
 }
 
+/** Commander's way to repeat an option: each use adds one value. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function agentsCommand(): Command {
   const agents = new Command('agents').description('The agent swarm of a running hub (local agents on this machine\'s model, external agent CLIs)');
 
@@ -60,7 +65,10 @@ export function agentsCommand(): Command {
     .option('--max-steps <n>', 'stop each local agent after this many steps', int('--max-steps', 1))
     .option('--budget-tokens <n>', 'token budget per agent', int('--budget-tokens', 1))
     .option('--jobs-per-day <n>', 'benchmark jobs per agent per day', int('--jobs-per-day', 0))
-    .action((o: HubOptions & { count: number; model?: string; external?: string; name?: string; role?: SpawnAgentsBody['role']; direction?: string; maxSteps?: number; budgetTokens?: number; jobsPerDay?: number }) =>
+    .option('--read <path>', 'external agents: a folder the sandbox lets it read (where its CLI and settings live); repeat for more', collect, [])
+    .option('--write <path>', 'external agents: a folder the sandbox lets it write; repeat for more', collect, [])
+    .option('--accept-unsandboxed', 'external agents where no sandbox can start: run them as your user anyway (they can read the organizer token, the held-out prompts and all your files)', false)
+    .action((o: HubOptions & { count: number; model?: string; external?: string; name?: string; role?: SpawnAgentsBody['role']; direction?: string; maxSteps?: number; budgetTokens?: number; jobsPerDay?: number; read: string[]; write: string[]; acceptUnsandboxed: boolean }) =>
       run('agents', async () => {
         const body: SpawnAgentsBody = {
           count: o.count,
@@ -73,9 +81,11 @@ export function agentsCommand(): Command {
           ...(o.maxSteps ? { max_steps: o.maxSteps } : {}),
           ...(o.budgetTokens ? { budget_tokens: o.budgetTokens } : {}),
           ...(o.jobsPerDay !== undefined ? { jobs_per_day: o.jobsPerDay } : {}),
+          ...(o.read.length || o.write.length ? { sandbox: { read: o.read.map((p) => resolve(p)), write: o.write.map((p) => resolve(p)) } } : {}),
+          ...(o.acceptUnsandboxed ? { accept_unsandboxed: true } : {}),
         };
         const { agents: started } = await call<{ agents: SwarmAgentStatus[] }>(o, 'POST', '/v1/swarm/agents', body);
-        for (const a of started) console.log(`started ${a.agent_id} (${a.kind}, ${a.role}, direction ${a.direction})`);
+        for (const a of started) console.log(`started ${a.agent_id} (${a.kind}, ${a.role}, direction ${a.direction}${a.sandbox ? `, ${a.sandbox.kind === 'none' ? 'NOT sandboxed' : `sandbox: ${a.sandbox.kind}`}` : ''})`);
         console.log(`watch them: collab-desk agents list --hub ${o.hub}`);
       }),
     );

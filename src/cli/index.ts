@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
 import { createModelLibrary } from '../bench/model-library';
+import { takeHfToken } from '../platform/hf-token';
 import { installedDemoTarget } from '../bench/pack-install';
 import { dataLayout, defaultDataFolder } from '../hub/data-folder';
 import { agentsCommand } from './agents-command';
@@ -41,8 +42,10 @@ program
     const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
     const packFile = dataLayout(dataDir).challengePack;
     const agentModel = () => chosen ?? installedDemoTarget(packFile);
-    // The models panel: the HF cache and the data folder's models; HF_TOKEN reaches the Hub only, never a response.
-    const models = createModelLibrary({ dataDir, ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}), agentModel: () => (opts.swarm ? agentModel() : null) });
+    // The models panel: the HF cache and the data folder's models. The token (HF_TOKEN, or the file `hf auth login`
+    // writes) is read when a pull needs it and reaches the Hub only; no process the hub starts inherits it.
+    const hfToken = takeHfToken();
+    const models = createModelLibrary({ dataDir, accessToken: hfToken, agentModel: () => (opts.swarm ? agentModel() : null) });
     try {
       running = await startHub({ dataDir, host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false, jobRunner: engineJobRunner(), models });
     } catch (err) {
@@ -60,7 +63,7 @@ program
     console.log(`agents join by reading ${running.url}/README.md`);
     console.log(`dashboard: ${running.url}/ (sign in with the organizer token to post and control agents)`);
     if (opts.swarm) {
-      superviseBeside(running, { agentModel });
+      superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
       console.log('swarm: collab-desk agents start --count 3 [--model PATH]');
     }
     let stopping = false;

@@ -6,6 +6,7 @@ import { makeModelFamily } from '../bench/gguf/tiny-llama';
 import { DEMO_FAMILY, findPackModel } from '../bench/pack-install';
 import { formatBytes, pullModel, type PullProgress } from '../bench/model-download';
 import { defaultDataFolder } from '../hub/data-folder';
+import { takeHfToken } from '../platform/hf-token';
 
 function formatDuration(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '--:--';
@@ -102,13 +103,14 @@ export function modelsCommand(): Command {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       const progress = downloadProgressPrinter();
+      const token = takeHfToken()();
       try {
         const pulled = await pullModel(
           { repo, file, revision: o.revision, ...(o.sha256 ? { sha256: o.sha256 } : {}) },
           {
             hubUrl: o.hubUrl,
             ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
-            ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}),
+            ...(token ? { accessToken: token } : {}),
             signal: controller.signal,
             onProgress: (p) => progress.update(`${repo}/${file}`, p),
           },

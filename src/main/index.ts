@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
 import { engineJobRunner } from '../bench/job-runner';
 import { createModelLibrary } from '../bench/model-library';
+import { takeHfToken } from '../platform/hf-token';
 import { installedDemoTarget } from '../bench/pack-install';
 import { dataLayout } from '../hub/data-folder';
 import { startHub, type RunningHub } from '../hub/server';
@@ -56,11 +57,13 @@ async function start(): Promise<void> {
   });
   const packFile = dataLayout(dataDir).challengePack;
   const agentModel = () => installedDemoTarget(packFile);
-  // HF_TOKEN (for gated models) reaches the Hub's download requests only: never the page, a log or an agent.
-  const models = createModelLibrary({ dataDir, ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}), agentModel });
+  // The HF token (for gated models; HF_TOKEN or `hf auth login`'s file) is read when a pull needs it and reaches the
+  // Hub's download requests only: never the page, a log, an agent or a process the app starts.
+  const hfToken = takeHfToken();
+  const models = createModelLibrary({ dataDir, accessToken: hfToken, agentModel });
   running = await startHub({ dataDir, port: 0, jobRunner: engineJobRunner(), models, dashboardDir: join(OUT, 'renderer') });
   try {
-    superviseBeside(running, { agentModel });
+    superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
   } catch (err) {
     // The hub is up: close it (and its record) properly before giving up.
     await shutdown();

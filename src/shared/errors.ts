@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   INVALID_FRONTMATTER: 400,
   INVALID_REF: 400,
   BODY_OR_SOURCE_REQUIRED: 400,
+  /** Not valid HTTP (a malformed request line, header or Content-Length), refused before any route sees it. */
+  INVALID_REQUEST: 400,
   UNAUTHORIZED: 401,
   IDENTITY_MISMATCH: 403,
   NOT_ORGANIZER: 403,
@@ -31,6 +33,8 @@ export const ERROR_STATUS = {
   JOB_FINISHED: 409,
   JOB_EXISTS: 409,
   SWARM_CONFLICT: 409,
+  /** An external agent asked for where no sandbox starts, and the organizer has not accepted running it bare. */
+  SANDBOX_UNAVAILABLE: 409,
   MODEL_IN_USE: 409,
   MODEL_NOT_DELETABLE: 409,
   DOWNLOAD_FINISHED: 409,
@@ -41,6 +45,9 @@ export const ERROR_STATUS = {
   SYNC_TOO_LARGE: 413,
   SCRATCH_QUOTA_EXCEEDED: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  REQUEST_TIMEOUT: 408,
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   QUOTA_EXCEEDED: 429,
   INTERNAL: 500,

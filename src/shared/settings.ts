@@ -4,7 +4,7 @@ import type { SystemInfo } from './models';
 import { SpawnAgentsBody } from './swarm';
 
 /** The spawn form's starting values: the same fields as POST /v1/swarm/agents, all optional. */
-export const AgentDefaults = Type.Pick(SpawnAgentsBody, ['count', 'kind', 'command', 'model', 'role', 'budget_tokens', 'jobs_per_day', 'max_steps'], { additionalProperties: false });
+export const AgentDefaults = Type.Pick(SpawnAgentsBody, ['count', 'kind', 'command', 'model', 'role', 'budget_tokens', 'jobs_per_day', 'max_steps', 'sandbox'], { additionalProperties: false });
 export type AgentDefaults = Static<typeof AgentDefaults>;
 
 /** GET /v1/settings: where the hub keeps its state, the machine's compute, and the spawn form's defaults. */

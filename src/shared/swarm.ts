@@ -21,6 +21,22 @@ export interface SwarmAgentBudget {
   jobs_per_day: number;
 }
 
+/** How an external agent is confined: bubblewrap (Linux), sandbox-exec (macOS), or none (the organizer accepted the risk). */
+export type SandboxKind = 'bubblewrap' | 'sandbox-exec';
+
+/** What a sandboxed agent can read, write and reach, as its card shows it. */
+export interface SandboxPolicy {
+  kind: SandboxKind | 'none';
+  /** Readable beyond its own folder (the system read-only, its prompt, the organizer's grants). */
+  read: string[];
+  /** Writable: its scratch folder, the organizer's write grants, a private /tmp. */
+  write: string[];
+  /** Replaced by empty private folders: the data folder (but its own), home folders, /tmp; masked token files. */
+  hidden: string[];
+  processes: string;
+  network: string;
+}
+
 export interface SwarmAgentStatus {
   agent_id: string;
   kind: SwarmAgentKind;
@@ -44,6 +60,8 @@ export interface SwarmAgentStatus {
   command: string | null;
   started_at: string | null;
   pid: number | null;
+  /** External agents: the sandbox it runs in (null for local agents, which have no shell). */
+  sandbox: SandboxPolicy | null;
 }
 
 export type InferenceState = 'loading' | 'ready' | 'paused' | 'stopped' | 'failed';
@@ -79,6 +97,8 @@ export interface SwarmStatus {
   paused_for_job: string | null;
   /** Agents per lever, from their latest jobs: what the supervisor balances. */
   levers: Record<string, number>;
+  /** The sandbox external agents get on this machine (null kind: none can start, and why); null until it was tried. */
+  sandbox: { kind: SandboxKind | null; reason: string | null } | null;
 }
 
 export const SpawnAgentsBody = Type.Object(
@@ -98,6 +118,18 @@ export const SpawnAgentsBody = Type.Object(
     jobs_per_day: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
     /** Stop after this many steps (local agents): a bounded run. */
     max_steps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    /** External agents: what the sandbox lets them see beyond their scratch folder (absolute paths outside the data folder). */
+    sandbox: Type.Optional(
+      Type.Object(
+        {
+          read: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 32, description: 'folders or files it may read: where its CLI and its own settings live' })),
+          write: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 32, description: 'folders it may write' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** External agents where no sandbox can start: run it anyway, as this user, with everything the user can read. */
+    accept_unsandboxed: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -172,7 +204,7 @@ export type SwarmChange =
 
 export class SwarmError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'INVALID_BODY' | 'SWARM_CONFLICT',
+    readonly code: 'NOT_FOUND' | 'INVALID_BODY' | 'SWARM_CONFLICT' | 'SANDBOX_UNAVAILABLE',
     message: string,
     readonly hint?: string,
   ) {

@@ -1,6 +1,6 @@
 // The Agents and Jobs panels in a real Chromium against a real hub with a real swarm (external agents) and the real
 // bench engine: agent buttons drive the API, spawn and traces, a job is cancelled, the submit form, read-only mode.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,7 @@ let hub: TestHub;
 let session: DashboardSession;
 const barrier = new JobBarrier();
 let tickerCommand: string;
+let bin: string;
 let burstCommand: string;
 
 const swarmAgent = async (id: string) => (await hub.call<SwarmStatus>('GET', '/v1/swarm')).body.agents.find((a) => a.agent_id === id);
@@ -92,11 +93,14 @@ beforeAll(async () => {
   );
   // External agents only: no inference host, so nothing loads a model while the browser runs.
   superviseBeside(hub.running, { agentModel: null, restart: { baseMs: 200 } });
-  writeFileSync(join(dir, 'ticker.mjs'), TICKER);
-  tickerCommand = `'${process.execPath}' '${join(dir, 'ticker.mjs')}' {agent}`;
-  writeFileSync(join(dir, 'burst.mjs'), BURST);
-  burstCommand = `'${process.execPath}' '${join(dir, 'burst.mjs')}'`;
-  const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', name: 'ticker', command: tickerCommand, role: 'skeptic' } });
+  // The agents' scripts live under /tmp, which their sandbox hides: the organizer grants them this folder.
+  bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'ticker.mjs'), TICKER);
+  tickerCommand = `'${process.execPath}' '${join(bin, 'ticker.mjs')}' {agent}`;
+  writeFileSync(join(bin, 'burst.mjs'), BURST);
+  burstCommand = `'${process.execPath}' '${join(bin, 'burst.mjs')}'`;
+  const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', name: 'ticker', command: tickerCommand, role: 'skeptic', sandbox: { read: [bin] } } });
   expect(spawned.status, spawned.text).toBe(201);
   session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'agents' });
 }, 60_000);
@@ -126,7 +130,7 @@ describe('the Agents panel', () => {
     await expect.poll(() => card.getAttribute('data-state')).toBe('running');
 
     // Spawned from the form, which starts from the agent defaults saved in Settings: an external agent here.
-    const saved = await hub.call('PUT', '/v1/settings/agent-defaults', { token: hub.organizerToken, body: { kind: 'external', command: tickerCommand, jobs_per_day: 3 } });
+    const saved = await hub.call('PUT', '/v1/settings/agent-defaults', { token: hub.organizerToken, body: { kind: 'external', command: tickerCommand, jobs_per_day: 3, sandbox: { read: [bin] } } });
     expect(saved.status, saved.text).toBe(200);
     await page.getByRole('button', { name: 'Spawn agents' }).click();
     const form = page.getByRole('form', { name: 'Spawn agents' });
@@ -195,7 +199,7 @@ describe('the Agents panel', () => {
 
   it('a long trace keeps following past what it shows, keeps only its latest entries, and gets its last ones when the agent stops', async () => {
     const { page } = session;
-    const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', name: 'burst', command: burstCommand, role: 'scout' } });
+    const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', name: 'burst', command: burstCommand, role: 'scout', sandbox: { read: [bin] } } });
     expect(spawned.status, spawned.text).toBe(201);
     const traceAfter = async (after: number) => (await hub.call<{ steps: TraceStep[]; next: number | null }>('GET', `/v1/swarm/agents/burst-1/trace?after=${after}&limit=1000`, { token: hub.organizerToken })).body;
     // The whole burst is written (entry 1 is "started") before the viewer opens: its first read stops at the 1,000 it keeps.

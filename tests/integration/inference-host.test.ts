@@ -220,6 +220,26 @@ describe('inference host', () => {
     expect(status.status).toBe(401);
   });
 
+  it("gives each agent its own key: it chats under its own name, and cannot pause or resume the host", async () => {
+    const origin = host.url.replace(/\/v1$/, '');
+    const ada = host.agentKey('ada');
+    // An agent's key names it, whatever name the request claims.
+    const res = await post(ask('hi', { max_tokens: 2 }), { key: ada, agent: 'someone-else' });
+    expect(res.status).toBe(200);
+    const status = (await (await fetch(`${origin}/status`, { headers: { authorization: `Bearer ${ada}` } })).json()) as { state: string; per_agent: Record<string, unknown> };
+    expect(status.per_agent.ada).toMatchObject({ requests: 1 });
+    expect(status.per_agent['someone-else']).toBeUndefined();
+    // /control is the supervisor's: an agent stalling every other agent (or resuming inference under a benchmark) is refused.
+    for (const action of ['pause', 'resume']) {
+      const refused = await fetch(`${origin}/control/${action}`, { method: 'POST', headers: { authorization: `Bearer ${ada}` } });
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: 'permission_error', message: expect.stringContaining('supervisor only') });
+    }
+    expect((await host.status()).state).toBe('ready');
+    // A key forged for another agent, or an agent key with its signature cut, opens nothing.
+    for (const forged of [`bob.${ada.split('.')[1]}`, ada.slice(0, -2), 'ada.']) expect((await post(ask('hi'), { key: forged })).status).toBe(401);
+  });
+
   it('refuses bad requests with a 400 that says what is wrong, and keeps serving', async () => {
     const cases: Array<{ raw?: string; body?: unknown; message: RegExp; param?: string }> = [
       { raw: '{"messages": [', message: /not valid JSON/ },

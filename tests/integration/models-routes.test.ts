@@ -281,6 +281,7 @@ describe('models', () => {
         inference: { state: 'ready', model: q8.path, backend: 'cpu', gpu: null, sequences: 1, busy: 0, queued: 0, url: null, rss_bytes: null, vram_bytes: null, per_agent: {}, error: null },
         paused_for_job: null,
         levers: {},
+        sandbox: null,
       };
       const swarm: Pick<SwarmControl, 'status' | 'close'> = { status: () => status, close: async () => undefined };
       hub.running.hub.swarm = swarm as SwarmControl;

@@ -1,7 +1,7 @@
 // The agent swarm on a real hub: local agents on a generated model through the real inference host, external agents, control, traces, secrets.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -191,7 +191,7 @@ describe('the agent swarm', () => {
   }, 120_000);
 
   it('an external agent joins through the README, the OpenAI-compatible endpoint and its own token', async () => {
-    const res = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', command: `node ${EXTERNAL} {prompt_file}` } });
+    const res = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', command: `node ${EXTERNAL} {prompt_file}`, sandbox: { read: [dirname(EXTERNAL)] } } });
     expect(res.status).toBe(201);
     const id = res.body.agents[0]!.agent_id;
     expect(id).toBe('external-1');

@@ -5,10 +5,13 @@ import { createInterface } from 'node:readline';
 import type { InferenceStatus } from '../../shared/swarm';
 import { agentEnvironment, asNodeChild } from '../agent-env';
 import { builtEntry } from '../built-entry';
+import { agentKey } from './agent-keys';
 import type { ServingOptions } from './inference-server';
 import { errorMessage, requestJson } from './loopback-json';
 
 export interface InferenceHostOptions extends ServingOptions {
+  /** The supervisor's key (default: a fresh one). Kept across restarts, so agents' keys (derived from it) stay valid. */
+  key?: string;
   /** How long loading may take before start() gives up. Default 180 s (a large model from a slow disk). */
   readyTimeoutMs?: number;
   /** The child ended (stopped, crashed or killed); the tail of its stderr says why. */
@@ -52,7 +55,7 @@ export class InferenceHost {
     private readonly child: ChildProcess,
     /** The OpenAI-compatible base URL, http://127.0.0.1:PORT/v1. */
     readonly url: string,
-    /** The bearer key; give it only to agents meant to use this host. */
+    /** The supervisor's key: it opens /control. Never give it to an agent: give each its own `agentKey`. */
     readonly key: string,
     readonly pid: number,
     /** cuda, vulkan, metal or cpu. */
@@ -76,7 +79,7 @@ export class InferenceHost {
   /** Spawns the host and resolves once its model is loaded and it listens; rejects with the child's stderr when it cannot. */
   static async start(options: InferenceHostOptions): Promise<InferenceHost> {
     const entry = builtEntry('inference-host');
-    const key = randomBytes(32).toString('base64url');
+    const key = options.key ?? randomBytes(32).toString('base64url');
     // The same allowlist as every agent's: a model server has no business seeing the parent's secrets.
     const env = asNodeChild(agentEnvironment({ [KEY_VAR]: key }));
     const child = spawn(process.execPath, [entry, ...cliArgs(options)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
@@ -124,6 +127,11 @@ export class InferenceHost {
       });
     });
     return new InferenceHost(child, `http://127.0.0.1:${ready.port}/v1`, key, child.pid!, ready.backend, ready.model, tail);
+  }
+
+  /** The key one agent chats with: it names the agent in the figures, and cannot pause or resume the host. */
+  agentKey(agentId: string): string {
+    return agentKey(this.key, agentId);
   }
 
   /** The last lines the child wrote to stderr (llama.cpp warnings, schema reports, errors). */

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { getLlama, LlamaChat, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { InferenceAgentFigures, InferenceState, InferenceStatus } from '../../shared/swarm';
 import { chooseBackend, defaultThreads } from '../../bench/backend';
+import { agentOfKey } from './agent-keys';
 import { ApiError } from './api-error';
 import { generate, type Outcome } from './chat-generation';
 import { prepareRequest, type PreparedRequest } from './chat-request';
@@ -34,7 +35,7 @@ export interface ServingOptions {
 }
 
 export interface InferenceServerOptions extends ServingOptions {
-  /** The bearer key every request must carry. */
+  /** The supervisor's key: it opens every route, /control included; agents carry keys derived from it (agent-keys.ts). */
   key: string;
   /** max_tokens when a request sets none. Default 2048 (and never more than a sequence holds). */
   defaultMaxTokens?: number;
@@ -98,8 +99,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Which agent a request is for: its sequence affinity and its line in the figures. */
-function agentOf(req: IncomingMessage, prepared: PreparedRequest | null): string {
+/** Who sent a request: the supervisor, or the agent its key names. */
+type Caller = { kind: 'supervisor' } | { kind: 'agent'; agent: string };
+
+/** Which agent a request is for: its sequence affinity and its line in the figures (an agent's key decides, not its word). */
+function agentOf(req: IncomingMessage, prepared: PreparedRequest | null, caller: Caller): string {
+  if (caller.kind === 'agent') return caller.agent;
   const header = req.headers['x-collab-agent'];
   const name = (typeof header === 'string' && header.trim()) || prepared?.user?.trim() || 'anonymous';
   return name.slice(0, 64);
@@ -239,16 +244,23 @@ export class InferenceServer {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : '';
-    if (!given || !sameKey(given, this.options.key)) {
+    const agent = given ? agentOfKey(this.options.key, given) : null;
+    const caller: Caller | null = given && sameKey(given, this.options.key) ? { kind: 'supervisor' } : agent ? { kind: 'agent', agent } : null;
+    if (!caller) {
       // the body is never read for an unauthenticated request
       req.resume();
-      throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key> (the key InferenceHost.start made for this process)', 'authentication_error', null, 'invalid_api_key');
+      throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key> (your OPENAI_API_KEY: each agent is given its own)', 'authentication_error', null, 'invalid_api_key');
     }
     const path = (req.url ?? '/').split('?')[0];
     const route = `${req.method} ${path}`;
+    if (path?.startsWith('/control/') && caller.kind !== 'supervisor') {
+      // Pausing or resuming the host is the supervisor's, for the GPU lease: an agent's key chats, nothing more.
+      req.resume();
+      throw new ApiError(403, `${route} is for the supervisor only: an agent's key can chat and read /v1/models and /status`, 'permission_error', null, 'forbidden');
+    }
     switch (route) {
       case 'POST /v1/chat/completions':
-        return this.chatCompletions(req, res);
+        return this.chatCompletions(req, res, caller);
       case 'GET /v1/models':
         return sendJson(res, 200, { object: 'list', data: [{ id: this.modelId, object: 'model', created: 0, owned_by: 'collab-desk' }] } satisfies ModelList);
       case 'GET /status':
@@ -360,7 +372,7 @@ export class InferenceServer {
     return new ApiError(503, `the inference host cannot serve: ${this.error ?? 'the model is not loaded'}; POST /control/resume retries loading it`, 'service_unavailable', null, 'failed');
   }
 
-  private async chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async chatCompletions(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
     const text = await readBody(req);
     let body: unknown;
     try {
@@ -375,7 +387,7 @@ export class InferenceServer {
     } catch (err) {
       throw new ApiError(400, `cannot build a grammar for this schema: ${(err as Error).message}`, 'invalid_request_error', prepared.mode.kind === 'json' ? 'response_format' : 'tools');
     }
-    const agent = agentOf(req, prepared);
+    const agent = agentOf(req, prepared, caller);
     const clientGone = new AbortController();
     res.on('close', () => {
       if (!res.writableEnded) clientGone.abort(new Error('the client disconnected'));
