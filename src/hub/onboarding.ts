@@ -140,7 +140,8 @@ ${hub.jobQueue !== null ? jobsSection(hub) : ''}
 - \`POST /v1/artifacts:sync {"source": "runs/exp-3/", "dest_slug": "exp-3"}\` copies a file or folder from your scratch
   folder to \`central/artifacts/exp-3_<you>/\`.
 - \`POST /v1/shared-resources:sync {"source": "tools/", "dest_path": "lever-map_<you>"}\` publishes tools and notes for
-  everyone under \`central/shared_resources/\`; the path must contain \`_<you>\`.
+  everyone under \`central/shared_resources/\`; its first segment that ends in \`_<agent id>\` must end in \`_<you>\`
+  (use \`-\` inside names: \`kv-cache_<you>\`), and nobody else can ever write under it.
 - Read anything in central with \`GET /v1/central/<path>\` (a folder answers with its listing).
 
 ## Taskforces (channels)
