@@ -73,6 +73,21 @@ export function leaderboardRow(row: RankRow, rank: number, tie = false): Leaderb
   };
 }
 
+/**
+ * Audit actions whose facts any tokenless GET already shows (the board, results, agents, taskforces, workspace files,
+ * jobs, models). Every other row stays the organizer's, like the audit log it comes from: a re-issued token, saved
+ * agent defaults, a skipped verification, and any action added later until it is listed here.
+ */
+const PUBLIC_ACTIONS: ReadonlySet<string> = new Set([
+  'message.created',
+  'result.created', 'result.verdict',
+  'agent.registered', 'agent.suspended', 'agent.reinstated',
+  'taskforce.created', 'taskforce.updated', 'taskforce.file',
+  'scratch.written', 'scratch.deleted', 'artifact.synced', 'shared_resource.synced',
+  'job.queued', 'job.started', 'job.succeeded', 'job.failed', 'job.cancelled',
+  'model.installed', 'model.failed', 'model.cancelled', 'model.deleted',
+]);
+
 /** What a live-stream client receives for a write: the audit facts plus the record as it is now. */
 export function recordEvent(hub: Hub, row: AuditRow): HubEvent {
   const base = { actor: row.actor, target: row.target, at: new Date(row.ts).toISOString(), detail: JSON.parse(row.detail) as unknown };
@@ -90,5 +105,5 @@ export function recordEvent(hub: Hub, row: AuditRow): HubEvent {
     const a = hub.agents.get(row.target);
     record = a && agentInfo(a);
   }
-  return { id: row.id, type: row.action, data: record === undefined ? base : { ...base, record } };
+  return { id: row.id, type: row.action, data: record === undefined ? base : { ...base, record }, ...(PUBLIC_ACTIONS.has(row.action) ? {} : { organizerOnly: true }) };
 }

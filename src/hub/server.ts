@@ -1,14 +1,15 @@
 // Builds the hub's HTTP server (Fastify + JSON-schema validation) over a Hub, and starts it on loopback.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { JobRunner } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
 import { APP_VERSION } from '../shared/version';
 import { dashboardRoutes, defaultDashboardDir } from './dashboard';
-import { installErrorHandling } from './error-handler';
+import { clientErrorHandler, connectRefusal, frameworkErrorHandler, installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
 import { Hub } from './hub';
 import { HubError } from './hub-error';
@@ -23,7 +24,7 @@ import { metaRoutes, type EndpointInfo } from './routes/meta';
 import { modelRoutes } from './routes/models';
 import { resultRoutes } from './routes/results';
 import { settingsRoutes } from './routes/settings';
-import { swarmRoutes } from './routes/swarm';
+import { publicAgentStatus, swarmRoutes } from './routes/swarm';
 import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
 import { workspaceRoutes } from './routes/workspace';
@@ -78,7 +79,17 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
     bodyLimit: hub.config.limits.json_body_bytes,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Every refusal in the one error body, even those raised before a route runs: the router's (a URL that does not
+    // decode, a parameter too long) and Node's parser's (bytes that are not HTTP).
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    // Node would answer an HTTP/1.1 request without Host itself, with an empty body; the onRequest hook refuses it.
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.on('connect', (_request: unknown, socket: Socket) => connectRefusal(socket));
+  // An expectation other than 100-continue: Node would answer 417 with an empty body. The hub has none to meet, so the
+  // request is served as if it had not asked (RFC 9110 allows either).
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => app.routing(request, response));
 
   const endpoints: EndpointInfo[] = [];
   app.addHook('onRoute', (route) => {
@@ -96,6 +107,9 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
   installErrorHandling(app);
   const boundHost = options.host ?? '127.0.0.1';
   app.addHook('onRequest', async (request) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      throw new HubError('INVALID_REQUEST', 'an HTTP/1.1 request needs a Host header', `send Host: 127.0.0.1:${request.socket.localPort} (any HTTP client does)`);
+    }
     if (!hostAllowed(request.headers.host, boundHost)) {
       throw new HubError('FOREIGN_HOST', `this hub answers only on this machine's own addresses, not "${request.headers.host}"`, `use http://127.0.0.1:${request.socket.localPort}/ (or start the hub with --host to serve other machines)`);
     }
@@ -141,8 +155,13 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
         hub.swarm = swarm;
         unfollowSwarm = swarm.onChange((change) => {
           // Passing news like job progress: the status is always readable whole at GET /v1/swarm, so nothing is replayed.
-          if (change.type === 'agent.status') hub.events.publish({ id: null, type: change.type, data: { target: change.agent.agent_id, agent: change.agent } });
-          else hub.events.publish({ id: null, type: change.type, data: { inference: change.inference, paused_for_job: change.paused_for_job } });
+          if (change.type === 'agent.status') {
+            // An external agent's command line and output go to the organizer; other readers get its status without them.
+            const target = change.agent.agent_id;
+            hub.events.publish({ id: null, type: change.type, data: { target, agent: change.agent }, publicData: { target, agent: publicAgentStatus(change.agent) } });
+          } else {
+            hub.events.publish({ id: null, type: change.type, data: { inference: change.inference, paused_for_job: change.paused_for_job } });
+          }
         });
       },
       async close() {

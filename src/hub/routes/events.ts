@@ -1,9 +1,10 @@
-// GET /v1/events: a server-sent event stream of every write; Last-Event-ID resumes where a client left off.
+// GET /v1/events: a server-sent event stream of every write its reader may read; Last-Event-ID resumes where it left off.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EventsQuery } from '../../shared/api';
 import { formatSse } from '../event-stream';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
+import { callerOf } from '../identity';
 import { recordEvent } from '../records';
 import { describe } from './route-options';
 
@@ -11,7 +12,10 @@ import { describe } from './route-options';
 const REPLAY_LIMIT = 1000;
 
 export const eventRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1/events', { schema: { querystring: EventsQuery }, ...describe('Live events (text/event-stream): every new message, result, verdict, agent, taskforce and file') }, async (request, reply) => {
+  app.get('/v1/events', { schema: { querystring: EventsQuery }, ...describe('Live events (text/event-stream): every new message, result, verdict, agent, taskforce and file; the organizer token (Authorization header) adds what only the organizer may read') }, async (request, reply) => {
+    // Decided once, before the stream opens: a token that matches nobody is refused with a JSON error, and the
+    // token is only ever read from the header (never from the URL, where it would end up in logs and history).
+    const reader = callerOf(hub, request)?.kind === 'organizer' ? 'organizer' : 'public';
     const header = request.headers['last-event-id'];
     let resumeFrom = request.query.last_event_id;
     if (resumeFrom === undefined && typeof header === 'string' && header !== '') {
@@ -32,9 +36,12 @@ export const eventRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
       if (missed.length > REPLAY_LIMIT) {
         res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'too many missed events; re-read the lists' })}\n\n`);
       } else {
-        for (const row of missed) res.write(formatSse(recordEvent(hub, row)));
+        for (const row of missed) {
+          const chunk = formatSse(recordEvent(hub, row), reader);
+          if (chunk !== null) res.write(chunk);
+        }
       }
     }
-    hub.events.attach(res);
+    hub.events.attach(res, reader);
   });
 };

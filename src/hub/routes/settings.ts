@@ -1,19 +1,30 @@
-// Settings routes: the data folder, the machine's compute and the agent defaults for everyone to read; the organizer saves the defaults.
+// Settings routes: the data folder, the machine's compute and the agent defaults for everyone to read (the external command for the organizer); the organizer saves the defaults.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AgentDefaults, type SettingsInfo } from '../../shared/settings';
 import { readAgentDefaults, writeAgentDefaults } from '../agent-defaults';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
-import { requireOrganizer } from '../identity';
+import { callerOf, requireOrganizer } from '../identity';
 import { describe } from './route-options';
 
+/** The defaults as readers other than the organizer see them: an external agent's command line may hold keys or private paths. */
+function publicAgentDefaults(defaults: AgentDefaults): AgentDefaults {
+  const shown = { ...defaults };
+  delete shown.command;
+  return shown;
+}
+
 export const settingsRoutes = (hub: Hub, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1/settings', describe('Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from'), async (): Promise<SettingsInfo> => ({
-    data_dir: hub.layout.root,
-    hub_url: baseUrl() || null,
-    system: hub.models ? await hub.models.system() : null,
-    agent_defaults: readAgentDefaults(hub.layout.settings),
-  }));
+  app.get('/v1/settings', describe('Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from (their external command: organizer only)'), async (request): Promise<SettingsInfo> => {
+    const organizer = callerOf(hub, request)?.kind === 'organizer';
+    const defaults = readAgentDefaults(hub.layout.settings);
+    return {
+      data_dir: hub.layout.root,
+      hub_url: baseUrl() || null,
+      system: hub.models ? await hub.models.system() : null,
+      agent_defaults: organizer ? defaults : publicAgentDefaults(defaults),
+    };
+  });
 
   app.put('/v1/settings/agent-defaults', { schema: { body: AgentDefaults }, ...describe('Save the agent defaults {count?, kind?, command?, model?, role?, budget_tokens?, jobs_per_day?, max_steps?} (replaces them whole)', 'organizer') }, async (request) => {
     const caller = requireOrganizer(hub, request);

@@ -1,24 +1,52 @@
-// Swarm routes: the agents' status for everyone; spawning, pausing, stopping and traces for the organizer.
+// Swarm routes: the agents' status for everyone (external agents' commands and output for the organizer); control and traces for the organizer.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { SpawnAgentsBody, SWARM_ACTIONS, SwarmError, TraceQuery, type SwarmControl } from '../../shared/swarm';
+import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
+import { SpawnAgentsBody, SWARM_ACTIONS, SwarmError, TraceQuery, type SwarmAgentStatus, type SwarmControl, type SwarmStatus } from '../../shared/swarm';
 import { readAgentDefaults, withAgentDefaults } from '../agent-defaults';
 import type { Hub } from '../hub';
 import { HubError } from '../hub-error';
-import { requireOrganizer } from '../identity';
+import { callerOf, requireOrganizer } from '../identity';
 import { describe } from './route-options';
 
 const AgentParams = Type.Object({ agent_id: Type.String({ maxLength: 100 }) });
 const ActionParams = Type.Object({ action: Type.Union(SWARM_ACTIONS.map((a) => Type.Literal(a))) });
 const AgentActionParams = Type.Object({ agent_id: Type.String({ maxLength: 100 }), action: Type.Union(SWARM_ACTIONS.map((a) => Type.Literal(a))) });
 
-/** The supervisor's refusals keep their meaning on the wire. */
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * An agent as readers other than the organizer see it. An external agent's command line may hold keys or private
+ * paths, and its output (last_message; error, which quotes its stderr) is whatever it printed, a secret included, so
+ * the organizer alone reads them. A local agent's last message is its last post, already public on the board.
+ */
+export function publicAgentStatus(agent: SwarmAgentStatus): SwarmAgentStatus {
+  // Its sandbox's kind stays public (whether it is confined is everyone's business); the granted paths are the organizer's.
+  if (agent.kind === 'external') return { ...agent, command: null, last_message: null, error: null, sandbox: agent.sandbox && { ...agent.sandbox, read: [], write: [], hidden: [] } };
+  return agent.command === null ? agent : { ...agent, command: null };
+}
+
+function publicSwarmStatus(status: SwarmStatus): SwarmStatus {
+  return { ...status, agents: status.agents.map(publicAgentStatus) };
+}
+
+/**
+ * An error carrying one of the hub's own codes, as the SwarmControl seam promises ({code, message, hint}): the
+ * supervisor's refusals, and the hub's answers to the writes the supervisor makes (a trace export is written through
+ * the agent's scratch API). The hub cannot import the agents' client, so it reads the shape.
+ */
+function hubRefusal(err: unknown, context: string): HubError | null {
+  if (!(err instanceof Error) || err instanceof HubError) return null;
+  const { code, hint } = err as Error & { code?: unknown; hint?: unknown };
+  if (typeof code !== 'string' || !Object.hasOwn(ERROR_STATUS, code) || code === 'INTERNAL') return null;
+  return new HubError(code as ErrorCode, context ? `${context}: ${err.message}` : err.message, typeof hint === 'string' ? hint : undefined);
+}
+
+/** The supervisor's refusals, and the refusals of what it writes, keep their meaning on the wire (never a 500). */
+async function guarded<T>(work: () => Promise<T>, context = ''): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (err instanceof SwarmError) throw new HubError(err.code, err.message, err.hint);
-    throw err;
+    throw hubRefusal(err, context) ?? err;
   }
 }
 
@@ -28,7 +56,10 @@ export const swarmRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
     return hub.swarm;
   };
 
-  app.get('/v1/swarm', describe('The swarm: every agent\'s state, current action, tokens and jobs; the inference host; agents per lever'), async () => requireSwarm().status());
+  app.get('/v1/swarm', describe('The swarm: every agent\'s state, current action, tokens and jobs; the inference host; agents per lever (external agents\' command and output: organizer only)'), async (request) => {
+    const status = requireSwarm().status();
+    return callerOf(hub, request)?.kind === 'organizer' ? status : publicSwarmStatus(status);
+  });
 
   app.post('/v1/swarm/agents', { schema: { body: SpawnAgentsBody }, ...describe('Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings)', 'organizer') }, async (request, reply) => {
     requireOrganizer(hub, request);
@@ -59,6 +90,7 @@ export const swarmRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
   app.post('/v1/swarm/agents/:agent_id/trace/export', { schema: { params: AgentParams }, ...describe('Export an agent\'s trace into its scratch folder as traces/<session>/ (manifest.md + the log), the public collab\'s layout', 'organizer') }, async (request, reply) => {
     requireOrganizer(hub, request);
     const swarm = requireSwarm();
-    return reply.code(201).send(await guarded(() => swarm.exportTrace(request.params.agent_id)));
+    const id = request.params.agent_id;
+    return reply.code(201).send(await guarded(() => swarm.exportTrace(id), `writing ${id}'s trace into scratch/${id}/ was refused`));
   });
 };

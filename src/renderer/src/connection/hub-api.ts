@@ -17,10 +17,24 @@ export class HubApiError extends Error {
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
 let token: string | null = null;
+const tokenListeners = new Set<() => void>();
 
 /** The organizer token, once the desktop bridge or the person gives it; null reads only. */
 export function setToken(next: string | null): void {
+  if (next === token) return;
   token = next;
+  tokenListeners.forEach((fn) => fn());
+}
+
+/** The Authorization header the page sends, if signed in: the event stream reads it too (never a URL parameter). */
+export function authHeaders(): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** Called when the page signs in or out: the event stream reconnects as its new reader. */
+export function onTokenChange(listener: () => void): () => void {
+  tokenListeners.add(listener);
+  return () => tokenListeners.delete(listener);
 }
 
 export function hasToken(): boolean {
