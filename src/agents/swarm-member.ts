@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { AgentRole, SandboxPolicy, SwarmAgentBudget, SwarmAgentKind, SwarmAgentStatus } from '../shared/swarm';
-import { sandboxedCommand, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
+import { sandboxedCommand, sandboxedProcesses, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
 import { asNodeChild } from './agent-env';
 import type { TraceEntry } from './trace-log';
 import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
@@ -209,6 +209,18 @@ export class SwarmMember {
   private signalGroup(signal: NodeJS.Signals): void {
     const pid = this.child?.pid;
     if (!pid) return;
+    if (signal === 'SIGTERM' && this.spec.sandbox?.policy.kind === 'bubblewrap') {
+      // To the agent's processes, not to bubblewrap's: the agent gets its chance to stop cleanly.
+      const own = sandboxedProcesses(pid);
+      for (const p of own) {
+        try {
+          process.kill(p, signal);
+        } catch {
+          // Already gone.
+        }
+      }
+      if (own.length > 0) return;
+    }
     try {
       process.kill(-pid, signal);
     } catch {

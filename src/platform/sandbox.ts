@@ -1,6 +1,6 @@
 // Confines an external agent's command: bubblewrap on Linux, sandbox-exec on macOS; says what it may read, write and reach.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -205,4 +205,33 @@ export function seatbeltProfile(policy: SandboxPolicy, req: SandboxRequest): str
     '(deny process-info* (target others))',
     '(deny signal (target others))',
   ].join('\n');
+}
+
+/**
+ * The processes of a sandboxed agent's process group that are the agent's own, not bubblewrap's (Linux /proc).
+ * A polite stop goes to these alone: bwrap dies of a SIGTERM at once and, with --die-with-parent, SIGKILLs everything
+ * inside before the agent could finish its step or say goodbye.
+ */
+export function sandboxedProcesses(pgid: number): number[] {
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const pgrp = Number(stat.slice(close + 2).split(' ')[2]);
+      if (pgrp === pgid && comm !== 'bwrap') pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }

@@ -126,6 +126,21 @@ describe.skipIf(support.kind !== 'bubblewrap')('a sandboxed external agent (bubb
     const done = await finished(hub, organizer, 'tool-1');
     expect(done).toMatchObject({ state: 'stopped', last_message: 'agent ran' });
   }, 60_000);
+
+  it('stops a sandboxed agent politely: it gets the SIGTERM itself and can finish before the sandbox goes', async () => {
+    const command = "trap 'echo bye; exit 0' TERM; echo ready; while :; do sleep 0.1; done";
+    expect((await call(hub.url, 'POST', '/v1/swarm/agents', { token: organizer, body: { kind: 'external', name: 'polite', command } })).status).toBe(201);
+    for (;;) {
+      const agent = ((await call(hub.url, 'GET', '/v1/swarm', { token: organizer })).body as SwarmStatus).agents.find((a) => a.agent_id === 'polite-1')!;
+      if (agent.last_message === 'ready') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await call(hub.url, 'POST', '/v1/swarm/agents/polite-1/stop', { token: organizer })).status).toBe(200);
+    expect((await finished(hub, organizer, 'polite-1')).state).toBe('stopped');
+    const trace = (await call(hub.url, 'GET', '/v1/swarm/agents/polite-1/trace', { token: organizer })).body.steps as Array<{ kind: string; text?: string }>;
+    expect(trace.map((s) => s.text)).toContain('bye');
+    expect(trace.find((s) => s.text?.startsWith('process ended'))?.text).toBe('process ended (exit code 0)');
+  }, 60_000);
 });
 
 describe('where no sandbox can start', () => {
