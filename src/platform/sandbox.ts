@@ -181,7 +181,9 @@ export function bubblewrapArgs(policy: SandboxPolicy, req: SandboxRequest, comma
     ...req.inputs.flatMap((p) => ['--ro-bind', p, p]),
     '--chdir', req.scratch,
     '--setenv', 'TMPDIR', '/tmp',
-    '--', '/bin/sh', '-c', command,
+    // The shell waits for the agent on a stop: were it to die of the SIGTERM first, bubblewrap's init would end and
+    // take the whole PID namespace (the agent mid-goodbye) with it. `exit` then passes on the agent's own status.
+    '--', '/bin/sh', '-c', `trap 'exit' TERM\n${command}`,
   ];
 }
 

@@ -76,7 +76,10 @@ describe('the challenge', () => {
     expect(fm.tps_ci[1]).toBeGreaterThanOrEqual(fm.tps);
     expect(fm.tps_per_repeat).toHaveLength(4);
     expect(fm.plain_tps_per_repeat).toHaveLength(4);
-    expect(fm).toMatchObject({ measurement: 'clean', measurement_note: null, repeats: 4, hardware: expect.stringMatching(/\(cpu\)$/) });
+    expect(fm).toMatchObject({ repeats: 4, hardware: expect.stringMatching(/\(cpu\)$/) });
+    // Clean on a quiet machine; a busy test machine (other test files spin the cores) may make it noisy, said and why.
+    if (fm.measurement === 'clean') expect(fm.measurement_note).toBeNull();
+    else expect(fm).toMatchObject({ measurement: 'noisy', measurement_note: expect.stringContaining('submit it again to re-measure') });
     expect(fm.machine).toMatchObject({ cores: expect.any(Number), load_before: expect.any(Number) });
     expect(fm.machine).toHaveProperty('other_cpu_during'); // null for a run this short: too few clock ticks to tell
     expect(fm.config).toMatchObject({ target: 'target', draft: 'draft-same', ctx_size: 512 });
@@ -99,7 +102,8 @@ describe('the challenge', () => {
     expect(board.guardrail_max).toBeCloseTo(base.ppl * 1.05, 3);
     // The leaderboard shows the job's own paired figures.
     const row = board.rows.find((r: { filename: string }) => r.filename === mine.result);
-    if (fm.status === 'agent-run') expect(row).toMatchObject({ speedup: fm.speedup, plain_tps: fm.plain_tps, hardware: fm.hardware });
+    if (fm.status === 'agent-run' && fm.measurement === 'clean') expect(row).toMatchObject({ speedup: fm.speedup, plain_tps: fm.plain_tps, hardware: fm.hardware });
+    else expect(row).toBeUndefined();
     // The job's log is in the central workspace, readable through the API.
     const log = await hub.call('GET', `/v1/central/jobs/${mine.id}/log.txt`, { token: alice });
     expect(log.status).toBe(200);
