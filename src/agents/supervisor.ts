@@ -166,7 +166,7 @@ export class Supervisor implements SwarmControl {
       throw new SwarmError(
         'SANDBOX_UNAVAILABLE',
         `no sandbox can run external agents on this machine: ${support.reason}`,
-        'install it and spawn again; or, to run this agent as your own user anyway (it can then read the organizer token, the held-out prompts and every file you can), pass accept_unsandboxed: true',
+        'install it and spawn again; or accept the risk for this agent (accept_unsandboxed: true, --accept-unsandboxed, or the spawn form\'s checkbox): it then runs as your own user and can read the organizer token, the held-out prompts and every file you can',
       );
     }
     let read: string[];
