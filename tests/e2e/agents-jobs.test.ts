@@ -137,6 +137,8 @@ describe('the Agents panel', () => {
     await expect.poll(() => form.getByRole('radio', { name: /External/ }).isChecked()).toBe(true);
     expect(await form.getByLabel('Command', { exact: true }).inputValue()).toBe(tickerCommand);
     expect(await form.getByLabel('Jobs per day').inputValue()).toBe('3');
+    // The defaults' sandbox grant too: the ticker's script lies under /tmp, which the sandbox hides without it.
+    expect(await form.getByLabel('Can read', { exact: true }).inputValue()).toBe(bin);
     await form.getByLabel('Name prefix').fill('formed');
     await form.getByLabel('Role').selectOption('scout');
     await form.getByLabel('Direction').selectOption('batching');

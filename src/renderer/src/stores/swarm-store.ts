@@ -18,6 +18,9 @@ export interface SpawnDraft {
   budget_tokens: string;
   jobs_per_day: string;
   max_steps: string;
+  /** External agents' sandbox grants as typed: one absolute path a line. */
+  read: string;
+  write: string;
 }
 
 /** The key of the whole swarm in `pending` and `refusals` (agent ids never contain '*'). */
@@ -51,6 +54,8 @@ interface SwarmState {
   pausedForJob: string | null;
   /** Agents per lever, from their latest jobs. */
   levers: Record<string, number>;
+  /** The sandbox this machine offers external agents (kind null: none starts here, and why); null until the hub knows. */
+  sandbox: SwarmStatus['sandbox'];
   /** The action in flight per agent id (or WHOLE_SWARM): its button shows "…". */
   pending: Record<string, SwarmAction>;
   /** The hub's refusal of the last action per agent id (or WHOLE_SWARM). */
@@ -98,7 +103,7 @@ let followAgain = false;
 let traceOpening = 0;
 
 export const useSwarm = create<SwarmState>((set, get) => {
-  const applyStatus = (s: SwarmStatus) => set({ agents: s.agents, inference: s.inference, pausedForJob: s.paused_for_job, levers: s.levers });
+  const applyStatus = (s: SwarmStatus) => set({ agents: s.agents, inference: s.inference, pausedForJob: s.paused_for_job, levers: s.levers, sandbox: s.sandbox });
 
   /** Several job events for one agent come in a burst (queued, started...): one quota read after them. */
   const quotaSoon = (agentId: string) => {
@@ -156,6 +161,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
     inference: null,
     pausedForJob: null,
     levers: {},
+    sandbox: null,
     pending: {},
     refusals: {},
     quotas: {},

@@ -3,27 +3,30 @@ import { useEffect, useMemo, useState } from 'react';
 import type { AgentDefaults } from '../../../../shared/settings';
 import { ROLES } from '../../../../shared/swarm';
 import { errorText } from '../../connection/hub-api';
+import { grantsOf, grantsText, hasGrants, SandboxGrantFields, type GrantsText } from '../../components/SandboxGrants';
 import { useModels } from '../../stores/models-store';
 import { useIsOrganizer, useSession } from '../../stores/session-store';
 import { useSettings } from '../../stores/settings-store';
 
-type Fields = Record<'count' | 'kind' | 'command' | 'model' | 'role' | 'budget_tokens' | 'jobs_per_day' | 'max_steps', string>;
+type Fields = Record<'count' | 'kind' | 'command' | 'model' | 'role' | 'budget_tokens' | 'jobs_per_day' | 'max_steps', string> & GrantsText;
 const NUMBERS = ['count', 'budget_tokens', 'jobs_per_day', 'max_steps'] as const;
 
 function toFields(d: AgentDefaults): Fields {
   const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
-  return { count: text(d.count), kind: text(d.kind), command: text(d.command), model: text(d.model), role: text(d.role), budget_tokens: text(d.budget_tokens), jobs_per_day: text(d.jobs_per_day), max_steps: text(d.max_steps) };
+  return { count: text(d.count), kind: text(d.kind), command: text(d.command), model: text(d.model), role: text(d.role), budget_tokens: text(d.budget_tokens), jobs_per_day: text(d.jobs_per_day), max_steps: text(d.max_steps), ...grantsText(d.sandbox) };
 }
 
 /**
- * The body to save: only what was filled in and shown (a command for external agents, a model for local ones);
- * numbers as numbers (the hub says what is out of range).
+ * The body to save: only what was filled in and shown (a command and sandbox grants for external agents, a model for
+ * local ones); numbers as numbers (the hub says what is out of range).
  */
 function toDefaults(f: Fields): AgentDefaults {
   const out: Record<string, unknown> = {};
   const shown = f.kind === 'external' ? (['kind', 'command', 'role'] as const) : (['kind', 'model', 'role'] as const);
   for (const key of shown) if (f[key].trim()) out[key] = f[key].trim();
   for (const key of NUMBERS) if (f[key].trim()) out[key] = Number(f[key]);
+  const grants = grantsOf(f);
+  if (f.kind === 'external' && hasGrants(grants)) out.sandbox = grants;
   return out as AgentDefaults;
 }
 
@@ -42,10 +45,11 @@ export function AgentDefaultsForm({ saved }: { saved: AgentDefaults }) {
   // The model box suggests the GGUF files this machine has.
   useEffect(() => { if (hasModels && !installed) void loadModels(); }, [hasModels, installed, loadModels]);
 
-  const set = (key: keyof Fields) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
-    setFields((f) => ({ ...f, [key]: e.target.value }));
+  const patch = (next: Partial<Fields>) => {
+    setFields((f) => ({ ...f, ...next }));
     setStatus(null);
   };
+  const set = (key: keyof Fields) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => patch({ [key]: e.target.value });
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     if (!canWrite) return;
@@ -101,6 +105,8 @@ export function AgentDefaultsForm({ saved }: { saved: AgentDefaults }) {
             </datalist>
           </div>
         )}
+        {/* Where its command line and its settings live: the sandbox hides the home folders and /tmp otherwise. */}
+        {external && <div className="settings-wide"><SandboxGrantFields idPrefix="ad" value={fields} onChange={patch} /></div>}
         <div className="field">
           <label htmlFor="ad-budget">Token budget</label>
           <input id="ad-budget" type="number" min={1} step={1000} value={fields.budget_tokens} onChange={set('budget_tokens')} placeholder="no limit" />

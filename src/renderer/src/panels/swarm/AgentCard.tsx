@@ -1,4 +1,4 @@
-// One swarm agent at a glance: who, which lever, its live state and current action, tokens and jobs against its budgets.
+// One swarm agent at a glance: who, which lever, its live state and current action, its confinement, tokens and jobs against its budgets.
 import type { SwarmAgentStatus } from '../../../../shared/swarm';
 import { leverById } from '../../../../shared/levers';
 import { formatNumber } from '../../format';
@@ -6,6 +6,7 @@ import { routeHref } from '../../router';
 import { useSwarm } from '../../stores/swarm-store';
 import { Ago } from '../../components/Ago';
 import { AgentControls } from './AgentControls';
+import { SandboxBadge, SandboxPolicyDetails } from './AgentSandbox';
 import { ACTIONS_IN, STATE_LABEL, STATE_TONE } from './agent-state';
 
 export function StateDot({ state }: { state: SwarmAgentStatus['state'] }) {
@@ -33,6 +34,7 @@ export function AgentCard({ agent, tps, onTracePage = false }: { agent: SwarmAge
         <StateDot state={agent.state} />
         {onTracePage ? <span className="agent-id">{agent.agent_id}</span> : <a href={routeHref('agents', agent.agent_id)} className="agent-id" title="Open the trace">{agent.agent_id}</a>}
         <span className="badge">{agent.kind}</span>
+        {agent.sandbox && <SandboxBadge policy={agent.sandbox} />}
         <span className="badge">{agent.role}</span>
         <span className="grow" />
         <span className={`agent-state tone-text-${STATE_TONE[agent.state]}`} data-testid="agent-state">{STATE_LABEL[agent.state]}</span>
@@ -44,6 +46,7 @@ export function AgentCard({ agent, tps, onTracePage = false }: { agent: SwarmAge
         {agent.action ? <><span className="muted">now</span> {agent.action}</> : <span className="muted">{idleAction(agent)}</span>}
       </div>
       {agent.command && <div className="agent-command mono" title={agent.command}>$ {agent.command}</div>}
+      {agent.sandbox && <SandboxPolicyDetails policy={agent.sandbox} />}
       <dl className="agent-figures">
         <dt>tokens</dt>
         <dd>

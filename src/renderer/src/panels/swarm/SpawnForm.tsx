@@ -1,16 +1,17 @@
-// Spawning agents: local ones think with the inference host, external ones are any command line; defaults from the hub's settings.
+// Spawning agents: local ones think with the inference host, external ones are any command line in a sandbox; defaults from the hub's settings.
 import { useEffect, useState } from 'react';
 import type { AgentDefaults, SettingsInfo } from '../../../../shared/settings';
-import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus } from '../../../../shared/swarm';
+import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus, type SwarmStatus } from '../../../../shared/swarm';
 import { LEVERS } from '../../../../shared/levers';
-import { errorText, hubApi } from '../../connection/hub-api';
+import { errorText, hubApi, HubApiError } from '../../connection/hub-api';
 import { routeHref } from '../../router';
 import { useSwarm, type SpawnDraft } from '../../stores/swarm-store';
 import { onFormEscape } from '../../components/form-escape';
+import { grantsOf, grantsText, SandboxGrantFields } from '../../components/SandboxGrants';
 
 type FormValues = SpawnDraft;
 
-const EMPTY: FormValues = { kind: 'local', count: '1', command: '', model: '', name: '', role: '', direction: '', budget_tokens: '', jobs_per_day: '', max_steps: '' };
+const EMPTY: FormValues = { kind: 'local', count: '1', command: '', model: '', name: '', role: '', direction: '', budget_tokens: '', jobs_per_day: '', max_steps: '', read: '', write: '' };
 
 function fromDefaults(d: AgentDefaults): FormValues {
   const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
@@ -24,13 +25,21 @@ function fromDefaults(d: AgentDefaults): FormValues {
     budget_tokens: text(d.budget_tokens),
     jobs_per_day: text(d.jobs_per_day),
     max_steps: text(d.max_steps),
+    ...grantsText(d.sandbox),
   };
 }
 
-function bodyOf(v: FormValues): SpawnAgentsBody {
+/** `acceptUnsandboxed`: the person checked the risk box on a machine where no sandbox starts. */
+function bodyOf(v: FormValues, acceptUnsandboxed: boolean): SpawnAgentsBody {
   const int = (s: string) => (s.trim() === '' ? undefined : Number(s));
   const body: SpawnAgentsBody = { kind: v.kind, count: int(v.count) ?? 1 };
-  if (v.kind === 'external' && v.command.trim()) body.command = v.command.trim();
+  if (v.kind === 'external') {
+    if (v.command.trim()) body.command = v.command.trim();
+    // Sent even when both are empty: the hub fills saved defaults into whatever is left out, and the agent should get
+    // exactly the grants the form shows (emptied fields mean none).
+    body.sandbox = grantsOf(v);
+    if (acceptUnsandboxed) body.accept_unsandboxed = true;
+  }
   if (v.kind === 'local' && v.model.trim()) body.model = v.model.trim();
   if (v.name.trim()) body.name = v.name.trim();
   if (v.role) body.role = v.role as AgentRole;
@@ -53,6 +62,9 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [spawned, setSpawned] = useState<SwarmAgentStatus[] | null>(null);
+  // Not part of the draft: running without a sandbox is accepted for one spawn, never carried over.
+  const [acceptRisk, setAcceptRisk] = useState(false);
+  const machine = useSwarm((s) => s.sandbox);
   const values = draft ?? defaults ?? EMPTY;
   const set = (patch: Partial<FormValues>) => {
     const { spawnDraft, setSpawnDraft } = useSwarm.getState();
@@ -73,21 +85,31 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
     return () => { live = false; };
   }, []);
 
+  // The supervisor tries the machine's sandbox when it starts: a status read before that knew nothing yet.
+  useEffect(() => {
+    if (useSwarm.getState().sandbox === null) void useSwarm.getState().load();
+  }, []);
+
   const onSubmit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     setSpawned(null);
+    const unsandboxed = values.kind === 'external' && machine?.kind === null && acceptRisk;
     try {
-      setSpawned(await spawn(bodyOf(values)));
+      setSpawned(await spawn(bodyOf(values, unsandboxed)));
+      if (unsandboxed) setAcceptRisk(false);
     } catch (err) {
       setError(errorText(err));
+      // The hub found no sandbox the form did not know of: read why, so the reason and the risk box show.
+      if (err instanceof HubApiError && err.code === 'SANDBOX_UNAVAILABLE') void useSwarm.getState().load();
     } finally {
       setBusy(false);
     }
   };
 
   const external = values.kind === 'external';
+  const blocked = external && machine?.kind === null && !acceptRisk;
   return (
     <form className="card spawn-form" aria-label="Spawn agents" onSubmit={onSubmit} onKeyDown={(e) => onFormEscape(e, onClose)}>
       <div className="panel-header">
@@ -143,11 +165,44 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
         <div className="field"><label htmlFor="spawn-jobs">Jobs per day</label><input id="spawn-jobs" type="number" min={0} max={1000} step={1} value={values.jobs_per_day} onChange={(e) => set({ jobs_per_day: e.target.value })} placeholder="10" /></div>
         {!external && <div className="field"><label htmlFor="spawn-steps">Max steps</label><input id="spawn-steps" type="number" min={1} max={100000} step={1} value={values.max_steps} onChange={(e) => set({ max_steps: e.target.value })} placeholder="run until stopped" /></div>}
       </div>
+      {external && (
+        <fieldset className="spawn-sandbox" data-testid="spawn-sandbox">
+          <legend>Sandbox</legend>
+          <SandboxOffer machine={machine} />
+          {machine?.kind === null && (
+            <label className="spawn-risk">
+              <input type="checkbox" checked={acceptRisk} onChange={(e) => setAcceptRisk(e.target.checked)} />
+              Run without a sandbox — it can read the organizer token, the held-out prompts and all your files
+            </label>
+          )}
+          <SandboxGrantFields idPrefix="spawn" value={values} onChange={set} />
+        </fieldset>
+      )}
       <div className="row">
-        <button className="btn btn-primary" disabled={busy}>{busy ? 'Spawning…' : `Spawn ${values.count && values.count !== '1' ? `${values.count} agents` : 'agent'}`}</button>
+        <button className="btn btn-primary" disabled={busy || blocked} title={blocked ? 'no sandbox starts on this machine: check "Run without a sandbox" to spawn anyway' : undefined}>{busy ? 'Spawning…' : `Spawn ${values.count && values.count !== '1' ? `${values.count} agents` : 'agent'}`}</button>
         {error && <span className="error-text" role="alert" data-testid="spawn-error">{error}</span>}
         {spawned && <span role="status" className="spawn-ok">Spawned {spawned.map((a, i) => <span key={a.agent_id}>{i > 0 && ', '}<a href={routeHref('agents', a.agent_id)}>{a.agent_id}</a></span>)}.</span>}
       </div>
     </form>
+  );
+}
+
+const SANDBOX_NAME = { bubblewrap: 'bubblewrap', 'sandbox-exec': 'sandbox-exec (macOS)' } as const;
+
+/** What this machine gives an external agent, said before it is spawned. */
+function SandboxOffer({ machine }: { machine: SwarmStatus['sandbox'] }) {
+  if (machine === null) return <p className="muted" data-testid="sandbox-offer">Checking which sandbox this machine offers…</p>;
+  if (machine.kind === null) {
+    return (
+      <div className="notice notice-error spawn-no-sandbox" data-testid="sandbox-offer" data-kind="none">
+        <span><strong>No sandbox can start on this machine.</strong> {machine.reason}</span>
+      </div>
+    );
+  }
+  return (
+    <p className="spawn-sandbox-offer" data-testid="sandbox-offer" data-kind={machine.kind}>
+      Runs in {SANDBOX_NAME[machine.kind]}: sees only its scratch folder, its task and the folders you grant below; the data folder
+      {' '}(the organizer token, the held-out prompts, other agents' folders), the home folders and <code>/tmp</code> are hidden from it.
+    </p>
   );
 }
