@@ -1,16 +1,19 @@
-// Installing a challenge pack: validate it, put every model file on this machine, calibrate references, write it for the hub.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Installing a challenge pack: validate it, put every model file on this machine, calibrate references, obtain its held-out set, write it for the hub.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from 'typebox/value';
-import { ChallengePack, type InstalledPack, type PackModel } from '../shared/challenge';
+import { ChallengePack, type HeldOutSet, type InstalledPack, type PackModel, type PackReference } from '../shared/challenge';
 import { checkRunConfig } from '../shared/run-config-check';
 import { BenchError } from './bench-error';
 import { calibrateReferences } from './calibration';
-import { checkModelFile, type BenchOptions } from './engine';
+import { checkModelFile, generateTexts, type BenchInput, type BenchOptions } from './engine';
 import { writeGemma4Pair } from './gguf/tiny-gemma4';
 import { makeModelFamily, type FamilyOptions } from './gguf/tiny-llama';
+import { findHeldOutSet, HELD_OUT_FOLDER, removeSuperseded, writeHeldOutSet, writePrivateFile } from './held-out-store';
 import { pullModel } from './model-download';
+import { checkGenerator, checkPrivatePrompts, drawPrivatePrompts, readPrivatePromptsFile, type PrivatePrompt } from './private-prompts';
 
 /** The demo challenge's models: random weights, but real llama.cpp files, small enough for any CPU. */
 export const DEMO_FAMILY: FamilyOptions = { seed: 2026, layers: 6, embd: 256, heads: 8, kvHeads: 4, ff: 768, ctx: 16384, dropLayers: 2 };
@@ -36,7 +39,11 @@ export function findPackFile(nameOrPath: string): string {
   return file;
 }
 
-/** Reads and checks a pack; every refusal names the field. Private prompts must exist: they are the answer to overfitting. */
+/**
+ * Reads and checks a pack; every refusal names the field. A pack file is public (shipped in the repository, readable
+ * by any agent), so it holds no private prompt: it says how the held-out set is obtained at init instead, and that
+ * set is the answer to overfitting.
+ */
 export function readPack(file: string): ChallengePack {
   let data: unknown;
   try {
@@ -57,7 +64,20 @@ export function readPack(file: string): ChallengePack {
     ids.add(p.id);
   }
   if (!pack.prompts.some((p) => p.split === 'public')) throw new BenchError('INVALID_CONFIG', `${file}: no public prompt: agents need some prompts they can see`);
-  if (!pack.prompts.some((p) => p.split === 'private')) throw new BenchError('INVALID_CONFIG', `${file}: no private prompt: verification re-runs claims on held-out prompts`);
+  const inline = pack.prompts.find((p) => p.split === 'private');
+  if (inline) {
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${file}: prompt "${inline.id}" is private, but a pack file is public: move the private prompts to a file of their own and give it with --private-prompts <file>, or declare private_prompts.families to draw them from at init`,
+    );
+  }
+  if (!pack.private_prompts) {
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${file}: no private_prompts: verification re-runs claims on held-out prompts; declare families to draw them from at init, or {} and give them with --private-prompts <file>`,
+    );
+  }
+  checkGenerator(pack, file);
   const base = pack.models[pack.baseline.target];
   if (!base || base.role !== 'target') throw new BenchError('INVALID_CONFIG', `${file}: baseline.target "${pack.baseline.target}" is not a target model of the pack`);
   for (const item of pack.probe) {
@@ -86,17 +106,37 @@ export function findPackModel(name: string): { pack: string; repo: string; file:
 }
 
 export interface InstallOptions {
-  /** Where the hub reads the installed pack (the data folder's challenge/pack.json). */
+  /** Where the hub reads the installed pack (the data folder's challenge/pack.json); the held-out set goes beside it. */
   dest: string;
   /** Where generated models go (the data folder's models/). */
   modelsDir: string;
   hubUrl?: string;
   cacheDir?: string;
   accessToken?: string;
+  /** The organizer's private prompts, a JSON array or JSON lines of {id, text}: they replace the pack's drawn set. */
+  privatePrompts?: string;
+  /** Replace the pack's installed private prompts (drawn again, or from `privatePrompts`) instead of keeping them. */
+  redrawPrivate?: boolean;
   log?: (line: string) => void;
   onDownload?: (name: string, p: { bytes: number; total: number | null; rate: number; eta_s: number | null }) => void;
   bench?: BenchOptions;
   signal?: AbortSignal;
+}
+
+/** What `challenge init` says about the held-out set it left: counts and provenance, never a text. */
+export interface HeldOutSummary {
+  source: HeldOutSet['source'];
+  prompts: number;
+  references: number;
+  drawn_at: string;
+  /** The set installed before was kept (an init never redraws it unless asked). */
+  kept: boolean;
+  /** The folder that holds it, which only the hub reads. */
+  folder: string;
+}
+
+export interface InstallResult extends InstalledPack {
+  held_out: HeldOutSummary;
 }
 
 async function modelPath(name: string, model: PackModel, packDir: string, o: InstallOptions): Promise<string> {
@@ -123,27 +163,126 @@ async function modelPath(name: string, model: PackModel, packDir: string, o: Ins
   return pulled.path;
 }
 
-export async function installPack(packFile: string, o: InstallOptions): Promise<InstalledPack> {
+export async function installPack(packFile: string, o: InstallOptions): Promise<InstallResult> {
   const pack = readPack(packFile);
+  // Decided (and the organizer's file checked) before anything is downloaded or written: a refusal leaves nothing.
+  const plan = planHeldOutSet(pack, o);
   const model_paths: Record<string, string> = {};
   for (const [name, model] of Object.entries(pack.models)) {
     const path = await modelPath(name, model, dirname(packFile), o);
     checkModelFile(path, `${name}`);
     model_paths[name] = path;
   }
+  const bench = { ...o.bench, ...(o.signal ? { signal: o.signal } : {}) };
+  const baseline = { ...pack.defaults, target: model_paths[pack.baseline.target]!, spec_type: 'none' as const };
   let references = pack.references;
   if (references.length === 0 && pack.calibration) {
     o.log?.(`calibrating: the baseline (${pack.baseline.target}) writes ${pack.calibration.prompts.length} reference completions of ${pack.calibration.tokens} tokens`);
-    const config = { ...pack.defaults, target: model_paths[pack.baseline.target]!, spec_type: 'none' as const };
-    references = await calibrateReferences(config, pack.calibration.prompts, pack.calibration.tokens, { ...o.bench, ...(o.signal ? { signal: o.signal } : {}) });
+    references = await calibrateReferences(baseline, pack.calibration.prompts, pack.calibration.tokens, bench);
   }
-  const installed: InstalledPack = { ...pack, references, installed_at: new Date().toISOString(), model_paths };
-  mkdirSync(dirname(o.dest), { recursive: true });
-  // Written whole then renamed: a hub reading it meanwhile sees the old pack or the new one, never half of one.
-  const tmp = `${o.dest}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(installed, null, 2) + '\n');
-  renameSync(tmp, o.dest);
-  return installed;
+  let privateReferences: PackReference[] = [];
+  if (pack.private_prompts?.references !== false && pack.calibration) {
+    o.log?.(`calibrating: the baseline writes references on the ${plan.prompts.length} private prompts (${pack.calibration.tokens} tokens each)`);
+    privateReferences = await heldOutReferences(baseline, plan.prompts, pack.calibration.tokens, bench, o.log);
+  }
+
+  const challengeDir = dirname(o.dest);
+  const set: HeldOutSet = {
+    pack: pack.id,
+    source: plan.source,
+    drawn_at: plan.drawn_at,
+    ...(plan.seed ? { seed: plan.seed } : {}),
+    prompts: plan.prompts,
+    references: privateReferences,
+  };
+  const private_set = writeHeldOutSet(challengeDir, set);
+  const installed: InstalledPack = { ...pack, references, installed_at: new Date().toISOString(), model_paths, private_set };
+  // Written whole then renamed, after the set it names: a hub reading meanwhile sees the old pack (with its own set)
+  // or the new one, never half of one, nor a pack with another's private prompts.
+  writePrivateFile(o.dest, JSON.stringify(installed, null, 2) + '\n');
+  removeSuperseded(challengeDir, pack.id, private_set);
+  return {
+    ...installed,
+    held_out: {
+      source: plan.source,
+      prompts: plan.prompts.length,
+      references: privateReferences.length,
+      drawn_at: plan.drawn_at,
+      kept: plan.kept,
+      folder: join(challengeDir, HELD_OUT_FOLDER),
+    },
+  };
+}
+
+interface HeldOutPlan {
+  prompts: PrivatePrompt[];
+  source: HeldOutSet['source'];
+  seed?: string;
+  drawn_at: string;
+  kept: boolean;
+}
+
+/**
+ * The pack's private prompts for this init. An installed set is kept unless the organizer asks for a new one: claims
+ * verified on it compare only with re-runs on the same prompts, and a silent redraw would break that. Otherwise they
+ * are the organizer's file, or drawn from the pack's families with a fresh secret seed.
+ */
+function planHeldOutSet(pack: ChallengePack, o: InstallOptions): HeldOutPlan {
+  const current = readInstalledPack(o.dest);
+  // Asked to replace it, the installed set is not even read: an unreadable one must not block its replacement.
+  const existing = o.redrawPrivate ? null : findHeldOutSet(dirname(o.dest), pack.id, current?.id === pack.id ? current.private_set : undefined);
+  const now = new Date().toISOString();
+  if (o.privatePrompts) {
+    const supplied = readPrivatePromptsFile(o.privatePrompts, pack);
+    if (existing) {
+      const same = existing.set.prompts.length === supplied.length && existing.set.prompts.every((p, i) => p.id === supplied[i]!.id && p.text === supplied[i]!.text);
+      if (!same) {
+        throw new BenchError(
+          'INVALID_CONFIG',
+          `the ${pack.id} pack already has ${existing.set.prompts.length} private prompts (${provenance(existing.set)}), and --private-prompts ${o.privatePrompts} differs from them: results verified on the installed ones would no longer compare; add --redraw-private to replace them`,
+        );
+      }
+      return keepSet(existing.set);
+    }
+    return { prompts: supplied, source: 'organizer', drawn_at: now, kept: false };
+  }
+  if (existing) {
+    try {
+      checkPrivatePrompts(existing.set.prompts, pack, `the installed private prompts of the ${pack.id} pack`);
+    } catch (err) {
+      throw new BenchError('INVALID_CONFIG', `${(err as Error).message}; add --redraw-private to replace them`);
+    }
+    const declared = pack.private_prompts?.families ? pack.private_prompts.count : undefined;
+    if (existing.set.source === 'generated' && declared !== undefined && declared !== existing.set.prompts.length) {
+      o.log?.(`the ${pack.id} pack now draws ${declared} private prompts; the ${existing.set.prompts.length} installed are kept (--redraw-private draws ${declared})`);
+    }
+    return keepSet(existing.set);
+  }
+  if (!pack.private_prompts?.families) {
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `the ${pack.id} pack does not draw its private prompts itself: give them with --private-prompts <file> (a JSON array, or JSON lines, of {"id": "...", "text": "..."})`,
+    );
+  }
+  const seed = randomBytes(32);
+  return { prompts: drawPrivatePrompts(pack, seed), source: 'generated', seed: seed.toString('hex'), drawn_at: now, kept: false };
+}
+
+const keepSet = (set: HeldOutSet): HeldOutPlan => ({ prompts: set.prompts, source: set.source, ...(set.seed ? { seed: set.seed } : {}), drawn_at: set.drawn_at, kept: true });
+
+function provenance(set: HeldOutSet): string {
+  return `${set.source === 'generated' ? 'drawn' : 'supplied by the organizer'} ${set.drawn_at}`;
+}
+
+/**
+ * The baseline's greedy completions of the private prompts: perplexity references on text no agent has seen, so the
+ * PPL gate cannot be passed by tuning on the public references. A prompt whose completion is empty gets none.
+ */
+async function heldOutReferences(config: BenchInput['config'], prompts: PrivatePrompt[], tokens: number, bench: BenchOptions, log?: (line: string) => void): Promise<PackReference[]> {
+  const texts = await generateTexts(config, prompts.map((p) => p.text), tokens, bench);
+  const references = prompts.flatMap((p, i) => (texts[i]!.trim() === '' ? [] : [{ prompt: p.text, reference: texts[i]! }]));
+  if (references.length < prompts.length) log?.(`${prompts.length - references.length} of the private prompts got an empty completion and no reference`);
+  return references;
 }
 
 /**

@@ -24,7 +24,8 @@ export function demoCommand(): Command {
     .action(async (o: { data: string; port: number; agents: number; maxSteps?: number; stepDelay: number }) => {
       const layout = dataLayout(resolve(o.data));
       let pack = readInstalledPack(layout.challengePack);
-      if (pack?.id !== 'demo' || !Object.values(pack.model_paths).every((p) => existsSync(p))) {
+      // Installed by a version that kept the private prompts in pack.json (no held-out set): installed again.
+      if (pack?.id !== 'demo' || !pack.private_set || !Object.values(pack.model_paths).every((p) => existsSync(p))) {
         console.log('installing the demo challenge (generated models, offline)…');
         pack = await installPack(findPackFile('demo'), { dest: layout.challengePack, modelsDir: layout.models, log: (line) => console.error(line) });
       }

@@ -1,8 +1,12 @@
-// The installed challenge pack as the hub sees it: loaded from the data folder, re-read when `challenge init` replaces it.
+// The installed challenge pack as the hub sees it: loaded from the data folder with its held-out set, re-read when `challenge init` replaces it.
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Value } from 'typebox/value';
-import { ChallengePack, type InstalledPack, type PublicPack } from '../shared/challenge';
+import { ChallengePack, HeldOutSet, type InstalledPack, type PublicPack } from '../shared/challenge';
 import { HubError } from './hub-error';
+
+/** Where pack.json may point for its held-out set: a file of the challenge area's held-out folder, nothing else. */
+const SET_FILE = /^held-out\/[a-z0-9._-]+\.json$/;
 
 export class ChallengeState {
   private cached: { mtimeMs: number; size: number; pack: InstalledPack | null; error: string | null } | null = null;
@@ -19,7 +23,14 @@ export class ChallengeState {
       return null;
     }
     if (!this.cached || this.cached.mtimeMs !== st.mtimeMs || this.cached.size !== st.size) {
-      this.cached = { mtimeMs: st.mtimeMs, size: st.size, ...load(this.file) };
+      let loaded = load(this.file);
+      // `challenge init` removes the set it replaced just after renaming the new pack.json into place: a read that fell
+      // between the two finds the old set gone, and the new pack.json names the new one.
+      if (loaded.missingSet) {
+        st = statSync(this.file, { throwIfNoEntry: false }) ?? st;
+        loaded = load(this.file);
+      }
+      this.cached = { mtimeMs: st.mtimeMs, size: st.size, pack: loaded.pack, error: loaded.error };
     }
     if (this.cached.error) throw new HubError('NO_CHALLENGE', this.cached.error, 'run `collab-desk challenge init demo` (or gemma) again');
     return this.cached.pack;
@@ -32,19 +43,56 @@ export class ChallengeState {
   }
 }
 
-function load(file: string): { pack: InstalledPack | null; error: string | null } {
+/**
+ * pack.json (public prompts, models, gate) and the held-out set it names (private prompts and their references), merged
+ * into the one pack the job queue measures with. Only the hub reads the set: no route returns more than its count.
+ */
+function load(file: string): { pack: InstalledPack | null; error: string | null; missingSet?: boolean } {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     return { pack: null, error: `the installed pack ${file} cannot be read: ${(err as Error).message}` };
   }
-  const { installed_at, model_paths, ...pack } = data as InstalledPack;
+  const { installed_at, model_paths, private_set, ...pack } = data as InstalledPack;
   const filled = Value.Default(ChallengePack, pack);
   const first = [...Value.Errors(ChallengePack, filled)][0];
   if (first) return { pack: null, error: `the installed pack ${file} is invalid at ${first.instancePath || '/'}: ${first.message}` };
   if (typeof model_paths !== 'object' || model_paths === null) return { pack: null, error: `the installed pack ${file} lists no model files` };
-  return { pack: { ...(filled as ChallengePack), installed_at: String(installed_at), model_paths }, error: null };
+  const publicPart = filled as ChallengePack;
+  // Installed before held-out sets: its private prompts are the ones published with the pack, held out from no one.
+  if (publicPart.prompts.some((p) => p.split === 'private')) {
+    return {
+      pack: null,
+      error: `the installed ${publicPart.id} pack (${file}) carries its private prompts itself, as packs installed by older versions did, so they are the published ones: run \`collab-desk challenge init ${publicPart.id}\` again for a held-out set`,
+    };
+  }
+  if (typeof private_set !== 'string' || !SET_FILE.test(private_set)) return { pack: null, error: `the installed pack ${file} names no held-out set of private prompts` };
+  const setFile = join(dirname(file), private_set);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(setFile, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { pack: null, error: `the private prompts of the installed pack (${setFile}) cannot be read: ${code ?? 'not valid JSON'}`, missingSet: code === 'ENOENT' };
+  }
+  const set = Value.Default(HeldOutSet, raw);
+  const wrong = [...Value.Errors(HeldOutSet, set)][0];
+  // The error names the place, never the value there: it may be a private prompt.
+  if (wrong) return { pack: null, error: `the private prompts of the installed pack (${setFile}) are invalid at ${wrong.instancePath || '/'}: ${wrong.message}` };
+  const held = set as HeldOutSet;
+  if (held.pack !== publicPart.id) return { pack: null, error: `the private prompts ${setFile} belong to the ${held.pack} pack, not to the installed ${publicPart.id}` };
+  return {
+    pack: {
+      ...publicPart,
+      prompts: [...publicPart.prompts, ...held.prompts.map((p) => ({ id: p.id, split: 'private' as const, text: p.text }))],
+      references: [...publicPart.references, ...held.references],
+      installed_at: String(installed_at),
+      model_paths,
+      private_set,
+    },
+    error: null,
+  };
 }
 
 export function publicPack(pack: InstalledPack): PublicPack {

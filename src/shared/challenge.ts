@@ -87,6 +87,43 @@ export const PackGate = Type.Object(
 );
 export type PackGate = Static<typeof PackGate>;
 
+/** A slot's values: words or phrases to pick one of, or every integer from `from` to `to`. */
+export const SlotValues = Type.Union([
+  Type.Array(Type.String({ maxLength: 2000, description: 'may be empty: a phrase left out' }), { minItems: 1, maxItems: 10_000 }),
+  Type.Object({ from: Type.Integer(), to: Type.Integer() }, { additionalProperties: false }),
+]);
+export type SlotValues = Static<typeof SlotValues>;
+
+/** A question family: a prompt template whose `{{slot}}` placeholders are filled with one value each at random. */
+export const PromptFamily = Type.Object(
+  {
+    id: Name,
+    template: Type.String({ minLength: 1, maxLength: 20_000, description: 'the prompt, with {{slot}} placeholders' }),
+    slots: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), SlotValues, { default: {} }),
+  },
+  { additionalProperties: false },
+);
+export type PromptFamily = Static<typeof PromptFamily>;
+
+/**
+ * How a pack's private (held-out) prompts are obtained at `challenge init`, since a pack file is public and so can
+ * never hold them: drawn from `families` with a secret seed the hub keeps, or supplied by the organizer
+ * (`challenge init <pack> --private-prompts <file>`, required when the pack has no families).
+ */
+export const PrivatePrompts = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'how many private prompts are drawn from the families' })),
+    families: Type.Optional(Type.Array(PromptFamily, { minItems: 1, maxItems: 100 })),
+    references: Type.Boolean({
+      default: true,
+      description: 'the baseline also writes perplexity references for the private prompts at init (with calibration.tokens), so the PPL gate is measured on held-out text too',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type PrivatePrompts = Static<typeof PrivatePrompts>;
+
 export const ChallengePack = Type.Object(
   {
     id: Name,
@@ -108,17 +145,42 @@ export const ChallengePack = Type.Object(
     ),
     probe: Type.Array(ProbeItem, { default: [] }),
     gate: PackGate,
+    /** Where the held-out prompts come from; the pack's `prompts` are all public. */
+    private_prompts: Type.Optional(PrivatePrompts),
   },
   { additionalProperties: false },
 );
 export type ChallengePack = Static<typeof ChallengePack>;
 
-/** A pack as `challenge init` leaves it in the data folder: model files found, references written. */
+/**
+ * A pack as the hub uses it: model files found, references written, and (merged in by the hub) the private prompts
+ * and their references from the held-out set. `challenge/pack.json` holds all of it but the held-out set.
+ */
 export interface InstalledPack extends ChallengePack {
   installed_at: string;
   /** Absolute paths of every model the pack names. */
   model_paths: Record<string, string>;
+  /** The held-out set's file, relative to the pack.json folder (written by `challenge init`, read by the hub only). */
+  private_set?: string;
 }
+
+/**
+ * A pack's held-out set as `challenge init` stores it in the data folder's challenge area (file mode 0600): the private
+ * prompts, the baseline's references on them, and for a drawn set the secret seed it was drawn with.
+ */
+export const HeldOutSet = Type.Object(
+  {
+    pack: Name,
+    source: Type.Union([Type.Literal('generated'), Type.Literal('organizer')]),
+    drawn_at: Type.String({ minLength: 1, maxLength: 100 }),
+    /** Hex of the random bytes the set was drawn with (generated sets): with the pack, it re-derives the set. */
+    seed: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+    prompts: Type.Array(Type.Object({ id: Name, text: Type.String({ minLength: 1, maxLength: 20_000 }) }, { additionalProperties: false }), { minItems: 1 }),
+    references: Type.Array(PackReference, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+export type HeldOutSet = Static<typeof HeldOutSet>;
 
 // ---- jobs -----------------------------------------------------------------------------------------------------
 

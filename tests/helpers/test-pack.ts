@@ -1,6 +1,6 @@
-// A tiny challenge pack for tests: generated models, public and distinctive private prompts, installed into a data folder.
+// A tiny challenge pack for tests: generated models, public prompts, and distinctive private prompts supplied by the organizer, installed into a data folder.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { installPack } from '../../src/bench/pack-install';
 import { makeModelFamily, type FamilyOptions } from '../../src/bench/gguf/tiny-llama';
 import type { ChallengePack, PackGate } from '../../src/shared/challenge';
@@ -9,9 +9,14 @@ import { dataLayout } from '../../src/hub/data-folder';
 /** Private prompts' text: distinctive, so a test can prove no response ever carries it. */
 export const PRIVATE_PROMPTS = ['Zebra quartz private prompt seventeen about held-out lighthouses', 'Marmalade cipher private prompt nine on hidden orchards'];
 
+/** The file of private prompts beside a test pack: what the organizer gives `challenge init --private-prompts`. */
+export const privatePromptsFile = (packFile: string): string => join(dirname(packFile), 'private-prompts.jsonl');
+
 export interface TestPack {
   file: string;
   pack: ChallengePack;
+  /** The organizer's private prompts (JSON lines of {id, text}), kept out of the pack file as a real pack keeps them. */
+  privateFile: string;
 }
 
 export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, family: FamilyOptions = { seed: 11 }): Promise<TestPack> {
@@ -26,13 +31,13 @@ export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, f
       'draft-q8': { role: 'draft', description: 'Q8_0 copy', source: { path: 'models/draft-q8_0.gguf' } },
     },
     baseline: { target: 'target' },
-    defaults: { ctx_size: 512 },
+    // One thread: on a busy test machine a pool of 2 threads on 2 cores crawls (30x slower under load, measured),
+    // while one thread only shares its core.
+    defaults: { ctx_size: 512, threads: 1 },
     prompts: [
       { id: 'p1', split: 'public', text: 'The quick brown fox jumps over' },
       { id: 'p2', split: 'public', text: 'Once upon a time there was a' },
       { id: 'p3', split: 'public', text: 'In the beginning the hub was empty and' },
-      { id: 's1', split: 'private', text: PRIVATE_PROMPTS[0]! },
-      { id: 's2', split: 'private', text: PRIVATE_PROMPTS[1]! },
     ],
     references: [],
     calibration: { prompts: ['A short story begins', 'The recipe calls for'], tokens: 12 },
@@ -46,16 +51,22 @@ export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, f
       ppl_cap_ratio: 1.05, tokens: 24, warmup: 0, repeats: 4, max_repeats: 4, noise_target: 1, max_other_cpu: 1,
       identity_required: true, verify_tolerance: 0.9, probe_tokens: 2, job_timeout_s: 300, ...gate,
     },
+    // Supplied by the organizer at init. No references on them: the job tests count the two calibration references
+    // (tests/integration/held-out-prompts.test.ts covers references on private prompts).
+    private_prompts: { description: 'supplied by the organizer', references: false },
   };
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'tiny.json');
   writeFileSync(file, JSON.stringify(pack, null, 2));
-  return { file, pack };
+  const privateFile = privatePromptsFile(file);
+  writeFileSync(privateFile, PRIVATE_PROMPTS.map((text, i) => JSON.stringify({ id: `s${i + 1}`, text })).join('\n') + '\n');
+  return { file, pack, privateFile };
 }
 
+/** Installs a test pack as `challenge init <pack> --private-prompts <its private-prompts.jsonl>` does. */
 export async function installTestPack(packFile: string, dataDir: string): Promise<void> {
   const layout = dataLayout(dataDir);
-  await installPack(packFile, { dest: layout.challengePack, modelsDir: layout.models });
+  await installPack(packFile, { dest: layout.challengePack, modelsDir: layout.models, privatePrompts: privatePromptsFile(packFile) });
 }
 
 /** A pack as the shipped ones are written, its target and draft on the Hub (the stand-in): what the Models panel offers. */
@@ -69,8 +80,9 @@ export function writeHubPack(dir: string, repo: string, files: { target: string;
       'tiny-q4': { role: 'draft', description: 'the Q4_0 draft', source: { hf: { repo, file: files.draft } } },
     },
     baseline: { target: 'tiny-q8' },
-    prompts: [{ id: 'p1', split: 'public', text: 'Hello' }, { id: 'p2', split: 'private', text: 'World' }],
+    prompts: [{ id: 'p1', split: 'public', text: 'Hello' }, { id: 'p2', split: 'public', text: 'World' }],
     references: [{ prompt: 'Hello', reference: 'there' }],
     gate: {},
+    private_prompts: {},
   }));
 }

@@ -12,6 +12,7 @@ import { writeTestPack } from '../helpers/test-pack';
 let dir: string;
 let packDir: string;
 let packFile: string;
+let privateFile: string;
 let dataDir: string;
 
 beforeAll(async () => {
@@ -19,7 +20,7 @@ beforeAll(async () => {
   packDir = join(dir, 'pack');
   dataDir = join(dir, 'data');
   // Long enough runs (5 prompts x 400 tokens x 3 repeats) that a job is seen running before the kill.
-  packFile = (await writeTestPack(packDir, { tokens: 400, repeats: 3 })).file;
+  ({ file: packFile, privateFile } = await writeTestPack(packDir, { tokens: 400, repeats: 3 }));
 }, 60_000);
 afterAll(async () => {
   await killAllChildren();
@@ -50,10 +51,10 @@ describe('collab-desk challenge and jobs', () => {
   });
 
   it('installs a pack, submits and lists jobs; a hub killed mid-job fails that job, frees the lease and moves on', async () => {
-    const init = await runCli(['challenge', 'init', packFile, '--data', dataDir], 60_000);
+    const init = await runCli(['challenge', 'init', packFile, '--data', dataDir, '--private-prompts', privateFile], 60_000);
     expect(init.code, init.stderr).toBe(0);
     expect(init.stdout).toContain('installed the tiny pack');
-    expect(init.stdout).toContain('3 public and 2 private prompts, 2 references, 2 probe questions');
+    expect(init.stdout).toContain('3 public and 2 private prompts (supplied by you), 2 references, 2 probe questions');
 
     let hub: HubProcess = await startHubProcess(dataDir);
     const reg = await call(hub.url, 'POST', '/v1/agents/register', { body: { agent_id: 'gina', model: 'm', harness: 'h' } });

@@ -1,5 +1,6 @@
-// Installing challenge packs: the shipped ones are valid, Hub models come through the (stand-in) Hub into the HF
-// cache, the baseline writes the references, and a broken pack is refused by name before anything is downloaded.
+// Installing challenge packs: the shipped ones are valid and hold no private prompt, Hub models come through the
+// (stand-in) Hub into the HF cache, the baseline writes the references, and a broken pack is refused by name before
+// anything is downloaded.
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { writeTestPack } from '../helpers/test-pack';
 let dir: string;
 let hf: HfStandin;
 let base: ChallengePack;
+let basePrivate: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collab-desk-pack-'));
@@ -26,7 +28,7 @@ beforeAll(async () => {
       [gemma.hf.repo]: { files: { [gemma.hf.file]: readFileSync(models.draftQ4_0) } },
     },
   });
-  base = (await writeTestPack(join(dir, 'base'))).pack;
+  ({ pack: base, privateFile: basePrivate } = await writeTestPack(join(dir, 'base')));
 }, 60_000);
 afterAll(async () => {
   await hf.close();
@@ -40,10 +42,12 @@ function packFile(name: string, pack: unknown): string {
 }
 
 describe('challenge packs', () => {
-  it('ships a valid demo pack and a valid gemma pack, each with public and private prompts and a probe', () => {
+  it('ships a valid demo pack and a valid gemma pack, each with public prompts, private prompts drawn at init, and a probe', () => {
     for (const name of ['demo', 'gemma']) {
       const pack = readPack(findPackFile(name));
-      expect(pack.prompts.some((p) => p.split === 'private')).toBe(true);
+      expect(pack.prompts.length).toBeGreaterThan(0);
+      expect(pack.prompts.every((p) => p.split === 'public')).toBe(true);
+      expect(pack.private_prompts?.families?.length).toBeGreaterThan(0);
       expect(pack.probe.length).toBeGreaterThan(0);
       expect(pack.calibration?.prompts.length).toBeGreaterThan(0);
     }
@@ -64,7 +68,7 @@ describe('challenge packs', () => {
     const file = packFile('hub-pack', pack);
     const data = join(dir, 'data-hub');
     const cache = join(dir, 'hf-cache');
-    const args = ['challenge', 'init', file, '--data', data, '--hub-url', hf.url, '--cache-dir', cache];
+    const args = ['challenge', 'init', file, '--data', data, '--hub-url', hf.url, '--cache-dir', cache, '--private-prompts', basePrivate];
     const res = await runCli(args, 60_000);
     expect(res.code, res.stderr).toBe(0);
     const installed = JSON.parse(readFileSync(join(data, 'challenge', 'pack.json'), 'utf8')) as InstalledPack;
@@ -92,7 +96,10 @@ describe('challenge packs', () => {
   }, 60_000);
 
   it.each([
-    ['no private prompt', (p: ChallengePack) => ({ ...p, prompts: p.prompts.filter((x) => x.split === 'public') }), 'no private prompt'],
+    ['a private prompt in the (public) pack file', (p: ChallengePack) => ({ ...p, prompts: [...p.prompts, { id: 's9', split: 'private', text: 'held out?' }] }), 'prompt "s9" is private, but a pack file is public'],
+    ['no word on its private prompts', (p: ChallengePack) => ({ ...p, private_prompts: undefined }), 'no private_prompts: verification re-runs claims on held-out prompts'],
+    ['a private prompt family using a slot it does not define', (p: ChallengePack) => ({ ...p, private_prompts: { count: 1, references: true, families: [{ id: 'f', template: 'What is {{x}} plus {{y}}?', slots: { x: { from: 1, to: 5000 } } }] } }), 'family "f": the template uses {{y}} but slots has no "y"'],
+    ['private prompt families too small to hide a draw', (p: ChallengePack) => ({ ...p, private_prompts: { count: 2, references: true, families: [{ id: 'f', template: 'What is {{x}} squared?', slots: { x: { from: 1, to: 100 } } }] } }), 'can fill only 100 distinct prompts'],
     ['a duplicate prompt id', (p: ChallengePack) => ({ ...p, prompts: [...p.prompts, { ...p.prompts[0]! }] }), 'prompt id "p1" is used twice'],
     ['a baseline that is a draft', (p: ChallengePack) => ({ ...p, baseline: { target: 'draft-q8' } }), 'baseline.target "draft-q8" is not a target model'],
     ['a probe answer outside its choices', (p: ChallengePack) => ({ ...p, probe: [{ id: 'q', question: 'x?', choices: ['a', 'b'], answer: 'D' }] }), 'probe "q" answers D but has choices A-B'],
