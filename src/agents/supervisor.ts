@@ -1,6 +1,6 @@
 // The swarm's supervisor: spawns agents (registered on the hub, each with its own token), runs the inference host, balances directions.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { checkGrants, detectSandbox, findExecutable, isWithin, sandboxPolicy, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
 import type { ChallengeInfo } from '../shared/challenge';
@@ -117,11 +117,13 @@ export class Supervisor implements SwarmControl {
     const count = body.count ?? 1;
     if (kind === 'external' && !body.command) throw new SwarmError('INVALID_BODY', 'an external agent needs a command', 'pass command, e.g. "my-agent --prompt-file {prompt_file}"; {prompt_file}, {hub} and {agent} are filled in');
     if (kind === 'local' && body.command) throw new SwarmError('INVALID_BODY', 'command is for external agents', 'pass kind "external" with a command, or leave command out for local agents');
+    // Refused up front, before a model is loaded for an agent that will not run.
+    const confine = kind === 'external' ? await this.confinement(body) : null;
+    // The hub's secrets as of now (a token signed in since the start included): redacted from what agents print.
+    for (const secret of this.o.secrets?.() ?? []) this.redactor.add(secret);
     const model = kind === 'local' ? this.localModel(body.model) : null;
     if (model) await this.ensureInference(model);
     else if (kind === 'external' && this.defaultModelOrNull()) await this.ensureInference(this.defaultModelOrNull()!).catch(() => null);
-
-    const confine = kind === 'external' ? await this.confinement(body) : null;
 
     const spawned: SwarmAgentStatus[] = [];
     const registry = this.readRegistry();
@@ -179,19 +181,21 @@ export class Supervisor implements SwarmControl {
     }
     return (agentId, command) => {
       const scratch = join(this.o.dataDir, 'scratch', agentId);
-      mkdirSync(scratch, { recursive: true });
-      mkdirSync(join(this.swarmDir, 'prompts'), { recursive: true });
       const request: SandboxRequest = { scratch, dataDir: this.o.dataDir, inputs: [this.promptFile(agentId)], read, write };
       const policy = sandboxPolicy(support.kind ?? 'none', request);
       if (policy.kind !== 'none') {
-        // A CLI installed under the home folder (npm -g with a prefix there, pipx, ~/.local/bin) is hidden in the sandbox.
+        // A CLI installed under the home folder (npm -g with a prefix there, pipx, ~/.local/bin) is hidden in the
+        // sandbox, also when a link to it sits in /usr/local/bin: where the program really is decides.
         const program = programOf(command);
-        const path = program ? findExecutable(program) : null;
+        const found = program ? findExecutable(program) : null;
+        const path = found && realpathSync(found);
         const hiddenBy = path && policy.hidden.find((h) => isWithin(path, h));
         if (path && hiddenBy && ![...read, ...write].some((g) => isWithin(path, g))) {
           throw new SwarmError('INVALID_BODY', `the agent's program ${path} lies in ${hiddenBy}, which the sandbox hides`, `grant it: sandbox.read ["${dirname(path)}"] (and the folders its settings live in)`);
         }
       }
+      mkdirSync(scratch, { recursive: true });
+      mkdirSync(join(this.swarmDir, 'prompts'), { recursive: true });
       return { support, policy, request };
     };
   }

@@ -1,7 +1,7 @@
 // The bench engine: runs one configuration in llama.cpp's native speculative loop and measures it honestly —
 // tokens/s over repeats with an interval, acceptance per draft position, teacher-forced perplexity, and greedy
 // identity against the plain target, with full provenance.
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
@@ -48,6 +48,11 @@ export interface BenchOptions {
   cacheDir?: string;
   /** `auto`: the native runner, or node-llama-cpp when the runner cannot be built. */
   engine?: 'auto' | 'native' | 'node-llama-cpp';
+  /**
+   * Where the run's working files go (its job file holds every prompt and reference, held-out ones included); default
+   * the system temp folder. The hub gives one inside its data folder, which sandboxed agents never see.
+   */
+  workDir?: string;
 }
 
 export interface PromptResult {
@@ -194,7 +199,8 @@ async function withEngine<T>(config: RunConfig, options: BenchOptions, body: (en
   }
   const withDraftModel = Boolean(config.draft) && (config.spec_type === 'draft' || config.spec_type === 'draft-mtp');
   const threads = config.threads ?? defaultThreads(withDraftModel);
-  const work = mkdtempSync(join(tmpdir(), 'collab-desk-bench-'));
+  if (options.workDir) mkdirSync(options.workDir, { recursive: true, mode: 0o700 });
+  const work = mkdtempSync(join(options.workDir ?? tmpdir(), 'collab-desk-bench-'));
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : undefined;
   const remaining = () => (deadline ? Math.max(1, deadline - Date.now()) : undefined);
   try {

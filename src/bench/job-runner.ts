@@ -33,6 +33,7 @@ async function runJob(input: JobRunInput, hooks: JobRunHooks, options: EngineJob
   const bench = (relabel?: JobRunProgress['phase']): BenchOptions => ({
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     ...(options.engine ? { engine: options.engine } : {}),
+    ...(hooks.workDir ? { workDir: hooks.workDir } : {}),
     signal: hooks.signal,
     ...(deadline ? { timeoutMs: Math.max(1, deadline - Date.now()) } : {}),
     onProgress: progressTo(hooks, relabel),

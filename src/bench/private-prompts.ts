@@ -54,6 +54,8 @@ export function checkGenerator(pack: ChallengePack, where: string): void {
       if (!Array.isArray(values) && values.to < values.from) throw new BenchError('INVALID_CONFIG', `${at}: slot "${slot}" counts from ${values.from} down to ${values.to}; give from <= to`);
       if (Array.isArray(values) && new Set(values).size !== values.length) throw new BenchError('INVALID_CONFIG', `${at}: slot "${slot}" lists a value twice`);
     }
+    // Families are drawn in turn: each must be wide on its own (a family with no slots is one public sentence).
+    if (familySpace(family) < MIN_SPACE_PER_PROMPT) throw new BenchError('INVALID_CONFIG', `${at}: the family can fill only ${familySpace(family)} distinct prompts; give it at least ${MIN_SPACE_PER_PROMPT} with more slots or values`);
     const filled = family.template.length + placeholders(family.template).reduce((n, slot) => n + longest(family.slots[slot]!), 0);
     if (filled > MAX_PROMPT_CHARS) throw new BenchError('INVALID_CONFIG', `${at}: a filled prompt can reach ${filled} characters; at most ${MAX_PROMPT_CHARS}`);
   }

@@ -8,7 +8,7 @@ const ENV_NAMES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_API_TOKEN'] as cons
 /** huggingface_hub's token file (`hf auth login` writes it): $HF_TOKEN_PATH, else $HF_HOME/token, else ~/.cache/huggingface/token. */
 export function hfTokenFile(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HF_TOKEN_PATH) return env.HF_TOKEN_PATH;
-  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
+  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'huggingface');
   return join(home, 'token');
 }
 

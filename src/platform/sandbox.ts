@@ -2,9 +2,10 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { SandboxKind, SandboxPolicy } from '../shared/swarm';
+import { hfTokenFile } from './hf-token';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,11 @@ export interface SandboxRequest {
   home?: string;
 }
 
-const LOOPBACK = 'shared with the machine: the hub and the inference endpoint on loopback, and whatever network the machine has';
+/**
+ * The network stays shared: agents reach the hub and the inference endpoint on loopback, and most agent CLIs their own
+ * model API. So do abstract-namespace sockets (an X server's, where it grants access by user): the README says so.
+ */
+const NETWORK = 'shared with the machine: the hub and the inference endpoint on loopback, and whatever network the machine has';
 
 /** Finds an executable on PATH (or an absolute path), as a shell would. */
 export function findExecutable(name: string, path = process.env.PATH ?? ''): string | null {
@@ -56,9 +61,15 @@ let detected: Promise<SandboxSupport> | null = null;
  * (or one that does not exist, to run as a machine without it).
  */
 export function detectSandbox(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<SandboxSupport> {
-  if (env === process.env && platform === process.platform && detected) return detected;
+  const own = env === process.env && platform === process.platform;
+  if (own && detected) return detected;
   const found = probe(env, platform);
-  if (env === process.env && platform === process.platform) detected = found;
+  // Only a sandbox that started is kept: a failed try (bwrap installed since, a probe timed out on a busy machine)
+  // is tried again at the next spawn.
+  if (own) detected = found.then((s) => {
+    if (!s.kind) detected = null;
+    return s;
+  });
   return found;
 }
 
@@ -117,10 +128,21 @@ function realOrSelf(p: string): string {
   }
 }
 
-/** The Hugging Face token files a grant of the home folder must not re-expose. */
+/** The Hugging Face token files a grant of the home folder must not re-expose (those that exist: a mask needs a file). */
 function hfTokenFiles(home: string, env: NodeJS.ProcessEnv): string[] {
-  const files = [env.HF_TOKEN_PATH, env.HF_HOME ? join(env.HF_HOME, 'token') : undefined, join(home, '.cache', 'huggingface', 'token'), join(home, '.huggingface', 'token')];
-  return [...new Set(files.filter((f): f is string => !!f && existsSync(f)))];
+  const hfHome = dirname(hfTokenFile({ ...env, HF_TOKEN_PATH: undefined, HOME: home }));
+  const files = [hfTokenFile(env), join(hfHome, 'token'), join(hfHome, 'stored_tokens'), join(home, '.cache', 'huggingface', 'token'), join(home, '.cache', 'huggingface', 'stored_tokens'), join(home, '.huggingface', 'token')];
+  return unique(files.filter((f) => existsSync(f)).flatMap((f) => [f, realOrSelf(f)]));
+}
+
+const unique = (xs: string[]): string[] => [...new Set(xs)];
+
+/** A path and, where a symlink leads elsewhere, where it really is: a mount over the link alone would hide nothing. */
+const bothPaths = (p: string): string[] => unique([resolve(p), realOrSelf(p)]);
+
+/** Folders replaced by empty private ones that stay writable (a private /tmp, an empty home for the CLI's caches). */
+function scratchSpaces(home: string): string[] {
+  return unique(['/tmp', ...bothPaths(home)]);
 }
 
 /** The policy an agent runs under, as its card shows it; `kind: 'none'` when the organizer accepted running it bare. */
@@ -132,18 +154,23 @@ export function sandboxPolicy(kind: SandboxKind | 'none', req: SandboxRequest, e
       read: ['everything this user can read, including the data folder (the organizer token, the held-out prompts) and the home folder'],
       write: ['everything this user can write'],
       hidden: [],
+      masked: [],
       processes: "shared with the machine: other processes' environments are readable",
-      network: LOOPBACK,
+      network: NETWORK,
     };
   }
-  const hidden = [...new Set([home, '/home', '/root', '/tmp', '/var/tmp', '/run/user', '/media', '/mnt', resolve(req.dataDir)])].filter((p) => existsSync(p) || p === resolve(req.dataDir));
+  // /run holds the machine's sockets (Docker, D-Bus, the user's session): connecting to one works on a read-only mount.
+  const system = ['/home', '/root', '/tmp', '/var/tmp', '/run', '/media', '/mnt'].filter((p) => existsSync(p));
+  const hidden = unique([...bothPaths(home), ...system.flatMap(bothPaths), ...bothPaths(req.dataDir)]);
+  const masked = hfTokenFiles(home, env);
   return {
     kind,
     read: ['the system (read-only)', ...req.inputs, ...req.read],
-    write: [req.scratch, ...req.write, kind === 'bubblewrap' ? 'a private /tmp' : 'its temporary files, in its scratch folder ($TMPDIR)'],
-    hidden: [...hidden, ...hfTokenFiles(home, env)],
+    write: [req.scratch, ...req.write, kind === 'bubblewrap' ? 'a private /tmp and an empty home folder (in memory, gone when it stops)' : 'its temporary files, in its scratch folder ($TMPDIR)'],
+    hidden: [...hidden, ...masked],
+    masked,
     processes: kind === 'bubblewrap' ? "its own PID namespace and /proc: the hub's and other agents' processes (and their environments) are invisible" : 'other processes cannot be inspected or signalled',
-    network: LOOPBACK,
+    network: NETWORK,
   };
 }
 
@@ -156,15 +183,21 @@ export function sandboxedCommand(support: SandboxSupport, policy: SandboxPolicy,
 }
 
 /**
- * bubblewrap, in order: the system read-only; the home folders, /tmp, removable media and the data folder replaced by
- * empty private folders; the organizer's grants mounted back; the data folder hidden again (a grant may contain it) and
- * the Hugging Face token files masked; then the agent's scratch folder (writable) and its prompt (read-only).
- * The network namespace stays shared so the agent reaches the hub and the inference endpoint on loopback.
+ * bubblewrap, in order: the system read-only; the home folders, /tmp, /run, removable media and the data folder
+ * replaced by empty private folders; the organizer's grants mounted back; the data folder hidden again (a grant may
+ * contain it) and the Hugging Face token files masked; then the agent's scratch folder (writable) and its prompt
+ * (read-only); last, every hidden folder but /tmp and the home folder made read-only. Symlinked folders are hidden
+ * where they really are too. The network namespace stays shared (below).
  */
 export function bubblewrapArgs(policy: SandboxPolicy, req: SandboxRequest, command: string): string[] {
-  const data = resolve(req.dataDir);
-  const tokenFiles = policy.hidden.filter((p) => /token$/.test(p));
-  const folders = policy.hidden.filter((p) => !tokenFiles.includes(p) && p !== data);
+  const data = bothPaths(req.dataDir);
+  // Parents first: a tmpfs over /home mounted after the one over /home/me would hide it again.
+  const depth = (p: string) => p.split('/').filter(Boolean).length;
+  const folders = policy.hidden.filter((p) => !policy.masked.includes(p) && !data.includes(p)).sort((a, b) => depth(a) - depth(b));
+  const writable = scratchSpaces(req.home ?? homedir());
+  // Name lookups keep working where /etc/resolv.conf points into /run (systemd-resolved).
+  const resolver = realOrSelf('/etc/resolv.conf');
+  const dns = resolver.startsWith('/run/') ? [dirname(resolver)] : [];
   return [
     '--ro-bind', '/', '/',
     '--dev', '/dev',
@@ -173,12 +206,14 @@ export function bubblewrapArgs(policy: SandboxPolicy, req: SandboxRequest, comma
     '--cap-drop', 'ALL',
     '--die-with-parent',
     ...folders.flatMap((p) => ['--tmpfs', p]),
+    ...dns.flatMap((p) => ['--ro-bind', p, p]),
     ...req.read.flatMap((p) => ['--ro-bind', p, p]),
     ...req.write.flatMap((p) => ['--bind', p, p]),
-    '--tmpfs', data,
-    ...tokenFiles.flatMap((p) => ['--ro-bind', '/dev/null', p]),
-    '--bind', req.scratch, req.scratch,
-    ...req.inputs.flatMap((p) => ['--ro-bind', p, p]),
+    ...data.flatMap((p) => ['--tmpfs', p]),
+    ...policy.masked.flatMap((p) => ['--ro-bind', '/dev/null', p]),
+    '--bind', realOrSelf(req.scratch), req.scratch,
+    ...req.inputs.flatMap((p) => ['--ro-bind', realOrSelf(p), p]),
+    ...[...folders, ...data].filter((p) => !writable.includes(p)).flatMap((p) => ['--remount-ro', p]),
     '--chdir', req.scratch,
     '--setenv', 'TMPDIR', '/tmp',
     // The shell waits for the agent on a stop: were it to die of the SIGTERM first, bubblewrap's init would end and
@@ -189,8 +224,9 @@ export function bubblewrapArgs(policy: SandboxPolicy, req: SandboxRequest, comma
 
 /** sandbox-exec (Seatbelt): the last matching rule wins, so denials come before the grants that punch through them. */
 export function seatbeltProfile(policy: SandboxPolicy, req: SandboxRequest): string {
-  const q = (p: string) => JSON.stringify(p);
-  const tokenFiles = policy.hidden.filter((p) => /token$/.test(p));
+  // Seatbelt matches real paths (/tmp is /private/tmp on macOS): every rule names where a path really is.
+  const q = (p: string) => JSON.stringify(realOrSelf(p));
+  const tokenFiles = policy.masked;
   const folders = policy.hidden.filter((p) => !tokenFiles.includes(p));
   return [
     '(version 1)',

@@ -90,7 +90,8 @@ export type PackGate = Static<typeof PackGate>;
 /** A slot's values: words or phrases to pick one of, or every integer from `from` to `to`. */
 export const SlotValues = Type.Union([
   Type.Array(Type.String({ maxLength: 2000, description: 'may be empty: a phrase left out' }), { minItems: 1, maxItems: 10_000 }),
-  Type.Object({ from: Type.Integer(), to: Type.Integer() }, { additionalProperties: false }),
+  // Bounded: a draw picks one of to - from + 1 values exactly (and never spins on a range past 2^48).
+  Type.Object({ from: Type.Integer({ minimum: -1e9, maximum: 1e9 }), to: Type.Integer({ minimum: -1e9, maximum: 1e9 }) }, { additionalProperties: false }),
 ]);
 export type SlotValues = Static<typeof SlotValues>;
 
@@ -406,6 +407,8 @@ export interface JobRunOutput extends RunFigures {
 export interface JobRunHooks {
   signal: AbortSignal;
   timeoutMs: number;
+  /** Where the run may write its working files (they hold the held-out prompts): a folder no agent can read. */
+  workDir?: string;
   onProgress: (progress: JobRunProgress) => void;
   onLog: (line: string) => void;
 }

@@ -33,6 +33,8 @@ export interface SandboxPolicy {
   write: string[];
   /** Replaced by empty private folders: the data folder (but its own), home folders, /tmp; masked token files. */
   hidden: string[];
+  /** Of those, the files masked empty (Hugging Face token files a granted folder would otherwise show). */
+  masked: string[];
   processes: string;
   network: string;
 }

@@ -33,6 +33,8 @@ describe('the event stream tells each reader only what that reader may read', ()
   let alice: string;
   const open: SseClient[] = [];
   const EXTERNAL_COMMAND = 'my-agent --api-key=sk-defaults-4f7a2b --prompt-file {prompt_file}';
+  /** A folder the organizer grants agents: their own paths, not everyone's business. */
+  const GRANTED = '/opt/organizer-private-tools';
 
   async function subscribe(path: string, token?: string): Promise<SseClient> {
     const client = await SseClient.connect(hub.url + path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -43,7 +45,7 @@ describe('the event stream tells each reader only what that reader may read', ()
 
   /** Writes only the organizer may read about: saved agent defaults, a re-issued token. */
   async function organizerOnlyWrites(): Promise<void> {
-    const saved = await hub.call('PUT', '/v1/settings/agent-defaults', { token: hub.organizerToken, body: { kind: 'external', command: EXTERNAL_COMMAND } });
+    const saved = await hub.call('PUT', '/v1/settings/agent-defaults', { token: hub.organizerToken, body: { kind: 'external', command: EXTERNAL_COMMAND, sandbox: { read: [GRANTED] } } });
     expect(saved.status, saved.text).toBe(200);
     const reissued = await hub.call('POST', '/v1/agents/register', { token: hub.organizerToken, body: { agent_id: 'bob', model: 'test-model', harness: 'vitest', force: true } });
     expect(reissued.status, reissued.text).toBeLessThan(300);
@@ -114,12 +116,14 @@ describe('the event stream tells each reader only what that reader may read', ()
 
   it('shows the saved external command line in GET /v1/settings to the organizer only', async () => {
     const asOrganizer = await hub.call<SettingsInfo>('GET', '/v1/settings', { token: hub.organizerToken });
-    expect(asOrganizer.body.agent_defaults).toMatchObject({ kind: 'external', command: EXTERNAL_COMMAND });
+    expect(asOrganizer.body.agent_defaults).toMatchObject({ kind: 'external', command: EXTERNAL_COMMAND, sandbox: { read: [GRANTED] } });
     for (const token of [undefined, alice]) {
       const res = await hub.call<SettingsInfo>('GET', '/v1/settings', { token });
       expect(res.status).toBe(200);
       expect(res.body.agent_defaults.kind).toBe('external');
       expect(res.body.agent_defaults).not.toHaveProperty('command');
+      expect(res.body.agent_defaults).not.toHaveProperty('sandbox');
+      expect(res.text).not.toContain(GRANTED);
       expect(res.text).not.toContain('sk-defaults-4f7a2b');
     }
   });

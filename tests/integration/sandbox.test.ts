@@ -94,6 +94,9 @@ describe.skipIf(support.kind !== 'bubblewrap')('a sandboxed external agent (bubb
     expect(report.listed.data).not.toEqual(expect.arrayContaining(['organizer-token']));
     for (const hidden of ['organizer-token', 'hub.db', 'challenge', 'central']) expect(report.listed.data).not.toContain(hidden);
     expect(report.listed.proc).not.toContain(String(hub.child.pid));
+    // The machine's sockets (D-Bus, Docker, the user's session) under /run are out of reach; so is the held-out set.
+    for (const socket of ['dbus', 'docker.sock', 'user']) expect(report.listed.run).not.toContain(socket);
+    expect(report.listed.held_out).toBe('ENOENT');
     // Its writes outside its folder landed nowhere real.
     expect(report.wrote.system).not.toBe(true);
     expect(existsSync(plant)).toBe(false);

@@ -17,6 +17,8 @@ const tokenFile = join(home, '.cache', 'huggingface', 'token');
 mkdirSync(scratch, { recursive: true });
 mkdirSync(join(home, '.cache', 'huggingface'), { recursive: true });
 writeFileSync(tokenFile, 'hf_secret');
+const storedTokens = join(home, '.cache', 'huggingface', 'stored_tokens');
+writeFileSync(storedTokens, '[hf_other]');
 // The organizer grants the whole home folder: the data folder inside it and the token file must stay hidden.
 const request: SandboxRequest = { scratch, dataDir, inputs: [prompt], read: [home], write: [], home };
 const env = { HOME: home };
@@ -56,8 +58,34 @@ describe('bubblewrap', () => {
   });
 
   it('says what it can read and write, and what is hidden', () => {
-    expect(policy).toMatchObject({ kind: 'bubblewrap', read: expect.arrayContaining([prompt, home]), write: expect.arrayContaining([scratch, 'a private /tmp']) });
-    expect(policy.hidden).toEqual(expect.arrayContaining([home, '/tmp', dataDir, tokenFile]));
+    expect(policy).toMatchObject({ kind: 'bubblewrap', read: expect.arrayContaining([prompt, home]), write: expect.arrayContaining([scratch, expect.stringContaining('a private /tmp and an empty home folder')]) });
+    expect(policy.hidden).toEqual(expect.arrayContaining([home, '/tmp', '/run', dataDir, tokenFile, storedTokens]));
+    expect(policy.masked).toEqual(expect.arrayContaining([tokenFile, storedTokens]));
+  });
+
+  it("hides /run (the machine's sockets), and leaves only /tmp and the empty home writable", () => {
+    expect(at(args, '--tmpfs', '/run')).toBeGreaterThan(-1);
+    for (const ro of ['/run', dataDir]) expect(at(args, '--remount-ro', ro), ro).toBeGreaterThan(at(args, '--bind', scratch, scratch));
+    for (const rw of ['/tmp', home]) expect(at(args, '--remount-ro', rw), rw).toBe(-1);
+  });
+
+  it('hides a data folder reached through a symlink where it really is, and binds the agent\'s folder from there', () => {
+    const real = join(root, 'srv', 'data');
+    mkdirSync(join(real, 'scratch', 'bo-1'), { recursive: true });
+    const link = join(root, 'data-link');
+    symlinkSync(real, link);
+    const req: SandboxRequest = { scratch: join(link, 'scratch', 'bo-1'), dataDir: link, inputs: [], read: [], write: [], home };
+    const linked = bubblewrapArgs(sandboxPolicy('bubblewrap', req, env), req, 'true');
+    expect(at(linked, '--tmpfs', link)).toBeGreaterThan(-1);
+    expect(at(linked, '--tmpfs', real)).toBeGreaterThan(-1);
+    expect(at(linked, '--bind', join(real, 'scratch', 'bo-1'), join(link, 'scratch', 'bo-1'))).toBeGreaterThan(at(linked, '--tmpfs', real));
+  });
+
+  it('mounts parents before children, so an empty home inside /home stays mounted', () => {
+    const homes = args.flatMap((a, i) => (a === '--tmpfs' ? [args[i + 1]!] : []));
+    const depth = (p: string) => p.split('/').filter(Boolean).length;
+    const folders = homes.slice(0, homes.indexOf(dataDir));
+    expect(folders.map(depth)).toEqual([...folders.map(depth)].sort((a, b) => a - b));
   });
 });
 

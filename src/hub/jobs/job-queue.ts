@@ -351,6 +351,9 @@ export class JobQueue {
     const out = await this.runner.run(input, {
       signal: controller.signal,
       timeoutMs: pack.gate.job_timeout_s * 1000,
+      // In the data folder, not the system temp folder: the job file holds the held-out prompts, and the sandbox
+      // hides the data folder from every agent (a TMPDIR elsewhere might not be hidden).
+      workDir: join(this.hub.layout.root, 'tmp'),
       onLog: (line) => this.log(job.id, line),
       onProgress: (p) => {
         this.progress.set(job.id, p);

@@ -10,7 +10,9 @@ import { describe } from './route-options';
 /** The defaults as readers other than the organizer see them: an external agent's command line may hold keys or private paths. */
 function publicAgentDefaults(defaults: AgentDefaults): AgentDefaults {
   const shown = { ...defaults };
+  // The command line may hold keys; the sandbox grants name the organizer's folders.
   delete shown.command;
+  delete shown.sandbox;
   return shown;
 }
 
