@@ -266,7 +266,8 @@ describe('the leaderboard panel', () => {
     await page.locator(`[data-testid=leaderboard-row][data-filename="${files.erin}"] .method-cell`).click();
     await page.waitForSelector(`[data-testid=result-detail][data-filename="${files.erin}"]`);
     expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/leaderboard/${files.erin}`);
-    expect(await page.getByTestId('detail-title').textContent()).toContain('erin');
+    // The detail frame appears at once with a placeholder title; the result's own arrives with its read.
+    await expect.poll(() => page.getByTestId('detail-title').textContent()).toContain('erin');
     const config = page.getByTestId('result-config');
     await config.waitFor();
     expect(await config.textContent()).toMatch(/draft_n_max\s*5/);
@@ -290,9 +291,9 @@ describe('the leaderboard panel', () => {
 
     await node(files.carol).locator('a').first().click();
     await page.waitForSelector(`[data-testid=result-detail][data-filename="${files.carol}"]`);
-    expect(await page.getByTestId('detail-title').textContent()).toContain('carol');
+    await expect.poll(() => page.getByTestId('detail-title').textContent()).toContain('carol');
     // carol's result is built on by dave's.
-    expect(await page.locator('[data-testid=built-on-by]').textContent()).toContain('dave');
+    await expect.poll(() => page.locator('[data-testid=built-on-by]').textContent()).toContain('dave');
 
     // The job's own result, two levels up from erin: provenance from the real engine, its acceptance per position.
     await page.goBack();
