@@ -1,5 +1,5 @@
-// Lint rules, including the layering of DESIGN.md: shared <- hub, bench, sync, agents <- cli, main; renderer
-// imports shared only; only main and preload import electron.
+// Lint rules, including the layering of DESIGN.md: shared <- platform <- hub, bench, sync, agents (never each other)
+// <- cli, main; renderer imports shared only; only main and preload import electron.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -33,12 +33,68 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/hub/**', 'src/bench/**', 'src/sync/**', 'src/agents/**'],
+    files: ['src/platform/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [electron],
-        patterns: [layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services may import src/shared and each other, never cli, main, preload or renderer.')],
+        patterns: [layer(['**/hub/*', '**/bench/*', '**/sync/*', '**/agents/*', '**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'src/platform is the Node-only layer under the services: it imports src/shared only.')],
       }],
+    },
+  },
+  {
+    files: ['src/hub/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron],
+        patterns: [
+          layer(['**/bench/*', '**/sync/*', '**/agents/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
+          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/bench/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron],
+        patterns: [
+          layer(['**/hub/*', '**/sync/*', '**/agents/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
+          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/sync/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron],
+        patterns: [
+          layer(['**/hub/*', '**/bench/*', '**/agents/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
+          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/agents/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron],
+        patterns: [
+          layer(['**/hub/*', '**/bench/*', '**/sync/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
+          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
+        ],
+      }],
+    },
+  },
+  {
+    // Known debt, one file: the inference host picks its compute backend with the engine's code until the backend
+    // (llama.cpp packages, GPU libraries) moves to src/platform (issue 14).
+    files: ['src/agents/inference/inference-server.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [electron], patterns: [layer(['**/hub/*', '**/sync/*', '**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import each other (the bench backend is the one allowed exception, for now).')] }],
     },
   },
   {

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_VERSION } from '../shared/version';
 import { fileSha256 } from './file-hash';
 import { ModelDownloadError } from './model-download-error';
+import { processAlive } from '../platform/process-alive';
 
 export { ModelDownloadError, type ModelDownloadErrorCode } from './model-download-error';
 
@@ -573,21 +574,12 @@ async function lock(path: string, what: string): Promise<() => Promise<void>> {
     }
     const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     const young = Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? 0) < 5_000;
-    if ((holder > 0 && alive(holder)) || (!holder && young)) {
+    if ((holder > 0 && processAlive(holder)) || (!holder && young)) {
       throw new ModelDownloadError('BUSY', `another pull of ${what} is running${holder ? ` (process ${holder})` : ''}; wait for it to finish, or delete ${path} if no pull is running`);
     }
     await rm(path, { force: true });
   }
   throw new ModelDownloadError('BUSY', `could not take the download lock ${path} for ${what}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -22,7 +22,7 @@ import {
   type SystemInfo,
 } from '../shared/models';
 import type { InstalledPack } from '../shared/challenge';
-import { dataLayout } from '../hub/data-folder';
+import { dataLayout } from '../platform/data-folder';
 import { chooseBackend } from './backend';
 import { nodeLlamaCppFolder } from './llama-binaries';
 import { ModelDownloadError, pullModel, type PullProgress } from './model-download';

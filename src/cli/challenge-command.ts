@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { BenchError } from '../bench/bench-error';
 import { findPackFile, installPack } from '../bench/pack-install';
 import { ModelDownloadError } from '../bench/model-download';
-import { dataLayout, defaultDataFolder } from '../hub/data-folder';
+import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { takeHfToken } from '../platform/hf-token';
 import { downloadProgressPrinter } from './models-command';
 

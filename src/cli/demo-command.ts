@@ -7,7 +7,7 @@ import { engineJobRunner } from '../bench/job-runner';
 import { createModelLibrary } from '../bench/model-library';
 import { findPackFile, installPack, readInstalledPack } from '../bench/pack-install';
 import { superviseBeside } from '../agents/supervisor';
-import { dataLayout, defaultDataFolder } from '../hub/data-folder';
+import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { startHub } from '../hub/server';
 import { int } from './hub-call';
 

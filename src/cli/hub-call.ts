@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { dataLayout, defaultDataFolder } from '../hub/data-folder';
+import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 
 export interface HubOptions {
   hub: string;

@@ -5,7 +5,7 @@ import { superviseBeside } from '../agents/supervisor';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
 import { installedDemoTarget } from '../bench/pack-install';
-import { dataLayout, defaultDataFolder } from '../hub/data-folder';
+import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { agentsCommand } from './agents-command';
 import { benchCommand } from './bench-command';
 import { demoCommand } from './demo-command';

@@ -5,7 +5,7 @@ import { writeGemma4Pair } from '../bench/gguf/tiny-gemma4';
 import { makeModelFamily } from '../bench/gguf/tiny-llama';
 import { DEMO_FAMILY, findPackModel } from '../bench/pack-install';
 import { formatBytes, pullModel, type PullProgress } from '../bench/model-download';
-import { defaultDataFolder } from '../hub/data-folder';
+import { defaultDataFolder } from '../platform/data-folder';
 import { takeHfToken } from '../platform/hf-token';
 
 function formatDuration(s: number | null): string {

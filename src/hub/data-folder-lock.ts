@@ -1,6 +1,7 @@
 // One hub per data folder: a lock file naming the process that holds it, taken over when that process is gone.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../platform/process-alive';
 
 /** The folders this process holds: its own pid in a lock file is stale unless it is in here. */
 const heldHere = new Set<string>();
@@ -9,15 +10,6 @@ export class DataFolderBusyError extends Error {
   constructor(readonly root: string, readonly holder: number) {
     super(`the data folder ${root} is in use by another Collab Desk hub (process ${holder}): stop it first (the desktop app, or \`collab-desk hub\`), or use another folder with --data`);
     this.name = 'DataFolderBusyError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -44,7 +36,7 @@ export function lockDataFolder(root: string): () => void {
     let holder = 0;
     try { holder = Number(readFileSync(file, 'utf8').trim()); } catch { /* gone meanwhile: try again */ }
     const ours = holder === process.pid;
-    if (holder > 0 && (ours ? heldHere.has(root) : alive(holder))) throw new DataFolderBusyError(root, holder);
+    if (holder > 0 && (ours ? heldHere.has(root) : processAlive(holder))) throw new DataFolderBusyError(root, holder);
     // A hub that was killed (or this process before a restart) left it: take it over.
     rmSync(file, { force: true });
   }

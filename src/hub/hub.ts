@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { HubConfig } from '../shared/config';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
-import { dataLayout, type DataLayout } from './data-folder';
+import { dataLayout, type DataLayout } from '../platform/data-folder';
 import { lockDataFolder } from './data-folder-lock';
 import { ChallengeState } from './challenge';
 import { EventStream } from './event-stream';

@@ -1,5 +1,5 @@
-// Records as markdown with YAML frontmatter: the public layout's format, parsed and written here only.
-import { parse, stringify } from 'yaml';
+// Records as markdown with YAML frontmatter, parsed (writing them is src/shared/record-format.ts): the hub's side.
+import { parse } from 'yaml';
 import { HubError } from './hub-error';
 
 export interface MarkdownRecord {
@@ -36,7 +36,3 @@ export function parseMarkdown(text: string): MarkdownRecord {
   return { frontmatter: data as Record<string, unknown>, body };
 }
 
-export function renderMarkdown(frontmatter: Record<string, unknown>, body: string): string {
-  const yamlText = stringify(frontmatter, { lineWidth: 0 });
-  return `---\n${yamlText}---\n\n${body.endsWith('\n') ? body : body + '\n'}`;
-}

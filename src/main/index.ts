@@ -8,7 +8,7 @@ import { engineJobRunner } from '../bench/job-runner';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
 import { installedDemoTarget } from '../bench/pack-install';
-import { dataLayout } from '../hub/data-folder';
+import { dataLayout } from '../platform/data-folder';
 import { startHub, type RunningHub } from '../hub/server';
 import { registerBridgeHandlers } from './bridge-handlers';
 import { dataFolderOf, readDesktopSettings, writeDesktopSettings } from './desktop-settings';

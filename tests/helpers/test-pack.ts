@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { installPack } from '../../src/bench/pack-install';
 import { makeModelFamily, type FamilyOptions } from '../../src/bench/gguf/tiny-llama';
 import type { ChallengePack, PackGate } from '../../src/shared/challenge';
-import { dataLayout } from '../../src/hub/data-folder';
+import { dataLayout } from '../../src/platform/data-folder';
 
 /** Private prompts' text: distinctive, so a test can prove no response ever carries it. */
 export const PRIVATE_PROMPTS = ['Zebra quartz private prompt seventeen about held-out lighthouses', 'Marmalade cipher private prompt nine on hidden orchards'];

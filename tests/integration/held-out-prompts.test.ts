@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineJobRunner } from '../../src/bench/job-runner';
 import { shippedPacksFolder } from '../../src/bench/pack-install';
 import { ChallengeState, publicPack } from '../../src/hub/challenge';
-import { dataLayout } from '../../src/hub/data-folder';
+import { dataLayout } from '../../src/platform/data-folder';
 import type { HeldOutSet, InstalledPack } from '../../src/shared/challenge';
 import { assertCliBuilt, runCli } from '../helpers/hub-process';
 import { SseClient } from '../helpers/sse-client';

@@ -1,5 +1,5 @@
 // The agent's tools for the speed challenge: submit and follow benchmark jobs, read and publish results.
-import { renderMarkdown } from '../../hub/markdown';
+import { renderMarkdown } from '../../shared/record-format';
 import { JOB_STATES, type ChallengeInfo, type JobInfo, type JobState } from '../../shared/challenge';
 import { SPEC_TYPES, UNQUANTIZED_CACHE_TYPES, type RunConfig } from '../../shared/run-config';
 import { object, oneOfValues, str, type JsonOneOfSchema, type JsonSchema } from './json-schema';

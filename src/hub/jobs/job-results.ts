@@ -4,7 +4,7 @@ import { frontmatterTimestamp, stampedFilename } from '../../shared/ids';
 import { explainSpeculation } from '../../shared/speculation-costs';
 import { sha256 } from '../board';
 import type { Hub } from '../hub';
-import { renderMarkdown } from '../markdown';
+import { renderMarkdown } from '../../shared/record-format';
 import type { JobRow } from '../store/job-store';
 import type { ResultRow } from '../store/result-store';
 import type { MeasurementVerdict } from './measurement-quality';
