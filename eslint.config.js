@@ -7,6 +7,8 @@ import tseslint from 'typescript-eslint';
 const electron = { name: 'electron', message: 'Only src/main and src/preload may import electron.' };
 const layer = (group, message) => ({ group, message });
 const NODE_ONLY = ['node:*', 'fs', 'path', 'os', 'child_process', 'better-sqlite3', 'fastify'];
+const SERVICES = ['hub', 'bench', 'sync', 'agents'];
+const OUTSIDE_SERVICES = ['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', '.scratch/**', 'coverage/**'] },
@@ -37,64 +39,29 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [electron],
-        patterns: [layer(['**/hub/*', '**/bench/*', '**/sync/*', '**/agents/*', '**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'src/platform is the Node-only layer under the services: it imports src/shared only.')],
+        patterns: [layer([...SERVICES.map((s) => `**/${s}/*`), ...OUTSIDE_SERVICES], 'src/platform is the Node-only layer under the services: it imports src/shared only.')],
       }],
     },
   },
-  {
-    files: ['src/hub/**'],
+  // Each service: src/shared and src/platform, never another service, never a composition root or the UI.
+  ...SERVICES.map((service) => ({
+    files: [`src/${service}/**`],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [electron],
         patterns: [
-          layer(['**/bench/*', '**/sync/*', '**/agents/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
-          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
+          layer(SERVICES.filter((s) => s !== service).map((s) => `**/${s}/*`), 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
+          layer(OUTSIDE_SERVICES, 'Services never import cli, main, preload or renderer.'),
         ],
       }],
     },
-  },
-  {
-    files: ['src/bench/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron],
-        patterns: [
-          layer(['**/hub/*', '**/sync/*', '**/agents/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
-          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
-        ],
-      }],
-    },
-  },
-  {
-    files: ['src/sync/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron],
-        patterns: [
-          layer(['**/hub/*', '**/bench/*', '**/agents/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
-          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
-        ],
-      }],
-    },
-  },
-  {
-    files: ['src/agents/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron],
-        patterns: [
-          layer(['**/hub/*', '**/bench/*', '**/sync/*'], 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
-          layer(['**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import cli, main, preload or renderer.'),
-        ],
-      }],
-    },
-  },
+  })),
   {
     // Known debt, one file: the inference host picks its compute backend with the engine's code until the backend
     // (llama.cpp packages, GPU libraries) moves to src/platform (issue 14).
     files: ['src/agents/inference/inference-server.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [electron], patterns: [layer(['**/hub/*', '**/sync/*', '**/cli/*', '**/main/*', '**/preload/*', '**/renderer/*'], 'Services never import each other (the bench backend is the one allowed exception, for now).')] }],
+      'no-restricted-imports': ['error', { paths: [electron], patterns: [layer(['**/hub/*', '**/sync/*', ...OUTSIDE_SERVICES], 'Services never import each other (the bench backend is the one allowed exception, for now).')] }],
     },
   },
   {

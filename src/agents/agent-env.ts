@@ -1,4 +1,5 @@
 // What a spawned agent may see: a minimal environment, and a redactor for the secrets it must never echo.
+import { HF_TOKEN_VARS } from '../platform/hf-token';
 
 /** Variables a program needs to run at all (and to find its libraries and the GPU); nothing else is passed on. */
 const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', 'USER', 'SHELL', 'CUDA_VISIBLE_DEVICES', 'LD_LIBRARY_PATH'];
@@ -26,7 +27,7 @@ export function asNodeChild(env: Record<string, string>): Record<string, string>
 
 /** Hugging Face tokens as the hub's environment may carry them (huggingface_hub's names). */
 export function hubSecretsFromEnv(from: NodeJS.ProcessEnv = process.env): string[] {
-  return ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_API_TOKEN'].map((k) => from[k]).filter((v): v is string => typeof v === 'string' && v.length >= 8);
+  return HF_TOKEN_VARS.map((k) => from[k]).filter((v): v is string => typeof v === 'string' && v.length >= 8);
 }
 
 /** Replaces every known secret in text: agents' output and traces are shown to people and exported. */

@@ -2,12 +2,9 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Value } from 'typebox/value';
-import { HeldOutSet } from '../shared/challenge';
+import type { HeldOutSet } from '../shared/challenge';
+import { HELD_OUT_FOLDER, parseHeldOutSet } from '../shared/held-out-set';
 import { BenchError } from './bench-error';
-
-/** The folder of held-out sets, inside the challenge area (beside pack.json). */
-export const HELD_OUT_FOLDER = 'held-out';
 
 export interface StoredSet {
   /** Relative to the challenge area, as pack.json's `private_set` names it. */
@@ -61,10 +58,9 @@ function readHeldOutSet(challengeDir: string, file: string, packId: string): Sto
   } catch (err) {
     throw fail(`cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'not valid JSON'}`);
   }
-  const filled = Value.Default(HeldOutSet, data);
-  const first = [...Value.Errors(HeldOutSet, filled)][0];
-  if (first) throw fail(`are invalid at ${first.instancePath || '/'}: ${first.message}`);
-  return { file, set: filled as HeldOutSet };
+  const { set, problem } = parseHeldOutSet(data);
+  if (!set) throw fail(`are ${problem}`);
+  return { file, set };
 }
 
 /**

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from 'typebox/value';
+import { HELD_OUT_FOLDER } from '../shared/held-out-set';
 import { ChallengePack, type HeldOutSet, type InstalledPack, type PackModel, type PackReference } from '../shared/challenge';
 import { checkRunConfig } from '../shared/run-config-check';
 import { BenchError } from './bench-error';
@@ -11,7 +12,7 @@ import { calibrateReferences } from './calibration';
 import { checkModelFile, generateTexts, type BenchInput, type BenchOptions } from './engine';
 import { writeGemma4Pair } from './gguf/tiny-gemma4';
 import { makeModelFamily, type FamilyOptions } from './gguf/tiny-llama';
-import { findHeldOutSet, HELD_OUT_FOLDER, removeSuperseded, writeHeldOutSet, writePrivateFile } from './held-out-store';
+import { findHeldOutSet, removeSuperseded, writeHeldOutSet, writePrivateFile } from './held-out-store';
 import { pullModel } from './model-download';
 import { checkGenerator, checkPrivatePrompts, drawPrivatePrompts, readPrivatePromptsFile, type PrivatePrompt } from './private-prompts';
 

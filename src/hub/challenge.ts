@@ -2,11 +2,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Value } from 'typebox/value';
-import { ChallengePack, HeldOutSet, type InstalledPack, type PublicPack } from '../shared/challenge';
+import { ChallengePack, type InstalledPack, type PublicPack } from '../shared/challenge';
+import { isHeldOutSetFile, parseHeldOutSet } from '../shared/held-out-set';
 import { HubError } from './hub-error';
-
-/** Where pack.json may point for its held-out set: a file of the challenge area's held-out folder, nothing else. */
-const SET_FILE = /^held-out\/[a-z0-9._-]+\.json$/;
 
 export class ChallengeState {
   private cached: { mtimeMs: number; size: number; pack: InstalledPack | null; error: string | null } | null = null;
@@ -67,7 +65,7 @@ function load(file: string): { pack: InstalledPack | null; error: string | null;
       error: `the installed ${publicPart.id} pack (${file}) carries its private prompts itself, as packs installed by older versions did, so they are the published ones: run \`collab-desk challenge init ${publicPart.id}\` again for a held-out set`,
     };
   }
-  if (typeof private_set !== 'string' || !SET_FILE.test(private_set)) return { pack: null, error: `the installed pack ${file} names no held-out set of private prompts` };
+  if (!isHeldOutSetFile(private_set)) return { pack: null, error: `the installed pack ${file} names no held-out set of private prompts` };
   const setFile = join(dirname(file), private_set);
   let raw: unknown;
   try {
@@ -76,11 +74,8 @@ function load(file: string): { pack: InstalledPack | null; error: string | null;
     const code = (err as NodeJS.ErrnoException).code;
     return { pack: null, error: `the private prompts of the installed pack (${setFile}) cannot be read: ${code ?? 'not valid JSON'}`, missingSet: code === 'ENOENT' };
   }
-  const set = Value.Default(HeldOutSet, raw);
-  const wrong = [...Value.Errors(HeldOutSet, set)][0];
-  // The error names the place, never the value there: it may be a private prompt.
-  if (wrong) return { pack: null, error: `the private prompts of the installed pack (${setFile}) are invalid at ${wrong.instancePath || '/'}: ${wrong.message}` };
-  const held = set as HeldOutSet;
+  const { set: held, problem } = parseHeldOutSet(raw);
+  if (!held) return { pack: null, error: `the private prompts of the installed pack (${setFile}) are ${problem}` };
   if (held.pack !== publicPart.id) return { pack: null, error: `the private prompts ${setFile} belong to the ${held.pack} pack, not to the installed ${publicPart.id}` };
   return {
     pack: {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-const ENV_NAMES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_API_TOKEN'] as const;
+/** The environment variables huggingface_hub reads a token from. */
+export const HF_TOKEN_VARS = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_API_TOKEN'] as const;
 
 /** huggingface_hub's token file (`hf auth login` writes it): $HF_TOKEN_PATH, else $HF_HOME/token, else ~/.cache/huggingface/token. */
 export function hfTokenFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,9 +20,9 @@ export function hfTokenFile(env: NodeJS.ProcessEnv = process.env): string {
  * agents' sandbox hides /proc, and `hf auth login` (the file) avoids it altogether.
  */
 export function takeHfToken(env: NodeJS.ProcessEnv = process.env): () => string | undefined {
-  const given = ENV_NAMES.map((k) => env[k]).find((v) => typeof v === 'string' && v.trim() !== '');
+  const given = HF_TOKEN_VARS.map((k) => env[k]).find((v) => typeof v === 'string' && v.trim() !== '');
   const file = hfTokenFile(env);
-  for (const k of ENV_NAMES) delete env[k];
+  for (const k of HF_TOKEN_VARS) delete env[k];
   return () => {
     if (given) return given;
     try {

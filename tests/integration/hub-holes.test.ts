@@ -194,12 +194,17 @@ describe('external agents\' command lines and output reach the organizer only', 
     const asOrganizer = await hub.call<SwarmStatus>('GET', '/v1/swarm', { token: hub.organizerToken });
     expect(statusOf(asOrganizer.body, leaky).last_message).toBe(PRINTED);
     expect(statusOf(asOrganizer.body, leaky).command).toContain(COMMAND_SECRET);
+    // Its sandbox: the kind for everyone, the paths (the data folder, grants, masked token files) for the organizer.
+    const policy = statusOf(asOrganizer.body, leaky).sandbox!;
+    expect(policy.hidden).toContain(hub.dataDir);
 
     for (const token of [undefined, bystander]) {
       const res = await hub.call<SwarmStatus>('GET', '/v1/swarm', { token });
       expect(res.status).toBe(200);
       const agent = statusOf(res.body, leaky);
       expect(agent).toMatchObject({ kind: 'external', state: 'stopped', command: null, last_message: null });
+      expect(agent.sandbox).toMatchObject({ kind: policy.kind, read: [], write: [], hidden: [], masked: [] });
+      expect(res.text).not.toContain(hub.dataDir);
       expect(res.text).not.toContain(PRINTED);
       expect(res.text).not.toContain(COMMAND_SECRET);
     }

@@ -20,7 +20,7 @@ const AgentActionParams = Type.Object({ agent_id: Type.String({ maxLength: 100 }
  */
 export function publicAgentStatus(agent: SwarmAgentStatus): SwarmAgentStatus {
   // Its sandbox's kind stays public (whether it is confined is everyone's business); the granted paths are the organizer's.
-  if (agent.kind === 'external') return { ...agent, command: null, last_message: null, error: null, sandbox: agent.sandbox && { ...agent.sandbox, read: [], write: [], hidden: [] } };
+  if (agent.kind === 'external') return { ...agent, command: null, last_message: null, error: null, sandbox: agent.sandbox && { ...agent.sandbox, read: [], write: [], hidden: [], masked: [] } };
   return agent.command === null ? agent : { ...agent, command: null };
 }
 
