@@ -242,7 +242,7 @@ describe('the Agents panel', () => {
     await expect.poll(async () => (await newest()).seq, { timeout: 5_000 }).toBe(last);
     expect(await list.locator(':scope > li').last().textContent()).toContain('process ended');
     expect(await count.textContent()).not.toContain('following live');
-    await page.unroute(traceRead);
+    await page.unrouteAll({ behavior: 'wait' }); // a handler still under way finishes first
     expect(session.pageErrors).toEqual([]);
   }, 40_000);
 
@@ -333,7 +333,7 @@ describe('the Jobs panel', () => {
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 150)));
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(await row(b.id).count()).toBe(1);
-    await page.unroute(finishedList);
+    await page.unrouteAll({ behavior: 'wait' }); // a handler still under way finishes first
 
     // Let the engine run: the job ends, and the card no longer shows it.
     barrier.release();

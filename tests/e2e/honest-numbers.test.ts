@@ -220,7 +220,7 @@ describe('jobs and results whatever their fields', () => {
       await sidebar('Leaderboard').click();
       await failed.waitFor();
     } finally {
-      await page.unroute(ranking);
+      await page.unrouteAll({ behavior: 'wait' }); // a handler still under way finishes first (unroute alone leaves it to fail)
     }
     // The hub answers properly again: Retry reads it and the ranking is back.
     await failed.getByRole('button', { name: 'Retry' }).click();
@@ -260,7 +260,7 @@ describe('jobs and results whatever their fields', () => {
       await expect.poll(() => badge.getAttribute('data-state')).toBe('disputed');
       expect(await page.getByTestId('verdict').textContent()).toContain('nobody has judged it yet');
     } finally {
-      await page.unroute(read);
+      await page.unrouteAll({ behavior: 'wait' }); // a handler still under way finishes first (unroute alone leaves it to fail)
     }
     expect(await page.getByTestId('view-failed').count()).toBe(0);
     expect(session.pageErrors).toEqual([]);
@@ -286,7 +286,7 @@ describe('jobs and results whatever their fields', () => {
       const running = page.locator('[data-testid=job-row][data-job="job-20991231-000000-002"]');
       expect(await running.getByTestId('job-progress').textContent()).toContain('running');
     } finally {
-      await page.unroute(list);
+      await page.unrouteAll({ behavior: 'wait' }); // a handler still under way finishes first (unroute alone leaves it to fail)
     }
     expect(await page.getByTestId('view-failed').count()).toBe(0);
     expect(session.pageErrors).toEqual([]);
