@@ -8,35 +8,24 @@
 //
 // Knobs (environment): BENCH_SANDBOX_STARTS (starts of each kind, 40), BENCH_TOKENS (max_tokens per request, 128), BENCH_ROUNDS (concurrent rounds per agent count, 2),
 // BENCH_AGENTS ("1,2,4,8"), BENCH_SEQUENCES (8), BENCH_THREADS (the host's default: every core but one).
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChatClient } from '../src/agents/inference/chat-client';
 import { InferenceHost } from '../src/agents/inference/inference-host';
 import { writeLlamaModel, type LlamaSpec } from '../src/bench/gguf/tiny-llama';
-import { nativeCacheFolder } from '../src/bench/native-runner';
+import { benchModelsFolder, generatorKey } from './lib/generated-models';
+import { envInt, envIntList } from './lib/knobs';
+import { progress } from './lib/report';
 import { measureSandboxSpawn } from './sandbox-spawn';
 
-const envInt = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not ${raw}`);
-  return n;
-};
-
-const TOKENS = envInt('BENCH_TOKENS', 128);
-const ROUNDS = envInt('BENCH_ROUNDS', 2);
-const SEQUENCES = envInt('BENCH_SEQUENCES', 8);
-const THREADS = process.env.BENCH_THREADS ? envInt('BENCH_THREADS', 1) : undefined;
-const AGENT_COUNTS = (process.env.BENCH_AGENTS ?? '1,2,4,8').split(',').map((s) => {
-  const n = Number(s.trim());
-  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_AGENTS takes agent counts, not ${s}`);
-  return n;
-});
+const positive = { positive: true };
+const TOKENS = envInt('BENCH_TOKENS', 128, positive);
+const ROUNDS = envInt('BENCH_ROUNDS', 2, positive);
+const SEQUENCES = envInt('BENCH_SEQUENCES', 8, positive);
+const THREADS = process.env.BENCH_THREADS ? envInt('BENCH_THREADS', 1, positive) : undefined;
+const AGENT_COUNTS = envIntList('BENCH_AGENTS', '1,2,4,8', (n) => n >= 1, 'agent counts');
 
 /**
  * 6 blocks of 512 wide with a 1536 FFN over the 394-token vocabulary: 21M parameters, 42 MB as F16. Big enough that
@@ -44,21 +33,15 @@ const AGENT_COUNTS = (process.env.BENCH_AGENTS ?? '1,2,4,8').split(',').map((s) 
  * to generate in ~2 s and run on 2 cores.
  */
 const MODEL_SPEC: LlamaSpec = { seed: 11, layers: 6, embd: 512, heads: 8, kvHeads: 8, ff: 1536, ctx: 2048, type: 'f16' };
-const GENERATOR_SOURCES = ['tiny-llama.ts', 'gguf-writer.ts', 'gguf-types.ts', 'byte-sink.ts', 'quantize.ts', 'seeded-random.ts', 'spm-vocab.ts'];
 
 const TOPICS = ['the sea', 'a mountain town', 'the first computer', 'a lighthouse keeper', 'speculative decoding', 'a garden in winter', 'the night train', 'an old map'];
 
-const t0 = performance.now();
-const progress = (msg: string): void => void process.stderr.write(`  [${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}\n`);
 const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
 const mib = (bytes: number | null | undefined): string => (bytes ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : '-');
 
 async function ensureModel(): Promise<{ path: string; generated: boolean }> {
-  const gguf = fileURLToPath(new URL('../src/bench/gguf/', import.meta.url));
-  const hash = createHash('sha256').update(JSON.stringify(MODEL_SPEC));
-  for (const file of GENERATOR_SOURCES) hash.update(readFileSync(join(gguf, file)));
-  const dir = join(dirname(nativeCacheFolder()), 'bench-models');
-  const path = join(dir, `agents-llama-${MODEL_SPEC.layers}x${MODEL_SPEC.embd}-${MODEL_SPEC.type}-${hash.digest('hex').slice(0, 16)}.gguf`);
+  const dir = benchModelsFolder();
+  const path = join(dir, `agents-llama-${MODEL_SPEC.layers}x${MODEL_SPEC.embd}-${MODEL_SPEC.type}-${generatorKey(MODEL_SPEC)}.gguf`);
   if (existsSync(path)) return { path, generated: false };
   mkdirSync(dir, { recursive: true });
   // written beside, then renamed: an interrupted run leaves no half model
@@ -101,7 +84,7 @@ interface Row {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { model: { type: 'string' }, 'sandbox-only': { type: 'boolean', default: false } }, strict: true });
-  const starts = envInt('BENCH_SANDBOX_STARTS', 40);
+  const starts = envInt('BENCH_SANDBOX_STARTS', 40, positive);
   progress(`sandbox: ${starts} starts of each kind, bare and sandboxed, interleaved`);
   const sandbox = await measureSandboxSpawn(starts);
   console.log();

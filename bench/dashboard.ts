@@ -2,7 +2,7 @@
 // rows, frame times while scrolling back through every page and wheeling down fast, and how many rows stay in
 // the DOM. Figures only; the e2e test (tests/e2e/board.test.ts) asserts generous bounds on the same measurement.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -11,6 +11,7 @@ import { postMessage, type PostRequest } from '../src/hub/board';
 import type { Hub } from '../src/hub/hub';
 import { startHub } from '../src/hub/server';
 import { openDashboard } from '../tests/e2e/helpers/dashboard-browser';
+import { machineHeader } from './lib/report';
 
 export const SEED_MESSAGES = 10_000;
 const AGENTS = ['alice', 'bob', 'carol', 'dmitri', 'eve', 'farid', 'grace', 'hiro', 'ines', 'jun', 'kofi', 'lena'];
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
   const limits = { raw_messages_per_minute: 1e9, raw_messages_per_hour: 1e9, writes_burst: 1e9, writes_per_minute: 1e9, registrations_per_minute: 1e9 };
   const running = await startHub({ dataDir, port: 0, config: { limits: limits as unknown as HubConfig['limits'] } });
   try {
-    console.log(`collab-desk dashboard bench — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
+    console.log(`${machineHeader('dashboard')}`);
     const seeded = await seedBoard(running.hub);
     console.log(`seeded ${fmt(SEED_MESSAGES)} messages in ${seeded.seconds.toFixed(1)} s (in-process, group commits)`);
     // Read-only: the bench measures reading; the page needs no organizer token.

@@ -8,30 +8,18 @@
 // BENCH_PLAIN_ROUNDS (5), BENCH_K (draft_n_max, 6),
 // BENCH_POLLS ("0,50": --poll values to compare), BENCH_GPU_LAYERS (-1: all; passed to every tool),
 // BENCH_LB_REPS (llama-bench repetitions per round, 2).
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chooseBackend, defaultThreads } from '../src/bench/backend';
+import { chooseBackend, defaultThreads, type BackendChoice } from '../src/platform/compute-backend';
 import { runBench, type BenchResult } from '../src/bench/engine';
 import { buildSpmVocab } from '../src/bench/gguf/spm-vocab';
 import { writeLlamaModel, type LlamaSpec } from '../src/bench/gguf/tiny-llama';
-import type { LlamaBinaries } from '../src/bench/llama-binaries';
-import { llamaSource, nativeCacheFolder } from '../src/bench/native-runner';
 import { median } from '../src/shared/statistics';
-
-const execFileAsync = promisify(execFile);
-
-const envInt = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, not ${raw}`);
-  return n;
-};
+import { benchModelsFolder, generatorKey } from './lib/generated-models';
+import { envInt, envIntList } from './lib/knobs';
+import { CXXFLAGS, detokenize, ensureTools, llamaBench, speculativeSimple, testSeconds, tgRates, type LbResult, type SpecSimpleRun, type Tools } from './lib/llama-tools';
+import { cpuBusy, elapsed, load1, machineHeader, progress } from './lib/report';
 
 const TOKENS = envInt('BENCH_TOKENS', 128);
 const REPEATS = envInt('BENCH_REPEATS', 3);
@@ -42,11 +30,7 @@ const GPU_LAYERS = envInt('BENCH_GPU_LAYERS', -1);
 const LB_ROUND_REPS = envInt('BENCH_LB_REPS', 2);
 /** llama-bench repetitions of the cost tests, in each speculative round. */
 const LB_COST_REPS = 2;
-const POLLS = (process.env.BENCH_POLLS ?? '0,50').split(',').map((p) => {
-  const n = Number(p.trim());
-  if (!Number.isInteger(n) || n < 0 || n > 100) throw new Error(`BENCH_POLLS takes --poll values 0..100, not ${p}`);
-  return n;
-});
+const POLLS = envIntList('BENCH_POLLS', '0,50', (n) => n >= 0 && n <= 100, '--poll values 0..100');
 const CTX = 512;
 
 /**
@@ -54,8 +38,6 @@ const CTX = 512;
  * 394-token vocabulary: 99.7M, 399 MB as F32, 106 MB as Q8_0. It generates in ~10 s and decodes ~80-120 tok/s on 2 cores.
  */
 const MODEL_SPEC: Omit<LlamaSpec, 'type'> = { seed: 3, layers: 12, embd: 768, heads: 12, kvHeads: 12, ff: 2560, ctx: 1024 };
-/** The generator's own sources: a change to any of them makes a new cache entry. */
-const GENERATOR_SOURCES = ['tiny-llama.ts', 'gguf-writer.ts', 'gguf-types.ts', 'byte-sink.ts', 'quantize.ts', 'seeded-random.ts', 'spm-vocab.ts'];
 
 const PROMPTS = [
   'The quick brown fox jumps over the lazy dog while the farmer watches.',
@@ -64,25 +46,12 @@ const PROMPTS = [
   'Once upon a time, in a small town by the sea, there lived an old sailor.',
 ];
 
-/** llama.cpp's own tools, as CMake builds them (llama-bench = its impl library + main.cpp). */
-const TOOLS: Record<'llama-bench' | 'speculative-simple', string[]> = {
-  'llama-bench': ['tools/llama-bench/llama-bench.cpp', 'tools/llama-bench/main.cpp'],
-  'speculative-simple': ['examples/speculative-simple/speculative-simple.cpp'],
-};
-const CXXFLAGS = ['-std=c++17', '-O2', '-DNDEBUG'];
+/** Verify batches of 2..K+1 tokens: what one speculative step asks of the target. */
+const VERIFY_BATCHES = Array.from({ length: K }, (_, i) => i + 2);
 
-// ---------------------------------------------------------------------------------------------------------------
-// output helpers
-
-const t0 = performance.now();
-const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
-const progress = (msg: string): void => void process.stderr.write(`  [${elapsed()}] ${msg}\n`);
 const f = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
 const ms = (s: number): string => `${(s * 1000).toFixed(2)} ms`;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
-
-// ---------------------------------------------------------------------------------------------------------------
-// models
 
 interface Models {
   target: string;
@@ -94,11 +63,8 @@ interface Models {
 }
 
 async function ensureModels(): Promise<Models> {
-  const gguf = fileURLToPath(new URL('../src/bench/gguf/', import.meta.url));
-  const hash = createHash('sha256').update(JSON.stringify(MODEL_SPEC));
-  for (const file of GENERATOR_SOURCES) hash.update(readFileSync(join(gguf, file)));
-  const key = hash.digest('hex').slice(0, 16);
-  const root = join(dirname(nativeCacheFolder()), 'bench-models');
+  const key = generatorKey(MODEL_SPEC);
+  const root = benchModelsFolder();
   const dir = join(root, `llama-${MODEL_SPEC.layers}x${MODEL_SPEC.embd}-ff${MODEL_SPEC.ff}-s${MODEL_SPEC.seed}-${key}`);
   const target = join(dir, 'target-f32.gguf');
   const draft = join(dir, 'draft-q8_0.gguf');
@@ -126,169 +92,33 @@ async function ensureModels(): Promise<Models> {
   return { target, draft, targetBytes: statSync(target).size, draftBytes: statSync(draft).size, cached, seconds: (performance.now() - started) / 1000 };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// llama.cpp's tools, built from the bundled source against the shipped libraries
-
-interface Tools {
-  dir: string;
-  bench: string;
-  spec: string;
-  sourceCommit: string;
-  built: boolean;
-  seconds: number;
+/** What every section measures with: the backend, the thread counts, the models and llama.cpp's tools. */
+interface Setup {
+  backend: BackendChoice;
+  bins: string;
+  tPlain: number;
+  tSpec: number;
+  models: Models;
+  tools: Tools;
 }
 
-/** The same libraries the runner links (see native-runner.ts), by exact file name. */
-function linkedLibraries(bins: string): string[] {
-  const want = [/^libllama-common\.so$/, /^libllama(\.[a-z]+)?(\.v[\d.]+)?\.so$/, /^libggml(\.[a-z]+)?(\.v[\d.]+)?\.so$/, /^libggml-base\.so$/];
-  const names = readdirSync(bins);
-  return want.map((re) => {
-    const found = names.find((n) => re.test(n));
-    if (!found) throw new Error(`the llama.cpp libraries in ${bins} lack one matching ${re}`);
-    return found;
-  });
+/** Seconds per llama_decode, from llama-bench at the speculative settings. */
+interface Costs {
+  tDecode: number;
+  tDraft: number;
+  tVerify: (n: number) => number;
+  tDraftBatch: (n: number) => number;
 }
 
-async function ensureTools(binaries: LlamaBinaries): Promise<Tools> {
-  const cache = nativeCacheFolder();
-  const src = await llamaSource(cache, binaries.release);
-  const { stdout: commit } = await execFileAsync('git', ['-C', src, 'rev-parse', 'HEAD']);
-  const libs = linkedLibraries(binaries.bins);
-  const hash = createHash('sha256').update(binaries.bins).update(binaries.release).update(commit).update(CXXFLAGS.join(' ')).update(libs.join(' '));
-  for (const files of Object.values(TOOLS)) for (const file of files) hash.update(readFileSync(join(src, file)));
-  const dir = join(cache, `tools-${hash.digest('hex').slice(0, 16)}`);
-  const started = performance.now();
-  const result = (built: boolean): Tools => ({
-    dir,
-    bench: join(dir, 'llama-bench'),
-    spec: join(dir, 'speculative-simple'),
-    sourceCommit: commit.trim(),
-    built,
-    seconds: (performance.now() - started) / 1000,
-  });
-  if (Object.keys(TOOLS).every((name) => existsSync(join(dir, name)))) return result(false);
-
-  const temp = `${dir}.tmp-${process.pid}`;
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
-  const includes = ['include', 'common', join('ggml', 'include'), 'vendor'].flatMap((d) => ['-I', join(src, d)]);
-  const link = ['-L', binaries.bins, `-Wl,-rpath,${binaries.bins}`, ...libs.map((l) => `-l:${l}`), '-lpthread'];
-  progress(`building llama-bench and speculative-simple from ${src} (g++ ${CXXFLAGS.join(' ')})`);
-  try {
-    await Promise.all(
-      Object.entries(TOOLS).map(([name, files]) =>
-        execFileAsync(process.env.CXX || 'g++', [...CXXFLAGS, '-o', join(temp, name), ...files.map((x) => join(src, x)), ...includes, ...link], { maxBuffer: 64 * 1024 * 1024 }),
-      ),
-    );
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(temp, dir);
-  } catch (err) {
-    rmSync(temp, { recursive: true, force: true });
-    const e = err as Error & { stderr?: string };
-    throw new Error(`building llama.cpp's tools failed: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`);
-  }
-  return result(true);
+/** The speedup bound that the costs and our acceptance allow. */
+interface Bound {
+  E: number;
+  costModel: (k: number) => number;
+  costLoop: (k: number) => number;
+  plainSame: number;
+  boundModel: number;
+  boundLoop: number;
 }
-
-/**
- * Runs a tool with the bins folder as its working directory: llama-bench and common_params_parse call
- * ggml_backend_load_all(), which looks for the dynamically loaded backends (libggml-cpu-*.so, libggml-cuda.so) in
- * the executable's folder and in the current directory, and the tools live in the cache, not beside them.
- */
-async function runTool(exe: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await execFileAsync(exe, args, { cwd, encoding: 'latin1', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`${exe.split('/').pop()} ${args.join(' ')} failed: ${e.message}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// llama-bench
-
-interface LbTest {
-  build_commit: string;
-  backends: string;
-  cpu_info: string;
-  gpu_info: string;
-  model_size: number;
-  model_n_params: number;
-  n_prompt: number;
-  n_gen: number;
-  n_threads: number;
-  poll: number;
-  n_gpu_layers: number;
-  samples_ns: number[];
-}
-
-interface LbResult {
-  tests: LbTest[];
-  backendLine: string;
-}
-
-async function llamaBench(tools: Tools, bins: string, model: string, p: number[], n: number[], threads: number, poll: number, reps: number): Promise<LbResult> {
-  const args = [
-    '-m', model, '-p', p.length ? p.join(',') : '0', '-n', n.length ? n.join(',') : '0',
-    '-t', String(threads), '--poll', String(poll), '-ngl', String(GPU_LAYERS), '-fa', 'auto', '-b', '2048', '-ub', '512',
-    '-r', String(reps), '-o', 'json',
-  ];
-  const { stdout, stderr } = await runTool(tools.bench, args, bins);
-  const tests = JSON.parse(stdout) as LbTest[];
-  return { tests, backendLine: stderr.split('\n').filter((l) => l.startsWith('load_backend')).join('; ') };
-}
-
-/** Median seconds for one run of a test over several llama-bench calls: pp<n> is one batch of n tokens, tg<n> is n single-token decodes. */
-function testSeconds(rs: LbResult[], kind: 'pp' | 'tg', n: number): number {
-  const samples = rs.flatMap((r) => {
-    const t = r.tests.find((x) => (kind === 'pp' ? x.n_prompt === n && x.n_gen === 0 : x.n_gen === n && x.n_prompt === 0));
-    if (!t) throw new Error(`llama-bench gave no ${kind}${n} result`);
-    return t.samples_ns;
-  });
-  return median(samples) / 1e9;
-}
-
-function tgRates(r: LbResult, n: number): number[] {
-  const t = r.tests.find((x) => x.n_gen === n && x.n_prompt === 0)!;
-  return t.samples_ns.map((ns) => n / (ns / 1e9));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// speculative-simple
-
-interface SpecSimpleRun {
-  prompt: number;
-  repeat: number;
-  n: number;
-  seconds: number;
-  drafted: number;
-  accepted: number;
-  stdout: string;
-}
-
-async function speculativeSimple(tools: Tools, bins: string, flags: string[], prompt: string, n: number): Promise<Omit<SpecSimpleRun, 'prompt' | 'repeat'>> {
-  const { stdout, stderr } = await runTool(tools.spec, [...flags, '-p', prompt, '-n', String(n)], bins);
-  const all = `${stdout}\n${stderr}`;
-  const decoded = /decoded\s+(\d+) tokens in\s+([\d.]+) seconds, speed:\s+([\d.]+) t\/s/.exec(all);
-  if (!decoded) throw new Error(`speculative-simple printed no "decoded N tokens in S seconds" line:\n${stderr.slice(-2000)}`);
-  const drafted = /n_drafted\s*=\s*(\d+)/.exec(all);
-  const accepted = /n_accept\s*=\s*(\d+)/.exec(all);
-  return { n: Number(decoded[1]), seconds: Number(decoded[2]), drafted: Number(drafted?.[1] ?? 0), accepted: Number(accepted?.[1] ?? 0), stdout };
-}
-
-/** Our tokens as llama.cpp prints them (SPM: U+2581 is a space, <0xXX> is that byte), for a latin1 text comparison. */
-function detokenize(tokens: number[]): string {
-  const vocab = buildSpmVocab().tokens;
-  return tokens
-    .map((t) => {
-      const piece = vocab[t] ?? '';
-      const byte = /^<0x([0-9A-F]{2})>$/.exec(piece);
-      return byte ? String.fromCharCode(parseInt(byte[1]!, 16)) : piece.replaceAll('\u2581', ' ');
-    })
-    .join('');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 
 interface PlainOutcome {
   poll: number;
@@ -312,18 +142,6 @@ interface SpecOutcome {
   dftCost: LbResult[];
 }
 
-const load1 = (): string => loadavg()[0]!.toFixed(2);
-
-/** The share of all cores busy over one second, from the kernel's per-core counters (before anything of ours runs). */
-async function cpuBusy(): Promise<number> {
-  const total = () => cpus().reduce((acc, c) => ({ idle: acc.idle + c.times.idle, all: acc.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), { idle: 0, all: 0 });
-  const before = total();
-  await new Promise((r) => setTimeout(r, 1000));
-  const after = total();
-  const all = after.all - before.all;
-  return all > 0 ? 1 - (after.idle - before.idle) / all : 0;
-}
-
 /** speculative-simple's tok/s per round: tokens over seconds summed across the round's prompts. */
 function perRepeatTps(runs: SpecSimpleRun[]): number[] {
   return Array.from({ length: REPEATS }, (_, r) => {
@@ -332,7 +150,8 @@ function perRepeatTps(runs: SpecSimpleRun[]): number[] {
   });
 }
 
-async function main(): Promise<void> {
+/** Prepares the models and tools, then prints the machine, the libraries and the settings. */
+async function prepare(): Promise<Setup> {
   const backend = chooseBackend('auto');
   const bins = backend.binaries.bins;
   const tPlain = defaultThreads(false);
@@ -345,7 +164,7 @@ async function main(): Promise<void> {
   const tools = await ensureTools(backend.binaries);
 
   const busy = await cpuBusy();
-  console.log(`collab-desk engine bench — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}; before start: load average ${load0.map((x) => x.toFixed(2)).join(' ')}, CPU ${f(100 * busy, 0)}% busy`);
+  console.log(`${machineHeader('engine')}; before start: load average ${load0.map((x) => x.toFixed(2)).join(' ')}, CPU ${f(100 * busy, 0)}% busy`);
   if (busy > 0.25) console.log(`  note: other processes are using ${f(100 * busy, 0)}% of the CPU: figures will be low and noisy, multi-threaded ones most`);
   console.log(`backend: ${backend.binaries.flavor} (${backend.reason})`);
   console.log(`libraries: ${bins} (node-llama-cpp's llama.cpp ${backend.binaries.release})`);
@@ -362,8 +181,11 @@ async function main(): Promise<void> {
   );
   console.log('  ours and theirs alternate round by round, so a change in machine speed hits both; ours/theirs is the median of the per-round ratios');
   console.log();
+  return { backend, bins, tPlain, tSpec, models, tools };
+}
 
-  // ---- 1. plain decode: ours vs llama-bench tg
+/** 1. Plain decode: ours vs llama-bench tg, round by round; the poll setting that decodes fastest. */
+async function plainDecode({ bins, tPlain, models, tools }: Setup): Promise<PlainOutcome> {
   console.log(`1. plain decode, ${tPlain} threads: ours (runner, spec_type none: ${PROMPTS.length} prompts x ${TOKENS} tokens per round, 1 in-process warmup)`);
   console.log(`   vs llama-bench -p 0 -n ${TOKENS} -t ${tPlain} -r ${LB_ROUND_REPS} per round (tg${TOKENS}, its own warmup); both: -fa auto -b 2048 -ub 512, f16 KV cache`);
   const plain: PlainOutcome[] = [];
@@ -378,7 +200,7 @@ async function main(): Promise<void> {
           { timeoutMs: 300_000 },
         ),
       );
-      theirs.push(await llamaBench(tools, bins, models.target, [], [TOKENS], tPlain, poll, LB_ROUND_REPS));
+      theirs.push(await llamaBench(tools, bins, models.target, [], [TOKENS], { threads: tPlain, poll, gpuLayers: GPU_LAYERS, reps: LB_ROUND_REPS }));
     }
     const theirsRates = theirs.flatMap((x) => tgRates(x, TOKENS));
     const o: PlainOutcome = { poll, ours, oursTps: median(ours.map((x) => x.tps)), theirs, theirsRates, theirsTps: median(theirsRates) };
@@ -398,8 +220,11 @@ async function main(): Promise<void> {
   const bestPlainTheirs = plain.reduce((a, b) => (b.theirsTps > a.theirsTps ? b : a));
   if (POLLS.length > 1) console.log(`   faster polling for plain decode: ours --poll ${bestPlain.poll}, llama-bench --poll ${bestPlainTheirs.poll}`);
   console.log();
+  return bestPlain;
+}
 
-  // ---- 2. speculative: ours vs speculative-simple, same flags, same prompts
+/** 2. Speculative decoding: ours vs speculative-simple with the same flags and prompts; the fastest poll setting. */
+async function speculative({ bins, tSpec, models, tools }: Setup): Promise<SpecOutcome> {
   console.log(`2. speculative decoding, draft = the Q8_0 copy, K = ${K}, ${tSpec} thread(s) per model: ours vs llama.cpp's speculative-simple`);
   console.log(
     `   fairness: speculative-simple gets exactly the llama.cpp flags our runner got (both parse them with common_params_parse), plus\n` +
@@ -409,7 +234,6 @@ async function main(): Promise<void> {
       `   so it makes up to K more tokens (counted); ours makes exactly ${TOKENS}. Greedy tokens are compared as text.`,
   );
   const spec: SpecOutcome[] = [];
-  const batches = Array.from({ length: K }, (_, i) => i + 2); // verify batches of 2..K+1 tokens
   for (const poll of POLLS) {
     const ours: BenchResult[] = [];
     const theirs: SpecSimpleRun[] = [];
@@ -431,8 +255,8 @@ async function main(): Promise<void> {
       ours.push(o);
       if (r === 0) await speculativeSimple(tools, bins, o.provenance.flags, PROMPTS[0]!, 16); // warmup
       for (let p = 0; p < PROMPTS.length; p++) theirs.push({ prompt: p, repeat: r, ...(await speculativeSimple(tools, bins, o.provenance.flags, PROMPTS[p]!, TOKENS)) });
-      tgtCost.push(await llamaBench(tools, bins, models.target, batches, [TOKENS], tSpec, poll, LB_COST_REPS));
-      dftCost.push(await llamaBench(tools, bins, models.draft, batches, [TOKENS], tSpec, poll, LB_COST_REPS));
+      tgtCost.push(await llamaBench(tools, bins, models.target, VERIFY_BATCHES, [TOKENS], { threads: tSpec, poll, gpuLayers: GPU_LAYERS, reps: LB_COST_REPS }));
+      dftCost.push(await llamaBench(tools, bins, models.draft, VERIFY_BATCHES, [TOKENS], { threads: tSpec, poll, gpuLayers: GPU_LAYERS, reps: LB_COST_REPS }));
     }
     const perRepeat = perRepeatTps(theirs);
     const sameText = ours[0]!.per_prompt.filter((pp) => theirs.find((x) => x.repeat === 0 && x.prompt === pp.prompt)?.stdout.includes(detokenize(pp.tokens))).length;
@@ -470,8 +294,11 @@ async function main(): Promise<void> {
     );
   }
   console.log();
+  return bestSpec;
+}
 
-  // ---- 3. costs: llama-bench pp (verify batches) and tg (decode steps) on the target and the draft
+/** 3. Costs: llama-bench pp (verify batches) and tg (decode steps) on the target and the draft. */
+function costs({ tSpec, models }: Setup, bestSpec: SpecOutcome): Costs {
   const costPoll = bestSpec.poll;
   const { tgtCost, dftCost } = bestSpec;
   const tDecode = testSeconds(tgtCost, 'tg', TOKENS) / TOKENS;
@@ -481,14 +308,17 @@ async function main(): Promise<void> {
   console.log(`3. costs from llama-bench at the speculative settings (-t ${tSpec} --poll ${costPoll} -ngl ${GPU_LAYERS}), run in each of those speculative rounds; medians of ${LB_COST_REPS * REPEATS} runs`);
   console.log(`   target decode step (tg${TOKENS} / ${TOKENS}):      t_decode = ${ms(tDecode)}  -> plain ${f(1 / tDecode)} tok/s`);
   console.log(`   draft decode step (draft tg${TOKENS} / ${TOKENS}): t_draft  = ${ms(tDraft)}  = ${f(tDraft / tDecode, 2)} x t_decode`);
-  console.log(`   one llama_decode of a batch of n tokens (pp<n>):   n = ${batches.map((n) => String(n).padStart(7)).join(' ')}`);
-  console.log(`     target: verify of K+1 = n tokens            ms   ${batches.map((n) => f(tVerify(n) * 1000, 2).padStart(7)).join(' ')}`);
-  console.log(`                                         x t_decode   ${batches.map((n) => f(tVerify(n) / tDecode, 2).padStart(7)).join(' ')}`);
-  console.log(`     draft: the same batch (draft-simple process())  ms   ${batches.map((n) => f(tDraftBatch(n) * 1000, 2).padStart(7)).join(' ')}`);
+  console.log(`   one llama_decode of a batch of n tokens (pp<n>):   n = ${VERIFY_BATCHES.map((n) => String(n).padStart(7)).join(' ')}`);
+  console.log(`     target: verify of K+1 = n tokens            ms   ${VERIFY_BATCHES.map((n) => f(tVerify(n) * 1000, 2).padStart(7)).join(' ')}`);
+  console.log(`                                         x t_decode   ${VERIFY_BATCHES.map((n) => f(tVerify(n) / tDecode, 2).padStart(7)).join(' ')}`);
+  console.log(`     draft: the same batch (draft-simple process())  ms   ${VERIFY_BATCHES.map((n) => f(tDraftBatch(n) * 1000, 2).padStart(7)).join(' ')}`);
   console.log(`   verify of K+1 = ${K + 1} tokens: t_verify = ${ms(tVerify(K + 1))} = ${f(tVerify(K + 1) / tDecode, 2)} x t_decode (one decode step of ${mb(models.targetBytes)} of weights)`);
   console.log();
+  return { tDecode, tDraft, tVerify, tDraftBatch };
+}
 
-  // ---- 4. the bound
+/** 4. The speedup bound from those costs and our acceptance, by K, and its memory-bound (GPU) approximation. */
+function bound({ tSpec, models }: Setup, bestSpec: SpecOutcome, { tDecode, tDraft, tVerify, tDraftBatch }: Costs): Bound {
   const o = bestSpec.ours[0]!; // greedy and deterministic: every round drafts and accepts the same tokens
   const a = o.acceptance_per_position.slice(0, K); // P(draft position i accepted), over the drafts that reached i
   const p = a.map((x, i) => (i === 0 ? x : x / (a[i - 1] || 1))); // conditional: given position i-1 was accepted
@@ -540,8 +370,12 @@ async function main(): Promise<void> {
     );
   }
   console.log();
+  return { E, costModel, costLoop, plainSame, boundModel, boundLoop };
+}
 
-  // ---- 5. does it pay here?
+/** 5. Whether speculation pays on this machine, and why. */
+function verdict({ backend, tPlain, tSpec }: Setup, bestPlain: PlainOutcome, bestSpec: SpecOutcome, { tDecode, tDraft, tVerify, tDraftBatch }: Costs, b: Bound): void {
+  const { E, costModel, costLoop, plainSame, boundModel, boundLoop } = b;
   const plainBest = bestPlain.oursTps;
   const plainAtSpecThreads = median(bestSpec.ours.map((x) => x.plain_tps ?? Number.NaN));
   const speedup = bestSpec.oursTps / plainBest;
@@ -564,6 +398,14 @@ async function main(): Promise<void> {
   }
   console.log(`   ${speedup < 1 ? 'speculation does not pay here' : 'speculation pays here'}: ${reasons.join(';\n     ')}.`);
   console.log(`   total ${elapsed()}; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+async function main(): Promise<void> {
+  const setup = await prepare();
+  const bestPlain = await plainDecode(setup);
+  const bestSpec = await speculative(setup);
+  const measured = costs(setup, bestSpec);
+  verdict(setup, bestPlain, bestSpec, measured, bound(setup, bestSpec, measured));
 }
 
 await main();

@@ -4,9 +4,10 @@
 import autocannon, { type Result } from 'autocannon';
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub } from './cli-hub';
+import { machineHeader } from './lib/report';
 
 const AGENTS = 50;
 const SEED_MESSAGES = 10_000;
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const stop = () => child.kill('SIGTERM');
   process.on('exit', stop);
   try {
-    console.log(`collab-desk hub bench — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DURATION_S} s per run`);
+    console.log(`${machineHeader('hub')}, ${DURATION_S} s per run`);
     const tokens: string[] = [];
     for (let i = 0; i < AGENTS; i++) {
       const res = await fetch(`${url}/v1/agents/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: `agent-${i}`, model: 'bench', harness: 'bench' }) });

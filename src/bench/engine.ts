@@ -3,17 +3,17 @@
 // identity against the plain target, with full provenance.
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import { MeasureSchema, type Measure, type RunConfig } from '../shared/run-config';
 import { checkRunConfig } from '../shared/run-config-check';
 import type { MachineState, RunFigures, SpeculationCosts, SplitFigures } from '../shared/challenge';
 import { APP_VERSION } from '../shared/version';
 import { BenchError } from './bench-error';
-import { chooseBackend, defaultThreads, type BackendChoice } from './backend';
-import { ensureRunner, NativeBuildError } from './native-runner';
+import { BackendMissingError, chooseBackend, defaultThreads, type BackendChoice } from '../platform/compute-backend';
+import { modelFileSha256 } from '../platform/file-hash';
+import { ensureRunner, nativeCacheFolder, NativeBuildError } from './native-runner';
 import { startFallbackSession } from './fallback-runner';
-import { modelFileSha256 } from './file-hash';
 import { MachineMonitor } from './machine-monitor';
 import { startNativeSession } from './native-process';
 import type { RunnerEvent, RunnerJob, RunnerSession, RunRecord } from './runner-session';
@@ -174,12 +174,27 @@ interface Engine {
   remaining: () => number | undefined;
 }
 
+/** The platform's backend choice; a backend it cannot find is refused with the engine's own code, like every refusal. */
+function backendFor(request: RunConfig['backend']): BackendChoice {
+  try {
+    return chooseBackend(request);
+  } catch (err) {
+    if (err instanceof BackendMissingError) throw new BenchError('BACKEND_MISSING', err.message);
+    throw err;
+  }
+}
+
+/** Model hashes are remembered beside the built runners, so a cache wipe forgets both. */
+function modelHashesFile(): string {
+  return join(dirname(nativeCacheFolder()), 'model-hashes.json');
+}
+
 /** Builds (or finds) the runner for a configuration and runs `body` with it; the scratch folder never outlives it. */
 async function withEngine<T>(config: RunConfig, options: BenchOptions, body: (engine: Engine) => Promise<T>): Promise<T> {
   checkModelFile(config.target, 'target');
   if (config.draft) checkModelFile(config.draft, 'draft');
 
-  const backend: BackendChoice = chooseBackend(config.backend);
+  const backend = backendFor(config.backend);
   options.onProgress?.({ phase: 'build', done: 0, total: 1 });
   let exe: string | null = null;
   let note = '';
@@ -405,9 +420,9 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
     const nllCount = ppls.reduce((a, x) => a + x.n, 0);
 
     const models: Provenance['models'] = {
-      target: { path: resolve(config.target), sha256: await modelFileSha256(config.target), bytes: statSync(config.target).size, desc: String(ready.model ?? ''), params: Number(ready.model_params ?? 0) },
+      target: { path: resolve(config.target), sha256: await modelFileSha256(config.target, modelHashesFile()), bytes: statSync(config.target).size, desc: String(ready.model ?? ''), params: Number(ready.model_params ?? 0) },
     };
-    if (config.draft) models.draft = { path: resolve(config.draft), sha256: await modelFileSha256(config.draft), bytes: statSync(config.draft).size };
+    if (config.draft) models.draft = { path: resolve(config.draft), sha256: await modelFileSha256(config.draft, modelHashesFile()), bytes: statSync(config.draft).size };
 
     const firstRepeat = spec.filter((x) => x.repeat === 0);
     return {

@@ -1,8 +1,8 @@
 // What else the machine does while a measurement runs: other processes' CPU share, load, and the GPU's other users.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { MachineState } from '../shared/challenge';
+import { nvidiaState } from '../platform/gpu-probe';
 
 /** One reading of the machine's CPU counters and the measuring process's own, in clock ticks. */
 interface CpuReading {
@@ -61,21 +61,6 @@ function otherShare(a: CpuReading, b: CpuReading): number | null {
 
 function round(x: number | null, digits = 3): number | null {
   return x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits));
-}
-
-/** The NVIDIA GPU's name, utilization and memory, and how many other processes use it (nvidia-smi), or null. */
-export async function nvidiaState(ownPids: number[]): Promise<MachineState['gpu']> {
-  const query = (args: string[]) =>
-    new Promise<string | null>((resolve) => {
-      execFile('nvidia-smi', args, { timeout: 3000 }, (err, stdout) => resolve(err ? null : stdout));
-    });
-  const gpu = await query(['--query-gpu=name,utilization.gpu,memory.used,memory.total', '--format=csv,noheader,nounits']);
-  if (!gpu?.trim()) return null;
-  const [name, util, used, total] = gpu.trim().split('\n')[0]!.split(',').map((s) => s.trim());
-  const num = (s: string | undefined) => (s !== undefined && s !== '' && Number.isFinite(Number(s)) ? Number(s) : null);
-  const apps = await query(['--query-compute-apps=pid', '--format=csv,noheader']);
-  const others = apps === null ? null : apps.split('\n').map((l) => Number(l.trim())).filter((pid) => pid > 0 && !ownPids.includes(pid)).length;
-  return { name: name ?? 'unknown GPU', utilization_before: num(util), memory_used_mib: num(used), memory_total_mib: num(total), other_processes: others };
 }
 
 /**

@@ -1,16 +1,15 @@
 // Pulls one model file from the Hugging Face Hub into the shared HF cache, with progress, resume and a sha256 check.
-import { getHFHubCachePath, getRepoFolderName, HUB_URL } from '@huggingface/hub';
+import { HUB_URL } from '@huggingface/hub';
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, realpath, rename, rm, stat, statfs as fsStatfs, symlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { mkdir, open, readFile, rename, rm, stat, statfs as fsStatfs, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_VERSION } from '../shared/version';
-import { fileSha256 } from './file-hash';
-import { ModelDownloadError } from './model-download-error';
+import { fileSha256 } from '../platform/file-hash';
 import { processAlive } from '../platform/process-alive';
-
-export { ModelDownloadError, type ModelDownloadErrorCode } from './model-download-error';
+import { blobPath, CACHE_NAME, cachedSnapshot, defaultCacheDir, linkSnapshot, pullLockPath, readRef, repoFolder, snapshotPath, writeRef, type CachedSnapshot } from './hf-cache';
+import { ModelDownloadError } from './model-download-error';
 
 export interface ModelRef {
   /** "owner/name" on the Hub (a legacy top-level name such as "gpt2" works too). */
@@ -76,8 +75,6 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const GIT_SHA1 = /^[0-9a-f]{40}$/;
 /** The Hub's repo id rules (huggingface_hub's validate_repo_id): word characters, '.', '-', at most one '/'. */
 const REPO_ID = /^(?:[\w.-]+\/)?[\w.-]+$/;
-/** An etag or commit becomes a file or folder name in the cache: a server must not be able to steer it elsewhere. */
-const SAFE_NAME = /^[\w.-]+$/;
 
 /**
  * Makes `ref.file` available locally: from the cache when it is already there, otherwise streamed from the Hub
@@ -87,7 +84,7 @@ const SAFE_NAME = /^[\w.-]+$/;
 export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promise<PulledModel> {
   const input = checkInput(ref, options);
   const { repo, file, revision } = input;
-  const storage = join(options.cacheDir ?? getHFHubCachePath(), getRepoFolderName({ name: repo, type: 'model' }));
+  const storage = repoFolder(options.cacheDir ?? defaultCacheDir(), repo);
   const ctx: RequestContext = { ...input, signal: options.signal };
 
   // A pinned sha256 (or a commit) names exactly one file: if the cache has it, the network has nothing to add,
@@ -104,7 +101,7 @@ export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promi
     // A Hub that answers "no" (not found, gated) is believed.
     if (err instanceof ModelDownloadError && (err.code === 'OFFLINE' || err.code === 'HTTP')) {
       const commit = await readRef(storage, revision);
-      const cached = commit ? await cachedSnapshot(storage, commit, file) : null;
+      const cached = commit ? pulledFromCache(await cachedSnapshot(storage, commit, file)) : null;
       if (cached && (!input.sha256 || cached.sha256 === input.sha256)) return cached;
     }
     throw err;
@@ -122,20 +119,20 @@ export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promi
   }
 
   // A commit never changes, so its snapshot file, when there, is this file.
-  const cached = await cachedSnapshot(storage, meta.commit, file, lfsSha256);
+  const cached = pulledFromCache(await cachedSnapshot(storage, meta.commit, file, lfsSha256));
   if (cached) {
     // Best effort: a read-only cache still serves what it has.
     await writeRef(storage, revision, meta.commit).catch(() => undefined);
     return cached;
   }
-  const pointer = join(storage, 'snapshots', meta.commit, ...file.split('/'));
-  const blob = join(storage, 'blobs', meta.etag);
+  const pointer = snapshotPath(storage, meta.commit, file);
+  const blob = blobPath(storage, meta.etag);
   // The snapshot folder exists before its ref names it, as huggingface_hub does: its cache scan calls a ref to a
   // missing snapshot a corrupted cache.
   await mkdir(dirname(pointer), { recursive: true });
   await writeRef(storage, revision, meta.commit);
 
-  const unlock = await lock(join(storage, '..', '.locks', basename(storage), `${meta.etag}.pull.lock`), `${repo}/${file}`);
+  const unlock = await lock(pullLockPath(storage, meta.etag), `${repo}/${file}`);
   try {
     // The blob may be there without this snapshot's link (another revision of the same bytes, or a pull that
     // stopped between the two steps).
@@ -186,12 +183,12 @@ function checkInput(ref: ModelRef, options: PullOptions): CheckedInput {
   return { repo: ref.repo, file, revision, sha256, hubUrl, token };
 }
 
-function resolveUrl(hubUrl: string, repo: string, revision: string, file: string): string {
+export function resolveUrl(hubUrl: string, repo: string, revision: string, file: string): string {
   // As huggingface_hub's hf_hub_url: the revision is one path segment (refs/pr/1 -> refs%2Fpr%2F1).
   return `${hubUrl}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-function hubHeaders(token: string | null): Record<string, string> {
+export function hubHeaders(token: string | null): Record<string, string> {
   return {
     'user-agent': `collab-desk/${APP_VERSION}`,
     // A compressed answer has no usable size and breaks byte offsets, so resume could not work.
@@ -232,9 +229,9 @@ async function fileMetadata(url: string, ctx: RequestContext): Promise<FileMetad
     const notHub = (what: string) =>
       new ModelDownloadError('BAD_RESPONSE', `${host} did not answer like a Hugging Face Hub for ${ctx.repo}/${ctx.file} (${what}); check HF_ENDPOINT or --hub-url (a proxy or captive portal may be answering instead)`);
     const commit = res.headers.get('x-repo-commit');
-    if (!commit || !SAFE_NAME.test(commit)) throw notHub('no X-Repo-Commit header');
+    if (!commit || !CACHE_NAME.test(commit)) throw notHub('no X-Repo-Commit header');
     const etag = normalizeEtag(res.headers.get('x-linked-etag') ?? res.headers.get('etag'));
-    if (!etag || !SAFE_NAME.test(etag)) throw notHub('no usable ETag');
+    if (!etag || !CACHE_NAME.test(etag)) throw notHub('no usable ETag');
     // The size of an LFS file is X-Linked-Size; a redirect's own Content-Length is its short body's.
     const size = Number(res.headers.get('x-linked-size') ?? (redirect ? null : res.headers.get('content-length')) ?? NaN);
     if (!Number.isSafeInteger(size) || size < 0) throw notHub('no file size');
@@ -511,52 +508,15 @@ class Meter {
 async function cachedWithoutNetwork(storage: string, input: CheckedInput): Promise<PulledModel | null> {
   const commit = GIT_SHA1.test(input.revision) ? input.revision : await readRef(storage, input.revision);
   if (!commit) return null;
-  const cached = await cachedSnapshot(storage, commit, input.file);
+  const cached = pulledFromCache(await cachedSnapshot(storage, commit, input.file));
   if (!cached) return null;
   if (GIT_SHA1.test(input.revision) && !input.sha256) return cached;
   return input.sha256 && cached.sha256 === input.sha256 ? cached : null;
 }
 
-/**
- * The snapshot file of `commit`, if it is there (following its link). Its sha256 is the name of the blob it links
- * to (or the Hub's, when known): blobs are named by their sha256 and only ever renamed into place once verified, so
- * the name is trusted rather than rehashing gigabytes on every pull. A copy instead of a link is hashed.
- */
-async function cachedSnapshot(storage: string, commit: string, file: string, lfsSha256: string | null = null): Promise<PulledModel | null> {
-  const path = join(storage, 'snapshots', commit, ...file.split('/'));
-  const st = await stat(path).catch(() => null);
-  if (!st?.isFile()) return null;
-  const target = basename(await realpath(path));
-  const sha256 = SHA256.test(target) ? target : (lfsSha256 ?? (await fileSha256(path)));
-  return { path, sha256, bytes: st.size, commit, fromCache: true };
-}
-
-async function readRef(storage: string, revision: string): Promise<string | null> {
-  const commit = (await readFile(join(storage, 'refs', ...revision.split('/')), 'utf8').catch(() => '')).trim();
-  return SAFE_NAME.test(commit) ? commit : null;
-}
-
-/** refs/{revision} holds the commit a branch or tag resolved to, as huggingface_hub writes it (atomically, no newline). */
-async function writeRef(storage: string, revision: string, commit: string): Promise<void> {
-  if (revision === commit || (await readRef(storage, revision)) === commit) return;
-  const path = join(storage, 'refs', ...revision.split('/'));
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, commit);
-  await rename(temp, path);
-}
-
-/** snapshots/{commit}/{file} -> ../../blobs/{etag}: relative, so the cache folder can move (huggingface_hub's _create_symlink). */
-async function linkSnapshot(blob: string, pointer: string): Promise<void> {
-  await mkdir(dirname(pointer), { recursive: true });
-  await rm(pointer, { force: true });
-  try {
-    await symlink(relative(dirname(pointer), blob), pointer);
-  } catch {
-    // File systems without symlinks (Windows without developer mode, some network drives) get a copy, as
-    // huggingface_hub falls back to.
-    await copyFile(blob, pointer);
-  }
+/** A file the cache already holds, answered as a pull that transferred nothing. */
+function pulledFromCache(snapshot: CachedSnapshot | null): PulledModel | null {
+  return snapshot && { ...snapshot, fromCache: true };
 }
 
 /**

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { nodeLlamaCppFolder, type LlamaBinaries } from './llama-binaries';
+import { nodeLlamaCppFolder, type LlamaBinaries } from '../platform/llama-binaries';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { BenchError } from '../bench/bench-error';
 import { findPackFile, installPack } from '../bench/pack-install';
-import { ModelDownloadError } from '../bench/model-download';
+import { ModelDownloadError } from '../bench/model-download-error';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { takeHfToken } from '../platform/hf-token';
 import { downloadProgressPrinter } from './models-command';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missingFor } from '../../src/bench/backend';
+import { missingFor } from '../../src/platform/compute-backend';
 import { assertCliBuilt, runCli } from '../helpers/hub-process';
 
 let dir: string;

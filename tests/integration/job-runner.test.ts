@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRunHooks, JobRunInput, JobRunProgress, ProbeItem } from '../../src/shared/challenge';
-import { chooseBackend } from '../../src/bench/backend';
+import { chooseBackend } from '../../src/platform/compute-backend';
 import { calibrateReferences } from '../../src/bench/calibration';
 import { generateTexts, llamaFlags, normalizeConfig, normalizeMeasure } from '../../src/bench/engine';
 import { makeModelFamily, type ModelFamily } from '../../src/bench/gguf/tiny-llama';

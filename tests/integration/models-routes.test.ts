@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createModelLibrary, parseNvidiaSmi } from '../../src/bench/model-library';
+import { createModelLibrary } from '../../src/bench/model-library';
+import { parseNvidiaSmi } from '../../src/platform/gpu-probe';
 import type { DownloadInfo, InstalledModel, ModelLibrary, ModelsInfo } from '../../src/shared/models';
 import type { SwarmControl, SwarmStatus } from '../../src/shared/swarm';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';

@@ -10,7 +10,7 @@ import {
 } from '../../src/bench/gguf/quantize';
 import { gaussianValues, hashSeedName } from '../../src/bench/gguf/seeded-random';
 import { buildSpmVocab, SPM_SPACE } from '../../src/bench/gguf/spm-vocab';
-import { fileSha256 as modelSha256 } from '../../src/bench/file-hash';
+import { fileSha256 as modelSha256 } from '../../src/platform/file-hash';
 import { writeLlamaModel, type LlamaSpec } from '../../src/bench/gguf/tiny-llama';
 
 let dir: string;

@@ -3,9 +3,21 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, availableParallelism } from 'node:os';
 import { findBinaries, packageFor, type Flavor, type LlamaBinaries } from './llama-binaries';
-import { BenchError } from './bench-error';
 
 export type BackendRequest = 'auto' | Flavor;
+
+/**
+ * No llama.cpp build (or a GPU library it needs) for the requested backend on this machine. Its own error, not the
+ * engine's: the inference host and the system report pick backends too; the engine turns it into its BACKEND_MISSING.
+ */
+export class BackendMissingError extends Error {
+  readonly code = 'BACKEND_MISSING';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendMissingError';
+  }
+}
 
 export interface BackendChoice {
   binaries: LlamaBinaries;
@@ -62,7 +74,7 @@ export function chooseBackend(request: BackendRequest = 'auto'): BackendChoice {
   if (request !== 'auto') {
     const missing = missingFor(request);
     if (missing.length > 0) {
-      throw new BenchError('BACKEND_MISSING', `the ${request} backend was requested but this machine lacks: ${missing.join('; ')}`);
+      throw new BackendMissingError(`the ${request} backend was requested but this machine lacks: ${missing.join('; ')}`);
     }
     return { binaries: findBinaries(request)!, reason: `${request} requested` };
   }
@@ -73,7 +85,7 @@ export function chooseBackend(request: BackendRequest = 'auto'): BackendChoice {
     skipped.push(`${flavor} skipped (missing ${missing.map((m) => m.split(' ')[0]).join(', ')})`);
   }
   const cpu = findBinaries('cpu');
-  if (!cpu) throw new BenchError('BACKEND_MISSING', `no llama.cpp build for ${process.platform}-${process.arch} is installed (${packageFor('cpu') ?? 'unsupported platform'})`);
+  if (!cpu) throw new BackendMissingError(`no llama.cpp build for ${process.platform}-${process.arch} is installed (${packageFor('cpu') ?? 'unsupported platform'})`);
   return { binaries: cpu, reason: `cpu; ${skipped.join('; ')}` };
 }
 

@@ -1,8 +1,7 @@
 // sha256 of model files, remembered by path, size and modification time: a multi-GB model is hashed once, not per run.
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { nativeCacheFolder } from './native-runner';
+import { dirname, resolve } from 'node:path';
 
 export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -13,7 +12,7 @@ export async function fileSha256(path: string): Promise<string> {
 type HashCache = Record<string, { size: number; mtimeMs: number; sha256: string }>;
 
 /** The file's sha256, from the cache when the file has not changed since it was last hashed. */
-export async function modelFileSha256(path: string, cacheFile = join(dirname(nativeCacheFolder()), 'model-hashes.json')): Promise<string> {
+export async function modelFileSha256(path: string, cacheFile: string): Promise<string> {
   const abs = resolve(path);
   const st = statSync(abs);
   let cache: HashCache = {};
