@@ -57,14 +57,6 @@ export default tseslint.config(
     },
   })),
   {
-    // Known debt, one file: the inference host picks its compute backend with the engine's code until the backend
-    // (llama.cpp packages, GPU libraries) moves to src/platform (issue 14).
-    files: ['src/agents/inference/inference-server.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [electron], patterns: [layer(['**/hub/*', '**/sync/*', ...OUTSIDE_SERVICES], 'Services never import each other (the bench backend is the one allowed exception, for now).')] }],
-    },
-  },
-  {
     files: ['src/cli/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [electron], patterns: [layer(['**/main/*', '**/preload/*', '**/renderer/*'], 'The CLI never imports the Electron side.')] }],

@@ -6,7 +6,7 @@ import type { InferenceStatus } from '../../shared/swarm';
 import { agentEnvironment, asNodeChild } from '../agent-env';
 import { builtEntry } from '../built-entry';
 import { agentKey } from './agent-keys';
-import type { ServingOptions } from './inference-server';
+import type { ServingOptions } from './serving-options';
 import { errorMessage, requestJson } from './loopback-json';
 
 export interface InferenceHostOptions extends ServingOptions {

@@ -1,0 +1,255 @@
+// The host's one model: loads it into one context with N sequences, hands those to generations, pauses for the GPU lease.
+import { basename } from 'node:path';
+import { LlamaChat, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import type { InferenceState } from '../../shared/swarm';
+import { ApiError } from './api-error';
+import { POOL_WAIT_TIMEOUT, SequencePool, type PoolSlot } from './sequence-pool';
+import type { ServingOptions } from './serving-options';
+
+export type ModelSlotOptions = Pick<ServingOptions, 'model' | 'sequences' | 'gpuLayers' | 'contextSize' | 'pauseGraceMs' | 'maxWaitMs'> & {
+  /** CPU threads of the context (the server resolves the default: every core but one). */
+  threads: number;
+  log: (line: string) => void;
+};
+
+/** A sequence one generation holds: release it when done, and stop generating when `interrupted` fires (a pause). */
+export interface HeldSequence {
+  readonly chat: LlamaChat;
+  readonly interrupted: AbortSignal;
+  release(): void;
+}
+
+interface Running {
+  interrupt(): void;
+  settled: Promise<void>;
+}
+
+const PAUSED_REASON = 'paused for the GPU lease';
+
+/**
+ * One copy of the weights serves every agent: one LlamaContext with `sequences` sequences, a LlamaChat on each, and
+ * a pool that hands them to requests; requests beyond the sequences wait in FIFO order. While a benchmark holds the
+ * GPU the slot is paused: nothing starts, running generations get a grace period and are then interrupted (their
+ * handler re-queues or ends them); on a GPU the model and context are unloaded to free the memory, and loaded again
+ * on resume. It owns the llama it was given: `dispose` frees it.
+ */
+export class ModelSlot {
+  private model: LlamaModel | null = null;
+  private context: LlamaContext | null = null;
+  private pool: SequencePool<LlamaChat> | null = null;
+  private current: InferenceState = 'loading';
+  private failure: string | null = null;
+  private readonly running = new Set<Running>();
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private gpus: string | null = null;
+  readonly modelId: string;
+
+  constructor(
+    readonly llama: Llama,
+    private readonly options: ModelSlotOptions,
+  ) {
+    this.modelId = basename(options.model).replace(/\.gguf$/i, '');
+  }
+
+  /** Loads the model and makes its sequences available; the slot is then ready. */
+  async open(): Promise<void> {
+    this.gpus = this.llama.gpu ? (await this.llama.getGpuDeviceNames()).join(', ') || null : null;
+    await this.load();
+    this.pool = new SequencePool(this.chats());
+    this.current = 'ready';
+  }
+
+  get state(): InferenceState {
+    return this.current;
+  }
+
+  /** Why the model could not be loaded again after a pause (null while it serves). */
+  get error(): string | null {
+    return this.failure;
+  }
+
+  get backend(): string {
+    return this.llama.gpu || 'cpu';
+  }
+
+  get gpuNames(): string | null {
+    return this.gpus;
+  }
+
+  get sequences(): number {
+    return this.options.sequences ?? 4;
+  }
+
+  get busy(): number {
+    return this.pool?.busy ?? 0;
+  }
+
+  get queued(): number {
+    return this.pool?.queued ?? 0;
+  }
+
+  /** The device's use as llama.cpp sees it (all processes on that GPU); null on the CPU or when it cannot tell. */
+  async vramUsed(): Promise<number | null> {
+    if (!this.llama.gpu) return null;
+    try {
+      return (await this.llama.getVramState()).used;
+    } catch {
+      return null;
+    }
+  }
+
+  private get maxWaitMs(): number {
+    return this.options.maxWaitMs ?? 30 * 60_000;
+  }
+
+  private async load(): Promise<void> {
+    const { model: modelPath, gpuLayers, contextSize } = this.options;
+    try {
+      this.model = await this.llama.loadModel({ modelPath, ...(this.llama.gpu && gpuLayers !== undefined ? { gpuLayers } : {}) });
+    } catch (err) {
+      throw new Error(`failed to load the model ${modelPath}: ${(err as Error).message}`);
+    }
+    try {
+      this.context = await this.model.createContext({
+        sequences: this.sequences,
+        // An agent's step carries a dozen tool signatures plus its observation: 16k leaves room for long answers;
+        // node-llama-cpp shrinks it to what the model was trained for and what memory allows.
+        contextSize: contextSize ?? { max: 16_384 },
+        threads: this.options.threads,
+      });
+    } catch (err) {
+      await this.model.dispose();
+      this.model = null;
+      throw new Error(`failed to create a context with ${this.sequences} sequences for ${modelPath}: ${(err as Error).message} (try fewer --sequences or a smaller --context-size)`);
+    }
+  }
+
+  private chats(): LlamaChat[] {
+    const context = this.context!;
+    return Array.from({ length: this.sequences }, () => new LlamaChat({ contextSequence: context.getSequence() }));
+  }
+
+  private async unload(): Promise<void> {
+    if (!this.context && !this.model) return; // already unloaded by a pause on the GPU
+    for (const chat of this.pool?.values() ?? []) chat.dispose({ disposeSequence: true });
+    await this.context?.dispose();
+    await this.model?.dispose();
+    this.context = null;
+    this.model = null;
+  }
+
+  /** A request checks this before each wait: a failed or stopping slot answers at once instead of queueing it. */
+  throwIfUnavailable(): void {
+    if (this.current === 'failed' || this.current === 'stopped') throw this.unavailable();
+  }
+
+  /**
+   * Waits (FIFO, or at the front for a request a pause interrupted) for a sequence, preferring the agent's own.
+   * Null when it was granted just before a pause began: it went back untouched, and the caller waits again.
+   */
+  async acquire(agent: string, wait: { signal: AbortSignal; front: boolean }): Promise<HeldSequence | null> {
+    let slot: PoolSlot<LlamaChat>;
+    try {
+      slot = await this.pool!.acquire(agent, { signal: wait.signal, timeoutMs: this.maxWaitMs, front: wait.front });
+    } catch (err) {
+      if (!wait.signal.aborted && (err as Error).message === POOL_WAIT_TIMEOUT) {
+        throw new ApiError(503, `waited ${Math.round(this.maxWaitMs / 1000)} s for a free sequence (${this.current === 'paused' ? 'inference is paused while a benchmark holds the GPU' : 'every sequence is busy'}); retry later`, 'service_unavailable', null, 'wait_timeout');
+      }
+      throw err;
+    }
+    if (this.pool!.isPaused) {
+      this.pool!.release(slot);
+      return null;
+    }
+    const interruption = new AbortController();
+    let settle!: () => void;
+    const running: Running = { interrupt: () => interruption.abort(new Error(PAUSED_REASON)), settled: new Promise<void>((r) => (settle = r)) };
+    this.running.add(running);
+    return {
+      chat: slot.value,
+      interrupted: interruption.signal,
+      release: () => {
+        this.running.delete(running);
+        settle();
+        this.pool!.release(slot);
+      },
+    };
+  }
+
+  /** One thing at a time changes the model's state: pauses and resumes run in the order they were asked for. */
+  private serialize<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.lifecycle.then(step, step);
+    this.lifecycle = next.catch(() => {});
+    return next;
+  }
+
+  /** Resolves once no generation runs (and, on a GPU, the model is unloaded): the GPU is then free. */
+  pause(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.current !== 'ready') return;
+      this.current = 'paused';
+      this.pool!.pause();
+      this.options.log('inference: pausing');
+      await this.drain();
+      // On a GPU the weights and KV cache hold the memory a benchmark needs; on the CPU they cost the benchmark nothing.
+      if (this.llama.gpu) await this.unload();
+      this.options.log('inference: paused');
+    });
+  }
+
+  resume(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.current !== 'paused' && this.current !== 'failed') return;
+      if (!this.context) {
+        this.current = 'loading';
+        try {
+          await this.load();
+          this.pool!.replace(this.chats());
+        } catch (err) {
+          this.current = 'failed';
+          this.failure = (err as Error).message;
+          this.options.log(`inference: ${this.failure}`);
+          this.pool!.rejectAll(this.unavailable());
+          throw new ApiError(503, `the model could not be loaded again after the pause: ${this.failure}`, 'service_unavailable');
+        }
+      }
+      this.current = 'ready';
+      this.failure = null;
+      this.pool!.resume();
+      this.options.log('inference: resumed');
+    });
+  }
+
+  /** Lets running generations finish within the grace period, then interrupts the rest; resolves when none runs. */
+  private async drain(): Promise<void> {
+    if (this.running.size === 0) return;
+    const all = () => Promise.all([...this.running].map((r) => r.settled));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.pauseGraceMs ?? 5000);
+    });
+    await Promise.race([all(), grace]);
+    clearTimeout(timer);
+    for (const r of this.running) r.interrupt();
+    await all();
+  }
+
+  private unavailable(): ApiError {
+    if (this.current === 'stopped') return new ApiError(503, 'the inference host is shutting down', 'service_unavailable', null, 'stopped');
+    return new ApiError(503, `the inference host cannot serve: ${this.failure ?? 'the model is not loaded'}; POST /control/resume retries loading it`, 'service_unavailable', null, 'failed');
+  }
+
+  /** Serves nothing more: waiting requests get a 503, running ones are interrupted; resolves when none runs. */
+  async stop(): Promise<void> {
+    this.current = 'stopped';
+    this.pool?.rejectAll(this.unavailable());
+    for (const r of this.running) r.interrupt();
+    await Promise.all([...this.running].map((r) => r.settled));
+  }
+
+  /** Frees the model, its context and llama itself: the last step of closing, once nothing can reach the slot. */
+  async dispose(): Promise<void> {
+    await this.unload();
+    await this.llama.dispose();
+  }
+}
