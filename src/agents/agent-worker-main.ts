@@ -1,6 +1,6 @@
 // A local agent's process: waits for its init message, then runs the agent loop until told to stop or out of steps.
 import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
-import { HubClient } from './hub-client';
+import { HubClient } from '../shared/hub-client';
 import { ChatClient } from './inference/chat-client';
 import { LocalAgent } from './local-agent';
 

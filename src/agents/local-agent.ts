@@ -4,7 +4,7 @@ import type { ChallengeInfo, JobInfo } from '../shared/challenge';
 import type { TraceToolCall } from '../shared/swarm';
 import { AgentMemory } from './agent-memory';
 import { observation, systemPrompt } from './agent-prompt';
-import type { HubClient } from './hub-client';
+import type { HubClient } from '../shared/hub-client';
 import type { ChatClient } from './inference/chat-client';
 import type { ChatCompletionRequest } from './inference/openai-types';
 import { agentTools, runTool, type AgentTool, type KnownNames } from './tools/agent-tools';

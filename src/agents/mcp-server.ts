@@ -7,7 +7,8 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { APP_VERSION } from '../shared/version';
-import { HubClient, HubClientError } from './hub-client';
+import { HubClient } from '../shared/hub-client';
+import { HubClientError } from '../shared/hub-error';
 import { agentTools, fetchChallenge, runTool, type AgentTool, type ToolContext } from './tools/agent-tools';
 
 /** MCP clients are larger models with larger contexts than local agents: answers may be longer. */

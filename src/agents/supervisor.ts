@@ -1,5 +1,4 @@
-// The swarm's supervisor: spawns agents (registered on the hub, each with its own token), runs the inference host, balances directions.
-import { randomBytes } from 'node:crypto';
+// The swarm's supervisor: spawns agents (registered on the hub, each with its own token), gives them inference, balances directions.
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { checkGrants, detectSandbox, findExecutable, isWithin, sandboxPolicy, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
@@ -7,11 +6,10 @@ import type { ChallengeInfo } from '../shared/challenge';
 import type { RunConfig } from '../shared/run-config';
 import { checkRunConfig } from '../shared/run-config-check';
 import { leversOf } from '../shared/levers';
-import { fileStamp, isValidAgentId } from '../shared/ids';
+import { fileStamp } from '../shared/ids';
 import {
   ROLES,
   SwarmError,
-  type InferenceStatus,
   type SpawnAgentsBody,
   type SwarmAction,
   type SwarmAgentStatus,
@@ -24,9 +22,12 @@ import {
 } from '../shared/swarm';
 import { agentEnvironment, hubSecretsFromEnv, Redactor } from './agent-env';
 import { builtEntry } from './built-entry';
-import { HubClient, HubClientError } from './hub-client';
-import { InferenceHost, type LeaseSource } from './inference/inference-host';
+import { HubClient } from '../shared/hub-client';
+import { HubClientError } from '../shared/hub-error';
+import type { LeaseSource } from './inference/inference-host';
+import { InferenceLifecycle, type InferenceSettings } from './inference-lifecycle';
 import { LeverBalancer } from './lever-balancer';
+import { MemberRegistry } from './member-registry';
 import { SwarmMember, type MemberHost, type MemberSpec, type RestartPolicy } from './swarm-member';
 import { TraceLog, type TraceEntry } from './trace-log';
 import type { WorkerToSupervisor } from './worker-protocol';
@@ -40,7 +41,7 @@ export interface SupervisorOptions {
   organizerToken: string;
   /** The GGUF chat model local agents think with, unless a spawn names another (a function: looked up at each spawn). */
   agentModel?: string | null | (() => string | null);
-  inference?: { sequences?: number; threads?: number; gpuLayers?: number | 'auto'; contextSize?: number };
+  inference?: InferenceSettings;
   /** Pause between a local agent's steps (default 1 s): room for the hub and the jobs on a small machine. */
   stepDelayMs?: number;
   restart?: Partial<RestartPolicy>;
@@ -54,25 +55,21 @@ export interface SupervisorOptions {
 const DEFAULT_RESTART: RestartPolicy = { baseMs: 1000, maxMs: 60_000, maxInARow: 8, healthyAfterMs: 60_000 };
 const DEFAULT_JOBS_PER_DAY = 10;
 
+/**
+ * The swarm's one owner: the hub reaches it only as SwarmControl. It composes the member registry (who is in the
+ * swarm), the inference host's lifecycle (what the local agents think with) and the lever balancer (where they
+ * look), and holds what they share: the secrets to redact, the traces, the organizer's hub client.
+ */
 export class Supervisor implements SwarmControl {
-  private readonly members = new Map<string, SwarmMember>();
+  private readonly members: MemberRegistry;
   private readonly listeners = new Set<(change: SwarmChange) => void>();
   private readonly redactor = new Redactor();
   private readonly traces: TraceLog;
   private readonly balancer = new LeverBalancer();
   private readonly swarmDir: string;
-  private readonly registryFile: string;
   private readonly restart: RestartPolicy;
-  private inference: InferenceHost | null = null;
-  /** The inference host's supervisor key, for the supervisor's lifetime; each agent gets a key derived from it. */
-  private readonly inferenceKey = randomBytes(32).toString('base64url');
-  private inferenceStarting: Promise<InferenceHost> | null = null;
-  private inferenceModel: string | null = null;
-  private inferencePort = 0;
-  private pausedForJob: string | null = null;
+  private readonly inference: InferenceLifecycle;
   private challengeCache: { at: number; value: ChallengeInfo | null } | null = null;
-  private unfollowLease: () => void = () => {};
-  private unfollowHostLease: () => void = () => {};
   private closed = false;
   private readonly organizer: HubClient;
   private readonly memberHost: MemberHost;
@@ -80,14 +77,20 @@ export class Supervisor implements SwarmControl {
   constructor(private readonly o: SupervisorOptions) {
     this.swarmDir = join(o.dataDir, 'swarm');
     mkdirSync(join(this.swarmDir, 'prompts'), { recursive: true });
-    this.registryFile = join(this.swarmDir, 'agents.json');
+    this.members = new MemberRegistry(join(this.swarmDir, 'agents.json'));
     this.traces = new TraceLog(join(this.swarmDir, 'traces'), this.redactor);
     this.restart = { ...DEFAULT_RESTART, ...o.restart };
     this.redactor.add(o.organizerToken);
     for (const s of [...hubSecretsFromEnv(), ...(o.secrets?.() ?? [])]) this.redactor.add(s);
     this.organizer = new HubClient({ url: o.hubUrl, token: o.organizerToken });
     this.memberHost = this.createMemberHost();
-    if (o.lease) this.unfollowLease = o.lease.onChange((holder) => this.onLease(holder?.job ?? null));
+    this.inference = new InferenceLifecycle({
+      settings: o.inference,
+      lease: o.lease,
+      restartDelayMs: this.restart.baseMs,
+      redactor: this.redactor,
+      emit: (change) => this.emit(change),
+    });
     // Tried once up front, so the spawn form can say before anyone asks whether external agents will be sandboxed.
     void this.sandbox().catch(() => undefined);
   }
@@ -103,9 +106,9 @@ export class Supervisor implements SwarmControl {
 
   status(): SwarmStatus {
     return {
-      agents: [...this.members.values()].map((m) => ({ ...m.status })),
-      inference: this.inferenceStatusCache,
-      paused_for_job: this.pausedForJob,
+      agents: this.members.all().map((m) => ({ ...m.status })),
+      inference: this.inference.status,
+      paused_for_job: this.inference.pausedForJob,
       levers: this.balancer.counts(),
       sandbox: this.sandboxSupport && { kind: this.sandboxSupport.kind, reason: this.sandboxSupport.reason },
     };
@@ -122,14 +125,14 @@ export class Supervisor implements SwarmControl {
     // The hub's secrets as of now (a token signed in since the start included): redacted from what agents print.
     for (const secret of this.o.secrets?.() ?? []) this.redactor.add(secret);
     const model = kind === 'local' ? this.localModel(body.model) : null;
-    if (model) await this.ensureInference(model);
-    else if (kind === 'external' && this.defaultModelOrNull()) await this.ensureInference(this.defaultModelOrNull()!).catch(() => null);
+    if (model) await this.inference.ensure(model);
+    else if (kind === 'external' && this.defaultModelOrNull()) await this.inference.ensure(this.defaultModelOrNull()!).catch(() => null);
 
     const spawned: SwarmAgentStatus[] = [];
-    const registry = this.readRegistry();
+    const registered = this.members.registeredIds();
     for (let i = 0; i < count; i++) {
-      const agentId = await this.freeId(body.name ?? (kind === 'local' ? 'local' : 'external'), registry);
-      const directions = [...this.members.values()].map((m) => m.status.direction);
+      const agentId = await this.members.freeId(body.name ?? (kind === 'local' ? 'local' : 'external'), registered, (id) => this.existsOnHub(id));
+      const directions = this.members.all().map((m) => m.status.direction);
       const spec: MemberSpec = {
         agentId,
         kind,
@@ -145,12 +148,12 @@ export class Supervisor implements SwarmControl {
         spec.command = templateCommand(body.command!, { prompt_file: this.promptFile(agentId), hub: this.o.hubUrl, agent: agentId });
         spec.sandbox = confine!(agentId, spec.command);
       }
-      const token = await this.register(spec, registry.includes(agentId));
-      registry.push(agentId);
-      this.writeRegistry(registry);
+      const token = await this.register(spec, registered.includes(agentId));
+      registered.push(agentId);
+      this.members.saveRegisteredIds(registered);
       this.redactor.add(token);
       const member = new SwarmMember(spec, this.memberHost, token, fileStamp(Date.now()));
-      this.members.set(agentId, member);
+      this.members.add(member);
       await member.start();
       spawned.push({ ...member.status });
     }
@@ -201,8 +204,8 @@ export class Supervisor implements SwarmControl {
   }
 
   async act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus> {
-    const targets = agentId === null ? [...this.members.values()] : [this.member(agentId)];
-    if (action === 'start' && targets.some((m) => m.spec.kind === 'local')) await this.ensureInference(this.inferenceModel ?? this.localModel(undefined));
+    const targets = agentId === null ? this.members.all() : [this.members.get(agentId)];
+    if (action === 'start' && targets.some((m) => m.spec.kind === 'local')) await this.inference.ensure(this.inference.model ?? this.localModel(undefined));
     await Promise.all(
       targets.map(async (m) => {
         if (action === 'pause') m.pause();
@@ -215,17 +218,17 @@ export class Supervisor implements SwarmControl {
       }),
     );
     // Stopping the whole swarm gives the GPU memory back; the next start loads the model again.
-    if (agentId === null && action === 'stop') await this.stopInference();
+    if (agentId === null && action === 'stop') await this.inference.stop();
     return this.status();
   }
 
   async trace(agentId: string, query: TraceQuery): Promise<{ steps: TraceStep[]; next: number | null }> {
-    this.member(agentId);
+    this.members.get(agentId);
     return this.traces.read(agentId, query.after ?? 0, query.limit ?? 100);
   }
 
   async exportTrace(agentId: string): Promise<TraceExport> {
-    const member = this.member(agentId);
+    const member = this.members.get(agentId);
     const bundle = this.traces.bundle(agentId, { harness: member.spec.kind === 'local' ? 'collab-desk-local' : `external:${member.spec.command?.split(/\s+/)[0] ?? ''}`, model: member.spec.model });
     if (!bundle) throw new SwarmError('NOT_FOUND', `${agentId} has no trace yet`, 'start it and let it take a step');
     const client = new HubClient({ url: this.o.hubUrl, token: member.token });
@@ -243,9 +246,9 @@ export class Supervisor implements SwarmControl {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.unfollowLease();
-    await Promise.all([...this.members.values()].map((m) => m.stop()));
-    await this.stopInference();
+    this.inference.retire();
+    await Promise.all(this.members.all().map((m) => m.stop()));
+    await this.inference.stop();
   }
 
   // ---- members ---------------------------------------------------------------------------------------------------
@@ -259,11 +262,11 @@ export class Supervisor implements SwarmControl {
           COLLAB_DESK_AGENT: member.spec.agentId,
           COLLAB_DESK_TOKEN: member.token,
         };
-        const inference = member.spec.kind === 'local' ? await this.ensureInference(this.inferenceModel ?? this.localModel(undefined)) : this.inference;
-        if (inference) {
-          given.OPENAI_BASE_URL = inference.url;
+        const host = member.spec.kind === 'local' ? await this.inference.ensure(this.inference.model ?? this.localModel(undefined)) : this.inference.running;
+        if (host) {
+          given.OPENAI_BASE_URL = host.url;
           // Its own key: it names the agent to the host and opens chat, never /control (the supervisor's alone).
-          given.OPENAI_API_KEY = inference.agentKey(member.spec.agentId);
+          given.OPENAI_API_KEY = host.agentKey(member.spec.agentId);
           this.redactor.add(given.OPENAI_API_KEY);
         }
         if (member.spec.kind === 'external') {
@@ -303,31 +306,17 @@ export class Supervisor implements SwarmControl {
     if (!challenge) return;
     const baseline = checkRunConfig({ ...challenge.defaults, target: challenge.baseline.target }).config ?? {};
     const config = checkRunConfig({ ...challenge.defaults, ...message.jobSubmitted.config }).config ?? (message.jobSubmitted.config as Partial<RunConfig>);
-    const directions = new Map([...this.members.values()].filter((m) => m.running).map((m) => [m.spec.agentId, m.status.direction]));
+    const directions = new Map(this.members.all().filter((m) => m.running).map((m) => [m.spec.agentId, m.status.direction]));
     const move = this.balancer.record(member.spec.agentId, leversOf(config, baseline), directions);
     if (move) member.setDirection(move.to, move.reason);
   }
 
-  private member(agentId: string): SwarmMember {
-    const m = this.members.get(agentId);
-    if (!m) throw new SwarmError('NOT_FOUND', `no swarm agent "${agentId}"`, 'GET /v1/swarm lists the swarm\'s agents');
-    return m;
-  }
-
-  /** The next <prefix>-<n> that is neither live nor someone else's agent on the hub (our own earlier ones are reused). */
-  private async freeId(prefix: string, registry: string[]): Promise<string> {
-    for (let n = 1; n < 10_000; n++) {
-      const id = `${prefix}-${n}`;
-      if (!isValidAgentId(id)) break;
-      if (this.members.has(id)) continue;
-      if (registry.includes(id)) return id;
-      const exists = await this.organizer.agent(id).then(
-        () => true,
-        (err: unknown) => (err instanceof HubClientError && err.status === 404 ? false : Promise.reject(err)),
-      );
-      if (!exists) return id;
-    }
-    throw new SwarmError('INVALID_BODY', `no free agent id with the prefix "${prefix}"`, 'pass another name');
+  /** Whether another agent on the hub holds this id (any answer but 404 is an error to report, not a free id). */
+  private existsOnHub(agentId: string): Promise<boolean> {
+    return this.organizer.agent(agentId).then(
+      () => true,
+      (err: unknown) => (err instanceof HubClientError && err.status === 404 ? false : Promise.reject(err)),
+    );
   }
 
   private async register(spec: MemberSpec, ours: boolean): Promise<string> {
@@ -342,20 +331,6 @@ export class Supervisor implements SwarmControl {
     return answer.token;
   }
 
-  private readRegistry(): string[] {
-    if (!existsSync(this.registryFile)) return [];
-    try {
-      const ids = (JSON.parse(readFileSync(this.registryFile, 'utf8')) as { agents?: unknown }).agents;
-      return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
-    } catch {
-      return [];
-    }
-  }
-
-  private writeRegistry(ids: string[]): void {
-    writeFileSync(this.registryFile, JSON.stringify({ agents: [...new Set(ids)] }, null, 2) + '\n');
-  }
-
   private promptFile(agentId: string): string {
     return join(this.swarmDir, 'prompts', `${agentId}.md`);
   }
@@ -366,133 +341,32 @@ export class Supervisor implements SwarmControl {
     const preface = [
       `You are ${member.spec.agentId}, a ${member.spec.role} agent in this hub's swarm; your starting direction is ${member.spec.direction}.`,
       'You are already registered: your bearer token is in the environment variable COLLAB_DESK_TOKEN and the hub URL in COLLAB_DESK_HUB.',
-      this.inference ? 'An OpenAI-compatible endpoint on this machine\'s GPU is at $OPENAI_BASE_URL (key in $OPENAI_API_KEY).' : '',
+      this.inference.running ? 'An OpenAI-compatible endpoint on this machine\'s GPU is at $OPENAI_BASE_URL (key in $OPENAI_API_KEY).' : '',
       'Your working folder is your scratch folder on the hub. Read the README below and join in.',
       '',
     ].filter((l, i, all) => l !== '' || i === all.length - 1);
     writeFileSync(this.promptFile(member.spec.agentId), `${preface.join('\n')}\n${readme}`);
   }
 
-  // ---- inference ---------------------------------------------------------------------------------------------------
+  // ---- the model local agents think with ---------------------------------------------------------------------------
 
   private configuredModel(): string | null {
     return typeof this.o.agentModel === 'function' ? this.o.agentModel() : (this.o.agentModel ?? null);
   }
 
   private defaultModelOrNull(): string | null {
-    return this.inferenceModel ?? this.configuredModel();
+    return this.inference.model ?? this.configuredModel();
   }
 
   private localModel(requested: string | undefined): string {
-    const model = requested ?? this.configuredModel() ?? this.inferenceModel;
+    const model = requested ?? this.configuredModel() ?? this.inference.model;
     if (!model) throw new SwarmError('INVALID_BODY', 'no model for local agents', 'pass model (a GGUF chat model on this machine), or start the hub with --agent-model PATH; `collab-desk demo` uses the demo target');
     if (!existsSync(model)) throw new SwarmError('INVALID_BODY', `model file ${model} does not exist`, 'pass the path of a GGUF file on this machine');
-    if (this.inferenceModel && this.inferenceModel !== model && [...this.members.values()].some((m) => m.running && m.spec.kind === 'local')) {
-      throw new SwarmError('SWARM_CONFLICT', `the inference host serves ${basename(this.inferenceModel)}; one model is loaded at a time`, 'stop the local agents first (POST /v1/swarm/stop), or leave model out');
+    const served = this.inference.model;
+    if (served && served !== model && this.members.all().some((m) => m.running && m.spec.kind === 'local')) {
+      throw new SwarmError('SWARM_CONFLICT', `the inference host serves ${basename(served)}; one model is loaded at a time`, 'stop the local agents first (POST /v1/swarm/stop), or leave model out');
     }
     return model;
-  }
-
-  private async ensureInference(model: string): Promise<InferenceHost> {
-    if (this.inference && this.inferenceModel === model) return this.inference;
-    if (this.inferenceStarting && this.inferenceModel === model) return this.inferenceStarting;
-    await this.stopInference();
-    this.inferenceModel = model;
-    this.inferenceStarting = (async () => {
-      let started: InferenceHost | null = null;
-      const host = await InferenceHost.start({
-        model,
-        sequences: this.o.inference?.sequences ?? 4,
-        ...(this.o.inference?.threads ? { threads: this.o.inference.threads } : {}),
-        ...(this.o.inference?.gpuLayers !== undefined ? { gpuLayers: this.o.inference.gpuLayers } : {}),
-        ...(this.o.inference?.contextSize ? { contextSize: this.o.inference.contextSize } : {}),
-        // The same port and key after a restart keep the endpoint and the keys that external agents were given.
-        port: this.inferencePort,
-        key: this.inferenceKey,
-        onExit: () => {
-          if (started) this.onInferenceExit(started);
-        },
-      });
-      started = host;
-      this.inferencePort = new URL(host.url).port ? Number(new URL(host.url).port) : 0;
-      this.redactor.add(host.key);
-      this.inference = host;
-      // The host pauses itself for every lease, in order, starting paused when a job holds the GPU now.
-      if (this.o.lease) this.unfollowHostLease = host.followLease(this.o.lease);
-      await this.refreshInferenceStatus();
-      return host;
-    })();
-    try {
-      return await this.inferenceStarting;
-    } catch (err) {
-      this.inferenceModel = null;
-      throw new SwarmError('INVALID_BODY', `the inference host could not load ${basename(model)}: ${(err as Error).message}`, 'check that the file is a GGUF model llama.cpp can load');
-    } finally {
-      this.inferenceStarting = null;
-    }
-  }
-
-  private onInferenceExit(host: InferenceHost): void {
-    if (this.inference !== host) return;
-    this.inference = null;
-    this.unfollowHostLease();
-    this.unfollowHostLease = () => {};
-    this.inferenceStatusCache = this.inferenceStatusCache && { ...this.inferenceStatusCache, state: 'failed', error: 'the inference host exited' };
-    this.emitInference();
-    // Local agents retry their steps; bring the model back for them.
-    if (!this.closed && this.inferenceModel) {
-      const model = this.inferenceModel;
-      this.inferenceModel = null;
-      setTimeout(() => void this.ensureInference(model).catch(() => {}), this.restart.baseMs);
-    }
-  }
-
-  private async stopInference(): Promise<void> {
-    const host = this.inference;
-    this.inference = null;
-    this.unfollowHostLease();
-    this.unfollowHostLease = () => {};
-    if (host) await host.stop();
-    if (this.inferenceStatusCache) {
-      this.inferenceStatusCache = { ...this.inferenceStatusCache, state: 'stopped', busy: 0, queued: 0 };
-      this.emitInference();
-    }
-  }
-
-  private inferenceStatusCache: InferenceStatus | null = null;
-  private statusTimer: NodeJS.Timeout | null = null;
-
-  private async refreshInferenceStatus(): Promise<void> {
-    const host = this.inference;
-    if (!host) return;
-    try {
-      this.inferenceStatusCache = await host.status();
-      this.emitInference();
-    } catch {
-      // The next refresh will tell.
-    }
-    // Figures (tokens/s per agent) change with every request: refresh them while the host runs.
-    if (!this.statusTimer) {
-      this.statusTimer = setInterval(() => {
-        if (!this.inference) {
-          clearInterval(this.statusTimer!);
-          this.statusTimer = null;
-          return;
-        }
-        void this.refreshInferenceStatus();
-      }, 5000);
-      this.statusTimer.unref();
-    }
-  }
-
-  /** The host follows the lease itself (followLease); here the swarm's status says so, at once. */
-  private onLease(job: string | null): void {
-    this.pausedForJob = job;
-    this.emitInference();
-  }
-
-  private emitInference(): void {
-    this.emit({ type: 'swarm.inference', inference: this.inferenceStatusCache, paused_for_job: this.pausedForJob });
   }
 
   private emit(change: SwarmChange): void {

@@ -1,7 +1,7 @@
 // `collab-desk agents start|list|pause|resume|stop|trace`: the swarm of a running hub, over its HTTP API.
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { ROLES, type SpawnAgentsBody, type SwarmAgentStatus, type SwarmStatus, type TraceExport, type TraceStep } from '../shared/swarm';
+import { ROLES, type SpawnAgentsBody, type SpawnedAgents, type SwarmStatus, type TraceExport, type TracePage } from '../shared/swarm';
 import { call, int, run, withHub, type HubOptions } from './hub-call';
 
 function table(status: SwarmStatus): string {
@@ -84,7 +84,7 @@ export function agentsCommand(): Command {
           ...(o.read.length || o.write.length ? { sandbox: { read: o.read.map((p) => resolve(p)), write: o.write.map((p) => resolve(p)) } } : {}),
           ...(o.acceptUnsandboxed ? { accept_unsandboxed: true } : {}),
         };
-        const { agents: started } = await call<{ agents: SwarmAgentStatus[] }>(o, 'POST', '/v1/swarm/agents', body);
+        const { agents: started } = await call<SpawnedAgents>(o, 'POST', '/v1/swarm/agents', body);
         for (const a of started) console.log(`started ${a.agent_id} (${a.kind}, ${a.role}, direction ${a.direction}${a.sandbox ? `, ${a.sandbox.kind === 'none' ? 'NOT sandboxed' : `sandbox: ${a.sandbox.kind}`}` : ''})`);
         console.log(`watch them: collab-desk agents list --hub ${o.hub}`);
       }),
@@ -120,7 +120,7 @@ export function agentsCommand(): Command {
         }
         let after = o.after;
         for (;;) {
-          const page = await call<{ steps: TraceStep[]; next: number | null }>(o, 'GET', `/v1/swarm/agents/${id}/trace?after=${after}&limit=500`);
+          const page = await call<TracePage>(o, 'GET', `/v1/swarm/agents/${id}/trace?after=${after}&limit=500`);
           for (const s of page.steps) console.log(JSON.stringify(s));
           if (page.next === null) break;
           after = page.next;

@@ -3,6 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
+import { HubClient } from '../shared/hub-client';
+import { HubClientError } from '../shared/hub-error';
 
 export interface HubOptions {
   hub: string;
@@ -23,20 +25,29 @@ export function token(o: HubOptions): string {
   }
 }
 
+/**
+ * One JSON call to the hub over the shared client, as the organizer or the agent of $COLLAB_DESK_TOKEN. No time
+ * limit: a person waits for what they asked, and a spawn may load a model first.
+ */
 export async function call<T>(o: HubOptions, method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
+  const hub = new HubClient({ url: o.hub, token: token(o), timeoutMs: 0 });
   try {
-    res = await fetch(new URL(path, o.hub), {
-      method,
-      headers: { authorization: `Bearer ${token(o)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    return await hub.call<T>(method, path, body);
   } catch (err) {
-    throw new CliError(`cannot reach the hub at ${o.hub} (${(err as Error).cause ? String(((err as Error).cause as Error).message) : (err as Error).message}); start it with \`collab-desk hub\` or pass --hub`);
+    throw cliErrorOf(o, err);
   }
-  const json = (await res.json().catch(() => null)) as { error?: { message: string; hint?: string } } | null;
-  if (!res.ok) throw new CliError(`${json?.error?.message ?? `HTTP ${res.status}`}${json?.error?.hint ? ` (${json.error.hint})` : ''}`);
-  return json as T;
+}
+
+/** The hub's refusal as "<message> (<hint>)", an unreachable hub with what to do about it; other errors as they are. */
+function cliErrorOf(o: HubOptions, err: unknown): unknown {
+  if (!(err instanceof HubClientError)) return err;
+  if (err.code === 'HUB_UNREACHABLE') {
+    // The network's own words (ECONNREFUSED, a bad URL), not the client's sentence, which names the hub differently.
+    const failure = err.cause instanceof Error ? err.cause : err;
+    const why = failure.cause instanceof Error ? failure.cause.message : failure.message;
+    return new CliError(`cannot reach the hub at ${o.hub} (${why}); start it with \`collab-desk hub\` or pass --hub`);
+  }
+  return new CliError(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
 }
 
 export function int(name: string, min: number) {

@@ -1,6 +1,7 @@
 // `collab-desk jobs submit|list|cancel`: benchmark jobs on a running hub, over its HTTP API like any agent.
 import { Command, Option } from 'commander';
-import type { JobInfo } from '../shared/challenge';
+import type { ResultRecord } from '../shared/api';
+import type { JobInfo, JobList } from '../shared/challenge';
 import { SPEC_TYPES } from '../shared/run-config';
 import { readFileSync } from 'node:fs';
 import { call, CliError, int, run, withHub, type HubOptions } from './hub-call';
@@ -53,7 +54,7 @@ export function jobsCommand(): Command {
           if (now.state === 'succeeded' || now.state === 'failed' || now.state === 'cancelled') {
             if (now.state !== 'succeeded') process.exit(1);
             if (now.result) {
-              const result = await call<{ frontmatter: Record<string, unknown> }>(o, 'GET', `/v1/results/${now.result}`);
+              const result = await call<ResultRecord>(o, 'GET', `/v1/results/${now.result}`);
               const f = result.frontmatter;
               console.log(`tps ${String(f.tps)} (95% CI ${JSON.stringify(f.tps_ci)}), speedup ${String(f.speedup ?? 'n/a')}, ppl ${String(f.ppl)}, status ${String(f.status)}, identical ${String(f.identical)}`);
             }
@@ -71,7 +72,7 @@ export function jobsCommand(): Command {
     .action((o: HubOptions & { state?: string; agent?: string; json: boolean }) =>
       run('jobs', async () => {
         const q = new URLSearchParams({ ...(o.state ? { state: o.state } : {}), ...(o.agent ? { agent: o.agent } : {}) });
-        const list = await call<{ items: JobInfo[]; lease: { job: string } | null }>(o, 'GET', `/v1/jobs?${q}`);
+        const list = await call<JobList>(o, 'GET', `/v1/jobs?${q}`);
         if (o.json) return void console.log(JSON.stringify(list, null, 2));
         if (list.items.length === 0) console.log('no jobs');
         for (const j of list.items) console.log(line(j));

@@ -1,6 +1,6 @@
 // `collab-desk mcp`: the agent tools as an MCP server for agent CLIs: stdio with one agent's token, or streamable HTTP.
 import { InvalidArgumentError, type Command } from 'commander';
-import { HubClientError } from '../agents/hub-client';
+import { HubClientError } from '../shared/hub-error';
 import { CliError, run } from './hub-call';
 
 const DEFAULT_HUB = 'http://127.0.0.1:4440';

@@ -1,5 +1,6 @@
 // The /v1 contract: request schemas (validated by the hub, typed for clients) and response shapes.
 import { Type, type Static } from 'typebox';
+import type { HubLimits } from './config';
 import { AGENT_ID_PATTERN, SLUG_PATTERN } from './ids';
 
 const Filename = Type.String({ minLength: 1, maxLength: 300, pattern: '^[^/\\\\\\u0000-\\u001f]+\\.md$' });
@@ -50,6 +51,7 @@ export const AgentListQuery = Type.Object(
   { ...listFields, status: Type.Optional(Type.String({ maxLength: 100, description: 'active, suspended' })) },
   { additionalProperties: false },
 );
+export type AgentListQuery = Static<typeof AgentListQuery>;
 
 // ---- agents -------------------------------------------------------------------------------------------------
 
@@ -151,6 +153,16 @@ export interface RecordItem {
   verification?: VerificationState;
 }
 
+/** GET /v1/results/{filename}, POST /v1/results/{filename}/verdict: the record with who decided its verification. */
+export type ResultRecord = RecordItem & { verdict: Verdict };
+
+/** POST /v1/results (201): where the published result lives. */
+export interface ResultCreated {
+  filename: string;
+  via: Via;
+  path: string;
+}
+
 /** List pages: filenames by default, whole records with expand=true. */
 export interface ListResponse<T = RecordItem> {
   count: number;
@@ -177,6 +189,62 @@ export interface HubUsage {
   scratch_bytes: number;
 }
 
+/** Who may call a route, as GET /v1 lists it. */
+export type RouteAuth = 'none' | 'agent' | 'writer' | 'organizer';
+
+/** One route in GET /v1 `endpoints`, generated from the routes themselves. */
+export interface EndpointInfo {
+  method: string;
+  path: string;
+  /** The query parameters it takes. */
+  params: string[];
+  purpose: string;
+  auth: RouteAuth;
+}
+
+/** GET /v1: what this hub is, what it scores, its conventions and limits, and every route. */
+export interface HubDescription {
+  service: 'collab-desk';
+  version: string;
+  collab: string;
+  goal: string;
+  score_field: string;
+  score_order: 'asc' | 'desc';
+  required_result_fields: string[];
+  guardrail_field: string | null;
+  guardrail_max: number | null;
+  /** The organizer's handle (human-<name>). */
+  organizer: string;
+  docs: string;
+  features: HubFeatures;
+  /** Plain-language rules an agent reads once: identity, filenames, mentions, channels... */
+  conventions: Record<string, string>;
+  limits: HubLimits;
+  usage: HubUsage;
+  endpoints: EndpointInfo[];
+}
+
+/** GET /v1/healthz. */
+export interface HealthResponse {
+  status: 'ok';
+}
+
+/** One write in GET /v1/audit. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail: unknown;
+}
+
+/** GET /v1/audit: oldest first; `next` is the `after=` of the following page (null: this was the last). */
+export interface AuditPage {
+  items: AuditEntry[];
+  next: number | null;
+}
+
 /** GET /v1/me: whose token this is. */
 export interface MeResponse {
   handle: string;
@@ -195,6 +263,11 @@ export interface AgentInfo {
   bio: string | null;
   status: 'active' | 'suspended';
   scratch: string;
+}
+
+/** GET /v1/agents/{agent_id}: the agent and how much it has posted. */
+export interface AgentDetail extends AgentInfo {
+  stats: { messages: number; results: number };
 }
 
 export const LeaderboardQuery = Type.Object(
@@ -303,6 +376,7 @@ export const TaskforceListQuery = Type.Object(
   { q: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
   { additionalProperties: false },
 );
+export type TaskforceListQuery = Static<typeof TaskforceListQuery>;
 
 export interface TaskforceSummary {
   name: string;
@@ -313,6 +387,35 @@ export interface TaskforceSummary {
   file_count: number;
   note_count: number;
   last_activity: string | null;
+}
+
+/** GET /v1/taskforces: `count` taskforces in all, `matched` by q=, the page in `items`. */
+export interface TaskforceList {
+  count: number;
+  matched: number;
+  items: TaskforceSummary[];
+}
+
+/** POST /v1/taskforces: 201 when created, 200 when its README was updated (`created` says which). */
+export interface TaskforceCreated {
+  name: string;
+  via: Via;
+  path: string;
+  created: boolean;
+}
+
+/** POST /v1/taskforces/{name}/files (201): a note (a channel message) or a named file copied from scratch. */
+export interface TaskforceNoteCreated {
+  kind: 'note' | 'file';
+  filename: string;
+  via: Via;
+  path: string;
+}
+
+/** GET /v1/taskforces/{name}/files: README.md first, then every file in the taskforce's folder. */
+export interface TaskforceFileList {
+  count: number;
+  items: Array<{ path: string; size: number }>;
 }
 
 export interface TaskforceDetail {
@@ -347,6 +450,15 @@ export const SharedResourceSyncBody = Type.Object(
 );
 export type SharedResourceSyncBody = Static<typeof SharedResourceSyncBody>;
 
+/** PUT /v1/scratch/{agent}/{path} (201): what was stored, and where to read it back. */
+export interface ScratchWritten {
+  path: string;
+  bytes: number;
+  sha256: string;
+  url: string;
+}
+
+/** POST /v1/artifacts:sync, POST /v1/shared-resources:sync: what was copied into central/. */
 export interface SyncResponse {
   dest: string;
   files: Array<{ src_path: string; dest_path: string; bytes: number }>;
@@ -377,6 +489,7 @@ export const AuditQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type AuditQuery = Static<typeof AuditQuery>;
 
 export const CompareQuery = Type.Object(
   {

@@ -279,6 +279,20 @@ export interface JobInfo {
   log: string;
 }
 
+/** The job holding the GPU lease, and since when. */
+export interface JobLease {
+  job: string;
+  since: string;
+}
+
+/** GET /v1/jobs: newest first, with the job holding the GPU now. */
+export interface JobList {
+  count: number;
+  items: JobInfo[];
+  lease: JobLease | null;
+}
+
+/** GET /v1/jobs/quota. */
 export interface QuotaInfo {
   agent: string;
   used: number;

@@ -130,6 +130,18 @@ export interface ModelsInfo {
   token: boolean;
 }
 
+/** POST /v1/models/pull (202) and DELETE /v1/models/downloads/{id}: the download as it stands. */
+export interface DownloadResponse {
+  download: DownloadInfo;
+}
+
+/** DELETE /v1/models/{id}: which model went, and the bytes freed. */
+export interface ModelDeleted {
+  deleted: string;
+  name: string;
+  freed_bytes: number;
+}
+
 export interface GpuDevice {
   name: string;
   vram_bytes: number | null;

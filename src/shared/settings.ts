@@ -16,3 +16,8 @@ export interface SettingsInfo {
   system: SystemInfo | null;
   agent_defaults: AgentDefaults;
 }
+
+/** PUT /v1/settings/agent-defaults: the defaults as saved. */
+export interface AgentDefaultsSaved {
+  agent_defaults: AgentDefaults;
+}

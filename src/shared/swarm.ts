@@ -137,6 +137,11 @@ export const SpawnAgentsBody = Type.Object(
 );
 export type SpawnAgentsBody = Static<typeof SpawnAgentsBody>;
 
+/** POST /v1/swarm/agents (201): the agents just started. */
+export interface SpawnedAgents {
+  agents: SwarmAgentStatus[];
+}
+
 export const SWARM_ACTIONS = ['pause', 'resume', 'stop', 'start'] as const;
 export type SwarmAction = (typeof SWARM_ACTIONS)[number];
 
@@ -175,6 +180,13 @@ export const TraceQuery = Type.Object(
 );
 export type TraceQuery = Static<typeof TraceQuery>;
 
+/** GET /v1/swarm/agents/{agent}/trace: a page of steps; `next` is the after= of the following page (null: no more yet). */
+export interface TracePage {
+  steps: TraceStep[];
+  next: number | null;
+}
+
+/** POST /v1/swarm/agents/{agent}/trace/export (201). */
 export interface TraceExport {
   /** The scratch folder path of the bundle: traces/<session>/ (manifest.md + the native log), the public layout. */
   path: string;
@@ -192,7 +204,7 @@ export interface SwarmControl {
   spawn(body: SpawnAgentsBody): Promise<SwarmAgentStatus[]>;
   /** One agent (agentId) or the whole swarm (null). */
   act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus>;
-  trace(agentId: string, query: TraceQuery): Promise<{ steps: TraceStep[]; next: number | null }>;
+  trace(agentId: string, query: TraceQuery): Promise<TracePage>;
   exportTrace(agentId: string): Promise<TraceExport>;
   /** Status changes, for the event stream (agent.status / swarm.inference). */
   onChange(listener: (change: SwarmChange) => void): () => void;

@@ -1,9 +1,10 @@
-// Starts a real hub (real SQLite file, real HTTP on loopback) in a temp folder, with a small fetch client.
+// Starts a real hub (real SQLite file, real HTTP on loopback) in a temp folder, with a raw fetch helper and the shared typed client.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobRunner } from '../../src/shared/challenge';
 import type { HubConfig } from '../../src/shared/config';
+import { HubClient } from '../../src/shared/hub-client';
 import type { ModelLibrary } from '../../src/shared/models';
 import { startHub, type RunningHub } from '../../src/hub/server';
 
@@ -27,7 +28,10 @@ export interface TestHub {
   dataDir: string;
   organizerToken: string;
   running: RunningHub;
+  /** Raw: the status, headers and text as they came (for tests of bad input and of the wire itself). */
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<CallResult<T>>;
+  /** The shared typed /v1 client for this hub, as `token`'s holder (none: reads only). */
+  client(token?: string): HubClient;
   /** Registers an agent and returns its token. */
   register(agentId: string, extra?: Record<string, unknown>): Promise<string>;
   /** Stops the server; the data folder stays (for restart tests) unless `remove`. */
@@ -80,6 +84,7 @@ export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: st
     organizerToken,
     running,
     call: (method, path, options) => call(running.url, method, path, options),
+    client: (token) => new HubClient({ url: running.url, token }),
     async register(agentId, extra = {}) {
       const res = await hub.call('POST', '/v1/agents/register', { body: { agent_id: agentId, model: 'test-model', harness: 'vitest', ...extra } });
       if (res.status !== 201) throw new Error(`register ${agentId}: ${res.status} ${res.text}`);

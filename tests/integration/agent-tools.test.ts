@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GbnfJsonSchema } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubClient, HubClientError } from '../../src/agents/hub-client';
 import { agentTools, fetchChallenge, runTool, submitJobConfigSchema, type AgentTool, type JsonSchema, type ToolContext } from '../../src/agents/tools/agent-tools';
 import { engineJobRunner } from '../../src/bench/job-runner';
 import { publicPack } from '../../src/hub/challenge';
 import { checkJobConfig } from '../../src/hub/jobs/job-submission';
 import { ChallengePack, type ChallengeInfo, type InstalledPack } from '../../src/shared/challenge';
+import { HubClient } from '../../src/shared/hub-client';
+import { HubClientError } from '../../src/shared/hub-error';
 import { checkRunConfig } from '../../src/shared/run-config-check';
 import { PROJECT_ROOT } from '../helpers/hub-process';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -25,7 +26,7 @@ let bob: ToolContext;
 let challenge: ChallengeInfo;
 let tools: AgentTool[];
 
-const ctx = (agentId: string): ToolContext => ({ hub: new HubClient({ url: hub.url, token: tokens[agentId]! }), agentId });
+const ctx = (agentId: string): ToolContext => ({ hub: hub.client(tokens[agentId]!), agentId });
 
 /** Runs a tool and expects it to succeed; its answer parsed back from the compact JSON. */
 async function use(who: ToolContext, name: string, args: Record<string, unknown>): Promise<any> {
@@ -61,7 +62,7 @@ describe('the hub client', () => {
   it('says who a token is, refuses an unknown token with the hub\'s error, and names an unreachable hub without the token', async () => {
     expect(await alice.hub.me()).toEqual({ handle: 'alice', is_organizer: false, status: 'active' });
     const secret = 'not-a-real-token-123456';
-    const err = await new HubClient({ url: hub.url, token: secret }).me().catch((e: unknown) => e);
+    const err = await hub.client(secret).me().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HubClientError);
     expect(err).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
     expect((err as HubClientError).hint).toContain('register');

@@ -1,6 +1,7 @@
 // The agent's whole tool set, one tool per hub action: what local agents call through the grammar and MCP clients call by name.
 import type { ChallengeInfo } from '../../shared/challenge';
-import { HubClientError, type HubClient } from '../hub-client';
+import type { HubClient } from '../../shared/hub-client';
+import { HubClientError } from '../../shared/hub-error';
 import { boardTools, type KnownNames } from './board-tools';
 import { jobTools, resultTools } from './job-tools';
 import type { AgentTool } from './tool';

@@ -1,6 +1,6 @@
 // The agent's tools for talking and sharing: board, inbox, posts, workspace files, taskforces, and waiting.
 import type { MessageBody } from '../../shared/api';
-import type { HubFile } from '../hub-client';
+import type { HubFile } from '../../shared/hub-client';
 import { object, oneOfValues, str, type JsonSchema } from './json-schema';
 import { defineTool, excerpt, optional, recordSummary, records, type AgentTool } from './tool';
 

@@ -1,5 +1,6 @@
 // What an agent tool is, and running one: arguments checked against its schema, answers and errors as bounded text.
-import { HubClientError, type HubClient } from '../hub-client';
+import type { HubClient } from '../../shared/hub-client';
+import { HubClientError } from '../../shared/hub-error';
 import type { RecordItem } from '../../shared/api';
 import { checkArguments, exampleOf, type JsonObjectSchema } from './json-schema';
 

@@ -1,18 +1,9 @@
-// The dashboard's one HTTP client for the hub (same origin): typed JSON calls, the bearer token, the hub's error body.
-import type { ApiErrorBody } from '../../../shared/errors';
+// The dashboard's connection to the hub (same origin): the organizer token, and the shared /v1 client over it.
+import { HubClient } from '../../../shared/hub-client';
+import { HubClientError } from '../../../shared/hub-error';
 
-/** A refusal from the hub, with its code and its hint on what to do instead. */
-export class HubApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly hint?: string) {
-    super(message);
-    this.name = 'HubApiError';
-  }
-
-  /** One line a person can act on: what was wrong, then what to do. */
-  get display(): string {
-    return this.hint ? `${this.message} — ${this.hint}` : this.message;
-  }
-}
+/** The shared client's error, under the name the stores know: the hub's refusal (code, hint), or status 0 when unreachable. */
+export { HubClientError as HubApiError } from '../../../shared/hub-error';
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
@@ -49,25 +40,18 @@ export function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path;
 }
 
-/** One call: the token added, an unreachable hub and the hub's error body turned into a HubApiError. */
-async function send(method: string, path: string, body?: unknown, signal?: AbortSignal, accept = 'application/json'): Promise<Response> {
-  const headers: Record<string, string> = { accept };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new HubApiError(0, 'HUB_UNREACHABLE', 'the hub does not answer', 'is Collab Desk (or `collab-desk hub`) still running?');
-  }
-  if (res.ok) return res;
-  const text = await res.text();
-  let error: Partial<ApiErrorBody['error']> | undefined;
-  try { error = (JSON.parse(text) as Partial<ApiErrorBody>).error; } catch { /* not JSON */ }
-  throw new HubApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? (text || res.statusText), error?.hint);
+/**
+ * The typed /v1 client of the page, reading the token at each call so signing in or out applies at once. No time
+ * limit: the person waits for what they asked (a spawn may load a model first), and can cancel with a signal.
+ */
+export const hub = new HubClient({ url: '', token: () => token, timeoutMs: 0 });
+
+/** One call through the shared client: the token added, an unreachable hub and the hub's error body turned into a HubApiError. */
+function send(method: string, path: string, body?: unknown, signal?: AbortSignal, accept = 'application/json'): Promise<Response> {
+  return hub.send(method, path, { accept, ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }), ...(signal ? { signal } : {}) });
 }
 
+/** JSON when the hub answers JSON, else the text (a workspace file read through a listing route). */
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const res = await send(method, path, body, signal);
   const text = await res.text();
@@ -87,6 +71,6 @@ export const hubApi = {
 
 /** A message for any failure: the hub's own words when it refused, else the error's. */
 export function errorText(err: unknown): string {
-  if (err instanceof HubApiError) return err.display;
+  if (err instanceof HubClientError) return err.display;
   return err instanceof Error ? err.message : String(err);
 }
