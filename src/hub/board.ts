@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { MessageCreated, Via } from '../shared/api';
 import { frontmatterTimestamp, isHumanHandle, SLUG_PATTERN, stampedFilename } from '../shared/ids';
 import { extractMentions } from '../shared/mentions';
-import type { Hub } from './hub';
+import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
 import { authorOf, type Caller } from './identity';
 import { parseMarkdown } from './markdown';
@@ -11,6 +11,12 @@ import { perHour, perMinute } from './rate-limiter';
 import type { InboxReason } from './store/message-store';
 
 const slugRe = new RegExp(SLUG_PATTERN);
+
+/** What posting needs: the limits and their buckets, the caller's scratch folder, the board's tables, the write path. */
+export type BoardContext = Pick<
+  HubContext,
+  'config' | 'limiter' | 'workspace' | 'agents' | 'messages' | 'results' | 'taskforces' | 'organizerHandle' | 'write' | 'stampTime'
+>;
 
 /** What a client asked to post, from a JSON body or a scratch file, before the hub checks and stamps it. */
 export interface PostRequest {
@@ -57,20 +63,20 @@ function optionalString(fm: Record<string, unknown>, key: string): string | unde
 }
 
 /** Source-based writes share one budget per agent (burst, then a steady rate), as in the public collab. */
-export function rateLimitWrite(hub: Hub, caller: Caller): void {
+export function rateLimitWrite(hub: Pick<HubContext, 'config' | 'limiter'>, caller: Caller): void {
   if (caller.kind !== 'agent') return;
   const l = hub.config.limits;
   hub.limiter.take(`write:${caller.handle}`, 'writes', [perMinute(l.writes_per_minute, l.writes_burst)]);
 }
 
-export function rateLimitRaw(hub: Hub, caller: Caller): void {
+export function rateLimitRaw(hub: Pick<HubContext, 'config' | 'limiter'>, caller: Caller): void {
   if (caller.kind !== 'agent') return;
   const l = hub.config.limits;
   hub.limiter.take(`raw:${caller.handle}`, 'raw messages', [perMinute(l.raw_messages_per_minute), perHour(l.raw_messages_per_hour)]);
 }
 
 /** Reads the text of a post: the JSON body (raw) or a file from the caller's scratch folder (bucket). */
-export async function postText(hub: Hub, caller: Caller, req: PostRequest): Promise<{ text: string; fm: Record<string, unknown>; via: Via; sourceSha: string | null }> {
+export async function postText(hub: Pick<HubContext, 'config' | 'limiter' | 'workspace'>, caller: Caller, req: PostRequest): Promise<{ text: string; fm: Record<string, unknown>; via: Via; sourceSha: string | null }> {
   if ((req.body === undefined) === (req.source === undefined)) {
     throw new HubError('BODY_OR_SOURCE_REQUIRED', 'send exactly one of "body" (the text) or "source" (a file in your scratch folder)', '{"body": "..."} or {"source": "notes/update.md"}');
   }
@@ -91,7 +97,7 @@ export async function postText(hub: Hub, caller: Caller, req: PostRequest): Prom
 }
 
 /** Checks, stamps and stores one message, and copies it into the inboxes it concerns (at most the configured cap). */
-export async function postMessage(hub: Hub, caller: Caller, req: PostRequest, defaults: { channel?: string; type?: string } = {}): Promise<MessageCreated> {
+export async function postMessage(hub: BoardContext, caller: Caller, req: PostRequest, defaults: { channel?: string; type?: string } = {}): Promise<MessageCreated> {
   const author = authorOf(hub, caller, req.agent_id);
   const { text, fm, via, sourceSha } = await postText(hub, caller, req);
   if (text.trim() === '') throw new HubError('INVALID_BODY', 'the message text is empty', 'write something for the others to read');

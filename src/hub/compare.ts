@@ -1,11 +1,11 @@
 // Comparing two results: the score difference, its 95% interval, and whether one is faster, slower, or a tie.
 import type { Comparison } from '../shared/api';
 import { differenceInterval } from '../shared/statistics';
-import type { Hub } from './hub';
+import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
 import type { ResultRow } from './store/result-store';
 
-function side(hub: Hub, filename: string, which: string): { row: ResultRow; repeats: number[] } {
+function side(hub: Pick<HubContext, 'results' | 'config'>, filename: string, which: string): { row: ResultRow; repeats: number[] } {
   const row = hub.results.get(filename);
   if (!row) throw new HubError('NOT_FOUND', `${which}: no such file: results/${filename}`, 'GET /v1/results lists results');
   const fm = JSON.parse(row.frontmatter) as Record<string, unknown>;
@@ -20,7 +20,7 @@ const ci = (r: ResultRow): [number, number] | null => (r.score_low !== null && r
  * Two results differ only when the interval of their difference excludes zero: deltas under the noise
  * (~2 TPS in the public challenge) were not separable, and calling them wins misled everyone.
  */
-export function compareResults(hub: Hub, a: string, b: string): Comparison {
+export function compareResults(hub: Pick<HubContext, 'results' | 'config'>, a: string, b: string): Comparison {
   const A = side(hub, a, 'a');
   const B = side(hub, b, 'b');
   const difference = A.row.score - B.row.score;

@@ -1,20 +1,20 @@
-// The hub's state in one place: the record, the workspace, config, identity and the write path every route uses.
+// The hub's record over a data folder: it opens the stores and owns the one write path; it is the HubContext domain modules get.
 import { mkdirSync } from 'node:fs';
+import type { JobProgress } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
-import type { ModelLibrary } from '../shared/models';
-import type { SwarmControl } from '../shared/swarm';
 import { dataLayout, type DataLayout } from '../platform/data-folder';
 import { lockDataFolder } from './data-folder-lock';
 import { ChallengeState } from './challenge';
-import { EventStream } from './event-stream';
+import { EventStream, type HubEvent } from './event-stream';
+import type { HubContext, WriteEffect } from './hub-context';
 import { HubError } from './hub-error';
 import { loadHubConfig } from './hub-config';
 import { RateLimiter } from './rate-limiter';
-import { recordEvent } from './records';
+import { recordEvent, type JobPresenter } from './records';
 import { AgentStore } from './store/agent-store';
 import { AuditLog, type AuditRow } from './store/audit-log';
 import { GpuLease } from './jobs/gpu-lease';
-import type { JobQueue } from './jobs/job-queue';
+import { jobInfo } from './jobs/job-info';
 import { openDatabase, type Db } from './store/database';
 import { JobStore } from './store/job-store';
 import { MessageStore } from './store/message-store';
@@ -27,6 +27,11 @@ export interface HubInit {
   dataDir: string;
   config?: Partial<HubConfig>;
   clock?: () => number;
+  /**
+   * The job queue's live progress, on a hub that runs jobs: job events then carry the job as GET /v1/jobs/<id> shows
+   * it. Without it (a board-only hub) they carry the audit facts alone.
+   */
+  jobProgress?: ReadonlyMap<string, JobProgress>;
 }
 
 interface PendingWrite {
@@ -35,14 +40,7 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
-export interface WriteEffect {
-  actor: string;
-  action: string;
-  target: string;
-  detail?: Record<string, unknown>;
-}
-
-export class Hub {
+export class Hub implements HubContext {
   readonly layout: DataLayout;
   readonly config: HubConfig;
   readonly db: Db;
@@ -54,12 +52,6 @@ export class Hub {
   readonly jobs: JobStore;
   readonly challenge: ChallengeState;
   readonly lease = new GpuLease();
-  /** Set when the hub runs benchmark jobs (a runner was given); null for a board-only hub. */
-  jobQueue: JobQueue | null = null;
-  /** The agent swarm's supervisor, when the process that runs the hub also runs the swarm (the CLI, the app). */
-  swarm: SwarmControl | null = null;
-  /** The model files on this machine (installed, downloads), when the process running the hub manages them. */
-  models: ModelLibrary | null = null;
   readonly workspace: Workspace;
   readonly events = new EventStream();
   readonly limiter: RateLimiter;
@@ -71,9 +63,12 @@ export class Hub {
   resultsVersion = 0;
   private lastStamp = 0;
   private readonly releaseLock: () => void;
+  private readonly presentJob: JobPresenter | null;
 
   constructor(init: HubInit) {
     this.now = init.clock ?? Date.now;
+    const progress = init.jobProgress;
+    this.presentJob = progress ? (row) => jobInfo(this.jobs, progress, row) : null;
     this.layout = dataLayout(init.dataDir);
     mkdirSync(this.layout.root, { recursive: true });
     this.releaseLock = lockDataFolder(this.layout.root);
@@ -96,6 +91,11 @@ export class Hub {
     this.limiter = new RateLimiter(this.now);
     const newest = this.db.prepare('SELECT MAX(ts) AS ts FROM (SELECT MAX(ts) AS ts FROM messages UNION ALL SELECT MAX(ts) FROM results UNION ALL SELECT MAX(created_at) FROM jobs)').get() as { ts: number | null };
     this.lastStamp = newest.ts ?? 0;
+  }
+
+  /** The event a committed write announces (and a reconnecting reader is sent again). */
+  eventOf(row: AuditRow): HubEvent {
+    return recordEvent(this, row, this.presentJob);
   }
 
   get organizerHandle(): string {
@@ -172,7 +172,7 @@ export class Hub {
     batch.forEach((w, i) => {
       const o = outcomes[i]!;
       if (o.ok) {
-        this.events.publish(recordEvent(this, o.row));
+        this.events.publish(this.eventOf(o.row));
         w.resolve(o.result);
       } else {
         w.reject(o.error);

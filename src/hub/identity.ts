@@ -1,12 +1,15 @@
 // Who is calling: a bearer token resolves to an agent or to the organizer; writes require one of them.
 import type { FastifyRequest } from 'fastify';
 import { isHumanHandle } from '../shared/ids';
-import type { Hub } from './hub';
+import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
 import type { AgentRow } from './store/agent-store';
 import { hashToken } from './tokens';
 
 export type Caller = { kind: 'agent'; handle: string; agent: AgentRow } | { kind: 'organizer'; handle: string };
+
+/** What telling callers apart needs: the agents' token hashes, the organizer's, and where its token file is. */
+export type IdentityContext = Pick<HubContext, 'agents' | 'organizerHandle' | 'organizerTokenHash' | 'layout'>;
 
 const REGISTER_HINT = 'register with POST /v1/agents/register and send "Authorization: Bearer <token>"';
 
@@ -19,7 +22,7 @@ function bearer(request: FastifyRequest): string | null {
 }
 
 /** The caller, or null for an anonymous request; a token that matches nobody is refused, never ignored. */
-export function callerOf(hub: Hub, request: FastifyRequest): Caller | null {
+export function callerOf(hub: IdentityContext, request: FastifyRequest): Caller | null {
   const token = bearer(request);
   if (token === null) return null;
   const hash = hashToken(token);
@@ -30,7 +33,7 @@ export function callerOf(hub: Hub, request: FastifyRequest): Caller | null {
 }
 
 /** A caller allowed to write: a registered, active agent or the organizer. */
-export function requireWriter(hub: Hub, request: FastifyRequest): Caller {
+export function requireWriter(hub: IdentityContext, request: FastifyRequest): Caller {
   const caller = callerOf(hub, request);
   if (!caller) throw new HubError('UNAUTHORIZED', 'this route needs a bearer token', REGISTER_HINT);
   if (caller.kind === 'agent' && caller.agent.status === 'suspended') {
@@ -39,7 +42,7 @@ export function requireWriter(hub: Hub, request: FastifyRequest): Caller {
   return caller;
 }
 
-export function requireOrganizer(hub: Hub, request: FastifyRequest): Caller & { kind: 'organizer' } {
+export function requireOrganizer(hub: IdentityContext, request: FastifyRequest): Caller & { kind: 'organizer' } {
   const caller = callerOf(hub, request);
   if (!caller) throw new HubError('UNAUTHORIZED', 'this route needs the organizer token', `the token is in ${hub.layout.organizerToken}`);
   if (caller.kind !== 'organizer') throw new HubError('NOT_ORGANIZER', 'only the organizer may do this', 'ask the organizer on the board');
@@ -50,7 +53,7 @@ export function requireOrganizer(hub: Hub, request: FastifyRequest): Caller & { 
  * The author a write is stamped with. Agents may repeat their own id (public clients send `agent_id`);
  * the organizer may write as any `human-*` handle, by default its own.
  */
-export function authorOf(hub: Hub, caller: Caller, claimed: string | undefined): string {
+export function authorOf(hub: Pick<HubContext, 'organizerHandle'>, caller: Caller, claimed: string | undefined): string {
   if (claimed === undefined || claimed === caller.handle) return caller.handle;
   if (caller.kind === 'organizer') {
     if (isHumanHandle(claimed)) return claimed;

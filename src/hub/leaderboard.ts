@@ -1,12 +1,15 @@
 // The leaderboard in the public shape: agent-run results ranked by score, best per agent, ties to the earlier stamp.
 import { VERIFICATION_STATES, type Leaderboard, type LeaderboardQuery, type VerificationState } from '../shared/api';
-import type { Hub } from './hub';
+import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
 import { baselineOf, pplCap } from './jobs/job-results';
 import { leaderboardRow } from './records';
 import type { RankRow } from './store/result-store';
 
 const STATES = VERIFICATION_STATES;
+
+/** What ranking reads: the results, the ranking rules, the installed pack (its cap) and the clock. */
+export type RankingContext = Pick<HubContext, 'results' | 'config' | 'challenge' | 'now'>;
 
 export function parseVerificationFilter(value: string | undefined): VerificationState[] {
   if (value === undefined) return ['valid', 'pending'];
@@ -22,7 +25,7 @@ export function parseVerificationFilter(value: string | undefined): Verification
  * The hardware class this hub measures on: its baseline's (the newest hub-measured result's where there is none), so
  * a default leaderboard ranks what this machine measured and says so.
  */
-function ownHardware(hub: Hub, pack: string | null): string | null {
+function ownHardware(hub: Pick<HubContext, 'results'>, pack: string | null): string | null {
   return (pack ? hub.results.latestOfPack('baseline', pack)?.hardware : null) ?? hub.results.latestHardware();
 }
 
@@ -30,7 +33,7 @@ function ownHardware(hub: Hub, pack: string | null): string | null {
  * The leaderboard: clean results of one hardware class (results of different machines are never ranked together
  * silently), under the perplexity cap, in the verification states asked for, best per agent.
  */
-export function buildLeaderboard(hub: Hub, query: LeaderboardQuery): Leaderboard {
+export function buildLeaderboard(hub: RankingContext, query: LeaderboardQuery): Leaderboard {
   const c = hub.config.results;
   const states = parseVerificationFilter(query.verification);
   const bestPerAgent = query.best_per_agent ?? true;

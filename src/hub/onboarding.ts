@@ -1,8 +1,11 @@
 // The onboarding README served at /README.md: everything an agent needs to join with curl, made from the config.
 import type { InstalledPack } from '../shared/challenge';
 import { exampleJobConfig } from './challenge';
-import type { Hub } from './hub';
-import type { EndpointInfo } from './routes/meta';
+import type { HubContext } from './hub-context';
+import type { EndpointInfo } from '../shared/api';
+
+/** What the README is made from: the config, the organizer's handle and the installed pack. */
+export type OnboardingContext = Pick<HubContext, 'config' | 'organizerHandle' | 'challenge'>;
 
 /** Routes that only answer JOBS_DISABLED on a hub without a job queue: listing them would send agents nowhere. */
 const jobOnly = (path: string) => path.startsWith('/v1/jobs') || path.endsWith('/verify');
@@ -11,7 +14,7 @@ const jobOnly = (path: string) => path.startsWith('/v1/jobs') || path.endsWith('
  * The benchmark-jobs section, only on a hub that runs jobs. The example is built from the installed pack so an
  * agent's first submission names real models; a missing or broken pack leaves placeholders, never an error page.
  */
-function jobsSection(hub: Hub): string {
+function jobsSection(hub: OnboardingContext): string {
   let pack: InstalledPack | null;
   try {
     pack = hub.challenge.get();
@@ -45,8 +48,8 @@ curl -s $HUB/v1/jobs/quota -H "Authorization: Bearer $TOKEN"
 `;
 }
 
-/** Markdown for one agent-facing page; `base` is the URL agents reach the hub at. */
-export function onboardingReadme(hub: Hub, base: string, endpoints: EndpointInfo[]): string {
+/** Markdown for one agent-facing page; `base` is the URL agents reach the hub at, `runsJobs` whether it has a job queue. */
+export function onboardingReadme(hub: OnboardingContext, base: string, endpoints: EndpointInfo[], runsJobs: boolean): string {
   const c = hub.config;
   const r = c.results;
   const l = c.limits;
@@ -60,7 +63,7 @@ export function onboardingReadme(hub: Hub, base: string, endpoints: EndpointInfo
     )
     .join('\n');
   const table = endpoints
-    .filter((e) => e.path.startsWith('/v1') && (hub.jobQueue !== null || !jobOnly(e.path)))
+    .filter((e) => e.path.startsWith('/v1') && (runsJobs || !jobOnly(e.path)))
     .map((e) => `| ${e.method} | \`${e.path}\` | ${e.auth === 'none' ? '' : e.auth} | ${e.purpose} |`)
     .join('\n');
 
@@ -135,7 +138,7 @@ curl -s -X POST $HUB/v1/results -H "Authorization: Bearer $TOKEN" -H 'Content-Ty
 - \`status: negative\` is a dead end you log on purpose. Dead ends are first-class: they save everyone else the run.
 - \`${r.score_field}\` must be a number above 0. New results are \`pending\` until verified; the organizer's verdict always wins.
 - After publishing, post a short message with \`"refs": ["<result filename>"]\` saying what it means.
-${hub.jobQueue !== null ? jobsSection(hub) : ''}
+${runsJobs ? jobsSection(hub) : ''}
 ## Artifacts and shared resources
 - \`POST /v1/artifacts:sync {"source": "runs/exp-3/", "dest_slug": "exp-3"}\` copies a file or folder from your scratch
   folder to \`central/artifacts/exp-3_<you>/\`.

@@ -30,8 +30,9 @@ export class RateLimiter {
         b = { tokens: rule.capacity, at: now };
         this.buckets.set(id, b);
       }
-      b.tokens = Math.min(rule.capacity, b.tokens + ((now - b.at) / 1000) * rule.refillPerSecond);
-      b.at = now;
+      // A clock that steps back (NTP, a suspended laptop's correction) neither drains a bucket nor refills it twice.
+      b.tokens = Math.min(rule.capacity, b.tokens + (Math.max(0, now - b.at) / 1000) * rule.refillPerSecond);
+      b.at = Math.max(b.at, now);
       return { rule, b };
     });
     const empty = states.filter((s) => s.b.tokens < 1);

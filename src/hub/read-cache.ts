@@ -1,15 +1,15 @@
 // Serialized read models (digest, leaderboard) cached until the next write, so hot reads cost one lookup.
-import type { Hub } from './hub';
+import type { RecordVersions } from './hub-context';
 
 const MAX_ENTRIES = 2000;
 
 export class ReadCache {
   private readonly entries = new Map<string, { version: number; value: unknown }>();
 
-  constructor(private readonly hub: Hub) {}
+  constructor(private readonly versions: RecordVersions) {}
 
   /** The value for `key`, built at most once per version of what it depends on (default: the whole record). */
-  get<T>(key: string, build: () => T, version: number = this.hub.version): T {
+  get<T>(key: string, build: () => T, version: number = this.versions.version): T {
     const hit = this.entries.get(key);
     if (hit && hit.version === version) return hit.value as T;
     const value = build();

@@ -1,11 +1,13 @@
 // How stored rows appear on the wire: the public record shape {filename, frontmatter, body, verification?}.
 import type { AgentInfo, LeaderboardRow, ListResponse, RecordItem, Verdict } from '../shared/api';
+import type { JobInfo } from '../shared/challenge';
 import { frontmatterTimestamp } from '../shared/ids';
 import type { HubEvent } from './event-stream';
-import type { Hub } from './hub';
+import type { HubStores } from './hub-context';
 import type { ListPage } from './list-query';
 import type { AuditRow } from './store/audit-log';
 import type { AgentRow } from './store/agent-store';
+import type { JobRow } from './store/job-store';
 import type { MessageRow } from './store/message-store';
 import type { RankRow, ResultRow, VerdictRecord } from './store/result-store';
 
@@ -88,8 +90,11 @@ const PUBLIC_ACTIONS: ReadonlySet<string> = new Set([
   'model.installed', 'model.failed', 'model.cancelled', 'model.deleted',
 ]);
 
+/** How a job appears in its events: as the job queue shows it (a board-only hub has none, and shows no record). */
+export type JobPresenter = (row: JobRow) => JobInfo;
+
 /** What a live-stream client receives for a write: the audit facts plus the record as it is now. */
-export function recordEvent(hub: Hub, row: AuditRow): HubEvent {
+export function recordEvent(hub: Pick<HubStores, 'messages' | 'results' | 'jobs' | 'agents'>, row: AuditRow, presentJob: JobPresenter | null): HubEvent {
   const base = { actor: row.actor, target: row.target, at: new Date(row.ts).toISOString(), detail: JSON.parse(row.detail) as unknown };
   let record: unknown;
   if (row.action.startsWith('message.')) {
@@ -100,7 +105,7 @@ export function recordEvent(hub: Hub, row: AuditRow): HubEvent {
     record = r && resultItem(r);
   } else if (row.action.startsWith('job.')) {
     const j = hub.jobs.get(row.target);
-    record = j && hub.jobQueue?.info(j);
+    record = j && presentJob?.(j);
   } else if (row.action.startsWith('agent.')) {
     const a = hub.agents.get(row.target);
     record = a && agentInfo(a);

@@ -1,12 +1,15 @@
 // Publishing results: frontmatter checked against the configured score and required fields, stamped, deduplicated.
 import type { ResultsConfig } from '../shared/config';
-import type { ResultBody } from '../shared/api';
+import type { ResultBody, ResultCreated } from '../shared/api';
 import { frontmatterTimestamp, stampedFilename } from '../shared/ids';
 import { decodeUtf8, rateLimitWrite, sha256 } from './board';
-import type { Hub } from './hub';
+import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
 import { authorOf, type Caller } from './identity';
 import { parseMarkdown } from './markdown';
+
+/** What publishing needs: the result rules and limits, the caller's scratch folder, the challenge, the write path. */
+export type PublishContext = Pick<HubContext, 'config' | 'limiter' | 'workspace' | 'challenge' | 'results' | 'organizerHandle' | 'write' | 'stampTime'>;
 
 export const RESULT_STATUSES = ['agent-run', 'negative'] as const;
 
@@ -70,7 +73,7 @@ export function checkResultFrontmatter(
  * of this hub measured, is unverified until a re-run says otherwise. A collab without a challenge has no measurement
  * of its own, and its results are pending as on the public collab.
  */
-function measuresResults(hub: Hub): boolean {
+function measuresResults(hub: Pick<HubContext, 'challenge'>): boolean {
   try {
     return hub.challenge.get() !== null;
   } catch {
@@ -78,7 +81,7 @@ function measuresResults(hub: Hub): boolean {
   }
 }
 
-export async function publishResult(hub: Hub, caller: Caller, req: ResultBody): Promise<{ filename: string; via: string; path: string }> {
+export async function publishResult(hub: PublishContext, caller: Caller, req: ResultBody): Promise<ResultCreated> {
   const author = authorOf(hub, caller, req.agent_id);
   if ((req.source === undefined) === (req.content === undefined)) {
     throw new HubError('BODY_OR_SOURCE_REQUIRED', 'send exactly one of "source" (a markdown file in your scratch folder) or "content" (the markdown itself)', '{"source": "results/run-1.md"}');

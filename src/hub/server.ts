@@ -1,4 +1,4 @@
-// Builds the hub's HTTP server (Fastify + JSON-schema validation) over a Hub, and starts it on loopback.
+// Builds the hub's HTTP server (Fastify + JSON-schema validation) over its record and services, and starts it on loopback.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,20 +11,22 @@ import { APP_VERSION } from '../shared/version';
 import { dashboardRoutes, defaultDashboardDir } from './dashboard';
 import { clientErrorHandler, connectRefusal, frameworkErrorHandler, installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
-import { Hub } from './hub';
+import { HostedHub } from './hosted-hub';
+import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
-import { JobQueue } from './jobs/job-queue';
+import type { HubServices } from './hub-services';
 import { ReadCache } from './read-cache';
 import { agentRoutes } from './routes/agents';
 import { digestRoutes } from './routes/digest';
 import { eventRoutes } from './routes/events';
 import { jobRoutes } from './routes/jobs';
 import { messageRoutes } from './routes/messages';
-import { metaRoutes, type EndpointInfo } from './routes/meta';
+import { metaRoutes } from './routes/meta';
 import { modelRoutes } from './routes/models';
 import { resultRoutes } from './routes/results';
 import { settingsRoutes } from './routes/settings';
 import { publicAgentStatus, swarmRoutes } from './routes/swarm';
+import type { EndpointInfo } from '../shared/api';
 import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
 import { workspaceRoutes } from './routes/workspace';
@@ -48,7 +50,7 @@ export interface HubServerOptions {
 }
 
 export interface RunningHub {
-  hub: Hub;
+  hub: HostedHub;
   app: FastifyInstance;
   url: string;
   organizerTokenPath: string;
@@ -73,7 +75,12 @@ export function hostAllowed(hostHeader: string | undefined, boundHost: string): 
   return LOOPBACK_NAMES.has(name.toLowerCase());
 }
 
-export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, 'logger' | 'dashboardDir' | 'host'> = {}, baseUrl: () => string = () => ''): Promise<FastifyInstance> {
+export async function buildHubServer(
+  hub: HubContext,
+  services: HubServices,
+  options: Pick<HubServerOptions, 'logger' | 'dashboardDir' | 'host'> = {},
+  baseUrl: () => string = () => '',
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: hub.config.limits.json_body_bytes,
@@ -115,17 +122,17 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
     }
   });
   const cache = new ReadCache(hub);
-  await app.register(metaRoutes(hub, endpoints, APP_VERSION, baseUrl));
+  await app.register(metaRoutes(hub, services, endpoints, APP_VERSION, baseUrl));
   await app.register(agentRoutes(hub));
   await app.register(messageRoutes(hub));
   await app.register(taskforceRoutes(hub));
   await app.register(resultRoutes(hub, cache));
   await app.register(digestRoutes(hub, cache));
   await app.register(workspaceRoutes(hub));
-  await app.register(jobRoutes(hub, hub.jobQueue));
-  await app.register(swarmRoutes(hub));
-  await app.register(modelRoutes(hub));
-  await app.register(settingsRoutes(hub, baseUrl));
+  await app.register(jobRoutes(hub, services.jobQueue));
+  await app.register(swarmRoutes(hub, services.swarm));
+  await app.register(modelRoutes(hub, services.models, services.swarm));
+  await app.register(settingsRoutes(hub, services.models, baseUrl));
   await app.register(eventRoutes(hub));
   await app.register(dashboardRoutes(options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir));
   return app;
@@ -133,12 +140,13 @@ export async function buildHubServer(hub: Hub, options: Pick<HubServerOptions, '
 
 /** Opens (or creates) the data folder and serves the hub; port 0 picks a free port. */
 export async function startHub(options: HubServerOptions): Promise<RunningHub> {
-  const hub = new Hub({ dataDir: options.dataDir, ...(options.config ? { config: options.config } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const hub = new HostedHub(
+    { dataDir: options.dataDir, ...(options.config ? { config: options.config } : {}), ...(options.clock ? { clock: options.clock } : {}) },
+    { ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}), ...(options.models ? { models: options.models } : {}) },
+  );
   let url = '';
-  if (options.jobRunner) hub.jobQueue = new JobQueue(hub, options.jobRunner);
-  hub.models = options.models ?? null;
   try {
-    const app = await buildHubServer(hub, options, () => url);
+    const app = await buildHubServer(hub, hub.services, options, () => url);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4440 });
     const addr = app.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

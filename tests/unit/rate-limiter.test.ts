@@ -26,6 +26,21 @@ describe('RateLimiter', () => {
     expect(() => limiter.take('a', 'posts', rules)).toThrow(HubError);
   });
 
+  it('a clock that steps back an hour neither refuses the next request nor hands out extra ones', () => {
+    let now = 10_000_000;
+    const limiter = new RateLimiter(() => now);
+    const rules = [perMinute(5)];
+    limiter.take('a', 'posts', rules);
+    now -= 3_600_000;
+    for (let i = 0; i < 4; i++) limiter.take('a', 'posts', rules);
+    expect(refusal(() => limiter.take('a', 'posts', rules)).code).toBe('RATE_LIMITED');
+    // Back to the time it had reached: no refill for the hour it went back.
+    now += 3_600_000;
+    expect(refusal(() => limiter.take('a', 'posts', rules)).code).toBe('RATE_LIMITED');
+    now += 12_000;
+    limiter.take('a', 'posts', rules);
+  });
+
   it('keeps keys apart and takes from every window or none', () => {
     let now = 0;
     const limiter = new RateLimiter(() => now);

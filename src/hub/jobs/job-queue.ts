@@ -1,14 +1,15 @@
 // The job queue: one benchmark at a time under the GPU lease, progress and logs, results, verification, crash recovery.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstalledPack, JobInfo, JobProgress, JobRunInput, JobRunner, JobRunOutput, MachineState } from '../../shared/challenge';
+import type { InstalledPack, JobInfo, JobRunInput, JobRunner, JobRunOutput, MachineState } from '../../shared/challenge';
 import { fileStamp } from '../../shared/ids';
 import { checkRunConfig } from '../../shared/run-config-check';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import type { Caller } from '../identity';
 import type { JobRow } from '../store/job-store';
 import type { LeaseDrain } from './gpu-lease';
+import { jobInfo, type LiveProgress } from './job-info';
 import { HUB_HANDLE, publishJobResult } from './job-results';
 import { resolveModelPaths } from './job-submission';
 import { judgeMeasurement, type MeasurementVerdict } from './measurement-quality';
@@ -28,29 +29,30 @@ interface Running {
 
 export class JobQueue {
   private running: Running | null = null;
-  private readonly progress = new Map<string, JobProgress>();
   private kickScheduled = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
   /** Claims being looked at: a verification they queue is work `idle()` must wait for too. */
   private readonly claims = new Set<Promise<void>>();
 
+  /** `progress` is shared with the record, whose job events show a running job's newest progress. */
   constructor(
-    private readonly hub: Hub,
+    private readonly ctx: HubContext,
     private readonly runner: JobRunner,
+    private readonly progress: LiveProgress,
   ) {}
 
   /** Settles what a previous hub process left behind, then starts taking jobs. */
   async start(): Promise<void> {
-    for (const job of this.hub.jobs.running()) {
-      await this.hub.write(() => {
-        this.hub.jobs.finish(job.id, 'failed', this.hub.now(), 'the hub stopped while this job ran (crash, kill or power loss); it was not measured to the end. Submit it again: it did not count against your quota.', null);
-        this.hub.jobs.refund(job.id);
+    for (const job of this.ctx.jobs.running()) {
+      await this.ctx.write(() => {
+        this.ctx.jobs.finish(job.id, 'failed', this.ctx.now(), 'the hub stopped while this job ran (crash, kill or power loss); it was not measured to the end. Submit it again: it did not count against your quota.', null);
+        this.ctx.jobs.refund(job.id);
         return { result: null, effect: { actor: HUB_HANDLE, action: 'job.failed', target: job.id, detail: { reason: 'hub-restart' } } };
       });
       this.log(job.id, 'the hub stopped while this job ran; marked failed at restart and the GPU lease released');
     }
-    this.unsubscribe = this.hub.events.onEvent((event) => {
+    this.unsubscribe = this.ctx.events.onEvent((event) => {
       const target = String((event.data as { target?: unknown }).target);
       let work: Promise<void>;
       if (event.type === 'result.created') work = this.considerClaim(target);
@@ -61,7 +63,7 @@ export class JobQueue {
     });
     // A baseline that failed or was cut short (crash, OOM, timeout) is measured again at each start.
     try {
-      const pack = this.hub.challenge.get();
+      const pack = this.ctx.challenge.get();
       if (pack) await this.ensureBaseline(pack, true);
     } catch {
       // a broken pack is reported when a job needs it
@@ -80,7 +82,7 @@ export class JobQueue {
 
   /** Waits until nothing is queued or running (tests and `demo` use it). */
   async idle(): Promise<void> {
-    while (this.running || this.kickScheduled || this.claims.size > 0 || this.hub.jobs.next()) {
+    while (this.running || this.kickScheduled || this.claims.size > 0 || this.ctx.jobs.next()) {
       if (this.claims.size > 0) await Promise.all(this.claims);
       else if (this.running) await this.running.done;
       else await new Promise((r) => setTimeout(r, 20));
@@ -88,41 +90,23 @@ export class JobQueue {
   }
 
   info(row: JobRow, order?: JobRow[]): JobInfo {
-    return {
-      id: row.id,
-      agent: row.agent,
-      kind: row.kind,
-      state: row.state,
-      pack: row.pack,
-      config: JSON.parse(row.config) as Record<string, unknown> | null,
-      method: row.method,
-      description: row.description,
-      created_at: new Date(row.created_at).toISOString(),
-      started_at: row.started_at === null ? null : new Date(row.started_at).toISOString(),
-      finished_at: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
-      queue_position: this.hub.jobs.queuePosition(row, order),
-      progress: this.progress.get(row.id) ?? (row.progress ? (JSON.parse(row.progress) as JobProgress) : null),
-      error: row.error,
-      result: row.result,
-      verifies: row.verifies,
-      log: `/v1/central/jobs/${row.id}/log.txt`,
-    };
+    return jobInfo(this.ctx.jobs, this.progress, row, order);
   }
 
   /** Cancels a queued job at once (its quota charge is refunded) or stops a running one. */
   async cancel(caller: Caller, id: string): Promise<JobRow> {
-    const job = this.hub.jobs.get(id);
+    const job = this.ctx.jobs.get(id);
     if (!job) throw new HubError('NOT_FOUND', `no job ${id}`, 'GET /v1/jobs lists jobs');
     if (caller.kind !== 'organizer' && caller.handle !== job.agent) throw new HubError('IDENTITY_MISMATCH', `job ${id} belongs to ${job.agent}`, 'only its author or the organizer can cancel it');
     // The job the queue has taken (claimed, or running) is stopped, whatever its row says yet.
     if (this.running?.job.id === id) return this.stopRunning(caller, id);
     if (job.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${id} already ${job.state}`, 'a finished job cannot be cancelled');
     try {
-      await this.hub.write(() => {
-        const now = this.hub.jobs.get(id)!;
+      await this.ctx.write(() => {
+        const now = this.ctx.jobs.get(id)!;
         if (now.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${id} is ${now.state}`, 'GET /v1/jobs/<id> shows it');
-        this.hub.jobs.finish(id, 'cancelled', this.hub.now(), `cancelled by ${caller.handle} before it started`, null);
-        this.hub.jobs.refund(id);
+        this.ctx.jobs.finish(id, 'cancelled', this.ctx.now(), `cancelled by ${caller.handle} before it started`, null);
+        this.ctx.jobs.refund(id);
         return { result: null, effect: { actor: caller.handle, action: 'job.cancelled', target: id } };
       });
     } catch (err) {
@@ -131,7 +115,7 @@ export class JobQueue {
       throw err;
     }
     this.log(id, `cancelled by ${caller.handle} before it started`);
-    return this.hub.jobs.get(id)!;
+    return this.ctx.jobs.get(id)!;
   }
 
   private async stopRunning(caller: Caller, id: string): Promise<JobRow> {
@@ -139,7 +123,7 @@ export class JobQueue {
     running.cancelledBy = caller.handle;
     running.controller.abort();
     await running.done;
-    return this.hub.jobs.get(id)!;
+    return this.ctx.jobs.get(id)!;
   }
 
   /** Stops the running job (it is recorded as failed: the hub is going away) and takes no more. */
@@ -160,15 +144,15 @@ export class JobQueue {
     if (this.closed) return;
     let pack: InstalledPack | null;
     try {
-      pack = this.hub.challenge.get();
+      pack = this.ctx.challenge.get();
     } catch {
       return;
     }
-    const row = this.hub.results.get(filename);
+    const row = this.ctx.results.get(filename);
     if (!pack || !row || row.status === 'baseline') return;
     const byHand = !measuredByHub(row);
-    const claims = this.hub.config.jobs.verify && claimsNewBest(this.hub, row, pack);
-    const queued = claims ? await queueVerification(this.hub, pack, filename, HUB_HANDLE, true) : null;
+    const claims = this.ctx.config.jobs.verify && claimsNewBest(this.ctx, row, pack);
+    const queued = claims ? await queueVerification(this.ctx, pack, filename, HUB_HANDLE, true) : null;
     if (queued?.job) this.kick();
     if (!byHand || row.verification !== 'unverified') return;
     const rerun = queued?.job
@@ -176,7 +160,7 @@ export class JobQueue {
       : queued?.reason
         ? `It is not re-run: ${queued.reason}.`
         : 'It is re-run only when it carries a runnable `config` and claims the new best.';
-    await deliverVerdict(this.hub, row, null, {
+    await deliverVerdict(this.ctx, row, null, {
       verdict: 'unverified',
       note: `published by hand, so no job of this hub measured it, and it is not ranked by default. ${rerun} To be measured, ranked and verified, submit the configuration through POST /v1/jobs`,
     });
@@ -184,9 +168,9 @@ export class JobQueue {
 
   /** The organizer's explicit request to verify a result, claim or not (charged to nobody). */
   async verify(filename: string, requestedBy: string): Promise<string | null> {
-    const pack = this.hub.challenge.require();
-    const queued = await queueVerification(this.hub, pack, filename, requestedBy, false);
-    if (!queued.job && queued.reason && !this.hub.jobs.verificationOf(filename)) throw new HubError('INVALID_CONFIG', `results/${filename} cannot be re-run: ${queued.reason}`);
+    const pack = this.ctx.challenge.require();
+    const queued = await queueVerification(this.ctx, pack, filename, requestedBy, false);
+    if (!queued.job && queued.reason && !this.ctx.jobs.verificationOf(filename)) throw new HubError('INVALID_CONFIG', `results/${filename} cannot be re-run: ${queued.reason}`);
     this.kick();
     return queued.job;
   }
@@ -194,17 +178,17 @@ export class JobQueue {
   /** A suspended agent's queued jobs are cancelled and refunded, and its running job is stopped (nothing is published). */
   private async cancelJobsOf(agent: string): Promise<void> {
     const organizer: Caller = { kind: 'organizer', handle: HUB_HANDLE };
-    for (const job of this.hub.jobs.unfinished(agent)) {
+    for (const job of this.ctx.jobs.unfinished(agent)) {
       if (this.running?.job.id === job.id) {
         this.running.suspended = true;
         await this.stopRunning(organizer, job.id);
         continue;
       }
-      await this.hub
+      await this.ctx
         .write(() => {
-          if (this.hub.jobs.get(job.id)?.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${job.id} is no longer queued`);
-          this.hub.jobs.finish(job.id, 'cancelled', this.hub.now(), `cancelled: ${agent} was suspended by the organizer (refunded)`, null);
-          this.hub.jobs.refund(job.id);
+          if (this.ctx.jobs.get(job.id)?.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${job.id} is no longer queued`);
+          this.ctx.jobs.finish(job.id, 'cancelled', this.ctx.now(), `cancelled: ${agent} was suspended by the organizer (refunded)`, null);
+          this.ctx.jobs.refund(job.id);
           return { result: null, effect: { actor: HUB_HANDLE, action: 'job.cancelled', target: job.id, detail: { reason: 'suspended' } } };
         })
         .then(() => this.log(job.id, `cancelled and refunded: ${agent} was suspended`))
@@ -217,18 +201,18 @@ export class JobQueue {
    * timeout), so a cap and a reference row always come back.
    */
   private async ensureBaseline(pack: InstalledPack, atStart = false): Promise<void> {
-    const latest = this.hub.jobs.latestBaseline(pack.id, Date.parse(pack.installed_at) || 0);
+    const latest = this.ctx.jobs.latestBaseline(pack.id, Date.parse(pack.installed_at) || 0);
     if (latest && !(atStart && latest.state === 'failed')) return;
     await this.queueBaseline(pack, latest ? `the last baseline (${latest.id}) failed; measured again at this start` : null);
   }
 
   private async queueBaseline(pack: InstalledPack, why: string | null, requestedBy = HUB_HANDLE): Promise<JobRow> {
-    const row = await this.hub.write(() => {
-      const ts = this.hub.stampTime();
+    const row = await this.ctx.write(() => {
+      const ts = this.ctx.stampTime();
       const id = `job-${fileStamp(ts)}`;
       const config = { ...pack.defaults, target: pack.baseline.target, spec_type: 'none' };
-      this.hub.jobs.insert({ id, agent: HUB_HANDLE, kind: 'baseline', pack: pack.id, config: JSON.stringify(config), method: 'baseline', description: '', created_at: ts, verifies: null });
-      return { result: this.hub.jobs.get(id)!, effect: { actor: requestedBy, action: 'job.queued', target: id, detail: { kind: 'baseline', ...(why ? { why } : {}) } } };
+      this.ctx.jobs.insert({ id, agent: HUB_HANDLE, kind: 'baseline', pack: pack.id, config: JSON.stringify(config), method: 'baseline', description: '', created_at: ts, verifies: null });
+      return { result: this.ctx.jobs.get(id)!, effect: { actor: requestedBy, action: 'job.queued', target: id, detail: { kind: 'baseline', ...(why ? { why } : {}) } } };
     });
     if (why) this.log(row.id, why);
     return row;
@@ -236,8 +220,8 @@ export class JobQueue {
 
   /** The organizer's re-measure of the baseline; refused while one is queued or running. */
   async remeasureBaseline(requestedBy: string): Promise<JobRow> {
-    const pack = this.hub.challenge.require();
-    const latest = this.hub.jobs.latestBaseline(pack.id, 0);
+    const pack = this.ctx.challenge.require();
+    const latest = this.ctx.jobs.latestBaseline(pack.id, 0);
     if (latest && (latest.state === 'queued' || latest.state === 'running')) {
       throw new HubError('JOB_EXISTS', `the baseline is already ${latest.state} as ${latest.id}`, `GET /v1/jobs/${latest.id} follows it`);
     }
@@ -250,12 +234,12 @@ export class JobQueue {
     if (this.running || this.closed) return;
     let pack: InstalledPack | null = null;
     try {
-      pack = this.hub.challenge.get();
+      pack = this.ctx.challenge.get();
       if (pack) await this.ensureBaseline(pack);
     } catch {
       pack = null;
     }
-    const job = this.hub.jobs.next();
+    const job = this.ctx.jobs.next();
     if (!job) return;
     const controller = new AbortController();
     let finish!: () => void;
@@ -264,7 +248,7 @@ export class JobQueue {
     try {
       await this.execute(running, pack);
     } finally {
-      this.hub.lease.release(job.id);
+      this.ctx.lease.release(job.id);
       this.progress.delete(job.id);
       this.running = null;
       finish();
@@ -275,9 +259,9 @@ export class JobQueue {
   private async execute(running: Running, pack: InstalledPack | null): Promise<void> {
     const { job, controller } = running;
     try {
-      await this.hub.write(() => {
+      await this.ctx.write(() => {
         // Only a job still queued starts: one cancelled after it was picked must not run after all.
-        if (!this.hub.jobs.start(job.id, this.hub.now())) throw new HubError('JOB_FINISHED', `job ${job.id} was cancelled before it started`);
+        if (!this.ctx.jobs.start(job.id, this.ctx.now())) throw new HubError('JOB_FINISHED', `job ${job.id} was cancelled before it started`);
         return { result: null, effect: { actor: job.agent, action: 'job.started', target: job.id, detail: { kind: job.kind } } };
       });
     } catch (err) {
@@ -285,16 +269,16 @@ export class JobQueue {
       throw err;
     }
     // Local inference pauses for the lease; the measurement starts only once it has drained.
-    const drain = await this.hub.lease.acquire(job.id, this.hub.now());
+    const drain = await this.ctx.lease.acquire(job.id, this.ctx.now());
     this.log(job.id, `started (${job.kind}); the GPU lease is held${drain.waited ? `; local inference ${drain.timed_out ? 'had not drained' : 'drained'} after ${drain.drain_ms} ms` : ''}`);
-    const claim = job.verifies ? this.hub.results.get(job.verifies) : undefined;
+    const claim = job.verifies ? this.ctx.results.get(job.verifies) : undefined;
     try {
       if (!pack || pack.id !== job.pack) throw new Error(`the ${job.pack} pack is no longer installed on this hub`);
       if (job.kind === 'verify') {
-        const reason = unrunnableReason(this.hub, pack, claim!.agent, job);
+        const reason = unrunnableReason(pack, claim!.agent, job);
         if (reason) {
           this.log(job.id, `cannot re-run: ${reason}`);
-          await deliverVerdict(this.hub, claim!, job, { verdict: measuredByHub(claim!) ? 'invalid' : 'unverified', note: reason });
+          await deliverVerdict(this.ctx, claim!, job, { verdict: measuredByHub(claim!) ? 'invalid' : 'unverified', note: reason });
           return;
         }
       }
@@ -308,14 +292,14 @@ export class JobQueue {
       this.writeOutput(job.id, out);
       this.log(job.id, `measurement: ${quality.quality}${quality.note ? ` (${quality.note})` : ''}`);
       if (job.kind === 'verify') {
-        const verdict = judge(this.hub, pack, claim!, out);
+        const verdict = judge(this.ctx, pack, claim!, out);
         this.log(job.id, `verdict: ${verdict.verdict} (${verdict.note})`);
-        await deliverVerdict(this.hub, claim!, job, verdict);
+        await deliverVerdict(this.ctx, claim!, job, verdict);
       } else {
-        if (this.hub.agents.get(job.agent)?.status === 'suspended') throw new Error(`not published: ${job.agent} is suspended by the organizer`);
-        const filename = await publishJobResult(this.hub, job, pack, out, quality);
+        if (this.ctx.agents.get(job.agent)?.status === 'suspended') throw new Error(`not published: ${job.agent} is suspended by the organizer`);
+        const filename = await publishJobResult(this.ctx, job, pack, out, quality);
         this.log(job.id, `published results/${filename}`);
-        await this.hub.note({ actor: job.agent, action: 'job.succeeded', target: job.id, detail: { result: filename, measurement: quality.quality } });
+        await this.ctx.note({ actor: job.agent, action: 'job.succeeded', target: job.id, detail: { result: filename, measurement: quality.quality } });
       }
     } catch (err) {
       const message = (err as Error).message;
@@ -331,13 +315,13 @@ export class JobQueue {
       this.log(job.id, `${state}: ${error}`);
       if (job.kind === 'verify' && claim && !cancelled) {
         // A re-run that fails decides nothing about the claim: it stays as it was, and the author is told why.
-        await deliverVerdict(this.hub, claim, job, { verdict: claim.verification, note: `the re-run failed, so nothing is decided: ${message}` }, error).catch(() => undefined);
+        await deliverVerdict(this.ctx, claim, job, { verdict: claim.verification, note: `the re-run failed, so nothing is decided: ${message}` }, error).catch(() => undefined);
         return;
       }
-      await this.hub
+      await this.ctx
         .write(() => {
-          this.hub.jobs.finish(job.id, state, this.hub.now(), error, null);
-          if (cancelled && (!running.cancelledBy || running.suspended)) this.hub.jobs.refund(job.id);
+          this.ctx.jobs.finish(job.id, state, this.ctx.now(), error, null);
+          if (cancelled && (!running.cancelledBy || running.suspended)) this.ctx.jobs.refund(job.id);
           return { result: null, effect: { actor: job.agent, action: `job.${state}`, target: job.id, detail: { error } } };
         })
         .catch(() => undefined);
@@ -353,14 +337,14 @@ export class JobQueue {
       timeoutMs: pack.gate.job_timeout_s * 1000,
       // In the data folder, not the system temp folder: the job file holds the held-out prompts, and the sandbox
       // hides the data folder from every agent (a TMPDIR elsewhere might not be hidden).
-      workDir: join(this.hub.layout.root, 'tmp'),
+      workDir: join(this.ctx.layout.root, 'tmp'),
       onLog: (line) => this.log(job.id, line),
       onProgress: (p) => {
         this.progress.set(job.id, p);
-        this.hub.events.publish({ id: null, type: 'job.progress', data: { target: job.id, progress: p } });
+        this.ctx.events.publish({ id: null, type: 'job.progress', data: { target: job.id, progress: p } });
         if (Date.now() - lastSave >= PROGRESS_SAVE_MS) {
           lastSave = Date.now();
-          this.hub.jobs.setProgress(job.id, JSON.stringify(p));
+          this.ctx.jobs.setProgress(job.id, JSON.stringify(p));
         }
       },
     });
@@ -376,10 +360,10 @@ export class JobQueue {
   private async inputOf(job: JobRow, pack: InstalledPack, modelOwner: string): Promise<JobRunInput> {
     const checked = checkRunConfig({ ...pack.defaults, ...(JSON.parse(job.config) as Record<string, unknown>) });
     if (checked.error !== null) throw new Error(`config: ${checked.error}`);
-    const config = await resolveModelPaths(this.hub, pack, modelOwner, checked.config);
+    const config = await resolveModelPaths(this.ctx, pack, modelOwner, checked.config);
     // A hub-measured claim is re-run on the prompts its author never saw; a hand-published one on every prompt, so
     // its public figure can be compared with what was claimed.
-    const claim = job.verifies ? this.hub.results.get(job.verifies) : undefined;
+    const claim = job.verifies ? this.ctx.results.get(job.verifies) : undefined;
     const privateOnly = job.kind === 'verify' && claim !== undefined && measuredByHub(claim);
     const prompts = pack.prompts.filter((p) => !privateOnly || p.split === 'private');
     const verify = job.kind === 'verify';
@@ -395,7 +379,7 @@ export class JobQueue {
   }
 
   private jobFolder(id: string): string {
-    const dir = join(this.hub.layout.central, 'jobs', id);
+    const dir = join(this.ctx.layout.central, 'jobs', id);
     mkdirSync(dir, { recursive: true });
     return dir;
   }
@@ -403,7 +387,7 @@ export class JobQueue {
   /** The job's log in central/jobs/<id>/log.txt: agents read it through the workspace API. */
   private log(id: string, line: string): void {
     try {
-      appendFileSync(join(this.jobFolder(id), 'log.txt'), `${new Date(this.hub.now()).toISOString()} ${line}\n`);
+      appendFileSync(join(this.jobFolder(id), 'log.txt'), `${new Date(this.ctx.now()).toISOString()} ${line}\n`);
     } catch {
       // a log line is never worth failing a job
     }

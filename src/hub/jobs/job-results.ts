@@ -3,7 +3,7 @@ import type { BaselineInfo, InstalledPack, JobRunOutput, MachineState } from '..
 import { frontmatterTimestamp, stampedFilename } from '../../shared/ids';
 import { explainSpeculation } from '../../shared/speculation-costs';
 import { sha256 } from '../board';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { renderMarkdown } from '../../shared/record-format';
 import type { JobRow } from '../store/job-store';
 import type { ResultRow } from '../store/result-store';
@@ -18,13 +18,13 @@ export interface PackBaseline {
   ppl: number | null;
 }
 
-export function baselineOf(hub: Hub, pack: string): PackBaseline | null {
+export function baselineOf(hub: Pick<HubContext, 'results'>, pack: string): PackBaseline | null {
   const row = hub.results.latestOfPack('baseline', pack);
   return row ? { filename: row.filename, tps: row.score, ppl: row.guardrail } : null;
 }
 
 /** The baseline with the conditions it was measured under, as GET /v1/challenge reports it. */
-export function baselineInfo(hub: Hub, pack: string): BaselineInfo | null {
+export function baselineInfo(hub: Pick<HubContext, 'results'>, pack: string): BaselineInfo | null {
   const row = hub.results.latestOfPack('baseline', pack);
   if (!row) return null;
   const fm = frontmatterOf(row);
@@ -61,7 +61,7 @@ function methodOf(config: Record<string, unknown>): string {
  * (what agents can see and tune for), the private prompts' figures sit beside it, so overfitting shows; `speedup`
  * is the paired ratio over the job's own plain target, and `measurement` says whether the run may be ranked.
  */
-export async function publishJobResult(hub: Hub, job: JobRow, pack: InstalledPack, out: JobRunOutput, quality: MeasurementVerdict): Promise<string> {
+export async function publishJobResult(hub: Pick<HubContext, 'results' | 'jobs' | 'write' | 'stampTime' | 'now'>, job: JobRow, pack: InstalledPack, out: JobRunOutput, quality: MeasurementVerdict): Promise<string> {
   const config = JSON.parse(job.config) as Record<string, unknown>;
   const isBaseline = job.kind === 'baseline';
   const pub = out.splits.public ?? { prompts: 0, tps: out.tps, tps_ci: out.tps_ci, tps_per_repeat: out.tps_per_repeat, plain_tps: out.plain_tps, plain_tps_ci: out.plain_tps_ci, plain_tps_per_repeat: out.plain_tps_per_repeat, speedup: out.speedup, speedup_ci: out.speedup_ci, speedup_per_repeat: out.speedup_per_repeat };

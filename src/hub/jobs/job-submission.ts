@@ -5,13 +5,16 @@ import type { InstalledPack, JobBody, QuotaInfo } from '../../shared/challenge';
 import { fileStamp, isHumanHandle } from '../../shared/ids';
 import type { RunConfig } from '../../shared/run-config';
 import { checkRunConfig } from '../../shared/run-config-check';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { authorOf, type Caller } from '../identity';
 import type { JobRow } from '../store/job-store';
 import { HUB_HANDLE } from './job-results';
 
 const HOUR = 3_600_000;
+
+/** What accepting a job needs: the quotas, the pack, the submitter's scratch folder, the jobs table, the write path. */
+export type SubmissionContext = Pick<HubContext, 'config' | 'challenge' | 'workspace' | 'jobs' | 'organizerHandle' | 'now' | 'write' | 'stampTime'>;
 const SCRATCH = 'scratch:';
 
 /** Settings the pack fixes for every run, so agents compare like with like; a job may not override them. */
@@ -50,7 +53,7 @@ export function checkJobConfig(pack: InstalledPack, submitter: string, raw: Reco
 }
 
 /** The config with model names replaced by files on this machine; a missing file fails the job, not the hub. */
-export async function resolveModelPaths(hub: Hub, pack: InstalledPack, agent: string, config: RunConfig): Promise<RunConfig> {
+export async function resolveModelPaths(hub: Pick<HubContext, 'workspace'>, pack: InstalledPack, agent: string, config: RunConfig): Promise<RunConfig> {
   const resolveOne = async (field: 'target' | 'draft', value: string): Promise<string> => {
     if (value.startsWith(SCRATCH)) {
       const found = await hub.workspace.locate(hub.workspace.scratchFolder(agent), value.slice(SCRATCH.length));
@@ -68,7 +71,7 @@ export async function resolveModelPaths(hub: Hub, pack: InstalledPack, agent: st
   };
 }
 
-export function quotaOf(hub: Hub, agent: string): QuotaInfo {
+export function quotaOf(hub: Pick<HubContext, 'config' | 'jobs' | 'now'>, agent: string): QuotaInfo {
   const c = hub.config.jobs;
   const since = hub.now() - c.window_hours * HOUR;
   const charges = hub.jobs.charges(agent, since);
@@ -82,7 +85,7 @@ export function quotaOf(hub: Hub, agent: string): QuotaInfo {
   };
 }
 
-function quotaRefusal(hub: Hub, what: string, oldest: number): HubError {
+function quotaRefusal(hub: Pick<HubContext, 'config' | 'now'>, what: string, oldest: number): HubError {
   const freeAt = oldest + hub.config.jobs.window_hours * HOUR;
   const seconds = Math.max(1, Math.ceil((freeAt - hub.now()) / 1000));
   return new HubError('QUOTA_EXCEEDED', `${what}; the next slot frees at ${new Date(freeAt).toISOString()}`, 'GET /v1/jobs/quota shows your quota; make each job count', {
@@ -94,7 +97,7 @@ function quotaRefusal(hub: Hub, what: string, oldest: number): HubError {
  * Queues a job. The quota check and the charge happen in the same write (one savepoint in the hub's single
  * writer), so concurrent submissions can never both take the last slot.
  */
-export async function submitJob(hub: Hub, caller: Caller, body: JobBody): Promise<JobRow> {
+export async function submitJob(hub: SubmissionContext, caller: Caller, body: JobBody): Promise<JobRow> {
   const pack = hub.challenge.require();
   const agent = authorOf(hub, caller, body.agent_id);
   const config = checkJobConfig(pack, agent, body.config);

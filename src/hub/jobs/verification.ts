@@ -2,8 +2,8 @@
 import type { InstalledPack, JobRunOutput } from '../../shared/challenge';
 import { fileStamp } from '../../shared/ids';
 import { differenceInterval, summarize } from '../../shared/statistics';
-import { postMessage } from '../board';
-import type { Hub } from '../hub';
+import { postMessage, type BoardContext } from '../board';
+import type { HubContext } from '../hub-context';
 import type { Caller } from '../identity';
 import type { JobRow } from '../store/job-store';
 import type { ResultRow, Verdict } from '../store/result-store';
@@ -12,6 +12,9 @@ import { checkJobConfig } from './job-submission';
 import { disturbance } from './measurement-quality';
 
 const HOUR = 3_600_000;
+
+/** What verifying needs: the ranking rules, results and jobs, the board to tell the author on, the write path. */
+export type VerificationContext = BoardContext & Pick<HubContext, 'jobs' | 'now'>;
 
 /** A result some job of this hub measured (its figures are the hub's own), as opposed to one published by hand. */
 export function measuredByHub(row: Pick<ResultRow, 'via'>): boolean {
@@ -24,7 +27,7 @@ export function measuredByHub(row: Pick<ResultRow, 'via'>): boolean {
  * result claims too (it is unverified until a re-run measures it); a noisy or disturbed one is not ranked, so it
  * claims nothing until it is measured again.
  */
-export function claimsNewBest(hub: Hub, row: ResultRow, pack: InstalledPack): boolean {
+export function claimsNewBest(hub: Pick<HubContext, 'config' | 'results'>, row: ResultRow, pack: InstalledPack): boolean {
   if (row.status !== 'agent-run') return false;
   if (measuredByHub(row) ? row.verification !== 'pending' || (row.measurement !== null && row.measurement !== 'clean') : row.verification !== 'unverified') return false;
   const desc = hub.config.results.order === 'desc';
@@ -55,7 +58,7 @@ export interface QueuedVerification {
  * job slot free (and at most one waits at a time), so publishing claims buys no GPU time. The organizer's own
  * request is charged to nobody.
  */
-export async function queueVerification(hub: Hub, pack: InstalledPack, filename: string, requestedBy: string, automatic: boolean): Promise<QueuedVerification> {
+export async function queueVerification(hub: Pick<HubContext, 'config' | 'results' | 'jobs' | 'now' | 'write' | 'stampTime'>, pack: InstalledPack, filename: string, requestedBy: string, automatic: boolean): Promise<QueuedVerification> {
   return hub.write<QueuedVerification>(() => {
     const existing = hub.jobs.verificationOf(filename);
     if (existing) return { result: { job: null, reason: `already re-run as ${existing.id}` }, effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename } };
@@ -64,7 +67,7 @@ export async function queueVerification(hub: Hub, pack: InstalledPack, filename:
     const config = (fm.config ?? null) as unknown;
     const byHand = !measuredByHub(row);
     if (byHand) {
-      const why = unrunnable(hub, pack, row.agent, config);
+      const why = unrunnable(pack, row.agent, config);
       if (why) return { result: { job: null, reason: why }, effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename, detail: { reason: 'not runnable' } } };
     }
     if (automatic && byHand) {
@@ -92,7 +95,7 @@ export async function queueVerification(hub: Hub, pack: InstalledPack, filename:
 }
 
 /** Why a config cannot be re-run (none, or one no job could have run), or null when it can. */
-function unrunnable(hub: Hub, pack: InstalledPack, author: string, config: unknown): string | null {
+function unrunnable(pack: InstalledPack, author: string, config: unknown): string | null {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     return 'it carries no run configuration (`config` in its frontmatter) to re-run; publish through POST /v1/jobs to be measured, ranked and verified';
   }
@@ -105,8 +108,8 @@ function unrunnable(hub: Hub, pack: InstalledPack, author: string, config: unkno
 }
 
 /** Why a verification job cannot run at all, or null when it can. */
-export function unrunnableReason(hub: Hub, pack: InstalledPack, author: string, job: JobRow): string | null {
-  return unrunnable(hub, pack, author, JSON.parse(job.config) as unknown);
+export function unrunnableReason(pack: InstalledPack, author: string, job: JobRow): string | null {
+  return unrunnable(pack, author, JSON.parse(job.config) as unknown);
 }
 
 export interface VerdictFigures {
@@ -143,7 +146,7 @@ export function significantlySlower(rerun: number[], claim: number[] | number, t
  * against the claimed TPS, when it names no other hardware. Perplexity over the cap and a lossless claim that diverges
  * refute whatever the speed. A re-run that cannot compare speed decides nothing on it.
  */
-export function judge(hub: Hub, pack: InstalledPack, claim: ResultRow, out: JobRunOutput): VerdictFigures {
+export function judge(hub: Pick<HubContext, 'results'>, pack: InstalledPack, claim: ResultRow, out: JobRunOutput): VerdictFigures {
   const fm = frontmatterOf(claim);
   const tol = pack.gate.verify_tolerance;
   const cap = pplCap(pack, baselineOf(hub, pack.id));
@@ -204,7 +207,7 @@ export function judge(hub: Hub, pack: InstalledPack, claim: ResultRow, out: JobR
 }
 
 /** Records the verifier's verdict (an organizer's verdict still wins) and tells the author on the board. */
-export async function deliverVerdict(hub: Hub, claim: ResultRow, job: JobRow | null, v: VerdictFigures, jobError: string | null = null): Promise<void> {
+export async function deliverVerdict(hub: VerificationContext, claim: ResultRow, job: JobRow | null, v: VerdictFigures, jobError: string | null = null): Promise<void> {
   await hub.write(() => {
     hub.results.setVerdict(claim.filename, v.verdict, HUB_HANDLE, 'verifier', v.note, hub.now());
     if (job) hub.jobs.finish(job.id, jobError === null ? 'succeeded' : 'failed', hub.now(), jobError, null);

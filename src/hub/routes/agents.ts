@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AgentListQuery, RegisterBody, type RegisterResponse } from '../../shared/api';
 import { isHumanHandle } from '../../shared/ids';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { HUB_HANDLE } from '../jobs/job-results';
 import { callerOf, requireOrganizer } from '../identity';
@@ -25,7 +25,7 @@ export function notRegistered(id: string): HubError {
  * not held to it: it is the person who sets the cap, and its swarm spawner registers the agents it was told to
  * start (a refusal halfway would leave a swarm short of members); anything without its token is.
  */
-function takeRegistration(hub: Hub): void {
+function takeRegistration(hub: HubContext): void {
   const { registrations_per_window: n, registrations_window_hours: hours } = hub.config.limits;
   try {
     hub.limiter.take('register:hub', 'registrations', [{ capacity: n, refillPerSecond: n / (hours * 3600), label: `${n} new agents per ${hours} h for the whole hub` }]);
@@ -40,7 +40,7 @@ function takeRegistration(hub: Hub): void {
   }
 }
 
-export const agentRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+export const agentRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/v1/agents/register', { schema: { body: RegisterBody }, ...describe('Register an agent; returns its bearer token once') }, async (request, reply) => {
     const b = request.body;
     const caller = callerOf(hub, request);

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DigestQuery, type Digest } from '../../shared/api';
 import { isHumanHandle } from '../../shared/ids';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { buildLeaderboard } from '../leaderboard';
 import type { ReadCache } from '../read-cache';
 import { messageItem, resultItem } from '../records';
@@ -10,7 +10,7 @@ import { parseTime } from '../time-filter';
 import { notRegistered } from './agents';
 import { describe } from './route-options';
 
-export const digestRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncTypebox => async (app) => {
+export const digestRoutes = (hub: HubContext, cache: ReadCache): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/v1/digest', { schema: { querystring: DigestQuery }, ...describe('Catch up in one call: agents, taskforces, top 10, recent messages and results, your inbox (as=)') }, async (request, reply) => {
     const { as, since } = request.query;
     const sinceMs = since === undefined ? undefined : parseTime(since, 'since');

@@ -2,16 +2,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EventsQuery } from '../../shared/api';
 import { formatSse } from '../event-stream';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf } from '../identity';
-import { recordEvent } from '../records';
 import { describe } from './route-options';
 
 /** A reconnecting client is sent at most this many missed events; past that it should re-read the lists. */
 const REPLAY_LIMIT = 1000;
 
-export const eventRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+export const eventRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/v1/events', { schema: { querystring: EventsQuery }, ...describe('Live events (text/event-stream): every new message, result, verdict, agent, taskforce and file; the organizer token (Authorization header) adds what only the organizer may read') }, async (request, reply) => {
     // Decided once, before the stream opens: a token that matches nobody is refused with a JSON error, and the
     // token is only ever read from the header (never from the URL, where it would end up in logs and history).
@@ -37,7 +36,7 @@ export const eventRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
         res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'too many missed events; re-read the lists' })}\n\n`);
       } else {
         for (const row of missed) {
-          const chunk = formatSse(recordEvent(hub, row), reader);
+          const chunk = formatSse(hub.eventOf(row), reader);
           if (chunk !== null) res.write(chunk);
         }
       }

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { JOB_STATES, JobBody, JobListQuery, type ChallengeInfo, type JobState } from '../../shared/challenge';
 import { exampleJobConfig, publicPack } from '../challenge';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { requireOrganizer, requireWriter } from '../identity';
 import { baselineInfo, baselineOf, pplCap } from '../jobs/job-results';
@@ -23,7 +23,7 @@ function parseStates(value: string | undefined): JobState[] | undefined {
   return states as JobState[];
 }
 
-export const jobRoutes = (hub: Hub, queue: JobQueue | null): FastifyPluginAsyncTypebox => async (app) => {
+export const jobRoutes = (hub: HubContext, queue: JobQueue | null): FastifyPluginAsyncTypebox => async (app) => {
   const requireQueue = (): JobQueue => {
     if (!queue) throw new HubError('JOBS_DISABLED', 'this hub runs no benchmark jobs', 'start it with `collab-desk hub` (which runs them) or the desktop app');
     return queue;

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { MessageBody, MessageListQuery } from '../../shared/api';
 import { isHumanHandle } from '../../shared/ids';
 import { postMessage } from '../board';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { requireWriter } from '../identity';
 import { listResponse, messageItem } from '../records';
@@ -14,7 +14,7 @@ import { describe } from './route-options';
 const FilenameParams = Type.Object({ filename: Type.String({ maxLength: 300 }) });
 const HandleParams = Type.Object({ handle: Type.String({ maxLength: 100 }) });
 
-export const messageRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+export const messageRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async (app) => {
   app.post(
     '/v1/messages',
     { schema: { body: MessageBody }, ...describe('Post: {body, type?, refs?, channel?, reply_to?} or {source}; @mentions, reply and ref authors get an inbox copy', 'writer') },

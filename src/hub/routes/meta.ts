@@ -1,28 +1,22 @@
 // Discovery routes: GET /v1 (every route, generated from the routes themselves), health, who am I, the onboarding README, audit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AuditQuery, type HubFeatures, type HubUsage, type MeResponse } from '../../shared/api';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
+import type { HubServices } from '../hub-services';
 import { onboardingReadme } from '../onboarding';
-import { describe, type RouteAuth } from './route-options';
-
-export interface EndpointInfo {
-  method: string;
-  path: string;
-  params: string[];
-  purpose: string;
-  auth: RouteAuth;
-}
+import type { EndpointInfo } from '../../shared/api';
+import { describe } from './route-options';
 
 /** What this hub runs, so a client (the dashboard) shows only what exists. */
-function features(hub: Hub): HubFeatures {
+function features(hub: HubContext, services: HubServices): HubFeatures {
   let challenge = false;
   try { challenge = hub.challenge.get() !== null; } catch { /* a broken pack reads as none */ }
-  return { jobs: Boolean(hub.jobQueue), swarm: hub.swarm !== null, challenge, models: hub.models !== null };
+  return { jobs: services.jobQueue !== null, swarm: services.swarm() !== null, challenge, models: services.models !== null };
 }
 
-export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
+export const metaRoutes = (hub: HubContext, services: HubServices, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/v1', describe('This description: every route, the score and the conventions'), async () => ({
     service: 'collab-desk',
     version,
@@ -35,7 +29,7 @@ export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string,
     guardrail_max: hub.config.results.guardrail_max,
     organizer: hub.organizerHandle,
     docs: '/README.md',
-    features: features(hub),
+    features: features(hub, services),
     conventions: {
       identity: 'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write',
       filenames: 'messages and results are named {YYYYMMDD-HHMMSS-mmm}_{agent}.md by the hub',
@@ -69,7 +63,7 @@ export const metaRoutes = (hub: Hub, endpoints: EndpointInfo[], version: string,
     // The Host header names the address this agent reached us at; anything odd falls back to the bound address.
     const host = request.headers.host;
     const base = host && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:]+\](?::\d{1,5})?$/.test(host) ? `http://${host}` : baseUrl();
-    return reply.type('text/markdown; charset=utf-8').send(onboardingReadme(hub, base, endpoints));
+    return reply.type('text/markdown; charset=utf-8').send(onboardingReadme(hub, base, endpoints, services.jobQueue !== null));
   });
 
   app.get('/v1/audit', { schema: { querystring: AuditQuery }, ...describe('The audit log: every write, who and when', 'organizer') }, async (request) => {

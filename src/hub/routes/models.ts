@@ -2,8 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DeleteModelQuery, ModelLibraryError, PullModelBody, type DownloadInfo, type ExtraModelUse, type ModelLibrary } from '../../shared/models';
+import type { SwarmControl } from '../../shared/swarm';
 import { readAgentDefaults } from '../agent-defaults';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { requireOrganizer } from '../identity';
 import { HUB_HANDLE } from '../jobs/job-results';
@@ -25,9 +26,9 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 const HOLDS_MODEL = new Set(['loading', 'ready', 'paused']);
 
 /** The uses of model files only the hub knows: the model the swarm's inference host has loaded, the saved agent defaults' model. */
-function hubUses(hub: Hub): ExtraModelUse[] {
+function hubUses(hub: HubContext, swarm: SwarmControl | null): ExtraModelUse[] {
   const uses: ExtraModelUse[] = [];
-  const inference = hub.swarm?.status().inference ?? null;
+  const inference = swarm?.status().inference ?? null;
   if (inference?.model && HOLDS_MODEL.has(inference.state)) {
     uses.push({
       path: inference.model,
@@ -48,10 +49,10 @@ function hubUses(hub: Hub): ExtraModelUse[] {
   return uses;
 }
 
-export const modelRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+export const modelRoutes = (hub: HubContext, models: ModelLibrary | null, currentSwarm: () => SwarmControl | null): FastifyPluginAsyncTypebox => async (app) => {
   const requireModels = (): ModelLibrary => {
-    if (!hub.models) throw new HubError('MODELS_DISABLED', 'this hub manages no model files', 'start it with `collab-desk hub` or the desktop app, which attach the model library');
-    return hub.models;
+    if (!models) throw new HubError('MODELS_DISABLED', 'this hub manages no model files', 'start it with `collab-desk hub` or the desktop app, which attach the model library');
+    return models;
   };
   /** Who asked to cancel which download, so the audit says who, not the puller (no entry: the hub closed). */
   const cancelledBy = new Map<string, string>();
@@ -82,7 +83,7 @@ export const modelRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
     hub.note({ ...note, target }).catch(() => undefined);
   };
 
-  app.get('/v1/models', describe('Models: installed GGUF files (size, where, used by), models the challenge packs name, downloads with progress, disk use'), async () => requireModels().list({ uses: hubUses(hub) }));
+  app.get('/v1/models', describe('Models: installed GGUF files (size, where, used by), models the challenge packs name, downloads with progress, disk use'), async () => requireModels().list({ uses: hubUses(hub, currentSwarm()) }));
 
   app.post('/v1/models/pull', { schema: { body: PullModelBody }, ...describe('Download a GGUF file from the Hugging Face Hub {repo, file, revision?, sha256?}: 202 with the download; progress on the event stream (model.progress)', 'organizer') }, async (request, reply) => {
     const caller = requireOrganizer(hub, request);
@@ -106,7 +107,7 @@ export const modelRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) 
   app.delete('/v1/models/:id', { schema: { params: ModelParams, querystring: DeleteModelQuery }, ...describe('Delete a downloaded or generated model (force=true when the installed pack, the agents, the inference host or the agent defaults use it); answers the bytes freed', 'organizer') }, async (request) => {
     const caller = requireOrganizer(hub, request);
     const models = requireModels();
-    const { model, freed_bytes } = await guarded(() => models.delete(request.params.id, { force: request.query.force === true, uses: hubUses(hub) }));
+    const { model, freed_bytes } = await guarded(() => models.delete(request.params.id, { force: request.query.force === true, uses: hubUses(hub, currentSwarm()) }));
     await hub.note({ actor: caller.handle, action: 'model.deleted', target: model.repo && model.file ? `${model.repo}/${model.file}` : model.path, detail: { id: model.id, name: model.name, freed_bytes } });
     return { deleted: model.id, name: model.name, freed_bytes };
   });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CompareQuery, LeaderboardQuery, ResultBody, ResultListQuery, VerdictBody } from '../../shared/api';
 import { compareResults } from '../compare';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { requireOrganizer, requireWriter } from '../identity';
 import { buildLeaderboard, parseVerificationFilter } from '../leaderboard';
@@ -18,7 +18,7 @@ function noResult(filename: string): HubError {
   return new HubError('NOT_FOUND', `no such file: results/${filename}`, 'GET /v1/results lists results');
 }
 
-export const resultRoutes = (hub: Hub, cache: ReadCache): FastifyPluginAsyncTypebox => async (app) => {
+export const resultRoutes = (hub: HubContext, cache: ReadCache): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/v1/results', { schema: { body: ResultBody }, ...describe('Publish a result: {source} or {content}, markdown with the required frontmatter', 'writer') }, async (request, reply) =>
     reply.code(201).send(await publishResult(hub, requireWriter(hub, request), request.body)),
   );

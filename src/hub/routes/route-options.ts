@@ -1,6 +1,5 @@
 // What each route declares about itself, so GET /v1 can describe every route without a hand-kept list.
-
-export type RouteAuth = 'none' | 'agent' | 'writer' | 'organizer';
+import type { RouteAuth } from '../../shared/api';
 
 export interface RouteMeta {
   summary: string;

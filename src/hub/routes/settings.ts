@@ -1,8 +1,9 @@
 // Settings routes: the data folder, the machine's compute and the agent defaults for everyone to read (the external command for the organizer); the organizer saves the defaults.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ModelLibrary } from '../../shared/models';
 import { AgentDefaults, type SettingsInfo } from '../../shared/settings';
 import { readAgentDefaults, writeAgentDefaults } from '../agent-defaults';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
 import { describe } from './route-options';
@@ -16,14 +17,14 @@ function publicAgentDefaults(defaults: AgentDefaults): AgentDefaults {
   return shown;
 }
 
-export const settingsRoutes = (hub: Hub, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
+export const settingsRoutes = (hub: HubContext, models: ModelLibrary | null, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/v1/settings', describe('Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from (their external command: organizer only)'), async (request): Promise<SettingsInfo> => {
     const organizer = callerOf(hub, request)?.kind === 'organizer';
     const defaults = readAgentDefaults(hub.layout.settings);
     return {
       data_dir: hub.layout.root,
       hub_url: baseUrl() || null,
-      system: hub.models ? await hub.models.system() : null,
+      system: models ? await models.system() : null,
       agent_defaults: organizer ? defaults : publicAgentDefaults(defaults),
     };
   });

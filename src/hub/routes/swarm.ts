@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
 import { SpawnAgentsBody, SWARM_ACTIONS, SwarmError, TraceQuery, type SwarmAgentStatus, type SwarmControl, type SwarmStatus } from '../../shared/swarm';
 import { readAgentDefaults, withAgentDefaults } from '../agent-defaults';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
 import { describe } from './route-options';
@@ -50,10 +50,11 @@ async function guarded<T>(work: () => Promise<T>, context = ''): Promise<T> {
   }
 }
 
-export const swarmRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+export const swarmRoutes = (hub: HubContext, currentSwarm: () => SwarmControl | null): FastifyPluginAsyncTypebox => async (app) => {
   const requireSwarm = (): SwarmControl => {
-    if (!hub.swarm) throw new HubError('SWARM_DISABLED', 'this hub runs no agent swarm', 'start it with `collab-desk hub` or `collab-desk demo` (the swarm runs beside the hub), or the desktop app');
-    return hub.swarm;
+    const swarm = currentSwarm();
+    if (!swarm) throw new HubError('SWARM_DISABLED', 'this hub runs no agent swarm', 'start it with `collab-desk hub` or `collab-desk demo` (the swarm runs beside the hub), or the desktop app');
+    return swarm;
   };
 
   app.get('/v1/swarm', describe('The swarm: every agent\'s state, current action, tokens and jobs; the inference host; agents per lever (external agents\' command and output: organizer only)'), async (request) => {

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { MessageListQuery, TaskforceBody, TaskforceFileBody, TaskforceListQuery, type TaskforceDetail, type TaskforceSummary } from '../../shared/api';
 import { frontmatterTimestamp } from '../../shared/ids';
 import { postMessage, postText } from '../board';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { authorOf, requireWriter } from '../identity';
 import { listResponse, messageItem } from '../records';
@@ -23,7 +23,7 @@ function notFound(name: string): HubError {
   return new HubError('TASKFORCE_NOT_FOUND', `no taskforce "${name}"`, 'GET /v1/taskforces lists them; POST /v1/taskforces creates one');
 }
 
-export const taskforceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+export const taskforceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async (app) => {
   const folder = (name: string) => join(hub.workspace.centralRoot, 'taskforces', name);
   const fileCount = async (name: string) => (await hub.workspace.list(folder(name), '', true)).filter((e) => e.type === 'file').length;
   const contributors = (row: TaskforceRow) => [row.creator, ...hub.messages.channelAuthors(row.name).filter((a) => a !== row.creator)];

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { ArtifactSyncBody, FolderQuery, SharedResourceSyncBody, type FolderListing, type SyncResponse } from '../../shared/api';
 import { rateLimitWrite } from '../board';
-import type { Hub } from '../hub';
+import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { requireWriter, type Caller } from '../identity';
 import { perMinute } from '../rate-limiter';
@@ -40,7 +40,7 @@ const TYPES: Record<string, string> = {
  * Serves a file or a folder listing. Files are agent-written, so they are served inert: no sniffing and a
  * sandboxing CSP, so an HTML or SVG file cannot run script on the hub's origin (where the dashboard lives).
  */
-export async function sendFile(hub: Hub, reply: FastifyReply, root: string, path: string, label: string, recursive = false): Promise<FastifyReply> {
+export async function sendFile(hub: HubContext, reply: FastifyReply, root: string, path: string, label: string, recursive = false): Promise<FastifyReply> {
   const rel = path.replace(/\/+$/, '');
   const found = await hub.workspace.locate(root, rel);
   if (!found) throw new HubError('NOT_FOUND', `no such file: ${label}${rel}`, `GET /v1/${label} lists the folder`);
@@ -59,7 +59,7 @@ export async function sendFile(hub: Hub, reply: FastifyReply, root: string, path
     .send(stream);
 }
 
-function requireOwner(hub: Hub, caller: Caller, agentId: string): void {
+function requireOwner(hub: HubContext, caller: Caller, agentId: string): void {
   if (caller.kind !== 'agent' || caller.handle !== agentId) {
     throw new HubError('NOT_YOUR_SCRATCH', `only ${agentId}'s own token writes to scratch/${agentId}`, caller.kind === 'agent' ? `write to /v1/scratch/${caller.handle}/ instead` : 'the organizer reads scratch folders but never writes them');
   }
@@ -69,7 +69,7 @@ function syncResponse(dest: string, files: CopiedFile[]): SyncResponse {
   return { dest, files, bytes_copied: files.reduce((n, f) => n + f.bytes, 0) };
 }
 
-export const workspaceRoutes = (hub: Hub): FastifyPluginAsyncTypebox => async (app) => {
+export const workspaceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async (app) => {
   const scratchRoot = (agentId: string) => {
     if (!hub.agents.get(agentId)) throw notRegistered(agentId);
     return hub.workspace.ensureScratchFolder(agentId);

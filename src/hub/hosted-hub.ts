@@ -1,0 +1,36 @@
+// The hub as a process that serves it holds it: the record, with the optional services that run beside it.
+import type { JobRunner } from '../shared/challenge';
+import type { ModelLibrary } from '../shared/models';
+import type { SwarmControl } from '../shared/swarm';
+import { Hub, type HubInit } from './hub';
+import type { HubServices } from './hub-services';
+import type { LiveProgress } from './jobs/job-info';
+import { JobQueue } from './jobs/job-queue';
+
+export interface HostedServiceOptions {
+  /** Runs benchmark jobs (the bench engine); without one the hub is board-only. */
+  jobRunner?: JobRunner;
+  /** The model files on this machine (the bench's library). */
+  models?: ModelLibrary;
+}
+
+/**
+ * The services are made with the hub and handed to their routes by `services`; the fields stay readable here for the
+ * composition roots and tests that wait on the queue or read the swarm. The swarm alone is attached later (see
+ * HubServices.swarm).
+ */
+export class HostedHub extends Hub {
+  readonly jobQueue: JobQueue | null;
+  readonly models: ModelLibrary | null;
+  swarm: SwarmControl | null;
+  readonly services: HubServices;
+
+  constructor(init: Omit<HubInit, 'jobProgress'>, options: HostedServiceOptions = {}) {
+    const progress: LiveProgress | undefined = options.jobRunner ? new Map() : undefined;
+    super({ ...init, ...(progress ? { jobProgress: progress } : {}) });
+    this.jobQueue = options.jobRunner && progress ? new JobQueue(this, options.jobRunner, progress) : null;
+    this.models = options.models ?? null;
+    this.swarm = null;
+    this.services = { jobQueue: this.jobQueue, models: this.models, swarm: () => this.swarm };
+  }
+}

@@ -1,0 +1,16 @@
+// The optional services a hub runs beside its record, handed by the composition root to the routes that use them.
+import type { ModelLibrary } from '../shared/models';
+import type { SwarmControl } from '../shared/swarm';
+import type { JobQueue } from './jobs/job-queue';
+
+export interface HubServices {
+  /** Runs benchmark jobs; null on a board-only hub (no runner was given), where /v1/jobs answers JOBS_DISABLED. */
+  readonly jobQueue: JobQueue | null;
+  /** The model files on this machine; null when the process running the hub does not manage them (MODELS_DISABLED). */
+  readonly models: ModelLibrary | null;
+  /**
+   * The agent swarm running beside the hub, read when a request needs it: its supervisor starts after the hub (it
+   * needs the hub's URL), so it is attached to a hub that already serves.
+   */
+  swarm(): SwarmControl | null;
+}
