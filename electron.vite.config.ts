@@ -19,6 +19,8 @@ export default defineConfig({
   },
   renderer: {
     ...dashboard,
+    // The dashboard's own `@shared` alias: the app's renderer resolves the contract as `npm run build:web` does.
+    resolve: dashboard.resolve,
     build: { ...dashboard.build, rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
   },
 });

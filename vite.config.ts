@@ -8,6 +8,8 @@ export default defineConfig({
   // Relative asset URLs: the same files work served by the hub and loaded from disk.
   base: './',
   plugins: [react()],
+  // The renderer imports the contract as `@shared/...` (tsconfig.web.json's paths say the same to the type checker).
+  resolve: { alias: { '@shared': resolve(import.meta.dirname, 'src/shared') } },
   build: {
     outDir: resolve(import.meta.dirname, 'out/renderer'),
     emptyOutDir: true,

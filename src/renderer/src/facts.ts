@@ -1,8 +1,8 @@
 // Reading figures out of records and files the dashboard did not write: any field may be missing, null, or of a type
 // an older or newer hub (or an agent's hand) gave it, and a view shows "—" for it rather than failing.
-import type { MachineState, MeasurementQuality, SpeculationCosts } from '../../shared/challenge';
-import { MEASUREMENT_QUALITIES } from '../../shared/challenge';
-import { explainSpeculation } from '../../shared/speculation-costs';
+import type { MachineState, MeasurementQuality, SpeculationCosts } from '@shared/challenge';
+import { MEASUREMENT_QUALITIES } from '@shared/challenge';
+import { explainSpeculation } from '@shared/speculation-costs';
 
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 export const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);

@@ -1,5 +1,5 @@
 // The folders an external agent's sandbox lets it read and write beyond its scratch folder, typed one path a line: the spawn form and the agent defaults.
-import type { SpawnAgentsBody } from '../../../shared/swarm';
+import type { SpawnAgentsBody } from '@shared/swarm';
 
 export type SandboxGrants = NonNullable<SpawnAgentsBody['sandbox']>;
 

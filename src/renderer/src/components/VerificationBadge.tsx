@@ -1,6 +1,6 @@
 // The verified / pending / invalid / unverified mark a result carries everywhere it is shown, with what it means on hover.
-import type { VerificationState } from '../../../shared/api';
-import { VERIFICATION_STATES } from '../../../shared/api';
+import type { VerificationState } from '@shared/api';
+import { VERIFICATION_STATES } from '@shared/api';
 
 const LABEL: Record<VerificationState, string> = { valid: 'verified', pending: 'pending', invalid: 'invalid', unverified: 'unverified' };
 

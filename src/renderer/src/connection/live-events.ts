@@ -87,7 +87,9 @@ class LiveEvents {
     const headers: Record<string, string> = { accept: 'text/event-stream', ...authHeaders() };
     if (this.lastEventId !== null) headers['last-event-id'] = this.lastEventId;
     try {
-      const res = await fetch('/v1/events', { headers, cache: 'no-store', signal: controller.signal });
+      // Typed as RequestInit for both checkers: Node's fetch types (the stores' unit tests) lack `cache`, which browsers honour.
+      const init: RequestInit = { headers, signal: controller.signal, ...{ cache: 'no-store' as const } };
+      const res = await fetch('/v1/events', init);
       if (!res.ok || !res.body) throw new Error(`the event stream answered ${res.status}`);
       // Back after a drop, or as another reader: written records are replayed (Last-Event-ID), but passing news
       // (agent status, job progress, inference) is not, so views that show it read it again.

@@ -1,6 +1,6 @@
 // The dashboard's panels, in sidebar order, each with the hub feature it needs: a panel whose feature is off is not shown.
 import type { ComponentType } from 'react';
-import type { HubFeatures } from '../../../shared/api';
+import type { HubFeatures } from '@shared/api';
 import { AgentsPanel } from './swarm/AgentsPanel';
 import { BoardPanel } from './board/BoardPanel';
 import { JobsPanel } from './jobs/JobsPanel';

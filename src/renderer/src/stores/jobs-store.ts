@@ -1,8 +1,9 @@
 // Benchmark jobs as the hub sees them (GET /v1/jobs), kept live from job.* events; the challenge they run, cancel, submit, one job's detail.
 import { create } from 'zustand';
-import type { ChallengeInfo, JobBody, JobInfo, JobProgress, JobState, QuotaInfo } from '../../../shared/challenge';
-import { errorText, HubApiError, hubApi } from '../connection/hub-api';
+import type { ChallengeInfo, JobBody, JobInfo, JobProgress, JobState, QuotaInfo } from '@shared/challenge';
+import { errorText } from '../connection/hub-api';
 import { liveEvents, sharedSubscription } from '../connection/live-events';
+import { jobsService } from '../services/jobs';
 
 const PAGE = 50;
 /** The most queued jobs one read brings (the hub's page limit); the header says "500+" past it. */
@@ -24,8 +25,6 @@ export interface SubmitDraft {
   method: string;
   description: string;
 }
-
-type JobPage = { count: number; items: JobInfo[]; lease: { job: string; since: string } | null };
 
 export interface JobDetail {
   id: string;
@@ -94,12 +93,12 @@ function upsert(jobs: JobInfo[], job: JobInfo): JobInfo[] {
   return i < 0 ? [...rest, job] : [...rest.slice(0, i), job, ...rest.slice(i)];
 }
 
-let reloadTimer: ReturnType<typeof setTimeout> | null = null;
-let logTimer: ReturnType<typeof setTimeout> | null = null;
-/** Numbers each load: reloads, "show older" and filter changes overlap, and only the latest one's answer counts. */
-let loadSeq = 0;
-
 export const useJobs = create<JobsState>((set, get) => {
+  let reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  let logTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Numbers each load: reloads, "show older" and filter changes overlap, and only the latest one's answer counts. */
+  let loadSeq = 0;
+
   /** Queue positions and the lease move with every start and finish: one re-read after a burst of events. */
   const reloadSoon = () => {
     if (reloadTimer) return;
@@ -114,15 +113,6 @@ export const useJobs = create<JobsState>((set, get) => {
       logTimer = null;
       void get().refreshDetail();
     }, delay);
-  };
-
-  const readText = async (path: string): Promise<string | null> => {
-    try {
-      return await hubApi.text(path);
-    } catch (err) {
-      if (err instanceof HubApiError && err.status === 404) return null;
-      throw err;
-    }
   };
 
   return {
@@ -156,9 +146,9 @@ export const useJobs = create<JobsState>((set, get) => {
         // The header and the running card speak of the GPU, not of the filtered page: their own unfiltered reads
         // (the running job apart, so that a long queue cannot push it out of the page).
         const [page, running, queued] = await Promise.all([
-          hubApi.get<JobPage>('/v1/jobs', { state: states?.join(','), agent: agent || undefined, limit }),
-          hubApi.get<JobPage>('/v1/jobs', { state: 'running' }),
-          hubApi.get<JobPage>('/v1/jobs', { state: 'queued', limit: QUEUED_READ }),
+          jobsService.listJobs({ state: states?.join(','), agent: agent || undefined, limit }),
+          jobsService.listJobs({ state: 'running' }),
+          jobsService.listJobs({ state: 'queued', limit: QUEUED_READ }),
         ]);
         // A later load (another filter, more rows, a reload after news) was asked for while this one was read: it wins.
         if (seq !== loadSeq) return;
@@ -227,7 +217,7 @@ export const useJobs = create<JobsState>((set, get) => {
 
     async loadChallenge() {
       try {
-        set({ challenge: await hubApi.get<ChallengeInfo>('/v1/challenge'), challengeError: null });
+        set({ challenge: await jobsService.readChallenge(), challengeError: null });
       } catch (err) {
         set({ challenge: null, challengeError: errorText(err) });
       }
@@ -235,7 +225,7 @@ export const useJobs = create<JobsState>((set, get) => {
 
     async loadQuota(agent) {
       try {
-        set({ quota: await hubApi.get<QuotaInfo>('/v1/jobs/quota', { agent }) });
+        set({ quota: await jobsService.readQuota(agent) });
       } catch {
         set({ quota: null });
       }
@@ -246,7 +236,7 @@ export const useJobs = create<JobsState>((set, get) => {
       const { [id]: _old, ...cancelErrors } = get().cancelErrors;
       set({ cancelling: { ...get().cancelling, [id]: true }, cancelErrors });
       try {
-        const job = await hubApi.delete<JobInfo>(`/v1/jobs/${encodeURIComponent(id)}`);
+        const job = await jobsService.cancel(id);
         const { filter, agent } = get();
         set({
           jobs: matches(job, filter, agent) ? upsert(get().jobs, job) : get().jobs.filter((j) => j.id !== id),
@@ -262,7 +252,7 @@ export const useJobs = create<JobsState>((set, get) => {
     },
 
     async submit(body) {
-      const job = await hubApi.post<JobInfo>('/v1/jobs', body);
+      const job = await jobsService.submit(body);
       const { filter, agent } = get();
       if (matches(job, filter, agent)) set({ jobs: upsert(get().jobs, job) });
       if (matches(job, 'active', '')) set({ active: upsert(get().active, job) });
@@ -278,10 +268,10 @@ export const useJobs = create<JobsState>((set, get) => {
       const d = get().detail;
       if (!d) return;
       try {
-        const job = await hubApi.get<JobInfo>(`/v1/jobs/${encodeURIComponent(d.id)}`);
+        const job = await jobsService.readJob(d.id);
         const [log, output] = await Promise.all([
-          readText(job.log),
-          job.state === 'succeeded' && !d.output ? readText(`/v1/central/jobs/${encodeURIComponent(d.id)}/output.json`) : Promise.resolve(null),
+          jobsService.readJobFile(job.log),
+          job.state === 'succeeded' && !d.output ? jobsService.readJobFile(jobsService.outputPath(d.id)) : Promise.resolve(null),
         ]);
         const now = get().detail;
         if (now?.id !== d.id) return;
@@ -304,7 +294,7 @@ export const useJobs = create<JobsState>((set, get) => {
       if (get().remeasuring) return null;
       set({ remeasuring: true, remeasureError: null });
       try {
-        const job = await hubApi.post<JobInfo>('/v1/challenge/baseline');
+        const job = await jobsService.remeasureBaseline();
         const { filter, agent } = get();
         if (matches(job, filter, agent)) set({ jobs: upsert(get().jobs, job) });
         if (matches(job, 'active', '')) set({ active: upsert(get().active, job) });

@@ -1,12 +1,12 @@
 // The leaderboard as the hub ranks it, every result (for the chart and lineage), single results with their verdicts; live.
 import { create } from 'zustand';
-import type { AgentInfo, Leaderboard, ListResponse, RecordItem, Verdict, VerdictBody, VerificationState } from '../../../shared/api';
-import type { JobInfo } from '../../../shared/challenge';
-import { errorText, HubApiError, hubApi } from '../connection/hub-api';
+import type { AgentInfo, Leaderboard, RecordItem, VerdictBody, VerificationState } from '@shared/api';
+import type { JobInfo } from '@shared/challenge';
+import { errorText, HubApiError } from '../connection/hub-api';
 import { liveEvents, sharedSubscription, type LiveEvent } from '../connection/live-events';
+import { leaderboardService, type ResultDetail } from '../services/leaderboard';
 
-/** GET /v1/results/<filename>: the record and who decided its verification. */
-export type ResultDetail = RecordItem & { verdict: Verdict };
+export type { ResultDetail } from '../services/leaderboard';
 
 export type DetailEntry =
   | { status: 'loading'; result?: ResultDetail }
@@ -54,15 +54,6 @@ const PAGE = 200;
 /** Several results often land together (a swarm, a finished job and its verdict): one refresh for the burst. */
 const REFRESH_DELAY_MS = 250;
 
-let boardSeq = 0;
-/** Each detail read (and each verdict set here) takes a number; only the latest one per filename may land. */
-let detailCounter = 0;
-const detailSeq = new Map<string, number>();
-let resultsInFlight: Promise<void> | null = null;
-/** A load asked for while one runs: 'more' fetches what is new after it, 'all' re-reads everything. */
-let resultsAgain: 'more' | 'all' | null = null;
-let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-
 /** The verification states the ranking (and the chart beside it) shows. */
 export function shownStates(s: { includeInvalid: boolean; includeUnverified: boolean }): VerificationState[] {
   return ['valid', 'pending', ...(s.includeInvalid ? (['invalid'] as const) : []), ...(s.includeUnverified ? (['unverified'] as const) : [])];
@@ -76,165 +67,176 @@ function mergeResults(current: RecordItem[], incoming: RecordItem[]): RecordItem
   return [...byName.values()].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
 }
 
-export const useLeaderboard = create<LeaderboardState>((set, get) => ({
-  bestPerAgent: true,
-  includeInvalid: false,
-  includeUnverified: false,
-  hardware: null,
-  board: null,
-  boardError: null,
-  results: [],
-  resultsLoaded: false,
-  resultsError: null,
-  details: {},
-  agents: {},
+export const useLeaderboard = create<LeaderboardState>((set, get) => {
+  let boardSeq = 0;
+  /** Each detail read (and each verdict set here) takes a number; only the latest one per filename may land. */
+  let detailCounter = 0;
+  const detailSeq = new Map<string, number>();
+  let resultsInFlight: Promise<void> | null = null;
+  /** A load asked for while one runs: 'more' fetches what is new after it, 'all' re-reads everything. */
+  let resultsAgain: 'more' | 'all' | null = null;
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
-  async load() {
-    await Promise.all([get().loadBoard(), get().loadResults(true)]);
-  },
+  return {
+    bestPerAgent: true,
+    includeInvalid: false,
+    includeUnverified: false,
+    hardware: null,
+    board: null,
+    boardError: null,
+    results: [],
+    resultsLoaded: false,
+    resultsError: null,
+    details: {},
+    agents: {},
 
-  async loadBoard() {
-    const seq = ++boardSeq;
-    const { bestPerAgent, hardware } = get();
-    try {
-      const board = await hubApi.get<Leaderboard>('/v1/leaderboard', {
-        best_per_agent: bestPerAgent,
-        verification: shownStates(get()).join(','),
-        hardware,
-      });
-      // A filter changed while this was on its way: the newer request answers.
-      if (seq === boardSeq) set({ board, boardError: null });
-    } catch (err) {
-      if (seq === boardSeq) set({ boardError: errorText(err) });
-    }
-  },
+    async load() {
+      await Promise.all([get().loadBoard(), get().loadResults(true)]);
+    },
 
-  async loadResults(fromScratch = false) {
-    if (resultsInFlight) {
-      resultsAgain = fromScratch || resultsAgain === 'all' ? 'all' : 'more';
-      return resultsInFlight;
-    }
-    const run = async () => {
-      let after = fromScratch ? undefined : get().results.at(-1)?.filename;
-      const fetched: RecordItem[] = [];
+    async loadBoard() {
+      const seq = ++boardSeq;
+      const { bestPerAgent, hardware } = get();
       try {
-        for (;;) {
-          const page = await hubApi.get<ListResponse>('/v1/results', { expand: true, order: 'asc', limit: PAGE, after });
-          const items = page.items.filter((i): i is RecordItem => typeof i !== 'string');
-          fetched.push(...items);
-          if (!page.next || items.length === 0) break;
-          after = page.next;
-        }
-        set((s) => ({ results: mergeResults(fromScratch ? [] : s.results, fetched), resultsLoaded: true, resultsError: null }));
+        const board = await leaderboardService.readLeaderboard({
+          best_per_agent: bestPerAgent,
+          verification: shownStates(get()).join(','),
+          hardware: hardware ?? undefined,
+        });
+        // A filter changed while this was on its way: the newer request answers.
+        if (seq === boardSeq) set({ board, boardError: null });
       } catch (err) {
-        set({ resultsError: errorText(err), resultsLoaded: true });
+        if (seq === boardSeq) set({ boardError: errorText(err) });
       }
-    };
-    resultsInFlight = run().finally(() => { resultsInFlight = null; });
-    await resultsInFlight;
-    if (resultsAgain) {
-      const again = resultsAgain;
-      resultsAgain = null;
-      await get().loadResults(again === 'all');
-    }
-  },
+    },
 
-  setBestPerAgent(value) {
-    set({ bestPerAgent: value });
-    void get().loadBoard();
-  },
+    async loadResults(fromScratch = false) {
+      if (resultsInFlight) {
+        resultsAgain = fromScratch || resultsAgain === 'all' ? 'all' : 'more';
+        return resultsInFlight;
+      }
+      const run = async () => {
+        let after = fromScratch ? undefined : get().results.at(-1)?.filename;
+        const fetched: RecordItem[] = [];
+        try {
+          for (;;) {
+            const page = await leaderboardService.listResults(after, PAGE);
+            const items = page.items.filter((i): i is RecordItem => typeof i !== 'string');
+            fetched.push(...items);
+            if (!page.next || items.length === 0) break;
+            after = page.next;
+          }
+          set((s) => ({ results: mergeResults(fromScratch ? [] : s.results, fetched), resultsLoaded: true, resultsError: null }));
+        } catch (err) {
+          set({ resultsError: errorText(err), resultsLoaded: true });
+        }
+      };
+      resultsInFlight = run().finally(() => { resultsInFlight = null; });
+      await resultsInFlight;
+      if (resultsAgain) {
+        const again = resultsAgain;
+        resultsAgain = null;
+        await get().loadResults(again === 'all');
+      }
+    },
 
-  setIncludeInvalid(value) {
-    set({ includeInvalid: value });
-    void get().loadBoard();
-  },
+    setBestPerAgent(value) {
+      set({ bestPerAgent: value });
+      void get().loadBoard();
+    },
 
-  setIncludeUnverified(value) {
-    set({ includeUnverified: value });
-    void get().loadBoard();
-  },
+    setIncludeInvalid(value) {
+      set({ includeInvalid: value });
+      void get().loadBoard();
+    },
 
-  setHardware(value) {
-    set({ hardware: value });
-    void get().loadBoard();
-  },
+    setIncludeUnverified(value) {
+      set({ includeUnverified: value });
+      void get().loadBoard();
+    },
 
-  async loadDetail(filename, force = false) {
-    const entry = get().details[filename];
-    if (entry && !force && entry.status !== 'failed') return;
-    const seq = ++detailCounter;
-    detailSeq.set(filename, seq);
-    // A re-read keeps the result on view (also when the read before it has not answered yet).
-    const shown = entry?.status === 'ready' || entry?.status === 'loading' ? entry.result : undefined;
-    set((s) => ({ details: { ...s.details, [filename]: { status: 'loading', ...(shown ? { result: shown } : {}) } } }));
-    let next: DetailEntry;
-    try {
-      next = { status: 'ready', result: await hubApi.get<ResultDetail>(`/v1/results/${encodeURIComponent(filename)}`) };
-    } catch (err) {
-      next = err instanceof HubApiError && err.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(err) };
-    }
-    // Reads overlap (an event while the view's own read is on its way): an older answer must not land over a newer one.
-    if (detailSeq.get(filename) !== seq) return;
-    set((s) => ({ details: { ...s.details, [filename]: next } }));
-  },
+    setHardware(value) {
+      set({ hardware: value });
+      void get().loadBoard();
+    },
 
-  async loadAgent(agentId) {
-    if (agentId in get().agents) return;
-    set((s) => ({ agents: { ...s.agents, [agentId]: null } }));
-    try {
-      const agent = await hubApi.get<AgentInfo>(`/v1/agents/${encodeURIComponent(agentId)}`);
-      set((s) => ({ agents: { ...s.agents, [agentId]: agent } }));
-    } catch {
-      // Not a registered agent (the hub's own baseline runs): the detail shows the handle alone.
-    }
-  },
+    async loadDetail(filename, force = false) {
+      const entry = get().details[filename];
+      if (entry && !force && entry.status !== 'failed') return;
+      const seq = ++detailCounter;
+      detailSeq.set(filename, seq);
+      // A re-read keeps the result on view (also when the read before it has not answered yet).
+      const shown = entry?.status === 'ready' || entry?.status === 'loading' ? entry.result : undefined;
+      set((s) => ({ details: { ...s.details, [filename]: { status: 'loading', ...(shown ? { result: shown } : {}) } } }));
+      let next: DetailEntry;
+      try {
+        next = { status: 'ready', result: await leaderboardService.readResult(filename) };
+      } catch (err) {
+        next = err instanceof HubApiError && err.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(err) };
+      }
+      // Reads overlap (an event while the view's own read is on its way): an older answer must not land over a newer one.
+      if (detailSeq.get(filename) !== seq) return;
+      set((s) => ({ details: { ...s.details, [filename]: next } }));
+    },
 
-  async setVerdict(filename, body) {
-    const result = await hubApi.post<ResultDetail>(`/v1/results/${encodeURIComponent(filename)}/verdict`, body);
-    // Reads sent before this answer may carry the verdict before it: they are stale now.
-    detailSeq.set(filename, ++detailCounter);
-    // The event stream says so too, but the person who clicked sees it at once.
-    set((s) => ({
-      details: { ...s.details, [filename]: { status: 'ready', result } },
-      results: mergeResults(s.results, [{ filename: result.filename, frontmatter: result.frontmatter, body: result.body, verification: result.verification }]),
-    }));
-    void get().loadBoard();
-  },
+    async loadAgent(agentId) {
+      if (agentId in get().agents) return;
+      set((s) => ({ agents: { ...s.agents, [agentId]: null } }));
+      try {
+        const agent = await leaderboardService.readAgent(agentId);
+        set((s) => ({ agents: { ...s.agents, [agentId]: agent } }));
+      } catch {
+        // Not a registered agent (the hub's own baseline runs): the detail shows the handle alone.
+      }
+    },
 
-  requestVerification(filename) {
-    return hubApi.post<JobInfo>(`/v1/results/${encodeURIComponent(filename)}/verify`);
-  },
+    async setVerdict(filename, body) {
+      const result = await leaderboardService.setVerdict(filename, body);
+      // Reads sent before this answer may carry the verdict before it: they are stale now.
+      detailSeq.set(filename, ++detailCounter);
+      // The event stream says so too, but the person who clicked sees it at once.
+      set((s) => ({
+        details: { ...s.details, [filename]: { status: 'ready', result } },
+        results: mergeResults(s.results, [{ filename: result.filename, frontmatter: result.frontmatter, body: result.body, verification: result.verification }]),
+      }));
+      void get().loadBoard();
+    },
 
-  connect: sharedSubscription(() => {
-    const scheduleRefresh = () => {
-      if (refreshTimer) clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(() => {
-        refreshTimer = null;
-        void get().loadBoard();
-        void get().loadResults();
-      }, REFRESH_DELAY_MS);
-    };
-    return [
-      liveEvents.on<{ target?: string; record?: RecordItem }>('result.', (event: LiveEvent<{ target?: string; record?: RecordItem }>) => {
-        const record = event.data.record;
-        if (record) set((s) => ({ results: mergeResults(s.results, [record]) }));
-        const target = record?.filename ?? event.data.target;
-        // A detail on view re-reads its verdict history (the event carries only the state), also while its
-        // earlier read is on its way: that read may predate this change.
-        const held = target ? get().details[target]?.status : undefined;
-        if (target && (held === 'ready' || held === 'loading')) void get().loadDetail(target, true);
-        scheduleRefresh();
-      }),
-      liveEvents.onReset(() => {
-        // Events may have been missed: re-read the details held (an open one keeps showing until its answer lands).
-        for (const filename of Object.keys(get().details)) void get().loadDetail(filename, true);
-        void get().loadBoard();
-        void get().loadResults(true);
-      }),
-      () => {
+    requestVerification(filename) {
+      return leaderboardService.requestVerification(filename);
+    },
+
+    connect: sharedSubscription(() => {
+      const scheduleRefresh = () => {
         if (refreshTimer) clearTimeout(refreshTimer);
-        refreshTimer = null;
-      },
-    ];
-  }),
-}));
+        refreshTimer = setTimeout(() => {
+          refreshTimer = null;
+          void get().loadBoard();
+          void get().loadResults();
+        }, REFRESH_DELAY_MS);
+      };
+      return [
+        liveEvents.on<{ target?: string; record?: RecordItem }>('result.', (event: LiveEvent<{ target?: string; record?: RecordItem }>) => {
+          const record = event.data.record;
+          if (record) set((s) => ({ results: mergeResults(s.results, [record]) }));
+          const target = record?.filename ?? event.data.target;
+          // A detail on view re-reads its verdict history (the event carries only the state), also while its
+          // earlier read is on its way: that read may predate this change.
+          const held = target ? get().details[target]?.status : undefined;
+          if (target && (held === 'ready' || held === 'loading')) void get().loadDetail(target, true);
+          scheduleRefresh();
+        }),
+        liveEvents.onReset(() => {
+          // Events may have been missed: re-read the details held (an open one keeps showing until its answer lands).
+          for (const filename of Object.keys(get().details)) void get().loadDetail(filename, true);
+          void get().loadBoard();
+          void get().loadResults(true);
+        }),
+        () => {
+          if (refreshTimer) clearTimeout(refreshTimer);
+          refreshTimer = null;
+        },
+      ];
+    }),
+  };
+});

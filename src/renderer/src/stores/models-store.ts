@@ -1,8 +1,9 @@
 // The models view's state: GET /v1/models kept current by the event stream (download progress, installs, deletes).
 import { create } from 'zustand';
-import type { DownloadInfo, ModelsInfo, PullModelBody } from '../../../shared/models';
-import { errorText, hubApi } from '../connection/hub-api';
+import type { DownloadInfo, ModelsInfo, PullModelBody } from '@shared/models';
+import { errorText } from '../connection/hub-api';
 import { liveEvents, sharedSubscription } from '../connection/live-events';
+import { modelsService } from '../services/models';
 
 interface ModelsState {
   info: ModelsInfo | null;
@@ -28,9 +29,8 @@ function isAhead(a: DownloadInfo, b: DownloadInfo): boolean {
   return a.bytes > b.bytes;
 }
 
-let reloadTimer: ReturnType<typeof setTimeout> | null = null;
-
 export const useModels = create<ModelsState>((set, get) => {
+  let reloadTimer: ReturnType<typeof setTimeout> | null = null;
   // Several events can land together (installed + progress); one re-read answers them all.
   const reloadSoon = () => {
     if (reloadTimer) clearTimeout(reloadTimer);
@@ -50,7 +50,7 @@ export const useModels = create<ModelsState>((set, get) => {
     async load() {
       set({ loading: true });
       try {
-        const info = await hubApi.get<ModelsInfo>('/v1/models');
+        const info = await modelsService.read();
         // The list is the truth for every download it names; events only move them on from there.
         const downloads = { ...get().downloads };
         for (const d of info.downloads) {
@@ -64,21 +64,21 @@ export const useModels = create<ModelsState>((set, get) => {
     },
 
     async pull(body) {
-      const { download } = await hubApi.post<{ download: DownloadInfo }>('/v1/models/pull', body);
+      const download = await modelsService.pull(body);
       keep(download);
       if (download.state === 'done') reloadSoon();
       return download;
     },
 
     async cancel(downloadId) {
-      const { download } = await hubApi.delete<{ download: DownloadInfo }>(`/v1/models/downloads/${encodeURIComponent(downloadId)}`);
+      const download = await modelsService.cancelDownload(downloadId);
       keep(download);
     },
 
     async remove(modelId, force) {
-      const res = await hubApi.delete<{ freed_bytes: number }>(`/v1/models/${encodeURIComponent(modelId)}${force ? '?force=true' : ''}`);
+      const freed = await modelsService.remove(modelId, force);
       await get().load();
-      return res.freed_bytes;
+      return freed;
     },
 
     follow: sharedSubscription(() => [

@@ -1,7 +1,8 @@
 // The settings view's state: GET /v1/settings (data folder, the machine, agent defaults) and saving the defaults.
 import { create } from 'zustand';
-import type { AgentDefaults, SettingsInfo } from '../../../shared/settings';
-import { errorText, hubApi } from '../connection/hub-api';
+import type { AgentDefaults, SettingsInfo } from '@shared/settings';
+import { errorText } from '../connection/hub-api';
+import { settingsService } from '../services/settings';
 
 interface SettingsState {
   info: SettingsInfo | null;
@@ -17,14 +18,14 @@ export const useSettings = create<SettingsState>((set, get) => ({
 
   async load() {
     try {
-      set({ info: await hubApi.get<SettingsInfo>('/v1/settings'), error: null });
+      set({ info: await settingsService.read(), error: null });
     } catch (err) {
       set({ error: errorText(err) });
     }
   },
 
   async saveAgentDefaults(defaults) {
-    const { agent_defaults } = await hubApi.put<{ agent_defaults: AgentDefaults }>('/v1/settings/agent-defaults', defaults);
+    const agent_defaults = await settingsService.saveAgentDefaults(defaults);
     const info = get().info;
     if (info) set({ info: { ...info, agent_defaults } });
     return agent_defaults;

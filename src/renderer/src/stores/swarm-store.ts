@@ -1,9 +1,11 @@
 // The agent swarm as the hub sees it (GET /v1/swarm), kept live from agent.status and swarm.inference events; controls, spawns, traces.
 import { create } from 'zustand';
-import type { QuotaInfo } from '../../../shared/challenge';
-import type { SpawnAgentsBody, SwarmAction, SwarmAgentStatus, SwarmStatus, InferenceStatus, TraceExport, TraceStep } from '../../../shared/swarm';
-import { errorText, hubApi } from '../connection/hub-api';
+import type { QuotaInfo } from '@shared/challenge';
+import type { SpawnAgentsBody, SwarmAction, SwarmAgentStatus, SwarmStatus, InferenceStatus, TraceExport, TraceStep } from '@shared/swarm';
+import { errorText } from '../connection/hub-api';
 import { liveEvents, sharedSubscription } from '../connection/live-events';
+import { jobsService } from '../services/jobs';
+import { swarmService } from '../services/swarm';
 import { useSession } from './session-store';
 
 /** What the spawn form holds, kept here so closing the form (✕, Escape, leaving the page) loses nothing typed. */
@@ -94,15 +96,15 @@ const canReadQuotas = () => {
   return me?.is_organizer === true && hub?.features.jobs === true;
 };
 
-let quotaTimer: ReturnType<typeof setTimeout> | null = null;
-const quotaDue = new Set<string>();
-let traceFollowing: Promise<void> | null = null;
-/** A follow asked for while a read was under way: its news may have come after that read, so one more read runs. */
-let followAgain = false;
-/** Counts trace openings: the answer to an older one (reopened, or another agent's) is dropped. */
-let traceOpening = 0;
-
 export const useSwarm = create<SwarmState>((set, get) => {
+  let quotaTimer: ReturnType<typeof setTimeout> | null = null;
+  const quotaDue = new Set<string>();
+  let traceFollowing: Promise<void> | null = null;
+  /** A follow asked for while a read was under way: its news may have come after that read, so one more read runs. */
+  let followAgain = false;
+  /** Counts trace openings: the answer to an older one (reopened, or another agent's) is dropped. */
+  let traceOpening = 0;
+
   const applyStatus = (s: SwarmStatus) => set({ agents: s.agents, inference: s.inference, pausedForJob: s.paused_for_job, levers: s.levers, sandbox: s.sandbox });
 
   /** Several job events for one agent come in a burst (queued, started...): one quota read after them. */
@@ -121,7 +123,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
     const steps: TraceStep[] = [];
     let cursor = after;
     for (;;) {
-      const page = await hubApi.get<{ steps: TraceStep[]; next: number | null }>(`/v1/swarm/agents/${encodeURIComponent(agent)}/trace`, { after: cursor, limit: TRACE_PAGE });
+      const page = await swarmService.readTrace(agent, { after: cursor, limit: TRACE_PAGE });
       steps.push(...page.steps);
       if (page.next === null || page.steps.length === 0) return { steps, more: false };
       cursor = page.next;
@@ -171,7 +173,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
     async load() {
       if (get().status !== 'ready') set({ status: 'loading' });
       try {
-        applyStatus(await hubApi.get<SwarmStatus>('/v1/swarm'));
+        applyStatus(await swarmService.read());
         set({ status: 'ready', error: null });
       } catch (err) {
         set({ status: 'failed', error: errorText(err) });
@@ -192,7 +194,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
       liveEvents.on<{ record?: { agent?: string } }>('job.', ({ type, data }) => {
         const agent = data.record?.agent;
         // The supervisor balances levers from finished jobs: re-read the counts once a job ends.
-        if (type === 'job.succeeded' || type === 'job.failed') void hubApi.get<SwarmStatus>('/v1/swarm').then((s) => set({ levers: s.levers }), () => undefined);
+        if (type === 'job.succeeded' || type === 'job.failed') void swarmService.read().then((s) => set({ levers: s.levers }), () => undefined);
         if (agent && canReadQuotas() && get().agents.some((a) => a.agent_id === agent)) quotaSoon(agent);
       }),
       // Back after a drop (or too much missed): agent.status and swarm.inference are never replayed, so the cards
@@ -209,8 +211,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
       const { [key]: _dropped, ...refusals } = get().refusals;
       set({ pending: { ...get().pending, [key]: action }, refusals });
       try {
-        const path = agentId === null ? `/v1/swarm/${action}` : `/v1/swarm/agents/${encodeURIComponent(agentId)}/${action}`;
-        applyStatus(await hubApi.post<SwarmStatus>(path));
+        applyStatus(await swarmService.act(agentId, action));
       } catch (err) {
         set({ refusals: { ...get().refusals, [key]: errorText(err) } });
       } finally {
@@ -220,7 +221,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
     },
 
     async spawn(body) {
-      const { agents } = await hubApi.post<{ agents: SwarmAgentStatus[] }>('/v1/swarm/agents', body);
+      const agents = await swarmService.spawn(body);
       let merged = get().agents;
       for (const a of agents) merged = mergeAgent(merged, a);
       set({ agents: merged });
@@ -230,7 +231,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
 
     async loadQuota(agentId) {
       try {
-        const quota = await hubApi.get<QuotaInfo>('/v1/jobs/quota', { agent: agentId });
+        const quota = await jobsService.readQuota(agentId);
         set({ quotas: { ...get().quotas, [agentId]: quota } });
       } catch {
         // The card shows what the swarm counts itself; the hub's quota is extra.
@@ -295,7 +296,7 @@ export const useSwarm = create<SwarmState>((set, get) => {
       if (!t || t.exporting) return;
       set({ trace: { ...t, exporting: true, exportError: null } });
       try {
-        const exported = await hubApi.post<TraceExport>(`/v1/swarm/agents/${encodeURIComponent(t.agent)}/trace/export`);
+        const exported = await swarmService.exportTrace(t.agent);
         const now = get().trace;
         if (now?.agent === t.agent) set({ trace: { ...now, exporting: false, exported } });
       } catch (err) {

@@ -1,8 +1,9 @@
 // Above the list: which channel this is and what it holds, the search (with its match count) and the @me filter.
 import { useEffect, useRef, useState } from 'react';
 import { formatNumber } from '../../format';
-import { useBoard } from '../../stores/board-store';
-import { ALL, GENERAL } from './board-view';
+import { useBoardChannels } from '../../stores/board-channels-store';
+import { useBoardMessages } from '../../stores/board-messages-store';
+import { ALL, GENERAL } from '../../model/board-view';
 
 /** Typing pauses this long before the hub is asked. */
 const SEARCH_DEBOUNCE_MS = 250;
@@ -16,12 +17,12 @@ function countText(total: number | null, q: string, mine: boolean, loading: bool
 }
 
 export function BoardHeader() {
-  const view = useBoard((s) => s.view);
-  const me = useBoard((s) => s.me);
-  const total = useBoard((s) => s.total);
-  const loading = useBoard((s) => s.status === 'loading');
-  const channel = useBoard((s) => s.channels.find((c) => c.name === s.view.channel));
-  const setView = useBoard((s) => s.setView);
+  const view = useBoardMessages((s) => s.view);
+  const me = useBoardMessages((s) => s.me);
+  const total = useBoardMessages((s) => s.total);
+  const loading = useBoardMessages((s) => s.status === 'loading');
+  const channel = useBoardChannels((s) => s.channels.find((c) => c.name === view.channel));
+  const setView = useBoardMessages((s) => s.setView);
   const [query, setQuery] = useState(view.q);
   const searchBox = useRef<HTMLInputElement>(null);
 

@@ -1,16 +1,19 @@
 // The board: channels at the side, the channel's messages (virtualized, live) with a composer, and a thread pane (#/board/<message>).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { RecordItem } from '../../../../shared/api';
+import type { RecordItem } from '@shared/api';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { routeHref, navigate } from '../../router';
-import { mainDraftKey, useBoard } from '../../stores/board-store';
+import { useBoardChannels } from '../../stores/board-channels-store';
+import { mainDraftKey, useBoardComposer } from '../../stores/board-composer-store';
+import { useBoardMessages } from '../../stores/board-messages-store';
+import { useBoardThread } from '../../stores/board-thread-store';
 import { useIsOrganizer, useSession } from '../../stores/session-store';
 import { BoardHeader } from './BoardHeader';
 import {
   ALL, authorOf, channelOf, concerns, GENERAL, isBroadcast, isFiltered, isTaskforce, quoteText, threadOf, threadStats, timeOf, visibleRows,
   type BoardView,
-} from './board-view';
+} from '../../model/board-view';
 import { ChannelList } from './ChannelList';
 import { Composer } from './Composer';
 import { MessageList, type MessageListHandle } from './MessageList';
@@ -37,18 +40,23 @@ export function BoardPanel({ rest }: { rest: string[] }) {
   const focus = rest[0]?.endsWith('.md') ? rest[0] : null;
   const me = useSession((s) => s.me?.handle ?? s.hub?.organizer ?? 'human');
   const canWrite = useIsOrganizer();
-  const { view, messages, status, error, older, loadingOlder, olderError, replyCounts, thread } = useBoard(useShallow((s) => ({
+  const { view, messages, status, error, older, loadingOlder, olderError, replyCounts } = useBoardMessages(useShallow((s) => ({
     view: s.view, messages: s.messages, status: s.status, error: s.error, older: s.older, loadingOlder: s.loadingOlder,
-    olderError: s.olderError, replyCounts: s.replyCounts, thread: s.thread,
+    olderError: s.olderError, replyCounts: s.replyCounts,
   })));
+  const thread = useBoardThread((s) => s.thread);
   const now = useNow();
   const list = useRef<MessageListHandle>(null);
   const [missing, setMissing] = useState<string | null>(null);
 
   // Started on mount (the handle `me` is kept current by the next effect).
   const firstMe = useRef(me);
-  useEffect(() => { useBoard.getState().start(firstMe.current); }, []);
-  useEffect(() => useBoard.getState().setMe(me), [me]);
+  useEffect(() => {
+    useBoardChannels.getState().start();
+    useBoardThread.getState().start();
+    useBoardMessages.getState().start(firstMe.current);
+  }, []);
+  useEffect(() => useBoardMessages.getState().setMe(me), [me]);
 
   // The name in the route while the board shows it; null once the person has moved on (an answer for it is then dropped).
   const routedFocus = useRef<string | null>(focus);
@@ -59,7 +67,7 @@ export function BoardPanel({ rest }: { rest: string[] }) {
   // Opening the route's name (and retrying it after a failure) ends the same way: a thread, the leaderboard, or "no such name".
   const openFocus = useCallback((name: string) => {
     setMissing(null);
-    void useBoard.getState().openThread(name).then((kind) => {
+    void useBoardThread.getState().openThread(name).then((kind) => {
       if (routedFocus.current !== name) return;
       // A result's name reached the board (an old link, a ref): it lives on the leaderboard.
       if (kind === 'result') {
@@ -73,7 +81,7 @@ export function BoardPanel({ rest }: { rest: string[] }) {
   useEffect(() => {
     if (focus) { openFocus(focus); return; }
     setMissing(null);
-    useBoard.getState().closeThread();
+    useBoardThread.getState().closeThread();
   }, [focus, openFocus]);
 
   const filtered = isFiltered(view);
@@ -82,14 +90,14 @@ export function BoardPanel({ rest }: { rest: string[] }) {
   const mainFocus = focus && rows.some((r) => r.filename === focus) ? focus : (thread?.root ?? null);
 
   const onReply = useCallback((m: RecordItem) => navigate('board', m.filename), []);
-  const onQuote = useCallback((m: RecordItem) => useBoard.getState().quote('main', quoteText(m, useBoard.getState().me)), []);
-  const onChannel = useCallback((channel: string) => useBoard.getState().setView({ channel }), []);
+  const onQuote = useCallback((m: RecordItem) => useBoardComposer.getState().quote('main', quoteText(m, useBoardMessages.getState().me)), []);
+  const onChannel = useCallback((channel: string) => useBoardMessages.getState().setView({ channel }), []);
   const onRowsShown = useCallback((shown: RecordItem[]) => {
     // A search or @me list has gaps, so thread sizes come from the hub, for the rows on screen only.
-    if (!isFiltered(useBoard.getState().view)) return;
-    for (const m of shown) if (threadOf(m) === null) useBoard.getState().requestReplyCount(m.filename);
+    if (!isFiltered(useBoardMessages.getState().view)) return;
+    for (const m of shown) if (threadOf(m) === null) useBoardMessages.getState().requestReplyCount(m.filename);
   }, []);
-  const loadOlder = useCallback(() => void useBoard.getState().loadOlder(), []);
+  const loadOlder = useCallback(() => void useBoardMessages.getState().loadOlder(), []);
 
   const renderRow = useCallback((m: RecordItem, index: number) => {
     const previous = index > 0 ? rows[index - 1] : undefined;
@@ -142,7 +150,7 @@ export function BoardPanel({ rest }: { rest: string[] }) {
           </div>
         )}
         <div className="board-body-area">
-          {status === 'failed' && <ErrorNotice error={error ?? 'the board could not be read'} onRetry={() => void useBoard.getState().reload()} />}
+          {status === 'failed' && <ErrorNotice error={error ?? 'the board could not be read'} onRetry={() => void useBoardMessages.getState().reload()} />}
           {(status === 'loading' || status === 'idle') && <div className="board-state muted" data-testid="board-loading">Loading messages…</div>}
           {status === 'ready' && rows.length === 0 && <EmptyState title={empty.title}>{empty.body}</EmptyState>}
           {status === 'ready' && rows.length > 0 && (

@@ -1,10 +1,11 @@
 // The board's channels: every message, the main board, and one per taskforce, with what arrived unread in each.
-import { useBoard } from '../../stores/board-store';
-import { ALL, GENERAL, type ChannelId } from './board-view';
+import { useBoardChannels } from '../../stores/board-channels-store';
+import { useBoardMessages } from '../../stores/board-messages-store';
+import { ALL, GENERAL, type ChannelId } from '../../model/board-view';
 
 function ChannelButton({ id, label, title, unread }: { id: ChannelId; label: string; title: string; unread: number }) {
-  const current = useBoard((s) => s.view.channel === id);
-  const setView = useBoard((s) => s.setView);
+  const current = useBoardMessages((s) => s.view.channel === id);
+  const setView = useBoardMessages((s) => s.setView);
   return (
     <button
       type="button"
@@ -21,9 +22,9 @@ function ChannelButton({ id, label, title, unread }: { id: ChannelId; label: str
 }
 
 export function ChannelList() {
-  const channels = useBoard((s) => s.channels);
-  const unread = useBoard((s) => s.unread);
-  const error = useBoard((s) => s.channelsError);
+  const channels = useBoardChannels((s) => s.channels);
+  const unread = useBoardMessages((s) => s.unread);
+  const error = useBoardChannels((s) => s.channelsError);
   const totalUnread = Object.values(unread).reduce((a, b) => a + b, 0);
   return (
     <nav className="board-channels" aria-label="Channels" data-testid="channels">

@@ -2,9 +2,11 @@
 // and the text typed stays in the store's drafts (per channel, per thread) until it is sent.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { errorText } from '../../connection/hub-api';
-import { useBoard } from '../../stores/board-store';
+import { useBoardChannels } from '../../stores/board-channels-store';
+import { useBoardComposer } from '../../stores/board-composer-store';
+import { postToBoard as post } from '../../stores/board-post';
 import { useIsOrganizer } from '../../stores/session-store';
-import { mentionAtCaret, mentionCandidates } from './board-view';
+import { mentionAtCaret, mentionCandidates } from '../../model/board-view';
 import { MentionPicker } from './MentionPicker';
 
 interface ComposerProps {
@@ -30,11 +32,10 @@ interface Picker {
 
 export function Composer({ target, draftKey, destination, channel, replyTo, allowBroadcast = false, placeholder, onSent }: ComposerProps) {
   const canWrite = useIsOrganizer();
-  const agents = useBoard((s) => s.agents);
-  const post = useBoard((s) => s.post);
-  const pendingQuote = useBoard((s) => s.pendingQuote);
-  const text = useBoard((s) => s.drafts[draftKey] ?? '');
-  const setDraft = useBoard((s) => s.setDraft);
+  const agents = useBoardChannels((s) => s.agents);
+  const pendingQuote = useBoardComposer((s) => s.pendingQuote);
+  const text = useBoardComposer((s) => s.drafts[draftKey] ?? '');
+  const setDraft = useBoardComposer((s) => s.setDraft);
   const setText = (next: string) => setDraft(draftKey, next);
   const [broadcast, setBroadcast] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -58,10 +59,10 @@ export function Composer({ target, draftKey, destination, channel, replyTo, allo
   useEffect(() => {
     if (!pendingQuote || pendingQuote.target !== target || pendingQuote.seq === seenQuote.current) return;
     seenQuote.current = pendingQuote.seq;
-    const current = useBoard.getState().drafts[draftKey] ?? '';
+    const current = useBoardComposer.getState().drafts[draftKey] ?? '';
     const next = (current.trim() === '' ? '' : current.replace(/\s*$/, '\n\n')) + pendingQuote.text;
     caretAfter.current = next.length;
-    useBoard.getState().setDraft(draftKey, next);
+    useBoardComposer.getState().setDraft(draftKey, next);
     box.current?.focus();
   }, [pendingQuote, target, draftKey]);
 
@@ -89,7 +90,7 @@ export function Composer({ target, draftKey, destination, channel, replyTo, allo
     try {
       await post({ body: sent, channel, reply_to: replyTo, broadcast: broadcast || undefined });
       // Whatever was typed while it went out stays; the sent part goes.
-      const now = useBoard.getState().drafts[draftKey] ?? '';
+      const now = useBoardComposer.getState().drafts[draftKey] ?? '';
       setDraft(draftKey, now === sent ? '' : now.startsWith(sent) ? now.slice(sent.length).trimStart() : now);
       if (!mounted.current) return;
       setBroadcast(false);

@@ -1,7 +1,7 @@
 // A virtualized message list anchored at its newest end: measured row heights, older pages above, new ones followed or counted.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
-import type { RecordItem } from '../../../../shared/api';
+import type { RecordItem } from '@shared/api';
 
 /** Room above the first row for "loading older…" or "the beginning of #channel". */
 const TOP_AREA = 52;

@@ -1,12 +1,12 @@
 // One board message: author, time, marks (type, channel, broadcast), refs, the sanitized body, its thread and hover actions.
 import { memo } from 'react';
-import type { RecordItem } from '../../../../shared/api';
-import { isHumanHandle } from '../../../../shared/ids';
+import type { RecordItem } from '@shared/api';
+import { isHumanHandle } from '@shared/ids';
 import { formatAgo, formatTime } from '../../format';
 import { routeHref } from '../../router';
 import { useSession } from '../../stores/session-store';
 import { Avatar } from './Avatar';
-import { authorOf, channelOf, isBroadcast, PLAIN_TYPES, refsOf, threadOf, timeOf, typeOf } from './board-view';
+import { authorOf, channelOf, isBroadcast, PLAIN_TYPES, refsOf, threadOf, timeOf, typeOf } from '../../model/board-view';
 import { MessageBody } from './MessageBody';
 import { RefLink } from './RefLink';
 

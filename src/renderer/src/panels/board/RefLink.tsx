@@ -1,13 +1,13 @@
 // A ref a message cites: a result opens on the leaderboard, a message opens in its thread, a name the hub lacks says so.
 import { useEffect } from 'react';
-import { parseStampedFilename } from '../../../../shared/ids';
+import { parseStampedFilename } from '@shared/ids';
 import { formatTime } from '../../format';
 import { routeHref } from '../../router';
-import { useBoard } from '../../stores/board-store';
+import { useBoardRefs } from '../../stores/board-refs-store';
 
 export function RefLink({ filename }: { filename: string }) {
-  const kind = useBoard((s) => s.refKinds[filename]);
-  const resolveRef = useBoard((s) => s.resolveRef);
+  const kind = useBoardRefs((s) => s.refKinds[filename]);
+  const resolveRef = useBoardRefs((s) => s.resolveRef);
   useEffect(() => { resolveRef(filename); }, [filename, resolveRef]);
 
   const stamp = parseStampedFilename(filename);

@@ -1,10 +1,12 @@
 // The side pane for one thread: the root, its replies (live), and a reply box with this thread's own draft; Escape or × closes it.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RecordItem } from '../../../../shared/api';
+import type { RecordItem } from '@shared/api';
 import { ErrorNotice } from '../../components/Notice';
-import { threadDraftKey, useBoard } from '../../stores/board-store';
+import { threadDraftKey, useBoardComposer } from '../../stores/board-composer-store';
+import { useBoardMessages } from '../../stores/board-messages-store';
+import { useBoardThread } from '../../stores/board-thread-store';
 import { useIsOrganizer } from '../../stores/session-store';
-import { authorOf, channelOf, concerns, quoteText } from './board-view';
+import { authorOf, channelOf, concerns, quoteText } from '../../model/board-view';
 import { Composer } from './Composer';
 import { MessageList, type MessageListHandle } from './MessageList';
 import { MessageRow } from './MessageRow';
@@ -18,9 +20,9 @@ interface ThreadPaneProps {
 }
 
 export function ThreadPane({ onClose, onRetry, onChannel }: ThreadPaneProps) {
-  const thread = useBoard((s) => s.thread);
-  const me = useBoard((s) => s.me);
-  const quote = useBoard((s) => s.quote);
+  const thread = useBoardThread((s) => s.thread);
+  const me = useBoardMessages((s) => s.me);
+  const quote = useBoardComposer((s) => s.quote);
   const canWrite = useIsOrganizer();
   const now = useNow();
   const list = useRef<MessageListHandle>(null);

@@ -1,6 +1,6 @@
 // The pack's baseline: its figures, when and under which conditions it was measured, how its newest job went, and
 // the organizer's Re-measure (POST /v1/challenge/baseline) for when the machine changed or the numbers look off.
-import type { ChallengeInfo } from '../../../../shared/challenge';
+import type { ChallengeInfo } from '@shared/challenge';
 import { Ago } from '../../components/Ago';
 import { MeasurementBadge } from '../../components/MeasurementBadge';
 import { machineOf, num, text } from '../../facts';

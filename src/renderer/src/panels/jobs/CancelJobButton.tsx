@@ -1,5 +1,5 @@
 // Cancel for a queued or running job: the organizer's, with the hub's refusal shown beside it.
-import type { JobInfo } from '../../../../shared/challenge';
+import type { JobInfo } from '@shared/challenge';
 import { useIsOrganizer } from '../../stores/session-store';
 import { useJobs } from '../../stores/jobs-store';
 

@@ -1,5 +1,5 @@
 // A running job's live progress: its phase, how far through it, and the tokens per second so far.
-import type { JobProgress } from '../../../../shared/challenge';
+import type { JobProgress } from '@shared/challenge';
 import { num } from '../../facts';
 import { formatNumber } from '../../format';
 

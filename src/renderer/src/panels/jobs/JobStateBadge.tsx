@@ -1,5 +1,5 @@
 // A job's state as a colored mark: waiting, running, done, failed or cancelled read apart at a glance.
-import type { JobState } from '../../../../shared/challenge';
+import type { JobState } from '@shared/challenge';
 
 const TONE: Record<JobState, string> = { queued: 'job-queued', running: 'job-running', succeeded: 'badge-valid', failed: 'badge-invalid', cancelled: 'job-cancelled' };
 

@@ -1,5 +1,5 @@
 // The queue and the history: one row per job, newest first, live as jobs are queued, run and finish.
-import type { JobInfo } from '../../../../shared/challenge';
+import type { JobInfo } from '@shared/challenge';
 import { formatDuration } from '../../format';
 import { navigate, routeHref } from '../../router';
 import { useJobs } from '../../stores/jobs-store';

@@ -1,5 +1,5 @@
 // The job that holds the GPU now, large: what it runs, its phase and tokens per second as they come in.
-import type { JobInfo } from '../../../../shared/challenge';
+import type { JobInfo } from '@shared/challenge';
 import { formatDuration } from '../../format';
 import { routeHref } from '../../router';
 import { useJobs } from '../../stores/jobs-store';

@@ -1,8 +1,8 @@
 // The organizer's form over a run configuration: the pack's models, each lever's settings with their bounds, POST /v1/jobs.
 import { useMemo, useState } from 'react';
-import type { ChallengeInfo, JobInfo } from '../../../../shared/challenge';
-import { leverById, leversOf } from '../../../../shared/levers';
-import type { RunConfig } from '../../../../shared/run-config';
+import type { ChallengeInfo, JobInfo } from '@shared/challenge';
+import { leverById, leversOf } from '@shared/levers';
+import type { RunConfig } from '@shared/run-config';
 import { errorText } from '../../connection/hub-api';
 import { routeHref } from '../../router';
 import { useJobs, type SubmitDraft } from '../../stores/jobs-store';

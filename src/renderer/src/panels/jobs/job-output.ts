@@ -1,6 +1,6 @@
 // A finished job's output.json as the Jobs panel reads it: the paired figures of today's runs, or the flat fields an
 // older hub wrote (no splits, no plain target in the same run), or whatever part of either is there.
-import type { MachineState, SpeculationCosts } from '../../../../shared/challenge';
+import type { MachineState, SpeculationCosts } from '@shared/challenge';
 import { bool, costsOf, explainRun, interval, machineOf, num, numbers, obj, text } from '../../facts';
 
 /** One prompt split's figures; any of them may be missing. */

@@ -1,7 +1,7 @@
 // The run configuration as a form reads it: fields from the shared schema (options, bounds, defaults), grouped by lever.
-import type { ChallengeInfo } from '../../../../shared/challenge';
-import { LEVERS, leversOf, leverById } from '../../../../shared/levers';
-import { RunConfigSchema, type RunConfig } from '../../../../shared/run-config';
+import type { ChallengeInfo } from '@shared/challenge';
+import { LEVERS, leversOf, leverById } from '@shared/levers';
+import { RunConfigSchema, type RunConfig } from '@shared/run-config';
 
 export type ConfigKey = keyof RunConfig & string;
 

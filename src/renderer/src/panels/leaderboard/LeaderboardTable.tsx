@@ -1,6 +1,6 @@
 // The ranked table: score with its interval, ties with the leader, speedup, the guardrail against its cap, the baseline row.
 import { Fragment } from 'react';
-import type { Leaderboard, LeaderboardRow } from '../../../../shared/api';
+import type { Leaderboard, LeaderboardRow } from '@shared/api';
 import { VerificationBadge } from '../../components/VerificationBadge';
 import { formatAgo, formatTime } from '../../format';
 import { navigate, routeHref } from '../../router';

@@ -1,7 +1,7 @@
 // The leaderboard page: filters, the hardware the ranking is for, the score-over-time chart, the ranked table, and what
 // is not ranked and why (on a CPU-only hub, why speculation did not pay there).
 import { useEffect, useMemo, useState } from 'react';
-import type { Leaderboard, RecordItem } from '../../../../shared/api';
+import type { Leaderboard, RecordItem } from '@shared/api';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { explainRun, obj, text } from '../../facts';
 import { navigate, routeHref } from '../../router';

@@ -1,6 +1,6 @@
 // A result's lineage: the earlier results it builds on (its refs, followed back) and the later ones that cite it.
 import { useEffect } from 'react';
-import type { RecordItem } from '../../../../shared/api';
+import type { RecordItem } from '@shared/api';
 import { routeHref } from '../../router';
 import { useLeaderboard } from '../../stores/leaderboard-store';
 import { better, formatPercentChange, formatScore, pointOf, refsOf, type ResultPoint, type Scoring } from './result-fields';

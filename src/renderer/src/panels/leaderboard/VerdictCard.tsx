@@ -1,6 +1,6 @@
 // A result's verification: the verdict, who gave it and why, its history, and the organizer's controls.
 import { useState } from 'react';
-import type { Verdict, VerdictBody, VerificationState } from '../../../../shared/api';
+import type { Verdict, VerdictBody, VerificationState } from '@shared/api';
 import { isVerificationState, VERIFICATION_EXPLAINED, VerificationBadge } from '../../components/VerificationBadge';
 import { errorText } from '../../connection/hub-api';
 import { formatAgo, formatTime } from '../../format';

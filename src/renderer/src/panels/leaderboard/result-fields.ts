@@ -1,7 +1,7 @@
 // Reading a result's frontmatter the way the leaderboard does: its score, interval, guardrail, refs and stamp time.
-import type { RecordItem, VerificationState } from '../../../../shared/api';
-import { parseStampedFilename } from '../../../../shared/ids';
-import type { MeasurementQuality } from '../../../../shared/challenge';
+import type { RecordItem, VerificationState } from '@shared/api';
+import { parseStampedFilename } from '@shared/ids';
+import type { MeasurementQuality } from '@shared/challenge';
 import { interval, measurementOf, num, obj, text } from '../../facts';
 import { formatNumber } from '../../format';
 

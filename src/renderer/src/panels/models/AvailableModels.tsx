@@ -1,6 +1,6 @@
 // Models the challenge packs name that are not here yet, each a button away; and a form for any GGUF file on the Hub.
 import { useState } from 'react';
-import type { AvailableModel, DownloadInfo } from '../../../../shared/models';
+import type { AvailableModel, DownloadInfo } from '@shared/models';
 import { EmptyState } from '../../components/Notice';
 import { errorText } from '../../connection/hub-api';
 import { formatBytes } from '../../format';

@@ -1,6 +1,6 @@
 // Asks before a model is deleted: how much it frees and, for a model in use, exactly what stops working.
 import { useEffect, useRef, useState } from 'react';
-import type { InstalledModel } from '../../../../shared/models';
+import type { InstalledModel } from '@shared/models';
 import { errorText } from '../../connection/hub-api';
 import { formatBytes } from '../../format';
 import { useModels } from '../../stores/models-store';

@@ -1,5 +1,5 @@
 // The disk the models live on: what the models take, partial downloads, what else is used, what is free.
-import type { DiskUse } from '../../../../shared/models';
+import type { DiskUse } from '@shared/models';
 import { formatBytes } from '../../format';
 
 export function DiskUsage({ disk }: { disk: DiskUse }) {

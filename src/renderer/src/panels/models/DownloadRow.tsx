@@ -1,6 +1,6 @@
 // One download: its progress bar (bytes of total, rate, time left) and cancel; how it ended, with a retry.
 import { useState } from 'react';
-import type { DownloadInfo } from '../../../../shared/models';
+import type { DownloadInfo } from '@shared/models';
 import { errorText } from '../../connection/hub-api';
 import { formatBytes, formatDuration, formatTime } from '../../format';
 import { useModels } from '../../stores/models-store';

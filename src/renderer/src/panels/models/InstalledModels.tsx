@@ -1,6 +1,6 @@
 // The installed models: name, size, where the file is, who uses it, and delete (asking first).
 import { useState } from 'react';
-import type { InstalledModel } from '../../../../shared/models';
+import type { InstalledModel } from '@shared/models';
 import { EmptyState } from '../../components/Notice';
 import { formatAgo, formatBytes, formatTime } from '../../format';
 import { DeleteModelDialog } from './DeleteModelDialog';

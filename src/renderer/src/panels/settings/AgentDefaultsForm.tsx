@@ -1,7 +1,7 @@
 // The values the Agents panel's spawn form starts from, saved on the hub (organizer); empty fields keep the hub's own defaults.
 import { useEffect, useMemo, useState } from 'react';
-import type { AgentDefaults } from '../../../../shared/settings';
-import { ROLES } from '../../../../shared/swarm';
+import type { AgentDefaults } from '@shared/settings';
+import { ROLES } from '@shared/swarm';
 import { errorText } from '../../connection/hub-api';
 import { grantsOf, grantsText, hasGrants, SandboxGrantFields, type GrantsText } from '../../components/SandboxGrants';
 import { useModels } from '../../stores/models-store';

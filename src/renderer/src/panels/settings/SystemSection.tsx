@@ -1,5 +1,5 @@
 // The machine as llama.cpp sees it: the backend node-llama-cpp uses here, the GPU and its memory, CPU cores, RAM.
-import type { SystemInfo } from '../../../../shared/models';
+import type { SystemInfo } from '@shared/models';
 import { formatBytes } from '../../format';
 
 const FLAVOR_LABEL: Record<string, string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };

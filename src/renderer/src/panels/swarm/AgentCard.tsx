@@ -1,6 +1,6 @@
 // One swarm agent at a glance: who, which lever, its live state and current action, its confinement, tokens and jobs against its budgets.
-import type { SwarmAgentStatus } from '../../../../shared/swarm';
-import { leverById } from '../../../../shared/levers';
+import type { SwarmAgentStatus } from '@shared/swarm';
+import { leverById } from '@shared/levers';
 import { formatNumber } from '../../format';
 import { routeHref } from '../../router';
 import { useSwarm } from '../../stores/swarm-store';

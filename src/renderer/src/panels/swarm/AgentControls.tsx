@@ -1,5 +1,5 @@
 // Pause / resume / stop / start for one agent or the whole swarm: the organizer's, "…" while the hub answers, its refusal shown.
-import type { SwarmAction } from '../../../../shared/swarm';
+import type { SwarmAction } from '@shared/swarm';
 import { useIsOrganizer } from '../../stores/session-store';
 import { useSwarm, WHOLE_SWARM } from '../../stores/swarm-store';
 import { ACTION_LABEL, ACTION_PENDING } from './agent-state';

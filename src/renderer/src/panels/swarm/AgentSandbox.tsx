@@ -1,5 +1,5 @@
 // How an external agent is confined, on its card: a badge that says it plainly, and the policy (read, write, hidden, processes, network) on demand.
-import type { SandboxPolicy } from '../../../../shared/swarm';
+import type { SandboxPolicy } from '@shared/swarm';
 
 /** "sandboxed · bubblewrap", or a warning where the organizer accepted running it unconfined. */
 export function SandboxBadge({ policy }: { policy: SandboxPolicy }) {

@@ -1,7 +1,7 @@
 // The Agents panel: every swarm agent live (state, action, tokens, jobs), the inference host, agents per lever, controls, spawn, traces.
 import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { SwarmAction } from '../../../../shared/swarm';
+import type { SwarmAction } from '@shared/swarm';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { useIsOrganizer } from '../../stores/session-store';
 import { useSwarm } from '../../stores/swarm-store';

@@ -1,5 +1,5 @@
 // The inference host the local agents think with: its model and backend, sequences in use, memory, and whether a job holds the GPU.
-import type { InferenceStatus } from '../../../../shared/swarm';
+import type { InferenceStatus } from '@shared/swarm';
 import { formatBytes, formatNumber } from '../../format';
 import { routeHref } from '../../router';
 

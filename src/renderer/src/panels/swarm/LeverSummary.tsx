@@ -1,6 +1,6 @@
 // Agents per lever: where the swarm is pointed (directions) and what its latest jobs actually worked.
-import type { SwarmAgentStatus } from '../../../../shared/swarm';
-import { LEVERS } from '../../../../shared/levers';
+import type { SwarmAgentStatus } from '@shared/swarm';
+import { LEVERS } from '@shared/levers';
 import { isAlive } from './agent-state';
 
 export function LeverSummary({ agents, levers }: { agents: SwarmAgentStatus[]; levers: Record<string, number> }) {

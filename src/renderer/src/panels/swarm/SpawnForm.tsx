@@ -1,9 +1,10 @@
 // Spawning agents: local ones think with the inference host, external ones are any command line in a sandbox; defaults from the hub's settings.
 import { useEffect, useState } from 'react';
-import type { AgentDefaults, SettingsInfo } from '../../../../shared/settings';
-import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus, type SwarmStatus } from '../../../../shared/swarm';
-import { LEVERS } from '../../../../shared/levers';
-import { errorText, hubApi, HubApiError } from '../../connection/hub-api';
+import type { AgentDefaults } from '@shared/settings';
+import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus, type SwarmStatus } from '@shared/swarm';
+import { LEVERS } from '@shared/levers';
+import { errorText, HubApiError } from '../../connection/hub-api';
+import { useSettings } from '../../stores/settings-store';
 import { routeHref } from '../../router';
 import { useSwarm, type SpawnDraft } from '../../stores/swarm-store';
 import { onFormEscape } from '../../components/form-escape';
@@ -74,14 +75,12 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
   // The Settings view keeps agent defaults on the hub (the hub also fills them into whatever is left out).
   useEffect(() => {
     let live = true;
-    hubApi.get<SettingsInfo>('/v1/settings').then(
-      (s) => {
-        const saved = s.agent_defaults;
-        // Only an untouched form shows them: what the person already typed wins.
-        if (live && saved && Object.keys(saved).length) setDefaults(fromDefaults(saved));
-      },
-      () => undefined,
-    );
+    void useSettings.getState().load().then(() => {
+      const { info, error } = useSettings.getState();
+      const saved = error === null ? info?.agent_defaults : undefined;
+      // Only an untouched form shows them: what the person already typed wins.
+      if (live && saved && Object.keys(saved).length) setDefaults(fromDefaults(saved));
+    });
     return () => { live = false; };
   }, []);
 

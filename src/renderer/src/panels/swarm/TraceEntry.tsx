@@ -1,5 +1,5 @@
 // One line of an agent's trace: a local agent's step (prompt, completion, tool calls, timings, tokens), an output line, or a supervisor event.
-import type { TraceStep } from '../../../../shared/swarm';
+import type { TraceStep } from '@shared/swarm';
 import { formatTime } from '../../format';
 
 function time(at: string): string {

@@ -1,6 +1,6 @@
 // One agent's trace (#/agents/<id>): its card, then every step, output line and supervisor event, following new ones live; export.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { TraceStep } from '../../../../shared/swarm';
+import type { TraceStep } from '@shared/swarm';
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { formatNumber } from '../../format';
 import { routeHref } from '../../router';

@@ -1,5 +1,5 @@
 // How each agent state reads (label, color) and which controls make sense in it.
-import type { SwarmAction, SwarmAgentState } from '../../../../shared/swarm';
+import type { SwarmAction, SwarmAgentState } from '@shared/swarm';
 
 export const STATE_LABEL: Record<SwarmAgentState, string> = {
   starting: 'starting',

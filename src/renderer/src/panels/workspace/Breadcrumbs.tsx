@@ -1,6 +1,6 @@
 // The path of the open folder or file, each step a link back up to it.
 import { routeHref } from '../../router';
-import { rootLabel, routeParts } from './workspace-route';
+import { rootLabel, routeParts } from '../../model/workspace-location';
 
 export function Breadcrumbs({ root, path }: { root: string; path: string }) {
   const segments = path ? path.split('/') : [];

@@ -1,5 +1,5 @@
 // Small line icons for folders and file kinds, drawn here so they look the same on every system (no emoji font needed).
-import { kindOf, type FileKind } from './file-kinds';
+import { kindOf, type FileKind } from '../../model/file-kinds';
 
 const PATHS: Record<FileKind | 'dir', string> = {
   dir: 'M1.5 4.5a1 1 0 0 1 1-1h3.6l1.4 1.5h6a1 1 0 0 1 1 1v6.5a1 1 0 0 1-1 1h-11a1 1 0 0 1-1-1z',

@@ -5,14 +5,15 @@ import { Markdown } from '../../components/Markdown';
 import { VerificationBadge } from '../../components/VerificationBadge';
 import { errorText } from '../../connection/hub-api';
 import { formatAgo, formatBytes, formatTime } from '../../format';
-import { IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES, useWorkspace, type PreviewBody, type WorkspaceEntry } from '../../stores/workspace-store';
+import type { WorkspaceEntry } from '../../model/workspace-entries';
+import { IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES, useWorkspacePreview, type PreviewBody } from '../../stores/workspace-preview-store';
 import { saveBlob, saveFromHub } from './download';
-import { frontmatterValue, splitFrontmatter } from './file-kinds';
+import { frontmatterValue, splitFrontmatter } from '../../model/file-kinds';
 import { FrontmatterTable } from './FrontmatterTable';
 import { GoneNotice } from './GoneNotice';
 import { JsonView } from './JsonView';
 import { TextView } from './TextView';
-import { apiUrl, locationKey } from './workspace-route';
+import { apiUrl, locationKey } from '../../model/workspace-location';
 
 type Mode = 'rendered' | 'source';
 
@@ -95,9 +96,9 @@ function PreviewContent({ body, entry, mode }: { body: PreviewBody; entry: Works
 }
 
 export function FilePreview({ root, entry }: { root: string; entry: WorkspaceEntry }) {
-  const preview = useWorkspace((s) => s.preview);
-  const fileBlob = useWorkspace((s) => s.fileBlob);
-  const loadPreview = useWorkspace((s) => s.loadPreview);
+  const preview = useWorkspacePreview((s) => s.preview);
+  const fileBlob = useWorkspacePreview((s) => s.fileBlob);
+  const loadPreview = useWorkspacePreview((s) => s.loadPreview);
   const [mode, setMode] = useState<Mode>('rendered');
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<string | null>(null);

@@ -3,9 +3,11 @@ import { useEffect, useMemo, useState } from 'react';
 import { ErrorNotice } from '../../components/Notice';
 import { formatAgo, formatBytes, formatTime } from '../../format';
 import { routeHref } from '../../router';
-import { useWorkspace, type FolderState, type WorkspaceEntry } from '../../stores/workspace-store';
+import type { WorkspaceEntry } from '../../model/workspace-entries';
+import { useWorkspaceAgents } from '../../stores/workspace-agents-store';
+import { useWorkspaceTree, type FolderState } from '../../stores/workspace-tree-store';
 import { FileIcon } from './FileIcon';
-import { ancestorPaths, CENTRAL, locationKey, routeParts, scratchRoot, type WorkspaceLocation } from './workspace-route';
+import { ancestorPaths, CENTRAL, locationKey, routeParts, scratchRoot, type WorkspaceLocation } from '../../model/workspace-location';
 
 /** A folder in the tree shows this many children; the folder view on the right has them all. */
 const TREE_CHILDREN = 200;
@@ -39,9 +41,9 @@ interface NodeProps {
 
 function TreeNode({ root, entry, label, current, shown, depth }: NodeProps) {
   const key = locationKey(root, entry.path);
-  const folder = useWorkspace((s) => (entry.type === 'dir' ? s.folders[key] : undefined));
-  const expanded = useWorkspace((s) => s.expanded[key] === true);
-  const setExpanded = useWorkspace((s) => s.setExpanded);
+  const folder = useWorkspaceTree((s) => (entry.type === 'dir' ? s.folders[key] : undefined));
+  const expanded = useWorkspaceTree((s) => s.expanded[key] === true);
+  const setExpanded = useWorkspaceTree((s) => s.setExpanded);
   const isDir = entry.type === 'dir';
   const open = isDir && (shown ? true : expanded);
   const selected = current.root === root && current.path === entry.path;
@@ -96,11 +98,11 @@ function rootEntry(): WorkspaceEntry {
 }
 
 export function FileTree({ current }: { current: WorkspaceLocation }) {
-  const agents = useWorkspace((s) => s.agents);
-  const agentsError = useWorkspace((s) => s.agentsError);
-  const folders = useWorkspace((s) => s.folders);
-  const loadAgents = useWorkspace((s) => s.loadAgents);
-  const loadDeep = useWorkspace((s) => s.loadDeep);
+  const agents = useWorkspaceAgents((s) => s.agents);
+  const agentsError = useWorkspaceAgents((s) => s.agentsError);
+  const folders = useWorkspaceTree((s) => s.folders);
+  const loadAgents = useWorkspaceAgents((s) => s.loadAgents);
+  const loadDeep = useWorkspaceTree((s) => s.loadDeep);
   const [filter, setFilter] = useState('');
   const query = filter.trim();
 

@@ -2,10 +2,11 @@
 import { EmptyState, ErrorNotice } from '../../components/Notice';
 import { formatAgo, formatBytes, formatNumber, formatTime } from '../../format';
 import { routeHref } from '../../router';
-import { isRecordFolder, useWorkspace } from '../../stores/workspace-store';
+import { isRecordFolder } from '../../model/workspace-entries';
+import { useWorkspaceTree } from '../../stores/workspace-tree-store';
 import { FileIcon } from './FileIcon';
 import { GoneNotice } from './GoneNotice';
-import { agentOfRoot, locationKey, routeParts } from './workspace-route';
+import { agentOfRoot, locationKey, routeParts } from '../../model/workspace-location';
 
 function whyEmpty(root: string, path: string): { title: string; why: string } {
   const agent = agentOfRoot(root);
@@ -16,9 +17,9 @@ function whyEmpty(root: string, path: string): { title: string; why: string } {
 }
 
 export function FolderView({ root, path }: { root: string; path: string }) {
-  const folder = useWorkspace((s) => s.folders[locationKey(root, path)]);
-  const loadFolder = useWorkspace((s) => s.loadFolder);
-  const loadMore = useWorkspace((s) => s.loadMore);
+  const folder = useWorkspaceTree((s) => s.folders[locationKey(root, path)]);
+  const loadFolder = useWorkspaceTree((s) => s.loadFolder);
+  const loadMore = useWorkspaceTree((s) => s.loadMore);
 
   if (!folder || (folder.status === 'loading' && folder.entries.length === 0)) return <p className="muted ws-loading">Reading the folder…</p>;
   if (folder.status === 'failed') {

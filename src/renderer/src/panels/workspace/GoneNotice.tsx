@@ -1,6 +1,6 @@
 // What a link to a file or folder that is no longer there shows: what is gone, and the way back up.
 import { routeHref } from '../../router';
-import { parentPath, rootLabel, routeParts } from './workspace-route';
+import { parentPath, rootLabel, routeParts } from '../../model/workspace-location';
 
 export function GoneNotice({ root, path, kind }: { root: string; path: string; kind: 'file' | 'folder' | 'item' }) {
   const parent = parentPath(path);

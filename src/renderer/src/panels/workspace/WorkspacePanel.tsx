@@ -1,13 +1,16 @@
-// The Workspace panel: browse the central record and every agent's scratch folder, preview and download files; routes are #/workspace/central/<path> and #/workspace/scratch/<agent>/<path> (see workspace-route.ts).
+// The Workspace panel: browse the central record and every agent's scratch folder, preview and download files; routes are #/workspace/central/<path> and #/workspace/scratch/<agent>/<path> (see model/workspace-location.ts).
 import { useEffect, useMemo, useRef } from 'react';
 import { ErrorNotice } from '../../components/Notice';
-import { resolveLocation, useWorkspace, versionOf } from '../../stores/workspace-store';
+import { versionOf } from '../../model/workspace-entries';
+import { useWorkspaceAgents } from '../../stores/workspace-agents-store';
+import { useWorkspacePreview } from '../../stores/workspace-preview-store';
+import { resolveLocation, useWorkspaceTree } from '../../stores/workspace-tree-store';
 import { Breadcrumbs } from './Breadcrumbs';
 import { FilePreview } from './FilePreview';
 import { FileTree } from './FileTree';
 import { FolderView } from './FolderView';
 import { GoneNotice } from './GoneNotice';
-import { locationFromRoute, locationKey } from './workspace-route';
+import { locationFromRoute, locationKey } from '../../model/workspace-location';
 import './workspace.css';
 
 export function WorkspacePanel({ rest }: { rest: string[] }) {
@@ -15,9 +18,11 @@ export function WorkspacePanel({ rest }: { rest: string[] }) {
   // The route's text is its identity: a new `rest` array for the same route is the same location.
   const location = useMemo(() => locationFromRoute(routeKey.split('/').filter(Boolean)), [routeKey]);
   const { root, path } = location;
-  const folders = useWorkspace((s) => s.folders);
-  const previewKey = useWorkspace((s) => s.preview?.key ?? null);
-  const { loadAgents, follow, open, loadPreview, closePreview } = useWorkspace.getState();
+  const folders = useWorkspaceTree((s) => s.folders);
+  const previewKey = useWorkspacePreview((s) => s.preview?.key ?? null);
+  const { loadAgents } = useWorkspaceAgents.getState();
+  const { follow, open } = useWorkspaceTree.getState();
+  const { loadPreview, closePreview } = useWorkspacePreview.getState();
 
   useEffect(() => {
     void loadAgents();
@@ -41,7 +46,7 @@ export function WorkspacePanel({ rest }: { rest: string[] }) {
     const key = locationKey(root, path);
     if (resolved.state !== 'dir' || unfoldedFor.current === key) return;
     unfoldedFor.current = key;
-    const state = useWorkspace.getState();
+    const state = useWorkspaceTree.getState();
     if (!state.expanded[key]) state.setExpanded(root, path, true);
     else if (!state.folders[key]) void state.loadFolder(root, path);
   }, [resolved.state, root, path]);

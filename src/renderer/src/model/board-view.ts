@@ -1,7 +1,7 @@
 // What a board message says about itself (author, time, channel, thread) and which view it belongs to: pure, so the store and the rows agree.
-import type { RecordItem } from '../../../../shared/api';
-import { extractMentions } from '../../../../shared/mentions';
-import { parseStampedFilename } from '../../../../shared/ids';
+import type { RecordItem } from '@shared/api';
+import { extractMentions } from '@shared/mentions';
+import { parseStampedFilename } from '@shared/ids';
 
 /** A channel of the board: every message, the main board (no taskforce), or one taskforce by its slug. */
 export type ChannelId = string;
