@@ -2,35 +2,34 @@
 // sanitized markdown, and a 10,000-message board that scrolls smoothly.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatFigures, measureBoardScroll, seedBoard, SEED_MESSAGES } from '../../bench/dashboard';
-import { resultMarkdown, startTestHub, type TestHub } from '../helpers/test-hub';
-import { openDashboard, SCREENSHOT_DIR, type DashboardSession } from './helpers/dashboard-browser';
+import { resultMarkdown } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
+import { SCREENSHOT_DIR } from './helpers/dashboard-browser';
+import { withDashboard } from './helpers/with-dashboard';
 
 /** The page answers within a few seconds even on a busy 2-core machine. */
 const UI = { timeout: 10_000 };
 
-let hub: TestHub;
-let session: DashboardSession;
+// A small text limit, so a refused post is easy to provoke.
+const hub = withHub({ limits: { message_body_bytes: 4096 } as never });
 let alice: string;
 let bob: string;
 let organizer: string;
 
 beforeAll(async () => {
-  // A small text limit, so a refused post is easy to provoke.
-  hub = await startTestHub({ limits: { message_body_bytes: 4096 } as never });
   organizer = hub.running.hub.organizerHandle;
   alice = await hub.register('alice');
   bob = await hub.register('bob');
   await hub.register('albert');
   await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'draft-depth', body: 'Which draft depth pays off on this GPU?' } });
-  session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'board' });
-  await session.page.waitForSelector('[data-testid=who] .badge-organizer');
 }, 60_000);
 
-afterAll(async () => {
-  await session?.close();
-  await hub?.stop(true);
+const { session } = withDashboard({
+  hub,
+  open: (h) => ({ token: h.organizerToken, route: 'board' }),
+  ready: (s) => s.page.waitForSelector('[data-testid=who] .badge-organizer').then(() => undefined),
 });
 
 async function post(token: string, body: Record<string, unknown>): Promise<string> {

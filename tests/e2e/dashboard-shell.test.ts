@@ -1,20 +1,8 @@
 // The dashboard's frame in a real Chromium against a real hub: served at `/` under a strict CSP, panels by feature, sign-in.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
-import { openDashboard, type DashboardSession } from './helpers/dashboard-browser';
+import { describe, expect, it } from 'vitest';
+import { withDashboard } from './helpers/with-dashboard';
 
-let hub: TestHub;
-let session: DashboardSession;
-
-beforeAll(async () => {
-  hub = await startTestHub();
-  session = await openDashboard(hub.url);
-}, 60_000);
-
-afterAll(async () => {
-  await session?.close();
-  await hub?.stop(true);
-});
+const { hub, session } = withDashboard();
 
 describe('the dashboard at /', () => {
   it('is served with a strict Content-Security-Policy and hashed assets cached for good', async () => {

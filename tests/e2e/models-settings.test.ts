@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createModelLibrary } from '../../src/bench/model-library';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -42,10 +42,10 @@ beforeAll(async () => {
   // One model already downloaded, through the API.
   const pulled = await hub.call('POST', '/v1/models/pull', { token: hub.organizerToken, body: { repo: REPO, file: Q4.file } });
   expect(pulled.status).toBe(202);
-  for (let i = 0; (await hub.call('GET', '/v1/models')).body.installed.length < 2; i++) {
-    if (i > 100) throw new Error('the first pull did not finish');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // Waits for the pull to land, however long a busy machine takes, within the hook's own timeout.
+  await vi.waitFor(async () => {
+    if ((await hub.call('GET', '/v1/models')).body.installed.length < 2) throw new Error('the first pull did not finish');
+  }, { timeout: 45_000, interval: 100 });
   session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'models' });
 }, 60_000);
 

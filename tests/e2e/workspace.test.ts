@@ -1,9 +1,10 @@
 // The Workspace panel in a real Chromium against a real hub: browse central and scratch, previews by kind, download, live, gone.
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultMarkdown, startTestHub, type TestHub } from '../helpers/test-hub';
-import { openDashboard, type DashboardSession } from './helpers/dashboard-browser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resultMarkdown } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
+import { withDashboard } from './helpers/with-dashboard';
 
 /** A small valid PNG (an RGB gradient), written byte by byte so the test needs no image file. */
 function gradientPng(width: number, height: number): Buffer {
@@ -42,8 +43,7 @@ const CONFIG_JSON = '{"name":"bench","draft":{"n_max":4,"layers":[1,2]},"flash_a
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30" fill="#3b5bdb"/><script>document.title = "pwned"</script></svg>';
 const NOTES_MD = '# Findings\n\nDraft tokens **4** beat 8.\n\n- one\n- two\n';
 
-let hub: TestHub;
-let session: DashboardSession;
+const hub = withHub();
 let alice: string;
 let messageFile: string;
 
@@ -57,7 +57,6 @@ const hashOf = () => session.page.evaluate<string>('location.hash');
 const go = (route: string) => session.page.evaluate(`location.hash = ${JSON.stringify(`#/${route}`)}`);
 
 beforeAll(async () => {
-  hub = await startTestHub();
   alice = await hub.register('alice');
   await hub.register('bob');
   const posted = await hub.call('POST', '/v1/messages', { token: alice, body: { body: 'Plan for today: we **measure** the baseline first.' } });
@@ -69,14 +68,13 @@ beforeAll(async () => {
   await putScratch('notes/deep/plot.png', PNG);
   await putScratch('notes/findings.md', NOTES_MD);
   await putScratch('notes/deep/logo.svg', SVG);
-  session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'workspace' });
-  // A step that cannot happen fails in seconds, naming the step, rather than at the test's timeout.
-  session.page.setDefaultTimeout(8_000);
 }, 60_000);
 
-afterAll(async () => {
-  await session?.close();
-  await hub?.stop(true);
+const { session } = withDashboard({
+  hub,
+  open: (h) => ({ token: h.organizerToken, route: 'workspace' }),
+  // A step that cannot happen fails in seconds, naming the step, rather than at the test's timeout.
+  ready: (s) => s.page.setDefaultTimeout(8_000),
 });
 
 describe('the Workspace panel', () => {

@@ -2,8 +2,9 @@
 // nothing, and leaves the hub healthy. One real hub takes the whole table; the last checks compare its state.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultMarkdown, startTestHub, type CallOptions, type CallResult, type TestHub } from '../helpers/test-hub';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resultMarkdown, type CallOptions, type CallResult } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
 const JSON_BODY_BYTES = 8192;
 const MESSAGE_BODY_BYTES = 2048;
@@ -27,7 +28,7 @@ interface Case {
   names?: string;
 }
 
-let hub: TestHub;
+const hub = withHub({ limits: { json_body_bytes: JSON_BODY_BYTES, message_body_bytes: MESSAGE_BODY_BYTES } as never });
 const world = {} as World;
 let before: Snapshot;
 
@@ -80,7 +81,6 @@ const register = (body: Record<string, unknown>) => (): CallOptions => ({ body: 
 const publish = (content: string) => asAlice({ content });
 
 beforeAll(async () => {
-  hub = await startTestHub({ limits: { json_body_bytes: JSON_BODY_BYTES, message_body_bytes: MESSAGE_BODY_BYTES } as never });
   world.organizer = hub.organizerToken;
   world.alice = await hub.register('alice');
   world.bob = await hub.register('bob');
@@ -94,7 +94,6 @@ beforeAll(async () => {
   before = await snapshot();
   expect(before).toMatchObject({ messages: 1, results: 1, agents: 2, taskforces: 1, verification: 'pending', aliceStatus: 'active' });
 });
-afterAll(() => hub.stop(true));
 
 describe('malformed bodies', () => {
   const cases: Case[] = [

@@ -1,18 +1,16 @@
 // The board as people and agents use it: channels, threads, refs, broadcasts, source posts and the list grammar.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withHub } from '../helpers/with-hub';
 
-let hub: TestHub;
+const hub = withHub();
 let ana: string;
 let ben: string;
 let cy: string;
 beforeAll(async () => {
-  hub = await startTestHub();
   ana = await hub.register('ana');
   ben = await hub.register('ben');
   cy = await hub.register('cy');
 });
-afterAll(() => hub.stop(true));
 
 const post = (token: string, body: Record<string, unknown>) => hub.call('POST', '/v1/messages', { token, body });
 

@@ -1,10 +1,11 @@
 // Thousands of malformed requests from a seeded generator against a real hub: none is answered with a 5xx, and
 // every refusal is the documented body {error:{code,message,hint?}} with the status its code stands for.
 // A failure prints its seed: FUZZ_SEED=<seed> npx vitest run tests/integration/error-shape-fuzz.test.ts replays it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../src/shared/errors';
 import { rawExchange } from '../helpers/raw-http';
-import { resultMarkdown, startTestHub, type TestHub } from '../helpers/test-hub';
+import { resultMarkdown, type TestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
 const HTTP_CASES = 3000;
@@ -249,11 +250,10 @@ async function send(hub: TestHub, c: Case): Promise<string[]> {
 }
 
 describe(`malformed requests never get a 5xx, and every refusal is the one error body (FUZZ_SEED=${SEED})`, () => {
-  let hub: TestHub;
+  const hub = withHub({ limits: { json_body_bytes: JSON_BODY_BYTES } as never });
   const world = {} as World;
 
   beforeAll(async () => {
-    hub = await startTestHub({ limits: { json_body_bytes: JSON_BODY_BYTES } as never });
     world.agent = await hub.register('alice');
     world.organizer = hub.organizerToken;
     world.message = (await hub.call('POST', '/v1/messages', { token: world.agent, body: { body: 'a message to aim at' } })).body.filename;
@@ -262,7 +262,6 @@ describe(`malformed requests never get a 5xx, and every refusal is the one error
     world.routes = listed.filter((r) => r.path !== '/v1/events');
     expect(world.routes.length).toBeGreaterThan(20);
   });
-  afterAll(() => hub.stop(true));
 
   it(`${HTTP_CASES} odd HTTP requests and ${RAW_CASES} malformed raw ones`, async () => {
     const rng = new Rng(SEED);

@@ -1,10 +1,11 @@
 // The live event stream (GET /v1/events) through a real hub and a real SSE client: every write arrives once,
 // in order, with its record; every subscriber gets it; a client that reconnects with Last-Event-ID misses nothing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventData, SseClient, type HubEventData, type SseEvent } from '../helpers/sse-client';
-import { resultMarkdown, startTestHub, type TestHub } from '../helpers/test-hub';
+import { resultMarkdown } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
-let hub: TestHub;
+const hub = withHub();
 const open: SseClient[] = [];
 
 async function subscribe(options: Parameters<typeof SseClient.connect>[1] = {}, path = '/v1/events'): Promise<SseClient> {
@@ -13,13 +14,9 @@ async function subscribe(options: Parameters<typeof SseClient.connect>[1] = {}, 
   return client;
 }
 
-beforeAll(async () => {
-  hub = await startTestHub();
-});
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
-afterAll(() => hub.stop(true));
 
 /** Posts a message and returns its filename. */
 async function post(token: string, body: string): Promise<string> {

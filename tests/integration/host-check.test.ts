@@ -1,13 +1,11 @@
 // DNS rebinding: a hub on loopback answers only requests addressed to a loopback name, so a web page that points
 // its own domain at 127.0.0.1 cannot read the board, the settings or the model paths through the browser.
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hostAllowed } from '../../src/hub/server';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
-let hub: TestHub;
-beforeAll(async () => { hub = await startTestHub(); });
-afterAll(async () => { await hub?.stop(true); });
+const hub = withHub();
 
 /** A GET with the Host header a browser would send for that name (fetch does not let a caller set it). */
 function getWithHost(path: string, host: string): Promise<{ status: number; body: string }> {

@@ -1,12 +1,13 @@
 // The shared /v1 client against a real hub: typed reads and writes, the hub's refusals as one error, an unreachable
 // or silent hub, paths that would leave their folder refused before anything is sent, and a token read at each call.
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HubClient } from '../../src/shared/hub-client';
 import { HubClientError } from '../../src/shared/hub-error';
-import { resultMarkdown, startTestHub, type TestHub } from '../helpers/test-hub';
+import { resultMarkdown } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
-let hub: TestHub;
+const hub = withHub();
 let alice: string;
 let bob: string;
 
@@ -29,13 +30,9 @@ const failure = (promise: Promise<unknown>): Promise<HubClientError> =>
   );
 
 beforeAll(async () => {
-  hub = await startTestHub();
   alice = await hub.register('alice');
   bob = await hub.register('bob');
 }, 60_000);
-afterAll(async () => {
-  await hub.stop(true);
-});
 
 describe('the shared hub client', () => {
   it('reads and writes the board, results and taskforces in the shared response types', async () => {

@@ -8,6 +8,7 @@ import type { SwarmAgentStatus, SwarmStatus, TraceStep } from '../../src/shared/
 import { rawExchange, type RawResponse } from '../helpers/raw-http';
 import { eventData, SseClient, type SseEvent } from '../helpers/sse-client';
 import { startTestHub, type CallResult, type TestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
 /** The uniform error body, with the status its code stands for. */
 function expectErrorBody(status: number, contentType: string | null | undefined, body: unknown, expected: { status: number; code: string }, context: string): void {
@@ -29,7 +30,7 @@ function expectRawError(response: RawResponse | undefined, status: number, code:
 }
 
 describe('the event stream tells each reader only what that reader may read', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   const open: SseClient[] = [];
   const EXTERNAL_COMMAND = 'my-agent --api-key=sk-defaults-4f7a2b --prompt-file {prompt_file}';
@@ -61,14 +62,12 @@ describe('the event stream tells each reader only what that reader may read', ()
   const types = (events: SseEvent[]) => events.map((e) => e.type);
 
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
     await hub.register('bob');
     await organizerOnlyWrites();
   });
   afterAll(async () => {
     await Promise.all(open.map((c) => c.close()));
-    await hub.stop(true);
   });
 
   it('replays from event 0 to a reader without the organizer token only what a tokenless GET shows; the organizer gets the whole audit log', async () => {
@@ -253,14 +252,12 @@ describe('external agents\' command lines and output reach the organizer only', 
 });
 
 describe('every error answers in the one body, with its own 4xx', () => {
-  let hub: TestHub;
+  const hub = withHub({ limits: { json_body_bytes: 8192 } as never });
   let alice: string;
 
   beforeAll(async () => {
-    hub = await startTestHub({ limits: { json_body_bytes: 8192 } as never });
     alice = await hub.register('alice');
   });
-  afterAll(() => hub.stop(true));
 
   describe('errors Fastify raises before a route runs', () => {
     it('a URL whose percent-encoding is not UTF-8: 400 INVALID_PATH', async () => {

@@ -1,12 +1,8 @@
 // Identity and the organizer's powers: tokens, suspension, re-issued tokens, rate limits, the audit log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { describe, expect, it } from 'vitest';
+import { withHub } from '../helpers/with-hub';
 
-let hub: TestHub;
-beforeAll(async () => {
-  hub = await startTestHub({ limits: { raw_messages_per_minute: 3, raw_messages_per_hour: 1000, writes_burst: 2, writes_per_minute: 60 } as never });
-});
-afterAll(() => hub.stop(true));
+const hub = withHub({ limits: { raw_messages_per_minute: 3, raw_messages_per_hour: 1000, writes_burst: 2, writes_per_minute: 60 } as never });
 
 describe('the organizer', () => {
   it('suspends an agent: its writes are refused until reinstated, its reads still work', async () => {

@@ -312,9 +312,9 @@ describe('inference host', () => {
       settled = true;
       return res;
     });
-    await new Promise((r) => setTimeout(r, 800));
+    // Waits for the request to reach the host (it is queued there), not for a guess at how long that takes.
+    await expect.poll(async () => (await host.status()).queued, { timeout: 20_000 }).toBe(1);
     expect(settled).toBe(false);
-    expect((await host.status()).queued).toBe(1);
     await host.resume();
     const res = await pending;
     expect(res.status).toBe(200);
@@ -407,14 +407,11 @@ child.stdout.on('data', (d) => { if (String(d).includes('"ready"')) console.log(
     });
     expect(() => process.kill(childPid, 0)).not.toThrow();
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 5000;
-    let alive = true;
-    while (alive && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      alive = await isAliveNow(childPid);
+    try {
+      await expect.poll(() => isAliveNow(childPid), { timeout: 15_000, interval: 50 }).toBe(false);
+    } finally {
+      if (await isAliveNow(childPid)) process.kill(childPid, 'SIGKILL');
     }
-    if (alive) process.kill(childPid, 'SIGKILL');
-    expect(alive).toBe(false);
   });
 
   it('stop() ends the process', async () => {
@@ -422,7 +419,7 @@ child.stdout.on('data', (d) => { if (String(d).includes('"ready"')) console.log(
     await host.stop();
     expect(host.running).toBe(false);
     expect(() => process.kill(pid, 0)).toThrow();
-    await new Promise((r) => setImmediate(r));
-    expect(exits).toEqual([{ code: 0, signal: null }]);
+    // The exit is reported by the process's exit event, which may land just after stop() resolves.
+    await expect.poll(() => exits).toEqual([{ code: 0, signal: null }]);
   });
 });

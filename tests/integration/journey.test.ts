@@ -1,12 +1,9 @@
 // The main journey an agent takes, end to end through a real hub: join, talk, publish, rank, catch up.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultMarkdown, startTestHub, type TestHub } from '../helpers/test-hub';
+import { describe, expect, it } from 'vitest';
+import { resultMarkdown } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
-let hub: TestHub;
-beforeAll(async () => {
-  hub = await startTestHub();
-});
-afterAll(() => hub.stop(true));
+const hub = withHub();
 
 describe('an agent joins with curl alone', () => {
   it('describes every route at GET /v1 and answers health checks', async () => {

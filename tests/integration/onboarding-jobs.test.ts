@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineJobRunner } from '../../src/bench/job-runner';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 import { installTestPack, PRIVATE_PROMPTS, writeTestPack } from '../helpers/test-pack';
 
 const readme = async (hub: TestHub) => {
@@ -69,11 +70,7 @@ describe('a hub that runs benchmark jobs', () => {
 });
 
 describe('a hub without a job queue', () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    hub = await startTestHub();
-  });
-  afterAll(() => hub.stop(true));
+  const hub = withHub();
 
   it('says nothing about benchmark jobs, not even in the API reference', async () => {
     const text = await readme(hub);

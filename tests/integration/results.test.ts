@@ -1,14 +1,13 @@
 // Results and the leaderboard: what counts, how it ranks, who decides verification.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultMarkdown, startTestHub, type TestHub } from '../helpers/test-hub';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resultMarkdown, startTestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
-let hub: TestHub;
+const hub = withHub();
 const tokens: Record<string, string> = {};
 beforeAll(async () => {
-  hub = await startTestHub();
   for (const id of ['ann', 'bo', 'cat', 'dee']) tokens[id] = await hub.register(id);
 });
-afterAll(() => hub.stop(true));
 
 async function publish(agent: string, fields: Record<string, unknown>, body?: string): Promise<string> {
   const res = await hub.call('POST', '/v1/results', { token: tokens[agent], body: { content: resultMarkdown(fields, body) } });

@@ -1,8 +1,9 @@
 // Telling a real gain from noise: leaderboard ties with the leader, GET /v1/compare's interval and verdict, and
 // intervals that make no sense refused at publishing. Real hub; results published by hand, no job runner.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Comparison, Leaderboard } from '../../src/shared/api';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { type TestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
 let published = 0;
 
@@ -20,19 +21,17 @@ async function publish(hub: TestHub, token: string, fields: Record<string, unkno
 }
 
 describe('the leaderboard marks rows that cannot be told apart from the leader', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let board: Leaderboard;
   const rowOf = (agent: string) => board.rows.find((r) => r.agent === agent)!;
 
   beforeAll(async () => {
-    hub = await startTestHub();
     await publish(hub, await hub.register('leader'), { tps: 110, tps_ci: [108, 112] });
     await publish(hub, await hub.register('close'), { tps: 107, tps_ci: [105, 109] });
     await publish(hub, await hub.register('behind'), { tps: 90, tps_ci: [88, 92] });
     await publish(hub, await hub.register('no-spread'), { tps: 109 });
     board = (await hub.call<Leaderboard>('GET', '/v1/leaderboard')).body;
   });
-  afterAll(() => hub.stop(true));
 
   it('ranks by score and reports each row’s interval', () => {
     expect(board.rows.map((r) => r.agent)).toEqual(['leader', 'no-spread', 'close', 'behind']);
@@ -54,18 +53,16 @@ describe('the leaderboard marks rows that cannot be told apart from the leader',
 });
 
 describe('GET /v1/compare', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   let bob: string;
   const query = (a: string, b: string) => `/v1/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`;
   const compare = (a: string, b: string) => hub.call<Comparison>('GET', query(a, b));
 
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
     bob = await hub.register('bob');
   });
-  afterAll(() => hub.stop(true));
 
   it("calls a clearly separated gain faster, with Welch's interval over both results' repeats", async () => {
     const fast = await publish(hub, alice, { tps: 120, tps_ci: [117.5, 122.5], tps_per_repeat: [120, 121, 119] });
@@ -146,13 +143,11 @@ describe('GET /v1/compare', () => {
 });
 
 describe('publishing an interval', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
   });
-  afterAll(() => hub.stop(true));
 
   it.each([
     ['one number', [3]],

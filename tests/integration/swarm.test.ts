@@ -73,7 +73,7 @@ describe('the agent swarm', () => {
 
   afterAll(async () => {
     clearInterval(envWatch);
-    events?.close();
+    await events?.close();
     await hub?.stop();
     if (previousHfToken === undefined) delete process.env.HF_TOKEN;
     else process.env.HF_TOKEN = previousHfToken;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultMarkdown, startTestHub, type CallOptions, type CallResult, type TestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
 /** Every refusal has the uniform body, with a hint that says what to do next. */
 function expectError(res: CallResult, status: number, code: string, ...mentions: string[]): void {
@@ -40,7 +41,7 @@ async function putStreamed(hub: TestHub, path: string, token: string, bytes: Buf
 }
 
 describe('shared resources and taskforce files belong to the agent their name says, exactly', () => {
-  let hub: TestHub;
+  const hub = withHub();
   const tokens: Record<string, string> = {};
   const put = async (agent: string, path: string, raw: string) => expect((await hub.call('PUT', `/v1/scratch/${agent}/${path}`, { token: tokens[agent], raw })).status).toBe(201);
   const share = (agent: string, source: string, dest_path: string) => hub.call('POST', '/v1/shared-resources:sync', { token: tokens[agent], body: { source, dest_path } });
@@ -48,7 +49,6 @@ describe('shared resources and taskforce files belong to the agent their name sa
   const central = (path: string) => readFileSync(join(hub.dataDir, 'central', path), 'utf8');
 
   beforeAll(async () => {
-    hub = await startTestHub();
     for (const id of ['b', 'bob', 'bob-2']) tokens[id] = await hub.register(id);
     await put('bob', 'map/README.md', "bob's lever map");
     await put('bob', 'notes.md', "bob's notes");
@@ -59,7 +59,6 @@ describe('shared resources and taskforce files belong to the agent their name sa
     expect((await share('bob', 'map', 'lever-map_bob')).status).toBe(200);
     expect((await fileTo('bob', 'notes.md', 'notes_bob.md')).status).toBe(201);
   });
-  afterAll(() => hub.stop(true));
 
   it("refuses agent b a shared resource under bob's name, where a substring test let b overwrite it", async () => {
     expectError(await share('b', 'map', 'lever-map_bob'), 400, 'INVALID_PATH', "bob's", '"lever-map_bob"', 'lever-map_b');
@@ -109,7 +108,7 @@ describe('shared resources and taskforce files belong to the agent their name sa
 });
 
 describe('a scratch folder replaced by a symbolic link leads nowhere', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let mallory: string;
   let alice: string;
   let outside: string;
@@ -122,7 +121,6 @@ describe('a scratch folder replaced by a symbolic link leads nowhere', () => {
   };
 
   beforeAll(async () => {
-    hub = await startTestHub();
     mallory = await hub.register('mallory');
     alice = await hub.register('alice');
     expect((await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'tf', body: 'a taskforce' } })).status).toBe(201);
@@ -136,7 +134,6 @@ describe('a scratch folder replaced by a symbolic link leads nowhere', () => {
     symlinkSync(outside, folder);
   });
   afterAll(async () => {
-    await hub.stop(true);
     rmSync(outside, { recursive: true, force: true });
   });
 
@@ -185,13 +182,12 @@ describe('a scratch folder replaced by a symbolic link leads nowhere', () => {
 });
 
 describe('a central folder replaced by a symbolic link leads nowhere', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   let outside: string;
   const SECRET = `TOP-SECRET-${randomBytes(8).toString('hex')}`;
 
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
     expect((await hub.call('PUT', '/v1/scratch/alice/report.md', { token: alice, raw: 'report' })).status).toBe(201);
     outside = mkdtempSync(join(tmpdir(), 'collab-desk-outside-'));
@@ -201,7 +197,6 @@ describe('a central folder replaced by a symbolic link leads nowhere', () => {
     symlinkSync(outside, central);
   });
   afterAll(async () => {
-    await hub.stop(true);
     rmSync(outside, { recursive: true, force: true });
   });
 
@@ -218,7 +213,7 @@ describe('a central folder replaced by a symbolic link leads nowhere', () => {
 });
 
 describe('a file with more than one hard link is never served, synced or published', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   let scratch: string;
   const responses: string[] = [];
@@ -229,7 +224,6 @@ describe('a file with more than one hard link is never served, synced or publish
   };
 
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
     expect((await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'tf', body: 'a taskforce' } })).status).toBe(201);
     expect((await hub.call('PUT', '/v1/scratch/alice/pub/ok.md', { token: alice, raw: 'publishable' })).status).toBe(201);
@@ -238,7 +232,6 @@ describe('a file with more than one hard link is never served, synced or publish
     linkSync(join(hub.dataDir, 'organizer-token'), join(scratch, 'token.md'));
     linkSync(join(hub.dataDir, 'organizer-token'), join(scratch, 'pub', 'token.md'));
   });
-  afterAll(() => hub.stop(true));
 
   it('refuses to serve it, saying it is a hard link and to copy the file instead', async () => {
     expectError(await call('GET', '/v1/scratch/alice/token.md'), 400, 'INVALID_PATH', 'hard link', 'copy');
@@ -280,7 +273,7 @@ describe('a file with more than one hard link is never served, synced or publish
 });
 
 describe('a hub-wide cap on all scratch folders together', () => {
-  let hub: TestHub;
+  const hub = withHub({ limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 2000, scratch_total_bytes: 2500 } as never });
   const tokens: Record<string, string> = {};
   const bytes = (n: number, fill = 1) => Buffer.alloc(n, fill);
   const sizeOnDisk = () => {
@@ -289,10 +282,8 @@ describe('a hub-wide cap on all scratch folders together', () => {
   };
 
   beforeAll(async () => {
-    hub = await startTestHub({ limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 2000, scratch_total_bytes: 2500 } as never });
     for (const id of ['ann', 'ben', 'cy']) tokens[id] = await hub.register(id);
   });
-  afterAll(() => hub.stop(true));
 
   it('reports the cap next to the other limits, with what is used', async () => {
     const meta = await hub.call('GET', '/v1');
@@ -335,12 +326,8 @@ describe('a hub-wide cap on all scratch folders together', () => {
 });
 
 describe('a hub-wide cap on new registrations', () => {
-  let hub: TestHub;
+  const hub = withHub({ limits: { registrations_per_window: 2, registrations_window_hours: 1 } as never });
 
-  beforeAll(async () => {
-    hub = await startTestHub({ limits: { registrations_per_window: 2, registrations_window_hours: 1 } as never });
-  });
-  afterAll(() => hub.stop(true));
 
   const register = (agent_id: string, token?: string) => hub.call('POST', '/v1/agents/register', { token, body: { agent_id, model: 'm', harness: 'h' } });
 

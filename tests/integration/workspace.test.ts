@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub, type CallOptions, type CallResult, type TestHub } from '../helpers/test-hub';
+import { type CallOptions, type CallResult, type TestHub } from '../helpers/test-hub';
+import { withHub } from '../helpers/with-hub';
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -57,17 +58,15 @@ function filesOnDisk(dir: string): string[] {
 }
 
 describe('an agent keeps files in its own scratch folder', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   let bob: string;
   const binary = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(4096)]);
 
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
     bob = await hub.register('bob');
   });
-  afterAll(() => hub.stop(true));
 
   it('stores a raw upload of any content type and reports its size and sha256', async () => {
     const text = '# Plan\n\nTry K=6 drafts.\n';
@@ -190,17 +189,15 @@ describe('an agent keeps files in its own scratch folder', () => {
 });
 
 describe('size limits leave nothing behind', () => {
-  let hub: TestHub;
+  const hub = withHub({ limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 3000 } as never });
   let alice: string;
   let scratch: string;
   const file = (fill: number, n = 900) => Buffer.alloc(n, fill);
 
   beforeAll(async () => {
-    hub = await startTestHub({ limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 3000 } as never });
     alice = await hub.register('alice');
     scratch = join(hub.dataDir, 'scratch', 'alice');
   });
-  afterAll(() => hub.stop(true));
 
   it('refuses a file over the per-file limit with 413 PAYLOAD_TOO_LARGE and writes nothing', async () => {
     const res = await callOrDrop(hub, 'PUT', '/v1/scratch/alice/big/too-big.bin', { token: alice, raw: file(7, 1001) });
@@ -255,7 +252,7 @@ describe('size limits leave nothing behind', () => {
 });
 
 describe('symbolic links planted in a scratch folder are never followed', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   let outside: string;
   const SECRET = `TOP-SECRET-${randomBytes(8).toString('hex')}`;
@@ -267,7 +264,6 @@ describe('symbolic links planted in a scratch folder are never followed', () => 
   };
 
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
     outside = mkdtempSync(join(tmpdir(), 'collab-desk-outside-'));
     writeFileSync(join(outside, 'secret.md'), `${SECRET}\n`);
@@ -284,7 +280,6 @@ describe('symbolic links planted in a scratch folder are never followed', () => 
     symlinkSync(join(outside, 'dir'), join(scratch, 'pub', 'leakdir'));
   });
   afterAll(async () => {
-    await hub.stop(true);
     rmSync(outside, { recursive: true, force: true });
   });
 
@@ -347,20 +342,18 @@ describe('symbolic links planted in a scratch folder are never followed', () => 
 });
 
 describe('syncing work into the read-only central folder', () => {
-  let hub: TestHub;
+  const hub = withHub();
   let alice: string;
   const report = '# Report\n\nK=6 wins.\n';
   const table = Buffer.from([0, 1, 2, 250, 251, 252, 253, 254, 255]);
 
   beforeAll(async () => {
-    hub = await startTestHub();
     alice = await hub.register('alice');
     await hub.register('bob');
     for (const [path, raw] of [['report/README.md', report], ['report/data/table.bin', table], ['notes/plan.md', 'plan']] as const) {
       expect((await hub.call('PUT', `/v1/scratch/alice/${path}`, { token: alice, raw })).status).toBe(201);
     }
   });
-  afterAll(() => hub.stop(true));
 
   it('copies every file of a folder to artifacts/{slug}_{agent}/ and serves the same bytes', async () => {
     const res = await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'report', dest_slug: 'k6-report' } });
@@ -448,11 +441,10 @@ describe('syncing work into the read-only central folder', () => {
 });
 
 describe('sync limits', () => {
-  let hub: TestHub;
+  const hub = withHub({ limits: { sync_files: 2, sync_bytes: 1000 } as never });
   let alice: string;
 
   beforeAll(async () => {
-    hub = await startTestHub({ limits: { sync_files: 2, sync_bytes: 1000 } as never });
     alice = await hub.register('alice');
     const uploads: Array<[string, Buffer]> = [
       ['three/a.txt', Buffer.alloc(10, 97)],
@@ -465,7 +457,6 @@ describe('sync limits', () => {
     ];
     for (const [path, raw] of uploads) expect((await hub.call('PUT', `/v1/scratch/alice/${path}`, { token: alice, raw })).status).toBe(201);
   });
-  afterAll(() => hub.stop(true));
 
   it('refuses a sync over limits.sync_files or limits.sync_bytes with 413 SYNC_TOO_LARGE and copies nothing', async () => {
     expectError(await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'three', dest_slug: 'three' } }), 413, 'SYNC_TOO_LARGE');

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { modelFileSha256 } from '../../src/platform/file-hash';
+import { modelFileSha256 } from '../../../src/platform/file-hash';
 
 const dir = mkdtempSync(join(tmpdir(), 'collab-desk-hash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

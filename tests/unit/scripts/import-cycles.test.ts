@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const script = join(__dirname, '../../scripts/check-import-cycles.mjs');
+const script = join(__dirname, '../../../scripts/check-import-cycles.mjs');
 let folder: string | null = null;
 
 function tree(files: Record<string, string>): string {

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GgufWriter } from '../../src/bench/gguf/gguf-writer';
+import { GgufWriter } from '../../../src/bench/gguf/gguf-writer';
 import {
   dequantizeQ4_0, dequantizeQ8_0, encodeF16, encodeF32, fp16BitsToFp32, fp32ToFp16Bits, quantizeQ4_0, quantizeQ8_0,
-} from '../../src/bench/gguf/quantize';
-import { gaussianValues, hashSeedName } from '../../src/bench/gguf/seeded-random';
-import { buildSpmVocab, SPM_SPACE } from '../../src/bench/gguf/spm-vocab';
-import { fileSha256 as modelSha256 } from '../../src/platform/file-hash';
-import { writeLlamaModel, type LlamaSpec } from '../../src/bench/gguf/tiny-llama';
+} from '../../../src/bench/gguf/quantize';
+import { gaussianValues, hashSeedName } from '../../../src/bench/gguf/seeded-random';
+import { buildSpmVocab, SPM_SPACE } from '../../../src/bench/gguf/spm-vocab';
+import { fileSha256 as modelSha256 } from '../../../src/platform/file-hash';
+import { writeLlamaModel, type LlamaSpec } from '../../../src/bench/gguf/tiny-llama';
 
 let dir: string;
 beforeAll(async () => {

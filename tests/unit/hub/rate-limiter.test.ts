@@ -1,7 +1,7 @@
 // Token buckets: bursts, steady refill, several windows at once, and how long to wait.
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../../src/hub/hub-error';
-import { RateLimiter, perHour, perMinute } from '../../src/hub/rate-limiter';
+import { HubError } from '../../../src/hub/hub-error';
+import { RateLimiter, perHour, perMinute } from '../../../src/hub/rate-limiter';
 
 function refusal(fn: () => void): HubError {
   try {

@@ -1,8 +1,8 @@
 // Names the hub stamps and accepts: agent ids, human handles, stamped filenames, mentions, times.
 import { describe, expect, it } from 'vitest';
-import { fileStamp, frontmatterTimestamp, isHumanHandle, isValidAgentId, parseStampedFilename, stampedFilename } from '../../src/shared/ids';
-import { extractMentions } from '../../src/shared/mentions';
-import { parseTime } from '../../src/hub/time-filter';
+import { fileStamp, frontmatterTimestamp, isHumanHandle, isValidAgentId, parseStampedFilename, stampedFilename } from '../../../src/shared/ids';
+import { extractMentions } from '../../../src/shared/mentions';
+import { parseTime } from '../../../src/hub/time-filter';
 
 describe('agent ids', () => {
   it.each(['a', 'gemma-speed', 'x1', 'a'.repeat(40)])('accepts %s', (id) => expect(isValidAgentId(id)).toBe(true));

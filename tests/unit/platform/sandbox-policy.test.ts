@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bubblewrapArgs, checkGrants, sandboxPolicy, seatbeltProfile, type SandboxRequest } from '../../src/platform/sandbox';
+import { bubblewrapArgs, checkGrants, sandboxPolicy, seatbeltProfile, type SandboxRequest } from '../../../src/platform/sandbox';
 
 const root = mkdtempSync(join(tmpdir(), 'collab-desk-sandbox-policy-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 // Tool schemas become bounded grammar schemas: what is kept, what is capped, what is refused (by path), what is reported.
 import { describe, expect, it } from 'vitest';
-import { schemaProblems, toGbnfJsonSchema, withoutIntegerExponents } from '../../src/agents/inference/json-schema-grammar';
+import { schemaProblems, toGbnfJsonSchema, withoutIntegerExponents } from '../../../src/agents/inference/json-schema-grammar';
 
 const bounds = { maxStringLength: 100, maxArrayItems: 5, maxExtraProperties: 3 };
 const convert = (schema: unknown) => toGbnfJsonSchema(schema as never, 'tools[0].function.parameters', bounds) as any;

@@ -1,8 +1,8 @@
 // Diversity by design: which levers a config works, fresh directions for new agents, and moving agents off a crowd.
 import { describe, expect, it } from 'vitest';
-import { LeverBalancer } from '../../src/agents/lever-balancer';
-import { LEVERS, leversOf } from '../../src/shared/levers';
-import { checkRunConfig } from '../../src/shared/run-config-check';
+import { LeverBalancer } from '../../../src/agents/lever-balancer';
+import { LEVERS, leversOf } from '../../../src/shared/levers';
+import { checkRunConfig } from '../../../src/shared/run-config-check';
 
 const baseline = checkRunConfig({ target: 'target', ctx_size: 1024 }).config!;
 const filled = (c: Record<string, unknown>) => checkRunConfig({ ctx_size: 1024, ...c }).config!;

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPackFile, readPack } from '../../src/bench/pack-install';
-import { drawPrivatePrompts, familySpace, MIN_SPACE_PER_PROMPT, readPrivatePromptsFile } from '../../src/bench/private-prompts';
-import type { ChallengePack } from '../../src/shared/challenge';
+import { findPackFile, readPack } from '../../../src/bench/pack-install';
+import { drawPrivatePrompts, familySpace, MIN_SPACE_PER_PROMPT, readPrivatePromptsFile } from '../../../src/bench/private-prompts';
+import type { ChallengePack } from '../../../src/shared/challenge';
 
 const SHIPPED = { demo: 3, gemma: 6 } as const;
 const SECRET = 'Quokka turbine held-out question about velvet glaciers';

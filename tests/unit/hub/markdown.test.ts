@@ -1,7 +1,7 @@
 // Markdown records with YAML frontmatter: what parses, what is refused, and the round trip.
 import { describe, expect, it } from 'vitest';
-import { parseMarkdown } from '../../src/hub/markdown';
-import { renderMarkdown } from '../../src/shared/record-format';
+import { parseMarkdown } from '../../../src/hub/markdown';
+import { renderMarkdown } from '../../../src/shared/record-format';
 
 describe('frontmatter', () => {
   it('splits frontmatter from body, typed as YAML says', () => {

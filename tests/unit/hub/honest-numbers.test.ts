@@ -1,13 +1,13 @@
 // The rules behind honest numbers: paired speedups, when repeats may stop, what counts as noisy or disturbed, when a
 // re-run refutes a claim, and the queue's turns.
 import { describe, expect, it } from 'vitest';
-import { enoughRepeats, splitFigures } from '../../src/bench/engine';
-import type { RunRecord } from '../../src/bench/runner-session';
-import { judgeMeasurement } from '../../src/hub/jobs/measurement-quality';
-import { significantlySlower } from '../../src/hub/jobs/verification';
-import { queueOrder, type JobRow } from '../../src/hub/store/job-store';
-import type { MachineState, SplitFigures } from '../../src/shared/challenge';
-import { explainSpeculation, speedupBound } from '../../src/shared/speculation-costs';
+import { enoughRepeats, splitFigures } from '../../../src/bench/engine';
+import type { RunRecord } from '../../../src/bench/runner-session';
+import { judgeMeasurement } from '../../../src/hub/jobs/measurement-quality';
+import { significantlySlower } from '../../../src/hub/jobs/verification';
+import { queueOrder, type JobRow } from '../../../src/hub/store/job-store';
+import type { MachineState, SplitFigures } from '../../../src/shared/challenge';
+import { explainSpeculation, speedupBound } from '../../../src/shared/speculation-costs';
 
 type Run = Pick<RunRecord, 'prompt' | 'repeat' | 'pass' | 'n_generated' | 'decode_s'>;
 

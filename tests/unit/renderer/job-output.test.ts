@@ -1,11 +1,11 @@
 // How the dashboard reads what a job measured and what a result says about its machine: today's paired output, an
 // older hub's flat one, and records with fields missing or of the wrong type, none of which may throw.
 import { describe, expect, it } from 'vitest';
-import type { JobRunOutput, MachineState, SpeculationCosts } from '../../src/shared/challenge';
-import { explainSpeculation } from '../../src/shared/speculation-costs';
-import { costsOf, explainRun, machineLines, machineOf } from '../../src/renderer/src/facts';
-import { readJobOutput } from '../../src/renderer/src/panels/jobs/job-output';
-import { EXCLUDED_REASONS, reasonText, unrankedReason, type RankContext, type ResultPoint } from '../../src/renderer/src/panels/leaderboard/result-fields';
+import type { JobRunOutput, MachineState, SpeculationCosts } from '../../../src/shared/challenge';
+import { explainSpeculation } from '../../../src/shared/speculation-costs';
+import { costsOf, explainRun, machineLines, machineOf } from '../../../src/renderer/src/facts';
+import { readJobOutput } from '../../../src/renderer/src/panels/jobs/job-output';
+import { EXCLUDED_REASONS, reasonText, unrankedReason, type RankContext, type ResultPoint } from '../../../src/renderer/src/panels/leaderboard/result-fields';
 
 const CPU_COSTS: SpeculationCosts = { plain_step_s: 0.02, verify_step_cost: 3.1, draft_token_cost: 0.4, drafted_per_step: 4, tokens_per_step: 2.6, acceptance: 0.4 };
 const MACHINE: MachineState = {

@@ -1,6 +1,6 @@
 // Saved agent defaults under a spawn request: the request wins, and a default for the other kind never leaks in.
 import { describe, expect, it } from 'vitest';
-import { withAgentDefaults } from '../../src/hub/agent-defaults';
+import { withAgentDefaults } from '../../../src/hub/agent-defaults';
 
 describe('spawning over the saved agent defaults', () => {
   it('fills what the request leaves out and keeps what it says', () => {

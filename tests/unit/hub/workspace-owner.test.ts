@@ -1,7 +1,7 @@
 // Whose a shared path is: exact owner segments, the outermost one deciding, and refusals that say why.
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../../src/hub/hub-error';
-import { pathOwner, requireOwnPath, segmentOwner } from '../../src/hub/workspace-owner';
+import { HubError } from '../../../src/hub/hub-error';
+import { pathOwner, requireOwnPath, segmentOwner } from '../../../src/hub/workspace-owner';
 
 function refusal(fn: () => void): HubError {
   try {

@@ -1,7 +1,7 @@
 // The accuracy probe: questions become lettered prompts, answer letters are read back leniently, scoring is exact.
 import { describe, expect, it } from 'vitest';
-import type { ProbeItem } from '../../src/shared/challenge';
-import { extractAnswer, formatProbePrompt, scoreProbe } from '../../src/bench/probe';
+import type { ProbeItem } from '../../../src/shared/challenge';
+import { extractAnswer, formatProbePrompt, scoreProbe } from '../../../src/bench/probe';
 
 const item = (answer: string, choices = ['red', 'green', 'blue', 'yellow']): ProbeItem => ({ id: `q-${answer.toLowerCase()}`, question: 'Which colour is the sky?', choices, answer });
 const ABCD = ['A', 'B', 'C', 'D'];

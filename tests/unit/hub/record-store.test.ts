@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadHubConfig } from '../../src/hub/hub-config';
-import { MIGRATIONS } from '../../src/hub/store/migrations';
-import { migrate, openDatabase } from '../../src/hub/store/database';
-import { pathSegments } from '../../src/hub/workspace';
+import { loadHubConfig } from '../../../src/hub/hub-config';
+import { MIGRATIONS } from '../../../src/hub/store/migrations';
+import { migrate, openDatabase } from '../../../src/hub/store/database';
+import { pathSegments } from '../../../src/hub/workspace';
 
 const dirs: string[] = [];
 const tempDir = () => {

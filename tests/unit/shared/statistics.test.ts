@@ -1,6 +1,6 @@
 // The interval of a difference between two sets of repeated runs (Welch's t): what decides faster, slower or tie.
 import { describe, expect, it } from 'vitest';
-import { differenceInterval } from '../../src/shared/statistics';
+import { differenceInterval } from '../../../src/shared/statistics';
 
 describe('differenceInterval', () => {
   it("matches Welch's t interval worked by hand", () => {

@@ -1,6 +1,6 @@
 // Handing sequences to agents: each agent back to its own sequence, FIFO when all are busy, nothing while paused.
 import { describe, expect, it } from 'vitest';
-import { POOL_WAIT_TIMEOUT, SequencePool } from '../../src/agents/inference/sequence-pool';
+import { POOL_WAIT_TIMEOUT, SequencePool } from '../../../src/agents/inference/sequence-pool';
 
 const settledSoon = async <T>(p: Promise<T>): Promise<T | 'pending'> => Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), 20))]);
 
