@@ -264,7 +264,7 @@ export class HubClient {
 
   async listScratch(agent: string, path = '', recursive = false): Promise<FolderListing> {
     const sub = encodePath(path);
-    return this.call('GET', `/v1/scratch/${encodeURIComponent(agent)}${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`);
+    return this.listing(`/v1/scratch/${encodeURIComponent(agent)}${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`, `scratch/${agent}/${path}`);
   }
 
   async deleteScratch(agent: string, path: string): Promise<void> {
@@ -277,7 +277,7 @@ export class HubClient {
 
   async listCentral(path = '', recursive = false): Promise<FolderListing> {
     const sub = encodePath(path);
-    return this.call('GET', `/v1/central${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`);
+    return this.listing(`/v1/central${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`, `central/${path}`);
   }
 
   syncArtifact(body: ArtifactSyncBody): Promise<SyncResponse> {
@@ -427,6 +427,20 @@ export class HubClient {
         throw new HubClientError(400, 'IS_A_FOLDER', `${label} is a folder, not a file`, 'list the folder to see its files');
       }
       return { path: label, content_type: res.headers.get('content-type') ?? 'application/octet-stream', bytes: new Uint8Array(await res.arrayBuffer()) };
+    });
+  }
+
+  /**
+   * A folder listing. The route serves a file at the same path, so a path that became a file (or always was one)
+   * is refused by the same mark `file` uses, rather than its text failing as JSON or a .json file passing for a listing.
+   */
+  private listing(path: string, label: string): Promise<FolderListing> {
+    return this.exchange('GET', path, {}, async (res) => {
+      if (res.headers.has('content-security-policy')) {
+        await res.body?.cancel();
+        throw new HubClientError(400, 'NOT_A_FOLDER', `${label} is a file, not a folder`, 'read it as a file');
+      }
+      return (await this.parse(res)) as FolderListing;
     });
   }
 

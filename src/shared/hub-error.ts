@@ -1,8 +1,11 @@
 // The one error a /v1 client reports: the hub's `{error:{code,message,hint}}` refusal, or a hub it could not use.
 import type { ApiErrorBody, ErrorCode } from './errors';
 
-/** Codes a client reports itself, beside the hub's own: no answer, an answer that is not the hub's, a folder read as a file. */
-export type ClientErrorCode = 'HUB_UNREACHABLE' | 'BAD_RESPONSE' | 'IS_A_FOLDER';
+/**
+ * Codes a client reports itself, beside the hub's own: no answer, an answer that is not the hub's, a folder read as a
+ * file, a file listed as a folder.
+ */
+export type ClientErrorCode = 'HUB_UNREACHABLE' | 'BAD_RESPONSE' | 'IS_A_FOLDER' | 'NOT_A_FOLDER';
 
 /**
  * The hub's codes and the client's; any other string too, since a newer hub (or a proxy in front of it) may send a

@@ -65,6 +65,13 @@ describe('workspace tree', () => {
     await tree().loadFolder(ALICE, '');
     expect(resolveLocation(tree().folders, ALICE, 'nowhere/file.txt')).toEqual({ state: 'gone', missingFolder: 'nowhere' });
   });
+
+  it('says a folder that is a file now is a file, a JSON file included (its fields are no listing)', async () => {
+    for (const name of ['notes/readme.md', 'notes/config.json']) {
+      await tree().loadFolder(ALICE, name);
+      expect(folder(ALICE, name)).toMatchObject({ status: 'failed', missing: false, error: `${name} is a file now, not a folder — open its parent folder` });
+    }
+  });
 });
 
 describe('workspace preview', () => {

@@ -1,18 +1,19 @@
 // The workspace's HTTP calls: folder listings (disk and record folders), record files, file bytes, the agents with scratch folders.
 import type { AgentInfo, FolderListing, ListResponse, RecordItem } from '@shared/api';
-import { hubApi } from '../connection/hub-api';
-import { apiUrl } from '../model/workspace-location';
+import { HubClientError } from '@shared/hub-error';
+import { hub } from '../connection/hub-api';
+import { agentOfRoot, apiUrl } from '../model/workspace-location';
 import type { RecordFolder } from '../model/workspace-entries';
 
 const PAGE = 200;
 /** Agents are few; this many pages is far more than any hub has, and stops a runaway cursor. */
 const MAX_AGENT_PAGES = 20;
 
-/** Where each record folder is served: the hub keeps them in SQLite, not on disk. */
-const RECORD_API: Record<RecordFolder, { list: string; item: string }> = {
-  message_board: { list: '/v1/messages', item: '/v1/messages/' },
-  results: { list: '/v1/results', item: '/v1/results/' },
-};
+/** A disk folder's listing: central, or the scratch folder a root names. */
+function list(root: string, path: string, recursive = false): Promise<FolderListing> {
+  const agent = agentOfRoot(root);
+  return agent === null ? hub.listCentral(path, recursive) : hub.listScratch(agent, path, recursive);
+}
 
 export const workspaceService = {
   /** Every registered agent (each has a scratch folder), in the hub's order. */
@@ -20,7 +21,7 @@ export const workspaceService = {
     const agents: AgentInfo[] = [];
     let after: string | undefined;
     for (let page = 0; page < MAX_AGENT_PAGES; page++) {
-      const res = await hubApi.get<ListResponse<AgentInfo>>('/v1/agents', { expand: true, limit: PAGE, order: 'asc', after });
+      const res = await hub.agents({ expand: true, limit: PAGE, order: 'asc', after });
       agents.push(...res.items.filter((a): a is AgentInfo => typeof a !== 'string'));
       if (!res.next) break;
       after = res.next;
@@ -28,28 +29,37 @@ export const workspaceService = {
     return agents;
   },
 
-  /** One page of a record folder's filenames, newest first. */
+  /** One page of a record folder's filenames, newest first: the hub keeps these in SQLite, not on disk. */
   listRecordFolder(folder: RecordFolder, before?: string): Promise<ListResponse> {
-    return hubApi.get<ListResponse>(RECORD_API[folder].list, { limit: PAGE, order: 'desc', before });
+    const query = { limit: PAGE, order: 'desc' as const, before };
+    return folder === 'message_board' ? hub.messages(query) : hub.results(query);
   },
 
   readRecord(folder: RecordFolder, filename: string): Promise<RecordItem> {
-    return hubApi.get<RecordItem>(RECORD_API[folder].item + encodeURIComponent(filename));
+    return folder === 'message_board' ? hub.message(filename) : hub.result(filename);
   },
 
-  /** A folder's listing; a path that is a file answers with the file's text instead. */
-  readFolder(root: string, path: string): Promise<FolderListing | string> {
-    return hubApi.get<FolderListing | string>(apiUrl(root, path));
+  /** A folder's listing; null when the path is a file (it was a folder when the tree was read). */
+  async readFolder(root: string, path: string): Promise<FolderListing | null> {
+    try {
+      return await list(root, path);
+    } catch (err) {
+      if (err instanceof HubClientError && err.code === 'NOT_A_FOLDER') return null;
+      throw err;
+    }
   },
 
   /** A whole root, every sub-folder included. */
   readTree(root: string): Promise<FolderListing> {
-    return hubApi.get<FolderListing>(apiUrl(root, ''), { recursive: true });
+    return list(root, '', true);
   },
 
-  /** A file's bytes from the hub, streamable, with the hub's errors. */
+  /**
+   * A file's bytes from the hub, as the response: streamable (a preview reads only its head) and cancellable, which
+   * the client's whole-file reads are not.
+   */
   readFile(root: string, path: string, signal?: AbortSignal): Promise<Response> {
-    return hubApi.raw(apiUrl(root, path), signal);
+    return hub.send('GET', apiUrl(root, path), { accept: '*/*', ...(signal ? { signal } : {}) });
   },
 
   /** The first `limit` bytes of a file, without reading the rest. */

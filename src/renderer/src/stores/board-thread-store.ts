@@ -1,10 +1,10 @@
 // The open thread on the board: its root and replies in order (the newest pages of a long one), kept live.
 import { create } from 'zustand';
 import type { ListResponse, RecordItem } from '@shared/api';
-import { errorText } from '../connection/hub-api';
+import { errorText, isNotFound } from '../connection/hub-api';
 import { liveEvents } from '../connection/live-events';
 import { mergeByName, threadOf } from '../model/board-view';
-import { boardService, isNotFound, type RefKind } from '../services/board';
+import { boardService, type RefKind } from '../services/board';
 import { threadDraftKey, useBoardComposer } from './board-composer-store';
 import { useBoardMessages } from './board-messages-store';
 import { useBoardRefs } from './board-refs-store';

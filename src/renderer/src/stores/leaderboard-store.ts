@@ -1,16 +1,14 @@
 // The leaderboard as the hub ranks it, every result (for the chart and lineage), single results with their verdicts; live.
 import { create } from 'zustand';
-import type { AgentInfo, Leaderboard, RecordItem, VerdictBody, VerificationState } from '@shared/api';
+import type { AgentInfo, Leaderboard, RecordItem, ResultRecord, VerdictBody, VerificationState } from '@shared/api';
 import type { JobInfo } from '@shared/challenge';
-import { errorText, HubApiError } from '../connection/hub-api';
+import { errorText, isNotFound } from '../connection/hub-api';
 import { liveEvents, sharedSubscription, type LiveEvent } from '../connection/live-events';
-import { leaderboardService, type ResultDetail } from '../services/leaderboard';
-
-export type { ResultDetail } from '../services/leaderboard';
+import { leaderboardService } from '../services/leaderboard';
 
 export type DetailEntry =
-  | { status: 'loading'; result?: ResultDetail }
-  | { status: 'ready'; result: ResultDetail }
+  | { status: 'loading'; result?: ResultRecord }
+  | { status: 'ready'; result: ResultRecord }
   /** Not a result (a message's filename in refs, or a deleted record). */
   | { status: 'missing' }
   | { status: 'failed'; error: string };
@@ -172,7 +170,7 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => {
       try {
         next = { status: 'ready', result: await leaderboardService.readResult(filename) };
       } catch (err) {
-        next = err instanceof HubApiError && err.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(err) };
+        next = isNotFound(err) ? { status: 'missing' } : { status: 'failed', error: errorText(err) };
       }
       // Reads overlap (an event while the view's own read is on its way): an older answer must not land over a newer one.
       if (detailSeq.get(filename) !== seq) return;

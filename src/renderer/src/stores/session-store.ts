@@ -1,12 +1,11 @@
 // Who is looking and at which hub: the hub's self-description (features, score), the organizer token, the theme, the stream.
 import { create } from 'zustand';
-import type { MeResponse } from '@shared/api';
+import type { HubDescription, MeResponse } from '@shared/api';
+import { HubClientError } from '@shared/hub-error';
 import type { DesktopBridge } from '@shared/desktop-bridge';
-import { errorText, hasToken, HubApiError, setToken } from '../connection/hub-api';
+import { errorText, hasToken, setToken } from '../connection/hub-api';
 import { liveEvents, type ConnectionState } from '../connection/live-events';
-import { sessionService, type HubDescription } from '../services/session';
-
-export type { HubDescription } from '../services/session';
+import { sessionService } from '../services/session';
 
 export type Theme = 'system' | 'dark' | 'light';
 
@@ -93,7 +92,7 @@ export const useSession = create<SessionState>((set, get) => {
           set({ me: await sessionService.readMe() });
         } catch (err) {
           // A token the hub refuses (stale, pasted wrong) is forgotten; any other failure keeps it for the next read.
-          if (err instanceof HubApiError && (err.status === 401 || err.status === 403)) {
+          if (err instanceof HubClientError && (err.status === 401 || err.status === 403)) {
             setToken(null);
             if (!get().fromDesktop) localStorage.removeItem(TOKEN_KEY);
           }

@@ -1,7 +1,7 @@
 // The workspace's open file: its preview (text, JSON, markdown, image, record), re-read when it changes, and its bytes to download.
 import { create } from 'zustand';
 import type { RecordItem } from '@shared/api';
-import { errorText, HubApiError } from '../connection/hub-api';
+import { errorText, isNotFound } from '../connection/hub-api';
 import { decodeText, imageType, kindOf, recordMarkdown } from '../model/file-kinds';
 import { isRecordFolder, versionOf, type WorkspaceEntry } from '../model/workspace-entries';
 import { locationKey, parentPath } from '../model/workspace-location';
@@ -100,7 +100,7 @@ export const useWorkspacePreview = create<WorkspacePreviewState>((set, get) => {
       } catch (err) {
         if (seq !== previewSeq) return;
         releaseBody(get().preview?.body);
-        const gone = err instanceof HubApiError && err.status === 404;
+        const gone = isNotFound(err);
         set({ preview: { key, version, status: gone ? 'gone' : 'failed', error: errorText(err), body: null } });
       }
     },

@@ -1,7 +1,8 @@
 // The workspace tree: folder listings read so far (record folders in pages), which are open, where the route points; kept fresh from the event stream.
 import { create } from 'zustand';
 import type { FolderListing } from '@shared/api';
-import { errorText, HubApiError } from '../connection/hub-api';
+import { HubClientError } from '@shared/hub-error';
+import { errorText, isNotFound } from '../connection/hub-api';
 import { liveEvents, type LiveEvent } from '../connection/live-events';
 import {
   byFolderThenName, fromListing, isRecordFile, isRecordFolder, newestFirst, recordEntry, withRecordFolders, type WorkspaceEntry,
@@ -39,8 +40,8 @@ async function listFolder(root: string, path: string, before?: string): Promise<
     return { entries, next: page.next, total: page.count };
   }
   const listing = await workspaceService.readFolder(root, path);
-  if (typeof listing !== 'object' || !Array.isArray(listing.entries)) {
-    throw new HubApiError(409, 'NOT_A_FOLDER', `${path} is a file now, not a folder`, 'open its parent folder');
+  if (listing === null) {
+    throw new HubClientError(409, 'NOT_A_FOLDER', `${path} is a file now, not a folder`, 'open its parent folder');
   }
   const entries = fromListing(listing.entries);
   return { entries: (root === CENTRAL && path === '' ? withRecordFolders(entries) : entries).sort(byFolderThenName), next: null, total: null };
@@ -119,7 +120,7 @@ export const useWorkspaceTree = create<WorkspaceTreeState>((set, get) => {
         setFolder(key, { status: 'ready', error: null, missing: false, loadingMore: now?.loadingMore ?? false, ...merged });
       } catch (err) {
         if (folderSeq.get(key) !== seq) return;
-        setFolder(key, { ...EMPTY_FOLDER, status: 'failed', error: errorText(err), missing: err instanceof HubApiError && err.status === 404 });
+        setFolder(key, { ...EMPTY_FOLDER, status: 'failed', error: errorText(err), missing: isNotFound(err) });
       }
     },
 

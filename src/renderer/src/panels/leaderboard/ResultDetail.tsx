@@ -1,6 +1,7 @@
 // One result in full (#/leaderboard/<filename>): headline figures, provenance, configuration, acceptance, repeats,
 // lineage, the verdict and the write-up.
 import { useEffect, useRef } from 'react';
+import type { ResultRecord } from '@shared/api';
 import { Markdown } from '../../components/Markdown';
 import { ErrorNotice } from '../../components/Notice';
 import { VerificationBadge } from '../../components/VerificationBadge';
@@ -8,7 +9,7 @@ import { MeasurementBadge } from '../../components/MeasurementBadge';
 import { explainRun, interval, machineLines, machineOf, measurementOf, MEASUREMENT_EXPLAINED, num, numbers, obj, text } from '../../facts';
 import { formatAgo, formatTime } from '../../format';
 import { routeHref } from '../../router';
-import { useLeaderboard, type ResultDetail as Detail } from '../../stores/leaderboard-store';
+import { useLeaderboard } from '../../stores/leaderboard-store';
 import { useSession } from '../../stores/session-store';
 import { AcceptanceBars } from './AcceptanceBars';
 import { FieldTable, flattenFields, type FieldValue } from './FieldTable';
@@ -35,7 +36,7 @@ function Stat({ label, children, testId }: { label: string; children: React.Reac
   );
 }
 
-function HeadlineStats({ result, point, scoring }: { result: Detail; point: ResultPoint; scoring: Scoring }) {
+function HeadlineStats({ result, point, scoring }: { result: ResultRecord; point: ResultPoint; scoring: Scoring }) {
   const board = useLeaderboard((s) => s.board);
   const fm = result.frontmatter;
   const label = scoreLabel(scoring.score_field);
@@ -103,7 +104,7 @@ function HeadlineStats({ result, point, scoring }: { result: Detail; point: Resu
 }
 
 /** Where and how it was measured: the hardware class, the measurement's quality and why, the machine's state. */
-function MeasuredOnCard({ result }: { result: Detail }) {
+function MeasuredOnCard({ result }: { result: ResultRecord }) {
   const fm = result.frontmatter;
   const hardware = text(fm.hardware);
   const machine = machineOf(fm.machine);
@@ -129,7 +130,7 @@ function MeasuredOnCard({ result }: { result: Detail }) {
 }
 
 /** Why speculation paid or not in this run, from its costs; on a negative result, why it was slower. */
-function ExplanationCard({ result }: { result: Detail }) {
+function ExplanationCard({ result }: { result: ResultRecord }) {
   const fm = result.frontmatter;
   const explanation = explainRun(fm.costs, fm.speedup, fm.backend);
   if (!explanation) return null;
@@ -142,7 +143,7 @@ function ExplanationCard({ result }: { result: Detail }) {
   );
 }
 
-function ProvenanceCard({ result, point }: { result: Detail; point: ResultPoint }) {
+function ProvenanceCard({ result, point }: { result: ResultRecord; point: ResultPoint }) {
   const agent = useLeaderboard((s) => s.agents[point.agent]);
   const loadAgent = useLeaderboard((s) => s.loadAgent);
   const jobsPanel = useSession((s) => s.hub?.features.jobs === true);
@@ -201,7 +202,7 @@ function shownKeys(scoring: Scoring): Set<string> {
     'measurement', 'measurement_note', 'hardware', 'machine', 'costs']);
 }
 
-function DetailBody({ result, scoring }: { result: Detail; scoring: Scoring }) {
+function DetailBody({ result, scoring }: { result: ResultRecord; scoring: Scoring }) {
   const point = pointOf(result, scoring);
   const fm = obj(result.frontmatter) ?? {};
   if (!point) return <ErrorNotice error={`this result has no numeric ${scoring.score_field}`} />;

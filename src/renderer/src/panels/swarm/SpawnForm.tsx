@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 import type { AgentDefaults } from '@shared/settings';
 import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus, type SwarmStatus } from '@shared/swarm';
 import { LEVERS } from '@shared/levers';
-import { errorText, HubApiError } from '../../connection/hub-api';
+import { HubClientError } from '@shared/hub-error';
+import { errorText } from '../../connection/hub-api';
 import { useSettings } from '../../stores/settings-store';
 import { routeHref } from '../../router';
 import { useSwarm, type SpawnDraft } from '../../stores/swarm-store';
@@ -101,7 +102,7 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
     } catch (err) {
       setError(errorText(err));
       // The hub found no sandbox the form did not know of: read why, so the reason and the risk box show.
-      if (err instanceof HubApiError && err.code === 'SANDBOX_UNAVAILABLE') void useSwarm.getState().load();
+      if (err instanceof HubClientError && err.code === 'SANDBOX_UNAVAILABLE') void useSwarm.getState().load();
     } finally {
       setBusy(false);
     }
