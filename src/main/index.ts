@@ -62,15 +62,16 @@ async function start(): Promise<void> {
   const hfToken = takeHfToken();
   const models = createModelLibrary({ dataDir, accessToken: hfToken, agentModel });
   running = await startHub({ dataDir, port: 0, jobRunner: engineJobRunner(), models, dashboardDir: join(OUT, 'renderer') });
+  let swarm: ReturnType<typeof superviseBeside>;
   try {
-    superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
+    swarm = superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
   } catch (err) {
     // The hub is up: close it (and its record) properly before giving up.
     await shutdown();
     throw err;
   }
   console.log(`Collab Desk: hub at ${running.url}, data in ${dataDir}`);
-  tray = new SwarmTray(TRAY_ICON, { show: showWindow, quit: () => app.quit() }, running.hub.swarm);
+  tray = new SwarmTray(TRAY_ICON, { show: showWindow, quit: () => app.quit() }, swarm);
   showWindow();
 }
 
