@@ -18,6 +18,7 @@ import type { HubServices } from './hub-services';
 import { ReadCache } from './read-cache';
 import { agentRoutes } from './routes/agents';
 import { digestRoutes } from './routes/digest';
+import { docsRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
 import { jobRoutes } from './routes/jobs';
 import { messageRoutes } from './routes/messages';
@@ -27,6 +28,7 @@ import { resultRoutes } from './routes/results';
 import { settingsRoutes } from './routes/settings';
 import { publicAgentStatus, swarmRoutes } from './routes/swarm';
 import type { EndpointInfo } from '../shared/api';
+import type { DocumentedRoute } from './openapi';
 import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
 import { workspaceRoutes } from './routes/workspace';
@@ -99,13 +101,18 @@ export async function buildHubServer(
   app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => app.routing(request, response));
 
   const endpoints: EndpointInfo[] = [];
+  const documented: DocumentedRoute[] = [];
   app.addHook('onRoute', (route) => {
     const meta = route.config as Partial<RouteMeta> | undefined;
     if (!meta?.summary || route.method === 'HEAD' || route.url === '/') return;
-    const query = (route.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
+    // A route that says what it does but not what it answers would leave a hole in /openapi.json: refuse to start.
+    if (!meta.responses || Object.keys(meta.responses).length === 0) throw new Error(`${String(route.method)} ${route.url} declares no response (describe(summary, auth, { 200: Schema }))`);
+    const schema = route.schema ?? {};
+    const query = (schema.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       endpoints.push({ method, path: route.url.replace('::', ':'), params: Object.keys(query ?? {}), purpose: meta.summary, auth: meta.auth ?? 'none' });
+      documented.push({ method, url: route.url, summary: meta.summary, auth: meta.auth ?? 'none', schema: { querystring: schema.querystring, params: schema.params, body: schema.body }, responses: meta.responses });
     }
   });
   // JSON routes take JSON only: a text/plain body is refused with 415 rather than parsed as a string.
@@ -134,6 +141,7 @@ export async function buildHubServer(
   await app.register(modelRoutes(hub, services.models, services.swarm));
   await app.register(settingsRoutes(hub, services.models, baseUrl));
   await app.register(eventRoutes(hub));
+  await app.register(docsRoutes(hub, documented, APP_VERSION));
   await app.register(dashboardRoutes(options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir));
   return app;
 }

@@ -1,7 +1,8 @@
-// The /v1 contract: request schemas (validated by the hub, typed for clients) and response shapes.
-import { Type, type Static } from 'typebox';
-import type { HubLimits } from './config';
+// The /v1 contract: request schemas (validated by the hub, typed for clients) and response schemas (declared by every route, published at /openapi.json).
+import { Type, type Static, type TSchema } from 'typebox';
+import { HubConfigSchema } from './config';
 import { AGENT_ID_PATTERN, SLUG_PATTERN } from './ids';
+import { Closed, Interval, Nullable, OpenRecord, RawBody } from './response-schema';
 
 const Filename = Type.String({ minLength: 1, maxLength: 300, pattern: '^[^/\\\\\\u0000-\\u001f]+\\.md$' });
 const Handle = Type.String({ minLength: 1, maxLength: 40 });
@@ -73,12 +74,13 @@ export const RegisterBody = Type.Object(
 );
 export type RegisterBody = Static<typeof RegisterBody>;
 
-export interface RegisterResponse {
-  filename: string;
-  agent_id: string;
-  token: string;
-  scratch: string;
-}
+export const RegisterResponse = Closed({
+  filename: Type.String(),
+  agent_id: Type.String(),
+  token: Type.String({ description: 'the bearer token, shown this once' }),
+  scratch: Type.String({ description: 'your scratch folder: /v1/scratch/{agent_id}/' }),
+});
+export type RegisterResponse = Static<typeof RegisterResponse>;
 
 // ---- messages -----------------------------------------------------------------------------------------------
 
@@ -97,17 +99,20 @@ export const MessageBody = Type.Object(
 );
 export type MessageBody = Static<typeof MessageBody>;
 
-export interface MessageCreated {
-  filename: string;
-  via: Via;
-  path: string;
-  mentions_delivered: string[];
-  broadcast: boolean;
-  channel: string | null;
-  thread: string | null;
-}
+/** How a record reached the hub: a JSON body (raw), a file from scratch (bucket), or the organizer's dashboard. */
+export const Via = Type.Union([Type.Literal('raw'), Type.Literal('bucket'), Type.Literal('dashboard')]);
+export type Via = Static<typeof Via>;
 
-export type Via = 'raw' | 'bucket' | 'dashboard';
+export const MessageCreated = Closed({
+  filename: Type.String(),
+  via: Via,
+  path: Type.String(),
+  mentions_delivered: Type.Array(Type.String(), { description: 'the inboxes it was copied into' }),
+  broadcast: Type.Boolean(),
+  channel: Nullable(Type.String()),
+  thread: Nullable(Type.String({ description: 'the filename of the thread root' })),
+});
+export type MessageCreated = Static<typeof MessageCreated>;
 
 // ---- results ------------------------------------------------------------------------------------------------
 
@@ -134,36 +139,55 @@ export type VerdictBody = Static<typeof VerdictBody>;
  * pending: a hub-measured result not (yet) re-run; valid / invalid: a verdict; unverified: published by hand, so no
  * job of this hub measured it (it is re-run only when it carries a runnable config, charged to its author).
  */
-export type VerificationState = 'pending' | 'valid' | 'invalid' | 'unverified';
+export const VerificationState = Type.Union([Type.Literal('pending'), Type.Literal('valid'), Type.Literal('invalid'), Type.Literal('unverified')]);
+export type VerificationState = Static<typeof VerificationState>;
 export const VERIFICATION_STATES: readonly VerificationState[] = ['pending', 'valid', 'invalid', 'unverified'];
 
 /** Who decided a result's verification, shown on single-result reads (the public shape has only the state). */
-export interface Verdict {
-  state: VerificationState;
-  by: string | null;
-  at: string | null;
-  note: string | null;
-  history: Array<{ state: VerificationState; by: string; authority: 'organizer' | 'verifier'; note: string; at: string }>;
-}
+export const Verdict = Closed({
+  state: VerificationState,
+  by: Nullable(Type.String()),
+  at: Nullable(Type.String()),
+  note: Nullable(Type.String()),
+  history: Type.Array(
+    Closed({
+      state: VerificationState,
+      by: Type.String(),
+      authority: Type.Union([Type.Literal('organizer'), Type.Literal('verifier')]),
+      note: Type.String(),
+      at: Type.String(),
+    }),
+  ),
+});
+export type Verdict = Static<typeof Verdict>;
 
-export interface RecordItem {
-  filename: string;
-  frontmatter: Record<string, unknown>;
-  body: string;
-  verification?: VerificationState;
-}
+/** A message or result in the public record shape; its frontmatter is the author's, so any keys. */
+export const RecordItem = Closed({
+  filename: Type.String(),
+  frontmatter: OpenRecord,
+  body: Type.String(),
+  verification: Type.Optional(VerificationState),
+});
+export type RecordItem = Static<typeof RecordItem>;
 
 /** GET /v1/results/{filename}, POST /v1/results/{filename}/verdict: the record with who decided its verification. */
-export type ResultRecord = RecordItem & { verdict: Verdict };
+export const ResultRecord = Closed({ ...RecordItem.properties, verdict: Verdict });
+export type ResultRecord = Static<typeof ResultRecord>;
 
 /** POST /v1/results (201): where the published result lives. */
-export interface ResultCreated {
-  filename: string;
-  via: Via;
-  path: string;
-}
+export const ResultCreated = Closed({ filename: Type.String(), via: Via, path: Type.String() });
+export type ResultCreated = Static<typeof ResultCreated>;
 
 /** List pages: filenames by default, whole records with expand=true. */
+export function ListResponseOf<T extends TSchema>(item: T) {
+  return Closed({
+    count: Type.Integer({ description: 'records in all' }),
+    matched: Type.Integer({ description: 'records the filters match' }),
+    items: Type.Array(Type.Union([item, Type.String()]), { description: 'filenames, or whole records with expand=true' }),
+    next: Nullable(Type.String(), { description: 'the cursor of the following page (null: this was the last)' }),
+  });
+}
+/** The static side of ListResponseOf(item), generic over the item (a schema function cannot be). */
 export interface ListResponse<T = RecordItem> {
   count: number;
   matched: number;
@@ -172,103 +196,102 @@ export interface ListResponse<T = RecordItem> {
 }
 
 /** GET /v1 `features`: the parts this hub runs; a client hides what is not there. */
-export interface HubFeatures {
-  /** Benchmark jobs (a job runner is attached). */
-  jobs: boolean;
-  /** The agent swarm (a supervisor is attached). */
-  swarm: boolean;
-  /** A challenge pack is installed. */
-  challenge: boolean;
-  /** Model management (installed models, downloads). */
-  models: boolean;
-}
+export const HubFeatures = Closed({
+  jobs: Type.Boolean({ description: 'benchmark jobs (a job runner is attached)' }),
+  swarm: Type.Boolean({ description: 'the agent swarm (a supervisor is attached)' }),
+  challenge: Type.Boolean({ description: 'a challenge pack is installed' }),
+  models: Type.Boolean({ description: 'model management (installed models, downloads)' }),
+});
+export type HubFeatures = Static<typeof HubFeatures>;
 
 /** GET /v1 `usage`: what the hub-wide caps in `limits` are measured against right now. */
-export interface HubUsage {
-  /** Bytes in all scratch folders together, against limits.scratch_total_bytes (re-measured at most every 30 s per folder). */
-  scratch_bytes: number;
-}
+export const HubUsage = Closed({
+  scratch_bytes: Type.Number({ description: 'bytes in all scratch folders together, against limits.scratch_total_bytes (re-measured at most every 30 s per folder)' }),
+});
+export type HubUsage = Static<typeof HubUsage>;
 
 /** Who may call a route, as GET /v1 lists it. */
-export type RouteAuth = 'none' | 'agent' | 'writer' | 'organizer';
+export const RouteAuth = Type.Union([Type.Literal('none'), Type.Literal('agent'), Type.Literal('writer'), Type.Literal('organizer')]);
+export type RouteAuth = Static<typeof RouteAuth>;
 
 /** One route in GET /v1 `endpoints`, generated from the routes themselves. */
-export interface EndpointInfo {
-  method: string;
-  path: string;
-  /** The query parameters it takes. */
-  params: string[];
-  purpose: string;
-  auth: RouteAuth;
-}
+export const EndpointInfo = Closed({
+  method: Type.String(),
+  path: Type.String(),
+  params: Type.Array(Type.String(), { description: 'the query parameters it takes' }),
+  purpose: Type.String(),
+  auth: RouteAuth,
+});
+export type EndpointInfo = Static<typeof EndpointInfo>;
 
 /** GET /v1: what this hub is, what it scores, its conventions and limits, and every route. */
-export interface HubDescription {
-  service: 'collab-desk';
-  version: string;
-  collab: string;
-  goal: string;
-  score_field: string;
-  score_order: 'asc' | 'desc';
-  required_result_fields: string[];
-  guardrail_field: string | null;
-  guardrail_max: number | null;
-  /** The organizer's handle (human-<name>). */
-  organizer: string;
-  docs: string;
-  features: HubFeatures;
-  /** Plain-language rules an agent reads once: identity, filenames, mentions, channels... */
-  conventions: Record<string, string>;
-  limits: HubLimits;
-  usage: HubUsage;
-  endpoints: EndpointInfo[];
-}
+export const HubDescription = Closed({
+  service: Type.Literal('collab-desk'),
+  version: Type.String(),
+  collab: Type.String(),
+  goal: Type.String(),
+  score_field: Type.String(),
+  score_order: Type.Union([Type.Literal('asc'), Type.Literal('desc')]),
+  required_result_fields: Type.Array(Type.String()),
+  guardrail_field: Nullable(Type.String()),
+  guardrail_max: Nullable(Type.Number()),
+  organizer: Type.String({ description: "the organizer's handle (human-<name>)" }),
+  docs: Type.String(),
+  features: HubFeatures,
+  conventions: Type.Record(Type.String(), Type.String(), { description: 'plain-language rules an agent reads once: identity, filenames, mentions, channels...' }),
+  limits: HubConfigSchema.properties.limits,
+  usage: HubUsage,
+  endpoints: Type.Array(EndpointInfo),
+});
+export type HubDescription = Static<typeof HubDescription>;
 
 /** GET /v1/healthz. */
-export interface HealthResponse {
-  status: 'ok';
-}
+export const HealthResponse = Closed({ status: Type.Literal('ok') });
+export type HealthResponse = Static<typeof HealthResponse>;
 
 /** One write in GET /v1/audit. */
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  detail: unknown;
-}
+export const AuditEntry = Closed({
+  id: Type.Integer(),
+  at: Type.String(),
+  actor: Type.String(),
+  action: Type.String(),
+  target: Type.String(),
+  detail: Type.Unknown(),
+});
+export type AuditEntry = Static<typeof AuditEntry>;
 
 /** GET /v1/audit: oldest first; `next` is the `after=` of the following page (null: this was the last). */
-export interface AuditPage {
-  items: AuditEntry[];
-  next: number | null;
-}
+export const AuditPage = Closed({ items: Type.Array(AuditEntry), next: Nullable(Type.Integer()) });
+export type AuditPage = Static<typeof AuditPage>;
+
+const AgentStatus = Type.Union([Type.Literal('active'), Type.Literal('suspended')]);
 
 /** GET /v1/me: whose token this is. */
-export interface MeResponse {
-  handle: string;
-  is_organizer: boolean;
-  status: 'active' | 'suspended';
-}
+export const MeResponse = Closed({ handle: Type.String(), is_organizer: Type.Boolean(), status: AgentStatus });
+export type MeResponse = Static<typeof MeResponse>;
 
-export interface AgentInfo {
-  agent_id: string;
-  hf_user: string | null;
-  model: string;
-  harness: string;
-  tools: string[];
-  agent_bucket: string | null;
-  joined: string;
-  bio: string | null;
-  status: 'active' | 'suspended';
-  scratch: string;
-}
+export const AgentInfo = Closed({
+  agent_id: Type.String(),
+  hf_user: Nullable(Type.String()),
+  model: Type.String(),
+  harness: Type.String(),
+  tools: Type.Array(Type.String()),
+  agent_bucket: Nullable(Type.String()),
+  joined: Type.String(),
+  bio: Nullable(Type.String()),
+  status: AgentStatus,
+  scratch: Type.String(),
+});
+export type AgentInfo = Static<typeof AgentInfo>;
 
 /** GET /v1/agents/{agent_id}: the agent and how much it has posted. */
-export interface AgentDetail extends AgentInfo {
-  stats: { messages: number; results: number };
-}
+export const AgentDetail = Closed({ ...AgentInfo.properties, stats: Closed({ messages: Type.Integer(), results: Type.Integer() }) });
+export type AgentDetail = Static<typeof AgentDetail>;
+
+/** GET /v1/agents: agent ids, or AgentInfo records with expand=true. */
+export const AgentList = ListResponseOf(AgentInfo);
+/** GET /v1/messages, /v1/results, an inbox, a taskforce's notes: filenames, or records with expand=true. */
+export const RecordList = ListResponseOf(RecordItem);
 
 export const LeaderboardQuery = Type.Object(
   {
@@ -282,46 +305,43 @@ export const LeaderboardQuery = Type.Object(
 );
 export type LeaderboardQuery = Static<typeof LeaderboardQuery>;
 
-export interface LeaderboardRow {
-  rank: number;
-  agent: string;
-  hf_user: string | null;
-  score: number;
-  method: string;
-  verification: VerificationState;
-  filename: string;
-  timestamp: string;
-  description: string;
-  guardrail: number | null;
-  /** The score's 95% interval, when the result reports one. */
-  ci: [number, number] | null;
-  /** The interval overlaps the leader's: this row and the leader cannot be told apart (the leader itself: false). */
-  tie: boolean;
-  /**
-   * The paired speedup: the result's tps over its own plain target measured in the same run, interleaved repeat by
-   * repeat (null for results no hub job measured). Never a ratio of numbers measured under different conditions.
-   */
-  speedup: number | null;
-  speedup_ci: [number, number] | null;
-  plain_tps: number | null;
-  /** The hardware class the result was measured on; null when its author did not say. */
-  hardware: string | null;
-}
+export const LeaderboardRow = Closed({
+  rank: Type.Integer(),
+  agent: Type.String(),
+  hf_user: Nullable(Type.String()),
+  score: Type.Number(),
+  method: Type.String(),
+  verification: VerificationState,
+  filename: Type.String(),
+  timestamp: Type.String(),
+  description: Type.String(),
+  guardrail: Nullable(Type.Number()),
+  ci: Nullable(Interval, { description: "the score's 95% interval, when the result reports one" }),
+  tie: Type.Boolean({ description: "the interval overlaps the leader's: this row and the leader cannot be told apart (the leader itself: false)" }),
+  /** Never a ratio of numbers measured under different conditions. */
+  speedup: Nullable(Type.Number(), { description: "the result's tps over its own plain target measured in the same run, interleaved repeat by repeat (null for results no hub job measured)" }),
+  speedup_ci: Nullable(Interval),
+  plain_tps: Nullable(Type.Number()),
+  hardware: Nullable(Type.String(), { description: 'the hardware class the result was measured on; null when its author did not say' }),
+});
+export type LeaderboardRow = Static<typeof LeaderboardRow>;
 
-export interface Leaderboard {
-  score_field: string;
-  order: 'asc' | 'desc';
-  guardrail_field: string | null;
-  guardrail_max: number | null;
-  rows: LeaderboardRow[];
-  /** The installed challenge's baseline (plain model) result: the reference row. */
-  baseline: { filename: string; score: number; guardrail: number | null; hardware: string | null } | null;
-  /** The hardware class ranked here (null: all, when every result shares one class or `hardware=all`). */
-  hardware: string | null;
-  /** Every hardware class among rankable results, with how many; results of different classes are never ranked together silently. */
-  hardware_classes: Array<{ hardware: string; results: number }>;
-  meta: { generated_at: string; results_considered: number; excluded: Record<string, number> };
-}
+export const Leaderboard = Closed({
+  score_field: Type.String(),
+  order: Type.Union([Type.Literal('asc'), Type.Literal('desc')]),
+  guardrail_field: Nullable(Type.String()),
+  guardrail_max: Nullable(Type.Number()),
+  rows: Type.Array(LeaderboardRow),
+  baseline: Nullable(
+    Closed({ filename: Type.String(), score: Type.Number(), guardrail: Nullable(Type.Number()), hardware: Nullable(Type.String()) }),
+    { description: "the installed challenge's baseline (plain model) result: the reference row" },
+  ),
+  hardware: Nullable(Type.String(), { description: 'the hardware class ranked here (null: all, when every result shares one class or hardware=all)' }),
+  /** Results of different classes are never ranked together silently. */
+  hardware_classes: Type.Array(Closed({ hardware: Type.String(), results: Type.Integer() }), { description: 'every hardware class among rankable results, with how many' }),
+  meta: Closed({ generated_at: Type.String(), results_considered: Type.Integer(), excluded: Type.Record(Type.String(), Type.Integer()) }),
+});
+export type Leaderboard = Static<typeof Leaderboard>;
 
 // ---- digest ---------------------------------------------------------------------------------------------------
 
@@ -335,16 +355,17 @@ export const DigestQuery = Type.Object(
 export type DigestQuery = Static<typeof DigestQuery>;
 
 /** GET /v1/digest: everything an agent needs to catch up, in one call. */
-export interface Digest {
-  agents: { count: number; newest: string[] };
-  taskforces: { count: number; newest: string[] };
-  leaderboard: LeaderboardRow[];
-  recent_messages: RecordItem[];
-  recent_results: RecordItem[];
-  inbox: { count: number; items: RecordItem[] } | null;
-  stats: null;
-  generated_at: string;
-}
+export const Digest = Closed({
+  agents: Closed({ count: Type.Integer(), newest: Type.Array(Type.String()) }),
+  taskforces: Closed({ count: Type.Integer(), newest: Type.Array(Type.String()) }),
+  leaderboard: Type.Array(LeaderboardRow),
+  recent_messages: Type.Array(RecordItem),
+  recent_results: Type.Array(RecordItem),
+  inbox: Nullable(Closed({ count: Type.Integer(), items: Type.Array(RecordItem) }), { description: 'with as=: your inbox' }),
+  stats: Type.Null({ description: 'kept for the public shape; this hub reports none' }),
+  generated_at: Type.String(),
+});
+export type Digest = Static<typeof Digest>;
 
 // ---- taskforces (channels) ------------------------------------------------------------------------------------
 
@@ -378,57 +399,46 @@ export const TaskforceListQuery = Type.Object(
 );
 export type TaskforceListQuery = Static<typeof TaskforceListQuery>;
 
-export interface TaskforceSummary {
-  name: string;
-  creator: string;
-  created: string;
-  readme_excerpt: string;
-  contributors: string[];
-  file_count: number;
-  note_count: number;
-  last_activity: string | null;
-}
+export const TaskforceSummary = Closed({
+  name: Type.String(),
+  creator: Type.String(),
+  created: Type.String(),
+  readme_excerpt: Type.String(),
+  contributors: Type.Array(Type.String()),
+  file_count: Type.Integer(),
+  note_count: Type.Integer(),
+  last_activity: Nullable(Type.String()),
+});
+export type TaskforceSummary = Static<typeof TaskforceSummary>;
 
 /** GET /v1/taskforces: `count` taskforces in all, `matched` by q=, the page in `items`. */
-export interface TaskforceList {
-  count: number;
-  matched: number;
-  items: TaskforceSummary[];
-}
+export const TaskforceList = Closed({ count: Type.Integer(), matched: Type.Integer(), items: Type.Array(TaskforceSummary) });
+export type TaskforceList = Static<typeof TaskforceList>;
 
 /** POST /v1/taskforces: 201 when created, 200 when its README was updated (`created` says which). */
-export interface TaskforceCreated {
-  name: string;
-  via: Via;
-  path: string;
-  created: boolean;
-}
+export const TaskforceCreated = Closed({ name: Type.String(), via: Via, path: Type.String(), created: Type.Boolean() });
+export type TaskforceCreated = Static<typeof TaskforceCreated>;
 
 /** POST /v1/taskforces/{name}/files (201): a note (a channel message) or a named file copied from scratch. */
-export interface TaskforceNoteCreated {
-  kind: 'note' | 'file';
-  filename: string;
-  via: Via;
-  path: string;
-}
+export const TaskforceNoteCreated = Closed({ kind: Type.Union([Type.Literal('note'), Type.Literal('file')]), filename: Type.String(), via: Via, path: Type.String() });
+export type TaskforceNoteCreated = Static<typeof TaskforceNoteCreated>;
 
 /** GET /v1/taskforces/{name}/files: README.md first, then every file in the taskforce's folder. */
-export interface TaskforceFileList {
-  count: number;
-  items: Array<{ path: string; size: number }>;
-}
+export const TaskforceFileList = Closed({ count: Type.Integer(), items: Type.Array(Closed({ path: Type.String(), size: Type.Integer() })) });
+export type TaskforceFileList = Static<typeof TaskforceFileList>;
 
-export interface TaskforceDetail {
-  name: string;
-  creator: string;
-  created: string;
-  updated: string;
-  readme: { filename: 'README.md'; frontmatter: Record<string, unknown>; body: string };
-  contributors: string[];
-  file_count: number;
-  note_count: number;
-  recent_notes: RecordItem[];
-}
+export const TaskforceDetail = Closed({
+  name: Type.String(),
+  creator: Type.String(),
+  created: Type.String(),
+  updated: Type.String(),
+  readme: Closed({ filename: Type.Literal('README.md'), frontmatter: OpenRecord, body: Type.String() }),
+  contributors: Type.Array(Type.String()),
+  file_count: Type.Integer(),
+  note_count: Type.Integer(),
+  recent_notes: Type.Array(RecordItem),
+});
+export type TaskforceDetail = Static<typeof TaskforceDetail>;
 
 // ---- workspace -------------------------------------------------------------------------------------------------
 
@@ -451,30 +461,46 @@ export const SharedResourceSyncBody = Type.Object(
 export type SharedResourceSyncBody = Static<typeof SharedResourceSyncBody>;
 
 /** PUT /v1/scratch/{agent}/{path} (201): what was stored, and where to read it back. */
-export interface ScratchWritten {
-  path: string;
-  bytes: number;
-  sha256: string;
-  url: string;
-}
+export const ScratchWritten = Closed({ path: Type.String(), bytes: Type.Integer(), sha256: Type.String(), url: Type.String() });
+export type ScratchWritten = Static<typeof ScratchWritten>;
 
 /** POST /v1/artifacts:sync, POST /v1/shared-resources:sync: what was copied into central/. */
-export interface SyncResponse {
-  dest: string;
-  files: Array<{ src_path: string; dest_path: string; bytes: number }>;
-  bytes_copied: number;
-}
+export const SyncResponse = Closed({
+  dest: Type.String(),
+  files: Type.Array(Closed({ src_path: Type.String(), dest_path: Type.String(), bytes: Type.Integer() })),
+  bytes_copied: Type.Integer(),
+});
+export type SyncResponse = Static<typeof SyncResponse>;
 
 export const FolderQuery = Type.Object(
   { recursive: Type.Optional(Type.Boolean({ description: 'list sub-folders too' })) },
   { additionalProperties: false },
 );
 
-export interface FolderListing {
-  root: string;
-  path: string;
-  entries: Array<{ path: string; type: 'file' | 'dir'; bytes: number; modified: string }>;
-}
+/** A folder of scratch/ or central/ (a file under the same URL is its bytes: see FileBytes). */
+export const FolderListing = Closed({
+  root: Type.String(),
+  path: Type.String(),
+  entries: Type.Array(Closed({ path: Type.String(), type: Type.Union([Type.Literal('file'), Type.Literal('dir')]), bytes: Type.Integer(), modified: Type.String() })),
+});
+export type FolderListing = Static<typeof FolderListing>;
+
+/** A workspace file as stored, with the type its extension names (application/octet-stream when none). */
+export const FileBytes = RawBody('application/octet-stream', 'the file as stored, served inert (nosniff, a sandboxing CSP) with the type its extension names');
+/** The onboarding README and a taskforce README. */
+export const MarkdownText = RawBody('text/markdown', 'markdown');
+/** GET /v1/events. */
+export const EventStream = RawBody('text/event-stream', 'server-sent events: id, event (the write, e.g. message.created) and data (JSON)');
+
+/** GET /openapi.json: its shape is OpenAPI's, so only its frame is declared here. */
+export const OpenApiJson = Type.Object({
+  openapi: Type.Literal('3.1.0'),
+  info: Type.Object({ title: Type.String(), version: Type.String() }),
+  paths: OpenRecord,
+  components: OpenRecord,
+});
+/** GET /docs. */
+export const DocsHtml = RawBody('text/html', 'every route with its purpose, auth, parameters and answer fields, as one page');
 
 export const EventsQuery = Type.Object(
   { last_event_id: Type.Optional(Type.Integer({ minimum: 0, description: 'resume after this event id (or send the Last-Event-ID header)' })) },
@@ -500,16 +526,15 @@ export const CompareQuery = Type.Object(
 );
 export type CompareQuery = Static<typeof CompareQuery>;
 
-export interface Comparison {
-  a: { filename: string; agent: string; score: number; ci: [number, number] | null; repeats: number };
-  b: { filename: string; agent: string; score: number; ci: [number, number] | null; repeats: number };
-  /** a - b in the score's unit, and a / b. */
-  difference: number;
-  ratio: number;
-  /** The 95% interval of the difference; null when neither result reports its spread. */
-  interval: [number, number] | null;
-  /** How the interval was found: Welch's t over both results' repeats, or the two results' own intervals. */
-  method: 'welch' | 'intervals' | 'none';
-  /** From a's side, in the score's direction: faster (better), slower (worse), or tie when the interval spans 0 (or there is none). */
-  verdict: 'faster' | 'slower' | 'tie';
-}
+const ComparedResult = Closed({ filename: Type.String(), agent: Type.String(), score: Type.Number(), ci: Nullable(Interval), repeats: Type.Integer() });
+
+export const Comparison = Closed({
+  a: ComparedResult,
+  b: ComparedResult,
+  difference: Type.Number({ description: "a - b in the score's unit" }),
+  ratio: Type.Number({ description: 'a / b' }),
+  interval: Nullable(Interval, { description: 'the 95% interval of the difference; null when neither result reports its spread' }),
+  method: Type.Union([Type.Literal('welch'), Type.Literal('intervals'), Type.Literal('none')], { description: "Welch's t over both results' repeats, or the two results' own intervals" }),
+  verdict: Type.Union([Type.Literal('faster'), Type.Literal('slower'), Type.Literal('tie')], { description: "from a's side, in the score's direction; tie when the interval spans 0 (or there is none)" }),
+});
+export type Comparison = Static<typeof Comparison>;

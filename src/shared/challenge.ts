@@ -1,5 +1,6 @@
 // The speed challenge's contract: challenge packs, benchmark jobs, and what a finished run reports.
 import { Type, type Static } from 'typebox';
+import { Closed, Nullable, OpenRecord } from './response-schema';
 import type { Measure, RunConfig } from './run-config';
 
 const Name = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$' });
@@ -186,45 +187,85 @@ export type HeldOutSet = Static<typeof HeldOutSet>;
 // ---- jobs -----------------------------------------------------------------------------------------------------
 
 /** What an agent may know of a pack: everything but the private prompts' text and the probe's answers. */
-export interface PublicPack {
-  id: string;
-  title: string;
-  description: string;
-  models: Record<string, { role: 'target' | 'draft'; description: string }>;
-  baseline: { target: string };
-  defaults: Record<string, unknown>;
-  prompts: { public: Array<{ id: string; text: string }>; private_count: number };
-  references: number;
-  probe_questions: number;
-  gate: InstalledPack['gate'];
-  installed_at: string;
-}
-
-/** The pack's baseline as GET /v1/challenge reports it: its figures and the conditions it was measured under. */
-export interface BaselineInfo {
-  filename: string;
-  tps: number;
-  ppl: number | null;
-  measured_at: string;
-  job: string | null;
-  hardware: string | null;
-  measurement: MeasurementQuality | null;
-  machine: MachineState | null;
-}
-
-/** GET /v1/challenge: the public pack, its baseline result, the PPL cap, and a job an agent can submit as it is. */
-export interface ChallengeInfo extends PublicPack {
-  baseline_result: BaselineInfo | null;
-  /** The newest baseline job (queued, running, or how the last one ended); the organizer re-measures with POST /v1/challenge/baseline. */
-  baseline_job: { id: string; state: JobState; error: string | null; created_at: string; finished_at: string | null } | null;
-  ppl_cap: number | null;
-  example_job: { config: Record<string, unknown>; method: string; description: string };
-}
+export const PublicPack = Closed({
+  id: Type.String(),
+  title: Type.String(),
+  description: Type.String(),
+  models: Type.Record(Type.String(), Closed({ role: Type.Union([Type.Literal('target'), Type.Literal('draft')]), description: Type.String() })),
+  baseline: Closed({ target: Type.String() }),
+  defaults: OpenRecord,
+  prompts: Closed({ public: Type.Array(Closed({ id: Type.String(), text: Type.String() })), private_count: Type.Integer() }),
+  references: Type.Integer(),
+  probe_questions: Type.Integer(),
+  gate: PackGate,
+  installed_at: Type.String(),
+});
+export type PublicPack = Static<typeof PublicPack>;
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const JobState = Type.Enum(JOB_STATES);
 export type JobState = (typeof JOB_STATES)[number];
 /** bench: a submitted config; baseline: the pack's plain config; verify: a re-run of a claimed best on the private prompts. */
-export type JobKind = 'bench' | 'baseline' | 'verify';
+export const JobKind = Type.Union([Type.Literal('bench'), Type.Literal('baseline'), Type.Literal('verify')]);
+export type JobKind = Static<typeof JobKind>;
+
+/**
+ * How far a measurement can be trusted: `clean`; `noisy` (its interval stayed wider than the pack's noise target, or
+ * reached zero); `disturbed` (other processes used the machine while it ran). Only clean results are ranked.
+ */
+export const MEASUREMENT_QUALITIES = ['clean', 'noisy', 'disturbed'] as const;
+export const MeasurementQuality = Type.Enum(MEASUREMENT_QUALITIES);
+export type MeasurementQuality = (typeof MEASUREMENT_QUALITIES)[number];
+
+/** What else the machine was doing around a measurement: the facts a reader needs to trust (or not) its figures. */
+export const MachineState = Closed({
+  cores: Type.Integer(),
+  load_before: Type.Number({ description: '1-minute load average just before the measurement' }),
+  load_after: Type.Number({ description: '1-minute load average just after it' }),
+  other_cpu_before: Nullable(Type.Number(), { description: "share of the machine's CPU time (0..1 of all cores) used by other processes in the second before it started; null where the platform does not say" }),
+  other_cpu_during: Nullable(Type.Number(), { description: 'the same, on average while it ran' }),
+  other_cpu_peak: Nullable(Type.Number(), { description: 'the same, in its worst second' }),
+  gpu: Nullable(
+    Closed({
+      name: Type.String(),
+      utilization_before: Nullable(Type.Number()),
+      memory_used_mib: Nullable(Type.Number()),
+      memory_total_mib: Nullable(Type.Number()),
+      other_processes: Nullable(Type.Number()),
+    }),
+    { description: 'the GPU the run used, where one did (nvidia-smi)' },
+  ),
+  inference: Type.Optional(
+    Nullable(Closed({ paused: Type.Boolean(), drain_ms: Type.Number(), note: Type.String() }), { description: "the agents' inference on this machine: paused and drained before the measurement started (hub jobs only)" }),
+  ),
+});
+export type MachineState = Static<typeof MachineState>;
+
+/** The pack's baseline as GET /v1/challenge reports it: its figures and the conditions it was measured under. */
+export const BaselineInfo = Closed({
+  filename: Type.String(),
+  tps: Type.Number(),
+  ppl: Nullable(Type.Number()),
+  measured_at: Type.String(),
+  job: Nullable(Type.String()),
+  hardware: Nullable(Type.String()),
+  measurement: Nullable(MeasurementQuality),
+  machine: Nullable(MachineState),
+});
+export type BaselineInfo = Static<typeof BaselineInfo>;
+
+/** GET /v1/challenge: the public pack, its baseline result, the PPL cap, and a job an agent can submit as it is. */
+export const ChallengeInfo = Closed({
+  ...PublicPack.properties,
+  baseline_result: Nullable(BaselineInfo),
+  baseline_job: Nullable(
+    Closed({ id: Type.String(), state: JobState, error: Nullable(Type.String()), created_at: Type.String(), finished_at: Nullable(Type.String()) }),
+    { description: 'the newest baseline job (queued, running, or how the last one ended); the organizer re-measures with POST /v1/challenge/baseline' },
+  ),
+  ppl_cap: Nullable(Type.Number()),
+  example_job: Closed({ config: OpenRecord, method: Type.String(), description: Type.String() }),
+});
+export type ChallengeInfo = Static<typeof ChallengeInfo>;
 
 export const JobBody = Type.Object(
   {
@@ -250,84 +291,43 @@ export const JobListQuery = Type.Object(
 );
 export type JobListQuery = Static<typeof JobListQuery>;
 
-export interface JobProgress {
-  phase: string;
-  done: number;
-  total: number;
-  tps?: number;
-}
+export const JobProgress = Closed({ phase: Type.String(), done: Type.Number(), total: Type.Number(), tps: Type.Optional(Type.Number()) });
+export type JobProgress = Static<typeof JobProgress>;
 
-export interface JobInfo {
-  id: string;
-  agent: string;
-  kind: JobKind;
-  state: JobState;
-  pack: string;
-  /** Null for a verification of a result published without a runnable config (nothing is re-run then). */
-  config: Record<string, unknown> | null;
-  method: string;
-  description: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  queue_position: number | null;
-  progress: JobProgress | null;
-  error: string | null;
-  /** The result this job published (bench, baseline) or the result it verified (verify). */
-  result: string | null;
-  verifies: string | null;
-  log: string;
-}
+export const JobInfo = Closed({
+  id: Type.String(),
+  agent: Type.String(),
+  kind: JobKind,
+  state: JobState,
+  pack: Type.String(),
+  config: Nullable(OpenRecord, { description: 'null for a verification of a result published without a runnable config (nothing is re-run then)' }),
+  method: Type.String(),
+  description: Type.String(),
+  created_at: Type.String(),
+  started_at: Nullable(Type.String()),
+  finished_at: Nullable(Type.String()),
+  queue_position: Nullable(Type.Integer()),
+  progress: Nullable(JobProgress),
+  error: Nullable(Type.String()),
+  result: Nullable(Type.String(), { description: 'the result this job published (bench, baseline) or the result it verified (verify)' }),
+  verifies: Nullable(Type.String()),
+  log: Type.String(),
+});
+export type JobInfo = Static<typeof JobInfo>;
 
 /** The job holding the GPU lease, and since when. */
-export interface JobLease {
-  job: string;
-  since: string;
-}
+export const JobLease = Closed({ job: Type.String(), since: Type.String() });
+export type JobLease = Static<typeof JobLease>;
 
 /** GET /v1/jobs: newest first, with the job holding the GPU now. */
-export interface JobList {
-  count: number;
-  items: JobInfo[];
-  lease: JobLease | null;
-}
+export const JobList = Closed({ count: Type.Integer(), items: Type.Array(JobInfo), lease: Nullable(JobLease) });
+export type JobList = Static<typeof JobList>;
 
 /** GET /v1/jobs/quota. */
-export interface QuotaInfo {
-  agent: string;
-  used: number;
-  limit: number;
-  window_hours: number;
-  next_slot_at: string | null;
-}
+export const QuotaInfo = Closed({ agent: Type.String(), used: Type.Integer(), limit: Type.Number(), window_hours: Type.Number(), next_slot_at: Nullable(Type.String()) });
+export type QuotaInfo = Static<typeof QuotaInfo>;
 
 // ---- measurements ------------------------------------------------------------------------------------------------
-
-/**
- * How far a measurement can be trusted: `clean`; `noisy` (its interval stayed wider than the pack's noise target, or
- * reached zero); `disturbed` (other processes used the machine while it ran). Only clean results are ranked.
- */
-export const MEASUREMENT_QUALITIES = ['clean', 'noisy', 'disturbed'] as const;
-export type MeasurementQuality = (typeof MEASUREMENT_QUALITIES)[number];
-
-/** What else the machine was doing around a measurement: the facts a reader needs to trust (or not) its figures. */
-export interface MachineState {
-  cores: number;
-  /** 1-minute load average just before and just after the measurement. */
-  load_before: number;
-  load_after: number;
-  /**
-   * Share of the machine's CPU time (0..1 of all cores) used by processes other than the measurement, in the second
-   * before it started, on average while it ran, and in its worst second. Null where the platform does not say.
-   */
-  other_cpu_before: number | null;
-  other_cpu_during: number | null;
-  other_cpu_peak: number | null;
-  /** The GPU the run used, where one did (nvidia-smi): utilization before it started and other processes on it. */
-  gpu: { name: string; utilization_before: number | null; memory_used_mib: number | null; memory_total_mib: number | null; other_processes: number | null } | null;
-  /** The agents' inference on this machine: paused and drained before the measurement started (hub jobs only). */
-  inference?: { paused: boolean; drain_ms: number; note: string } | null;
-}
 
 /**
  * Where the time of speculative decoding went, in units of one plain decode step of the same target measured in the

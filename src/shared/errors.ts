@@ -1,4 +1,6 @@
 // The error model: one body shape `{error:{code,message,hint?}}` and the HTTP status of every code.
+import { Type, type Static } from 'typebox';
+import { Closed } from './response-schema';
 
 export const ERROR_STATUS = {
   INVALID_PATH: 400,
@@ -59,6 +61,12 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export interface ApiErrorBody {
-  error: { code: ErrorCode; message: string; hint?: string };
-}
+/** Every refusal of every route, whatever its status: /openapi.json declares it once as the shared error response. */
+export const ApiErrorBody = Closed({
+  error: Closed({
+    code: Type.Enum(Object.keys(ERROR_STATUS) as ErrorCode[], { description: 'stable: clients branch on it' }),
+    message: Type.String({ description: 'what was refused, in words' }),
+    hint: Type.Optional(Type.String({ description: 'what to do instead' })),
+  }),
+});
+export type ApiErrorBody = Static<typeof ApiErrorBody>;

@@ -2,6 +2,7 @@
 // machine's compute (for Settings), and the ModelLibrary seam the hub calls (the bench implements it).
 import { Type, type Static } from 'typebox';
 import type { ErrorCode } from './errors';
+import { Closed, Nullable } from './response-schema';
 
 /** POST /v1/models/pull: one GGUF file of a Hugging Face model repository. */
 export const PullModelBody = Type.Object(
@@ -26,11 +27,11 @@ export type DeleteModelQuery = Static<typeof DeleteModelQuery>;
  * Who needs an installed model: a role in the installed challenge pack, the local agents' chat model, the model the
  * swarm's inference host has loaded, or the model the saved agent defaults name.
  */
-export interface ModelUse {
-  kind: 'pack' | 'agents' | 'inference' | 'defaults';
-  /** "demo pack: target (target)", "local agents' model", "agent defaults". */
-  label: string;
-}
+export const ModelUse = Closed({
+  kind: Type.Union([Type.Literal('pack'), Type.Literal('agents'), Type.Literal('inference'), Type.Literal('defaults')]),
+  label: Type.String({ description: '"demo pack: target (target)", "local agents\' model", "agent defaults"' }),
+});
+export type ModelUse = Static<typeof ModelUse>;
 
 /** A use the hub knows and the library cannot see (the swarm's loaded model, the saved agent defaults). */
 export interface ExtraModelUse extends ModelUse {
@@ -41,131 +42,109 @@ export interface ExtraModelUse extends ModelUse {
 }
 
 /** A GGUF file this app knows on this machine. */
-export interface InstalledModel {
-  /** Opaque and stable: DELETE /v1/models/<id>. */
-  id: string;
-  /** The file name, e.g. gemma-4-E4B-it-Q4_K_M.gguf. */
-  name: string;
-  /** hf: in the Hugging Face cache; generated: a demo model in the data folder; file: a file of the person's own. */
-  source: 'hf' | 'generated' | 'file';
-  repo: string | null;
-  /** The file's path inside its repository. */
-  file: string | null;
-  commit: string | null;
-  /** The path llama.cpp loads. */
-  path: string;
-  /** Bytes on disk (the blob's size for a cached file). */
-  bytes: number;
-  modified_at: string;
-  used_by: ModelUse[];
-  /** Whether DELETE may remove it at all (only files inside the HF cache or the data folder's models/). */
-  deletable: boolean;
-  /** Why it cannot be deleted, when it cannot. */
-  locked_reason: string | null;
-  /** What deleting it breaks (it needs force=true then); null when nothing uses it. */
-  delete_warning: string | null;
-}
+export const InstalledModel = Closed({
+  id: Type.String({ description: 'opaque and stable: DELETE /v1/models/{id}' }),
+  name: Type.String({ description: 'the file name, e.g. gemma-4-E4B-it-Q4_K_M.gguf' }),
+  source: Type.Union([Type.Literal('hf'), Type.Literal('generated'), Type.Literal('file')], {
+    description: "hf: in the Hugging Face cache; generated: a demo model in the data folder; file: a file of the person's own",
+  }),
+  repo: Nullable(Type.String()),
+  file: Nullable(Type.String({ description: "the file's path inside its repository" })),
+  commit: Nullable(Type.String()),
+  path: Type.String({ description: 'the path llama.cpp loads' }),
+  bytes: Type.Integer({ description: "bytes on disk (the blob's size for a cached file)" }),
+  modified_at: Type.String(),
+  used_by: Type.Array(ModelUse),
+  deletable: Type.Boolean({ description: "whether DELETE may remove it at all (only files inside the HF cache or the data folder's models/)" }),
+  locked_reason: Nullable(Type.String(), { description: 'why it cannot be deleted, when it cannot' }),
+  delete_warning: Nullable(Type.String(), { description: 'what deleting it breaks (it needs force=true then); null when nothing uses it' }),
+});
+export type InstalledModel = Static<typeof InstalledModel>;
 
 /** A model a shipped (or the installed) challenge pack names that is not on this machine yet. */
-export interface AvailableModel {
-  /** The pack's name for it, e.g. gemma-4-e4b-q4. */
-  name: string;
-  pack: string;
-  role: 'target' | 'draft';
-  description: string;
-  repo: string;
-  file: string;
-  revision: string | null;
-  sha256: string | null;
-  /** Its size, when the pack says it or the Hub answered; null when unknown. */
-  bytes: number | null;
-  /** The installed pack names it: its jobs need it. */
-  needed: boolean;
-}
+export const AvailableModel = Closed({
+  name: Type.String({ description: "the pack's name for it, e.g. gemma-4-e4b-q4" }),
+  pack: Type.String(),
+  role: Type.Union([Type.Literal('target'), Type.Literal('draft')]),
+  description: Type.String(),
+  repo: Type.String(),
+  file: Type.String(),
+  revision: Nullable(Type.String()),
+  sha256: Nullable(Type.String()),
+  bytes: Nullable(Type.Integer(), { description: 'its size, when the pack says it or the Hub answered; null when unknown' }),
+  needed: Type.Boolean({ description: 'the installed pack names it: its jobs need it' }),
+});
+export type AvailableModel = Static<typeof AvailableModel>;
 
-export type DownloadState = 'starting' | 'downloading' | 'done' | 'failed' | 'cancelled';
+export const DownloadState = Type.Union([Type.Literal('starting'), Type.Literal('downloading'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('cancelled')]);
+export type DownloadState = Static<typeof DownloadState>;
 
 /** One pull: also the data of the `model.progress` event. */
-export interface DownloadInfo {
-  id: string;
-  repo: string;
-  file: string;
-  revision: string;
-  state: DownloadState;
-  bytes: number;
-  total: number | null;
-  /** Bytes per second over the last few seconds. */
-  rate: number;
-  eta_s: number | null;
-  started_at: string;
-  finished_at: string | null;
-  /** Why it failed or was cancelled (the partial file stays for a resume). */
-  error: string | null;
-  /** Where the model is, once done. */
-  path: string | null;
-}
+export const DownloadInfo = Closed({
+  id: Type.String(),
+  repo: Type.String(),
+  file: Type.String(),
+  revision: Type.String(),
+  state: DownloadState,
+  bytes: Type.Integer(),
+  total: Nullable(Type.Integer()),
+  rate: Type.Number({ description: 'bytes per second over the last few seconds' }),
+  eta_s: Nullable(Type.Number()),
+  started_at: Type.String(),
+  finished_at: Nullable(Type.String()),
+  error: Nullable(Type.String(), { description: 'why it failed or was cancelled (the partial file stays for a resume)' }),
+  path: Nullable(Type.String(), { description: 'where the model is, once done' }),
+});
+export type DownloadInfo = Static<typeof DownloadInfo>;
 
-export interface DiskUse {
-  /** Every installed model together. */
-  models_bytes: number;
-  /** Downloads that stopped before the end, kept to resume from. */
-  partial_bytes: number;
-  /** Free bytes on the disk holding the Hugging Face cache (null when it cannot be read). */
-  free_bytes: number | null;
-  /** That disk's size. */
-  disk_bytes: number | null;
-  cache_dir: string;
-  models_dir: string;
-}
+export const DiskUse = Closed({
+  models_bytes: Type.Integer({ description: 'every installed model together' }),
+  partial_bytes: Type.Integer({ description: 'downloads that stopped before the end, kept to resume from' }),
+  free_bytes: Nullable(Type.Integer(), { description: 'free bytes on the disk holding the Hugging Face cache (null when it cannot be read)' }),
+  disk_bytes: Nullable(Type.Integer(), { description: "that disk's size" }),
+  cache_dir: Type.String(),
+  models_dir: Type.String(),
+});
+export type DiskUse = Static<typeof DiskUse>;
 
-export interface ModelsInfo {
-  installed: InstalledModel[];
-  available: AvailableModel[];
-  /** Running downloads, then the ones that ended in the last minutes. */
-  downloads: DownloadInfo[];
-  disk: DiskUse;
-  /** The Hugging Face endpoint pulls go to. */
-  hub_url: string;
-  /** Whether an access token is configured (never the token). */
-  token: boolean;
-}
+export const ModelsInfo = Closed({
+  installed: Type.Array(InstalledModel),
+  available: Type.Array(AvailableModel),
+  downloads: Type.Array(DownloadInfo, { description: 'running downloads, then the ones that ended in the last minutes' }),
+  disk: DiskUse,
+  hub_url: Type.String({ description: 'the Hugging Face endpoint pulls go to' }),
+  token: Type.Boolean({ description: 'whether an access token is configured (never the token)' }),
+});
+export type ModelsInfo = Static<typeof ModelsInfo>;
 
 /** POST /v1/models/pull (202) and DELETE /v1/models/downloads/{id}: the download as it stands. */
-export interface DownloadResponse {
-  download: DownloadInfo;
-}
+export const DownloadResponse = Closed({ download: DownloadInfo });
+export type DownloadResponse = Static<typeof DownloadResponse>;
 
 /** DELETE /v1/models/{id}: which model went, and the bytes freed. */
-export interface ModelDeleted {
-  deleted: string;
-  name: string;
-  freed_bytes: number;
-}
+export const ModelDeleted = Closed({ deleted: Type.String(), name: Type.String(), freed_bytes: Type.Integer() });
+export type ModelDeleted = Static<typeof ModelDeleted>;
 
-export interface GpuDevice {
-  name: string;
-  vram_bytes: number | null;
-  vram_free_bytes: number | null;
-}
+export const GpuDevice = Closed({ name: Type.String(), vram_bytes: Nullable(Type.Integer()), vram_free_bytes: Nullable(Type.Integer()) });
+export type GpuDevice = Static<typeof GpuDevice>;
 
 /** What Settings shows of the machine: the llama.cpp backend node-llama-cpp uses here, the GPU, CPU and memory. */
-export interface SystemInfo {
-  platform: string;
-  arch: string;
-  cpu: { model: string; cores: number };
-  memory: { total_bytes: number; free_bytes: number };
-  backend: {
-    /** cuda, vulkan, metal or cpu; null until detected or when no llama.cpp build is installed. */
-    flavor: string | null;
-    /** Why this one: what was found or missing. */
-    reason: string;
-    llama_cpp_release: string | null;
-    package: string | null;
-  };
-  /** Probing the GPU runs a tool once, in the background: "detecting" until it answered. */
-  gpu: { state: 'detecting' | 'ready'; devices: GpuDevice[]; note: string | null };
-  node_llama_cpp: string | null;
-}
+export const SystemInfo = Closed({
+  platform: Type.String(),
+  arch: Type.String(),
+  cpu: Closed({ model: Type.String(), cores: Type.Integer() }),
+  memory: Closed({ total_bytes: Type.Integer(), free_bytes: Type.Integer() }),
+  backend: Closed({
+    flavor: Nullable(Type.String(), { description: 'cuda, vulkan, metal or cpu; null until detected or when no llama.cpp build is installed' }),
+    reason: Type.String({ description: 'why this one: what was found or missing' }),
+    llama_cpp_release: Nullable(Type.String()),
+    package: Nullable(Type.String()),
+  }),
+  /** Probing the GPU runs a tool once, in the background. */
+  gpu: Closed({ state: Type.Union([Type.Literal('detecting'), Type.Literal('ready')]), devices: Type.Array(GpuDevice), note: Nullable(Type.String()) }, { description: '"detecting" until the probe answered' }),
+  node_llama_cpp: Nullable(Type.String()),
+});
+export type SystemInfo = Static<typeof SystemInfo>;
 
 /** A refusal of the library, with the hub's error code, so it keeps its meaning on the wire. */
 export class ModelLibraryError extends Error {

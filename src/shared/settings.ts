@@ -1,6 +1,7 @@
 // GET/PUT /v1/settings: what the Settings view shows and changes (data folder, GPU / backend, agent defaults).
 import { Type, type Static } from 'typebox';
-import type { SystemInfo } from './models';
+import { SystemInfo } from './models';
+import { Closed, Nullable } from './response-schema';
 import { SpawnAgentsBody } from './swarm';
 
 /** The spawn form's starting values: the same fields as POST /v1/swarm/agents, all optional. */
@@ -8,16 +9,14 @@ export const AgentDefaults = Type.Pick(SpawnAgentsBody, ['count', 'kind', 'comma
 export type AgentDefaults = Static<typeof AgentDefaults>;
 
 /** GET /v1/settings: where the hub keeps its state, the machine's compute, and the spawn form's defaults. */
-export interface SettingsInfo {
-  data_dir: string;
-  /** The address this hub answers at (agents join through `${hub_url}/README.md`). */
-  hub_url: string | null;
-  /** The machine's backend, GPU, CPU and memory; null when the hub runs without the model library. */
-  system: SystemInfo | null;
-  agent_defaults: AgentDefaults;
-}
+export const SettingsInfo = Closed({
+  data_dir: Type.String(),
+  hub_url: Nullable(Type.String(), { description: 'the address this hub answers at (agents join through {hub_url}/README.md)' }),
+  system: Nullable(SystemInfo, { description: "the machine's backend, GPU, CPU and memory; null when the hub runs without the model library" }),
+  agent_defaults: AgentDefaults,
+});
+export type SettingsInfo = Static<typeof SettingsInfo>;
 
 /** PUT /v1/settings/agent-defaults: the defaults as saved. */
-export interface AgentDefaultsSaved {
-  agent_defaults: AgentDefaults;
-}
+export const AgentDefaultsSaved = Closed({ agent_defaults: AgentDefaults });
+export type AgentDefaultsSaved = Static<typeof AgentDefaultsSaved>;

@@ -1,107 +1,107 @@
 // The swarm's contract: agent status, spawn requests, trace steps, the inference host's figures, and the seam the hub calls.
 import { Type, type Static } from 'typebox';
 import { AGENT_ID_PATTERN } from './ids';
+import { Closed, Nullable } from './response-schema';
 
 /** A local agent thinks with the inference host; an external one is any agent command line the supervisor spawns. */
-export type SwarmAgentKind = 'local' | 'external';
+export const SwarmAgentKind = Type.Union([Type.Literal('local'), Type.Literal('external')]);
+export type SwarmAgentKind = Static<typeof SwarmAgentKind>;
 
 /**
  * starting -> running <-> paused; stopped by the person; crashed (waiting in backoff before a restart);
  * exhausted when its token budget is spent (not restarted); failed when restarts gave up.
  */
-export type SwarmAgentState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'backoff' | 'exhausted' | 'failed';
+export const SwarmAgentState = Type.Union([
+  Type.Literal('starting'), Type.Literal('running'), Type.Literal('paused'), Type.Literal('stopping'),
+  Type.Literal('stopped'), Type.Literal('backoff'), Type.Literal('exhausted'), Type.Literal('failed'),
+]);
+export type SwarmAgentState = Static<typeof SwarmAgentState>;
 
 export const ROLES = ['explorer', 'tuner', 'skeptic', 'scout'] as const;
 export type AgentRole = (typeof ROLES)[number];
 
-export interface SwarmAgentBudget {
-  /** Prompt + completion tokens over the agent's life; null = no limit. */
-  tokens: number | null;
-  /** Benchmark jobs per rolling 24 hours (the hub's own quota still applies on top). */
-  jobs_per_day: number;
-}
+export const SwarmAgentBudget = Closed({
+  tokens: Nullable(Type.Integer(), { description: 'prompt + completion tokens over the agent\'s life; null = no limit' }),
+  jobs_per_day: Type.Number({ description: "benchmark jobs per rolling 24 hours (the hub's own quota still applies on top)" }),
+});
+export type SwarmAgentBudget = Static<typeof SwarmAgentBudget>;
 
 /** How an external agent is confined: bubblewrap (Linux), sandbox-exec (macOS), or none (the organizer accepted the risk). */
-export type SandboxKind = 'bubblewrap' | 'sandbox-exec';
+export const SandboxKind = Type.Union([Type.Literal('bubblewrap'), Type.Literal('sandbox-exec')]);
+export type SandboxKind = Static<typeof SandboxKind>;
 
 /** What a sandboxed agent can read, write and reach, as its card shows it. */
-export interface SandboxPolicy {
-  kind: SandboxKind | 'none';
-  /** Readable beyond its own folder (the system read-only, its prompt, the organizer's grants). */
-  read: string[];
-  /** Writable: its scratch folder, the organizer's write grants, a private /tmp. */
-  write: string[];
-  /** Replaced by empty private folders: the data folder (but its own), home folders, /tmp; masked token files. */
-  hidden: string[];
-  /** Of those, the files masked empty (Hugging Face token files a granted folder would otherwise show). */
-  masked: string[];
-  processes: string;
-  network: string;
-}
+export const SandboxPolicy = Closed({
+  kind: Type.Union([SandboxKind, Type.Literal('none')]),
+  read: Type.Array(Type.String(), { description: "readable beyond its own folder (the system read-only, its prompt, the organizer's grants)" }),
+  write: Type.Array(Type.String(), { description: "writable: its scratch folder, the organizer's write grants, a private /tmp" }),
+  hidden: Type.Array(Type.String(), { description: 'replaced by empty private folders: the data folder (but its own), home folders, /tmp; masked token files' }),
+  masked: Type.Array(Type.String(), { description: 'of those, the files masked empty (Hugging Face token files a granted folder would otherwise show)' }),
+  processes: Type.String(),
+  network: Type.String(),
+});
+export type SandboxPolicy = Static<typeof SandboxPolicy>;
 
-export interface SwarmAgentStatus {
-  agent_id: string;
-  kind: SwarmAgentKind;
-  role: AgentRole;
-  /** The lever of the challenge this agent starts from (see levers.ts); reassigned when too many agents crowd one. */
-  direction: string;
-  state: SwarmAgentState;
-  /** What it is doing now: "thinking", "submit_job", "waiting for the GPU", ... */
-  action: string | null;
-  steps: number;
-  tokens_used: number;
-  jobs_submitted: number;
-  restarts: number;
-  budget: SwarmAgentBudget;
-  /** The last thing it posted on the board, or the last line of an external agent's output. */
-  last_message: string | null;
-  /** Why it stopped, crashed or failed. */
-  error: string | null;
-  model: string;
-  /** The external command line (templated), for external agents. */
-  command: string | null;
-  started_at: string | null;
-  pid: number | null;
-  /** External agents: the sandbox it runs in (null for local agents, which have no shell). */
-  sandbox: SandboxPolicy | null;
-}
+export const SwarmAgentStatus = Closed({
+  agent_id: Type.String(),
+  kind: SwarmAgentKind,
+  role: Type.Enum(ROLES),
+  direction: Type.String({ description: 'the lever of the challenge this agent starts from (see levers.ts); reassigned when too many agents crowd one' }),
+  state: SwarmAgentState,
+  action: Nullable(Type.String(), { description: 'what it is doing now: "thinking", "submit_job", "waiting for the GPU", ...' }),
+  steps: Type.Integer(),
+  tokens_used: Type.Integer(),
+  jobs_submitted: Type.Integer(),
+  restarts: Type.Integer(),
+  budget: SwarmAgentBudget,
+  last_message: Nullable(Type.String(), { description: "the last thing it posted on the board, or the last line of an external agent's output" }),
+  error: Nullable(Type.String(), { description: 'why it stopped, crashed or failed' }),
+  model: Type.String(),
+  command: Nullable(Type.String(), { description: 'the external command line (templated), for external agents' }),
+  started_at: Nullable(Type.String()),
+  pid: Nullable(Type.Integer()),
+  sandbox: Nullable(SandboxPolicy, { description: 'external agents: the sandbox it runs in (null for local agents, which have no shell)' }),
+});
+export type SwarmAgentStatus = Static<typeof SwarmAgentStatus>;
 
-export type InferenceState = 'loading' | 'ready' | 'paused' | 'stopped' | 'failed';
+export const InferenceState = Type.Union([Type.Literal('loading'), Type.Literal('ready'), Type.Literal('paused'), Type.Literal('stopped'), Type.Literal('failed')]);
+export type InferenceState = Static<typeof InferenceState>;
 
-export interface InferenceAgentFigures {
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  /** Completion tokens per second of generation time, over the agent's requests. */
-  tps: number | null;
-}
+export const InferenceAgentFigures = Closed({
+  requests: Type.Integer(),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  tps: Nullable(Type.Number(), { description: "completion tokens per second of generation time, over the agent's requests" }),
+});
+export type InferenceAgentFigures = Static<typeof InferenceAgentFigures>;
 
-export interface InferenceStatus {
-  state: InferenceState;
-  model: string;
-  backend: string;
-  gpu: string | null;
-  sequences: number;
-  busy: number;
-  queued: number;
-  /** The OpenAI-compatible base URL (…/v1); the key is never part of a status. */
-  url: string | null;
-  rss_bytes: number | null;
-  vram_bytes: number | null;
-  per_agent: Record<string, InferenceAgentFigures>;
-  error: string | null;
-}
+export const InferenceStatus = Closed({
+  state: InferenceState,
+  model: Type.String(),
+  backend: Type.String(),
+  gpu: Nullable(Type.String()),
+  sequences: Type.Integer(),
+  busy: Type.Integer(),
+  queued: Type.Integer(),
+  url: Nullable(Type.String(), { description: 'the OpenAI-compatible base URL (…/v1); the key is never part of a status' }),
+  rss_bytes: Nullable(Type.Number()),
+  vram_bytes: Nullable(Type.Number()),
+  per_agent: Type.Record(Type.String(), InferenceAgentFigures),
+  error: Nullable(Type.String()),
+});
+export type InferenceStatus = Static<typeof InferenceStatus>;
 
-export interface SwarmStatus {
-  agents: SwarmAgentStatus[];
-  inference: InferenceStatus | null;
-  /** The benchmark job holding the GPU, while inference waits for it. */
-  paused_for_job: string | null;
-  /** Agents per lever, from their latest jobs: what the supervisor balances. */
-  levers: Record<string, number>;
-  /** The sandbox external agents get on this machine (null kind: none can start, and why); null until it was tried. */
-  sandbox: { kind: SandboxKind | null; reason: string | null } | null;
-}
+export const SwarmStatus = Closed({
+  agents: Type.Array(SwarmAgentStatus),
+  inference: Nullable(InferenceStatus),
+  paused_for_job: Nullable(Type.String(), { description: 'the benchmark job holding the GPU, while inference waits for it' }),
+  levers: Type.Record(Type.String(), Type.Integer(), { description: 'agents per lever, from their latest jobs: what the supervisor balances' }),
+  sandbox: Nullable(
+    Closed({ kind: Nullable(SandboxKind), reason: Nullable(Type.String()) }),
+    { description: 'the sandbox external agents get on this machine (null kind: none can start, and why); null until it was tried' },
+  ),
+});
+export type SwarmStatus = Static<typeof SwarmStatus>;
 
 export const SpawnAgentsBody = Type.Object(
   {
@@ -138,38 +138,36 @@ export const SpawnAgentsBody = Type.Object(
 export type SpawnAgentsBody = Static<typeof SpawnAgentsBody>;
 
 /** POST /v1/swarm/agents (201): the agents just started. */
-export interface SpawnedAgents {
-  agents: SwarmAgentStatus[];
-}
+export const SpawnedAgents = Closed({ agents: Type.Array(SwarmAgentStatus) });
+export type SpawnedAgents = Static<typeof SpawnedAgents>;
 
 export const SWARM_ACTIONS = ['pause', 'resume', 'stop', 'start'] as const;
 export type SwarmAction = (typeof SWARM_ACTIONS)[number];
 
-export interface TraceToolCall {
-  name: string;
-  arguments: unknown;
-  ok: boolean;
-  /** The tool's answer as the agent saw it (truncated), or its error. */
-  result: string;
-}
+export const TraceToolCall = Closed({
+  name: Type.String(),
+  arguments: Type.Unknown(),
+  ok: Type.Boolean(),
+  result: Type.String({ description: "the tool's answer as the agent saw it (truncated), or its error" }),
+});
+export type TraceToolCall = Static<typeof TraceToolCall>;
 
 /** One line of an agent's trace: a step of a local agent, or a chunk of an external agent's output. */
-export interface TraceStep {
-  agent: string;
-  session: string;
-  seq: number;
-  at: string;
-  kind: 'step' | 'output' | 'event';
-  /** step: the messages sent to the model. */
-  prompt?: Array<{ role: string; content: string }>;
-  completion?: string;
-  tool_calls?: TraceToolCall[];
-  /** output: a line from stdout or stderr; event: what the supervisor did (restart, pause, new direction). */
-  text?: string;
-  stream?: 'stdout' | 'stderr';
-  timings?: { observe_ms: number; think_ms: number; act_ms: number };
-  tokens?: { prompt: number; completion: number };
-}
+export const TraceStep = Closed({
+  agent: Type.String(),
+  session: Type.String(),
+  seq: Type.Integer(),
+  at: Type.String(),
+  kind: Type.Union([Type.Literal('step'), Type.Literal('output'), Type.Literal('event')]),
+  prompt: Type.Optional(Type.Array(Closed({ role: Type.String(), content: Type.String() }), { description: 'step: the messages sent to the model' })),
+  completion: Type.Optional(Type.String()),
+  tool_calls: Type.Optional(Type.Array(TraceToolCall)),
+  text: Type.Optional(Type.String({ description: 'output: a line from stdout or stderr; event: what the supervisor did (restart, pause, new direction)' })),
+  stream: Type.Optional(Type.Union([Type.Literal('stdout'), Type.Literal('stderr')])),
+  timings: Type.Optional(Closed({ observe_ms: Type.Number(), think_ms: Type.Number(), act_ms: Type.Number() })),
+  tokens: Type.Optional(Closed({ prompt: Type.Integer(), completion: Type.Integer() })),
+});
+export type TraceStep = Static<typeof TraceStep>;
 
 export const TraceQuery = Type.Object(
   {
@@ -181,19 +179,17 @@ export const TraceQuery = Type.Object(
 export type TraceQuery = Static<typeof TraceQuery>;
 
 /** GET /v1/swarm/agents/{agent}/trace: a page of steps; `next` is the after= of the following page (null: no more yet). */
-export interface TracePage {
-  steps: TraceStep[];
-  next: number | null;
-}
+export const TracePage = Closed({ steps: Type.Array(TraceStep), next: Nullable(Type.Integer()) });
+export type TracePage = Static<typeof TracePage>;
 
 /** POST /v1/swarm/agents/{agent}/trace/export (201). */
-export interface TraceExport {
-  /** The scratch folder path of the bundle: traces/<session>/ (manifest.md + the native log), the public layout. */
-  path: string;
-  session_id: string;
-  steps: number;
-  files: string[];
-}
+export const TraceExport = Closed({
+  path: Type.String({ description: 'the scratch folder path of the bundle: traces/<session>/ (manifest.md + the native log), the public layout' }),
+  session_id: Type.String(),
+  steps: Type.Integer(),
+  files: Type.Array(Type.String()),
+});
+export type TraceExport = Static<typeof TraceExport>;
 
 /**
  * The seam between the hub (routes, events) and the supervisor (src/agents), so the hub never imports agents.

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { AgentListQuery, RegisterBody, type RegisterResponse } from '../../shared/api';
+import { AgentDetail, AgentInfo, AgentList, AgentListQuery, RegisterBody, RegisterResponse, type ListResponse } from '../../shared/api';
 import { isHumanHandle } from '../../shared/ids';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -41,7 +41,7 @@ function takeRegistration(hub: HubContext): void {
 }
 
 export const agentRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async (app) => {
-  app.post('/v1/agents/register', { schema: { body: RegisterBody }, ...describe('Register an agent; returns its bearer token once') }, async (request, reply) => {
+  app.post('/v1/agents/register', { schema: { body: RegisterBody }, ...describe('Register an agent; returns its bearer token once', 'none', { 201: RegisterResponse, 200: RegisterResponse }) }, async (request, reply) => {
     const b = request.body;
     const caller = callerOf(hub, request);
     const organizer = caller?.kind === 'organizer';
@@ -86,17 +86,17 @@ export const agentRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async
     return reply.code(existing ? 200 : 201).header('Cache-Control', 'no-store').send(body);
   });
 
-  app.get('/v1/agents', { schema: { querystring: AgentListQuery }, ...describe('List agents (list grammar; status=active|suspended)') }, async (request) => {
+  app.get('/v1/agents', { schema: { querystring: AgentListQuery }, ...describe('List agents (list grammar; status=active|suspended)', 'none', { 200: AgentList }) }, async (request): Promise<ListResponse<AgentInfo>> => {
     return listResponse(hub.agents.list(request.query), request.query.expand, agentInfo);
   });
 
-  app.get('/v1/agents/:agent_id', { schema: { params: AgentParams }, ...describe('One agent, with its bio and activity counts') }, async (request) => {
+  app.get('/v1/agents/:agent_id', { schema: { params: AgentParams }, ...describe('One agent, with its bio and activity counts', 'none', { 200: AgentDetail }) }, async (request): Promise<AgentDetail> => {
     const row = hub.agents.get(request.params.agent_id);
     if (!row) throw notRegistered(request.params.agent_id);
     return { ...agentInfo(row), stats: { messages: hub.messages.countBy(row.agent_id), results: hub.results.countBy(row.agent_id) } };
   });
 
-  const setStatus = (status: 'active' | 'suspended') => async (request: FastifyRequest<{ Params: { agent_id: string } }>) => {
+  const setStatus = (status: 'active' | 'suspended') => async (request: FastifyRequest<{ Params: { agent_id: string } }>): Promise<AgentInfo> => {
     const organizer = requireOrganizer(hub, request);
     const id = request.params.agent_id;
     if (!hub.agents.get(id)) throw notRegistered(id);
@@ -106,6 +106,6 @@ export const agentRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async
     });
     return agentInfo(hub.agents.get(id)!);
   };
-  app.post('/v1/agents/:agent_id/suspend', { schema: { params: AgentParams }, ...describe('Suspend an agent: its writes are refused until reinstated', 'organizer') }, setStatus('suspended'));
-  app.post('/v1/agents/:agent_id/reinstate', { schema: { params: AgentParams }, ...describe('Lift a suspension', 'organizer') }, setStatus('active'));
+  app.post('/v1/agents/:agent_id/suspend', { schema: { params: AgentParams }, ...describe('Suspend an agent: its writes are refused until reinstated', 'organizer', { 200: AgentInfo }) }, setStatus('suspended'));
+  app.post('/v1/agents/:agent_id/reinstate', { schema: { params: AgentParams }, ...describe('Lift a suspension', 'organizer', { 200: AgentInfo }) }, setStatus('active'));
 };

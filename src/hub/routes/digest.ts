@@ -1,6 +1,6 @@
 // GET /v1/digest: the one call an agent makes to catch up (public shape), cached until the next write.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DigestQuery, type Digest } from '../../shared/api';
+import { Digest, DigestQuery } from '../../shared/api';
 import { isHumanHandle } from '../../shared/ids';
 import type { HubContext } from '../hub-context';
 import { buildLeaderboard } from '../leaderboard';
@@ -11,7 +11,7 @@ import { notRegistered } from './agents';
 import { describe } from './route-options';
 
 export const digestRoutes = (hub: HubContext, cache: ReadCache): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1/digest', { schema: { querystring: DigestQuery }, ...describe('Catch up in one call: agents, taskforces, top 10, recent messages and results, your inbox (as=)') }, async (request, reply) => {
+  app.get('/v1/digest', { schema: { querystring: DigestQuery }, ...describe('Catch up in one call: agents, taskforces, top 10, recent messages and results, your inbox (as=)', 'none', { 200: Digest }) }, async (request, reply) => {
     const { as, since } = request.query;
     const sinceMs = since === undefined ? undefined : parseTime(since, 'since');
     if (as !== undefined && !isHumanHandle(as) && !hub.agents.get(as)) throw notRegistered(as);

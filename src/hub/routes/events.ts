@@ -1,6 +1,6 @@
 // GET /v1/events: a server-sent event stream of every write its reader may read; Last-Event-ID resumes where it left off.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { EventsQuery } from '../../shared/api';
+import { EventStream, EventsQuery } from '../../shared/api';
 import { formatSse } from '../event-stream';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -11,7 +11,7 @@ import { describe } from './route-options';
 const REPLAY_LIMIT = 1000;
 
 export const eventRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1/events', { schema: { querystring: EventsQuery }, ...describe('Live events (text/event-stream): every new message, result, verdict, agent, taskforce and file; the organizer token (Authorization header) adds what only the organizer may read') }, async (request, reply) => {
+  app.get('/v1/events', { schema: { querystring: EventsQuery }, ...describe('Live events (text/event-stream): every new message, result, verdict, agent, taskforce and file; the organizer token (Authorization header) adds what only the organizer may read', 'none', { 200: EventStream }) }, async (request, reply) => {
     // Decided once, before the stream opens: a token that matches nobody is refused with a JSON error, and the
     // token is only ever read from the header (never from the URL, where it would end up in logs and history).
     const reader = callerOf(hub, request)?.kind === 'organizer' ? 'organizer' : 'public';

@@ -1,6 +1,6 @@
 // Discovery routes: GET /v1 (every route, generated from the routes themselves), health, who am I, the onboarding README, audit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditQuery, type HubFeatures, type HubUsage, type MeResponse } from '../../shared/api';
+import { AuditPage, AuditQuery, HealthResponse, HubDescription, MarkdownText, MeResponse, type HubFeatures, type HubUsage } from '../../shared/api';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
@@ -17,7 +17,7 @@ function features(hub: HubContext, services: HubServices): HubFeatures {
 }
 
 export const metaRoutes = (hub: HubContext, services: HubServices, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1', describe('This description: every route, the score and the conventions'), async () => ({
+  app.get('/v1', describe('This description: every route, the score and the conventions', 'none', { 200: HubDescription }), async (): Promise<HubDescription> => ({
     service: 'collab-desk',
     version,
     collab: hub.config.title,
@@ -51,22 +51,22 @@ export const metaRoutes = (hub: HubContext, services: HubServices, endpoints: En
     endpoints,
   }));
 
-  app.get('/v1/healthz', describe('Liveness'), async () => ({ status: 'ok' }));
+  app.get('/v1/healthz', describe('Liveness', 'none', { 200: HealthResponse }), async (): Promise<HealthResponse> => ({ status: 'ok' }));
 
-  app.get('/v1/me', describe('Who your bearer token belongs to', 'writer'), async (request): Promise<MeResponse> => {
+  app.get('/v1/me', describe('Who your bearer token belongs to', 'writer', { 200: MeResponse }), async (request): Promise<MeResponse> => {
     const caller = callerOf(hub, request);
     if (!caller) throw new HubError('UNAUTHORIZED', 'GET /v1/me needs "Authorization: Bearer <token>"', 'send the token registration gave you');
     return { handle: caller.handle, is_organizer: caller.kind === 'organizer', status: caller.kind === 'agent' ? caller.agent.status : 'active' };
   });
 
-  app.get('/README.md', describe('Onboarding for agents: how to join with curl alone'), async (request, reply) => {
+  app.get('/README.md', describe('Onboarding for agents: how to join with curl alone', 'none', { 200: MarkdownText }), async (request, reply) => {
     // The Host header names the address this agent reached us at; anything odd falls back to the bound address.
     const host = request.headers.host;
     const base = host && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:]+\](?::\d{1,5})?$/.test(host) ? `http://${host}` : baseUrl();
     return reply.type('text/markdown; charset=utf-8').send(onboardingReadme(hub, base, endpoints, services.jobQueue !== null));
   });
 
-  app.get('/v1/audit', { schema: { querystring: AuditQuery }, ...describe('The audit log: every write, who and when', 'organizer') }, async (request) => {
+  app.get('/v1/audit', { schema: { querystring: AuditQuery }, ...describe('The audit log: every write, who and when', 'organizer', { 200: AuditPage }) }, async (request): Promise<AuditPage> => {
     requireOrganizer(hub, request);
     const { actor, after = 0, limit = 100 } = request.query;
     const rows = hub.audit.page(after, limit, actor);

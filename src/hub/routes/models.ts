@@ -1,7 +1,7 @@
 // Model routes: what is installed, available and downloading for everyone; pulls, cancels and deletes for the organizer.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DeleteModelQuery, ModelLibraryError, PullModelBody, type DownloadInfo, type ExtraModelUse, type ModelLibrary } from '../../shared/models';
+import { DeleteModelQuery, DownloadResponse, ModelDeleted, ModelLibraryError, ModelsInfo, PullModelBody, type DownloadInfo, type ExtraModelUse, type ModelLibrary } from '../../shared/models';
 import type { SwarmControl } from '../../shared/swarm';
 import { readAgentDefaults } from '../agent-defaults';
 import type { HubContext } from '../hub-context';
@@ -83,16 +83,16 @@ export const modelRoutes = (hub: HubContext, models: ModelLibrary | null, curren
     hub.note({ ...note, target }).catch(() => undefined);
   };
 
-  app.get('/v1/models', describe('Models: installed GGUF files (size, where, used by), models the challenge packs name, downloads with progress, disk use'), async () => requireModels().list({ uses: hubUses(hub, currentSwarm()) }));
+  app.get('/v1/models', describe('Models: installed GGUF files (size, where, used by), models the challenge packs name, downloads with progress, disk use', 'none', { 200: ModelsInfo }), async (): Promise<ModelsInfo> => requireModels().list({ uses: hubUses(hub, currentSwarm()) }));
 
-  app.post('/v1/models/pull', { schema: { body: PullModelBody }, ...describe('Download a GGUF file from the Hugging Face Hub {repo, file, revision?, sha256?}: 202 with the download; progress on the event stream (model.progress)', 'organizer') }, async (request, reply) => {
+  app.post('/v1/models/pull', { schema: { body: PullModelBody }, ...describe('Download a GGUF file from the Hugging Face Hub {repo, file, revision?, sha256?}: 202 with the download; progress on the event stream (model.progress)', 'organizer', { 202: DownloadResponse }) }, async (request, reply) => {
     const caller = requireOrganizer(hub, request);
     const models = requireModels();
     const download = await guarded(() => models.pull(request.body, announce(caller.handle)));
-    return reply.code(202).send({ download });
+    return reply.code(202).send({ download } satisfies DownloadResponse);
   });
 
-  app.delete('/v1/models/downloads/:id', { schema: { params: ModelParams }, ...describe('Cancel a download (the bytes so far stay: pulling again resumes)', 'organizer') }, async (request) => {
+  app.delete('/v1/models/downloads/:id', { schema: { params: ModelParams }, ...describe('Cancel a download (the bytes so far stay: pulling again resumes)', 'organizer', { 200: DownloadResponse }) }, async (request): Promise<DownloadResponse> => {
     const caller = requireOrganizer(hub, request);
     const models = requireModels();
     const id = request.params.id;
@@ -104,7 +104,7 @@ export const modelRoutes = (hub: HubContext, models: ModelLibrary | null, curren
     }
   });
 
-  app.delete('/v1/models/:id', { schema: { params: ModelParams, querystring: DeleteModelQuery }, ...describe('Delete a downloaded or generated model (force=true when the installed pack, the agents, the inference host or the agent defaults use it); answers the bytes freed', 'organizer') }, async (request) => {
+  app.delete('/v1/models/:id', { schema: { params: ModelParams, querystring: DeleteModelQuery }, ...describe('Delete a downloaded or generated model (force=true when the installed pack, the agents, the inference host or the agent defaults use it); answers the bytes freed', 'organizer', { 200: ModelDeleted }) }, async (request): Promise<ModelDeleted> => {
     const caller = requireOrganizer(hub, request);
     const models = requireModels();
     const { model, freed_bytes } = await guarded(() => models.delete(request.params.id, { force: request.query.force === true, uses: hubUses(hub, currentSwarm()) }));

@@ -1,7 +1,7 @@
 // Settings routes: the data folder, the machine's compute and the agent defaults for everyone to read (the external command for the organizer); the organizer saves the defaults.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ModelLibrary } from '../../shared/models';
-import { AgentDefaults, type SettingsInfo } from '../../shared/settings';
+import { AgentDefaults, AgentDefaultsSaved, SettingsInfo } from '../../shared/settings';
 import { readAgentDefaults, writeAgentDefaults } from '../agent-defaults';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -18,7 +18,7 @@ function publicAgentDefaults(defaults: AgentDefaults): AgentDefaults {
 }
 
 export const settingsRoutes = (hub: HubContext, models: ModelLibrary | null, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1/settings', describe('Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from (their external command: organizer only)'), async (request): Promise<SettingsInfo> => {
+  app.get('/v1/settings', describe('Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from (their external command: organizer only)', 'none', { 200: SettingsInfo }), async (request): Promise<SettingsInfo> => {
     const organizer = callerOf(hub, request)?.kind === 'organizer';
     const defaults = readAgentDefaults(hub.layout.settings);
     return {
@@ -29,7 +29,7 @@ export const settingsRoutes = (hub: HubContext, models: ModelLibrary | null, bas
     };
   });
 
-  app.put('/v1/settings/agent-defaults', { schema: { body: AgentDefaults }, ...describe('Save the agent defaults {count?, kind?, command?, model?, role?, budget_tokens?, jobs_per_day?, max_steps?} (replaces them whole)', 'organizer') }, async (request) => {
+  app.put('/v1/settings/agent-defaults', { schema: { body: AgentDefaults }, ...describe('Save the agent defaults {count?, kind?, command?, model?, role?, budget_tokens?, jobs_per_day?, max_steps?} (replaces them whole)', 'organizer', { 200: AgentDefaultsSaved }) }, async (request): Promise<AgentDefaultsSaved> => {
     const caller = requireOrganizer(hub, request);
     const defaults = request.body;
     // The spawn route would refuse these together; saving them would pre-fill a form that cannot be sent.

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
-import { SpawnAgentsBody, SWARM_ACTIONS, SwarmError, TraceQuery, type SwarmAgentStatus, type SwarmControl, type SwarmStatus } from '../../shared/swarm';
+import { SpawnAgentsBody, SpawnedAgents, SWARM_ACTIONS, SwarmError, SwarmStatus, TraceExport, TracePage, TraceQuery, type SwarmAgentStatus, type SwarmControl } from '../../shared/swarm';
 import { readAgentDefaults, withAgentDefaults } from '../agent-defaults';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -57,41 +57,41 @@ export const swarmRoutes = (hub: HubContext, currentSwarm: () => SwarmControl | 
     return swarm;
   };
 
-  app.get('/v1/swarm', describe('The swarm: every agent\'s state, current action, tokens and jobs; the inference host; agents per lever (external agents\' command and output: organizer only)'), async (request) => {
+  app.get('/v1/swarm', describe('The swarm: every agent\'s state, current action, tokens and jobs; the inference host; agents per lever (external agents\' command and output: organizer only)', 'none', { 200: SwarmStatus }), async (request): Promise<SwarmStatus> => {
     const status = requireSwarm().status();
     return callerOf(hub, request)?.kind === 'organizer' ? status : publicSwarmStatus(status);
   });
 
-  app.post('/v1/swarm/agents', { schema: { body: SpawnAgentsBody }, ...describe('Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings)', 'organizer') }, async (request, reply) => {
+  app.post('/v1/swarm/agents', { schema: { body: SpawnAgentsBody }, ...describe('Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings)', 'organizer', { 201: SpawnedAgents }) }, async (request, reply) => {
     requireOrganizer(hub, request);
     const swarm = requireSwarm();
     const body = withAgentDefaults(readAgentDefaults(hub.layout.settings), request.body);
     const agents = await guarded(() => swarm.spawn(body));
-    return reply.code(201).send({ agents });
+    return reply.code(201).send({ agents } satisfies SpawnedAgents);
   });
 
-  app.post('/v1/swarm/:action', { schema: { params: ActionParams }, ...describe('Pause, resume, stop or start the whole swarm', 'organizer') }, async (request) => {
+  app.post('/v1/swarm/:action', { schema: { params: ActionParams }, ...describe('Pause, resume, stop or start the whole swarm', 'organizer', { 200: SwarmStatus }) }, async (request): Promise<SwarmStatus> => {
     requireOrganizer(hub, request);
     const swarm = requireSwarm();
     return guarded(() => swarm.act(null, request.params.action));
   });
 
-  app.post('/v1/swarm/agents/:agent_id/:action', { schema: { params: AgentActionParams }, ...describe('Pause, resume, stop or start one agent', 'organizer') }, async (request) => {
+  app.post('/v1/swarm/agents/:agent_id/:action', { schema: { params: AgentActionParams }, ...describe('Pause, resume, stop or start one agent', 'organizer', { 200: SwarmStatus }) }, async (request): Promise<SwarmStatus> => {
     requireOrganizer(hub, request);
     const swarm = requireSwarm();
     return guarded(() => swarm.act(request.params.agent_id, request.params.action));
   });
 
-  app.get('/v1/swarm/agents/:agent_id/trace', { schema: { params: AgentParams, querystring: TraceQuery }, ...describe('An agent\'s trace: every step (prompt, completion, tool calls, timings, tokens); after= and limit= page it', 'organizer') }, async (request) => {
+  app.get('/v1/swarm/agents/:agent_id/trace', { schema: { params: AgentParams, querystring: TraceQuery }, ...describe('An agent\'s trace: every step (prompt, completion, tool calls, timings, tokens); after= and limit= page it', 'organizer', { 200: TracePage }) }, async (request): Promise<TracePage> => {
     requireOrganizer(hub, request);
     const swarm = requireSwarm();
     return guarded(() => swarm.trace(request.params.agent_id, request.query));
   });
 
-  app.post('/v1/swarm/agents/:agent_id/trace/export', { schema: { params: AgentParams }, ...describe('Export an agent\'s trace into its scratch folder as traces/<session>/ (manifest.md + the log), the public collab\'s layout', 'organizer') }, async (request, reply) => {
+  app.post('/v1/swarm/agents/:agent_id/trace/export', { schema: { params: AgentParams }, ...describe('Export an agent\'s trace into its scratch folder as traces/<session>/ (manifest.md + the log), the public collab\'s layout', 'organizer', { 201: TraceExport }) }, async (request, reply) => {
     requireOrganizer(hub, request);
     const swarm = requireSwarm();
     const id = request.params.agent_id;
-    return reply.code(201).send(await guarded(() => swarm.exportTrace(id), `writing ${id}'s trace into scratch/${id}/ was refused`));
+    return reply.code(201).send((await guarded(() => swarm.exportTrace(id), `writing ${id}'s trace into scratch/${id}/ was refused`)) satisfies TraceExport);
   });
 };

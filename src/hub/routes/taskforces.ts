@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { join } from 'node:path';
 import { Type } from 'typebox';
-import { MessageListQuery, TaskforceBody, TaskforceFileBody, TaskforceListQuery, type TaskforceDetail, type TaskforceSummary } from '../../shared/api';
+import { FileBytes, FolderListing, MessageListQuery, RecordList, TaskforceBody, TaskforceCreated, TaskforceDetail, TaskforceFileBody, TaskforceFileList, TaskforceList, TaskforceListQuery, TaskforceNoteCreated, type ListResponse, type RecordItem, type TaskforceSummary } from '../../shared/api';
 import { frontmatterTimestamp } from '../../shared/ids';
 import { postMessage, postText } from '../board';
 import type { HubContext } from '../hub-context';
@@ -33,7 +33,7 @@ export const taskforceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
     return row;
   };
 
-  app.post('/v1/taskforces', { schema: { body: TaskforceBody }, ...describe('Create a taskforce (a channel) with its README, or update the README you own', 'writer') }, async (request, reply) => {
+  app.post('/v1/taskforces', { schema: { body: TaskforceBody }, ...describe('Create a taskforce (a channel) with its README, or update the README you own', 'writer', { 201: TaskforceCreated, 200: TaskforceCreated }) }, async (request, reply) => {
     const caller = requireWriter(hub, request);
     const b = request.body;
     const author = authorOf(hub, caller, b.agent_id);
@@ -53,10 +53,10 @@ export const taskforceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
       else hub.taskforces.insert({ name: b.name, creator: author, via, readme_frontmatter: JSON.stringify(stamped), readme_body: text, created_at: now });
       return { result: null, effect: { actor: author, action: existing ? 'taskforce.updated' : 'taskforce.created', target: b.name } };
     });
-    return reply.code(existing ? 200 : 201).send({ name: b.name, via, path: `taskforces/${b.name}/README.md`, created: !existing });
+    return reply.code(existing ? 200 : 201).send({ name: b.name, via, path: `taskforces/${b.name}/README.md`, created: !existing } satisfies TaskforceCreated);
   });
 
-  app.get('/v1/taskforces', { schema: { querystring: TaskforceListQuery }, ...describe('List taskforces, most recently active first') }, async (request) => {
+  app.get('/v1/taskforces', { schema: { querystring: TaskforceListQuery }, ...describe('List taskforces, most recently active first', 'none', { 200: TaskforceList }) }, async (request): Promise<TaskforceList> => {
     const all = hub.taskforces.list(request.query.q);
     const page = all.slice(0, request.query.limit ?? all.length);
     const items: TaskforceSummary[] = [];
@@ -75,7 +75,7 @@ export const taskforceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
     return { count: hub.taskforces.count(), matched: all.length, items };
   });
 
-  app.get('/v1/taskforces/:name', { schema: { params: NameParams }, ...describe('One taskforce: README, contributors, recent notes') }, async (request): Promise<TaskforceDetail> => {
+  app.get('/v1/taskforces/:name', { schema: { params: NameParams }, ...describe('One taskforce: README, contributors, recent notes', 'none', { 200: TaskforceDetail }) }, async (request): Promise<TaskforceDetail> => {
     const row = get(request.params.name);
     return {
       name: row.name,
@@ -90,19 +90,19 @@ export const taskforceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
     };
   });
 
-  app.get('/v1/taskforces/:name/notes', { schema: { params: NameParams, querystring: MessageListQuery }, ...describe('A taskforce\'s notes: the messages of its channel (list grammar)') }, async (request) => {
+  app.get('/v1/taskforces/:name/notes', { schema: { params: NameParams, querystring: MessageListQuery }, ...describe('A taskforce\'s notes: the messages of its channel (list grammar)', 'none', { 200: RecordList }) }, async (request): Promise<ListResponse<RecordItem>> => {
     get(request.params.name);
     return listResponse(hub.messages.list({ ...request.query, channel: request.params.name }), request.query.expand, messageItem);
   });
 
-  app.post('/v1/taskforces/:name/files', { schema: { params: NameParams, body: TaskforceFileBody }, ...describe('Post a note {body} or {source}, or copy a named file {source, dest_path}', 'writer') }, async (request, reply) => {
+  app.post('/v1/taskforces/:name/files', { schema: { params: NameParams, body: TaskforceFileBody }, ...describe('Post a note {body} or {source}, or copy a named file {source, dest_path}', 'writer', { 201: TaskforceNoteCreated }) }, async (request, reply) => {
     const caller = requireWriter(hub, request);
     const name = request.params.name;
     get(name);
     const b = request.body;
     if (b.dest_path === undefined) {
       const created = await postMessage(hub, caller, { ...b, channel: name }, { type: 'note' });
-      return reply.code(201).send({ kind: 'note', filename: created.filename, via: created.via, path: created.path });
+      return reply.code(201).send({ kind: 'note', filename: created.filename, via: created.via, path: created.path } satisfies TaskforceNoteCreated);
     }
     if (b.source === undefined || b.body !== undefined || b.type !== undefined) {
       throw new HubError('INVALID_BODY', 'a named file takes exactly {source, dest_path}', 'to post a note, leave dest_path out');
@@ -113,17 +113,17 @@ export const taskforceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
     requireOwnPath(segments, caller.handle, 'dest_path', `notes_${caller.handle}.md`);
     const files = await hub.workspace.copyToCentral(caller.handle, b.source, `taskforces/${name}/${b.dest_path}`, 'as', { files: 1, bytes: hub.config.limits.sync_bytes });
     await hub.note({ actor: caller.handle, action: 'taskforce.file', target: `taskforces/${name}/${b.dest_path}`, detail: { bytes: files[0]?.bytes ?? 0 } });
-    return reply.code(201).send({ kind: 'file', filename: b.dest_path, via: 'bucket', path: `taskforces/${name}/${b.dest_path}` });
+    return reply.code(201).send({ kind: 'file', filename: b.dest_path, via: 'bucket', path: `taskforces/${name}/${b.dest_path}` } satisfies TaskforceNoteCreated);
   });
 
-  app.get('/v1/taskforces/:name/files', { schema: { params: NameParams }, ...describe('A taskforce\'s files') }, async (request) => {
+  app.get('/v1/taskforces/:name/files', { schema: { params: NameParams }, ...describe('A taskforce\'s files', 'none', { 200: TaskforceFileList }) }, async (request): Promise<TaskforceFileList> => {
     get(request.params.name);
     const entries = (await hub.workspace.list(folder(request.params.name), '', true)).filter((e) => e.type === 'file');
     const items = [{ path: 'README.md', size: Buffer.byteLength(hub.taskforces.get(request.params.name)!.readme_body) }, ...entries.map((e) => ({ path: e.path, size: e.bytes }))];
     return { count: items.length, items };
   });
 
-  app.get('/v1/taskforces/:name/files/*', { schema: { params: FileParams }, ...describe('Download one taskforce file') }, async (request, reply) => {
+  app.get('/v1/taskforces/:name/files/*', { schema: { params: FileParams }, ...describe('Download one taskforce file', 'none', { 200: [FolderListing, FileBytes] }) }, async (request, reply) => {
     const row = get(request.params.name);
     const path = request.params['*'];
     if (path === 'README.md') return reply.type('text/markdown; charset=utf-8').send(row.readme_body);

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { ArtifactSyncBody, FolderQuery, SharedResourceSyncBody, type FolderListing, type SyncResponse } from '../../shared/api';
+import { ArtifactSyncBody, FileBytes, FolderListing, FolderQuery, ScratchWritten, SharedResourceSyncBody, SyncResponse } from '../../shared/api';
 import { rateLimitWrite } from '../board';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -80,7 +80,7 @@ export const workspaceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
     const uploads = plain.withTypeProvider<TypeBoxTypeProvider>();
     uploads.removeAllContentTypeParsers();
     uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    uploads.put('/v1/scratch/:agent_id/*', { schema: { params: ScratchParams }, ...describe('Upload a file to your own scratch folder (raw body)', 'agent') }, async (request, reply) => {
+    uploads.put('/v1/scratch/:agent_id/*', { schema: { params: ScratchParams }, ...describe('Upload a file to your own scratch folder (raw body)', 'agent', { 201: ScratchWritten }) }, async (request, reply) => {
       const caller = requireWriter(hub, request);
       const agentId = request.params.agent_id;
       requireOwner(hub, caller, agentId);
@@ -94,11 +94,11 @@ export const workspaceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
       if (!body) throw new HubError('INVALID_BODY', 'the upload has no body', 'send the file bytes as the request body');
       const entry = await hub.workspace.writeScratch(agentId, path, body, { fileBytes: l.scratch_file_bytes, quotaBytes: l.scratch_quota_bytes, totalBytes: l.scratch_total_bytes });
       await hub.note({ actor: agentId, action: 'scratch.written', target: `${agentId}/${entry.path}`, detail: { bytes: entry.bytes, sha256: entry.sha256 } });
-      return reply.code(201).send({ path: entry.path, bytes: entry.bytes, sha256: entry.sha256, url: `/v1/scratch/${agentId}/${entry.path}` });
+      return reply.code(201).send({ path: entry.path, bytes: entry.bytes, sha256: entry.sha256, url: `/v1/scratch/${agentId}/${entry.path}` } satisfies ScratchWritten);
     });
   });
 
-  app.delete('/v1/scratch/:agent_id/*', { schema: { params: ScratchParams }, ...describe('Delete a file or folder from your own scratch folder', 'agent') }, async (request, reply) => {
+  app.delete('/v1/scratch/:agent_id/*', { schema: { params: ScratchParams }, ...describe('Delete a file or folder from your own scratch folder', 'agent', { 204: null }) }, async (request, reply) => {
     const caller = requireWriter(hub, request);
     const agentId = request.params.agent_id;
     requireOwner(hub, caller, agentId);
@@ -108,23 +108,23 @@ export const workspaceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
     return reply.code(204).send();
   });
 
-  app.get('/v1/scratch/:agent_id', { schema: { params: ScratchRootParams, querystring: FolderQuery }, ...describe('List an agent\'s scratch folder (recursive=true for all of it)') }, async (request, reply) =>
+  app.get('/v1/scratch/:agent_id', { schema: { params: ScratchRootParams, querystring: FolderQuery }, ...describe('List an agent\'s scratch folder (recursive=true for all of it)', 'none', { 200: FolderListing }) }, async (request, reply) =>
     sendFile(hub, reply, scratchRoot(request.params.agent_id), '', `scratch/${request.params.agent_id}/`, request.query.recursive),
   );
-  app.get('/v1/scratch/:agent_id/*', { schema: { params: ScratchParams, querystring: FolderQuery }, ...describe('Download a scratch file, or list a folder') }, async (request, reply) =>
+  app.get('/v1/scratch/:agent_id/*', { schema: { params: ScratchParams, querystring: FolderQuery }, ...describe('Download a scratch file, or list a folder', 'none', { 200: [FolderListing, FileBytes] }) }, async (request, reply) =>
     sendFile(hub, reply, scratchRoot(request.params.agent_id), request.params['*'], `scratch/${request.params.agent_id}/`, request.query.recursive),
   );
 
-  app.get('/v1/central', { schema: { querystring: FolderQuery }, ...describe('List the central folder') }, async (request, reply) =>
+  app.get('/v1/central', { schema: { querystring: FolderQuery }, ...describe('List the central folder', 'none', { 200: FolderListing }) }, async (request, reply) =>
     sendFile(hub, reply, hub.workspace.centralRoot, '', 'central/', request.query.recursive),
   );
-  app.get('/v1/central/*', { schema: { params: CentralParams, querystring: FolderQuery }, ...describe('Download a central file, or list a folder') }, async (request, reply) =>
+  app.get('/v1/central/*', { schema: { params: CentralParams, querystring: FolderQuery }, ...describe('Download a central file, or list a folder', 'none', { 200: [FolderListing, FileBytes] }) }, async (request, reply) =>
     sendFile(hub, reply, hub.workspace.centralRoot, request.params['*'], 'central/', request.query.recursive),
   );
 
   const limits = () => ({ files: hub.config.limits.sync_files, bytes: hub.config.limits.sync_bytes });
 
-  app.post('/v1/artifacts::sync', { schema: { body: ArtifactSyncBody }, ...describe('Copy a scratch file or folder to central/artifacts/{dest_slug}_{you}/', 'agent') }, async (request) => {
+  app.post('/v1/artifacts::sync', { schema: { body: ArtifactSyncBody }, ...describe('Copy a scratch file or folder to central/artifacts/{dest_slug}_{you}/', 'agent', { 200: SyncResponse }) }, async (request): Promise<SyncResponse> => {
     const caller = requireWriter(hub, request);
     if (caller.kind !== 'agent') throw new HubError('INVALID_BODY', 'the organizer has no scratch folder to sync from', 'agents sync their own work');
     rateLimitWrite(hub, caller);
@@ -135,7 +135,7 @@ export const workspaceRoutes = (hub: HubContext): FastifyPluginAsyncTypebox => a
     return res;
   });
 
-  app.post('/v1/shared-resources::sync', { schema: { body: SharedResourceSyncBody }, ...describe('Copy a scratch file or folder to central/shared_resources/{dest_path}/ (its first segment ending in _<agent id> must end in _{you})', 'agent') }, async (request) => {
+  app.post('/v1/shared-resources::sync', { schema: { body: SharedResourceSyncBody }, ...describe('Copy a scratch file or folder to central/shared_resources/{dest_path}/ (its first segment ending in _<agent id> must end in _{you})', 'agent', { 200: SyncResponse }) }, async (request): Promise<SyncResponse> => {
     const caller = requireWriter(hub, request);
     if (caller.kind !== 'agent') throw new HubError('INVALID_BODY', 'the organizer has no scratch folder to sync from', 'agents sync their own work');
     const destPath = request.body.dest_path.replace(/\/+$/, '');
