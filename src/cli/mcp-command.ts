@@ -26,7 +26,7 @@ function onSignals(close: () => Promise<void>): void {
   const stop = () => {
     if (closing) return;
     closing = true;
-    close().finally(() => process.exit(0));
+    void close().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

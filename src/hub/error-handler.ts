@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERROR_STATUS, type ApiErrorBody, type ErrorCode } from '../shared/errors';
+import { CodedError, ERROR_STATUS, isErrorCode, type ApiErrorBody, type ErrorCode } from '../shared/errors';
 import { HubError } from './hub-error';
 
 function errorBody(code: ErrorCode, message: string, hint?: string): ApiErrorBody {
@@ -56,8 +56,9 @@ const FS_REFUSALS: Record<string, { code: ErrorCode; message: string; hint: stri
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof HubError) {
-      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    // The hub's own refusals and its seams' (model library, swarm): one error type, answered in this one place.
+    if (err instanceof CodedError && isErrorCode(err.code)) {
+      if (err instanceof HubError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
       return send(reply, err.code, err.message, err.hint);
     }
     if (err.validation) {

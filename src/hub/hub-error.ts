@@ -1,15 +1,15 @@
-// HubError: a refusal with its code, message and hint; the error handler turns it into the uniform body.
-import type { ErrorCode } from '../shared/errors';
+// HubError: a refusal the hub raises itself, with the response headers it needs (Retry-After); the error handler
+// answers it, like every CodedError, as the uniform body.
+import { CodedError, type ErrorCode } from '../shared/errors';
 
-export class HubError extends Error {
+export class HubError extends CodedError {
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly hint?: string,
+    hint?: string,
     /** Extra response headers, e.g. Retry-After for RATE_LIMITED. */
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
-    this.name = 'HubError';
+    super(code, message, hint);
   }
 }

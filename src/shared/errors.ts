@@ -1,4 +1,5 @@
-// The error model: one body shape `{error:{code,message,hint?}}` and the HTTP status of every code.
+// The error model: one body shape `{error:{code,message,hint?}}`, the HTTP status of every code, and the one coded
+// error class every side throws.
 import { Type, type Static } from 'typebox';
 import { Closed } from './response-schema';
 
@@ -70,3 +71,32 @@ export const ApiErrorBody = Closed({
   }),
 });
 export type ApiErrorBody = Static<typeof ApiErrorBody>;
+
+/** Whether a string is one of the hub's error codes (a client may also meet codes of a newer hub). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_STATUS, code);
+}
+
+/**
+ * A refusal with its code, its message and what to do instead: the one error shape on both sides of /v1. The hub
+ * answers any CodedError whose code it knows as `{error:{code,message,hint}}` with that code's status, so a seam
+ * (the model library, the swarm) throws one and its meaning reaches the wire unchanged; a client meets the same shape
+ * again as HubClientError, which adds the HTTP status.
+ */
+export class CodedError<Code extends string = ErrorCode> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    /** What to do instead. */
+    readonly hint?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  /** One line a person can act on: what was wrong, then what to do. */
+  get display(): string {
+    return this.hint ? `${this.message} — ${this.hint}` : this.message;
+  }
+}

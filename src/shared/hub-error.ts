@@ -1,5 +1,5 @@
 // The one error a /v1 client reports: the hub's `{error:{code,message,hint}}` refusal, or a hub it could not use.
-import type { ApiErrorBody, ErrorCode } from './errors';
+import { CodedError, type ApiErrorBody, type ErrorCode } from './errors';
 
 /**
  * Codes a client reports itself, beside the hub's own: no answer, an answer that is not the hub's, a folder read as a
@@ -18,23 +18,16 @@ export type HubErrorCode = ErrorCode | ClientErrorCode | (string & Record<never,
  * the hub's own words (or the client's, written the same way), so they can be shown to agents and people as they
  * are: they never hold a token.
  */
-export class HubClientError extends Error {
+export class HubClientError extends CodedError<HubErrorCode> {
   constructor(
     /** The HTTP status; 0 when no answer came. */
     readonly status: number,
-    readonly code: HubErrorCode,
+    code: HubErrorCode,
     message: string,
-    /** What to do instead. */
-    readonly hint?: string,
+    hint?: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = 'HubClientError';
-  }
-
-  /** One line a person can act on: what was wrong, then what to do. */
-  get display(): string {
-    return this.hint ? `${this.message} — ${this.hint}` : this.message;
+    super(code, message, hint, options);
   }
 }
 

@@ -1,7 +1,7 @@
 // The models contract: what GET /v1/models shows (installed, available, downloads, disk), pulls and deletes, the
 // machine's compute (for Settings), and the ModelLibrary seam the hub calls (the bench implements it).
 import { Type, type Static } from 'typebox';
-import type { ErrorCode } from './errors';
+import { CodedError } from './errors';
 import { Closed, Nullable } from './response-schema';
 
 /** POST /v1/models/pull: one GGUF file of a Hugging Face model repository. */
@@ -147,16 +147,7 @@ export const SystemInfo = Closed({
 export type SystemInfo = Static<typeof SystemInfo>;
 
 /** A refusal of the library, with the hub's error code, so it keeps its meaning on the wire. */
-export class ModelLibraryError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'ModelLibraryError';
-  }
-}
+export class ModelLibraryError extends CodedError {}
 
 /**
  * The model files on this machine, as the hub serves them: the bench implements it (HF cache, generated demo

@@ -1,5 +1,6 @@
 // The swarm's contract: agent status, spawn requests, trace steps, the inference host's figures, and the seam the hub calls.
 import { Type, type Static } from 'typebox';
+import { CodedError } from './errors';
 import { AGENT_ID_PATTERN } from './ids';
 import { Closed, Nullable } from './response-schema';
 
@@ -212,12 +213,5 @@ export type SwarmChange =
   | { type: 'agent.status'; agent: SwarmAgentStatus }
   | { type: 'swarm.inference'; inference: InferenceStatus | null; paused_for_job: string | null };
 
-export class SwarmError extends Error {
-  constructor(
-    readonly code: 'NOT_FOUND' | 'INVALID_BODY' | 'SWARM_CONFLICT' | 'SANDBOX_UNAVAILABLE',
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+/** A refusal of the swarm (unknown agent, bad spawn, a conflict, no sandbox), answered by the hub with its code. */
+export class SwarmError extends CodedError<'NOT_FOUND' | 'INVALID_BODY' | 'SWARM_CONFLICT' | 'SANDBOX_UNAVAILABLE'> {}

@@ -58,7 +58,7 @@ export class GpuLease {
   release(job: string): void {
     if (this.current?.job !== job) return;
     this.current = null;
-    this.emit();
+    void this.emit(); // a release waits for no listener: the next job may start while they catch up
   }
 
   private emit(): Array<Promise<unknown>> {

@@ -1,7 +1,7 @@
 // Model routes: what is installed, available and downloading for everyone; pulls, cancels and deletes for the organizer.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DeleteModelQuery, DownloadResponse, ModelDeleted, ModelLibraryError, ModelsInfo, PullModelBody, type DownloadInfo, type ExtraModelUse, type ModelLibrary } from '../../shared/models';
+import { DeleteModelQuery, DownloadResponse, ModelDeleted, ModelsInfo, PullModelBody, type DownloadInfo, type ExtraModelUse, type ModelLibrary } from '../../shared/models';
 import type { SwarmControl } from '../../shared/swarm';
 import { readAgentDefaults } from '../agent-defaults';
 import type { HubContext } from '../hub-context';
@@ -11,16 +11,6 @@ import { HUB_HANDLE } from '../jobs/job-results';
 import { describe } from './route-options';
 
 const ModelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-
-/** The library's refusals keep their meaning on the wire. */
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof ModelLibraryError) throw new HubError(err.code, err.message, err.hint);
-    throw err;
-  }
-}
 
 /** An inference host in these states has the model loaded, or will load it again (paused for a benchmark job). */
 const HOLDS_MODEL = new Set(['loading', 'ready', 'paused']);
@@ -88,7 +78,7 @@ export const modelRoutes = (hub: HubContext, models: ModelLibrary | null, curren
   app.post('/v1/models/pull', { schema: { body: PullModelBody }, ...describe('Download a GGUF file from the Hugging Face Hub {repo, file, revision?, sha256?}: 202 with the download; progress on the event stream (model.progress)', 'organizer', { 202: DownloadResponse }) }, async (request, reply) => {
     const caller = requireOrganizer(hub, request);
     const models = requireModels();
-    const download = await guarded(() => models.pull(request.body, announce(caller.handle)));
+    const download = await models.pull(request.body, announce(caller.handle));
     return reply.code(202).send({ download } satisfies DownloadResponse);
   });
 
@@ -98,7 +88,7 @@ export const modelRoutes = (hub: HubContext, models: ModelLibrary | null, curren
     const id = request.params.id;
     cancelledBy.set(id, caller.handle);
     try {
-      return { download: await guarded(() => models.cancel(id)) };
+      return { download: await models.cancel(id) };
     } finally {
       cancelledBy.delete(id);
     }
@@ -107,7 +97,7 @@ export const modelRoutes = (hub: HubContext, models: ModelLibrary | null, curren
   app.delete('/v1/models/:id', { schema: { params: ModelParams, querystring: DeleteModelQuery }, ...describe('Delete a downloaded or generated model (force=true when the installed pack, the agents, the inference host or the agent defaults use it); answers the bytes freed', 'organizer', { 200: ModelDeleted }) }, async (request): Promise<ModelDeleted> => {
     const caller = requireOrganizer(hub, request);
     const models = requireModels();
-    const { model, freed_bytes } = await guarded(() => models.delete(request.params.id, { force: request.query.force === true, uses: hubUses(hub, currentSwarm()) }));
+    const { model, freed_bytes } = await models.delete(request.params.id, { force: request.query.force === true, uses: hubUses(hub, currentSwarm()) });
     await hub.note({ actor: caller.handle, action: 'model.deleted', target: model.repo && model.file ? `${model.repo}/${model.file}` : model.path, detail: { id: model.id, name: model.name, freed_bytes } });
     return { deleted: model.id, name: model.name, freed_bytes };
   });

@@ -1,7 +1,7 @@
 // Swarm routes: the agents' status for everyone (external agents' commands and output for the organizer); control and traces for the organizer.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
+import { CodedError, isErrorCode } from '../../shared/errors';
 import { SpawnAgentsBody, SpawnedAgents, SWARM_ACTIONS, SwarmError, SwarmStatus, TraceExport, TracePage, TraceQuery, type SwarmAgentStatus, type SwarmControl } from '../../shared/swarm';
 import { readAgentDefaults, withAgentDefaults } from '../agent-defaults';
 import type { HubContext } from '../hub-context';
@@ -29,15 +29,12 @@ function publicSwarmStatus(status: SwarmStatus): SwarmStatus {
 }
 
 /**
- * An error carrying one of the hub's own codes, as the SwarmControl seam promises ({code, message, hint}): the
- * supervisor's refusals, and the hub's answers to the writes the supervisor makes (a trace export is written through
- * the agent's scratch API). The hub cannot import the agents' client, so it reads the shape.
+ * The hub's answers to the writes the supervisor makes for a request (a trace export is written through the agent's
+ * scratch API, so a refusal comes back as the client's coded error): the same refusal, said in the request's context.
  */
 function hubRefusal(err: unknown, context: string): HubError | null {
-  if (!(err instanceof Error) || err instanceof HubError) return null;
-  const { code, hint } = err as Error & { code?: unknown; hint?: unknown };
-  if (typeof code !== 'string' || !Object.hasOwn(ERROR_STATUS, code) || code === 'INTERNAL') return null;
-  return new HubError(code as ErrorCode, context ? `${context}: ${err.message}` : err.message, typeof hint === 'string' ? hint : undefined);
+  if (!(err instanceof CodedError) || err instanceof HubError || !isErrorCode(err.code) || err.code === 'INTERNAL') return null;
+  return new HubError(err.code, context ? `${context}: ${err.message}` : err.message, err.hint);
 }
 
 /** The supervisor's refusals, and the refusals of what it writes, keep their meaning on the wire (never a 500). */
@@ -45,7 +42,7 @@ async function guarded<T>(work: () => Promise<T>, context = ''): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof SwarmError) throw new HubError(err.code, err.message, err.hint);
+    if (err instanceof SwarmError) throw err; // answered as it is by the error handler
     throw hubRefusal(err, context) ?? err;
   }
 }

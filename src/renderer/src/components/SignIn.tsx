@@ -24,7 +24,7 @@ export function SignIn({ onDone }: { onDone?: () => void }) {
     }
   };
   return (
-    <form className="sign-in" onSubmit={submit}>
+    <form className="sign-in" onSubmit={(e) => void submit(e)}>
       <label htmlFor="organizer-token">Organizer token</label>
       <p className="muted">It is in the file <code>organizer-token</code> in the hub's data folder (<code>collab-desk hub</code> prints where).</p>
       <div className="row">

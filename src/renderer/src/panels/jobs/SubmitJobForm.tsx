@@ -131,7 +131,7 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
   };
 
   return (
-    <form className="card submit-job" aria-label="Submit a job" onSubmit={onSubmit} onKeyDown={(e) => onFormEscape(e, onClose)}>
+    <form className="card submit-job" aria-label="Submit a job" onSubmit={(e) => void onSubmit(e)} onKeyDown={(e) => onFormEscape(e, onClose)}>
       <div className="panel-header">
         <h2>Submit a job to {challenge.title}</h2>
         <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">✕</button>

@@ -111,7 +111,7 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
   const external = values.kind === 'external';
   const blocked = external && machine?.kind === null && !acceptRisk;
   return (
-    <form className="card spawn-form" aria-label="Spawn agents" onSubmit={onSubmit} onKeyDown={(e) => onFormEscape(e, onClose)}>
+    <form className="card spawn-form" aria-label="Spawn agents" onSubmit={(e) => void onSubmit(e)} onKeyDown={(e) => onFormEscape(e, onClose)}>
       <div className="panel-header">
         <h2>Spawn agents</h2>
         <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">✕</button>
