@@ -35,54 +35,83 @@ export default tseslint.config(
   {
     files: ['src/shared/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron],
-        patterns: [
-          layer(['../*', '!../shared/*'], 'src/shared imports nothing from other layers.'),
-          layer(NODE_ONLY, 'src/shared runs in the renderer too: no Node imports.'),
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            layer(['../*', '!../shared/*'], 'src/shared imports nothing from other layers.'),
+            layer(NODE_ONLY, 'src/shared runs in the renderer too: no Node imports.'),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/platform/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron],
-        patterns: [layer([...SERVICES.map((s) => `**/${s}/*`), ...OUTSIDE_SERVICES], 'src/platform is the Node-only layer under the services: it imports src/shared only.')],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            layer(
+              [...SERVICES.map((s) => `**/${s}/*`), ...OUTSIDE_SERVICES],
+              'src/platform is the Node-only layer under the services: it imports src/shared only.',
+            ),
+          ],
+        },
+      ],
     },
   },
   // Each service: src/shared and src/platform, never another service, never a composition root or the UI.
   ...SERVICES.map((service) => ({
     files: [`src/${service}/**`],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron],
-        patterns: [
-          layer(SERVICES.filter((s) => s !== service).map((s) => `**/${s}/*`), 'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).'),
-          layer(OUTSIDE_SERVICES, 'Services never import cli, main, preload or renderer.'),
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            layer(
+              SERVICES.filter((s) => s !== service).map((s) => `**/${s}/*`),
+              'Services never import each other: share through src/platform (Node helpers) or src/shared (the contract).',
+            ),
+            layer(OUTSIDE_SERVICES, 'Services never import cli, main, preload or renderer.'),
+          ],
+        },
+      ],
     },
   })),
   {
     files: ['src/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [electron], patterns: [layer(['**/main/*', '**/preload/*', '**/renderer/*'], 'The CLI never imports the Electron side.')] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [layer(['**/main/*', '**/preload/*', '**/renderer/*'], 'The CLI never imports the Electron side.')],
+        },
+      ],
     },
   },
   {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron],
-        patterns: [
-          layer(['**/hub/*', '**/bench/*', '**/sync/*', '**/agents/*', '**/cli/*', '**/main/*', '**/preload/*'], 'The renderer imports src/shared only; it talks to the hub over HTTP.'),
-          layer(NODE_ONLY, 'The renderer runs in a browser: no Node imports.'),
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            layer(
+              ['**/hub/*', '**/bench/*', '**/sync/*', '**/agents/*', '**/cli/*', '**/main/*', '**/preload/*'],
+              'The renderer imports src/shared only; it talks to the hub over HTTP.',
+            ),
+            layer(NODE_ONLY, 'The renderer runs in a browser: no Node imports.'),
+          ],
+        },
+      ],
     },
   },
   {

@@ -32,16 +32,38 @@ const AGENT_COUNTS = envIntList('BENCH_AGENTS', '1,2,4,8', (n) => n >= 1, 'agent
  * decode is compute, not JS overhead (a 700 KB test model measures node-llama-cpp's per-token loop), small enough
  * to generate in ~2 s and run on 2 cores.
  */
-const MODEL_SPEC: LlamaSpec = { seed: 11, layers: 6, embd: 512, heads: 8, kvHeads: 8, ff: 1536, ctx: 2048, type: 'f16' };
+const MODEL_SPEC: LlamaSpec = {
+  seed: 11,
+  layers: 6,
+  embd: 512,
+  heads: 8,
+  kvHeads: 8,
+  ff: 1536,
+  ctx: 2048,
+  type: 'f16',
+};
 
-const TOPICS = ['the sea', 'a mountain town', 'the first computer', 'a lighthouse keeper', 'speculative decoding', 'a garden in winter', 'the night train', 'an old map'];
+const TOPICS = [
+  'the sea',
+  'a mountain town',
+  'the first computer',
+  'a lighthouse keeper',
+  'speculative decoding',
+  'a garden in winter',
+  'the night train',
+  'an old map',
+];
 
-const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+const f = (n: number | null | undefined, digits = 1): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
 const mib = (bytes: number | null | undefined): string => (bytes ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : '-');
 
 async function ensureModel(): Promise<{ path: string; generated: boolean }> {
   const dir = benchModelsFolder();
-  const path = join(dir, `agents-llama-${MODEL_SPEC.layers}x${MODEL_SPEC.embd}-${MODEL_SPEC.type}-${generatorKey(MODEL_SPEC)}.gguf`);
+  const path = join(
+    dir,
+    `agents-llama-${MODEL_SPEC.layers}x${MODEL_SPEC.embd}-${MODEL_SPEC.type}-${generatorKey(MODEL_SPEC)}.gguf`,
+  );
   if (existsSync(path)) return { path, generated: false };
   mkdirSync(dir, { recursive: true });
   // written beside, then renamed: an interrupted run leaves no half model
@@ -83,7 +105,10 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, 'sandbox-only': { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    options: { model: { type: 'string' }, 'sandbox-only': { type: 'boolean', default: false } },
+    strict: true,
+  });
   const starts = envInt('BENCH_SANDBOX_STARTS', 40, positive);
   progress(`sandbox: ${starts} starts of each kind, bare and sandboxed, interleaved`);
   const sandbox = await measureSandboxSpawn(starts);
@@ -91,8 +116,11 @@ async function main(): Promise<void> {
   if (!sandbox.overhead_ms) {
     console.log(`sandbox spawn overhead: not measured, no sandbox here (${sandbox.reason})`);
   } else {
-    const ms = (x: { median: number; mean: number; ci95: [number, number] }) => `median ${f(x.median, 2)} ms, mean ${f(x.mean, 2)} ms (95% CI ${f(x.ci95[0], 2)}-${f(x.ci95[1], 2)})`;
-    console.log(`sandbox spawn overhead (${sandbox.kind}, \`${sandbox.command}\` to exit, ${starts} starts each, ${cpus().length} core(s)):`);
+    const ms = (x: { median: number; mean: number; ci95: [number, number] }) =>
+      `median ${f(x.median, 2)} ms, mean ${f(x.mean, 2)} ms (95% CI ${f(x.ci95[0], 2)}-${f(x.ci95[1], 2)})`;
+    console.log(
+      `sandbox spawn overhead (${sandbox.kind}, \`${sandbox.command}\` to exit, ${starts} starts each, ${cpus().length} core(s)):`,
+    );
     console.log(`  bare:      ${ms(sandbox.bare_ms!)}`);
     console.log(`  sandboxed: ${ms(sandbox.sandboxed_ms!)}`);
     console.log(`  overhead:  ${ms(sandbox.overhead_ms)} per external agent start (paired start by start)`);
@@ -103,16 +131,27 @@ async function main(): Promise<void> {
   const model = values.model ? { path: values.model, generated: false } : await ensureModel();
   const modelBytes = statSync(model.path).size;
   progress(`starting the inference host (${SEQUENCES} sequences) on ${model.path}`);
-  const host = await InferenceHost.start({ model: model.path, sequences: SEQUENCES, ...(THREADS ? { threads: THREADS } : {}), contextSize: 1024 });
+  const host = await InferenceHost.start({
+    model: model.path,
+    sequences: SEQUENCES,
+    ...(THREADS ? { threads: THREADS } : {}),
+    contextSize: 1024,
+  });
   const rows: Row[] = [];
   try {
     const first = await host.status();
     progress(`ready: backend ${first.backend}${first.gpu ? ` (${first.gpu})` : ''}, RSS ${mib(first.rss_bytes)}`);
     // warm-up: first allocations and the thread pool's first spin-up are not what an agent sees later
-    await new ChatClient({ url: host.url, key: host.key, agent: 'warmup' }).complete({ messages: [{ role: 'user', content: 'warm up' }], max_tokens: 16 });
+    await new ChatClient({ url: host.url, key: host.key, agent: 'warmup' }).complete({
+      messages: [{ role: 'user', content: 'warm up' }],
+      max_tokens: 16,
+    });
 
     for (const n of AGENT_COUNTS) {
-      const clients = Array.from({ length: n }, (_, i) => new ChatClient({ url: host.url, key: host.key, agent: `n${n}-agent${i + 1}` }));
+      const clients = Array.from(
+        { length: n },
+        (_, i) => new ChatClient({ url: host.url, key: host.key, agent: `n${n}-agent${i + 1}` }),
+      );
       let tokens = 0;
       let requests = 0;
       let wall = 0;
@@ -122,7 +161,9 @@ async function main(): Promise<void> {
           clients.map((client, i) =>
             client.complete({
               // a different question each time: every round decodes from a fresh prompt, no reuse of an earlier answer
-              messages: [{ role: 'user', content: `Round ${round}: write about ${TOPICS[(i + round) % TOPICS.length]}.` }],
+              messages: [
+                { role: 'user', content: `Round ${round}: write about ${TOPICS[(i + round) % TOPICS.length]}.` },
+              ],
               max_tokens: TOKENS,
               // greedy, and random weights rarely end early: each request decodes about max_tokens
               temperature: 0,
@@ -154,18 +195,28 @@ async function main(): Promise<void> {
     const status = await host.status();
     const memory = procMemory(host.pid);
     console.log();
-    console.log(`inference host: ${status.backend}${status.gpu ? ` (${status.gpu})` : ''}, ${SEQUENCES} sequences in one context, model ${mib(modelBytes)} (${model.path})`);
-    console.log(`${TOKENS} max_tokens per request, greedy, ${ROUNDS} concurrent round(s) per agent count; ${cpus().length} CPU core(s)`);
+    console.log(
+      `inference host: ${status.backend}${status.gpu ? ` (${status.gpu})` : ''}, ${SEQUENCES} sequences in one context, model ${mib(modelBytes)} (${model.path})`,
+    );
+    console.log(
+      `${TOKENS} max_tokens per request, greedy, ${ROUNDS} concurrent round(s) per agent count; ${cpus().length} CPU core(s)`,
+    );
     console.log();
-    console.log('agents | requests | tokens | wall s | aggregate tok/s | x vs 1 agent | per-agent tok/s (mean / min) | host RSS');
-    console.log('-------|----------|--------|--------|-----------------|--------------|------------------------------|---------');
+    console.log(
+      'agents | requests | tokens | wall s | aggregate tok/s | x vs 1 agent | per-agent tok/s (mean / min) | host RSS',
+    );
+    console.log(
+      '-------|----------|--------|--------|-----------------|--------------|------------------------------|---------',
+    );
     for (const r of rows) {
       console.log(
         `${String(r.agents).padStart(6)} | ${String(r.requests).padStart(8)} | ${String(r.completion_tokens).padStart(6)} | ${f(r.wall_s, 2).padStart(6)} | ${f(r.aggregate_tps).padStart(15)} | ${f(r.ratio_to_1, 2).padStart(12)} | ${`${f(r.per_agent_tps)} / ${f(r.per_agent_tps_min)}`.padStart(28)} | ${mib(r.rss_bytes)}`,
       );
     }
     console.log();
-    console.log(`host memory: RSS ${mib(memory.rss)}, peak ${mib(memory.peak)} for a ${mib(modelBytes)} model (loaded once for every agent)`);
+    console.log(
+      `host memory: RSS ${mib(memory.rss)}, peak ${mib(memory.peak)} for a ${mib(modelBytes)} model (loaded once for every agent)`,
+    );
     console.log(
       JSON.stringify({
         bench: 'agents',

@@ -6,13 +6,17 @@ import { createInterface } from 'node:readline';
 export function runCli(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/collab-desk.js', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`collab-desk ${args.join(' ')} exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`collab-desk ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
 /** Starts `collab-desk hub --data DIR --port 0 ...extra` and resolves with its URL once it listens. */
 export function startHub(dataDir: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/collab-desk.js', 'hub', '--data', dataDir, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['bin/collab-desk.js', 'hub', '--data', dataDir, '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /^hub listening on (http:\/\/\S+)$/.exec(line);
@@ -23,10 +27,19 @@ export function startHub(dataDir: string, extra: string[] = []): Promise<{ child
 }
 
 /** One JSON call to the hub. */
-export async function api<T>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T>(
+  url: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(url + path, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, body: (await res.json()) as T };

@@ -20,12 +20,23 @@ const CHANNEL = 'draft-depth';
 /** Bodies of the lengths and markdown agents write: one line, a list, code, a table, a long paragraph. */
 function bodyOf(i: number, agent: string, next: string): string {
   switch (i % 6) {
-    case 0: return `Update ${i}: tried draft_n_max=${i % 9} on the Q8_0 draft, acceptance ${(i % 100) / 100}. @${next}`;
-    case 1: return `Run ${i} done.\n\n- tps: **${(90 + (i % 40)).toFixed(1)}**\n- ppl: ${(2.2 + (i % 10) / 100).toFixed(3)}\n- greedy identical: yes`;
-    case 2: return `Config I used for ${i}:\n\n\`\`\`json\n{"draft": "gemma-4-E4B-Q4_0", "draft_n_max": ${i % 8}, "flash_attn": true}\n\`\`\`\nWorth trying on your side, @${next}?`;
-    case 3: return `| K | tps |\n|---|---|\n| ${i % 8} | ${(95 + (i % 30)).toFixed(1)} |\n| ${(i % 8) + 1} | ${(97 + (i % 30)).toFixed(1)} |`;
-    case 4: return `${agent} here. ` + 'Acceptance drops after position 5, so longer drafts mostly waste verification work on this GPU. '.repeat(1 + (i % 4));
-    default: return `Quick note ${i}: baseline re-measured, see the leaderboard.`;
+    case 0:
+      return `Update ${i}: tried draft_n_max=${i % 9} on the Q8_0 draft, acceptance ${(i % 100) / 100}. @${next}`;
+    case 1:
+      return `Run ${i} done.\n\n- tps: **${(90 + (i % 40)).toFixed(1)}**\n- ppl: ${(2.2 + (i % 10) / 100).toFixed(3)}\n- greedy identical: yes`;
+    case 2:
+      return `Config I used for ${i}:\n\n\`\`\`json\n{"draft": "gemma-4-E4B-Q4_0", "draft_n_max": ${i % 8}, "flash_attn": true}\n\`\`\`\nWorth trying on your side, @${next}?`;
+    case 3:
+      return `| K | tps |\n|---|---|\n| ${i % 8} | ${(95 + (i % 30)).toFixed(1)} |\n| ${(i % 8) + 1} | ${(97 + (i % 30)).toFixed(1)} |`;
+    case 4:
+      return (
+        `${agent} here. ` +
+        'Acceptance drops after position 5, so longer drafts mostly waste verification work on this GPU. '.repeat(
+          1 + (i % 4),
+        )
+      );
+    default:
+      return `Quick note ${i}: baseline re-measured, see the leaderboard.`;
   }
 }
 
@@ -38,14 +49,30 @@ export async function seedBoard(hub: Hub, count = SEED_MESSAGES): Promise<{ seco
   for (const id of AGENTS) {
     if (!hub.agents.get(id)) {
       await hub.write(() => {
-        hub.agents.insert({ agent_id: id, filename: `${id}.md`, model: 'bench', harness: 'bench', tools: '[]', bio: '', token_hash: `seed-${id}`, registered_at: hub.now() });
+        hub.agents.insert({
+          agent_id: id,
+          filename: `${id}.md`,
+          model: 'bench',
+          harness: 'bench',
+          tools: '[]',
+          bio: '',
+          token_hash: `seed-${id}`,
+          registered_at: hub.now(),
+        });
         return { result: null, effect: { actor: id, action: 'agent.registered', target: id } };
       });
     }
   }
   if (!hub.taskforces.exists(CHANNEL)) {
     await hub.write(() => {
-      hub.taskforces.insert({ name: CHANNEL, creator: 'alice', via: 'raw', readme_frontmatter: '{}', readme_body: 'Which draft depth pays off?', created_at: hub.now() });
+      hub.taskforces.insert({
+        name: CHANNEL,
+        creator: 'alice',
+        via: 'raw',
+        readme_frontmatter: '{}',
+        readme_body: 'Which draft depth pays off?',
+        created_at: hub.now(),
+      });
       return { result: null, effect: { actor: 'alice', action: 'taskforce.created', target: CHANNEL } };
     });
   }
@@ -58,7 +85,8 @@ export async function seedBoard(hub: Hub, count = SEED_MESSAGES): Promise<{ seco
       const caller = { kind: 'agent' as const, handle: agent, agent: hub.agents.get(agent)! };
       const request: PostRequest = { body: bodyOf(i, agent, AGENTS[(i + 1) % AGENTS.length]!) };
       // Replies go to a root of an earlier chunk (it must exist when the post is checked).
-      if (i % 8 === 3 && roots.length > 0) request.reply_to = roots[roots.length - 1 - (i % Math.min(roots.length, 20))];
+      if (i % 8 === 3 && roots.length > 0)
+        request.reply_to = roots[roots.length - 1 - (i % Math.min(roots.length, 20))];
       else if (i % 10 === 0) request.channel = CHANNEL;
       if (i % 97 === 5) request.type = 'result-note';
       chunk.push(postMessage(hub, caller, request));
@@ -150,7 +178,11 @@ function summarize(deltas: number[]): FrameFigures {
  * (each older page loads when the top comes near), then down again with big wheel steps. Frame times are the
  * requestAnimationFrame deltas the page itself sees.
  */
-export async function measureBoardScroll(page: Page, url: string, options: { backBudgetMs?: number; wheelSteps?: number } = {}): Promise<ScrollFigures> {
+export async function measureBoardScroll(
+  page: Page,
+  url: string,
+  options: { backBudgetMs?: number; wheelSteps?: number } = {},
+): Promise<ScrollFigures> {
   const backBudgetMs = options.backBudgetMs ?? 60_000;
   const wheelSteps = options.wheelSteps ?? 120;
   // Strings, not functions: a runner that keeps function names (tsx) would send its `__name` helper into the page.
@@ -166,7 +198,13 @@ export async function measureBoardScroll(page: Page, url: string, options: { bac
   // Settled at the newest end before the clock starts.
   await page.waitForTimeout(300);
 
-  const back = (await page.evaluate(`(${SCROLL_BACK})(${backBudgetMs})`)) as { deltas: number[]; maxRows: number; seconds: number; reachedStart: boolean; loadedRows: number };
+  const back = (await page.evaluate(`(${SCROLL_BACK})(${backBudgetMs})`)) as {
+    deltas: number[];
+    maxRows: number;
+    seconds: number;
+    reachedStart: boolean;
+    loadedRows: number;
+  };
 
   // Fast wheel scrolling down, as a trackpad fling: big steps, one per event, from the first message on.
   const box = (await page.locator('[data-testid=board-list]').boundingBox())!;
@@ -180,7 +218,12 @@ export async function measureBoardScroll(page: Page, url: string, options: { bac
 
   return {
     firstRowMs,
-    back: { ...summarize(back.deltas.slice(1)), seconds: back.seconds, reachedStart: back.reachedStart, loadedRows: back.loadedRows },
+    back: {
+      ...summarize(back.deltas.slice(1)),
+      seconds: back.seconds,
+      reachedStart: back.reachedStart,
+      loadedRows: back.loadedRows,
+    },
     wheel: { ...summarize(wheelRaw.deltas), seconds: wheelSeconds, distancePx: wheelRaw.top - startTop },
     maxDomRows: Math.max(back.maxRows, wheelRaw.maxRows),
   };
@@ -196,7 +239,11 @@ export function formatFigures(f: ScrollFigures): string {
     `${label.padEnd(34)} ${fmt(x.frames).padStart(6)} frames  median ${fmt(x.median, 1).padStart(6)} ms  p95 ${fmt(x.p95, 1).padStart(6)} ms  max ${fmt(x.max, 1).padStart(7)} ms  ${fmt(x.seconds, 1)} s  ${extra}`;
   return [
     `first rows on screen               ${fmt(f.firstRowMs)} ms after navigation`,
-    row('scroll back to the first message', f.back, `${f.back.reachedStart ? 'reached the start' : 'did NOT reach the start'}, ${fmt(f.back.loadedRows)} rows loaded`),
+    row(
+      'scroll back to the first message',
+      f.back,
+      `${f.back.reachedStart ? 'reached the start' : 'did NOT reach the start'}, ${fmt(f.back.loadedRows)} rows loaded`,
+    ),
     row('fast wheel down', f.wheel, `${fmt(f.wheel.distancePx)} px`),
     `message rows in the DOM (max)      ${fmt(f.maxDomRows)}`,
   ].join('\n');
@@ -204,7 +251,13 @@ export function formatFigures(f: ScrollFigures): string {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'collab-desk-bench-dashboard-'));
-  const limits = { raw_messages_per_minute: 1e9, raw_messages_per_hour: 1e9, writes_burst: 1e9, writes_per_minute: 1e9, registrations_per_minute: 1e9 };
+  const limits = {
+    raw_messages_per_minute: 1e9,
+    raw_messages_per_hour: 1e9,
+    writes_burst: 1e9,
+    writes_per_minute: 1e9,
+    registrations_per_minute: 1e9,
+  };
   const running = await startHub({ dataDir, port: 0, config: { limits: limits as unknown as HubConfig['limits'] } });
   try {
     console.log(`${machineHeader('dashboard')}`);

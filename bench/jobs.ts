@@ -21,14 +21,16 @@ interface Reply {
 }
 const call = (...a: Parameters<typeof api>) => api<Reply>(...a);
 
-
 const dir = mkdtempSync(join(tmpdir(), 'collab-desk-bench-jobs-'));
 const data = join(dir, 'data');
 let hub: { child: ChildProcess; url: string } | null = null;
 try {
   await runCli(['challenge', 'init', 'demo', '--data', data]);
   // Quotas wide enough that every submission is accepted: this measures the write path, not refusals.
-  writeFileSync(join(data, 'config.json'), JSON.stringify({ jobs: { per_agent: 1000, per_hub: 100_000, queued_per_agent: 1000 } }));
+  writeFileSync(
+    join(data, 'config.json'),
+    JSON.stringify({ jobs: { per_agent: 1000, per_hub: 100_000, queued_per_agent: 1000 } }),
+  );
   hub = await startHub(data);
   const { url } = hub;
   await waitIdle(url); // the baseline
@@ -46,13 +48,24 @@ try {
     const running = Date.parse(done.finished_at) - Date.parse(done.started_at);
     runtimes.push(running);
     overheads.push(inQueue);
-    console.log(`job ${i + 1}: ${total} ms submit->done, ${inQueue} ms submit->start (queue + lease), ${running} ms running (engine + publish)`);
+    console.log(
+      `job ${i + 1}: ${total} ms submit->done, ${inQueue} ms submit->start (queue + lease), ${running} ms running (engine + publish)`,
+    );
   }
 
   // 2. Concurrent submissions: AGENTS agents x PER_AGENT jobs at once, each acknowledged after its fsynced write.
   const tokens: string[] = [];
   // Registered by the organizer: anonymous registrations are rate-limited per address.
-  for (let a = 0; a < AGENTS; a++) tokens.push((await call(url, 'POST', '/v1/agents/register', organizer, { agent_id: `bench-${a}`, model: 'm', harness: 'bench' })).body.token);
+  for (let a = 0; a < AGENTS; a++)
+    tokens.push(
+      (
+        await call(url, 'POST', '/v1/agents/register', organizer, {
+          agent_id: `bench-${a}`,
+          model: 'm',
+          harness: 'bench',
+        })
+      ).body.token,
+    );
   const t0 = performance.now();
   const latencies: number[] = [];
   const results = await Promise.all(
@@ -70,11 +83,16 @@ try {
   const accepted = results.filter((s) => s === 201).length;
   const refused = results.filter((s) => s !== 201);
   if (refused.length) console.log(`refused: ${[...new Set(refused)].join(', ')}`);
-  console.log(`concurrent submissions: ${accepted}/${results.length} accepted in ${wall.toFixed(2)} s = ${(accepted / wall).toFixed(0)} jobs/s; p50 ${latencies[latencies.length >> 1]!.toFixed(1)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]!.toFixed(1)} ms`);
+  console.log(
+    `concurrent submissions: ${accepted}/${results.length} accepted in ${wall.toFixed(2)} s = ${(accepted / wall).toFixed(0)} jobs/s; p50 ${latencies[latencies.length >> 1]!.toFixed(1)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]!.toFixed(1)} ms`,
+  );
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(`per job: ${mean(overheads).toFixed(0)} ms from submit to start on an idle queue; ${mean(runtimes).toFixed(0)} ms running`);
+  console.log(
+    `per job: ${mean(overheads).toFixed(0)} ms from submit to start on an idle queue; ${mean(runtimes).toFixed(0)} ms running`,
+  );
   // Cancel what the submissions queued, so the hub stops promptly.
-  const queued = (await api<{ items: Array<{ id: string }> }>(url, 'GET', '/v1/jobs?state=queued&limit=500')).body.items;
+  const queued = (await api<{ items: Array<{ id: string }> }>(url, 'GET', '/v1/jobs?state=queued&limit=500')).body
+    .items;
   await Promise.all(queued.map((j) => call(url, 'DELETE', `/v1/jobs/${j.id}`, organizer)));
 } finally {
   hub?.child.kill('SIGTERM');

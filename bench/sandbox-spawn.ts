@@ -30,7 +30,9 @@ function timeStart(file: string, args: string[], cwd: string): Promise<number> {
     const started = performance.now();
     const child = spawn(file, args, { cwd, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${file} exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`${file} exited with ${code}`)),
+    );
   });
 }
 
@@ -40,9 +42,20 @@ const figures = (xs: number[]): Figures => {
 };
 
 /** Starts `command` `starts` times bare and as many times sandboxed, in ABBA order; the overhead is paired start by start. */
-export async function measureSandboxSpawn(starts: number, command = `${process.execPath} -e 0`): Promise<SandboxSpawnFigures> {
+export async function measureSandboxSpawn(
+  starts: number,
+  command = `${process.execPath} -e 0`,
+): Promise<SandboxSpawnFigures> {
   const support = await detectSandbox();
-  const empty = { kind: support.kind, reason: support.reason, command, starts, bare_ms: null, sandboxed_ms: null, overhead_ms: null };
+  const empty = {
+    kind: support.kind,
+    reason: support.reason,
+    command,
+    starts,
+    bare_ms: null,
+    sandboxed_ms: null,
+    overhead_ms: null,
+  };
   if (!support.kind) return empty;
   const root = mkdtempSync(join(tmpdir(), 'collab-desk-sandbox-bench-'));
   try {
@@ -67,7 +80,12 @@ export async function measureSandboxSpawn(starts: number, command = `${process.e
       a.push(await timeStart(bare.file, bare.args, scratch));
       if (!sandboxFirst) b.push(await timeStart(sandboxed.file, sandboxed.args, scratch));
     }
-    return { ...empty, bare_ms: figures(a), sandboxed_ms: figures(b), overhead_ms: figures(b.map((x, i) => x - a[i]!)) };
+    return {
+      ...empty,
+      bare_ms: figures(a),
+      sandboxed_ms: figures(b),
+      overhead_ms: figures(b.map((x, i) => x - a[i]!)),
+    };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -23,7 +23,8 @@ function sourceFiles(dir) {
 function resolveImport(from, specifier) {
   let base = null;
   if (specifier.startsWith('.')) base = resolve(dirname(from), specifier);
-  for (const [alias, target] of Object.entries(ALIASES)) if (specifier.startsWith(alias)) base = target + specifier.slice(alias.length);
+  for (const [alias, target] of Object.entries(ALIASES))
+    if (specifier.startsWith(alias)) base = target + specifier.slice(alias.length);
   if (base === null) return null;
   const stripped = base.replace(/\.(m?js|jsx)$/, '');
   for (const candidate of [base, ...EXTENSIONS.map((ext) => stripped + ext)]) {
@@ -33,12 +34,14 @@ function resolveImport(from, specifier) {
 }
 
 const files = sourceFiles(src);
-const edges = new Map(files.map((file) => {
-  // preProcessFile reads every import/export-from/import() syntactically, `import type` included.
-  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  const targets = importedFiles.map((f) => resolveImport(file, f.fileName)).filter((t) => t !== null && t !== file);
-  return [file, [...new Set(targets)]];
-}));
+const edges = new Map(
+  files.map((file) => {
+    // preProcessFile reads every import/export-from/import() syntactically, `import type` included.
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    const targets = importedFiles.map((f) => resolveImport(file, f.fileName)).filter((t) => t !== null && t !== file);
+    return [file, [...new Set(targets)]];
+  }),
+);
 
 // Tarjan's strongly connected components: every component of more than one file is a cycle.
 let index = 0;
@@ -74,7 +77,15 @@ for (const file of files) if (!indexOf.has(file)) connect(file);
 if (cycles.length === 0) {
   console.log(`import cycles: none among ${files.length} modules under ${relative(dirname(src), src)}/`);
 } else {
-  console.error(`import cycles: ${cycles.length} group(s) of modules import each other (type-only imports count too); break each by moving the shared part down a layer or passing it in:`);
-  for (const cycle of cycles) console.error(`  - ${cycle.map((f) => relative(dirname(src), f)).sort().join(', ')}`);
+  console.error(
+    `import cycles: ${cycles.length} group(s) of modules import each other (type-only imports count too); break each by moving the shared part down a layer or passing it in:`,
+  );
+  for (const cycle of cycles)
+    console.error(
+      `  - ${cycle
+        .map((f) => relative(dirname(src), f))
+        .sort()
+        .join(', ')}`,
+    );
   process.exit(1);
 }

@@ -16,7 +16,10 @@ const STEPS = [
 function runStep(step) {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(step.command, step.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(step.command, step.args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -39,5 +42,7 @@ await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism
 
 const failed = results.filter((r) => !r.ok);
 for (const { step, output } of failed) console.log(`\n---- ${step.name} ----\n${output.trim()}`);
-console.log(`\ncheck: ${failed.length ? `${failed.length} of ${STEPS.length} steps failed` : 'all steps passed'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `\ncheck: ${failed.length ? `${failed.length} of ${STEPS.length} steps failed` : 'all steps passed'} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 process.exit(failed.length ? 1 : 0);

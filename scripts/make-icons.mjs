@@ -7,7 +7,11 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   return c >>> 0;
 });
-const crc32 = (buf) => { let c = 0xffffffff; for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+const crc32 = (buf) => {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
 function chunk(type, data) {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
@@ -23,12 +27,25 @@ function png(size, pixel) {
     for (let x = 0; x < size; x++) raw.set(pixel((x + 0.5) / size, (y + 0.5) / size), y * (size * 4 + 1) + 1 + x * 4);
   }
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4); ihdr[8] = 8; ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 // Two heads over a table, as in the favicon: blue rounded square, white marks.
 function icon(u, v, { background }) {
-  const inRounded = (() => { const r = 0.22; const dx = Math.max(r - u, u - (1 - r), 0); const dy = Math.max(r - v, v - (1 - r), 0); return dx * dx + dy * dy <= r * r; })();
+  const inRounded = (() => {
+    const r = 0.22;
+    const dx = Math.max(r - u, u - (1 - r), 0);
+    const dy = Math.max(r - v, v - (1 - r), 0);
+    return dx * dx + dy * dy <= r * r;
+  })();
   const head = (cx) => (u - cx) ** 2 + (v - 0.4) ** 2 <= 0.125 ** 2;
   const table = v >= 0.62 && v <= 0.75 && u >= 0.22 && u <= 0.78;
   if (head(0.34) || head(0.66) || table) return background ? [255, 255, 255, 255] : [0, 0, 0, 255];
@@ -36,7 +53,16 @@ function icon(u, v, { background }) {
   return [0, 0, 0, 0];
 }
 mkdirSync('resources/icons', { recursive: true });
-writeFileSync('resources/icons/app.png', png(256, (u, v) => icon(u, v, { background: true })));
-writeFileSync('resources/icons/tray.png', png(32, (u, v) => icon(u, v, { background: true })));
+writeFileSync(
+  'resources/icons/app.png',
+  png(256, (u, v) => icon(u, v, { background: true })),
+);
+writeFileSync(
+  'resources/icons/tray.png',
+  png(32, (u, v) => icon(u, v, { background: true })),
+);
 // A template image (black on transparent) for macOS menu bars, which tint it themselves.
-writeFileSync('resources/icons/trayTemplate.png', png(32, (u, v) => icon(u, v, { background: false })));
+writeFileSync(
+  'resources/icons/trayTemplate.png',
+  png(32, (u, v) => icon(u, v, { background: false })),
+);

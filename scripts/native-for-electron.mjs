@@ -29,10 +29,26 @@ cpSync(source, target, { recursive: true, filter: (path) => !path.includes(`${jo
 const bin = (name) => resolve('node_modules/.bin', process.platform === 'win32' ? `${name}.cmd` : name);
 try {
   // The prebuilt binary for this Electron (downloaded from better-sqlite3's releases) ...
-  execFileSync(bin('prebuild-install'), ['--runtime', 'electron', '--target', electronVersion, '--arch', process.arch], { cwd: target, stdio: 'inherit' });
+  execFileSync(
+    bin('prebuild-install'),
+    ['--runtime', 'electron', '--target', electronVersion, '--arch', process.arch],
+    { cwd: target, stdio: 'inherit' },
+  );
 } catch {
   // ... else a build from source against Electron's headers.
-  execFileSync(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--yes', 'node-gyp', 'rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, '--dist-url=https://electronjs.org/headers'], { cwd: target, stdio: 'inherit' });
+  execFileSync(
+    process.platform === 'win32' ? 'npx.cmd' : 'npx',
+    [
+      '--yes',
+      'node-gyp',
+      'rebuild',
+      '--release',
+      '--runtime=electron',
+      `--target=${electronVersion}`,
+      '--dist-url=https://electronjs.org/headers',
+    ],
+    { cwd: target, stdio: 'inherit' },
+  );
 }
 if (!existsSync(addon)) throw new Error(`no ${addon} after the build`);
 writeFileSync(stamp, wanted);

@@ -6,7 +6,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeCacheFolder } from '../../src/bench/native-runner';
 
-const GENERATOR_SOURCES = ['tiny-llama.ts', 'gguf-writer.ts', 'gguf-types.ts', 'byte-sink.ts', 'quantize.ts', 'seeded-random.ts', 'spm-vocab.ts'];
+const GENERATOR_SOURCES = [
+  'tiny-llama.ts',
+  'gguf-writer.ts',
+  'gguf-types.ts',
+  'byte-sink.ts',
+  'quantize.ts',
+  'seeded-random.ts',
+  'spm-vocab.ts',
+];
 
 /** Beside the built runners, so clearing the cache clears both. */
 export function benchModelsFolder(): string {

@@ -3,7 +3,8 @@ export function envInt(name: string, fallback: number, o: { positive?: boolean }
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || (o.positive && n < 1)) throw new Error(`${name} must be ${o.positive ? 'a positive integer' : 'an integer'}, not ${raw}`);
+  if (!Number.isInteger(n) || (o.positive && n < 1))
+    throw new Error(`${name} must be ${o.positive ? 'a positive integer' : 'an integer'}, not ${raw}`);
   return n;
 }
 

@@ -20,7 +20,6 @@ const TOOLS: Record<'llama-bench' | 'speculative-simple', string[]> = {
 };
 export const CXXFLAGS = ['-std=c++17', '-O2', '-DNDEBUG'];
 
-
 export interface Tools {
   dir: string;
   bench: string;
@@ -32,7 +31,12 @@ export interface Tools {
 
 /** The same libraries the runner links (see native-runner.ts), by exact file name. */
 function linkedLibraries(bins: string): string[] {
-  const want = [/^libllama-common\.so$/, /^libllama(\.[a-z]+)?(\.v[\d.]+)?\.so$/, /^libggml(\.[a-z]+)?(\.v[\d.]+)?\.so$/, /^libggml-base\.so$/];
+  const want = [
+    /^libllama-common\.so$/,
+    /^libllama(\.[a-z]+)?(\.v[\d.]+)?\.so$/,
+    /^libggml(\.[a-z]+)?(\.v[\d.]+)?\.so$/,
+    /^libggml-base\.so$/,
+  ];
   const names = readdirSync(bins);
   return want.map((re) => {
     const found = names.find((n) => re.test(n));
@@ -46,7 +50,12 @@ export async function ensureTools(binaries: LlamaBinaries): Promise<Tools> {
   const src = await llamaSource(cache, binaries.release);
   const { stdout: commit } = await execFileAsync('git', ['-C', src, 'rev-parse', 'HEAD']);
   const libs = linkedLibraries(binaries.bins);
-  const hash = createHash('sha256').update(binaries.bins).update(binaries.release).update(commit).update(CXXFLAGS.join(' ')).update(libs.join(' '));
+  const hash = createHash('sha256')
+    .update(binaries.bins)
+    .update(binaries.release)
+    .update(commit)
+    .update(CXXFLAGS.join(' '))
+    .update(libs.join(' '));
   for (const files of Object.values(TOOLS)) for (const file of files) hash.update(readFileSync(join(src, file)));
   const dir = join(cache, `tools-${hash.digest('hex').slice(0, 16)}`);
   const started = performance.now();
@@ -69,7 +78,11 @@ export async function ensureTools(binaries: LlamaBinaries): Promise<Tools> {
   try {
     await Promise.all(
       Object.entries(TOOLS).map(([name, files]) =>
-        execFileAsync(process.env.CXX || 'g++', [...CXXFLAGS, '-o', join(temp, name), ...files.map((x) => join(src, x)), ...includes, ...link], { maxBuffer: 64 * 1024 * 1024 }),
+        execFileAsync(
+          process.env.CXX || 'g++',
+          [...CXXFLAGS, '-o', join(temp, name), ...files.map((x) => join(src, x)), ...includes, ...link],
+          { maxBuffer: 64 * 1024 * 1024 },
+        ),
       ),
     );
     rmSync(dir, { recursive: true, force: true });
@@ -87,12 +100,19 @@ export async function ensureTools(binaries: LlamaBinaries): Promise<Tools> {
  * ggml_backend_load_all(), which looks for the dynamically loaded backends (libggml-cpu-*.so, libggml-cuda.so) in
  * the executable's folder and in the current directory, and the tools live in the cache, not beside them.
  */
-async function runTool(exe: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<{ stdout: string; stderr: string }> {
+async function runTool(
+  exe: string,
+  args: string[],
+  cwd: string,
+  timeoutMs = 300_000,
+): Promise<{ stdout: string; stderr: string }> {
   try {
     return await execFileAsync(exe, args, { cwd, encoding: 'latin1', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
   } catch (err) {
     const e = err as Error & { stderr?: string };
-    throw new Error(`${exe.split('/').pop()} ${args.join(' ')} failed: ${e.message}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+    throw new Error(
+      `${exe.split('/').pop()} ${args.join(' ')} failed: ${e.message}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`,
+    );
   }
 }
 
@@ -117,22 +137,56 @@ export interface LbResult {
 }
 
 /** llama-bench's pp (one batch of p tokens) and tg (n single-token decodes) tests of one model, as JSON. */
-export async function llamaBench(tools: Tools, bins: string, model: string, p: number[], n: number[], o: { threads: number; poll: number; gpuLayers: number; reps: number }): Promise<LbResult> {
+export async function llamaBench(
+  tools: Tools,
+  bins: string,
+  model: string,
+  p: number[],
+  n: number[],
+  o: { threads: number; poll: number; gpuLayers: number; reps: number },
+): Promise<LbResult> {
   const { threads, poll, reps } = o;
   const args = [
-    '-m', model, '-p', p.length ? p.join(',') : '0', '-n', n.length ? n.join(',') : '0',
-    '-t', String(threads), '--poll', String(poll), '-ngl', String(o.gpuLayers), '-fa', 'auto', '-b', '2048', '-ub', '512',
-    '-r', String(reps), '-o', 'json',
+    '-m',
+    model,
+    '-p',
+    p.length ? p.join(',') : '0',
+    '-n',
+    n.length ? n.join(',') : '0',
+    '-t',
+    String(threads),
+    '--poll',
+    String(poll),
+    '-ngl',
+    String(o.gpuLayers),
+    '-fa',
+    'auto',
+    '-b',
+    '2048',
+    '-ub',
+    '512',
+    '-r',
+    String(reps),
+    '-o',
+    'json',
   ];
   const { stdout, stderr } = await runTool(tools.bench, args, bins);
   const tests = JSON.parse(stdout) as LbTest[];
-  return { tests, backendLine: stderr.split('\n').filter((l) => l.startsWith('load_backend')).join('; ') };
+  return {
+    tests,
+    backendLine: stderr
+      .split('\n')
+      .filter((l) => l.startsWith('load_backend'))
+      .join('; '),
+  };
 }
 
 /** Median seconds for one run of a test over several llama-bench calls: pp<n> is one batch of n tokens, tg<n> is n single-token decodes. */
 export function testSeconds(rs: LbResult[], kind: 'pp' | 'tg', n: number): number {
   const samples = rs.flatMap((r) => {
-    const t = r.tests.find((x) => (kind === 'pp' ? x.n_prompt === n && x.n_gen === 0 : x.n_gen === n && x.n_prompt === 0));
+    const t = r.tests.find((x) =>
+      kind === 'pp' ? x.n_prompt === n && x.n_gen === 0 : x.n_gen === n && x.n_prompt === 0,
+    );
     if (!t) throw new Error(`llama-bench gave no ${kind}${n} result`);
     return t.samples_ns;
   });
@@ -154,14 +208,27 @@ export interface SpecSimpleRun {
   stdout: string;
 }
 
-export async function speculativeSimple(tools: Tools, bins: string, flags: string[], prompt: string, n: number): Promise<Omit<SpecSimpleRun, 'prompt' | 'repeat'>> {
+export async function speculativeSimple(
+  tools: Tools,
+  bins: string,
+  flags: string[],
+  prompt: string,
+  n: number,
+): Promise<Omit<SpecSimpleRun, 'prompt' | 'repeat'>> {
   const { stdout, stderr } = await runTool(tools.spec, [...flags, '-p', prompt, '-n', String(n)], bins);
   const all = `${stdout}\n${stderr}`;
   const decoded = /decoded\s+(\d+) tokens in\s+([\d.]+) seconds, speed:\s+([\d.]+) t\/s/.exec(all);
-  if (!decoded) throw new Error(`speculative-simple printed no "decoded N tokens in S seconds" line:\n${stderr.slice(-2000)}`);
+  if (!decoded)
+    throw new Error(`speculative-simple printed no "decoded N tokens in S seconds" line:\n${stderr.slice(-2000)}`);
   const drafted = /n_drafted\s*=\s*(\d+)/.exec(all);
   const accepted = /n_accept\s*=\s*(\d+)/.exec(all);
-  return { n: Number(decoded[1]), seconds: Number(decoded[2]), drafted: Number(drafted?.[1] ?? 0), accepted: Number(accepted?.[1] ?? 0), stdout };
+  return {
+    n: Number(decoded[1]),
+    seconds: Number(decoded[2]),
+    drafted: Number(drafted?.[1] ?? 0),
+    accepted: Number(accepted?.[1] ?? 0),
+    stdout,
+  };
 }
 
 /** Our tokens as llama.cpp prints them (SPM: U+2581 is a space, <0xXX> is that byte), for a latin1 text comparison. */

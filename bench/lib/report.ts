@@ -25,7 +25,11 @@ export function load1(): string {
 
 /** The share of all cores busy over one second, from the kernel's per-core counters (before anything of ours runs). */
 export async function cpuBusy(): Promise<number> {
-  const total = () => cpus().reduce((acc, c) => ({ idle: acc.idle + c.times.idle, all: acc.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), { idle: 0, all: 0 });
+  const total = () =>
+    cpus().reduce(
+      (acc, c) => ({ idle: acc.idle + c.times.idle, all: acc.all + Object.values(c.times).reduce((x, y) => x + y, 0) }),
+      { idle: 0, all: 0 },
+    );
   const before = total();
   await new Promise((r) => setTimeout(r, 1000));
   const after = total();

@@ -2,7 +2,19 @@
 import { HF_TOKEN_VARS } from '../platform/hf-token';
 
 /** Variables a program needs to run at all (and to find its libraries and the GPU); nothing else is passed on. */
-const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', 'USER', 'SHELL', 'CUDA_VISIBLE_DEVICES', 'LD_LIBRARY_PATH'];
+const PASS_THROUGH = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TERM',
+  'TMPDIR',
+  'TZ',
+  'USER',
+  'SHELL',
+  'CUDA_VISIBLE_DEVICES',
+  'LD_LIBRARY_PATH',
+];
 /** Windows cannot start a process (or seed its crypto) without these. */
 const PASS_THROUGH_WIN32 = ['SYSTEMROOT', 'WINDIR', 'TEMP', 'TMP', 'USERPROFILE', 'LOCALAPPDATA', 'APPDATA'];
 
@@ -11,11 +23,15 @@ const PASS_THROUGH_WIN32 = ['SYSTEMROOT', 'WINDIR', 'TEMP', 'TMP', 'USERPROFILE'
  * Hugging Face token and paths to the organizer token; starting from an empty object means a new secret added to
  * the hub's environment later can never leak by default.
  */
-export function agentEnvironment(given: Record<string, string>, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function agentEnvironment(
+  given: Record<string, string>,
+  from: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const keep = process.platform === 'win32' ? [...PASS_THROUGH, ...PASS_THROUGH_WIN32] : PASS_THROUGH;
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(from)) {
-    if (value !== undefined && (keep.includes(name.toUpperCase()) || name.startsWith('NODE_LLAMA_CPP_'))) env[name] = value;
+    if (value !== undefined && (keep.includes(name.toUpperCase()) || name.startsWith('NODE_LLAMA_CPP_')))
+      env[name] = value;
   }
   return { ...env, ...given };
 }

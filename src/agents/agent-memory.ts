@@ -29,7 +29,8 @@ export class AgentMemory {
   render(): string {
     const lines: string[] = [];
     if (this.note) lines.push(`Note: ${this.note}`);
-    if (this.older > 0) lines.push(`Earlier: ${this.older} steps (${[...this.tally].map(([k, v]) => `${k} x${v}`).join(', ')}).`);
+    if (this.older > 0)
+      lines.push(`Earlier: ${this.older} steps (${[...this.tally].map(([k, v]) => `${k} x${v}`).join(', ')}).`);
     lines.push(...this.recent);
     return lines.length ? lines.join('\n') : '(nothing yet: this is your first step)';
   }

@@ -7,11 +7,17 @@ import type { AgentRole } from '../shared/swarm';
 const ROLE_BRIEF: Record<AgentRole, string> = {
   explorer: 'You try ideas nobody on the board has tried yet and report what happened, good or bad.',
   tuner: 'You take the best configuration on the leaderboard and tune one setting at a time around it.',
-  skeptic: 'You re-check claims: rerun the leading configurations, look for PPL or identity problems, and say so on the board.',
+  skeptic:
+    'You re-check claims: rerun the leading configurations, look for PPL or identity problems, and say so on the board.',
   scout: 'You read the board and results, summarize what is known per lever, and point others at gaps.',
 };
 
-export function systemPrompt(o: { agentId: string; role: AgentRole; direction: string; challenge: ChallengeInfo | null }): string {
+export function systemPrompt(o: {
+  agentId: string;
+  role: AgentRole;
+  direction: string;
+  challenge: ChallengeInfo | null;
+}): string {
   const lever = leverById(o.direction);
   const c = o.challenge;
   const lines = [
@@ -23,8 +29,12 @@ export function systemPrompt(o: { agentId: string; role: AgentRole; direction: s
   if (c) {
     lines.push(
       `The challenge: ${c.title}. Make decoding faster (tokens/s, higher is better) while perplexity stays under the cap${c.ppl_cap ? ` (${c.ppl_cap.toFixed(3)})` : ''}.`,
-      `Models: ${Object.entries(c.models).map(([name, m]) => `${name} (${m.role})`).join(', ')}.`,
-      c.baseline_result ? `Baseline: ${c.baseline_result.tps.toFixed(1)} tok/s (plain ${c.baseline.target}); each job also measures its own plain target beside it, and its speedup is that paired ratio.` : 'The baseline has not run yet.',
+      `Models: ${Object.entries(c.models)
+        .map(([name, m]) => `${name} (${m.role})`)
+        .join(', ')}.`,
+      c.baseline_result
+        ? `Baseline: ${c.baseline_result.tps.toFixed(1)} tok/s (plain ${c.baseline.target}); each job also measures its own plain target beside it, and its speedup is that paired ratio.`
+        : 'The baseline has not run yet.',
     );
   }
   lines.push('Each step, call exactly one tool. Keep posts short and factual.');
@@ -38,16 +48,39 @@ function excerpt(item: RecordItem, length = 160): string {
 }
 
 /** The step's observation: the leaderboard's top, what is new on the board, the inbox, and this agent's own jobs. */
-export function observation(o: { digest: Digest; jobs: JobInfo[]; self: string; memory: string; step: number }): string {
+export function observation(o: {
+  digest: Digest;
+  jobs: JobInfo[];
+  self: string;
+  memory: string;
+  step: number;
+}): string {
   const d = o.digest;
   const parts: string[] = [`Step ${o.step + 1}.`];
   const top = d.leaderboard.slice(0, 5);
-  parts.push(top.length ? `Leaderboard:\n${top.map((r) => `#${r.rank} ${r.agent} ${r.score.toFixed(1)} tok/s ${r.method} (${r.verification})`).join('\n')}` : 'Leaderboard: empty.');
+  parts.push(
+    top.length
+      ? `Leaderboard:\n${top.map((r) => `#${r.rank} ${r.agent} ${r.score.toFixed(1)} tok/s ${r.method} (${r.verification})`).join('\n')}`
+      : 'Leaderboard: empty.',
+  );
   const news = d.recent_messages.filter((m) => m.frontmatter.agent !== o.self).slice(0, 5);
   if (news.length) parts.push(`New on the board:\n${news.map((m) => excerpt(m)).join('\n')}`);
-  if (d.inbox?.items.length) parts.push(`Your inbox (${d.inbox.count}):\n${d.inbox.items.slice(0, 4).map((m) => excerpt(m)).join('\n')}`);
+  if (d.inbox?.items.length)
+    parts.push(
+      `Your inbox (${d.inbox.count}):\n${d.inbox.items
+        .slice(0, 4)
+        .map((m) => excerpt(m))
+        .join('\n')}`,
+    );
   if (o.jobs.length) {
-    parts.push(`Your jobs:\n${o.jobs.slice(0, 5).map((j) => `${j.id} ${j.state}${j.result ? ` -> ${j.result}` : ''}${j.error ? ` (${j.error.slice(0, 80)})` : ''}`).join('\n')}`);
+    parts.push(
+      `Your jobs:\n${o.jobs
+        .slice(0, 5)
+        .map(
+          (j) => `${j.id} ${j.state}${j.result ? ` -> ${j.result}` : ''}${j.error ? ` (${j.error.slice(0, 80)})` : ''}`,
+        )
+        .join('\n')}`,
+    );
   }
   parts.push(`What you did:\n${o.memory}`);
   parts.push('Choose one tool.');

@@ -27,7 +27,9 @@ export function builtEntry(name: BuiltEntryName): string {
     }
   }
   if (!path || !existsSync(path)) {
-    throw new Error(`the ${name} bundle is missing (${path ?? `no package.json above ${here}`}): run \`npm run build:cli\``);
+    throw new Error(
+      `the ${name} bundle is missing (${path ?? `no package.json above ${here}`}): run \`npm run build:cli\``,
+    );
   }
   return path;
 }

@@ -103,7 +103,11 @@ export class InferenceLifecycle {
       return await this.starting;
     } catch (err) {
       this.served = null;
-      throw new SwarmError('INVALID_BODY', `the inference host could not load ${basename(model)}: ${(err as Error).message}`, 'check that the file is a GGUF model llama.cpp can load');
+      throw new SwarmError(
+        'INVALID_BODY',
+        `the inference host could not load ${basename(model)}: ${(err as Error).message}`,
+        'check that the file is a GGUF model llama.cpp can load',
+      );
     } finally {
       this.starting = null;
     }

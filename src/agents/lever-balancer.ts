@@ -23,7 +23,9 @@ export class LeverBalancer {
   freshDirection(directions: string[], avoid: string[] = []): string {
     const taken = (id: string) => directions.filter((d) => d === id).length;
     const open = LEVERS.filter((l) => !avoid.includes(l.id));
-    return [...(open.length ? open : LEVERS)].sort((a, b) => taken(a.id) - taken(b.id) || LEVERS.indexOf(a) - LEVERS.indexOf(b))[0]!.id;
+    return [...(open.length ? open : LEVERS)].sort(
+      (a, b) => taken(a.id) - taken(b.id) || LEVERS.indexOf(a) - LEVERS.indexOf(b),
+    )[0]!.id;
   }
 
   forget(agent: string): void {

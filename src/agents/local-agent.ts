@@ -83,7 +83,10 @@ export class LocalAgent {
 
   async run(): Promise<StopReason> {
     this.hasJob = (await this.myJobs().catch(() => [])).length > 0;
-    this.hasPosted = (await this.o.hub.messages({ agent: this.o.agentId, limit: 1 }).then((p) => p.matched > 0, () => false));
+    this.hasPosted = await this.o.hub.messages({ agent: this.o.agentId, limit: 1 }).then(
+      (p) => p.matched > 0,
+      () => false,
+    );
     for (;;) {
       if (this.stopped) return 'stopped';
       if (this.o.maxSteps !== null && this.steps >= this.o.maxSteps) return 'max_steps';
@@ -118,8 +121,19 @@ export class LocalAgent {
     this.lastSeen = digest.generated_at;
     this.tools = agentTools(this.challenge, knownNames(digest));
     const messages = [
-      { role: 'system' as const, content: systemPrompt({ agentId: this.o.agentId, role: this.o.role, direction: this.direction, challenge: this.challenge }) },
-      { role: 'user' as const, content: observation({ digest, jobs, self: this.o.agentId, memory: this.memory.render(), step: this.steps }) },
+      {
+        role: 'system' as const,
+        content: systemPrompt({
+          agentId: this.o.agentId,
+          role: this.o.role,
+          direction: this.direction,
+          challenge: this.challenge,
+        }),
+      },
+      {
+        role: 'user' as const,
+        content: observation({ digest, jobs, self: this.o.agentId, memory: this.memory.render(), step: this.steps }),
+      },
     ];
     const t1 = performance.now();
 
@@ -128,7 +142,10 @@ export class LocalAgent {
     const request: ChatCompletionRequest = {
       model: this.o.model,
       messages,
-      tools: this.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })),
+      tools: this.tools.map((t) => ({
+        type: 'function',
+        function: { name: t.name, description: t.description, parameters: t.parameters },
+      })),
       tool_choice: toolChoice === 'required' ? 'required' : { type: 'function', function: { name: toolChoice } },
       max_tokens: MAX_TOKENS,
       temperature: 0.8,
@@ -146,7 +163,13 @@ export class LocalAgent {
     let posted: string | null = null;
     if (calls.length === 0) {
       const cut = completion.choices[0]?.finish_reason === 'length';
-      this.memory.remember(this.steps + 1, 'no tool', cut ? 'your call was cut off at the length limit: keep arguments shorter' : 'answered with text instead of a tool call');
+      this.memory.remember(
+        this.steps + 1,
+        'no tool',
+        cut
+          ? 'your call was cut off at the length limit: keep arguments shorter'
+          : 'answered with text instead of a tool call',
+      );
       // A forced opening move that was cut off counts as a try, so the playbook moves on after a few.
       if (toolChoice === 'post') this.postTries += 1;
       if (toolChoice === 'submit_job') this.jobTries += 1;
@@ -160,8 +183,17 @@ export class LocalAgent {
         args = call.function.arguments;
       }
       const outcome = await this.act(call.function.name, args);
-      traced.push({ name: call.function.name, arguments: args, ok: outcome.ok, result: outcome.ok ? outcome.result : outcome.error });
-      this.memory.remember(this.steps + 1, call.function.name, outcome.ok ? `ok ${outcome.result}` : `error ${outcome.error}`);
+      traced.push({
+        name: call.function.name,
+        arguments: args,
+        ok: outcome.ok,
+        result: outcome.ok ? outcome.result : outcome.error,
+      });
+      this.memory.remember(
+        this.steps + 1,
+        call.function.name,
+        outcome.ok ? `ok ${outcome.result}` : `error ${outcome.error}`,
+      );
       if (call.function.name === 'submit_job') {
         this.jobTries += 1;
         if (outcome.ok) {
@@ -185,7 +217,9 @@ export class LocalAgent {
       step: {
         kind: 'step',
         prompt: messages,
-        completion: message?.content ?? JSON.stringify(calls.map((c) => ({ name: c.function.name, arguments: c.function.arguments }))),
+        completion:
+          message?.content ??
+          JSON.stringify(calls.map((c) => ({ name: c.function.name, arguments: c.function.arguments }))),
         tool_calls: traced,
         timings: { observe_ms: Math.round(t1 - t0), think_ms: Math.round(t2 - t1), act_ms: Math.round(t3 - t2) },
         tokens: { prompt: usage.prompt_tokens, completion: usage.completion_tokens },
@@ -209,9 +243,14 @@ export class LocalAgent {
 
   private async act(name: string, args: unknown): Promise<{ ok: true; result: string } | { ok: false; error: string }> {
     if (name === 'submit_job') {
-      const recent = (await this.myJobs().catch(() => [])).filter((j) => Date.parse(j.created_at) > Date.now() - DAY_MS);
+      const recent = (await this.myJobs().catch(() => [])).filter(
+        (j) => Date.parse(j.created_at) > Date.now() - DAY_MS,
+      );
       if (recent.length >= this.o.budget.jobs_per_day) {
-        return { ok: false, error: `your swarm budget is ${this.o.budget.jobs_per_day} jobs per day and you have used them; read results or post instead` };
+        return {
+          ok: false,
+          error: `your swarm budget is ${this.o.budget.jobs_per_day} jobs per day and you have used them; read results or post instead`,
+        };
       }
     }
     return runTool(this.tools, name, args, { hub: this.o.hub, agentId: this.o.agentId });

@@ -47,7 +47,10 @@ const STALE = /^(unknown tool|NO_CHALLENGE|INVALID_CONFIG|invalid arguments for 
 /** One MCP server acting as one hub identity (`ctx`), serving `tools` through the low-level request handlers. */
 export function createMcpServer(ctx: ToolContext, tools: AgentTool[], options: McpServerOptions = {}): Server {
   let current = tools;
-  const server = new Server({ name: 'collab-desk', version: APP_VERSION }, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
+  const server = new Server(
+    { name: 'collab-desk', version: APP_VERSION },
+    { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
+  );
   const refresh = async (): Promise<boolean> => {
     const fresh = await options.refresh?.().catch(() => null);
     if (!fresh) return false;
@@ -62,12 +65,16 @@ export function createMcpServer(ctx: ToolContext, tools: AgentTool[], options: M
 
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name, arguments: args } = request.params;
-    let outcome = await runTool(current, name, args ?? {}, ctx, { maxChars: options.maxResultChars ?? MCP_RESULT_CHARS });
+    let outcome = await runTool(current, name, args ?? {}, ctx, {
+      maxChars: options.maxResultChars ?? MCP_RESULT_CHARS,
+    });
     if (!outcome.ok && STALE.test(outcome.error) && (await refresh())) {
       await server.sendToolListChanged().catch(() => undefined);
       // A call to a tool that only now exists (the challenge was just installed) is answered, not refused.
       if (outcome.error.startsWith('unknown tool') && current.some((t) => t.name === name)) {
-        outcome = await runTool(current, name, args ?? {}, ctx, { maxChars: options.maxResultChars ?? MCP_RESULT_CHARS });
+        outcome = await runTool(current, name, args ?? {}, ctx, {
+          maxChars: options.maxResultChars ?? MCP_RESULT_CHARS,
+        });
       }
     }
     return { content: [{ type: 'text', text: outcome.ok ? outcome.result : outcome.error }], isError: !outcome.ok };
@@ -76,7 +83,9 @@ export function createMcpServer(ctx: ToolContext, tools: AgentTool[], options: M
 }
 
 /** The tool list for a hub as it is now, and a refresher that rebuilds it when the installed challenge changes. */
-export async function hubToolset(hub: HubClient): Promise<{ tools: AgentTool[]; refresh: () => Promise<AgentTool[] | null> }> {
+export async function hubToolset(
+  hub: HubClient,
+): Promise<{ tools: AgentTool[]; refresh: () => Promise<AgentTool[] | null> }> {
   const challenge = await fetchChallenge(hub);
   let stamp = challenge ? `${challenge.id}@${challenge.installed_at}` : null;
   return {
@@ -173,7 +182,8 @@ export async function startMcpHttp(o: McpHttpOptions): Promise<RunningMcpHttp> {
       ctx = await identify(hub);
       set = await hubToolset(hub);
     } catch (err) {
-      if (err instanceof HubClientError && err.status === 401) return replyError(res, 401, `the hub refused this token: ${err.message}`, UNAUTHORIZED);
+      if (err instanceof HubClientError && err.status === 401)
+        return replyError(res, 401, `the hub refused this token: ${err.message}`, UNAUTHORIZED);
       if (err instanceof HubClientError && err.code === 'HUB_UNREACHABLE') return replyError(res, 502, err.message);
       throw err;
     }
@@ -198,12 +208,19 @@ export async function startMcpHttp(o: McpHttpOptions): Promise<RunningMcpHttp> {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/mcp') return replyError(res, 404, `no such endpoint ${path}; MCP is served at /mcp`);
     const token = bearerOf(req);
-    if (!token) return replyError(res, 401, 'send "Authorization: Bearer <token>" with the token the hub gave your agent at registration', UNAUTHORIZED);
+    if (!token)
+      return replyError(
+        res,
+        401,
+        'send "Authorization: Bearer <token>" with the token the hub gave your agent at registration',
+        UNAUTHORIZED,
+      );
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
       if (!session) return replyError(res, 404, 'unknown or closed MCP session; start a new one (initialize)');
-      if (!timingSafeEqual(session.tokenHash, sha(token))) return replyError(res, 401, 'this session was opened with another token', UNAUTHORIZED);
+      if (!timingSafeEqual(session.tokenHash, sha(token)))
+        return replyError(res, 401, 'this session was opened with another token', UNAUTHORIZED);
       return session.transport.handleRequest(req, res);
     }
     if (req.method !== 'POST') return replyError(res, 400, 'a new MCP session starts with an initialize POST');

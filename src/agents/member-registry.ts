@@ -29,7 +29,7 @@ export class MemberRegistry {
   /** The member, or the swarm's NOT_FOUND for a route to answer. */
   get(agentId: string): SwarmMember {
     const m = this.live.get(agentId);
-    if (!m) throw new SwarmError('NOT_FOUND', `no swarm agent "${agentId}"`, 'GET /v1/swarm lists the swarm\'s agents');
+    if (!m) throw new SwarmError('NOT_FOUND', `no swarm agent "${agentId}"`, "GET /v1/swarm lists the swarm's agents");
     return m;
   }
 
@@ -52,7 +52,11 @@ export class MemberRegistry {
    * The next <prefix>-<n> that is neither live nor someone else's agent on the hub (our own earlier ones are reused).
    * `existsOnHub` asks the hub about an id this swarm never registered.
    */
-  async freeId(prefix: string, registered: string[], existsOnHub: (agentId: string) => Promise<boolean>): Promise<string> {
+  async freeId(
+    prefix: string,
+    registered: string[],
+    existsOnHub: (agentId: string) => Promise<boolean>,
+  ): Promise<string> {
     for (let n = 1; n < 10_000; n++) {
       const id = `${prefix}-${n}`;
       if (!isValidAgentId(id)) break;

@@ -1,7 +1,15 @@
 // The swarm's supervisor: spawns agents (registered on the hub, each with its own token), gives them inference, balances directions.
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { checkGrants, detectSandbox, findExecutable, isWithin, sandboxPolicy, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
+import {
+  checkGrants,
+  detectSandbox,
+  findExecutable,
+  isWithin,
+  sandboxPolicy,
+  type SandboxRequest,
+  type SandboxSupport,
+} from '../platform/sandbox';
 import type { ChallengeInfo } from '../shared/challenge';
 import type { RunConfig } from '../shared/run-config';
 import { checkRunConfig } from '../shared/run-config-check';
@@ -31,7 +39,6 @@ import { MemberRegistry } from './member-registry';
 import { SwarmMember, type MemberHost, type MemberSpec, type RestartPolicy } from './swarm-member';
 import { TraceLog, type TraceEntry } from './trace-log';
 import type { WorkerToSupervisor } from './worker-protocol';
-
 
 export interface SupervisorOptions {
   hubUrl: string;
@@ -118,20 +125,35 @@ export class Supervisor implements SwarmControl {
     if (this.closed) throw new SwarmError('SWARM_CONFLICT', 'the swarm is shutting down', 'start the hub again');
     const kind = body.kind ?? (body.command ? 'external' : 'local');
     const count = body.count ?? 1;
-    if (kind === 'external' && !body.command) throw new SwarmError('INVALID_BODY', 'an external agent needs a command', 'pass command, e.g. "my-agent --prompt-file {prompt_file}"; {prompt_file}, {hub} and {agent} are filled in');
-    if (kind === 'local' && body.command) throw new SwarmError('INVALID_BODY', 'command is for external agents', 'pass kind "external" with a command, or leave command out for local agents');
+    if (kind === 'external' && !body.command)
+      throw new SwarmError(
+        'INVALID_BODY',
+        'an external agent needs a command',
+        'pass command, e.g. "my-agent --prompt-file {prompt_file}"; {prompt_file}, {hub} and {agent} are filled in',
+      );
+    if (kind === 'local' && body.command)
+      throw new SwarmError(
+        'INVALID_BODY',
+        'command is for external agents',
+        'pass kind "external" with a command, or leave command out for local agents',
+      );
     // Refused up front, before a model is loaded for an agent that will not run.
     const confine = kind === 'external' ? await this.confinement(body) : null;
     // The hub's secrets as of now (a token signed in since the start included): redacted from what agents print.
     for (const secret of this.o.secrets?.() ?? []) this.redactor.add(secret);
     const model = kind === 'local' ? this.localModel(body.model) : null;
     if (model) await this.inference.ensure(model);
-    else if (kind === 'external' && this.defaultModelOrNull()) await this.inference.ensure(this.defaultModelOrNull()!).catch(() => null);
+    else if (kind === 'external' && this.defaultModelOrNull())
+      await this.inference.ensure(this.defaultModelOrNull()!).catch(() => null);
 
     const spawned: SwarmAgentStatus[] = [];
     const registered = this.members.registeredIds();
     for (let i = 0; i < count; i++) {
-      const agentId = await this.members.freeId(body.name ?? (kind === 'local' ? 'local' : 'external'), registered, (id) => this.existsOnHub(id));
+      const agentId = await this.members.freeId(
+        body.name ?? (kind === 'local' ? 'local' : 'external'),
+        registered,
+        (id) => this.existsOnHub(id),
+      );
       const directions = this.members.all().map((m) => m.status.direction);
       const spec: MemberSpec = {
         agentId,
@@ -145,7 +167,11 @@ export class Supervisor implements SwarmControl {
         sandbox: null,
       };
       if (kind === 'external') {
-        spec.command = templateCommand(body.command!, { prompt_file: this.promptFile(agentId), hub: this.o.hubUrl, agent: agentId });
+        spec.command = templateCommand(body.command!, {
+          prompt_file: this.promptFile(agentId),
+          hub: this.o.hubUrl,
+          agent: agentId,
+        });
         spec.sandbox = confine!(agentId, spec.command);
       }
       const token = await this.register(spec, registered.includes(agentId));
@@ -165,13 +191,15 @@ export class Supervisor implements SwarmControl {
    * none can start, and only when the organizer accepted it for these agents) no sandbox at all. Refuses up front what
    * could only fail later: a missing sandbox, a bad grant, a program the sandbox would hide.
    */
-  private async confinement(body: SpawnAgentsBody): Promise<(agentId: string, command: string) => NonNullable<MemberSpec['sandbox']>> {
+  private async confinement(
+    body: SpawnAgentsBody,
+  ): Promise<(agentId: string, command: string) => NonNullable<MemberSpec['sandbox']>> {
     const support = await this.sandbox();
     if (!support.kind && !body.accept_unsandboxed) {
       throw new SwarmError(
         'SANDBOX_UNAVAILABLE',
         `no sandbox can run external agents on this machine: ${support.reason}`,
-        'install it and spawn again; or accept the risk for this agent (accept_unsandboxed: true, --accept-unsandboxed, or the spawn form\'s checkbox): it then runs as your own user and can read the organizer token, the held-out prompts and every file you can',
+        "install it and spawn again; or accept the risk for this agent (accept_unsandboxed: true, --accept-unsandboxed, or the spawn form's checkbox): it then runs as your own user and can read the organizer token, the held-out prompts and every file you can",
       );
     }
     let read: string[];
@@ -180,11 +208,21 @@ export class Supervisor implements SwarmControl {
       read = checkGrants(body.sandbox?.read ?? [], this.o.dataDir, 'read');
       write = checkGrants(body.sandbox?.write ?? [], this.o.dataDir, 'write');
     } catch (err) {
-      throw new SwarmError('INVALID_BODY', (err as Error).message, 'sandbox.read and sandbox.write take absolute paths of existing folders outside the data folder');
+      throw new SwarmError(
+        'INVALID_BODY',
+        (err as Error).message,
+        'sandbox.read and sandbox.write take absolute paths of existing folders outside the data folder',
+      );
     }
     return (agentId, command) => {
       const scratch = join(this.o.dataDir, 'scratch', agentId);
-      const request: SandboxRequest = { scratch, dataDir: this.o.dataDir, inputs: [this.promptFile(agentId)], read, write };
+      const request: SandboxRequest = {
+        scratch,
+        dataDir: this.o.dataDir,
+        inputs: [this.promptFile(agentId)],
+        read,
+        write,
+      };
       const policy = sandboxPolicy(support.kind ?? 'none', request);
       if (policy.kind !== 'none') {
         // A CLI installed under the home folder (npm -g with a prefix there, pipx, ~/.local/bin) is hidden in the
@@ -194,7 +232,11 @@ export class Supervisor implements SwarmControl {
         const path = found && realpathSync(found);
         const hiddenBy = path && policy.hidden.find((h) => isWithin(path, h));
         if (path && hiddenBy && ![...read, ...write].some((g) => isWithin(path, g))) {
-          throw new SwarmError('INVALID_BODY', `the agent's program ${path} lies in ${hiddenBy}, which the sandbox hides`, `grant it: sandbox.read ["${dirname(path)}"] (and the folders its settings live in)`);
+          throw new SwarmError(
+            'INVALID_BODY',
+            `the agent's program ${path} lies in ${hiddenBy}, which the sandbox hides`,
+            `grant it: sandbox.read ["${dirname(path)}"] (and the folders its settings live in)`,
+          );
         }
       }
       mkdirSync(scratch, { recursive: true });
@@ -205,7 +247,8 @@ export class Supervisor implements SwarmControl {
 
   async act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus> {
     const targets = agentId === null ? this.members.all() : [this.members.get(agentId)];
-    if (action === 'start' && targets.some((m) => m.spec.kind === 'local')) await this.inference.ensure(this.inference.model ?? this.localModel(undefined));
+    if (action === 'start' && targets.some((m) => m.spec.kind === 'local'))
+      await this.inference.ensure(this.inference.model ?? this.localModel(undefined));
     await Promise.all(
       targets.map(async (m) => {
         if (action === 'pause') m.pause();
@@ -229,13 +272,22 @@ export class Supervisor implements SwarmControl {
 
   async exportTrace(agentId: string): Promise<TraceExport> {
     const member = this.members.get(agentId);
-    const bundle = this.traces.bundle(agentId, { harness: member.spec.kind === 'local' ? 'collab-desk-local' : `external:${member.spec.command?.split(/\s+/)[0] ?? ''}`, model: member.spec.model });
+    const bundle = this.traces.bundle(agentId, {
+      harness:
+        member.spec.kind === 'local' ? 'collab-desk-local' : `external:${member.spec.command?.split(/\s+/)[0] ?? ''}`,
+      model: member.spec.model,
+    });
     if (!bundle) throw new SwarmError('NOT_FOUND', `${agentId} has no trace yet`, 'start it and let it take a step');
     const client = new HubClient({ url: this.o.hubUrl, token: member.token });
     const dir = `traces/${bundle.session}`;
     await client.writeScratch(agentId, `${dir}/manifest.md`, bundle.manifest);
     await client.writeScratch(agentId, `${dir}/${bundle.logFile}`, bundle.log);
-    return { path: `${dir}/`, session_id: bundle.session, steps: bundle.steps, files: [`${dir}/manifest.md`, `${dir}/${bundle.logFile}`] };
+    return {
+      path: `${dir}/`,
+      session_id: bundle.session,
+      steps: bundle.steps,
+      files: [`${dir}/manifest.md`, `${dir}/${bundle.logFile}`],
+    };
   }
 
   onChange(listener: (change: SwarmChange) => void): () => void {
@@ -262,7 +314,10 @@ export class Supervisor implements SwarmControl {
           COLLAB_DESK_AGENT: member.spec.agentId,
           COLLAB_DESK_TOKEN: member.token,
         };
-        const host = member.spec.kind === 'local' ? await this.inference.ensure(this.inference.model ?? this.localModel(undefined)) : this.inference.running;
+        const host =
+          member.spec.kind === 'local'
+            ? await this.inference.ensure(this.inference.model ?? this.localModel(undefined))
+            : this.inference.running;
         if (host) {
           given.OPENAI_BASE_URL = host.url;
           // Its own key: it names the agent to the host and opens chat, never /control (the supervisor's alone).
@@ -305,8 +360,15 @@ export class Supervisor implements SwarmControl {
     const challenge = await this.challenge();
     if (!challenge) return;
     const baseline = checkRunConfig({ ...challenge.defaults, target: challenge.baseline.target }).config ?? {};
-    const config = checkRunConfig({ ...challenge.defaults, ...message.jobSubmitted.config }).config ?? (message.jobSubmitted.config as Partial<RunConfig>);
-    const directions = new Map(this.members.all().filter((m) => m.running).map((m) => [m.spec.agentId, m.status.direction]));
+    const config =
+      checkRunConfig({ ...challenge.defaults, ...message.jobSubmitted.config }).config ??
+      (message.jobSubmitted.config as Partial<RunConfig>);
+    const directions = new Map(
+      this.members
+        .all()
+        .filter((m) => m.running)
+        .map((m) => [m.spec.agentId, m.status.direction]),
+    );
     const move = this.balancer.record(member.spec.agentId, leversOf(config, baseline), directions);
     if (move) member.setDirection(move.to, move.reason);
   }
@@ -337,11 +399,16 @@ export class Supervisor implements SwarmControl {
 
   /** The onboarding README, prefaced with who this agent is: what an external agent is given as its task. */
   private async writePrompt(member: SwarmMember): Promise<void> {
-    const readme = await fetch(`${this.o.hubUrl}/README.md`).then((r) => (r.ok ? r.text() : ''), () => '');
+    const readme = await fetch(`${this.o.hubUrl}/README.md`).then(
+      (r) => (r.ok ? r.text() : ''),
+      () => '',
+    );
     const preface = [
       `You are ${member.spec.agentId}, a ${member.spec.role} agent in this hub's swarm; your starting direction is ${member.spec.direction}.`,
       'You are already registered: your bearer token is in the environment variable COLLAB_DESK_TOKEN and the hub URL in COLLAB_DESK_HUB.',
-      this.inference.running ? 'An OpenAI-compatible endpoint on this machine\'s GPU is at $OPENAI_BASE_URL (key in $OPENAI_API_KEY).' : '',
+      this.inference.running
+        ? "An OpenAI-compatible endpoint on this machine's GPU is at $OPENAI_BASE_URL (key in $OPENAI_API_KEY)."
+        : '',
       'Your working folder is your scratch folder on the hub. Read the README below and join in.',
       '',
     ].filter((l, i, all) => l !== '' || i === all.length - 1);
@@ -360,11 +427,25 @@ export class Supervisor implements SwarmControl {
 
   private localModel(requested: string | undefined): string {
     const model = requested ?? this.configuredModel() ?? this.inference.model;
-    if (!model) throw new SwarmError('INVALID_BODY', 'no model for local agents', 'pass model (a GGUF chat model on this machine), or start the hub with --agent-model PATH; `collab-desk demo` uses the demo target');
-    if (!existsSync(model)) throw new SwarmError('INVALID_BODY', `model file ${model} does not exist`, 'pass the path of a GGUF file on this machine');
+    if (!model)
+      throw new SwarmError(
+        'INVALID_BODY',
+        'no model for local agents',
+        'pass model (a GGUF chat model on this machine), or start the hub with --agent-model PATH; `collab-desk demo` uses the demo target',
+      );
+    if (!existsSync(model))
+      throw new SwarmError(
+        'INVALID_BODY',
+        `model file ${model} does not exist`,
+        'pass the path of a GGUF file on this machine',
+      );
     const served = this.inference.model;
     if (served && served !== model && this.members.all().some((m) => m.running && m.spec.kind === 'local')) {
-      throw new SwarmError('SWARM_CONFLICT', `the inference host serves ${basename(served)}; one model is loaded at a time`, 'stop the local agents first (POST /v1/swarm/stop), or leave model out');
+      throw new SwarmError(
+        'SWARM_CONFLICT',
+        `the inference host serves ${basename(served)}; one model is loaded at a time`,
+        'stop the local agents first (POST /v1/swarm/stop), or leave model out',
+      );
     }
     return model;
   }
@@ -396,7 +477,10 @@ export interface HubBeside {
 }
 
 /** Runs a swarm beside a hub in this process: the organizer token from its file, the GPU lease followed. */
-export function superviseBeside(running: HubBeside, options: Omit<SupervisorOptions, 'hubUrl' | 'dataDir' | 'organizerToken' | 'lease'>): Supervisor {
+export function superviseBeside(
+  running: HubBeside,
+  options: Omit<SupervisorOptions, 'hubUrl' | 'dataDir' | 'organizerToken' | 'lease'>,
+): Supervisor {
   const supervisor = new Supervisor({
     ...options,
     hubUrl: running.url,
@@ -410,7 +494,10 @@ export function superviseBeside(running: HubBeside, options: Omit<SupervisorOpti
 
 /** Fills {prompt_file}, {hub} and {agent}, each quoted for the shell; tokens are never substituted, only in env. */
 export function templateCommand(command: string, values: Record<'prompt_file' | 'hub' | 'agent', string>): string {
-  return command.replace(/\{(prompt_file|hub|agent)\}/g, (_m, key: keyof typeof values) => `'${values[key].replace(/'/g, `'\\''`)}'`);
+  return command.replace(
+    /\{(prompt_file|hub|agent)\}/g,
+    (_m, key: keyof typeof values) => `'${values[key].replace(/'/g, `'\\''`)}'`,
+  );
 }
 
 /** The program a command line starts (its first word, unquoted); null when it begins with shell syntax. */

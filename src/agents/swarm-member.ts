@@ -110,12 +110,20 @@ export class SwarmMember {
     this.stderrTail = [];
     let child: ChildProcess;
     if (this.spec.kind === 'local') {
-      child = spawn(process.execPath, [this.host.workerEntry()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: asNodeChild(env) });
+      child = spawn(process.execPath, [this.host.workerEntry()], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: asNodeChild(env),
+      });
     } else {
       // Its own process group (so pause and stop reach everything it starts), inside its sandbox.
       const { support, policy, request } = this.spec.sandbox!;
       const { file, args } = sandboxedCommand(support, policy, request, this.spec.command!);
-      child = spawn(file, args, { cwd: this.host.scratchFolder(this.spec.agentId), env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      child = spawn(file, args, {
+        cwd: this.host.scratchFolder(this.spec.agentId),
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
     }
     this.child = child;
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
@@ -146,7 +154,10 @@ export class SwarmMember {
       child.stdin?.end(prompt);
     }
     this.set({ state: 'running', started_at: new Date(this.startedAt).toISOString(), pid: child.pid ?? null });
-    this.host.trace(this, { kind: 'event', text: `started (pid ${child.pid})${this.status.restarts ? `, restart ${this.status.restarts}` : ''}` });
+    this.host.trace(this, {
+      kind: 'event',
+      text: `started (pid ${child.pid})${this.status.restarts ? `, restart ${this.status.restarts}` : ''}`,
+    });
   }
 
   pause(): void {
@@ -238,7 +249,8 @@ export class SwarmMember {
         }
         // A local worker's stdout is quiet; its steps come over IPC. An external agent's output is its trace.
         this.host.trace(this, { kind: 'output', stream: name, text: line.slice(0, 8000) });
-        if (this.spec.kind === 'external' && name === 'stdout' && line.trim()) this.set({ last_message: line.trim().slice(0, 500) });
+        if (this.spec.kind === 'external' && name === 'stdout' && line.trim())
+          this.set({ last_message: line.trim().slice(0, 500) });
       });
     };
     lines(child.stdout, 'stdout');
@@ -281,7 +293,12 @@ export class SwarmMember {
       return;
     }
     if (this.finished === 'budget') {
-      this.set({ state: 'exhausted', action: null, pid: null, error: `token budget of ${this.spec.budget.tokens} used` });
+      this.set({
+        state: 'exhausted',
+        action: null,
+        pid: null,
+        error: `token budget of ${this.spec.budget.tokens} used`,
+      });
       return;
     }
     if (this.finished === 'max_steps' || (this.spec.kind === 'external' && code === 0)) {
@@ -293,11 +310,22 @@ export class SwarmMember {
     this.crashesInARow += 1;
     const reason = `${how}${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ').slice(0, 400)}` : ''}`;
     if (this.crashesInARow > this.host.restart.maxInARow) {
-      this.set({ state: 'failed', action: null, pid: null, error: `crashed ${this.crashesInARow - 1} times in a row; last: ${reason}` });
+      this.set({
+        state: 'failed',
+        action: null,
+        pid: null,
+        error: `crashed ${this.crashesInARow - 1} times in a row; last: ${reason}`,
+      });
       return;
     }
     const delay = Math.min(this.host.restart.maxMs, this.host.restart.baseMs * 2 ** (this.crashesInARow - 1));
-    this.set({ state: 'backoff', action: `restarting in ${Math.round(delay / 100) / 10} s`, pid: null, error: reason, restarts: this.status.restarts + 1 });
+    this.set({
+      state: 'backoff',
+      action: `restarting in ${Math.round(delay / 100) / 10} s`,
+      pid: null,
+      error: reason,
+      restarts: this.status.restarts + 1,
+    });
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       void this.start();

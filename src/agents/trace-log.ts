@@ -68,11 +68,16 @@ export class TraceLog {
       started_at: steps[0]!.at,
       ended_at: steps[steps.length - 1]!.at,
       // Unknown is null, never 0: an external agent's token use is not visible to us.
-      usage: local ? { total_tokens: input + output, input_tokens: input, output_tokens: output } : { total_tokens: null },
+      usage: local
+        ? { total_tokens: input + output, input_tokens: input, output_tokens: output }
+        : { total_tokens: null },
       activity: { tool_calls: local ? toolCalls : null, steps: steps.filter((s) => s.kind === 'step').length },
       native_log_file: 'session.jsonl',
     };
-    const posted = steps.flatMap((s) => s.tool_calls ?? []).filter((c) => c.ok).map((c) => c.name);
+    const posted = steps
+      .flatMap((s) => s.tool_calls ?? [])
+      .filter((c) => c.ok)
+      .map((c) => c.name);
     const counts = [...new Set(posted)].map((n) => `${n} x${posted.filter((p) => p === n).length}`).join(', ');
     const body = `Session ${session} of ${agent}: ${steps.length} trace entries${counts ? `; successful tool calls: ${counts}` : ''}.\n`;
     return {

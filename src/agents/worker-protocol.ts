@@ -27,7 +27,12 @@ export type SupervisorToWorker =
 
 export type WorkerToSupervisor =
   | { type: 'action'; action: string | null }
-  | { type: 'step'; step: Omit<TraceStep, 'agent' | 'session' | 'seq' | 'at'>; jobSubmitted: { config: Record<string, unknown> } | null; posted: string | null }
+  | {
+      type: 'step';
+      step: Omit<TraceStep, 'agent' | 'session' | 'seq' | 'at'>;
+      jobSubmitted: { config: Record<string, unknown> } | null;
+      posted: string | null;
+    }
   | { type: 'paused' }
   /** A step that could not finish (hub or inference unreachable); the agent waits and tries again. */
   | { type: 'error'; error: string }

@@ -8,7 +8,12 @@ import { generateTexts, type BenchInput, type BenchOptions } from './engine';
  * finds natural: a config that reproduces the baseline scores the baseline's PPL, and a lossy one scores worse.
  * Speculation is switched off whatever `config` says: references are the baseline's, not a submission's.
  */
-export async function calibrateReferences(config: BenchInput['config'], prompts: string[], tokens: number, options: BenchOptions = {}): Promise<PackReference[]> {
+export async function calibrateReferences(
+  config: BenchInput['config'],
+  prompts: string[],
+  tokens: number,
+  options: BenchOptions = {},
+): Promise<PackReference[]> {
   if (prompts.length === 0) throw new BenchError('INVALID_CONFIG', 'calibration needs at least one prompt');
   const { draft: _draft, ...target } = config;
   const texts = await generateTexts({ ...target, spec_type: 'none' }, prompts, tokens, options);

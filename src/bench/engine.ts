@@ -1,7 +1,17 @@
 // The bench engine: runs one configuration in llama.cpp's native speculative loop and measures it honestly —
 // tokens/s over repeats with an interval, acceptance per draft position, teacher-forced perplexity, and greedy
 // identity against the plain target, with full provenance.
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
@@ -106,7 +116,8 @@ export function normalizeConfig(config: unknown): RunConfig {
 export function normalizeMeasure(measure: unknown = {}): Measure {
   const filled = Value.Default(MeasureSchema, structuredClone(measure)) as Measure;
   const errors = [...Value.Errors(MeasureSchema, filled)];
-  if (errors.length > 0) throw new BenchError('INVALID_CONFIG', `measure${errors[0]!.instancePath}: ${errors[0]!.message}`);
+  if (errors.length > 0)
+    throw new BenchError('INVALID_CONFIG', `measure${errors[0]!.instancePath}: ${errors[0]!.message}`);
   return filled;
 }
 
@@ -122,9 +133,14 @@ export function checkModelFile(path: string, role: string): void {
   } finally {
     closeSync(fd);
   }
-  if (head.toString('latin1', 0, 4) !== 'GGUF') throw new BenchError('MODEL_CORRUPT', `the ${role} model ${path} is not a GGUF file (bad magic)`);
+  if (head.toString('latin1', 0, 4) !== 'GGUF')
+    throw new BenchError('MODEL_CORRUPT', `the ${role} model ${path} is not a GGUF file (bad magic)`);
   const version = head.readUInt32LE(4);
-  if (version < 2 || version > 3) throw new BenchError('MODEL_CORRUPT', `the ${role} model ${path} has GGUF version ${version}; llama.cpp reads versions 2 and 3`);
+  if (version < 2 || version > 3)
+    throw new BenchError(
+      'MODEL_CORRUPT',
+      `the ${role} model ${path} has GGUF version ${version}; llama.cpp reads versions 2 and 3`,
+    );
 }
 
 const SPEC_FLAG: Record<RunConfig['spec_type'], string> = {
@@ -140,19 +156,57 @@ const SPEC_FLAG: Record<RunConfig['spec_type'], string> = {
 /** llama.cpp flags for a configuration; greedy sampling with EOS ignored is fixed: that is what is measured. */
 export function llamaFlags(c: RunConfig, threads: number, speculative = true): string[] {
   const flags = [
-    '-m', resolve(c.target),
-    '-c', String(c.ctx_size), '-b', String(c.batch_size), '-ub', String(c.ubatch_size),
-    '-ngl', String(c.gpu_layers), '-fa', c.flash_attn,
-    '-t', String(threads), '-tb', String(threads), '--poll', String(c.poll),
-    '--temp', '0', '--top-k', '1', '--seed', '0', '--ignore-eos',
+    '-m',
+    resolve(c.target),
+    '-c',
+    String(c.ctx_size),
+    '-b',
+    String(c.batch_size),
+    '-ub',
+    String(c.ubatch_size),
+    '-ngl',
+    String(c.gpu_layers),
+    '-fa',
+    c.flash_attn,
+    '-t',
+    String(threads),
+    '-tb',
+    String(threads),
+    '--poll',
+    String(c.poll),
+    '--temp',
+    '0',
+    '--top-k',
+    '1',
+    '--seed',
+    '0',
+    '--ignore-eos',
   ];
   if (c.cache_type_k) flags.push('-ctk', c.cache_type_k);
   if (c.cache_type_v) flags.push('-ctv', c.cache_type_v);
   if (speculative && c.spec_type !== 'none') {
-    flags.push('--spec-type', SPEC_FLAG[c.spec_type], '--spec-draft-n-max', String(c.draft_n_max), '--spec-draft-n-min', String(c.draft_n_min), '--spec-draft-p-min', String(c.draft_p_min));
+    flags.push(
+      '--spec-type',
+      SPEC_FLAG[c.spec_type],
+      '--spec-draft-n-max',
+      String(c.draft_n_max),
+      '--spec-draft-n-min',
+      String(c.draft_n_min),
+      '--spec-draft-p-min',
+      String(c.draft_p_min),
+    );
     if (c.draft && (c.spec_type === 'draft' || c.spec_type === 'draft-mtp')) {
       // llama.cpp's draft polling is on/off (--spec-draft-poll <0|1>), not a level like --poll.
-      flags.push('-md', resolve(c.draft), '-ngld', String(c.draft_gpu_layers), '-td', String(c.draft_threads ?? threads), '--spec-draft-poll', c.poll > 0 ? '1' : '0');
+      flags.push(
+        '-md',
+        resolve(c.draft),
+        '-ngld',
+        String(c.draft_gpu_layers),
+        '-td',
+        String(c.draft_threads ?? threads),
+        '--spec-draft-poll',
+        c.poll > 0 ? '1' : '0',
+      );
       if (c.draft_cache_type_k) flags.push('-ctkd', c.draft_cache_type_k);
       if (c.draft_cache_type_v) flags.push('-ctvd', c.draft_cache_type_v);
     }
@@ -190,7 +244,11 @@ function modelHashesFile(): string {
 }
 
 /** Builds (or finds) the runner for a configuration and runs `body` with it; the scratch folder never outlives it. */
-async function withEngine<T>(config: RunConfig, options: BenchOptions, body: (engine: Engine) => Promise<T>): Promise<T> {
+async function withEngine<T>(
+  config: RunConfig,
+  options: BenchOptions,
+  body: (engine: Engine) => Promise<T>,
+): Promise<T> {
   checkModelFile(config.target, 'target');
   if (config.draft) checkModelFile(config.draft, 'draft');
 
@@ -203,14 +261,18 @@ async function withEngine<T>(config: RunConfig, options: BenchOptions, body: (en
       exe = await ensureRunner(backend.binaries, options.cacheDir);
     } catch (err) {
       if (!(err instanceof NativeBuildError)) throw err;
-      if (options.engine === 'native') throw new BenchError('BUILD_FAILED', `the native runner could not be built: ${err.message}`, err.log);
+      if (options.engine === 'native')
+        throw new BenchError('BUILD_FAILED', `the native runner could not be built: ${err.message}`, err.log);
       note = `native runner unavailable: ${err.message}`;
     }
   } else {
     note = 'node-llama-cpp requested';
   }
   if (exe === null && config.spec_type !== 'none' && config.spec_type !== 'draft') {
-    throw new BenchError('BUILD_FAILED', `spec_type ${config.spec_type} needs the native runner, which is unavailable (${note})`);
+    throw new BenchError(
+      'BUILD_FAILED',
+      `spec_type ${config.spec_type} needs the native runner, which is unavailable (${note})`,
+    );
   }
   const withDraftModel = Boolean(config.draft) && (config.spec_type === 'draft' || config.spec_type === 'draft-mtp');
   const threads = config.threads ?? defaultThreads(withDraftModel);
@@ -230,30 +292,68 @@ async function withEngine<T>(config: RunConfig, options: BenchOptions, body: (en
 }
 
 /** Loads the configuration once, in the native runner's process or (fallback) node-llama-cpp in this one. */
-async function openSession(engine: Engine, options: BenchOptions, name: string, job: RunnerJob, total: () => number): Promise<RunnerSession> {
+async function openSession(
+  engine: Engine,
+  options: BenchOptions,
+  name: string,
+  job: RunnerJob,
+  total: () => number,
+): Promise<RunnerSession> {
   const { config, exe, remaining } = engine;
   let done = 0;
   const onEvent = (e: RunnerEvent) => {
     if (e.event === 'ready') options.onProgress?.({ phase: 'load', done: 1, total: 1 });
-    if (e.event === 'warmup') options.onProgress?.({ phase: 'warmup', done: Number(e.index) + 1, total: Number(e.index) + 1 });
+    if (e.event === 'warmup')
+      options.onProgress?.({ phase: 'warmup', done: Number(e.index) + 1, total: Number(e.index) + 1 });
     if (e.event === 'run') {
       done++;
-      options.onProgress?.({ phase: 'measure', done, total: Math.max(done, total()), tps: Number(e.n_generated) / Number(e.decode_s) });
+      options.onProgress?.({
+        phase: 'measure',
+        done,
+        total: Math.max(done, total()),
+        tps: Number(e.n_generated) / Number(e.decode_s),
+      });
     }
-    if (e.event === 'ppl') options.onProgress?.({ phase: 'perplexity', done: Number(e.index) + 1, total: job.references?.length ?? 0 });
+    if (e.event === 'ppl')
+      options.onProgress?.({ phase: 'perplexity', done: Number(e.index) + 1, total: job.references?.length ?? 0 });
   };
   if (exe === null) {
-    const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), ...(remaining() ? [AbortSignal.timeout(remaining()!)] : [])]);
+    const signal = AbortSignal.any([
+      ...(options.signal ? [options.signal] : []),
+      ...(remaining() ? [AbortSignal.timeout(remaining()!)] : []),
+    ]);
     const asTimeout = (err: unknown) => {
-      if (err instanceof BenchError && err.code === 'CANCELLED' && !options.signal?.aborted) throw timedOut(options.timeoutMs!);
+      if (err instanceof BenchError && err.code === 'CANCELLED' && !options.signal?.aborted)
+        throw timedOut(options.timeoutMs!);
       throw err;
     };
-    const session = await startFallbackSession(config, job, engine.threads, engine.backend.binaries.flavor !== 'cpu', onEvent, signal).catch(asTimeout);
-    return { ...session, ready: session.ready, pid: session.pid, run: (command) => session.run(command).catch(asTimeout), close: () => session.close() };
+    const session = await startFallbackSession(
+      config,
+      job,
+      engine.threads,
+      engine.backend.binaries.flavor !== 'cpu',
+      onEvent,
+      signal,
+    ).catch(asTimeout);
+    return {
+      ...session,
+      ready: session.ready,
+      pid: session.pid,
+      run: (command) => session.run(command).catch(asTimeout),
+      close: () => session.close(),
+    };
   }
   const jobFile = join(engine.work, `${name}.json`);
   // parent_pid: the runner exits if this process is already gone when it starts (it dies with it afterwards).
-  writeFileSync(jobFile, JSON.stringify({ ...job, draft_loop: config.draft_loop, backends_dir: engine.backend.binaries.bins, parent_pid: process.pid }));
+  writeFileSync(
+    jobFile,
+    JSON.stringify({
+      ...job,
+      draft_loop: config.draft_loop,
+      backends_dir: engine.backend.binaries.bins,
+      parent_pid: process.pid,
+    }),
+  );
   return startNativeSession(exe, [jobFile, ...llamaFlags(config, engine.threads)], {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(remaining() ? { timeoutMs: remaining()! } : {}),
@@ -272,12 +372,17 @@ function rate(runs: RunRecord[]): number {
  * One split's figures from interleaved passes: per repeat, the configuration's TPS and its plain target's over the
  * same prompts, and their ratio. `paired` false: the configuration is the plain target, its speedup is 1.
  */
-export function splitFigures(runs: Array<Pick<RunRecord, 'prompt' | 'repeat' | 'pass' | 'n_generated' | 'decode_s'>>, prompts: Set<number> | null, paired: boolean): SplitFigures | null {
+export function splitFigures(
+  runs: Array<Pick<RunRecord, 'prompt' | 'repeat' | 'pass' | 'n_generated' | 'decode_s'>>,
+  prompts: Set<number> | null,
+  paired: boolean,
+): SplitFigures | null {
   const inSplit = runs.filter((r) => prompts === null || prompts.has(r.prompt));
   if (inSplit.length === 0) return null;
   const measured = paired ? 'spec' : 'plain';
   const repeats = [...new Set(inSplit.map((r) => r.repeat))].sort((a, b) => a - b);
-  const tpsOf = (pass: RunRecord['pass']) => repeats.map((rep) => rate(inSplit.filter((r) => r.repeat === rep && r.pass === pass) as RunRecord[]));
+  const tpsOf = (pass: RunRecord['pass']) =>
+    repeats.map((rep) => rate(inSplit.filter((r) => r.repeat === rep && r.pass === pass) as RunRecord[]));
   const tps = tpsOf(measured);
   const plain = paired ? tpsOf('plain') : [];
   const ratios = paired ? tps.map((t, i) => t / plain[i]!) : tps.map(() => 1);
@@ -311,7 +416,8 @@ export function relativeHalfWidth(ci: [number, number], median: number): number 
 export function enoughRepeats(f: SplitFigures, measure: Measure, done: number): boolean {
   if (done < measure.repeats) return false;
   if (measure.noise_target === undefined || done >= (measure.max_repeats ?? measure.repeats)) return true;
-  const tight = (ci: [number, number], median: number) => ci[0] > 0 && relativeHalfWidth(ci, median) <= measure.noise_target!;
+  const tight = (ci: [number, number], median: number) =>
+    ci[0] > 0 && relativeHalfWidth(ci, median) <= measure.noise_target!;
   return tight(f.tps_ci, f.tps) && (f.plain_tps === null || tight(f.speedup_ci, f.speedup));
 }
 
@@ -337,7 +443,10 @@ function costsOf(runs: RunRecord[]): SpeculationCosts | null {
 }
 
 /** The hardware class a result is ranked within: the GPU that ran it, else the CPU model and its logical cores. */
-export function hardwareClass(devices: Array<{ type?: string; description?: string; name?: string }>, backend: string): string {
+export function hardwareClass(
+  devices: Array<{ type?: string; description?: string; name?: string }>,
+  backend: string,
+): string {
   if (backend !== 'cpu') {
     const gpu = devices.find((d) => d.type === 'gpu' || d.type === 'igpu');
     if (gpu) return `${(gpu.description || gpu.name || 'GPU').trim()} (${backend})`;
@@ -359,14 +468,29 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
   const passes = paired ? 2 : 1;
   const settleOn = input.settleOn?.length ? new Set(input.settleOn) : null;
   const minRepeats = measure.repeats;
-  const maxRepeats = Math.max(minRepeats, measure.noise_target === undefined ? minRepeats : (measure.max_repeats ?? minRepeats));
+  const maxRepeats = Math.max(
+    minRepeats,
+    measure.noise_target === undefined ? minRepeats : (measure.max_repeats ?? minRepeats),
+  );
   return withEngine(config, options, async (engine) => {
     const { backend, exe, threads } = engine;
-    const job: RunnerJob = { prompts: input.prompts, n_predict: measure.tokens, ...(input.references?.length ? { references: input.references } : {}) };
+    const job: RunnerJob = {
+      prompts: input.prompts,
+      n_predict: measure.tokens,
+      ...(input.references?.length ? { references: input.references } : {}),
+    };
     let repeatsAsked = minRepeats;
-    const session = await openSession(engine, options, 'measure', job, () => repeatsAsked * passes * input.prompts.length);
+    const session = await openSession(
+      engine,
+      options,
+      'measure',
+      job,
+      () => repeatsAsked * passes * input.prompts.length,
+    );
     const ready = session.ready;
-    const devices = (ready.devices as Array<{ type: string; backend: string; description?: string; name?: string }> | undefined) ?? [];
+    const devices =
+      (ready.devices as Array<{ type: string; backend: string; description?: string; name?: string }> | undefined) ??
+      [];
     const gpu = devices.find((d) => d.type === 'gpu' || d.type === 'igpu');
     const usedBackend = gpu && config.gpu_layers !== 0 ? backend.binaries.flavor : 'cpu';
     // The runner and this process (which drives it) are the measurement; every other process is a disturbance.
@@ -382,12 +506,14 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
       monitor.start();
       for (let r = 0; r < maxRepeats; r++) {
         const order = !paired ? [false] : r % 2 === 0 ? [false, true] : [true, false];
-        for (const speculative of order) runs.push(...runsOf(await session.run({ cmd: 'pass', speculative, repeat: r })));
+        for (const speculative of order)
+          runs.push(...runsOf(await session.run({ cmd: 'pass', speculative, repeat: r })));
         if (enoughRepeats(splitFigures(runs, settleOn, paired)!, measure, r + 1)) break;
         repeatsAsked = Math.max(repeatsAsked, r + 2);
       }
       machine = await monitor.stop();
-      if (job.references) ppls = (await session.run({ cmd: 'references' })).filter((e) => e.event === 'ppl') as unknown as typeof ppls;
+      if (job.references)
+        ppls = (await session.run({ cmd: 'references' })).filter((e) => e.event === 'ppl') as unknown as typeof ppls;
     } finally {
       await monitor.stop().catch(() => undefined); // after a failure: its sampling timer stops
       await session.close();
@@ -412,17 +538,34 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
         const ref = plainFirst.find((p) => p.prompt === run.prompt);
         if (!ref) continue;
         const first = run.tokens.findIndex((t, i) => t !== ref.tokens[i]);
-        const firstToken = first >= 0 ? first : run.tokens.length !== ref.tokens.length ? Math.min(run.tokens.length, ref.tokens.length) : -1;
-        if (firstToken >= 0 && !divergences.some((d) => d.prompt === run.prompt)) divergences.push({ prompt: run.prompt, first_token: firstToken });
+        const firstToken =
+          first >= 0
+            ? first
+            : run.tokens.length !== ref.tokens.length
+              ? Math.min(run.tokens.length, ref.tokens.length)
+              : -1;
+        if (firstToken >= 0 && !divergences.some((d) => d.prompt === run.prompt))
+          divergences.push({ prompt: run.prompt, first_token: firstToken });
       }
     }
     const nllSum = ppls.reduce((a, x) => a + x.nll, 0);
     const nllCount = ppls.reduce((a, x) => a + x.n, 0);
 
     const models: Provenance['models'] = {
-      target: { path: resolve(config.target), sha256: await modelFileSha256(config.target, modelHashesFile()), bytes: statSync(config.target).size, desc: String(ready.model ?? ''), params: Number(ready.model_params ?? 0) },
+      target: {
+        path: resolve(config.target),
+        sha256: await modelFileSha256(config.target, modelHashesFile()),
+        bytes: statSync(config.target).size,
+        desc: String(ready.model ?? ''),
+        params: Number(ready.model_params ?? 0),
+      },
     };
-    if (config.draft) models.draft = { path: resolve(config.draft), sha256: await modelFileSha256(config.draft, modelHashesFile()), bytes: statSync(config.draft).size };
+    if (config.draft)
+      models.draft = {
+        path: resolve(config.draft),
+        sha256: await modelFileSha256(config.draft, modelHashesFile()),
+        bytes: statSync(config.draft).size,
+      };
 
     const firstRepeat = spec.filter((x) => x.repeat === 0);
     return {
@@ -453,8 +596,20 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
       engine: exe ? 'native' : 'node-llama-cpp',
       hardware: hardwareClass(devices, usedBackend),
       machine,
-      per_prompt: firstRepeat.map((x) => ({ prompt: x.prompt, n_prompt: x.n_prompt, tps: x.n_generated / x.decode_s, prefill_tps: (x.n_prompt - 1) / x.prefill_s, tokens: x.tokens })),
-      runs: runs.map(({ prompt, repeat, pass, n_generated, decode_s }) => ({ prompt, repeat, pass, n_generated, decode_s })),
+      per_prompt: firstRepeat.map((x) => ({
+        prompt: x.prompt,
+        n_prompt: x.n_prompt,
+        tps: x.n_generated / x.decode_s,
+        prefill_tps: (x.n_prompt - 1) / x.prefill_s,
+        tokens: x.tokens,
+      })),
+      runs: runs.map(({ prompt, repeat, pass, n_generated, decode_s }) => ({
+        prompt,
+        repeat,
+        pass,
+        n_generated,
+        decode_s,
+      })),
       config,
       measure,
       provenance: {
@@ -476,7 +631,9 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
         flags: llamaFlags(config, threads),
         threads,
         poll: config.poll,
-        order: paired ? 'ABBA: plain then speculative in even repeats, speculative then plain in odd ones, one process' : 'plain only',
+        order: paired
+          ? 'ABBA: plain then speculative in even repeats, speculative then plain in odd ones, one process'
+          : 'plain only',
         started_at: startedAt.toISOString(),
         finished_at: new Date().toISOString(),
       },
@@ -489,12 +646,23 @@ export async function runBench(input: BenchInput, options: BenchOptions = {}): P
  * lossless, so the texts are the plain model's unless the config is lossy): what an accuracy probe or a
  * calibration scores. No warm-up, one repeat; progress is reported as the measure phase.
  */
-export async function generateTexts(config: BenchInput['config'], prompts: string[], tokens: number, options: BenchOptions = {}): Promise<string[]> {
+export async function generateTexts(
+  config: BenchInput['config'],
+  prompts: string[],
+  tokens: number,
+  options: BenchOptions = {},
+): Promise<string[]> {
   const normalized = normalizeConfig(config);
   normalizeMeasure({ tokens, warmup: 0, repeats: 1 });
   if (prompts.length === 0) return [];
   return withEngine(normalized, options, async (engine) => {
-    const session = await openSession(engine, options, 'generate', { prompts, n_predict: tokens, texts: true }, () => prompts.length);
+    const session = await openSession(
+      engine,
+      options,
+      'generate',
+      { prompts, n_predict: tokens, texts: true },
+      () => prompts.length,
+    );
     let runs: RunRecord[];
     try {
       runs = runsOf(await session.run({ cmd: 'pass', speculative: true, repeat: 0 }));
@@ -503,12 +671,16 @@ export async function generateTexts(config: BenchInput['config'], prompts: strin
     }
     return prompts.map((_, i) => {
       const text = runs.find((r) => r.prompt === i)?.text;
-      if (typeof text !== 'string') throw new BenchError('RUNNER_FAILED', `the runner returned no text for prompt ${i + 1} of ${prompts.length}`);
+      if (typeof text !== 'string')
+        throw new BenchError('RUNNER_FAILED', `the runner returned no text for prompt ${i + 1} of ${prompts.length}`);
       return text;
     });
   });
 }
 
 function timedOut(ms: number): BenchError {
-  return new BenchError('TIMED_OUT', `the run took longer than ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s and was stopped`);
+  return new BenchError(
+    'TIMED_OUT',
+    `the run took longer than ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s and was stopped`,
+  );
 }

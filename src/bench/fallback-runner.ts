@@ -7,10 +7,13 @@ import type { RunnerEvent, RunnerJob, RunnerSession, RunRecord } from './runner-
 
 /** Greedy next tokens for each position of `tokens` (positions are relative to what the sequence already holds). */
 async function greedyAfterEach(sequence: LlamaContextSequence, tokens: Token[]): Promise<Token[]> {
-  const out = await sequence.controlledEvaluate(tokens.map((t) => [t, { generateNext: { token: true, options: { temperature: 0 } } }]));
+  const out = await sequence.controlledEvaluate(
+    tokens.map((t) => [t, { generateNext: { token: true, options: { temperature: 0 } } }]),
+  );
   return out.map((o, i) => {
     const next = o?.next?.token;
-    if (next === undefined || next === null) throw new BenchError('RUNNER_FAILED', `node-llama-cpp returned no token at position ${i}`);
+    if (next === undefined || next === null)
+      throw new BenchError('RUNNER_FAILED', `node-llama-cpp returned no token at position ${i}`);
     return next;
   });
 }
@@ -49,7 +52,8 @@ async function generate(
     const budget = Math.min(k, n - generated.length - 1);
     const proposal: Token[] = [];
     if (draft && budget > 0) {
-      if (draftHas < committed.length - 1) await draft.evaluateWithoutGeneratingNewTokens(committed.slice(draftHas, -1));
+      if (draftHas < committed.length - 1)
+        await draft.evaluateWithoutGeneratingNewTokens(committed.slice(draftHas, -1));
       draftHas = committed.length - 1;
       let input = last;
       for (let i = 0; i < budget; i++) {
@@ -76,7 +80,8 @@ async function generate(
     }
     // The target evaluated `last` and every proposal; drop the rejected ones. The draft keeps what was accepted.
     const targetKeep = committed.length + n_acc;
-    if (proposal.length > n_acc) await target.eraseContextTokenRanges([{ start: targetKeep, end: target.nextTokenIndex }]);
+    if (proposal.length > n_acc)
+      await target.eraseContextTokenRanges([{ start: targetKeep, end: target.nextTokenIndex }]);
     if (draft && draftHas > committed.length + n_acc) {
       await draft.eraseContextTokenRanges([{ start: committed.length + n_acc, end: draft.nextTokenIndex }]);
       draftHas = committed.length + n_acc;
@@ -106,9 +111,19 @@ async function generate(
  * A session on node-llama-cpp in this process, answering the native runner's commands with its events, so the engine
  * measures both alike. A plain pass decodes the target alone; a speculative one drafts with the draft model.
  */
-export async function startFallbackSession(config: RunConfig, job: RunnerJob, threads: number, gpu: boolean, onEvent: (e: RunnerEvent) => void, signal?: AbortSignal): Promise<RunnerSession> {
+export async function startFallbackSession(
+  config: RunConfig,
+  job: RunnerJob,
+  threads: number,
+  gpu: boolean,
+  onEvent: (e: RunnerEvent) => void,
+  signal?: AbortSignal,
+): Promise<RunnerSession> {
   if (config.spec_type !== 'none' && config.spec_type !== 'draft') {
-    throw new BenchError('BUILD_FAILED', `spec_type ${config.spec_type} needs the native runner (node-llama-cpp cannot run it)`);
+    throw new BenchError(
+      'BUILD_FAILED',
+      `spec_type ${config.spec_type} needs the native runner (node-llama-cpp cannot run it)`,
+    );
   }
   const emit = (e: RunnerEvent, into: RunnerEvent[]) => {
     if (signal?.aborted) throw new BenchError('CANCELLED', 'the run was cancelled');
@@ -124,16 +139,27 @@ export async function startFallbackSession(config: RunConfig, job: RunnerJob, th
     }
   };
   const targetModel = await load(config.target, config.gpu_layers);
-  const draftModel = config.spec_type === 'draft' && config.draft ? await load(config.draft, config.draft_gpu_layers).catch(async (err: unknown) => {
-    await targetModel.dispose();
-    throw err;
-  }) : null;
+  const draftModel =
+    config.spec_type === 'draft' && config.draft
+      ? await load(config.draft, config.draft_gpu_layers).catch(async (err: unknown) => {
+          await targetModel.dispose();
+          throw err;
+        })
+      : null;
   const contextOptions = { contextSize: config.ctx_size, batchSize: config.batch_size, threads };
   const targetCtx = await targetModel.createContext(contextOptions);
   const draftCtx = draftModel ? await draftModel.createContext(contextOptions) : null;
   const target = targetCtx.getSequence();
   const draft = draftCtx?.getSequence() ?? null;
-  const ready: RunnerEvent = { event: 'ready', devices: [{ name: llama.gpu || 'CPU', type: llama.gpu ? 'gpu' : 'cpu', backend: llama.gpu || 'CPU' }], model: targetModel.typeDescription, model_params: 0, llama_commit: '', llama_build: 0, llama_build_info: `node-llama-cpp ${llama.llamaCppRelease.release}` };
+  const ready: RunnerEvent = {
+    event: 'ready',
+    devices: [{ name: llama.gpu || 'CPU', type: llama.gpu ? 'gpu' : 'cpu', backend: llama.gpu || 'CPU' }],
+    model: targetModel.typeDescription,
+    model_params: 0,
+    llama_commit: '',
+    llama_build: 0,
+    llama_build_info: `node-llama-cpp ${llama.llamaCppRelease.release}`,
+  };
   onEvent(ready);
   const tokenize = (text: string) => [targetModel.tokens.bos!, ...targetModel.tokenize(text, true)];
   const k = config.draft_n_max;
@@ -145,7 +171,11 @@ export async function startFallbackSession(config: RunConfig, job: RunnerJob, th
       await target.clearHistory();
       const p = tokenize(ref.prompt);
       const tokens = [...p, ...targetModel.tokenize(ref.reference, true, 'trimLeadingSpace')];
-      const out = await target.controlledEvaluate(tokens.map((t, i) => (i >= p.length - 1 && i < tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t)));
+      const out = await target.controlledEvaluate(
+        tokens.map((t, i) =>
+          i >= p.length - 1 && i < tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t,
+        ),
+      );
       let nll = 0;
       for (let i = p.length - 1; i < tokens.length - 1; i++) {
         const logits = out[i]!.next!.logits!;
@@ -176,7 +206,17 @@ export async function startFallbackSession(config: RunConfig, job: RunnerJob, th
         for (const [prompt, text] of job.prompts.entries()) {
           const run = await generate(target, drafting, tokenize(text), job.n_predict, k);
           // special tokens rendered as text, as the native runner's common_detokenize does
-          emit({ event: 'run', prompt, repeat: command.repeat, pass, ...run, ...(job.texts ? { text: targetModel.detokenize(run.tokens as Token[], true) } : {}) }, out);
+          emit(
+            {
+              event: 'run',
+              prompt,
+              repeat: command.repeat,
+              pass,
+              ...run,
+              ...(job.texts ? { text: targetModel.detokenize(run.tokens as Token[], true) } : {}),
+            },
+            out,
+          );
         }
         emit({ event: 'pass_done', repeat: command.repeat, pass }, out);
       } else {

@@ -1,6 +1,15 @@
 // The held-out sets in the data folder's challenge area: one immutable file per set, readable by the hub's user only.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { HeldOutSet } from '../shared/challenge';
 import { HELD_OUT_FOLDER, parseHeldOutSet } from '../shared/held-out-set';
@@ -41,7 +50,8 @@ export function findHeldOutSet(challengeDir: string, packId: string, current: st
   const folder = join(challengeDir, HELD_OUT_FOLDER);
   if (!existsSync(folder)) return null;
   const names = readdirSync(folder).filter((n) => setName(packId).test(n));
-  if (current && names.includes(current.slice(HELD_OUT_FOLDER.length + 1))) return readHeldOutSet(challengeDir, current, packId);
+  if (current && names.includes(current.slice(HELD_OUT_FOLDER.length + 1)))
+    return readHeldOutSet(challengeDir, current, packId);
   const sets = names.map((n) => readHeldOutSet(challengeDir, `${HELD_OUT_FOLDER}/${n}`, packId));
   return sets.sort((a, b) => b.set.drawn_at.localeCompare(a.set.drawn_at))[0] ?? null;
 }
@@ -81,6 +91,7 @@ export function writeHeldOutSet(challengeDir: string, set: HeldOutSet): string {
 export function removeSuperseded(challengeDir: string, packId: string, keep: string): void {
   const folder = join(challengeDir, HELD_OUT_FOLDER);
   for (const name of readdirSync(folder)) {
-    if (`${HELD_OUT_FOLDER}/${name}` !== keep && setName(packId).test(name)) rmSync(join(folder, name), { force: true });
+    if (`${HELD_OUT_FOLDER}/${name}` !== keep && setName(packId).test(name))
+      rmSync(join(folder, name), { force: true });
   }
 }

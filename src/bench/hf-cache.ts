@@ -2,7 +2,20 @@
 // blob, snapshot link and refs live, the GGUF files it holds, and removing one file without touching the others.
 import { getHFHubCachePath, getRepoFolderName } from '@huggingface/hub';
 import { existsSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { ModelLibraryError } from '../shared/models';
 import { fileSha256 } from '../platform/file-hash';
@@ -84,7 +97,12 @@ export interface CachedSnapshot {
  * to (or the Hub's, when known): blobs are named by their sha256 and only ever renamed into place once verified, so
  * the name is trusted rather than rehashing gigabytes on every pull. A copy instead of a link is hashed.
  */
-export async function cachedSnapshot(repoDir: string, commit: string, file: string, lfsSha256: string | null = null): Promise<CachedSnapshot | null> {
+export async function cachedSnapshot(
+  repoDir: string,
+  commit: string,
+  file: string,
+  lfsSha256: string | null = null,
+): Promise<CachedSnapshot | null> {
   const path = snapshotPath(repoDir, commit, file);
   const st = await stat(path).catch(() => null);
   if (!st?.isFile()) return null;
@@ -116,7 +134,9 @@ export interface CachedModel {
 }
 
 /** GGUF files of the cache, one entry per repo and file; `preferred` is refs/main's snapshot, else the newest. */
-export async function scanCache(cacheDir: string): Promise<{ files: Map<string, CachedModel & { preferred: CachedFile }>; partialBytes: number }> {
+export async function scanCache(
+  cacheDir: string,
+): Promise<{ files: Map<string, CachedModel & { preferred: CachedFile }>; partialBytes: number }> {
   const files = new Map<string, CachedModel & { preferred: CachedFile }>();
   let partialBytes = 0;
   const cacheReal = await realOrNull(cacheDir);
@@ -126,7 +146,8 @@ export async function scanCache(cacheDir: string): Promise<{ files: Map<string, 
     if (!repo) continue;
     const repoDir = join(cacheReal, folder);
     for (const blob of await readdir(join(repoDir, 'blobs')).catch(() => [] as string[])) {
-      if (blob.endsWith('.incomplete')) partialBytes += (await stat(join(repoDir, 'blobs', blob)).catch(() => null))?.size ?? 0;
+      if (blob.endsWith('.incomplete'))
+        partialBytes += (await stat(join(repoDir, 'blobs', blob)).catch(() => null))?.size ?? 0;
     }
     const main = (await readFile(join(repoDir, 'refs', 'main'), 'utf8').catch(() => '')).trim();
     for (const commit of await readdir(join(repoDir, 'snapshots')).catch(() => [] as string[])) {
@@ -137,7 +158,16 @@ export async function scanCache(cacheDir: string): Promise<{ files: Map<string, 
         const real = await realOrNull(path);
         const st = real ? await stat(real).catch(() => null) : null;
         if (!real || !st?.isFile()) continue;
-        const found: CachedFile = { repo, file: rel, commit, path, real, bytes: st.size, mtimeMs: st.mtimeMs, owned: isInside(real, repoDir) };
+        const found: CachedFile = {
+          repo,
+          file: rel,
+          commit,
+          path,
+          real,
+          bytes: st.size,
+          mtimeMs: st.mtimeMs,
+          owned: isInside(real, repoDir),
+        };
         const key = `${repo}\0${rel}`;
         const entry = files.get(key);
         if (!entry) {
@@ -160,15 +190,22 @@ export async function scanCache(cacheDir: string): Promise<{ files: Map<string, 
  * anything is gone. Every path removed is checked to lie inside the repo's folder in the cache first: nothing outside
  * it is touched. Returns the bytes freed.
  */
-export async function removeCachedModel(cacheDir: string, entry: CachedModel, name: string, o: { prune: boolean }): Promise<number> {
+export async function removeCachedModel(
+  cacheDir: string,
+  entry: CachedModel,
+  name: string,
+  o: { prune: boolean },
+): Promise<number> {
   const cacheReal = await realpath(cacheDir);
   const repoDir = entry.repoDir;
-  if (!isInside(repoDir, cacheReal)) throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${repoDir} is not inside the Hugging Face cache`);
+  if (!isInside(repoDir, cacheReal))
+    throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${repoDir} is not inside the Hugging Face cache`);
   const snapshotsDir = join(repoDir, 'snapshots');
   const links = entry.snapshots.map((s) => s.path);
   const blobs = [...new Set(entry.snapshots.map((s) => s.real))];
   for (const p of [...links, ...blobs]) {
-    if (!isInside(p, repoDir)) throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${p} is not inside ${repoDir}; nothing was deleted`);
+    if (!isInside(p, repoDir))
+      throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${p} is not inside ${repoDir}; nothing was deleted`);
   }
   if (!(await Promise.all(links.map((l) => lstat(l).catch(() => null)))).some(Boolean)) throw gone(name);
   // A blob another file of the repo still links to (the same bytes under another name) stays.

@@ -88,7 +88,11 @@ export class MachineMonitor {
   /** Marks the start of the measurement. */
   start(): void {
     const now = read(this.pids);
-    this.before = { load: loadavg()[0]!, other: this.created && now ? otherShare(this.created, now) : null, reading: now };
+    this.before = {
+      load: loadavg()[0]!,
+      other: this.created && now ? otherShare(this.created, now) : null,
+      reading: now,
+    };
     this.last = now;
     if (this.onGpu) this.gpu = nvidiaState(this.pids);
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);

@@ -29,7 +29,8 @@ export class ModelCatalog {
     const have = new Set(scan.installed.filter((m) => m.repo && m.file).map((m) => `${m.repo}\0${m.file}`));
     const packs = [...(scan.pack ? [scan.pack] : []), ...this.shippedPacks()];
     const needed = new Set<string>();
-    for (const [, m] of Object.entries(scan.pack?.models ?? {})) if ('hf' in m.source) needed.add(`${m.source.hf.repo}\0${m.source.hf.file}`);
+    for (const [, m] of Object.entries(scan.pack?.models ?? {}))
+      if ('hf' in m.source) needed.add(`${m.source.hf.repo}\0${m.source.hf.file}`);
     const out = new Map<string, AvailableModel>();
     for (const pack of packs) {
       for (const [name, m] of Object.entries(pack.models)) {
@@ -37,7 +38,18 @@ export class ModelCatalog {
         const { repo, file, revision, sha256, bytes } = m.source.hf;
         const key = `${repo}\0${file}`;
         if (have.has(key) || out.has(key)) continue;
-        out.set(key, { name, pack: pack.id, role: m.role, description: m.description ?? '', repo, file, revision: revision ?? null, sha256: sha256 ?? null, bytes: bytes ?? null, needed: needed.has(key) });
+        out.set(key, {
+          name,
+          pack: pack.id,
+          role: m.role,
+          description: m.description ?? '',
+          repo,
+          file,
+          revision: revision ?? null,
+          sha256: sha256 ?? null,
+          bytes: bytes ?? null,
+          needed: needed.has(key),
+        });
       }
     }
     const list = [...out.values()];
@@ -54,7 +66,9 @@ export class ModelCatalog {
     }
     if (!folder || !existsSync(folder)) return [];
     const packs = [];
-    for (const entry of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+    for (const entry of readdirSync(folder)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       try {
         packs.push(readPack(join(folder, entry)));
       } catch {
@@ -83,8 +97,10 @@ export class ModelCatalog {
       }
       if (known.pending) waits.push(known.pending);
     }
-    if (waits.length > 0) await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, SIZE_LOOKUP_WAIT_MS).unref())]);
-    for (const m of models) if (m.bytes === null) m.bytes = this.sizes.get(`${m.repo}\0${m.file}\0${m.revision ?? 'main'}`)?.bytes ?? null;
+    if (waits.length > 0)
+      await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, SIZE_LOOKUP_WAIT_MS).unref())]);
+    for (const m of models)
+      if (m.bytes === null) m.bytes = this.sizes.get(`${m.repo}\0${m.file}\0${m.revision ?? 'main'}`)?.bytes ?? null;
   }
 
   private async remoteSize(repo: string, file: string, revision: string): Promise<number | null> {
@@ -95,7 +111,9 @@ export class ModelCatalog {
         headers: hubHeaders(this.o.token() ?? null),
         signal: AbortSignal.timeout(5_000),
       });
-      const size = Number(res.headers.get('x-linked-size') ?? (res.ok ? res.headers.get('content-length') : null) ?? NaN);
+      const size = Number(
+        res.headers.get('x-linked-size') ?? (res.ok ? res.headers.get('content-length') : null) ?? NaN,
+      );
       return Number.isSafeInteger(size) && size > 0 ? size : null;
     } catch {
       return null;

@@ -28,21 +28,46 @@ export class ModelDeletes {
     return this.inRepo.get(repo);
   }
 
-  delete(id: string, options: { force?: boolean; uses?: ExtraModelUse[] } = {}): Promise<{ model: InstalledModel; freed_bytes: number }> {
+  delete(
+    id: string,
+    options: { force?: boolean; uses?: ExtraModelUse[] } = {},
+  ): Promise<{ model: InstalledModel; freed_bytes: number }> {
     const run = this.queue.then(() => this.deleteNow(id, options));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async deleteNow(id: string, options: { force?: boolean; uses?: ExtraModelUse[] }): Promise<{ model: InstalledModel; freed_bytes: number }> {
+  private async deleteNow(
+    id: string,
+    options: { force?: boolean; uses?: ExtraModelUse[] },
+  ): Promise<{ model: InstalledModel; freed_bytes: number }> {
     const scan = await this.o.scan(options.uses ?? []);
     const model = scan.installed.find((m) => m.id === id);
-    if (!model) throw new ModelLibraryError('MODEL_NOT_FOUND', `no installed model with id "${id}"`, 'GET /v1/models lists the installed models and their ids');
-    if (!model.deletable) throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${model.name} cannot be deleted here: ${model.locked_reason}`, 'delete it yourself if you are sure');
+    if (!model)
+      throw new ModelLibraryError(
+        'MODEL_NOT_FOUND',
+        `no installed model with id "${id}"`,
+        'GET /v1/models lists the installed models and their ids',
+      );
+    if (!model.deletable)
+      throw new ModelLibraryError(
+        'MODEL_NOT_DELETABLE',
+        `${model.name} cannot be deleted here: ${model.locked_reason}`,
+        'delete it yourself if you are sure',
+      );
     const downloading = this.o.pulls.running(model.repo, model.file);
-    if (downloading) throw new ModelLibraryError('MODEL_IN_USE', `${model.name} is being downloaded (${downloading.id})`, `cancel the download first: DELETE /v1/models/downloads/${downloading.id}`);
+    if (downloading)
+      throw new ModelLibraryError(
+        'MODEL_IN_USE',
+        `${model.name} is being downloaded (${downloading.id})`,
+        `cancel the download first: DELETE /v1/models/downloads/${downloading.id}`,
+      );
     if (model.used_by.length > 0 && !options.force) {
-      throw new ModelLibraryError('MODEL_IN_USE', `${model.name} is in use. ${model.delete_warning}`, 'pass force=true to delete it anyway');
+      throw new ModelLibraryError(
+        'MODEL_IN_USE',
+        `${model.name} is in use. ${model.delete_warning}`,
+        'pass force=true to delete it anyway',
+      );
     }
     if (model.source !== 'hf') return { model, freed_bytes: await this.deleteInModelsDir(model.path, model.name) };
     const repo = model.repo!;
@@ -52,7 +77,12 @@ export class ModelDeletes {
     let release!: () => void;
     this.inRepo.set(repo, new Promise<void>((resolve) => (release = resolve)));
     try {
-      return { model, freed_bytes: await removeCachedModel(this.o.cacheDir, scan.cached.get(model.id)!, model.name, { prune: !repoBusy }) };
+      return {
+        model,
+        freed_bytes: await removeCachedModel(this.o.cacheDir, scan.cached.get(model.id)!, model.name, {
+          prune: !repoBusy,
+        }),
+      };
     } finally {
       this.inRepo.delete(repo);
       release();
@@ -76,7 +106,10 @@ export class ModelDeletes {
     }
     // Both the name and what it resolves to must be inside models/: a link out of it is never followed.
     if (!isInside(real, modelsReal) || !isInside(join(parentReal, basename(path)), modelsReal)) {
-      throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${path} is not inside ${this.o.modelsDir}; nothing was deleted`);
+      throw new ModelLibraryError(
+        'MODEL_NOT_DELETABLE',
+        `${path} is not inside ${this.o.modelsDir}; nothing was deleted`,
+      );
     }
     await removeFile(join(parentReal, basename(path)), name);
     await pruneEmpty(dirname(join(parentReal, basename(path))), modelsReal);

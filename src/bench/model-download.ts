@@ -8,7 +8,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_VERSION } from '../shared/version';
 import { fileSha256 } from '../platform/file-hash';
 import { processAlive } from '../platform/process-alive';
-import { blobPath, CACHE_NAME, cachedSnapshot, defaultCacheDir, linkSnapshot, pullLockPath, readRef, repoFolder, snapshotPath, writeRef, type CachedSnapshot } from './hf-cache';
+import {
+  blobPath,
+  CACHE_NAME,
+  cachedSnapshot,
+  defaultCacheDir,
+  linkSnapshot,
+  pullLockPath,
+  readRef,
+  repoFolder,
+  snapshotPath,
+  writeRef,
+  type CachedSnapshot,
+} from './hf-cache';
 import { ModelDownloadError } from './model-download-error';
 
 export interface ModelRef {
@@ -115,7 +127,10 @@ export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promi
     );
   }
   if (ref.bytes !== undefined && ref.bytes !== meta.size) {
-    throw new ModelDownloadError('SIZE_MISMATCH', `${repo}/${file} at ${revision} is ${meta.size} bytes on the Hub, not the expected ${ref.bytes}`);
+    throw new ModelDownloadError(
+      'SIZE_MISMATCH',
+      `${repo}/${file} at ${revision} is ${meta.size} bytes on the Hub, not the expected ${ref.bytes}`,
+    );
   }
 
   // A commit never changes, so its snapshot file, when there, is this file.
@@ -138,9 +153,21 @@ export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promi
     // stopped between the two steps).
     if (await isFile(blob)) {
       await linkSnapshot(blob, pointer);
-      return { path: pointer, sha256: lfsSha256 ?? (await fileSha256(blob)), bytes: meta.size, commit: meta.commit, fromCache: true };
+      return {
+        path: pointer,
+        sha256: lfsSha256 ?? (await fileSha256(blob)),
+        bytes: meta.size,
+        commit: meta.commit,
+        fromCache: true,
+      };
     }
-    const sha256 = await transfer(meta, blob, { ...ctx, expectedSha256: input.sha256 ?? lfsSha256, onProgress: options.onProgress, retries: options.retries ?? 2, statfs: options.statfs ?? fsStatfs });
+    const sha256 = await transfer(meta, blob, {
+      ...ctx,
+      expectedSha256: input.sha256 ?? lfsSha256,
+      onProgress: options.onProgress,
+      retries: options.retries ?? 2,
+      statfs: options.statfs ?? fsStatfs,
+    });
     await linkSnapshot(blob, pointer);
     return { path: pointer, sha256, bytes: meta.size, commit: meta.commit, fromCache: false };
   } finally {
@@ -163,23 +190,34 @@ interface RequestContext extends CheckedInput {
 
 function checkInput(ref: ModelRef, options: PullOptions): CheckedInput {
   const bad = (message: string) => new ModelDownloadError('INVALID_INPUT', message);
-  if (typeof ref.repo !== 'string' || typeof ref.file !== 'string') throw bad('a model reference needs a repo and a file');
-  if (!REPO_ID.test(ref.repo) || /--|\.\./.test(ref.repo) || /^[.-]|[.-]$/.test(ref.repo)) throw bad(`not a Hugging Face repo id: "${ref.repo}" (expected owner/name)`);
+  if (typeof ref.repo !== 'string' || typeof ref.file !== 'string')
+    throw bad('a model reference needs a repo and a file');
+  if (!REPO_ID.test(ref.repo) || /--|\.\./.test(ref.repo) || /^[.-]|[.-]$/.test(ref.repo))
+    throw bad(`not a Hugging Face repo id: "${ref.repo}" (expected owner/name)`);
   // The file and revision name paths in the cache: nothing may climb out of it (huggingface_hub#4540).
   const file = ref.file;
-  if (!file || file.includes('\\') || file.startsWith('/') || /^[A-Za-z]:/.test(file) || file.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+  if (
+    !file ||
+    file.includes('\\') ||
+    file.startsWith('/') ||
+    /^[A-Za-z]:/.test(file) ||
+    file.split('/').some((s) => s === '' || s === '.' || s === '..')
+  ) {
     throw bad(`not a file path inside a repo: "${file}"`);
   }
   const revision = ref.revision ?? DEFAULT_REVISION;
-  if (!revision || revision.includes('\\') || revision.split('/').some((s) => s === '' || s === '.' || s === '..')) throw bad(`not a revision: "${revision}"`);
+  if (!revision || revision.includes('\\') || revision.split('/').some((s) => s === '' || s === '.' || s === '..'))
+    throw bad(`not a revision: "${revision}"`);
   const sha256 = ref.sha256?.toLowerCase() ?? null;
   if (sha256 !== null && !SHA256.test(sha256)) throw bad(`not a sha256 (64 hex digits): "${ref.sha256}"`);
   const hubUrl = (options.hubUrl ?? process.env['HF_ENDPOINT'] ?? HUB_URL).replace(/\/+$/, '');
-  if (!URL.canParse(hubUrl) || !/^https?:$/.test(new URL(hubUrl).protocol)) throw bad(`not an http(s) URL for the Hub: "${hubUrl}"`);
+  if (!URL.canParse(hubUrl) || !/^https?:$/.test(new URL(hubUrl).protocol))
+    throw bad(`not an http(s) URL for the Hub: "${hubUrl}"`);
   // A token read from a file often ends with a newline; anything else a header cannot carry is refused here,
   // because fetch would quote the header value (the token) in its own error message.
   const token = options.accessToken?.trim() || null;
-  if (token && !/^[\x21-\x7e]+$/.test(token)) throw bad('the access token contains characters an HTTP header cannot carry (check HF_TOKEN)');
+  if (token && !/^[\x21-\x7e]+$/.test(token))
+    throw bad('the access token contains characters an HTTP header cannot carry (check HF_TOKEN)');
   return { repo: ref.repo, file, revision, sha256, hubUrl, token };
 }
 
@@ -217,7 +255,12 @@ async function fileMetadata(url: string, ctx: RequestContext): Promise<FileMetad
   for (let hop = 0; ; hop++) {
     const timeout = AbortSignal.timeout(METADATA_TIMEOUT_MS);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
-    const res = await send(current, { method: 'HEAD', redirect: 'manual', headers: hubHeaders(ctx.token), signal }, ctx, timeout);
+    const res = await send(
+      current,
+      { method: 'HEAD', redirect: 'manual', headers: hubHeaders(ctx.token), signal },
+      ctx,
+      timeout,
+    );
     const location = res.headers.get('location');
     const redirect = res.status >= 300 && res.status < 400 && location !== null;
     if (redirect && isRelative(location) && hop < 5) {
@@ -227,16 +270,27 @@ async function fileMetadata(url: string, ctx: RequestContext): Promise<FileMetad
     if (!redirect && !res.ok) throw await httpError(res, ctx);
     const host = new URL(current).host;
     const notHub = (what: string) =>
-      new ModelDownloadError('BAD_RESPONSE', `${host} did not answer like a Hugging Face Hub for ${ctx.repo}/${ctx.file} (${what}); check HF_ENDPOINT or --hub-url (a proxy or captive portal may be answering instead)`);
+      new ModelDownloadError(
+        'BAD_RESPONSE',
+        `${host} did not answer like a Hugging Face Hub for ${ctx.repo}/${ctx.file} (${what}); check HF_ENDPOINT or --hub-url (a proxy or captive portal may be answering instead)`,
+      );
     const commit = res.headers.get('x-repo-commit');
     if (!commit || !CACHE_NAME.test(commit)) throw notHub('no X-Repo-Commit header');
     const etag = normalizeEtag(res.headers.get('x-linked-etag') ?? res.headers.get('etag'));
     if (!etag || !CACHE_NAME.test(etag)) throw notHub('no usable ETag');
     // The size of an LFS file is X-Linked-Size; a redirect's own Content-Length is its short body's.
-    const size = Number(res.headers.get('x-linked-size') ?? (redirect ? null : res.headers.get('content-length')) ?? NaN);
+    const size = Number(
+      res.headers.get('x-linked-size') ?? (redirect ? null : res.headers.get('content-length')) ?? NaN,
+    );
     if (!Number.isSafeInteger(size) || size < 0) throw notHub('no file size');
     const target = redirect ? new URL(location, current) : new URL(current);
-    return { commit, etag, size, location: target.href, sendToken: target.host === new URL(url).host && target.protocol === new URL(url).protocol };
+    return {
+      commit,
+      etag,
+      size,
+      location: target.href,
+      sendToken: target.host === new URL(url).host && target.protocol === new URL(url).protocol,
+    };
   }
 }
 
@@ -257,7 +311,11 @@ async function send(url: string, init: RequestInit, ctx: RequestContext, timeout
     if (ctx.signal?.aborted) throw cancelled(ctx);
     const host = new URL(url).host;
     const why = timeout?.aborted ? `no answer within ${METADATA_TIMEOUT_MS / 1000} s` : networkReason(err);
-    throw new ModelDownloadError('OFFLINE', `cannot reach ${host}: ${why}; check the connection, or set HF_ENDPOINT to a Hub mirror you can reach`, { cause: err });
+    throw new ModelDownloadError(
+      'OFFLINE',
+      `cannot reach ${host}: ${why}; check the connection, or set HF_ENDPOINT to a Hub mirror you can reach`,
+      { cause: err },
+    );
   }
 }
 
@@ -290,20 +348,42 @@ async function httpError(res: Response, ctx: RequestContext): Promise<ModelDownl
   const page = `${ctx.hubUrl}/${repo}`;
   if (code === 'GatedRepo') {
     const why = ctx.token ? 'the account of HF_TOKEN has no access to it yet' : 'it needs a token';
-    return new ModelDownloadError('GATED', `${repo} is a gated model and ${why}: accept the license on the model page (${page}) and set HF_TOKEN to a token of that account`);
+    return new ModelDownloadError(
+      'GATED',
+      `${repo} is a gated model and ${why}: accept the license on the model page (${page}) and set HF_TOKEN to a token of that account`,
+    );
   }
-  if (code === 'RevisionNotFound') return new ModelDownloadError('NOT_FOUND', `revision "${revision}" not found in ${repo} on ${host}`);
-  if (code === 'EntryNotFound') return new ModelDownloadError('NOT_FOUND', `file ${file} not found in ${repo} at revision "${revision}" on ${host}`);
+  if (code === 'RevisionNotFound')
+    return new ModelDownloadError('NOT_FOUND', `revision "${revision}" not found in ${repo} on ${host}`);
+  if (code === 'EntryNotFound')
+    return new ModelDownloadError(
+      'NOT_FOUND',
+      `file ${file} not found in ${repo} at revision "${revision}" on ${host}`,
+    );
   if (res.status === 401 && message === 'Invalid credentials in Authorization header') {
-    return new ModelDownloadError('UNAUTHORIZED', `${host} rejected the token (invalid or expired): set HF_TOKEN to a valid read token`);
+    return new ModelDownloadError(
+      'UNAUTHORIZED',
+      `${host} rejected the token (invalid or expired): set HF_TOKEN to a valid read token`,
+    );
   }
   if (code === 'RepoNotFound' || res.status === 401 || res.status === 404) {
     const hint = ctx.token ? '' : ' (if it is private, set HF_TOKEN to a token that can read it)';
     return new ModelDownloadError('NOT_FOUND', `repository ${repo} not found on ${host}${hint}`);
   }
-  if (res.status === 403) return new ModelDownloadError('UNAUTHORIZED', `${host} refused access to ${repo}/${file} (403${message ? `: ${message}` : ''})`);
-  if (res.status === 429) return new ModelDownloadError('HTTP', `${host} is rate-limiting this machine (429): wait a minute and pull again${ctx.token ? '' : '; a token (HF_TOKEN) raises the limit'}`);
-  return new ModelDownloadError('HTTP', `${host} answered ${res.status} ${res.statusText} for ${repo}/${file}${message ? `: ${message}` : ''}; try again later`);
+  if (res.status === 403)
+    return new ModelDownloadError(
+      'UNAUTHORIZED',
+      `${host} refused access to ${repo}/${file} (403${message ? `: ${message}` : ''})`,
+    );
+  if (res.status === 429)
+    return new ModelDownloadError(
+      'HTTP',
+      `${host} is rate-limiting this machine (429): wait a minute and pull again${ctx.token ? '' : '; a token (HF_TOKEN) raises the limit'}`,
+    );
+  return new ModelDownloadError(
+    'HTTP',
+    `${host} answered ${res.status} ${res.statusText} for ${repo}/${file}${message ? `: ${message}` : ''}; try again later`,
+  );
 }
 
 interface TransferContext extends RequestContext {
@@ -370,7 +450,10 @@ async function transfer(meta: FileMetadata, blob: string, ctx: TransferContext):
     try {
       for await (const chunk of res.body ?? []) {
         if (offset + chunk.byteLength > total) {
-          throw new ModelDownloadError('BAD_RESPONSE', `${new URL(meta.location).host} sent more than the ${total} bytes the Hub announced for ${ctx.repo}/${ctx.file}`);
+          throw new ModelDownloadError(
+            'BAD_RESPONSE',
+            `${new URL(meta.location).host} sent more than the ${total} bytes the Hub announced for ${ctx.repo}/${ctx.file}`,
+          );
         }
         await writeChunk(fh, chunk, incomplete);
         hashes.update(chunk);
@@ -390,7 +473,8 @@ async function transfer(meta: FileMetadata, blob: string, ctx: TransferContext):
     }
     // A file-system error (fetch's own carry their reason in `cause`) is no network blip: retrying cannot help.
     if (typeof (failure as NodeJS.ErrnoException | null)?.syscall === 'string') throw failure;
-    if (ctx.signal?.aborted) throw cancelled(ctx, ` at ${formatBytes(offset)} of ${formatBytes(total)}; pull again to resume`);
+    if (ctx.signal?.aborted)
+      throw cancelled(ctx, ` at ${formatBytes(offset)} of ${formatBytes(total)}; pull again to resume`);
     if (offset === total) break;
     // The body ended early or the connection broke: resume from what is on disk, as huggingface_hub's http_get does.
     if (attempt >= ctx.retries) {
@@ -446,7 +530,11 @@ async function writeChunk(fh: Awaited<ReturnType<typeof open>>, chunk: Uint8Arra
     await fh.write(chunk);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-      throw new ModelDownloadError('NO_SPACE', `the disk holding ${dirname(path)} is full; free some space and pull again to resume`, { cause: err });
+      throw new ModelDownloadError(
+        'NO_SPACE',
+        `the disk holding ${dirname(path)} is full; free some space and pull again to resume`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -500,7 +588,12 @@ class Meter {
     while (this.samples.length > 2 && now - this.samples[0]![0] > RATE_WINDOW_MS) this.samples.shift();
     const [t0, b0] = this.samples[0]!;
     const rate = now > t0 ? ((bytes - b0) * 1000) / (now - t0) : 0;
-    this.onProgress({ bytes, total: this.total, rate, eta_s: rate > 0 ? (this.total - bytes) / rate : bytes === this.total ? 0 : null });
+    this.onProgress({
+      bytes,
+      total: this.total,
+      rate,
+      eta_s: rate > 0 ? (this.total - bytes) / rate : bytes === this.total ? 0 : null,
+    });
   }
 }
 
@@ -535,7 +628,10 @@ async function lock(path: string, what: string): Promise<() => Promise<void>> {
     const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     const young = Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? 0) < 5_000;
     if ((holder > 0 && processAlive(holder)) || (!holder && young)) {
-      throw new ModelDownloadError('BUSY', `another pull of ${what} is running${holder ? ` (process ${holder})` : ''}; wait for it to finish, or delete ${path} if no pull is running`);
+      throw new ModelDownloadError(
+        'BUSY',
+        `another pull of ${what} is running${holder ? ` (process ${holder})` : ''}; wait for it to finish, or delete ${path} if no pull is running`,
+      );
     }
     await rm(path, { force: true });
   }

@@ -38,7 +38,11 @@ export async function walk(dir: string, depth = 6, prefix = ''): Promise<string[
 
 /** A listed model whose file went away before the delete reached it: the listing is stale, not the request. */
 export function gone(name: string): ModelLibraryError {
-  return new ModelLibraryError('MODEL_NOT_FOUND', `${name} is no longer on disk: it was removed since it was listed`, 'GET /v1/models lists what is installed now');
+  return new ModelLibraryError(
+    'MODEL_NOT_FOUND',
+    `${name} is no longer on disk: it was removed since it was listed`,
+    'GET /v1/models lists what is installed now',
+  );
 }
 
 /**
@@ -53,10 +57,18 @@ export async function removeFile(path: string, name: string): Promise<void> {
     const code = errnoOf(err);
     if (code === 'ENOENT') return;
     if (code === 'EBUSY' || (code === 'EPERM' && process.platform === 'win32')) {
-      throw new ModelLibraryError('MODEL_IN_USE', `${name} is open in another program, so it cannot be deleted now (${code})`, "stop what has it open (the agents' inference host, a benchmark job, another llama.cpp), then delete again");
+      throw new ModelLibraryError(
+        'MODEL_IN_USE',
+        `${name} is open in another program, so it cannot be deleted now (${code})`,
+        "stop what has it open (the agents' inference host, a benchmark job, another llama.cpp), then delete again",
+      );
     }
     if (code === 'EPERM' || code === 'EACCES' || code === 'EROFS') {
-      throw new ModelLibraryError('MODEL_NOT_DELETABLE', `${name} cannot be deleted: ${code === 'EROFS' ? 'its disk is read-only' : `this user may not remove ${path}`} (${code})`, 'delete it yourself if you are sure');
+      throw new ModelLibraryError(
+        'MODEL_NOT_DELETABLE',
+        `${name} cannot be deleted: ${code === 'EROFS' ? 'its disk is read-only' : `this user may not remove ${path}`} (${code})`,
+        'delete it yourself if you are sure',
+      );
     }
     throw err;
   }

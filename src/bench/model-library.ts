@@ -50,12 +50,31 @@ export class BenchModelLibrary implements ModelLibrary {
 
   constructor(private readonly o: ModelLibraryOptions) {
     const layout = dataLayout(o.dataDir);
-    this.sources = { cacheDir: o.cacheDir ?? defaultCacheDir(), modelsDir: layout.models, packFile: layout.challengePack, agentModel: o.agentModel };
+    this.sources = {
+      cacheDir: o.cacheDir ?? defaultCacheDir(),
+      modelsDir: layout.models,
+      packFile: layout.challengePack,
+      agentModel: o.agentModel,
+    };
     this.hubUrl = (o.hubUrl ?? process.env['HF_ENDPOINT'] ?? HUB_URL).replace(/\/+$/, '');
     const { cacheDir, modelsDir } = this.sources;
-    this.catalog = new ModelCatalog({ hubUrl: this.hubUrl, token: () => this.credentials().token, packsDir: o.packsDir });
-    this.pulls = new ModelPulls({ hubUrl: this.hubUrl, cacheDir, credentials: () => this.credentials(), deleteInRepo: (repo) => this.deletes.running(repo) });
-    this.deletes = new ModelDeletes({ cacheDir, modelsDir, scan: (uses) => scanModels(this.sources, uses), pulls: this.pulls });
+    this.catalog = new ModelCatalog({
+      hubUrl: this.hubUrl,
+      token: () => this.credentials().token,
+      packsDir: o.packsDir,
+    });
+    this.pulls = new ModelPulls({
+      hubUrl: this.hubUrl,
+      cacheDir,
+      credentials: () => this.credentials(),
+      deleteInRepo: (repo) => this.deletes.running(repo),
+    });
+    this.deletes = new ModelDeletes({
+      cacheDir,
+      modelsDir,
+      scan: (uses) => scanModels(this.sources, uses),
+      pulls: this.pulls,
+    });
   }
 
   /** The token as of now (read when needed: a sign-in or a new token file counts at the next request). */
@@ -63,9 +82,14 @@ export class BenchModelLibrary implements ModelLibrary {
     const raw = typeof this.o.accessToken === 'function' ? this.o.accessToken() : this.o.accessToken;
     const token = raw?.trim() || undefined;
     // Never quoted: a token with a stray character is still a secret.
-    const problem = token !== undefined && !HEADER_SAFE.test(token)
-      ? new ModelLibraryError('HF_TOKEN_INVALID', 'HF_TOKEN is not a valid token: it holds characters an HTTP header cannot carry (a space, a quote, a line break inside it?)', 'check the environment the hub was started from (or the Hugging Face token file): the token must be alone (hf_…); or remove it for public models')
-      : null;
+    const problem =
+      token !== undefined && !HEADER_SAFE.test(token)
+        ? new ModelLibraryError(
+            'HF_TOKEN_INVALID',
+            'HF_TOKEN is not a valid token: it holds characters an HTTP header cannot carry (a space, a quote, a line break inside it?)',
+            'check the environment the hub was started from (or the Hugging Face token file): the token must be alone (hf_…); or remove it for public models',
+          )
+        : null;
     return { token: problem ? undefined : token, problem, configured: token !== undefined };
   }
 
@@ -86,7 +110,13 @@ export class BenchModelLibrary implements ModelLibrary {
       installed: scan.installed,
       available,
       downloads: this.pulls.list(),
-      disk: { models_bytes: modelsBytes, partial_bytes: scan.partialBytes, ...disk, cache_dir: cacheDir, models_dir: modelsDir },
+      disk: {
+        models_bytes: modelsBytes,
+        partial_bytes: scan.partialBytes,
+        ...disk,
+        cache_dir: cacheDir,
+        models_dir: modelsDir,
+      },
       hub_url: this.hubUrl,
       token: this.credentials().configured,
     };
@@ -112,7 +142,10 @@ export class BenchModelLibrary implements ModelLibrary {
     return this.pulls.cancel(downloadId);
   }
 
-  delete(modelId: string, options: { force?: boolean; uses?: ExtraModelUse[] } = {}): Promise<{ model: InstalledModel; freed_bytes: number }> {
+  delete(
+    modelId: string,
+    options: { force?: boolean; uses?: ExtraModelUse[] } = {},
+  ): Promise<{ model: InstalledModel; freed_bytes: number }> {
     return this.deletes.delete(modelId, options);
   }
 

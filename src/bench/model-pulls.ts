@@ -31,25 +31,53 @@ export interface ModelPullsOptions {
 /** The library's refusals for each way a pull can fail, with what to do about it. */
 function pullRefusal(err: unknown, repo: string, file: string): ModelLibraryError {
   if (!(err instanceof ModelDownloadError)) {
-    return new ModelLibraryError('INTERNAL', `the pull of ${repo}/${file} failed: ${(err as Error).message}`, 'check that the Hugging Face cache folder can be written');
+    return new ModelLibraryError(
+      'INTERNAL',
+      `the pull of ${repo}/${file} failed: ${(err as Error).message}`,
+      'check that the Hugging Face cache folder can be written',
+    );
   }
   switch (err.code) {
     case 'INVALID_INPUT':
-      return new ModelLibraryError('INVALID_BODY', err.message, 'repo is owner/name as on huggingface.co; file is the path of a .gguf file inside it');
+      return new ModelLibraryError(
+        'INVALID_BODY',
+        err.message,
+        'repo is owner/name as on huggingface.co; file is the path of a .gguf file inside it',
+      );
     case 'NOT_FOUND':
-      return new ModelLibraryError('MODEL_NOT_FOUND', err.message, "check the repo and the file name on the model page's Files tab");
+      return new ModelLibraryError(
+        'MODEL_NOT_FOUND',
+        err.message,
+        "check the repo and the file name on the model page's Files tab",
+      );
     case 'GATED':
     case 'UNAUTHORIZED':
-      return new ModelLibraryError('MODEL_ACCESS_DENIED', err.message, 'start the hub with HF_TOKEN set to a token that can read this repo');
+      return new ModelLibraryError(
+        'MODEL_ACCESS_DENIED',
+        err.message,
+        'start the hub with HF_TOKEN set to a token that can read this repo',
+      );
     case 'HASH_MISMATCH':
     case 'SIZE_MISMATCH':
-      return new ModelLibraryError('MODEL_MISMATCH', err.message, 'pin the revision the expected sha256 was taken from, or leave sha256 out');
+      return new ModelLibraryError(
+        'MODEL_MISMATCH',
+        err.message,
+        'pin the revision the expected sha256 was taken from, or leave sha256 out',
+      );
     case 'NO_SPACE':
-      return new ModelLibraryError('NO_SPACE', err.message, 'delete models you no longer need (DELETE /v1/models/<id>)');
+      return new ModelLibraryError(
+        'NO_SPACE',
+        err.message,
+        'delete models you no longer need (DELETE /v1/models/<id>)',
+      );
     case 'BUSY':
       return new ModelLibraryError('DOWNLOAD_BUSY', err.message, 'wait for the other pull to finish');
     default:
-      return new ModelLibraryError('HF_UNREACHABLE', err.message, 'check the connection and the Hugging Face endpoint (HF_ENDPOINT), then pull again: it resumes from the bytes already here');
+      return new ModelLibraryError(
+        'HF_UNREACHABLE',
+        err.message,
+        'check the connection and the Hugging Face endpoint (HF_ENDPOINT), then pull again: it resumes from the bytes already here',
+      );
   }
 }
 
@@ -63,17 +91,30 @@ export class ModelPulls {
   /** The running downloads, then the recently ended ones (newest first). */
   list(): DownloadInfo[] {
     const cutoff = Date.now() - ENDED_KEPT_MS;
-    while (this.ended.length > 0 && (this.ended.length > ENDED_KEPT_MAX || Date.parse(this.ended[0]!.finished_at!) < cutoff)) this.ended.shift();
+    while (
+      this.ended.length > 0 &&
+      (this.ended.length > ENDED_KEPT_MAX || Date.parse(this.ended[0]!.finished_at!) < cutoff)
+    )
+      this.ended.shift();
     return [...[...this.downloads.values()].map((d) => ({ ...d.info })), ...[...this.ended].reverse()];
   }
 
   /** The running download of a file of `repo` (of `file` when given), if any. */
   running(repo: string | null, file?: string | null): DownloadInfo | undefined {
-    return [...this.downloads.values()].find((d) => d.info.repo === repo && (file === undefined || d.info.file === file))?.info;
+    return [...this.downloads.values()].find(
+      (d) => d.info.repo === repo && (file === undefined || d.info.file === file),
+    )?.info;
   }
 
   pull(ref: PullModelBody, onUpdate: (download: DownloadInfo) => void): Promise<DownloadInfo> {
-    if (this.closed) return Promise.reject(new ModelLibraryError('SHUTTING_DOWN', 'the hub is shutting down; no pull was started', 'retry once it is back'));
+    if (this.closed)
+      return Promise.reject(
+        new ModelLibraryError(
+          'SHUTTING_DOWN',
+          'the hub is shutting down; no pull was started',
+          'retry once it is back',
+        ),
+      );
     const { token, problem } = this.o.credentials();
     if (problem) return Promise.reject(problem);
     const revision = ref.revision ?? 'main';
@@ -82,14 +123,30 @@ export class ModelPulls {
       if (d.info.repo !== ref.repo || d.info.file !== ref.file || d.info.revision !== revision) continue;
       // Joining a pull that checks other bytes (or none) would answer "done" for a file this caller did not ask for.
       if (sha256 === null || d.sha256 === sha256) return Promise.resolve({ ...d.info });
-      return Promise.reject(new ModelLibraryError(
-        'DOWNLOAD_BUSY',
-        `${ref.repo}/${ref.file} is already downloading (${d.info.id}) ${d.sha256 ? `to sha256 ${d.sha256}` : 'without an expected sha256'}, not to the sha256 ${sha256} this pull expects`,
-        `wait for that download to end, then pull again: the file is checked against your sha256 then; or cancel it first (DELETE /v1/models/downloads/${d.info.id})`,
-      ));
+      return Promise.reject(
+        new ModelLibraryError(
+          'DOWNLOAD_BUSY',
+          `${ref.repo}/${ref.file} is already downloading (${d.info.id}) ${d.sha256 ? `to sha256 ${d.sha256}` : 'without an expected sha256'}, not to the sha256 ${sha256} this pull expects`,
+          `wait for that download to end, then pull again: the file is checked against your sha256 then; or cancel it first (DELETE /v1/models/downloads/${d.info.id})`,
+        ),
+      );
     }
     const id = `dl-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const info: DownloadInfo = { id, repo: ref.repo, file: ref.file, revision, state: 'starting', bytes: 0, total: null, rate: 0, eta_s: null, started_at: new Date().toISOString(), finished_at: null, error: null, path: null };
+    const info: DownloadInfo = {
+      id,
+      repo: ref.repo,
+      file: ref.file,
+      revision,
+      state: 'starting',
+      bytes: 0,
+      total: null,
+      rate: 0,
+      eta_s: null,
+      started_at: new Date().toISOString(),
+      finished_at: null,
+      error: null,
+      path: null,
+    };
     const controller = new AbortController();
     let started = false;
     let lastPublished = 0;
@@ -102,11 +159,21 @@ export class ModelPulls {
     const publish = () => {
       lastPublished = performance.now();
       // A listener's failure must not turn into a failed pull (nor an unhandled rejection of `settled`).
-      try { onUpdate({ ...info }); } catch { /* the state is still readable through list() */ }
+      try {
+        onUpdate({ ...info });
+      } catch {
+        /* the state is still readable through list() */
+      }
     };
     const onProgress = (p: PullProgress) => {
       const wasStarting = info.state === 'starting';
-      Object.assign(info, { state: 'downloading', bytes: p.bytes, total: p.total, rate: Math.round(p.rate), eta_s: p.eta_s === null ? null : Math.round(p.eta_s * 10) / 10 });
+      Object.assign(info, {
+        state: 'downloading',
+        bytes: p.bytes,
+        total: p.total,
+        rate: Math.round(p.rate),
+        eta_s: p.eta_s === null ? null : Math.round(p.eta_s * 10) / 10,
+      });
       const finished = p.total !== null && p.bytes >= p.total;
       if (wasStarting || finished || performance.now() - lastPublished >= PUBLISH_INTERVAL_MS) publish();
       if (!started) {
@@ -119,10 +186,17 @@ export class ModelPulls {
       this.downloads.delete(id);
       this.ended.push({ ...info });
     };
-    const transfer = () => pullModel(
-      { repo: ref.repo, file: ref.file, revision, ...(sha256 ? { sha256 } : {}) },
-      { hubUrl: this.o.hubUrl, cacheDir: this.o.cacheDir, ...(token ? { accessToken: token } : {}), signal: controller.signal, onProgress },
-    );
+    const transfer = () =>
+      pullModel(
+        { repo: ref.repo, file: ref.file, revision, ...(sha256 ? { sha256 } : {}) },
+        {
+          hubUrl: this.o.hubUrl,
+          cacheDir: this.o.cacheDir,
+          ...(token ? { accessToken: token } : {}),
+          signal: controller.signal,
+          onProgress,
+        },
+      );
     // A delete in this repo may be pruning its folders and refs: the pull starts once it is through.
     const deleting = this.o.deleteInRepo(ref.repo);
     const settled = (deleting ? deleting.then(transfer) : transfer()).then(
@@ -139,7 +213,9 @@ export class ModelPulls {
           rejectStart(pullRefusal(err, ref.repo, ref.file));
           return;
         }
-        end(cancelled ? 'cancelled' : 'failed', { error: cancelled ? err.message : pullRefusal(err, ref.repo, ref.file).message });
+        end(cancelled ? 'cancelled' : 'failed', {
+          error: cancelled ? err.message : pullRefusal(err, ref.repo, ref.file).message,
+        });
         publish();
         if (!started) resolveStart({ ...info });
       },
@@ -152,8 +228,17 @@ export class ModelPulls {
     const d = this.downloads.get(downloadId);
     if (!d) {
       const ended = this.ended.find((e) => e.id === downloadId);
-      if (ended) throw new ModelLibraryError('DOWNLOAD_FINISHED', `download ${downloadId} already ended (${ended.state})`, 'GET /v1/models lists the downloads and their state');
-      throw new ModelLibraryError('DOWNLOAD_NOT_FOUND', `no download ${downloadId}`, 'GET /v1/models lists the downloads and their ids');
+      if (ended)
+        throw new ModelLibraryError(
+          'DOWNLOAD_FINISHED',
+          `download ${downloadId} already ended (${ended.state})`,
+          'GET /v1/models lists the downloads and their state',
+        );
+      throw new ModelLibraryError(
+        'DOWNLOAD_NOT_FOUND',
+        `no download ${downloadId}`,
+        'GET /v1/models lists the downloads and their ids',
+      );
     }
     d.controller.abort();
     await d.settled;

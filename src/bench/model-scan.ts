@@ -73,7 +73,13 @@ export async function scanModels(sources: ModelSources, extraUses: ExtraModelUse
       });
     }
   }
-  if (agentModel) await addUse(agentModel, { kind: 'agents', label: "local agents' model", warning: 'Local agents think with it: spawning local agents fails until it is back, or until they are given another model.' });
+  if (agentModel)
+    await addUse(agentModel, {
+      kind: 'agents',
+      label: "local agents' model",
+      warning:
+        'Local agents think with it: spawning local agents fails until it is back, or until they are given another model.',
+    });
   for (const { path, kind, label, warning } of extraUses) await addUse(path, { kind, label, warning });
 
   const installed: InstalledModel[] = [];
@@ -84,11 +90,23 @@ export async function scanModels(sources: ModelSources, extraUses: ExtraModelUse
     const f: FoundFile = { source: 'hf', ...entry.preferred };
     const id = modelId(`hf:${f.repo}:${f.file}`);
     const reals = [...new Set(entry.snapshots.map((s) => s.real))];
-    const bytes = entry.snapshots.filter((s, i, all) => all.findIndex((o) => o.real === s.real) === i).reduce((sum, s) => sum + s.bytes, 0);
+    const bytes = entry.snapshots
+      .filter((s, i, all) => all.findIndex((o) => o.real === s.real) === i)
+      .reduce((sum, s) => sum + s.bytes, 0);
     const used = reals.flatMap((r) => uses.get(r) ?? []);
     reals.forEach((r) => listed.add(r));
     const owned = entry.snapshots.every((s) => s.owned);
-    installed.push(installedModel(id, f, bytes, used, owned ? null : 'its snapshot links to a file outside the Hugging Face cache: Collab Desk deletes only what is inside it'));
+    installed.push(
+      installedModel(
+        id,
+        f,
+        bytes,
+        used,
+        owned
+          ? null
+          : 'its snapshot links to a file outside the Hugging Face cache: Collab Desk deletes only what is inside it',
+      ),
+    );
     cached.set(id, entry);
   }
 
@@ -101,20 +119,60 @@ export async function scanModels(sources: ModelSources, extraUses: ExtraModelUse
       const st = real ? await stat(real).catch(() => null) : null;
       if (!real || !st?.isFile() || listed.has(real)) continue;
       listed.add(real);
-      const found: FoundFile = { source: 'generated', repo: null, file: null, commit: null, path, real, bytes: st.size, mtimeMs: st.mtimeMs, owned: isInside(real, modelsReal) };
-      installed.push(installedModel(modelId(`models:${rel}`), found, st.size, uses.get(real) ?? [], found.owned ? null : 'it links to a file outside the data folder'));
+      const found: FoundFile = {
+        source: 'generated',
+        repo: null,
+        file: null,
+        commit: null,
+        path,
+        real,
+        bytes: st.size,
+        mtimeMs: st.mtimeMs,
+        owned: isInside(real, modelsReal),
+      };
+      installed.push(
+        installedModel(
+          modelId(`models:${rel}`),
+          found,
+          st.size,
+          uses.get(real) ?? [],
+          found.owned ? null : 'it links to a file outside the data folder',
+        ),
+      );
     }
   }
 
   // Files the pack or the agents use that live elsewhere: shown (they count), never deleted.
-  const elsewhere = [...Object.values(pack?.model_paths ?? {}), ...(agentModel ? [agentModel] : []), ...extraUses.map((u) => u.path)];
+  const elsewhere = [
+    ...Object.values(pack?.model_paths ?? {}),
+    ...(agentModel ? [agentModel] : []),
+    ...extraUses.map((u) => u.path),
+  ];
   for (const path of elsewhere) {
     const real = await realOrNull(path);
     const st = real ? await stat(real).catch(() => null) : null;
     if (!real || !st?.isFile() || listed.has(real)) continue;
     listed.add(real);
-    const found: FoundFile = { source: 'file', repo: null, file: null, commit: null, path, real, bytes: st.size, mtimeMs: st.mtimeMs, owned: false };
-    installed.push(installedModel(modelId(`file:${real}`), found, st.size, uses.get(real) ?? [], 'a file of your own, outside the Hugging Face cache and the data folder: Collab Desk never deletes it'));
+    const found: FoundFile = {
+      source: 'file',
+      repo: null,
+      file: null,
+      commit: null,
+      path,
+      real,
+      bytes: st.size,
+      mtimeMs: st.mtimeMs,
+      owned: false,
+    };
+    installed.push(
+      installedModel(
+        modelId(`file:${real}`),
+        found,
+        st.size,
+        uses.get(real) ?? [],
+        'a file of your own, outside the Hugging Face cache and the data folder: Collab Desk never deletes it',
+      ),
+    );
   }
   installed.sort((a, b) => b.used_by.length - a.used_by.length || a.name.localeCompare(b.name));
   return { installed, cached, pack, partialBytes };

@@ -15,10 +15,20 @@ export interface RunnerOptions {
 
 const STDERR_TAIL = 64 * 1024;
 
-const OOM_PATTERNS = [/out of memory/i, /failed to allocate/i, /cudaMalloc failed/i, /ErrorOutOfDeviceMemory/i, /std::bad_alloc/];
+const OOM_PATTERNS = [
+  /out of memory/i,
+  /failed to allocate/i,
+  /cudaMalloc failed/i,
+  /ErrorOutOfDeviceMemory/i,
+  /std::bad_alloc/,
+];
 
 /** The event that ends each command's output. */
-const LAST_EVENT: Record<RunnerCommand['cmd'], string> = { warmup: 'warmup', pass: 'pass_done', references: 'references_done' };
+const LAST_EVENT: Record<RunnerCommand['cmd'], string> = {
+  warmup: 'warmup',
+  pass: 'pass_done',
+  references: 'references_done',
+};
 
 /**
  * Spawns `exe args` and resolves once it has loaded its models (`ready`); then each `run` sends one command and
@@ -26,7 +36,8 @@ const LAST_EVENT: Record<RunnerCommand['cmd'], string> = { warmup: 'warmup', pas
  */
 export function startNativeSession(exe: string, args: string[], options: RunnerOptions = {}): Promise<RunnerSession> {
   return new Promise((resolveStart, rejectStart) => {
-    if (options.signal?.aborted) return rejectStart(new BenchError('CANCELLED', 'the run was cancelled before it started'));
+    if (options.signal?.aborted)
+      return rejectStart(new BenchError('CANCELLED', 'the run was cancelled before it started'));
     const child = spawn(exe, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     child.stdin.on('error', () => undefined); // a runner that died is reported by 'close', not by a broken pipe
     const events: RunnerEvent[] = [];
@@ -34,7 +45,12 @@ export function startNativeSession(exe: string, args: string[], options: RunnerO
     let ending: BenchError | null = null;
     let exitError: BenchError | null | undefined; // undefined while it runs; null after a clean exit
     let started = false;
-    let pending: { until: string; events: RunnerEvent[]; resolve: (e: RunnerEvent[]) => void; reject: (err: BenchError) => void } | null = null;
+    let pending: {
+      until: string;
+      events: RunnerEvent[];
+      resolve: (e: RunnerEvent[]) => void;
+      reject: (err: BenchError) => void;
+    } | null = null;
     let onExit: (() => void) | null = null;
 
     const stop = (reason: BenchError) => {
@@ -44,13 +60,25 @@ export function startNativeSession(exe: string, args: string[], options: RunnerO
     };
     const onAbort = () => stop(new BenchError('CANCELLED', 'the run was cancelled'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = options.timeoutMs ? setTimeout(() => stop(new BenchError('TIMED_OUT', `the run took longer than ${Math.round(options.timeoutMs! / 1000)} s and was stopped`)), options.timeoutMs) : undefined;
+    const timer = options.timeoutMs
+      ? setTimeout(
+          () =>
+            stop(
+              new BenchError(
+                'TIMED_OUT',
+                `the run took longer than ${Math.round(options.timeoutMs! / 1000)} s and was stopped`,
+              ),
+            ),
+          options.timeoutMs,
+        )
+      : undefined;
 
     const session: RunnerSession = {
       ready: { event: 'ready' },
       pid: child.pid ?? 0,
       run(command) {
-        if (exitError !== undefined) return Promise.reject(exitError ?? new BenchError('RUNNER_FAILED', 'the runner has already ended'));
+        if (exitError !== undefined)
+          return Promise.reject(exitError ?? new BenchError('RUNNER_FAILED', 'the runner has already ended'));
         if (pending) return Promise.reject(new BenchError('RUNNER_FAILED', 'a runner command is already running'));
         return new Promise((resolve, reject) => {
           pending = { until: LAST_EVENT[command.cmd], events: [], resolve, reject };
@@ -107,20 +135,40 @@ export function startNativeSession(exe: string, args: string[], options: RunnerO
       }
       onExit?.();
     };
-    child.once('error', (err) => finish(new BenchError('RUNNER_FAILED', `the native runner could not start: ${err.message}`, stderr)));
+    child.once('error', (err) =>
+      finish(new BenchError('RUNNER_FAILED', `the native runner could not start: ${err.message}`, stderr)),
+    );
     child.once('close', (code, signal) => {
       if (ending) return finish(ending);
       const reported = events.find((e) => e.event === 'error');
       const tail = stderr.trim().split('\n').slice(-5).join('\n');
       if (code === 0 && events.some((e) => e.event === 'done')) return finish(null);
       if (OOM_PATTERNS.some((p) => p.test(stderr)) || signal === 'SIGKILL') {
-        return finish(new BenchError('OUT_OF_MEMORY', `the run ran out of memory${signal ? ` (killed by ${signal})` : ''}: use smaller models, fewer GPU layers or a smaller context`, stderr));
+        return finish(
+          new BenchError(
+            'OUT_OF_MEMORY',
+            `the run ran out of memory${signal ? ` (killed by ${signal})` : ''}: use smaller models, fewer GPU layers or a smaller context`,
+            stderr,
+          ),
+        );
       }
       if (reported) {
         // Before `ready` no prompt has been read, so llama.cpp's words can go into a message others see.
-        return finish(new BenchError('RUNNER_FAILED', !started ? withLlamaReason(String(reported.message), stderr) : String(reported.message), stderr));
+        return finish(
+          new BenchError(
+            'RUNNER_FAILED',
+            !started ? withLlamaReason(String(reported.message), stderr) : String(reported.message),
+            stderr,
+          ),
+        );
       }
-      return finish(new BenchError('RUNNER_FAILED', `the native runner ${signal ? `crashed (${signal})` : `exited with code ${code}`}${tail ? `: ${tail}` : ''}`, stderr));
+      return finish(
+        new BenchError(
+          'RUNNER_FAILED',
+          `the native runner ${signal ? `crashed (${signal})` : `exited with code ${code}`}${tail ? `: ${tail}` : ''}`,
+          stderr,
+        ),
+      );
     });
   });
 }
@@ -147,6 +195,9 @@ function withLlamaReason(message: string, stderr: string): string {
 }
 
 const HINTS: [RegExp, string][] = [
-  [/block size \d+ does not divide n_embd_head/, "this model's attention heads are too narrow for that quantized cache: use f16 for its cache types"],
+  [
+    /block size \d+ does not divide n_embd_head/,
+    "this model's attention heads are too narrow for that quantized cache: use f16 for its cache types",
+  ],
   [/quantized V cache requires flash_attn/, 'set flash_attn to on or auto, or the V cache type to f16'],
 ];

@@ -19,7 +19,10 @@ export function nativeCacheFolder(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export class NativeBuildError extends Error {
-  constructor(message: string, readonly log: string) {
+  constructor(
+    message: string,
+    readonly log: string,
+  ) {
     super(message);
     this.name = 'NativeBuildError';
   }
@@ -33,14 +36,20 @@ export async function llamaSource(cache: string, release: string): Promise<strin
   const dir = join(cache, `llama.cpp-${release}`);
   if (existsSync(join(dir, 'include', 'llama.h'))) return dir;
   const bundle = join(nodeLlamaCppFolder(), 'llama', 'gitRelease.bundle');
-  if (!existsSync(bundle)) throw new NativeBuildError(`node-llama-cpp ships no llama.cpp source bundle (${bundle})`, '');
+  if (!existsSync(bundle))
+    throw new NativeBuildError(`node-llama-cpp ships no llama.cpp source bundle (${bundle})`, '');
   const temp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   try {
     await run('git', ['clone', '--quiet', '--depth', '1', bundle, temp], { maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     rmSync(temp, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    throw new NativeBuildError(e.code === 'ENOENT' ? 'git is not installed: it is needed once to unpack the llama.cpp headers' : `unpacking the llama.cpp source failed: ${e.message}`, e.stderr ?? '');
+    throw new NativeBuildError(
+      e.code === 'ENOENT'
+        ? 'git is not installed: it is needed once to unpack the llama.cpp headers'
+        : `unpacking the llama.cpp source failed: ${e.message}`,
+      e.stderr ?? '',
+    );
   }
   try {
     renameSync(temp, dir);
@@ -53,7 +62,12 @@ export async function llamaSource(cache: string, release: string): Promise<strin
 /** Returns the path of a runner built for these binaries, compiling it if this source/flavor has not been built. */
 export async function ensureRunner(binaries: LlamaBinaries, cache = nativeCacheFolder()): Promise<string> {
   const source = readFileSync(RUNNER_SOURCE);
-  const key = createHash('sha256').update(source).update(binaries.bins).update(binaries.release).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(source)
+    .update(binaries.bins)
+    .update(binaries.release)
+    .digest('hex')
+    .slice(0, 16);
   const exe = join(cache, `spec-runner-${binaries.flavor}-${key}`);
   if (existsSync(exe)) return exe;
   mkdirSync(cache, { recursive: true });
@@ -61,10 +75,24 @@ export async function ensureRunner(binaries: LlamaBinaries, cache = nativeCacheF
   const libs = linkedLibraries(binaries.bins);
   const temp = `${exe}.tmp-${process.pid}`;
   const args = [
-    '-std=c++17', '-O2', '-o', temp, RUNNER_SOURCE,
-    '-I', join(src, 'include'), '-I', join(src, 'common'), '-I', join(src, 'ggml', 'include'), '-I', join(src, 'vendor'),
-    '-L', binaries.bins, `-Wl,-rpath,${binaries.bins}`,
-    ...libs.map((l) => `-l:${l}`), '-lpthread',
+    '-std=c++17',
+    '-O2',
+    '-o',
+    temp,
+    RUNNER_SOURCE,
+    '-I',
+    join(src, 'include'),
+    '-I',
+    join(src, 'common'),
+    '-I',
+    join(src, 'ggml', 'include'),
+    '-I',
+    join(src, 'vendor'),
+    '-L',
+    binaries.bins,
+    `-Wl,-rpath,${binaries.bins}`,
+    ...libs.map((l) => `-l:${l}`),
+    '-lpthread',
   ];
   try {
     await run(process.env.CXX || 'g++', args, { maxBuffer: 64 * 1024 * 1024 });
@@ -72,7 +100,9 @@ export async function ensureRunner(binaries: LlamaBinaries, cache = nativeCacheF
     rmSync(temp, { force: true });
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     throw new NativeBuildError(
-      e.code === 'ENOENT' ? 'no C++ compiler (g++) found: install one (e.g. apt-get install g++) to build the native runner' : 'compiling the native runner failed',
+      e.code === 'ENOENT'
+        ? 'no C++ compiler (g++) found: install one (e.g. apt-get install g++) to build the native runner'
+        : 'compiling the native runner failed',
       e.stderr ?? String(err),
     );
   }
@@ -83,7 +113,12 @@ export async function ensureRunner(binaries: LlamaBinaries, cache = nativeCacheF
 /** The shared libraries to link, by their exact file names (the versioned ones have no plain .so link). */
 function linkedLibraries(bins: string): string[] {
   // e.g. libllama.v0.5.0.so (CPU) or libllama.cuda.v0.5.0.so (CUDA)
-  const want = [/^libllama-common\.so$/, /^libllama(\.[a-z]+)?(\.v[\d.]+)?\.so$/, /^libggml(\.[a-z]+)?(\.v[\d.]+)?\.so$/, /^libggml-base\.so$/];
+  const want = [
+    /^libllama-common\.so$/,
+    /^libllama(\.[a-z]+)?(\.v[\d.]+)?\.so$/,
+    /^libggml(\.[a-z]+)?(\.v[\d.]+)?\.so$/,
+    /^libggml-base\.so$/,
+  ];
   const names = readdirSync(bins);
   return want.map((re) => {
     const found = names.find((n) => re.test(n));

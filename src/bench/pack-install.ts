@@ -5,7 +5,13 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from 'typebox/value';
 import { HELD_OUT_FOLDER } from '../shared/held-out-set';
-import { ChallengePack, type HeldOutSet, type InstalledPack, type PackModel, type PackReference } from '../shared/challenge';
+import {
+  ChallengePack,
+  type HeldOutSet,
+  type InstalledPack,
+  type PackModel,
+  type PackReference,
+} from '../shared/challenge';
 import { checkRunConfig } from '../shared/run-config-check';
 import { BenchError } from './bench-error';
 import { calibrateReferences } from './calibration';
@@ -14,10 +20,25 @@ import { writeGemma4Pair } from './gguf/tiny-gemma4';
 import { makeModelFamily, type FamilyOptions } from './gguf/tiny-llama';
 import { findHeldOutSet, removeSuperseded, writeHeldOutSet, writePrivateFile } from './held-out-store';
 import { pullModel } from './model-download';
-import { checkGenerator, checkPrivatePrompts, drawPrivatePrompts, readPrivatePromptsFile, type PrivatePrompt } from './private-prompts';
+import {
+  checkGenerator,
+  checkPrivatePrompts,
+  drawPrivatePrompts,
+  readPrivatePromptsFile,
+  type PrivatePrompt,
+} from './private-prompts';
 
 /** The demo challenge's models: random weights, but real llama.cpp files, small enough for any CPU. */
-export const DEMO_FAMILY: FamilyOptions = { seed: 2026, layers: 6, embd: 256, heads: 8, kvHeads: 4, ff: 768, ctx: 16384, dropLayers: 2 };
+export const DEMO_FAMILY: FamilyOptions = {
+  seed: 2026,
+  layers: 6,
+  embd: 256,
+  heads: 8,
+  kvHeads: 4,
+  ff: 768,
+  ctx: 16384,
+  dropLayers: 2,
+};
 
 /** The packs shipped in resources/packs (found beside the source tree and beside the CLI bundle). */
 export function shippedPacksFolder(): string {
@@ -25,7 +46,10 @@ export function shippedPacksFolder(): string {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new BenchError('INVALID_CONFIG', 'the shipped challenge packs (resources/packs) are missing from this installation');
+  throw new BenchError(
+    'INVALID_CONFIG',
+    'the shipped challenge packs (resources/packs) are missing from this installation',
+  );
 }
 
 /** A shipped pack by name (`demo`, `gemma`), or a pack file by path. */
@@ -33,7 +57,11 @@ export function findPackFile(nameOrPath: string): string {
   if (/^[a-z0-9-]+$/.test(nameOrPath)) {
     const file = join(shippedPacksFolder(), `${nameOrPath}.json`);
     if (existsSync(file)) return file;
-    if (!existsSync(nameOrPath)) throw new BenchError('INVALID_CONFIG', `no shipped pack "${nameOrPath}"; shipped: demo, gemma (or give the path of a pack .json file)`);
+    if (!existsSync(nameOrPath))
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `no shipped pack "${nameOrPath}"; shipped: demo, gemma (or give the path of a pack .json file)`,
+      );
   }
   const file = resolve(nameOrPath);
   if (!existsSync(file)) throw new BenchError('INVALID_CONFIG', `no pack file ${file}`);
@@ -64,7 +92,8 @@ export function readPack(file: string): ChallengePack {
     if (ids.has(p.id)) throw new BenchError('INVALID_CONFIG', `${file}: prompt id "${p.id}" is used twice`);
     ids.add(p.id);
   }
-  if (!pack.prompts.some((p) => p.split === 'public')) throw new BenchError('INVALID_CONFIG', `${file}: no public prompt: agents need some prompts they can see`);
+  if (!pack.prompts.some((p) => p.split === 'public'))
+    throw new BenchError('INVALID_CONFIG', `${file}: no public prompt: agents need some prompts they can see`);
   const inline = pack.prompts.find((p) => p.split === 'private');
   if (inline) {
     throw new BenchError(
@@ -80,22 +109,38 @@ export function readPack(file: string): ChallengePack {
   }
   checkGenerator(pack, file);
   const base = pack.models[pack.baseline.target];
-  if (!base || base.role !== 'target') throw new BenchError('INVALID_CONFIG', `${file}: baseline.target "${pack.baseline.target}" is not a target model of the pack`);
+  if (!base || base.role !== 'target')
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${file}: baseline.target "${pack.baseline.target}" is not a target model of the pack`,
+    );
   for (const item of pack.probe) {
     const last = String.fromCharCode(64 + item.choices.length);
-    if (item.answer > last) throw new BenchError('INVALID_CONFIG', `${file}: probe "${item.id}" answers ${item.answer} but has choices A-${last}`);
+    if (item.answer > last)
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${file}: probe "${item.id}" answers ${item.answer} but has choices A-${last}`,
+      );
   }
-  if (pack.references.length === 0 && !pack.calibration) throw new BenchError('INVALID_CONFIG', `${file}: give references, or calibration prompts for the baseline to write them`);
+  if (pack.references.length === 0 && !pack.calibration)
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${file}: give references, or calibration prompts for the baseline to write them`,
+    );
   const defaults = checkRunConfig({ target: 'x', ...pack.defaults });
   if (defaults.error !== null) throw new BenchError('INVALID_CONFIG', `${file}: defaults: ${defaults.error}`);
   return pack;
 }
 
 /** A Hub model named by a shipped pack (e.g. `gemma-4-e4b-q4`), for `models pull <name>`; the list of names otherwise. */
-export function findPackModel(name: string): { pack: string; repo: string; file: string; revision?: string; sha256?: string } | { known: string[] } {
+export function findPackModel(
+  name: string,
+): { pack: string; repo: string; file: string; revision?: string; sha256?: string } | { known: string[] } {
   const known: string[] = [];
   const folder = shippedPacksFolder();
-  for (const entry of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+  for (const entry of readdirSync(folder)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const pack = readPack(join(folder, entry));
     for (const [model, m] of Object.entries(pack.models)) {
       if (!('hf' in m.source)) continue;
@@ -149,7 +194,8 @@ async function modelPath(name: string, model: PackModel, packDir: string, o: Ins
       await makeModelFamily(join(o.modelsDir, 'demo'), DEMO_FAMILY);
       await writeGemma4Pair(join(o.modelsDir, 'demo', 'gemma4'));
     }
-    if (!existsSync(path)) throw new BenchError('MODEL_MISSING', `model ${name}: the demo models have no ${src.generated}`);
+    if (!existsSync(path))
+      throw new BenchError('MODEL_MISSING', `model ${name}: the demo models have no ${src.generated}`);
     return path;
   }
   if ('path' in src) return isAbsolute(src.path) ? src.path : resolve(packDir, src.path);
@@ -178,12 +224,16 @@ export async function installPack(packFile: string, o: InstallOptions): Promise<
   const baseline = { ...pack.defaults, target: model_paths[pack.baseline.target]!, spec_type: 'none' as const };
   let references = pack.references;
   if (references.length === 0 && pack.calibration) {
-    o.log?.(`calibrating: the baseline (${pack.baseline.target}) writes ${pack.calibration.prompts.length} reference completions of ${pack.calibration.tokens} tokens`);
+    o.log?.(
+      `calibrating: the baseline (${pack.baseline.target}) writes ${pack.calibration.prompts.length} reference completions of ${pack.calibration.tokens} tokens`,
+    );
     references = await calibrateReferences(baseline, pack.calibration.prompts, pack.calibration.tokens, bench);
   }
   let privateReferences: PackReference[] = [];
   if (pack.private_prompts?.references !== false && pack.calibration) {
-    o.log?.(`calibrating: the baseline writes references on the ${plan.prompts.length} private prompts (${pack.calibration.tokens} tokens each)`);
+    o.log?.(
+      `calibrating: the baseline writes references on the ${plan.prompts.length} private prompts (${pack.calibration.tokens} tokens each)`,
+    );
     privateReferences = await heldOutReferences(baseline, plan.prompts, pack.calibration.tokens, bench, o.log);
   }
 
@@ -197,7 +247,13 @@ export async function installPack(packFile: string, o: InstallOptions): Promise<
     references: privateReferences,
   };
   const private_set = writeHeldOutSet(challengeDir, set);
-  const installed: InstalledPack = { ...pack, references, installed_at: new Date().toISOString(), model_paths, private_set };
+  const installed: InstalledPack = {
+    ...pack,
+    references,
+    installed_at: new Date().toISOString(),
+    model_paths,
+    private_set,
+  };
   // Written whole then renamed, after the set it names: a hub reading meanwhile sees the old pack (with its own set)
   // or the new one, never half of one, nor a pack with another's private prompts.
   writePrivateFile(o.dest, JSON.stringify(installed, null, 2) + '\n');
@@ -231,12 +287,16 @@ interface HeldOutPlan {
 function planHeldOutSet(pack: ChallengePack, o: InstallOptions): HeldOutPlan {
   const current = readInstalledPack(o.dest);
   // Asked to replace it, the installed set is not even read: an unreadable one must not block its replacement.
-  const existing = o.redrawPrivate ? null : findHeldOutSet(dirname(o.dest), pack.id, current?.id === pack.id ? current.private_set : undefined);
+  const existing = o.redrawPrivate
+    ? null
+    : findHeldOutSet(dirname(o.dest), pack.id, current?.id === pack.id ? current.private_set : undefined);
   const now = new Date().toISOString();
   if (o.privatePrompts) {
     const supplied = readPrivatePromptsFile(o.privatePrompts, pack);
     if (existing) {
-      const same = existing.set.prompts.length === supplied.length && existing.set.prompts.every((p, i) => p.id === supplied[i]!.id && p.text === supplied[i]!.text);
+      const same =
+        existing.set.prompts.length === supplied.length &&
+        existing.set.prompts.every((p, i) => p.id === supplied[i]!.id && p.text === supplied[i]!.text);
       if (!same) {
         throw new BenchError(
           'INVALID_CONFIG',
@@ -255,7 +315,9 @@ function planHeldOutSet(pack: ChallengePack, o: InstallOptions): HeldOutPlan {
     }
     const declared = pack.private_prompts?.families ? pack.private_prompts.count : undefined;
     if (existing.set.source === 'generated' && declared !== undefined && declared !== existing.set.prompts.length) {
-      o.log?.(`the ${pack.id} pack now draws ${declared} private prompts; the ${existing.set.prompts.length} installed are kept (--redraw-private draws ${declared})`);
+      o.log?.(
+        `the ${pack.id} pack now draws ${declared} private prompts; the ${existing.set.prompts.length} installed are kept (--redraw-private draws ${declared})`,
+      );
     }
     return keepSet(existing.set);
   }
@@ -266,10 +328,22 @@ function planHeldOutSet(pack: ChallengePack, o: InstallOptions): HeldOutPlan {
     );
   }
   const seed = randomBytes(32);
-  return { prompts: drawPrivatePrompts(pack, seed), source: 'generated', seed: seed.toString('hex'), drawn_at: now, kept: false };
+  return {
+    prompts: drawPrivatePrompts(pack, seed),
+    source: 'generated',
+    seed: seed.toString('hex'),
+    drawn_at: now,
+    kept: false,
+  };
 }
 
-const keepSet = (set: HeldOutSet): HeldOutPlan => ({ prompts: set.prompts, source: set.source, ...(set.seed ? { seed: set.seed } : {}), drawn_at: set.drawn_at, kept: true });
+const keepSet = (set: HeldOutSet): HeldOutPlan => ({
+  prompts: set.prompts,
+  source: set.source,
+  ...(set.seed ? { seed: set.seed } : {}),
+  drawn_at: set.drawn_at,
+  kept: true,
+});
 
 function provenance(set: HeldOutSet): string {
   return `${set.source === 'generated' ? 'drawn' : 'supplied by the organizer'} ${set.drawn_at}`;
@@ -279,10 +353,24 @@ function provenance(set: HeldOutSet): string {
  * The baseline's greedy completions of the private prompts: perplexity references on text no agent has seen, so the
  * PPL gate cannot be passed by tuning on the public references. A prompt whose completion is empty gets none.
  */
-async function heldOutReferences(config: BenchInput['config'], prompts: PrivatePrompt[], tokens: number, bench: BenchOptions, log?: (line: string) => void): Promise<PackReference[]> {
-  const texts = await generateTexts(config, prompts.map((p) => p.text), tokens, bench);
-  const references = prompts.flatMap((p, i) => (texts[i]!.trim() === '' ? [] : [{ prompt: p.text, reference: texts[i]! }]));
-  if (references.length < prompts.length) log?.(`${prompts.length - references.length} of the private prompts got an empty completion and no reference`);
+async function heldOutReferences(
+  config: BenchInput['config'],
+  prompts: PrivatePrompt[],
+  tokens: number,
+  bench: BenchOptions,
+  log?: (line: string) => void,
+): Promise<PackReference[]> {
+  const texts = await generateTexts(
+    config,
+    prompts.map((p) => p.text),
+    tokens,
+    bench,
+  );
+  const references = prompts.flatMap((p, i) =>
+    texts[i]!.trim() === '' ? [] : [{ prompt: p.text, reference: texts[i]! }],
+  );
+  if (references.length < prompts.length)
+    log?.(`${prompts.length - references.length} of the private prompts got an empty completion and no reference`);
   return references;
 }
 

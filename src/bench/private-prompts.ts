@@ -23,8 +23,12 @@ const ID = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 const PLACEHOLDER = /\{\{([a-z][a-z0-9_]{0,31})\}\}/g;
 
 const sizeOf = (values: SlotValues): number => (Array.isArray(values) ? values.length : values.to - values.from + 1);
-const valueAt = (values: SlotValues, i: number): string => (Array.isArray(values) ? values[i]! : String(values.from + i));
-const longest = (values: SlotValues): number => (Array.isArray(values) ? Math.max(...values.map((v) => v.length)) : Math.max(String(values.from).length, String(values.to).length));
+const valueAt = (values: SlotValues, i: number): string =>
+  Array.isArray(values) ? values[i]! : String(values.from + i);
+const longest = (values: SlotValues): number =>
+  Array.isArray(values)
+    ? Math.max(...values.map((v) => v.length))
+    : Math.max(String(values.from).length, String(values.to).length);
 /** Texts compared as a reader would: case and runs of white space do not make a prompt new. */
 const normal = (text: string): string => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
@@ -41,23 +45,47 @@ export function familySpace(family: PromptFamily): number {
 export function checkGenerator(pack: ChallengePack, where: string): void {
   const spec = pack.private_prompts;
   if (!spec?.families) return;
-  if (spec.count === undefined) throw new BenchError('INVALID_CONFIG', `${where}: private_prompts has families but no count: say how many private prompts to draw`);
+  if (spec.count === undefined)
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${where}: private_prompts has families but no count: say how many private prompts to draw`,
+    );
   const ids = new Set<string>();
   for (const family of spec.families) {
     const at = `${where}: private_prompts family "${family.id}"`;
     if (ids.has(family.id)) throw new BenchError('INVALID_CONFIG', `${at} is declared twice`);
     ids.add(family.id);
     const used = new Set(placeholders(family.template));
-    for (const slot of used) if (!family.slots[slot]) throw new BenchError('INVALID_CONFIG', `${at}: the template uses {{${slot}}} but slots has no "${slot}"`);
+    for (const slot of used)
+      if (!family.slots[slot])
+        throw new BenchError('INVALID_CONFIG', `${at}: the template uses {{${slot}}} but slots has no "${slot}"`);
     for (const [slot, values] of Object.entries(family.slots)) {
-      if (!used.has(slot)) throw new BenchError('INVALID_CONFIG', `${at}: slot "${slot}" is not used by the template (write {{${slot}}} in it, or remove the slot)`);
-      if (!Array.isArray(values) && values.to < values.from) throw new BenchError('INVALID_CONFIG', `${at}: slot "${slot}" counts from ${values.from} down to ${values.to}; give from <= to`);
-      if (Array.isArray(values) && new Set(values).size !== values.length) throw new BenchError('INVALID_CONFIG', `${at}: slot "${slot}" lists a value twice`);
+      if (!used.has(slot))
+        throw new BenchError(
+          'INVALID_CONFIG',
+          `${at}: slot "${slot}" is not used by the template (write {{${slot}}} in it, or remove the slot)`,
+        );
+      if (!Array.isArray(values) && values.to < values.from)
+        throw new BenchError(
+          'INVALID_CONFIG',
+          `${at}: slot "${slot}" counts from ${values.from} down to ${values.to}; give from <= to`,
+        );
+      if (Array.isArray(values) && new Set(values).size !== values.length)
+        throw new BenchError('INVALID_CONFIG', `${at}: slot "${slot}" lists a value twice`);
     }
     // Families are drawn in turn: each must be wide on its own (a family with no slots is one public sentence).
-    if (familySpace(family) < MIN_SPACE_PER_PROMPT) throw new BenchError('INVALID_CONFIG', `${at}: the family can fill only ${familySpace(family)} distinct prompts; give it at least ${MIN_SPACE_PER_PROMPT} with more slots or values`);
-    const filled = family.template.length + placeholders(family.template).reduce((n, slot) => n + longest(family.slots[slot]!), 0);
-    if (filled > MAX_PROMPT_CHARS) throw new BenchError('INVALID_CONFIG', `${at}: a filled prompt can reach ${filled} characters; at most ${MAX_PROMPT_CHARS}`);
+    if (familySpace(family) < MIN_SPACE_PER_PROMPT)
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${at}: the family can fill only ${familySpace(family)} distinct prompts; give it at least ${MIN_SPACE_PER_PROMPT} with more slots or values`,
+      );
+    const filled =
+      family.template.length + placeholders(family.template).reduce((n, slot) => n + longest(family.slots[slot]!), 0);
+    if (filled > MAX_PROMPT_CHARS)
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${at}: a filled prompt can reach ${filled} characters; at most ${MAX_PROMPT_CHARS}`,
+      );
   }
   const space = spec.families.reduce((n, f) => n + familySpace(f), 0);
   if (space < spec.count * MIN_SPACE_PER_PROMPT) {
@@ -101,7 +129,8 @@ class SeededDraws {
  */
 export function drawPrivatePrompts(pack: ChallengePack, seed: Buffer): PrivatePrompt[] {
   const spec = pack.private_prompts;
-  if (!spec?.families || !spec.count) throw new BenchError('INVALID_CONFIG', `the ${pack.id} pack declares no private prompt families to draw from`);
+  if (!spec?.families || !spec.count)
+    throw new BenchError('INVALID_CONFIG', `the ${pack.id} pack declares no private prompt families to draw from`);
   const draws = new SeededDraws(seed, `collab-desk private prompts ${pack.id}`);
   const order = [...spec.families];
   for (let i = order.length - 1; i > 0; i--) {
@@ -124,7 +153,11 @@ export function drawPrivatePrompts(pack: ChallengePack, seed: Buffer): PrivatePr
       });
       if (!taken.has(normal(candidate))) text = candidate;
     }
-    if (text === null) throw new BenchError('INVALID_CONFIG', `the ${pack.id} pack's family "${family.id}" keeps drawing prompts already taken; give it more slot values`);
+    if (text === null)
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `the ${pack.id} pack's family "${family.id}" keeps drawing prompts already taken; give it more slot values`,
+      );
     taken.add(normal(text));
     prompts.push({ id: `private-${i + 1}`, text });
   }
@@ -142,25 +175,53 @@ function publicTexts(pack: ChallengePack): string[] {
  * they reach a terminal, and maybe a log.
  */
 export function checkPrivatePrompts(prompts: PrivatePrompt[], pack: ChallengePack, where: string): void {
-  if (prompts.length === 0) throw new BenchError('INVALID_CONFIG', `${where} holds no prompts: give at least one {"id": "...", "text": "..."}`);
-  if (prompts.length > MAX_PRIVATE_PROMPTS) throw new BenchError('INVALID_CONFIG', `${where} holds ${prompts.length} prompts; at most ${MAX_PRIVATE_PROMPTS} (each is measured at every repeat of every verification)`);
+  if (prompts.length === 0)
+    throw new BenchError('INVALID_CONFIG', `${where} holds no prompts: give at least one {"id": "...", "text": "..."}`);
+  if (prompts.length > MAX_PRIVATE_PROMPTS)
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${where} holds ${prompts.length} prompts; at most ${MAX_PRIVATE_PROMPTS} (each is measured at every repeat of every verification)`,
+    );
   const publicIds = new Set(pack.prompts.filter((p) => p.split === 'public').map((p) => p.id));
-  const publicText = new Map<string, string>((pack.calibration?.prompts ?? []).map((t, i) => [normal(t), `calibration prompt ${i + 1}`]));
+  const publicText = new Map<string, string>(
+    (pack.calibration?.prompts ?? []).map((t, i) => [normal(t), `calibration prompt ${i + 1}`]),
+  );
   for (const p of pack.prompts) if (p.split === 'public') publicText.set(normal(p.text), `public prompt "${p.id}"`);
   const ids = new Map<string, number>();
   const texts = new Map<string, string>();
   for (const [i, p] of prompts.entries()) {
     const at = `${where}: prompt ${i + 1}${ID.test(p.id) ? ` ("${p.id}")` : ''}`;
-    if (!ID.test(p.id)) throw new BenchError('INVALID_CONFIG', `${at}: its id is not a valid id: use 1-64 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit`);
-    if (ids.has(p.id)) throw new BenchError('INVALID_CONFIG', `${at}: id "${p.id}" is used twice (also by prompt ${ids.get(p.id)! + 1}); give every prompt its own id`);
-    if (publicIds.has(p.id)) throw new BenchError('INVALID_CONFIG', `${at}: id "${p.id}" is a public prompt's id; rename it`);
+    if (!ID.test(p.id))
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${at}: its id is not a valid id: use 1-64 lowercase letters, digits, '.', '_' or '-', starting and ending with a letter or digit`,
+      );
+    if (ids.has(p.id))
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${at}: id "${p.id}" is used twice (also by prompt ${ids.get(p.id)! + 1}); give every prompt its own id`,
+      );
+    if (publicIds.has(p.id))
+      throw new BenchError('INVALID_CONFIG', `${at}: id "${p.id}" is a public prompt's id; rename it`);
     ids.set(p.id, i);
     if (p.text.trim() === '') throw new BenchError('INVALID_CONFIG', `${at}: the text is empty`);
-    if (p.text.length > MAX_PROMPT_CHARS) throw new BenchError('INVALID_CONFIG', `${at}: the text is ${p.text.length} characters; at most ${MAX_PROMPT_CHARS}`);
+    if (p.text.length > MAX_PROMPT_CHARS)
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${at}: the text is ${p.text.length} characters; at most ${MAX_PROMPT_CHARS}`,
+      );
     const key = normal(p.text);
     const open = publicText.get(key);
-    if (open) throw new BenchError('INVALID_CONFIG', `${at}: the text is the same as ${open} of the pack, which anyone can read; a private prompt must be one no agent has seen`);
-    if (texts.has(key)) throw new BenchError('INVALID_CONFIG', `${at}: the text is the same as prompt "${texts.get(key)}"; every private prompt must be different`);
+    if (open)
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${at}: the text is the same as ${open} of the pack, which anyone can read; a private prompt must be one no agent has seen`,
+      );
+    if (texts.has(key))
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${at}: the text is the same as prompt "${texts.get(key)}"; every private prompt must be different`,
+      );
     texts.set(key, p.id);
   }
 }
@@ -176,11 +237,18 @@ export function readPrivatePromptsFile(file: string, pack: ChallengePack): Priva
     raw = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new BenchError('INVALID_CONFIG', `${where}: cannot read it (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`);
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${where}: cannot read it (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`,
+    );
   }
   const body = raw.replace(/^\uFEFF/, '');
   const text = body.trim();
-  if (text === '') throw new BenchError('INVALID_CONFIG', `${where} is empty: give a JSON array of {"id": "...", "text": "..."}, or one such object a line`);
+  if (text === '')
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${where} is empty: give a JSON array of {"id": "...", "text": "..."}, or one such object a line`,
+    );
   // A whole JSON document first; failing that, JSON lines (one object a line).
   const whole = tryJson(text);
   let items: unknown[];
@@ -193,12 +261,28 @@ export function readPrivatePromptsFile(file: string, pack: ChallengePack): Priva
       return [parsed.value];
     });
   } else if (text.startsWith('[') || text.startsWith('{')) throw jsonError(whole.error, text, where, null);
-  else throw new BenchError('INVALID_CONFIG', `${where} is neither JSON nor JSON lines: give a JSON array of {"id": "...", "text": "..."}, or one such object a line`);
+  else
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `${where} is neither JSON nor JSON lines: give a JSON array of {"id": "...", "text": "..."}, or one such object a line`,
+    );
   const prompts = items.map((item, i) => {
     const { id, text: t } = (item ?? {}) as { id?: unknown; text?: unknown };
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new BenchError('INVALID_CONFIG', `${where}: prompt ${i + 1} is not an object; each is {"id": "...", "text": "..."}`);
-    if (typeof id !== 'string') throw new BenchError('INVALID_CONFIG', `${where}: prompt ${i + 1} has no "id" string; each is {"id": "...", "text": "..."}`);
-    if (typeof t !== 'string') throw new BenchError('INVALID_CONFIG', `${where}: prompt ${i + 1} has no "text" string; each is {"id": "...", "text": "..."}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${where}: prompt ${i + 1} is not an object; each is {"id": "...", "text": "..."}`,
+      );
+    if (typeof id !== 'string')
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${where}: prompt ${i + 1} has no "id" string; each is {"id": "...", "text": "..."}`,
+      );
+    if (typeof t !== 'string')
+      throw new BenchError(
+        'INVALID_CONFIG',
+        `${where}: prompt ${i + 1} has no "text" string; each is {"id": "...", "text": "..."}`,
+      );
     return { id, text: t };
   });
   checkPrivatePrompts(prompts, pack, where);
@@ -229,5 +313,8 @@ function toList(data: unknown, where: string): unknown[] {
   const list = Array.isArray(data) ? data : (data as { prompts?: unknown } | null)?.prompts;
   if (Array.isArray(list)) return list;
   if (data && typeof data === 'object' && 'text' in data) return [data];
-  throw new BenchError('INVALID_CONFIG', `${where}: expected a JSON array of {"id": "...", "text": "..."} (or {"prompts": [...]})`);
+  throw new BenchError(
+    'INVALID_CONFIG',
+    `${where}: expected a JSON array of {"id": "...", "text": "..."} (or {"prompts": [...]})`,
+  );
 }

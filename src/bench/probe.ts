@@ -37,7 +37,8 @@ export function extractAnswer(text: string, letters: readonly string[]): string 
 
 /** Scores generated answers against the items, in order; an answer with no letter is wrong. */
 export function scoreProbe(items: ProbeItem[], texts: string[]): ProbeScore {
-  if (texts.length !== items.length) throw new Error(`the probe has ${items.length} questions but ${texts.length} answers`);
+  if (texts.length !== items.length)
+    throw new Error(`the probe has ${items.length} questions but ${texts.length} answers`);
   const answers = items.map((item, i) => extractAnswer(texts[i]!, choiceLetters(item)));
   const correct = answers.filter((answer, i) => answer === items[i]!.answer).length;
   return { correct, total: items.length, accuracy: items.length > 0 ? correct / items.length : 0, answers };

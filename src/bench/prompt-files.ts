@@ -6,7 +6,11 @@ import type { Reference } from './engine';
 
 /** The demo prompts and references shipped in resources/bench (beside the source and beside the CLI bundle). */
 export function demoPromptsFile(): string {
-  for (const rel of ['../../resources/bench/demo-prompts.json', '../resources/bench/demo-prompts.json', './resources/bench/demo-prompts.json']) {
+  for (const rel of [
+    '../../resources/bench/demo-prompts.json',
+    '../resources/bench/demo-prompts.json',
+    './resources/bench/demo-prompts.json',
+  ]) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     try {
       readFileSync(path);
@@ -15,7 +19,10 @@ export function demoPromptsFile(): string {
       // try the next layout
     }
   }
-  throw new BenchError('INVALID_CONFIG', 'the demo prompts (resources/bench/demo-prompts.json) are missing from this installation');
+  throw new BenchError(
+    'INVALID_CONFIG',
+    'the demo prompts (resources/bench/demo-prompts.json) are missing from this installation',
+  );
 }
 
 function parse(path: string): unknown {
@@ -23,7 +30,10 @@ function parse(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new BenchError('INVALID_CONFIG', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new BenchError(
+      'INVALID_CONFIG',
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const trimmed = text.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -32,13 +42,19 @@ function parse(path: string): unknown {
     } catch {
       // maybe JSON lines
       try {
-        return trimmed.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
+        return trimmed
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l) as unknown);
       } catch (err) {
         throw new BenchError('INVALID_CONFIG', `${path} is neither JSON nor JSON lines: ${(err as Error).message}`);
       }
     }
   }
-  return trimmed.split('\n').map((l) => l.trim()).filter(Boolean);
+  return trimmed
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Prompts: a JSON array of strings or {prompt}, {prompts: [...]}, JSON lines, or one prompt per line. */
@@ -48,7 +64,8 @@ export function readPrompts(path: string): string[] {
   if (!Array.isArray(list) || list.length === 0) throw new BenchError('INVALID_CONFIG', `${path} holds no prompts`);
   return list.map((p, i) => {
     const text = typeof p === 'string' ? p : (p as { prompt?: unknown }).prompt;
-    if (typeof text !== 'string' || text.trim() === '') throw new BenchError('INVALID_CONFIG', `${path}: prompt ${i + 1} is not text`);
+    if (typeof text !== 'string' || text.trim() === '')
+      throw new BenchError('INVALID_CONFIG', `${path}: prompt ${i + 1} is not text`);
     return text;
   });
 }

@@ -1,7 +1,14 @@
 // `collab-desk agents start|list|pause|resume|stop|trace`: the swarm of a running hub, over its HTTP API.
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { ROLES, type SpawnAgentsBody, type SpawnedAgents, type SwarmStatus, type TraceExport, type TracePage } from '../shared/swarm';
+import {
+  ROLES,
+  type SpawnAgentsBody,
+  type SpawnedAgents,
+  type SwarmStatus,
+  type TraceExport,
+  type TracePage,
+} from '../shared/swarm';
 import { call, int, run, withHub, type HubOptions } from './hub-call';
 
 function table(status: SwarmStatus): string {
@@ -18,14 +25,35 @@ function table(status: SwarmStatus): string {
     String(a.restarts),
     (a.error ?? a.last_message ?? '').replace(/\s+/g, ' ').slice(0, 60),
   ]);
-  const head = ['agent', 'kind', 'role', 'direction', 'state', 'action', 'steps', 'tokens', 'jobs', 'restarts', 'last message / error'];
+  const head = [
+    'agent',
+    'kind',
+    'role',
+    'direction',
+    'state',
+    'action',
+    'steps',
+    'tokens',
+    'jobs',
+    'restarts',
+    'last message / error',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const lines = [fmt(head), ...rows.map(fmt)];
   const inf = status.inference;
   if (inf) {
-    const perAgent = Object.entries(inf.per_agent).map(([id, f]) => `${id} ${f.tps === null ? '-' : f.tps.toFixed(1)} tok/s`).join(', ');
-    lines.push('', `inference: ${inf.state} ${inf.model} on ${inf.backend}${inf.gpu ? ` (${inf.gpu})` : ''}, ${inf.busy}/${inf.sequences} busy, ${inf.queued} queued${perAgent ? `; ${perAgent}` : ''}`);
+    const perAgent = Object.entries(inf.per_agent)
+      .map(([id, f]) => `${id} ${f.tps === null ? '-' : f.tps.toFixed(1)} tok/s`)
+      .join(', ');
+    lines.push(
+      '',
+      `inference: ${inf.state} ${inf.model} on ${inf.backend}${inf.gpu ? ` (${inf.gpu})` : ''}, ${inf.busy}/${inf.sequences} busy, ${inf.queued} queued${perAgent ? `; ${perAgent}` : ''}`,
+    );
   }
   if (status.paused_for_job) lines.push(`inference paused: job ${status.paused_for_job} holds the GPU`);
   return lines.join('\n');
@@ -40,7 +68,8 @@ function act(action: 'pause' | 'resume' | 'stop' | 'start', what: string): (c: C
         run('agents', async () => {
           let status: SwarmStatus | null = null;
           if (ids.length === 0) status = await call<SwarmStatus>(o, 'POST', `/v1/swarm/${action}`);
-          for (const id of ids) status = await call<SwarmStatus>(o, 'POST', `/v1/swarm/agents/${encodeURIComponent(id)}/${action}`);
+          for (const id of ids)
+            status = await call<SwarmStatus>(o, 'POST', `/v1/swarm/agents/${encodeURIComponent(id)}/${action}`);
           console.log(table(status!));
         }),
       );
@@ -52,51 +81,94 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export function agentsCommand(): Command {
-  const agents = new Command('agents').description('The agent swarm of a running hub (local agents on this machine\'s model, external agent CLIs)');
+  const agents = new Command('agents').description(
+    "The agent swarm of a running hub (local agents on this machine's model, external agent CLIs)",
+  );
 
   withHub(agents.command('start'))
-    .description('Spawn agents: local ones think with one model loaded once (--model), external ones run a command line (--external)')
+    .description(
+      'Spawn agents: local ones think with one model loaded once (--model), external ones run a command line (--external)',
+    )
     .option('--count <n>', 'how many', int('--count', 1), 1)
-    .option('--model <gguf>', 'the chat model local agents use (default: the hub\'s --agent-model)')
-    .option('--external <command>', 'spawn an external agent CLI instead: {prompt_file}, {hub}, {agent} are filled in; it gets COLLAB_DESK_HUB, COLLAB_DESK_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY')
+    .option('--model <gguf>', "the chat model local agents use (default: the hub's --agent-model)")
+    .option(
+      '--external <command>',
+      'spawn an external agent CLI instead: {prompt_file}, {hub}, {agent} are filled in; it gets COLLAB_DESK_HUB, COLLAB_DESK_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY',
+    )
     .option('--name <prefix>', 'agent id prefix (ids are <prefix>-<n>)')
     .addOption(new Option('--role <role>', 'role of every agent spawned (default: a mix)').choices([...ROLES]))
     .option('--direction <lever>', 'starting lever (default: the least-taken)')
     .option('--max-steps <n>', 'stop each local agent after this many steps', int('--max-steps', 1))
     .option('--budget-tokens <n>', 'token budget per agent', int('--budget-tokens', 1))
     .option('--jobs-per-day <n>', 'benchmark jobs per agent per day', int('--jobs-per-day', 0))
-    .option('--read <path>', 'external agents: a folder the sandbox lets it read (where its CLI and settings live); repeat for more', collect, [])
+    .option(
+      '--read <path>',
+      'external agents: a folder the sandbox lets it read (where its CLI and settings live); repeat for more',
+      collect,
+      [],
+    )
     .option('--write <path>', 'external agents: a folder the sandbox lets it write; repeat for more', collect, [])
-    .option('--accept-unsandboxed', 'external agents where no sandbox can start: run them as your user anyway (they can read the organizer token, the held-out prompts and all your files)', false)
-    .action((o: HubOptions & { count: number; model?: string; external?: string; name?: string; role?: SpawnAgentsBody['role']; direction?: string; maxSteps?: number; budgetTokens?: number; jobsPerDay?: number; read: string[]; write: string[]; acceptUnsandboxed: boolean }) =>
-      run('agents', async () => {
-        const body: SpawnAgentsBody = {
-          count: o.count,
-          kind: o.external ? 'external' : 'local',
-          ...(o.external ? { command: o.external } : {}),
-          ...(o.model ? { model: resolve(o.model) } : {}),
-          ...(o.name ? { name: o.name } : {}),
-          ...(o.role ? { role: o.role } : {}),
-          ...(o.direction ? { direction: o.direction } : {}),
-          ...(o.maxSteps ? { max_steps: o.maxSteps } : {}),
-          ...(o.budgetTokens ? { budget_tokens: o.budgetTokens } : {}),
-          ...(o.jobsPerDay !== undefined ? { jobs_per_day: o.jobsPerDay } : {}),
-          ...(o.read.length || o.write.length ? { sandbox: { read: o.read.map((p) => resolve(p)), write: o.write.map((p) => resolve(p)) } } : {}),
-          ...(o.acceptUnsandboxed ? { accept_unsandboxed: true } : {}),
-        };
-        const { agents: started } = await call<SpawnedAgents>(o, 'POST', '/v1/swarm/agents', body);
-        for (const a of started) console.log(`started ${a.agent_id} (${a.kind}, ${a.role}, direction ${a.direction}${a.sandbox ? `, ${a.sandbox.kind === 'none' ? 'NOT sandboxed' : `sandbox: ${a.sandbox.kind}`}` : ''})`);
-        console.log(`watch them: collab-desk agents list --hub ${o.hub}`);
-      }),
+    .option(
+      '--accept-unsandboxed',
+      'external agents where no sandbox can start: run them as your user anyway (they can read the organizer token, the held-out prompts and all your files)',
+      false,
+    )
+    .action(
+      (
+        o: HubOptions & {
+          count: number;
+          model?: string;
+          external?: string;
+          name?: string;
+          role?: SpawnAgentsBody['role'];
+          direction?: string;
+          maxSteps?: number;
+          budgetTokens?: number;
+          jobsPerDay?: number;
+          read: string[];
+          write: string[];
+          acceptUnsandboxed: boolean;
+        },
+      ) =>
+        run('agents', async () => {
+          const body: SpawnAgentsBody = {
+            count: o.count,
+            kind: o.external ? 'external' : 'local',
+            ...(o.external ? { command: o.external } : {}),
+            ...(o.model ? { model: resolve(o.model) } : {}),
+            ...(o.name ? { name: o.name } : {}),
+            ...(o.role ? { role: o.role } : {}),
+            ...(o.direction ? { direction: o.direction } : {}),
+            ...(o.maxSteps ? { max_steps: o.maxSteps } : {}),
+            ...(o.budgetTokens ? { budget_tokens: o.budgetTokens } : {}),
+            ...(o.jobsPerDay !== undefined ? { jobs_per_day: o.jobsPerDay } : {}),
+            ...(o.read.length || o.write.length
+              ? { sandbox: { read: o.read.map((p) => resolve(p)), write: o.write.map((p) => resolve(p)) } }
+              : {}),
+            ...(o.acceptUnsandboxed ? { accept_unsandboxed: true } : {}),
+          };
+          const { agents: started } = await call<SpawnedAgents>(o, 'POST', '/v1/swarm/agents', body);
+          for (const a of started)
+            console.log(
+              `started ${a.agent_id} (${a.kind}, ${a.role}, direction ${a.direction}${a.sandbox ? `, ${a.sandbox.kind === 'none' ? 'NOT sandboxed' : `sandbox: ${a.sandbox.kind}`}` : ''})`,
+            );
+          console.log(`watch them: collab-desk agents list --hub ${o.hub}`);
+        }),
     );
 
   withHub(agents.command('list'))
-    .description('Every agent\'s state, current action, steps, tokens, jobs and last message; the inference host')
+    .description("Every agent's state, current action, steps, tokens, jobs and last message; the inference host")
     .option('--json', 'the status as JSON', false)
     .action((o: HubOptions & { json: boolean }) =>
       run('agents', async () => {
         const status = await call<SwarmStatus>(o, 'GET', '/v1/swarm');
-        console.log(o.json ? JSON.stringify(status, null, 2) : status.agents.length ? table(status) : 'no agents yet: collab-desk agents start --count 3');
+        console.log(
+          o.json
+            ? JSON.stringify(status, null, 2)
+            : status.agents.length
+              ? table(status)
+              : 'no agents yet: collab-desk agents start --count 3',
+        );
       }),
     );
 
@@ -107,9 +179,11 @@ export function agentsCommand(): Command {
 
   withHub(agents.command('trace'))
     .argument('<agent>', 'agent id')
-    .description('Print an agent\'s trace (one JSON line per step), or --export it into its scratch folder in the public collab\'s layout')
+    .description(
+      "Print an agent's trace (one JSON line per step), or --export it into its scratch folder in the public collab's layout",
+    )
     .option('--after <seq>', 'only steps after this one', int('--after', 0), 0)
-    .option('--export', 'write traces/<session>/manifest.md + session.jsonl into the agent\'s scratch folder', false)
+    .option('--export', "write traces/<session>/manifest.md + session.jsonl into the agent's scratch folder", false)
     .action((agent: string, o: HubOptions & { after: number; export: boolean }) =>
       run('agents', async () => {
         const id = encodeURIComponent(agent);

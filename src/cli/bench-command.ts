@@ -48,9 +48,15 @@ function summary(r: BenchResult): string {
       ? `plain decode ${r.plain_tps.toFixed(2)} tok/s in the same run -> paired speedup x${r.speedup.toFixed(3)} (95% CI ${r.speedup_ci[0].toFixed(3)}-${r.speedup_ci[1].toFixed(3)})`
       : '',
     r.costs ? explainSpeculation(r.costs, r.speedup, r.backend) : '',
-    r.acceptance !== null ? `acceptance ${(r.acceptance * 100).toFixed(1)}% (per position ${r.acceptance_per_position.map((a) => a.toFixed(2)).join(' ')}), ${r.mean_accepted_per_step?.toFixed(2)} accepted per verify step` : '',
+    r.acceptance !== null
+      ? `acceptance ${(r.acceptance * 100).toFixed(1)}% (per position ${r.acceptance_per_position.map((a) => a.toFixed(2)).join(' ')}), ${r.mean_accepted_per_step?.toFixed(2)} accepted per verify step`
+      : '',
     r.ppl !== null ? `perplexity ${r.ppl.toFixed(4)} over ${r.ppl_tokens} reference tokens` : '',
-    r.identical === null ? '' : r.identical ? 'greedy output identical to the plain model on every prompt' : `LOSSY: output diverged on ${r.divergences.length} of ${r.per_prompt.length} prompts`,
+    r.identical === null
+      ? ''
+      : r.identical
+        ? 'greedy output identical to the plain model on every prompt'
+        : `LOSSY: output diverged on ${r.divergences.length} of ${r.per_prompt.length} prompts`,
   ];
   return lines.filter(Boolean).join('\n');
 }
@@ -65,19 +71,43 @@ export function benchCommand(): Command {
     .addOption(new Option('--spec-type <type>', 'speculative decoding').choices([...SPEC_TYPES]).default('none'))
     .option('--draft-n-max <n>', 'most tokens drafted per step (--spec-draft-n-max)', int('--draft-n-max', 1), 6)
     .option('--prompts <file>', 'prompts: JSON, JSON lines or one per line (default: the demo prompts)')
-    .option('--refs <file>', 'reference completions for perplexity: [{prompt, reference}] (default: the demo references)')
+    .option(
+      '--refs <file>',
+      'reference completions for perplexity: [{prompt, reference}] (default: the demo references)',
+    )
     .option('--tokens <n>', 'new tokens per prompt, EOS ignored', int('--tokens', 1), 128)
-    .option('--repeat <k>', 'measured repeats (each a plain and a speculative pass, interleaved)', int('--repeat', 1), 3)
-    .option('--max-repeats <k>', 'go on past --repeat, up to this many, until the 95% interval is within --noise-target', int('--max-repeats', 1))
-    .option('--noise-target <fraction>', "the interval's half-width to reach, as a fraction of the median (with --max-repeats; default 0.03)")
+    .option(
+      '--repeat <k>',
+      'measured repeats (each a plain and a speculative pass, interleaved)',
+      int('--repeat', 1),
+      3,
+    )
+    .option(
+      '--max-repeats <k>',
+      'go on past --repeat, up to this many, until the 95% interval is within --noise-target',
+      int('--max-repeats', 1),
+    )
+    .option(
+      '--noise-target <fraction>',
+      "the interval's half-width to reach, as a fraction of the median (with --max-repeats; default 0.03)",
+    )
     .option('--warmup <n>', 'warm-up generations', int('--warmup', 0), 1)
     .option('--threads <n>', 'CPU threads (default: the real core count)', int('--threads', 1))
     .option('--ctx <n>', 'context size', int('--ctx', 64), 4096)
     .option('--gpu-layers <n>', 'layers on the GPU (-1: all)', int('--gpu-layers', -1), -1)
-    .addOption(new Option('--backend <backend>', 'compute backend').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
+    .addOption(
+      new Option('--backend <backend>', 'compute backend').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'),
+    )
     .option('--poll <0-100>', 'llama.cpp thread polling', int('--poll', 0), 0)
     .option('--timeout <seconds>', 'stop the run after this long', int('--timeout', 1))
-    .addOption(new Option('--engine <engine>', 'native runner, or node-llama-cpp (slower; auto falls back to it when the runner cannot be built)').choices(['auto', 'native', 'node-llama-cpp']).default('auto'))
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'native runner, or node-llama-cpp (slower; auto falls back to it when the runner cannot be built)',
+      )
+        .choices(['auto', 'native', 'node-llama-cpp'])
+        .default('auto'),
+    )
     .option('--json', 'print only the result JSON on stdout', false)
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       const controller = new AbortController();
@@ -102,12 +132,22 @@ export function benchCommand(): Command {
               tokens: Number(o.tokens),
               repeats: Number(o.repeat),
               warmup: Number(o.warmup),
-              ...(o.maxRepeats ? { max_repeats: Number(o.maxRepeats), noise_target: o.noiseTarget === undefined ? 0.03 : Number(o.noiseTarget) } : {}),
+              ...(o.maxRepeats
+                ? {
+                    max_repeats: Number(o.maxRepeats),
+                    noise_target: o.noiseTarget === undefined ? 0.03 : Number(o.noiseTarget),
+                  }
+                : {}),
             },
             prompts: readPrompts(o.prompts ? String(o.prompts) : demo),
             references: readReferences(o.refs ? String(o.refs) : demo),
           },
-          { signal: controller.signal, engine: o.engine as 'auto', onProgress: (p) => progress.update(p), ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) },
+          {
+            signal: controller.signal,
+            engine: o.engine as 'auto',
+            onProgress: (p) => progress.update(p),
+            ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}),
+          },
         );
         progress.done();
         if (o.json) process.stdout.write(JSON.stringify(result) + '\n');

@@ -21,7 +21,9 @@ export function token(o: HubOptions): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {
-    throw new CliError(`no token: set COLLAB_DESK_TOKEN to an agent's token, or point --data at the hub's data folder (no ${file})`);
+    throw new CliError(
+      `no token: set COLLAB_DESK_TOKEN to an agent's token, or point --data at the hub's data folder (no ${file})`,
+    );
   }
 }
 
@@ -61,7 +63,11 @@ export function int(name: string, min: number) {
 export const withHub = (c: Command) =>
   c
     .option('--hub <url>', 'the hub', process.env.COLLAB_DESK_HUB ?? 'http://127.0.0.1:4440')
-    .option('--data <dir>', 'the hub\'s data folder (for the organizer token, unless COLLAB_DESK_TOKEN is set)', defaultDataFolder());
+    .option(
+      '--data <dir>',
+      "the hub's data folder (for the organizer token, unless COLLAB_DESK_TOKEN is set)",
+      defaultDataFolder(),
+    );
 
 /** Runs a command's action; a CliError becomes "collab-desk <name>: <message>" and exit code 1. */
 export async function run(name: string, action: () => Promise<void>): Promise<void> {

@@ -18,7 +18,8 @@ import { APP_VERSION, startHub } from '../hub/server';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port)');
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port)');
   return n;
 }
 
@@ -30,58 +31,80 @@ const program = new Command()
 program
   .command('hub')
   .description('Run the hub headless: the /v1 API, the onboarding README and the live event stream')
-  .option('--data <dir>', 'data folder (the record, scratch and central files, the organizer token)', defaultDataFolder())
+  .option(
+    '--data <dir>',
+    'data folder (the record, scratch and central files, the organizer token)',
+    defaultDataFolder(),
+  )
   .option('--port <n>', 'port to listen on (0 picks a free one)', port, 4440)
   .option('--host <host>', 'address to bind; keep 127.0.0.1 unless other machines must reach the hub', '127.0.0.1')
   .option('--log', 'log every request (JSON lines on stderr)', false)
-  .option('--agent-model <gguf>', 'the chat model local agents think with (default: the demo target when the demo challenge is installed)')
+  .option(
+    '--agent-model <gguf>',
+    'the chat model local agents think with (default: the demo target when the demo challenge is installed)',
+  )
   .option('--no-swarm', 'run no agent swarm beside the hub')
-  .action(async (opts: { data: string; port: number; host: string; log: boolean; agentModel?: string; swarm: boolean }) => {
-    let running;
-    const dataDir = resolve(opts.data);
-    const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
-    const packFile = dataLayout(dataDir).challengePack;
-    const agentModel = () => chosen ?? installedDemoTarget(packFile);
-    // The models panel: the HF cache and the data folder's models. The token (HF_TOKEN, or the file `hf auth login`
-    // writes) is read when a pull needs it and reaches the Hub only; no process the hub starts inherits it.
-    const hfToken = takeHfToken();
-    const models = createModelLibrary({ dataDir, accessToken: hfToken, agentModel: () => (opts.swarm ? agentModel() : null) });
-    try {
-      running = await startHub({ dataDir, host: opts.host, port: opts.port, logger: opts.log ? { level: 'info' } : false, jobRunner: engineJobRunner(), models });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const reason =
-        e.code === 'EADDRINUSE' ? `port ${opts.port} is already in use (another hub?); pick another with --port, or --port 0 for any free port`
-        : e.code === 'EACCES' ? `not allowed to listen on ${opts.host}:${opts.port}; use a port above 1023`
-        : e.message;
-      console.error(`collab-desk hub: ${reason}`);
-      process.exit(1);
-    }
-    console.log(`hub listening on ${running.url}`);
-    console.log(`organizer token: ${running.organizerTokenPath}`);
-    console.log(`data folder: ${running.hub.layout.root}`);
-    console.log(`agents join by reading ${running.url}/README.md`);
-    console.log(`dashboard: ${running.url}/ (sign in with the organizer token to post and control agents)`);
-    if (opts.swarm) {
-      superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
-      console.log('swarm: collab-desk agents start --count 3 [--model PATH]');
-    }
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.error(`collab-desk hub: ${signal}, closing`);
-      running.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          console.error(`collab-desk hub: error while closing: ${(err as Error).message}`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+  .action(
+    async (opts: { data: string; port: number; host: string; log: boolean; agentModel?: string; swarm: boolean }) => {
+      let running;
+      const dataDir = resolve(opts.data);
+      const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
+      const packFile = dataLayout(dataDir).challengePack;
+      const agentModel = () => chosen ?? installedDemoTarget(packFile);
+      // The models panel: the HF cache and the data folder's models. The token (HF_TOKEN, or the file `hf auth login`
+      // writes) is read when a pull needs it and reaches the Hub only; no process the hub starts inherits it.
+      const hfToken = takeHfToken();
+      const models = createModelLibrary({
+        dataDir,
+        accessToken: hfToken,
+        agentModel: () => (opts.swarm ? agentModel() : null),
+      });
+      try {
+        running = await startHub({
+          dataDir,
+          host: opts.host,
+          port: opts.port,
+          logger: opts.log ? { level: 'info' } : false,
+          jobRunner: engineJobRunner(),
+          models,
+        });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const reason =
+          e.code === 'EADDRINUSE'
+            ? `port ${opts.port} is already in use (another hub?); pick another with --port, or --port 0 for any free port`
+            : e.code === 'EACCES'
+              ? `not allowed to listen on ${opts.host}:${opts.port}; use a port above 1023`
+              : e.message;
+        console.error(`collab-desk hub: ${reason}`);
+        process.exit(1);
+      }
+      console.log(`hub listening on ${running.url}`);
+      console.log(`organizer token: ${running.organizerTokenPath}`);
+      console.log(`data folder: ${running.hub.layout.root}`);
+      console.log(`agents join by reading ${running.url}/README.md`);
+      console.log(`dashboard: ${running.url}/ (sign in with the organizer token to post and control agents)`);
+      if (opts.swarm) {
+        superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
+        console.log('swarm: collab-desk agents start --count 3 [--model PATH]');
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.error(`collab-desk hub: ${signal}, closing`);
+        running.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            console.error(`collab-desk hub: error while closing: ${(err as Error).message}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    },
+  );
 
 program.addCommand(benchCommand());
 program.addCommand(modelsCommand());

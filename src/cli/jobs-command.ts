@@ -7,17 +7,22 @@ import { readFileSync } from 'node:fs';
 import { call, CliError, int, run, withHub, type HubOptions } from './hub-call';
 
 function line(j: JobInfo): string {
-  const what = j.progress && j.state === 'running' ? ` ${j.progress.phase} ${j.progress.done}/${j.progress.total}${j.progress.tps ? ` ${j.progress.tps.toFixed(1)} tok/s` : ''}` : '';
+  const what =
+    j.progress && j.state === 'running'
+      ? ` ${j.progress.phase} ${j.progress.done}/${j.progress.total}${j.progress.tps ? ` ${j.progress.tps.toFixed(1)} tok/s` : ''}`
+      : '';
   const where = j.state === 'queued' && j.queue_position !== null ? ` (position ${j.queue_position + 1})` : '';
   const end = j.result ? ` -> results/${j.result}` : j.error ? ` - ${j.error}` : '';
   return `${j.id}  ${j.state.padEnd(9)} ${j.kind.padEnd(8)} ${j.agent.padEnd(16)} ${j.method || String(j.config?.spec_type ?? '')}${where}${what}${end}`;
 }
 
 export function jobsCommand(): Command {
-  const jobs = new Command('jobs').description('Benchmark jobs on the hub\'s GPU queue');
+  const jobs = new Command('jobs').description("Benchmark jobs on the hub's GPU queue");
 
   withHub(jobs.command('submit'))
-    .description('Submit a run configuration: --config FILE (JSON), or the common settings as flags; model names come from the pack (GET /v1/challenge)')
+    .description(
+      'Submit a run configuration: --config FILE (JSON), or the common settings as flags; model names come from the pack (GET /v1/challenge)',
+    )
     .option('--config <file>', 'a JSON run configuration')
     .option('--target <model>', 'target model (a pack model name, or scratch:<path>)')
     .option('--draft <model>', 'draft model')
@@ -40,8 +45,13 @@ export function jobsCommand(): Command {
         if (o.draft) config.draft = o.draft;
         if (o.specType) config.spec_type = o.specType;
         if (o.draftNMax) config.draft_n_max = o.draftNMax;
-        if (!config.target) throw new CliError('give --target (or a --config file with "target"); GET /v1/challenge lists the models');
-        const job = await call<JobInfo>(o, 'POST', '/v1/jobs', { config, ...(o.method ? { method: o.method } : {}), ...(o.description ? { description: o.description } : {}) });
+        if (!config.target)
+          throw new CliError('give --target (or a --config file with "target"); GET /v1/challenge lists the models');
+        const job = await call<JobInfo>(o, 'POST', '/v1/jobs', {
+          config,
+          ...(o.method ? { method: o.method } : {}),
+          ...(o.description ? { description: o.description } : {}),
+        });
         console.log(line(job));
         if (!o.wait) return;
         let last = '';
@@ -56,7 +66,9 @@ export function jobsCommand(): Command {
             if (now.result) {
               const result = await call<ResultRecord>(o, 'GET', `/v1/results/${now.result}`);
               const f = result.frontmatter;
-              console.log(`tps ${String(f.tps)} (95% CI ${JSON.stringify(f.tps_ci)}), speedup ${String(f.speedup ?? 'n/a')}, ppl ${String(f.ppl)}, status ${String(f.status)}, identical ${String(f.identical)}`);
+              console.log(
+                `tps ${String(f.tps)} (95% CI ${JSON.stringify(f.tps_ci)}), speedup ${String(f.speedup ?? 'n/a')}, ppl ${String(f.ppl)}, status ${String(f.status)}, identical ${String(f.identical)}`,
+              );
             }
             return;
           }
@@ -67,11 +79,14 @@ export function jobsCommand(): Command {
   withHub(jobs.command('list'))
     .description('List jobs, newest first')
     .option('--state <states>', 'comma-separated: queued, running, succeeded, failed, cancelled')
-    .option('--agent <id>', 'only this agent\'s jobs')
+    .option('--agent <id>', "only this agent's jobs")
     .option('--json', 'print the JSON', false)
     .action((o: HubOptions & { state?: string; agent?: string; json: boolean }) =>
       run('jobs', async () => {
-        const q = new URLSearchParams({ ...(o.state ? { state: o.state } : {}), ...(o.agent ? { agent: o.agent } : {}) });
+        const q = new URLSearchParams({
+          ...(o.state ? { state: o.state } : {}),
+          ...(o.agent ? { agent: o.agent } : {}),
+        });
         const list = await call<JobList>(o, 'GET', `/v1/jobs?${q}`);
         if (o.json) return void console.log(JSON.stringify(list, null, 2));
         if (list.items.length === 0) console.log('no jobs');

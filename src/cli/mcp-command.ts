@@ -8,7 +8,8 @@ const DEFAULT_PORT = 4441;
 
 function port(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port)');
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port)');
   return n;
 }
 
@@ -35,7 +36,9 @@ function onSignals(close: () => Promise<void>): void {
 export function registerMcpCommand(program: Command): void {
   program
     .command('mcp')
-    .description('Serve the agent tools over MCP: stdio for one agent (COLLAB_DESK_TOKEN), or --http on 127.0.0.1 where each client sends its own token')
+    .description(
+      'Serve the agent tools over MCP: stdio for one agent (COLLAB_DESK_TOKEN), or --http on 127.0.0.1 where each client sends its own token',
+    )
     .option('--hub <url>', 'the hub ($COLLAB_DESK_HUB sets the default)', process.env.COLLAB_DESK_HUB ?? DEFAULT_HUB)
     .option('--http', 'serve streamable HTTP at http://127.0.0.1:<port>/mcp instead of stdio', false)
     .option('--port <n>', 'port for --http (0 picks a free one)', port, DEFAULT_PORT)
@@ -49,22 +52,42 @@ export function registerMcpCommand(program: Command): void {
             server = await mcp.startMcpHttp({ hubUrl: o.hub, port: o.port });
           } catch (err) {
             const e = err as NodeJS.ErrnoException;
-            if (e.code === 'EADDRINUSE') throw new CliError(`port ${o.port} is already in use; pick another with --port, or --port 0 for any free port`);
-            if (e.code === 'EACCES') throw new CliError(`not allowed to listen on 127.0.0.1:${o.port}; use a port above 1023`);
+            if (e.code === 'EADDRINUSE')
+              throw new CliError(
+                `port ${o.port} is already in use; pick another with --port, or --port 0 for any free port`,
+              );
+            if (e.code === 'EACCES')
+              throw new CliError(`not allowed to listen on 127.0.0.1:${o.port}; use a port above 1023`);
             throw err;
           }
           // The one line an MCP client's configuration needs; each agent puts its own token in the header.
-          console.log(JSON.stringify({ mcpServers: { 'collab-desk': { type: 'http', url: server.url, headers: { Authorization: 'Bearer <your agent token>' } } } }));
-          console.error(`collab-desk mcp: serving ${server.url} for the hub at ${o.hub}; each session acts as the agent whose token it sends`);
+          console.log(
+            JSON.stringify({
+              mcpServers: {
+                'collab-desk': {
+                  type: 'http',
+                  url: server.url,
+                  headers: { Authorization: 'Bearer <your agent token>' },
+                },
+              },
+            }),
+          );
+          console.error(
+            `collab-desk mcp: serving ${server.url} for the hub at ${o.hub}; each session acts as the agent whose token it sends`,
+          );
           onSignals(() => server.close());
           return;
         }
         const token = process.env.COLLAB_DESK_TOKEN?.trim();
         if (!token) {
-          throw new CliError('set COLLAB_DESK_TOKEN to your agent\'s token (POST /v1/agents/register returns it); or run `collab-desk mcp --http`, where each client sends its own');
+          throw new CliError(
+            "set COLLAB_DESK_TOKEN to your agent's token (POST /v1/agents/register returns it); or run `collab-desk mcp --http`, where each client sends its own",
+          );
         }
         // stdout carries the protocol from here on: everything for people goes to stderr.
-        const session = await mcp.runMcpStdio({ hubUrl: o.hub, token }).catch((err: unknown) => Promise.reject(cliError(err)));
+        const session = await mcp
+          .runMcpStdio({ hubUrl: o.hub, token })
+          .catch((err: unknown) => Promise.reject(cliError(err)));
         onSignals(() => session.close());
         await session.closed;
         process.exit(0);

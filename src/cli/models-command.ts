@@ -25,7 +25,10 @@ export function formatDownloadProgress(label: string, p: PullProgress): string {
  * Download progress on stderr, for any command that pulls models: one line rewritten in place on a terminal; on a
  * pipe or a file (CI logs) a plain line every few seconds, so the log shows the transfer moving without filling up.
  */
-export function downloadProgressPrinter(stream: NodeJS.WriteStream = process.stderr, everyMs = 5_000): { update(label: string, p: PullProgress): void; done(): void } {
+export function downloadProgressPrinter(
+  stream: NodeJS.WriteStream = process.stderr,
+  everyMs = 5_000,
+): { update(label: string, p: PullProgress): void; done(): void } {
   const tty = stream.isTTY;
   let drawn: string | null = null;
   let lastLine = -Infinity;
@@ -60,7 +63,9 @@ export function modelsCommand(): Command {
   const models = new Command('models').description('Model files');
   models
     .command('make-demo')
-    .description('Write the demo models (generated, no download): a llama target with Q8_0, Q4_0 and shallow drafts, and a tiny gemma4 target with its gemma4-assistant (MTP) drafter')
+    .description(
+      'Write the demo models (generated, no download): a llama target with Q8_0, Q4_0 and shallow drafts, and a tiny gemma4 target with its gemma4-assistant (MTP) drafter',
+    )
     .option('--dir <dir>', 'where to write them', join(defaultDataFolder(), 'models', 'demo'))
     .action(async (o: { dir: string }) => {
       const dir = resolve(o.dir);
@@ -79,51 +84,69 @@ export function modelsCommand(): Command {
     });
   models
     .command('pull')
-    .description('Download one file from the Hugging Face Hub into the standard HF cache (shared with other HF tools): resumable, sha256-checked; prints its path. A gated or private repo needs HF_TOKEN')
-    .argument('<model>', 'a model a shipped challenge pack names (e.g. gemma-4-e4b-q4), or a repo on the Hub (owner/name) followed by the file')
+    .description(
+      'Download one file from the Hugging Face Hub into the standard HF cache (shared with other HF tools): resumable, sha256-checked; prints its path. A gated or private repo needs HF_TOKEN',
+    )
+    .argument(
+      '<model>',
+      'a model a shipped challenge pack names (e.g. gemma-4-e4b-q4), or a repo on the Hub (owner/name) followed by the file',
+    )
     .argument('[file]', 'with a repo: the file inside it, e.g. model-Q8_0.gguf')
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--sha256 <hex>', 'the sha256 the file must have (refuses any other)')
     .option('--hub-url <url>', 'Hugging Face endpoint', process.env.HF_ENDPOINT ?? 'https://huggingface.co')
-    .option('--cache-dir <dir>', 'cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)')
-    .action(async (model: string, fileArg: string | undefined, o: { revision: string; sha256?: string; hubUrl: string; cacheDir?: string }) => {
-      let repo = model;
-      let file = fileArg ?? '';
-      if (fileArg === undefined) {
-        const found = findPackModel(model);
-        if ('known' in found) {
-          console.error(`collab-desk models: no pack names a model "${model}"; known: ${found.known.join(', ')} (or give a repo and a file: models pull owner/name file.gguf)`);
+    .option(
+      '--cache-dir <dir>',
+      'cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)',
+    )
+    .action(
+      async (
+        model: string,
+        fileArg: string | undefined,
+        o: { revision: string; sha256?: string; hubUrl: string; cacheDir?: string },
+      ) => {
+        let repo = model;
+        let file = fileArg ?? '';
+        if (fileArg === undefined) {
+          const found = findPackModel(model);
+          if ('known' in found) {
+            console.error(
+              `collab-desk models: no pack names a model "${model}"; known: ${found.known.join(', ')} (or give a repo and a file: models pull owner/name file.gguf)`,
+            );
+            process.exit(1);
+          }
+          repo = found.repo;
+          file = found.file;
+          if (o.revision === 'main' && found.revision) o.revision = found.revision;
+          if (!o.sha256 && found.sha256) o.sha256 = found.sha256;
+        }
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        const progress = downloadProgressPrinter();
+        const token = takeHfToken()();
+        try {
+          const pulled = await pullModel(
+            { repo, file, revision: o.revision, ...(o.sha256 ? { sha256: o.sha256 } : {}) },
+            {
+              hubUrl: o.hubUrl,
+              ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
+              ...(token ? { accessToken: token } : {}),
+              signal: controller.signal,
+              onProgress: (p) => progress.update(`${repo}/${file}`, p),
+            },
+          );
+          progress.done();
+          console.error(
+            `${pulled.fromCache ? 'already in the cache' : `downloaded ${formatBytes(pulled.bytes)}`}: ${repo}/${file} at ${pulled.commit.slice(0, 12)}, sha256 ${pulled.sha256}`,
+          );
+          console.log(pulled.path);
+        } catch (err) {
+          progress.done();
+          // A ModelDownloadError is written for the user; anything else (a cache folder it may not write) is said as plainly.
+          console.error(`collab-desk models: ${err instanceof Error ? err.message : String(err)}`);
           process.exit(1);
         }
-        repo = found.repo;
-        file = found.file;
-        if (o.revision === 'main' && found.revision) o.revision = found.revision;
-        if (!o.sha256 && found.sha256) o.sha256 = found.sha256;
-      }
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      const progress = downloadProgressPrinter();
-      const token = takeHfToken()();
-      try {
-        const pulled = await pullModel(
-          { repo, file, revision: o.revision, ...(o.sha256 ? { sha256: o.sha256 } : {}) },
-          {
-            hubUrl: o.hubUrl,
-            ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
-            ...(token ? { accessToken: token } : {}),
-            signal: controller.signal,
-            onProgress: (p) => progress.update(`${repo}/${file}`, p),
-          },
-        );
-        progress.done();
-        console.error(`${pulled.fromCache ? 'already in the cache' : `downloaded ${formatBytes(pulled.bytes)}`}: ${repo}/${file} at ${pulled.commit.slice(0, 12)}, sha256 ${pulled.sha256}`);
-        console.log(pulled.path);
-      } catch (err) {
-        progress.done();
-        // A ModelDownloadError is written for the user; anything else (a cache folder it may not write) is said as plainly.
-        console.error(`collab-desk models: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
-      }
-    });
+      },
+    );
   return models;
 }

@@ -35,7 +35,11 @@ export function writeAgentDefaults(path: string, defaults: AgentDefaults): void 
   writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
   // On disk before the rename: after a power cut the file is the old one or the new one, never empty.
   const fd = openSync(tmp, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 

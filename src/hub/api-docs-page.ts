@@ -67,8 +67,14 @@ function fieldRows(schema: JsonSchema | undefined, prefix = '', depth = 0): stri
   const rows: string[] = [];
   for (const [name, field] of Object.entries(object.properties as Record<string, JsonSchema>)) {
     const path = `${prefix}${name}`;
-    rows.push(`<tr><td><code>${esc(path)}</code></td><td><code>${esc(typeWords(field))}</code>${required.has(name) ? '' : ' (optional)'}</td><td>${esc(field.description ?? '')}</td></tr>`);
-    const inner = field.type === 'array' || (Array.isArray(field.anyOf) && (field.anyOf as JsonSchema[]).some((s) => s.type === 'array')) ? `${path}[].` : `${path}.`;
+    rows.push(
+      `<tr><td><code>${esc(path)}</code></td><td><code>${esc(typeWords(field))}</code>${required.has(name) ? '' : ' (optional)'}</td><td>${esc(field.description ?? '')}</td></tr>`,
+    );
+    const inner =
+      field.type === 'array' ||
+      (Array.isArray(field.anyOf) && (field.anyOf as JsonSchema[]).some((s) => s.type === 'array'))
+        ? `${path}[].`
+        : `${path}.`;
     rows.push(...fieldRows(field, inner, depth + 1));
   }
   return rows;
@@ -81,7 +87,8 @@ function table(head: string[], rows: string[]): string {
 
 function operationHtml(method: string, path: string, op: OpenApiOperation): string {
   const params = op.parameters.map(
-    (p) => `<tr><td><code>${esc(p.name)}</code></td><td>${p.in}${p.required ? '' : ' (optional)'}</td><td><code>${esc(typeWords(p.schema))}</code></td><td>${esc(p.description ?? '')}</td></tr>`,
+    (p) =>
+      `<tr><td><code>${esc(p.name)}</code></td><td>${p.in}${p.required ? '' : ' (optional)'}</td><td><code>${esc(typeWords(p.schema))}</code></td><td>${esc(p.description ?? '')}</td></tr>`,
   );
   const body = op.requestBody?.content['application/json']?.schema;
   const responses = Object.entries(op.responses)
@@ -93,7 +100,12 @@ function operationHtml(method: string, path: string, op: OpenApiOperation): stri
       return content
         .map(([type, { schema }]) => {
           const rows = type === 'application/json' ? fieldRows(schema) : [];
-          const words = type === 'application/json' ? (rows.length === 0 ? ` <code>${esc(typeWords(schema))}</code>` : '') : ` ${esc(schema.description ?? '')}`;
+          const words =
+            type === 'application/json'
+              ? rows.length === 0
+                ? ` <code>${esc(typeWords(schema))}</code>`
+                : ''
+              : ` ${esc(schema.description ?? '')}`;
           return `<p><b>${esc(status)}</b> <code>${esc(type)}</code>${words}</p>${table(['field', 'type', ''], rows)}`;
         })
         .join('');

@@ -15,7 +15,16 @@ const slugRe = new RegExp(SLUG_PATTERN);
 /** What posting needs: the limits and their buckets, the caller's scratch folder, the board's tables, the write path. */
 export type BoardContext = Pick<
   HubContext,
-  'config' | 'limiter' | 'workspace' | 'agents' | 'messages' | 'results' | 'taskforces' | 'organizerHandle' | 'write' | 'stampTime'
+  | 'config'
+  | 'limiter'
+  | 'workspace'
+  | 'agents'
+  | 'messages'
+  | 'results'
+  | 'taskforces'
+  | 'organizerHandle'
+  | 'write'
+  | 'stampTime'
 >;
 
 /** What a client asked to post, from a JSON body or a scratch file, before the hub checks and stamps it. */
@@ -48,17 +57,23 @@ export function parseRefs(value: unknown, where: string): string[] {
   if (value === undefined || value === null) return [];
   const tokens = typeof value === 'string' ? value.split(/[,\s]+/) : Array.isArray(value) ? value : null;
   if (!tokens || tokens.some((t) => typeof t !== 'string')) {
-    throw new HubError('INVALID_FRONTMATTER', `${where} "refs" must be filenames (a list, or one comma-separated string)`, 'refs: [20261121-220500-123_alice.md]');
+    throw new HubError(
+      'INVALID_FRONTMATTER',
+      `${where} "refs" must be filenames (a list, or one comma-separated string)`,
+      'refs: [20261121-220500-123_alice.md]',
+    );
   }
   const refs = [...new Set((tokens as string[]).map((t) => t.trim()).filter((t) => t.endsWith('.md')))];
-  if (refs.length > 20) throw new HubError('INVALID_FRONTMATTER', `${where} "refs" names more than 20 records`, 'cite the few that matter');
+  if (refs.length > 20)
+    throw new HubError('INVALID_FRONTMATTER', `${where} "refs" names more than 20 records`, 'cite the few that matter');
   return refs;
 }
 
 function optionalString(fm: Record<string, unknown>, key: string): string | undefined {
   const v = fm[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new HubError('INVALID_FRONTMATTER', `frontmatter field "${key}" must be a string`, `write ${key}: <text>`);
+  if (typeof v !== 'string')
+    throw new HubError('INVALID_FRONTMATTER', `frontmatter field "${key}" must be a string`, `write ${key}: <text>`);
   return v;
 }
 
@@ -72,17 +87,33 @@ export function rateLimitWrite(hub: Pick<HubContext, 'config' | 'limiter'>, call
 export function rateLimitRaw(hub: Pick<HubContext, 'config' | 'limiter'>, caller: Caller): void {
   if (caller.kind !== 'agent') return;
   const l = hub.config.limits;
-  hub.limiter.take(`raw:${caller.handle}`, 'raw messages', [perMinute(l.raw_messages_per_minute), perHour(l.raw_messages_per_hour)]);
+  hub.limiter.take(`raw:${caller.handle}`, 'raw messages', [
+    perMinute(l.raw_messages_per_minute),
+    perHour(l.raw_messages_per_hour),
+  ]);
 }
 
 /** Reads the text of a post: the JSON body (raw) or a file from the caller's scratch folder (bucket). */
-export async function postText(hub: Pick<HubContext, 'config' | 'limiter' | 'workspace'>, caller: Caller, req: PostRequest): Promise<{ text: string; fm: Record<string, unknown>; via: Via; sourceSha: string | null }> {
+export async function postText(
+  hub: Pick<HubContext, 'config' | 'limiter' | 'workspace'>,
+  caller: Caller,
+  req: PostRequest,
+): Promise<{ text: string; fm: Record<string, unknown>; via: Via; sourceSha: string | null }> {
   if ((req.body === undefined) === (req.source === undefined)) {
-    throw new HubError('BODY_OR_SOURCE_REQUIRED', 'send exactly one of "body" (the text) or "source" (a file in your scratch folder)', '{"body": "..."} or {"source": "notes/update.md"}');
+    throw new HubError(
+      'BODY_OR_SOURCE_REQUIRED',
+      'send exactly one of "body" (the text) or "source" (a file in your scratch folder)',
+      '{"body": "..."} or {"source": "notes/update.md"}',
+    );
   }
   const max = hub.config.limits.message_body_bytes;
   if (req.source !== undefined) {
-    if (caller.kind !== 'agent') throw new HubError('INVALID_BODY', 'the organizer has no scratch folder to post from', 'send {"body": "..."} instead');
+    if (caller.kind !== 'agent')
+      throw new HubError(
+        'INVALID_BODY',
+        'the organizer has no scratch folder to post from',
+        'send {"body": "..."} instead',
+      );
     rateLimitWrite(hub, caller);
     const bytes = await hub.workspace.readSource(caller.handle, req.source, max);
     const parsed = parseMarkdown(decodeUtf8(bytes, `"${req.source}"`));
@@ -90,26 +121,46 @@ export async function postText(hub: Pick<HubContext, 'config' | 'limiter' | 'wor
   }
   const text = req.body!;
   if (Buffer.byteLength(text) > max) {
-    throw new HubError('PAYLOAD_TOO_LARGE', `the text is longer than ${max} bytes`, 'shorten it, or write the detail to a scratch file and link it');
+    throw new HubError(
+      'PAYLOAD_TOO_LARGE',
+      `the text is longer than ${max} bytes`,
+      'shorten it, or write the detail to a scratch file and link it',
+    );
   }
   rateLimitRaw(hub, caller);
   return { text, fm: {}, via: caller.kind === 'organizer' ? 'dashboard' : 'raw', sourceSha: null };
 }
 
 /** Checks, stamps and stores one message, and copies it into the inboxes it concerns (at most the configured cap). */
-export async function postMessage(hub: BoardContext, caller: Caller, req: PostRequest, defaults: { channel?: string; type?: string } = {}): Promise<MessageCreated> {
+export async function postMessage(
+  hub: BoardContext,
+  caller: Caller,
+  req: PostRequest,
+  defaults: { channel?: string; type?: string } = {},
+): Promise<MessageCreated> {
   const author = authorOf(hub, caller, req.agent_id);
   const { text, fm, via, sourceSha } = await postText(hub, caller, req);
-  if (text.trim() === '') throw new HubError('INVALID_BODY', 'the message text is empty', 'write something for the others to read');
+  if (text.trim() === '')
+    throw new HubError('INVALID_BODY', 'the message text is empty', 'write something for the others to read');
   if ('broadcast' in fm || (req.broadcast && caller.kind !== 'organizer')) {
-    throw new HubError('NOT_ORGANIZER', 'only the organizer can broadcast', 'mention the agents you want to reach instead');
+    throw new HubError(
+      'NOT_ORGANIZER',
+      'only the organizer can broadcast',
+      'mention the agents you want to reach instead',
+    );
   }
   const broadcast = req.broadcast === true;
-  const type = req.type ?? optionalString(fm, 'type') ?? defaults.type ?? (caller.kind === 'organizer' ? 'user' : 'agent');
+  const type =
+    req.type ?? optionalString(fm, 'type') ?? defaults.type ?? (caller.kind === 'organizer' ? 'user' : 'agent');
   const refs = req.refs !== undefined ? parseRefs(req.refs, 'request') : parseRefs(fm.refs, 'frontmatter');
   let channel = req.channel ?? optionalString(fm, 'channel') ?? defaults.channel ?? null;
   const replyTo = req.reply_to ?? optionalString(fm, 'reply_to') ?? null;
-  if (channel !== null && !slugRe.test(channel)) throw new HubError('INVALID_REF', `channel "${channel}" is not a taskforce name`, 'GET /v1/taskforces lists the channels');
+  if (channel !== null && !slugRe.test(channel))
+    throw new HubError(
+      'INVALID_REF',
+      `channel "${channel}" is not a taskforce name`,
+      'GET /v1/taskforces lists the channels',
+    );
 
   const recipients = new Map<string, InboxReason>();
   const addRecipient = (handle: string, reason: InboxReason) => {
@@ -121,41 +172,83 @@ export async function postMessage(hub: BoardContext, caller: Caller, req: PostRe
   let thread: string | null = null;
   if (replyTo !== null) {
     const parent = hub.messages.get(replyTo);
-    if (!parent) throw new HubError('INVALID_REF', `reply_to: no message "${replyTo}"`, 'GET /v1/messages lists messages and their filenames');
+    if (!parent)
+      throw new HubError(
+        'INVALID_REF',
+        `reply_to: no message "${replyTo}"`,
+        'GET /v1/messages lists messages and their filenames',
+      );
     thread = parent.thread ?? parent.filename;
     if (channel === null) channel = parent.channel;
-    else if (channel !== parent.channel) throw new HubError('INVALID_REF', `a reply stays in its thread's channel (${parent.channel ?? 'the main board'})`, 'leave "channel" out when replying');
+    else if (channel !== parent.channel)
+      throw new HubError(
+        'INVALID_REF',
+        `a reply stays in its thread's channel (${parent.channel ?? 'the main board'})`,
+        'leave "channel" out when replying',
+      );
     addRecipient(parent.agent, 'reply');
   }
   for (const [i, ref] of refs.entries()) {
     const target = hub.messages.get(ref) ?? hub.results.get(ref);
-    if (!target) throw new HubError('INVALID_REF', `refs[${i}]: no message or result "${ref}"`, 'refs name existing messages or results by filename');
+    if (!target)
+      throw new HubError(
+        'INVALID_REF',
+        `refs[${i}]: no message or result "${ref}"`,
+        'refs name existing messages or results by filename',
+      );
     addRecipient(target.agent, 'ref');
   }
   if (channel !== null && !hub.taskforces.exists(channel)) {
-    throw new HubError('INVALID_REF', `channel: no taskforce "${channel}"`, 'create it with POST /v1/taskforces, or GET /v1/taskforces for the list');
+    throw new HubError(
+      'INVALID_REF',
+      `channel: no taskforce "${channel}"`,
+      'create it with POST /v1/taskforces, or GET /v1/taskforces for the list',
+    );
   }
   const delivered = broadcast ? [] : [...recipients].slice(0, hub.config.limits.inbox_recipients);
 
   return hub.write(() => {
     if (sourceSha !== null) {
       const existing = hub.messages.filenameOfSource(sourceSha);
-      if (existing) throw new HubError('ALREADY_PROMOTED', 'this file was already posted', `existing filename: ${existing}`);
+      if (existing)
+        throw new HubError('ALREADY_PROMOTED', 'this file was already posted', `existing filename: ${existing}`);
     }
     const ts = hub.stampTime();
     const filename = stampedFilename(ts, author);
-    const frontmatter: Record<string, unknown> = { ...fm, agent: author, timestamp: frontmatterTimestamp(ts), via, type };
+    const frontmatter: Record<string, unknown> = {
+      ...fm,
+      agent: author,
+      timestamp: frontmatterTimestamp(ts),
+      via,
+      type,
+    };
     if (refs.length) frontmatter.refs = refs;
     if (channel !== null) frontmatter.channel = channel;
     if (replyTo !== null) Object.assign(frontmatter, { reply_to: replyTo, thread });
     if (broadcast) frontmatter.broadcast = true;
     hub.messages.insert({
-      filename, agent: author, ts, type, via, channel, reply_to: replyTo, thread,
-      broadcast: broadcast ? 1 : 0, source_sha256: sourceSha, frontmatter: JSON.stringify(frontmatter), body: text,
+      filename,
+      agent: author,
+      ts,
+      type,
+      via,
+      channel,
+      reply_to: replyTo,
+      thread,
+      broadcast: broadcast ? 1 : 0,
+      source_sha256: sourceSha,
+      frontmatter: JSON.stringify(frontmatter),
+      body: text,
     });
     for (const [handle, reason] of delivered) hub.messages.deliver(handle, filename, reason);
     const result: MessageCreated = {
-      filename, via, path: `message_board/${filename}`, mentions_delivered: delivered.map(([h]) => h), broadcast, channel, thread,
+      filename,
+      via,
+      path: `message_board/${filename}`,
+      mentions_delivered: delivered.map(([h]) => h),
+      broadcast,
+      channel,
+      thread,
     };
     return { result, effect: { actor: author, action: 'message.created', target: filename } };
   });

@@ -30,13 +30,19 @@ export class ChallengeState {
       }
       this.cached = { mtimeMs: st.mtimeMs, size: st.size, pack: loaded.pack, error: loaded.error };
     }
-    if (this.cached.error) throw new HubError('NO_CHALLENGE', this.cached.error, 'run `collab-desk challenge init demo` (or gemma) again');
+    if (this.cached.error)
+      throw new HubError('NO_CHALLENGE', this.cached.error, 'run `collab-desk challenge init demo` (or gemma) again');
     return this.cached.pack;
   }
 
   require(): InstalledPack {
     const pack = this.get();
-    if (!pack) throw new HubError('NO_CHALLENGE', 'no challenge pack is installed on this hub', 'the organizer runs `collab-desk challenge init demo` (or gemma)');
+    if (!pack)
+      throw new HubError(
+        'NO_CHALLENGE',
+        'no challenge pack is installed on this hub',
+        'the organizer runs `collab-desk challenge init demo` (or gemma)',
+      );
     return pack;
   }
 }
@@ -55,8 +61,13 @@ function load(file: string): { pack: InstalledPack | null; error: string | null;
   const { installed_at, model_paths, private_set, ...pack } = data as InstalledPack;
   const filled = Value.Default(ChallengePack, pack);
   const first = [...Value.Errors(ChallengePack, filled)][0];
-  if (first) return { pack: null, error: `the installed pack ${file} is invalid at ${first.instancePath || '/'}: ${first.message}` };
-  if (typeof model_paths !== 'object' || model_paths === null) return { pack: null, error: `the installed pack ${file} lists no model files` };
+  if (first)
+    return {
+      pack: null,
+      error: `the installed pack ${file} is invalid at ${first.instancePath || '/'}: ${first.message}`,
+    };
+  if (typeof model_paths !== 'object' || model_paths === null)
+    return { pack: null, error: `the installed pack ${file} lists no model files` };
   const publicPart = filled as ChallengePack;
   // Installed before held-out sets: its private prompts are the ones published with the pack, held out from no one.
   if (publicPart.prompts.some((p) => p.split === 'private')) {
@@ -65,22 +76,34 @@ function load(file: string): { pack: InstalledPack | null; error: string | null;
       error: `the installed ${publicPart.id} pack (${file}) carries its private prompts itself, as packs installed by older versions did, so they are the published ones: run \`collab-desk challenge init ${publicPart.id}\` again for a held-out set`,
     };
   }
-  if (!isHeldOutSetFile(private_set)) return { pack: null, error: `the installed pack ${file} names no held-out set of private prompts` };
+  if (!isHeldOutSetFile(private_set))
+    return { pack: null, error: `the installed pack ${file} names no held-out set of private prompts` };
   const setFile = join(dirname(file), private_set);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(setFile, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { pack: null, error: `the private prompts of the installed pack (${setFile}) cannot be read: ${code ?? 'not valid JSON'}`, missingSet: code === 'ENOENT' };
+    return {
+      pack: null,
+      error: `the private prompts of the installed pack (${setFile}) cannot be read: ${code ?? 'not valid JSON'}`,
+      missingSet: code === 'ENOENT',
+    };
   }
   const { set: held, problem } = parseHeldOutSet(raw);
   if (!held) return { pack: null, error: `the private prompts of the installed pack (${setFile}) are ${problem}` };
-  if (held.pack !== publicPart.id) return { pack: null, error: `the private prompts ${setFile} belong to the ${held.pack} pack, not to the installed ${publicPart.id}` };
+  if (held.pack !== publicPart.id)
+    return {
+      pack: null,
+      error: `the private prompts ${setFile} belong to the ${held.pack} pack, not to the installed ${publicPart.id}`,
+    };
   return {
     pack: {
       ...publicPart,
-      prompts: [...publicPart.prompts, ...held.prompts.map((p) => ({ id: p.id, split: 'private' as const, text: p.text }))],
+      prompts: [
+        ...publicPart.prompts,
+        ...held.prompts.map((p) => ({ id: p.id, split: 'private' as const, text: p.text })),
+      ],
       references: [...publicPart.references, ...held.references],
       installed_at: String(installed_at),
       model_paths,
@@ -95,7 +118,9 @@ export function publicPack(pack: InstalledPack): PublicPack {
     id: pack.id,
     title: pack.title,
     description: pack.description,
-    models: Object.fromEntries(Object.entries(pack.models).map(([name, m]) => [name, { role: m.role, description: m.description ?? '' }])),
+    models: Object.fromEntries(
+      Object.entries(pack.models).map(([name, m]) => [name, { role: m.role, description: m.description ?? '' }]),
+    ),
     baseline: pack.baseline,
     defaults: pack.defaults,
     prompts: {

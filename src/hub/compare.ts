@@ -5,16 +5,22 @@ import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
 import type { ResultRow } from './store/result-store';
 
-function side(hub: Pick<HubContext, 'results' | 'config'>, filename: string, which: string): { row: ResultRow; repeats: number[] } {
+function side(
+  hub: Pick<HubContext, 'results' | 'config'>,
+  filename: string,
+  which: string,
+): { row: ResultRow; repeats: number[] } {
   const row = hub.results.get(filename);
-  if (!row) throw new HubError('NOT_FOUND', `${which}: no such file: results/${filename}`, 'GET /v1/results lists results');
+  if (!row)
+    throw new HubError('NOT_FOUND', `${which}: no such file: results/${filename}`, 'GET /v1/results lists results');
   const fm = JSON.parse(row.frontmatter) as Record<string, unknown>;
   const raw = fm[`${hub.config.results.score_field}_per_repeat`];
   const repeats = Array.isArray(raw) ? raw.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
   return { row, repeats };
 }
 
-const ci = (r: ResultRow): [number, number] | null => (r.score_low !== null && r.score_high !== null ? [r.score_low, r.score_high] : null);
+const ci = (r: ResultRow): [number, number] | null =>
+  r.score_low !== null && r.score_high !== null ? [r.score_low, r.score_high] : null;
 
 /**
  * Two results differ only when the interval of their difference excludes zero: deltas under the noise
@@ -39,6 +45,12 @@ export function compareResults(hub: Pick<HubContext, 'results' | 'config'>, a: s
   // Without any spread there is no telling a gain from noise: that is a tie too, not a win.
   if (!interval || (interval[0] <= 0 && interval[1] >= 0)) verdict = 'tie';
   else verdict = difference > 0 === higherIsBetter ? 'faster' : 'slower';
-  const present = (s: { row: ResultRow; repeats: number[] }) => ({ filename: s.row.filename, agent: s.row.agent, score: s.row.score, ci: ci(s.row), repeats: s.repeats.length });
+  const present = (s: { row: ResultRow; repeats: number[] }) => ({
+    filename: s.row.filename,
+    agent: s.row.agent,
+    score: s.row.score,
+    ci: ci(s.row),
+    repeats: s.repeats.length,
+  });
   return { a: present(A), b: present(B), difference, ratio: A.row.score / B.row.score, interval, method, verdict };
 }

@@ -49,8 +49,11 @@ export function defaultDashboardDir(from: string = import.meta.dirname): string 
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'collab-desk') return join(dir, 'out', 'renderer');
-      } catch { /* not ours: keep looking */ }
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'collab-desk')
+          return join(dir, 'out', 'renderer');
+      } catch {
+        /* not ours: keep looking */
+      }
     }
     if (dirname(dir) === dir) return null;
   }
@@ -61,7 +64,10 @@ function readFiles(root: string): Map<string, DashboardFile> {
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
-      if (statSync(path).isDirectory()) { walk(path); continue; }
+      if (statSync(path).isDirectory()) {
+        walk(path);
+        continue;
+      }
       const body = readFileSync(path);
       const url = '/' + relative(root, path).split(sep).join('/');
       files.set(url, {
@@ -81,26 +87,30 @@ Build it with \`npm run build\` and restart the hub; meanwhile the API answers a
 `;
 
 /** `/` is the dashboard; without a build it says how to make one (the API works either way). Each built file is its own route. */
-export const dashboardRoutes = (dir: string | null): FastifyPluginAsync => async (app) => {
-  const files = dir && existsSync(join(dir, 'index.html')) ? readFiles(dir) : null;
-  if (!files) {
-    app.get('/', async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send(NOT_BUILT));
-    return;
-  }
-  const serve = (file: DashboardFile) => async (request: FastifyRequest, reply: FastifyReply) => {
-    reply
-      .header('Content-Security-Policy', DASHBOARD_CSP)
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('X-Frame-Options', 'DENY')
-      .header('Referrer-Policy', 'no-referrer')
-      .header('Cross-Origin-Opener-Policy', 'same-origin')
-      .header('ETag', file.etag)
-      .header('Cache-Control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
-    return reply.type(file.type).send(file.body);
+export const dashboardRoutes =
+  (dir: string | null): FastifyPluginAsync =>
+  async (app) => {
+    const files = dir && existsSync(join(dir, 'index.html')) ? readFiles(dir) : null;
+    if (!files) {
+      app.get('/', async (_request, reply) =>
+        reply.code(503).type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send(NOT_BUILT),
+      );
+      return;
+    }
+    const serve = (file: DashboardFile) => async (request: FastifyRequest, reply: FastifyReply) => {
+      reply
+        .header('Content-Security-Policy', DASHBOARD_CSP)
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('X-Frame-Options', 'DENY')
+        .header('Referrer-Policy', 'no-referrer')
+        .header('Cross-Origin-Opener-Policy', 'same-origin')
+        .header('ETag', file.etag)
+        .header('Cache-Control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+      return reply.type(file.type).send(file.body);
+    };
+    for (const [url, file] of files) {
+      if (url === '/README.md' || url.startsWith('/v1/')) continue;
+      app.get(url === '/index.html' ? '/' : url, serve(file));
+    }
   };
-  for (const [url, file] of files) {
-    if (url === '/README.md' || url.startsWith('/v1/')) continue;
-    app.get(url === '/index.html' ? '/' : url, serve(file));
-  }
-};

@@ -7,8 +7,13 @@ import { processAlive } from '../platform/process-alive';
 const heldHere = new Set<string>();
 
 export class DataFolderBusyError extends Error {
-  constructor(readonly root: string, readonly holder: number) {
-    super(`the data folder ${root} is in use by another Collab Desk hub (process ${holder}): stop it first (the desktop app, or \`collab-desk hub\`), or use another folder with --data`);
+  constructor(
+    readonly root: string,
+    readonly holder: number,
+  ) {
+    super(
+      `the data folder ${root} is in use by another Collab Desk hub (process ${holder}): stop it first (the desktop app, or \`collab-desk hub\`), or use another folder with --data`,
+    );
     this.name = 'DataFolderBusyError';
   }
 }
@@ -34,7 +39,11 @@ export function lockDataFolder(root: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     let holder = 0;
-    try { holder = Number(readFileSync(file, 'utf8').trim()); } catch { /* gone meanwhile: try again */ }
+    try {
+      holder = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      /* gone meanwhile: try again */
+    }
     const ours = holder === process.pid;
     if (holder > 0 && (ours ? heldHere.has(root) : processAlive(holder))) throw new DataFolderBusyError(root, holder);
     // A hub that was killed (or this process before a restart) left it: take it over.

@@ -10,7 +10,10 @@ function errorBody(code: ErrorCode, message: string, hint?: string): ApiErrorBod
 }
 
 function send(reply: FastifyReply, code: ErrorCode, message: string, hint?: string): FastifyReply {
-  return reply.code(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(errorBody(code, message, hint));
+  return reply
+    .code(ERROR_STATUS[code])
+    .type('application/json; charset=utf-8')
+    .send(errorBody(code, message, hint));
 }
 
 /** For a 4xx that names no code of ours (a framework error we did not foresee): the code with that very status. */
@@ -34,7 +37,10 @@ interface AjvIssue {
 function describeValidation(context: string, issues: AjvIssue[]): string {
   const first = issues[0];
   if (!first) return `${context}: invalid`;
-  const where = (first.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
+  const where = (first.instancePath ?? '')
+    .replace(/^\//, '')
+    .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+    .replace(/\//g, '.');
   const field = where ? `${context}.${where}` : context;
   if (first.keyword === 'additionalProperties') {
     return `${field} has an unknown field "${String(first.params?.additionalProperty)}"`;
@@ -49,9 +55,21 @@ function describeValidation(context: string, issues: AjvIssue[]): string {
  * the absolute path, which is the data folder's.
  */
 const FS_REFUSALS: Record<string, { code: ErrorCode; message: string; hint: string }> = {
-  ENOTDIR: { code: 'INVALID_PATH', message: 'a folder on the path this request names is a file', hint: 'list the folder to see what is there; a file and a folder cannot share a name' },
-  EISDIR: { code: 'INVALID_PATH', message: 'the path this request names is a folder, not a file', hint: 'name a file inside it' },
-  ENAMETOOLONG: { code: 'INVALID_PATH', message: 'the path this request names is longer than the file system takes', hint: 'use shorter names' },
+  ENOTDIR: {
+    code: 'INVALID_PATH',
+    message: 'a folder on the path this request names is a file',
+    hint: 'list the folder to see what is there; a file and a folder cannot share a name',
+  },
+  EISDIR: {
+    code: 'INVALID_PATH',
+    message: 'the path this request names is a folder, not a file',
+    hint: 'name a file inside it',
+  },
+  ENAMETOOLONG: {
+    code: 'INVALID_PATH',
+    message: 'the path this request names is longer than the file system takes',
+    hint: 'use shorter names',
+  },
 };
 
 export function installErrorHandling(app: FastifyInstance): void {
@@ -79,19 +97,49 @@ export function installErrorHandling(app: FastifyInstance): void {
     switch (err.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return send(reply, 'INVALID_JSON', `the request body is not valid JSON: ${err.message}`, 'send a JSON object with Content-Type: application/json');
+        return send(
+          reply,
+          'INVALID_JSON',
+          `the request body is not valid JSON: ${err.message}`,
+          'send a JSON object with Content-Type: application/json',
+        );
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return send(reply, 'PAYLOAD_TOO_LARGE', 'the request body is larger than this route accepts', 'send a smaller body, or write the content to your scratch folder and post {source}');
+        return send(
+          reply,
+          'PAYLOAD_TOO_LARGE',
+          'the request body is larger than this route accepts',
+          'send a smaller body, or write the content to your scratch folder and post {source}',
+        );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return send(reply, 'UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${request.headers['content-type'] ?? ''}"`, 'send Content-Type: application/json');
+        return send(
+          reply,
+          'UNSUPPORTED_MEDIA_TYPE',
+          `unsupported Content-Type "${request.headers['content-type'] ?? ''}"`,
+          'send Content-Type: application/json',
+        );
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return send(reply, 'INVALID_BODY', 'the Content-Length header does not match the body', 'let your HTTP client set Content-Length');
+        return send(
+          reply,
+          'INVALID_BODY',
+          'the Content-Length header does not match the body',
+          'let your HTTP client set Content-Length',
+        );
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return send(reply, CODE_FOR_STATUS[err.statusCode] ?? 'INVALID_REQUEST', err.message, 'GET /v1 lists every route and what it takes');
+      return send(
+        reply,
+        CODE_FOR_STATUS[err.statusCode] ?? 'INVALID_REQUEST',
+        err.message,
+        'GET /v1 lists every route and what it takes',
+      );
     }
     request.log.error({ err }, 'unexpected error');
-    return send(reply, 'INTERNAL', 'the hub failed to handle this request; nothing was written', 'retry; if it persists, report it with the hub log');
+    return send(
+      reply,
+      'INTERNAL',
+      'the hub failed to handle this request; nothing was written',
+      'retry; if it persists, report it with the hub log',
+    );
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -107,22 +155,49 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
   const path = request.url.split('?')[0] ?? '';
   switch (err.code) {
     case 'FST_ERR_BAD_URL':
-      void send(reply, 'INVALID_PATH', `the URL ${JSON.stringify(path.slice(0, 200))} has a percent-encoding that is not UTF-8`, 'encode each path segment with encodeURIComponent');
+      void send(
+        reply,
+        'INVALID_PATH',
+        `the URL ${JSON.stringify(path.slice(0, 200))} has a percent-encoding that is not UTF-8`,
+        'encode each path segment with encodeURIComponent',
+      );
       return;
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      void send(reply, 'URI_TOO_LONG', 'a path segment of this URL is longer than any identifier the hub has', 'check the identifiers in the URL; GET /v1 lists every route');
+      void send(
+        reply,
+        'URI_TOO_LONG',
+        'a path segment of this URL is longer than any identifier the hub has',
+        'check the identifiers in the URL; GET /v1 lists every route',
+      );
       return;
     default:
       request.log.error({ err }, 'unexpected router error');
-      void send(reply, 'INTERNAL', 'the hub failed to route this request; nothing was written', 'retry; if it persists, report it with the hub log');
+      void send(
+        reply,
+        'INTERNAL',
+        'the hub failed to route this request; nothing was written',
+        'retry; if it persists, report it with the hub log',
+      );
   }
 }
 
 /** Node's HTTP parser error codes that have a status of their own; every other parser error is a 400. */
 const PARSER_REFUSALS: Record<string, { code: ErrorCode; message: string; hint: string }> = {
-  HPE_HEADER_OVERFLOW: { code: 'HEADERS_TOO_LARGE', message: 'the request line and headers are larger than the hub reads', hint: 'send shorter headers; put large content in the body' },
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: { code: 'PAYLOAD_TOO_LARGE', message: 'the chunk extensions of the body are larger than the hub reads', hint: 'send the body without chunk extensions' },
-  ERR_HTTP_REQUEST_TIMEOUT: { code: 'REQUEST_TIMEOUT', message: 'the request did not arrive whole in time', hint: 'send the whole request at once' },
+  HPE_HEADER_OVERFLOW: {
+    code: 'HEADERS_TOO_LARGE',
+    message: 'the request line and headers are larger than the hub reads',
+    hint: 'send shorter headers; put large content in the body',
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: 'the chunk extensions of the body are larger than the hub reads',
+    hint: 'send the body without chunk extensions',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    code: 'REQUEST_TIMEOUT',
+    message: 'the request did not arrive whole in time',
+    hint: 'send the whole request at once',
+  },
 };
 
 /** The bytes of a whole HTTP/1.1 response carrying the error body; the connection closes after it. */
@@ -178,5 +253,8 @@ export function clientErrorHandler(err: Error & { code?: string; reason?: string
  * connection silently. The hub is no proxy.
  */
 export function connectRefusal(socket: Socket): void {
-  answerOnSocket(socket, rawErrorResponse('NOT_FOUND', 'no route CONNECT: this hub is not a proxy', 'GET /v1 lists every route'));
+  answerOnSocket(
+    socket,
+    rawErrorResponse('NOT_FOUND', 'no route CONNECT: this hub is not a proxy', 'GET /v1 lists every route'),
+  );
 }

@@ -28,7 +28,9 @@ export function loadHubConfig(file: string, overrides: Partial<HubConfig> = {}):
   const errors = [...Value.Errors(HubConfigSchema, config)];
   if (errors.length > 0) {
     const lines = errors.slice(0, 5).map((e) => `  ${e.instancePath || '/'}: ${e.message}`);
-    throw new Error(`${file} has invalid settings:\n${lines.join('\n')}\nfix them or delete the file to get the defaults`);
+    throw new Error(
+      `${file} has invalid settings:\n${lines.join('\n')}\nfix them or delete the file to get the defaults`,
+    );
   }
   if (!existsSync(file)) writeFileSync(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o644 });
   return config as HubConfig;

@@ -89,7 +89,11 @@ export class Hub implements HubContext {
     this.challenge = new ChallengeState(this.layout.challengePack);
     this.workspace = new Workspace(this.layout.scratch, this.layout.central);
     this.limiter = new RateLimiter(this.now);
-    const newest = this.db.prepare('SELECT MAX(ts) AS ts FROM (SELECT MAX(ts) AS ts FROM messages UNION ALL SELECT MAX(ts) FROM results UNION ALL SELECT MAX(created_at) FROM jobs)').get() as { ts: number | null };
+    const newest = this.db
+      .prepare(
+        'SELECT MAX(ts) AS ts FROM (SELECT MAX(ts) AS ts FROM messages UNION ALL SELECT MAX(ts) FROM results UNION ALL SELECT MAX(created_at) FROM jobs)',
+      )
+      .get() as { ts: number | null };
     this.lastStamp = newest.ts ?? 0;
   }
 
@@ -148,7 +152,8 @@ export class Hub implements HubContext {
     this.flushScheduled = false;
     const batch = this.pending.splice(0);
     if (!this.db.open) {
-      for (const w of batch) w.reject(new HubError('SHUTTING_DOWN', 'the hub is shutting down; nothing was written', 'retry in a moment'));
+      for (const w of batch)
+        w.reject(new HubError('SHUTTING_DOWN', 'the hub is shutting down; nothing was written', 'retry in a moment'));
       return;
     }
     const savepoint = this.db.transaction(this.applyOne);

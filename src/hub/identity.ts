@@ -28,7 +28,8 @@ export function callerOf(hub: IdentityContext, request: FastifyRequest): Caller 
   const hash = hashToken(token);
   if (hash === hub.organizerTokenHash) return { kind: 'organizer', handle: hub.organizerHandle };
   const agent = hub.agents.byToken(hash);
-  if (!agent) throw new HubError('UNAUTHORIZED', 'the bearer token does not belong to any agent of this hub', REGISTER_HINT);
+  if (!agent)
+    throw new HubError('UNAUTHORIZED', 'the bearer token does not belong to any agent of this hub', REGISTER_HINT);
   return { kind: 'agent', handle: agent.agent_id, agent };
 }
 
@@ -37,15 +38,25 @@ export function requireWriter(hub: IdentityContext, request: FastifyRequest): Ca
   const caller = callerOf(hub, request);
   if (!caller) throw new HubError('UNAUTHORIZED', 'this route needs a bearer token', REGISTER_HINT);
   if (caller.kind === 'agent' && caller.agent.status === 'suspended') {
-    throw new HubError('AGENT_SUSPENDED', `agent ${caller.handle} is suspended by the organizer`, 'ask the organizer on the board (mention @human) to lift it');
+    throw new HubError(
+      'AGENT_SUSPENDED',
+      `agent ${caller.handle} is suspended by the organizer`,
+      'ask the organizer on the board (mention @human) to lift it',
+    );
   }
   return caller;
 }
 
 export function requireOrganizer(hub: IdentityContext, request: FastifyRequest): Caller & { kind: 'organizer' } {
   const caller = callerOf(hub, request);
-  if (!caller) throw new HubError('UNAUTHORIZED', 'this route needs the organizer token', `the token is in ${hub.layout.organizerToken}`);
-  if (caller.kind !== 'organizer') throw new HubError('NOT_ORGANIZER', 'only the organizer may do this', 'ask the organizer on the board');
+  if (!caller)
+    throw new HubError(
+      'UNAUTHORIZED',
+      'this route needs the organizer token',
+      `the token is in ${hub.layout.organizerToken}`,
+    );
+  if (caller.kind !== 'organizer')
+    throw new HubError('NOT_ORGANIZER', 'only the organizer may do this', 'ask the organizer on the board');
   return caller;
 }
 
@@ -53,11 +64,23 @@ export function requireOrganizer(hub: IdentityContext, request: FastifyRequest):
  * The author a write is stamped with. Agents may repeat their own id (public clients send `agent_id`);
  * the organizer may write as any `human-*` handle, by default its own.
  */
-export function authorOf(hub: Pick<HubContext, 'organizerHandle'>, caller: Caller, claimed: string | undefined): string {
+export function authorOf(
+  hub: Pick<HubContext, 'organizerHandle'>,
+  caller: Caller,
+  claimed: string | undefined,
+): string {
   if (claimed === undefined || claimed === caller.handle) return caller.handle;
   if (caller.kind === 'organizer') {
     if (isHumanHandle(claimed)) return claimed;
-    throw new HubError('IDENTITY_MISMATCH', `the organizer writes as "human" or "human-<name>", not "${claimed}"`, `leave agent_id out to write as ${hub.organizerHandle}`);
+    throw new HubError(
+      'IDENTITY_MISMATCH',
+      `the organizer writes as "human" or "human-<name>", not "${claimed}"`,
+      `leave agent_id out to write as ${hub.organizerHandle}`,
+    );
   }
-  throw new HubError('IDENTITY_MISMATCH', `agent_id "${claimed}" does not match your token (${caller.handle})`, 'leave agent_id out, or use that agent\'s own token');
+  throw new HubError(
+    'IDENTITY_MISMATCH',
+    `agent_id "${claimed}" does not match your token (${caller.handle})`,
+    "leave agent_id out, or use that agent's own token",
+  );
 }

@@ -13,10 +13,17 @@ export type RankingContext = Pick<HubContext, 'results' | 'config' | 'challenge'
 
 export function parseVerificationFilter(value: string | undefined): VerificationState[] {
   if (value === undefined) return ['valid', 'pending'];
-  const states = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const states = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = states.find((s) => !(STATES as readonly string[]).includes(s));
   if (bad !== undefined || states.length === 0) {
-    throw new HubError('INVALID_QUERY', `verification must be a comma-separated list of ${STATES.join(', ')}${bad ? `; got "${bad}"` : ''}`, 'e.g. verification=valid,pending');
+    throw new HubError(
+      'INVALID_QUERY',
+      `verification must be a comma-separated list of ${STATES.join(', ')}${bad ? `; got "${bad}"` : ''}`,
+      'e.g. verification=valid,pending',
+    );
   }
   return states as VerificationState[];
 }
@@ -50,9 +57,14 @@ export function buildLeaderboard(hub: RankingContext, query: LeaderboardQuery): 
   const excluded: Record<string, number> = { status_negative: hub.results.countByStatus('negative') };
   // Classes among the results asked for: an unverified result naming some hardware splits nothing unless it is shown.
   const classes = new Map<string, number>();
-  for (const row of all) if (row.hardware && states.includes(row.verification)) classes.set(row.hardware, (classes.get(row.hardware) ?? 0) + 1);
+  for (const row of all)
+    if (row.hardware && states.includes(row.verification))
+      classes.set(row.hardware, (classes.get(row.hardware) ?? 0) + 1);
   // One class, or none named: nothing to keep apart. Several: this hub's own unless the query picks one (or all).
-  const hardware = query.hardware === 'all' ? null : (query.hardware ?? (classes.size > 1 ? ownHardware(hub, pack?.id ?? null) : null));
+  const hardware =
+    query.hardware === 'all'
+      ? null
+      : (query.hardware ?? (classes.size > 1 ? ownHardware(hub, pack?.id ?? null) : null));
   const ranked: RankRow[] = [];
   const seen = new Set<string>();
   for (const row of all) {
@@ -82,8 +94,14 @@ export function buildLeaderboard(hub: RankingContext, query: LeaderboardQuery): 
   }
   const leader = ranked[0];
   const overlapsLeader = (r: RankRow) =>
-    leader !== undefined && r !== leader && leader.score_low !== null && leader.score_high !== null && r.score_low !== null && r.score_high !== null &&
-    r.score_low <= leader.score_high && r.score_high >= leader.score_low;
+    leader !== undefined &&
+    r !== leader &&
+    leader.score_low !== null &&
+    leader.score_high !== null &&
+    r.score_low !== null &&
+    r.score_high !== null &&
+    r.score_low <= leader.score_high &&
+    r.score_high >= leader.score_low;
   let rows = ranked.map((r, i) => leaderboardRow(r, i + 1, overlapsLeader(r)));
   if (query.agent) rows = rows.filter((r) => r.agent === query.agent);
   if (query.limit) rows = rows.slice(0, query.limit);
@@ -93,9 +111,16 @@ export function buildLeaderboard(hub: RankingContext, query: LeaderboardQuery): 
     guardrail_field: c.guardrail_field,
     guardrail_max: guardrailMax,
     rows,
-    baseline: baseline && { filename: baseline.filename, score: baseline.tps, guardrail: baseline.ppl, hardware: hub.results.get(baseline.filename)?.hardware ?? null },
+    baseline: baseline && {
+      filename: baseline.filename,
+      score: baseline.tps,
+      guardrail: baseline.ppl,
+      hardware: hub.results.get(baseline.filename)?.hardware ?? null,
+    },
     hardware,
-    hardware_classes: [...classes].map(([name, results]) => ({ hardware: name, results })).sort((a, b) => b.results - a.results || a.hardware.localeCompare(b.hardware)),
+    hardware_classes: [...classes]
+      .map(([name, results]) => ({ hardware: name, results }))
+      .sort((a, b) => b.results - a.results || a.hardware.localeCompare(b.hardware)),
     meta: { generated_at: new Date(hub.now()).toISOString(), results_considered: hub.results.count(), excluded },
   };
 }

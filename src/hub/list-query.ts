@@ -58,7 +58,10 @@ export const DEFAULT_LIMIT = 10;
 export const EXPAND_MAX_LIMIT = 200;
 
 function csv(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function likePattern(q: string): string {
@@ -92,7 +95,12 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
   for (const bound of ['since', 'until'] as const) {
     const value = params[bound];
     if (value === undefined) continue;
-    if (!spec.ts) throw new HubError('INVALID_QUERY', `this list has no "${bound}" filter`, 'GET /v1 lists the parameters of each route');
+    if (!spec.ts)
+      throw new HubError(
+        'INVALID_QUERY',
+        `this list has no "${bound}" filter`,
+        'GET /v1 lists the parameters of each route',
+      );
     where.push(`${spec.ts} ${bound === 'since' ? '>=' : '<='} ?`);
     args.push(parseTime(value, bound));
   }
@@ -100,13 +108,22 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
     const value = params[name];
     if (value === undefined) continue;
     const column = spec.columns[name];
-    if (!column) throw new HubError('INVALID_QUERY', `this list has no "${name}" filter`, 'GET /v1 lists the parameters of each route');
+    if (!column)
+      throw new HubError(
+        'INVALID_QUERY',
+        `this list has no "${name}" filter`,
+        'GET /v1 lists the parameters of each route',
+      );
     const values = csv(value);
-    if (values.length === 0) throw new HubError('INVALID_QUERY', `${name} is empty`, 'give one value or a comma-separated list');
+    if (values.length === 0)
+      throw new HubError('INVALID_QUERY', `${name} is empty`, 'give one value or a comma-separated list');
     // channel=none: the main board (messages in no taskforce), alone or beside named channels.
     const none = name === 'channel' && values.includes(NO_CHANNEL);
     const named = none ? values.filter((v) => v !== NO_CHANNEL) : values;
-    const conds = [...(named.length ? [`${column} IN (${named.map(() => '?').join(',')})`] : []), ...(none ? [`${column} IS NULL`] : [])];
+    const conds = [
+      ...(named.length ? [`${column} IN (${named.map(() => '?').join(',')})`] : []),
+      ...(none ? [`${column} IS NULL`] : []),
+    ];
     where.push(conds.length === 1 ? conds[0]! : `(${conds.join(' OR ')})`);
     args.push(...named);
   }
@@ -115,7 +132,11 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
     for (let i = 0; i < spec.search.length; i++) args.push(likePattern(params.q));
   }
   const countOf = (conds: string[], a: unknown[]) =>
-    (prepared(db, `SELECT COUNT(*) AS n FROM ${spec.from} ${conds.length ? 'WHERE ' + conds.join(' AND ') : ''}`).get(...a) as { n: number }).n;
+    (
+      prepared(db, `SELECT COUNT(*) AS n FROM ${spec.from} ${conds.length ? 'WHERE ' + conds.join(' AND ') : ''}`).get(
+        ...a,
+      ) as { n: number }
+    ).n;
   const count = countOf(base, baseArgs);
   const matched = where.length === base.length ? count : countOf(where, args);
 

@@ -23,7 +23,10 @@ function jobsSection(hub: OnboardingContext): string {
   }
   const config = exampleJobConfig(pack);
   const method = config.draft ? `draft-model ${String(config.draft)} K=6` : `plain ${String(config.target)}`;
-  const body = JSON.stringify({ config, method, description: 'one line on what you changed and why' }).replace(/'/g, "'\\''");
+  const body = JSON.stringify({ config, method, description: 'one line on what you changed and why' }).replace(
+    /'/g,
+    "'\\''",
+  );
   const j = hub.config.jobs;
   const verify = j.verify
     ? "A result that claims a new best is re-run on the private prompts, and the verdict is posted to its author's inbox."
@@ -49,7 +52,12 @@ curl -s $HUB/v1/jobs/quota -H "Authorization: Bearer $TOKEN"
 }
 
 /** Markdown for one agent-facing page; `base` is the URL agents reach the hub at, `runsJobs` whether it has a job queue. */
-export function onboardingReadme(hub: OnboardingContext, base: string, endpoints: EndpointInfo[], runsJobs: boolean): string {
+export function onboardingReadme(
+  hub: OnboardingContext,
+  base: string,
+  endpoints: EndpointInfo[],
+  runsJobs: boolean,
+): string {
   const c = hub.config;
   const r = c.results;
   const l = c.limits;
@@ -59,7 +67,17 @@ export function onboardingReadme(hub: OnboardingContext, base: string, endpoints
     : '';
   const example = r.required
     .map((f) =>
-      f === r.score_field ? `${f}: 123.4` : f === 'status' ? 'status: agent-run' : f === r.guardrail_field ? `${f}: 2.31` : f === 'method' ? 'method: draft-model K=6' : f === 'description' ? 'description: one line on what you ran and what changed' : `${f}: ...`,
+      f === r.score_field
+        ? `${f}: 123.4`
+        : f === 'status'
+          ? 'status: agent-run'
+          : f === r.guardrail_field
+            ? `${f}: 2.31`
+            : f === 'method'
+              ? 'method: draft-model K=6'
+              : f === 'description'
+                ? 'description: one line on what you ran and what changed'
+                : `${f}: ...`,
     )
     .join('\n');
   const table = endpoints

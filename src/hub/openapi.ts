@@ -101,14 +101,31 @@ function parameters(route: DocumentedRoute, path: string): OpenApiParameter[] {
   const out: OpenApiParameter[] = [];
   const params = propertiesOf(route.schema.params);
   for (const [, name] of path.matchAll(/\{([^}]+)\}/g)) {
-    const schema = params.properties[name === REST_PARAM && route.url.includes('*') ? '*' : name!] ?? { type: 'string' };
-    const description = name === REST_PARAM && route.url.includes('*') ? 'the rest of the path, "/" included' : (schema.description as string | undefined);
-    out.push({ name: name!, in: 'path', required: true, ...(description ? { description } : {}), schema: toJsonSchema2020(schema) });
+    const schema = params.properties[name === REST_PARAM && route.url.includes('*') ? '*' : name!] ?? {
+      type: 'string',
+    };
+    const description =
+      name === REST_PARAM && route.url.includes('*')
+        ? 'the rest of the path, "/" included'
+        : (schema.description as string | undefined);
+    out.push({
+      name: name!,
+      in: 'path',
+      required: true,
+      ...(description ? { description } : {}),
+      schema: toJsonSchema2020(schema),
+    });
   }
   const query = propertiesOf(route.schema.querystring);
   for (const [name, schema] of Object.entries(query.properties)) {
     const description = schema.description as string | undefined;
-    out.push({ name, in: 'query', required: query.required.includes(name), ...(description ? { description } : {}), schema: toJsonSchema2020(schema) });
+    out.push({
+      name,
+      in: 'query',
+      required: query.required.includes(name),
+      ...(description ? { description } : {}),
+      schema: toJsonSchema2020(schema),
+    });
   }
   return out;
 }
@@ -119,7 +136,8 @@ function response(status: number, declared: TSchema | readonly TSchema[] | null)
   if (declared === null) return { description: STATUS_WORDS[status] ?? 'No body' };
   const schemas: readonly TSchema[] = Array.isArray(declared) ? declared : [declared as TSchema];
   const content: Record<string, { schema: JsonSchema }> = {};
-  for (const schema of schemas) content[rawMediaType(schema) ?? 'application/json'] = { schema: toJsonSchema2020(schema) };
+  for (const schema of schemas)
+    content[rawMediaType(schema) ?? 'application/json'] = { schema: toJsonSchema2020(schema) };
   return { description: STATUS_WORDS[status] ?? String(status), content };
 }
 
@@ -129,13 +147,17 @@ function tagOf(path: string): string {
   return m ? m[1]! : 'hub';
 }
 
-export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: { title: string; version: string; description: string }): OpenApiDocument {
+export function buildOpenApiDocument(
+  routes: readonly DocumentedRoute[],
+  info: { title: string; version: string; description: string },
+): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const route of routes) {
     const path = openApiPath(route.url);
     const method = route.method.toLowerCase();
     const responses: OpenApiOperation['responses'] = {};
-    for (const [status, declared] of Object.entries(route.responses)) responses[status] = response(Number(status), declared ?? null);
+    for (const [status, declared] of Object.entries(route.responses))
+      responses[status] = response(Number(status), declared ?? null);
     responses.default = { $ref: '#/components/responses/Error' };
     const operation: OpenApiOperation = {
       operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
@@ -146,7 +168,11 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
       responses,
       ...(route.auth === 'none' ? {} : { security: [{ bearer: [] }] }),
     };
-    if (route.schema.body !== undefined) operation.requestBody = { required: true, content: { 'application/json': { schema: toJsonSchema2020(route.schema.body) } } };
+    if (route.schema.body !== undefined)
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toJsonSchema2020(route.schema.body) } },
+      };
     (paths[path] ??= {})[method] = operation;
   }
   return {
@@ -155,12 +181,18 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
     paths,
     components: {
       schemas: { Error: toJsonSchema2020(ApiErrorBody) },
-      responses: { Error: { description: 'A refusal: the HTTP status follows the code (see the code list)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+      responses: {
+        Error: {
+          description: 'A refusal: the HTTP status follows the code (see the code list)',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      },
       securitySchemes: {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'POST /v1/agents/register returns an agent token once; the organizer token is in the data folder. x-auth on each route says whose token.',
+          description:
+            'POST /v1/agents/register returns an agent token once; the organizer token is in the data folder. x-auth on each route says whose token.',
         },
       },
     },

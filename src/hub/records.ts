@@ -12,11 +12,20 @@ import type { MessageRow } from './store/message-store';
 import type { RankRow, ResultRow, VerdictRecord } from './store/result-store';
 
 export function messageItem(row: MessageRow): RecordItem {
-  return { filename: row.filename, frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>, body: row.body };
+  return {
+    filename: row.filename,
+    frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>,
+    body: row.body,
+  };
 }
 
 export function resultItem(row: ResultRow): RecordItem {
-  return { filename: row.filename, frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>, body: row.body, verification: row.verification };
+  return {
+    filename: row.filename,
+    frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>,
+    body: row.body,
+    verification: row.verification,
+  };
 }
 
 export function agentInfo(row: AgentRow): AgentInfo {
@@ -35,7 +44,11 @@ export function agentInfo(row: AgentRow): AgentInfo {
 }
 
 /** A list page in the public shape: filenames unless `expand`, then whole records. */
-export function listResponse<Row extends { filename: string }, T>(page: ListPage<Row>, expand: boolean | undefined, present: (row: Row) => T): ListResponse<T> {
+export function listResponse<Row extends { filename: string }, T>(
+  page: ListPage<Row>,
+  expand: boolean | undefined,
+  present: (row: Row) => T,
+): ListResponse<T> {
   return {
     count: page.count,
     matched: page.matched,
@@ -50,7 +63,13 @@ export function verdictOf(row: ResultRow, history: VerdictRecord[]): Verdict {
     by: row.verified_by,
     at: row.verified_at === null ? null : new Date(row.verified_at).toISOString(),
     note: row.verdict_note,
-    history: history.map((h) => ({ state: h.verdict, by: h.by, authority: h.authority, note: h.note, at: new Date(h.ts).toISOString() })),
+    history: history.map((h) => ({
+      state: h.verdict,
+      by: h.by,
+      authority: h.authority,
+      note: h.note,
+      at: new Date(h.ts).toISOString(),
+    })),
   };
 }
 
@@ -82,20 +101,44 @@ export function leaderboardRow(row: RankRow, rank: number, tie = false): Leaderb
  */
 const PUBLIC_ACTIONS: ReadonlySet<string> = new Set([
   'message.created',
-  'result.created', 'result.verdict',
-  'agent.registered', 'agent.suspended', 'agent.reinstated',
-  'taskforce.created', 'taskforce.updated', 'taskforce.file',
-  'scratch.written', 'scratch.deleted', 'artifact.synced', 'shared_resource.synced',
-  'job.queued', 'job.started', 'job.succeeded', 'job.failed', 'job.cancelled',
-  'model.installed', 'model.failed', 'model.cancelled', 'model.deleted',
+  'result.created',
+  'result.verdict',
+  'agent.registered',
+  'agent.suspended',
+  'agent.reinstated',
+  'taskforce.created',
+  'taskforce.updated',
+  'taskforce.file',
+  'scratch.written',
+  'scratch.deleted',
+  'artifact.synced',
+  'shared_resource.synced',
+  'job.queued',
+  'job.started',
+  'job.succeeded',
+  'job.failed',
+  'job.cancelled',
+  'model.installed',
+  'model.failed',
+  'model.cancelled',
+  'model.deleted',
 ]);
 
 /** How a job appears in its events: as the job queue shows it (a board-only hub has none, and shows no record). */
 export type JobPresenter = (row: JobRow) => JobInfo;
 
 /** What a live-stream client receives for a write: the audit facts plus the record as it is now. */
-export function recordEvent(hub: Pick<HubStores, 'messages' | 'results' | 'jobs' | 'agents'>, row: AuditRow, presentJob: JobPresenter | null): HubEvent {
-  const base = { actor: row.actor, target: row.target, at: new Date(row.ts).toISOString(), detail: JSON.parse(row.detail) as unknown };
+export function recordEvent(
+  hub: Pick<HubStores, 'messages' | 'results' | 'jobs' | 'agents'>,
+  row: AuditRow,
+  presentJob: JobPresenter | null,
+): HubEvent {
+  const base = {
+    actor: row.actor,
+    target: row.target,
+    at: new Date(row.ts).toISOString(),
+    detail: JSON.parse(row.detail) as unknown,
+  };
   let record: unknown;
   if (row.action.startsWith('message.')) {
     const m = hub.messages.get(row.target);
@@ -110,5 +153,10 @@ export function recordEvent(hub: Pick<HubStores, 'messages' | 'results' | 'jobs'
     const a = hub.agents.get(row.target);
     record = a && agentInfo(a);
   }
-  return { id: row.id, type: row.action, data: record === undefined ? base : { ...base, record }, ...(PUBLIC_ACTIONS.has(row.action) ? {} : { organizerOnly: true }) };
+  return {
+    id: row.id,
+    type: row.action,
+    data: record === undefined ? base : { ...base, record },
+    ...(PUBLIC_ACTIONS.has(row.action) ? {} : { organizerOnly: true }),
+  };
 }

@@ -9,7 +9,10 @@ import { authorOf, type Caller } from './identity';
 import { parseMarkdown } from './markdown';
 
 /** What publishing needs: the result rules and limits, the caller's scratch folder, the challenge, the write path. */
-export type PublishContext = Pick<HubContext, 'config' | 'limiter' | 'workspace' | 'challenge' | 'results' | 'organizerHandle' | 'write' | 'stampTime'>;
+export type PublishContext = Pick<
+  HubContext,
+  'config' | 'limiter' | 'workspace' | 'challenge' | 'results' | 'organizerHandle' | 'write' | 'stampTime'
+>;
 
 export const RESULT_STATUSES = ['agent-run', 'negative'] as const;
 
@@ -24,13 +27,23 @@ function positiveNumber(value: unknown): value is number {
 export function checkResultFrontmatter(
   fm: Record<string, unknown>,
   c: ResultsConfig,
-): { score: number; score_low: number | null; score_high: number | null; guardrail: number | null; status: string; method: string; description: string } {
+): {
+  score: number;
+  score_low: number | null;
+  score_high: number | null;
+  guardrail: number | null;
+  status: string;
+  method: string;
+  description: string;
+} {
   const fail = (message: string) => new HubError('INVALID_FRONTMATTER', message, TEMPLATE_HINT(c));
   for (const field of c.required) {
-    if (fm[field] === undefined || fm[field] === null || fm[field] === '') throw fail(`result frontmatter missing required field: ${field}`);
+    if (fm[field] === undefined || fm[field] === null || fm[field] === '')
+      throw fail(`result frontmatter missing required field: ${field}`);
   }
   const score = fm[c.score_field];
-  if (!positiveNumber(score)) throw fail(`\`${c.score_field}\` must be a positive number, got ${JSON.stringify(score ?? null)}`);
+  if (!positiveNumber(score))
+    throw fail(`\`${c.score_field}\` must be a positive number, got ${JSON.stringify(score ?? null)}`);
   const status = fm.status ?? 'agent-run';
   if (typeof status !== 'string' || !(RESULT_STATUSES as readonly string[]).includes(status)) {
     throw fail(`\`status\` must be one of ${RESULT_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
@@ -43,7 +56,8 @@ export function checkResultFrontmatter(
   }
   for (const field of ['method', 'description']) {
     const v = fm[field];
-    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) throw fail(`\`${field}\` must be a non-empty string`);
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === ''))
+      throw fail(`\`${field}\` must be a non-empty string`);
   }
   for (const field of c.required) {
     const v = fm[field];
@@ -52,7 +66,12 @@ export function checkResultFrontmatter(
   const ci = fm[`${c.score_field}_ci`];
   let interval: [number, number] | null = null;
   if (ci !== undefined) {
-    if (!Array.isArray(ci) || ci.length !== 2 || !ci.every((x) => typeof x === 'number' && Number.isFinite(x)) || ci[0] > ci[1]) {
+    if (
+      !Array.isArray(ci) ||
+      ci.length !== 2 ||
+      !ci.every((x) => typeof x === 'number' && Number.isFinite(x)) ||
+      ci[0] > ci[1]
+    ) {
       throw fail(`\`${c.score_field}_ci\` must be [low, high], the score's 95% interval, got ${JSON.stringify(ci)}`);
     }
     interval = [ci[0] as number, ci[1] as number];
@@ -84,19 +103,33 @@ function measuresResults(hub: Pick<HubContext, 'challenge'>): boolean {
 export async function publishResult(hub: PublishContext, caller: Caller, req: ResultBody): Promise<ResultCreated> {
   const author = authorOf(hub, caller, req.agent_id);
   if ((req.source === undefined) === (req.content === undefined)) {
-    throw new HubError('BODY_OR_SOURCE_REQUIRED', 'send exactly one of "source" (a markdown file in your scratch folder) or "content" (the markdown itself)', '{"source": "results/run-1.md"}');
+    throw new HubError(
+      'BODY_OR_SOURCE_REQUIRED',
+      'send exactly one of "source" (a markdown file in your scratch folder) or "content" (the markdown itself)',
+      '{"source": "results/run-1.md"}',
+    );
   }
   const max = hub.config.limits.message_body_bytes;
   let bytes: Buffer;
   let via: 'bucket' | 'raw' | 'dashboard';
   if (req.source !== undefined) {
-    if (caller.kind !== 'agent') throw new HubError('INVALID_BODY', 'the organizer has no scratch folder to publish from', 'send {"content": "..."} instead');
+    if (caller.kind !== 'agent')
+      throw new HubError(
+        'INVALID_BODY',
+        'the organizer has no scratch folder to publish from',
+        'send {"content": "..."} instead',
+      );
     rateLimitWrite(hub, caller);
     bytes = await hub.workspace.readSource(caller.handle, req.source, max);
     via = 'bucket';
   } else {
     bytes = Buffer.from(req.content!, 'utf8');
-    if (bytes.length > max) throw new HubError('PAYLOAD_TOO_LARGE', `the result is longer than ${max} bytes`, 'keep the detail in an artifact and link it');
+    if (bytes.length > max)
+      throw new HubError(
+        'PAYLOAD_TOO_LARGE',
+        `the result is longer than ${max} bytes`,
+        'keep the detail in an artifact and link it',
+      );
     rateLimitWrite(hub, caller);
     via = caller.kind === 'organizer' ? 'dashboard' : 'raw';
   }
@@ -105,16 +138,37 @@ export async function publishResult(hub: PublishContext, caller: Caller, req: Re
   const digest = sha256(bytes);
   return hub.write(() => {
     const existing = hub.results.filenameOfSource(digest);
-    if (existing) throw new HubError('ALREADY_PROMOTED', 'these exact bytes were already published', `existing filename: ${existing}`);
+    if (existing)
+      throw new HubError(
+        'ALREADY_PROMOTED',
+        'these exact bytes were already published',
+        `existing filename: ${existing}`,
+      );
     const ts = hub.stampTime();
     const filename = stampedFilename(ts, author);
     const frontmatter = { ...fm, agent: author, timestamp: frontmatterTimestamp(ts), via };
     const hardware = typeof fm.hardware === 'string' && fm.hardware.trim() ? fm.hardware.trim().slice(0, 300) : null;
     const verification = measuresResults(hub) ? 'unverified' : 'pending';
-    hub.results.insert({ filename, agent: author, ts, via, source_sha256: digest, ...checked, frontmatter: JSON.stringify(frontmatter), body, verification, hardware });
+    hub.results.insert({
+      filename,
+      agent: author,
+      ts,
+      via,
+      source_sha256: digest,
+      ...checked,
+      frontmatter: JSON.stringify(frontmatter),
+      body,
+      verification,
+      hardware,
+    });
     return {
       result: { filename, via, path: `results/${filename}` },
-      effect: { actor: author, action: 'result.created', target: filename, detail: { score: checked.score, status: checked.status } },
+      effect: {
+        actor: author,
+        action: 'result.created',
+        target: filename,
+        detail: { score: checked.score, status: checked.status },
+      },
     };
   });
 }

@@ -73,7 +73,9 @@ const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 export function hostAllowed(hostHeader: string | undefined, boundHost: string): boolean {
   if (!LOOPBACK_NAMES.has(boundHost)) return true;
   if (!hostHeader) return true;
-  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d+$/, '');
+  const name = hostHeader.startsWith('[')
+    ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+    : hostHeader.replace(/:\d+$/, '');
   return LOOPBACK_NAMES.has(name.toLowerCase());
 }
 
@@ -98,7 +100,9 @@ export async function buildHubServer(
   app.server.on('connect', (_request: unknown, socket: Socket) => connectRefusal(socket));
   // An expectation other than 100-continue: Node would answer 417 with an empty body. The hub has none to meet, so the
   // request is served as if it had not asked (RFC 9110 allows either).
-  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => app.routing(request, response));
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
+    app.routing(request, response),
+  );
 
   const endpoints: EndpointInfo[] = [];
   const documented: DocumentedRoute[] = [];
@@ -106,13 +110,29 @@ export async function buildHubServer(
     const meta = route.config as Partial<RouteMeta> | undefined;
     if (!meta?.summary || route.method === 'HEAD' || route.url === '/') return;
     // A route that says what it does but not what it answers would leave a hole in /openapi.json: refuse to start.
-    if (!meta.responses || Object.keys(meta.responses).length === 0) throw new Error(`${String(route.method)} ${route.url} declares no response (describe(summary, auth, { 200: Schema }))`);
+    if (!meta.responses || Object.keys(meta.responses).length === 0)
+      throw new Error(
+        `${String(route.method)} ${route.url} declares no response (describe(summary, auth, { 200: Schema }))`,
+      );
     const schema = route.schema ?? {};
     const query = (schema.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      endpoints.push({ method, path: route.url.replace('::', ':'), params: Object.keys(query ?? {}), purpose: meta.summary, auth: meta.auth ?? 'none' });
-      documented.push({ method, url: route.url, summary: meta.summary, auth: meta.auth ?? 'none', schema: { querystring: schema.querystring, params: schema.params, body: schema.body }, responses: meta.responses });
+      endpoints.push({
+        method,
+        path: route.url.replace('::', ':'),
+        params: Object.keys(query ?? {}),
+        purpose: meta.summary,
+        auth: meta.auth ?? 'none',
+      });
+      documented.push({
+        method,
+        url: route.url,
+        summary: meta.summary,
+        auth: meta.auth ?? 'none',
+        schema: { querystring: schema.querystring, params: schema.params, body: schema.body },
+        responses: meta.responses,
+      });
     }
   });
   // JSON routes take JSON only: a text/plain body is refused with 415 rather than parsed as a string.
@@ -122,10 +142,18 @@ export async function buildHubServer(
   const boundHost = options.host ?? '127.0.0.1';
   app.addHook('onRequest', async (request) => {
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
-      throw new HubError('INVALID_REQUEST', 'an HTTP/1.1 request needs a Host header', `send Host: 127.0.0.1:${request.socket.localPort} (any HTTP client does)`);
+      throw new HubError(
+        'INVALID_REQUEST',
+        'an HTTP/1.1 request needs a Host header',
+        `send Host: 127.0.0.1:${request.socket.localPort} (any HTTP client does)`,
+      );
     }
     if (!hostAllowed(request.headers.host, boundHost)) {
-      throw new HubError('FOREIGN_HOST', `this hub answers only on this machine's own addresses, not "${request.headers.host}"`, `use http://127.0.0.1:${request.socket.localPort}/ (or start the hub with --host to serve other machines)`);
+      throw new HubError(
+        'FOREIGN_HOST',
+        `this hub answers only on this machine's own addresses, not "${request.headers.host}"`,
+        `use http://127.0.0.1:${request.socket.localPort}/ (or start the hub with --host to serve other machines)`,
+      );
     }
   });
   const cache = new ReadCache(hub);
@@ -142,15 +170,24 @@ export async function buildHubServer(
   await app.register(settingsRoutes(hub, services.models, baseUrl));
   await app.register(eventRoutes(hub));
   await app.register(docsRoutes(hub, documented, APP_VERSION));
-  await app.register(dashboardRoutes(options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir));
+  await app.register(
+    dashboardRoutes(options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir),
+  );
   return app;
 }
 
 /** Opens (or creates) the data folder and serves the hub; port 0 picks a free port. */
 export async function startHub(options: HubServerOptions): Promise<RunningHub> {
   const hub = new HostedHub(
-    { dataDir: options.dataDir, ...(options.config ? { config: options.config } : {}), ...(options.clock ? { clock: options.clock } : {}) },
-    { ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}), ...(options.models ? { models: options.models } : {}) },
+    {
+      dataDir: options.dataDir,
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+    {
+      ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}),
+      ...(options.models ? { models: options.models } : {}),
+    },
   );
   let url = '';
   try {
@@ -174,9 +211,18 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
           if (change.type === 'agent.status') {
             // An external agent's command line and output go to the organizer; other readers get its status without them.
             const target = change.agent.agent_id;
-            hub.events.publish({ id: null, type: change.type, data: { target, agent: change.agent }, publicData: { target, agent: publicAgentStatus(change.agent) } });
+            hub.events.publish({
+              id: null,
+              type: change.type,
+              data: { target, agent: change.agent },
+              publicData: { target, agent: publicAgentStatus(change.agent) },
+            });
           } else {
-            hub.events.publish({ id: null, type: change.type, data: { inference: change.inference, paused_for_job: change.paused_for_job } });
+            hub.events.publish({
+              id: null,
+              type: change.type,
+              data: { inference: change.inference, paused_for_job: change.paused_for_job },
+            });
           }
         });
       },

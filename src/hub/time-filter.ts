@@ -24,7 +24,11 @@ export function parseTime(value: string, name: string): number {
     ms = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) || value.length === 10 ? value : value + 'Z');
   }
   if (Number.isNaN(ms)) {
-    throw new HubError('INVALID_QUERY', `${name}="${value}" is not a time`, `use ISO 8601 (2026-11-21T22:05:00Z), "2026-11-21 22:05 UTC" or a file stamp (20261121-220500)`);
+    throw new HubError(
+      'INVALID_QUERY',
+      `${name}="${value}" is not a time`,
+      `use ISO 8601 (2026-11-21T22:05:00Z), "2026-11-21 22:05 UTC" or a file stamp (20261121-220500)`,
+    );
   }
   return ms;
 }

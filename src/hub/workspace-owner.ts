@@ -36,7 +36,11 @@ export function requireOwnPath(segments: readonly string[], caller: string, what
   const path = segments.join('/');
   const found = pathOwner(segments);
   if (found === null) {
-    throw new HubError('INVALID_PATH', `${what} "${path}" names no owner: one of its segments must end in "_${caller}" (before any extension), so everyone sees whose it is`, `e.g. ${example}`);
+    throw new HubError(
+      'INVALID_PATH',
+      `${what} "${path}" names no owner: one of its segments must end in "_${caller}" (before any extension), so everyone sees whose it is`,
+      `e.g. ${example}`,
+    );
   }
   if (found.owner !== caller) {
     throw new HubError(

@@ -27,22 +27,26 @@ export interface ScratchCaps {
   totalBytes: number;
 }
 
-const PATH_HINT = 'use a relative path of plain names joined by "/", e.g. notes/plan.md (no "..", no leading dot, no control characters)';
+const PATH_HINT =
+  'use a relative path of plain names joined by "/", e.g. notes/plan.md (no "..", no leading dot, no control characters)';
 
 /** Checks a client-supplied relative path and returns its segments; never touches the disk. */
 export function pathSegments(path: string, what = 'path'): string[] {
   if (typeof path !== 'string' || path.length === 0) throw new HubError('INVALID_PATH', `${what} is empty`, PATH_HINT);
   if (path.length > 1024) throw new HubError('INVALID_PATH', `${what} is longer than 1024 characters`, PATH_HINT);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(path)) throw new HubError('INVALID_PATH', `${what} contains a control character`, PATH_HINT);
+  if (/[\u0000-\u001f\u007f]/.test(path))
+    throw new HubError('INVALID_PATH', `${what} contains a control character`, PATH_HINT);
   if (path.includes('\\')) throw new HubError('INVALID_PATH', `${what} contains a backslash`, PATH_HINT);
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) throw new HubError('INVALID_PATH', `${what} "${path}" is absolute`, PATH_HINT);
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path))
+    throw new HubError('INVALID_PATH', `${what} "${path}" is absolute`, PATH_HINT);
   const segments = path.split('/');
   for (const s of segments) {
     if (s === '') throw new HubError('INVALID_PATH', `${what} "${path}" has an empty segment`, PATH_HINT);
     if (s === '.' || s === '..') throw new HubError('INVALID_PATH', `${what} "${path}" contains "${s}"`, PATH_HINT);
     if (s.startsWith('.')) throw new HubError('INVALID_PATH', `${what} "${path}" names a dot file ("${s}")`, PATH_HINT);
-    if (s.length > 255) throw new HubError('INVALID_PATH', `${what} "${path}" has a segment longer than 255 characters`, PATH_HINT);
+    if (s.length > 255)
+      throw new HubError('INVALID_PATH', `${what} "${path}" has a segment longer than 255 characters`, PATH_HINT);
   }
   return segments;
 }
@@ -52,7 +56,11 @@ export function pathSegments(path: string, what = 'path'): string[] {
  * and may refuse it; then it stops reading and fails without destroying the request: destroying it would drop
  * the connection before the 413 is sent. Whatever happens, a failed upload leaves no file behind.
  */
-function receiveFile(body: Readable, file: string, admit: (chunkBytes: number) => HubError | null): Promise<{ bytes: number; sha256: string }> {
+function receiveFile(
+  body: Readable,
+  file: string,
+  admit: (chunkBytes: number) => HubError | null,
+): Promise<{ bytes: number; sha256: string }> {
   const out = createWriteStream(file, { flags: 'wx', mode: 0o644, flush: true });
   const hash = createHash('sha256');
   let bytes = 0;
@@ -63,7 +71,11 @@ function receiveFile(body: Readable, file: string, admit: (chunkBytes: number) =
       settled = true;
       body.off('data', onData);
       body.pause();
-      const cleanUp = () => void rm(file, { force: true }).then(() => reject(err), () => reject(err));
+      const cleanUp = () =>
+        void rm(file, { force: true }).then(
+          () => reject(err),
+          () => reject(err),
+        );
       if (out.closed) cleanUp();
       else {
         out.once('close', cleanUp);
@@ -82,7 +94,9 @@ function receiveFile(body: Readable, file: string, admit: (chunkBytes: number) =
     };
     body.on('data', onData);
     body.once('end', () => settled || out.end());
-    body.once('aborted', () => fail(new HubError('INVALID_BODY', 'the upload was cut off before it ended', 'send it again')));
+    body.once('aborted', () =>
+      fail(new HubError('INVALID_BODY', 'the upload was cut off before it ended', 'send it again')),
+    );
     body.once('error', fail);
     out.once('error', fail);
     out.once('close', () => {
@@ -141,7 +155,11 @@ async function openChecked(abs: string, checked: Stats, label: string): Promise<
   try {
     const st = await fh.stat();
     if (!st.isFile() || st.dev !== checked.dev || st.ino !== checked.ino) {
-      throw new HubError('INVALID_PATH', `${label} was replaced while the hub opened it`, 'try again once nothing is moving files in that folder');
+      throw new HubError(
+        'INVALID_PATH',
+        `${label} was replaced while the hub opened it`,
+        'try again once nothing is moving files in that folder',
+      );
     }
     refuseHardLink(st, label);
     return fh;
@@ -152,7 +170,12 @@ async function openChecked(abs: string, checked: Stats, label: string): Promise<
 }
 
 function entryOf(path: string, st: Stats): WorkspaceEntry {
-  return { path, type: st.isDirectory() ? 'dir' : 'file', bytes: st.isDirectory() ? 0 : st.size, modified: st.mtime.toISOString() };
+  return {
+    path,
+    type: st.isDirectory() ? 'dir' : 'file',
+    bytes: st.isDirectory() ? 0 : st.size,
+    modified: st.mtime.toISOString(),
+  };
 }
 
 export class Workspace {
@@ -216,7 +239,11 @@ export class Workspace {
       st = await lstatOrNull(current);
       if (!st) return null;
       if (st.isSymbolicLink()) {
-        throw new HubError('INVALID_PATH', `${what} goes through a symbolic link ("${s}")`, 'the hub never follows links; copy the file into the folder instead');
+        throw new HubError(
+          'INVALID_PATH',
+          `${what} goes through a symbolic link ("${s}")`,
+          'the hub never follows links; copy the file into the folder instead',
+        );
       }
     }
     return st;
@@ -226,14 +253,20 @@ export class Workspace {
    * Streams an upload into the agent's scratch folder; a partial or oversized upload leaves nothing behind. It must
    * fit the per-file limit, the agent's quota and the hub-wide cap on all scratch folders together.
    */
-  async writeScratch(agentId: string, path: string, body: Readable, caps: ScratchCaps): Promise<WorkspaceEntry & { sha256: string }> {
+  async writeScratch(
+    agentId: string,
+    path: string,
+    body: Readable,
+    caps: ScratchCaps,
+  ): Promise<WorkspaceEntry & { sha256: string }> {
     const segments = pathSegments(path);
     const root = this.ensureScratchFolder(agentId);
     const existing = await this.statInside(root, segments, 'path');
     if (existing?.isDirectory()) throw new HubError('INVALID_PATH', `"${path}" is a folder`, 'name a file inside it');
     const parentSegments = segments.slice(0, -1);
     const parentStat = await this.statInside(root, parentSegments, 'path');
-    if (parentStat && !parentStat.isDirectory()) throw new HubError('INVALID_PATH', `"${parentSegments.join('/')}" is a file, not a folder`, PATH_HINT);
+    if (parentStat && !parentStat.isDirectory())
+      throw new HubError('INVALID_PATH', `"${parentSegments.join('/')}" is a file, not a folder`, PATH_HINT);
     const replaced = existing?.size ?? 0;
     // Refreshes every folder's figure, this one's included; the checks below read them as they stand per chunk.
     await this.totalScratchUsage();
@@ -246,7 +279,12 @@ export class Workspace {
     const admit = (chunk: number): HubError | null => {
       received += chunk;
       if (received > caps.fileBytes) {
-        return new HubError('PAYLOAD_TOO_LARGE', `the file is larger than the ${caps.fileBytes}-byte limit for one scratch file`, 'split it, or ask the organizer to raise limits.scratch_file_bytes', { Connection: 'close' });
+        return new HubError(
+          'PAYLOAD_TOO_LARGE',
+          `the file is larger than the ${caps.fileBytes}-byte limit for one scratch file`,
+          'split it, or ask the organizer to raise limits.scratch_file_bytes',
+          { Connection: 'close' },
+        );
       }
       const mine = (this.usage.get(agentId)?.bytes ?? 0) + (this.arriving.get(agentId) ?? 0) - reserved;
       const all = this.cachedTotal() + this.arrivingBytes() - reserved;
@@ -292,7 +330,12 @@ export class Workspace {
     const segments = pathSegments(path);
     const root = this.scratchFolder(agentId);
     const st = await this.statInside(root, segments, 'path');
-    if (!st) throw new HubError('NOT_FOUND', `no file "${path}" in scratch/${agentId}`, `GET /v1/scratch/${agentId}/ lists the folder`);
+    if (!st)
+      throw new HubError(
+        'NOT_FOUND',
+        `no file "${path}" in scratch/${agentId}`,
+        `GET /v1/scratch/${agentId}/ lists the folder`,
+      );
     await rm(join(root, ...segments), { recursive: true, force: true });
     // Stale, not gone: the next upload walks the folder again, and until then the old figure errs on the safe side.
     const cached = this.usage.get(agentId);
@@ -305,9 +348,18 @@ export class Workspace {
     const root = this.scratchFolder(agentId);
     const st = await this.statInside(root, segments, 'source');
     if (!st || !st.isFile()) {
-      throw new HubError('SOURCE_NOT_FOUND', `no file "${source}" in your scratch folder (scratch/${agentId})`, `upload it first: PUT /v1/scratch/${agentId}/${source}`);
+      throw new HubError(
+        'SOURCE_NOT_FOUND',
+        `no file "${source}" in your scratch folder (scratch/${agentId})`,
+        `upload it first: PUT /v1/scratch/${agentId}/${source}`,
+      );
     }
-    if (st.size > maxBytes) throw new HubError('PAYLOAD_TOO_LARGE', `"${source}" is ${st.size} bytes; the limit is ${maxBytes}`, 'shorten it, or publish the detail as an artifact and link it');
+    if (st.size > maxBytes)
+      throw new HubError(
+        'PAYLOAD_TOO_LARGE',
+        `"${source}" is ${st.size} bytes; the limit is ${maxBytes}`,
+        'shorten it, or publish the detail as an artifact and link it',
+      );
     const fh = await openChecked(join(root, ...segments), st, `source "${source}"`);
     try {
       return await fh.readFile();
@@ -360,7 +412,12 @@ export class Workspace {
   async scratchUsage(agentId: string): Promise<number> {
     const cached = this.usage.get(agentId);
     if (cached && Date.now() - cached.at < 30_000) return cached.bytes;
-    const files = await this.collect(this.scratchFolder(agentId), '', Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const files = await this.collect(
+      this.scratchFolder(agentId),
+      '',
+      Number.POSITIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+    );
     const bytes = files.reduce((n, f) => n + f.bytes, 0);
     this.usage.set(agentId, { bytes, at: Date.now() });
     return bytes;
@@ -400,7 +457,12 @@ export class Workspace {
   }
 
   /** Every regular file under `root/path` (itself if a file), refusing links, within count and byte limits. */
-  private async collect(root: string, path: string, maxFiles: number, maxBytes: number): Promise<Array<{ rel: string; abs: string; bytes: number; stat: Stats }>> {
+  private async collect(
+    root: string,
+    path: string,
+    maxFiles: number,
+    maxBytes: number,
+  ): Promise<Array<{ rel: string; abs: string; bytes: number; stat: Stats }>> {
     const files: Array<{ rel: string; abs: string; bytes: number; stat: Stats }> = [];
     let total = 0;
     const visit = async (abs: string, rel: string, st: Stats): Promise<void> => {
@@ -408,8 +470,18 @@ export class Workspace {
       if (st.isFile()) {
         files.push({ rel, abs, bytes: st.size, stat: st });
         total += st.size;
-        if (files.length > maxFiles) throw new HubError('SYNC_TOO_LARGE', `more than ${maxFiles} files to copy`, 'sync a smaller folder, or pack the files into one archive');
-        if (total > maxBytes) throw new HubError('SYNC_TOO_LARGE', `more than ${maxBytes} bytes to copy`, 'sync a smaller folder; keep large files in your scratch folder and link them');
+        if (files.length > maxFiles)
+          throw new HubError(
+            'SYNC_TOO_LARGE',
+            `more than ${maxFiles} files to copy`,
+            'sync a smaller folder, or pack the files into one archive',
+          );
+        if (total > maxBytes)
+          throw new HubError(
+            'SYNC_TOO_LARGE',
+            `more than ${maxBytes} bytes to copy`,
+            'sync a smaller folder; keep large files in your scratch folder and link them',
+          );
         return;
       }
       if (!st.isDirectory()) return;
@@ -432,19 +504,34 @@ export class Workspace {
    * renamed, so a reader never sees half a file; every file is checked before the first is copied, so a refusal
    * copies nothing.
    */
-  async copyToCentral(agentId: string, source: string, destRel: string, mode: 'into' | 'as', limits: { files: number; bytes: number }): Promise<CopiedFile[]> {
+  async copyToCentral(
+    agentId: string,
+    source: string,
+    destRel: string,
+    mode: 'into' | 'as',
+    limits: { files: number; bytes: number },
+  ): Promise<CopiedFile[]> {
     const srcRoot = this.scratchFolder(agentId);
     const sourcePath = source.replace(/\/+$/, '');
     pathSegments(sourcePath, 'source');
     const destSegments = pathSegments(destRel, 'dest');
     const files = await this.collect(srcRoot, sourcePath, limits.files, limits.bytes);
     if (files.length === 0) {
-      throw new HubError('SOURCE_NOT_FOUND', `no file or non-empty folder "${source}" in your scratch folder (scratch/${agentId})`, `upload it first: PUT /v1/scratch/${agentId}/${sourcePath}`);
+      throw new HubError(
+        'SOURCE_NOT_FOUND',
+        `no file or non-empty folder "${source}" in your scratch folder (scratch/${agentId})`,
+        `upload it first: PUT /v1/scratch/${agentId}/${sourcePath}`,
+      );
     }
     const label = (rel: string) => `scratch/${agentId}/${rel}`;
     for (const f of files) refuseHardLink(f.stat, label(f.rel));
     const sourceIsFile = files.length === 1 && files[0]!.rel === sourcePath;
-    if (mode === 'as' && !sourceIsFile) throw new HubError('INVALID_PATH', `"${source}" is a folder; name a single file`, 'use /v1/artifacts:sync for folders');
+    if (mode === 'as' && !sourceIsFile)
+      throw new HubError(
+        'INVALID_PATH',
+        `"${source}" is a folder; name a single file`,
+        'use /v1/artifacts:sync for folders',
+      );
     await this.statInside(this.centralRoot, destSegments, 'dest');
     const copied: CopiedFile[] = [];
     for (const f of files) {

@@ -17,7 +17,10 @@ export interface BridgeContext {
 }
 
 /** The sender must be our window's top frame, showing a page from the hub (not a page it was tricked into loading). */
-export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>, context: Pick<BridgeContext, 'window' | 'hubOrigin'>): boolean {
+export function isTrustedSender(
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  context: Pick<BridgeContext, 'window' | 'hubOrigin'>,
+): boolean {
   const win = context.window();
   const origin = context.hubOrigin();
   const frame = event.senderFrame;
@@ -45,7 +48,8 @@ export function dataFolderToOpen(dataDir: string, folder: unknown): string | nul
 export function registerBridgeHandlers(context: BridgeContext): void {
   const handle = <T>(channel: string, fn: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<T> | T) => {
     ipcMain.handle(channel, async (event, ...args) => {
-      if (!isTrustedSender(event, context)) throw new Error(`${channel} refused: the caller is not the Collab Desk dashboard`);
+      if (!isTrustedSender(event, context))
+        throw new Error(`${channel} refused: the caller is not the Collab Desk dashboard`);
       return fn(event, ...args);
     });
   };
@@ -67,7 +71,8 @@ export function registerBridgeHandlers(context: BridgeContext): void {
     const win = context.window();
     const options = {
       title: 'Choose the data folder',
-      message: 'Collab Desk keeps its record, workspace and settings in this folder. The app restarts on the new folder.',
+      message:
+        'Collab Desk keeps its record, workspace and settings in this folder. The app restarts on the new folder.',
       defaultPath: context.dataDir(),
       properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>,
     };

@@ -1,5 +1,15 @@
 // The desktop app's own settings (<userData>/desktop.json): which data folder the hub runs on. Written atomically.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 
 export interface DesktopSettings {
@@ -27,7 +37,11 @@ export function writeDesktopSettings(userData: string, settings: DesktopSettings
   writeFileSync(`${file}.tmp`, JSON.stringify(settings, null, 2) + '\n');
   // On disk before the rename: after a power cut the file is the old one or the new one, never empty.
   const fd = openSync(`${file}.tmp`, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(`${file}.tmp`, file);
 }
 

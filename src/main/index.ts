@@ -31,7 +31,9 @@ function showWindow(): void {
   if (!running) return;
   if (!window || window.isDestroyed()) {
     window = createMainWindow(running.url, join(OUT, 'preload', 'index.cjs'), ICON);
-    window.on('closed', () => { window = null; });
+    window.on('closed', () => {
+      window = null;
+    });
   }
   if (window.isMinimized()) window.restore();
   window.show();
@@ -61,7 +63,13 @@ async function start(): Promise<void> {
   // Hub's download requests only: never the page, a log, an agent or a process the app starts.
   const hfToken = takeHfToken();
   const models = createModelLibrary({ dataDir, accessToken: hfToken, agentModel });
-  running = await startHub({ dataDir, port: 0, jobRunner: engineJobRunner(), models, dashboardDir: join(OUT, 'renderer') });
+  running = await startHub({
+    dataDir,
+    port: 0,
+    jobRunner: engineJobRunner(),
+    models,
+    dashboardDir: join(OUT, 'renderer'),
+  });
   let swarm: ReturnType<typeof superviseBeside>;
   try {
     swarm = superviseBeside(running, { agentModel, secrets: () => [hfToken()] });

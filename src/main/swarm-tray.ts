@@ -23,7 +23,11 @@ export class SwarmTray {
   private unfollow: () => void = () => {};
   private pending: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(iconPath: string, private readonly actions: TrayActions, private swarm: SwarmControl | null = null) {
+  constructor(
+    iconPath: string,
+    private readonly actions: TrayActions,
+    private swarm: SwarmControl | null = null,
+  ) {
     const image = nativeImage.createFromPath(iconPath);
     if (process.platform === 'darwin') image.setTemplateImage(true);
     this.tray = new Tray(image);
@@ -46,7 +50,10 @@ export class SwarmTray {
   }
 
   private schedule(): void {
-    this.pending ??= setTimeout(() => { this.pending = null; this.render(); }, 250);
+    this.pending ??= setTimeout(() => {
+      this.pending = null;
+      this.render();
+    }, 250);
   }
 
   private render(): void {
@@ -54,16 +61,19 @@ export class SwarmTray {
     const { summary, running, paused } = describeSwarm(status);
     const inference = status?.inference ? `Inference: ${status.inference.state} (${status.inference.backend})` : null;
     this.tray.setToolTip(`Collab Desk — ${summary}`);
-    const act = (action: 'pause' | 'resume') => () => void this.swarm?.act(null, action).catch((err: unknown) => console.error(`swarm ${action} failed:`, err));
-    this.tray.setContextMenu(Menu.buildFromTemplate([
-      { label: summary, enabled: false },
-      ...(inference ? [{ label: inference, enabled: false }] : []),
-      { type: 'separator' },
-      { label: 'Show Collab Desk', click: () => this.actions.show() },
-      { label: 'Pause all agents', enabled: running > 0, click: act('pause') },
-      { label: 'Resume all agents', enabled: paused > 0, click: act('resume') },
-      { type: 'separator' },
-      { label: 'Quit', click: () => this.actions.quit() },
-    ]));
+    const act = (action: 'pause' | 'resume') => () =>
+      void this.swarm?.act(null, action).catch((err: unknown) => console.error(`swarm ${action} failed:`, err));
+    this.tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: summary, enabled: false },
+        ...(inference ? [{ label: inference, enabled: false }] : []),
+        { type: 'separator' },
+        { label: 'Show Collab Desk', click: () => this.actions.show() },
+        { label: 'Pause all agents', enabled: running > 0, click: act('pause') },
+        { label: 'Resume all agents', enabled: paused > 0, click: act('resume') },
+        { type: 'separator' },
+        { label: 'Quit', click: () => this.actions.quit() },
+      ]),
+    );
   }
 }

@@ -34,7 +34,10 @@ function loaderCache(): string {
       sharedLibraries = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     } catch {
       try {
-        sharedLibraries = execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        sharedLibraries = execFileSync('/sbin/ldconfig', ['-p'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
       } catch {
         sharedLibraries = '';
       }
@@ -44,7 +47,10 @@ function loaderCache(): string {
 }
 
 function hasLibrary(name: string): boolean {
-  return loaderCache().includes(name) || (process.env.LD_LIBRARY_PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${name}`));
+  return (
+    loaderCache().includes(name) ||
+    (process.env.LD_LIBRARY_PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${name}`))
+  );
 }
 
 /** Libraries each GPU flavor needs beyond what its package ships. */
@@ -54,7 +60,12 @@ const NEEDS: Record<Exclude<Flavor, 'cpu'>, Array<{ lib: string; how: string }>>
     { lib: 'libcudart.so.13', how: 'install the CUDA 13 runtime (cuda-cudart-13) or the CUDA toolkit 13' },
     { lib: 'libcublas.so.13', how: 'install cuBLAS 13 (libcublas-13) or the CUDA toolkit 13' },
   ],
-  vulkan: [{ lib: 'libvulkan.so.1', how: 'install a Vulkan loader and driver (e.g. apt-get install libvulkan1 mesa-vulkan-drivers)' }],
+  vulkan: [
+    {
+      lib: 'libvulkan.so.1',
+      how: 'install a Vulkan loader and driver (e.g. apt-get install libvulkan1 mesa-vulkan-drivers)',
+    },
+  ],
 };
 
 /** What is missing for a flavor on this machine (empty when it can run). */
@@ -62,7 +73,9 @@ export function missingFor(flavor: Flavor): string[] {
   const missing: string[] = [];
   if (!findBinaries(flavor)) {
     const pkg = packageFor(flavor);
-    missing.push(pkg ? `${pkg} (npm install ${pkg})` : `a ${flavor} build of llama.cpp for ${process.platform}-${process.arch}`);
+    missing.push(
+      pkg ? `${pkg} (npm install ${pkg})` : `a ${flavor} build of llama.cpp for ${process.platform}-${process.arch}`,
+    );
   }
   if (flavor !== 'cpu' && process.platform === 'linux') {
     for (const need of NEEDS[flavor]) if (!hasLibrary(need.lib)) missing.push(`${need.lib} (${need.how})`);
@@ -74,18 +87,27 @@ export function chooseBackend(request: BackendRequest = 'auto'): BackendChoice {
   if (request !== 'auto') {
     const missing = missingFor(request);
     if (missing.length > 0) {
-      throw new BackendMissingError(`the ${request} backend was requested but this machine lacks: ${missing.join('; ')}`);
+      throw new BackendMissingError(
+        `the ${request} backend was requested but this machine lacks: ${missing.join('; ')}`,
+      );
     }
     return { binaries: findBinaries(request)!, reason: `${request} requested` };
   }
   const skipped: string[] = [];
   for (const flavor of ['cuda', 'vulkan'] as const) {
     const missing = missingFor(flavor);
-    if (missing.length === 0) return { binaries: findBinaries(flavor)!, reason: `${flavor}: found${skipped.length ? `; ${skipped.join('; ')}` : ''}` };
+    if (missing.length === 0)
+      return {
+        binaries: findBinaries(flavor)!,
+        reason: `${flavor}: found${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
+      };
     skipped.push(`${flavor} skipped (missing ${missing.map((m) => m.split(' ')[0]).join(', ')})`);
   }
   const cpu = findBinaries('cpu');
-  if (!cpu) throw new BackendMissingError(`no llama.cpp build for ${process.platform}-${process.arch} is installed (${packageFor('cpu') ?? 'unsupported platform'})`);
+  if (!cpu)
+    throw new BackendMissingError(
+      `no llama.cpp build for ${process.platform}-${process.arch} is installed (${packageFor('cpu') ?? 'unsupported platform'})`,
+    );
   return { binaries: cpu, reason: `cpu; ${skipped.join('; ')}` };
 }
 

@@ -3,7 +3,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** The same folder Electron's app.getPath('userData') gives an app named collab-desk, so CLI and app share it. */
-export function defaultDataFolder(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataFolder(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'collab-desk');
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'collab-desk');
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'collab-desk');

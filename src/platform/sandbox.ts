@@ -37,11 +37,17 @@ export interface SandboxRequest {
  * The network stays shared: agents reach the hub and the inference endpoint on loopback, and most agent CLIs their own
  * model API. So do abstract-namespace sockets (an X server's, where it grants access by user): the README says so.
  */
-const NETWORK = 'shared with the machine: the hub and the inference endpoint on loopback, and whatever network the machine has';
+const NETWORK =
+  'shared with the machine: the hub and the inference endpoint on loopback, and whatever network the machine has';
 
 /** Finds an executable on PATH (or an absolute path), as a shell would. */
 export function findExecutable(name: string, path = process.env.PATH ?? ''): string | null {
-  const candidates = name.includes('/') ? [resolve(name)] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  const candidates = name.includes('/')
+    ? [resolve(name)]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
   for (const file of candidates) {
     try {
       accessSync(file, constants.X_OK);
@@ -60,16 +66,20 @@ let detected: Promise<SandboxSupport> | null = null;
  * (user namespaces disabled, or restricted by AppArmor as on Ubuntu 24.04). COLLAB_DESK_BWRAP names another bwrap
  * (or one that does not exist, to run as a machine without it).
  */
-export function detectSandbox(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<SandboxSupport> {
+export function detectSandbox(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): Promise<SandboxSupport> {
   const own = env === process.env && platform === process.platform;
   if (own && detected) return detected;
   const found = probe(env, platform);
   // Only a sandbox that started is kept: a failed try (bwrap installed since, a probe timed out on a busy machine)
   // is tried again at the next spawn.
-  if (own) detected = found.then((s) => {
-    if (!s.kind) detected = null;
-    return s;
-  });
+  if (own)
+    detected = found.then((s) => {
+      if (!s.kind) detected = null;
+      return s;
+    });
   return found;
 }
 
@@ -77,13 +87,38 @@ async function probe(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promise
   if (platform === 'linux') {
     const program = findExecutable(env.COLLAB_DESK_BWRAP || 'bwrap', env.PATH ?? '');
     if (!program) {
-      return { kind: null, program: null, reason: `bubblewrap (bwrap) is not installed${env.COLLAB_DESK_BWRAP ? ` at ${env.COLLAB_DESK_BWRAP}` : ''}: install it (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap)` };
+      return {
+        kind: null,
+        program: null,
+        reason: `bubblewrap (bwrap) is not installed${env.COLLAB_DESK_BWRAP ? ` at ${env.COLLAB_DESK_BWRAP}` : ''}: install it (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap)`,
+      };
     }
     try {
-      await run(program, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--cap-drop', 'ALL', '--', '/bin/sh', '-c', 'exit 0'], { timeout: 10_000 });
+      await run(
+        program,
+        [
+          '--ro-bind',
+          '/',
+          '/',
+          '--dev',
+          '/dev',
+          '--proc',
+          '/proc',
+          '--unshare-pid',
+          '--cap-drop',
+          'ALL',
+          '--',
+          '/bin/sh',
+          '-c',
+          'exit 0',
+        ],
+        { timeout: 10_000 },
+      );
       return { kind: 'bubblewrap', program, reason: null };
     } catch (err) {
-      const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n')[0];
+      const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message)
+        .trim()
+        .split('\n')[0];
       return {
         kind: null,
         program,
@@ -93,9 +128,15 @@ async function probe(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promise
   }
   if (platform === 'darwin') {
     const program = findExecutable('/usr/bin/sandbox-exec');
-    return program ? { kind: 'sandbox-exec', program, reason: null } : { kind: null, program: null, reason: 'sandbox-exec is missing from /usr/bin' };
+    return program
+      ? { kind: 'sandbox-exec', program, reason: null }
+      : { kind: null, program: null, reason: 'sandbox-exec is missing from /usr/bin' };
   }
-  return { kind: null, program: null, reason: `no sandbox is available on ${platform} (Linux uses bubblewrap, macOS sandbox-exec)` };
+  return {
+    kind: null,
+    program: null,
+    reason: `no sandbox is available on ${platform} (Linux uses bubblewrap, macOS sandbox-exec)`,
+  };
 }
 
 /** Whether `inner` is `outer` or inside it. */
@@ -111,11 +152,16 @@ export function isWithin(inner: string, outer: string): boolean {
 export function checkGrants(paths: string[], dataDir: string, what: 'read' | 'write'): string[] {
   const data = realOrSelf(dataDir);
   return paths.map((p) => {
-    if (!isAbsolute(p)) throw new Error(`the ${what} grant "${p}" is not an absolute path: name the folder in full, e.g. /opt/my-agent`);
+    if (!isAbsolute(p))
+      throw new Error(`the ${what} grant "${p}" is not an absolute path: name the folder in full, e.g. /opt/my-agent`);
     if (!existsSync(p)) throw new Error(`the ${what} grant ${p} does not exist`);
     const real = realpathSync(p);
-    if (real === sep) throw new Error(`the ${what} grant ${p} is the whole filesystem: name the folders the agent needs`);
-    if (isWithin(real, data)) throw new Error(`the ${what} grant ${p} is inside the hub's data folder, which holds the organizer token and the held-out prompts: grant a folder outside it`);
+    if (real === sep)
+      throw new Error(`the ${what} grant ${p} is the whole filesystem: name the folders the agent needs`);
+    if (isWithin(real, data))
+      throw new Error(
+        `the ${what} grant ${p} is inside the hub's data folder, which holds the organizer token and the held-out prompts: grant a folder outside it`,
+      );
     return real;
   });
 }
@@ -131,7 +177,14 @@ function realOrSelf(p: string): string {
 /** The Hugging Face token files a grant of the home folder must not re-expose (those that exist: a mask needs a file). */
 function hfTokenFiles(home: string, env: NodeJS.ProcessEnv): string[] {
   const hfHome = dirname(hfTokenFile({ ...env, HF_TOKEN_PATH: undefined, HOME: home }));
-  const files = [hfTokenFile(env), join(hfHome, 'token'), join(hfHome, 'stored_tokens'), join(home, '.cache', 'huggingface', 'token'), join(home, '.cache', 'huggingface', 'stored_tokens'), join(home, '.huggingface', 'token')];
+  const files = [
+    hfTokenFile(env),
+    join(hfHome, 'token'),
+    join(hfHome, 'stored_tokens'),
+    join(home, '.cache', 'huggingface', 'token'),
+    join(home, '.cache', 'huggingface', 'stored_tokens'),
+    join(home, '.huggingface', 'token'),
+  ];
   return unique(files.filter((f) => existsSync(f)).flatMap((f) => [f, realOrSelf(f)]));
 }
 
@@ -146,12 +199,18 @@ function scratchSpaces(home: string): string[] {
 }
 
 /** The policy an agent runs under, as its card shows it; `kind: 'none'` when the organizer accepted running it bare. */
-export function sandboxPolicy(kind: SandboxKind | 'none', req: SandboxRequest, env: NodeJS.ProcessEnv = process.env): SandboxPolicy {
+export function sandboxPolicy(
+  kind: SandboxKind | 'none',
+  req: SandboxRequest,
+  env: NodeJS.ProcessEnv = process.env,
+): SandboxPolicy {
   const home = req.home ?? homedir();
   if (kind === 'none') {
     return {
       kind,
-      read: ['everything this user can read, including the data folder (the organizer token, the held-out prompts) and the home folder'],
+      read: [
+        'everything this user can read, including the data folder (the organizer token, the held-out prompts) and the home folder',
+      ],
       write: ['everything this user can write'],
       hidden: [],
       masked: [],
@@ -166,16 +225,30 @@ export function sandboxPolicy(kind: SandboxKind | 'none', req: SandboxRequest, e
   return {
     kind,
     read: ['the system (read-only)', ...req.inputs, ...req.read],
-    write: [req.scratch, ...req.write, kind === 'bubblewrap' ? 'a private /tmp and an empty home folder (in memory, gone when it stops)' : 'its temporary files, in its scratch folder ($TMPDIR)'],
+    write: [
+      req.scratch,
+      ...req.write,
+      kind === 'bubblewrap'
+        ? 'a private /tmp and an empty home folder (in memory, gone when it stops)'
+        : 'its temporary files, in its scratch folder ($TMPDIR)',
+    ],
     hidden: [...hidden, ...masked],
     masked,
-    processes: kind === 'bubblewrap' ? "its own PID namespace and /proc: the hub's and other agents' processes (and their environments) are invisible" : 'other processes cannot be inspected or signalled',
+    processes:
+      kind === 'bubblewrap'
+        ? "its own PID namespace and /proc: the hub's and other agents' processes (and their environments) are invisible"
+        : 'other processes cannot be inspected or signalled',
     network: NETWORK,
   };
 }
 
 /** The program and arguments that run `command` (a /bin/sh command line) in `cwd` under the policy. */
-export function sandboxedCommand(support: SandboxSupport, policy: SandboxPolicy, req: SandboxRequest, command: string): { file: string; args: string[] } {
+export function sandboxedCommand(
+  support: SandboxSupport,
+  policy: SandboxPolicy,
+  req: SandboxRequest,
+  command: string,
+): { file: string; args: string[] } {
   if (policy.kind === 'none') return { file: '/bin/sh', args: ['-c', command] };
   if (!support.program || support.kind !== policy.kind) throw new Error(`no ${policy.kind} on this machine`);
   if (policy.kind === 'bubblewrap') return { file: support.program, args: bubblewrapArgs(policy, req, command) };
@@ -193,17 +266,27 @@ export function bubblewrapArgs(policy: SandboxPolicy, req: SandboxRequest, comma
   const data = bothPaths(req.dataDir);
   // Parents first: a tmpfs over /home mounted after the one over /home/me would hide it again.
   const depth = (p: string) => p.split('/').filter(Boolean).length;
-  const folders = policy.hidden.filter((p) => !policy.masked.includes(p) && !data.includes(p)).sort((a, b) => depth(a) - depth(b));
+  const folders = policy.hidden
+    .filter((p) => !policy.masked.includes(p) && !data.includes(p))
+    .sort((a, b) => depth(a) - depth(b));
   const writable = scratchSpaces(req.home ?? homedir());
   // Name lookups keep working where /etc/resolv.conf points into /run (systemd-resolved).
   const resolver = realOrSelf('/etc/resolv.conf');
   const dns = resolver.startsWith('/run/') ? [dirname(resolver)] : [];
   return [
-    '--ro-bind', '/', '/',
-    '--dev', '/dev',
-    '--proc', '/proc',
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
-    '--cap-drop', 'ALL',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--cap-drop',
+    'ALL',
     '--die-with-parent',
     ...folders.flatMap((p) => ['--tmpfs', p]),
     ...dns.flatMap((p) => ['--ro-bind', p, p]),
@@ -211,14 +294,22 @@ export function bubblewrapArgs(policy: SandboxPolicy, req: SandboxRequest, comma
     ...req.write.flatMap((p) => ['--bind', p, p]),
     ...data.flatMap((p) => ['--tmpfs', p]),
     ...policy.masked.flatMap((p) => ['--ro-bind', '/dev/null', p]),
-    '--bind', realOrSelf(req.scratch), req.scratch,
+    '--bind',
+    realOrSelf(req.scratch),
+    req.scratch,
     ...req.inputs.flatMap((p) => ['--ro-bind', realOrSelf(p), p]),
     ...[...folders, ...data].filter((p) => !writable.includes(p)).flatMap((p) => ['--remount-ro', p]),
-    '--chdir', req.scratch,
-    '--setenv', 'TMPDIR', '/tmp',
+    '--chdir',
+    req.scratch,
+    '--setenv',
+    'TMPDIR',
+    '/tmp',
     // The shell waits for the agent on a stop: were it to die of the SIGTERM first, bubblewrap's init would end and
     // take the whole PID namespace (the agent mid-goodbye) with it. `exit` then passes on the agent's own status.
-    '--', '/bin/sh', '-c', `trap 'exit' TERM\n${command}`,
+    '--',
+    '/bin/sh',
+    '-c',
+    `trap 'exit' TERM\n${command}`,
   ];
 }
 

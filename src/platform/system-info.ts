@@ -18,10 +18,15 @@ export class SystemProbe {
     // The GPU probe runs a vendor tool: once, in the background; until it answers the GPU reads "detecting".
     this.gpuDetection ??= detectGpus(this.fixed.backend.flavor).then(
       ({ devices, note }) => void (this.gpu = { state: 'ready', devices, note }),
-      (err: unknown) => void (this.gpu = { state: 'ready', devices: [], note: `the GPU probe failed: ${(err as Error).message}` }),
+      (err: unknown) =>
+        void (this.gpu = { state: 'ready', devices: [], note: `the GPU probe failed: ${(err as Error).message}` }),
     );
     await Promise.race([this.gpuDetection, new Promise((r) => setTimeout(r, 300).unref())]);
-    return { ...this.fixed, memory: { total_bytes: totalmem(), free_bytes: freemem() }, gpu: { ...this.gpu, devices: this.gpu.devices.map((d) => ({ ...d })) } };
+    return {
+      ...this.fixed,
+      memory: { total_bytes: totalmem(), free_bytes: freemem() },
+      gpu: { ...this.gpu, devices: this.gpu.devices.map((d) => ({ ...d })) },
+    };
   }
 }
 
@@ -30,13 +35,20 @@ function describeMachine(): Omit<SystemInfo, 'memory' | 'gpu'> {
   try {
     const choice = chooseBackend('auto');
     const metal = process.platform === 'darwin' && choice.binaries.packageName.includes('metal');
-    backend = { flavor: metal ? 'metal' : choice.binaries.flavor, reason: choice.reason, llama_cpp_release: choice.binaries.release, package: choice.binaries.packageName };
+    backend = {
+      flavor: metal ? 'metal' : choice.binaries.flavor,
+      reason: choice.reason,
+      llama_cpp_release: choice.binaries.release,
+      package: choice.binaries.packageName,
+    };
   } catch (err) {
     backend = { flavor: null, reason: (err as Error).message, llama_cpp_release: null, package: null };
   }
   let version: string | null = null;
   try {
-    version = (JSON.parse(readFileSync(join(nodeLlamaCppFolder(), 'package.json'), 'utf8')) as { version?: string }).version ?? null;
+    version =
+      (JSON.parse(readFileSync(join(nodeLlamaCppFolder(), 'package.json'), 'utf8')) as { version?: string }).version ??
+      null;
   } catch {
     version = null;
   }

@@ -6,7 +6,8 @@ const bridge: DesktopBridge = {
   platform: process.platform,
   hubAccess: () => ipcRenderer.invoke(BRIDGE_CHANNELS.hubAccess) as Promise<HubAccess>,
   // Only a name crosses: the main process opens one of the data folder's own folders or refuses.
-  openDataFolder: (folder?: DataSubfolder) => ipcRenderer.invoke(BRIDGE_CHANNELS.openDataFolder, typeof folder === 'string' ? folder : '') as Promise<void>,
+  openDataFolder: (folder?: DataSubfolder) =>
+    ipcRenderer.invoke(BRIDGE_CHANNELS.openDataFolder, typeof folder === 'string' ? folder : '') as Promise<void>,
   chooseDataFolder: () => ipcRenderer.invoke(BRIDGE_CHANNELS.chooseDataFolder) as Promise<string | null>,
 };
 

@@ -14,14 +14,18 @@ const Refs = Type.Union([Type.String({ maxLength: 6000 }), Type.Array(Filename, 
 // ---- list grammar -------------------------------------------------------------------------------------------
 
 const listFields = {
-  since: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 time, "YYYY-MM-DD HH:MM UTC" or a file stamp' })),
+  since: Type.Optional(
+    Type.String({ maxLength: 40, description: 'ISO 8601 time, "YYYY-MM-DD HH:MM UTC" or a file stamp' }),
+  ),
   until: Type.Optional(Type.String({ maxLength: 40 })),
   agent: Type.Optional(Type.String({ maxLength: 500, description: 'author id, or a comma-separated list' })),
   q: Type.Optional(Type.String({ maxLength: 200, description: 'case-insensitive substring' })),
   expand: Type.Optional(Type.Boolean({ description: 'full records (body included)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 10' })),
   order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
-  after: Type.Optional(Type.String({ maxLength: 300, description: 'exclusive cursor: a filename (`next` of the previous page)' })),
+  after: Type.Optional(
+    Type.String({ maxLength: 300, description: 'exclusive cursor: a filename (`next` of the previous page)' }),
+  ),
   before: Type.Optional(Type.String({ maxLength: 300 })),
 };
 
@@ -30,7 +34,12 @@ export const MessageListQuery = Type.Object(
     ...listFields,
     type: Type.Optional(Type.String({ maxLength: 200 })),
     via: Type.Optional(Type.String({ maxLength: 100 })),
-    channel: Type.Optional(Type.String({ maxLength: 200, description: 'taskforce slug(s), comma-separated; "none" for messages in no channel' })),
+    channel: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'taskforce slug(s), comma-separated; "none" for messages in no channel',
+      }),
+    ),
     thread: Type.Optional(Type.String({ maxLength: 300, description: 'filename of the thread root' })),
   },
   { additionalProperties: false },
@@ -60,7 +69,10 @@ const ToolList = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { max
 
 export const RegisterBody = Type.Object(
   {
-    agent_id: Type.String({ pattern: AGENT_ID_PATTERN, description: 'lowercase letters, digits and "-", 1-40 characters' }),
+    agent_id: Type.String({
+      pattern: AGENT_ID_PATTERN,
+      description: 'lowercase letters, digits and "-", 1-40 characters',
+    }),
     model: Type.String({ minLength: 1, maxLength: 200 }),
     harness: Type.String({ minLength: 1, maxLength: 200 }),
     tools: Type.Optional(ToolList),
@@ -118,7 +130,9 @@ export type MessageCreated = Static<typeof MessageCreated>;
 
 export const ResultBody = Type.Object(
   {
-    source: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a markdown file in your scratch folder' })),
+    source: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'a markdown file in your scratch folder' }),
+    ),
     content: Type.Optional(Type.String({ minLength: 1, description: 'markdown with YAML frontmatter' })),
     agent_id: Type.Optional(Handle),
   },
@@ -139,7 +153,12 @@ export type VerdictBody = Static<typeof VerdictBody>;
  * pending: a hub-measured result not (yet) re-run; valid / invalid: a verdict; unverified: published by hand, so no
  * job of this hub measured it (it is re-run only when it carries a runnable config, charged to its author).
  */
-export const VerificationState = Type.Union([Type.Literal('pending'), Type.Literal('valid'), Type.Literal('invalid'), Type.Literal('unverified')]);
+export const VerificationState = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('valid'),
+  Type.Literal('invalid'),
+  Type.Literal('unverified'),
+]);
 export type VerificationState = Static<typeof VerificationState>;
 export const VERIFICATION_STATES: readonly VerificationState[] = ['pending', 'valid', 'invalid', 'unverified'];
 
@@ -183,7 +202,9 @@ export function ListResponseOf<T extends TSchema>(item: T) {
   return Closed({
     count: Type.Integer({ description: 'records in all' }),
     matched: Type.Integer({ description: 'records the filters match' }),
-    items: Type.Array(Type.Union([item, Type.String()]), { description: 'filenames, or whole records with expand=true' }),
+    items: Type.Array(Type.Union([item, Type.String()]), {
+      description: 'filenames, or whole records with expand=true',
+    }),
     next: Nullable(Type.String(), { description: 'the cursor of the following page (null: this was the last)' }),
   });
 }
@@ -206,12 +227,20 @@ export type HubFeatures = Static<typeof HubFeatures>;
 
 /** GET /v1 `usage`: what the hub-wide caps in `limits` are measured against right now. */
 export const HubUsage = Closed({
-  scratch_bytes: Type.Number({ description: 'bytes in all scratch folders together, against limits.scratch_total_bytes (re-measured at most every 30 s per folder)' }),
+  scratch_bytes: Type.Number({
+    description:
+      'bytes in all scratch folders together, against limits.scratch_total_bytes (re-measured at most every 30 s per folder)',
+  }),
 });
 export type HubUsage = Static<typeof HubUsage>;
 
 /** Who may call a route, as GET /v1 lists it. */
-export const RouteAuth = Type.Union([Type.Literal('none'), Type.Literal('agent'), Type.Literal('writer'), Type.Literal('organizer')]);
+export const RouteAuth = Type.Union([
+  Type.Literal('none'),
+  Type.Literal('agent'),
+  Type.Literal('writer'),
+  Type.Literal('organizer'),
+]);
 export type RouteAuth = Static<typeof RouteAuth>;
 
 /** One route in GET /v1 `endpoints`, generated from the routes themselves. */
@@ -238,7 +267,9 @@ export const HubDescription = Closed({
   organizer: Type.String({ description: "the organizer's handle (human-<name>)" }),
   docs: Type.String(),
   features: HubFeatures,
-  conventions: Type.Record(Type.String(), Type.String(), { description: 'plain-language rules an agent reads once: identity, filenames, mentions, channels...' }),
+  conventions: Type.Record(Type.String(), Type.String(), {
+    description: 'plain-language rules an agent reads once: identity, filenames, mentions, channels...',
+  }),
   limits: HubConfigSchema.properties.limits,
   usage: HubUsage,
   endpoints: Type.Array(EndpointInfo),
@@ -285,7 +316,10 @@ export const AgentInfo = Closed({
 export type AgentInfo = Static<typeof AgentInfo>;
 
 /** GET /v1/agents/{agent_id}: the agent and how much it has posted. */
-export const AgentDetail = Closed({ ...AgentInfo.properties, stats: Closed({ messages: Type.Integer(), results: Type.Integer() }) });
+export const AgentDetail = Closed({
+  ...AgentInfo.properties,
+  stats: Closed({ messages: Type.Integer(), results: Type.Integer() }),
+});
 export type AgentDetail = Static<typeof AgentDetail>;
 
 /** GET /v1/agents: agent ids, or AgentInfo records with expand=true. */
@@ -297,7 +331,9 @@ export const LeaderboardQuery = Type.Object(
   {
     best_per_agent: Type.Optional(Type.Boolean()),
     verification: Type.Optional(Type.String({ maxLength: 100, description: 'comma-separated, default valid,pending' })),
-    hardware: Type.Optional(Type.String({ maxLength: 300, description: "a hardware class to rank (default: this hub's own), or all" })),
+    hardware: Type.Optional(
+      Type.String({ maxLength: 300, description: "a hardware class to rank (default: this hub's own), or all" }),
+    ),
     agent: Type.Optional(Type.String({ pattern: AGENT_ID_PATTERN })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
@@ -317,12 +353,20 @@ export const LeaderboardRow = Closed({
   description: Type.String(),
   guardrail: Nullable(Type.Number()),
   ci: Nullable(Interval, { description: "the score's 95% interval, when the result reports one" }),
-  tie: Type.Boolean({ description: "the interval overlaps the leader's: this row and the leader cannot be told apart (the leader itself: false)" }),
+  tie: Type.Boolean({
+    description:
+      "the interval overlaps the leader's: this row and the leader cannot be told apart (the leader itself: false)",
+  }),
   /** Never a ratio of numbers measured under different conditions. */
-  speedup: Nullable(Type.Number(), { description: "the result's tps over its own plain target measured in the same run, interleaved repeat by repeat (null for results no hub job measured)" }),
+  speedup: Nullable(Type.Number(), {
+    description:
+      "the result's tps over its own plain target measured in the same run, interleaved repeat by repeat (null for results no hub job measured)",
+  }),
   speedup_ci: Nullable(Interval),
   plain_tps: Nullable(Type.Number()),
-  hardware: Nullable(Type.String(), { description: 'the hardware class the result was measured on; null when its author did not say' }),
+  hardware: Nullable(Type.String(), {
+    description: 'the hardware class the result was measured on; null when its author did not say',
+  }),
 });
 export type LeaderboardRow = Static<typeof LeaderboardRow>;
 
@@ -333,13 +377,26 @@ export const Leaderboard = Closed({
   guardrail_max: Nullable(Type.Number()),
   rows: Type.Array(LeaderboardRow),
   baseline: Nullable(
-    Closed({ filename: Type.String(), score: Type.Number(), guardrail: Nullable(Type.Number()), hardware: Nullable(Type.String()) }),
+    Closed({
+      filename: Type.String(),
+      score: Type.Number(),
+      guardrail: Nullable(Type.Number()),
+      hardware: Nullable(Type.String()),
+    }),
     { description: "the installed challenge's baseline (plain model) result: the reference row" },
   ),
-  hardware: Nullable(Type.String(), { description: 'the hardware class ranked here (null: all, when every result shares one class or hardware=all)' }),
+  hardware: Nullable(Type.String(), {
+    description: 'the hardware class ranked here (null: all, when every result shares one class or hardware=all)',
+  }),
   /** Results of different classes are never ranked together silently. */
-  hardware_classes: Type.Array(Closed({ hardware: Type.String(), results: Type.Integer() }), { description: 'every hardware class among rankable results, with how many' }),
-  meta: Closed({ generated_at: Type.String(), results_considered: Type.Integer(), excluded: Type.Record(Type.String(), Type.Integer()) }),
+  hardware_classes: Type.Array(Closed({ hardware: Type.String(), results: Type.Integer() }), {
+    description: 'every hardware class among rankable results, with how many',
+  }),
+  meta: Closed({
+    generated_at: Type.String(),
+    results_considered: Type.Integer(),
+    excluded: Type.Record(Type.String(), Type.Integer()),
+  }),
 });
 export type Leaderboard = Static<typeof Leaderboard>;
 
@@ -361,7 +418,9 @@ export const Digest = Closed({
   leaderboard: Type.Array(LeaderboardRow),
   recent_messages: Type.Array(RecordItem),
   recent_results: Type.Array(RecordItem),
-  inbox: Nullable(Closed({ count: Type.Integer(), items: Type.Array(RecordItem) }), { description: 'with as=: your inbox' }),
+  inbox: Nullable(Closed({ count: Type.Integer(), items: Type.Array(RecordItem) }), {
+    description: 'with as=: your inbox',
+  }),
   stats: Type.Null({ description: 'kept for the public shape; this hub reports none' }),
   generated_at: Type.String(),
 });
@@ -373,7 +432,9 @@ export const TaskforceBody = Type.Object(
   {
     name: Type.String({ pattern: SLUG_PATTERN, description: 'lowercase letters, digits and "-", 1-40 characters' }),
     body: Type.Optional(Type.String({ minLength: 1, description: 'the README text' })),
-    source: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a README file in your scratch folder' })),
+    source: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'a README file in your scratch folder' }),
+    ),
     agent_id: Type.Optional(Handle),
   },
   { additionalProperties: false },
@@ -384,7 +445,13 @@ export const TaskforceFileBody = Type.Object(
   {
     body: Type.Optional(Type.String({ minLength: 1, description: 'a note (a message in this channel)' })),
     source: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-    dest_path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'with source: copy the file to taskforces/<name>/<dest_path>' })),
+    dest_path: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'with source: copy the file to taskforces/<name>/<dest_path>',
+      }),
+    ),
     type: Type.Optional(MessageType),
     refs: Type.Optional(Refs),
     agent_id: Type.Optional(Handle),
@@ -394,7 +461,10 @@ export const TaskforceFileBody = Type.Object(
 export type TaskforceFileBody = Static<typeof TaskforceFileBody>;
 
 export const TaskforceListQuery = Type.Object(
-  { q: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+  {
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
   { additionalProperties: false },
 );
 export type TaskforceListQuery = Static<typeof TaskforceListQuery>;
@@ -412,7 +482,11 @@ export const TaskforceSummary = Closed({
 export type TaskforceSummary = Static<typeof TaskforceSummary>;
 
 /** GET /v1/taskforces: `count` taskforces in all, `matched` by q=, the page in `items`. */
-export const TaskforceList = Closed({ count: Type.Integer(), matched: Type.Integer(), items: Type.Array(TaskforceSummary) });
+export const TaskforceList = Closed({
+  count: Type.Integer(),
+  matched: Type.Integer(),
+  items: Type.Array(TaskforceSummary),
+});
 export type TaskforceList = Static<typeof TaskforceList>;
 
 /** POST /v1/taskforces: 201 when created, 200 when its README was updated (`created` says which). */
@@ -420,11 +494,19 @@ export const TaskforceCreated = Closed({ name: Type.String(), via: Via, path: Ty
 export type TaskforceCreated = Static<typeof TaskforceCreated>;
 
 /** POST /v1/taskforces/{name}/files (201): a note (a channel message) or a named file copied from scratch. */
-export const TaskforceNoteCreated = Closed({ kind: Type.Union([Type.Literal('note'), Type.Literal('file')]), filename: Type.String(), via: Via, path: Type.String() });
+export const TaskforceNoteCreated = Closed({
+  kind: Type.Union([Type.Literal('note'), Type.Literal('file')]),
+  filename: Type.String(),
+  via: Via,
+  path: Type.String(),
+});
 export type TaskforceNoteCreated = Static<typeof TaskforceNoteCreated>;
 
 /** GET /v1/taskforces/{name}/files: README.md first, then every file in the taskforce's folder. */
-export const TaskforceFileList = Closed({ count: Type.Integer(), items: Type.Array(Closed({ path: Type.String(), size: Type.Integer() })) });
+export const TaskforceFileList = Closed({
+  count: Type.Integer(),
+  items: Type.Array(Closed({ path: Type.String(), size: Type.Integer() })),
+});
 export type TaskforceFileList = Static<typeof TaskforceFileList>;
 
 export const TaskforceDetail = Closed({
@@ -461,7 +543,12 @@ export const SharedResourceSyncBody = Type.Object(
 export type SharedResourceSyncBody = Static<typeof SharedResourceSyncBody>;
 
 /** PUT /v1/scratch/{agent}/{path} (201): what was stored, and where to read it back. */
-export const ScratchWritten = Closed({ path: Type.String(), bytes: Type.Integer(), sha256: Type.String(), url: Type.String() });
+export const ScratchWritten = Closed({
+  path: Type.String(),
+  bytes: Type.Integer(),
+  sha256: Type.String(),
+  url: Type.String(),
+});
 export type ScratchWritten = Static<typeof ScratchWritten>;
 
 /** POST /v1/artifacts:sync, POST /v1/shared-resources:sync: what was copied into central/. */
@@ -481,16 +568,29 @@ export const FolderQuery = Type.Object(
 export const FolderListing = Closed({
   root: Type.String(),
   path: Type.String(),
-  entries: Type.Array(Closed({ path: Type.String(), type: Type.Union([Type.Literal('file'), Type.Literal('dir')]), bytes: Type.Integer(), modified: Type.String() })),
+  entries: Type.Array(
+    Closed({
+      path: Type.String(),
+      type: Type.Union([Type.Literal('file'), Type.Literal('dir')]),
+      bytes: Type.Integer(),
+      modified: Type.String(),
+    }),
+  ),
 });
 export type FolderListing = Static<typeof FolderListing>;
 
 /** A workspace file as stored, with the type its extension names (application/octet-stream when none). */
-export const FileBytes = RawBody('application/octet-stream', 'the file as stored, served inert (nosniff, a sandboxing CSP) with the type its extension names');
+export const FileBytes = RawBody(
+  'application/octet-stream',
+  'the file as stored, served inert (nosniff, a sandboxing CSP) with the type its extension names',
+);
 /** The onboarding README and a taskforce README. */
 export const MarkdownText = RawBody('text/markdown', 'markdown');
 /** GET /v1/events. */
-export const EventStream = RawBody('text/event-stream', 'server-sent events: id, event (the write, e.g. message.created) and data (JSON)');
+export const EventStream = RawBody(
+  'text/event-stream',
+  'server-sent events: id, event (the write, e.g. message.created) and data (JSON)',
+);
 
 /** GET /openapi.json: its shape is OpenAPI's, so only its frame is declared here. */
 export const OpenApiJson = Type.Object({
@@ -500,10 +600,17 @@ export const OpenApiJson = Type.Object({
   components: OpenRecord,
 });
 /** GET /docs. */
-export const DocsHtml = RawBody('text/html', 'every route with its purpose, auth, parameters and answer fields, as one page');
+export const DocsHtml = RawBody(
+  'text/html',
+  'every route with its purpose, auth, parameters and answer fields, as one page',
+);
 
 export const EventsQuery = Type.Object(
-  { last_event_id: Type.Optional(Type.Integer({ minimum: 0, description: 'resume after this event id (or send the Last-Event-ID header)' })) },
+  {
+    last_event_id: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'resume after this event id (or send the Last-Event-ID header)' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -526,15 +633,27 @@ export const CompareQuery = Type.Object(
 );
 export type CompareQuery = Static<typeof CompareQuery>;
 
-const ComparedResult = Closed({ filename: Type.String(), agent: Type.String(), score: Type.Number(), ci: Nullable(Interval), repeats: Type.Integer() });
+const ComparedResult = Closed({
+  filename: Type.String(),
+  agent: Type.String(),
+  score: Type.Number(),
+  ci: Nullable(Interval),
+  repeats: Type.Integer(),
+});
 
 export const Comparison = Closed({
   a: ComparedResult,
   b: ComparedResult,
   difference: Type.Number({ description: "a - b in the score's unit" }),
   ratio: Type.Number({ description: 'a / b' }),
-  interval: Nullable(Interval, { description: 'the 95% interval of the difference; null when neither result reports its spread' }),
-  method: Type.Union([Type.Literal('welch'), Type.Literal('intervals'), Type.Literal('none')], { description: "Welch's t over both results' repeats, or the two results' own intervals" }),
-  verdict: Type.Union([Type.Literal('faster'), Type.Literal('slower'), Type.Literal('tie')], { description: "from a's side, in the score's direction; tie when the interval spans 0 (or there is none)" }),
+  interval: Nullable(Interval, {
+    description: 'the 95% interval of the difference; null when neither result reports its spread',
+  }),
+  method: Type.Union([Type.Literal('welch'), Type.Literal('intervals'), Type.Literal('none')], {
+    description: "Welch's t over both results' repeats, or the two results' own intervals",
+  }),
+  verdict: Type.Union([Type.Literal('faster'), Type.Literal('slower'), Type.Literal('tie')], {
+    description: "from a's side, in the score's direction; tie when the interval spans 0 (or there is none)",
+  }),
 });
 export type Comparison = Static<typeof Comparison>;

@@ -12,9 +12,18 @@ export const ModelSource = Type.Union([
     {
       hf: Type.Object(
         {
-          repo: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'owner/name of a model repository' }),
-          file: Type.String({ minLength: 1, maxLength: 500, description: 'path of the GGUF file inside the repository' }),
-          revision: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'branch, tag or commit (default main)' })),
+          repo: Type.String({
+            pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$',
+            description: 'owner/name of a model repository',
+          }),
+          file: Type.String({
+            minLength: 1,
+            maxLength: 500,
+            description: 'path of the GGUF file inside the repository',
+          }),
+          revision: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 200, description: 'branch, tag or commit (default main)' }),
+          ),
           sha256: Type.Optional(Sha256),
           bytes: Type.Optional(Type.Integer({ minimum: 1 })),
         },
@@ -24,10 +33,18 @@ export const ModelSource = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object(
-    { generated: Type.String({ pattern: '^demo/[a-z0-9._/-]+\\.gguf$', description: 'a file `collab-desk models make-demo` writes, e.g. demo/target.gguf' }) },
+    {
+      generated: Type.String({
+        pattern: '^demo/[a-z0-9._/-]+\\.gguf$',
+        description: 'a file `collab-desk models make-demo` writes, e.g. demo/target.gguf',
+      }),
+    },
     { additionalProperties: false },
   ),
-  Type.Object({ path: Type.String({ minLength: 1, maxLength: 1000, description: 'a GGUF file, relative to the pack file' }) }, { additionalProperties: false }),
+  Type.Object(
+    { path: Type.String({ minLength: 1, maxLength: 1000, description: 'a GGUF file, relative to the pack file' }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type ModelSource = Static<typeof ModelSource>;
 
@@ -53,7 +70,10 @@ export const PackPrompt = Type.Object(
 export type PackPrompt = Static<typeof PackPrompt>;
 
 export const PackReference = Type.Object(
-  { prompt: Type.String({ minLength: 1, maxLength: 20_000 }), reference: Type.String({ minLength: 1, maxLength: 100_000 }) },
+  {
+    prompt: Type.String({ minLength: 1, maxLength: 20_000 }),
+    reference: Type.String({ minLength: 1, maxLength: 100_000 }),
+  },
   { additionalProperties: false },
 );
 export type PackReference = Static<typeof PackReference>;
@@ -72,16 +92,62 @@ export type ProbeItem = Static<typeof ProbeItem>;
 
 export const PackGate = Type.Object(
   {
-    ppl_cap_ratio: Type.Number({ minimum: 1, maximum: 10, default: 1.05, description: "PPL cap as a ratio to the baseline's PPL" }),
-    tokens: Type.Integer({ minimum: 1, maximum: 100_000, default: 128, description: 'new tokens per prompt, EOS ignored' }),
+    ppl_cap_ratio: Type.Number({
+      minimum: 1,
+      maximum: 10,
+      default: 1.05,
+      description: "PPL cap as a ratio to the baseline's PPL",
+    }),
+    tokens: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 128,
+      description: 'new tokens per prompt, EOS ignored',
+    }),
     warmup: Type.Integer({ minimum: 0, maximum: 100, default: 1 }),
-    repeats: Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'paired repeats (plain, then speculative) at least; more while the interval is wider than noise_target' }),
-    max_repeats: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'the cap on adaptive repeats: a result still wider then is published noisy' }),
-    noise_target: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.03, description: "the 95% interval's half-width a result must reach, as a fraction of its median" }),
-    max_other_cpu: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'CPU share of the machine other processes may use during a measurement before it counts as disturbed' }),
-    identity_required: Type.Boolean({ default: true, description: 'a lossless claim must reproduce the plain model token for token' }),
-    verify_tolerance: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05, description: 'a re-run refutes a claim only when it is significantly slower than claimed by more than this fraction' }),
-    probe_tokens: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'tokens generated to answer one probe question' }),
+    repeats: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description:
+        'paired repeats (plain, then speculative) at least; more while the interval is wider than noise_target',
+    }),
+    max_repeats: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 10,
+      description: 'the cap on adaptive repeats: a result still wider then is published noisy',
+    }),
+    noise_target: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.03,
+      description: "the 95% interval's half-width a result must reach, as a fraction of its median",
+    }),
+    max_other_cpu: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.1,
+      description:
+        'CPU share of the machine other processes may use during a measurement before it counts as disturbed',
+    }),
+    identity_required: Type.Boolean({
+      default: true,
+      description: 'a lossless claim must reproduce the plain model token for token',
+    }),
+    verify_tolerance: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.05,
+      description:
+        'a re-run refutes a claim only when it is significantly slower than claimed by more than this fraction',
+    }),
+    probe_tokens: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 8,
+      description: 'tokens generated to answer one probe question',
+    }),
     job_timeout_s: Type.Integer({ minimum: 10, maximum: 86_400, default: 1800 }),
   },
   { additionalProperties: false },
@@ -90,9 +156,15 @@ export type PackGate = Static<typeof PackGate>;
 
 /** A slot's values: words or phrases to pick one of, or every integer from `from` to `to`. */
 export const SlotValues = Type.Union([
-  Type.Array(Type.String({ maxLength: 2000, description: 'may be empty: a phrase left out' }), { minItems: 1, maxItems: 10_000 }),
+  Type.Array(Type.String({ maxLength: 2000, description: 'may be empty: a phrase left out' }), {
+    minItems: 1,
+    maxItems: 10_000,
+  }),
   // Bounded: a draw picks one of to - from + 1 values exactly (and never spins on a range past 2^48).
-  Type.Object({ from: Type.Integer({ minimum: -1e9, maximum: 1e9 }), to: Type.Integer({ minimum: -1e9, maximum: 1e9 }) }, { additionalProperties: false }),
+  Type.Object(
+    { from: Type.Integer({ minimum: -1e9, maximum: 1e9 }), to: Type.Integer({ minimum: -1e9, maximum: 1e9 }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type SlotValues = Static<typeof SlotValues>;
 
@@ -115,11 +187,14 @@ export type PromptFamily = Static<typeof PromptFamily>;
 export const PrivatePrompts = Type.Object(
   {
     description: Type.Optional(Type.String({ maxLength: 2000 })),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'how many private prompts are drawn from the families' })),
+    count: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'how many private prompts are drawn from the families' }),
+    ),
     families: Type.Optional(Type.Array(PromptFamily, { minItems: 1, maxItems: 100 })),
     references: Type.Boolean({
       default: true,
-      description: 'the baseline also writes perplexity references for the private prompts at init (with calibration.tokens), so the PPL gate is measured on held-out text too',
+      description:
+        'the baseline also writes perplexity references for the private prompts at init (with calibration.tokens), so the PPL gate is measured on held-out text too',
     }),
   },
   { additionalProperties: false },
@@ -141,7 +216,10 @@ export const ChallengePack = Type.Object(
     references: Type.Array(PackReference, { default: [] }),
     calibration: Type.Optional(
       Type.Object(
-        { prompts: Type.Array(Type.String({ minLength: 1, maxLength: 20_000 }), { minItems: 1 }), tokens: Type.Integer({ minimum: 1, maximum: 4096 }) },
+        {
+          prompts: Type.Array(Type.String({ minLength: 1, maxLength: 20_000 }), { minItems: 1 }),
+          tokens: Type.Integer({ minimum: 1, maximum: 4096 }),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -177,7 +255,13 @@ export const HeldOutSet = Type.Object(
     drawn_at: Type.String({ minLength: 1, maxLength: 100 }),
     /** Hex of the random bytes the set was drawn with (generated sets): with the pack, it re-derives the set. */
     seed: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
-    prompts: Type.Array(Type.Object({ id: Name, text: Type.String({ minLength: 1, maxLength: 20_000 }) }, { additionalProperties: false }), { minItems: 1 }),
+    prompts: Type.Array(
+      Type.Object(
+        { id: Name, text: Type.String({ minLength: 1, maxLength: 20_000 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
     references: Type.Array(PackReference, { default: [] }),
   },
   { additionalProperties: false },
@@ -191,10 +275,16 @@ export const PublicPack = Closed({
   id: Type.String(),
   title: Type.String(),
   description: Type.String(),
-  models: Type.Record(Type.String(), Closed({ role: Type.Union([Type.Literal('target'), Type.Literal('draft')]), description: Type.String() })),
+  models: Type.Record(
+    Type.String(),
+    Closed({ role: Type.Union([Type.Literal('target'), Type.Literal('draft')]), description: Type.String() }),
+  ),
   baseline: Closed({ target: Type.String() }),
   defaults: OpenRecord,
-  prompts: Closed({ public: Type.Array(Closed({ id: Type.String(), text: Type.String() })), private_count: Type.Integer() }),
+  prompts: Closed({
+    public: Type.Array(Closed({ id: Type.String(), text: Type.String() })),
+    private_count: Type.Integer(),
+  }),
   references: Type.Integer(),
   probe_questions: Type.Integer(),
   gate: PackGate,
@@ -222,7 +312,10 @@ export const MachineState = Closed({
   cores: Type.Integer(),
   load_before: Type.Number({ description: '1-minute load average just before the measurement' }),
   load_after: Type.Number({ description: '1-minute load average just after it' }),
-  other_cpu_before: Nullable(Type.Number(), { description: "share of the machine's CPU time (0..1 of all cores) used by other processes in the second before it started; null where the platform does not say" }),
+  other_cpu_before: Nullable(Type.Number(), {
+    description:
+      "share of the machine's CPU time (0..1 of all cores) used by other processes in the second before it started; null where the platform does not say",
+  }),
   other_cpu_during: Nullable(Type.Number(), { description: 'the same, on average while it ran' }),
   other_cpu_peak: Nullable(Type.Number(), { description: 'the same, in its worst second' }),
   gpu: Nullable(
@@ -236,7 +329,10 @@ export const MachineState = Closed({
     { description: 'the GPU the run used, where one did (nvidia-smi)' },
   ),
   inference: Type.Optional(
-    Nullable(Closed({ paused: Type.Boolean(), drain_ms: Type.Number(), note: Type.String() }), { description: "the agents' inference on this machine: paused and drained before the measurement started (hub jobs only)" }),
+    Nullable(Closed({ paused: Type.Boolean(), drain_ms: Type.Number(), note: Type.String() }), {
+      description:
+        "the agents' inference on this machine: paused and drained before the measurement started (hub jobs only)",
+    }),
   ),
 });
 export type MachineState = Static<typeof MachineState>;
@@ -259,8 +355,17 @@ export const ChallengeInfo = Closed({
   ...PublicPack.properties,
   baseline_result: Nullable(BaselineInfo),
   baseline_job: Nullable(
-    Closed({ id: Type.String(), state: JobState, error: Nullable(Type.String()), created_at: Type.String(), finished_at: Nullable(Type.String()) }),
-    { description: 'the newest baseline job (queued, running, or how the last one ended); the organizer re-measures with POST /v1/challenge/baseline' },
+    Closed({
+      id: Type.String(),
+      state: JobState,
+      error: Nullable(Type.String()),
+      created_at: Type.String(),
+      finished_at: Nullable(Type.String()),
+    }),
+    {
+      description:
+        'the newest baseline job (queued, running, or how the last one ended); the organizer re-measures with POST /v1/challenge/baseline',
+    },
   ),
   ppl_cap: Nullable(Type.Number()),
   example_job: Closed({ config: OpenRecord, method: Type.String(), description: Type.String() }),
@@ -270,7 +375,8 @@ export type ChallengeInfo = Static<typeof ChallengeInfo>;
 export const JobBody = Type.Object(
   {
     config: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'a run configuration; target and draft name models of the pack, or scratch:<path> for a GGUF file in your scratch folder',
+      description:
+        'a run configuration; target and draft name models of the pack, or scratch:<path> for a GGUF file in your scratch folder',
     }),
     method: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
@@ -291,7 +397,12 @@ export const JobListQuery = Type.Object(
 );
 export type JobListQuery = Static<typeof JobListQuery>;
 
-export const JobProgress = Closed({ phase: Type.String(), done: Type.Number(), total: Type.Number(), tps: Type.Optional(Type.Number()) });
+export const JobProgress = Closed({
+  phase: Type.String(),
+  done: Type.Number(),
+  total: Type.Number(),
+  tps: Type.Optional(Type.Number()),
+});
 export type JobProgress = Static<typeof JobProgress>;
 
 export const JobInfo = Closed({
@@ -300,7 +411,9 @@ export const JobInfo = Closed({
   kind: JobKind,
   state: JobState,
   pack: Type.String(),
-  config: Nullable(OpenRecord, { description: 'null for a verification of a result published without a runnable config (nothing is re-run then)' }),
+  config: Nullable(OpenRecord, {
+    description: 'null for a verification of a result published without a runnable config (nothing is re-run then)',
+  }),
   method: Type.String(),
   description: Type.String(),
   created_at: Type.String(),
@@ -309,7 +422,9 @@ export const JobInfo = Closed({
   queue_position: Nullable(Type.Integer()),
   progress: Nullable(JobProgress),
   error: Nullable(Type.String()),
-  result: Nullable(Type.String(), { description: 'the result this job published (bench, baseline) or the result it verified (verify)' }),
+  result: Nullable(Type.String(), {
+    description: 'the result this job published (bench, baseline) or the result it verified (verify)',
+  }),
   verifies: Nullable(Type.String()),
   log: Type.String(),
 });
@@ -324,7 +439,13 @@ export const JobList = Closed({ count: Type.Integer(), items: Type.Array(JobInfo
 export type JobList = Static<typeof JobList>;
 
 /** GET /v1/jobs/quota. */
-export const QuotaInfo = Closed({ agent: Type.String(), used: Type.Integer(), limit: Type.Number(), window_hours: Type.Number(), next_slot_at: Nullable(Type.String()) });
+export const QuotaInfo = Closed({
+  agent: Type.String(),
+  used: Type.Integer(),
+  limit: Type.Number(),
+  window_hours: Type.Number(),
+  next_slot_at: Nullable(Type.String()),
+});
 export type QuotaInfo = Static<typeof QuotaInfo>;
 
 // ---- measurements ------------------------------------------------------------------------------------------------

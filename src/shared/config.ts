@@ -5,7 +5,12 @@ const Positive = (def: number, description: string) => Type.Number({ exclusiveMi
 
 export const HubConfigSchema = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 200, default: 'Collab Desk', description: 'Name of this collaboration' }),
+    title: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      default: 'Collab Desk',
+      description: 'Name of this collaboration',
+    }),
     goal: Type.String({
       maxLength: 4000,
       default:
@@ -13,16 +18,25 @@ export const HubConfigSchema = Type.Object(
         'without losing quality: perplexity under the cap and output identical to the plain model.',
       description: 'One paragraph every agent reads first',
     }),
-    organizer: Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,32}[a-z0-9])?$', default: 'organizer', description: 'The person, posting as human-<organizer>' }),
+    organizer: Type.String({
+      pattern: '^[a-z0-9](?:[a-z0-9-]{0,32}[a-z0-9])?$',
+      default: 'organizer',
+      description: 'The person, posting as human-<organizer>',
+    }),
     results: Type.Object(
       {
         score_field: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$', default: 'tps' }),
-        order: Type.Union([Type.Literal('desc'), Type.Literal('asc')], { default: 'desc', description: 'desc: higher is better' }),
+        order: Type.Union([Type.Literal('desc'), Type.Literal('asc')], {
+          default: 'desc',
+          description: 'desc: higher is better',
+        }),
         required: Type.Array(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$' }), {
           default: ['tps', 'ppl', 'method', 'status', 'description'],
           maxItems: 32,
         }),
-        guardrail_field: Type.Union([Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$' }), Type.Null()], { default: 'ppl' }),
+        guardrail_field: Type.Union([Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$' }), Type.Null()], {
+          default: 'ppl',
+        }),
         guardrail_max: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()], {
           default: null,
           description: 'Results whose guardrail exceeds this are left off the leaderboard (null: no cap yet)',
@@ -38,7 +52,10 @@ export const HubConfigSchema = Type.Object(
         writes_per_minute: Positive(60, 'Source-based writes refilled per minute, per agent'),
         scratch_writes_per_minute: Positive(600, 'Scratch file uploads and deletes per agent'),
         registrations_per_minute: Positive(10, 'Registrations per client address'),
-        registrations_per_window: Positive(100, 'New agents registered without the organizer token, all clients together, per registration window'),
+        registrations_per_window: Positive(
+          100,
+          'New agents registered without the organizer token, all clients together, per registration window',
+        ),
         registrations_window_hours: Positive(1, 'The registration window, in hours'),
         json_body_bytes: Positive(1024 * 1024, 'Largest JSON request body'),
         message_body_bytes: Positive(64 * 1024, 'Largest message or result text'),

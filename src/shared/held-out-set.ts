@@ -17,5 +17,7 @@ export function isHeldOutSetFile(privateSet: unknown): privateSet is string {
 export function parseHeldOutSet(data: unknown): { set: HeldOutSet; problem: null } | { set: null; problem: string } {
   const filled = Value.Default(HeldOutSet, data);
   const first = [...Value.Errors(HeldOutSet, filled)][0];
-  return first ? { set: null, problem: `invalid at ${first.instancePath || '/'}: ${first.message}` } : { set: filled as HeldOutSet, problem: null };
+  return first
+    ? { set: null, problem: `invalid at ${first.instancePath || '/'}: ${first.message}` }
+    : { set: filled as HeldOutSet, problem: null };
 }

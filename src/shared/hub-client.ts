@@ -41,7 +41,15 @@ import type { ChallengeInfo, JobBody, JobInfo, JobList, JobListQuery, QuotaInfo 
 import { HubClientError, isErrorBody } from './hub-error';
 import type { DownloadResponse, ModelDeleted, ModelsInfo, PullModelBody } from './models';
 import type { AgentDefaults, AgentDefaultsSaved, SettingsInfo } from './settings';
-import type { SpawnAgentsBody, SpawnedAgents, SwarmAction, SwarmStatus, TraceExport, TracePage, TraceQuery } from './swarm';
+import type {
+  SpawnAgentsBody,
+  SpawnedAgents,
+  SwarmAction,
+  SwarmStatus,
+  TraceExport,
+  TracePage,
+  TraceQuery,
+} from './swarm';
 
 /** A downloaded workspace file. */
 export interface HubFile {
@@ -86,7 +94,12 @@ type QueryValue = string | number | boolean | null | undefined;
 function encodePath(path: string): string {
   const segments = path.split('/').filter((s) => s !== '');
   if (segments.some((s) => s === '.' || s === '..')) {
-    throw new HubClientError(400, 'INVALID_PATH', `"${path}" has a "." or ".." segment`, 'name the file by its path inside the folder, e.g. notes/plan.md');
+    throw new HubClientError(
+      400,
+      'INVALID_PATH',
+      `"${path}" has a "." or ".." segment`,
+      'name the file by its path inside the folder, e.g. notes/plan.md',
+    );
   }
   return segments.map(encodeURIComponent).join('/');
 }
@@ -253,7 +266,12 @@ export class HubClient {
   async writeScratch(agent: string, path: string, content: string | Uint8Array): Promise<ScratchWritten> {
     return this.call('PUT', `/v1/scratch/${encodeURIComponent(agent)}/${encodePath(path)}`, undefined, {
       // Bytes over a shared buffer cannot be sent as they are; everything else goes without a copy.
-      body: typeof content === 'string' ? content : new Blob([content.buffer instanceof ArrayBuffer ? (content as Uint8Array<ArrayBuffer>) : new Uint8Array(content)]),
+      body:
+        typeof content === 'string'
+          ? content
+          : new Blob([
+              content.buffer instanceof ArrayBuffer ? (content as Uint8Array<ArrayBuffer>) : new Uint8Array(content),
+            ]),
       contentType: typeof content === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
     });
   }
@@ -264,7 +282,10 @@ export class HubClient {
 
   async listScratch(agent: string, path = '', recursive = false): Promise<FolderListing> {
     const sub = encodePath(path);
-    return this.listing(`/v1/scratch/${encodeURIComponent(agent)}${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`, `scratch/${agent}/${path}`);
+    return this.listing(
+      `/v1/scratch/${encodeURIComponent(agent)}${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`,
+      `scratch/${agent}/${path}`,
+    );
   }
 
   async deleteScratch(agent: string, path: string): Promise<void> {
@@ -277,7 +298,10 @@ export class HubClient {
 
   async listCentral(path = '', recursive = false): Promise<FolderListing> {
     const sub = encodePath(path);
-    return this.listing(`/v1/central${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`, `central/${path}`);
+    return this.listing(
+      `/v1/central${sub ? `/${sub}` : ''}${queryString({ recursive: recursive || undefined })}`,
+      `central/${path}`,
+    );
   }
 
   syncArtifact(body: ArtifactSyncBody): Promise<SyncResponse> {
@@ -315,7 +339,10 @@ export class HubClient {
   }
 
   async readTaskforceFile(name: string, path: string): Promise<HubFile> {
-    return this.file(`/v1/taskforces/${encodeURIComponent(name)}/files/${encodePath(path)}`, `taskforces/${name}/${path}`);
+    return this.file(
+      `/v1/taskforces/${encodeURIComponent(name)}/files/${encodePath(path)}`,
+      `taskforces/${name}/${path}`,
+    );
   }
 
   // ---- the swarm ---------------------------------------------------------------------------------------------
@@ -330,7 +357,10 @@ export class HubClient {
 
   /** One agent (`agentId`) or the whole swarm. */
   swarmAction(action: SwarmAction, agentId?: string): Promise<SwarmStatus> {
-    return this.call('POST', agentId === undefined ? `/v1/swarm/${action}` : `/v1/swarm/agents/${encodeURIComponent(agentId)}/${action}`);
+    return this.call(
+      'POST',
+      agentId === undefined ? `/v1/swarm/${action}` : `/v1/swarm/agents/${encodeURIComponent(agentId)}/${action}`,
+    );
   }
 
   trace(agentId: string, query: TraceQuery = {}): Promise<TracePage> {
@@ -374,7 +404,8 @@ export class HubClient {
    * `options.body` sends bytes or text as they are. Resolves with the parsed answer (undefined for an empty one).
    */
   async call<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    const o = body === undefined ? options : { ...options, body: JSON.stringify(body), contentType: 'application/json' };
+    const o =
+      body === undefined ? options : { ...options, body: JSON.stringify(body), contentType: 'application/json' };
     return this.exchange(method, path, o, async (res) => (await this.parse(res)) as T);
   }
 
@@ -396,7 +427,12 @@ export class HubClient {
   }
 
   /** Sends, then `read`s a 2xx answer under the same time limit; everything that goes wrong becomes a HubClientError. */
-  private async exchange<T>(method: string, path: string, o: RequestOptions, read: (res: Response) => Promise<T>): Promise<T> {
+  private async exchange<T>(
+    method: string,
+    path: string,
+    o: RequestOptions,
+    read: (res: Response) => Promise<T>,
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: o.accept ?? 'application/json' };
     const bearer = this.#bearer();
     if (bearer) headers.authorization = `Bearer ${bearer}`;
@@ -405,14 +441,25 @@ export class HubClient {
     const deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
     const signal = o.signal && deadline ? AbortSignal.any([o.signal, deadline]) : (o.signal ?? deadline);
     try {
-      const res = await fetch(this.url + path, { method, headers, ...(o.body !== undefined ? { body: o.body } : {}), ...(signal ? { signal } : {}) });
+      const res = await fetch(this.url + path, {
+        method,
+        headers,
+        ...(o.body !== undefined ? { body: o.body } : {}),
+        ...(signal ? { signal } : {}),
+      });
       if (!res.ok) throw await this.refusal(res);
       return await read(res);
     } catch (err) {
       if (err instanceof HubClientError || o.signal?.aborted) throw err;
       const e = err as Error & { cause?: { code?: string; message?: string } };
       const why = deadline?.aborted ? `no answer within ${limit} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-      throw new HubClientError(0, 'HUB_UNREACHABLE', `${this.#label()} could not be reached (${why})`, 'start it with `collab-desk hub` (or the desktop app), or check the hub URL', { cause: err });
+      throw new HubClientError(
+        0,
+        'HUB_UNREACHABLE',
+        `${this.#label()} could not be reached (${why})`,
+        'start it with `collab-desk hub` (or the desktop app), or check the hub URL',
+        { cause: err },
+      );
     }
   }
 
@@ -424,9 +471,18 @@ export class HubClient {
     return this.exchange('GET', path, {}, async (res) => {
       if (!res.headers.has('content-security-policy') && (res.headers.get('content-type') ?? '').includes('json')) {
         await res.body?.cancel();
-        throw new HubClientError(400, 'IS_A_FOLDER', `${label} is a folder, not a file`, 'list the folder to see its files');
+        throw new HubClientError(
+          400,
+          'IS_A_FOLDER',
+          `${label} is a folder, not a file`,
+          'list the folder to see its files',
+        );
       }
-      return { path: label, content_type: res.headers.get('content-type') ?? 'application/octet-stream', bytes: new Uint8Array(await res.arrayBuffer()) };
+      return {
+        path: label,
+        content_type: res.headers.get('content-type') ?? 'application/octet-stream',
+        bytes: new Uint8Array(await res.arrayBuffer()),
+      };
     });
   }
 
@@ -450,7 +506,12 @@ export class HubClient {
     try {
       return JSON.parse(text);
     } catch {
-      throw new HubClientError(res.status, 'BAD_RESPONSE', `${this.#label()} answered ${res.status} with something that is not JSON`, NOT_A_HUB_HINT);
+      throw new HubClientError(
+        res.status,
+        'BAD_RESPONSE',
+        `${this.#label()} answered ${res.status} with something that is not JSON`,
+        NOT_A_HUB_HINT,
+      );
     }
   }
 
@@ -463,7 +524,13 @@ export class HubClient {
     } catch {
       value = undefined;
     }
-    if (isErrorBody(value)) return new HubClientError(res.status, value.error.code, value.error.message, value.error.hint);
-    return new HubClientError(res.status, 'BAD_RESPONSE', `${this.#label()} answered HTTP ${res.status} without an error body`, NOT_A_HUB_HINT);
+    if (isErrorBody(value))
+      return new HubClientError(res.status, value.error.code, value.error.message, value.error.hint);
+    return new HubClientError(
+      res.status,
+      'BAD_RESPONSE',
+      `${this.#label()} answered HTTP ${res.status} without an error body`,
+      NOT_A_HUB_HINT,
+    );
   }
 }

@@ -46,6 +46,14 @@ export function parseStampedFilename(name: string): { ms: number; author: string
   const m = stampedRe.exec(name);
   if (!m) return null;
   const [, ymd, hms, ms, author] = m as unknown as [string, string, string, string, string];
-  const t = Date.UTC(+ymd.slice(0, 4), +ymd.slice(4, 6) - 1, +ymd.slice(6, 8), +hms.slice(0, 2), +hms.slice(2, 4), +hms.slice(4, 6), +ms);
+  const t = Date.UTC(
+    +ymd.slice(0, 4),
+    +ymd.slice(4, 6) - 1,
+    +ymd.slice(6, 8),
+    +hms.slice(0, 2),
+    +hms.slice(2, 4),
+    +hms.slice(4, 6),
+    +ms,
+  );
   return Number.isNaN(t) ? null : { ms: t, author };
 }

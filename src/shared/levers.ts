@@ -17,15 +17,62 @@ export interface Lever {
  * challenge (drafter, draft depth, quantization), then the systems settings.
  */
 export const LEVERS: readonly Lever[] = [
-  { id: 'drafter', title: 'drafter choice', hint: 'compare draft models and the MTP drafter (spec_type draft vs draft-mtp, which draft file)', keys: ['draft'], specTypes: ['draft', 'draft-mtp'] },
-  { id: 'draft-depth', title: 'draft depth', hint: 'tune how many tokens are drafted per step (draft_n_max, draft_n_min, draft_p_min)', keys: ['draft_n_max', 'draft_n_min', 'draft_p_min'] },
-  { id: 'quantization', title: 'quantization', hint: 'trade target or draft precision for speed while keeping PPL under the cap (target/draft files)', keys: ['target'] },
-  { id: 'ngram', title: 'n-gram lookup', hint: 'draft from the context itself, no draft model (spec_type ngram and its variants)', keys: [], specTypes: ['ngram', 'ngram-map-k', 'ngram-map-k4v', 'ngram-mod'] },
-  { id: 'kv-cache', title: 'KV cache types', hint: 'quantize the KV cache (cache_type_k / cache_type_v, and the draft\'s)', keys: ['cache_type_k', 'cache_type_v', 'draft_cache_type_k', 'draft_cache_type_v'] },
-  { id: 'batching', title: 'batch sizes', hint: 'change batch_size / ubatch_size for prefill and verification', keys: ['batch_size', 'ubatch_size'] },
-  { id: 'flash-attn', title: 'flash attention', hint: 'switch flash attention on or off (flash_attn)', keys: ['flash_attn'] },
-  { id: 'context', title: 'context size', hint: 'shrink or grow the context (ctx_size) to change memory traffic', keys: ['ctx_size'] },
-  { id: 'offload', title: 'GPU offload and threads', hint: 'move layers between GPU and CPU, set threads and polling (gpu_layers, draft_gpu_layers, threads, poll)', keys: ['gpu_layers', 'draft_gpu_layers', 'threads', 'draft_threads', 'poll'] },
+  {
+    id: 'drafter',
+    title: 'drafter choice',
+    hint: 'compare draft models and the MTP drafter (spec_type draft vs draft-mtp, which draft file)',
+    keys: ['draft'],
+    specTypes: ['draft', 'draft-mtp'],
+  },
+  {
+    id: 'draft-depth',
+    title: 'draft depth',
+    hint: 'tune how many tokens are drafted per step (draft_n_max, draft_n_min, draft_p_min)',
+    keys: ['draft_n_max', 'draft_n_min', 'draft_p_min'],
+  },
+  {
+    id: 'quantization',
+    title: 'quantization',
+    hint: 'trade target or draft precision for speed while keeping PPL under the cap (target/draft files)',
+    keys: ['target'],
+  },
+  {
+    id: 'ngram',
+    title: 'n-gram lookup',
+    hint: 'draft from the context itself, no draft model (spec_type ngram and its variants)',
+    keys: [],
+    specTypes: ['ngram', 'ngram-map-k', 'ngram-map-k4v', 'ngram-mod'],
+  },
+  {
+    id: 'kv-cache',
+    title: 'KV cache types',
+    hint: "quantize the KV cache (cache_type_k / cache_type_v, and the draft's)",
+    keys: ['cache_type_k', 'cache_type_v', 'draft_cache_type_k', 'draft_cache_type_v'],
+  },
+  {
+    id: 'batching',
+    title: 'batch sizes',
+    hint: 'change batch_size / ubatch_size for prefill and verification',
+    keys: ['batch_size', 'ubatch_size'],
+  },
+  {
+    id: 'flash-attn',
+    title: 'flash attention',
+    hint: 'switch flash attention on or off (flash_attn)',
+    keys: ['flash_attn'],
+  },
+  {
+    id: 'context',
+    title: 'context size',
+    hint: 'shrink or grow the context (ctx_size) to change memory traffic',
+    keys: ['ctx_size'],
+  },
+  {
+    id: 'offload',
+    title: 'GPU offload and threads',
+    hint: 'move layers between GPU and CPU, set threads and polling (gpu_layers, draft_gpu_layers, threads, poll)',
+    keys: ['gpu_layers', 'draft_gpu_layers', 'threads', 'draft_threads', 'poll'],
+  },
 ];
 
 export function leverById(id: string): Lever | undefined {
@@ -39,7 +86,13 @@ export function leverById(id: string): Lever | undefined {
 export function leversOf(config: Partial<RunConfig>, baseline: Partial<RunConfig>): string[] {
   const found = new Set<string>();
   for (const lever of LEVERS) {
-    if (lever.specTypes && config.spec_type && lever.specTypes.includes(config.spec_type) && config.spec_type !== baseline.spec_type) found.add(lever.id);
+    if (
+      lever.specTypes &&
+      config.spec_type &&
+      lever.specTypes.includes(config.spec_type) &&
+      config.spec_type !== baseline.spec_type
+    )
+      found.add(lever.id);
     for (const key of lever.keys) {
       if (config[key] !== undefined && config[key] !== baseline[key]) found.add(lever.id);
     }

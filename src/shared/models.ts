@@ -8,9 +8,15 @@ import { Closed, Nullable } from './response-schema';
 export const PullModelBody = Type.Object(
   {
     // Checked by the library, whose refusal says what a repo id looks like (a pattern's message would not).
-    repo: Type.String({ minLength: 1, maxLength: 200, description: 'owner/name of a model repository on the Hugging Face Hub' }),
+    repo: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'owner/name of a model repository on the Hugging Face Hub',
+    }),
     file: Type.String({ minLength: 1, maxLength: 500, description: 'path of the GGUF file inside the repository' }),
-    revision: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'branch, tag or commit (default main)' })),
+    revision: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'branch, tag or commit (default main)' }),
+    ),
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the sha256 the file must have' })),
   },
   { additionalProperties: false },
@@ -18,7 +24,14 @@ export const PullModelBody = Type.Object(
 export type PullModelBody = Static<typeof PullModelBody>;
 
 export const DeleteModelQuery = Type.Object(
-  { force: Type.Optional(Type.Boolean({ description: 'delete a model in use (by the installed pack, the agents, the inference host or the agent defaults): they break until it is pulled again' })) },
+  {
+    force: Type.Optional(
+      Type.Boolean({
+        description:
+          'delete a model in use (by the installed pack, the agents, the inference host or the agent defaults): they break until it is pulled again',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type DeleteModelQuery = Static<typeof DeleteModelQuery>;
@@ -46,7 +59,8 @@ export const InstalledModel = Closed({
   id: Type.String({ description: 'opaque and stable: DELETE /v1/models/{id}' }),
   name: Type.String({ description: 'the file name, e.g. gemma-4-E4B-it-Q4_K_M.gguf' }),
   source: Type.Union([Type.Literal('hf'), Type.Literal('generated'), Type.Literal('file')], {
-    description: "hf: in the Hugging Face cache; generated: a demo model in the data folder; file: a file of the person's own",
+    description:
+      "hf: in the Hugging Face cache; generated: a demo model in the data folder; file: a file of the person's own",
   }),
   repo: Nullable(Type.String()),
   file: Nullable(Type.String({ description: "the file's path inside its repository" })),
@@ -55,9 +69,13 @@ export const InstalledModel = Closed({
   bytes: Type.Integer({ description: "bytes on disk (the blob's size for a cached file)" }),
   modified_at: Type.String(),
   used_by: Type.Array(ModelUse),
-  deletable: Type.Boolean({ description: "whether DELETE may remove it at all (only files inside the HF cache or the data folder's models/)" }),
+  deletable: Type.Boolean({
+    description: "whether DELETE may remove it at all (only files inside the HF cache or the data folder's models/)",
+  }),
   locked_reason: Nullable(Type.String(), { description: 'why it cannot be deleted, when it cannot' }),
-  delete_warning: Nullable(Type.String(), { description: 'what deleting it breaks (it needs force=true then); null when nothing uses it' }),
+  delete_warning: Nullable(Type.String(), {
+    description: 'what deleting it breaks (it needs force=true then); null when nothing uses it',
+  }),
 });
 export type InstalledModel = Static<typeof InstalledModel>;
 
@@ -71,12 +89,20 @@ export const AvailableModel = Closed({
   file: Type.String(),
   revision: Nullable(Type.String()),
   sha256: Nullable(Type.String()),
-  bytes: Nullable(Type.Integer(), { description: 'its size, when the pack says it or the Hub answered; null when unknown' }),
+  bytes: Nullable(Type.Integer(), {
+    description: 'its size, when the pack says it or the Hub answered; null when unknown',
+  }),
   needed: Type.Boolean({ description: 'the installed pack names it: its jobs need it' }),
 });
 export type AvailableModel = Static<typeof AvailableModel>;
 
-export const DownloadState = Type.Union([Type.Literal('starting'), Type.Literal('downloading'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('cancelled')]);
+export const DownloadState = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('downloading'),
+  Type.Literal('done'),
+  Type.Literal('failed'),
+  Type.Literal('cancelled'),
+]);
 export type DownloadState = Static<typeof DownloadState>;
 
 /** One pull: also the data of the `model.progress` event. */
@@ -92,7 +118,9 @@ export const DownloadInfo = Closed({
   eta_s: Nullable(Type.Number()),
   started_at: Type.String(),
   finished_at: Nullable(Type.String()),
-  error: Nullable(Type.String(), { description: 'why it failed or was cancelled (the partial file stays for a resume)' }),
+  error: Nullable(Type.String(), {
+    description: 'why it failed or was cancelled (the partial file stays for a resume)',
+  }),
   path: Nullable(Type.String(), { description: 'where the model is, once done' }),
 });
 export type DownloadInfo = Static<typeof DownloadInfo>;
@@ -100,7 +128,9 @@ export type DownloadInfo = Static<typeof DownloadInfo>;
 export const DiskUse = Closed({
   models_bytes: Type.Integer({ description: 'every installed model together' }),
   partial_bytes: Type.Integer({ description: 'downloads that stopped before the end, kept to resume from' }),
-  free_bytes: Nullable(Type.Integer(), { description: 'free bytes on the disk holding the Hugging Face cache (null when it cannot be read)' }),
+  free_bytes: Nullable(Type.Integer(), {
+    description: 'free bytes on the disk holding the Hugging Face cache (null when it cannot be read)',
+  }),
   disk_bytes: Nullable(Type.Integer(), { description: "that disk's size" }),
   cache_dir: Type.String(),
   models_dir: Type.String(),
@@ -110,7 +140,9 @@ export type DiskUse = Static<typeof DiskUse>;
 export const ModelsInfo = Closed({
   installed: Type.Array(InstalledModel),
   available: Type.Array(AvailableModel),
-  downloads: Type.Array(DownloadInfo, { description: 'running downloads, then the ones that ended in the last minutes' }),
+  downloads: Type.Array(DownloadInfo, {
+    description: 'running downloads, then the ones that ended in the last minutes',
+  }),
   disk: DiskUse,
   hub_url: Type.String({ description: 'the Hugging Face endpoint pulls go to' }),
   token: Type.Boolean({ description: 'whether an access token is configured (never the token)' }),
@@ -125,7 +157,11 @@ export type DownloadResponse = Static<typeof DownloadResponse>;
 export const ModelDeleted = Closed({ deleted: Type.String(), name: Type.String(), freed_bytes: Type.Integer() });
 export type ModelDeleted = Static<typeof ModelDeleted>;
 
-export const GpuDevice = Closed({ name: Type.String(), vram_bytes: Nullable(Type.Integer()), vram_free_bytes: Nullable(Type.Integer()) });
+export const GpuDevice = Closed({
+  name: Type.String(),
+  vram_bytes: Nullable(Type.Integer()),
+  vram_free_bytes: Nullable(Type.Integer()),
+});
 export type GpuDevice = Static<typeof GpuDevice>;
 
 /** What Settings shows of the machine: the llama.cpp backend node-llama-cpp uses here, the GPU, CPU and memory. */
@@ -135,13 +171,22 @@ export const SystemInfo = Closed({
   cpu: Closed({ model: Type.String(), cores: Type.Integer() }),
   memory: Closed({ total_bytes: Type.Integer(), free_bytes: Type.Integer() }),
   backend: Closed({
-    flavor: Nullable(Type.String(), { description: 'cuda, vulkan, metal or cpu; null until detected or when no llama.cpp build is installed' }),
+    flavor: Nullable(Type.String(), {
+      description: 'cuda, vulkan, metal or cpu; null until detected or when no llama.cpp build is installed',
+    }),
     reason: Type.String({ description: 'why this one: what was found or missing' }),
     llama_cpp_release: Nullable(Type.String()),
     package: Nullable(Type.String()),
   }),
   /** Probing the GPU runs a tool once, in the background. */
-  gpu: Closed({ state: Type.Union([Type.Literal('detecting'), Type.Literal('ready')]), devices: Type.Array(GpuDevice), note: Nullable(Type.String()) }, { description: '"detecting" until the probe answered' }),
+  gpu: Closed(
+    {
+      state: Type.Union([Type.Literal('detecting'), Type.Literal('ready')]),
+      devices: Type.Array(GpuDevice),
+      note: Nullable(Type.String()),
+    },
+    { description: '"detecting" until the probe answered' },
+  ),
   node_llama_cpp: Nullable(Type.String()),
 });
 export type SystemInfo = Static<typeof SystemInfo>;
@@ -169,7 +214,10 @@ export interface ModelLibrary {
    * Deletes an installed model (only inside the HF cache or the data folder's models/); the bytes freed. A model in
    * use (by the pack, the agents or one of `uses`) needs `force`.
    */
-  delete(modelId: string, options?: { force?: boolean; uses?: ExtraModelUse[] }): Promise<{ model: InstalledModel; freed_bytes: number }>;
+  delete(
+    modelId: string,
+    options?: { force?: boolean; uses?: ExtraModelUse[] },
+  ): Promise<{ model: InstalledModel; freed_bytes: number }>;
   system(): Promise<SystemInfo>;
   /** Cancels running pulls; the hub calls it on close. */
   close(): Promise<void>;

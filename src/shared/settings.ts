@@ -5,14 +5,22 @@ import { Closed, Nullable } from './response-schema';
 import { SpawnAgentsBody } from './swarm';
 
 /** The spawn form's starting values: the same fields as POST /v1/swarm/agents, all optional. */
-export const AgentDefaults = Type.Pick(SpawnAgentsBody, ['count', 'kind', 'command', 'model', 'role', 'budget_tokens', 'jobs_per_day', 'max_steps', 'sandbox'], { additionalProperties: false });
+export const AgentDefaults = Type.Pick(
+  SpawnAgentsBody,
+  ['count', 'kind', 'command', 'model', 'role', 'budget_tokens', 'jobs_per_day', 'max_steps', 'sandbox'],
+  { additionalProperties: false },
+);
 export type AgentDefaults = Static<typeof AgentDefaults>;
 
 /** GET /v1/settings: where the hub keeps its state, the machine's compute, and the spawn form's defaults. */
 export const SettingsInfo = Closed({
   data_dir: Type.String(),
-  hub_url: Nullable(Type.String(), { description: 'the address this hub answers at (agents join through {hub_url}/README.md)' }),
-  system: Nullable(SystemInfo, { description: "the machine's backend, GPU, CPU and memory; null when the hub runs without the model library" }),
+  hub_url: Nullable(Type.String(), {
+    description: 'the address this hub answers at (agents join through {hub_url}/README.md)',
+  }),
+  system: Nullable(SystemInfo, {
+    description: "the machine's backend, GPU, CPU and memory; null when the hub runs without the model library",
+  }),
   agent_defaults: AgentDefaults,
 });
 export type SettingsInfo = Static<typeof SettingsInfo>;

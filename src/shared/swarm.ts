@@ -13,8 +13,14 @@ export type SwarmAgentKind = Static<typeof SwarmAgentKind>;
  * exhausted when its token budget is spent (not restarted); failed when restarts gave up.
  */
 export const SwarmAgentState = Type.Union([
-  Type.Literal('starting'), Type.Literal('running'), Type.Literal('paused'), Type.Literal('stopping'),
-  Type.Literal('stopped'), Type.Literal('backoff'), Type.Literal('exhausted'), Type.Literal('failed'),
+  Type.Literal('starting'),
+  Type.Literal('running'),
+  Type.Literal('paused'),
+  Type.Literal('stopping'),
+  Type.Literal('stopped'),
+  Type.Literal('backoff'),
+  Type.Literal('exhausted'),
+  Type.Literal('failed'),
 ]);
 export type SwarmAgentState = Static<typeof SwarmAgentState>;
 
@@ -22,8 +28,12 @@ export const ROLES = ['explorer', 'tuner', 'skeptic', 'scout'] as const;
 export type AgentRole = (typeof ROLES)[number];
 
 export const SwarmAgentBudget = Closed({
-  tokens: Nullable(Type.Integer(), { description: 'prompt + completion tokens over the agent\'s life; null = no limit' }),
-  jobs_per_day: Type.Number({ description: "benchmark jobs per rolling 24 hours (the hub's own quota still applies on top)" }),
+  tokens: Nullable(Type.Integer(), {
+    description: "prompt + completion tokens over the agent's life; null = no limit",
+  }),
+  jobs_per_day: Type.Number({
+    description: "benchmark jobs per rolling 24 hours (the hub's own quota still applies on top)",
+  }),
 });
 export type SwarmAgentBudget = Static<typeof SwarmAgentBudget>;
 
@@ -34,10 +44,19 @@ export type SandboxKind = Static<typeof SandboxKind>;
 /** What a sandboxed agent can read, write and reach, as its card shows it. */
 export const SandboxPolicy = Closed({
   kind: Type.Union([SandboxKind, Type.Literal('none')]),
-  read: Type.Array(Type.String(), { description: "readable beyond its own folder (the system read-only, its prompt, the organizer's grants)" }),
-  write: Type.Array(Type.String(), { description: "writable: its scratch folder, the organizer's write grants, a private /tmp" }),
-  hidden: Type.Array(Type.String(), { description: 'replaced by empty private folders: the data folder (but its own), home folders, /tmp; masked token files' }),
-  masked: Type.Array(Type.String(), { description: 'of those, the files masked empty (Hugging Face token files a granted folder would otherwise show)' }),
+  read: Type.Array(Type.String(), {
+    description: "readable beyond its own folder (the system read-only, its prompt, the organizer's grants)",
+  }),
+  write: Type.Array(Type.String(), {
+    description: "writable: its scratch folder, the organizer's write grants, a private /tmp",
+  }),
+  hidden: Type.Array(Type.String(), {
+    description:
+      'replaced by empty private folders: the data folder (but its own), home folders, /tmp; masked token files',
+  }),
+  masked: Type.Array(Type.String(), {
+    description: 'of those, the files masked empty (Hugging Face token files a granted folder would otherwise show)',
+  }),
   processes: Type.String(),
   network: Type.String(),
 });
@@ -47,32 +66,49 @@ export const SwarmAgentStatus = Closed({
   agent_id: Type.String(),
   kind: SwarmAgentKind,
   role: Type.Enum(ROLES),
-  direction: Type.String({ description: 'the lever of the challenge this agent starts from (see levers.ts); reassigned when too many agents crowd one' }),
+  direction: Type.String({
+    description:
+      'the lever of the challenge this agent starts from (see levers.ts); reassigned when too many agents crowd one',
+  }),
   state: SwarmAgentState,
-  action: Nullable(Type.String(), { description: 'what it is doing now: "thinking", "submit_job", "waiting for the GPU", ...' }),
+  action: Nullable(Type.String(), {
+    description: 'what it is doing now: "thinking", "submit_job", "waiting for the GPU", ...',
+  }),
   steps: Type.Integer(),
   tokens_used: Type.Integer(),
   jobs_submitted: Type.Integer(),
   restarts: Type.Integer(),
   budget: SwarmAgentBudget,
-  last_message: Nullable(Type.String(), { description: "the last thing it posted on the board, or the last line of an external agent's output" }),
+  last_message: Nullable(Type.String(), {
+    description: "the last thing it posted on the board, or the last line of an external agent's output",
+  }),
   error: Nullable(Type.String(), { description: 'why it stopped, crashed or failed' }),
   model: Type.String(),
   command: Nullable(Type.String(), { description: 'the external command line (templated), for external agents' }),
   started_at: Nullable(Type.String()),
   pid: Nullable(Type.Integer()),
-  sandbox: Nullable(SandboxPolicy, { description: 'external agents: the sandbox it runs in (null for local agents, which have no shell)' }),
+  sandbox: Nullable(SandboxPolicy, {
+    description: 'external agents: the sandbox it runs in (null for local agents, which have no shell)',
+  }),
 });
 export type SwarmAgentStatus = Static<typeof SwarmAgentStatus>;
 
-export const InferenceState = Type.Union([Type.Literal('loading'), Type.Literal('ready'), Type.Literal('paused'), Type.Literal('stopped'), Type.Literal('failed')]);
+export const InferenceState = Type.Union([
+  Type.Literal('loading'),
+  Type.Literal('ready'),
+  Type.Literal('paused'),
+  Type.Literal('stopped'),
+  Type.Literal('failed'),
+]);
 export type InferenceState = Static<typeof InferenceState>;
 
 export const InferenceAgentFigures = Closed({
   requests: Type.Integer(),
   prompt_tokens: Type.Integer(),
   completion_tokens: Type.Integer(),
-  tps: Nullable(Type.Number(), { description: "completion tokens per second of generation time, over the agent's requests" }),
+  tps: Nullable(Type.Number(), {
+    description: "completion tokens per second of generation time, over the agent's requests",
+  }),
 });
 export type InferenceAgentFigures = Static<typeof InferenceAgentFigures>;
 
@@ -84,7 +120,9 @@ export const InferenceStatus = Closed({
   sequences: Type.Integer(),
   busy: Type.Integer(),
   queued: Type.Integer(),
-  url: Nullable(Type.String(), { description: 'the OpenAI-compatible base URL (…/v1); the key is never part of a status' }),
+  url: Nullable(Type.String(), {
+    description: 'the OpenAI-compatible base URL (…/v1); the key is never part of a status',
+  }),
   rss_bytes: Nullable(Type.Number()),
   vram_bytes: Nullable(Type.Number()),
   per_agent: Type.Record(Type.String(), InferenceAgentFigures),
@@ -95,12 +133,16 @@ export type InferenceStatus = Static<typeof InferenceStatus>;
 export const SwarmStatus = Closed({
   agents: Type.Array(SwarmAgentStatus),
   inference: Nullable(InferenceStatus),
-  paused_for_job: Nullable(Type.String(), { description: 'the benchmark job holding the GPU, while inference waits for it' }),
-  levers: Type.Record(Type.String(), Type.Integer(), { description: 'agents per lever, from their latest jobs: what the supervisor balances' }),
-  sandbox: Nullable(
-    Closed({ kind: Nullable(SandboxKind), reason: Nullable(Type.String()) }),
-    { description: 'the sandbox external agents get on this machine (null kind: none can start, and why); null until it was tried' },
-  ),
+  paused_for_job: Nullable(Type.String(), {
+    description: 'the benchmark job holding the GPU, while inference waits for it',
+  }),
+  levers: Type.Record(Type.String(), Type.Integer(), {
+    description: 'agents per lever, from their latest jobs: what the supervisor balances',
+  }),
+  sandbox: Nullable(Closed({ kind: Nullable(SandboxKind), reason: Nullable(Type.String()) }), {
+    description:
+      'the sandbox external agents get on this machine (null kind: none can start, and why); null until it was tried',
+  }),
 });
 export type SwarmStatus = Static<typeof SwarmStatus>;
 
@@ -125,8 +167,18 @@ export const SpawnAgentsBody = Type.Object(
     sandbox: Type.Optional(
       Type.Object(
         {
-          read: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 32, description: 'folders or files it may read: where its CLI and its own settings live' })),
-          write: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 32, description: 'folders it may write' })),
+          read: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+              maxItems: 32,
+              description: 'folders or files it may read: where its CLI and its own settings live',
+            }),
+          ),
+          write: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+              maxItems: 32,
+              description: 'folders it may write',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -160,10 +212,19 @@ export const TraceStep = Closed({
   seq: Type.Integer(),
   at: Type.String(),
   kind: Type.Union([Type.Literal('step'), Type.Literal('output'), Type.Literal('event')]),
-  prompt: Type.Optional(Type.Array(Closed({ role: Type.String(), content: Type.String() }), { description: 'step: the messages sent to the model' })),
+  prompt: Type.Optional(
+    Type.Array(Closed({ role: Type.String(), content: Type.String() }), {
+      description: 'step: the messages sent to the model',
+    }),
+  ),
   completion: Type.Optional(Type.String()),
   tool_calls: Type.Optional(Type.Array(TraceToolCall)),
-  text: Type.Optional(Type.String({ description: 'output: a line from stdout or stderr; event: what the supervisor did (restart, pause, new direction)' })),
+  text: Type.Optional(
+    Type.String({
+      description:
+        'output: a line from stdout or stderr; event: what the supervisor did (restart, pause, new direction)',
+    }),
+  ),
   stream: Type.Optional(Type.Union([Type.Literal('stdout'), Type.Literal('stderr')])),
   timings: Type.Optional(Closed({ observe_ms: Type.Number(), think_ms: Type.Number(), act_ms: Type.Number() })),
   tokens: Type.Optional(Closed({ prompt: Type.Integer(), completion: Type.Integer() })),
@@ -185,7 +246,10 @@ export type TracePage = Static<typeof TracePage>;
 
 /** POST /v1/swarm/agents/{agent}/trace/export (201). */
 export const TraceExport = Closed({
-  path: Type.String({ description: 'the scratch folder path of the bundle: traces/<session>/ (manifest.md + the native log), the public layout' }),
+  path: Type.String({
+    description:
+      'the scratch folder path of the bundle: traces/<session>/ (manifest.md + the native log), the public layout',
+  }),
   session_id: Type.String(),
   steps: Type.Integer(),
   files: Type.Array(Type.String()),

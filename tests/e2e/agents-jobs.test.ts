@@ -74,7 +74,8 @@ let tickerCommand: string;
 let bin: string;
 let burstCommand: string;
 
-const swarmAgent = async (id: string) => (await hub.call<SwarmStatus>('GET', '/v1/swarm')).body.agents.find((a) => a.agent_id === id);
+const swarmAgent = async (id: string) =>
+  (await hub.call<SwarmStatus>('GET', '/v1/swarm')).body.agents.find((a) => a.agent_id === id);
 const job = async (id: string) => (await hub.call<JobInfo>('GET', `/v1/jobs/${id}`)).body;
 const submit = async (config: Record<string, unknown>, method: string) => {
   const res = await hub.call<JobInfo>('POST', '/v1/jobs', { token: hub.organizerToken, body: { config, method } });
@@ -100,7 +101,10 @@ beforeAll(async () => {
   tickerCommand = `'${process.execPath}' '${join(bin, 'ticker.mjs')}' {agent}`;
   writeFileSync(join(bin, 'burst.mjs'), BURST);
   burstCommand = `'${process.execPath}' '${join(bin, 'burst.mjs')}'`;
-  const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', name: 'ticker', command: tickerCommand, role: 'skeptic', sandbox: { read: [bin] } } });
+  const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', {
+    token: hub.organizerToken,
+    body: { kind: 'external', name: 'ticker', command: tickerCommand, role: 'skeptic', sandbox: { read: [bin] } },
+  });
   expect(spawned.status, spawned.text).toBe(201);
   session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'agents' });
 }, 60_000);
@@ -130,7 +134,10 @@ describe('the Agents panel', () => {
     await expect.poll(() => card.getAttribute('data-state')).toBe('running');
 
     // Spawned from the form, which starts from the agent defaults saved in Settings: an external agent here.
-    const saved = await hub.call('PUT', '/v1/settings/agent-defaults', { token: hub.organizerToken, body: { kind: 'external', command: tickerCommand, jobs_per_day: 3, sandbox: { read: [bin] } } });
+    const saved = await hub.call('PUT', '/v1/settings/agent-defaults', {
+      token: hub.organizerToken,
+      body: { kind: 'external', command: tickerCommand, jobs_per_day: 3, sandbox: { read: [bin] } },
+    });
     expect(saved.status, saved.text).toBe(200);
     await page.getByRole('button', { name: 'Spawn agents' }).click();
     const form = page.getByRole('form', { name: 'Spawn agents' });
@@ -158,7 +165,12 @@ describe('the Agents panel', () => {
     await form.getByRole('button', { name: /^Spawn agent/ }).click();
     await expect.poll(() => form.getByRole('status').textContent()).toContain('formed-1');
     const formed = await swarmAgent('formed-1');
-    expect(formed).toMatchObject({ kind: 'external', role: 'scout', direction: 'batching', budget: { jobs_per_day: 3 } });
+    expect(formed).toMatchObject({
+      kind: 'external',
+      role: 'scout',
+      direction: 'batching',
+      budget: { jobs_per_day: 3 },
+    });
     const formedCard = page.locator('[data-testid=agent-card][data-agent="formed-1"]');
     await expect.poll(() => formedCard.getAttribute('data-state')).toBe('running');
     expect(await formedCard.textContent()).toContain('batch sizes');
@@ -174,12 +186,14 @@ describe('the Agents panel', () => {
     expect(session.pageErrors).toEqual([]);
   }, 60_000);
 
-  it('the trace viewer shows an external agent\'s output live, the supervisor\'s events, and exports it', async () => {
+  it("the trace viewer shows an external agent's output live, the supervisor's events, and exports it", async () => {
     const { page } = session;
     await page.locator('[data-agent="formed-1"]').getByRole('link', { name: 'Trace →' }).click();
     await page.getByRole('heading', { name: 'Trace of formed-1' }).waitFor();
     const outputs = page.getByTestId('trace-output');
-    await expect.poll(() => outputs.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('hello from formed-1')]));
+    await expect
+      .poll(() => outputs.allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('hello from formed-1')]));
     const before = await outputs.count();
     // New lines arrive without a reload while the agent runs.
     await expect.poll(() => outputs.count(), { timeout: 10_000 }).toBeGreaterThan(before + 1);
@@ -194,36 +208,64 @@ describe('the Agents panel', () => {
 
     // The paused-and-resumed agent's trace says so, between its output lines.
     await page.goto(`${hub.url}/#/agents/ticker-1`);
-    await expect.poll(() => page.getByTestId('trace-event').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('paused'), expect.stringContaining('resumed')]));
+    await expect
+      .poll(() => page.getByTestId('trace-event').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('paused'), expect.stringContaining('resumed')]));
     expect((await outputs.allTextContents()).join('\n')).toContain('bye from ticker-1');
     expect(session.pageErrors).toEqual([]);
   }, 45_000);
 
   it('a long trace keeps following past what it shows, keeps only its latest entries, and gets its last ones when the agent stops', async () => {
     const { page } = session;
-    const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', name: 'burst', command: burstCommand, role: 'scout', sandbox: { read: [bin] } } });
+    const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', {
+      token: hub.organizerToken,
+      body: { kind: 'external', name: 'burst', command: burstCommand, role: 'scout', sandbox: { read: [bin] } },
+    });
     expect(spawned.status, spawned.text).toBe(201);
-    const traceAfter = async (after: number) => (await hub.call<{ steps: TraceStep[]; next: number | null }>('GET', `/v1/swarm/agents/burst-1/trace?after=${after}&limit=1000`, { token: hub.organizerToken })).body;
+    const traceAfter = async (after: number) =>
+      (
+        await hub.call<{ steps: TraceStep[]; next: number | null }>(
+          'GET',
+          `/v1/swarm/agents/burst-1/trace?after=${after}&limit=1000`,
+          { token: hub.organizerToken },
+        )
+      ).body;
     // The whole burst is written (entry 1 is "started") before the viewer opens: its first read stops at the 1,000 it keeps.
-    await expect.poll(async () => (await traceAfter(BURST_LINES + 1)).steps.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await traceAfter(BURST_LINES + 1)).steps.length, { timeout: 10_000 })
+      .toBeGreaterThan(0);
     await page.goto(`${hub.url}/#/agents/burst-1`);
     const count = page.getByTestId('trace-count');
     await expect.poll(() => count.textContent()).toBe('1,000 entries');
     await page.getByRole('button', { name: 'Load newer entries' }).click();
     await expect.poll(() => count.textContent()).toMatch(/^latest 1,000 of 1,1\d\d entries · following live$/);
-    expect(await page.getByTestId('trace-dropped').textContent()).toMatch(/^\d+ older entries not shown — export for the whole trace/);
+    expect(await page.getByTestId('trace-dropped').textContent()).toMatch(
+      /^\d+ older entries not shown — export for the whole trace/,
+    );
 
     const list = page.getByRole('list', { name: 'Trace' });
     expect(await list.locator(':scope > li').count()).toBe(500);
-    const newest = () => list.evaluate((el) => {
-      const last = el.lastElementChild!;
-      const box = el.getBoundingClientRect();
-      const entry = last.getBoundingClientRect();
-      return { seq: Number(last.getAttribute('data-seq')), inView: entry.top >= box.top - 1 && entry.bottom <= box.bottom + 1 };
-    });
+    const newest = () =>
+      list.evaluate((el) => {
+        const last = el.lastElementChild!;
+        const box = el.getBoundingClientRect();
+        const entry = last.getBoundingClientRect();
+        return {
+          seq: Number(last.getAttribute('data-seq')),
+          inView: entry.top >= box.top - 1 && entry.bottom <= box.bottom + 1,
+        };
+      });
     const first = await newest();
     // New ticks keep coming while 500 are shown and 1,000 kept: the newest is the one in view, each time.
-    await expect.poll(async () => { const n = await newest(); return n.seq > first.seq + 5 && n.inView; }, { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const n = await newest();
+          return n.seq > first.seq + 5 && n.inView;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     await session.screenshot('agent-trace-long');
 
     // The last entries come with the last status change, and nothing follows a stopped agent after it. Each trace read
@@ -238,7 +280,8 @@ describe('the Agents panel', () => {
     await page.getByRole('button', { name: 'Stop burst-1' }).click();
     await expect.poll(async () => (await swarmAgent('burst-1'))?.state, { timeout: 10_000 }).toBe('stopped');
     let last = first.seq;
-    for (let chunk = await traceAfter(last); chunk.steps.length; chunk = await traceAfter(last)) last = chunk.steps[chunk.steps.length - 1]!.seq;
+    for (let chunk = await traceAfter(last); chunk.steps.length; chunk = await traceAfter(last))
+      last = chunk.steps[chunk.steps.length - 1]!.seq;
     await expect.poll(async () => (await newest()).seq, { timeout: 5_000 }).toBe(last);
     expect(await list.locator(':scope > li').last().textContent()).toContain('process ended');
     expect(await count.textContent()).not.toContain('following live');
@@ -271,7 +314,7 @@ describe('the Jobs panel', () => {
   let a: JobInfo;
   let b: JobInfo;
 
-  it('lists jobs live, cancels a queued one, and shows the running one\'s progress to its end', async () => {
+  it("lists jobs live, cancels a queued one, and shows the running one's progress to its end", async () => {
     const { page } = session;
     await hub.running.hub.jobQueue!.idle();
     await page.goto(`${hub.url}/#/jobs`);
@@ -296,7 +339,9 @@ describe('the Jobs panel', () => {
     expect(await runningCard.getByTestId('job-tps').textContent()).toBe('42.5 tok/s');
     expect(await runningCard.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('1');
 
-    await row(c.id).getByRole('button', { name: `Cancel ${c.id}` }).click();
+    await row(c.id)
+      .getByRole('button', { name: `Cancel ${c.id}` })
+      .click();
     await expect.poll(async () => (await job(c.id)).state).toBe('cancelled');
     expect((await job(c.id)).error).toMatch(/before it started/);
     await expect.poll(() => row(c.id).getByTestId('job-state').textContent()).toBe('cancelled');
@@ -319,7 +364,8 @@ describe('the Jobs panel', () => {
     await page.getByRole('button', { name: 'Clear' }).click();
 
     // A failed answer for a filter already left does not mark the view shown now as failed.
-    const finishedList = (url: URL) => url.pathname === '/v1/jobs' && url.searchParams.get('state') === 'succeeded,failed,cancelled';
+    const finishedList = (url: URL) =>
+      url.pathname === '/v1/jobs' && url.searchParams.get('state') === 'succeeded,failed,cancelled';
     await page.route(finishedList, async (route) => {
       await new Promise((resolve) => setTimeout(resolve, 400));
       await route.abort();
@@ -337,12 +383,16 @@ describe('the Jobs panel', () => {
 
     // Let the engine run: the job ends, and the card no longer shows it.
     barrier.release();
-    await expect.poll(() => row(a.id).getByTestId('job-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('succeeded');
-    await expect.poll(async () => (await runningCard.count()) === 0 || !(await runningCard.textContent())?.includes(a.id)).toBe(true);
+    await expect
+      .poll(() => row(a.id).getByTestId('job-state').getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('succeeded');
+    await expect
+      .poll(async () => (await runningCard.count()) === 0 || !(await runningCard.textContent())?.includes(a.id))
+      .toBe(true);
     expect(session.pageErrors).toEqual([]);
   }, 60_000);
 
-  it('a job\'s page shows what it ran, what it measured, its result and its log', async () => {
+  it("a job's page shows what it ran, what it measured, its result and its log", async () => {
     const { page } = session;
     await page.locator(`[data-testid=job-row][data-job="${a.id}"]`).getByRole('link', { name: a.id }).click();
     await page.getByRole('heading', { name: a.id }).waitFor();
@@ -357,7 +407,7 @@ describe('the Jobs panel', () => {
     expect(session.pageErrors).toEqual([]);
   }, 30_000);
 
-  it('the submit form queues a job; a refused config shows the hub\'s reason and keeps the form', async () => {
+  it("the submit form queues a job; a refused config shows the hub's reason and keeps the form", async () => {
     const { page } = session;
     await page.goto(`${hub.url}/#/jobs`);
     await page.getByRole('button', { name: 'Submit a job' }).click();
@@ -368,7 +418,9 @@ describe('the Jobs panel', () => {
     await form.getByLabel('draft', { exact: true }).selectOption('');
     await form.getByLabel('draft_n_max').fill('5');
     await form.getByRole('button', { name: 'Submit job' }).click();
-    await expect.poll(() => form.getByTestId('submit-error').textContent()).toMatch(/spec_type draft needs a draft model/);
+    await expect
+      .poll(() => form.getByTestId('submit-error').textContent())
+      .toMatch(/spec_type draft needs a draft model/);
     expect(await form.getByLabel('Method').inputValue()).toBe('form-submitted shallow draft');
     expect(await form.getByLabel('draft_n_max').inputValue()).toBe('5');
     await session.screenshot('job-submit');
@@ -389,7 +441,10 @@ describe('the Jobs panel', () => {
     await expect.poll(() => form.getByRole('status').textContent()).toMatch(/Queued job-/);
     const id = /(job-[\d-]+)/.exec((await form.getByRole('status').textContent())!)![1]!;
     const queued = await job(id);
-    expect(queued).toMatchObject({ method: 'form-submitted shallow draft', config: { draft: 'draft-q8', spec_type: 'draft', draft_n_max: 5 } });
+    expect(queued).toMatchObject({
+      method: 'form-submitted shallow draft',
+      config: { draft: 'draft-q8', spec_type: 'draft', draft_n_max: 5 },
+    });
     await page.locator(`[data-testid=job-row][data-job="${id}"]`).waitFor();
     expect(session.pageErrors).toEqual([]);
   }, 30_000);
@@ -412,7 +467,7 @@ describe('read-only (no token)', () => {
       expect(await spawn.isDisabled()).toBe(true);
       expect(await spawn.getAttribute('title')).toMatch(/sign in as organizer/);
       await page.goto(`${hub.url}/#/agents/formed-1`);
-      await page.getByText('Traces are the organizer\'s').waitFor();
+      await page.getByText("Traces are the organizer's").waitFor();
 
       await page.goto(`${hub.url}/#/jobs`);
       const row = page.locator(`[data-testid=job-row][data-job="${held.id}"]`);

@@ -23,7 +23,10 @@ beforeAll(async () => {
   alice = await hub.register('alice');
   bob = await hub.register('bob');
   await hub.register('albert');
-  await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'draft-depth', body: 'Which draft depth pays off on this GPU?' } });
+  await hub.call('POST', '/v1/taskforces', {
+    token: alice,
+    body: { name: 'draft-depth', body: 'Which draft depth pays off on this GPU?' },
+  });
 }, 60_000);
 
 const { session } = withDashboard({
@@ -38,7 +41,8 @@ async function post(token: string, body: Record<string, unknown>): Promise<strin
   return res.body.filename as string;
 }
 
-const message = (page: Page, text: string) => page.locator('[data-testid=board-list] [data-testid=message]', { hasText: text });
+const message = (page: Page, text: string) =>
+  page.locator('[data-testid=board-list] [data-testid=message]', { hasText: text });
 const listTexts = (page: Page) => page.locator('[data-testid=board-list] [data-testid=message]').allTextContents();
 
 async function openChannel(page: Page, name: string, title: string): Promise<void> {
@@ -52,7 +56,9 @@ describe('the board', () => {
     const { page } = session;
     const other = await session.newPage();
     await other.waitForSelector('[data-testid=board] [data-testid=composer-main]');
-    await other.evaluate(() => { (globalThis as any).__sameDocument = true; });
+    await other.evaluate(() => {
+      (globalThis as any).__sameDocument = true;
+    });
 
     await page.getByTestId('composer-main').fill('Morning all: the **draft-depth** sweep starts now.');
     await page.getByTestId('composer-main').press('Enter');
@@ -60,7 +66,9 @@ describe('the board', () => {
     await expect.poll(() => page.getByTestId('composer-main').inputValue(), UI).toBe('');
     await message(other, 'the draft-depth sweep starts now').waitFor();
     // The organizer's own post is marked as theirs.
-    expect(await message(other, 'the draft-depth sweep starts now').getByTestId('author').textContent()).toBe(organizer);
+    expect(await message(other, 'the draft-depth sweep starts now').getByTestId('author').textContent()).toBe(
+      organizer,
+    );
 
     await post(bob, { body: 'bob here: baseline re-measured at 101.3 tok/s' });
     await message(other, 'baseline re-measured at 101.3').waitFor();
@@ -218,7 +226,9 @@ describe('the board', () => {
     await message(page, 'K=6 gives 1.4x').waitFor();
     expect((await listTexts(page)).some((t) => t.includes('zebra'))).toBe(false);
     const inChannel = (await hub.call('GET', '/v1/messages?channel=draft-depth&limit=1')).body.matched;
-    expect(await page.getByTestId('board-count').textContent()).toBe(`${inChannel} ${inChannel === 1 ? 'message' : 'messages'}`);
+    expect(await page.getByTestId('board-count').textContent()).toBe(
+      `${inChannel} ${inChannel === 1 ? 'message' : 'messages'}`,
+    );
     // A post to this channel from the composer lands in it.
     await page.getByTestId('composer-main').fill('Organizer note for the taskforce');
     await page.getByTestId('composer-main').press('Enter');
@@ -302,7 +312,9 @@ describe('the board', () => {
     const dom = await row.evaluate((el) => ({
       scripts: el.querySelectorAll('script').length,
       images: el.querySelectorAll('img').length,
-      handlers: [...el.querySelectorAll('*')].flatMap((n) => [...n.attributes].map((a) => a.name)).filter((name) => name.startsWith('on')),
+      handlers: [...el.querySelectorAll('*')]
+        .flatMap((n) => [...n.attributes].map((a) => a.name))
+        .filter((name) => name.startsWith('on')),
       hrefs: [...el.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')),
       bold: [...el.querySelectorAll('strong')].map((s) => s.textContent),
     }));
@@ -318,31 +330,45 @@ describe('the board', () => {
 
   it('links refs (a result to the leaderboard, a message to its thread) and quotes a message into the composer', async () => {
     const { page } = session;
-    const result = await hub.call('POST', '/v1/results', { token: alice, body: { content: resultMarkdown({ tps: 131.5, description: 'K=6 draft' }) } });
+    const result = await hub.call('POST', '/v1/results', {
+      token: alice,
+      body: { content: resultMarkdown({ tps: 131.5, description: 'K=6 draft' }) },
+    });
     expect(result.status, result.text).toBe(201);
     const cited = await post(bob, { body: 'The K=6 numbers, for the record.' });
     await post(alice, { body: 'Builds on both of these.', refs: [result.body.filename, cited] });
     const row = message(page, 'Builds on both of these.');
     await row.waitFor();
     const resultRef = row.locator(`[data-testid=ref][title="${result.body.filename}"]`);
-    await expect.poll(() => resultRef.getAttribute('href'), UI).toBe(`#/leaderboard/${encodeURIComponent(result.body.filename)}`);
+    await expect
+      .poll(() => resultRef.getAttribute('href'), UI)
+      .toBe(`#/leaderboard/${encodeURIComponent(result.body.filename)}`);
     const messageRef = row.locator(`[data-testid=ref][title="${cited}"]`);
     await expect.poll(() => messageRef.getAttribute('href'), UI).toBe(`#/board/${encodeURIComponent(cited)}`);
     await messageRef.click();
-    await page.getByTestId('thread').getByTestId('message').filter({ hasText: 'The K=6 numbers, for the record.' }).waitFor();
+    await page
+      .getByTestId('thread')
+      .getByTestId('message')
+      .filter({ hasText: 'The K=6 numbers, for the record.' })
+      .waitFor();
     await page.keyboard.press('Escape');
     await page.getByTestId('thread').waitFor({ state: 'detached' });
 
     await row.hover();
     await row.getByRole('button', { name: 'Quote' }).click();
-    await expect.poll(() => page.getByTestId('composer-main').inputValue(), UI).toBe('> Builds on both of these.\n\n@alice ');
+    await expect
+      .poll(() => page.getByTestId('composer-main').inputValue(), UI)
+      .toBe('> Builds on both of these.\n\n@alice ');
     await page.getByTestId('composer-main').fill('');
     expect(session.pageErrors).toEqual([]);
   });
 
   it('says a name is not on the hub only when the hub says so; a busy hub shows its error and the thread can be retried', async () => {
     const { page } = session;
-    const result = await hub.call('POST', '/v1/results', { token: alice, body: { content: resultMarkdown({ tps: 128.2, description: 'K=5 draft' }) } });
+    const result = await hub.call('POST', '/v1/results', {
+      token: alice,
+      body: { content: resultMarkdown({ tps: 128.2, description: 'K=5 draft' }) },
+    });
     expect(result.status, result.text).toBe(201);
     const name: string = result.body.filename;
     // The hub answers "busy" for this result for a while (as a 503 from an overloaded hub would).
@@ -350,14 +376,22 @@ describe('the board', () => {
     let busyAnswers = 0;
     await page.route(busyPath, (route) => {
       busyAnswers++;
-      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'HUB_BUSY', message: 'the hub is busy', hint: 'try again in a moment' } }) });
+      return route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: { code: 'HUB_BUSY', message: 'the hub is busy', hint: 'try again in a moment' },
+        }),
+      });
     });
     await post(alice, { body: 'The K=5 run, for comparison.', refs: [name] });
     const row = message(page, 'The K=5 run, for comparison.');
     await row.waitFor();
     await expect.poll(() => busyAnswers, UI).toBeGreaterThanOrEqual(1);
 
-    await page.evaluate((n) => { (globalThis as any).location.hash = `#/board/${encodeURIComponent(n)}`; }, name);
+    await page.evaluate((n) => {
+      (globalThis as any).location.hash = `#/board/${encodeURIComponent(n)}`;
+    }, name);
     const thread = page.getByTestId('thread');
     const alert = thread.getByRole('alert');
     await alert.waitFor(UI);
@@ -369,11 +403,15 @@ describe('the board', () => {
     // The hub recovers: Retry finds the result, which opens on the leaderboard.
     await page.unroute(busyPath);
     await thread.getByRole('button', { name: 'Retry' }).click();
-    await expect.poll(() => page.evaluate(() => (globalThis as any).location.hash), UI).toBe(`#/leaderboard/${encodeURIComponent(name)}`);
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as any).location.hash), UI)
+      .toBe(`#/leaderboard/${encodeURIComponent(name)}`);
 
     // A name the hub does not have (404) is said to be missing.
     const ghost = '20200101-000000-000_nobody.md';
-    await page.evaluate((n) => { (globalThis as any).location.hash = `#/board/${n}`; }, ghost);
+    await page.evaluate((n) => {
+      (globalThis as any).location.hash = `#/board/${n}`;
+    }, ghost);
     const notice = page.getByText(`There is no message or result “${ghost}” on this hub.`);
     await notice.waitFor();
     await page.getByRole('button', { name: 'Dismiss' }).click();
@@ -385,14 +423,21 @@ describe('the board', () => {
 
   it('scrolls 10,000 messages smoothly: older pages load on the way up, few rows in the DOM, new posts wait behind a pill', async () => {
     // The first tab leaves the board, so the seeding's burst of live events does not load the browser while it measures.
-    await session.page.evaluate(() => { (globalThis as any).location.hash = '#/settings'; });
+    await session.page.evaluate(() => {
+      (globalThis as any).location.hash = '#/settings';
+    });
     const seeded = await seedBoard(hub.running.hub, SEED_MESSAGES);
     const page = await session.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     // Budgets sized for a loaded 2-core machine: the figures are printed, the bounds only catch a broken list.
-    const figures = await measureBoardScroll(page, `${hub.url}/?measure=1#/board`, { backBudgetMs: 10_000, wheelSteps: 50 });
-    console.log(`board with ${SEED_MESSAGES.toLocaleString('en-US')} seeded messages (seeded in ${seeded.seconds.toFixed(1)} s):\n${formatFigures(figures)}`);
+    const figures = await measureBoardScroll(page, `${hub.url}/?measure=1#/board`, {
+      backBudgetMs: 10_000,
+      wheelSteps: 50,
+    });
+    console.log(
+      `board with ${SEED_MESSAGES.toLocaleString('en-US')} seeded messages (seeded in ${seeded.seconds.toFixed(1)} s):\n${formatFigures(figures)}`,
+    );
 
     expect(figures.firstRowMs).toBeLessThan(8_000);
     // A large part of the board was scrolled back through, page by page (200 messages each).

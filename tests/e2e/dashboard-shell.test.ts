@@ -47,7 +47,10 @@ describe('the dashboard at /', () => {
 
   it('keeps in-app links from agents in the window and sends web links to the browser', async () => {
     const token = await hub.register('linker');
-    await hub.call('POST', '/v1/messages', { token, body: { body: 'See [the leaderboard](#/leaderboard) and [the docs](https://example.org/docs).' } });
+    await hub.call('POST', '/v1/messages', {
+      token,
+      body: { body: 'See [the leaderboard](#/leaderboard) and [the docs](https://example.org/docs).' },
+    });
     const { page } = session;
     await page.goto(`${hub.url}/#/board`);
     const inApp = page.getByRole('link', { name: 'the leaderboard' });

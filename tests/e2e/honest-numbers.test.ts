@@ -15,13 +15,20 @@ import { installTestPack, writeTestPack } from '../helpers/test-pack';
 import { openDashboard, SCREENSHOT_DIR, type DashboardSession } from './helpers/dashboard-browser';
 import { CPU_COSTS, EPYC, GPU_COSTS, H200, MeasuredMachines, RTX4090, type Run } from './helpers/measured-machines';
 
-const UNVERIFIED_WORDS = 'published by hand: no job of this hub measured it; publish through a job to be measured, ranked and verified';
+const UNVERIFIED_WORDS =
+  'published by hand: no job of this hub measured it; publish through a job to be measured, ranked and verified';
 const JOBS = { per_agent: 20, per_hub: 200, window_hours: 24, queued_per_agent: 10, verify: false };
 
 const yaml = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(yaml).join(', ')}]`
-    : v !== null && typeof v === 'object' ? `{${Object.entries(v).map(([k, x]) => `${k}: ${yaml(x)}`).join(', ')}}`
-      : typeof v === 'string' ? JSON.stringify(v) : String(v);
+  Array.isArray(v)
+    ? `[${v.map(yaml).join(', ')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.entries(v)
+          .map(([k, x]) => `${k}: ${yaml(x)}`)
+          .join(', ')}}`
+      : typeof v === 'string'
+        ? JSON.stringify(v)
+        : String(v);
 
 /**
  * The test pack with references of its own instead of a calibration run (installing it needs no engine), and the
@@ -30,20 +37,44 @@ const yaml = (v: unknown): string =>
 async function installPack(dir: string, dataDir: string): Promise<void> {
   const { file, pack } = await writeTestPack(join(dir, 'pack'), { noise_target: 0.03, max_other_cpu: 0.1 });
   const { calibration: _none, ...rest } = pack;
-  writeFileSync(file, JSON.stringify({ ...rest, references: [{ prompt: 'The recipe calls for', reference: ' two cups of flour and a pinch of salt' }] }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        ...rest,
+        references: [{ prompt: 'The recipe calls for', reference: ' two cups of flour and a pinch of salt' }],
+      },
+      null,
+      2,
+    ),
+  );
   await installTestPack(file, dataDir);
 }
 
-async function publishByHand(hub: TestHub, token: string, fields: Record<string, unknown>, body = 'Measured on my own machine.'): Promise<string> {
+async function publishByHand(
+  hub: TestHub,
+  token: string,
+  fields: Record<string, unknown>,
+  body = 'Measured on my own machine.',
+): Promise<string> {
   const fm = { method: 'hand-measured', status: 'agent-run', description: 'published by hand', ...fields };
-  const content = `---\n${Object.entries(fm).map(([k, v]) => `${k}: ${yaml(v)}`).join('\n')}\n---\n${body}\n`;
+  const content = `---\n${Object.entries(fm)
+    .map(([k, v]) => `${k}: ${yaml(v)}`)
+    .join('\n')}\n---\n${body}\n`;
   const res = await hub.call('POST', '/v1/results', { token, body: { content } });
   expect(res.status, res.text).toBe(201);
   return res.body.filename as string;
 }
 
 /** Submits a job as `token`, scripted to run as `run`, and waits for it to finish; the finished job. */
-async function runJob(hub: TestHub, machines: MeasuredMachines, token: string, config: Record<string, unknown>, method: string, ...runs: Run[]): Promise<JobInfo> {
+async function runJob(
+  hub: TestHub,
+  machines: MeasuredMachines,
+  token: string,
+  config: Record<string, unknown>,
+  method: string,
+  ...runs: Run[]
+): Promise<JobInfo> {
   machines.next(...runs);
   const res = await hub.call<JobInfo>('POST', '/v1/jobs', { token, body: { config, method } });
   expect(res.status, res.text).toBe(201);
@@ -64,7 +95,8 @@ const jobs = {} as Record<'alice' | 'erin', JobInfo>;
 let handToken: string;
 
 const board = async (query = '') => (await hub.call<Leaderboard>('GET', `/v1/leaderboard${query}`)).body;
-const frontmatter = async (file: string) => (await hub.call<RecordItem>('GET', `/v1/results/${encodeURIComponent(file)}`)).body.frontmatter;
+const frontmatter = async (file: string) =>
+  (await hub.call<RecordItem>('GET', `/v1/results/${encodeURIComponent(file)}`)).body.frontmatter;
 const challenge = async () => (await hub.call<ChallengeInfo>('GET', '/v1/challenge')).body;
 const x2 = (x: number) => `×${x.toFixed(2)}`;
 const sidebar = (name: string) => session.page.locator('nav.sidebar').getByRole('link', { name, exact: true });
@@ -81,20 +113,52 @@ beforeAll(async () => {
   const token = Object.fromEntries(agents.map((a, i) => [a, tokens[i]!])) as Record<(typeof agents)[number], string>;
   handToken = token.hand;
 
-  jobs.alice = await runJob(hub, machines, token.alice, DRAFT, 'q8 draft, 4 drafted', { on: H200, plain: 100, speedup: 1.62, costs: GPU_COSTS(100) });
+  jobs.alice = await runJob(hub, machines, token.alice, DRAFT, 'q8 draft, 4 drafted', {
+    on: H200,
+    plain: 100,
+    speedup: 1.62,
+    costs: GPU_COSTS(100),
+  });
   files.alice = jobs.alice.result!;
   // Another GPU: a hardware class of its own, never ranked with the H200 silently.
-  files.bob = (await runJob(hub, machines, token.bob, DRAFT, 'q8 draft on a 4090', { on: RTX4090, plain: 70, speedup: 1.35, costs: GPU_COSTS(70) })).result!;
+  files.bob = (
+    await runJob(hub, machines, token.bob, DRAFT, 'q8 draft on a 4090', {
+      on: RTX4090,
+      plain: 70,
+      speedup: 1.35,
+      costs: GPU_COSTS(70),
+    })
+  ).result!;
   // Repeats all over the place: noisy. Another process busy during the run: disturbed.
-  files.carol = (await runJob(hub, machines, token.carol, { ...DRAFT, draft_n_max: 6 }, 'q8 draft, 6 drafted', { on: H200, plain: 100, speedup: 1.7, spread: 0.3, costs: GPU_COSTS(100) })).result!;
+  files.carol = (
+    await runJob(hub, machines, token.carol, { ...DRAFT, draft_n_max: 6 }, 'q8 draft, 6 drafted', {
+      on: H200,
+      plain: 100,
+      speedup: 1.7,
+      spread: 0.3,
+      costs: GPU_COSTS(100),
+    })
+  ).result!;
   // The hub measures a disturbed run once more before it publishes it: still busy the second time.
   const busy: Run = { on: H200, plain: 100, speedup: 1.66, otherCpu: 0.4, costs: GPU_COSTS(100) };
-  files.dave = (await runJob(hub, machines, token.dave, { ...DRAFT, draft_n_max: 5 }, 'q8 draft, 5 drafted', busy, busy)).result!;
+  files.dave = (
+    await runJob(hub, machines, token.dave, { ...DRAFT, draft_n_max: 5 }, 'q8 draft, 5 drafted', busy, busy)
+  ).result!;
   // A many-core CPU: a verify batch costs several decode steps, so speculation is slower than plain decoding.
-  jobs.erin = await runJob(hub, machines, token.erin, DRAFT, 'q8 draft on the CPU', { on: EPYC, plain: 20, speedup: 0.62, costs: CPU_COSTS(20) });
+  jobs.erin = await runJob(hub, machines, token.erin, DRAFT, 'q8 draft on the CPU', {
+    on: EPYC,
+    plain: 20,
+    speedup: 0.62,
+    costs: CPU_COSTS(20),
+  });
   files.erin = jobs.erin.result!;
   // Faster than everything, by its author's word only.
-  files.hand = await publishByHand(hub, token.hand, { tps: 400, ppl: 2.3, hardware: H200.hardware, method: 'my own measurement' });
+  files.hand = await publishByHand(hub, token.hand, {
+    tps: 400,
+    ppl: 2.3,
+    hardware: H200.hardware,
+    method: 'my own measurement',
+  });
   await hub.running.hub.jobQueue!.idle();
 
   session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'jobs' });
@@ -113,7 +177,9 @@ afterAll(async () => {
  * written there through the hub's own job store, as an older hub left it.
  */
 async function nullConfigJob(): Promise<string> {
-  const asked = await hub.call<JobInfo>('POST', `/v1/results/${encodeURIComponent(files.hand)}/verify`, { token: hub.organizerToken });
+  const asked = await hub.call<JobInfo>('POST', `/v1/results/${encodeURIComponent(files.hand)}/verify`, {
+    token: hub.organizerToken,
+  });
   if (asked.status === 201 && asked.body.config === null) {
     await hub.running.hub.jobQueue!.idle();
     return asked.body.id;
@@ -122,7 +188,17 @@ async function nullConfigJob(): Promise<string> {
   return h.write(() => {
     const ts = h.stampTime();
     const id = `job-${fileStamp(ts)}`;
-    h.jobs.insert({ id, agent: 'hand', kind: 'verify', pack: 'tiny', config: 'null', method: `verify ${files.hand}`, description: 'queued by an older hub for a result with no config', created_at: ts, verifies: files.hand });
+    h.jobs.insert({
+      id,
+      agent: 'hand',
+      kind: 'verify',
+      pack: 'tiny',
+      config: 'null',
+      method: `verify ${files.hand}`,
+      description: 'queued by an older hub for a result with no config',
+      created_at: ts,
+      verifies: files.hand,
+    });
     h.jobs.finish(id, 'succeeded', h.now(), null, null);
     return { result: id, effect: { actor: 'hub', action: 'job.succeeded', target: id } };
   });
@@ -134,24 +210,55 @@ async function legacyJob(): Promise<string> {
   const id = await h.write(() => {
     const ts = h.stampTime();
     const jobId = `job-${fileStamp(ts)}`;
-    h.jobs.insert({ id: jobId, agent: 'alice', kind: 'bench', pack: 'tiny', config: JSON.stringify(DRAFT), method: 'measured before runs were paired', description: '', created_at: ts, verifies: null });
+    h.jobs.insert({
+      id: jobId,
+      agent: 'alice',
+      kind: 'bench',
+      pack: 'tiny',
+      config: JSON.stringify(DRAFT),
+      method: 'measured before runs were paired',
+      description: '',
+      created_at: ts,
+      verifies: null,
+    });
     h.jobs.start(jobId, ts);
     h.jobs.finish(jobId, 'succeeded', h.now(), null, null);
     return { result: jobId, effect: { actor: 'alice', action: 'job.succeeded', target: jobId } };
   });
   const folder = join(h.layout.central, 'jobs', id);
   mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'output.json'), JSON.stringify({
-    tps: 91.5, tps_ci: [89.9, 93.1], tps_stdev: 0.6, tps_per_repeat: [91, 92], tps_public: 92.2, tps_private: 88.4, tps_public_per_repeat: [91.8, 92.6], tps_private_per_repeat: [88, 88.8],
-    ppl: 2.31, ppl_tokens: 24, acceptance: 0.7, acceptance_per_position: [0.9, 0.6], mean_accepted_per_step: 1.5, tokens_per_step: 2.5, identical: true, divergence_rate: 0,
-    plain_tps: null, backend: 'cpu', engine: 'native', probe: { correct: 1, total: 2, accuracy: 0.5 }, provenance: {},
-  }));
+  writeFileSync(
+    join(folder, 'output.json'),
+    JSON.stringify({
+      tps: 91.5,
+      tps_ci: [89.9, 93.1],
+      tps_stdev: 0.6,
+      tps_per_repeat: [91, 92],
+      tps_public: 92.2,
+      tps_private: 88.4,
+      tps_public_per_repeat: [91.8, 92.6],
+      tps_private_per_repeat: [88, 88.8],
+      ppl: 2.31,
+      ppl_tokens: 24,
+      acceptance: 0.7,
+      acceptance_per_position: [0.9, 0.6],
+      mean_accepted_per_step: 1.5,
+      tokens_per_step: 2.5,
+      identical: true,
+      divergence_rate: 0,
+      plain_tps: null,
+      backend: 'cpu',
+      engine: 'native',
+      probe: { correct: 1, total: 2, accuracy: 0.5 },
+      provenance: {},
+    }),
+  );
   writeFileSync(join(folder, 'log.txt'), 'an older hub ran this job\n');
   return id;
 }
 
 describe('jobs and results whatever their fields', () => {
-  it('a verification job with no config and an older hub\'s flat output render in the Jobs panel and their detail; the app keeps working', async () => {
+  it("a verification job with no config and an older hub's flat output render in the Jobs panel and their detail; the app keeps working", async () => {
     const { page } = session;
     const nullId = await nullConfigJob();
     expect((await hub.call<JobInfo>('GET', `/v1/jobs/${nullId}`)).body.config).toBeNull();
@@ -235,14 +342,27 @@ describe('jobs and results whatever their fields', () => {
   it('a result with odd types in its frontmatter renders, with "—" where a figure is not a number', async () => {
     const { page } = session;
     const odd = await publishByHand(hub, handToken, {
-      tps: 120, ppl: 2.3, tps_per_repeat: [1, 'two', 3], speedup: 'fast', speedup_ci: [1, 'x'], plain_tps: 'n/a', repeats: 'many',
-      measurement: 'superb', measurement_note: 42, hardware: 7, machine: { cores: 'lots', gpu: 'yes' }, costs: { verify_step_cost: 'cheap' }, acceptance_per_position: 'high',
+      tps: 120,
+      ppl: 2.3,
+      tps_per_repeat: [1, 'two', 3],
+      speedup: 'fast',
+      speedup_ci: [1, 'x'],
+      plain_tps: 'n/a',
+      repeats: 'many',
+      measurement: 'superb',
+      measurement_note: 42,
+      hardware: 7,
+      machine: { cores: 'lots', gpu: 'yes' },
+      costs: { verify_step_cost: 'cheap' },
+      acceptance_per_position: 'high',
     });
     await page.goto(`${hub.url}/#/leaderboard/${encodeURIComponent(odd)}`);
     await page.waitForSelector(`[data-testid=result-detail][data-filename="${odd}"] [data-testid=detail-score]`);
     expect(await page.getByTestId('detail-speedup').textContent()).toContain('—');
     expect(await page.getByTestId('detail-plain').textContent()).toContain('—');
-    expect(await page.locator('.result-detail .panel-header [data-testid=measurement-badge]').getAttribute('data-quality')).toBe('superb');
+    expect(
+      await page.locator('.result-detail .panel-header [data-testid=measurement-badge]').getAttribute('data-quality'),
+    ).toBe('superb');
     expect(await page.getByTestId('detail-hardware').textContent()).toBe('not reported');
     expect(await page.getByTestId('view-failed').count()).toBe(0);
 
@@ -269,11 +389,22 @@ describe('jobs and results whatever their fields', () => {
   it('a job list from a newer hub (a state and a kind this dashboard does not know, progress with nothing in it) renders', async () => {
     const { page } = session;
     const list = (url: URL) => url.pathname === '/v1/jobs' && !url.searchParams.has('state');
-    const stranger = (over: Record<string, unknown>): Record<string, unknown> => ({ ...jobs.alice, result: null, error: null, queue_position: null, finished_at: null, ...over });
+    const stranger = (over: Record<string, unknown>): Record<string, unknown> => ({
+      ...jobs.alice,
+      result: null,
+      error: null,
+      queue_position: null,
+      finished_at: null,
+      ...over,
+    });
     await page.route(list, async (route) => {
       const response = await route.fetch();
       const body = (await response.json()) as { items: unknown[] };
-      const items = [stranger({ id: 'job-20991231-000000-001', state: 'paused', kind: 'probe' }), stranger({ id: 'job-20991231-000000-002', state: 'running', progress: {} }), ...body.items];
+      const items = [
+        stranger({ id: 'job-20991231-000000-001', state: 'paused', kind: 'probe' }),
+        stranger({ id: 'job-20991231-000000-002', state: 'running', progress: {} }),
+        ...body.items,
+      ];
       await route.fulfill({ response, json: { ...body, items } });
     });
     try {
@@ -322,7 +453,9 @@ describe('unverified results', () => {
     const meaning = page.getByTestId('verification-meaning');
     await meaning.waitFor();
     expect(await meaning.textContent()).toContain(UNVERIFIED_WORDS);
-    expect(await page.locator('.result-detail .panel-header [data-testid=verification-badge]').textContent()).toBe('unverified');
+    expect(await page.locator('.result-detail .panel-header [data-testid=verification-badge]').textContent()).toBe(
+      'unverified',
+    );
     expect(await page.getByTestId('detail-speedup').textContent()).toContain('not measured');
     await session.screenshot('result-unverified');
     expect(session.pageErrors).toEqual([]);
@@ -346,12 +479,19 @@ describe('the hardware a ranking is for, and what it leaves out', () => {
       'All hardware together (not comparable)',
     ]);
     const reasons = page.getByTestId('excluded-reasons');
-    expect(await reasons.locator('[data-reason=measurement_noisy]').textContent()).toMatch(/^1 noisy: the 95% interval stayed wider than the pack's noise target, or reached zero; re-submit to re-measure/);
-    expect(await reasons.locator('[data-reason=measurement_disturbed]').textContent()).toMatch(/^1 disturbed: other processes used the machine while it ran/);
-    expect(await reasons.locator('[data-reason=hardware_other]').textContent()).toMatch(/other hardware than the class ranked here/);
+    expect(await reasons.locator('[data-reason=measurement_noisy]').textContent()).toMatch(
+      /^1 noisy: the 95% interval stayed wider than the pack's noise target, or reached zero; re-submit to re-measure/,
+    );
+    expect(await reasons.locator('[data-reason=measurement_disturbed]').textContent()).toMatch(
+      /^1 disturbed: other processes used the machine while it ran/,
+    );
+    expect(await reasons.locator('[data-reason=hardware_other]').textContent()).toMatch(
+      /other hardware than the class ranked here/,
+    );
     expect(await reasons.locator('[data-reason=status_negative]').textContent()).toMatch(/slower than plain decoding/);
     await page.locator('[data-testid=unranked] summary').click();
-    const reasonOf = (f: string) => page.locator(`[data-testid=unranked-row][data-filename="${f}"]`).getAttribute('data-reason');
+    const reasonOf = (f: string) =>
+      page.locator(`[data-testid=unranked-row][data-filename="${f}"]`).getAttribute('data-reason');
     expect(await reasonOf(files.carol)).toBe('measurement_noisy');
     expect(await reasonOf(files.dave)).toBe('measurement_disturbed');
     expect(await reasonOf(files.bob)).toBe('hardware_other');
@@ -359,15 +499,29 @@ describe('the hardware a ranking is for, and what it leaves out', () => {
     await session.screenshot('leaderboard-hardware');
 
     // The other class: its own ranking, said so.
-    const asked = page.waitForRequest((r) => new URL(r.url()).pathname === '/v1/leaderboard' && new URL(r.url()).searchParams.get('hardware') === RTX4090.hardware);
+    const asked = page.waitForRequest(
+      (r) =>
+        new URL(r.url()).pathname === '/v1/leaderboard' &&
+        new URL(r.url()).searchParams.get('hardware') === RTX4090.hardware,
+    );
     await select.selectOption(RTX4090.hardware);
     await asked;
-    await expect.poll(() => page.locator('[data-testid=leaderboard-row]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-filename')))).toEqual([files.bob]);
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-testid=leaderboard-row]')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-filename'))),
+      )
+      .toEqual([files.bob]);
     expect(await rankedFor.textContent()).toContain(`Ranked for ${RTX4090.hardware}`);
     // Every class together: said to be not comparable, each row naming its hardware.
     await select.selectOption('all');
     await expect.poll(() => rankedFor.textContent()).toContain('All hardware ranked together');
-    await expect.poll(() => page.locator(`[data-testid=leaderboard-row][data-filename="${files.bob}"] .hardware-cell`).textContent()).toBe(RTX4090.hardware);
+    await expect
+      .poll(() =>
+        page.locator(`[data-testid=leaderboard-row][data-filename="${files.bob}"] .hardware-cell`).textContent(),
+      )
+      .toBe(RTX4090.hardware);
     await session.screenshot('leaderboard-all-hardware');
     await select.selectOption(H200.hardware);
     await expect.poll(() => rankedFor.textContent()).toContain(`Ranked for ${H200.hardware}`);
@@ -376,7 +530,7 @@ describe('the hardware a ranking is for, and what it leaves out', () => {
 });
 
 describe('paired speedups and measurement quality', () => {
-  it('a result\'s detail shows the paired speedup with its interval beside the plain TPS, the measurement, hardware and machine', async () => {
+  it("a result's detail shows the paired speedup with its interval beside the plain TPS, the measurement, hardware and machine", async () => {
     const { page } = session;
     const fm = await frontmatter(files.alice);
     expect(fm.measurement).toBe('clean');
@@ -400,7 +554,9 @@ describe('paired speedups and measurement quality', () => {
     const dave = await frontmatter(files.dave);
     expect(dave.measurement).toBe('disturbed');
     await page.goto(`${hub.url}/#/leaderboard/${encodeURIComponent(files.dave)}`);
-    await page.locator('.result-detail .panel-header [data-testid=measurement-badge][data-quality=disturbed]').waitFor();
+    await page
+      .locator('.result-detail .panel-header [data-testid=measurement-badge][data-quality=disturbed]')
+      .waitFor();
     expect(await page.getByTestId('measurement-note').textContent()).toBe(dave.measurement_note);
     expect(await page.getByTestId('measured-on').textContent()).toContain('40% of the machine during the run');
 
@@ -415,7 +571,7 @@ describe('paired speedups and measurement quality', () => {
     expect(session.pageErrors).toEqual([]);
   });
 
-  it('a job\'s page shows the plain TPS, the paired speedup with its interval, the repeats, the hardware and the machine', async () => {
+  it("a job's page shows the plain TPS, the paired speedup with its interval, the repeats, the hardware and the machine", async () => {
     const { page } = session;
     await page.goto(`${hub.url}/#/jobs/${jobs.alice.id}`);
     const speedup = page.getByTestId('job-speedup');
@@ -454,7 +610,9 @@ describe('the baseline', () => {
     // The next run waits (running, lease held): the job is seen, and the button waits with it.
     machines.hold();
     const button = card.getByRole('button', { name: 'Re-measure baseline' });
-    const posted = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/challenge/baseline' && r.request().method() === 'POST');
+    const posted = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/v1/challenge/baseline' && r.request().method() === 'POST',
+    );
     await button.click();
     const response = await posted;
     expect(response.status()).toBe(201);
@@ -504,7 +662,12 @@ describe('a CPU-only hub', () => {
     try {
       await cpuHub.running.hub.jobQueue!.idle();
       const token = await cpuHub.register('erin');
-      const job = await runJob(cpuHub, cpu, token, DRAFT, 'q8 draft on the CPU', { on: EPYC, plain: 20, speedup: 0.62, costs: CPU_COSTS(20) });
+      const job = await runJob(cpuHub, cpu, token, DRAFT, 'q8 draft on the CPU', {
+        on: EPYC,
+        plain: 20,
+        speedup: 0.62,
+        costs: CPU_COSTS(20),
+      });
       const fm = (await cpuHub.call('GET', `/v1/results/${job.result}`)).body.frontmatter;
       expect(fm.status).toBe('negative');
       expect((await cpuHub.call<Leaderboard>('GET', '/v1/leaderboard')).body.rows).toEqual([]);

@@ -16,7 +16,10 @@ let dir: string;
 let hub: TestHub;
 let session: DashboardSession;
 /** The seeded results' filenames; `job` is the real benchmark job's, `baseline` the hub's reference run. */
-const files = {} as Record<'job' | 'baseline' | 'carol' | 'erinFirst' | 'dave' | 'erin' | 'frank' | 'gina' | 'hank', string>;
+const files = {} as Record<
+  'job' | 'baseline' | 'carol' | 'erinFirst' | 'dave' | 'erin' | 'frank' | 'gina' | 'hank',
+  string
+>;
 let hankToken: string;
 let baselineScore: number;
 /** The larger of the two measured scores: hand-published scores are multiples of it. */
@@ -24,13 +27,21 @@ let unit: number;
 let cap: number;
 
 const yaml = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(yaml).join(', ')}]`
-    : v !== null && typeof v === 'object' ? `{${Object.entries(v).map(([k, x]) => `${k}: ${yaml(x)}`).join(', ')}}`
-      : typeof v === 'string' ? JSON.stringify(v) : String(v);
+  Array.isArray(v)
+    ? `[${v.map(yaml).join(', ')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.entries(v)
+          .map(([k, x]) => `${k}: ${yaml(x)}`)
+          .join(', ')}}`
+      : typeof v === 'string'
+        ? JSON.stringify(v)
+        : String(v);
 
 async function publish(token: string, fields: Record<string, unknown>, body = 'How it was measured.'): Promise<string> {
   const fm = { method: 'draft model', status: 'agent-run', description: 'hand-published', ...fields };
-  const content = `---\n${Object.entries(fm).map(([k, v]) => `${k}: ${yaml(v)}`).join('\n')}\n---\n${body}\n`;
+  const content = `---\n${Object.entries(fm)
+    .map(([k, v]) => `${k}: ${yaml(v)}`)
+    .join('\n')}\n---\n${body}\n`;
   const res = await hub.call('POST', '/v1/results', { token, body: { content } });
   expect(res.status, res.text).toBe(201);
   return res.body.filename as string;
@@ -41,7 +52,8 @@ const board = async (query = '') => (await hub.call<Leaderboard>('GET', `/v1/lea
 const WITH_UNVERIFIED = '?verification=valid,pending,unverified';
 /** The panel's "Include unverified" toggle on (a no-op once it is): the results published by hand are ranked. */
 const includeUnverified = () => session.page.getByTestId('include-unverified').check();
-const frontmatter = async (file: string) => (await hub.call<RecordItem>('GET', `/v1/results/${encodeURIComponent(file)}`)).body.frontmatter;
+const frontmatter = async (file: string) =>
+  (await hub.call<RecordItem>('GET', `/v1/results/${encodeURIComponent(file)}`)).body.frontmatter;
 const round = (x: number) => Number(x.toFixed(3));
 /** The score as the table prints it (one decimal above 100). */
 const shown = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: x >= 100 ? 1 : 2 });
@@ -51,14 +63,24 @@ const times = (x: number) => `×${x.toFixed(x >= 10 ? 1 : 2)}`;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collab-desk-leaderboard-'));
   const { file } = await writeTestPack(join(dir, 'pack'));
-  hub = await startTestHub({ jobs: { per_agent: 4, per_hub: 100, window_hours: 24, queued_per_agent: 4, verify: false } }, join(dir, 'data'), { jobRunner: engineJobRunner() });
+  hub = await startTestHub(
+    { jobs: { per_agent: 4, per_hub: 100, window_hours: 24, queued_per_agent: 4, verify: false } },
+    join(dir, 'data'),
+    { jobRunner: engineJobRunner() },
+  );
   await installTestPack(file, hub.dataDir);
   const agents = ['alice', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank'] as const;
   const tokens = await Promise.all(agents.map((a) => hub.register(a)));
   const token = Object.fromEntries(agents.map((a, i) => [a, tokens[i]!])) as Record<(typeof agents)[number], string>;
 
   // A real job: the hub runs the baseline first, then alice's speculative run, and publishes both.
-  const job = await hub.call('POST', '/v1/jobs', { token: token.alice, body: { config: { target: 'target', draft: 'draft-same', spec_type: 'draft', draft_n_max: 4 }, method: 'identical draft, 4 drafted' } });
+  const job = await hub.call('POST', '/v1/jobs', {
+    token: token.alice,
+    body: {
+      config: { target: 'target', draft: 'draft-same', spec_type: 'draft', draft_n_max: 4 },
+      method: 'identical draft, 4 drafted',
+    },
+  });
   expect(job.status, job.text).toBe(201);
   await hub.running.hub.jobQueue!.idle();
   const jobInfo = (await hub.call('GET', `/v1/jobs/${job.body.id}`)).body;
@@ -74,18 +96,52 @@ beforeAll(async () => {
   const jobScore = (await frontmatter(files.job)).tps as number;
   unit = Math.max(baselineScore, jobScore);
   const at = (k: number) => round(unit * k);
-  files.carol = await publish(token.carol, { tps: at(2), tps_ci: [at(1.9), at(2.1)], ppl, method: 'Q8 draft, 6 drafted' });
+  files.carol = await publish(token.carol, {
+    tps: at(2),
+    tps_ci: [at(1.9), at(2.1)],
+    ppl,
+    method: 'Q8 draft, 6 drafted',
+  });
   files.erinFirst = await publish(token.erin, { tps: at(1.5), ppl, method: 'first try, no interval' });
-  files.dave = await publish(token.dave, { tps: at(2.4), tps_ci: [at(2.3), at(2.5)], ppl, method: 'Q8 draft, tuned p_min', refs: [files.carol, files.job] });
-  files.erin = await publish(token.erin, {
-    tps: at(3), tps_ci: [at(2.9), at(3.1)], tps_per_repeat: [at(2.95), at(3), at(3.05)], ppl, method: 'Q8 draft, 5 drafted, kept cache', refs: [files.dave],
-    config: { target: 'target', draft: 'draft-q8', spec_type: 'draft', draft_n_max: 5, draft_p_min: 0.4 },
-    acceptance: 0.71, acceptance_per_position: [0.92, 0.81, 0.66, 0.52, 0.41],
-  }, '## What changed\n\nBuilt on **dave**\'s tuned `p_min`, with one fewer drafted token.');
-  files.frank = await publish(token.frank, { tps: at(2.95), tps_ci: [at(2.85), at(3.05)], ppl, method: 'Q8 draft, 5 drafted' });
-  files.gina = await publish(token.gina, { tps: at(3.5), tps_ci: [at(3.4), at(3.6)], ppl: Number((cap * 1.2).toFixed(4)), method: 'Q4 draft, lossy' });
+  files.dave = await publish(token.dave, {
+    tps: at(2.4),
+    tps_ci: [at(2.3), at(2.5)],
+    ppl,
+    method: 'Q8 draft, tuned p_min',
+    refs: [files.carol, files.job],
+  });
+  files.erin = await publish(
+    token.erin,
+    {
+      tps: at(3),
+      tps_ci: [at(2.9), at(3.1)],
+      tps_per_repeat: [at(2.95), at(3), at(3.05)],
+      ppl,
+      method: 'Q8 draft, 5 drafted, kept cache',
+      refs: [files.dave],
+      config: { target: 'target', draft: 'draft-q8', spec_type: 'draft', draft_n_max: 5, draft_p_min: 0.4 },
+      acceptance: 0.71,
+      acceptance_per_position: [0.92, 0.81, 0.66, 0.52, 0.41],
+    },
+    "## What changed\n\nBuilt on **dave**'s tuned `p_min`, with one fewer drafted token.",
+  );
+  files.frank = await publish(token.frank, {
+    tps: at(2.95),
+    tps_ci: [at(2.85), at(3.05)],
+    ppl,
+    method: 'Q8 draft, 5 drafted',
+  });
+  files.gina = await publish(token.gina, {
+    tps: at(3.5),
+    tps_ci: [at(3.4), at(3.6)],
+    ppl: Number((cap * 1.2).toFixed(4)),
+    method: 'Q4 draft, lossy',
+  });
   hankToken = token.hank;
-  const verdict = await hub.call('POST', `/v1/results/${files.carol}/verdict`, { token: hub.organizerToken, body: { verdict: 'valid', note: 'reproduced' } });
+  const verdict = await hub.call('POST', `/v1/results/${files.carol}/verdict`, {
+    token: hub.organizerToken,
+    body: { verdict: 'valid', note: 'reproduced' },
+  });
   expect(verdict.status, verdict.text).toBe(200);
 
   session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'leaderboard' });
@@ -115,7 +171,10 @@ describe('the leaderboard panel', () => {
     const { page } = session;
     const row = (f: string) => page.locator(`[data-testid=leaderboard-row][data-filename="${f}"]`);
     const unranked = (f: string) => page.locator(`[data-testid=unranked-row][data-filename="${f}"]`);
-    const shownRows = () => page.locator('[data-testid=leaderboard-row]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-filename')));
+    const shownRows = () =>
+      page
+        .locator('[data-testid=leaderboard-row]')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-filename')));
     const job = await frontmatter(files.job);
     // The hub's job judged its own paired speedup: below 1 (an identical draft on a CPU, usually) it is negative.
     expect(job.status).toBe((job.speedup as number) < 1 ? 'negative' : 'agent-run');
@@ -128,7 +187,9 @@ describe('the leaderboard panel', () => {
     expect(byDefault.meta.excluded.verification_unverified).toBe(5);
     await page.waitForSelector('[data-testid=leaderboard-row]');
     await expect.poll(shownRows).toEqual(byDefault.rows.map((r) => r.filename));
-    expect(await page.locator('[data-testid=excluded-reasons] [data-reason=verification_unverified]').textContent()).toMatch(/^5\b.*published by hand/);
+    expect(
+      await page.locator('[data-testid=excluded-reasons] [data-reason=verification_unverified]').textContent(),
+    ).toMatch(/^5\b.*published by hand/);
     expect(await unranked(files.erin).getAttribute('data-reason')).toBe('verification_unverified');
     expect(await page.locator('[data-testid=unranked] summary').textContent()).toContain('5 unverified');
     // The chart keeps them, hollow, and its running best does not step up to them.
@@ -136,22 +197,33 @@ describe('the leaderboard panel', () => {
     expect(await erinPoint.getAttribute('data-verification')).toBe('unverified');
     expect(await erinPoint.getAttribute('class')).toContain('point-unranked');
     const jobRankedByDefault = byDefault.rows.some((r) => r.filename === files.job);
-    expect((await page.getByTestId('running-best').getAttribute('d'))!.match(/V/g)?.length ?? 0).toBe(jobRankedByDefault ? 1 : 0);
+    expect((await page.getByTestId('running-best').getAttribute('d'))!.match(/V/g)?.length ?? 0).toBe(
+      jobRankedByDefault ? 1 : 0,
+    );
 
     // "Include unverified" ranks them too, exactly as the hub does when asked for those states.
     await includeUnverified();
     const api = await board(WITH_UNVERIFIED);
     await expect.poll(shownRows).toEqual(api.rows.map((r) => r.filename));
-    expect(api.rows.map((r) => r.filename).filter((f) => f !== files.job)).toEqual([files.erin, files.frank, files.dave, files.carol]);
+    expect(api.rows.map((r) => r.filename).filter((f) => f !== files.job)).toEqual([
+      files.erin,
+      files.frank,
+      files.dave,
+      files.carol,
+    ]);
     expect(await erinPoint.getAttribute('class')).not.toContain('point-unranked');
     for (const r of api.rows) {
-      const scoreCell = page.locator(`[data-testid=leaderboard-row][data-filename="${r.filename}"] [data-testid=score]`);
+      const scoreCell = page.locator(
+        `[data-testid=leaderboard-row][data-filename="${r.filename}"] [data-testid=score]`,
+      );
       expect(await scoreCell.textContent()).toContain(shown(r.score));
     }
     // frank's interval overlaps erin's: marked, with the reason on hover; dave's does not.
     expect(api.rows.find((r) => r.filename === files.frank)!.tie).toBe(true);
     await expect.poll(() => row(files.frank).locator('[data-testid=tie-badge]').count()).toBe(1);
-    expect(await row(files.frank).locator('[data-testid=tie-badge]').getAttribute('title')).toMatch(/interval overlaps the leader/);
+    expect(await row(files.frank).locator('[data-testid=tie-badge]').getAttribute('title')).toMatch(
+      /interval overlaps the leader/,
+    );
     expect(await row(files.dave).locator('[data-testid=tie-badge]').count()).toBe(0);
     expect(await row(files.erin).locator('[data-testid=tie-badge]').count()).toBe(0);
     // Verification badges: verified by the organizer, published by hand, and the job's own result measured by the hub.
@@ -174,13 +246,20 @@ describe('the leaderboard panel', () => {
       }
     }
     // A job result that lost to plain decoding (or measured noisy) is listed unranked, with why.
-    if (!jobRow) expect(await unranked(files.job).getAttribute('data-reason')).toBe(job.status === 'negative' ? 'status_negative' : `measurement_${String(job.measurement)}`);
+    if (!jobRow)
+      expect(await unranked(files.job).getAttribute('data-reason')).toBe(
+        job.status === 'negative' ? 'status_negative' : `measurement_${String(job.measurement)}`,
+      );
     // The baseline is a reference row below every hand-published result; the cap is in the header.
     const baselineRow = page.locator('[data-testid=baseline-row]');
     expect(await baselineRow.textContent()).toContain(shown(baselineScore));
-    const order = await page.locator('[data-testid=leaderboard-table] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-filename') ?? 'baseline'));
+    const order = await page
+      .locator('[data-testid=leaderboard-table] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-filename') ?? 'baseline'));
     expect(order.indexOf('baseline')).toBeGreaterThan(order.indexOf(files.carol));
-    expect(await page.locator('[data-testid=leaderboard-table] [data-testid=guardrail-cap]').textContent()).toContain(shown(cap));
+    expect(await page.locator('[data-testid=leaderboard-table] [data-testid=guardrail-cap]').textContent()).toContain(
+      shown(cap),
+    );
     // gina's PPL is over the cap: not ranked, and listed with the breach flagged.
     expect(order).not.toContain(files.gina);
     await page.locator('[data-testid=unranked] summary').click();
@@ -210,9 +289,17 @@ describe('the leaderboard panel', () => {
     const jobRanked = (await board(WITH_UNVERIFIED)).rows.some((r) => r.filename === files.job);
     const best = (await chart.locator('[data-testid=running-best]').getAttribute('d'))!;
     expect(best.match(/V/g)?.length ?? 0).toBe(jobRanked ? 3 : 2);
-    expect(await chart.locator(`[data-testid=chart-point][data-filename="${files.carol}"]`).getAttribute('data-verification')).toBe('valid');
-    expect(await chart.locator(`[data-testid=chart-point][data-filename="${files.frank}"]`).getAttribute('data-tie')).toBe('true');
-    expect(await chart.locator(`[data-testid=chart-point][data-filename="${files.gina}"]`).getAttribute('class')).toContain('point-unranked');
+    expect(
+      await chart
+        .locator(`[data-testid=chart-point][data-filename="${files.carol}"]`)
+        .getAttribute('data-verification'),
+    ).toBe('valid');
+    expect(
+      await chart.locator(`[data-testid=chart-point][data-filename="${files.frank}"]`).getAttribute('data-tie'),
+    ).toBe('true');
+    expect(
+      await chart.locator(`[data-testid=chart-point][data-filename="${files.gina}"]`).getAttribute('class'),
+    ).toContain('point-unranked');
     expect(await chart.locator('[data-testid=chart-x-tick]').count()).toBeGreaterThanOrEqual(2);
 
     await chart.locator(`[data-testid=chart-point][data-filename="${files.frank}"]`).hover();
@@ -224,8 +311,11 @@ describe('the leaderboard panel', () => {
     // The job's point carries its paired speedup, and why it is not ranked when it is not.
     const job = await frontmatter(files.job);
     await chart.locator(`[data-testid=chart-point][data-filename="${files.job}"]`).hover();
-    await expect.poll(() => tooltip.textContent()).toContain(`${times(job.speedup as number)} over plain decoding (paired)`);
-    if (job.status === 'negative') expect(await tooltip.textContent()).toContain('not ranked: slower than plain decoding');
+    await expect
+      .poll(() => tooltip.textContent())
+      .toContain(`${times(job.speedup as number)} over plain decoding (paired)`);
+    if (job.status === 'negative')
+      expect(await tooltip.textContent()).toContain('not ranked: slower than plain decoding');
 
     // A point opens its result from the keyboard too.
     await chart.locator(`[data-testid=chart-point][data-filename="${files.dave}"]`).focus();
@@ -249,8 +339,17 @@ describe('the leaderboard panel', () => {
     const { page } = session;
     await includeUnverified();
     await page.evaluate(() => ((globalThis as any).__sameDocument = true));
-    files.hank = await publish(hankToken, { tps: round(unit * 3.4), tps_ci: [round(unit * 3.3), round(unit * 3.5)], ppl: 1, method: 'MTP heads' });
-    await expect.poll(() => page.locator('[data-testid=leaderboard-row]').first().getAttribute('data-filename'), { timeout: 5_000 }).toBe(files.hank);
+    files.hank = await publish(hankToken, {
+      tps: round(unit * 3.4),
+      tps_ci: [round(unit * 3.3), round(unit * 3.5)],
+      ppl: 1,
+      method: 'MTP heads',
+    });
+    await expect
+      .poll(() => page.locator('[data-testid=leaderboard-row]').first().getAttribute('data-filename'), {
+        timeout: 5_000,
+      })
+      .toBe(files.hank);
     await expect.poll(() => page.locator('[data-testid=chart-point]').count()).toBe(8);
     expect(await page.locator(`[data-testid=interval-bar][data-filename="${files.hank}"]`).count()).toBe(1);
     const hank = page.locator(`[data-testid=leaderboard-row][data-filename="${files.hank}"]`);
@@ -310,7 +409,9 @@ describe('the leaderboard panel', () => {
     // Its paired speedup with the interval, beside the plain target's TPS from the same run.
     const ci = job.speedup_ci as [number, number];
     expect(await page.getByTestId('detail-speedup').textContent()).toContain(times(job.speedup as number));
-    expect(await page.getByTestId('detail-speedup').textContent()).toContain(`95% CI ${times(ci[0])} – ${times(ci[1])}`);
+    expect(await page.getByTestId('detail-speedup').textContent()).toContain(
+      `95% CI ${times(ci[0])} – ${times(ci[1])}`,
+    );
     expect(await page.getByTestId('detail-plain').textContent()).toContain(shown(job.plain_tps as number));
     await session.screenshot('result-detail-job');
     expect(session.pageErrors).toEqual([]);
@@ -329,7 +430,11 @@ describe('the leaderboard panel', () => {
 
     const res = await hub.call('GET', `/v1/results/${files.erin}`);
     const organizer = (await hub.call('GET', '/v1')).body.organizer;
-    expect(res.body.verdict).toMatchObject({ state: 'invalid', by: organizer, note: 'the private prompts ran 20% slower' });
+    expect(res.body.verdict).toMatchObject({
+      state: 'invalid',
+      by: organizer,
+      note: 'the private prompts ran 20% slower',
+    });
 
     // Back on the table, unverified results included: gone, shown with its badge once invalid results are included.
     await page.getByTestId('back-to-leaderboard').click();
@@ -339,7 +444,9 @@ describe('the leaderboard panel', () => {
     await expect.poll(() => row.count()).toBe(0);
     await page.getByTestId('include-invalid').check();
     await expect.poll(() => row.locator('.badge-invalid').textContent()).toBe('invalid');
-    expect(await page.locator(`[data-testid=chart-point][data-filename="${files.erin}"]`).getAttribute('data-verification')).toBe('invalid');
+    expect(
+      await page.locator(`[data-testid=chart-point][data-filename="${files.erin}"]`).getAttribute('data-verification'),
+    ).toBe('invalid');
 
     // Someone reading without the organizer token sees the controls, disabled, and why.
     const readOnly = await session.newPage({ token: null });
@@ -351,7 +458,7 @@ describe('the leaderboard panel', () => {
     expect(session.pageErrors).toEqual([]);
   });
 
-  it('keeps the newest verdict on a result\'s detail when an older read of it answers last', async () => {
+  it("keeps the newest verdict on a result's detail when an older read of it answers last", async () => {
     const { page } = session;
     await page.goto(`${hub.url}/#/leaderboard/${encodeURIComponent(files.frank)}`);
     const header = page.locator(`[data-testid=result-detail][data-filename="${files.frank}"] .panel-header`);
@@ -383,17 +490,21 @@ describe('the leaderboard panel', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let delivered!: Promise<void>;
-    await page.route((url) => url.pathname === path, (route) => {
-      if (route.request().method() !== 'GET' || reads++ > 0) return route.continue();
-      delivered = (async () => {
-        const response = await route.fetch();
-        fetched = true;
-        await held;
-        await route.fulfill({ response });
-      })();
-      return delivered;
-    });
-    const decide = (verdict: string, note: string) => hub.call('POST', `${path}/verdict`, { token: hub.organizerToken, body: { verdict, note } });
+    await page.route(
+      (url) => url.pathname === path,
+      (route) => {
+        if (route.request().method() !== 'GET' || reads++ > 0) return route.continue();
+        delivered = (async () => {
+          const response = await route.fetch();
+          fetched = true;
+          await held;
+          await route.fulfill({ response });
+        })();
+        return delivered;
+      },
+    );
+    const decide = (verdict: string, note: string) =>
+      hub.call('POST', `${path}/verdict`, { token: hub.organizerToken, body: { verdict, note } });
     try {
       expect((await decide('valid', 'first look')).status).toBe(200);
       await expect.poll(() => fetched).toBe(true);

@@ -30,22 +30,37 @@ beforeAll(async () => {
   mkdirSync(join(dataDir, 'models', 'demo'), { recursive: true });
   writeFileSync(demoTarget, seededBytes(300_000, 23));
   mkdirSync(join(dataDir, 'challenge'), { recursive: true });
-  writeFileSync(join(dataDir, 'challenge', 'pack.json'), JSON.stringify({
-    id: 'demo', title: 'Demo', models: { target: { role: 'target', source: { generated: 'demo/target.gguf' } } },
-    baseline: { target: 'target' }, model_paths: { target: demoTarget }, installed_at: new Date().toISOString(),
-  }));
+  writeFileSync(
+    join(dataDir, 'challenge', 'pack.json'),
+    JSON.stringify({
+      id: 'demo',
+      title: 'Demo',
+      models: { target: { role: 'target', source: { generated: 'demo/target.gguf' } } },
+      baseline: { target: 'target' },
+      model_paths: { target: demoTarget },
+      installed_at: new Date().toISOString(),
+    }),
+  );
 
   hf = await startHfStandin({ repos: { [REPO]: { files: { [Q8.file]: Q8.bytes, [Q4.file]: Q4.bytes } } } });
   hub = await startTestHub({}, dataDir, {
-    models: (dir) => createModelLibrary({ dataDir: dir, cacheDir: join(root, 'hf-cache'), hubUrl: hf.url, packsDir: packs }),
+    models: (dir) =>
+      createModelLibrary({ dataDir: dir, cacheDir: join(root, 'hf-cache'), hubUrl: hf.url, packsDir: packs }),
   });
   // One model already downloaded, through the API.
-  const pulled = await hub.call('POST', '/v1/models/pull', { token: hub.organizerToken, body: { repo: REPO, file: Q4.file } });
+  const pulled = await hub.call('POST', '/v1/models/pull', {
+    token: hub.organizerToken,
+    body: { repo: REPO, file: Q4.file },
+  });
   expect(pulled.status).toBe(202);
   // Waits for the pull to land, however long a busy machine takes, within the hook's own timeout.
-  await vi.waitFor(async () => {
-    if ((await hub.call('GET', '/v1/models')).body.installed.length < 2) throw new Error('the first pull did not finish');
-  }, { timeout: 45_000, interval: 100 });
+  await vi.waitFor(
+    async () => {
+      if ((await hub.call('GET', '/v1/models')).body.installed.length < 2)
+        throw new Error('the first pull did not finish');
+    },
+    { timeout: 45_000, interval: 100 },
+  );
   session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'models' });
 }, 60_000);
 
@@ -85,9 +100,13 @@ describe('the Models panel', () => {
     const row = page.locator('[data-testid=download]', { hasText: Q8.file });
     const bar = row.getByRole('progressbar');
     // Part of the way: the bar, the bytes, the rate and the time left, live from the event stream.
-    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     expect(await row.getAttribute('data-state')).toBe('downloading');
-    await expect.poll(() => row.locator('[data-testid=download-figures]').textContent()).toMatch(/MiB \/ 3\.0 MiB · .+\/s · .+ left/);
+    await expect
+      .poll(() => row.locator('[data-testid=download-figures]').textContent())
+      .toMatch(/MiB \/ 3\.0 MiB · .+\/s · .+ left/);
     await session.screenshot('models');
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
     expect(await bar.getAttribute('aria-valuenow')).toBe('100');
@@ -101,7 +120,9 @@ describe('the Models panel', () => {
     const { page } = session;
     await page.getByRole('button', { name: 'Delete target.gguf' }).click();
     const dialog = page.getByRole('dialog');
-    expect(await dialog.locator('[data-testid=delete-warning]').textContent()).toContain('demo challenge pack uses it as target');
+    expect(await dialog.locator('[data-testid=delete-warning]').textContent()).toContain(
+      'demo challenge pack uses it as target',
+    );
     await session.screenshot('models-delete');
     // Escape keeps it.
     await page.keyboard.press('Escape');
@@ -122,12 +143,14 @@ describe('the Models panel', () => {
     await page.waitForSelector('[data-testid=available-model][data-model="tiny-q8"]');
   });
 
-  it('the custom download form shows the Hub\'s refusal and keeps what was typed', async () => {
+  it("the custom download form shows the Hub's refusal and keeps what was typed", async () => {
     const { page } = session;
     await page.locator('#pull-repo').fill(REPO);
     await page.locator('#pull-file').fill('nope-Q2_K.gguf');
     await page.locator('#pull-file').press('Enter');
-    await expect.poll(() => page.locator('[data-testid=pull-error]').textContent()).toContain(`file nope-Q2_K.gguf not found in ${REPO}`);
+    await expect
+      .poll(() => page.locator('[data-testid=pull-error]').textContent())
+      .toContain(`file nope-Q2_K.gguf not found in ${REPO}`);
     expect(await page.locator('#pull-repo').inputValue()).toBe(REPO);
     expect(await page.locator('#pull-file').inputValue()).toBe('nope-Q2_K.gguf');
   });
@@ -156,7 +179,9 @@ describe('the Settings panel', () => {
     expect(await page.getByRole('button', { name: 'Change…' }).count()).toBe(1);
     expect(await page.locator('[data-testid=cpu]').textContent()).toMatch(/\d+ cores/);
     expect(await page.locator('[data-testid=backend]').textContent()).toMatch(/CPU|CUDA|Vulkan|Metal|none/);
-    await expect.poll(() => page.locator('[data-testid=gpu]').textContent(), { timeout: 8_000 }).not.toContain('detecting');
+    await expect
+      .poll(() => page.locator('[data-testid=gpu]').textContent(), { timeout: 8_000 })
+      .not.toContain('detecting');
     expect(await page.locator('[data-testid=hub-url]').textContent()).toBe(hub.url);
     // The onboarding page opens in place (a new window would be refused inside the desktop app).
     expect(await page.getByRole('link', { name: /\/README\.md$/ }).getAttribute('target')).toBeNull();
@@ -169,19 +194,28 @@ describe('the Settings panel', () => {
     await page.locator('#ad-budget').fill('40000');
     await page.locator('#ad-steps').fill('0');
     await page.getByRole('button', { name: 'Save defaults' }).click();
-    await expect.poll(() => page.locator('[data-testid=agent-defaults] [role=alert]').textContent()).toContain('max_steps');
+    await expect
+      .poll(() => page.locator('[data-testid=agent-defaults] [role=alert]').textContent())
+      .toContain('max_steps');
     expect(await page.locator('#ad-steps').inputValue()).toBe('0');
 
     await page.locator('#ad-steps').fill('150');
     await page.getByRole('button', { name: 'Save defaults' }).click();
-    await expect.poll(() => page.locator('[data-testid=agent-defaults] [role=status]').textContent()).toContain('Saved');
+    await expect
+      .poll(() => page.locator('[data-testid=agent-defaults] [role=status]').textContent())
+      .toContain('Saved');
     await page.reload();
     await page.waitForSelector('#ad-count');
     expect(await page.locator('#ad-count').inputValue()).toBe('2');
     expect(await page.locator('#ad-role').inputValue()).toBe('tuner');
     expect(await page.locator('#ad-budget').inputValue()).toBe('40000');
     expect(await page.locator('#ad-steps').inputValue()).toBe('150');
-    expect((await hub.call('GET', '/v1/settings')).body.agent_defaults).toEqual({ count: 2, role: 'tuner', budget_tokens: 40000, max_steps: 150 });
+    expect((await hub.call('GET', '/v1/settings')).body.agent_defaults).toEqual({
+      count: 2,
+      role: 'tuner',
+      budget_tokens: 40000,
+      max_steps: 150,
+    });
   });
 
   it('switches the theme', async () => {

@@ -31,7 +31,9 @@ mkdirSync(cache);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function swarmAgent(hub: TestHub, id: string) {
-  return (await hub.call<SwarmStatus>('GET', '/v1/swarm', { token: hub.organizerToken })).body.agents.find((a) => a.agent_id === id);
+  return (await hub.call<SwarmStatus>('GET', '/v1/swarm', { token: hub.organizerToken })).body.agents.find(
+    (a) => a.agent_id === id,
+  );
 }
 
 describe.skipIf(support.kind !== 'bubblewrap')('a machine with bubblewrap', () => {
@@ -64,7 +66,9 @@ describe.skipIf(support.kind !== 'bubblewrap')('a machine with bubblewrap', () =
     // A relative path: the hub refuses it, and says how to name it; nothing typed is lost.
     await form.getByLabel('Can read', { exact: true }).fill('bin');
     await form.getByRole('button', { name: /^Spawn agent/ }).click();
-    await expect.poll(() => form.getByTestId('spawn-error').textContent()).toMatch(/the read grant "bin" is not an absolute path.* — sandbox\.read and sandbox\.write take absolute paths/);
+    await expect
+      .poll(() => form.getByTestId('spawn-error').textContent())
+      .toMatch(/the read grant "bin" is not an absolute path.* — sandbox\.read and sandbox\.write take absolute paths/);
     expect(await form.getByLabel('Command', { exact: true }).inputValue()).toBe(tickerCommand);
     expect(await form.getByLabel('Name prefix').inputValue()).toBe('boxed');
     expect(await form.getByLabel('Can read', { exact: true }).inputValue()).toBe('bin');
@@ -73,7 +77,10 @@ describe.skipIf(support.kind !== 'bubblewrap')('a machine with bubblewrap', () =
     await form.getByLabel('Can read', { exact: true }).fill(`  ${bin}  \n\n`);
     await form.getByRole('button', { name: /^Spawn agent/ }).click();
     await expect.poll(() => form.getByRole('status').textContent()).toContain('boxed-1');
-    expect((await swarmAgent(hub, 'boxed-1'))?.sandbox).toMatchObject({ kind: 'bubblewrap', read: expect.arrayContaining([bin]) });
+    expect((await swarmAgent(hub, 'boxed-1'))?.sandbox).toMatchObject({
+      kind: 'bubblewrap',
+      read: expect.arrayContaining([bin]),
+    });
 
     const card = page.locator('[data-testid=agent-card][data-agent="boxed-1"]');
     await expect.poll(() => card.getAttribute('data-state')).toBe('running');
@@ -102,7 +109,10 @@ describe('a machine where no sandbox starts', () => {
   beforeAll(async () => {
     hub = await startTestHub({}, join(root, 'open-data'));
     // A bwrap that does not exist, on Linux rules whatever this machine is: the supervisor finds no sandbox.
-    superviseBeside(hub.running, { agentModel: null, sandbox: () => detectSandbox({ ...process.env, COLLAB_DESK_BWRAP: '/nonexistent/bwrap' }, 'linux') });
+    superviseBeside(hub.running, {
+      agentModel: null,
+      sandbox: () => detectSandbox({ ...process.env, COLLAB_DESK_BWRAP: '/nonexistent/bwrap' }, 'linux'),
+    });
     session = await openDashboard(hub.url, { token: hub.organizerToken, route: 'settings' });
   }, 60_000);
 
@@ -147,7 +157,9 @@ describe('a machine where no sandbox starts', () => {
     await expect.poll(() => offer.getAttribute('data-kind')).toBe('none');
     expect(await offer.textContent()).toContain('bubblewrap (bwrap) is not installed at /nonexistent/bwrap');
     const spawn = form.getByRole('button', { name: /^Spawn agent/ });
-    const risk = form.getByRole('checkbox', { name: /^Run without a sandbox — it can read the organizer token, the held-out prompts and all your files$/ });
+    const risk = form.getByRole('checkbox', {
+      name: /^Run without a sandbox — it can read the organizer token, the held-out prompts and all your files$/,
+    });
     expect(await spawn.isDisabled()).toBe(true);
     expect(await spawn.getAttribute('title')).toMatch(/Run without a sandbox/);
 

@@ -21,8 +21,10 @@ function electronBinary(): string | null {
 
 const binary = electronBinary();
 if (!binary) {
-  console.warn('SKIPPED: the Electron smoke test needs the Electron binary, which is not installed here ' +
-    '(install without ELECTRON_SKIP_BINARY_DOWNLOAD, and rebuild better-sqlite3 for Electron: `npx electron-rebuild`).');
+  console.warn(
+    'SKIPPED: the Electron smoke test needs the Electron binary, which is not installed here ' +
+      '(install without ELECTRON_SKIP_BINARY_DOWNLOAD, and rebuild better-sqlite3 for Electron: `npx electron-rebuild`).',
+  );
 }
 
 const userData = mkdtempSync(join(tmpdir(), 'collab-desk-app-'));
@@ -43,9 +45,13 @@ describe.skipIf(!binary)('the desktop app', () => {
       expect(page.url()).not.toContain(readFileSync(join(userData, 'organizer-token'), 'utf8').trim());
       // The page has no Node: the sandbox and context isolation hold.
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-      expect(await page.evaluate(() => Object.keys((globalThis as { collabDesk?: object }).collabDesk ?? {}).sort())).toEqual(['chooseDataFolder', 'hubAccess', 'openDataFolder', 'platform']);
+      expect(
+        await page.evaluate(() => Object.keys((globalThis as { collabDesk?: object }).collabDesk ?? {}).sort()),
+      ).toEqual(['chooseDataFolder', 'hubAccess', 'openDataFolder', 'platform']);
       // Navigation away is refused: the window still shows the hub.
-      await page.evaluate(() => { (globalThis as unknown as { location: { href: string } }).location.href = 'https://example.org/'; });
+      await page.evaluate(() => {
+        (globalThis as unknown as { location: { href: string } }).location.href = 'https://example.org/';
+      });
       await page.waitForTimeout(500);
       expect(new URL(page.url()).hostname).toBe('127.0.0.1');
       expect(app.windows()).toHaveLength(1);

@@ -11,7 +11,9 @@ export async function burnCpu(count = cpus().length): Promise<CpuBurner> {
   const children: ChildProcess[] = [];
   await Promise.all(
     Array.from({ length: count }, () => {
-      const child = spawn(process.execPath, ['-e', "process.stdout.write('spinning\\n'); for (;;) {}"], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(process.execPath, ['-e', "process.stdout.write('spinning\\n'); for (;;) {}"], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       children.push(child);
       return new Promise<void>((resolve, reject) => {
         child.stdout!.once('data', () => resolve());

@@ -65,10 +65,15 @@ export function seededBytes(size: number, seed: number): Buffer {
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const gitOid = (b: Buffer | string) => createHash('sha1').update(`blob ${Buffer.byteLength(b)}\0`).update(b).digest('hex');
+const gitOid = (b: Buffer | string) =>
+  createHash('sha1')
+    .update(`blob ${Buffer.byteLength(b)}\0`)
+    .update(b)
+    .digest('hex');
 
 /** The headers the Hub lets browsers read, as it sends them on every resolve answer. */
-const EXPOSE_HEADERS = 'X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag,X-Xet-Hash';
+const EXPOSE_HEADERS =
+  'X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag,X-Xet-Hash';
 const CHUNK = 64 * 1024;
 
 interface FileEntry {
@@ -83,7 +88,10 @@ interface FileEntry {
   corrupt: boolean;
 }
 
-export async function startHfStandin(options: { repos: Record<string, StandinRepo>; tokens?: string[] }): Promise<HfStandin> {
+export async function startHfStandin(options: {
+  repos: Record<string, StandinRepo>;
+  tokens?: string[];
+}): Promise<HfStandin> {
   const secret = randomBytes(16);
   const files = new Map<string, FileEntry>();
   const bySha = new Map<string, FileEntry>();
@@ -97,7 +105,16 @@ export async function startHfStandin(options: { repos: Record<string, StandinRep
       const { bytes, lfs = true } = Buffer.isBuffer(f) ? { bytes: f } : f;
       const sha = sha256(bytes);
       const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${sha}\nsize ${bytes.length}\n`;
-      const entry: FileEntry = { repo, path, bytes, lfs, sha256: sha, gitOid: lfs ? gitOid(pointer) : gitOid(bytes), cutAfter: null, corrupt: false };
+      const entry: FileEntry = {
+        repo,
+        path,
+        bytes,
+        lfs,
+        sha256: sha,
+        gitOid: lfs ? gitOid(pointer) : gitOid(bytes),
+        cutAfter: null,
+        corrupt: false,
+      };
       files.set(`${repo}\0${path}`, entry);
       bySha.set(sha, entry);
     }
@@ -106,7 +123,16 @@ export async function startHfStandin(options: { repos: Record<string, StandinRep
   const state = { requests: [] as StandinRequest[], bytesSent: 0, ignoreRange: false, rate: null as number | null };
   const record = (server: 'hub' | 'cdn', req: IncomingMessage, res: ServerResponse) =>
     // 'close' rather than 'finish': a response cut off by an injected fault is recorded too.
-    res.on('close', () => state.requests.push({ server, method: req.method ?? '', path: req.url ?? '', range: req.headers.range ?? null, authorization: !!req.headers.authorization, status: res.statusCode }));
+    res.on('close', () =>
+      state.requests.push({
+        server,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        range: req.headers.range ?? null,
+        authorization: !!req.headers.authorization,
+        status: res.statusCode,
+      }),
+    );
   const file = (repo: string, path: string) => {
     const f = files.get(`${repo}\0${path}`);
     if (!f) throw new Error(`stand-in has no ${repo}/${path}`);
@@ -114,7 +140,14 @@ export async function startHfStandin(options: { repos: Record<string, StandinRep
   };
 
   /** The Hub's refusals: status, X-Error-Code and X-Error-Message, and the message as a plain-text body. */
-  function hubError(req: IncomingMessage, res: ServerResponse, status: number, code: string | null, message: string, extra: Record<string, string> = {}) {
+  function hubError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    code: string | null,
+    message: string,
+    extra: Record<string, string> = {},
+  ) {
     res.writeHead(status, {
       'content-type': 'text/plain; charset=utf-8',
       'x-request-id': `Root=1-${randomBytes(12).toString('hex')}`,
@@ -129,7 +162,9 @@ export async function startHfStandin(options: { repos: Record<string, StandinRep
   function signedCdnPath(f: FileEntry): string {
     const path = `/repos/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}`;
     const expires = Math.floor(Date.now() / 1000) + 3600;
-    const disposition = encodeURIComponent(`inline; filename*=UTF-8''${f.path.split('/').pop()}; filename="${f.path.split('/').pop()}";`);
+    const disposition = encodeURIComponent(
+      `inline; filename*=UTF-8''${f.path.split('/').pop()}; filename="${f.path.split('/').pop()}";`,
+    );
     const signature = createHmac('sha256', secret).update(`${path}${expires}`).digest('hex');
     return `${path}?response-content-disposition=${disposition}&Expires=${expires}&Signature=${signature}&Key-Pair-Id=K3RPWS32NSSJCE`;
   }
@@ -146,15 +181,31 @@ export async function startHfStandin(options: { repos: Record<string, StandinRep
     const revision = parts[at + 1]!;
     const path = parts.slice(at + 2).join('/');
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
-    if (auth !== null && !validTokens.has(auth)) return hubError(req, res, 401, null, 'Invalid credentials in Authorization header');
+    if (auth !== null && !validTokens.has(auth))
+      return hubError(req, res, 401, null, 'Invalid credentials in Authorization header');
     const spec = options.repos[repo];
     // Without a token the Hub answers 401 for a repo that does not exist, so private repos cannot be told apart.
-    if (!spec) return auth ? hubError(req, res, 404, 'RepoNotFound', 'Repository not found') : hubError(req, res, 401, 'RepoNotFound', 'Invalid username or password.');
+    if (!spec)
+      return auth
+        ? hubError(req, res, 404, 'RepoNotFound', 'Repository not found')
+        : hubError(req, res, 401, 'RepoNotFound', 'Invalid username or password.');
     if (spec.gated && !auth) {
-      return hubError(req, res, 401, 'GatedRepo', `Access to model ${repo} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+      return hubError(
+        req,
+        res,
+        401,
+        'GatedRepo',
+        `Access to model ${repo} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+      );
     }
     if (spec.gated && !spec.gated.accepted.includes(auth!)) {
-      return hubError(req, res, 403, 'GatedRepo', `Access to model ${repo} is restricted and you are not in the authorized list. Visit https://huggingface.co/${repo} to ask for access.`);
+      return hubError(
+        req,
+        res,
+        403,
+        'GatedRepo',
+        `Access to model ${repo} is restricted and you are not in the authorized list. Visit https://huggingface.co/${repo} to ask for access.`,
+      );
     }
     const revisions = commits.get(repo)!;
     const commit = revisions[revision] ?? (Object.values(revisions).includes(revision) ? revision : null);
@@ -192,11 +243,15 @@ export async function startHfStandin(options: { repos: Record<string, StandinRep
     record('cdn', req, res);
     const url = new URL(req.url ?? '/', 'http://cdn');
     const m = /^\/repos\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(url.pathname);
-    const expected = createHmac('sha256', secret).update(`${url.pathname}${url.searchParams.get('Expires')}`).digest('hex');
+    const expected = createHmac('sha256', secret)
+      .update(`${url.pathname}${url.searchParams.get('Expires')}`)
+      .digest('hex');
     const f = m ? bySha.get(m[1]!) : undefined;
     if (!f || url.searchParams.get('Signature') !== expected || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(403, { 'content-type': 'text/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>',
+      );
       return;
     }
     const name = f.path.split('/').pop();
@@ -257,7 +312,8 @@ export async function startHfStandin(options: { repos: Record<string, StandinRep
     res.end();
   }
 
-  const listen = (s: Server) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+  const listen = (s: Server) =>
+    new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
   const cdnUrl = `http://127.0.0.1:${await listen(cdn)}`;
   const hubUrl = `http://127.0.0.1:${await listen(hub)}`;
 

@@ -38,7 +38,8 @@ process.once('exit', () => {
 });
 
 export function assertCliBuilt(): void {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build:cli\` before these tests (npm test does)`);
+  if (!existsSync(BUNDLE))
+    throw new Error(`${BUNDLE} is missing: run \`npm run build:cli\` before these tests (npm test does)`);
 }
 
 /** Starts `node bin/collab-desk.js ...args`; tracked until it exits. */
@@ -48,8 +49,16 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
 }
 
 /** Starts `node ...argv` (a script and its arguments, node flags first); `label` names it in errors. */
-export function startNodeProcess(argv: string[], label: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
-  const child = spawn(process.execPath, argv, { cwd: options.cwd ?? PROJECT_ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startNodeProcess(
+  argv: string[],
+  label: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliProcess {
+  const child = spawn(process.execPath, argv, {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(child);
   let out = '';
   let err = '';
@@ -81,7 +90,11 @@ export function startNodeProcess(argv: string[], label: string, options: { cwd?:
       notify();
     });
   });
-  const lines = () => out.split('\n').slice(0, -1).map((l) => l.replace(/\r$/, ''));
+  const lines = () =>
+    out
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => l.replace(/\r$/, ''));
   const proc: CliProcess = {
     child,
     stdout: () => out,
@@ -96,12 +109,20 @@ export function startNodeProcess(argv: string[], label: string, options: { cwd?:
             resolve(lines().slice(0, count));
           } else if (exit) {
             done();
-            reject(new Error(`${label} exited (${exit.code ?? exit.signal}) after ${lines().length} of ${count} lines\nstdout: ${out}\nstderr: ${err}`));
+            reject(
+              new Error(
+                `${label} exited (${exit.code ?? exit.signal}) after ${lines().length} of ${count} lines\nstdout: ${out}\nstderr: ${err}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`${label}: ${count} stdout lines did not come within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
+          reject(
+            new Error(
+              `${label}: ${count} stdout lines did not come within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`,
+            ),
+          );
         }, timeoutMs);
         const done = () => {
           clearTimeout(timer);
@@ -131,13 +152,21 @@ export function startNodeProcess(argv: string[], label: string, options: { cwd?:
 }
 
 /** Runs a short CLI command to its end; kills it if it outlives the guard. */
-export async function runCli(args: string[], timeoutMs = 15_000, env?: NodeJS.ProcessEnv): Promise<Exit & { stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  timeoutMs = 15_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<Exit & { stdout: string; stderr: string }> {
   const proc = startCli(args, env ? { env } : {});
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       proc.child.kill('SIGKILL');
-      reject(new Error(`collab-desk ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`));
+      reject(
+        new Error(
+          `collab-desk ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`,
+        ),
+      );
     }, timeoutMs);
   });
   try {

@@ -45,7 +45,8 @@ export function parseResponses(raw: Buffer): { responses: RawResponse[]; trailin
         const sizeEnd = raw.indexOf('\r\n', bodyStart, 'latin1');
         if (sizeEnd < 0) return { responses, trailing: raw.subarray(at).toString('latin1') };
         const size = parseInt(raw.subarray(bodyStart, sizeEnd).toString('latin1'), 16);
-        if (Number.isNaN(size) || raw.length < sizeEnd + 2 + size + 2) return { responses, trailing: raw.subarray(at).toString('latin1') };
+        if (Number.isNaN(size) || raw.length < sizeEnd + 2 + size + 2)
+          return { responses, trailing: raw.subarray(at).toString('latin1') };
         chunks.push(raw.subarray(sizeEnd + 2, sizeEnd + 2 + size));
         bodyStart = sizeEnd + 2 + size + 2;
         if (size === 0) break;
@@ -76,7 +77,11 @@ export function rawExchange(url: string, bytes: string | Buffer, timeoutMs = 500
     let ended: RawExchange['ended'] = 'closed';
     const guard = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`the server did not close the connection within ${timeoutMs} ms after ${JSON.stringify(String(bytes).slice(0, 120))}; it wrote ${JSON.stringify(Buffer.concat(received).toString('latin1').slice(0, 300))}`));
+      reject(
+        new Error(
+          `the server did not close the connection within ${timeoutMs} ms after ${JSON.stringify(String(bytes).slice(0, 120))}; it wrote ${JSON.stringify(Buffer.concat(received).toString('latin1').slice(0, 300))}`,
+        ),
+      );
     }, timeoutMs);
     socket.on('data', (d: Buffer) => received.push(d));
     socket.on('error', (err: NodeJS.ErrnoException) => {

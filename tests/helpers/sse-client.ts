@@ -76,7 +76,13 @@ export class SseClient {
     const controller = new AbortController();
     const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers };
     if (options.lastEventId !== undefined) headers['last-event-id'] = String(options.lastEventId);
-    const guard = setTimeout(() => controller.abort(new Error(`SSE: no response from ${url} within ${options.connectTimeoutMs ?? DEFAULT_WAIT_MS} ms`)), options.connectTimeoutMs ?? DEFAULT_WAIT_MS);
+    const guard = setTimeout(
+      () =>
+        controller.abort(
+          new Error(`SSE: no response from ${url} within ${options.connectTimeoutMs ?? DEFAULT_WAIT_MS} ms`),
+        ),
+      options.connectTimeoutMs ?? DEFAULT_WAIT_MS,
+    );
     try {
       const res = await fetch(url, { headers, signal: controller.signal });
       return new SseClient(url, res.status, res.headers, controller, res.body);
@@ -94,18 +100,26 @@ export class SseClient {
    * Waits for the first event at or after the cursor that matches, moves the cursor past it and returns it.
    * Events before it are skipped (they stay in `received`). Fails with a clear message after `timeoutMs`.
    */
-  async waitFor(predicate: (e: SseEvent) => boolean, what = 'a matching event', timeoutMs = DEFAULT_WAIT_MS): Promise<SseEvent> {
+  async waitFor(
+    predicate: (e: SseEvent) => boolean,
+    what = 'a matching event',
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<SseEvent> {
     let found: SseEvent | undefined;
-    await this.until(() => {
-      for (let i = this.cursor; i < this.received.length; i++) {
-        if (predicate(this.received[i]!)) {
-          found = this.received[i]!;
-          this.cursor = i + 1;
-          return true;
+    await this.until(
+      () => {
+        for (let i = this.cursor; i < this.received.length; i++) {
+          if (predicate(this.received[i]!)) {
+            found = this.received[i]!;
+            this.cursor = i + 1;
+            return true;
+          }
         }
-      }
-      return false;
-    }, what, timeoutMs);
+        return false;
+      },
+      what,
+      timeoutMs,
+    );
     return found!;
   }
 
@@ -142,7 +156,11 @@ export class SseClient {
           resolve();
         } else if (this.endedWith !== null && !endIsFine) {
           cleanup();
-          reject(new Error(`SSE ${this.url}: the stream ended (${this.endedWith}) before ${what} arrived; ${this.describe()}`));
+          reject(
+            new Error(
+              `SSE ${this.url}: the stream ended (${this.endedWith}) before ${what} arrived; ${this.describe()}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {

@@ -50,7 +50,12 @@ export const RELAXED_LIMITS: Partial<HubConfig['limits']> = {
   scratch_writes_per_minute: 10_000,
 };
 
-export async function call<T = any>(base: string, method: string, path: string, options: CallOptions = {}): Promise<CallResult<T>> {
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | Buffer | undefined;
@@ -73,10 +78,23 @@ export interface TestHubOptions {
   models?: (dataDir: string) => ModelLibrary;
 }
 
-export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: string, options: TestHubOptions = {}): Promise<TestHub> {
+export async function startTestHub(
+  config: Partial<HubConfig> = {},
+  dataDir?: string,
+  options: TestHubOptions = {},
+): Promise<TestHub> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'collab-desk-test-'));
-  const merged: Partial<HubConfig> = { ...config, limits: { ...RELAXED_LIMITS, ...config.limits } as HubConfig['limits'] };
-  const running = await startHub({ dataDir: dir, port: 0, config: merged, ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}), ...(options.models ? { models: options.models(dir) } : {}) });
+  const merged: Partial<HubConfig> = {
+    ...config,
+    limits: { ...RELAXED_LIMITS, ...config.limits } as HubConfig['limits'],
+  };
+  const running = await startHub({
+    dataDir: dir,
+    port: 0,
+    config: merged,
+    ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}),
+    ...(options.models ? { models: options.models(dir) } : {}),
+  });
   const organizerToken = readFileSync(running.organizerTokenPath, 'utf8').trim();
   const hub: TestHub = {
     url: running.url,
@@ -86,7 +104,9 @@ export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: st
     call: (method, path, options) => call(running.url, method, path, options),
     client: (token) => new HubClient({ url: running.url, token }),
     async register(agentId, extra = {}) {
-      const res = await hub.call('POST', '/v1/agents/register', { body: { agent_id: agentId, model: 'test-model', harness: 'vitest', ...extra } });
+      const res = await hub.call('POST', '/v1/agents/register', {
+        body: { agent_id: agentId, model: 'test-model', harness: 'vitest', ...extra },
+      });
       if (res.status !== 201) throw new Error(`register ${agentId}: ${res.status} ${res.text}`);
       return res.body.token as string;
     },
@@ -104,7 +124,14 @@ export async function startTestHub(config: Partial<HubConfig> = {}, dataDir?: st
 
 /** A markdown result with the default challenge's required fields, overridable one by one. */
 export function resultMarkdown(fields: Record<string, unknown> = {}, body = 'How it was measured.'): string {
-  const fm = { tps: 100, ppl: 2.3, method: 'plain decode', status: 'agent-run', description: 'baseline run', ...fields };
+  const fm = {
+    tps: 100,
+    ppl: 2.3,
+    method: 'plain decode',
+    status: 'agent-run',
+    description: 'baseline run',
+    ...fields,
+  };
   const lines = Object.entries(fm)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);

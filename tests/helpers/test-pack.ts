@@ -7,7 +7,10 @@ import type { ChallengePack, PackGate } from '../../src/shared/challenge';
 import { dataLayout } from '../../src/platform/data-folder';
 
 /** Private prompts' text: distinctive, so a test can prove no response ever carries it. */
-export const PRIVATE_PROMPTS = ['Zebra quartz private prompt seventeen about held-out lighthouses', 'Marmalade cipher private prompt nine on hidden orchards'];
+export const PRIVATE_PROMPTS = [
+  'Zebra quartz private prompt seventeen about held-out lighthouses',
+  'Marmalade cipher private prompt nine on hidden orchards',
+];
 
 /** The file of private prompts beside a test pack: what the organizer gives `challenge init --private-prompts`. */
 export const privatePromptsFile = (packFile: string): string => join(dirname(packFile), 'private-prompts.jsonl');
@@ -19,7 +22,11 @@ export interface TestPack {
   privateFile: string;
 }
 
-export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, family: FamilyOptions = { seed: 11 }): Promise<TestPack> {
+export async function writeTestPack(
+  dir: string,
+  gate: Partial<PackGate> = {},
+  family: FamilyOptions = { seed: 11 },
+): Promise<TestPack> {
   const models = await makeModelFamily(join(dir, 'models'), family);
   const pack: ChallengePack = {
     id: 'tiny',
@@ -48,8 +55,18 @@ export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, f
     // Tests share two busy cores: no job is flagged disturbed, and 4 repeats keep a 95% interval off zero unless the
     // runs spread by over 60% (2 would need them within ~11%), unless a test asks for more with its own gate.
     gate: {
-      ppl_cap_ratio: 1.05, tokens: 24, warmup: 0, repeats: 4, max_repeats: 4, noise_target: 1, max_other_cpu: 1,
-      identity_required: true, verify_tolerance: 0.9, probe_tokens: 2, job_timeout_s: 300, ...gate,
+      ppl_cap_ratio: 1.05,
+      tokens: 24,
+      warmup: 0,
+      repeats: 4,
+      max_repeats: 4,
+      noise_target: 1,
+      max_other_cpu: 1,
+      identity_required: true,
+      verify_tolerance: 0.9,
+      probe_tokens: 2,
+      job_timeout_s: 300,
+      ...gate,
     },
     // Supplied by the organizer at init. No references on them: the job tests count the two calibration references
     // (tests/integration/held-out-prompts.test.ts covers references on private prompts).
@@ -59,30 +76,43 @@ export async function writeTestPack(dir: string, gate: Partial<PackGate> = {}, f
   const file = join(dir, 'tiny.json');
   writeFileSync(file, JSON.stringify(pack, null, 2));
   const privateFile = privatePromptsFile(file);
-  writeFileSync(privateFile, PRIVATE_PROMPTS.map((text, i) => JSON.stringify({ id: `s${i + 1}`, text })).join('\n') + '\n');
+  writeFileSync(
+    privateFile,
+    PRIVATE_PROMPTS.map((text, i) => JSON.stringify({ id: `s${i + 1}`, text })).join('\n') + '\n',
+  );
   return { file, pack, privateFile };
 }
 
 /** Installs a test pack as `challenge init <pack> --private-prompts <its private-prompts.jsonl>` does. */
 export async function installTestPack(packFile: string, dataDir: string): Promise<void> {
   const layout = dataLayout(dataDir);
-  await installPack(packFile, { dest: layout.challengePack, modelsDir: layout.models, privatePrompts: privatePromptsFile(packFile) });
+  await installPack(packFile, {
+    dest: layout.challengePack,
+    modelsDir: layout.models,
+    privatePrompts: privatePromptsFile(packFile),
+  });
 }
 
 /** A pack as the shipped ones are written, its target and draft on the Hub (the stand-in): what the Models panel offers. */
 export function writeHubPack(dir: string, repo: string, files: { target: string; draft: string }): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'tiny.json'), JSON.stringify({
-    id: 'tiny',
-    title: 'Tiny test pack',
-    models: {
-      'tiny-q8': { role: 'target', description: 'the Q8_0 target', source: { hf: { repo, file: files.target } } },
-      'tiny-q4': { role: 'draft', description: 'the Q4_0 draft', source: { hf: { repo, file: files.draft } } },
-    },
-    baseline: { target: 'tiny-q8' },
-    prompts: [{ id: 'p1', split: 'public', text: 'Hello' }, { id: 'p2', split: 'public', text: 'World' }],
-    references: [{ prompt: 'Hello', reference: 'there' }],
-    gate: {},
-    private_prompts: {},
-  }));
+  writeFileSync(
+    join(dir, 'tiny.json'),
+    JSON.stringify({
+      id: 'tiny',
+      title: 'Tiny test pack',
+      models: {
+        'tiny-q8': { role: 'target', description: 'the Q8_0 target', source: { hf: { repo, file: files.target } } },
+        'tiny-q4': { role: 'draft', description: 'the Q4_0 draft', source: { hf: { repo, file: files.draft } } },
+      },
+      baseline: { target: 'tiny-q8' },
+      prompts: [
+        { id: 'p1', split: 'public', text: 'Hello' },
+        { id: 'p2', split: 'public', text: 'World' },
+      ],
+      references: [{ prompt: 'Hello', reference: 'there' }],
+      gate: {},
+      private_prompts: {},
+    }),
+  );
 }

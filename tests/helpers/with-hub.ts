@@ -20,7 +20,8 @@ export function withHub(config: Partial<HubConfig> = {}, options: WithHubOptions
   const { timeoutMs = 60_000, ...hubOptions } = options;
   let current: TestHub | undefined;
   const running = (): TestHub => {
-    if (!current) throw new Error('withHub: the hub runs only from its beforeAll to its afterAll; use it inside hooks and tests');
+    if (!current)
+      throw new Error('withHub: the hub runs only from its beforeAll to its afterAll; use it inside hooks and tests');
     return current;
   };
   beforeAll(async () => {
@@ -32,10 +33,18 @@ export function withHub(config: Partial<HubConfig> = {}, options: WithHubOptions
     await hub?.stop(true);
   }, timeoutMs);
   return {
-    get url() { return running().url; },
-    get dataDir() { return running().dataDir; },
-    get organizerToken() { return running().organizerToken; },
-    get running() { return running().running; },
+    get url() {
+      return running().url;
+    },
+    get dataDir() {
+      return running().dataDir;
+    },
+    get organizerToken() {
+      return running().organizerToken;
+    },
+    get running() {
+      return running().running;
+    },
     call: (method, path, callOptions) => running().call(method, path, callOptions),
     client: (token) => running().client(token),
     register: (agentId, extra) => running().register(agentId, extra),

@@ -17,10 +17,34 @@ describe('collab-desk models make-demo and bench run', () => {
   it('writes the demo models and measures them, printing the result as one JSON object', async () => {
     const made = await runCli(['models', 'make-demo', '--dir', join(dir, 'demo')], 60_000);
     expect(made.code).toBe(0);
-    for (const name of ['target', 'draft-q8_0', 'draft-q4_0', 'draft-shallow', 'gemma4/gemma4', 'gemma4/gemma4-assistant']) expect(made.stdout).toContain(join(dir, 'demo', `${name}.gguf`));
+    for (const name of [
+      'target',
+      'draft-q8_0',
+      'draft-q4_0',
+      'draft-shallow',
+      'gemma4/gemma4',
+      'gemma4/gemma4-assistant',
+    ])
+      expect(made.stdout).toContain(join(dir, 'demo', `${name}.gguf`));
 
     const run = await runCli(
-      ['bench', 'run', '--target', join(dir, 'demo', 'target.gguf'), '--draft', join(dir, 'demo', 'draft-q8_0.gguf'), '--spec-type', 'draft', '--draft-n-max', '4', '--tokens', '24', '--repeat', '2', '--json'],
+      [
+        'bench',
+        'run',
+        '--target',
+        join(dir, 'demo', 'target.gguf'),
+        '--draft',
+        join(dir, 'demo', 'draft-q8_0.gguf'),
+        '--spec-type',
+        'draft',
+        '--draft-n-max',
+        '4',
+        '--tokens',
+        '24',
+        '--repeat',
+        '2',
+        '--json',
+      ],
       120_000,
     );
     expect(run.code, run.stderr).toBe(0);
@@ -44,12 +68,21 @@ describe('collab-desk models make-demo and bench run', () => {
     expect(run.stdout).toBe('');
   });
 
-  it.skipIf(missingFor('cuda').length === 0)('says which library is missing when CUDA is requested on a machine without it', async () => {
-    await runCli(['models', 'make-demo', '--dir', join(dir, 'cuda')], 60_000);
-    const run = await runCli(['bench', 'run', '--target', join(dir, 'cuda', 'target.gguf'), '--backend', 'cuda', '--json'], 30_000);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/the cuda backend was requested but this machine lacks: .*libcuda\.so\.1 \(install the NVIDIA driver\)/);
-  }, 90_000);
+  it.skipIf(missingFor('cuda').length === 0)(
+    'says which library is missing when CUDA is requested on a machine without it',
+    async () => {
+      await runCli(['models', 'make-demo', '--dir', join(dir, 'cuda')], 60_000);
+      const run = await runCli(
+        ['bench', 'run', '--target', join(dir, 'cuda', 'target.gguf'), '--backend', 'cuda', '--json'],
+        30_000,
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /the cuda backend was requested but this machine lacks: .*libcuda\.so\.1 \(install the NVIDIA driver\)/,
+      );
+    },
+    90_000,
+  );
 
   it('refuses an unknown speculative type, listing the valid ones', async () => {
     const run = await runCli(['bench', 'run', '--target', 'x.gguf', '--spec-type', 'medusa'], 15_000);

@@ -11,7 +11,11 @@ import { runBench, type BenchInput } from '../../src/bench/engine';
 import { makeModelFamily, type ModelFamily } from '../../src/bench/gguf/tiny-llama';
 import { refusal } from '../helpers/bench-refusal';
 
-const PROMPTS = ['The quick brown fox jumps over', 'Once upon a time there was a', 'In the beginning the hub was empty and'];
+const PROMPTS = [
+  'The quick brown fox jumps over',
+  'Once upon a time there was a',
+  'In the beginning the hub was empty and',
+];
 const REFERENCES = [
   { prompt: 'The quick brown fox', reference: ' jumps over the lazy dog.' },
   { prompt: 'Question: 2+2? Answer:', reference: ' 4, because two and two make four.' },
@@ -26,8 +30,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const bench = (config: Partial<BenchInput['config']>, extra: Partial<BenchInput> = {}, options = {}) =>
-  runBench({ config: { target: models.target, ctx_size: 512, ...config }, measure: { tokens: 48, repeats: 2, warmup: 1 }, prompts: PROMPTS, ...extra }, options);
-
+  runBench(
+    {
+      config: { target: models.target, ctx_size: 512, ...config },
+      measure: { tokens: 48, repeats: 2, warmup: 1 },
+      prompts: PROMPTS,
+      ...extra,
+    },
+    options,
+  );
 
 describe('speculative modes stay lossless', () => {
   it('measures plain decoding with its interval, exactly N tokens per prompt', async () => {
@@ -46,19 +57,23 @@ describe('speculative modes stay lossless', () => {
     ['a quantized self-draft (Q8_0)', () => ({ spec_type: 'draft' as const, draft: models.draftQ8_0 })],
     ['a Q4_0 self-draft', () => ({ spec_type: 'draft' as const, draft: models.draftQ4_0 })],
     ['n-gram lookup', () => ({ spec_type: 'ngram' as const })],
-  ])('keeps greedy output identical with %s', async (_name, config) => {
-    const r = await bench({ ...config(), draft_n_max: 4 });
-    expect(r.identical).toBe(true);
-    expect(r.divergence_rate).toBe(0);
-    expect(r.lossy).toBe(false);
-    expect(r.plain_tps).toBeGreaterThan(0);
-    expect(r.per_prompt.map((p) => p.tokens.length)).toEqual([48, 48, 48]);
-    if (r.acceptance !== null) {
-      expect(r.acceptance).toBeGreaterThan(0);
-      expect(r.acceptance).toBeLessThanOrEqual(1);
-      expect(r.acceptance_per_position.length).toBeLessThanOrEqual(4);
-    }
-  }, 120_000);
+  ])(
+    'keeps greedy output identical with %s',
+    async (_name, config) => {
+      const r = await bench({ ...config(), draft_n_max: 4 });
+      expect(r.identical).toBe(true);
+      expect(r.divergence_rate).toBe(0);
+      expect(r.lossy).toBe(false);
+      expect(r.plain_tps).toBeGreaterThan(0);
+      expect(r.per_prompt.map((p) => p.tokens.length)).toEqual([48, 48, 48]);
+      if (r.acceptance !== null) {
+        expect(r.acceptance).toBeGreaterThan(0);
+        expect(r.acceptance).toBeLessThanOrEqual(1);
+        expect(r.acceptance_per_position.length).toBeLessThanOrEqual(4);
+      }
+    },
+    120_000,
+  );
 
   it("drafts the same tokens with llama.cpp's common loop and with the kept-cache loop", async () => {
     const kept = await bench({ spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 4, draft_loop: 'kept-cache' });
@@ -99,7 +114,11 @@ describe('the node-llama-cpp fallback', () => {
     expect(r.acceptance).toBeGreaterThanOrEqual(0.99);
     expect(r.acceptance_per_position).toHaveLength(5);
     expect(r.mean_accepted_per_step).toBeGreaterThan(3);
-    const shallow = await bench({ spec_type: 'draft', draft: models.draftShallow, draft_n_max: 4 }, {}, { engine: 'node-llama-cpp' });
+    const shallow = await bench(
+      { spec_type: 'draft', draft: models.draftShallow, draft_n_max: 4 },
+      {},
+      { engine: 'node-llama-cpp' },
+    );
     expect(shallow.identical).toBe(true);
   }, 120_000);
 
@@ -126,7 +145,9 @@ describe('perplexity and provenance', () => {
       const p = [model.tokens.bos!, ...model.tokenize(prompt, true)];
       const tokens = [...p, ...model.tokenize(reference, true, 'trimLeadingSpace')];
       const first = p.length - 1; // logits at the last prompt token predict the first reference token
-      const out = await sequence.controlledEvaluate(tokens.map((t, i) => (i >= first && i < tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t)));
+      const out = await sequence.controlledEvaluate(
+        tokens.map((t, i) => (i >= first && i < tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t)),
+      );
       for (let i = first; i < tokens.length - 1; i++) {
         const logits = out[i]!.next!.logits!;
         const values = [...logits.values()];
@@ -150,14 +171,24 @@ describe('perplexity and provenance', () => {
     expect(p.llama.commit).toMatch(/^[0-9a-f]{7,}$/);
     expect(p.llama.release).toBe('v0.5.0');
     expect(p.backend.flavor).toBe('cpu');
-    expect(p.backend.devices).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'cpu', memory_total: expect.any(Number) })]));
+    expect(p.backend.devices).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'cpu', memory_total: expect.any(Number) })]),
+    );
     const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
     expect(p.models.target!.sha256).toBe(sha(models.target));
     expect(p.models.draft!.sha256).toBe(sha(models.draftQ8_0));
-    expect(p.flags).toEqual(expect.arrayContaining(['--spec-type', 'draft-simple', '--spec-draft-n-max', '3', '-t', '1', '--poll', '0']));
+    expect(p.flags).toEqual(
+      expect.arrayContaining(['--spec-type', 'draft-simple', '--spec-draft-n-max', '3', '-t', '1', '--poll', '0']),
+    );
     expect(p.threads).toBe(1);
     expect(p.os).toContain(process.platform === 'linux' ? 'Linux' : '');
-    expect(r.config).toMatchObject({ spec_type: 'draft', draft_n_max: 3, ctx_size: 512, flash_attn: 'auto', gpu_layers: -1 });
+    expect(r.config).toMatchObject({
+      spec_type: 'draft',
+      draft_n_max: 3,
+      ctx_size: 512,
+      flash_attn: 'auto',
+      gpu_layers: -1,
+    });
   }, 120_000);
 });
 
@@ -166,7 +197,11 @@ describe('runs that cannot finish end cleanly', () => {
     const controller = new AbortController();
     const err = await refusal(
       runBench(
-        { config: { target: models.target, ctx_size: 4096 }, measure: { tokens: 3000, repeats: 50, warmup: 0 }, prompts: PROMPTS },
+        {
+          config: { target: models.target, ctx_size: 4096 },
+          measure: { tokens: 3000, repeats: 50, warmup: 0 },
+          prompts: PROMPTS,
+        },
         { signal: controller.signal, onProgress: (p) => p.phase === 'load' && controller.abort() },
       ),
     );
@@ -175,7 +210,16 @@ describe('runs that cannot finish end cleanly', () => {
   }, 120_000);
 
   it('stops a run past its timeout', async () => {
-    const err = await refusal(runBench({ config: { target: models.target, ctx_size: 4096 }, measure: { tokens: 3000, repeats: 50, warmup: 0 }, prompts: PROMPTS }, { timeoutMs: 1500 }));
+    const err = await refusal(
+      runBench(
+        {
+          config: { target: models.target, ctx_size: 4096 },
+          measure: { tokens: 3000, repeats: 50, warmup: 0 },
+          prompts: PROMPTS,
+        },
+        { timeoutMs: 1500 },
+      ),
+    );
     expect(err.code).toBe('TIMED_OUT');
     expect(err.message).toContain('longer than 1.5 s');
   }, 120_000);
@@ -183,24 +227,32 @@ describe('runs that cannot finish end cleanly', () => {
   it.each([
     ['SIGSEGV', 'RUNNER_FAILED', /crashed \(SIGSEGV\)/],
     ['SIGKILL', 'OUT_OF_MEMORY', /ran out of memory \(killed by SIGKILL\)/],
-  ])('turns a runner killed by %s (a crash, or the kernel OOM killer) into a failed run with its reason', async (signal, code, message) => {
-    let killed = false;
-    const err = await refusal(
-      runBench(
-        { config: { target: models.target, ctx_size: 4096 }, measure: { tokens: 3000, repeats: 50, warmup: 0 }, prompts: PROMPTS },
-        {
-          onProgress: (p) => {
-            if (p.phase !== 'load' || killed) return;
-            killed = true;
-            // only this test's own runner: a child of this process
-            execFileSync('pkill', [`-${signal.slice(3)}`, '-P', String(process.pid), '-f', 'spec-runner-cpu']);
+  ])(
+    'turns a runner killed by %s (a crash, or the kernel OOM killer) into a failed run with its reason',
+    async (signal, code, message) => {
+      let killed = false;
+      const err = await refusal(
+        runBench(
+          {
+            config: { target: models.target, ctx_size: 4096 },
+            measure: { tokens: 3000, repeats: 50, warmup: 0 },
+            prompts: PROMPTS,
           },
-        },
-      ),
-    );
-    expect(err.code).toBe(code);
-    expect(err.message).toMatch(message);
-  }, 120_000);
+          {
+            onProgress: (p) => {
+              if (p.phase !== 'load' || killed) return;
+              killed = true;
+              // only this test's own runner: a child of this process
+              execFileSync('pkill', [`-${signal.slice(3)}`, '-P', String(process.pid), '-f', 'spec-runner-cpu']);
+            },
+          },
+        ),
+      );
+      expect(err.code).toBe(code);
+      expect(err.message).toMatch(message);
+    },
+    120_000,
+  );
 
   it('names a missing model file', async () => {
     const err = await refusal(bench({ target: join(dir, 'nope.gguf') }));
@@ -222,7 +274,7 @@ describe('runs that cannot finish end cleanly', () => {
     expect(err.message).toContain('failed to load the target model');
   }, 60_000);
 
-  it("says what llama.cpp refused when it cannot create the context, and how to fix it", async () => {
+  it('says what llama.cpp refused when it cannot create the context, and how to fix it', async () => {
     // These test models' attention heads are 16 wide; a Q8_0 cache stores blocks of 32.
     const err = await refusal(bench({ cache_type_k: 'q8_0' }));
     expect(err.code).toBe('RUNNER_FAILED');

@@ -16,12 +16,26 @@ const post = (token: string, body: Record<string, unknown>) => hub.call('POST', 
 
 describe('channels (taskforces) and threads', () => {
   it('creates a taskforce whose README its creator owns', async () => {
-    const created = await hub.call('POST', '/v1/taskforces', { token: ana, body: { name: 'draft-depth', body: '# Draft depth\nWhich K pays?' } });
+    const created = await hub.call('POST', '/v1/taskforces', {
+      token: ana,
+      body: { name: 'draft-depth', body: '# Draft depth\nWhich K pays?' },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ name: 'draft-depth', via: 'raw', path: 'taskforces/draft-depth/README.md', created: true });
-    const updated = await hub.call('POST', '/v1/taskforces', { token: ana, body: { name: 'draft-depth', body: '# Draft depth\nK in 4..8' } });
+    expect(created.body).toEqual({
+      name: 'draft-depth',
+      via: 'raw',
+      path: 'taskforces/draft-depth/README.md',
+      created: true,
+    });
+    const updated = await hub.call('POST', '/v1/taskforces', {
+      token: ana,
+      body: { name: 'draft-depth', body: '# Draft depth\nK in 4..8' },
+    });
     expect(updated.status).toBe(200);
-    const taken = await hub.call('POST', '/v1/taskforces', { token: ben, body: { name: 'draft-depth', body: 'mine now' } });
+    const taken = await hub.call('POST', '/v1/taskforces', {
+      token: ben,
+      body: { name: 'draft-depth', body: 'mine now' },
+    });
     expect(taken.status).toBe(409);
     expect(taken.body.error.code).toBe('TASKFORCE_EXISTS');
     const detail = await hub.call('GET', '/v1/taskforces/draft-depth');
@@ -31,25 +45,41 @@ describe('channels (taskforces) and threads', () => {
 
   it('keeps channel posts in their channel, listed by channel=', async () => {
     await post(ben, { body: 'K=6 looks best so far', channel: 'draft-depth' });
-    const note = await hub.call('POST', '/v1/taskforces/draft-depth/files', { token: cy, body: { body: 'K=8 lost on my run' } });
+    const note = await hub.call('POST', '/v1/taskforces/draft-depth/files', {
+      token: cy,
+      body: { body: 'K=8 lost on my run' },
+    });
     expect(note.status).toBe(201);
     expect(note.body.kind).toBe('note');
     await post(ben, { body: 'unrelated main-board chatter' });
     const channel = await hub.call('GET', '/v1/messages?channel=draft-depth&expand=true&order=asc');
-    expect(channel.body.items.map((m: { body: string }) => m.body)).toEqual(['K=6 looks best so far', 'K=8 lost on my run']);
+    expect(channel.body.items.map((m: { body: string }) => m.body)).toEqual([
+      'K=6 looks best so far',
+      'K=8 lost on my run',
+    ]);
     expect(channel.body.items[1].frontmatter).toMatchObject({ channel: 'draft-depth', type: 'note', agent: 'cy' });
     const notes = await hub.call('GET', '/v1/taskforces/draft-depth/notes');
     expect(notes.body.matched).toBe(2);
     const list = await hub.call('GET', '/v1/taskforces');
-    expect(list.body.items[0]).toMatchObject({ name: 'draft-depth', creator: 'ana', note_count: 2, contributors: ['ana', 'ben', 'cy'] });
+    expect(list.body.items[0]).toMatchObject({
+      name: 'draft-depth',
+      creator: 'ana',
+      note_count: 2,
+      contributors: ['ana', 'ben', 'cy'],
+    });
     // channel=none is the main board: the messages in no taskforce, alone or beside a channel.
     const main = await hub.call('GET', '/v1/messages?channel=none&expand=true');
     expect(main.body.items.map((m: { body: string }) => m.body)).toContain('unrelated main-board chatter');
-    expect(main.body.items.every((m: { frontmatter: Record<string, unknown> }) => m.frontmatter.channel === undefined)).toBe(true);
+    expect(
+      main.body.items.every((m: { frontmatter: Record<string, unknown> }) => m.frontmatter.channel === undefined),
+    ).toBe(true);
     const both = await hub.call('GET', '/v1/messages?channel=none,draft-depth');
     const all = await hub.call('GET', '/v1/messages');
     expect(both.body.matched).toBe(all.body.matched);
-    const reserved = await hub.call('POST', '/v1/taskforces', { token: ana, body: { name: 'none', body: 'a channel called none' } });
+    const reserved = await hub.call('POST', '/v1/taskforces', {
+      token: ana,
+      body: { name: 'none', body: 'a channel called none' },
+    });
     expect(reserved.status).toBe(400);
     expect(reserved.body.error.message).toContain('channel=none');
   });
@@ -67,11 +97,14 @@ describe('channels (taskforces) and threads', () => {
     expect(anaInbox.body.items.map((m: { body: string }) => m.body)).toContain('I do');
   });
 
-  it('keeps a reply in its thread\'s channel', async () => {
+  it("keeps a reply in its thread's channel", async () => {
     const root = await post(ana, { body: 'channel root', channel: 'draft-depth' });
     const reply = await post(ben, { body: 'inherits the channel', reply_to: root.body.filename });
     expect(reply.body.channel).toBe('draft-depth');
-    const wrong = await hub.call('POST', '/v1/taskforces', { token: ben, body: { name: 'quant', body: 'quant taskforce' } });
+    const wrong = await hub.call('POST', '/v1/taskforces', {
+      token: ben,
+      body: { name: 'quant', body: 'quant taskforce' },
+    });
     expect(wrong.status).toBe(201);
     const moved = await post(ben, { body: 'cross-post', reply_to: root.body.filename, channel: 'quant' });
     expect(moved.status).toBe(400);
@@ -136,12 +169,20 @@ describe('posting from a scratch file', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ via: 'bucket', mentions_delivered: ['ben'] });
     const msg = await hub.call('GET', `/v1/messages/${res.body.filename}`);
-    expect(msg.body.frontmatter).toMatchObject({ type: 'proposal', levers: ['draft_n_max'], agent: 'cy', via: 'bucket' });
+    expect(msg.body.frontmatter).toMatchObject({
+      type: 'proposal',
+      levers: ['draft_n_max'],
+      agent: 'cy',
+      via: 'bucket',
+    });
     expect(msg.body.frontmatter.timestamp).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
     expect(msg.body.body).toBe('Try K=7 with the Q4_0 draft. @ben\n');
     const again = await post(cy, { source: 'notes/k7.md' });
     expect(again.status).toBe(409);
-    expect(again.body.error).toMatchObject({ code: 'ALREADY_PROMOTED', hint: `existing filename: ${res.body.filename}` });
+    expect(again.body.error).toMatchObject({
+      code: 'ALREADY_PROMOTED',
+      hint: `existing filename: ${res.body.filename}`,
+    });
   });
 });
 
@@ -150,7 +191,11 @@ describe('the list grammar', () => {
   const names: string[] = [];
   beforeAll(async () => {
     lister = await hub.register('lister');
-    for (let i = 0; i < 7; i++) names.push((await post(lister, { body: `entry ${i} ${i % 2 ? 'odd' : 'even'}`, type: i < 3 ? 'plan' : 'update' })).body.filename);
+    for (let i = 0; i < 7; i++)
+      names.push(
+        (await post(lister, { body: `entry ${i} ${i % 2 ? 'odd' : 'even'}`, type: i < 3 ? 'plan' : 'update' })).body
+          .filename,
+      );
   });
 
   it('returns filenames by default and full records with expand=true', async () => {
@@ -158,14 +203,21 @@ describe('the list grammar', () => {
     expect(plain.body).toMatchObject({ matched: 7, items: names.slice(-3).reverse() });
     expect(plain.body.count).toBeGreaterThan(7);
     const full = await hub.call('GET', '/v1/messages?agent=lister&limit=1&expand=true');
-    expect(full.body.items[0]).toMatchObject({ filename: names[6], body: 'entry 6 even', frontmatter: { agent: 'lister' } });
+    expect(full.body.items[0]).toMatchObject({
+      filename: names[6],
+      body: 'entry 6 even',
+      frontmatter: { agent: 'lister' },
+    });
   });
 
   it('pages newest-first with before=next and oldest-first with after=next, losing nothing', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: string[]; next: string | null } } = await hub.call('GET', `/v1/messages?agent=lister&limit=3${cursor ? `&before=${cursor}` : ''}`);
+      const page: { body: { items: string[]; next: string | null } } = await hub.call(
+        'GET',
+        `/v1/messages?agent=lister&limit=3${cursor ? `&before=${cursor}` : ''}`,
+      );
       seen.push(...page.body.items);
       cursor = page.body.next;
     } while (cursor);

@@ -51,18 +51,42 @@ describe('collab-desk challenge and jobs', () => {
   });
 
   it('installs a pack, submits and lists jobs; a hub killed mid-job fails that job, frees the lease and moves on', async () => {
-    const init = await runCli(['challenge', 'init', packFile, '--data', dataDir, '--private-prompts', privateFile], 60_000);
+    const init = await runCli(
+      ['challenge', 'init', packFile, '--data', dataDir, '--private-prompts', privateFile],
+      60_000,
+    );
     expect(init.code, init.stderr).toBe(0);
     expect(init.stdout).toContain('installed the tiny pack');
     expect(init.stdout).toContain('3 public and 2 private prompts (supplied by you), 2 references, 2 probe questions');
 
     let hub: HubProcess = await startHubProcess(dataDir);
-    const reg = await call(hub.url, 'POST', '/v1/agents/register', { body: { agent_id: 'gina', model: 'm', harness: 'h' } });
+    const reg = await call(hub.url, 'POST', '/v1/agents/register', {
+      body: { agent_id: 'gina', model: 'm', harness: 'h' },
+    });
     const env = { ...process.env, COLLAB_DESK_TOKEN: reg.body.token as string };
-    const submitted = await runCli(['jobs', 'submit', '--hub', hub.url, '--target', 'target', '--draft', 'draft-q8', '--spec-type', 'draft', '--method', 'q8 draft'], 15_000, env);
+    const submitted = await runCli(
+      [
+        'jobs',
+        'submit',
+        '--hub',
+        hub.url,
+        '--target',
+        'target',
+        '--draft',
+        'draft-q8',
+        '--spec-type',
+        'draft',
+        '--method',
+        'q8 draft',
+      ],
+      15_000,
+      env,
+    );
     expect(submitted.code, submitted.stderr).toBe(0);
     const first = /^(job-\S+)\s+queued/.exec(submitted.stdout)![1]!;
-    const second = /^(job-\S+)/.exec((await runCli(['jobs', 'submit', '--hub', hub.url, '--target', 'target'], 15_000, env)).stdout)![1]!;
+    const second = /^(job-\S+)/.exec(
+      (await runCli(['jobs', 'submit', '--hub', hub.url, '--target', 'target'], 15_000, env)).stdout,
+    )![1]!;
     const refused = await runCli(['jobs', 'submit', '--hub', hub.url, '--target', 'gpt-5'], 15_000, env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('"gpt-5" is not a model of the tiny pack');
@@ -70,15 +94,25 @@ describe('collab-desk challenge and jobs', () => {
     expect(submitted.stdout + submitted.stderr).not.toContain(reg.body.token);
 
     // Wait until gina's first job holds the GPU (the baseline runs before it), then kill the hub outright.
-    await until('the job to run', async () => {
-      const j = (await call(hub.url, 'GET', `/v1/jobs/${first}`)).body;
-      return j.state === 'running' && (await call(hub.url, 'GET', '/v1/jobs')).body.lease?.job === first ? j : undefined;
-    }, 240_000); // a hang guard: the baseline runs first, on two cores shared with the other test files
+    await until(
+      'the job to run',
+      async () => {
+        const j = (await call(hub.url, 'GET', `/v1/jobs/${first}`)).body;
+        return j.state === 'running' && (await call(hub.url, 'GET', '/v1/jobs')).body.lease?.job === first
+          ? j
+          : undefined;
+      },
+      240_000,
+    ); // a hang guard: the baseline runs first, on two cores shared with the other test files
     await until('its bench process', async () => (benchProcesses().length > 0 ? true : undefined), 10_000);
     hub.child.kill('SIGKILL');
     await hub.exited;
     // The bench process dies with the hub: it must not keep measuring, or holding the GPU, for nobody.
-    await until('the bench process to die with the hub', async () => (benchProcesses().length === 0 ? true : undefined), 10_000);
+    await until(
+      'the bench process to die with the hub',
+      async () => (benchProcesses().length === 0 ? true : undefined),
+      10_000,
+    );
 
     hub = await startHubProcess(dataDir);
     const failed = (await call(hub.url, 'GET', `/v1/jobs/${first}`)).body;
@@ -87,13 +121,19 @@ describe('collab-desk challenge and jobs', () => {
     // The crashed job is refunded; the queue goes on and the second job runs to the end under a fresh lease.
     const quota = await call(hub.url, 'GET', '/v1/jobs/quota', { token: reg.body.token });
     expect(quota.body.used).toBe(1);
-    const done = await until('the second job', async () => {
-      const j = (await call(hub.url, 'GET', `/v1/jobs/${second}`)).body;
-      return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
-    }, 120_000);
+    const done = await until(
+      'the second job',
+      async () => {
+        const j = (await call(hub.url, 'GET', `/v1/jobs/${second}`)).body;
+        return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
+      },
+      120_000,
+    );
     expect(done.state, done.error).toBe('succeeded');
 
-    const third = /^(job-\S+)/.exec((await runCli(['jobs', 'submit', '--hub', hub.url, '--target', 'target'], 15_000, env)).stdout)![1]!;
+    const third = /^(job-\S+)/.exec(
+      (await runCli(['jobs', 'submit', '--hub', hub.url, '--target', 'target'], 15_000, env)).stdout,
+    )![1]!;
     const cancel = await runCli(['jobs', 'cancel', third, '--hub', hub.url], 15_000, env);
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stdout).toMatch(/cancelled/);

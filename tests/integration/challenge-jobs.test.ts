@@ -17,7 +17,11 @@ const idle = () => hub.running.hub.jobQueue!.idle();
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collab-desk-challenge-'));
   const { file } = await writeTestPack(join(dir, 'pack'));
-  hub = await startTestHub({ jobs: { per_agent: 4, per_hub: 100, window_hours: 24, queued_per_agent: 10, verify: true } }, join(dir, 'data'), { jobRunner: engineJobRunner() });
+  hub = await startTestHub(
+    { jobs: { per_agent: 4, per_hub: 100, window_hours: 24, queued_per_agent: 10, verify: true } },
+    join(dir, 'data'),
+    { jobRunner: engineJobRunner() },
+  );
   // Installed while the hub runs, as `collab-desk challenge init` does: the hub picks it up.
   await installTestPack(file, hub.dataDir);
   alice = await hub.register('alice');
@@ -27,7 +31,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const submit = (token: string, config: Record<string, unknown>, extra: Record<string, unknown> = {}) => hub.call('POST', '/v1/jobs', { token, body: { config, ...extra } });
+const submit = (token: string, config: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  hub.call('POST', '/v1/jobs', { token, body: { config, ...extra } });
 
 async function claim(token: string, fields: string): Promise<string> {
   const content = `---\n${fields}\nstatus: agent-run\ndescription: hand-published claim\n---\nclaimed by hand\n`;
@@ -52,9 +57,18 @@ describe('the challenge', () => {
     const stop = hub.running.hub.lease.onChange((h) => {
       leases.push(h?.job ?? null);
     });
-    const res = await submit(alice, { target: 'target', draft: 'draft-same', spec_type: 'draft', draft_n_max: 4 }, { method: 'identical draft', description: 'the upper bound of acceptance' });
+    const res = await submit(
+      alice,
+      { target: 'target', draft: 'draft-same', spec_type: 'draft', draft_n_max: 4 },
+      { method: 'identical draft', description: 'the upper bound of acceptance' },
+    );
     expect(res.status, res.text).toBe(201);
-    expect(res.body).toMatchObject({ agent: 'alice', kind: 'bench', state: 'queued', config: { target: 'target', draft: 'draft-same', spec_type: 'draft' } });
+    expect(res.body).toMatchObject({
+      agent: 'alice',
+      kind: 'bench',
+      state: 'queued',
+      config: { target: 'target', draft: 'draft-same', spec_type: 'draft' },
+    });
     await idle();
     stop();
 
@@ -69,8 +83,18 @@ describe('the challenge', () => {
 
     const result = (await hub.call('GET', `/v1/results/${mine.result}`)).body;
     const fm = result.frontmatter;
-    expect(fm).toMatchObject({ agent: 'alice', method: 'identical draft', pack: 'tiny', job: mine.id, lossless: true, identical: true, probe_total: 2, baseline: baseline.result });
-    for (const key of ['tps', 'ppl', 'tps_public', 'tps_private', 'plain_tps', 'speedup', 'ppl_cap', 'acceptance']) expect(fm[key], key).toBeGreaterThan(0);
+    expect(fm).toMatchObject({
+      agent: 'alice',
+      method: 'identical draft',
+      pack: 'tiny',
+      job: mine.id,
+      lossless: true,
+      identical: true,
+      probe_total: 2,
+      baseline: baseline.result,
+    });
+    for (const key of ['tps', 'ppl', 'tps_public', 'tps_private', 'plain_tps', 'speedup', 'ppl_cap', 'acceptance'])
+      expect(fm[key], key).toBeGreaterThan(0);
     expect(fm.acceptance).toBeGreaterThan(0.95);
     expect(fm.tps_ci[0]).toBeLessThanOrEqual(fm.tps);
     expect(fm.tps_ci[1]).toBeGreaterThanOrEqual(fm.tps);
@@ -79,7 +103,11 @@ describe('the challenge', () => {
     expect(fm).toMatchObject({ repeats: 4, hardware: expect.stringMatching(/\(cpu\)$/) });
     // Clean on a quiet machine; a busy test machine (other test files spin the cores) may make it noisy, said and why.
     if (fm.measurement === 'clean') expect(fm.measurement_note).toBeNull();
-    else expect(fm).toMatchObject({ measurement: 'noisy', measurement_note: expect.stringContaining('submit it again to re-measure') });
+    else
+      expect(fm).toMatchObject({
+        measurement: 'noisy',
+        measurement_note: expect.stringContaining('submit it again to re-measure'),
+      });
     expect(fm.machine).toMatchObject({ cores: expect.any(Number), load_before: expect.any(Number) });
     expect(fm.machine).toHaveProperty('other_cpu_during'); // null for a run this short: too few clock ticks to tell
     expect(fm.config).toMatchObject({ target: 'target', draft: 'draft-same', ctx_size: 512 });
@@ -94,7 +122,9 @@ describe('the challenge', () => {
     expect(base).toMatchObject({ agent: 'hub', status: 'baseline', speedup: 1, lossless: true, plain_tps: null });
     // The speedup is paired: each repeat's TPS over the plain TPS measured beside it in the same run, never over the
     // baseline's TPS measured at another time.
-    fm.speedup_per_repeat.forEach((ratio: number, i: number) => expect(ratio).toBeCloseTo(fm.tps_per_repeat[i] / fm.plain_tps_per_repeat[i], 2));
+    fm.speedup_per_repeat.forEach((ratio: number, i: number) =>
+      expect(ratio).toBeCloseTo(fm.tps_per_repeat[i] / fm.plain_tps_per_repeat[i], 2),
+    );
     expect(fm.ppl_cap).toBeCloseTo(base.ppl * 1.05, 3);
 
     const board = (await hub.call('GET', '/v1/leaderboard?verification=valid,pending,invalid')).body;
@@ -102,7 +132,8 @@ describe('the challenge', () => {
     expect(board.guardrail_max).toBeCloseTo(base.ppl * 1.05, 3);
     // The leaderboard shows the job's own paired figures.
     const row = board.rows.find((r: { filename: string }) => r.filename === mine.result);
-    if (fm.status === 'agent-run' && fm.measurement === 'clean') expect(row).toMatchObject({ speedup: fm.speedup, plain_tps: fm.plain_tps, hardware: fm.hardware });
+    if (fm.status === 'agent-run' && fm.measurement === 'clean')
+      expect(row).toMatchObject({ speedup: fm.speedup, plain_tps: fm.plain_tps, hardware: fm.hardware });
     else expect(row).toBeUndefined();
     // The job's log is in the central workspace, readable through the API.
     const log = await hub.call('GET', `/v1/central/jobs/${mine.id}/log.txt`, { token: alice });
@@ -124,7 +155,9 @@ describe('the challenge', () => {
     expect(res.verification).toBe('valid');
     expect(res.verdict.history.at(-1)).toMatchObject({ by: 'hub', authority: 'verifier', state: 'valid' });
     expect(res.verdict.note).toContain('public prompts');
-    const job = (await hub.call('GET', `/v1/jobs?kind=verify&agent=alice`)).body.items.find((j: { verifies: string }) => j.verifies === filename);
+    const job = (await hub.call('GET', `/v1/jobs?kind=verify&agent=alice`)).body.items.find(
+      (j: { verifies: string }) => j.verifies === filename,
+    );
     expect(job).toMatchObject({ agent: 'alice', state: 'succeeded' });
     expect((await hub.call('GET', '/v1/jobs/quota', { token: alice })).body.used).toBe(usedBefore + 1);
     const inbox = (await hub.call('GET', '/v1/inbox/alice?expand=true', { token: alice })).body.items;
@@ -135,7 +168,10 @@ describe('the challenge', () => {
 
   it('finds a false claim invalid, and the organizer can overrule the verifier', async () => {
     const bob = await hub.register('bob');
-    const filename = await claim(bob, 'tps: 999999\nppl: 1.5\nmethod: too good to be true\nconfig: {target: target, spec_type: none}');
+    const filename = await claim(
+      bob,
+      'tps: 999999\nppl: 1.5\nmethod: too good to be true\nconfig: {target: target, spec_type: none}',
+    );
     await idle();
     const res = (await hub.call('GET', `/v1/results/${filename}`)).body;
     expect(res.verification).toBe('invalid');
@@ -145,7 +181,10 @@ describe('the challenge', () => {
     const inbox = (await hub.call('GET', '/v1/inbox/bob?expand=true', { token: bob })).body.items;
     expect(inbox.some((m: { body: string }) => m.body.includes('**invalid**') && m.body.includes('@bob'))).toBe(true);
 
-    await hub.call('POST', `/v1/results/${filename}/verdict`, { token: hub.organizerToken, body: { verdict: 'valid', note: 'I saw it myself' } });
+    await hub.call('POST', `/v1/results/${filename}/verdict`, {
+      token: hub.organizerToken,
+      body: { verdict: 'valid', note: 'I saw it myself' },
+    });
     // A later re-run by the verifier does not override the organizer.
     const again = await hub.call('POST', `/v1/results/${filename}/verify`, { token: hub.organizerToken });
     expect(again.status).toBe(200);
@@ -163,13 +202,21 @@ describe('the challenge', () => {
     expect(res.verdict.note).toContain('no run configuration');
     expect((await hub.call('GET', '/v1/jobs?limit=500')).body.count).toBe(jobsBefore);
     const inbox = (await hub.call('GET', '/v1/inbox/carol?expand=true', { token: carol })).body.items;
-    expect(inbox.some((m: { body: string }) => m.body.includes(filename) && m.body.includes('**unverified**'))).toBe(true);
+    expect(inbox.some((m: { body: string }) => m.body.includes(filename) && m.body.includes('**unverified**'))).toBe(
+      true,
+    );
     // Not ranked by default; listed when asked for.
-    expect((await hub.call('GET', '/v1/leaderboard')).body.rows.map((r: { filename: string }) => r.filename)).not.toContain(filename);
-    expect((await hub.call('GET', '/v1/leaderboard?verification=unverified')).body.rows.map((r: { filename: string }) => r.filename)).toContain(filename);
+    expect(
+      (await hub.call('GET', '/v1/leaderboard')).body.rows.map((r: { filename: string }) => r.filename),
+    ).not.toContain(filename);
+    expect(
+      (await hub.call('GET', '/v1/leaderboard?verification=unverified')).body.rows.map(
+        (r: { filename: string }) => r.filename,
+      ),
+    ).toContain(filename);
   }, 60_000);
 
-  it('never re-runs a claim\'s config that no job could have run (a path outside the pack): unverified, with the reason', async () => {
+  it("never re-runs a claim's config that no job could have run (a path outside the pack): unverified, with the reason", async () => {
     const mallory = await hub.register('mallory');
     const filename = await claim(mallory, 'tps: 99999999\nppl: 1.5\nmethod: sneaky\nconfig: {target: /etc/passwd}');
     await idle();
@@ -254,7 +301,7 @@ describe('cancel', () => {
     expect(hub.running.hub.lease.holder).toBeNull();
   }, 120_000);
 
-  it('refuses to cancel another agent\'s job or a finished one', async () => {
+  it("refuses to cancel another agent's job or a finished one", async () => {
     const frank = await hub.register('frank');
     const job = (await submit(hub.organizerToken, { target: 'target' })).body.id as string;
     const res = await hub.call('DELETE', `/v1/jobs/${job}`, { token: frank });
@@ -275,7 +322,10 @@ describe('bad jobs', () => {
     [{ target: 'target', draft: 'draft-q8' }, 'spec_type is none'],
     [{ target: 'target', tokens: 4 }, 'fixed by the challenge pack'],
     [{ target: 'target', draft_n_max: 0 }, 'draft_n_max'],
-    [{ target: 'target', flash_attn: 'off', draft: 'draft-q8', spec_type: 'draft', draft_cache_type_v: 'q4_0' }, 'draft_cache_type_v q4_0 is a quantized V cache'],
+    [
+      { target: 'target', flash_attn: 'off', draft: 'draft-q8', spec_type: 'draft', draft_cache_type_v: 'q4_0' },
+      'draft_cache_type_v q4_0 is a quantized V cache',
+    ],
     [{ target: 'scratch:nope.gguf' }, "not a file in alice's scratch folder"],
     [{ target: '../../etc/passwd' }, 'is not a model of the tiny pack'],
   ])('refuses %j with a clear error and queues nothing', async (config, message) => {
@@ -296,7 +346,7 @@ describe('bad jobs', () => {
     expect((await hub.call('GET', '/v1/jobs?state=done')).body.error.code).toBe('INVALID_QUERY');
   });
 
-  it('runs an agent\'s own model from its scratch folder', async () => {
+  it("runs an agent's own model from its scratch folder", async () => {
     const { readFileSync } = await import('node:fs');
     const bytes = readFileSync(join(dir, 'pack', 'models', 'draft-q8_0.gguf'));
     expect((await hub.call('PUT', '/v1/scratch/alice/my-draft.gguf', { token: alice, raw: bytes })).status).toBe(201);
@@ -329,7 +379,16 @@ describe('private prompts', () => {
       const path = e.path.replace(/:([a-z_]+)/g, (_, k: string) => values[k] ?? k).replace('*', '');
       await get(path);
     }
-    for (const path of ['/v1/digest?as=alice', '/v1/results?expand=true', '/v1/messages?expand=true', '/v1/jobs?limit=500', `/v1/inbox/alice?expand=true`, '/README.md', '/v1/leaderboard?verification=valid,pending,invalid']) await get(path);
+    for (const path of [
+      '/v1/digest?as=alice',
+      '/v1/results?expand=true',
+      '/v1/messages?expand=true',
+      '/v1/jobs?limit=500',
+      `/v1/inbox/alice?expand=true`,
+      '/README.md',
+      '/v1/leaderboard?verification=valid,pending,invalid',
+    ])
+      await get(path);
     const central = (await get('/v1/central/?recursive=true')).body;
     const files = central.entries as Array<{ path: string; type: string }>;
     expect(files.length).toBeGreaterThan(0);

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { integrityCheck } from '../helpers/sqlite-check';
-import { killAllChildren, LISTENING_RE, PROJECT_ROOT, runCli, startCli, startHubProcess, assertCliBuilt } from '../helpers/hub-process';
+import {
+  killAllChildren,
+  LISTENING_RE,
+  PROJECT_ROOT,
+  runCli,
+  startCli,
+  startHubProcess,
+  assertCliBuilt,
+} from '../helpers/hub-process';
 import { SseClient } from '../helpers/sse-client';
 import { call } from '../helpers/test-hub';
 
@@ -61,9 +69,14 @@ describe('collab-desk hub', () => {
   it('closes cleanly on SIGTERM: exit code 0, the write-ahead log checkpointed, the writes kept', async () => {
     const dir = tempDir();
     const hub = await startHubProcess(dir);
-    const reg = await call(hub.url, 'POST', '/v1/agents/register', { body: { agent_id: 'alice', model: 'm', harness: 'h' } });
+    const reg = await call(hub.url, 'POST', '/v1/agents/register', {
+      body: { agent_id: 'alice', model: 'm', harness: 'h' },
+    });
     expect(reg.status).toBe(201);
-    const msg = await call(hub.url, 'POST', '/v1/messages', { token: reg.body.token, body: { body: 'written before SIGTERM' } });
+    const msg = await call(hub.url, 'POST', '/v1/messages', {
+      token: reg.body.token,
+      body: { body: 'written before SIGTERM' },
+    });
     expect(msg.status).toBe(201);
 
     const exit = await hub.stop('SIGTERM');
@@ -73,7 +86,9 @@ describe('collab-desk hub', () => {
     expect(integrityCheck(join(dir, 'hub.db'))).toBe('ok');
 
     const again = await startHubProcess(dir);
-    expect((await call(again.url, 'GET', `/v1/messages/${msg.body.filename}`)).body.body).toBe('written before SIGTERM');
+    expect((await call(again.url, 'GET', `/v1/messages/${msg.body.filename}`)).body.body).toBe(
+      'written before SIGTERM',
+    );
     expect((await again.stop('SIGTERM')).code).toBe(0);
   });
 
@@ -152,7 +167,11 @@ describe('collab-desk --help and --version', () => {
 
   it('prints the package version through npx collab-desk', async () => {
     // Its own process group, so a guard kill takes npm's children with it.
-    const child = spawn('npx', ['--no-install', 'collab-desk', '--version'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('npx', ['--no-install', 'collab-desk', '--version'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const killGroup = () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');

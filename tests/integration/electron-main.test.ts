@@ -16,13 +16,18 @@ function startMain(env: Record<string, string>): { proc: CliProcess; userData: s
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const userData = mkdtempSync(join(tmpdir(), 'collab-desk-electron-'));
   dirs.push(userData);
-  const proc = startNodeProcess(['--import', REGISTER, MAIN], 'electron main (stubbed)', { env: { ...process.env, ELECTRON_STUB_USER_DATA: userData, ...env } });
+  const proc = startNodeProcess(['--import', REGISTER, MAIN], 'electron main (stubbed)', {
+    env: { ...process.env, ELECTRON_STUB_USER_DATA: userData, ...env },
+  });
   return { proc, userData };
 }
 
 /** The stub's reports, parsed, in order. */
 function reports(proc: CliProcess): Array<Record<string, any>> {
-  return proc.lines().filter((l) => l.startsWith('[electron-stub] ')).map((l) => JSON.parse(l.slice('[electron-stub] '.length)) as Record<string, any>);
+  return proc
+    .lines()
+    .filter((l) => l.startsWith('[electron-stub] '))
+    .map((l) => JSON.parse(l.slice('[electron-stub] '.length)) as Record<string, any>);
 }
 
 async function waitForReport(proc: CliProcess, what: string, timeoutMs = 20_000): Promise<Record<string, any>> {
@@ -30,7 +35,10 @@ async function waitForReport(proc: CliProcess, what: string, timeoutMs = 20_000)
   for (;;) {
     const found = reports(proc).find((r) => r.what === what);
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no "${what}" from the main process within ${timeoutMs} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no "${what}" from the main process within ${timeoutMs} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -44,7 +52,13 @@ describe('the built main process', () => {
     const { proc, userData } = startMain({ ELECTRON_STUB_PLAY_IPC: '1' });
     try {
       const window = await waitForReport(proc, 'window');
-      expect(window.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+      expect(window.webPreferences).toMatchObject({
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        webviewTag: false,
+      });
       expect(existsSync(window.webPreferences.preload)).toBe(true);
       const { url } = await waitForReport(proc, 'loadURL');
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -54,7 +68,7 @@ describe('the built main process', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(await page.text()).toContain('<div id="root">');
-      const description = await (await fetch(`${url}v1`)).json() as { features: Record<string, boolean> };
+      const description = (await (await fetch(`${url}v1`)).json()) as { features: Record<string, boolean> };
       expect(description.features).toMatchObject({ jobs: true, swarm: true });
       // No token in the URL the window loads.
       const token = readFileSync(join(userData, 'organizer-token'), 'utf8').trim();
@@ -64,19 +78,30 @@ describe('the built main process', () => {
       const ipc = await waitForReport(proc, 'ipc');
       expect(ipc.trusted).toEqual({ ok: true, token_sha256: createHash('sha256').update(token).digest('hex') });
       // Our window's top frame showing another origin (or a lookalike port), a subframe, another web contents: refused.
-      for (const refused of ['foreign_origin', 'lookalike_origin', 'subframe', 'other_contents']) expect(ipc[refused].ok, refused).toBe(false);
+      for (const refused of ['foreign_origin', 'lookalike_origin', 'subframe', 'other_contents'])
+        expect(ipc[refused].ok, refused).toBe(false);
       // Only the data folder's own folders open; never a path out of it, never a file (it could be run).
       expect(ipc.open_data_folder.ok).toBe(true);
       expect(ipc.open_scratch.ok).toBe(true);
       expect(ipc.open_outside_data.ok).toBe(false);
       expect(ipc.open_a_file.ok).toBe(false);
-      expect(reports(proc).filter((r) => r.what === 'openPath').map((r) => r.path)).toEqual([userData, join(userData, 'scratch')]);
+      expect(
+        reports(proc)
+          .filter((r) => r.what === 'openPath')
+          .map((r) => r.path),
+      ).toEqual([userData, join(userData, 'scratch')]);
       expect(ipc.navigation_outside).toBe(true);
       expect(ipc.navigation_inside).toBe(false);
       expect(ipc.redirect_outside).toBe(true);
       expect(ipc.new_window).toBe('deny');
       // Web links go to the system browser; file:, javascript:, other schemes and the hub's own pages never do.
-      expect(ipc.external_opened).toEqual({ https: ['https://example.org/docs'], file: [], javascript: [], custom: [], hub_page: [] });
+      expect(ipc.external_opened).toEqual({
+        https: ['https://example.org/docs'],
+        file: [],
+        javascript: [],
+        custom: [],
+        hub_page: [],
+      });
       expect(ipc.permission_request_granted).toBe(false);
       expect(ipc.permission_check_granted).toBe(false);
 
@@ -87,7 +112,9 @@ describe('the built main process', () => {
 
       // The tray says what the swarm does.
       expect((await waitForReport(proc, 'tray.tooltip')).text).toBe('Collab Desk — 0 agents running');
-      expect((await waitForReport(proc, 'tray.menu')).labels).toEqual(expect.arrayContaining(['Show Collab Desk', 'Pause all agents', 'Quit']));
+      expect((await waitForReport(proc, 'tray.menu')).labels).toEqual(
+        expect.arrayContaining(['Show Collab Desk', 'Pause all agents', 'Quit']),
+      );
       expect(proc.stdout() + proc.stderr()).not.toContain(token);
 
       const exit = await proc.stop('SIGTERM', 20_000);
@@ -107,7 +134,9 @@ describe('the built main process', () => {
     // A data folder chosen earlier that cannot be one any more (here: a path through a file).
     writeFileSync(join(userData, 'not-a-folder'), '');
     writeFileSync(join(userData, 'desktop.json'), JSON.stringify({ dataDir: join(userData, 'not-a-folder', 'data') }));
-    const proc = startNodeProcess(['--import', REGISTER, MAIN], 'electron main (stubbed)', { env: { ...process.env, ELECTRON_STUB_USER_DATA: userData, ELECTRON_STUB_DIALOG_ANSWER: '0' } });
+    const proc = startNodeProcess(['--import', REGISTER, MAIN], 'electron main (stubbed)', {
+      env: { ...process.env, ELECTRON_STUB_USER_DATA: userData, ELECTRON_STUB_DIALOG_ANSWER: '0' },
+    });
     const exit = await proc.exited;
     expect(exit.code).toBe(1);
     const dialog = reports(proc).find((r) => r.what === 'dialog.message')!;

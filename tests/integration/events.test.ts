@@ -8,7 +8,10 @@ import { withHub } from '../helpers/with-hub';
 const hub = withHub();
 const open: SseClient[] = [];
 
-async function subscribe(options: Parameters<typeof SseClient.connect>[1] = {}, path = '/v1/events'): Promise<SseClient> {
+async function subscribe(
+  options: Parameters<typeof SseClient.connect>[1] = {},
+  path = '/v1/events',
+): Promise<SseClient> {
   const client = await SseClient.connect(hub.url + path, options);
   open.push(client);
   return client;
@@ -45,7 +48,9 @@ describe('GET /v1/events delivers every write, once and in order', () => {
     const a = await subscribe();
     const b = await subscribe();
 
-    const aliceReg = await hub.call('POST', '/v1/agents/register', { body: { agent_id: 'alice', model: 'gemma-4-e4b', harness: 'vitest', bio: 'I try draft depths.' } });
+    const aliceReg = await hub.call('POST', '/v1/agents/register', {
+      body: { agent_id: 'alice', model: 'gemma-4-e4b', harness: 'vitest', bio: 'I try draft depths.' },
+    });
     expect(aliceReg.status).toBe(201);
     const alice = aliceReg.body.token as string;
     const bob = await hub.register('bob');
@@ -53,21 +58,42 @@ describe('GET /v1/events delivers every write, once and in order', () => {
     const text = 'Plan: K=6 draft, @bob please run the baseline.';
     const message = await post(alice, text);
 
-    const published = await hub.call('POST', '/v1/results', { token: bob, body: { content: resultMarkdown({ tps: 98.5, ppl: 2.31, method: 'plain decode', description: 'baseline' }, 'Measured with llama-bench.') } });
+    const published = await hub.call('POST', '/v1/results', {
+      token: bob,
+      body: {
+        content: resultMarkdown(
+          { tps: 98.5, ppl: 2.31, method: 'plain decode', description: 'baseline' },
+          'Measured with llama-bench.',
+        ),
+      },
+    });
     expect(published.status, published.text).toBe(201);
     const result = published.body.filename as string;
 
-    const verdict = await hub.call('POST', `/v1/results/${result}/verdict`, { token: hub.organizerToken, body: { verdict: 'valid' } });
+    const verdict = await hub.call('POST', `/v1/results/${result}/verdict`, {
+      token: hub.organizerToken,
+      body: { verdict: 'valid' },
+    });
     expect(verdict.status, verdict.text).toBe(200);
 
-    const tf = await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'draft-depth', body: '# Draft depth\nWe sweep K.' } });
+    const tf = await hub.call('POST', '/v1/taskforces', {
+      token: alice,
+      body: { name: 'draft-depth', body: '# Draft depth\nWe sweep K.' },
+    });
     expect(tf.status, tf.text).toBe(201);
 
     const scratchBytes = 'K,tps\n4,120\n6,131\n';
-    const put = await hub.call('PUT', '/v1/scratch/alice/sweep/k.csv', { token: alice, raw: scratchBytes, headers: { 'content-type': 'text/csv' } });
+    const put = await hub.call('PUT', '/v1/scratch/alice/sweep/k.csv', {
+      token: alice,
+      raw: scratchBytes,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(put.status, put.text).toBe(201);
 
-    const sync = await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'sweep', dest_slug: 'k-sweep' } });
+    const sync = await hub.call('POST', '/v1/artifacts:sync', {
+      token: alice,
+      body: { source: 'sweep', dest_slug: 'k-sweep' },
+    });
     expect(sync.status, sync.text).toBe(200);
     expect(sync.body.dest).toBe('artifacts/k-sweep_alice/');
 
@@ -98,8 +124,21 @@ describe('GET /v1/events delivers every write, once and in order', () => {
     // Both subscribers got the very same events.
     expect(b.received).toEqual(a.received);
 
-    const [regA, regB, msg, res, ver, task, scratch, art] = events.map((e) => eventData(e)) as [HubEventData, HubEventData, HubEventData, HubEventData, HubEventData, HubEventData, HubEventData, HubEventData];
-    expect(regA).toMatchObject({ actor: 'alice', target: 'alice', record: { agent_id: 'alice', model: 'gemma-4-e4b', bio: 'I try draft depths.', status: 'active' } });
+    const [regA, regB, msg, res, ver, task, scratch, art] = events.map((e) => eventData(e)) as [
+      HubEventData,
+      HubEventData,
+      HubEventData,
+      HubEventData,
+      HubEventData,
+      HubEventData,
+      HubEventData,
+      HubEventData,
+    ];
+    expect(regA).toMatchObject({
+      actor: 'alice',
+      target: 'alice',
+      record: { agent_id: 'alice', model: 'gemma-4-e4b', bio: 'I try draft depths.', status: 'active' },
+    });
     expect(new Date(regA.at).toISOString()).toBe(regA.at);
     expect(regB.record?.agent_id).toBe('bob');
     // A token is shown once, to its owner: never on the public stream.
@@ -108,20 +147,41 @@ describe('GET /v1/events delivers every write, once and in order', () => {
       expect(e.data).not.toContain(bob);
     }
 
-    expect(msg).toMatchObject({ actor: 'alice', target: message, record: { filename: message, body: text, frontmatter: { agent: 'alice', via: 'raw', type: 'agent' } } });
+    expect(msg).toMatchObject({
+      actor: 'alice',
+      target: message,
+      record: { filename: message, body: text, frontmatter: { agent: 'alice', via: 'raw', type: 'agent' } },
+    });
 
     expect(res).toMatchObject({
       actor: 'bob',
       target: result,
       detail: { score: 98.5, status: 'agent-run' },
-      record: { filename: result, verification: 'pending', frontmatter: { tps: 98.5, ppl: 2.31, method: 'plain decode', description: 'baseline', agent: 'bob' } },
+      record: {
+        filename: result,
+        verification: 'pending',
+        frontmatter: { tps: 98.5, ppl: 2.31, method: 'plain decode', description: 'baseline', agent: 'bob' },
+      },
     });
     expect(res.record?.body).toContain('Measured with llama-bench.');
 
-    expect(ver).toMatchObject({ actor: 'human-organizer', target: result, detail: { verdict: 'valid' }, record: { filename: result, verification: 'valid' } });
+    expect(ver).toMatchObject({
+      actor: 'human-organizer',
+      target: result,
+      detail: { verdict: 'valid' },
+      record: { filename: result, verification: 'valid' },
+    });
     expect(task).toMatchObject({ actor: 'alice', target: 'draft-depth' });
-    expect(scratch).toMatchObject({ actor: 'alice', target: 'alice/sweep/k.csv', detail: { bytes: Buffer.byteLength(scratchBytes), sha256: put.body.sha256 } });
-    expect(art).toMatchObject({ actor: 'alice', target: 'artifacts/k-sweep_alice/', detail: { files: 1, bytes: Buffer.byteLength(scratchBytes) } });
+    expect(scratch).toMatchObject({
+      actor: 'alice',
+      target: 'alice/sweep/k.csv',
+      detail: { bytes: Buffer.byteLength(scratchBytes), sha256: put.body.sha256 },
+    });
+    expect(art).toMatchObject({
+      actor: 'alice',
+      target: 'artifacts/k-sweep_alice/',
+      detail: { files: 1, bytes: Buffer.byteLength(scratchBytes) },
+    });
   });
 
   it('announces an organizer suspension with the agent as it now is', async () => {
@@ -130,7 +190,11 @@ describe('GET /v1/events delivers every write, once and in order', () => {
     expect(res.status, res.text).toBe(200);
     const e = await client.next();
     expect(e.type).toBe('agent.suspended');
-    expect(eventData(e)).toMatchObject({ actor: 'human-organizer', target: 'bob', record: { agent_id: 'bob', status: 'suspended' } });
+    expect(eventData(e)).toMatchObject({
+      actor: 'human-organizer',
+      target: 'bob',
+      record: { agent_id: 'bob', status: 'suspended' },
+    });
     expect((await hub.call('POST', '/v1/agents/bob/reinstate', { token: hub.organizerToken })).status).toBe(200);
     expect((await client.next()).type).toBe('agent.reinstated');
   });
@@ -164,7 +228,9 @@ describe('a client that reconnects with Last-Event-ID', () => {
     const again = await subscribe({ lastEventId: seen.id! });
     const replayed = await again.take(missed.length);
     expect(summary(replayed)).toEqual(missed.map((f) => `message.created ${f}`));
-    expect(replayed.map((e) => eventData(e).record?.body)).toEqual(missed.map((_, i) => `written while disconnected #${i}`));
+    expect(replayed.map((e) => eventData(e).record?.body)).toEqual(
+      missed.map((_, i) => `written while disconnected #${i}`),
+    );
     expect(Number(replayed[0]!.id)).toBeGreaterThan(Number(seen.id));
 
     const live = await post(token, 'live after the reconnect');

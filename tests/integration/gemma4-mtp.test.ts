@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench, type BenchInput } from '../../src/bench/engine';
 import { writeGemma4Pair, type Gemma4Pair } from '../../src/bench/gguf/tiny-gemma4';
 
-const PROMPTS = ['The quick brown fox jumps over', 'Once upon a time there was a', 'In the beginning the hub was empty and'];
+const PROMPTS = [
+  'The quick brown fox jumps over',
+  'Once upon a time there was a',
+  'In the beginning the hub was empty and',
+];
 const TOKENS = 32;
 
 let dir: string;
@@ -16,13 +20,19 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gemma4-mtp-'));
   const started = performance.now();
   pair = await writeGemma4Pair(dir, { seed: 5 });
-  console.log(`gemma4 pair written in ${(performance.now() - started).toFixed(0)} ms: target ${pair.bytes.target} B, assistant ${pair.bytes.draft} B`);
+  console.log(
+    `gemma4 pair written in ${(performance.now() - started).toFixed(0)} ms: target ${pair.bytes.target} B, assistant ${pair.bytes.draft} B`,
+  );
 }, 60_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 // One thread: these models are tiny, and more threads than cores makes ggml's pool crawl.
 const bench = (config: Partial<BenchInput['config']>) =>
-  runBench({ config: { target: pair.target, ctx_size: 512, threads: 1, ...config }, measure: { tokens: TOKENS, repeats: 1, warmup: 0 }, prompts: PROMPTS });
+  runBench({
+    config: { target: pair.target, ctx_size: 512, threads: 1, ...config },
+    measure: { tokens: TOKENS, repeats: 1, warmup: 0 },
+    prompts: PROMPTS,
+  });
 
 describe('the generated gemma4 pair', () => {
   it('writes small files', () => {
@@ -34,7 +44,9 @@ describe('the generated gemma4 pair', () => {
     const r = await bench({ spec_type: 'none' });
     expect(r.provenance.models.target!.desc).toMatch(/^gemma4 /);
     expect(r.per_prompt.map((p) => p.tokens.length)).toEqual(PROMPTS.map(() => TOKENS));
-    expect(r.per_prompt.every((p) => p.tokens.every((t) => Number.isInteger(t) && t >= 0 && t < pair.vocabSize))).toBe(true);
+    expect(r.per_prompt.every((p) => p.tokens.every((t) => Number.isInteger(t) && t >= 0 && t < pair.vocabSize))).toBe(
+      true,
+    );
     expect(r.acceptance).toBeNull();
   }, 120_000);
 
@@ -54,7 +66,9 @@ describe('the generated gemma4 pair', () => {
 
   it('refuses shapes the loader or the drafter cannot use', async () => {
     await expect(writeGemma4Pair(join(dir, 'bad'), { draftEmbd: 64 })).rejects.toThrow(/draftEmbd/);
-    await expect(writeGemma4Pair(join(dir, 'bad'), { layers: 3 })).rejects.toThrow(/sliding-window block then a full-attention/);
+    await expect(writeGemma4Pair(join(dir, 'bad'), { layers: 3 })).rejects.toThrow(
+      /sliding-window block then a full-attention/,
+    );
     await expect(writeGemma4Pair(join(dir, 'bad'), { draftLayers: 1 })).rejects.toThrow(/draftLayers/);
   });
 });

@@ -3,7 +3,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
+  getLlama,
+  LlamaLogLevel,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
 } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeModelFamily, writeLlamaModel, type ModelFamily, type WeightType } from '../../src/bench/gguf/tiny-llama';
@@ -89,7 +95,16 @@ describe('generated GGUF models in llama.cpp', () => {
     for (const type of ['f32', 'f16', 'q8_0', 'q4_0'] as WeightType[]) {
       const path = join(dir, `timed-${type}.gguf`);
       const started = performance.now();
-      const { bytes } = await writeLlamaModel(path, { seed: 7, layers: 4, embd: 64, heads: 4, kvHeads: 2, ff: 192, ctx: 512, type });
+      const { bytes } = await writeLlamaModel(path, {
+        seed: 7,
+        layers: 4,
+        embd: 64,
+        heads: 4,
+        kvHeads: 2,
+        ff: 192,
+        ctx: 512,
+        type,
+      });
       console.log(`${type}: ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(1)} ms`);
       expect(bytes).toBeLessThan(4 * 1024 * 1024);
     }
@@ -136,9 +151,19 @@ describe('generated GGUF models in llama.cpp', () => {
     const q8 = await load(family.draftQ8_0);
     const q4 = await load(family.draftQ4_0);
     const shallow = await load(family.draftShallow);
-    expect((shallow.model.fileInfo.metadata as any).llama.block_count).toBe(family.spec.layers - (family.spec.dropLayers ?? 0));
-    const rates = { q8_0: await agreement(q8, target), q4_0: await agreement(q4, target), shallow: await agreement(shallow, target) };
-    console.log(`agreement with the target: ${Object.entries(rates).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(', ')}`);
+    expect((shallow.model.fileInfo.metadata as any).llama.block_count).toBe(
+      family.spec.layers - (family.spec.dropLayers ?? 0),
+    );
+    const rates = {
+      q8_0: await agreement(q8, target),
+      q4_0: await agreement(q4, target),
+      shallow: await agreement(shallow, target),
+    };
+    console.log(
+      `agreement with the target: ${Object.entries(rates)
+        .map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`)
+        .join(', ')}`,
+    );
     expect(rates.q8_0).toBeGreaterThanOrEqual(0.5);
     // Looser floors: these drafts are meant to disagree more, but far above chance (1 in ~400) all the same.
     expect(rates.q4_0).toBeGreaterThanOrEqual(0.3);

@@ -25,10 +25,17 @@ afterAll(async () => {
 
 let n = 0;
 /** A hub running real jobs on a tiny pack with this gate; agents' quotas as given. */
-async function hubWith(gate: Partial<PackGate>, jobs: Partial<{ per_agent: number; verify: boolean }> = {}): Promise<TestHub> {
+async function hubWith(
+  gate: Partial<PackGate>,
+  jobs: Partial<{ per_agent: number; verify: boolean }> = {},
+): Promise<TestHub> {
   const dir = join(root, `hub-${++n}`);
   const { file } = await writeTestPack(join(dir, 'pack'), gate);
-  const hub = await startTestHub({ jobs: { per_agent: 10, per_hub: 1000, window_hours: 24, queued_per_agent: 10, verify: true, ...jobs } }, join(dir, 'data'), { jobRunner: engineJobRunner() });
+  const hub = await startTestHub(
+    { jobs: { per_agent: 10, per_hub: 1000, window_hours: 24, queued_per_agent: 10, verify: true, ...jobs } },
+    join(dir, 'data'),
+    { jobRunner: engineJobRunner() },
+  );
   await installTestPack(file, hub.dataDir);
   hubs.push(hub);
   hub.running.hub.jobQueue!.kick(); // as a submission would: the queue looks at the new pack and queues its baseline
@@ -45,7 +52,9 @@ const burn = async () => {
 /** Runs `during` while the named kind of job holds the lease: the load starts after the queue drained inference, before the measurement. */
 function whileJobRuns(hub: TestHub, kind: string, during: () => Promise<unknown>): () => void {
   const lease = hub.running.hub.lease;
-  return lease.onChange((holder) => (holder && hub.running.hub.jobs.get(holder.job)?.kind === kind ? during() : undefined));
+  return lease.onChange((holder) =>
+    holder && hub.running.hub.jobs.get(holder.job)?.kind === kind ? during() : undefined,
+  );
 }
 /** Spins every core while the named kind of job measures; the returned function stops the listening and the load. */
 function loadDuring(hub: TestHub, kind: string): () => Promise<void> {
@@ -104,9 +113,16 @@ describe('the baseline', () => {
     let hub = await startHubProcess(dataDir);
     await installTestPack(file, dataDir);
     // The hub picks the pack up at its next look: a job submitted now makes it look, and the baseline runs first.
-    const reg = await call(hub.url, 'POST', '/v1/agents/register', { body: { agent_id: 'kim', model: 'm', harness: 'h' } });
-    expect((await call(hub.url, 'POST', '/v1/jobs', { token: reg.body.token, body: { config: { target: 'target' } } })).status).toBe(201);
-    const running = await until(async () => (await call(hub.url, 'GET', '/v1/jobs?kind=baseline&state=running')).body.items[0]);
+    const reg = await call(hub.url, 'POST', '/v1/agents/register', {
+      body: { agent_id: 'kim', model: 'm', harness: 'h' },
+    });
+    expect(
+      (await call(hub.url, 'POST', '/v1/jobs', { token: reg.body.token, body: { config: { target: 'target' } } }))
+        .status,
+    ).toBe(201);
+    const running = await until(
+      async () => (await call(hub.url, 'GET', '/v1/jobs?kind=baseline&state=running')).body.items[0],
+    );
     hub.child.kill('SIGKILL');
     await hub.exited;
 
@@ -118,7 +134,10 @@ describe('the baseline', () => {
       const c = (await call(hub.url, 'GET', '/v1/challenge')).body;
       return c.ppl_cap !== null && c.baseline_result ? c : undefined;
     }, 120_000).catch(async (e) => {
-      console.log(JSON.stringify((await call(hub.url, 'GET', '/v1/jobs')).body), JSON.stringify((await call(hub.url, 'GET', '/v1/challenge')).body).slice(0, 3000));
+      console.log(
+        JSON.stringify((await call(hub.url, 'GET', '/v1/jobs')).body),
+        JSON.stringify((await call(hub.url, 'GET', '/v1/challenge')).body).slice(0, 3000),
+      );
       throw e;
     });
     expect(challenge.baseline_job.id).not.toBe(running.id);
@@ -176,7 +195,10 @@ describe('verification', () => {
   it('re-runs an honest claim under a background CPU load without refuting it', async () => {
     // A realistic tolerance (the pack default, 5%) and disturbance limit; jobs run on verify: false so the re-run is
     // the one asked for here.
-    const hub = await hubWith({ tokens: 48, verify_tolerance: 0.05, max_other_cpu: 0.1, repeats: 3, max_repeats: 6, noise_target: 0.5 }, { verify: false });
+    const hub = await hubWith(
+      { tokens: 48, verify_tolerance: 0.05, max_other_cpu: 0.1, repeats: 3, max_repeats: 6, noise_target: 0.5 },
+      { verify: false },
+    );
     const alice = await hub.register('alice');
     const job = (await hub.call('POST', '/v1/jobs', { token: alice, body: { config: SPEC } })).body;
     await idle(hub);
@@ -219,9 +241,12 @@ describe('verification', () => {
   it('re-runs a hand-published claim only when its author has a job slot, and says why not', async () => {
     const hub = await hubWith({}, { per_agent: 1 });
     const carol = await hub.register('carol');
-    expect((await hub.call('POST', '/v1/jobs', { token: carol, body: { config: { target: 'target' } } })).status).toBe(201);
+    expect((await hub.call('POST', '/v1/jobs', { token: carol, body: { config: { target: 'target' } } })).status).toBe(
+      201,
+    );
     await idle(hub);
-    const content = '---\ntps: 999999\nppl: 1.5\nstatus: agent-run\nmethod: hand\ndescription: by hand\nconfig: {target: target, spec_type: none}\n---\nclaimed\n';
+    const content =
+      '---\ntps: 999999\nppl: 1.5\nstatus: agent-run\nmethod: hand\ndescription: by hand\nconfig: {target: target, spec_type: none}\n---\nclaimed\n';
     const published = await hub.call('POST', '/v1/results', { token: carol, body: { content } });
     expect(published.status).toBe(201);
     await idle(hub);
@@ -249,7 +274,8 @@ describe('the queue', () => {
       return held;
     });
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await hub.call('POST', '/v1/jobs', { token: mia, body: { config: { target: 'target' } } })).body.id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await hub.call('POST', '/v1/jobs', { token: mia, body: { config: { target: 'target' } } })).body.id);
     await running;
     expect((await hub.call('GET', '/v1/jobs/quota', { token: mia })).body.used).toBe(3);
     const suspended = await hub.call('POST', '/v1/agents/mia/suspend', { token: hub.organizerToken });
@@ -272,7 +298,9 @@ describe('the queue', () => {
     const ida = await hub.register('ida');
     await idle(hub);
     // A stand-in for the inference host's pause: it finishes its generations 300 ms after the lease is taken.
-    const stop = hub.running.hub.lease.onChange((holder) => (holder ? new Promise((r) => setTimeout(r, 300)) : undefined));
+    const stop = hub.running.hub.lease.onChange((holder) =>
+      holder ? new Promise((r) => setTimeout(r, 300)) : undefined,
+    );
     const job = (await hub.call('POST', '/v1/jobs', { token: ida, body: { config: { target: 'target' } } })).body;
     await idle(hub);
     stop();
@@ -292,18 +320,23 @@ describe('hardware classes', () => {
     await idle(hub);
     const mine = (await hub.call('GET', `/v1/jobs/${job.id}`)).body.result as string;
     const own = (await hub.call('GET', `/v1/results/${mine}`)).body.frontmatter.hardware as string;
-    const content = '---\ntps: 5000\nppl: 1.5\nstatus: agent-run\nmethod: elsewhere\ndescription: on a GPU\nhardware: Imaginary GPU 9000 (cuda)\n---\nmeasured elsewhere\n';
+    const content =
+      '---\ntps: 5000\nppl: 1.5\nstatus: agent-run\nmethod: elsewhere\ndescription: on a GPU\nhardware: Imaginary GPU 9000 (cuda)\n---\nmeasured elsewhere\n';
     const other = (await hub.call('POST', '/v1/results', { token: alice, body: { content } })).body.filename as string;
     await idle(hub);
     const all = 'verification=valid,pending,unverified';
     const board = (await hub.call('GET', `/v1/leaderboard?${all}&best_per_agent=false`)).body;
     expect(board.hardware).toBe(own);
-    expect(board.hardware_classes.map((c: { hardware: string }) => c.hardware).sort()).toEqual([own, 'Imaginary GPU 9000 (cuda)'].sort());
+    expect(board.hardware_classes.map((c: { hardware: string }) => c.hardware).sort()).toEqual(
+      [own, 'Imaginary GPU 9000 (cuda)'].sort(),
+    );
     expect(board.rows.map((r: { filename: string }) => r.filename)).toEqual([mine]);
     // A plain configuration is its own plain target: ranked with a paired speedup of exactly 1.
     expect(board.rows[0]).toMatchObject({ hardware: own, speedup: 1, speedup_ci: [1, 1], plain_tps: null });
     expect(board.meta.excluded.hardware_other).toBe(1);
-    const gpu = (await hub.call('GET', `/v1/leaderboard?${all}&hardware=${encodeURIComponent('Imaginary GPU 9000 (cuda)')}`)).body;
+    const gpu = (
+      await hub.call('GET', `/v1/leaderboard?${all}&hardware=${encodeURIComponent('Imaginary GPU 9000 (cuda)')}`)
+    ).body;
     expect(gpu.rows.map((r: { filename: string }) => r.filename)).toEqual([other]);
     const mixed = (await hub.call('GET', `/v1/leaderboard?${all}&hardware=all&best_per_agent=false`)).body;
     expect(mixed.hardware).toBeNull();

@@ -13,7 +13,12 @@ function getWithHost(path: string, host: string): Promise<{ status: number; body
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path, headers: { host } }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (d: string) => {
+          body += d;
+        })
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
     req.end();

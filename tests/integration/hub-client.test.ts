@@ -65,7 +65,7 @@ describe('the shared hub client', () => {
     expect((await client.listScratch('alice', 'notes')).entries).toEqual([]);
   });
 
-  it('turns the hub\'s refusal into one error with its status, code, hint and a display line', async () => {
+  it("turns the hub's refusal into one error with its status, code, hint and a display line", async () => {
     const err = await failure(hub.client().agent('nobody'));
     expect(err).toMatchObject({ status: 404, code: 'NOT_REGISTERED' });
     expect(err.hint).toBeTruthy();
@@ -101,9 +101,11 @@ describe('the shared hub client', () => {
     expect(err.message).toContain('no answer within 300 ms');
   });
 
-  it('passes the caller\'s own cancel on as it is, not as a hub error', async () => {
+  it("passes the caller's own cancel on as it is, not as a hub error", async () => {
     const controller = new AbortController();
-    const stream = await hub.client().send('GET', '/v1/events', { accept: 'text/event-stream', signal: controller.signal, timeoutMs: 0 });
+    const stream = await hub
+      .client()
+      .send('GET', '/v1/events', { accept: 'text/event-stream', signal: controller.signal, timeoutMs: 0 });
     const reading = stream.text();
     controller.abort();
     const err = await reading.catch((e: unknown) => e);

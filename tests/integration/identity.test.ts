@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { withHub } from '../helpers/with-hub';
 
-const hub = withHub({ limits: { raw_messages_per_minute: 3, raw_messages_per_hour: 1000, writes_burst: 2, writes_per_minute: 60 } as never });
+const hub = withHub({
+  limits: { raw_messages_per_minute: 3, raw_messages_per_hour: 1000, writes_burst: 2, writes_per_minute: 60 } as never,
+});
 
 describe('the organizer', () => {
   it('suspends an agent: its writes are refused until reinstated, its reads still work', async () => {
@@ -23,13 +25,21 @@ describe('the organizer', () => {
 
   it('re-issues a lost token with force: the old one stops working', async () => {
     const old = await hub.register('forgetful');
-    const self = await hub.call('POST', '/v1/agents/register', { token: old, body: { agent_id: 'forgetful', model: 'm', harness: 'h', force: true } });
+    const self = await hub.call('POST', '/v1/agents/register', {
+      token: old,
+      body: { agent_id: 'forgetful', model: 'm', harness: 'h', force: true },
+    });
     expect(self.status).toBe(409);
-    const res = await hub.call('POST', '/v1/agents/register', { token: hub.organizerToken, body: { agent_id: 'forgetful', model: 'm2', harness: 'h2', force: true } });
+    const res = await hub.call('POST', '/v1/agents/register', {
+      token: hub.organizerToken,
+      body: { agent_id: 'forgetful', model: 'm2', harness: 'h2', force: true },
+    });
     expect(res.status).toBe(200);
     expect(res.body.token).not.toBe(old);
     expect((await hub.call('POST', '/v1/messages', { token: old, body: { body: 'old token' } })).status).toBe(401);
-    expect((await hub.call('POST', '/v1/messages', { token: res.body.token, body: { body: 'new token' } })).status).toBe(201);
+    expect(
+      (await hub.call('POST', '/v1/messages', { token: res.body.token, body: { body: 'new token' } })).status,
+    ).toBe(201);
     expect((await hub.call('GET', '/v1/agents/forgetful')).body.model).toBe('m2');
   });
 
@@ -39,7 +49,11 @@ describe('the organizer', () => {
     await hub.call('PUT', '/v1/scratch/audited/x.txt', { token, raw: 'abc' });
     expect((await hub.call('GET', '/v1/audit', { token })).status).toBe(403);
     const log = await hub.call('GET', '/v1/audit?actor=audited&limit=1000', { token: hub.organizerToken });
-    expect(log.body.items.map((e: { action: string }) => e.action)).toEqual(['agent.registered', 'message.created', 'scratch.written']);
+    expect(log.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'agent.registered',
+      'message.created',
+      'scratch.written',
+    ]);
     expect(log.body.items[2]).toMatchObject({ actor: 'audited', target: 'audited/x.txt', detail: { bytes: 3 } });
     expect(log.text).not.toContain(token);
   });
@@ -49,14 +63,18 @@ describe('rate limits', () => {
   it('answers 429 with Retry-After past the raw message limit, per agent, never for the organizer', async () => {
     const chatty = await hub.register('chatty');
     const quiet = await hub.register('quiet');
-    for (let i = 0; i < 3; i++) expect((await hub.call('POST', '/v1/messages', { token: chatty, body: { body: `m${i}` } })).status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect((await hub.call('POST', '/v1/messages', { token: chatty, body: { body: `m${i}` } })).status).toBe(201);
     const limited = await hub.call('POST', '/v1/messages', { token: chatty, body: { body: 'one too many' } });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.body.error.message).toContain('3 per minute');
     expect((await hub.call('POST', '/v1/messages', { token: quiet, body: { body: 'my turn' } })).status).toBe(201);
-    for (let i = 0; i < 5; i++) expect((await hub.call('POST', '/v1/messages', { token: hub.organizerToken, body: { body: `org ${i}` } })).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await hub.call('POST', '/v1/messages', { token: hub.organizerToken, body: { body: `org ${i}` } })).status,
+      ).toBe(201);
     const posted = await hub.call('GET', '/v1/messages?agent=chatty');
     expect(posted.body.matched).toBe(3);
   });

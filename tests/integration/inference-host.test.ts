@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtEntry } from '../../src/agents/built-entry';
 import { ChatClient } from '../../src/agents/inference/chat-client';
 import { InferenceHost } from '../../src/agents/inference/inference-host';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatTool } from '../../src/agents/inference/openai-types';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatTool,
+} from '../../src/agents/inference/openai-types';
 import { DEFAULT_FAMILY, writeLlamaModel } from '../../src/bench/gguf/tiny-llama';
 
 let dir: string;
@@ -23,7 +28,11 @@ const TOOLS: ChatTool[] = [
     function: {
       name: 'get_weather',
       description: 'The weather in a city',
-      parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 24 }, unit: { enum: ['c', 'f'] }, days: { type: 'integer' } }, required: ['city'] },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string', maxLength: 24 }, unit: { enum: ['c', 'f'] }, days: { type: 'integer' } },
+        required: ['city'],
+      },
     },
   },
   {
@@ -31,17 +40,31 @@ const TOOLS: ChatTool[] = [
     function: {
       name: 'search',
       description: 'Search the notes',
-      parameters: { type: 'object', properties: { query: { type: 'string', maxLength: 40 }, tags: { type: 'array', items: { type: 'string', enum: ['gpu', 'cpu', 'draft'] }, maxItems: 3 }, exact: { type: 'boolean' } } },
+      parameters: {
+        type: 'object',
+        properties: {
+          query: { type: 'string', maxLength: 40 },
+          tags: { type: 'array', items: { type: 'string', enum: ['gpu', 'cpu', 'draft'] }, maxItems: 3 },
+          exact: { type: 'boolean' },
+        },
+      },
     },
   },
   { type: 'function', function: { name: 'list_jobs', description: 'The jobs in the queue' } },
 ];
 
-async function post(body: unknown, options: { key?: string | null; agent?: string; raw?: string } = {}): Promise<Response> {
+async function post(
+  body: unknown,
+  options: { key?: string | null; agent?: string; raw?: string } = {},
+): Promise<Response> {
   const key = options.key === undefined ? host.key : options.key;
   return fetch(`${host.url}/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key !== null ? { authorization: `Bearer ${key}` } : {}), ...(options.agent ? { 'x-collab-agent': options.agent } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
+      ...(options.agent ? { 'x-collab-agent': options.agent } : {}),
+    },
     body: options.raw ?? JSON.stringify(body),
   });
 }
@@ -73,15 +96,30 @@ async function isAliveNow(pid: number): Promise<boolean> {
   return !/^State:\s+Z/m.test(status);
 }
 
-const ask = (content: string, extra: Record<string, unknown> = {}): ChatCompletionRequest => ({ model: 'any', messages: [{ role: 'user', content }], ...extra });
+const ask = (content: string, extra: Record<string, unknown> = {}): ChatCompletionRequest => ({
+  model: 'any',
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'inference-host-'));
-  const { path } = await writeLlamaModel(join(dir, 'tiny.gguf'), { ...DEFAULT_FAMILY, dropLayers: 0, ctx: 2048, type: 'f32' });
+  const { path } = await writeLlamaModel(join(dir, 'tiny.gguf'), {
+    ...DEFAULT_FAMILY,
+    dropLayers: 0,
+    ctx: 2048,
+    type: 'f32',
+  });
   // A secret in the parent's environment must not reach the child.
   process.env.HF_TOKEN = SECRET;
   try {
-    host = await InferenceHost.start({ model: path, sequences: 4, pauseGraceMs: 300, readyTimeoutMs: 20_000, onExit: (code, signal) => exits.push({ code, signal }) });
+    host = await InferenceHost.start({
+      model: path,
+      sequences: 4,
+      pauseGraceMs: 300,
+      readyTimeoutMs: 20_000,
+      onExit: (code, signal) => exits.push({ code, signal }),
+    });
   } finally {
     delete process.env.HF_TOKEN;
   }
@@ -96,7 +134,9 @@ describe('inference host', () => {
   it('starts as a child process listening on loopback behind its key', async () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(host.pid).not.toBe(process.pid);
-    const models = (await (await fetch(`${host.url}/models`, { headers: { authorization: `Bearer ${host.key}` } })).json()) as { data: Array<{ id: string }> };
+    const models = (await (
+      await fetch(`${host.url}/models`, { headers: { authorization: `Bearer ${host.key}` } })
+    ).json()) as { data: Array<{ id: string }> };
     expect(models.data.map((m) => m.id)).toEqual(['tiny']);
   });
 
@@ -127,7 +167,10 @@ describe('inference host', () => {
   it('streams: a role delta, content deltas, a finish, usage, then [DONE]; the deltas make the same answer', async () => {
     const request = ask('Tell me about the sea', { max_tokens: 24, temperature: 0 });
     const whole = await complete(request, 'streamer-a');
-    const res = await post({ ...request, stream: true, stream_options: { include_usage: true } }, { agent: 'streamer-b' });
+    const res = await post(
+      { ...request, stream: true, stream_options: { include_usage: true } },
+      { agent: 'streamer-b' },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events = sseEvents(await res.text());
@@ -149,7 +192,15 @@ describe('inference host', () => {
   it('tool_choice "required" over three tools gives exactly one call whose arguments follow its schema, even on random weights', async () => {
     const ajv = new Ajv({ strict: false });
     for (const seed of [1, 2, 3]) {
-      const answer = await complete(ask('Check the weather or search the notes.', { tools: TOOLS, tool_choice: 'required', max_tokens: 400, temperature: 1, seed }));
+      const answer = await complete(
+        ask('Check the weather or search the notes.', {
+          tools: TOOLS,
+          tool_choice: 'required',
+          max_tokens: 400,
+          temperature: 1,
+          seed,
+        }),
+      );
       const choice = answer.choices[0]!;
       expect(choice.finish_reason).toBe('tool_calls');
       expect(choice.message.content).toBeNull();
@@ -166,7 +217,13 @@ describe('inference host', () => {
   });
 
   it('a named tool_choice calls that tool', async () => {
-    const answer = await complete(ask('Search for drafts.', { tools: TOOLS, tool_choice: { type: 'function', function: { name: 'search' } }, max_tokens: 300 }));
+    const answer = await complete(
+      ask('Search for drafts.', {
+        tools: TOOLS,
+        tool_choice: { type: 'function', function: { name: 'search' } },
+        max_tokens: 300,
+      }),
+    );
     const calls = answer.choices[0]!.message.tool_calls!;
     expect(calls).toHaveLength(1);
     expect(calls[0]!.function.name).toBe('search');
@@ -192,7 +249,8 @@ describe('inference host', () => {
     expect(answer.usage.prompt_tokens).toBeGreaterThan(plain.usage.prompt_tokens + 50);
     const choice = answer.choices[0]!;
     if (choice.finish_reason === 'tool_calls') {
-      for (const call of choice.message.tool_calls!) expect(TOOLS.map((t) => t.function.name)).toContain(call.function.name);
+      for (const call of choice.message.tool_calls!)
+        expect(TOOLS.map((t) => t.function.name)).toContain(call.function.name);
     } else {
       // random weights rarely start their wrapper's call syntax: then it is text
       expect(typeof choice.message.content).toBe('string');
@@ -201,11 +259,26 @@ describe('inference host', () => {
   });
 
   it('response_format constrains the answer to JSON (an object, or a given schema)', async () => {
-    const schema = { type: 'object', properties: { verdict: { enum: ['faster', 'slower'] }, tps: { type: 'number' }, note: { type: 'string', maxLength: 30 } } };
-    const shaped = await complete(ask('Judge the run.', { response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema } }, max_tokens: 200 }));
+    const schema = {
+      type: 'object',
+      properties: {
+        verdict: { enum: ['faster', 'slower'] },
+        tps: { type: 'number' },
+        note: { type: 'string', maxLength: 30 },
+      },
+    };
+    const shaped = await complete(
+      ask('Judge the run.', {
+        response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema } },
+        max_tokens: 200,
+      }),
+    );
     expect(new Ajv({ strict: false }).validate(schema, JSON.parse(shaped.choices[0]!.message.content!))).toBe(true);
-    const object = await complete(ask('Any JSON object.', { response_format: { type: 'json_object' }, max_tokens: 400 }));
-    if (object.choices[0]!.finish_reason === 'stop') expect(typeof JSON.parse(object.choices[0]!.message.content!)).toBe('object');
+    const object = await complete(
+      ask('Any JSON object.', { response_format: { type: 'json_object' }, max_tokens: 400 }),
+    );
+    if (object.choices[0]!.finish_reason === 'stop')
+      expect(typeof JSON.parse(object.choices[0]!.message.content!)).toBe('object');
   });
 
   it('refuses requests without the key or with a wrong one (401, OpenAI error shape)', async () => {
@@ -220,40 +293,73 @@ describe('inference host', () => {
     expect(status.status).toBe(401);
   });
 
-  it("gives each agent its own key: it chats under its own name, and cannot pause or resume the host", async () => {
+  it('gives each agent its own key: it chats under its own name, and cannot pause or resume the host', async () => {
     const origin = host.url.replace(/\/v1$/, '');
     const ada = host.agentKey('ada');
     // An agent's key names it, whatever name the request claims.
     const res = await post(ask('hi', { max_tokens: 2 }), { key: ada, agent: 'someone-else' });
     expect(res.status).toBe(200);
-    const status = (await (await fetch(`${origin}/status`, { headers: { authorization: `Bearer ${ada}` } })).json()) as { state: string; per_agent: Record<string, unknown> };
+    const status = (await (
+      await fetch(`${origin}/status`, { headers: { authorization: `Bearer ${ada}` } })
+    ).json()) as { state: string; per_agent: Record<string, unknown> };
     expect(status.per_agent.ada).toMatchObject({ requests: 1 });
     expect(status.per_agent['someone-else']).toBeUndefined();
     // /control is the supervisor's: an agent stalling every other agent (or resuming inference under a benchmark) is refused.
     for (const action of ['pause', 'resume']) {
-      const refused = await fetch(`${origin}/control/${action}`, { method: 'POST', headers: { authorization: `Bearer ${ada}` } });
+      const refused = await fetch(`${origin}/control/${action}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ada}` },
+      });
       expect(refused.status).toBe(403);
-      expect(((await refused.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: 'permission_error', message: expect.stringContaining('supervisor only') });
+      expect(((await refused.json()) as { error: { type: string; message: string } }).error).toMatchObject({
+        type: 'permission_error',
+        message: expect.stringContaining('supervisor only'),
+      });
     }
     expect((await host.status()).state).toBe('ready');
     // A key forged for another agent, or an agent key with its signature cut, opens nothing.
-    for (const forged of [`bob.${ada.split('.')[1]}`, ada.slice(0, -2), 'ada.']) expect((await post(ask('hi'), { key: forged })).status).toBe(401);
+    for (const forged of [`bob.${ada.split('.')[1]}`, ada.slice(0, -2), 'ada.'])
+      expect((await post(ask('hi'), { key: forged })).status).toBe(401);
   });
 
   it('refuses bad requests with a 400 that says what is wrong, and keeps serving', async () => {
     const cases: Array<{ raw?: string; body?: unknown; message: RegExp; param?: string }> = [
       { raw: '{"messages": [', message: /not valid JSON/ },
       { body: { model: 'x' }, message: /messages is required/, param: 'messages' },
-      { body: { messages: [{ role: 'robot', content: 'hi' }] }, message: /messages\[0\]\.role must be one of/, param: 'messages[0].role' },
       {
-        body: ask('hi', { tools: [{ type: 'function', function: { name: 'bad', parameters: { type: 'object', properties: { x: { type: 'tensor' } } } } }] }),
+        body: { messages: [{ role: 'robot', content: 'hi' }] },
+        message: /messages\[0\]\.role must be one of/,
+        param: 'messages[0].role',
+      },
+      {
+        body: ask('hi', {
+          tools: [
+            {
+              type: 'function',
+              function: { name: 'bad', parameters: { type: 'object', properties: { x: { type: 'tensor' } } } },
+            },
+          ],
+        }),
         message: /tools\[0\]\.function\.parameters\.properties\.x\.type: "tensor" is not a JSON Schema type/,
       },
       {
-        body: ask('hi', { tools: [{ type: 'function', function: { name: 'bad', parameters: { type: 'object', properties: { x: { $ref: 'https://example.com/s.json' } } } } }] }),
+        body: ask('hi', {
+          tools: [
+            {
+              type: 'function',
+              function: {
+                name: 'bad',
+                parameters: { type: 'object', properties: { x: { $ref: 'https://example.com/s.json' } } },
+              },
+            },
+          ],
+        }),
         message: /properties\.x\.\$ref: reference https:\/\/example\.com\/s\.json cannot be followed/,
       },
-      { body: ask('hi', { tools: TOOLS, tool_choice: { type: 'function', function: { name: 'launch' } } }), message: /tool_choice names launch, which is not in tools \(known: get_weather, search, list_jobs\)/ },
+      {
+        body: ask('hi', { tools: TOOLS, tool_choice: { type: 'function', function: { name: 'launch' } } }),
+        message: /tool_choice names launch, which is not in tools \(known: get_weather, search, list_jobs\)/,
+      },
       { body: ask('hi', { max_tokens: -3 }), message: /max_tokens must be an integer/, param: 'max_tokens' },
     ];
     for (const c of cases) {
@@ -278,7 +384,11 @@ describe('inference host', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    const answers = await Promise.all(agents.map((agent, i) => new ChatClient({ url: host.url, key: host.key, agent }).complete(ask(`Story number ${i}`, { max_tokens: 300 }))));
+    const answers = await Promise.all(
+      agents.map((agent, i) =>
+        new ChatClient({ url: host.url, key: host.key, agent }).complete(ask(`Story number ${i}`, { max_tokens: 300 })),
+      ),
+    );
     done = true;
     await watching;
     expect(answers.every((a) => a.usage.completion_tokens > 0)).toBe(true);
@@ -300,7 +410,14 @@ describe('inference host', () => {
   it('an agent keeps its sequence: its next turn reuses the cached prefix', async () => {
     const client = new ChatClient({ url: host.url, key: host.key, agent: 'agent-1' });
     const first = await client.complete(ask('Remember this line.', { max_tokens: 8 }));
-    const second = await client.complete({ messages: [{ role: 'user', content: 'Remember this line.' }, first.choices[0]!.message, { role: 'user', content: 'And now?' }], max_tokens: 8 });
+    const second = await client.complete({
+      messages: [
+        { role: 'user', content: 'Remember this line.' },
+        first.choices[0]!.message,
+        { role: 'user', content: 'And now?' },
+      ],
+      max_tokens: 8,
+    });
     expect(second.usage.prompt_tokens_details!.cached_tokens).toBeGreaterThanOrEqual(first.usage.prompt_tokens);
   });
 
@@ -323,7 +440,10 @@ describe('inference host', () => {
 
   it('follows a GPU lease: paused while a benchmark holds it, serving again when it is given back', async () => {
     const listeners = new Set<(holder: { job: string } | null) => void>();
-    const lease = { holder: null, onChange: (l: (holder: { job: string } | null) => void) => (listeners.add(l), () => listeners.delete(l)) };
+    const lease = {
+      holder: null,
+      onChange: (l: (holder: { job: string } | null) => void) => (listeners.add(l), () => listeners.delete(l)),
+    };
     const unfollow = host.followLease(lease);
     const until = async (state: string) => {
       while ((await host.status()).state !== state) await new Promise((r) => setTimeout(r, 10));
@@ -341,7 +461,9 @@ describe('inference host', () => {
       while ((await host.status()).busy < n) await new Promise((r) => setTimeout(r, 5));
     };
     const quiet = complete(ask('A long answer please', { max_tokens: 1500 }), 'long-runner');
-    const stream = await post(ask('A long streamed answer', { max_tokens: 1500, stream: true }), { agent: 'long-streamer' });
+    const stream = await post(ask('A long streamed answer', { max_tokens: 1500, stream: true }), {
+      agent: 'long-streamer',
+    });
     const reader = stream.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';

@@ -19,8 +19,18 @@ import { refusal } from '../helpers/bench-refusal';
 const PUBLIC = ['Zephyr quartz marmalade sings to the lighthouse', 'Public walrus juggles nine copper kettles'];
 const PRIVATE = ['Held-out xylophone harbor whispers at dawn', 'Secret heron counts violet pebbles slowly'];
 const PROBE: ProbeItem[] = [
-  { id: 'sky', question: 'Which colour is a cloudless noon sky over Quixotic Bay?', choices: ['red', 'blue', 'green'], answer: 'B' },
-  { id: 'legs', question: 'How many legs does the spider Ferdinand Pemberton have?', choices: ['six', 'eight', 'ten', 'four'], answer: 'B' },
+  {
+    id: 'sky',
+    question: 'Which colour is a cloudless noon sky over Quixotic Bay?',
+    choices: ['red', 'blue', 'green'],
+    answer: 'B',
+  },
+  {
+    id: 'legs',
+    question: 'How many legs does the spider Ferdinand Pemberton have?',
+    choices: ['six', 'eight', 'ten', 'four'],
+    answer: 'B',
+  },
   { id: 'sum', question: 'What is two plus two in the Marzipan ledger?', choices: ['three', 'four'], answer: 'B' },
 ];
 const SECRETS = [...PUBLIC, ...PRIVATE, ...PROBE.map((p) => p.question)];
@@ -58,16 +68,24 @@ function jobInput(extra: Partial<JobRunInput> = {}): JobRunInput {
 function recorder(signal = new AbortController().signal, timeoutMs = 120_000) {
   const logs: string[] = [];
   const progress: JobRunProgress[] = [];
-  const hooks: JobRunHooks = { signal, timeoutMs, onLog: (line) => logs.push(line), onProgress: (p) => progress.push(p) };
+  const hooks: JobRunHooks = {
+    signal,
+    timeoutMs,
+    onLog: (line) => logs.push(line),
+    onProgress: (p) => progress.push(p),
+  };
   return { hooks, logs, progress };
 }
-
 
 describe('generated texts', () => {
   it('come back for every prompt, the same with an identical draft as without speculation', async () => {
     const prompts = [...PUBLIC, ...PRIVATE];
     const plain = await generateTexts(plainConfig(), prompts, 24);
-    const drafted = await generateTexts({ ...plainConfig(), spec_type: 'draft', draft: identicalDraft, draft_n_max: 4 }, prompts, 24);
+    const drafted = await generateTexts(
+      { ...plainConfig(), spec_type: 'draft', draft: identicalDraft, draft_n_max: 4 },
+      prompts,
+      24,
+    );
     expect(plain).toHaveLength(prompts.length);
     expect(plain.every((t) => typeof t === 'string' && t.length > 0)).toBe(true);
     expect(drafted).toEqual(plain);
@@ -91,7 +109,9 @@ describe('a benchmark job', () => {
     expect(output.splits.public?.prompts).toBe(2);
     expect(output.splits.public?.tps_per_repeat).toHaveLength(2);
     expect(output.splits.private?.tps_per_repeat).toHaveLength(2);
-    expect([...output.splits.public!.tps_per_repeat, ...output.splits.private!.tps_per_repeat].every((t) => t > 0)).toBe(true);
+    expect(
+      [...output.splits.public!.tps_per_repeat, ...output.splits.private!.tps_per_repeat].every((t) => t > 0),
+    ).toBe(true);
     // A plain configuration is its own plain target: measured once, its paired speedup exactly 1.
     expect(output.plain_tps).toBeNull();
     expect(output.speedup).toBe(1);
@@ -117,7 +137,9 @@ describe('a benchmark job', () => {
     });
     expect(scoreProbe(PROBE, texts).correct).toBe(probe.correct);
 
-    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['load', 'warmup', 'measure', 'perplexity', 'probe']));
+    expect(progress.map((p) => p.phase)).toEqual(
+      expect.arrayContaining(['load', 'warmup', 'measure', 'perplexity', 'probe']),
+    );
     expect(logs.some((l) => l.includes('4 prompts (2 public, 2 private)'))).toBe(true);
     expect(logs.some((l) => /engine: native .*backend: cpu/.test(l))).toBe(true);
     expect(logs.some((l) => l.startsWith('tps ') && l.includes('public') && l.includes('private'))).toBe(true);
@@ -126,9 +148,22 @@ describe('a benchmark job', () => {
 
   it('never lets a prompt, a probe question or a generated text into its log or its output', async () => {
     const { hooks, logs } = recorder();
-    const input = jobInput({ probe: PROBE, config: normalizeConfig({ target: models.target, ctx_size: 256, spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 3 }) });
+    const input = jobInput({
+      probe: PROBE,
+      config: normalizeConfig({
+        target: models.target,
+        ctx_size: 256,
+        spec_type: 'draft',
+        draft: models.draftQ8_0,
+        draft_n_max: 3,
+      }),
+    });
     const output = await engineJobRunner().run(input, hooks);
-    const outputs = await generateTexts(input.config, input.prompts.map((p) => p.text), input.measure.tokens);
+    const outputs = await generateTexts(
+      input.config,
+      input.prompts.map((p) => p.text),
+      input.measure.tokens,
+    );
     const leaks = [...SECRETS, ...outputs.map((t) => t.trim()).filter((t) => t.length >= 8)];
     const record = [...logs, JSON.stringify(output)];
     for (const secret of leaks) for (const line of record) expect(line).not.toContain(secret);
@@ -138,17 +173,31 @@ describe('a benchmark job', () => {
 
   it('measures the plain target beside the speculative configuration, repeat by repeat, and its speedup is their paired ratio', async () => {
     const { hooks, logs } = recorder();
-    const input = jobInput({ config: normalizeConfig({ target: models.target, ctx_size: 256, spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 3 }) });
+    const input = jobInput({
+      config: normalizeConfig({
+        target: models.target,
+        ctx_size: 256,
+        spec_type: 'draft',
+        draft: models.draftQ8_0,
+        draft_n_max: 3,
+      }),
+    });
     const output = await engineJobRunner().run(input, hooks);
     const pub = output.splits.public!;
     expect(output.plain_tps).toBeGreaterThan(0);
     expect(pub.plain_tps_per_repeat).toHaveLength(pub.tps_per_repeat.length);
     // Each repeat's ratio is that repeat's speculative TPS over the plain TPS measured beside it, in the same process.
-    pub.speedup_per_repeat.forEach((ratio, i) => expect(ratio).toBeCloseTo(pub.tps_per_repeat[i]! / pub.plain_tps_per_repeat[i]!, 10));
+    pub.speedup_per_repeat.forEach((ratio, i) =>
+      expect(ratio).toBeCloseTo(pub.tps_per_repeat[i]! / pub.plain_tps_per_repeat[i]!, 10),
+    );
     expect(output.speedup_ci[0]).toBeLessThanOrEqual(output.speedup_ci[1]);
     expect(output.repeats).toBe(2);
     // Where the time went, in plain decode steps of the same run.
-    expect(output.costs).toMatchObject({ verify_step_cost: expect.any(Number), draft_token_cost: expect.any(Number), tokens_per_step: expect.any(Number) });
+    expect(output.costs).toMatchObject({
+      verify_step_cost: expect.any(Number),
+      draft_token_cost: expect.any(Number),
+      tokens_per_step: expect.any(Number),
+    });
     expect(output.costs!.verify_step_cost).toBeGreaterThan(0);
     expect(output.costs!.tokens_per_step).toBeGreaterThanOrEqual(1);
     expect(logs.some((l) => l.includes('a plain pass of the target and a speculative pass, interleaved'))).toBe(true);
@@ -158,9 +207,21 @@ describe('a benchmark job', () => {
 
   it('repeats past the minimum while the interval is wider than the noise target, up to the cap', async () => {
     const { hooks } = recorder();
-    const config = normalizeConfig({ target: models.target, ctx_size: 256, spec_type: 'draft', draft: models.draftQ8_0, draft_n_max: 3 });
+    const config = normalizeConfig({
+      target: models.target,
+      ctx_size: 256,
+      spec_type: 'draft',
+      draft: models.draftQ8_0,
+      draft_n_max: 3,
+    });
     // An unreachable target: it runs to the cap, every repeat a pair.
-    const strict = await engineJobRunner().run(jobInput({ config, measure: normalizeMeasure({ tokens: 16, repeats: 2, warmup: 0, max_repeats: 4, noise_target: 1e-9 }) }), hooks);
+    const strict = await engineJobRunner().run(
+      jobInput({
+        config,
+        measure: normalizeMeasure({ tokens: 16, repeats: 2, warmup: 0, max_repeats: 4, noise_target: 1e-9 }),
+      }),
+      hooks,
+    );
     expect(strict.repeats).toBe(4);
     expect(strict.splits.public!.speedup_per_repeat).toHaveLength(4);
     expect(strict.splits.public!.plain_tps_per_repeat).toHaveLength(4);
@@ -168,7 +229,10 @@ describe('a benchmark job', () => {
 
   it('has no private figure without private prompts, and no probe score without a probe', async () => {
     const { hooks } = recorder();
-    const input = jobInput({ prompts: PUBLIC.map((text, i) => ({ id: `p${i}`, split: 'public' as const, text })), references: [] });
+    const input = jobInput({
+      prompts: PUBLIC.map((text, i) => ({ id: `p${i}`, split: 'public' as const, text })),
+      references: [],
+    });
     const output = await engineJobRunner().run(input, hooks);
     expect(output.splits.public?.tps).toBeGreaterThan(0);
     expect(output.splits.private).toBeNull();
@@ -178,7 +242,10 @@ describe('a benchmark job', () => {
 
   it('runs on the node-llama-cpp fallback too, saying so', async () => {
     const { hooks, logs } = recorder();
-    const output = await engineJobRunner({ engine: 'node-llama-cpp' }).run(jobInput({ probe: PROBE.slice(0, 1) }), hooks);
+    const output = await engineJobRunner({ engine: 'node-llama-cpp' }).run(
+      jobInput({ probe: PROBE.slice(0, 1) }),
+      hooks,
+    );
     expect(output.engine).toBe('node-llama-cpp');
     expect(output.splits.public?.tps).toBeGreaterThan(0);
     expect(output.splits.private?.tps).toBeGreaterThan(0);
@@ -190,7 +257,10 @@ describe('a benchmark job', () => {
     const controller = new AbortController();
     const { hooks } = recorder(controller.signal);
     hooks.onProgress = (p) => p.phase === 'load' && controller.abort();
-    const input = jobInput({ config: normalizeConfig({ target: models.target, ctx_size: 4096 }), measure: normalizeMeasure({ tokens: 3000, repeats: 50, warmup: 0 }) });
+    const input = jobInput({
+      config: normalizeConfig({ target: models.target, ctx_size: 4096 }),
+      measure: normalizeMeasure({ tokens: 3000, repeats: 50, warmup: 0 }),
+    });
     const err = await refusal(engineJobRunner().run(input, hooks));
     expect(err.code).toBe('CANCELLED');
     expect(() => execFileSync('pgrep', ['-P', String(process.pid), '-f', 'spec-runner-cpu'])).toThrow();
@@ -198,7 +268,10 @@ describe('a benchmark job', () => {
 
   it("is stopped past the job's time budget, naming it", async () => {
     const { hooks } = recorder(undefined, 1500);
-    const input = jobInput({ config: normalizeConfig({ target: models.target, ctx_size: 4096 }), measure: normalizeMeasure({ tokens: 3000, repeats: 50, warmup: 0 }) });
+    const input = jobInput({
+      config: normalizeConfig({ target: models.target, ctx_size: 4096 }),
+      measure: normalizeMeasure({ tokens: 3000, repeats: 50, warmup: 0 }),
+    });
     const err = await refusal(engineJobRunner().run(input, hooks));
     expect(err.code).toBe('TIMED_OUT');
     expect(err.message).toContain('the job took longer than 1.5 s');
@@ -208,7 +281,11 @@ describe('a benchmark job', () => {
 describe('calibration', () => {
   it("writes the baseline's own greedy completions as references, with speculation switched off", async () => {
     const prompts = ['Calibrate the teapot orchestra', 'A second calibration line about owls'];
-    const references = await calibrateReferences({ target: models.target, ctx_size: 256, spec_type: 'draft', draft: models.draftShallow }, prompts, 12);
+    const references = await calibrateReferences(
+      { target: models.target, ctx_size: 256, spec_type: 'draft', draft: models.draftShallow },
+      prompts,
+      12,
+    );
     expect(references.map((r) => r.prompt)).toEqual(prompts);
     expect(references.every((r) => r.reference.trim().length > 0)).toBe(true);
     expect(references.map((r) => r.reference)).toEqual(await generateTexts(plainConfig(), prompts, 12));
@@ -231,41 +308,62 @@ describe('a bench process', () => {
     const backend = chooseBackend('cpu');
     const exe = await ensureRunner(backend.binaries);
     const job = join(dir, `job-${Date.now()}.json`);
-    writeFileSync(job, JSON.stringify({ prompts: PUBLIC, n_predict: 3000, backends_dir: backend.binaries.bins, ...extraJob }));
-    return { exe, args: [job, ...llamaFlags(normalizeConfig({ target: models.target, ctx_size: 4096 }), 1)], events: join(dir, `events-${Date.now()}.jsonl`) };
+    writeFileSync(
+      job,
+      JSON.stringify({ prompts: PUBLIC, n_predict: 3000, backends_dir: backend.binaries.bins, ...extraJob }),
+    );
+    return {
+      exe,
+      args: [job, ...llamaFlags(normalizeConfig({ target: models.target, ctx_size: 4096 }), 1)],
+      events: join(dir, `events-${Date.now()}.jsonl`),
+    };
   }
-  const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const alive = (pid: number) =>
+    existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   const waitFor = async (what: () => boolean, ms: number) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (what()) return true;
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50)))
+      if (what()) return true;
     return what();
   };
 
-  it.runIf(process.platform === 'linux')('dies with the process that started it, so it never keeps the GPU', async () => {
-    const { exe, args, events } = await runnerCommand();
-    // a stand-in hub: starts the runner, prints its pid, then is killed without a chance to clean up
-    const hub = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const fs = require('fs'); const c = require('child_process').spawn(${JSON.stringify(exe)}, ${JSON.stringify(args)}, { stdio: ['pipe', fs.openSync(${JSON.stringify(events)}, 'w'), 'ignore'] }); ` +
-          `c.stdin.write('{"cmd":"pass","speculative":false,"repeat":0}\\n'); console.log(c.pid); setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const runnerPid = await new Promise<number>((resolve) => hub.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
-    expect(await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('"event":"ready"'), 30_000)).toBe(true);
-    expect(alive(runnerPid)).toBe(true);
-    hub.kill('SIGKILL');
-    expect(await waitFor(() => !alive(runnerPid), 5000)).toBe(true);
-  }, 60_000);
+  it.runIf(process.platform === 'linux')(
+    'dies with the process that started it, so it never keeps the GPU',
+    async () => {
+      const { exe, args, events } = await runnerCommand();
+      // a stand-in hub: starts the runner, prints its pid, then is killed without a chance to clean up
+      const hub = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const fs = require('fs'); const c = require('child_process').spawn(${JSON.stringify(exe)}, ${JSON.stringify(args)}, { stdio: ['pipe', fs.openSync(${JSON.stringify(events)}, 'w'), 'ignore'] }); ` +
+            `c.stdin.write('{"cmd":"pass","speculative":false,"repeat":0}\\n'); console.log(c.pid); setInterval(() => {}, 1000);`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const runnerPid = await new Promise<number>((resolve) =>
+        hub.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+      );
+      expect(
+        await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('"event":"ready"'), 30_000),
+      ).toBe(true);
+      expect(alive(runnerPid)).toBe(true);
+      hub.kill('SIGKILL');
+      expect(await waitFor(() => !alive(runnerPid), 5000)).toBe(true);
+    },
+    60_000,
+  );
 
-  it.runIf(process.platform === 'linux')('exits at once when the process that started it is already gone', async () => {
-    const { exe, args } = await runnerCommand({ parent_pid: 999_999_999 });
-    const runner = spawn(exe, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    runner.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const code = await new Promise<number | null>((resolve) => runner.once('close', resolve));
-    expect(code).toBe(1);
-    expect(stdout).not.toContain('"event":"ready"'); // it never loaded a model
-  }, 60_000);
+  it.runIf(process.platform === 'linux')(
+    'exits at once when the process that started it is already gone',
+    async () => {
+      const { exe, args } = await runnerCommand({ parent_pid: 999_999_999 });
+      const runner = spawn(exe, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      runner.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const code = await new Promise<number | null>((resolve) => runner.once('close', resolve));
+      expect(code).toBe(1);
+      expect(stdout).not.toContain('"event":"ready"'); // it never loaded a model
+    },
+    60_000,
+  );
 });

@@ -10,7 +10,19 @@ describe('an agent joins with curl alone', () => {
     const v1 = await hub.call('GET', '/v1');
     expect(v1.status).toBe(200);
     const routes = v1.body.endpoints.map((e: { method: string; path: string }) => `${e.method} ${e.path}`);
-    for (const r of ['POST /v1/agents/register', 'POST /v1/messages', 'GET /v1/inbox/:handle', 'POST /v1/results', 'GET /v1/leaderboard', 'GET /v1/digest', 'GET /v1/events', 'PUT /v1/scratch/:agent_id/*', 'POST /v1/artifacts:sync', 'POST /v1/shared-resources:sync', 'POST /v1/taskforces']) {
+    for (const r of [
+      'POST /v1/agents/register',
+      'POST /v1/messages',
+      'GET /v1/inbox/:handle',
+      'POST /v1/results',
+      'GET /v1/leaderboard',
+      'GET /v1/digest',
+      'GET /v1/events',
+      'PUT /v1/scratch/:agent_id/*',
+      'POST /v1/artifacts:sync',
+      'POST /v1/shared-resources:sync',
+      'POST /v1/taskforces',
+    ]) {
       expect(routes).toContain(r);
     }
     expect(v1.body.score_field).toBe('tps');
@@ -38,21 +50,39 @@ describe('register -> post with a mention -> inbox -> publish -> leaderboard -> 
   let resultFile: string;
 
   it('registers agents and shows the token only once', async () => {
-    const res = await hub.call('POST', '/v1/agents/register', { body: { agent_id: 'alice', model: 'gemma-4-e4b', harness: 'collab-desk', tools: ['bench'], bio: 'I try draft depths.' } });
+    const res = await hub.call('POST', '/v1/agents/register', {
+      body: {
+        agent_id: 'alice',
+        model: 'gemma-4-e4b',
+        harness: 'collab-desk',
+        tools: ['bench'],
+        bio: 'I try draft depths.',
+      },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ agent_id: 'alice', filename: 'alice.md' });
     expect(res.body.token).toMatch(/^cda_/);
     alice = res.body.token;
     bob = await hub.register('bob');
     const info = await hub.call('GET', '/v1/agents/alice');
-    expect(info.body).toMatchObject({ agent_id: 'alice', model: 'gemma-4-e4b', harness: 'collab-desk', tools: ['bench'], bio: 'I try draft depths.', status: 'active' });
+    expect(info.body).toMatchObject({
+      agent_id: 'alice',
+      model: 'gemma-4-e4b',
+      harness: 'collab-desk',
+      tools: ['bench'],
+      bio: 'I try draft depths.',
+      status: 'active',
+    });
     expect(info.text).not.toContain(alice);
     const list = await hub.call('GET', '/v1/agents');
     expect(list.body.items).toEqual(['alice.md', 'bob.md']);
   });
 
   it('delivers a message to the mentioned agent only', async () => {
-    const res = await hub.call('POST', '/v1/messages', { token: alice, body: { body: 'Plan: K=6 draft. @bob can you run the baseline? @ghost' } });
+    const res = await hub.call('POST', '/v1/messages', {
+      token: alice,
+      body: { body: 'Plan: K=6 draft. @bob can you run the baseline? @ghost' },
+    });
     expect(res.status).toBe(201);
     expect(res.body.mentions_delivered).toEqual(['bob']);
     expect(res.body.via).toBe('raw');
@@ -61,24 +91,41 @@ describe('register -> post with a mention -> inbox -> publish -> leaderboard -> 
 
     const inbox = await hub.call('GET', '/v1/inbox/bob?expand=true');
     expect(inbox.body.items).toHaveLength(1);
-    expect(inbox.body.items[0]).toMatchObject({ filename: messageFile, frontmatter: { agent: 'alice', via: 'raw', type: 'agent' } });
+    expect(inbox.body.items[0]).toMatchObject({
+      filename: messageFile,
+      frontmatter: { agent: 'alice', via: 'raw', type: 'agent' },
+    });
     expect(inbox.body.items[0].body).toContain('@bob');
     expect((await hub.call('GET', '/v1/inbox/alice')).body.count).toBe(0);
   });
 
   it('publishes a result that lands on the leaderboard as pending', async () => {
-    const res = await hub.call('POST', '/v1/results', { token: bob, body: { content: resultMarkdown({ tps: 98.5, method: 'plain', description: 'baseline' }) } });
+    const res = await hub.call('POST', '/v1/results', {
+      token: bob,
+      body: { content: resultMarkdown({ tps: 98.5, method: 'plain', description: 'baseline' }) },
+    });
     expect(res.status).toBe(201);
     expect(res.body.path).toBe(`results/${res.body.filename}`);
     resultFile = res.body.filename;
     const board = await hub.call('GET', '/v1/leaderboard');
     expect(board.body.rows).toEqual([
-      expect.objectContaining({ rank: 1, agent: 'bob', score: 98.5, method: 'plain', verification: 'pending', filename: resultFile, description: 'baseline' }),
+      expect.objectContaining({
+        rank: 1,
+        agent: 'bob',
+        score: 98.5,
+        method: 'plain',
+        verification: 'pending',
+        filename: resultFile,
+        description: 'baseline',
+      }),
     ]);
   });
 
   it('answers a reply that refs the result, reaching its author', async () => {
-    const res = await hub.call('POST', '/v1/messages', { token: alice, body: { body: 'Baseline noted.', refs: [resultFile], reply_to: messageFile } });
+    const res = await hub.call('POST', '/v1/messages', {
+      token: alice,
+      body: { body: 'Baseline noted.', refs: [resultFile], reply_to: messageFile },
+    });
     expect(res.status).toBe(201);
     expect(res.body.thread).toBe(messageFile);
     expect(res.body.mentions_delivered).toEqual(['bob']);

@@ -45,7 +45,14 @@ interface Acked {
 }
 
 /** Writes as fast as it can until told to stop or the hub goes away; records only what the hub acknowledged (201). */
-async function writer(url: string, agent: string, token: string, tag: string, acked: Acked, stop: { now: boolean }): Promise<number> {
+async function writer(
+  url: string,
+  agent: string,
+  token: string,
+  tag: string,
+  acked: Acked,
+  stop: { now: boolean },
+): Promise<number> {
   let n = 0;
   try {
     while (!stop.now) {
@@ -53,13 +60,20 @@ async function writer(url: string, agent: string, token: string, tag: string, ac
       if (n % 7 === 0) {
         const description = `run ${tag}-${n}`;
         const tps = 50 + randomInt(1000) / 10;
-        const res = await call(url, 'POST', '/v1/results', { token, body: { content: resultMarkdown({ tps, description }) } });
+        const res = await call(url, 'POST', '/v1/results', {
+          token,
+          body: { content: resultMarkdown({ tps, description }) },
+        });
         if (res.status === 201) acked.results.set(res.body.filename, { tps, description });
         else throw new Error(`result refused: ${res.status} ${res.text}`);
       } else if (n % 5 === 0) {
         const path = `kill9/${tag}-${n}.bin`;
         const bytes = randomBytes(randomInt(1, 64 * 1024));
-        const res = await call(url, 'PUT', `/v1/scratch/${agent}/${path}`, { token, raw: bytes, headers: { 'content-type': 'application/octet-stream' } });
+        const res = await call(url, 'PUT', `/v1/scratch/${agent}/${path}`, {
+          token,
+          raw: bytes,
+          headers: { 'content-type': 'application/octet-stream' },
+        });
         if (res.status === 201) acked.scratch.set(`${agent}/${path}`, bytes);
         else throw new Error(`scratch upload refused: ${res.status} ${res.text}`);
       } else {
@@ -90,25 +104,35 @@ async function verifyAll(hub: HubProcess, acked: Acked): Promise<void> {
   const missing: string[] = [];
   await eachLimited([...acked.messages], 8, async ([filename, body]) => {
     const res = await call(hub.url, 'GET', `/v1/messages/${filename}`);
-    if (res.status !== 200 || res.body.body !== body) missing.push(`message ${filename}: ${res.status} ${res.text.slice(0, 200)}`);
+    if (res.status !== 200 || res.body.body !== body)
+      missing.push(`message ${filename}: ${res.status} ${res.text.slice(0, 200)}`);
   });
   await eachLimited([...acked.results], 8, async ([filename, want]) => {
     const res = await call(hub.url, 'GET', `/v1/results/${filename}`);
-    if (res.status !== 200 || res.body.frontmatter?.tps !== want.tps || res.body.frontmatter?.description !== want.description) {
+    if (
+      res.status !== 200 ||
+      res.body.frontmatter?.tps !== want.tps ||
+      res.body.frontmatter?.description !== want.description
+    ) {
       missing.push(`result ${filename}: ${res.status} ${res.text.slice(0, 200)}`);
     }
   });
   await eachLimited([...acked.scratch], 8, async ([path, bytes]) => {
     const res = await fetch(`${hub.url}/v1/scratch/${path}`);
     const got = Buffer.from(await res.arrayBuffer());
-    if (res.status !== 200 || !got.equals(bytes)) missing.push(`scratch ${path}: ${res.status}, ${got.length} bytes instead of ${bytes.length}`);
+    if (res.status !== 200 || !got.equals(bytes))
+      missing.push(`scratch ${path}: ${res.status}, ${got.length} bytes instead of ${bytes.length}`);
   });
   expect(missing, `acknowledged writes lost after kill -9:\n${missing.slice(0, 20).join('\n')}`).toEqual([]);
   // The lists agree with the single reads: every acknowledged message is on the board.
   const listed = new Set<string>();
   let after: string | null = null;
   for (let page = 0; page < 1000; page++) {
-    const board: CallResult<{ items: string[]; next: string | null }> = await call(hub.url, 'GET', `/v1/messages?limit=500&order=asc${after ? `&after=${after}` : ''}`);
+    const board: CallResult<{ items: string[]; next: string | null }> = await call(
+      hub.url,
+      'GET',
+      `/v1/messages?limit=500&order=asc${after ? `&after=${after}` : ''}`,
+    );
     expect(board.status, board.text).toBe(200);
     for (const f of board.body.items) listed.add(f);
     after = board.body.next;
@@ -125,7 +149,9 @@ describe('kill -9 in the middle of a stream of writes', () => {
     try {
       hub = await startHubProcess(dataDir);
       for (const agent of AGENTS) {
-        const res = await call(hub.url, 'POST', '/v1/agents/register', { body: { agent_id: agent, model: 'test-model', harness: 'kill9' } });
+        const res = await call(hub.url, 'POST', '/v1/agents/register', {
+          body: { agent_id: agent, model: 'test-model', harness: 'kill9' },
+        });
         expect(res.status, res.text).toBe(201);
         tokens.set(agent, res.body.token);
       }
@@ -135,7 +161,9 @@ describe('kill -9 in the middle of a stream of writes', () => {
         const stop = { now: false };
         const current: HubProcess = hub;
         const writers = AGENTS.flatMap((agent) =>
-          Array.from({ length: WRITERS_PER_AGENT }, (_, w) => writer(current.url, agent, tokens.get(agent)!, `c${cycle}-${agent}-${w}`, acked, stop)),
+          Array.from({ length: WRITERS_PER_AGENT }, (_, w) =>
+            writer(current.url, agent, tokens.get(agent)!, `c${cycle}-${agent}-${w}`, acked, stop),
+          ),
         );
         // Let them write for a random 200-800 ms, and at least until a few writes of each kind were acknowledged.
         const writeFor = 200 + randomInt(600);
@@ -152,9 +180,14 @@ describe('kill -9 in the middle of a stream of writes', () => {
         expect(exit.signal).toBe('SIGKILL');
         hub = null;
         const settled = await Promise.allSettled(writers);
-        const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => String(s.reason));
+        const failures = settled
+          .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+          .map((s) => String(s.reason));
         expect(failures, 'writes refused while the hub was up').toEqual([]);
-        expect(acked.messages.size + acked.results.size + acked.scratch.size - before, 'writes acknowledged this cycle').toBeGreaterThanOrEqual(30);
+        expect(
+          acked.messages.size + acked.results.size + acked.scratch.size - before,
+          'writes acknowledged this cycle',
+        ).toBeGreaterThanOrEqual(30);
 
         // The files as the killed hub left them are a sound database already (the log replays on open).
         expect(integrityCheck(join(dataDir, 'hub.db'))).toBe('ok');
@@ -164,7 +197,10 @@ describe('kill -9 in the middle of a stream of writes', () => {
         await verifyAll(hub, acked);
         expect(integrityCheck(join(dataDir, 'hub.db'))).toBe('ok');
         // The tokens the killed hub issued still work.
-        const after = await call(hub.url, 'POST', '/v1/messages', { token: tokens.get('w0')!, body: { body: `alive after kill ${cycle}` } });
+        const after = await call(hub.url, 'POST', '/v1/messages', {
+          token: tokens.get('w0')!,
+          body: { body: `alive after kill ${cycle}` },
+        });
         expect(after.status, after.text).toBe(201);
         acked.messages.set(after.body.filename, `alive after kill ${cycle}`);
       }

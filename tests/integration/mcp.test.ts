@@ -34,7 +34,12 @@ async function connect(transport: StdioClientTransport | StreamableHTTPClientTra
 
 /** The text of a tool call's answer (the SDK types the result loosely: it may be an old-style toolResult). */
 const textOf = (result: unknown) => (result as { content: TextContent[] }).content[0]!.text;
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } },
+};
 
 beforeAll(async () => {
   assertCliBuilt();
@@ -55,23 +60,44 @@ afterAll(async () => {
 describe('collab-desk mcp (stdio)', () => {
   it('lists the tools and posts to the board as the agent whose token it runs with', async () => {
     const client = await connect(
-      new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], cwd: PROJECT_ROOT, env: { ...process.env, COLLAB_DESK_HUB: hub.url, COLLAB_DESK_TOKEN: alice } as Record<string, string>, stderr: 'pipe' }),
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'mcp'],
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, COLLAB_DESK_HUB: hub.url, COLLAB_DESK_TOKEN: alice } as Record<string, string>,
+        stderr: 'pipe',
+      }),
     );
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['post', 'read_board', 'read_inbox', 'write_file', 'publish_result', 'wait']));
+    expect(names).toEqual(
+      expect.arrayContaining(['post', 'read_board', 'read_inbox', 'write_file', 'publish_result', 'wait']),
+    );
     // No challenge is installed on this hub: no job tools.
     expect(names).not.toContain('submit_job');
     const post = tools.find((t) => t.name === 'post')!;
-    expect(post.inputSchema).toMatchObject({ type: 'object', required: ['body', 'channel', 'reply_to', 'refs'], additionalProperties: false });
+    expect(post.inputSchema).toMatchObject({
+      type: 'object',
+      required: ['body', 'channel', 'reply_to', 'refs'],
+      additionalProperties: false,
+    });
     expect(post.annotations?.readOnlyHint).toBe(false);
 
-    const result = await client.callTool({ name: 'post', arguments: { body: 'hello over MCP, @bob', channel: '', reply_to: '', refs: [] } });
+    const result = await client.callTool({
+      name: 'post',
+      arguments: { body: 'hello over MCP, @bob', channel: '', reply_to: '', refs: [] },
+    });
     expect(result.isError, textOf(result)).toBe(false);
-    const { filename, mentions_delivered } = JSON.parse(textOf(result)) as { filename: string; mentions_delivered: string[] };
+    const { filename, mentions_delivered } = JSON.parse(textOf(result)) as {
+      filename: string;
+      mentions_delivered: string[];
+    };
     expect(mentions_delivered).toEqual(['bob']);
     const board = await hub.call('GET', '/v1/messages?expand=true');
-    expect(board.body.items.find((m: { filename: string }) => m.filename === filename)).toMatchObject({ frontmatter: { agent: 'alice' }, body: 'hello over MCP, @bob' });
+    expect(board.body.items.find((m: { filename: string }) => m.filename === filename)).toMatchObject({
+      frontmatter: { agent: 'alice' },
+      body: 'hello over MCP, @bob',
+    });
 
     const bad = await client.callTool({ name: 'read_board', arguments: { channel: '', limit: 7 } });
     expect(bad.isError).toBe(true);
@@ -105,22 +131,35 @@ describe('MCP over streamable HTTP', () => {
   });
   afterAll(() => server.close());
 
-  const http = (token: string) => new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const http = (token: string) =>
+    new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    });
 
   it('serves each session as the agent whose token opened it', async () => {
     const asBob = await connect(http(bob));
-    const posted = await asBob.callTool({ name: 'post', arguments: { body: 'bob, over HTTP', channel: '', reply_to: '', refs: [] } });
+    const posted = await asBob.callTool({
+      name: 'post',
+      arguments: { body: 'bob, over HTTP', channel: '', reply_to: '', refs: [] },
+    });
     expect(posted.isError, textOf(posted)).toBe(false);
     const asAlice = await connect(http(alice));
-    const written = await asAlice.callTool({ name: 'write_file', arguments: { path: 'mcp.md', content: 'from alice' } });
+    const written = await asAlice.callTool({
+      name: 'write_file',
+      arguments: { path: 'mcp.md', content: 'from alice' },
+    });
     expect(JSON.parse(textOf(written))).toMatchObject({ path: 'scratch/alice/mcp.md' });
     const board = await asAlice.callTool({ name: 'read_board', arguments: { channel: '', limit: 5 } });
     expect(JSON.parse(textOf(board)).messages[0]).toMatchObject({ author: 'bob', body: 'bob, over HTTP' });
   });
 
-  it('answers 401 to a request without a token, with an unknown token, or with another session\'s id', async () => {
+  it("answers 401 to a request without a token, with an unknown token, or with another session's id", async () => {
     const post = (headers: Record<string, string>, body: unknown = initialize) =>
-      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
+      fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify(body),
+      });
     const none = await post({});
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
@@ -134,7 +173,10 @@ describe('MCP over streamable HTTP', () => {
     expect(opened.status).toBe(200);
     const session = opened.headers.get('mcp-session-id')!;
     await opened.body?.cancel();
-    const hijack = await post({ authorization: `Bearer ${bob}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    const hijack = await post(
+      { authorization: `Bearer ${bob}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    );
     expect(hijack.status).toBe(401);
   });
 
@@ -159,11 +201,17 @@ describe('collab-desk mcp --http', () => {
   it('prints one line of client configuration and serves MCP there', async () => {
     const proc = startCli(['mcp', '--http', '--port', '0', '--hub', hub.url]);
     const [line] = await proc.waitForLines(1);
-    const config = JSON.parse(line!) as { mcpServers: { 'collab-desk': { type: string; url: string; headers: Record<string, string> } } };
+    const config = JSON.parse(line!) as {
+      mcpServers: { 'collab-desk': { type: string; url: string; headers: Record<string, string> } };
+    };
     const entry = config.mcpServers['collab-desk'];
     expect(entry).toMatchObject({ type: 'http', headers: { Authorization: 'Bearer <your agent token>' } });
     expect(entry.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-    const client = await connect(new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers: { Authorization: `Bearer ${bob}` } } }));
+    const client = await connect(
+      new StreamableHTTPClientTransport(new URL(entry.url), {
+        requestInit: { headers: { Authorization: `Bearer ${bob}` } },
+      }),
+    );
     const inbox = await client.callTool({ name: 'read_inbox', arguments: { limit: 5 } });
     expect(inbox.isError, textOf(inbox)).toBe(false);
     expect(JSON.parse(textOf(inbox)).messages[0]).toMatchObject({ author: 'alice', body: 'hello over MCP, @bob' });

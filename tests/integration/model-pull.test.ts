@@ -18,7 +18,12 @@ const BROKEN = { repo: 'collab/broken-model', file: 'broken.gguf' };
 const GATED = { repo: 'google/gated-model', file: 'gated.gguf' };
 const TOKEN = 'hf_acceptedLicenseTokenDoNotPrint';
 const OTHER_TOKEN = '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';
-const BYTES = { model: seededBytes(3 * MB, 1), nested: seededBytes(1 * MB + 17, 2), broken: seededBytes(1 * MB, 3), gated: seededBytes(1 * MB, 4) };
+const BYTES = {
+  model: seededBytes(3 * MB, 1),
+  nested: seededBytes(1 * MB + 17, 2),
+  broken: seededBytes(1 * MB, 3),
+  gated: seededBytes(1 * MB, 4),
+};
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 let hf: HfStandin;
@@ -85,7 +90,13 @@ describe('pullModel from the Hugging Face Hub', () => {
 
     const sha = sha256(BYTES.model);
     const commit = hf.commitOf(MODEL.repo);
-    expect(pulled).toEqual({ path: join(repoFolder(cacheDir, MODEL.repo), 'snapshots', commit, MODEL.file), sha256: sha, bytes: BYTES.model.length, commit, fromCache: false });
+    expect(pulled).toEqual({
+      path: join(repoFolder(cacheDir, MODEL.repo), 'snapshots', commit, MODEL.file),
+      sha256: sha,
+      bytes: BYTES.model.length,
+      commit,
+      fromCache: false,
+    });
     expect(readFileSync(pulled.path).equals(BYTES.model)).toBe(true);
 
     expect(events.length).toBeGreaterThanOrEqual(3);
@@ -110,7 +121,9 @@ describe('pullModel from the Hugging Face Hub', () => {
     expect(scan.warnings).toEqual([]);
     expect(scan.repos).toHaveLength(1);
     expect(scan.repos[0]).toMatchObject({ id: { name: MODEL.repo, type: 'model' }, size: BYTES.model.length });
-    expect(scan.repos[0]!.revisions).toMatchObject([{ commitOid: commit, refs: ['main'], files: [{ path: pulled.path, blob: { path: join(folder, 'blobs', sha) } }] }]);
+    expect(scan.repos[0]!.revisions).toMatchObject([
+      { commitOid: commit, refs: ['main'], files: [{ path: pulled.path, blob: { path: join(folder, 'blobs', sha) } }] },
+    ]);
   });
 
   it('places a file in a repo subfolder, and a tag, as huggingface_hub does', async () => {
@@ -118,7 +131,9 @@ describe('pullModel from the Hugging Face Hub', () => {
     const pulled = await pullModel({ ...NESTED, revision: 'v1' }, { hubUrl: hf.url, cacheDir });
     const sha = sha256(BYTES.nested);
     expect(pulled.commit).toBe('c0ffee0000000000000000000000000000000001');
-    expect(pulled.path).toBe(join(repoFolder(cacheDir, NESTED.repo), 'snapshots', pulled.commit, 'q4', 'tiny-Q4_0.gguf'));
+    expect(pulled.path).toBe(
+      join(repoFolder(cacheDir, NESTED.repo), 'snapshots', pulled.commit, 'q4', 'tiny-Q4_0.gguf'),
+    );
     expect(readlinkSync(pulled.path)).toBe(`../../../blobs/${sha}`);
     expect(readFileSync(join(repoFolder(cacheDir, NESTED.repo), 'refs', 'v1'), 'utf8')).toBe(pulled.commit);
   });
@@ -139,7 +154,9 @@ describe('pullModel from the Hugging Face Hub', () => {
     const offline = await pullModel({ ...MODEL, sha256: first.sha256 }, { hubUrl: noHub, cacheDir });
     expect(offline).toEqual({ ...first, fromCache: true });
     // ...but never another file than the pinned one.
-    expect((await rejection(pullModel({ ...MODEL, sha256: 'cd'.repeat(32) }, { hubUrl: noHub, cacheDir }))).code).toBe('OFFLINE');
+    expect((await rejection(pullModel({ ...MODEL, sha256: 'cd'.repeat(32) }, { hubUrl: noHub, cacheDir }))).code).toBe(
+      'OFFLINE',
+    );
   });
 
   it('resumes an interrupted transfer on the next pull, fetching only the missing bytes', async () => {
@@ -205,7 +222,9 @@ describe('pullModel from the Hugging Face Hub', () => {
     expect(err.message).toContain(sha256(corrupted));
     expect(err.message).toContain(sha256(BYTES.broken));
     expect(readdirSync(join(repoFolder(cacheDir, BROKEN.repo), 'blobs'))).toEqual([]);
-    expect(existsSync(join(repoFolder(cacheDir, BROKEN.repo), 'snapshots', hf.commitOf(BROKEN.repo), BROKEN.file))).toBe(false);
+    expect(
+      existsSync(join(repoFolder(cacheDir, BROKEN.repo), 'snapshots', hf.commitOf(BROKEN.repo), BROKEN.file)),
+    ).toBe(false);
   });
 
   it('refuses before downloading when the pinned sha256 is not the file the Hub has', async () => {
@@ -222,18 +241,24 @@ describe('pullModel from the Hugging Face Hub', () => {
     const port = await closedPort();
     const err = await rejection(pullModel(MODEL, { hubUrl: `http://127.0.0.1:${port}`, cacheDir: freshCache() }));
     expect(err.code).toBe('OFFLINE');
-    expect(err.message).toBe(`cannot reach 127.0.0.1:${port}: connection refused; check the connection, or set HF_ENDPOINT to a Hub mirror you can reach`);
+    expect(err.message).toBe(
+      `cannot reach 127.0.0.1:${port}: connection refused; check the connection, or set HF_ENDPOINT to a Hub mirror you can reach`,
+    );
   });
 
   it('names the missing file, revision or repository', async () => {
     const cacheDir = freshCache();
-    const file = await rejection(pullModel({ repo: MODEL.repo, file: 'missing-Q2_K.gguf' }, { hubUrl: hf.url, cacheDir }));
+    const file = await rejection(
+      pullModel({ repo: MODEL.repo, file: 'missing-Q2_K.gguf' }, { hubUrl: hf.url, cacheDir }),
+    );
     expect(file.code).toBe('NOT_FOUND');
     expect(file.message).toContain(`file missing-Q2_K.gguf not found in ${MODEL.repo} at revision "main"`);
     const revision = await rejection(pullModel({ ...MODEL, revision: 'v9' }, { hubUrl: hf.url, cacheDir }));
     expect(revision.message).toContain(`revision "v9" not found in ${MODEL.repo}`);
     // Anonymous: the Hub answers 401 for a repo that does not exist, as it does for a private one.
-    const repo = await rejection(pullModel({ repo: 'collab/no-such-model', file: 'x.gguf' }, { hubUrl: hf.url, cacheDir }));
+    const repo = await rejection(
+      pullModel({ repo: 'collab/no-such-model', file: 'x.gguf' }, { hubUrl: hf.url, cacheDir }),
+    );
     expect(repo.code).toBe('NOT_FOUND');
     expect(repo.message).toContain('repository collab/no-such-model not found');
     expect(repo.message).toContain('if it is private, set HF_TOKEN');
@@ -252,7 +277,9 @@ describe('pullModel from the Hugging Face Hub', () => {
     expect(notAccepted.message).toContain('has no access to it yet');
     expect(notAccepted.message).not.toContain(OTHER_TOKEN);
 
-    const invalid = await rejection(pullModel(GATED, { hubUrl: hf.url, cacheDir, accessToken: 'hf_revokedTokenDoNotPrint' }));
+    const invalid = await rejection(
+      pullModel(GATED, { hubUrl: hf.url, cacheDir, accessToken: 'hf_revokedTokenDoNotPrint' }),
+    );
     expect(invalid.code).toBe('UNAUTHORIZED');
     expect(invalid.message).not.toContain('hf_revokedTokenDoNotPrint');
 
@@ -275,7 +302,9 @@ describe('pullModel from the Hugging Face Hub', () => {
     const oid = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
     expect(readlinkSync(pulled.path)).toBe(`../../blobs/${oid}`);
     expect(pulled.sha256).toBe(sha256(bytes));
-    expect(hf.requests.filter((r) => r.server === 'hub' && r.method === 'GET')).toMatchObject([{ authorization: true, status: 200 }]);
+    expect(hf.requests.filter((r) => r.server === 'hub' && r.method === 'GET')).toMatchObject([
+      { authorization: true, status: 200 },
+    ]);
     expect(cdnGets()).toEqual([]);
   });
 
@@ -332,7 +361,11 @@ describe('pullModel from the Hugging Face Hub', () => {
   });
 
   it('refuses names that would leave the cache folder', async () => {
-    for (const ref of [{ repo: '../etc', file: 'x' }, { repo: MODEL.repo, file: '../../x' }, { repo: MODEL.repo, file: 'x', revision: '../..' }]) {
+    for (const ref of [
+      { repo: '../etc', file: 'x' },
+      { repo: MODEL.repo, file: '../../x' },
+      { repo: MODEL.repo, file: 'x', revision: '../..' },
+    ]) {
       expect((await rejection(pullModel(ref, { hubUrl: hf.url, cacheDir: freshCache() }))).code).toBe('INVALID_INPUT');
     }
   });

@@ -1,6 +1,16 @@
 // The models and settings routes against a real hub and a Hugging Face Hub stand-in: pulls with live progress, listing, disk use, deletes, refusals, saved agent defaults.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +30,12 @@ const Q4 = { file: 'tiny-Q4_0.gguf', bytes: seededBytes(1 * MB + 5, 12) };
 const SLOW = { file: 'slow-F16.gguf', bytes: seededBytes(4 * MB, 13) };
 const SOLO = { repo: 'collab/solo-gguf', file: 'solo.gguf', bytes: seededBytes(300_000, 14) };
 /** A repo whose files come and go while one of them downloads. */
-const PAIR = { repo: 'collab/pair-gguf', a: { file: 'a.gguf', bytes: seededBytes(200_000, 15) }, b: { file: 'b.gguf', bytes: seededBytes(2 * MB, 16) }, c: { file: 'c.gguf', bytes: seededBytes(3 * MB, 17) } };
+const PAIR = {
+  repo: 'collab/pair-gguf',
+  a: { file: 'a.gguf', bytes: seededBytes(200_000, 15) },
+  b: { file: 'b.gguf', bytes: seededBytes(2 * MB, 16) },
+  c: { file: 'c.gguf', bytes: seededBytes(3 * MB, 17) },
+};
 const TOKEN = 'hf_modelsRoutesTokenDoNotPrint';
 
 let hf: HfStandin;
@@ -33,7 +48,8 @@ let events: SseClient;
 const libraries: ModelLibrary[] = [];
 
 const models = async (): Promise<ModelsInfo> => (await hub.call<ModelsInfo>('GET', '/v1/models')).body;
-const installedOf = (info: ModelsInfo, file: string): InstalledModel | undefined => info.installed.find((m) => m.file === file);
+const installedOf = (info: ModelsInfo, file: string): InstalledModel | undefined =>
+  info.installed.find((m) => m.file === file);
 const organizer = () => ({ token: hub.organizerToken });
 
 beforeAll(async () => {
@@ -50,7 +66,13 @@ beforeAll(async () => {
   });
   hub = await startTestHub({}, join(root, 'data'), {
     models: (dataDir) => {
-      const library = createModelLibrary({ dataDir, cacheDir, hubUrl: hf.url, accessToken: TOKEN, packsDir: join(root, 'packs') });
+      const library = createModelLibrary({
+        dataDir,
+        cacheDir,
+        hubUrl: hf.url,
+        accessToken: TOKEN,
+        packsDir: join(root, 'packs'),
+      });
       libraries.push(library);
       return library;
     },
@@ -92,21 +114,47 @@ describe('models', () => {
     const res = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: Q8.file } });
     expect(res.status).toBe(202);
     const started = res.body.download as DownloadInfo;
-    expect(started).toMatchObject({ repo: REPO, file: Q8.file, revision: 'main', state: 'downloading', total: Q8.bytes.length });
+    expect(started).toMatchObject({
+      repo: REPO,
+      file: Q8.file,
+      revision: 'main',
+      state: 'downloading',
+      total: Q8.bytes.length,
+    });
 
     const installedEvent = await events.waitFor((e) => e.type === 'model.installed', 'model.installed', 15_000);
-    const progress = events.received.filter((e) => e.type === 'model.progress').map((e) => eventData<DownloadInfo>(e)).filter((d) => d.id === started.id);
+    const progress = events.received
+      .filter((e) => e.type === 'model.progress')
+      .map((e) => eventData<DownloadInfo>(e))
+      .filter((d) => d.id === started.id);
     // Passing news, never replayed: no event id.
     expect(events.received.find((e) => e.type === 'model.progress')!.id).toBeNull();
-    expect(progress.some((d) => d.state === 'downloading' && d.bytes > 0 && d.bytes < Q8.bytes.length && d.rate > 0 && d.eta_s !== null)).toBe(true);
+    expect(
+      progress.some(
+        (d) => d.state === 'downloading' && d.bytes > 0 && d.bytes < Q8.bytes.length && d.rate > 0 && d.eta_s !== null,
+      ),
+    ).toBe(true);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.bytes).toBeGreaterThanOrEqual(progress[i - 1]!.bytes);
     expect(progress.at(-1)).toMatchObject({ state: 'done', bytes: Q8.bytes.length, total: Q8.bytes.length });
     expect(installedEvent.id).not.toBeNull();
-    expect(eventData(installedEvent)).toMatchObject({ actor: 'human-organizer', target: `${REPO}/${Q8.file}`, detail: { download: started.id, bytes: Q8.bytes.length } });
+    expect(eventData(installedEvent)).toMatchObject({
+      actor: 'human-organizer',
+      target: `${REPO}/${Q8.file}`,
+      detail: { download: started.id, bytes: Q8.bytes.length },
+    });
 
     const info = await models();
     const model = installedOf(info, Q8.file)!;
-    expect(model).toMatchObject({ source: 'hf', repo: REPO, name: Q8.file, bytes: Q8.bytes.length, deletable: true, used_by: [], delete_warning: null, commit: hf.commitOf(REPO) });
+    expect(model).toMatchObject({
+      source: 'hf',
+      repo: REPO,
+      name: Q8.file,
+      bytes: Q8.bytes.length,
+      deletable: true,
+      used_by: [],
+      delete_warning: null,
+      commit: hf.commitOf(REPO),
+    });
     expect(readFileSync(model.path).equals(Q8.bytes)).toBe(true);
     expect(info.available.map((m) => m.file)).toEqual([Q4.file]);
     expect(info.downloads.find((d) => d.id === started.id)).toMatchObject({ state: 'done', path: model.path });
@@ -124,7 +172,9 @@ describe('models', () => {
     // The same file again joins the running download rather than starting a second one.
     const again = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } });
     expect(again.body.download.id).toBe(id);
-    await expect.poll(async () => (await models()).downloads.find((d) => d.id === id)?.bytes ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await models()).downloads.find((d) => d.id === id)?.bytes ?? 0, { timeout: 5_000 })
+      .toBeGreaterThan(0);
 
     events.cursor = events.received.length;
     const cancelled = await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer());
@@ -134,18 +184,29 @@ describe('models', () => {
     // Audited as a cancel by whoever cancelled it, not as a failure.
     const cancelledEvent = await events.waitFor((e) => e.type === 'model.cancelled', 'model.cancelled');
     expect(cancelledEvent.id).not.toBeNull();
-    expect(eventData(cancelledEvent)).toMatchObject({ actor: 'human-organizer', target: `${REPO}/${SLOW.file}`, detail: { download: id, pulled_by: 'human-organizer', reason: 'cancelled' } });
+    expect(eventData(cancelledEvent)).toMatchObject({
+      actor: 'human-organizer',
+      target: `${REPO}/${SLOW.file}`,
+      detail: { download: id, pulled_by: 'human-organizer', reason: 'cancelled' },
+    });
     expect(events.received.some((e) => e.type === 'model.failed')).toBe(false);
     const info = await models();
     expect(installedOf(info, SLOW.file)).toBeUndefined();
     expect(info.disk.partial_bytes).toBeGreaterThan(0);
-    expect((await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer())).body.error.code).toBe('DOWNLOAD_FINISHED');
+    expect((await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer())).body.error.code).toBe(
+      'DOWNLOAD_FINISHED',
+    );
 
     hf.throttle(null);
     hf.reset();
-    const resumed = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } });
+    const resumed = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: REPO, file: SLOW.file },
+    });
     expect(resumed.status).toBe(202);
-    await expect.poll(async () => installedOf(await models(), SLOW.file)?.bytes, { timeout: 10_000 }).toBe(SLOW.bytes.length);
+    await expect
+      .poll(async () => installedOf(await models(), SLOW.file)?.bytes, { timeout: 10_000 })
+      .toBe(SLOW.bytes.length);
     const range = hf.requests.find((r) => r.server === 'cdn' && r.method === 'GET')?.range;
     expect(range).toBe(`bytes=${info.disk.partial_bytes}-`);
     expect((await models()).disk.partial_bytes).toBe(0);
@@ -159,7 +220,10 @@ describe('models', () => {
     expect(res.body).toEqual({ deleted: model.id, name: SLOW.file, freed_bytes: SLOW.bytes.length });
     expect(existsSync(model.path)).toBe(false);
     const deleted = await events.waitFor((e) => e.type === 'model.deleted', 'model.deleted');
-    expect(eventData(deleted)).toMatchObject({ target: `${REPO}/${SLOW.file}`, detail: { freed_bytes: SLOW.bytes.length } });
+    expect(eventData(deleted)).toMatchObject({
+      target: `${REPO}/${SLOW.file}`,
+      detail: { freed_bytes: SLOW.bytes.length },
+    });
     const info = await models();
     expect(installedOf(info, SLOW.file)).toBeUndefined();
     // The other file of the repo is untouched.
@@ -168,8 +232,13 @@ describe('models', () => {
   });
 
   it('deleting the only file of a repo leaves nothing of the repo in the cache', async () => {
-    expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: SOLO.repo, file: SOLO.file } })).status).toBe(202);
-    await expect.poll(async () => installedOf(await models(), SOLO.file)?.bytes, { timeout: 5_000 }).toBe(SOLO.bytes.length);
+    expect(
+      (await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: SOLO.repo, file: SOLO.file } }))
+        .status,
+    ).toBe(202);
+    await expect
+      .poll(async () => installedOf(await models(), SOLO.file)?.bytes, { timeout: 5_000 })
+      .toBe(SOLO.bytes.length);
     const repoDir = join(cacheDir, 'models--collab--solo-gguf');
     expect(existsSync(join(repoDir, 'refs', 'main'))).toBe(true);
     const res = await hub.call('DELETE', `/v1/models/${installedOf(await models(), SOLO.file)!.id}`, organizer());
@@ -179,30 +248,61 @@ describe('models', () => {
   });
 
   it('refuses bad pulls with a clear error: a bad repo name, a file the Hub does not have, anyone but the organizer', async () => {
-    const bad = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: 'not a repo', file: 'x.gguf' } });
+    const bad = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: 'not a repo', file: 'x.gguf' },
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ code: 'INVALID_BODY', message: expect.stringContaining('not a Hugging Face repo id') });
+    expect(bad.body.error).toMatchObject({
+      code: 'INVALID_BODY',
+      message: expect.stringContaining('not a Hugging Face repo id'),
+    });
     expect(bad.body.error.hint).toContain('owner/name');
 
-    const missing = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: 'nope-Q2_K.gguf' } });
+    const missing = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: REPO, file: 'nope-Q2_K.gguf' },
+    });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('MODEL_NOT_FOUND');
     expect(missing.body.error.message).toContain(`file nope-Q2_K.gguf not found in ${REPO}`);
-    const noRepo = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: 'collab/no-such-model', file: 'a.gguf' } });
-    expect(noRepo.body.error).toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('repository collab/no-such-model not found') });
+    const noRepo = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: 'collab/no-such-model', file: 'a.gguf' },
+    });
+    expect(noRepo.body.error).toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      message: expect.stringContaining('repository collab/no-such-model not found'),
+    });
     // Nothing was listed for pulls that never started.
-    expect((await models()).downloads.filter((d) => d.file === 'nope-Q2_K.gguf' || d.repo === 'collab/no-such-model')).toEqual([]);
+    expect(
+      (await models()).downloads.filter((d) => d.file === 'nope-Q2_K.gguf' || d.repo === 'collab/no-such-model'),
+    ).toEqual([]);
 
-    const unknownField = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: Q4.file, url: 'http://x' } });
+    const unknownField = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: REPO, file: Q4.file, url: 'http://x' },
+    });
     expect(unknownField.body.error.code).toBe('INVALID_BODY');
-    expect((await hub.call('POST', '/v1/models/pull', { token: agentToken, body: { repo: REPO, file: Q4.file } })).status).toBe(403);
+    expect(
+      (await hub.call('POST', '/v1/models/pull', { token: agentToken, body: { repo: REPO, file: Q4.file } })).status,
+    ).toBe(403);
     expect((await hub.call('POST', '/v1/models/pull', { body: { repo: REPO, file: Q4.file } })).status).toBe(401);
     const model = installedOf(await models(), Q8.file)!;
-    expect((await hub.call('DELETE', `/v1/models/${model.id}`, { token: agentToken })).body.error.code).toBe('NOT_ORGANIZER');
+    expect((await hub.call('DELETE', `/v1/models/${model.id}`, { token: agentToken })).body.error.code).toBe(
+      'NOT_ORGANIZER',
+    );
     expect(existsSync(model.path)).toBe(true);
 
     // The access token reaches the Hub, and nothing else: no answer carries it.
-    for (const text of [bad.text, missing.text, noRepo.text, JSON.stringify(await models()), (await hub.call('GET', '/v1/settings')).text]) expect(text).not.toContain(TOKEN);
+    for (const text of [
+      bad.text,
+      missing.text,
+      noRepo.text,
+      JSON.stringify(await models()),
+      (await hub.call('GET', '/v1/settings')).text,
+    ])
+      expect(text).not.toContain(TOKEN);
     expect(events.received.some((e) => e.data.includes(TOKEN))).toBe(false);
   });
 
@@ -216,7 +316,10 @@ describe('models', () => {
     symlinkSync(outside, join(snap, 'planted.gguf'));
 
     const planted = (await models()).installed.find((m) => m.repo === 'evil/planted')!;
-    expect(planted).toMatchObject({ deletable: false, locked_reason: expect.stringContaining('outside the Hugging Face cache') });
+    expect(planted).toMatchObject({
+      deletable: false,
+      locked_reason: expect.stringContaining('outside the Hugging Face cache'),
+    });
     const refused = await hub.call('DELETE', `/v1/models/${planted.id}?force=true`, organizer());
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('MODEL_NOT_DELETABLE');
@@ -237,14 +340,29 @@ describe('models', () => {
     mkdirSync(join(dataDir, 'models', 'demo'), { recursive: true });
     writeFileSync(target, seededBytes(200_000, 5));
     mkdirSync(join(dataDir, 'challenge'), { recursive: true });
-    writeFileSync(join(dataDir, 'challenge', 'pack.json'), JSON.stringify({
-      id: 'demo', title: 'Demo', models: { target: { role: 'target', source: { generated: 'demo/target.gguf' } }, 'tiny-q4': { role: 'draft', source: { hf: { repo: REPO, file: Q4.file } } } },
-      baseline: { target: 'target' }, model_paths: { target }, installed_at: new Date().toISOString(),
-    }));
+    writeFileSync(
+      join(dataDir, 'challenge', 'pack.json'),
+      JSON.stringify({
+        id: 'demo',
+        title: 'Demo',
+        models: {
+          target: { role: 'target', source: { generated: 'demo/target.gguf' } },
+          'tiny-q4': { role: 'draft', source: { hf: { repo: REPO, file: Q4.file } } },
+        },
+        baseline: { target: 'target' },
+        model_paths: { target },
+        installed_at: new Date().toISOString(),
+      }),
+    );
 
     const info = await models();
     const demo = info.installed.find((m) => m.path === target)!;
-    expect(demo).toMatchObject({ source: 'generated', bytes: 200_000, deletable: true, used_by: [{ kind: 'pack', label: 'demo pack: target (target)' }] });
+    expect(demo).toMatchObject({
+      source: 'generated',
+      bytes: 200_000,
+      deletable: true,
+      used_by: [{ kind: 'pack', label: 'demo pack: target (target)' }],
+    });
     expect(demo.delete_warning).toContain('demo challenge pack uses it');
     // The installed pack needs a model that is not here: offered first in line.
     expect(info.available.find((m) => m.file === Q4.file)).toMatchObject({ needed: true });
@@ -260,26 +378,46 @@ describe('models', () => {
     rmSync(join(dataDir, 'challenge'), { recursive: true });
   });
 
-  it('counts the agent defaults\' model and the model the inference host has loaded as uses, and asks before deleting them', async () => {
+  it("counts the agent defaults' model and the model the inference host has loaded as uses, and asks before deleting them", async () => {
     const q8 = installedOf(await models(), Q8.file)!;
     expect(q8.used_by).toEqual([]);
     // A link to the snapshot names the same bytes: still a use of this model.
     const alias = join(root, 'alias-q8.gguf');
     symlinkSync(q8.path, alias);
-    expect((await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body: { kind: 'local', model: alias } })).status).toBe(200);
+    expect(
+      (await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body: { kind: 'local', model: alias } }))
+        .status,
+    ).toBe(200);
     try {
       const listed = installedOf(await models(), Q8.file)!;
       expect(listed.used_by).toEqual([{ kind: 'defaults', label: 'agent defaults' }]);
       expect(listed.delete_warning).toContain('saved agent defaults');
       const refused = await hub.call('DELETE', `/v1/models/${q8.id}`, organizer());
       expect(refused.status).toBe(409);
-      expect(refused.body.error).toMatchObject({ code: 'MODEL_IN_USE', message: expect.stringContaining('saved agent defaults'), hint: expect.stringContaining('force=true') });
+      expect(refused.body.error).toMatchObject({
+        code: 'MODEL_IN_USE',
+        message: expect.stringContaining('saved agent defaults'),
+        hint: expect.stringContaining('force=true'),
+      });
       expect(readFileSync(q8.path).equals(Q8.bytes)).toBe(true);
 
       // The swarm's inference host (a stand-in for the seam: its status is all the models routes read).
       const status: SwarmStatus = {
         agents: [],
-        inference: { state: 'ready', model: q8.path, backend: 'cpu', gpu: null, sequences: 1, busy: 0, queued: 0, url: null, rss_bytes: null, vram_bytes: null, per_agent: {}, error: null },
+        inference: {
+          state: 'ready',
+          model: q8.path,
+          backend: 'cpu',
+          gpu: null,
+          sequences: 1,
+          busy: 0,
+          queued: 0,
+          url: null,
+          rss_bytes: null,
+          vram_bytes: null,
+          per_agent: {},
+          error: null,
+        },
         paused_for_job: null,
         levers: {},
         sandbox: null,
@@ -287,10 +425,16 @@ describe('models', () => {
       const swarm: Pick<SwarmControl, 'status' | 'close'> = { status: () => status, close: async () => undefined };
       hub.running.hub.swarm = swarm as SwarmControl;
       try {
-        expect(installedOf(await models(), Q8.file)!.used_by.map((u) => u.label)).toEqual(['loaded by the inference host', 'agent defaults']);
+        expect(installedOf(await models(), Q8.file)!.used_by.map((u) => u.label)).toEqual([
+          'loaded by the inference host',
+          'agent defaults',
+        ]);
         await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body: {} });
         const inference = await hub.call('DELETE', `/v1/models/${q8.id}`, organizer());
-        expect(inference.body.error).toMatchObject({ code: 'MODEL_IN_USE', message: expect.stringContaining('inference host has it loaded') });
+        expect(inference.body.error).toMatchObject({
+          code: 'MODEL_IN_USE',
+          message: expect.stringContaining('inference host has it loaded'),
+        });
         // A stopped host holds nothing.
         status.inference = { ...status.inference!, state: 'stopped' };
         expect(installedOf(await models(), Q8.file)!.used_by).toEqual([]);
@@ -305,11 +449,19 @@ describe('models', () => {
 
   it('deleting one file of a repo while another file of it downloads keeps the repo whole for that download', async () => {
     const repoDir = join(cacheDir, 'models--collab--pair-gguf');
-    expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.a.file } })).status).toBe(202);
-    await expect.poll(async () => installedOf(await models(), PAIR.a.file)?.bytes, { timeout: 5_000 }).toBe(PAIR.a.bytes.length);
+    expect(
+      (await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.a.file } }))
+        .status,
+    ).toBe(202);
+    await expect
+      .poll(async () => installedOf(await models(), PAIR.a.file)?.bytes, { timeout: 5_000 })
+      .toBe(PAIR.a.bytes.length);
 
     hf.throttle(1 * MB);
-    const pulling = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.b.file } });
+    const pulling = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: PAIR.repo, file: PAIR.b.file },
+    });
     expect(pulling.body.download).toMatchObject({ state: 'downloading' });
     const a = installedOf(await models(), PAIR.a.file)!;
     const deleted = await hub.call('DELETE', `/v1/models/${a.id}`, organizer());
@@ -318,10 +470,17 @@ describe('models', () => {
     expect(readFileSync(join(repoDir, 'refs', 'main'), 'utf8').trim()).toBe(hf.commitOf(PAIR.repo));
 
     hf.throttle(null);
-    await expect.poll(async () => (await models()).downloads.find((d) => d.id === pulling.body.download.id)?.state, { timeout: 10_000 }).toBe('done');
+    await expect
+      .poll(async () => (await models()).downloads.find((d) => d.id === pulling.body.download.id)?.state, {
+        timeout: 10_000,
+      })
+      .toBe('done');
     const info = await models();
     expect(installedOf(info, PAIR.a.file)).toBeUndefined();
-    expect(installedOf(info, PAIR.b.file)).toMatchObject({ bytes: PAIR.b.bytes.length, commit: hf.commitOf(PAIR.repo) });
+    expect(installedOf(info, PAIR.b.file)).toMatchObject({
+      bytes: PAIR.b.bytes.length,
+      commit: hf.commitOf(PAIR.repo),
+    });
     expect(readFileSync(installedOf(info, PAIR.b.file)!.path).equals(PAIR.b.bytes)).toBe(true);
     expect(readFileSync(join(repoDir, 'refs', 'main'), 'utf8').trim()).toBe(hf.commitOf(PAIR.repo));
   });
@@ -329,27 +488,58 @@ describe('models', () => {
   it('joins a running pull only when it checks the same sha256', async () => {
     hf.throttle(1 * MB);
     const sha = hf.sha256Of(REPO, SLOW.file);
-    const first = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: sha } });
+    const first = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: REPO, file: SLOW.file, sha256: sha },
+    });
     expect(first.status).toBe(202);
     const id = first.body.download.id as string;
     try {
       // No sha256, or the same one (in any case): the same download.
-      expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } })).body.download.id).toBe(id);
-      expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: sha.toUpperCase() } })).body.download.id).toBe(id);
+      expect(
+        (await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } })).body
+          .download.id,
+      ).toBe(id);
+      expect(
+        (
+          await hub.call('POST', '/v1/models/pull', {
+            ...organizer(),
+            body: { repo: REPO, file: SLOW.file, sha256: sha.toUpperCase() },
+          })
+        ).body.download.id,
+      ).toBe(id);
       // Another sha256: refused, rather than answered with bytes this caller did not ask for.
-      const other = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: '0'.repeat(64) } });
+      const other = await hub.call('POST', '/v1/models/pull', {
+        ...organizer(),
+        body: { repo: REPO, file: SLOW.file, sha256: '0'.repeat(64) },
+      });
       expect(other.status).toBe(409);
-      expect(other.body.error).toMatchObject({ code: 'DOWNLOAD_BUSY', message: expect.stringContaining(`to sha256 ${sha}`), hint: expect.stringContaining(`DELETE /v1/models/downloads/${id}`) });
-      expect((await models()).downloads.filter((d) => d.file === SLOW.file && d.state === 'downloading').map((d) => d.id)).toEqual([id]);
+      expect(other.body.error).toMatchObject({
+        code: 'DOWNLOAD_BUSY',
+        message: expect.stringContaining(`to sha256 ${sha}`),
+        hint: expect.stringContaining(`DELETE /v1/models/downloads/${id}`),
+      });
+      expect(
+        (await models()).downloads.filter((d) => d.file === SLOW.file && d.state === 'downloading').map((d) => d.id),
+      ).toEqual([id]);
     } finally {
       await hub.call('DELETE', `/v1/models/downloads/${id}`, organizer());
     }
 
     // A pull without a sha256 running: a caller who pins one waits for it rather than trusting it.
-    const unpinned = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file } });
+    const unpinned = await hub.call('POST', '/v1/models/pull', {
+      ...organizer(),
+      body: { repo: REPO, file: SLOW.file },
+    });
     try {
-      const pinned = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: REPO, file: SLOW.file, sha256: sha } });
-      expect(pinned.body.error).toMatchObject({ code: 'DOWNLOAD_BUSY', message: expect.stringContaining('without an expected sha256') });
+      const pinned = await hub.call('POST', '/v1/models/pull', {
+        ...organizer(),
+        body: { repo: REPO, file: SLOW.file, sha256: sha },
+      });
+      expect(pinned.body.error).toMatchObject({
+        code: 'DOWNLOAD_BUSY',
+        message: expect.stringContaining('without an expected sha256'),
+      });
     } finally {
       await hub.call('DELETE', `/v1/models/downloads/${unpinned.body.download.id}`, organizer());
     }
@@ -362,7 +552,9 @@ describe('models', () => {
     const generated = (await models()).installed.find((m) => m.path === file)!;
     const b = installedOf(await models(), PAIR.b.file)!;
     for (const model of [generated, b]) {
-      const answers = await Promise.all(Array.from({ length: 6 }, () => hub.call('DELETE', `/v1/models/${model.id}`, organizer())));
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => hub.call('DELETE', `/v1/models/${model.id}`, organizer())),
+      );
       expect(answers.map((r) => r.status).sort()).toEqual([200, 404, 404, 404, 404, 404]);
       expect(answers.filter((r) => r.status === 404).every((r) => r.body.error.code === 'MODEL_NOT_FOUND')).toBe(true);
       expect(answers.find((r) => r.status === 200)!.body.freed_bytes).toBe(model.bytes);
@@ -372,8 +564,13 @@ describe('models', () => {
   });
 
   it('a blob that cannot be removed refuses the delete before its snapshot link is gone', async (ctx) => {
-    expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.a.file } })).status).toBe(202);
-    await expect.poll(async () => installedOf(await models(), PAIR.a.file)?.bytes, { timeout: 5_000 }).toBe(PAIR.a.bytes.length);
+    expect(
+      (await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.a.file } }))
+        .status,
+    ).toBe(202);
+    await expect
+      .poll(async () => installedOf(await models(), PAIR.a.file)?.bytes, { timeout: 5_000 })
+      .toBe(PAIR.a.bytes.length);
     const a = installedOf(await models(), PAIR.a.file)!;
     const blob = realpathSync(a.path);
     // The immutable flag makes unlink fail with EPERM, as Windows does for a file another program has open.
@@ -398,11 +595,27 @@ describe('models', () => {
 
   it('refuses pulls with a clear error when HF_TOKEN cannot be sent, without quoting it', async () => {
     const badToken = 'hf_bad token\u00e9';
-    const other = await startTestHub({}, undefined, { models: (dataDir) => createModelLibrary({ dataDir, cacheDir: join(root, 'bad-token-cache'), hubUrl: hf.url, accessToken: badToken, packsDir: null }) });
+    const other = await startTestHub({}, undefined, {
+      models: (dataDir) =>
+        createModelLibrary({
+          dataDir,
+          cacheDir: join(root, 'bad-token-cache'),
+          hubUrl: hf.url,
+          accessToken: badToken,
+          packsDir: null,
+        }),
+    });
     try {
-      const res = await other.call('POST', '/v1/models/pull', { token: other.organizerToken, body: { repo: REPO, file: Q4.file } });
+      const res = await other.call('POST', '/v1/models/pull', {
+        token: other.organizerToken,
+        body: { repo: REPO, file: Q4.file },
+      });
       expect(res.status).toBe(500);
-      expect(res.body.error).toMatchObject({ code: 'HF_TOKEN_INVALID', message: expect.stringContaining('HF_TOKEN is not a valid token'), hint: expect.stringContaining('environment') });
+      expect(res.body.error).toMatchObject({
+        code: 'HF_TOKEN_INVALID',
+        message: expect.stringContaining('HF_TOKEN is not a valid token'),
+        hint: expect.stringContaining('environment'),
+      });
       expect(res.text).not.toContain('hf_bad');
       expect((await other.call('GET', '/v1/models')).body.token).toBe(true);
     } finally {
@@ -416,10 +629,15 @@ describe('models', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       hf.throttle(1 * MB);
-      const res = await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.c.file } });
+      const res = await hub.call('POST', '/v1/models/pull', {
+        ...organizer(),
+        body: { repo: PAIR.repo, file: PAIR.c.file },
+      });
       expect(res.status).toBe(202);
       const id = res.body.download.id as string;
-      await expect.poll(async () => (await models()).downloads.find((d) => d.id === id)?.bytes ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(async () => (await models()).downloads.find((d) => d.id === id)?.bytes ?? 0, { timeout: 5_000 })
+        .toBeGreaterThan(0);
 
       const closedLibrary = libraries.at(-1)!;
       await events.close();
@@ -432,19 +650,33 @@ describe('models', () => {
       // The audit says the hub cancelled it as it closed.
       const replay = await SseClient.connect(`${hub.url}/v1/events`, { lastEventId: 0 });
       try {
-        const note = await replay.waitFor((e) => e.type === 'model.cancelled' && eventData(e).detail['download'] === id, 'model.cancelled of the closed hub');
-        expect(eventData(note)).toMatchObject({ actor: 'hub', target: `${PAIR.repo}/${PAIR.c.file}`, detail: { reason: 'the hub closed', pulled_by: 'human-organizer' } });
+        const note = await replay.waitFor(
+          (e) => e.type === 'model.cancelled' && eventData(e).detail['download'] === id,
+          'model.cancelled of the closed hub',
+        );
+        expect(eventData(note)).toMatchObject({
+          actor: 'hub',
+          target: `${PAIR.repo}/${PAIR.c.file}`,
+          detail: { reason: 'the hub closed', pulled_by: 'human-organizer' },
+        });
       } finally {
         await replay.close();
       }
 
-      const partial = statSync(join(cacheDir, 'models--collab--pair-gguf', 'blobs', `${hf.sha256Of(PAIR.repo, PAIR.c.file)}.incomplete`)).size;
+      const partial = statSync(
+        join(cacheDir, 'models--collab--pair-gguf', 'blobs', `${hf.sha256Of(PAIR.repo, PAIR.c.file)}.incomplete`),
+      ).size;
       expect(partial).toBeGreaterThanOrEqual(ended.bytes);
       expect((await models()).disk.partial_bytes).toBeGreaterThanOrEqual(partial);
       hf.throttle(null);
       hf.reset();
-      expect((await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.c.file } })).status).toBe(202);
-      await expect.poll(async () => installedOf(await models(), PAIR.c.file)?.bytes, { timeout: 10_000 }).toBe(PAIR.c.bytes.length);
+      expect(
+        (await hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: PAIR.repo, file: PAIR.c.file } }))
+          .status,
+      ).toBe(202);
+      await expect
+        .poll(async () => installedOf(await models(), PAIR.c.file)?.bytes, { timeout: 10_000 })
+        .toBe(PAIR.c.bytes.length);
       expect(hf.requests.find((r) => r.server === 'cdn' && r.method === 'GET')?.range).toBe(`bytes=${partial}-`);
       expect(readFileSync(installedOf(await models(), PAIR.c.file)!.path).equals(PAIR.c.bytes)).toBe(true);
       expect(unhandled).toEqual([]);
@@ -464,7 +696,9 @@ describe('settings', () => {
     expect(system.memory.total_bytes).toBeGreaterThan(0);
     expect(typeof system.backend.reason).toBe('string');
     expect(['detecting', 'ready']).toContain(system.gpu.state);
-    await expect.poll(async () => (await hub.call('GET', '/v1/settings')).body.system.gpu.state, { timeout: 8_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await hub.call('GET', '/v1/settings')).body.system.gpu.state, { timeout: 8_000 })
+      .toBe('ready');
   });
 
   it('saves agent defaults for the organizer, kept across a restart; a bad body is refused with a hint', async () => {
@@ -473,13 +707,21 @@ describe('settings', () => {
     expect(saved.status).toBe(200);
     expect(saved.body.agent_defaults).toEqual(defaults);
 
-    for (const body of [{ count: 0 }, { role: 'boss' }, { colour: 'blue' }, { kind: 'local', command: 'my-agent' }, { kind: 'external' }]) {
+    for (const body of [
+      { count: 0 },
+      { role: 'boss' },
+      { colour: 'blue' },
+      { kind: 'local', command: 'my-agent' },
+      { kind: 'external' },
+    ]) {
       const res = await hub.call('PUT', '/v1/settings/agent-defaults', { ...organizer(), body });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('INVALID_BODY');
       expect(res.body.error.hint).toBeTruthy();
     }
-    expect((await hub.call('PUT', '/v1/settings/agent-defaults', { token: agentToken, body: { count: 1 } })).status).toBe(403);
+    expect(
+      (await hub.call('PUT', '/v1/settings/agent-defaults', { token: agentToken, body: { count: 1 } })).status,
+    ).toBe(403);
 
     await events.close();
     hub = await hub.restart();

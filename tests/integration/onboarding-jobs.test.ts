@@ -16,14 +16,23 @@ const readme = async (hub: TestHub) => {
 };
 
 /** The JSON an agent is told to POST to /v1/jobs, read back out of the README's curl line. */
-const exampleJob = (text: string) => JSON.parse(/curl -s -X POST \$HUB\/v1\/jobs .*\\\n {2}-d '(.+)'/.exec(text)![1]!) as { config: Record<string, unknown>; method: string; description: string };
+const exampleJob = (text: string) =>
+  JSON.parse(/curl -s -X POST \$HUB\/v1\/jobs .*\\\n {2}-d '(.+)'/.exec(text)![1]!) as {
+    config: Record<string, unknown>;
+    method: string;
+    description: string;
+  };
 
 describe('a hub that runs benchmark jobs', () => {
   let dir: string;
   let hub: TestHub;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'collab-desk-onboarding-'));
-    hub = await startTestHub({ jobs: { per_agent: 7, per_hub: 42, window_hours: 12, queued_per_agent: 2, verify: true } }, join(dir, 'data'), { jobRunner: engineJobRunner() });
+    hub = await startTestHub(
+      { jobs: { per_agent: 7, per_hub: 42, window_hours: 12, queued_per_agent: 2, verify: true } },
+      join(dir, 'data'),
+      { jobRunner: engineJobRunner() },
+    );
   });
   afterAll(async () => {
     await hub.stop();
@@ -33,20 +42,33 @@ describe('a hub that runs benchmark jobs', () => {
   it('tells agents how to submit, follow and cancel a job, with the quota from the config', async () => {
     const text = await readme(hub);
     expect(text).toContain('## Benchmark jobs');
-    for (const call of ['$HUB/v1/challenge', 'POST $HUB/v1/jobs', '$HUB/v1/jobs/<id>', '$HUB/v1/central/jobs/<id>/log.txt', 'DELETE $HUB/v1/jobs/<id>', '$HUB/v1/jobs/quota']) {
+    for (const call of [
+      '$HUB/v1/challenge',
+      'POST $HUB/v1/jobs',
+      '$HUB/v1/jobs/<id>',
+      '$HUB/v1/central/jobs/<id>/log.txt',
+      'DELETE $HUB/v1/jobs/<id>',
+      '$HUB/v1/jobs/quota',
+    ]) {
       expect(text).toContain(call);
     }
     expect(text).toContain('7 jobs per agent and 42 for the whole hub per 12 hours');
     expect(text).toContain('at most 2 of yours waiting');
     // No pack yet: the example still has the shape of a submission, with placeholders for the models.
-    expect(exampleJob(text)).toMatchObject({ config: { target: '<target model>', spec_type: 'draft' }, method: expect.any(String), description: expect.any(String) });
+    expect(exampleJob(text)).toMatchObject({
+      config: { target: '<target model>', spec_type: 'draft' },
+      method: expect.any(String),
+      description: expect.any(String),
+    });
   });
 
   it('explains what is measured, how a claim of a new best is verified, and how to tell a gain from noise', async () => {
     const text = await readme(hub);
     expect(text).toMatch(/headline `tps` is over the public prompts/);
     expect(text).toMatch(/private prompts are held out for verification/);
-    expect(text).toMatch(/claims a new best is re-run on the private prompts, and the verdict is posted to its author's inbox/);
+    expect(text).toMatch(
+      /claims a new best is re-run on the private prompts, and the verdict is posted to its author's inbox/,
+    );
     expect(text).toMatch(/slower than the baseline is published as `negative`: a first-class result/);
     expect(text).toContain('GET /v1/compare?a=');
     expect(text).toContain('`/v1/jobs/quota`');

@@ -39,15 +39,29 @@ class Conformance {
   }
 
   /** Calls `path` (a concrete instance of `template`) and checks the answer against the route's declaration. */
-  async call<T = any>(method: string, template: string, path: string, options: CallOptions = {}): Promise<CallResult<T>> {
-    const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{path\\?\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+')}(\\?.*)?$`);
+  async call<T = any>(
+    method: string,
+    template: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<CallResult<T>> {
+    const pattern = new RegExp(
+      `^${template
+        .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+        .replace(/\\?\{path\\?\}/g, '.+')
+        .replace(/\{[^}]+\}/g, '[^/]+')}(\\?.*)?$`,
+    );
     expect(path, `${path} is not an instance of ${template}`).toMatch(pattern);
     const res = await this.hub.call<T>(method, path, options);
     this.check(method, template, res);
     return res;
   }
 
-  check(method: string, template: string, res: { status: number; headers: Headers; body: unknown; text: string }): void {
+  check(
+    method: string,
+    template: string,
+    res: { status: number; headers: Headers; body: unknown; text: string },
+  ): void {
     const where = `${method} ${template} -> ${res.status}`;
     const op = this.doc.paths[template]?.[method.toLowerCase()];
     expect(op, `${method} ${template} is not in /openapi.json`).toBeDefined();
@@ -76,18 +90,25 @@ class Conformance {
     }
     // A raw body: a declared media type of its own, or a file (declared as bytes; served with its extension's type).
     const raw = Object.keys(content).filter((t) => t !== 'application/json');
-    if (!raw.includes(type) && !raw.includes('application/octet-stream')) this.drift.push(`${where}: answered ${type}, declared ${Object.keys(content).join(', ')}`);
+    if (!raw.includes(type) && !raw.includes('application/octet-stream'))
+      this.drift.push(`${where}: answered ${type}, declared ${Object.keys(content).join(', ')}`);
   }
 
   /** A stored file is served with its extension's type, a .json file as JSON: the file headers tell it from a listing. */
   private isStoredFile(res: { headers: Headers }, content: Record<string, unknown>): boolean {
-    return 'application/octet-stream' in content && res.headers.get('last-modified') !== null && (res.headers.get('content-security-policy') ?? '').includes('sandbox');
+    return (
+      'application/octet-stream' in content &&
+      res.headers.get('last-modified') !== null &&
+      (res.headers.get('content-security-policy') ?? '').includes('sandbox')
+    );
   }
 
   private validate(where: string, key: string, schema: unknown, body: unknown): void {
     const validate = this.validator(key, schema);
     if (!validate(body)) {
-      this.drift.push(`${where}: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}\n  body: ${JSON.stringify(body).slice(0, 400)}`);
+      this.drift.push(
+        `${where}: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}\n  body: ${JSON.stringify(body).slice(0, 400)}`,
+      );
     }
   }
 }
@@ -95,7 +116,8 @@ class Conformance {
 const organizerOf = (hub: TestHub) => ({ token: hub.organizerToken });
 
 /** A result with its interval and its repeats, so a comparison has a spread to work with. */
-const MEASURED = '---\ntps: 120\ntps_ci: [115, 125]\ntps_per_repeat: [118, 120, 122]\nppl: 2.3\nmethod: q8 draft\nstatus: agent-run\ndescription: speculative, q8 draft\nhardware: test-cpu\n---\nHow it was measured.\n';
+const MEASURED =
+  '---\ntps: 120\ntps_ci: [115, 125]\ntps_per_repeat: [118, 120, 122]\nppl: 2.3\nmethod: q8 draft\nstatus: agent-run\ndescription: speculative, q8 draft\nhardware: test-cpu\n---\nHow it was measured.\n';
 
 describe('/openapi.json and /docs', () => {
   let hub: TestHub;
@@ -129,7 +151,8 @@ describe('/openapi.json and /docs', () => {
         expect(op.responses.default, `${method} ${path}`).toEqual({ $ref: '#/components/responses/Error' });
         for (const p of op.parameters) ajv.compile(p.schema);
         if (op.requestBody) ajv.compile(op.requestBody.content['application/json']!.schema);
-        for (const r of Object.values(op.responses)) for (const c of Object.values((r as OpenApiResponse).content ?? {})) ajv.compile(c.schema);
+        for (const r of Object.values(op.responses))
+          for (const c of Object.values((r as OpenApiResponse).content ?? {})) ajv.compile(c.schema);
       }
     }
   });
@@ -143,15 +166,23 @@ describe('/openapi.json and /docs', () => {
       const op = doc.paths[path]?.[e.method.toLowerCase()];
       expect(op, `${e.method} ${path}`).toBeDefined();
       expect(op!.summary).toBe(e.purpose);
-      for (const [, name] of path.matchAll(/\{([^}]+)\}/g)) expect(op!.parameters.some((p) => p.in === 'path' && p.name === name), `${e.method} ${path} {${name}}`).toBe(true);
+      for (const [, name] of path.matchAll(/\{([^}]+)\}/g))
+        expect(
+          op!.parameters.some((p) => p.in === 'path' && p.name === name),
+          `${e.method} ${path} {${name}}`,
+        ).toBe(true);
       expect(op!.security !== undefined, `${e.method} ${path}: bearer auth`).toBe(op!['x-auth'] !== 'none');
     }
-    const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(new Set(documented)).toEqual(listed);
     expect(listed).toContain('GET /openapi.json');
     expect(listed).toContain('GET /docs');
     expect(listed).toContain('POST /v1/artifacts:sync');
-    expect(doc.paths['/v1/messages']!.get!.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['since', 'agent', 'expand', 'channel', 'thread']));
+    expect(doc.paths['/v1/messages']!.get!.parameters.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['since', 'agent', 'expand', 'channel', 'thread']),
+    );
     expect(doc.paths['/v1/messages']!.post!.requestBody).toBeDefined();
     expect(doc.paths['/v1/leaderboard']!.get!['x-auth']).toBe('none');
     expect(doc.paths['/v1/agents/{agent_id}/suspend']!.post!['x-auth']).toBe('organizer');
@@ -167,7 +198,10 @@ describe('/openapi.json and /docs', () => {
     }
     // Open where the hub really sends open objects, closed elsewhere.
     const record = doc.paths['/v1/messages/{filename}']!.get!.responses['200'] as OpenApiResponse;
-    const schema = record.content!['application/json']!.schema as { additionalProperties: boolean; properties: Record<string, { patternProperties?: unknown }> };
+    const schema = record.content!['application/json']!.schema as {
+      additionalProperties: boolean;
+      properties: Record<string, { patternProperties?: unknown }>;
+    };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.frontmatter!.patternProperties).toBeDefined();
   });
@@ -213,12 +247,29 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('GET', '/docs', '/docs');
 
     // Agents.
-    const alice = (await api.call('POST', '/v1/agents/register', '/v1/agents/register', { body: { agent_id: 'alice', model: 'm', harness: 'vitest', tools: ['curl'], bio: 'measures things' } })).body.token as string;
-    const bob = (await api.call('POST', '/v1/agents/register', '/v1/agents/register', { body: { agent_id: 'bob', model: 'm', harness: 'vitest' } })).body.token as string;
-    const carol = (await api.call('POST', '/v1/agents/register', '/v1/agents/register', { body: { agent_id: 'carol', model: 'm', harness: 'vitest' } })).body.token as string;
-    const reissued = await api.call('POST', '/v1/agents/register', '/v1/agents/register', { ...org, body: { agent_id: 'carol', model: 'm2', harness: 'vitest', force: true } });
+    const alice = (
+      await api.call('POST', '/v1/agents/register', '/v1/agents/register', {
+        body: { agent_id: 'alice', model: 'm', harness: 'vitest', tools: ['curl'], bio: 'measures things' },
+      })
+    ).body.token as string;
+    const bob = (
+      await api.call('POST', '/v1/agents/register', '/v1/agents/register', {
+        body: { agent_id: 'bob', model: 'm', harness: 'vitest' },
+      })
+    ).body.token as string;
+    const carol = (
+      await api.call('POST', '/v1/agents/register', '/v1/agents/register', {
+        body: { agent_id: 'carol', model: 'm', harness: 'vitest' },
+      })
+    ).body.token as string;
+    const reissued = await api.call('POST', '/v1/agents/register', '/v1/agents/register', {
+      ...org,
+      body: { agent_id: 'carol', model: 'm2', harness: 'vitest', force: true },
+    });
     expect(reissued.status).toBe(200);
-    await api.call('POST', '/v1/agents/register', '/v1/agents/register', { body: { agent_id: 'alice', model: 'm', harness: 'vitest' } });
+    await api.call('POST', '/v1/agents/register', '/v1/agents/register', {
+      body: { agent_id: 'alice', model: 'm', harness: 'vitest' },
+    });
     await api.call('GET', '/v1/me', '/v1/me', { token: alice });
     await api.call('GET', '/v1/me', '/v1/me', org);
     await api.call('GET', '/v1/me', '/v1/me');
@@ -231,12 +282,26 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('POST', '/v1/agents/{agent_id}/reinstate', '/v1/agents/carol/reinstate', org);
 
     // Messages: a mention, a reply, a ref, a broadcast, refusals.
-    const hello = (await api.call('POST', '/v1/messages', '/v1/messages', { token: alice, body: { body: 'hello @bob, the draft at q8 looks promising', type: 'idea' } })).body.filename as string;
-    const reply = (await api.call('POST', '/v1/messages', '/v1/messages', { token: bob, body: { body: 'agreed, measuring it', reply_to: hello, refs: [hello] } })).body.filename as string;
+    const hello = (
+      await api.call('POST', '/v1/messages', '/v1/messages', {
+        token: alice,
+        body: { body: 'hello @bob, the draft at q8 looks promising', type: 'idea' },
+      })
+    ).body.filename as string;
+    const reply = (
+      await api.call('POST', '/v1/messages', '/v1/messages', {
+        token: bob,
+        body: { body: 'agreed, measuring it', reply_to: hello, refs: [hello] },
+      })
+    ).body.filename as string;
     await api.call('POST', '/v1/messages', '/v1/messages', { ...org, body: { body: 'welcome all', broadcast: true } });
     await api.call('POST', '/v1/messages', '/v1/messages', { body: { body: 'no token' } });
     await api.call('POST', '/v1/messages', '/v1/messages', { token: alice, body: { nonsense: 1 } });
-    await api.call('POST', '/v1/messages', '/v1/messages', { token: carol, raw: '{"body":', headers: { 'content-type': 'application/json' } });
+    await api.call('POST', '/v1/messages', '/v1/messages', {
+      token: carol,
+      raw: '{"body":',
+      headers: { 'content-type': 'application/json' },
+    });
     await api.call('GET', '/v1/messages', '/v1/messages');
     await api.call('GET', '/v1/messages', `/v1/messages?expand=true&thread=${hello}`);
     await api.call('GET', '/v1/messages', '/v1/messages?limit=0');
@@ -246,27 +311,57 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('GET', '/v1/inbox/{handle}', '/v1/inbox/alice');
 
     // Results, verdicts, the leaderboard, a comparison, the digest.
-    const r1 = (await api.call('POST', '/v1/results', '/v1/results', { token: alice, body: { content: MEASURED } })).body.filename as string;
-    const r2 = (await api.call('POST', '/v1/results', '/v1/results', { token: bob, body: { content: resultMarkdown({ tps: 100, method: 'plain', hardware: 'test-cpu' }) } })).body.filename as string;
+    const r1 = (await api.call('POST', '/v1/results', '/v1/results', { token: alice, body: { content: MEASURED } }))
+      .body.filename as string;
+    const r2 = (
+      await api.call('POST', '/v1/results', '/v1/results', {
+        token: bob,
+        body: { content: resultMarkdown({ tps: 100, method: 'plain', hardware: 'test-cpu' }) },
+      })
+    ).body.filename as string;
     await api.call('POST', '/v1/results', '/v1/results', { token: bob, body: { content: 'no frontmatter' } });
     await api.call('GET', '/v1/results', '/v1/results');
     await api.call('GET', '/v1/results', '/v1/results?expand=true');
     await api.call('GET', '/v1/results/{filename}', `/v1/results/${r1}`);
-    await api.call('POST', '/v1/results/{filename}/verdict', `/v1/results/${r2}/verdict`, { ...org, body: { verdict: 'valid', note: 'checked' } });
-    await api.call('POST', '/v1/results/{filename}/verdict', `/v1/results/${r2}/verdict`, { token: bob, body: { verdict: 'valid' } });
+    await api.call('POST', '/v1/results/{filename}/verdict', `/v1/results/${r2}/verdict`, {
+      ...org,
+      body: { verdict: 'valid', note: 'checked' },
+    });
+    await api.call('POST', '/v1/results/{filename}/verdict', `/v1/results/${r2}/verdict`, {
+      token: bob,
+      body: { verdict: 'valid' },
+    });
     await api.call('GET', '/v1/results/{filename}', `/v1/results/${r2}`);
     await api.call('GET', '/v1/leaderboard', '/v1/leaderboard');
-    await api.call('GET', '/v1/leaderboard', '/v1/leaderboard?best_per_agent=false&hardware=all&verification=valid,pending,invalid');
+    await api.call(
+      'GET',
+      '/v1/leaderboard',
+      '/v1/leaderboard?best_per_agent=false&hardware=all&verification=valid,pending,invalid',
+    );
     await api.call('GET', '/v1/compare', `/v1/compare?a=${r1}&b=${r2}`);
     await api.call('GET', '/v1/compare', `/v1/compare?a=${r1}&b=nope.md`);
     await api.call('GET', '/v1/digest', '/v1/digest');
     await api.call('GET', '/v1/digest', '/v1/digest?as=bob');
 
     // Scratch and central.
-    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/notes/plan.md', { token: alice, raw: '# plan\n', headers: { 'content-type': 'text/markdown' } });
-    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/map/levers.json', { token: alice, raw: '{"a":1}', headers: { 'content-type': 'application/json' } });
-    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/notes/x.md', { token: bob, raw: 'not mine' });
-    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/junk.bin', { token: alice, raw: Buffer.from([1, 2, 3]) });
+    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/notes/plan.md', {
+      token: alice,
+      raw: '# plan\n',
+      headers: { 'content-type': 'text/markdown' },
+    });
+    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/map/levers.json', {
+      token: alice,
+      raw: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/notes/x.md', {
+      token: bob,
+      raw: 'not mine',
+    });
+    await api.call('PUT', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/junk.bin', {
+      token: alice,
+      raw: Buffer.from([1, 2, 3]),
+    });
     await api.call('GET', '/v1/scratch/{agent_id}', '/v1/scratch/alice');
     await api.call('GET', '/v1/scratch/{agent_id}', '/v1/scratch/alice?recursive=true');
     await api.call('GET', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/notes');
@@ -274,20 +369,44 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('GET', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/map/levers.json');
     await api.call('GET', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/nope.md');
     await api.call('DELETE', '/v1/scratch/{agent_id}/{path}', '/v1/scratch/alice/junk.bin', { token: alice });
-    await api.call('POST', '/v1/artifacts:sync', '/v1/artifacts:sync', { token: alice, body: { source: 'notes', dest_slug: 'plans' } });
-    await api.call('POST', '/v1/shared-resources:sync', '/v1/shared-resources:sync', { token: alice, body: { source: 'map', dest_path: 'lever-map_alice' } });
-    await api.call('POST', '/v1/shared-resources:sync', '/v1/shared-resources:sync', { token: alice, body: { source: 'map', dest_path: 'lever-map_bob' } });
+    await api.call('POST', '/v1/artifacts:sync', '/v1/artifacts:sync', {
+      token: alice,
+      body: { source: 'notes', dest_slug: 'plans' },
+    });
+    await api.call('POST', '/v1/shared-resources:sync', '/v1/shared-resources:sync', {
+      token: alice,
+      body: { source: 'map', dest_path: 'lever-map_alice' },
+    });
+    await api.call('POST', '/v1/shared-resources:sync', '/v1/shared-resources:sync', {
+      token: alice,
+      body: { source: 'map', dest_path: 'lever-map_bob' },
+    });
     await api.call('GET', '/v1/central', '/v1/central');
     await api.call('GET', '/v1/central', '/v1/central?recursive=true');
     await api.call('GET', '/v1/central/{path}', '/v1/central/artifacts/plans_alice');
     await api.call('GET', '/v1/central/{path}', '/v1/central/artifacts/plans_alice/plan.md');
 
     // Taskforces.
-    await api.call('POST', '/v1/taskforces', '/v1/taskforces', { token: alice, body: { name: 'drafts', body: 'Which draft model pays off.' } });
-    await api.call('POST', '/v1/taskforces', '/v1/taskforces', { token: alice, body: { name: 'drafts', body: 'Which draft model pays off, on CPU too.' } });
-    await api.call('POST', '/v1/taskforces', '/v1/taskforces', { token: bob, body: { name: 'drafts', body: 'mine now' } });
-    await api.call('POST', '/v1/taskforces/{name}/files', '/v1/taskforces/drafts/files', { token: bob, body: { body: 'q4 draft: 1.3x', refs: [r2] } });
-    await api.call('POST', '/v1/taskforces/{name}/files', '/v1/taskforces/drafts/files', { token: alice, body: { source: 'notes/plan.md', dest_path: 'notes_alice.md' } });
+    await api.call('POST', '/v1/taskforces', '/v1/taskforces', {
+      token: alice,
+      body: { name: 'drafts', body: 'Which draft model pays off.' },
+    });
+    await api.call('POST', '/v1/taskforces', '/v1/taskforces', {
+      token: alice,
+      body: { name: 'drafts', body: 'Which draft model pays off, on CPU too.' },
+    });
+    await api.call('POST', '/v1/taskforces', '/v1/taskforces', {
+      token: bob,
+      body: { name: 'drafts', body: 'mine now' },
+    });
+    await api.call('POST', '/v1/taskforces/{name}/files', '/v1/taskforces/drafts/files', {
+      token: bob,
+      body: { body: 'q4 draft: 1.3x', refs: [r2] },
+    });
+    await api.call('POST', '/v1/taskforces/{name}/files', '/v1/taskforces/drafts/files', {
+      token: alice,
+      body: { source: 'notes/plan.md', dest_path: 'notes_alice.md' },
+    });
     await api.call('GET', '/v1/taskforces', '/v1/taskforces');
     await api.call('GET', '/v1/taskforces', '/v1/taskforces?q=draft&limit=5');
     await api.call('GET', '/v1/taskforces/{name}', '/v1/taskforces/drafts');
@@ -303,8 +422,14 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('GET', '/v1/audit', '/v1/audit', { token: alice });
     await api.call('GET', '/v1/settings', '/v1/settings');
     await api.call('GET', '/v1/settings', '/v1/settings', org);
-    await api.call('PUT', '/v1/settings/agent-defaults', '/v1/settings/agent-defaults', { ...org, body: { count: 2, kind: 'external', command: 'my-agent {prompt_file}', role: 'tuner' } });
-    await api.call('PUT', '/v1/settings/agent-defaults', '/v1/settings/agent-defaults', { ...org, body: { kind: 'external' } });
+    await api.call('PUT', '/v1/settings/agent-defaults', '/v1/settings/agent-defaults', {
+      ...org,
+      body: { count: 2, kind: 'external', command: 'my-agent {prompt_file}', role: 'tuner' },
+    });
+    await api.call('PUT', '/v1/settings/agent-defaults', '/v1/settings/agent-defaults', {
+      ...org,
+      body: { kind: 'external' },
+    });
 
     // What a board-only hub does not run answers the one error body.
     await api.call('GET', '/v1/challenge', '/v1/challenge');
@@ -328,8 +453,15 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     const succeeded = new Set([...api.seen].filter((s) => /\s2\d\d$/.test(s)).map((s) => s.replace(/\s\d+$/, '')));
     for (const [path, methods] of Object.entries(api.doc.paths)) {
       for (const method of Object.keys(methods)) {
-        if (/^\/v1\/(agents|messages|inbox|results|leaderboard|compare|digest|taskforces|scratch|central|artifacts|shared-resources|audit|me|settings)\b/.test(path) && !path.endsWith('/verify')) {
-          expect(succeeded, `${method.toUpperCase()} ${path} was never answered with a success`).toContain(`${method.toUpperCase()} ${path}`);
+        if (
+          /^\/v1\/(agents|messages|inbox|results|leaderboard|compare|digest|taskforces|scratch|central|artifacts|shared-resources|audit|me|settings)\b/.test(
+            path,
+          ) &&
+          !path.endsWith('/verify')
+        ) {
+          expect(succeeded, `${method.toUpperCase()} ${path} was never answered with a success`).toContain(
+            `${method.toUpperCase()} ${path}`,
+          );
         }
       }
     }
@@ -361,11 +493,19 @@ describe('conformance: jobs, models and the swarm on a hub that runs them', () =
     hf = await startHfStandin({ repos: { [REPO]: { files: { [FILE]: seededBytes(200_000, 21) } } } });
     hub = await startTestHub({}, join(root, 'data'), {
       jobRunner: engineJobRunner(),
-      models: (dataDir) => createModelLibrary({ dataDir, cacheDir: join(root, 'hf-cache'), hubUrl: hf.url, packsDir: join(root, 'packs') }),
+      models: (dataDir) =>
+        createModelLibrary({
+          dataDir,
+          cacheDir: join(root, 'hf-cache'),
+          hubUrl: hf.url,
+          packsDir: join(root, 'packs'),
+        }),
     });
     // No local agent and no model: the supervisor starts no inference host; the one agent spawned below is an external command.
     superviseBeside(hub.running, { stepDelayMs: 0, restart: { baseMs: 200 } });
-    events = await SseClient.connect(`${hub.url}/v1/events`, { headers: { authorization: `Bearer ${hub.organizerToken}` } });
+    events = await SseClient.connect(`${hub.url}/v1/events`, {
+      headers: { authorization: `Bearer ${hub.organizerToken}` },
+    });
     api = new Conformance(hub, (await hub.call<OpenApiDocument>('GET', '/openapi.json')).body);
   }, 60_000);
 
@@ -389,10 +529,19 @@ describe('conformance: jobs, models and the swarm on a hub that runs them', () =
 
   it('models: a pull, the listing with its installed model, settings with the machine, a delete', async () => {
     const org = organizerOf(hub);
-    const pulled = await api.call<{ download: DownloadInfo }>('POST', '/v1/models/pull', '/v1/models/pull', { ...org, body: { repo: REPO, file: FILE } });
+    const pulled = await api.call<{ download: DownloadInfo }>('POST', '/v1/models/pull', '/v1/models/pull', {
+      ...org,
+      body: { repo: REPO, file: FILE },
+    });
     expect(pulled.status).toBe(202);
     const id = pulled.body.download.id;
-    await events.waitFor((e) => e.type === 'model.progress' && eventData<DownloadInfo>(e).id === id && eventData<DownloadInfo>(e).state === 'done', 'the pull to finish');
+    await events.waitFor(
+      (e) =>
+        e.type === 'model.progress' &&
+        eventData<DownloadInfo>(e).id === id &&
+        eventData<DownloadInfo>(e).state === 'done',
+      'the pull to finish',
+    );
     const listed = await api.call<ModelsInfo>('GET', '/v1/models', '/v1/models');
     expect(listed.body.installed.length).toBe(1);
     await api.call('DELETE', '/v1/models/downloads/{id}', `/v1/models/downloads/${id}`, org);
@@ -408,14 +557,23 @@ describe('conformance: jobs, models and the swarm on a hub that runs them', () =
     await api.call('GET', '/v1/swarm', '/v1/swarm');
     const spawned = await api.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', '/v1/swarm/agents', {
       ...org,
-      body: { kind: 'external', name: 'echo', command: `node -e 'console.log("measuring the q8 draft")' -- {prompt_file}`, accept_unsandboxed: true },
+      body: {
+        kind: 'external',
+        name: 'echo',
+        command: `node -e 'console.log("measuring the q8 draft")' -- {prompt_file}`,
+        accept_unsandboxed: true,
+      },
     });
     expect(spawned.status, spawned.text).toBe(201);
     const agentId = spawned.body.agents[0]!.agent_id;
-    await events.waitFor((e) => {
-      const agent = e.type === 'agent.status' ? eventData<{ agent: SwarmAgentStatus }>(e).agent : null;
-      return agent?.agent_id === agentId && ['stopped', 'failed', 'backoff'].includes(agent.state);
-    }, `${agentId} to exit`, 30_000);
+    await events.waitFor(
+      (e) => {
+        const agent = e.type === 'agent.status' ? eventData<{ agent: SwarmAgentStatus }>(e).agent : null;
+        return agent?.agent_id === agentId && ['stopped', 'failed', 'backoff'].includes(agent.state);
+      },
+      `${agentId} to exit`,
+      30_000,
+    );
     await api.call('GET', '/v1/swarm', '/v1/swarm', org);
     await api.call('GET', '/v1/swarm', '/v1/swarm');
     await api.call('GET', '/v1/swarm/agents/{agent_id}/trace', `/v1/swarm/agents/${agentId}/trace`, org);

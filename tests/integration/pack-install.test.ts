@@ -20,10 +20,14 @@ let basePrivate: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collab-desk-pack-'));
   const models = await makeModelFamily(join(dir, 'models'), { seed: 5 });
-  const gemma = readPack(findPackFile('gemma')).models['gemma-4-e4b-assistant']!.source as { hf: { repo: string; file: string } };
+  const gemma = readPack(findPackFile('gemma')).models['gemma-4-e4b-assistant']!.source as {
+    hf: { repo: string; file: string };
+  };
   hf = await startHfStandin({
     repos: {
-      'collab/tiny-gguf': { files: { 'tiny-F32.gguf': readFileSync(models.target), 'tiny-Q8_0.gguf': readFileSync(models.draftQ8_0) } },
+      'collab/tiny-gguf': {
+        files: { 'tiny-F32.gguf': readFileSync(models.target), 'tiny-Q8_0.gguf': readFileSync(models.draftQ8_0) },
+      },
       // The gemma pack's drafter repo, holding a small stand-in file: `models pull <name>` resolves the pack's ids.
       [gemma.hf.repo]: { files: { [gemma.hf.file]: readFileSync(models.draftQ4_0) } },
     },
@@ -62,13 +66,34 @@ describe('challenge packs', () => {
       id: 'hub-pack',
       models: {
         target: { role: 'target', source: { hf: { repo: 'collab/tiny-gguf', file: 'tiny-F32.gguf' } } },
-        'draft-q8': { role: 'draft', source: { hf: { repo: 'collab/tiny-gguf', file: 'tiny-Q8_0.gguf', sha256: hf.sha256Of('collab/tiny-gguf', 'tiny-Q8_0.gguf') } } },
+        'draft-q8': {
+          role: 'draft',
+          source: {
+            hf: {
+              repo: 'collab/tiny-gguf',
+              file: 'tiny-Q8_0.gguf',
+              sha256: hf.sha256Of('collab/tiny-gguf', 'tiny-Q8_0.gguf'),
+            },
+          },
+        },
       },
     };
     const file = packFile('hub-pack', pack);
     const data = join(dir, 'data-hub');
     const cache = join(dir, 'hf-cache');
-    const args = ['challenge', 'init', file, '--data', data, '--hub-url', hf.url, '--cache-dir', cache, '--private-prompts', basePrivate];
+    const args = [
+      'challenge',
+      'init',
+      file,
+      '--data',
+      data,
+      '--hub-url',
+      hf.url,
+      '--cache-dir',
+      cache,
+      '--private-prompts',
+      basePrivate,
+    ];
     const res = await runCli(args, 60_000);
     expect(res.code, res.stderr).toBe(0);
     const installed = JSON.parse(readFileSync(join(data, 'challenge', 'pack.json'), 'utf8')) as InstalledPack;
@@ -85,7 +110,10 @@ describe('challenge packs', () => {
 
   it('pulls a model by the name a shipped pack gives it, and lists the known names for an unknown one', async () => {
     const cache = join(dir, 'hf-cache-pull');
-    const res = await runCli(['models', 'pull', 'gemma-4-e4b-assistant', '--hub-url', hf.url, '--cache-dir', cache], 30_000);
+    const res = await runCli(
+      ['models', 'pull', 'gemma-4-e4b-assistant', '--hub-url', hf.url, '--cache-dir', cache],
+      30_000,
+    );
     expect(res.code, res.stderr).toBe(0);
     const path = res.stdout.trim();
     expect(path.startsWith(join(cache, 'models--'))).toBe(true);
@@ -96,15 +124,61 @@ describe('challenge packs', () => {
   }, 60_000);
 
   it.each([
-    ['a private prompt in the (public) pack file', (p: ChallengePack) => ({ ...p, prompts: [...p.prompts, { id: 's9', split: 'private', text: 'held out?' }] }), 'prompt "s9" is private, but a pack file is public'],
-    ['no word on its private prompts', (p: ChallengePack) => ({ ...p, private_prompts: undefined }), 'no private_prompts: verification re-runs claims on held-out prompts'],
-    ['a private prompt family using a slot it does not define', (p: ChallengePack) => ({ ...p, private_prompts: { count: 1, references: true, families: [{ id: 'f', template: 'What is {{x}} plus {{y}}?', slots: { x: { from: 1, to: 5000 } } }] } }), 'family "f": the template uses {{y}} but slots has no "y"'],
-    ['private prompt families too small to hide a draw', (p: ChallengePack) => ({ ...p, private_prompts: { count: 2, references: true, families: [{ id: 'f', template: 'What is {{x}} squared?', slots: { x: { from: 1, to: 100 } } }] } }), 'can fill only 100 distinct prompts'],
-    ['a duplicate prompt id', (p: ChallengePack) => ({ ...p, prompts: [...p.prompts, { ...p.prompts[0]! }] }), 'prompt id "p1" is used twice'],
-    ['a baseline that is a draft', (p: ChallengePack) => ({ ...p, baseline: { target: 'draft-q8' } }), 'baseline.target "draft-q8" is not a target model'],
-    ['a probe answer outside its choices', (p: ChallengePack) => ({ ...p, probe: [{ id: 'q', question: 'x?', choices: ['a', 'b'], answer: 'D' }] }), 'probe "q" answers D but has choices A-B'],
+    [
+      'a private prompt in the (public) pack file',
+      (p: ChallengePack) => ({ ...p, prompts: [...p.prompts, { id: 's9', split: 'private', text: 'held out?' }] }),
+      'prompt "s9" is private, but a pack file is public',
+    ],
+    [
+      'no word on its private prompts',
+      (p: ChallengePack) => ({ ...p, private_prompts: undefined }),
+      'no private_prompts: verification re-runs claims on held-out prompts',
+    ],
+    [
+      'a private prompt family using a slot it does not define',
+      (p: ChallengePack) => ({
+        ...p,
+        private_prompts: {
+          count: 1,
+          references: true,
+          families: [{ id: 'f', template: 'What is {{x}} plus {{y}}?', slots: { x: { from: 1, to: 5000 } } }],
+        },
+      }),
+      'family "f": the template uses {{y}} but slots has no "y"',
+    ],
+    [
+      'private prompt families too small to hide a draw',
+      (p: ChallengePack) => ({
+        ...p,
+        private_prompts: {
+          count: 2,
+          references: true,
+          families: [{ id: 'f', template: 'What is {{x}} squared?', slots: { x: { from: 1, to: 100 } } }],
+        },
+      }),
+      'can fill only 100 distinct prompts',
+    ],
+    [
+      'a duplicate prompt id',
+      (p: ChallengePack) => ({ ...p, prompts: [...p.prompts, { ...p.prompts[0]! }] }),
+      'prompt id "p1" is used twice',
+    ],
+    [
+      'a baseline that is a draft',
+      (p: ChallengePack) => ({ ...p, baseline: { target: 'draft-q8' } }),
+      'baseline.target "draft-q8" is not a target model',
+    ],
+    [
+      'a probe answer outside its choices',
+      (p: ChallengePack) => ({ ...p, probe: [{ id: 'q', question: 'x?', choices: ['a', 'b'], answer: 'D' }] }),
+      'probe "q" answers D but has choices A-B',
+    ],
     ['an unknown default', (p: ChallengePack) => ({ ...p, defaults: { ctx: 4 } }), 'defaults: unknown setting ctx'],
-    ['no references and no calibration', (p: ChallengePack) => ({ ...p, calibration: undefined, references: [] }), 'give references, or calibration prompts'],
+    [
+      'no references and no calibration',
+      (p: ChallengePack) => ({ ...p, calibration: undefined, references: [] }),
+      'give references, or calibration prompts',
+    ],
     ['an unknown field', (p: ChallengePack) => ({ ...p, leaderboard: true }), 'leaderboard'],
   ])('refuses a pack with %s, by name', async (_name, mutate, message) => {
     const file = packFile('bad', mutate(base));

@@ -29,29 +29,58 @@ beforeAll(async () => {
   dataDir = hub.dataDir;
   organizerFileBefore = readFileSync(join(dataDir, 'organizer-token'), 'utf8');
 
-  alice = (await hub.call('POST', '/v1/agents/register', { body: { agent_id: 'alice', model: 'gemma-4-e4b', harness: 'collab-desk', tools: ['bench'], bio: 'I try draft depths.' } })).body.token;
+  alice = (
+    await hub.call('POST', '/v1/agents/register', {
+      body: {
+        agent_id: 'alice',
+        model: 'gemma-4-e4b',
+        harness: 'collab-desk',
+        tools: ['bench'],
+        bio: 'I try draft depths.',
+      },
+    })
+  ).body.token;
   bob = await hub.register('bob');
 
-  const m = await hub.call('POST', '/v1/messages', { token: alice, body: { body: 'Plan: K=6. @bob can you run the baseline?' } });
+  const m = await hub.call('POST', '/v1/messages', {
+    token: alice,
+    body: { body: 'Plan: K=6. @bob can you run the baseline?' },
+  });
   expect(m.status, m.text).toBe(201);
   message = m.body.filename;
 
-  const r = await hub.call('POST', '/v1/results', { token: bob, body: { content: resultMarkdown({ tps: 98.5, method: 'plain', description: 'baseline' }) } });
+  const r = await hub.call('POST', '/v1/results', {
+    token: bob,
+    body: { content: resultMarkdown({ tps: 98.5, method: 'plain', description: 'baseline' }) },
+  });
   expect(r.status, r.text).toBe(201);
   result = r.body.filename;
-  const v = await hub.call('POST', `/v1/results/${result}/verdict`, { token: hub.organizerToken, body: { verdict: 'valid', note: 'reproduced' } });
+  const v = await hub.call('POST', `/v1/results/${result}/verdict`, {
+    token: hub.organizerToken,
+    body: { verdict: 'valid', note: 'reproduced' },
+  });
   expect(v.status, v.text).toBe(200);
 
-  const re = await hub.call('POST', '/v1/messages', { token: bob, body: { body: 'Baseline posted.', refs: [result], reply_to: message } });
+  const re = await hub.call('POST', '/v1/messages', {
+    token: bob,
+    body: { body: 'Baseline posted.', refs: [result], reply_to: message },
+  });
   expect(re.status, re.text).toBe(201);
   reply = re.body.filename;
 
   const tf = await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'draft-depth', body: readme } });
   expect(tf.status, tf.text).toBe(201);
-  const note = await hub.call('POST', '/v1/taskforces/draft-depth/files', { token: bob, body: { body: 'Joining: I will take K=8.' } });
+  const note = await hub.call('POST', '/v1/taskforces/draft-depth/files', {
+    token: bob,
+    body: { body: 'Joining: I will take K=8.' },
+  });
   expect(note.status, note.text).toBe(201);
 
-  const put = await hub.call('PUT', '/v1/scratch/alice/runs/k6.bin', { token: alice, raw: scratchBytes, headers: { 'content-type': 'application/octet-stream' } });
+  const put = await hub.call('PUT', '/v1/scratch/alice/runs/k6.bin', {
+    token: alice,
+    raw: scratchBytes,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   expect(put.status, put.text).toBe(201);
 
   hub = await hub.restart();
@@ -65,21 +94,37 @@ afterAll(async () => {
 describe('after a restart', () => {
   it('still knows every agent, and their tokens still work', async () => {
     expect((await hub.call('GET', '/v1/agents')).body.items).toEqual(['alice.md', 'bob.md']);
-    expect((await hub.call('GET', '/v1/agents/alice')).body).toMatchObject({ agent_id: 'alice', model: 'gemma-4-e4b', harness: 'collab-desk', tools: ['bench'], bio: 'I try draft depths.', status: 'active' });
+    expect((await hub.call('GET', '/v1/agents/alice')).body).toMatchObject({
+      agent_id: 'alice',
+      model: 'gemma-4-e4b',
+      harness: 'collab-desk',
+      tools: ['bench'],
+      bio: 'I try draft depths.',
+      status: 'active',
+    });
     const a = await hub.call('POST', '/v1/messages', { token: alice, body: { body: 'Back after the restart.' } });
     expect(a.status, a.text).toBe(201);
     const b = await hub.call('PUT', '/v1/scratch/bob/after.txt', { token: bob, raw: 'still me' });
     expect(b.status, b.text).toBe(201);
     // An id already taken stays taken.
-    expect((await hub.call('POST', '/v1/agents/register', { body: { agent_id: 'alice', model: 'm', harness: 'h' } })).status).toBe(409);
+    expect(
+      (await hub.call('POST', '/v1/agents/register', { body: { agent_id: 'alice', model: 'm', harness: 'h' } })).status,
+    ).toBe(409);
   });
 
   it('still has the messages and the inbox entries', async () => {
     const m = await hub.call('GET', `/v1/messages/${message}`);
     expect(m.status).toBe(200);
-    expect(m.body).toMatchObject({ filename: message, body: 'Plan: K=6. @bob can you run the baseline?', frontmatter: { agent: 'alice' } });
+    expect(m.body).toMatchObject({
+      filename: message,
+      body: 'Plan: K=6. @bob can you run the baseline?',
+      frontmatter: { agent: 'alice' },
+    });
     const r = await hub.call('GET', `/v1/messages/${reply}`);
-    expect(r.body).toMatchObject({ body: 'Baseline posted.', frontmatter: { reply_to: message, thread: message, refs: [result] } });
+    expect(r.body).toMatchObject({
+      body: 'Baseline posted.',
+      frontmatter: { reply_to: message, thread: message, refs: [result] },
+    });
 
     expect((await hub.call('GET', '/v1/inbox/bob')).body.items).toEqual([message]);
     expect((await hub.call('GET', '/v1/inbox/alice')).body.items).toEqual([reply]);
@@ -88,16 +133,29 @@ describe('after a restart', () => {
   it('still has the result with its verdict, and ranks it as valid', async () => {
     const r = await hub.call('GET', `/v1/results/${result}`);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ filename: result, verification: 'valid', frontmatter: { tps: 98.5, agent: 'bob' }, verdict: { state: 'valid', by: 'human-organizer', note: 'reproduced' } });
+    expect(r.body).toMatchObject({
+      filename: result,
+      verification: 'valid',
+      frontmatter: { tps: 98.5, agent: 'bob' },
+      verdict: { state: 'valid', by: 'human-organizer', note: 'reproduced' },
+    });
     expect(r.body.verdict.history).toHaveLength(1);
     const board = await hub.call('GET', '/v1/leaderboard');
-    expect(board.body.rows).toEqual([expect.objectContaining({ rank: 1, agent: 'bob', score: 98.5, verification: 'valid', filename: result })]);
+    expect(board.body.rows).toEqual([
+      expect.objectContaining({ rank: 1, agent: 'bob', score: 98.5, verification: 'valid', filename: result }),
+    ]);
   });
 
   it('still has the taskforce, its README and its notes', async () => {
     const tf = await hub.call('GET', '/v1/taskforces/draft-depth');
     expect(tf.status).toBe(200);
-    expect(tf.body).toMatchObject({ name: 'draft-depth', creator: 'alice', readme: { body: readme }, contributors: ['alice', 'bob'], note_count: 1 });
+    expect(tf.body).toMatchObject({
+      name: 'draft-depth',
+      creator: 'alice',
+      readme: { body: readme },
+      contributors: ['alice', 'bob'],
+      note_count: 1,
+    });
     expect(tf.body.recent_notes.map((m: { body: string }) => m.body)).toEqual(['Joining: I will take K=8.']);
     const file = await hub.call('GET', '/v1/taskforces/draft-depth/files/README.md');
     expect(file.text).toBe(readme);
@@ -116,13 +174,22 @@ describe('after a restart', () => {
     expect(readFileSync(file, 'utf8')).toBe(organizerFileBefore);
     expect(hub.organizerToken).toBe(organizerFileBefore.trim());
     if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
-    const v = await hub.call('POST', `/v1/results/${result}/verdict`, { token: hub.organizerToken, body: { verdict: 'valid', note: 'still valid' } });
+    const v = await hub.call('POST', `/v1/results/${result}/verdict`, {
+      token: hub.organizerToken,
+      body: { verdict: 'valid', note: 'still valid' },
+    });
     expect(v.status, v.text).toBe(200);
   });
 
   it('stamps new records after the old ones', async () => {
-    const m = await hub.call('POST', '/v1/messages', { token: alice, body: { body: 'A new message after the restart.' } });
-    const r = await hub.call('POST', '/v1/results', { token: bob, body: { content: resultMarkdown({ tps: 101, description: 'after restart' }) } });
+    const m = await hub.call('POST', '/v1/messages', {
+      token: alice,
+      body: { body: 'A new message after the restart.' },
+    });
+    const r = await hub.call('POST', '/v1/results', {
+      token: bob,
+      body: { content: resultMarkdown({ tps: 101, description: 'after restart' }) },
+    });
     expect(m.status).toBe(201);
     expect(r.status).toBe(201);
     for (const old of [message, reply, result]) {
@@ -137,9 +204,17 @@ describe('after a restart', () => {
     const lastBefore = (await hub.call('GET', '/v1/messages?order=desc&limit=1')).body.items[0] as string;
     await hub.stop();
     // The machine's clock was set back an hour (NTP, a dead battery) before the hub came back.
-    const behind = await startHub({ dataDir, port: 0, config: { limits: RELAXED_LIMITS as HubConfig['limits'] }, clock: () => Date.now() - 3_600_000 });
+    const behind = await startHub({
+      dataDir,
+      port: 0,
+      config: { limits: RELAXED_LIMITS as HubConfig['limits'] },
+      clock: () => Date.now() - 3_600_000,
+    });
     try {
-      const m = await call(behind.url, 'POST', '/v1/messages', { token: alice, body: { body: 'written with a clock one hour behind' } });
+      const m = await call(behind.url, 'POST', '/v1/messages', {
+        token: alice,
+        body: { body: 'written with a clock one hour behind' },
+      });
       expect(m.status, m.text).toBe(201);
       expect(m.body.filename > lastBefore, `${m.body.filename} sorts after ${lastBefore}`).toBe(true);
       expect((await call(behind.url, 'GET', '/v1/messages?order=desc&limit=1')).body.items).toEqual([m.body.filename]);
@@ -160,13 +235,18 @@ describe('the record on disk', () => {
       expect(token.length).toBeGreaterThan(20);
       expect(running.includes(token), `a raw token is in hub.db / hub.db-wal`).toBe(false);
     }
-    expect((await hub.call('POST', '/v1/messages', { token: carol, body: { body: 'carol checks in' } })).status).toBe(201);
+    expect((await hub.call('POST', '/v1/messages', { token: carol, body: { body: 'carol checks in' } })).status).toBe(
+      201,
+    );
 
     await hub.stop();
     const stopped = Buffer.concat([fileBytes(join(dataDir, 'hub.db')), fileBytes(join(dataDir, 'hub.db-wal'))]);
     hub = await startTestHub({}, dataDir);
-    for (const token of [alice, bob, carol, hub.organizerToken]) expect(stopped.includes(token), 'a raw token is in hub.db after a stop').toBe(false);
-    expect((await hub.call('POST', '/v1/messages', { token: carol, body: { body: 'carol after another restart' } })).status).toBe(201);
+    for (const token of [alice, bob, carol, hub.organizerToken])
+      expect(stopped.includes(token), 'a raw token is in hub.db after a stop').toBe(false);
+    expect(
+      (await hub.call('POST', '/v1/messages', { token: carol, body: { body: 'carol after another restart' } })).status,
+    ).toBe(201);
   });
 
   it('passes SQLite integrity_check after a clean stop', async () => {
@@ -182,7 +262,9 @@ describe('the record on disk', () => {
 describe('one hub per data folder', () => {
   it('refuses a second hub on a folder a running hub holds, and says which process holds it', async () => {
     const second = startHub({ dataDir, port: 0 });
-    await expect(second).rejects.toThrow(`the data folder ${dataDir} is in use by another Collab Desk hub (process ${process.pid})`);
+    await expect(second).rejects.toThrow(
+      `the data folder ${dataDir} is in use by another Collab Desk hub (process ${process.pid})`,
+    );
     // The refusal left the running hub and its record alone.
     expect((await hub.call('GET', '/v1/messages?limit=1')).status).toBe(200);
   });

@@ -10,20 +10,38 @@ beforeAll(async () => {
 });
 
 async function publish(agent: string, fields: Record<string, unknown>, body?: string): Promise<string> {
-  const res = await hub.call('POST', '/v1/results', { token: tokens[agent], body: { content: resultMarkdown(fields, body) } });
+  const res = await hub.call('POST', '/v1/results', {
+    token: tokens[agent],
+    body: { content: resultMarkdown(fields, body) },
+  });
   if (res.status !== 201) throw new Error(`${res.status} ${res.text}`);
   return res.body.filename as string;
 }
 
-const rows = async (query = '') => (await hub.call('GET', `/v1/leaderboard${query}`)).body.rows as Array<Record<string, unknown>>;
+const rows = async (query = '') =>
+  (await hub.call('GET', `/v1/leaderboard${query}`)).body.rows as Array<Record<string, unknown>>;
 
 describe('publishing', () => {
   it('stamps the result and keeps every client field, via raw for inline content or bucket for a file', async () => {
-    const filename = await publish('ann', { tps: 120.5, method: 'draft K=4', description: 'first try', draft_n_max: 4 });
+    const filename = await publish('ann', {
+      tps: 120.5,
+      method: 'draft K=4',
+      description: 'first try',
+      draft_n_max: 4,
+    });
     const got = await hub.call('GET', `/v1/results/${filename}`);
     expect(got.body).toMatchObject({
       filename,
-      frontmatter: { tps: 120.5, ppl: 2.3, method: 'draft K=4', status: 'agent-run', description: 'first try', draft_n_max: 4, agent: 'ann', via: 'raw' },
+      frontmatter: {
+        tps: 120.5,
+        ppl: 2.3,
+        method: 'draft K=4',
+        status: 'agent-run',
+        description: 'first try',
+        draft_n_max: 4,
+        agent: 'ann',
+        via: 'raw',
+      },
       verification: 'pending',
       verdict: { state: 'pending', by: null, history: [] },
     });
@@ -38,7 +56,10 @@ describe('publishing', () => {
     const first = await hub.call('POST', '/v1/results', { token: tokens.cat, body: { content } });
     const again = await hub.call('POST', '/v1/results', { token: tokens.cat, body: { content } });
     expect(again.status).toBe(409);
-    expect(again.body.error).toMatchObject({ code: 'ALREADY_PROMOTED', hint: `existing filename: ${first.body.filename}` });
+    expect(again.body.error).toMatchObject({
+      code: 'ALREADY_PROMOTED',
+      hint: `existing filename: ${first.body.filename}`,
+    });
   });
 
   it('refuses results whose required fields are missing or malformed, naming the field', async () => {
@@ -54,7 +75,10 @@ describe('publishing', () => {
       [{ status: 'done' }, /`status` must be one of agent-run, negative/],
     ];
     for (const [fields, message] of cases) {
-      const res = await hub.call('POST', '/v1/results', { token: tokens.dee, body: { content: resultMarkdown(fields) } });
+      const res = await hub.call('POST', '/v1/results', {
+        token: tokens.dee,
+        body: { content: resultMarkdown(fields) },
+      });
       expect(res.status, JSON.stringify(fields)).toBe(400);
       expect(res.body.error.code).toBe('INVALID_FRONTMATTER');
       expect(res.body.error.message).toMatch(message);
@@ -89,7 +113,10 @@ describe('the leaderboard', () => {
 
   it('drops invalid results, and lists only what the verification filter asks for', async () => {
     const catBest = (await rows('?agent=cat'))[0]!.filename as string;
-    const res = await hub.call('POST', `/v1/results/${catBest}/verdict`, { token: hub.organizerToken, body: { verdict: 'invalid', note: 'output diverged' } });
+    const res = await hub.call('POST', `/v1/results/${catBest}/verdict`, {
+      token: hub.organizerToken,
+      body: { verdict: 'invalid', note: 'output diverged' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.verdict).toMatchObject({ state: 'invalid', by: 'human-organizer', note: 'output diverged' });
     const board = await rows();
@@ -101,21 +128,26 @@ describe('the leaderboard', () => {
     expect((await rows('?verification=invalid')).map((r) => r.filename)).toContain(catBest);
   });
 
-  it('lets the organizer\'s verdict win over the verifier\'s', async () => {
+  it("lets the organizer's verdict win over the verifier's", async () => {
     const filename = await publish('bo', { tps: 95, description: 'claim to verify' });
     await hub.running.hub.write(() => {
       hub.running.hub.results.setVerdict(filename, 'invalid', 'verifier', 'verifier', 'tps off by 9%', Date.now());
       return { result: null, effect: { actor: 'verifier', action: 'result.verdict', target: filename } };
     });
     expect((await hub.call('GET', `/v1/results/${filename}`)).body.verification).toBe('invalid');
-    await hub.call('POST', `/v1/results/${filename}/verdict`, { token: hub.organizerToken, body: { verdict: 'valid', note: 'rerun was fine' } });
+    await hub.call('POST', `/v1/results/${filename}/verdict`, {
+      token: hub.organizerToken,
+      body: { verdict: 'valid', note: 'rerun was fine' },
+    });
     await hub.running.hub.write(() => {
       hub.running.hub.results.setVerdict(filename, 'invalid', 'verifier', 'verifier', 'second rerun', Date.now());
       return { result: null, effect: { actor: 'verifier', action: 'result.verdict', target: filename } };
     });
     const got = await hub.call('GET', `/v1/results/${filename}`);
     expect(got.body.verification).toBe('valid');
-    expect(got.body.verdict.history.map((h: { authority: string; state: string }) => `${h.authority}:${h.state}`)).toEqual(['verifier:invalid', 'organizer:valid', 'verifier:invalid']);
+    expect(
+      got.body.verdict.history.map((h: { authority: string; state: string }) => `${h.authority}:${h.state}`),
+    ).toEqual(['verifier:invalid', 'organizer:valid', 'verifier:invalid']);
   });
 
   it('leaves results over the guardrail cap off the board when a cap is configured', async () => {
@@ -135,7 +167,10 @@ describe('the leaderboard', () => {
 
   it('only the organizer sets verdicts', async () => {
     const filename = await publish('dee', { tps: 60 });
-    const res = await hub.call('POST', `/v1/results/${filename}/verdict`, { token: tokens.ann, body: { verdict: 'invalid' } });
+    const res = await hub.call('POST', `/v1/results/${filename}/verdict`, {
+      token: tokens.ann,
+      body: { verdict: 'invalid' },
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('NOT_ORGANIZER');
   });

@@ -27,7 +27,10 @@ interface Report {
 }
 
 /** A hub process (its environment holding a Hugging Face token) with a pack installed and a victim agent's notes. */
-async function hubIn(name: string, env: Record<string, string> = {}): Promise<{ hub: HubProcess; dataDir: string; organizer: string }> {
+async function hubIn(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{ hub: HubProcess; dataDir: string; organizer: string }> {
   const dir = join(root, name);
   const dataDir = join(dir, 'data');
   const { file } = await writeTestPack(join(dir, 'pack'));
@@ -69,22 +72,32 @@ describe.skipIf(support.kind !== 'bubblewrap')('a sandboxed external agent (bubb
     ({ hub, dataDir, organizer } = await hubIn('sandboxed'));
   }, 60_000);
 
-  it('reads none of the hub\'s secrets or files, writes nowhere but its folder, and its own work succeeds', async () => {
+  it("reads none of the hub's secrets or files, writes nowhere but its folder, and its own work succeeds", async () => {
     const res = await call(hub.url, 'POST', '/v1/swarm/agents', {
       token: organizer,
-      body: { kind: 'external', name: 'mallory', command: `node ${HOSTILE} ${hub.child.pid} ${plant}`, sandbox: { read: [dirname(HOSTILE)] } },
+      body: {
+        kind: 'external',
+        name: 'mallory',
+        command: `node ${HOSTILE} ${hub.child.pid} ${plant}`,
+        sandbox: { read: [dirname(HOSTILE)] },
+      },
     });
     expect(res.status, res.text).toBe(201);
     const started = res.body.agents[0] as SwarmAgentStatus;
     // The card says how it is confined.
-    expect(started.sandbox).toMatchObject({ kind: 'bubblewrap', read: expect.arrayContaining([dirname(HOSTILE)]), write: expect.arrayContaining([join(dataDir, 'scratch', 'mallory-1')]) });
+    expect(started.sandbox).toMatchObject({
+      kind: 'bubblewrap',
+      read: expect.arrayContaining([dirname(HOSTILE)]),
+      write: expect.arrayContaining([join(dataDir, 'scratch', 'mallory-1')]),
+    });
     expect(started.sandbox!.hidden).toContain(dataDir);
     const done = await finished(hub, organizer, 'mallory-1');
     expect(done.state, done.error ?? '').toBe('stopped');
 
     const report = JSON.parse(readFileSync(join(dataDir, 'scratch', 'mallory-1', 'report.json'), 'utf8')) as Report;
     // Nothing of the hub's: the organizer token, the pack with its held-out prompts, the record, the hub's environment.
-    for (const name of ['organizer_token', 'pack', 'hub_db', 'hub_environ', 'other_agent']) expect(report.read[name], name).toBeNull();
+    for (const name of ['organizer_token', 'pack', 'hub_db', 'hub_environ', 'other_agent'])
+      expect(report.read[name], name).toBeNull();
     expect(report.read.parent_environ).not.toContain(HF_SECRET);
     expect(report.read.parent_environ).not.toContain(organizer);
     const seen = JSON.stringify(report);
@@ -92,7 +105,8 @@ describe.skipIf(support.kind !== 'bubblewrap')('a sandboxed external agent (bubb
     // Of the data folder it sees its own folder (and its prompt), nothing else; of the processes, only its own.
     expect(report.listed.scratch).toEqual(['mallory-1']);
     expect(report.listed.data).not.toEqual(expect.arrayContaining(['organizer-token']));
-    for (const hidden of ['organizer-token', 'hub.db', 'challenge', 'central']) expect(report.listed.data).not.toContain(hidden);
+    for (const hidden of ['organizer-token', 'hub.db', 'challenge', 'central'])
+      expect(report.listed.data).not.toContain(hidden);
     expect(report.listed.proc).not.toContain(String(hub.child.pid));
     // The machine's sockets (D-Bus, Docker, the user's session) under /run are out of reach; so is the held-out set.
     for (const socket of ['dbus', 'docker.sock', 'user']) expect(report.listed.run).not.toContain(socket);
@@ -109,13 +123,14 @@ describe.skipIf(support.kind !== 'bubblewrap')('a sandboxed external agent (bubb
   }, 120_000);
 
   it('refuses grants it cannot honour, and a program the sandbox would hide, saying how to fix it', async () => {
-    const spawn = (body: Record<string, unknown>) => call(hub.url, 'POST', '/v1/swarm/agents', { token: organizer, body: { kind: 'external', ...body } });
+    const spawn = (body: Record<string, unknown>) =>
+      call(hub.url, 'POST', '/v1/swarm/agents', { token: organizer, body: { kind: 'external', ...body } });
     const relative = await spawn({ command: 'true', sandbox: { read: ['bin'] } });
     expect(relative.status).toBe(400);
     expect(relative.body.error.message).toContain('not an absolute path');
     const inside = await spawn({ command: 'true', sandbox: { read: [join(dataDir, 'challenge')] } });
     expect(inside.status).toBe(400);
-    expect(inside.body.error.message).toContain('inside the hub\'s data folder');
+    expect(inside.body.error.message).toContain("inside the hub's data folder");
     // A CLI installed where the sandbox hides (here under /tmp, as under a home folder).
     const tool = join(root, 'tools', 'my-agent');
     mkdirSync(dirname(tool), { recursive: true });
@@ -132,17 +147,28 @@ describe.skipIf(support.kind !== 'bubblewrap')('a sandboxed external agent (bubb
 
   it('stops a sandboxed agent politely: it gets the SIGTERM itself and can finish before the sandbox goes', async () => {
     // A node agent under the shell, as most are: it takes a moment to wrap up after the SIGTERM.
-    const script = "process.on('SIGTERM', () => setTimeout(() => { console.log('bye'); process.exit(0); }, 200)); console.log('ready'); setInterval(() => {}, 1000);";
+    const script =
+      "process.on('SIGTERM', () => setTimeout(() => { console.log('bye'); process.exit(0); }, 200)); console.log('ready'); setInterval(() => {}, 1000);";
     const command = `node -e "${script}"`;
-    expect((await call(hub.url, 'POST', '/v1/swarm/agents', { token: organizer, body: { kind: 'external', name: 'polite', command } })).status).toBe(201);
+    expect(
+      (
+        await call(hub.url, 'POST', '/v1/swarm/agents', {
+          token: organizer,
+          body: { kind: 'external', name: 'polite', command },
+        })
+      ).status,
+    ).toBe(201);
     for (;;) {
-      const agent = ((await call(hub.url, 'GET', '/v1/swarm', { token: organizer })).body as SwarmStatus).agents.find((a) => a.agent_id === 'polite-1')!;
+      const agent = ((await call(hub.url, 'GET', '/v1/swarm', { token: organizer })).body as SwarmStatus).agents.find(
+        (a) => a.agent_id === 'polite-1',
+      )!;
       if (agent.last_message === 'ready') break;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect((await call(hub.url, 'POST', '/v1/swarm/agents/polite-1/stop', { token: organizer })).status).toBe(200);
     expect((await finished(hub, organizer, 'polite-1')).state).toBe('stopped');
-    const trace = (await call(hub.url, 'GET', '/v1/swarm/agents/polite-1/trace', { token: organizer })).body.steps as Array<{ kind: string; text?: string }>;
+    const trace = (await call(hub.url, 'GET', '/v1/swarm/agents/polite-1/trace', { token: organizer })).body
+      .steps as Array<{ kind: string; text?: string }>;
     expect(trace.map((s) => s.text)).toContain('bye');
     expect(trace.find((s) => s.text?.startsWith('process ended'))?.text).toBe('process ended (exit code 0)');
   }, 60_000);
@@ -159,7 +185,10 @@ describe('where no sandbox can start', () => {
 
   it('refuses an external agent with the reason, and runs it only when the organizer accepts the risk for it', async () => {
     const command = `node ${HOSTILE} ${hub.child.pid} ${join(root, 'bare-plant.txt')}`;
-    const refused = await call(hub.url, 'POST', '/v1/swarm/agents', { token: organizer, body: { kind: 'external', name: 'eve', command } });
+    const refused = await call(hub.url, 'POST', '/v1/swarm/agents', {
+      token: organizer,
+      body: { kind: 'external', name: 'eve', command },
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('SANDBOX_UNAVAILABLE');
     expect(refused.body.error.message).toContain('bubblewrap (bwrap) is not installed');
@@ -167,7 +196,10 @@ describe('where no sandbox can start', () => {
     // Nothing was registered or started by the refusal.
     expect(((await call(hub.url, 'GET', '/v1/swarm', { token: organizer })).body as SwarmStatus).agents).toEqual([]);
 
-    const accepted = await call(hub.url, 'POST', '/v1/swarm/agents', { token: organizer, body: { kind: 'external', name: 'eve', command, accept_unsandboxed: true } });
+    const accepted = await call(hub.url, 'POST', '/v1/swarm/agents', {
+      token: organizer,
+      body: { kind: 'external', name: 'eve', command, accept_unsandboxed: true },
+    });
     expect(accepted.status, accepted.text).toBe(201);
     const card = accepted.body.agents[0] as SwarmAgentStatus;
     expect(card.sandbox!.kind).toBe('none');

@@ -19,8 +19,14 @@ describe('the Electron security scan', () => {
   it('fails on a window with node integration and no isolation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'insecure-app-'));
     try {
-      writeFileSync(join(dir, 'main.js'), "const { BrowserWindow } = require('electron');\nnew BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false } });\n");
-      const failed = await run(process.execPath, [SCAN, dir], { cwd: PROJECT_ROOT }).then(() => null, (err: { code: number; stdout: string }) => err);
+      writeFileSync(
+        join(dir, 'main.js'),
+        "const { BrowserWindow } = require('electron');\nnew BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false } });\n",
+      );
+      const failed = await run(process.execPath, [SCAN, dir], { cwd: PROJECT_ROOT }).then(
+        () => null,
+        (err: { code: number; stdout: string }) => err,
+      );
       expect(failed?.code).toBe(1);
       expect(failed?.stdout).toContain('CONTEXT_ISOLATION_JS_CHECK');
     } finally {

@@ -10,7 +10,10 @@ let published = 0;
 /** A result with the default challenge's fields; arrays are written as YAML flow lists (`tps_ci: [98, 102]`). */
 function resultContent(fields: Record<string, unknown>): string {
   const fm = { ppl: 2.3, method: 'draft-model K=6', status: 'agent-run', description: `run ${++published}`, ...fields };
-  const lines = Object.entries(fm).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  const lines = Object.entries(fm).map(
+    ([k, v]) =>
+      `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+  );
   return `---\n${lines.join('\n')}\n---\nHow it was measured.\n`;
 }
 
@@ -119,7 +122,13 @@ describe('GET /v1/compare', () => {
     const b = await publish(hub, bob, { tps: 100 });
     const res = await compare(a, b);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ method: 'none', interval: null, verdict: 'tie', a: { ci: null, repeats: 0 }, b: { ci: null, repeats: 0 } });
+    expect(res.body).toMatchObject({
+      method: 'none',
+      interval: null,
+      verdict: 'tie',
+      a: { ci: null, repeats: 0 },
+      b: { ci: null, repeats: 0 },
+    });
     expect(res.body.difference).toBeCloseTo(30, 10);
     expect(res.body.ratio).toBeCloseTo(1.3, 10);
   });
@@ -154,7 +163,10 @@ describe('publishing an interval', () => {
     ['low above high', [5, 1]],
     ['not a list', 'x'],
   ])('refuses a tps_ci that is %s, naming the field', async (_, tps_ci) => {
-    const res = await hub.call('POST', '/v1/results', { token: alice, body: { content: resultContent({ tps: 100, tps_ci }) } });
+    const res = await hub.call('POST', '/v1/results', {
+      token: alice,
+      body: { content: resultContent({ tps: 100, tps_ci }) },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_FRONTMATTER');
     expect(res.body.error.message).toContain('tps_ci');

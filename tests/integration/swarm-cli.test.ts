@@ -26,7 +26,9 @@ describe('collab-desk demo and agents', () => {
     expect(run.stdout).toMatch(/hub: http:\/\/127\.0\.0\.1:\d+/);
     const lines = run.stdout.split('\n');
     for (const id of ['local-1', 'local-2', 'local-3']) {
-      expect(lines.some((l) => new RegExp(`^agent ${id}: (explorer|tuner|skeptic|scout), direction `).test(l))).toBe(true);
+      expect(lines.some((l) => new RegExp(`^agent ${id}: (explorer|tuner|skeptic|scout), direction `).test(l))).toBe(
+        true,
+      );
       const summary = lines.find((l) => l.startsWith(`  ${id}: 2 steps`));
       expect(summary, run.stdout).toBeDefined();
       // Each agent's second step is its first job.
@@ -39,7 +41,10 @@ describe('collab-desk demo and agents', () => {
     // A hub with the demo challenge: its target is the agents' model when none is given.
     expect((await runCli(['challenge', 'init', 'demo', '--data', data], 120_000)).code).toBe(0);
     const hub = await startHubProcess(data);
-    const started = await runCli(['agents', 'start', '--count', '1', '--max-steps', '1', '--hub', hub.url, '--data', data], 60_000);
+    const started = await runCli(
+      ['agents', 'start', '--count', '1', '--max-steps', '1', '--hub', hub.url, '--data', data],
+      60_000,
+    );
     expect(started.code, started.stderr).toBe(0);
     expect(started.stdout).toMatch(/^started local-1 \(local, explorer, direction drafter\)$/m);
 
@@ -61,7 +66,9 @@ describe('collab-desk demo and agents', () => {
     // Refusals are one clear line, not a stack.
     const bad = await runCli(['agents', 'start', '--model', '/nope.gguf', '--hub', hub.url, '--data', data]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toBe('collab-desk agents: model file /nope.gguf does not exist (pass the path of a GGUF file on this machine)');
+    expect(bad.stderr.trim()).toBe(
+      'collab-desk agents: model file /nope.gguf does not exist (pass the path of a GGUF file on this machine)',
+    );
     hub.child.kill('SIGTERM');
     await hub.exited;
   }, 240_000);

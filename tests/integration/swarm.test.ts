@@ -17,7 +17,11 @@ import { installTestPack, writeTestPack } from '../helpers/test-pack';
 const EXTERNAL = fileURLToPath(new URL('../fixtures/external-agent.mjs', import.meta.url));
 const HF_SECRET = 'hf_swarmTestSecretValue0123456789';
 
-async function until<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 90_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -59,11 +63,19 @@ describe('the agent swarm', () => {
     process.env.HF_TOKEN = HF_SECRET;
     dir = mkdtempSync(join(tmpdir(), 'collab-desk-swarm-'));
     // Heads 32 wide, as quantized KV caches need: the agents may choose any cache type.
-    const { file } = await writeTestPack(join(dir, 'pack'), { tokens: 16, repeats: 1 }, { seed: 11, ctx: 16384, heads: 2, kvHeads: 1 });
+    const { file } = await writeTestPack(
+      join(dir, 'pack'),
+      { tokens: 16, repeats: 1 },
+      { seed: 11, ctx: 16384, heads: 2, kvHeads: 1 },
+    );
     await installTestPack(file, join(dir, 'data'));
     hub = await startTestHub({}, join(dir, 'data'), { jobRunner: engineJobRunner() });
     const pack = JSON.parse(readFileSync(hub.running.hub.layout.challengePack, 'utf8')) as InstalledPack;
-    supervisor = superviseBeside(hub.running, { agentModel: pack.model_paths.target!, stepDelayMs: 0, restart: { baseMs: 200 } });
+    supervisor = superviseBeside(hub.running, {
+      agentModel: pack.model_paths.target!,
+      stepDelayMs: 0,
+      restart: { baseMs: 200 },
+    });
     events = await SseClient.connect(`${hub.url}/v1/events`);
     // Every process the swarm starts is looked at while it runs.
     envWatch = setInterval(() => {
@@ -81,7 +93,10 @@ describe('the agent swarm', () => {
   }, 60_000);
 
   it('three local agents register, post and submit jobs through the real hub; the board, jobs and results show it', async () => {
-    const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { count: 3, max_steps: 3 } });
+    const spawned = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', {
+      token: hub.organizerToken,
+      body: { count: 3, max_steps: 3 },
+    });
     expect(spawned.status).toBe(201);
     const ids = spawned.body.agents.map((a) => a.agent_id);
     expect(ids).toEqual(['local-1', 'local-2', 'local-3']);
@@ -89,10 +104,16 @@ describe('the agent swarm', () => {
     expect(new Set(spawned.body.agents.map((a) => a.role)).size).toBe(3);
     expect(new Set(spawned.body.agents.map((a) => a.direction)).size).toBe(3);
 
-    const done = await until('three agents to finish 3 steps', async () => {
-      const s = (await hub.call<SwarmStatus>('GET', '/v1/swarm')).body;
-      return s.agents.filter((a) => ids.includes(a.agent_id)).every((a) => a.state === 'stopped' && a.steps === 3) && s;
-    }, 180_000);
+    const done = await until(
+      'three agents to finish 3 steps',
+      async () => {
+        const s = (await hub.call<SwarmStatus>('GET', '/v1/swarm')).body;
+        return (
+          s.agents.filter((a) => ids.includes(a.agent_id)).every((a) => a.state === 'stopped' && a.steps === 3) && s
+        );
+      },
+      180_000,
+    );
     await hub.running.hub.jobQueue!.idle();
 
     const registered = (await hub.call('GET', '/v1/agents?limit=50')).body.items as string[];
@@ -100,7 +121,11 @@ describe('the agent swarm', () => {
       expect(registered).toContain(`${id}.md`);
       const status = done.agents.find((a) => a.agent_id === id)!;
       // When an expectation fails, the agent's own trace says what it did.
-      const story = JSON.stringify((await hub.call<{ steps: TraceStep[] }>('GET', `/v1/swarm/agents/${id}/trace`, { token: hub.organizerToken })).body.steps.map((s) => s.tool_calls?.map((c) => [c.name, c.ok, c.result.slice(0, 160)]) ?? s.text));
+      const story = JSON.stringify(
+        (
+          await hub.call<{ steps: TraceStep[] }>('GET', `/v1/swarm/agents/${id}/trace`, { token: hub.organizerToken })
+        ).body.steps.map((s) => s.tool_calls?.map((c) => [c.name, c.ok, c.result.slice(0, 160)]) ?? s.text),
+      );
       expect(status.tokens_used).toBeGreaterThan(0);
       expect(status.jobs_submitted, story).toBeGreaterThanOrEqual(1);
       // The first step of every agent announces its direction on the board.
@@ -111,9 +136,14 @@ describe('the agent swarm', () => {
       for (const j of jobs) expect(['succeeded', 'failed']).toContain(j.state);
     }
     // Jobs that ran published their results under their agents' names.
-    const jobs = (await hub.call<{ items: JobInfo[] }>('GET', '/v1/jobs?kind=bench&limit=100')).body.items.filter((j) => ids.includes(j.agent));
+    const jobs = (await hub.call<{ items: JobInfo[] }>('GET', '/v1/jobs?kind=bench&limit=100')).body.items.filter((j) =>
+      ids.includes(j.agent),
+    );
     const succeeded = jobs.filter((j) => j.state === 'succeeded');
-    expect(succeeded.length, JSON.stringify(jobs.map((j) => [j.agent, j.state, j.config, j.error]))).toBeGreaterThanOrEqual(1);
+    expect(
+      succeeded.length,
+      JSON.stringify(jobs.map((j) => [j.agent, j.state, j.config, j.error])),
+    ).toBeGreaterThanOrEqual(1);
     for (const j of succeeded) {
       const result = await hub.call('GET', `/v1/results/${j.result}`);
       expect(result.status).toBe(200);
@@ -121,7 +151,9 @@ describe('the agent swarm', () => {
     }
 
     // Each step is in the trace: the prompt, the tool call and its answer, timings and tokens.
-    const trace = await hub.call<{ steps: TraceStep[] }>('GET', '/v1/swarm/agents/local-1/trace?limit=100', { token: hub.organizerToken });
+    const trace = await hub.call<{ steps: TraceStep[] }>('GET', '/v1/swarm/agents/local-1/trace?limit=100', {
+      token: hub.organizerToken,
+    });
     const steps = trace.body.steps.filter((s) => s.kind === 'step');
     expect(steps).toHaveLength(3);
     expect(steps[0]!.prompt![0]!.role).toBe('system');
@@ -140,22 +172,34 @@ describe('the agent swarm', () => {
     expect(fm.activity.tool_calls).toBeGreaterThanOrEqual(3);
 
     // Status changes went out on the event stream.
-    const statusEvents = events.received.filter((e) => e.type === 'agent.status').map((e) => eventData<{ agent: SwarmAgentStatus }>(e).agent);
+    const statusEvents = events.received
+      .filter((e) => e.type === 'agent.status')
+      .map((e) => eventData<{ agent: SwarmAgentStatus }>(e).agent);
     expect(statusEvents.some((a) => a.agent_id === 'local-2' && a.action === 'thinking')).toBe(true);
     // While a job held the GPU, inference was paused, and resumed after.
-    const inference = events.received.filter((e) => e.type === 'swarm.inference').map((e) => eventData<{ paused_for_job: string | null }>(e).paused_for_job);
+    const inference = events.received
+      .filter((e) => e.type === 'swarm.inference')
+      .map((e) => eventData<{ paused_for_job: string | null }>(e).paused_for_job);
     expect(inference.some((j) => j !== null)).toBe(true);
     expect(inference[inference.length - 1]).toBeNull();
   }, 240_000);
 
   it('a killed agent restarts with backoff; pause holds it, resume goes on, stop ends it', async () => {
-    const [agent] = (await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { count: 1, name: 'crashy', jobs_per_day: 0 } })).body.agents;
+    const [agent] = (
+      await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', {
+        token: hub.organizerToken,
+        body: { count: 1, name: 'crashy', jobs_per_day: 0 },
+      })
+    ).body.agents;
     const id = agent!.agent_id;
     const status = () => supervisor.status().agents.find((a) => a.agent_id === id)!;
     await until('a first step', () => status().steps >= 1);
     const firstPid = status().pid!;
     process.kill(firstPid, 'SIGKILL');
-    await until('the restart', () => status().restarts === 1 && status().state === 'running' && status().pid !== firstPid);
+    await until(
+      'the restart',
+      () => status().restarts === 1 && status().state === 'running' && status().pid !== firstPid,
+    );
     const stepsBefore = status().steps;
     await until('a step after the restart', () => status().steps > stepsBefore);
 
@@ -179,7 +223,12 @@ describe('the agent swarm', () => {
   }, 120_000);
 
   it('an agent whose token budget is spent stops as exhausted and is not restarted', async () => {
-    const [agent] = (await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { name: 'frugal', budget_tokens: 1, jobs_per_day: 0 } })).body.agents;
+    const [agent] = (
+      await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', {
+        token: hub.organizerToken,
+        body: { name: 'frugal', budget_tokens: 1, jobs_per_day: 0 },
+      })
+    ).body.agents;
     const final = await until('the budget to run out', () => {
       const a = supervisor.status().agents.find((x) => x.agent_id === agent!.agent_id)!;
       return a.state === 'exhausted' && a;
@@ -191,7 +240,10 @@ describe('the agent swarm', () => {
   }, 120_000);
 
   it('an external agent joins through the README, the OpenAI-compatible endpoint and its own token', async () => {
-    const res = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external', command: `node ${EXTERNAL} {prompt_file}`, sandbox: { read: [dirname(EXTERNAL)] } } });
+    const res = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', {
+      token: hub.organizerToken,
+      body: { kind: 'external', command: `node ${EXTERNAL} {prompt_file}`, sandbox: { read: [dirname(EXTERNAL)] } },
+    });
     expect(res.status).toBe(201);
     const id = res.body.agents[0]!.agent_id;
     expect(id).toBe('external-1');
@@ -205,9 +257,17 @@ describe('the agent swarm', () => {
     expect(posts[0].body).toMatch(/the model answered \d+ tokens/);
 
     // Its output is its trace; its environment had the hub, its token and the endpoint, and nothing else of ours.
-    const trace = (await hub.call<{ steps: TraceStep[] }>('GET', `/v1/swarm/agents/${id}/trace`, { token: hub.organizerToken })).body.steps;
-    const report = JSON.parse(trace.find((s) => s.kind === 'output' && s.text?.startsWith('{'))!.text!) as { env: string[]; cwd: string; prompt_mentions_readme: boolean };
-    expect(report.env).toEqual(expect.arrayContaining(['COLLAB_DESK_HUB', 'COLLAB_DESK_TOKEN', 'OPENAI_BASE_URL', 'OPENAI_API_KEY']));
+    const trace = (
+      await hub.call<{ steps: TraceStep[] }>('GET', `/v1/swarm/agents/${id}/trace`, { token: hub.organizerToken })
+    ).body.steps;
+    const report = JSON.parse(trace.find((s) => s.kind === 'output' && s.text?.startsWith('{'))!.text!) as {
+      env: string[];
+      cwd: string;
+      prompt_mentions_readme: boolean;
+    };
+    expect(report.env).toEqual(
+      expect.arrayContaining(['COLLAB_DESK_HUB', 'COLLAB_DESK_TOKEN', 'OPENAI_BASE_URL', 'OPENAI_API_KEY']),
+    );
     expect(report.env).not.toContain('HF_TOKEN');
     expect(report.cwd).toBe(join(hub.dataDir, 'scratch', id));
     expect(report.prompt_mentions_readme).toBe(true);
@@ -217,19 +277,29 @@ describe('the agent swarm', () => {
   it('refuses bad requests with what to fix, and keeps control to the organizer', async () => {
     const token = await hub.register('bystander');
     expect((await hub.call('POST', '/v1/swarm/agents', { token, body: { count: 1 } })).status).toBe(403);
-    const noCommand = await hub.call('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { kind: 'external' } });
+    const noCommand = await hub.call('POST', '/v1/swarm/agents', {
+      token: hub.organizerToken,
+      body: { kind: 'external' },
+    });
     expect(noCommand.status).toBe(400);
     expect(noCommand.body.error.hint).toMatch(/prompt_file/);
-    const noModel = await hub.call('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { model: join(dir, 'missing.gguf') } });
+    const noModel = await hub.call('POST', '/v1/swarm/agents', {
+      token: hub.organizerToken,
+      body: { model: join(dir, 'missing.gguf') },
+    });
     expect(noModel.status).toBe(400);
     expect(noModel.body.error.message).toMatch(/does not exist/);
-    expect((await hub.call('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { count: 0 } })).status).toBe(400);
-    expect((await hub.call('POST', '/v1/swarm/agents/nobody/pause', { token: hub.organizerToken })).body.error.code).toBe('NOT_FOUND');
+    expect((await hub.call('POST', '/v1/swarm/agents', { token: hub.organizerToken, body: { count: 0 } })).status).toBe(
+      400,
+    );
+    expect(
+      (await hub.call('POST', '/v1/swarm/agents/nobody/pause', { token: hub.organizerToken })).body.error.code,
+    ).toBe('NOT_FOUND');
     expect((await hub.call('POST', '/v1/swarm/dance', { token: hub.organizerToken })).status).toBe(400);
     expect((await hub.call('GET', '/v1/swarm/agents/local-1/trace')).status).toBe(401);
   });
 
-  it('no secret reaches any agent\'s environment or trace', async () => {
+  it("no secret reaches any agent's environment or trace", async () => {
     expect(seenEnvirons.length).toBeGreaterThan(0);
     for (const env of seenEnvirons) {
       expect(env).not.toContain(HF_SECRET);

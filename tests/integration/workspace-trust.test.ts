@@ -2,7 +2,20 @@
 // central folders replaced by links lead nowhere, hard-linked files are never served or copied, a hub-wide cap on
 // scratch space, a hub-wide cap on new registrations, and both caps reported in GET /v1.
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,20 +45,38 @@ async function putStreamed(hub: TestHub, path: string, token: string, bytes: Buf
     },
   });
   try {
-    const res = await fetch(hub.url + path, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body, duplex: 'half' } as RequestInit);
+    const res = await fetch(hub.url + path, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text, text };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
+      text,
+    };
   } catch (err) {
-    return { status: 0, headers: new Headers(), body: null, text: `no HTTP answer: ${String((err as Error).cause ?? err)}` };
+    return {
+      status: 0,
+      headers: new Headers(),
+      body: null,
+      text: `no HTTP answer: ${String((err as Error).cause ?? err)}`,
+    };
   }
 }
 
 describe('shared resources and taskforce files belong to the agent their name says, exactly', () => {
   const hub = withHub();
   const tokens: Record<string, string> = {};
-  const put = async (agent: string, path: string, raw: string) => expect((await hub.call('PUT', `/v1/scratch/${agent}/${path}`, { token: tokens[agent], raw })).status).toBe(201);
-  const share = (agent: string, source: string, dest_path: string) => hub.call('POST', '/v1/shared-resources:sync', { token: tokens[agent], body: { source, dest_path } });
-  const fileTo = (agent: string, source: string, dest_path: string) => hub.call('POST', '/v1/taskforces/levers/files', { token: tokens[agent], body: { source, dest_path } });
+  const put = async (agent: string, path: string, raw: string) =>
+    expect((await hub.call('PUT', `/v1/scratch/${agent}/${path}`, { token: tokens[agent], raw })).status).toBe(201);
+  const share = (agent: string, source: string, dest_path: string) =>
+    hub.call('POST', '/v1/shared-resources:sync', { token: tokens[agent], body: { source, dest_path } });
+  const fileTo = (agent: string, source: string, dest_path: string) =>
+    hub.call('POST', '/v1/taskforces/levers/files', { token: tokens[agent], body: { source, dest_path } });
   const central = (path: string) => readFileSync(join(hub.dataDir, 'central', path), 'utf8');
 
   beforeAll(async () => {
@@ -55,13 +86,27 @@ describe('shared resources and taskforce files belong to the agent their name sa
     await put('b', 'map/README.md', "b's lever map");
     await put('b', 'notes.md', "b's notes");
     await put('bob-2', 'notes.md', "bob-2's notes");
-    expect((await hub.call('POST', '/v1/taskforces', { token: tokens.bob, body: { name: 'levers', body: 'who works which lever' } })).status).toBe(201);
+    expect(
+      (
+        await hub.call('POST', '/v1/taskforces', {
+          token: tokens.bob,
+          body: { name: 'levers', body: 'who works which lever' },
+        })
+      ).status,
+    ).toBe(201);
     expect((await share('bob', 'map', 'lever-map_bob')).status).toBe(200);
     expect((await fileTo('bob', 'notes.md', 'notes_bob.md')).status).toBe(201);
   });
 
   it("refuses agent b a shared resource under bob's name, where a substring test let b overwrite it", async () => {
-    expectError(await share('b', 'map', 'lever-map_bob'), 400, 'INVALID_PATH', "bob's", '"lever-map_bob"', 'lever-map_b');
+    expectError(
+      await share('b', 'map', 'lever-map_bob'),
+      400,
+      'INVALID_PATH',
+      "bob's",
+      '"lever-map_bob"',
+      'lever-map_b',
+    );
     expectError(await share('b', 'map', 'LEVER-MAP_BOB'), 400, 'INVALID_PATH', "bob's");
     // Inside bob's folder a name of b's own changes nothing: the outermost owner segment decides.
     expectError(await share('b', 'map', 'lever-map_bob/extra_b'), 400, 'INVALID_PATH', "bob's");
@@ -70,7 +115,14 @@ describe('shared resources and taskforce files belong to the agent their name sa
   });
 
   it("refuses agent b a taskforce file under bob's name, and bob's file keeps its content", async () => {
-    expectError(await fileTo('b', 'notes.md', 'notes_bob.md'), 400, 'INVALID_PATH', "bob's", '"notes_bob.md"', 'notes_b.md');
+    expectError(
+      await fileTo('b', 'notes.md', 'notes_bob.md'),
+      400,
+      'INVALID_PATH',
+      "bob's",
+      '"notes_bob.md"',
+      'notes_b.md',
+    );
     expectError(await fileTo('b', 'notes.md', 'NOTES_BOB.md'), 400, 'INVALID_PATH', "bob's");
     expectError(await fileTo('b', 'notes.md', 'drafts_bob/notes_b.md'), 400, 'INVALID_PATH', "bob's");
     expect((await hub.call('GET', '/v1/taskforces/levers/files/notes_bob.md')).text).toBe("bob's notes");
@@ -123,7 +175,9 @@ describe('a scratch folder replaced by a symbolic link leads nowhere', () => {
   beforeAll(async () => {
     mallory = await hub.register('mallory');
     alice = await hub.register('alice');
-    expect((await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'tf', body: 'a taskforce' } })).status).toBe(201);
+    expect(
+      (await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'tf', body: 'a taskforce' } })).status,
+    ).toBe(201);
     outside = mkdtempSync(join(tmpdir(), 'collab-desk-outside-'));
     writeFileSync(join(outside, 'secret.md'), `${SECRET}\n`);
     mkdirSync(join(outside, 'dir'));
@@ -138,15 +192,30 @@ describe('a scratch folder replaced by a symbolic link leads nowhere', () => {
   });
 
   it('serves nothing through it, file or listing, and says the folder is a link', async () => {
-    expectError(await call('GET', '/v1/scratch/mallory/secret.md'), 400, 'INVALID_PATH', 'scratch/mallory', 'symbolic link');
+    expectError(
+      await call('GET', '/v1/scratch/mallory/secret.md'),
+      400,
+      'INVALID_PATH',
+      'scratch/mallory',
+      'symbolic link',
+    );
     expectError(await call('GET', '/v1/scratch/mallory/dir/inner.md'), 400, 'INVALID_PATH', 'scratch/mallory');
     expectError(await call('GET', '/v1/scratch/mallory'), 400, 'INVALID_PATH', 'scratch/mallory');
     expectError(await call('GET', '/v1/scratch/mallory?recursive=true'), 400, 'INVALID_PATH', 'scratch/mallory');
   });
 
   it('writes and deletes nothing through it', async () => {
-    expectError(await call('PUT', '/v1/scratch/mallory/planted.md', { token: mallory, raw: 'planted outside' }), 400, 'INVALID_PATH', 'scratch/mallory');
-    expectError(await call('PUT', '/v1/scratch/mallory/dir/planted.md', { token: mallory, raw: 'planted outside' }), 400, 'INVALID_PATH');
+    expectError(
+      await call('PUT', '/v1/scratch/mallory/planted.md', { token: mallory, raw: 'planted outside' }),
+      400,
+      'INVALID_PATH',
+      'scratch/mallory',
+    );
+    expectError(
+      await call('PUT', '/v1/scratch/mallory/dir/planted.md', { token: mallory, raw: 'planted outside' }),
+      400,
+      'INVALID_PATH',
+    );
     expectError(await call('DELETE', '/v1/scratch/mallory/secret.md', { token: mallory }), 400, 'INVALID_PATH');
     expect(filesOnDisk(outside)).toEqual(['dir', 'dir/inner.md', 'secret.md']);
     expect(readFileSync(join(outside, 'secret.md'), 'utf8')).toBe(`${SECRET}\n`);
@@ -154,11 +223,37 @@ describe('a scratch folder replaced by a symbolic link leads nowhere', () => {
 
   it('publishes and copies nothing through it', async () => {
     const before = (await hub.call('GET', '/v1/messages')).body.count;
-    expectError(await call('POST', '/v1/messages', { token: mallory, body: { source: 'secret.md' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/results', { token: mallory, body: { source: 'secret.md' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/artifacts:sync', { token: mallory, body: { source: 'dir', dest_slug: 'leak' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/shared-resources:sync', { token: mallory, body: { source: 'secret.md', dest_path: 'leak_mallory' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/taskforces/tf/files', { token: mallory, body: { source: 'secret.md', dest_path: 'leak_mallory.md' } }), 400, 'INVALID_PATH');
+    expectError(
+      await call('POST', '/v1/messages', { token: mallory, body: { source: 'secret.md' } }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('POST', '/v1/results', { token: mallory, body: { source: 'secret.md' } }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('POST', '/v1/artifacts:sync', { token: mallory, body: { source: 'dir', dest_slug: 'leak' } }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('POST', '/v1/shared-resources:sync', {
+        token: mallory,
+        body: { source: 'secret.md', dest_path: 'leak_mallory' },
+      }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('POST', '/v1/taskforces/tf/files', {
+        token: mallory,
+        body: { source: 'secret.md', dest_path: 'leak_mallory.md' },
+      }),
+      400,
+      'INVALID_PATH',
+    );
     expect((await hub.call('GET', '/v1/messages')).body.count).toBe(before);
     expect(filesOnDisk(join(hub.dataDir, 'central')).filter((n) => n.includes('leak'))).toEqual([]);
   });
@@ -205,8 +300,24 @@ describe('a central folder replaced by a symbolic link leads nowhere', () => {
     expectError(file, 400, 'INVALID_PATH', 'central', 'symbolic link');
     const listing = await hub.call('GET', '/v1/central');
     expectError(listing, 400, 'INVALID_PATH', 'central');
-    expectError(await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'report.md', dest_slug: 'report' } }), 400, 'INVALID_PATH', 'central');
-    expectError(await hub.call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'report.md', dest_path: 'report_alice' } }), 400, 'INVALID_PATH', 'central');
+    expectError(
+      await hub.call('POST', '/v1/artifacts:sync', {
+        token: alice,
+        body: { source: 'report.md', dest_slug: 'report' },
+      }),
+      400,
+      'INVALID_PATH',
+      'central',
+    );
+    expectError(
+      await hub.call('POST', '/v1/shared-resources:sync', {
+        token: alice,
+        body: { source: 'report.md', dest_path: 'report_alice' },
+      }),
+      400,
+      'INVALID_PATH',
+      'central',
+    );
     expect(filesOnDisk(outside)).toEqual(['secret.md']);
     expect(file.text + listing.text).not.toContain(SECRET);
   });
@@ -225,8 +336,12 @@ describe('a file with more than one hard link is never served, synced or publish
 
   beforeAll(async () => {
     alice = await hub.register('alice');
-    expect((await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'tf', body: 'a taskforce' } })).status).toBe(201);
-    expect((await hub.call('PUT', '/v1/scratch/alice/pub/ok.md', { token: alice, raw: 'publishable' })).status).toBe(201);
+    expect(
+      (await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'tf', body: 'a taskforce' } })).status,
+    ).toBe(201);
+    expect((await hub.call('PUT', '/v1/scratch/alice/pub/ok.md', { token: alice, raw: 'publishable' })).status).toBe(
+      201,
+    );
     scratch = join(hub.dataDir, 'scratch', 'alice');
     // A second name for the organizer token inside the agent's own folder: no link to follow, the same file.
     linkSync(join(hub.dataDir, 'organizer-token'), join(scratch, 'token.md'));
@@ -240,16 +355,53 @@ describe('a file with more than one hard link is never served, synced or publish
 
   it('refuses it as the source of a message, a result or a taskforce file', async () => {
     const before = (await hub.call('GET', '/v1/messages')).body.count;
-    expectError(await call('POST', '/v1/messages', { token: alice, body: { source: 'token.md' } }), 400, 'INVALID_PATH', 'hard link');
-    expectError(await call('POST', '/v1/results', { token: alice, body: { source: 'token.md' } }), 400, 'INVALID_PATH', 'hard link');
-    expectError(await call('POST', '/v1/taskforces/tf/files', { token: alice, body: { source: 'token.md', dest_path: 'token_alice.md' } }), 400, 'INVALID_PATH', 'hard link');
+    expectError(
+      await call('POST', '/v1/messages', { token: alice, body: { source: 'token.md' } }),
+      400,
+      'INVALID_PATH',
+      'hard link',
+    );
+    expectError(
+      await call('POST', '/v1/results', { token: alice, body: { source: 'token.md' } }),
+      400,
+      'INVALID_PATH',
+      'hard link',
+    );
+    expectError(
+      await call('POST', '/v1/taskforces/tf/files', {
+        token: alice,
+        body: { source: 'token.md', dest_path: 'token_alice.md' },
+      }),
+      400,
+      'INVALID_PATH',
+      'hard link',
+    );
     expect((await hub.call('GET', '/v1/messages')).body.count).toBe(before);
   });
 
   it('refuses a sync of it, or of a folder holding it, and copies nothing at all', async () => {
-    expectError(await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'token.md', dest_slug: 'leak' } }), 400, 'INVALID_PATH', 'hard link');
-    expectError(await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'pub', dest_slug: 'pub' } }), 400, 'INVALID_PATH', 'scratch/alice/pub/token.md', 'hard link');
-    expectError(await call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'pub', dest_path: 'pub_alice' } }), 400, 'INVALID_PATH', 'hard link');
+    expectError(
+      await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'token.md', dest_slug: 'leak' } }),
+      400,
+      'INVALID_PATH',
+      'hard link',
+    );
+    expectError(
+      await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'pub', dest_slug: 'pub' } }),
+      400,
+      'INVALID_PATH',
+      'scratch/alice/pub/token.md',
+      'hard link',
+    );
+    expectError(
+      await call('POST', '/v1/shared-resources:sync', {
+        token: alice,
+        body: { source: 'pub', dest_path: 'pub_alice' },
+      }),
+      400,
+      'INVALID_PATH',
+      'hard link',
+    );
     expect(filesOnDisk(join(hub.dataDir, 'central')).filter((n) => !n.startsWith('taskforces'))).toEqual([]);
   });
 
@@ -263,22 +415,31 @@ describe('a file with more than one hard link is never served, synced or publish
   });
 
   it('never shows the organizer token in any response, the board or central', async () => {
-    responses.push((await call('GET', '/v1/messages?expand=true')).text, (await call('GET', '/v1/results?expand=true')).text);
+    responses.push(
+      (await call('GET', '/v1/messages?expand=true')).text,
+      (await call('GET', '/v1/results?expand=true')).text,
+    );
     for (const text of responses) expect(text).not.toContain(hub.organizerToken);
     const central = join(hub.dataDir, 'central');
     for (const name of filesOnDisk(central)) {
-      if (lstatSync(join(central, name)).isFile()) expect(readFileSync(join(central, name), 'utf8')).not.toContain(hub.organizerToken);
+      if (lstatSync(join(central, name)).isFile())
+        expect(readFileSync(join(central, name), 'utf8')).not.toContain(hub.organizerToken);
     }
   });
 });
 
 describe('a hub-wide cap on all scratch folders together', () => {
-  const hub = withHub({ limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 2000, scratch_total_bytes: 2500 } as never });
+  const hub = withHub({
+    limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 2000, scratch_total_bytes: 2500 } as never,
+  });
   const tokens: Record<string, string> = {};
   const bytes = (n: number, fill = 1) => Buffer.alloc(n, fill);
   const sizeOnDisk = () => {
     const root = join(hub.dataDir, 'scratch');
-    return filesOnDisk(root).reduce((n, name) => n + (lstatSync(join(root, name)).isFile() ? lstatSync(join(root, name)).size : 0), 0);
+    return filesOnDisk(root).reduce(
+      (n, name) => n + (lstatSync(join(root, name)).isFile() ? lstatSync(join(root, name)).size : 0),
+      0,
+    );
   };
 
   beforeAll(async () => {
@@ -295,7 +456,15 @@ describe('a hub-wide cap on all scratch folders together', () => {
     expect((await hub.call('PUT', '/v1/scratch/ann/a.bin', { token: tokens.ann, raw: bytes(900) })).status).toBe(201);
     expect((await hub.call('PUT', '/v1/scratch/ben/b.bin', { token: tokens.ben, raw: bytes(900) })).status).toBe(201);
     const over = await hub.call('PUT', '/v1/scratch/cy/c.bin', { token: tokens.cy, raw: bytes(900) });
-    expectError(over, 413, 'SCRATCH_QUOTA_EXCEEDED', 'hub-wide', 'limits.scratch_total_bytes', '1800 of 2500', 'DELETE /v1/scratch/cy/');
+    expectError(
+      over,
+      413,
+      'SCRATCH_QUOTA_EXCEEDED',
+      'hub-wide',
+      'limits.scratch_total_bytes',
+      '1800 of 2500',
+      'DELETE /v1/scratch/cy/',
+    );
     expect(filesOnDisk(join(hub.dataDir, 'scratch', 'cy'))).toEqual([]);
     expect((await hub.call('GET', '/v1')).body.usage.scratch_bytes).toBe(1800);
   });
@@ -307,18 +476,29 @@ describe('a hub-wide cap on all scratch folders together', () => {
   });
 
   it('lets two uploads at once take only the room there is', async () => {
-    const [first, second] = await Promise.all([putStreamed(hub, '/v1/scratch/ann/x.bin', tokens.ann!, bytes(600, 2)), putStreamed(hub, '/v1/scratch/ben/y.bin', tokens.ben!, bytes(600, 3))]);
+    const [first, second] = await Promise.all([
+      putStreamed(hub, '/v1/scratch/ann/x.bin', tokens.ann!, bytes(600, 2)),
+      putStreamed(hub, '/v1/scratch/ben/y.bin', tokens.ben!, bytes(600, 3)),
+    ]);
     expect([first.status, second.status].sort(), first.text + second.text).toEqual([201, 413]);
     expect(sizeOnDisk()).toBe(2400);
     expect((await hub.call('GET', '/v1')).body.usage.scratch_bytes).toBe(2400);
   });
 
   it('still names the agent quota when that is the cap an upload passes', async () => {
-    const hub2 = await startTestHub({ limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 1500, scratch_total_bytes: 10_000 } as never });
+    const hub2 = await startTestHub({
+      limits: { scratch_file_bytes: 1000, scratch_quota_bytes: 1500, scratch_total_bytes: 10_000 } as never,
+    });
     try {
       const dee = await hub2.register('dee');
       expect((await hub2.call('PUT', '/v1/scratch/dee/a.bin', { token: dee, raw: bytes(900) })).status).toBe(201);
-      expectError(await hub2.call('PUT', '/v1/scratch/dee/b.bin', { token: dee, raw: bytes(900) }), 413, 'SCRATCH_QUOTA_EXCEEDED', 'limits.scratch_quota_bytes', '900 of 1500');
+      expectError(
+        await hub2.call('PUT', '/v1/scratch/dee/b.bin', { token: dee, raw: bytes(900) }),
+        413,
+        'SCRATCH_QUOTA_EXCEEDED',
+        'limits.scratch_quota_bytes',
+        '900 of 1500',
+      );
     } finally {
       await hub2.stop(true);
     }
@@ -328,8 +508,8 @@ describe('a hub-wide cap on all scratch folders together', () => {
 describe('a hub-wide cap on new registrations', () => {
   const hub = withHub({ limits: { registrations_per_window: 2, registrations_window_hours: 1 } as never });
 
-
-  const register = (agent_id: string, token?: string) => hub.call('POST', '/v1/agents/register', { token, body: { agent_id, model: 'm', harness: 'h' } });
+  const register = (agent_id: string, token?: string) =>
+    hub.call('POST', '/v1/agents/register', { token, body: { agent_id, model: 'm', harness: 'h' } });
 
   it('counts only registrations that create an agent, and refuses past the cap with 429 and Retry-After', async () => {
     expect((await register('r1')).status).toBe(201);
@@ -348,25 +528,46 @@ describe('a hub-wide cap on new registrations', () => {
   it('never holds up the organizer, whose spawner registers the swarm', async () => {
     const res = await register('swarm-1', hub.organizerToken);
     expect(res.status, res.text).toBe(201);
-    expect((await hub.call('POST', '/v1/messages', { token: res.body.token, body: { body: 'joined' } })).status).toBe(201);
+    expect((await hub.call('POST', '/v1/messages', { token: res.body.token, body: { body: 'joined' } })).status).toBe(
+      201,
+    );
     expect((await register('r4')).status).toBe(429);
   });
 
   it('reports the cap in GET /v1 next to the per-address limit', async () => {
-    expect((await hub.call('GET', '/v1')).body.limits).toMatchObject({ registrations_per_minute: 10_000, registrations_per_window: 2, registrations_window_hours: 1 });
+    expect((await hub.call('GET', '/v1')).body.limits).toMatchObject({
+      registrations_per_minute: 10_000,
+      registrations_per_window: 2,
+      registrations_window_hours: 1,
+    });
   });
 });
 
 describe('a config.json written before these caps existed', () => {
   it('still loads, and the caps take their defaults', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'collab-desk-old-config-'));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ title: 'Old hub', limits: { scratch_quota_bytes: 5000, registrations_per_minute: 3 } }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ title: 'Old hub', limits: { scratch_quota_bytes: 5000, registrations_per_minute: 3 } }),
+    );
     const hub = await startTestHub({}, dir);
     try {
       const meta = await hub.call('GET', '/v1');
       expect(meta.body.collab).toBe('Old hub');
-      expect(meta.body.limits).toMatchObject({ scratch_quota_bytes: 5000, scratch_total_bytes: 100 * 1024 ** 3, registrations_per_window: 100, registrations_window_hours: 1 });
-      expect((await hub.call('POST', '/v1/results', { token: await hub.register('old'), body: { content: resultMarkdown() } })).status).toBe(201);
+      expect(meta.body.limits).toMatchObject({
+        scratch_quota_bytes: 5000,
+        scratch_total_bytes: 100 * 1024 ** 3,
+        registrations_per_window: 100,
+        registrations_window_hours: 1,
+      });
+      expect(
+        (
+          await hub.call('POST', '/v1/results', {
+            token: await hub.register('old'),
+            body: { content: resultMarkdown() },
+          })
+        ).status,
+      ).toBe(201);
     } finally {
       await hub.stop(true);
     }

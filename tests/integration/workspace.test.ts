@@ -2,7 +2,16 @@
 // who may write there, size limits that leave nothing behind, links that are never followed, the sync routes
 // into the read-only central folder, and files served inert.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +33,12 @@ async function callOrDrop(hub: TestHub, method: string, path: string, options?: 
   try {
     return await hub.call(method, path, options);
   } catch (err) {
-    return { status: 0, headers: new Headers(), body: null, text: `no HTTP answer: ${String((err as Error).cause ?? err)}` };
+    return {
+      status: 0,
+      headers: new Headers(),
+      body: null,
+      text: `no HTTP answer: ${String((err as Error).cause ?? err)}`,
+    };
   }
 }
 
@@ -37,11 +51,26 @@ async function putStreamed(hub: TestHub, path: string, token: string, chunks: Bu
     },
   });
   try {
-    const res = await fetch(hub.url + path, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body, duplex: 'half' } as RequestInit);
+    const res = await fetch(hub.url + path, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text, text };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
+      text,
+    };
   } catch (err) {
-    return { status: 0, headers: new Headers(), body: null, text: `no HTTP answer: ${String((err as Error).cause ?? err)}` };
+    return {
+      status: 0,
+      headers: new Headers(),
+      body: null,
+      text: `no HTTP answer: ${String((err as Error).cause ?? err)}`,
+    };
   }
 }
 
@@ -70,17 +99,36 @@ describe('an agent keeps files in its own scratch folder', () => {
 
   it('stores a raw upload of any content type and reports its size and sha256', async () => {
     const text = '# Plan\n\nTry K=6 drafts.\n';
-    const md = await hub.call('PUT', '/v1/scratch/alice/plan.md', { token: alice, raw: text, headers: { 'content-type': 'text/markdown' } });
+    const md = await hub.call('PUT', '/v1/scratch/alice/plan.md', {
+      token: alice,
+      raw: text,
+      headers: { 'content-type': 'text/markdown' },
+    });
     expect(md.status).toBe(201);
-    expect(md.body).toEqual({ path: 'plan.md', bytes: Buffer.byteLength(text), sha256: sha256(text), url: '/v1/scratch/alice/plan.md' });
+    expect(md.body).toEqual({
+      path: 'plan.md',
+      bytes: Buffer.byteLength(text),
+      sha256: sha256(text),
+      url: '/v1/scratch/alice/plan.md',
+    });
 
-    const bin = await hub.call('PUT', '/v1/scratch/alice/runs/2026/weights.bin', { token: alice, raw: binary, headers: { 'content-type': 'application/octet-stream' } });
+    const bin = await hub.call('PUT', '/v1/scratch/alice/runs/2026/weights.bin', {
+      token: alice,
+      raw: binary,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(bin.status).toBe(201);
     expect(bin.body).toMatchObject({ path: 'runs/2026/weights.bin', bytes: binary.length, sha256: sha256(binary) });
     // The nested folders now exist on disk, holding exactly the bytes sent.
-    expect(readFileSync(join(hub.dataDir, 'scratch', 'alice', 'runs', '2026', 'weights.bin')).equals(binary)).toBe(true);
+    expect(readFileSync(join(hub.dataDir, 'scratch', 'alice', 'runs', '2026', 'weights.bin')).equals(binary)).toBe(
+      true,
+    );
 
-    const json = await hub.call('PUT', '/v1/scratch/alice/runs/config.json', { token: alice, raw: '{"k": 6}', headers: { 'content-type': 'application/json' } });
+    const json = await hub.call('PUT', '/v1/scratch/alice/runs/config.json', {
+      token: alice,
+      raw: '{"k": 6}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(json.status).toBe(201);
     expect(json.body).toMatchObject({ path: 'runs/config.json', bytes: 8, sha256: sha256('{"k": 6}') });
   });
@@ -111,8 +159,17 @@ describe('an agent keeps files in its own scratch folder', () => {
 
     const all = await hub.call('GET', '/v1/scratch/alice?recursive=true');
     expect(all.status).toBe(200);
-    expect(all.body.entries.map((e: { path: string }) => e.path)).toEqual(['plan.md', 'runs', 'runs/2026', 'runs/2026/weights.bin', 'runs/config.json']);
-    expect(all.body.entries.find((e: { path: string }) => e.path === 'runs/2026/weights.bin')).toMatchObject({ type: 'file', bytes: binary.length });
+    expect(all.body.entries.map((e: { path: string }) => e.path)).toEqual([
+      'plan.md',
+      'runs',
+      'runs/2026',
+      'runs/2026/weights.bin',
+      'runs/config.json',
+    ]);
+    expect(all.body.entries.find((e: { path: string }) => e.path === 'runs/2026/weights.bin')).toMatchObject({
+      type: 'file',
+      bytes: binary.length,
+    });
 
     const sub = await hub.call('GET', '/v1/scratch/alice/runs');
     expect(sub.status).toBe(200);
@@ -120,17 +177,27 @@ describe('an agent keeps files in its own scratch folder', () => {
     expect(sub.body.entries.map((e: { path: string }) => e.path)).toEqual(['runs/2026', 'runs/config.json']);
 
     const subRecursive = await hub.call('GET', '/v1/scratch/alice/runs/?recursive=true');
-    expect(subRecursive.body.entries.map((e: { path: string }) => e.path)).toEqual(['runs/2026', 'runs/2026/weights.bin', 'runs/config.json']);
+    expect(subRecursive.body.entries.map((e: { path: string }) => e.path)).toEqual([
+      'runs/2026',
+      'runs/2026/weights.bin',
+      'runs/config.json',
+    ]);
   });
 
   it('replaces the content on overwrite', async () => {
     const next = 'second version, longer than the first one was';
-    const res = await hub.call('PUT', '/v1/scratch/alice/plan.md', { token: alice, raw: next, headers: { 'content-type': 'text/markdown' } });
+    const res = await hub.call('PUT', '/v1/scratch/alice/plan.md', {
+      token: alice,
+      raw: next,
+      headers: { 'content-type': 'text/markdown' },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ bytes: Buffer.byteLength(next), sha256: sha256(next) });
     expect((await hub.call('GET', '/v1/scratch/alice/plan.md')).text).toBe(next);
     const listing = await hub.call('GET', '/v1/scratch/alice');
-    expect(listing.body.entries.find((e: { path: string }) => e.path === 'plan.md').bytes).toBe(Buffer.byteLength(next));
+    expect(listing.body.entries.find((e: { path: string }) => e.path === 'plan.md').bytes).toBe(
+      Buffer.byteLength(next),
+    );
   });
 
   it('deletes a file (204) and a later read is 404', async () => {
@@ -169,12 +236,22 @@ describe('an agent keeps files in its own scratch folder', () => {
     expect(read.text).toBe('bob notes');
     const withOtherToken = await hub.call('GET', '/v1/scratch/bob/notes.md', { token: alice });
     expect(withOtherToken.text).toBe('bob notes');
-    expect((await hub.call('GET', '/v1/scratch/bob')).body.entries.map((e: { path: string }) => e.path)).toEqual(['notes.md']);
+    expect((await hub.call('GET', '/v1/scratch/bob')).body.entries.map((e: { path: string }) => e.path)).toEqual([
+      'notes.md',
+    ]);
   });
 
   it('serves files inert: nosniff and a sandboxing CSP, so an HTML file cannot run script on the hub origin', async () => {
     const html = '<html><body><script>fetch("/v1/audit")</script></body></html>';
-    expect((await hub.call('PUT', '/v1/scratch/alice/page.html', { token: alice, raw: html, headers: { 'content-type': 'text/html' } })).status).toBe(201);
+    expect(
+      (
+        await hub.call('PUT', '/v1/scratch/alice/page.html', {
+          token: alice,
+          raw: html,
+          headers: { 'content-type': 'text/html' },
+        })
+      ).status,
+    ).toBe(201);
     const res = await hub.call('GET', '/v1/scratch/alice/page.html');
     expect(res.status).toBe(200);
     expect(res.text).toBe(html);
@@ -208,7 +285,12 @@ describe('size limits leave nothing behind', () => {
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE to a streamed upload (no Content-Length) over the limit, leaving no temp file', async () => {
-    const res = await putStreamed(hub, '/v1/scratch/alice/streamed/too-big.bin', alice, Array.from({ length: 20 }, () => file(3, 100)));
+    const res = await putStreamed(
+      hub,
+      '/v1/scratch/alice/streamed/too-big.bin',
+      alice,
+      Array.from({ length: 20 }, () => file(3, 100)),
+    );
     expect((await hub.call('GET', '/v1/healthz')).status).toBe(200);
     // Soft: report both a missing answer and a leftover file, each is its own failure.
     expectError(res, 413, 'PAYLOAD_TOO_LARGE', true);
@@ -224,7 +306,11 @@ describe('size limits leave nothing behind', () => {
   });
 
   it('refuses the upload that would pass the quota with 413 SCRATCH_QUOTA_EXCEEDED; earlier files stay intact', async () => {
-    for (const [name, fill] of [['q/a.bin', 1], ['q/b.bin', 2], ['q/c.bin', 3]] as const) {
+    for (const [name, fill] of [
+      ['q/a.bin', 1],
+      ['q/b.bin', 2],
+      ['q/c.bin', 3],
+    ] as const) {
       const res = await hub.call('PUT', `/v1/scratch/alice/${name}`, { token: alice, raw: file(fill) });
       expect(res.status, res.text).toBe(201);
     }
@@ -271,7 +357,9 @@ describe('symbolic links planted in a scratch folder are never followed', () => 
     writeFileSync(join(outside, 'dir', 'inner.md'), `${SECRET} inside a folder\n`);
     // Real files next to the links, so a refusal is about the link, not an empty folder.
     expect((await hub.call('PUT', '/v1/scratch/alice/real.md', { token: alice, raw: 'real note' })).status).toBe(201);
-    expect((await hub.call('PUT', '/v1/scratch/alice/pub/ok.md', { token: alice, raw: 'publishable' })).status).toBe(201);
+    expect((await hub.call('PUT', '/v1/scratch/alice/pub/ok.md', { token: alice, raw: 'publishable' })).status).toBe(
+      201,
+    );
     // What an external agent with a shell in its scratch folder could do.
     const scratch = join(hub.dataDir, 'scratch', 'alice');
     symlinkSync(join(outside, 'secret.md'), join(scratch, 'link.md'));
@@ -301,17 +389,43 @@ describe('symbolic links planted in a scratch folder are never followed', () => 
   it('refuses a link as the source of a message or a result', async () => {
     const before = (await hub.call('GET', '/v1/messages')).body.count;
     expectError(await call('POST', '/v1/messages', { token: alice, body: { source: 'link.md' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/messages', { token: alice, body: { source: 'linkdir/inner.md' } }), 400, 'INVALID_PATH');
+    expectError(
+      await call('POST', '/v1/messages', { token: alice, body: { source: 'linkdir/inner.md' } }),
+      400,
+      'INVALID_PATH',
+    );
     expectError(await call('POST', '/v1/results', { token: alice, body: { source: 'link.md' } }), 400, 'INVALID_PATH');
     expect((await hub.call('GET', '/v1/messages')).body.count).toBe(before);
     expect((await call('GET', '/v1/messages?expand=true')).text).not.toContain(SECRET);
   });
 
   it('refuses to sync a link or a linked folder, and skips links inside a synced folder', async () => {
-    expectError(await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'link.md', dest_slug: 'leak' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'linkdir', dest_slug: 'leak' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'linkdir/inner.md', dest_slug: 'leak' } }), 400, 'INVALID_PATH');
-    expectError(await call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'link.md', dest_path: 'leak_alice' } }), 400, 'INVALID_PATH');
+    expectError(
+      await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'link.md', dest_slug: 'leak' } }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'linkdir', dest_slug: 'leak' } }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('POST', '/v1/artifacts:sync', {
+        token: alice,
+        body: { source: 'linkdir/inner.md', dest_slug: 'leak' },
+      }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('POST', '/v1/shared-resources:sync', {
+        token: alice,
+        body: { source: 'link.md', dest_path: 'leak_alice' },
+      }),
+      400,
+      'INVALID_PATH',
+    );
     expect(existsSync(join(hub.dataDir, 'central', 'artifacts', 'leak_alice'))).toBe(false);
 
     const pub = await call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'pub', dest_slug: 'pub' } });
@@ -322,8 +436,16 @@ describe('symbolic links planted in a scratch folder are never followed', () => 
   });
 
   it('refuses to write through a link, so an upload cannot land outside the folder', async () => {
-    expectError(await call('PUT', '/v1/scratch/alice/link.md', { token: alice, raw: 'overwrite the target' }), 400, 'INVALID_PATH');
-    expectError(await call('PUT', '/v1/scratch/alice/linkdir/planted.md', { token: alice, raw: 'planted outside' }), 400, 'INVALID_PATH');
+    expectError(
+      await call('PUT', '/v1/scratch/alice/link.md', { token: alice, raw: 'overwrite the target' }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await call('PUT', '/v1/scratch/alice/linkdir/planted.md', { token: alice, raw: 'planted outside' }),
+      400,
+      'INVALID_PATH',
+    );
     expect(readFileSync(join(outside, 'secret.md'), 'utf8')).toBe(`${SECRET}\n`);
     expect(existsSync(join(outside, 'dir', 'planted.md'))).toBe(false);
   });
@@ -350,19 +472,34 @@ describe('syncing work into the read-only central folder', () => {
   beforeAll(async () => {
     alice = await hub.register('alice');
     await hub.register('bob');
-    for (const [path, raw] of [['report/README.md', report], ['report/data/table.bin', table], ['notes/plan.md', 'plan']] as const) {
+    for (const [path, raw] of [
+      ['report/README.md', report],
+      ['report/data/table.bin', table],
+      ['notes/plan.md', 'plan'],
+    ] as const) {
       expect((await hub.call('PUT', `/v1/scratch/alice/${path}`, { token: alice, raw })).status).toBe(201);
     }
   });
 
   it('copies every file of a folder to artifacts/{slug}_{agent}/ and serves the same bytes', async () => {
-    const res = await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'report', dest_slug: 'k6-report' } });
+    const res = await hub.call('POST', '/v1/artifacts:sync', {
+      token: alice,
+      body: { source: 'report', dest_slug: 'k6-report' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       dest: 'artifacts/k6-report_alice/',
       files: [
-        { src_path: 'report/README.md', dest_path: 'artifacts/k6-report_alice/README.md', bytes: Buffer.byteLength(report) },
-        { src_path: 'report/data/table.bin', dest_path: 'artifacts/k6-report_alice/data/table.bin', bytes: table.length },
+        {
+          src_path: 'report/README.md',
+          dest_path: 'artifacts/k6-report_alice/README.md',
+          bytes: Buffer.byteLength(report),
+        },
+        {
+          src_path: 'report/data/table.bin',
+          dest_path: 'artifacts/k6-report_alice/data/table.bin',
+          bytes: table.length,
+        },
       ],
       bytes_copied: Buffer.byteLength(report) + table.length,
     });
@@ -383,7 +520,10 @@ describe('syncing work into the read-only central folder', () => {
   });
 
   it('lands a single file at dest + its full source path', async () => {
-    const res = await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'notes/plan.md', dest_slug: 'plan' } });
+    const res = await hub.call('POST', '/v1/artifacts:sync', {
+      token: alice,
+      body: { source: 'notes/plan.md', dest_slug: 'plan' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       dest: 'artifacts/plan_alice/',
@@ -394,23 +534,61 @@ describe('syncing work into the read-only central folder', () => {
   });
 
   it('refuses a source that does not exist with 404 SOURCE_NOT_FOUND', async () => {
-    expectError(await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'nothing/here', dest_slug: 'none' } }), 404, 'SOURCE_NOT_FOUND');
-    expectError(await hub.call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'nothing.md', dest_path: 'none_alice' } }), 404, 'SOURCE_NOT_FOUND');
+    expectError(
+      await hub.call('POST', '/v1/artifacts:sync', {
+        token: alice,
+        body: { source: 'nothing/here', dest_slug: 'none' },
+      }),
+      404,
+      'SOURCE_NOT_FOUND',
+    );
+    expectError(
+      await hub.call('POST', '/v1/shared-resources:sync', {
+        token: alice,
+        body: { source: 'nothing.md', dest_path: 'none_alice' },
+      }),
+      404,
+      'SOURCE_NOT_FOUND',
+    );
     expect(existsSync(join(hub.dataDir, 'central', 'artifacts', 'none_alice'))).toBe(false);
   });
 
   it('shares a resource only under a dest_path that names its owner', async () => {
-    expectError(await hub.call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'report', dest_path: 'lever-map' } }), 400, 'INVALID_PATH');
-    expectError(await hub.call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'report', dest_path: 'lever-map_bob' } }), 400, 'INVALID_PATH');
+    expectError(
+      await hub.call('POST', '/v1/shared-resources:sync', {
+        token: alice,
+        body: { source: 'report', dest_path: 'lever-map' },
+      }),
+      400,
+      'INVALID_PATH',
+    );
+    expectError(
+      await hub.call('POST', '/v1/shared-resources:sync', {
+        token: alice,
+        body: { source: 'report', dest_path: 'lever-map_bob' },
+      }),
+      400,
+      'INVALID_PATH',
+    );
     expect(existsSync(join(hub.dataDir, 'central', 'shared_resources'))).toBe(false);
 
-    const res = await hub.call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'report', dest_path: 'lever-map_alice' } });
+    const res = await hub.call('POST', '/v1/shared-resources:sync', {
+      token: alice,
+      body: { source: 'report', dest_path: 'lever-map_alice' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.dest).toBe('shared_resources/lever-map_alice/');
-    expect(res.body.files.map((f: { dest_path: string }) => f.dest_path)).toEqual(['shared_resources/lever-map_alice/README.md', 'shared_resources/lever-map_alice/data/table.bin']);
+    expect(res.body.files.map((f: { dest_path: string }) => f.dest_path)).toEqual([
+      'shared_resources/lever-map_alice/README.md',
+      'shared_resources/lever-map_alice/data/table.bin',
+    ]);
     expect(res.body.bytes_copied).toBe(Buffer.byteLength(report) + table.length);
     expect((await hub.call('GET', '/v1/central/shared_resources/lever-map_alice/README.md')).text).toBe(report);
-    expect(readFileSync(join(hub.dataDir, 'central', 'shared_resources', 'lever-map_alice', 'data', 'table.bin')).equals(table)).toBe(true);
+    expect(
+      readFileSync(join(hub.dataDir, 'central', 'shared_resources', 'lever-map_alice', 'data', 'table.bin')).equals(
+        table,
+      ),
+    ).toBe(true);
   });
 
   it('is read-only over HTTP: PUT, POST and DELETE under /v1/central are refused and write nothing', async () => {
@@ -426,7 +604,11 @@ describe('syncing work into the read-only central folder', () => {
         ['DELETE', existing],
         ['PATCH', existing],
       ] as const) {
-        const res = await hub.call(method, path, { token, raw: 'overwritten by a client', headers: { 'content-type': 'text/markdown' } });
+        const res = await hub.call(method, path, {
+          token,
+          raw: 'overwritten by a client',
+          headers: { 'content-type': 'text/markdown' },
+        });
         expectError(res, 404, 'NOT_FOUND');
       }
     }
@@ -435,8 +617,19 @@ describe('syncing work into the read-only central folder', () => {
   });
 
   it('leaves the organizer out: it has no scratch folder to sync from', async () => {
-    expectError(await hub.call('POST', '/v1/artifacts:sync', { token: hub.organizerToken, body: { source: 'report', dest_slug: 'org' } }), 400, 'INVALID_BODY');
-    expectError(await hub.call('POST', '/v1/artifacts:sync', { body: { source: 'report', dest_slug: 'anon' } }), 401, 'UNAUTHORIZED');
+    expectError(
+      await hub.call('POST', '/v1/artifacts:sync', {
+        token: hub.organizerToken,
+        body: { source: 'report', dest_slug: 'org' },
+      }),
+      400,
+      'INVALID_BODY',
+    );
+    expectError(
+      await hub.call('POST', '/v1/artifacts:sync', { body: { source: 'report', dest_slug: 'anon' } }),
+      401,
+      'UNAUTHORIZED',
+    );
   });
 });
 
@@ -455,18 +648,37 @@ describe('sync limits', () => {
       ['fits/a.bin', Buffer.alloc(400, 1)],
       ['fits/b.bin', Buffer.alloc(400, 2)],
     ];
-    for (const [path, raw] of uploads) expect((await hub.call('PUT', `/v1/scratch/alice/${path}`, { token: alice, raw })).status).toBe(201);
+    for (const [path, raw] of uploads)
+      expect((await hub.call('PUT', `/v1/scratch/alice/${path}`, { token: alice, raw })).status).toBe(201);
   });
 
   it('refuses a sync over limits.sync_files or limits.sync_bytes with 413 SYNC_TOO_LARGE and copies nothing', async () => {
-    expectError(await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'three', dest_slug: 'three' } }), 413, 'SYNC_TOO_LARGE');
-    expectError(await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'heavy', dest_slug: 'heavy' } }), 413, 'SYNC_TOO_LARGE');
-    expectError(await hub.call('POST', '/v1/shared-resources:sync', { token: alice, body: { source: 'heavy', dest_path: 'heavy_alice' } }), 413, 'SYNC_TOO_LARGE');
+    expectError(
+      await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'three', dest_slug: 'three' } }),
+      413,
+      'SYNC_TOO_LARGE',
+    );
+    expectError(
+      await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'heavy', dest_slug: 'heavy' } }),
+      413,
+      'SYNC_TOO_LARGE',
+    );
+    expectError(
+      await hub.call('POST', '/v1/shared-resources:sync', {
+        token: alice,
+        body: { source: 'heavy', dest_path: 'heavy_alice' },
+      }),
+      413,
+      'SYNC_TOO_LARGE',
+    );
     expect(filesOnDisk(join(hub.dataDir, 'central'))).toEqual([]);
   });
 
   it('copies a folder within both limits', async () => {
-    const res = await hub.call('POST', '/v1/artifacts:sync', { token: alice, body: { source: 'fits', dest_slug: 'fits' } });
+    const res = await hub.call('POST', '/v1/artifacts:sync', {
+      token: alice,
+      body: { source: 'fits', dest_slug: 'fits' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.bytes_copied).toBe(800);
     expect(res.body.files).toHaveLength(2);

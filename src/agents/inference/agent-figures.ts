@@ -25,7 +25,15 @@ export class AgentFigures {
   snapshot(): Record<string, InferenceAgentFigures> {
     // fromEntries defines own keys: an agent named "__proto__" is a line like any other
     return Object.fromEntries(
-      [...this.agents].map(([agent, t]) => [agent, { requests: t.requests, prompt_tokens: t.prompt_tokens, completion_tokens: t.completion_tokens, tps: t.seconds > 0 ? t.completion_tokens / t.seconds : null }]),
+      [...this.agents].map(([agent, t]) => [
+        agent,
+        {
+          requests: t.requests,
+          prompt_tokens: t.prompt_tokens,
+          completion_tokens: t.completion_tokens,
+          tps: t.seconds > 0 ? t.completion_tokens / t.seconds : null,
+        },
+      ]),
     );
   }
 }

@@ -25,7 +25,8 @@ export class ChatClient {
       body: { ...request, stream: false },
       ...(signal ? { signal } : {}),
     });
-    if (reply.status !== 200) throw new Error(errorMessage(reply), { cause: { status: reply.status, body: reply.body } });
+    if (reply.status !== 200)
+      throw new Error(errorMessage(reply), { cause: { status: reply.status, body: reply.body } });
     return reply.body as ChatCompletion;
   }
 }

@@ -35,21 +35,37 @@ function agentOf(req: IncomingMessage, prepared: PreparedRequest | null, caller:
  * resume, ahead of newer requests, so an agent never sees the GPU lease; once its stream carried text it ends with
  * an error instead (the text cannot be taken back). A client that leaves frees its sequence and gets nothing.
  */
-export async function chatCompletions(req: IncomingMessage, res: ServerResponse, caller: Caller, host: ChatCompletionsContext): Promise<void> {
+export async function chatCompletions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  caller: Caller,
+  host: ChatCompletionsContext,
+): Promise<void> {
   const { slot } = host;
   const text = await readBody(req);
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ApiError(400, `the request body is not valid JSON: ${(err as Error).message}`, 'invalid_request_error', null, 'invalid_json');
+    throw new ApiError(
+      400,
+      `the request body is not valid JSON: ${(err as Error).message}`,
+      'invalid_request_error',
+      null,
+      'invalid_json',
+    );
   }
   const prepared = prepareRequest(body, host.bounds);
   let grammar: Awaited<ReturnType<GrammarCache['forMode']>>;
   try {
     grammar = await host.grammars.forMode(prepared.mode);
   } catch (err) {
-    throw new ApiError(400, `cannot build a grammar for this schema: ${(err as Error).message}`, 'invalid_request_error', prepared.mode.kind === 'json' ? 'response_format' : 'tools');
+    throw new ApiError(
+      400,
+      `cannot build a grammar for this schema: ${(err as Error).message}`,
+      'invalid_request_error',
+      prepared.mode.kind === 'json' ? 'response_format' : 'tools',
+    );
   }
   const agent = agentOf(req, prepared, caller);
   const clientGone = new AbortController();
@@ -58,7 +74,10 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
   });
   const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
   const created = Math.floor(Date.now() / 1000);
-  const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null): ChatCompletionChunk => ({
+  const chunk = (
+    delta: ChatCompletionChunk['choices'][number]['delta'],
+    finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null,
+  ): ChatCompletionChunk => ({
     id,
     object: 'chat.completion.chunk',
     created,
@@ -86,15 +105,26 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
     let outcome: Outcome;
     try {
       if (prepared.stream && !res.headersSent) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
         send(chunk({ role: 'assistant', content: '' }));
       }
       const maxTokens = Math.min(prepared.maxTokens ?? host.defaultMaxTokens, held.chat.sequence.contextSize);
-      outcome = await generate(held.chat, prepared, grammar, maxTokens, AbortSignal.any([clientGone.signal, held.interrupted]), (piece) => {
-        if (!prepared.stream || piece === '') return;
-        sentContent = true;
-        send(chunk({ content: piece }));
-      });
+      outcome = await generate(
+        held.chat,
+        prepared,
+        grammar,
+        maxTokens,
+        AbortSignal.any([clientGone.signal, held.interrupted]),
+        (piece) => {
+          if (!prepared.stream || piece === '') return;
+          sentContent = true;
+          send(chunk({ content: piece }));
+        },
+      );
     } catch (err) {
       if (clientGone.signal.aborted) return; // nobody is listening; the sequence is free again below
       if (held.interrupted.aborted) {
@@ -103,7 +133,13 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
           front = true;
           continue;
         }
-        throw new ApiError(503, 'the generation was interrupted: a benchmark took the GPU; send the request again (it waits for the benchmark to end)', 'service_unavailable', null, 'paused');
+        throw new ApiError(
+          503,
+          'the generation was interrupted: a benchmark took the GPU; send the request again (it waits for the benchmark to end)',
+          'service_unavailable',
+          null,
+          'paused',
+        );
       }
       throw err;
     } finally {
@@ -111,7 +147,9 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
     }
     host.figures.record(agent, outcome);
     if (outcome.schemaProblems.length > 0) {
-      host.log(`inference: ${agent}: generated output breaks rules of its schema that the grammar cannot hold: ${outcome.schemaProblems.join('; ')}`);
+      host.log(
+        `inference: ${agent}: generated output breaks rules of its schema that the grammar cannot hold: ${outcome.schemaProblems.join('; ')}`,
+      );
     }
     const usage: ChatUsage = {
       prompt_tokens: outcome.promptTokens,
@@ -125,14 +163,26 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
         object: 'chat.completion',
         created,
         model: slot.modelId,
-        choices: [{ index: 0, message: { role: 'assistant', content: outcome.content, ...(outcome.toolCalls.length > 0 ? { tool_calls: outcome.toolCalls } : {}) }, finish_reason: outcome.finish }],
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: outcome.content,
+              ...(outcome.toolCalls.length > 0 ? { tool_calls: outcome.toolCalls } : {}),
+            },
+            finish_reason: outcome.finish,
+          },
+        ],
         usage,
       };
       return sendJson(res, 200, completion);
     }
     // A constrained call's text is not streamed as it is generated; what was not sent goes now.
-    if (!sentContent && outcome.content && outcome.toolCalls.length === 0 && prepared.mode.kind === 'call') send(chunk({ content: outcome.content }));
-    if (outcome.toolCalls.length > 0) send(chunk({ tool_calls: outcome.toolCalls.map((call, index) => ({ index, ...call })) }));
+    if (!sentContent && outcome.content && outcome.toolCalls.length === 0 && prepared.mode.kind === 'call')
+      send(chunk({ content: outcome.content }));
+    if (outcome.toolCalls.length > 0)
+      send(chunk({ tool_calls: outcome.toolCalls.map((call, index) => ({ index, ...call })) }));
     send(chunk({}, outcome.finish));
     if (prepared.includeUsage) send({ ...chunk({}), choices: [], usage });
     res.end('data: [DONE]\n\n');

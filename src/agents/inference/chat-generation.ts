@@ -18,7 +18,9 @@ export interface Outcome {
 }
 
 function functionsOf(mode: Extract<GenerationMode, { kind: 'functions' }>): ChatModelFunctions {
-  return Object.fromEntries(mode.tools.map((t) => [t.name, { ...(t.description ? { description: t.description } : {}), params: t.grammar }]));
+  return Object.fromEntries(
+    mode.tools.map((t) => [t.name, { ...(t.description ? { description: t.description } : {}), params: t.grammar }]),
+  );
 }
 
 /**
@@ -38,9 +40,15 @@ export async function generate(
   const functions = mode.kind === 'functions' ? functionsOf(mode) : undefined;
   // The whole prompt as the chat wrapper renders it (ending in the model's turn, as generateResponse does): what an
   // OpenAI client counts as prompt tokens, cached or not.
-  const history = request.history.at(-1)?.type === 'model' ? request.history : [...request.history, { type: 'model' as const, response: [] }];
+  const history =
+    request.history.at(-1)?.type === 'model'
+      ? request.history
+      : [...request.history, { type: 'model' as const, response: [] }];
   const promptTokens = chat.chatWrapper
-    .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
+    .generateContextState({
+      chatHistory: history,
+      ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+    })
     .contextText.tokenize(chat.model.tokenizer).length;
   const wasEmpty = sequence.nextTokenIndex === 0;
   const inputBefore = sequence.tokenMeter.usedInputTokens;
@@ -83,14 +91,36 @@ export async function generate(
     const call = parseCall(mode, response.response);
     if (!call) {
       // Only a generation cut short by max_tokens ends outside the grammar: say so, with what was generated.
-      return { ...figures, content: response.response, toolCalls: [], finish: cutShort ? 'length' : 'stop', schemaProblems: [] };
+      return {
+        ...figures,
+        content: response.response,
+        toolCalls: [],
+        finish: cutShort ? 'length' : 'stop',
+        schemaProblems: [],
+      };
     }
-    return { ...figures, content: null, toolCalls: [toToolCall(call.tool.name, call.args)], finish: 'tool_calls', schemaProblems: schemaProblems(call.tool.parameters, call.args).map((p) => `${call.tool.name} arguments ${p}`) };
+    return {
+      ...figures,
+      content: null,
+      toolCalls: [toToolCall(call.tool.name, call.args)],
+      finish: 'tool_calls',
+      schemaProblems: schemaProblems(call.tool.parameters, call.args).map((p) => `${call.tool.name} arguments ${p}`),
+    };
   }
   if (mode.kind === 'functions' && response.functionCalls && response.functionCalls.length > 0) {
     const toolCalls = response.functionCalls.map((fc) => toToolCall(fc.functionName, fc.params));
-    const problems = response.functionCalls.flatMap((fc) => schemaProblems(mode.tools.find((t) => t.name === fc.functionName)?.parameters, fc.params).map((p) => `${fc.functionName} arguments ${p}`));
-    return { ...figures, content: response.response || null, toolCalls, finish: 'tool_calls', schemaProblems: problems };
+    const problems = response.functionCalls.flatMap((fc) =>
+      schemaProblems(mode.tools.find((t) => t.name === fc.functionName)?.parameters, fc.params).map(
+        (p) => `${fc.functionName} arguments ${p}`,
+      ),
+    );
+    return {
+      ...figures,
+      content: response.response || null,
+      toolCalls,
+      finish: 'tool_calls',
+      schemaProblems: problems,
+    };
   }
   let problems: string[] = [];
   if (mode.kind === 'json' && !cutShort) {
@@ -100,5 +130,11 @@ export async function generate(
       problems = ['response is not complete JSON'];
     }
   }
-  return { ...figures, content: response.response, toolCalls: [], finish: cutShort ? 'length' : 'stop', schemaProblems: problems };
+  return {
+    ...figures,
+    content: response.response,
+    toolCalls: [],
+    finish: cutShort ? 'length' : 'stop',
+    schemaProblems: problems,
+  };
 }

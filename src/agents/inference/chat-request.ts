@@ -55,7 +55,10 @@ function contentText(content: unknown, param: string, nullable = false): string 
     return content
       .map((part: unknown, i) => {
         if (!isObject(part) || part.type !== 'text' || typeof part.text !== 'string') {
-          throw bad(`${param}[${i}] is not a text part ({"type": "text", "text": "..."}): this host serves a text model, so images, audio and files are not understood`, `${param}[${i}]`);
+          throw bad(
+            `${param}[${i}] is not a text part ({"type": "text", "text": "..."}): this host serves a text model, so images, audio and files are not understood`,
+            `${param}[${i}]`,
+          );
         }
         return part.text;
       })
@@ -80,7 +83,10 @@ function toolResult(text: string): unknown {
  */
 export function toChatHistory(messages: unknown): ChatHistoryItem[] {
   if (!Array.isArray(messages) || messages.length === 0) {
-    throw bad('messages is required: a non-empty array of {"role": "system" | "user" | "assistant" | "tool", "content": ...}', 'messages');
+    throw bad(
+      'messages is required: a non-empty array of {"role": "system" | "user" | "assistant" | "tool", "content": ...}',
+      'messages',
+    );
   }
   const history: ChatHistoryItem[] = [];
   const pendingCalls = new Map<string, ChatModelFunctionCall>();
@@ -112,17 +118,27 @@ export function toChatHistory(messages: unknown): ChatHistoryItem[] {
         break;
       }
       case 'tool': {
-        if (typeof message.tool_call_id !== 'string') throw bad(`${param}.tool_call_id is required: the id of the assistant's tool call this answers`, `${param}.tool_call_id`);
+        if (typeof message.tool_call_id !== 'string')
+          throw bad(
+            `${param}.tool_call_id is required: the id of the assistant's tool call this answers`,
+            `${param}.tool_call_id`,
+          );
         const call = pendingCalls.get(message.tool_call_id);
         if (!call) {
-          throw bad(`${param} answers tool call ${message.tool_call_id}, which no earlier assistant message made: a tool message must follow the assistant message whose tool_calls hold its id`, `${param}.tool_call_id`);
+          throw bad(
+            `${param} answers tool call ${message.tool_call_id}, which no earlier assistant message made: a tool message must follow the assistant message whose tool_calls hold its id`,
+            `${param}.tool_call_id`,
+          );
         }
         call.result = toolResult(contentText(message.content, `${param}.content`));
         pendingCalls.delete(message.tool_call_id);
         break;
       }
       default:
-        throw bad(`${param}.role must be one of system, developer, user, assistant, tool (not ${JSON.stringify(message.role)})`, `${param}.role`);
+        throw bad(
+          `${param}.role must be one of system, developer, user, assistant, tool (not ${JSON.stringify(message.role)})`,
+          `${param}.role`,
+        );
     }
   }
   return history;
@@ -130,7 +146,10 @@ export function toChatHistory(messages: unknown): ChatHistoryItem[] {
 
 function toFunctionCall(call: unknown, param: string): { id: string; item: ChatModelFunctionCall } {
   if (!isObject(call) || !isObject(call.function) || typeof call.function.name !== 'string') {
-    throw bad(`${param} must be {"id": ..., "type": "function", "function": {"name": ..., "arguments": "<JSON text>"}}`, param);
+    throw bad(
+      `${param} must be {"id": ..., "type": "function", "function": {"name": ..., "arguments": "<JSON text>"}}`,
+      param,
+    );
   }
   const args = call.function.arguments;
   let params: unknown;
@@ -149,7 +168,11 @@ function toFunctionCall(call: unknown, param: string): { id: string; item: ChatM
 
 function prepareTools(tools: unknown, bounds: GrammarBounds): PreparedTool[] {
   if (tools === undefined || tools === null) return [];
-  if (!Array.isArray(tools)) throw bad('tools must be an array of {"type": "function", "function": {"name", "description", "parameters"}}', 'tools');
+  if (!Array.isArray(tools))
+    throw bad(
+      'tools must be an array of {"type": "function", "function": {"name", "description", "parameters"}}',
+      'tools',
+    );
   const seen = new Set<string>();
   return tools.map((tool: unknown, i) => {
     const param = `tools[${i}]`;
@@ -158,9 +181,16 @@ function prepareTools(tools: unknown, bounds: GrammarBounds): PreparedTool[] {
     }
     const fn = tool.function;
     if (typeof fn.name !== 'string' || !TOOL_NAME.test(fn.name)) {
-      throw bad(`${param}.function.name must be 1-64 letters, digits, _ or - (not ${JSON.stringify(fn.name)})`, `${param}.function.name`);
+      throw bad(
+        `${param}.function.name must be 1-64 letters, digits, _ or - (not ${JSON.stringify(fn.name)})`,
+        `${param}.function.name`,
+      );
     }
-    if (seen.has(fn.name)) throw bad(`${param}.function.name ${fn.name} is used by two tools: names must be unique`, `${param}.function.name`);
+    if (seen.has(fn.name))
+      throw bad(
+        `${param}.function.name ${fn.name} is used by two tools: names must be unique`,
+        `${param}.function.name`,
+      );
     seen.add(fn.name);
     const parameters = fn.parameters as JsonSchema | undefined;
     if (parameters !== undefined && !isObject(parameters) && typeof parameters !== 'boolean') {
@@ -179,16 +209,24 @@ function grammarFor(schema: JsonSchema | undefined, param: string, bounds: Gramm
   try {
     return toGbnfJsonSchema(schema, param, bounds);
   } catch (err) {
-    if (err instanceof SchemaConversionError) throw bad(`cannot constrain generation to this schema: ${err.message}`, err.path);
+    if (err instanceof SchemaConversionError)
+      throw bad(`cannot constrain generation to this schema: ${err.message}`, err.path);
     throw err;
   }
 }
 
 function prepareMode(body: Json, tools: PreparedTool[], bounds: GrammarBounds): GenerationMode {
   const choice = body.tool_choice ?? (tools.length > 0 ? 'auto' : 'none');
-  const named = isObject(choice) && choice.type === 'function' && isObject(choice.function) && typeof choice.function.name === 'string';
+  const named =
+    isObject(choice) &&
+    choice.type === 'function' &&
+    isObject(choice.function) &&
+    typeof choice.function.name === 'string';
   if (!named && !['none', 'auto', 'required'].includes(choice as string)) {
-    throw bad('tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}', 'tool_choice');
+    throw bad(
+      'tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}',
+      'tool_choice',
+    );
   }
   const format = body.response_format;
   let json: GenerationMode | null = null;
@@ -198,37 +236,63 @@ function prepareMode(body: Json, tools: PreparedTool[], bounds: GrammarBounds): 
     }
     if (format.type === 'json_object') {
       // an object of any keys, each holding a bounded value (a schema `{}` per key, see json-schema-grammar)
-      json = { kind: 'json', grammar: grammarFor({ type: 'object', additionalProperties: {} }, 'response_format', bounds) };
+      json = {
+        kind: 'json',
+        grammar: grammarFor({ type: 'object', additionalProperties: {} }, 'response_format', bounds),
+      };
     } else if (format.type === 'json_schema') {
       const schema = isObject(format.json_schema) ? (format.json_schema.schema as JsonSchema | undefined) : undefined;
       if (schema === undefined || (!isObject(schema) && typeof schema !== 'boolean')) {
-        throw bad('response_format.json_schema.schema is required: the JSON Schema the answer must follow', 'response_format.json_schema.schema');
+        throw bad(
+          'response_format.json_schema.schema is required: the JSON Schema the answer must follow',
+          'response_format.json_schema.schema',
+        );
       }
       json = { kind: 'json', grammar: grammarFor(schema, 'response_format.json_schema.schema', bounds), schema };
     }
   }
 
   if (choice === 'none' || tools.length === 0) {
-    if (choice !== 'none' && choice !== 'auto') throw bad(`tool_choice ${JSON.stringify(choice)} needs tools, and the request has none`, 'tool_choice');
+    if (choice !== 'none' && choice !== 'auto')
+      throw bad(`tool_choice ${JSON.stringify(choice)} needs tools, and the request has none`, 'tool_choice');
     return json ?? { kind: 'text' };
   }
-  if (json) throw bad('response_format json cannot be combined with tools here (both constrain the output): send tool_choice "none", or no response_format', 'response_format');
+  if (json)
+    throw bad(
+      'response_format json cannot be combined with tools here (both constrain the output): send tool_choice "none", or no response_format',
+      'response_format',
+    );
   if (choice === 'auto') return { kind: 'functions', tools, parallel: body.parallel_tool_calls !== false };
   if (choice === 'required') return { kind: 'call', tools, named: false };
-  if (isObject(choice) && choice.type === 'function' && isObject(choice.function) && typeof choice.function.name === 'string') {
+  if (
+    isObject(choice) &&
+    choice.type === 'function' &&
+    isObject(choice.function) &&
+    typeof choice.function.name === 'string'
+  ) {
     const name = choice.function.name;
     const tool = tools.find((t) => t.name === name);
-    if (!tool) throw bad(`tool_choice names ${name}, which is not in tools (known: ${tools.map((t) => t.name).join(', ')})`, 'tool_choice.function.name');
+    if (!tool)
+      throw bad(
+        `tool_choice names ${name}, which is not in tools (known: ${tools.map((t) => t.name).join(', ')})`,
+        'tool_choice.function.name',
+      );
     return { kind: 'call', tools: [tool], named: true };
   }
-  throw bad('tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}', 'tool_choice');
+  throw bad(
+    'tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}',
+    'tool_choice',
+  );
 }
 
 function optionalNumber(body: Json, key: string, min: number, max: number, integer = false): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw bad(`${key} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (not ${JSON.stringify(v)})`, key);
+    throw bad(
+      `${key} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (not ${JSON.stringify(v)})`,
+      key,
+    );
   }
   return v;
 }
@@ -242,15 +306,21 @@ export function prepareRequest(body: unknown, bounds: GrammarBounds): PreparedRe
   if (mode.kind === 'call') addCallInstructions(history, mode.tools, mode.named);
 
   optionalNumber(body, 'n', 1, 1, true); // one choice per request: refuse n > 1 rather than silently answer one
-  const maxTokens = optionalNumber(body, 'max_completion_tokens', 1, 1_000_000, true) ?? optionalNumber(body, 'max_tokens', 1, 1_000_000, true);
+  const maxTokens =
+    optionalNumber(body, 'max_completion_tokens', 1, 1_000_000, true) ??
+    optionalNumber(body, 'max_tokens', 1, 1_000_000, true);
   const stop = body.stop;
   let stops: string[] = [];
   if (typeof stop === 'string') stops = [stop];
-  else if (Array.isArray(stop) && stop.length <= 4 && stop.every((s) => typeof s === 'string')) stops = stop as string[];
-  else if (stop !== undefined && stop !== null) throw bad('stop must be a string or an array of up to 4 strings', 'stop');
-  if (body.stream !== undefined && typeof body.stream !== 'boolean') throw bad('stream must be true or false', 'stream');
+  else if (Array.isArray(stop) && stop.length <= 4 && stop.every((s) => typeof s === 'string'))
+    stops = stop as string[];
+  else if (stop !== undefined && stop !== null)
+    throw bad('stop must be a string or an array of up to 4 strings', 'stop');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean')
+    throw bad('stream must be true or false', 'stream');
   const streamOptions = body.stream_options;
-  if (streamOptions !== undefined && streamOptions !== null && !isObject(streamOptions)) throw bad('stream_options must be an object', 'stream_options');
+  if (streamOptions !== undefined && streamOptions !== null && !isObject(streamOptions))
+    throw bad('stream_options must be an object', 'stream_options');
   if (body.user !== undefined && typeof body.user !== 'string') throw bad('user must be a string', 'user');
   const seed = optionalNumber(body, 'seed', -(2 ** 53), 2 ** 53, true);
   return {
@@ -287,12 +357,17 @@ function addCallInstructions(history: ChatHistoryItem[], tools: PreparedTool[], 
 /** The grammar schema for a constrained call: the tool's arguments when named, else one {name, arguments} of any tool. */
 export function callGrammar(mode: Extract<GenerationMode, { kind: 'call' }>): GbnfJsonSchema {
   if (mode.named) return mode.tools[0]!.grammar;
-  const alternatives = mode.tools.map((t) => ({ type: 'object', properties: { name: { const: t.name }, arguments: t.grammar } }) as GbnfJsonSchema);
+  const alternatives = mode.tools.map(
+    (t) => ({ type: 'object', properties: { name: { const: t.name }, arguments: t.grammar } }) as GbnfJsonSchema,
+  );
   return alternatives.length === 1 ? alternatives[0]! : { oneOf: alternatives };
 }
 
 /** A generated call's text -> the tool call, or null when the text is not a complete call (generation was cut short). */
-export function parseCall(mode: Extract<GenerationMode, { kind: 'call' }>, text: string): { tool: PreparedTool; args: unknown } | null {
+export function parseCall(
+  mode: Extract<GenerationMode, { kind: 'call' }>,
+  text: string,
+): { tool: PreparedTool; args: unknown } | null {
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;

@@ -38,7 +38,10 @@ export class GrammarCache {
     const patched = withoutIntegerExponents(json.grammar);
     if (patched === json.grammar) return json;
     // The same grammar with integers that are integers; the same ending as node-llama-cpp's JSON grammars (4 newlines stop it).
-    return this.llama.createGrammar({ grammar: patched, stopGenerationTriggers: [LlamaText(['\n'.repeat(4)])], trimWhitespaceSuffix: true });
+    return this.llama.createGrammar({
+      grammar: patched,
+      stopGenerationTriggers: [LlamaText(['\n'.repeat(4)])],
+      trimWhitespaceSuffix: true,
+    });
   }
 }
-

@@ -32,7 +32,8 @@ function parseOptions(argv: string[], key: string): InferenceServerOptions {
   });
   if (!values.model) throw new Error('--model PATH is required (a GGUF file)');
   const gpuLayersRaw = values['gpu-layers'];
-  const gpuLayers = gpuLayersRaw === undefined || gpuLayersRaw === 'auto' ? gpuLayersRaw : integer('gpu-layers', gpuLayersRaw, 0);
+  const gpuLayers =
+    gpuLayersRaw === undefined || gpuLayersRaw === 'auto' ? gpuLayersRaw : integer('gpu-layers', gpuLayersRaw, 0);
   const options: InferenceServerOptions = { model: values.model, key, log };
   const set = <K extends keyof InferenceServerOptions>(k: K, v: InferenceServerOptions[K] | undefined) => {
     if (v !== undefined) options[k] = v;
@@ -74,10 +75,15 @@ async function main(): Promise<void> {
     if (process.ppid !== parent) void shutdown(0);
   }, 1000).unref();
   // One bad request must not take every agent's inference down; the request that caused it already got its error.
-  process.on('unhandledRejection', (reason) => log(`inference: unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
+  process.on('unhandledRejection', (reason) =>
+    log(`inference: unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`),
+  );
 
   try {
-    if (!key) throw new Error(`${KEY_VAR} is not set: the inference host is started by InferenceHost.start, which passes a fresh key`);
+    if (!key)
+      throw new Error(
+        `${KEY_VAR} is not set: the inference host is started by InferenceHost.start, which passes a fresh key`,
+      );
     const options = parseOptions(process.argv.slice(2), key);
     server = await InferenceServer.start(options);
   } catch (err) {
@@ -88,7 +94,13 @@ async function main(): Promise<void> {
     return;
   }
   if (stopping) return;
-  say({ event: 'ready', port: server.port, backend: server.backend, model: server.modelId, backend_note: server.backendNote });
+  say({
+    event: 'ready',
+    port: server.port,
+    backend: server.backend,
+    model: server.modelId,
+    backend_note: server.backendNote,
+  });
 }
 
 void main();

@@ -82,7 +82,10 @@ export class InferenceHost {
     const key = options.key ?? randomBytes(32).toString('base64url');
     // The same allowlist as every agent's: a model server has no business seeing the parent's secrets.
     const env = asNodeChild(agentEnvironment({ [KEY_VAR]: key }));
-    const child = spawn(process.execPath, [entry, ...cliArgs(options)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+    const child = spawn(process.execPath, [entry, ...cliArgs(options)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env,
+    });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       // always drained: a child blocked on a full stderr pipe would stop serving
@@ -105,7 +108,13 @@ export class InferenceHost {
         fn();
       };
       const timer = setTimeout(() => {
-        settle(() => reject(new Error(`the inference host did not get ready within ${readyTimeoutMs / 1000} s (loading ${options.model})${tail() ? `:\n${tail()}` : ''}`)));
+        settle(() =>
+          reject(
+            new Error(
+              `the inference host did not get ready within ${readyTimeoutMs / 1000} s (loading ${options.model})${tail() ? `:\n${tail()}` : ''}`,
+            ),
+          ),
+        );
         child.kill('SIGKILL');
       }, readyTimeoutMs);
       lines.on('line', (line) => {
@@ -118,15 +127,35 @@ export class InferenceHost {
         if (event.event === 'ready' && typeof event.port === 'number') {
           settle(() => resolve({ port: event.port!, backend: String(event.backend), model: String(event.model) }));
         } else if (event.event === 'failed') {
-          settle(() => reject(new Error(`the inference host failed to start: ${event.error}${tail() ? `\n${tail()}` : ''}`)));
+          settle(() =>
+            reject(new Error(`the inference host failed to start: ${event.error}${tail() ? `\n${tail()}` : ''}`)),
+          );
         }
       });
-      child.once('error', (err) => settle(() => reject(new Error(`the inference host could not be spawned: ${err.message}`))));
+      child.once('error', (err) =>
+        settle(() => reject(new Error(`the inference host could not be spawned: ${err.message}`))),
+      );
       child.once('exit', (code, signal) => {
-        setImmediate(() => settle(() => reject(new Error(`the inference host exited before it was ready (${signal ?? `code ${code}`})${tail() ? `:\n${tail()}` : ''}`))));
+        setImmediate(() =>
+          settle(() =>
+            reject(
+              new Error(
+                `the inference host exited before it was ready (${signal ?? `code ${code}`})${tail() ? `:\n${tail()}` : ''}`,
+              ),
+            ),
+          ),
+        );
       });
     });
-    return new InferenceHost(child, `http://127.0.0.1:${ready.port}/v1`, key, child.pid!, ready.backend, ready.model, tail);
+    return new InferenceHost(
+      child,
+      `http://127.0.0.1:${ready.port}/v1`,
+      key,
+      child.pid!,
+      ready.backend,
+      ready.model,
+      tail,
+    );
   }
 
   /** The key one agent chats with: it names the agent in the figures, and cannot pause or resume the host. */
@@ -144,7 +173,10 @@ export class InferenceHost {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string): Promise<T> {
-    if (!this.running) throw new Error(`the inference host is not running (it exited: ${this.exitCode?.signal ?? `code ${this.exitCode?.code}`})`);
+    if (!this.running)
+      throw new Error(
+        `the inference host is not running (it exited: ${this.exitCode?.signal ?? `code ${this.exitCode?.code}`})`,
+      );
     const origin = this.url.replace(/\/v1$/, '');
     const reply = await requestJson(`${origin}${path}`, { method, headers: { authorization: `Bearer ${this.key}` } });
     if (reply.status !== 200) throw new Error(`inference host ${method} ${path}: ${errorMessage(reply)}`);

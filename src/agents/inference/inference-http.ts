@@ -53,7 +53,16 @@ export function readBody(req: IncomingMessage): Promise<string> {
       if (size <= MAX_BODY) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (size > MAX_BODY) reject(new ApiError(413, `the request body is larger than ${MAX_BODY / 1024 / 1024} MiB`, 'invalid_request_error', null, 'body_too_large'));
+      if (size > MAX_BODY)
+        reject(
+          new ApiError(
+            413,
+            `the request body is larger than ${MAX_BODY / 1024 / 1024} MiB`,
+            'invalid_request_error',
+            null,
+            'body_too_large',
+          ),
+        );
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', reject);
@@ -62,7 +71,8 @@ export function readBody(req: IncomingMessage): Promise<string> {
 
 /** Answers a failure in OpenAI's error shape; a stream already under way gets it as its last chunk instead. */
 function fail(res: ServerResponse, err: unknown, log: (line: string) => void): void {
-  const apiError = err instanceof ApiError ? err : new ApiError(500, `inference failed: ${(err as Error)?.message ?? String(err)}`);
+  const apiError =
+    err instanceof ApiError ? err : new ApiError(500, `inference failed: ${(err as Error)?.message ?? String(err)}`);
   if (apiError.status >= 500) log(`inference: ${apiError.message}`);
   if (res.headersSent) {
     // a stream already under way: the error travels as a chunk, then the stream ends
@@ -79,18 +89,31 @@ async function route(req: IncomingMessage, res: ServerResponse, key: string, rou
   const auth = req.headers.authorization ?? '';
   const given = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : '';
   const agent = given ? agentOfKey(key, given) : null;
-  const caller: Caller | null = given && sameKey(given, key) ? { kind: 'supervisor' } : agent ? { kind: 'agent', agent } : null;
+  const caller: Caller | null =
+    given && sameKey(given, key) ? { kind: 'supervisor' } : agent ? { kind: 'agent', agent } : null;
   if (!caller) {
     // the body is never read for an unauthenticated request
     req.resume();
-    throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key> (your OPENAI_API_KEY: each agent is given its own)', 'authentication_error', null, 'invalid_api_key');
+    throw new ApiError(
+      401,
+      'missing or wrong API key: send Authorization: Bearer <key> (your OPENAI_API_KEY: each agent is given its own)',
+      'authentication_error',
+      null,
+      'invalid_api_key',
+    );
   }
   const path = (req.url ?? '/').split('?')[0];
   const name = `${req.method} ${path}`;
   if (path?.startsWith('/control/') && caller.kind !== 'supervisor') {
     // Pausing or resuming the host is the supervisor's, for the GPU lease: an agent's key chats, nothing more.
     req.resume();
-    throw new ApiError(403, `${name} is for the supervisor only: an agent's key can chat and read /v1/models and /status`, 'permission_error', null, 'forbidden');
+    throw new ApiError(
+      403,
+      `${name} is for the supervisor only: an agent's key can chat and read /v1/models and /status`,
+      'permission_error',
+      null,
+      'forbidden',
+    );
   }
   switch (name) {
     case 'POST /v1/chat/completions':
@@ -109,7 +132,11 @@ async function route(req: IncomingMessage, res: ServerResponse, key: string, rou
       return sendJson(res, 200, await routes.status());
     default:
       req.resume();
-      throw new ApiError(404, `no route ${name}: this host serves POST /v1/chat/completions, GET /v1/models, GET /status, POST /control/pause and POST /control/resume`, 'not_found_error');
+      throw new ApiError(
+        404,
+        `no route ${name}: this host serves POST /v1/chat/completions, GET /v1/models, GET /status, POST /control/pause and POST /control/resume`,
+        'not_found_error',
+      );
   }
 }
 

@@ -51,7 +51,16 @@ export class InferenceServer {
     this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
     this.grammars = new GrammarCache(llama);
     const { model, sequences, gpuLayers, contextSize, pauseGraceMs, maxWaitMs } = options;
-    this.slot = new ModelSlot(llama, { model, sequences, gpuLayers, contextSize, pauseGraceMs, maxWaitMs, threads: options.threads ?? inferenceThreads(), log: this.log });
+    this.slot = new ModelSlot(llama, {
+      model,
+      sequences,
+      gpuLayers,
+      contextSize,
+      pauseGraceMs,
+      maxWaitMs,
+      threads: options.threads ?? inferenceThreads(),
+      log: this.log,
+    });
   }
 
   /** Loads the model and listens; resolves once requests can be served. */
@@ -75,7 +84,10 @@ export class InferenceServer {
               defaultMaxTokens: options.defaultMaxTokens ?? 2048,
               log: server.log,
             }),
-          models: () => ({ object: 'list', data: [{ id: server.modelId, object: 'model', created: 0, owned_by: 'collab-desk' }] }),
+          models: () => ({
+            object: 'list',
+            data: [{ id: server.modelId, object: 'model', created: 0, owned_by: 'collab-desk' }],
+          }),
           status: () => server.status(),
           pause: () => server.slot.pause(),
           resume: () => server.slot.resume(),
@@ -145,7 +157,10 @@ async function openLlama(log: (line: string) => void): Promise<{ llama: Llama; n
     if (level === LlamaLogLevel.error || level === LlamaLogLevel.warn) log(`llama.cpp: ${message.trimEnd()}`);
   };
   try {
-    return { llama: await getLlama({ gpu, build: 'never', logLevel: LlamaLogLevel.warn, logger }), note: choice.reason };
+    return {
+      llama: await getLlama({ gpu, build: 'never', logLevel: LlamaLogLevel.warn, logger }),
+      note: choice.reason,
+    };
   } catch (err) {
     if (gpu === false) throw err;
     const note = `${flavor} failed to start (${(err as Error).message}); using the CPU`;

@@ -10,14 +10,22 @@ export interface JsonReply {
  * node:http rather than fetch: Node's fetch gives up on a response whose headers take more than 300 s, and a
  * non-streaming completion sends its headers only when the whole answer is generated, after any wait for the GPU.
  */
-export function requestJson(url: string, options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal }): Promise<JsonReply> {
+export function requestJson(
+  url: string,
+  options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal },
+): Promise<JsonReply> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const req = request(
       url,
       {
         method: options.method,
-        headers: { ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...options.headers },
+        headers: {
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+            : {}),
+          ...options.headers,
+        },
         ...(options.signal ? { signal: options.signal } : {}),
       },
       (res) => {

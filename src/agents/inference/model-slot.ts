@@ -6,7 +6,10 @@ import { ApiError } from './api-error';
 import { POOL_WAIT_TIMEOUT, SequencePool, type PoolSlot } from './sequence-pool';
 import type { ServingOptions } from './serving-options';
 
-export type ModelSlotOptions = Pick<ServingOptions, 'model' | 'sequences' | 'gpuLayers' | 'contextSize' | 'pauseGraceMs' | 'maxWaitMs'> & {
+export type ModelSlotOptions = Pick<
+  ServingOptions,
+  'model' | 'sequences' | 'gpuLayers' | 'contextSize' | 'pauseGraceMs' | 'maxWaitMs'
+> & {
   /** CPU threads of the context (the server resolves the default: every core but one). */
   threads: number;
   log: (line: string) => void;
@@ -105,7 +108,10 @@ export class ModelSlot {
   private async load(): Promise<void> {
     const { model: modelPath, gpuLayers, contextSize } = this.options;
     try {
-      this.model = await this.llama.loadModel({ modelPath, ...(this.llama.gpu && gpuLayers !== undefined ? { gpuLayers } : {}) });
+      this.model = await this.llama.loadModel({
+        modelPath,
+        ...(this.llama.gpu && gpuLayers !== undefined ? { gpuLayers } : {}),
+      });
     } catch (err) {
       throw new Error(`failed to load the model ${modelPath}: ${(err as Error).message}`);
     }
@@ -120,7 +126,9 @@ export class ModelSlot {
     } catch (err) {
       await this.model.dispose();
       this.model = null;
-      throw new Error(`failed to create a context with ${this.sequences} sequences for ${modelPath}: ${(err as Error).message} (try fewer --sequences or a smaller --context-size)`);
+      throw new Error(
+        `failed to create a context with ${this.sequences} sequences for ${modelPath}: ${(err as Error).message} (try fewer --sequences or a smaller --context-size)`,
+      );
     }
   }
 
@@ -153,7 +161,13 @@ export class ModelSlot {
       slot = await this.pool!.acquire(agent, { signal: wait.signal, timeoutMs: this.maxWaitMs, front: wait.front });
     } catch (err) {
       if (!wait.signal.aborted && (err as Error).message === POOL_WAIT_TIMEOUT) {
-        throw new ApiError(503, `waited ${Math.round(this.maxWaitMs / 1000)} s for a free sequence (${this.current === 'paused' ? 'inference is paused while a benchmark holds the GPU' : 'every sequence is busy'}); retry later`, 'service_unavailable', null, 'wait_timeout');
+        throw new ApiError(
+          503,
+          `waited ${Math.round(this.maxWaitMs / 1000)} s for a free sequence (${this.current === 'paused' ? 'inference is paused while a benchmark holds the GPU' : 'every sequence is busy'}); retry later`,
+          'service_unavailable',
+          null,
+          'wait_timeout',
+        );
       }
       throw err;
     }
@@ -163,7 +177,10 @@ export class ModelSlot {
     }
     const interruption = new AbortController();
     let settle!: () => void;
-    const running: Running = { interrupt: () => interruption.abort(new Error(PAUSED_REASON)), settled: new Promise<void>((r) => (settle = r)) };
+    const running: Running = {
+      interrupt: () => interruption.abort(new Error(PAUSED_REASON)),
+      settled: new Promise<void>((r) => (settle = r)),
+    };
     this.running.add(running);
     return {
       chat: slot.value,
@@ -210,7 +227,11 @@ export class ModelSlot {
           this.failure = (err as Error).message;
           this.options.log(`inference: ${this.failure}`);
           this.pool!.rejectAll(this.unavailable());
-          throw new ApiError(503, `the model could not be loaded again after the pause: ${this.failure}`, 'service_unavailable');
+          throw new ApiError(
+            503,
+            `the model could not be loaded again after the pause: ${this.failure}`,
+            'service_unavailable',
+          );
         }
       }
       this.current = 'ready';
@@ -235,8 +256,15 @@ export class ModelSlot {
   }
 
   private unavailable(): ApiError {
-    if (this.current === 'stopped') return new ApiError(503, 'the inference host is shutting down', 'service_unavailable', null, 'stopped');
-    return new ApiError(503, `the inference host cannot serve: ${this.failure ?? 'the model is not loaded'}; POST /control/resume retries loading it`, 'service_unavailable', null, 'failed');
+    if (this.current === 'stopped')
+      return new ApiError(503, 'the inference host is shutting down', 'service_unavailable', null, 'stopped');
+    return new ApiError(
+      503,
+      `the inference host cannot serve: ${this.failure ?? 'the model is not loaded'}; POST /control/resume retries loading it`,
+      'service_unavailable',
+      null,
+      'failed',
+    );
   }
 
   /** Serves nothing more: waiting requests get a 503, running ones are interrupted; resolves when none runs. */

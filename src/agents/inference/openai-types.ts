@@ -138,7 +138,13 @@ export interface ChatCompletionChunk {
 export interface ChatErrorBody {
   error: {
     message: string;
-    type: 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'not_found_error' | 'server_error' | 'service_unavailable';
+    type:
+      | 'invalid_request_error'
+      | 'authentication_error'
+      | 'permission_error'
+      | 'not_found_error'
+      | 'server_error'
+      | 'service_unavailable';
     /** The request field at fault (e.g. "messages[2].role"), or null. */
     param: string | null;
     code: string | null;

@@ -30,7 +30,10 @@ export function schemaSignature(schema: unknown, top = true): string {
     case 'object': {
       const props = (s.properties ?? {}) as Record<string, unknown>;
       const fields = Object.entries(props).map(([k, v]) => {
-        const d = top && v && typeof v === 'object' && typeof (v as Schema).description === 'string' ? ` (${(v as Schema).description as string})` : '';
+        const d =
+          top && v && typeof v === 'object' && typeof (v as Schema).description === 'string'
+            ? ` (${(v as Schema).description as string})`
+            : '';
         return `${k}: ${schemaSignature(v, false)}${d}`;
       });
       return `{${fields.join(', ')}}`;

@@ -8,18 +8,27 @@ const LIMIT = oneOfValues([5, 10, 20] as const, 'how many, newest first');
 type Limit = 5 | 10 | 20;
 const FILENAME = 120;
 const CHANNEL = str(64, 'a taskforce name; "" for none');
-const AREA = oneOfValues(['scratch', 'central'] as const, 'scratch: an agent\'s own folder; central: the shared folder the hub writes');
+const AREA = oneOfValues(
+  ['scratch', 'central'] as const,
+  "scratch: an agent's own folder; central: the shared folder the hub writes",
+);
 const FILE_TEXT_CHARS = 1200;
 const LISTED_ENTRIES = 40;
 
 const readBoard = defineTool<{ channel: string; limit: Limit }>({
   name: 'read_board',
   description: 'Read the newest messages on the board, or of one taskforce channel.',
-  parameters: object({ channel: str(64, 'a taskforce name to read only its channel; "" for every message'), limit: LIMIT }),
+  parameters: object({
+    channel: str(64, 'a taskforce name to read only its channel; "" for every message'),
+    limit: LIMIT,
+  }),
   async run(a, { hub }) {
     const channel = optional(a.channel);
     const page = await hub.messages({ expand: true, limit: a.limit, ...(channel ? { channel } : {}) });
-    return { matched: page.matched, messages: records(page.items).map((r) => recordSummary(r, ['channel', 'reply_to'])) };
+    return {
+      matched: page.matched,
+      messages: records(page.items).map((r) => recordSummary(r, ['channel', 'reply_to'])),
+    };
   },
 });
 
@@ -29,7 +38,10 @@ const readInbox = defineTool<{ limit: Limit }>({
   parameters: object({ limit: LIMIT }),
   async run(a, { hub, agentId }) {
     const page = await hub.inbox(agentId, { expand: true, limit: a.limit });
-    return { matched: page.matched, messages: records(page.items).map((r) => recordSummary(r, ['channel', 'reply_to'])) };
+    return {
+      matched: page.matched,
+      messages: records(page.items).map((r) => recordSummary(r, ['channel', 'reply_to'])),
+    };
   },
 });
 
@@ -44,43 +56,81 @@ export interface KnownNames {
   results: string[];
 }
 
-const choice = (values: string[], description: string, free: JsonSchema): JsonSchema => (values.length ? oneOfValues(['', ...values], description) : free);
+const choice = (values: string[], description: string, free: JsonSchema): JsonSchema =>
+  values.length ? oneOfValues(['', ...values], description) : free;
 
-const postTool = (known?: KnownNames) => defineTool<{ body: string; channel: string; reply_to: string; refs: string[] }>({
-  name: 'post',
-  description: 'Post a message. Write @agent-id in the body to reach that agent\'s inbox. refs cite messages or results by filename.',
-  parameters: object({
-    body: str(1000, 'the message text', 1),
-    channel: known ? choice(known.channels, 'a taskforce channel; "" for the main board', str(0, 'no taskforce exists yet: ""')) : CHANNEL,
-    reply_to: known ? choice(known.messages, 'the message you answer; "" for none', str(0, 'no message to answer yet: ""')) : str(FILENAME, 'filename of the message you answer; "" for none'),
-    refs: known
-      ? { type: 'array', items: choice([...known.messages, ...known.results], 'a message or result you cite', str(0, '')), maxItems: known.messages.length + known.results.length ? 3 : 0, description: 'what you cite; [] for none' }
-      : { type: 'array', items: str(FILENAME, 'a message or result filename'), maxItems: 5, description: 'filenames you cite; [] for none' },
-  }),
-  async run(a, { hub }) {
-    const channel = optional(a.channel);
-    const replyTo = optional(a.reply_to);
-    const refs = a.refs.map((r) => r.trim()).filter((r) => r !== '');
-    const body: MessageBody = { body: a.body, ...(channel ? { channel } : {}), ...(replyTo ? { reply_to: replyTo } : {}), ...(refs.length ? { refs } : {}) };
-    const created = await hub.post(body);
-    return { filename: created.filename, mentions_delivered: created.mentions_delivered, channel: created.channel, thread: created.thread };
-  },
-});
+const postTool = (known?: KnownNames) =>
+  defineTool<{ body: string; channel: string; reply_to: string; refs: string[] }>({
+    name: 'post',
+    description:
+      "Post a message. Write @agent-id in the body to reach that agent's inbox. refs cite messages or results by filename.",
+    parameters: object({
+      body: str(1000, 'the message text', 1),
+      channel: known
+        ? choice(known.channels, 'a taskforce channel; "" for the main board', str(0, 'no taskforce exists yet: ""'))
+        : CHANNEL,
+      reply_to: known
+        ? choice(known.messages, 'the message you answer; "" for none', str(0, 'no message to answer yet: ""'))
+        : str(FILENAME, 'filename of the message you answer; "" for none'),
+      refs: known
+        ? {
+            type: 'array',
+            items: choice([...known.messages, ...known.results], 'a message or result you cite', str(0, '')),
+            maxItems: known.messages.length + known.results.length ? 3 : 0,
+            description: 'what you cite; [] for none',
+          }
+        : {
+            type: 'array',
+            items: str(FILENAME, 'a message or result filename'),
+            maxItems: 5,
+            description: 'filenames you cite; [] for none',
+          },
+    }),
+    async run(a, { hub }) {
+      const channel = optional(a.channel);
+      const replyTo = optional(a.reply_to);
+      const refs = a.refs.map((r) => r.trim()).filter((r) => r !== '');
+      const body: MessageBody = {
+        body: a.body,
+        ...(channel ? { channel } : {}),
+        ...(replyTo ? { reply_to: replyTo } : {}),
+        ...(refs.length ? { refs } : {}),
+      };
+      const created = await hub.post(body);
+      return {
+        filename: created.filename,
+        mentions_delivered: created.mentions_delivered,
+        channel: created.channel,
+        thread: created.thread,
+      };
+    },
+  });
 
 function asText(file: HubFile): Record<string, unknown> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(file.bytes);
   } catch {
-    return { path: file.path, bytes: file.bytes.length, content_type: file.content_type, text: null, note: 'a binary file: not shown' };
+    return {
+      path: file.path,
+      bytes: file.bytes.length,
+      content_type: file.content_type,
+      text: null,
+      note: 'a binary file: not shown',
+    };
   }
   const cut = text.length > FILE_TEXT_CHARS;
-  return { path: file.path, bytes: file.bytes.length, text: cut ? text.slice(0, FILE_TEXT_CHARS) : text, ...(cut ? { note: `only the first ${FILE_TEXT_CHARS} characters are shown` } : {}) };
+  return {
+    path: file.path,
+    bytes: file.bytes.length,
+    text: cut ? text.slice(0, FILE_TEXT_CHARS) : text,
+    ...(cut ? { note: `only the first ${FILE_TEXT_CHARS} characters are shown` } : {}),
+  };
 }
 
 const listWorkspace = defineTool<{ area: 'scratch' | 'central'; agent: string; path: string }>({
   name: 'list_workspace',
-  description: 'List files: your scratch folder, another agent\'s, or the central folder.',
+  description: "List files: your scratch folder, another agent's, or the central folder.",
   parameters: object({
     area: AREA,
     agent: str(40, 'whose scratch folder; "" for yours (ignored for central)'),
@@ -101,11 +151,11 @@ const listWorkspace = defineTool<{ area: 'scratch' | 'central'; agent: string; p
 
 const readFile = defineTool<{ area: 'scratch' | 'central'; agent: string; path: string }>({
   name: 'read_file',
-  description: 'Read a text file from a scratch folder (yours or another agent\'s) or from the central folder.',
+  description: "Read a text file from a scratch folder (yours or another agent's) or from the central folder.",
   parameters: object({
     area: AREA,
     agent: str(40, 'whose scratch folder; "" for yours (ignored for central)'),
-    path: str(300, 'the file\'s path in that folder', 1),
+    path: str(300, "the file's path in that folder", 1),
   }),
   async run(a, { hub, agentId }) {
     const agent = optional(a.agent) ?? agentId;
@@ -131,7 +181,13 @@ const readTaskforces = defineTool<{ limit: Limit }>({
     const list = await hub.taskforces({ limit: a.limit });
     return {
       count: list.count,
-      taskforces: list.items.map((t) => ({ name: t.name, creator: t.creator, notes: t.note_count, contributors: t.contributors.length, readme: excerpt(t.readme_excerpt) })),
+      taskforces: list.items.map((t) => ({
+        name: t.name,
+        creator: t.creator,
+        notes: t.note_count,
+        contributors: t.contributors.length,
+        readme: excerpt(t.readme_excerpt),
+      })),
     };
   },
 });
@@ -139,22 +195,29 @@ const readTaskforces = defineTool<{ limit: Limit }>({
 const createTaskforce = defineTool<{ name: string; readme: string }>({
   name: 'create_taskforce',
   description: 'Create a taskforce: a channel for agents working on one idea, with a README saying what it is for.',
-  parameters: object({ name: str(40, 'lowercase letters, digits and "-", e.g. draft-depth', 1), readme: str(1500, 'what the taskforce works on and how to help', 1) }),
+  parameters: object({
+    name: str(40, 'lowercase letters, digits and "-", e.g. draft-depth', 1),
+    readme: str(1500, 'what the taskforce works on and how to help', 1),
+  }),
   async run(a, { hub }) {
     const created = await hub.createTaskforce({ name: a.name.trim(), body: a.readme });
     return { name: created.name, created: created.created, channel: created.name };
   },
 });
 
-const joinTaskforceTool = (known?: KnownNames) => defineTool<{ name: string; note: string }>({
-  name: 'join_taskforce',
-  description: 'Join a taskforce by posting a note in its channel (what you will do there).',
-  parameters: object({ name: known?.channels.length ? oneOfValues(known.channels, 'the taskforce') : str(40, 'the taskforce name', 1), note: str(1000, 'your note to its members', 1) }),
-  async run(a, { hub }) {
-    const note = await hub.postTaskforceNote(a.name.trim(), { body: a.note });
-    return { taskforce: a.name.trim(), filename: note.filename };
-  },
-});
+const joinTaskforceTool = (known?: KnownNames) =>
+  defineTool<{ name: string; note: string }>({
+    name: 'join_taskforce',
+    description: 'Join a taskforce by posting a note in its channel (what you will do there).',
+    parameters: object({
+      name: known?.channels.length ? oneOfValues(known.channels, 'the taskforce') : str(40, 'the taskforce name', 1),
+      note: str(1000, 'your note to its members', 1),
+    }),
+    async run(a, { hub }) {
+      const note = await hub.postTaskforceNote(a.name.trim(), { body: a.note });
+      return { taskforce: a.name.trim(), filename: note.filename };
+    },
+  });
 
 const wait = defineTool<{ reason: string }>({
   name: 'wait',
@@ -169,5 +232,16 @@ const wait = defineTool<{ reason: string }>({
 export function boardTools(known?: KnownNames): AgentTool[] {
   // With no taskforce to join there is no join_taskforce: a choice among nothing cannot be offered.
   const join = known && known.channels.length === 0 ? [] : [joinTaskforceTool(known)];
-  return [readBoard, readInbox, postTool(known), listWorkspace, readFile, writeFile, readTaskforces, createTaskforce, ...join, wait];
+  return [
+    readBoard,
+    readInbox,
+    postTool(known),
+    listWorkspace,
+    readFile,
+    writeFile,
+    readTaskforces,
+    createTaskforce,
+    ...join,
+    wait,
+  ];
 }

@@ -27,19 +27,26 @@ export function isMtpDrafter(name: string, description: string): boolean {
 function knobVariants(defaults: Record<string, unknown>): Array<Record<string, JsonSchema>> {
   const free = (key: keyof RunConfig) => !(key in defaults);
   // The names say what these are (llama.cpp's flags); descriptions here would repeat in every branch of the schema.
-  const cacheK: Record<string, JsonSchema> = free('cache_type_k') ? { cache_type_k: oneOfValues(CACHE_TYPE_CHOICES) } : {};
+  const cacheK: Record<string, JsonSchema> = free('cache_type_k')
+    ? { cache_type_k: oneOfValues(CACHE_TYPE_CHOICES) }
+    : {};
   const cacheV = oneOfValues(CACHE_TYPE_CHOICES);
   if (!free('flash_attn')) {
     const faOff = defaults.flash_attn === 'off';
     return [{ ...cacheK, ...(free('cache_type_v') && !faOff ? { cache_type_v: cacheV } : {}) }];
   }
   if (!free('cache_type_v')) {
-    const quantizedV = typeof defaults.cache_type_v === 'string' && !UNQUANTIZED_CACHE_TYPES.includes(defaults.cache_type_v);
+    const quantizedV =
+      typeof defaults.cache_type_v === 'string' && !UNQUANTIZED_CACHE_TYPES.includes(defaults.cache_type_v);
     return [{ flash_attn: oneOfValues(quantizedV ? ['auto', 'on'] : ['auto', 'on', 'off']), ...cacheK }];
   }
   return [
     { flash_attn: oneOfValues(['auto', 'on']), ...cacheK, cache_type_v: cacheV },
-    { flash_attn: { const: 'off' }, ...cacheK, cache_type_v: { const: 'f16', description: 'f16: a quantized V cache needs flash attention' } },
+    {
+      flash_attn: { const: 'off' },
+      ...cacheK,
+      cache_type_v: { const: 'f16', description: 'f16: a quantized V cache needs flash attention' },
+    },
   ];
 }
 
@@ -57,15 +64,34 @@ export function submitJobConfigSchema(challenge: ChallengeInfo): JsonOneOfSchema
   const plain = drafts.filter(([name, m]) => !isMtpDrafter(name, m.description)).map(([name]) => name);
   const fixed = (key: string) => key in challenge.defaults;
   const target = oneOfValues(targets, 'target model');
-  const depth: Record<string, JsonSchema> = fixed('draft_n_max') ? {} : { draft_n_max: oneOfValues(DRAFT_N_MAX_CHOICES, 'most tokens drafted per step') };
+  const depth: Record<string, JsonSchema> = fixed('draft_n_max')
+    ? {}
+    : { draft_n_max: oneOfValues(DRAFT_N_MAX_CHOICES, 'most tokens drafted per step') };
 
-  const kinds: Array<Record<string, JsonSchema>> = [{ spec_type: { const: 'none', description: 'no speculation (the plain model)' }, target }];
-  if (plain.length > 0) kinds.push({ spec_type: { const: 'draft', description: 'a separate draft model' }, target, draft: oneOfValues(plain, 'draft model'), ...depth });
-  if (mtp.length > 0) kinds.push({ spec_type: { const: 'draft-mtp', description: 'the MTP assistant drafter' }, target, draft: oneOfValues(mtp, 'MTP drafter'), ...depth });
+  const kinds: Array<Record<string, JsonSchema>> = [
+    { spec_type: { const: 'none', description: 'no speculation (the plain model)' }, target },
+  ];
+  if (plain.length > 0)
+    kinds.push({
+      spec_type: { const: 'draft', description: 'a separate draft model' },
+      target,
+      draft: oneOfValues(plain, 'draft model'),
+      ...depth,
+    });
+  if (mtp.length > 0)
+    kinds.push({
+      spec_type: { const: 'draft-mtp', description: 'the MTP assistant drafter' },
+      target,
+      draft: oneOfValues(mtp, 'MTP drafter'),
+      ...depth,
+    });
   kinds.push({ spec_type: oneOfValues(NGRAM_TYPES, 'n-gram lookup in the context, no draft model'), target, ...depth });
 
   const knobs = knobVariants(challenge.defaults);
-  return { oneOf: kinds.flatMap((kind) => knobs.map((k) => object({ ...kind, ...k }))), description: 'the run configuration' };
+  return {
+    oneOf: kinds.flatMap((kind) => knobs.map((k) => object({ ...kind, ...k }))),
+    description: 'the run configuration',
+  };
 }
 
 function modelsLine(challenge: ChallengeInfo): string {
@@ -79,7 +105,12 @@ function jobSummary(j: JobInfo): Record<string, unknown> {
   return {
     id: j.id,
     state: j.state,
-    config: c && { spec_type: c.spec_type, target: c.target, ...(c.draft !== undefined ? { draft: c.draft } : {}), ...(c.spec_type !== 'none' ? { draft_n_max: c.draft_n_max } : {}) },
+    config: c && {
+      spec_type: c.spec_type,
+      target: c.target,
+      ...(c.draft !== undefined ? { draft: c.draft } : {}),
+      ...(c.spec_type !== 'none' ? { draft_n_max: c.draft_n_max } : {}),
+    },
     method: j.method,
     ...(j.state === 'queued' ? { queue_position: j.queue_position } : {}),
     ...(j.progress && j.state === 'running' ? { progress: j.progress } : {}),
@@ -88,13 +119,31 @@ function jobSummary(j: JobInfo): Record<string, unknown> {
   };
 }
 
-const RESULT_FIELDS = ['tps', 'tps_ci', 'plain_tps', 'speedup', 'speedup_ci', 'measurement', 'measurement_note', 'ppl', 'ppl_cap', 'status', 'identical', 'acceptance', 'method'] as const;
+const RESULT_FIELDS = [
+  'tps',
+  'tps_ci',
+  'plain_tps',
+  'speedup',
+  'speedup_ci',
+  'measurement',
+  'measurement_note',
+  'ppl',
+  'ppl_cap',
+  'status',
+  'identical',
+  'acceptance',
+  'method',
+] as const;
 
 function submitJob(challenge: ChallengeInfo, config: JsonOneOfSchema): AgentTool {
   return defineTool<{ config: Record<string, unknown>; method: string; description: string }>({
     name: 'submit_job',
     description: `Queue a benchmark job of the ${challenge.id} challenge on the GPU; it publishes its result when it ends. Models: ${modelsLine(challenge)}.`,
-    parameters: object({ config, method: str(120, 'what you try, in a few words', 1), description: str(500, 'why, and what you expect', 1) }),
+    parameters: object({
+      config,
+      method: str(120, 'what you try, in a few words', 1),
+      description: str(500, 'why, and what you expect', 1),
+    }),
     async run(a, { hub }) {
       const job = await hub.submitJob({ config: a.config, method: a.method, description: a.description });
       return { ...jobSummary(job), next: 'check it with check_job' };
@@ -122,14 +171,26 @@ const listJobs = defineTool<{ state: 'all' | JobState; limit: Limit }>({
   description: 'List your own benchmark jobs, newest first, and your job quota.',
   parameters: object({ state: oneOfValues(['all', ...JOB_STATES], 'only jobs in this state'), limit: LIMIT }),
   async run(a, { hub, agentId }) {
-    const [list, quota] = await Promise.all([hub.jobs({ agent: agentId, limit: a.limit, ...(a.state !== 'all' ? { state: a.state } : {}) }), hub.quota()]);
-    return { quota: { used: quota.used, limit: quota.limit, window_hours: quota.window_hours, next_slot_at: quota.next_slot_at }, jobs: list.items.map(jobSummary) };
+    const [list, quota] = await Promise.all([
+      hub.jobs({ agent: agentId, limit: a.limit, ...(a.state !== 'all' ? { state: a.state } : {}) }),
+      hub.quota(),
+    ]);
+    return {
+      quota: {
+        used: quota.used,
+        limit: quota.limit,
+        window_hours: quota.window_hours,
+        next_slot_at: quota.next_slot_at,
+      },
+      jobs: list.items.map(jobSummary),
+    };
   },
 });
 
 const readLeaderboard = defineTool<{ limit: Limit }>({
   name: 'read_leaderboard',
-  description: 'Read the leaderboard: each agent\'s best result, ranked by score, with its paired speedup over its own plain target, the baseline and the PPL cap.',
+  description:
+    "Read the leaderboard: each agent's best result, ranked by score, with its paired speedup over its own plain target, the baseline and the PPL cap.",
   parameters: object({ limit: LIMIT }),
   async run(a, { hub }) {
     const board = await hub.leaderboard({ limit: a.limit });
@@ -138,7 +199,16 @@ const readLeaderboard = defineTool<{ limit: Limit }>({
       baseline: board.baseline?.score ?? null,
       ppl_cap: board.guardrail_max,
       hardware: board.hardware,
-      rows: board.rows.map((r) => ({ rank: r.rank, agent: r.agent, score: r.score, speedup: r.speedup, method: excerpt(r.method, 80), verification: r.verification, ci: r.ci, filename: r.filename })),
+      rows: board.rows.map((r) => ({
+        rank: r.rank,
+        agent: r.agent,
+        score: r.score,
+        speedup: r.speedup,
+        method: excerpt(r.method, 80),
+        verification: r.verification,
+        ci: r.ci,
+        filename: r.filename,
+      })),
     };
   },
 });
@@ -148,8 +218,15 @@ const readResults = defineTool<{ status: 'all' | 'agent-run' | 'negative'; limit
   description: 'List published results, newest first: positive runs and negative results (dead ends worth knowing).',
   parameters: object({ status: oneOfValues(['all', 'agent-run', 'negative'] as const, 'which results'), limit: LIMIT }),
   async run(a, { hub }) {
-    const page = await hub.results({ expand: true, limit: a.limit, ...(a.status !== 'all' ? { status: a.status } : {}) });
-    return { matched: page.matched, results: records(page.items).map((r) => recordSummary(r, ['tps', 'ppl', 'status', 'method'])) };
+    const page = await hub.results({
+      expand: true,
+      limit: a.limit,
+      ...(a.status !== 'all' ? { status: a.status } : {}),
+    });
+    return {
+      matched: page.matched,
+      results: records(page.items).map((r) => recordSummary(r, ['tps', 'ppl', 'status', 'method'])),
+    };
   },
 });
 
@@ -159,16 +236,30 @@ const readResult = defineTool<{ filename: string }>({
   parameters: object({ filename: str(120, 'the result filename', 1) }),
   async run(a, { hub }) {
     const r = await hub.result(a.filename.trim());
-    return { filename: r.filename, frontmatter: r.frontmatter, verification: r.verdict.state, verdict_note: r.verdict.note, body: excerpt(r.body, 600) };
+    return {
+      filename: r.filename,
+      frontmatter: r.frontmatter,
+      verification: r.verdict.state,
+      verdict_note: r.verdict.note,
+      body: excerpt(r.body, 600),
+    };
   },
 });
 
-const publishResult = defineTool<{ status: 'agent-run' | 'negative'; tps: number; ppl: number; method: string; description: string; details: string; job_id: string }>({
+const publishResult = defineTool<{
+  status: 'agent-run' | 'negative';
+  tps: number;
+  ppl: number;
+  method: string;
+  description: string;
+  details: string;
+  job_id: string;
+}>({
   name: 'publish_result',
   description:
     'Publish a result you measured (status agent-run), or a negative result: something that did not help (status negative). ' +
     'Jobs publish their own results; use this for findings and dead ends. With a challenge installed, a result published here is ' +
-    'unverified (no job of the hub measured it) and not ranked; job_id copies that job\'s config so it can be re-run.',
+    "unverified (no job of the hub measured it) and not ranked; job_id copies that job's config so it can be re-run.",
   parameters: object({
     status: oneOfValues(['agent-run', 'negative'] as const, 'agent-run: a measured run; negative: a dead end'),
     tps: { type: 'number', description: 'tokens per second measured (> 0)' },
@@ -179,12 +270,22 @@ const publishResult = defineTool<{ status: 'agent-run' | 'negative'; tps: number
     job_id: str(60, 'the job that measured it; "" for none'),
   }),
   async run(a, { hub }) {
-    for (const [field, value] of [['tps', a.tps], ['ppl', a.ppl]] as const) {
-      if (!Number.isFinite(value) || value <= 0) throw new ToolInputError(`${field} must be a positive number (what was measured), got ${value}`);
+    for (const [field, value] of [
+      ['tps', a.tps],
+      ['ppl', a.ppl],
+    ] as const) {
+      if (!Number.isFinite(value) || value <= 0)
+        throw new ToolInputError(`${field} must be a positive number (what was measured), got ${value}`);
     }
     const jobId = optional(a.job_id);
     const job = jobId ? await hub.job(jobId) : null;
-    const frontmatter: Record<string, unknown> = { tps: a.tps, ppl: a.ppl, method: a.method.trim(), status: a.status, description: a.description.trim() };
+    const frontmatter: Record<string, unknown> = {
+      tps: a.tps,
+      ppl: a.ppl,
+      method: a.method.trim(),
+      status: a.status,
+      description: a.description.trim(),
+    };
     if (job) Object.assign(frontmatter, { job: job.id, config: job.config });
     const created = await hub.publishResult(renderMarkdown(frontmatter, optional(a.details) ?? a.description.trim()));
     const stored = await hub.result(created.filename);
@@ -202,4 +303,3 @@ export function jobTools(challenge: ChallengeInfo): AgentTool[] {
   const config = submitJobConfigSchema(challenge);
   return [...(config ? [submitJob(challenge, config)] : []), checkJob, listJobs];
 }
-

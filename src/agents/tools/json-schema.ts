@@ -38,15 +38,26 @@ export type JsonSchema =
 // ---- builders ---------------------------------------------------------------------------------------------------
 
 export function str(maxLength: number, description: string, minLength = 0): JsonStringSchema {
-  return minLength > 0 ? { type: 'string', minLength, maxLength, description } : { type: 'string', maxLength, description };
+  return minLength > 0
+    ? { type: 'string', minLength, maxLength, description }
+    : { type: 'string', maxLength, description };
 }
 
-export function oneOfValues<T extends string | number | boolean>(values: readonly T[], description?: string): JsonEnumSchema {
+export function oneOfValues<T extends string | number | boolean>(
+  values: readonly T[],
+  description?: string,
+): JsonEnumSchema {
   return description === undefined ? { enum: values } : { enum: values, description };
 }
 
 export function object(properties: Record<string, JsonSchema>, description?: string): JsonObjectSchema {
-  return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false, ...(description ? { description } : {}) };
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+    ...(description ? { description } : {}),
+  };
 }
 
 // ---- validation -------------------------------------------------------------------------------------------------
@@ -74,7 +85,8 @@ type Path = Array<string | number>;
 
 function at(root: unknown, path: Path): unknown {
   let v = root;
-  for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined;
+  for (const key of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined;
   return v;
 }
 
@@ -103,10 +115,18 @@ function pinned(schema: JsonSchema | undefined): ReadonlyArray<string | number |
  * Which branch of a oneOf the caller meant: narrowed by each property whose pinned values tell branches apart
  * (spec_type first, then the settings that depend on it). Returns the branch, or the property that matched none.
  */
-function chooseBranch(branches: readonly JsonSchema[], value: unknown): { index: number } | { key: string; allowed: Array<string | number | boolean> } | null {
-  const objects = branches.map((b, index) => ({ b, index })).filter((x): x is { b: JsonObjectSchema; index: number } => 'properties' in x.b);
-  if (objects.length === 0 || objects.length !== branches.length || value === null || typeof value !== 'object') return null;
-  const keys = Object.keys(objects[0]!.b.properties).filter((k) => objects.every(({ b }) => pinned(b.properties[k]) !== null));
+function chooseBranch(
+  branches: readonly JsonSchema[],
+  value: unknown,
+): { index: number } | { key: string; allowed: Array<string | number | boolean> } | null {
+  const objects = branches
+    .map((b, index) => ({ b, index }))
+    .filter((x): x is { b: JsonObjectSchema; index: number } => 'properties' in x.b);
+  if (objects.length === 0 || objects.length !== branches.length || value === null || typeof value !== 'object')
+    return null;
+  const keys = Object.keys(objects[0]!.b.properties).filter((k) =>
+    objects.every(({ b }) => pinned(b.properties[k]) !== null),
+  );
   let candidates = objects;
   for (const key of keys) {
     const v = (value as Record<string, unknown>)[key];
@@ -122,7 +142,8 @@ function chooseBranch(branches: readonly JsonSchema[], value: unknown): { index:
 
 function schemaAt(root: JsonSchema, schemaPath: string): JsonSchema | undefined {
   let s: unknown = root;
-  for (const key of pointer(schemaPath.replace(/^#/, ''))) s = s !== null && typeof s === 'object' ? (s as Record<string | number, unknown>)[key] : undefined;
+  for (const key of pointer(schemaPath.replace(/^#/, '')))
+    s = s !== null && typeof s === 'object' ? (s as Record<string | number, unknown>)[key] : undefined;
   return s as JsonSchema | undefined;
 }
 
@@ -132,7 +153,8 @@ function clause(root: JsonSchema, e: ErrorObject): string {
   switch (e.keyword) {
     case 'additionalProperties': {
       const parent = schemaAt(root, e.schemaPath.replace(/\/additionalProperties$/, ''));
-      const fields = parent && 'properties' in parent ? ` (its fields: ${Object.keys(parent.properties).join(', ')})` : '';
+      const fields =
+        parent && 'properties' in parent ? ` (its fields: ${Object.keys(parent.properties).join(', ')})` : '';
       return `${where} has an unknown field "${String(p.additionalProperty)}"${fields}`;
     }
     case 'enum':
@@ -169,7 +191,9 @@ function describeErrors(root: JsonObjectSchema, errors: ErrorObject[], value: un
     if (choice === null) continue;
     if ('key' in choice) {
       inside.forEach((e) => skip.add(e));
-      extra.push(`${fieldName([...instancePath, choice.key])} must be one of ${choice.allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+      extra.push(
+        `${fieldName([...instancePath, choice.key])} must be one of ${choice.allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     } else {
       for (const e of inside) if (!e.schemaPath.startsWith(`${o.schemaPath}/${choice.index}/`)) skip.add(e);
     }
@@ -183,7 +207,10 @@ function describeErrors(root: JsonObjectSchema, errors: ErrorObject[], value: un
     list.push(`"${String((e.params as { missingProperty?: unknown }).missingProperty)}"`);
     missing.set(e.instancePath, list);
   }
-  const absent = [...missing].map(([path, names]) => `${path === '' ? 'the arguments are' : `${fieldName(pointer(path))} is`} missing ${names.join(', ')}`);
+  const absent = [...missing].map(
+    ([path, names]) =>
+      `${path === '' ? 'the arguments are' : `${fieldName(pointer(path))} is`} missing ${names.join(', ')}`,
+  );
   const unique = [...new Set([...extra, ...wrong, ...absent])];
   return unique.length === 0 ? 'the arguments do not fit the schema' : unique.slice(0, 6).join('; ');
 }
@@ -205,7 +232,13 @@ export function exampleOf(schema: JsonSchema, like?: unknown): unknown {
   switch (schema.type) {
     case 'string':
       // The caller's own short values are kept (a model name, a path); long text is not echoed back.
-      return typeof like === 'string' && like.length >= (schema.minLength ?? 0) && like.length <= Math.min(schema.maxLength, 40) ? like : (schema.minLength ?? 0) > 0 ? '...' : '';
+      return typeof like === 'string' &&
+        like.length >= (schema.minLength ?? 0) &&
+        like.length <= Math.min(schema.maxLength, 40)
+        ? like
+        : (schema.minLength ?? 0) > 0
+          ? '...'
+          : '';
     case 'number':
       return typeof like === 'number' ? like : 1;
     case 'boolean':
@@ -213,7 +246,8 @@ export function exampleOf(schema: JsonSchema, like?: unknown): unknown {
     case 'array':
       return [];
     case 'object': {
-      const src = like !== null && typeof like === 'object' && !Array.isArray(like) ? (like as Record<string, unknown>) : {};
+      const src =
+        like !== null && typeof like === 'object' && !Array.isArray(like) ? (like as Record<string, unknown>) : {};
       return Object.fromEntries(Object.entries(schema.properties).map(([k, s]) => [k, exampleOf(s, src[k])]));
     }
   }

@@ -90,22 +90,37 @@ function parseArgs(args: unknown): unknown {
  * Runs one tool call and never throws: a bad call is answered with what was wrong and a call that fits, a hub
  * refusal with its code, message and hint, so the agent can correct itself on its next step.
  */
-export async function runTool(tools: AgentTool[], name: string, args: unknown, ctx: ToolContext, options: { maxChars?: number } = {}): Promise<ToolOutcome> {
+export async function runTool(
+  tools: AgentTool[],
+  name: string,
+  args: unknown,
+  ctx: ToolContext,
+  options: { maxChars?: number } = {},
+): Promise<ToolOutcome> {
   const max = options.maxChars ?? DEFAULT_RESULT_CHARS;
   const tool = tools.find((t) => t.name === name);
-  if (!tool) return { ok: false, error: bound(`unknown tool "${name}"; the tools are: ${tools.map((t) => t.name).join(', ')}`, max) };
+  if (!tool)
+    return {
+      ok: false,
+      error: bound(`unknown tool "${name}"; the tools are: ${tools.map((t) => t.name).join(', ')}`, max),
+    };
   const parsed = parseArgs(args);
   const problem = checkArguments(tool.parameters, parsed);
   if (problem !== null) {
     const example = JSON.stringify(exampleOf(tool.parameters, parsed));
-    return { ok: false, error: bound(`invalid arguments for ${name}: ${problem}. Call it again with every field, e.g. ${example}`, max) };
+    return {
+      ok: false,
+      error: bound(`invalid arguments for ${name}: ${problem}. Call it again with every field, e.g. ${example}`, max),
+    };
   }
   try {
     const value = await tool.run(parsed, ctx);
     return { ok: true, result: bound(typeof value === 'string' ? value : JSON.stringify(value), max) };
   } catch (err) {
-    if (err instanceof HubClientError) return { ok: false, error: bound(`${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`, max) };
-    if (err instanceof ToolInputError) return { ok: false, error: bound(`invalid arguments for ${name}: ${err.message}`, max) };
+    if (err instanceof HubClientError)
+      return { ok: false, error: bound(`${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`, max) };
+    if (err instanceof ToolInputError)
+      return { ok: false, error: bound(`invalid arguments for ${name}: ${err.message}`, max) };
     return { ok: false, error: bound(`${name} failed: ${(err as Error).message ?? String(err)}`, max) };
   }
 }

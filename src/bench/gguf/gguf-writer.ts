@@ -1,7 +1,14 @@
 // Writes a GGUF v3 file: header, typed metadata, tensor infos, then aligned tensor data streamed one tensor at a time.
 import { open, rename, rm } from 'node:fs/promises';
 import { ByteSink } from './byte-sink';
-import { GGML_TYPES, GGUF_VALUE_TYPE, tensorByteSize, type GgmlType, type GgufNumberType, type GgufValue } from './gguf-types';
+import {
+  GGML_TYPES,
+  GGUF_VALUE_TYPE,
+  tensorByteSize,
+  type GgmlType,
+  type GgufNumberType,
+  type GgufValue,
+} from './gguf-types';
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 const GGUF_VERSION = 3;
@@ -84,7 +91,8 @@ export class GgufWriter {
   /** Offsets are fixed here, in call order: llama.cpp insists each tensor starts where the previous padded one ends. */
   addTensor(entry: TensorEntry): this {
     if (this.tensors.some((t) => t.name === entry.name)) throw new Error(`tensor ${entry.name} is already added`);
-    if (entry.shape.length < 1 || entry.shape.length > 4) throw new Error(`tensor ${entry.name} needs 1 to 4 dimensions`);
+    if (entry.shape.length < 1 || entry.shape.length > 4)
+      throw new Error(`tensor ${entry.name} needs 1 to 4 dimensions`);
     if (!entry.shape.every((d) => Number.isSafeInteger(d) && d > 0)) {
       throw new Error(`tensor ${entry.name} has a bad shape [${entry.shape.join(', ')}]`);
     }
@@ -134,7 +142,8 @@ export class GgufWriter {
       const zeros = new Uint8Array(this.alignment);
       for (const t of this.tensors) {
         const bytes = typeof t.data === 'function' ? await t.data() : t.data;
-        if (bytes.length !== t.byteSize) throw new Error(`tensor ${t.name} needs ${t.byteSize} bytes, got ${bytes.length}`);
+        if (bytes.length !== t.byteSize)
+          throw new Error(`tensor ${t.name} needs ${t.byteSize} bytes, got ${bytes.length}`);
         await file.write(bytes, 0, bytes.length, position);
         position += bytes.length;
         const padding = alignUp(bytes.length, this.alignment) - bytes.length;
@@ -177,7 +186,10 @@ function checkValue(key: string, value: GgufValue): void {
   };
   if (value.type === 'array') {
     switch (value.of) {
-      case 'string': case 'bool': case 'u64': case 'i64':
+      case 'string':
+      case 'bool':
+      case 'u64':
+      case 'i64':
         return;
       default:
         for (let i = 0; i < value.values.length; i++) check(value.of, value.values[i] ?? Number.NaN);
@@ -231,13 +243,21 @@ function writeValue(sink: ByteSink, value: GgufValue): void {
 
 function writeNumber(sink: ByteSink, type: GgufNumberType, v: number): void {
   switch (type) {
-    case 'u8': return sink.u8(v);
-    case 'i8': return sink.i8(v);
-    case 'u16': return sink.u16(v);
-    case 'i16': return sink.i16(v);
-    case 'u32': return sink.u32(v);
-    case 'i32': return sink.i32(v);
-    case 'f32': return sink.f32(v);
-    case 'f64': return sink.f64(v);
+    case 'u8':
+      return sink.u8(v);
+    case 'i8':
+      return sink.i8(v);
+    case 'u16':
+      return sink.u16(v);
+    case 'i16':
+      return sink.i16(v);
+    case 'u32':
+      return sink.u32(v);
+    case 'i32':
+      return sink.i32(v);
+    case 'f32':
+      return sink.f32(v);
+    case 'f64':
+      return sink.f64(v);
   }
 }

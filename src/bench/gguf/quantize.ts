@@ -159,9 +159,13 @@ export type EncodableType = Extract<GgmlType, 'F32' | 'F16' | 'Q8_0' | 'Q4_0'>;
 
 export function encodeTensor(values: Float32Array, type: EncodableType): Uint8Array {
   switch (type) {
-    case 'F32': return encodeF32(values);
-    case 'F16': return encodeF16(values);
-    case 'Q8_0': return quantizeQ8_0(values);
-    case 'Q4_0': return quantizeQ4_0(values);
+    case 'F32':
+      return encodeF32(values);
+    case 'F16':
+      return encodeF16(values);
+    case 'Q8_0':
+      return quantizeQ8_0(values);
+    case 'Q4_0':
+      return quantizeQ4_0(values);
   }
 }

@@ -313,8 +313,20 @@ async function writeAssistant(path: string, spec: Gemma4PairSpec, vocab: SpmVoca
 
 function checkSpec(spec: Gemma4PairSpec): void {
   const keys = [
-    'ctx', 'embd', 'layers', 'fullEvery', 'heads', 'kvHeads', 'headDimSwa', 'headDimFull', 'ff', 'slidingWindow',
-    'draftEmbd', 'draftLayers', 'draftHeads', 'draftFf',
+    'ctx',
+    'embd',
+    'layers',
+    'fullEvery',
+    'heads',
+    'kvHeads',
+    'headDimSwa',
+    'headDimFull',
+    'ff',
+    'slidingWindow',
+    'draftEmbd',
+    'draftLayers',
+    'draftHeads',
+    'draftFf',
   ] as const;
   for (const key of keys) {
     const v = spec[key];
@@ -334,7 +346,10 @@ function checkSpec(spec: Gemma4PairSpec): void {
   const swa = targetPattern(spec);
   // The drafter's sliding-window blocks read the target's second-to-last block's cache, its full blocks the last's.
   if (spec.layers < 2 || swa[spec.layers - 1] || !swa[spec.layers - 2]) {
-    throw new Error('the target must end with a sliding-window block then a full-attention one: layers must be a multiple of fullEvery (>= 2)');
+    throw new Error(
+      'the target must end with a sliding-window block then a full-attention one: layers must be a multiple of fullEvery (>= 2)',
+    );
   }
-  if (spec.draftLayers < 2) throw new Error('spec.draftLayers must be at least 2 (a sliding-window block and a full one)');
+  if (spec.draftLayers < 2)
+    throw new Error('spec.draftLayers must be at least 2 (a sliding-window block and a full one)');
 }

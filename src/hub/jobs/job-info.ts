@@ -8,7 +8,12 @@ import type { JobRow, JobStore } from '../store/job-store';
  */
 export type LiveProgress = Map<string, JobProgress>;
 
-export function jobInfo(jobs: JobStore, progress: ReadonlyMap<string, JobProgress>, row: JobRow, order?: JobRow[]): JobInfo {
+export function jobInfo(
+  jobs: JobStore,
+  progress: ReadonlyMap<string, JobProgress>,
+  row: JobRow,
+  order?: JobRow[],
+): JobInfo {
   return {
     id: row.id,
     agent: row.agent,

@@ -1,7 +1,14 @@
 // The job queue: one benchmark at a time under the GPU lease, progress and logs, results, verification, crash recovery.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstalledPack, JobInfo, JobRunInput, JobRunner, JobRunOutput, MachineState } from '../../shared/challenge';
+import type {
+  InstalledPack,
+  JobInfo,
+  JobRunInput,
+  JobRunner,
+  JobRunOutput,
+  MachineState,
+} from '../../shared/challenge';
 import { fileStamp } from '../../shared/ids';
 import { checkRunConfig } from '../../shared/run-config-check';
 import type { HubContext } from '../hub-context';
@@ -13,7 +20,14 @@ import { jobInfo, type LiveProgress } from './job-info';
 import { HUB_HANDLE, publishJobResult } from './job-results';
 import { resolveModelPaths } from './job-submission';
 import { judgeMeasurement, type MeasurementVerdict } from './measurement-quality';
-import { claimsNewBest, deliverVerdict, judge, measuredByHub, queueVerification, unrunnableReason } from './verification';
+import {
+  claimsNewBest,
+  deliverVerdict,
+  judge,
+  measuredByHub,
+  queueVerification,
+  unrunnableReason,
+} from './verification';
 
 /** Progress is saved at most this often: it is for people watching, and each save is an fsync. */
 const PROGRESS_SAVE_MS = 1000;
@@ -46,9 +60,18 @@ export class JobQueue {
   async start(): Promise<void> {
     for (const job of this.ctx.jobs.running()) {
       await this.ctx.write(() => {
-        this.ctx.jobs.finish(job.id, 'failed', this.ctx.now(), 'the hub stopped while this job ran (crash, kill or power loss); it was not measured to the end. Submit it again: it did not count against your quota.', null);
+        this.ctx.jobs.finish(
+          job.id,
+          'failed',
+          this.ctx.now(),
+          'the hub stopped while this job ran (crash, kill or power loss); it was not measured to the end. Submit it again: it did not count against your quota.',
+          null,
+        );
         this.ctx.jobs.refund(job.id);
-        return { result: null, effect: { actor: HUB_HANDLE, action: 'job.failed', target: job.id, detail: { reason: 'hub-restart' } } };
+        return {
+          result: null,
+          effect: { actor: HUB_HANDLE, action: 'job.failed', target: job.id, detail: { reason: 'hub-restart' } },
+        };
       });
       this.log(job.id, 'the hub stopped while this job ran; marked failed at restart and the GPU lease released');
     }
@@ -97,21 +120,29 @@ export class JobQueue {
   async cancel(caller: Caller, id: string): Promise<JobRow> {
     const job = this.ctx.jobs.get(id);
     if (!job) throw new HubError('NOT_FOUND', `no job ${id}`, 'GET /v1/jobs lists jobs');
-    if (caller.kind !== 'organizer' && caller.handle !== job.agent) throw new HubError('IDENTITY_MISMATCH', `job ${id} belongs to ${job.agent}`, 'only its author or the organizer can cancel it');
+    if (caller.kind !== 'organizer' && caller.handle !== job.agent)
+      throw new HubError(
+        'IDENTITY_MISMATCH',
+        `job ${id} belongs to ${job.agent}`,
+        'only its author or the organizer can cancel it',
+      );
     // The job the queue has taken (claimed, or running) is stopped, whatever its row says yet.
     if (this.running?.job.id === id) return this.stopRunning(caller, id);
-    if (job.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${id} already ${job.state}`, 'a finished job cannot be cancelled');
+    if (job.state !== 'queued')
+      throw new HubError('JOB_FINISHED', `job ${id} already ${job.state}`, 'a finished job cannot be cancelled');
     try {
       await this.ctx.write(() => {
         const now = this.ctx.jobs.get(id)!;
-        if (now.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${id} is ${now.state}`, 'GET /v1/jobs/<id> shows it');
+        if (now.state !== 'queued')
+          throw new HubError('JOB_FINISHED', `job ${id} is ${now.state}`, 'GET /v1/jobs/<id> shows it');
         this.ctx.jobs.finish(id, 'cancelled', this.ctx.now(), `cancelled by ${caller.handle} before it started`, null);
         this.ctx.jobs.refund(id);
         return { result: null, effect: { actor: caller.handle, action: 'job.cancelled', target: id } };
       });
     } catch (err) {
       // The queue took it between our read and our write: stop it as the running job it now is.
-      if (err instanceof HubError && err.code === 'JOB_FINISHED' && this.running?.job.id === id) return this.stopRunning(caller, id);
+      if (err instanceof HubError && err.code === 'JOB_FINISHED' && this.running?.job.id === id)
+        return this.stopRunning(caller, id);
       throw err;
     }
     this.log(id, `cancelled by ${caller.handle} before it started`);
@@ -170,7 +201,8 @@ export class JobQueue {
   async verify(filename: string, requestedBy: string): Promise<string | null> {
     const pack = this.ctx.challenge.require();
     const queued = await queueVerification(this.ctx, pack, filename, requestedBy, false);
-    if (!queued.job && queued.reason && !this.ctx.jobs.verificationOf(filename)) throw new HubError('INVALID_CONFIG', `results/${filename} cannot be re-run: ${queued.reason}`);
+    if (!queued.job && queued.reason && !this.ctx.jobs.verificationOf(filename))
+      throw new HubError('INVALID_CONFIG', `results/${filename} cannot be re-run: ${queued.reason}`);
     this.kick();
     return queued.job;
   }
@@ -186,10 +218,20 @@ export class JobQueue {
       }
       await this.ctx
         .write(() => {
-          if (this.ctx.jobs.get(job.id)?.state !== 'queued') throw new HubError('JOB_FINISHED', `job ${job.id} is no longer queued`);
-          this.ctx.jobs.finish(job.id, 'cancelled', this.ctx.now(), `cancelled: ${agent} was suspended by the organizer (refunded)`, null);
+          if (this.ctx.jobs.get(job.id)?.state !== 'queued')
+            throw new HubError('JOB_FINISHED', `job ${job.id} is no longer queued`);
+          this.ctx.jobs.finish(
+            job.id,
+            'cancelled',
+            this.ctx.now(),
+            `cancelled: ${agent} was suspended by the organizer (refunded)`,
+            null,
+          );
           this.ctx.jobs.refund(job.id);
-          return { result: null, effect: { actor: HUB_HANDLE, action: 'job.cancelled', target: job.id, detail: { reason: 'suspended' } } };
+          return {
+            result: null,
+            effect: { actor: HUB_HANDLE, action: 'job.cancelled', target: job.id, detail: { reason: 'suspended' } },
+          };
         })
         .then(() => this.log(job.id, `cancelled and refunded: ${agent} was suspended`))
         .catch(() => undefined); // it started or ended meanwhile: the running case above, or nothing to do
@@ -203,7 +245,10 @@ export class JobQueue {
   private async ensureBaseline(pack: InstalledPack, atStart = false): Promise<void> {
     const latest = this.ctx.jobs.latestBaseline(pack.id, Date.parse(pack.installed_at) || 0);
     if (latest && !(atStart && latest.state === 'failed')) return;
-    await this.queueBaseline(pack, latest ? `the last baseline (${latest.id}) failed; measured again at this start` : null);
+    await this.queueBaseline(
+      pack,
+      latest ? `the last baseline (${latest.id}) failed; measured again at this start` : null,
+    );
   }
 
   private async queueBaseline(pack: InstalledPack, why: string | null, requestedBy = HUB_HANDLE): Promise<JobRow> {
@@ -211,8 +256,26 @@ export class JobQueue {
       const ts = this.ctx.stampTime();
       const id = `job-${fileStamp(ts)}`;
       const config = { ...pack.defaults, target: pack.baseline.target, spec_type: 'none' };
-      this.ctx.jobs.insert({ id, agent: HUB_HANDLE, kind: 'baseline', pack: pack.id, config: JSON.stringify(config), method: 'baseline', description: '', created_at: ts, verifies: null });
-      return { result: this.ctx.jobs.get(id)!, effect: { actor: requestedBy, action: 'job.queued', target: id, detail: { kind: 'baseline', ...(why ? { why } : {}) } } };
+      this.ctx.jobs.insert({
+        id,
+        agent: HUB_HANDLE,
+        kind: 'baseline',
+        pack: pack.id,
+        config: JSON.stringify(config),
+        method: 'baseline',
+        description: '',
+        created_at: ts,
+        verifies: null,
+      });
+      return {
+        result: this.ctx.jobs.get(id)!,
+        effect: {
+          actor: requestedBy,
+          action: 'job.queued',
+          target: id,
+          detail: { kind: 'baseline', ...(why ? { why } : {}) },
+        },
+      };
     });
     if (why) this.log(row.id, why);
     return row;
@@ -223,7 +286,11 @@ export class JobQueue {
     const pack = this.ctx.challenge.require();
     const latest = this.ctx.jobs.latestBaseline(pack.id, 0);
     if (latest && (latest.state === 'queued' || latest.state === 'running')) {
-      throw new HubError('JOB_EXISTS', `the baseline is already ${latest.state} as ${latest.id}`, `GET /v1/jobs/${latest.id} follows it`);
+      throw new HubError(
+        'JOB_EXISTS',
+        `the baseline is already ${latest.state} as ${latest.id}`,
+        `GET /v1/jobs/${latest.id} follows it`,
+      );
     }
     const row = await this.queueBaseline(pack, `re-measure asked for by ${requestedBy}`, requestedBy);
     this.kick();
@@ -261,8 +328,12 @@ export class JobQueue {
     try {
       await this.ctx.write(() => {
         // Only a job still queued starts: one cancelled after it was picked must not run after all.
-        if (!this.ctx.jobs.start(job.id, this.ctx.now())) throw new HubError('JOB_FINISHED', `job ${job.id} was cancelled before it started`);
-        return { result: null, effect: { actor: job.agent, action: 'job.started', target: job.id, detail: { kind: job.kind } } };
+        if (!this.ctx.jobs.start(job.id, this.ctx.now()))
+          throw new HubError('JOB_FINISHED', `job ${job.id} was cancelled before it started`);
+        return {
+          result: null,
+          effect: { actor: job.agent, action: 'job.started', target: job.id, detail: { kind: job.kind } },
+        };
       });
     } catch (err) {
       if (err instanceof HubError && err.code === 'JOB_FINISHED') return;
@@ -270,7 +341,10 @@ export class JobQueue {
     }
     // Local inference pauses for the lease; the measurement starts only once it has drained.
     const drain = await this.ctx.lease.acquire(job.id, this.ctx.now());
-    this.log(job.id, `started (${job.kind}); the GPU lease is held${drain.waited ? `; local inference ${drain.timed_out ? 'had not drained' : 'drained'} after ${drain.drain_ms} ms` : ''}`);
+    this.log(
+      job.id,
+      `started (${job.kind}); the GPU lease is held${drain.waited ? `; local inference ${drain.timed_out ? 'had not drained' : 'drained'} after ${drain.drain_ms} ms` : ''}`,
+    );
     const claim = job.verifies ? this.ctx.results.get(job.verifies) : undefined;
     try {
       if (!pack || pack.id !== job.pack) throw new Error(`the ${job.pack} pack is no longer installed on this hub`);
@@ -278,7 +352,10 @@ export class JobQueue {
         const reason = unrunnableReason(pack, claim!.agent, job);
         if (reason) {
           this.log(job.id, `cannot re-run: ${reason}`);
-          await deliverVerdict(this.ctx, claim!, job, { verdict: measuredByHub(claim!) ? 'invalid' : 'unverified', note: reason });
+          await deliverVerdict(this.ctx, claim!, job, {
+            verdict: measuredByHub(claim!) ? 'invalid' : 'unverified',
+            note: reason,
+          });
           return;
         }
       }
@@ -296,10 +373,16 @@ export class JobQueue {
         this.log(job.id, `verdict: ${verdict.verdict} (${verdict.note})`);
         await deliverVerdict(this.ctx, claim!, job, verdict);
       } else {
-        if (this.ctx.agents.get(job.agent)?.status === 'suspended') throw new Error(`not published: ${job.agent} is suspended by the organizer`);
+        if (this.ctx.agents.get(job.agent)?.status === 'suspended')
+          throw new Error(`not published: ${job.agent} is suspended by the organizer`);
         const filename = await publishJobResult(this.ctx, job, pack, out, quality);
         this.log(job.id, `published results/${filename}`);
-        await this.ctx.note({ actor: job.agent, action: 'job.succeeded', target: job.id, detail: { result: filename, measurement: quality.quality } });
+        await this.ctx.note({
+          actor: job.agent,
+          action: 'job.succeeded',
+          target: job.id,
+          detail: { result: filename, measurement: quality.quality },
+        });
       }
     } catch (err) {
       const message = (err as Error).message;
@@ -315,21 +398,35 @@ export class JobQueue {
       this.log(job.id, `${state}: ${error}`);
       if (job.kind === 'verify' && claim && !cancelled) {
         // A re-run that fails decides nothing about the claim: it stays as it was, and the author is told why.
-        await deliverVerdict(this.ctx, claim, job, { verdict: claim.verification, note: `the re-run failed, so nothing is decided: ${message}` }, error).catch(() => undefined);
+        await deliverVerdict(
+          this.ctx,
+          claim,
+          job,
+          { verdict: claim.verification, note: `the re-run failed, so nothing is decided: ${message}` },
+          error,
+        ).catch(() => undefined);
         return;
       }
       await this.ctx
         .write(() => {
           this.ctx.jobs.finish(job.id, state, this.ctx.now(), error, null);
           if (cancelled && (!running.cancelledBy || running.suspended)) this.ctx.jobs.refund(job.id);
-          return { result: null, effect: { actor: job.agent, action: `job.${state}`, target: job.id, detail: { error } } };
+          return {
+            result: null,
+            effect: { actor: job.agent, action: `job.${state}`, target: job.id, detail: { error } },
+          };
         })
         .catch(() => undefined);
     }
   }
 
   /** One measurement of a job under the lease, judged against the pack's noise and disturbance limits. */
-  private async measure(running: Running, input: JobRunInput, pack: InstalledPack, drain: LeaseDrain): Promise<{ out: JobRunOutput; quality: MeasurementVerdict }> {
+  private async measure(
+    running: Running,
+    input: JobRunInput,
+    pack: InstalledPack,
+    drain: LeaseDrain,
+  ): Promise<{ out: JobRunOutput; quality: MeasurementVerdict }> {
     const { job, controller } = running;
     let lastSave = 0;
     const out = await this.runner.run(input, {
@@ -349,12 +446,21 @@ export class JobQueue {
       },
     });
     const inference: MachineState['inference'] = drain.waited
-      ? { paused: !drain.timed_out, drain_ms: drain.drain_ms, note: drain.timed_out ? `still generating after ${drain.drain_ms} ms` : 'paused and drained before the measurement' }
+      ? {
+          paused: !drain.timed_out,
+          drain_ms: drain.drain_ms,
+          note: drain.timed_out
+            ? `still generating after ${drain.drain_ms} ms`
+            : 'paused and drained before the measurement',
+        }
       : null;
     const measured = { ...out, machine: { ...out.machine, inference } };
     // Judged on the figures it is ranked by: the public prompts' (what `tps` and `speedup` publish).
     const ranked = measured.splits.public ?? measured;
-    return { out: measured, quality: judgeMeasurement(pack.gate, { ...ranked, machine: measured.machine, repeats: measured.repeats }) };
+    return {
+      out: measured,
+      quality: judgeMeasurement(pack.gate, { ...ranked, machine: measured.machine, repeats: measured.repeats }),
+    };
   }
 
   private async inputOf(job: JobRow, pack: InstalledPack, modelOwner: string): Promise<JobRunInput> {

@@ -45,9 +45,11 @@ export function pplCap(pack: InstalledPack, baseline: PackBaseline | null): numb
   return baseline?.ppl ? baseline.ppl * pack.gate.ppl_cap_ratio : null;
 }
 
-const round = (x: number | null | undefined, digits = 4) => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+const round = (x: number | null | undefined, digits = 4) =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits));
 const roundAll = (xs: number[] | undefined, digits = 4) => (xs ?? []).map((x) => round(x, digits));
-const interval = (ci: [number, number] | null | undefined, digits = 4) => (ci ? [round(ci[0], digits), round(ci[1], digits)] : null);
+const interval = (ci: [number, number] | null | undefined, digits = 4) =>
+  ci ? [round(ci[0], digits), round(ci[1], digits)] : null;
 
 function methodOf(config: Record<string, unknown>): string {
   const spec = String(config.spec_type ?? 'none');
@@ -61,10 +63,27 @@ function methodOf(config: Record<string, unknown>): string {
  * (what agents can see and tune for), the private prompts' figures sit beside it, so overfitting shows; `speedup`
  * is the paired ratio over the job's own plain target, and `measurement` says whether the run may be ranked.
  */
-export async function publishJobResult(hub: Pick<HubContext, 'results' | 'jobs' | 'write' | 'stampTime' | 'now'>, job: JobRow, pack: InstalledPack, out: JobRunOutput, quality: MeasurementVerdict): Promise<string> {
+export async function publishJobResult(
+  hub: Pick<HubContext, 'results' | 'jobs' | 'write' | 'stampTime' | 'now'>,
+  job: JobRow,
+  pack: InstalledPack,
+  out: JobRunOutput,
+  quality: MeasurementVerdict,
+): Promise<string> {
   const config = JSON.parse(job.config) as Record<string, unknown>;
   const isBaseline = job.kind === 'baseline';
-  const pub = out.splits.public ?? { prompts: 0, tps: out.tps, tps_ci: out.tps_ci, tps_per_repeat: out.tps_per_repeat, plain_tps: out.plain_tps, plain_tps_ci: out.plain_tps_ci, plain_tps_per_repeat: out.plain_tps_per_repeat, speedup: out.speedup, speedup_ci: out.speedup_ci, speedup_per_repeat: out.speedup_per_repeat };
+  const pub = out.splits.public ?? {
+    prompts: 0,
+    tps: out.tps,
+    tps_ci: out.tps_ci,
+    tps_per_repeat: out.tps_per_repeat,
+    plain_tps: out.plain_tps,
+    plain_tps_ci: out.plain_tps_ci,
+    plain_tps_per_repeat: out.plain_tps_per_repeat,
+    speedup: out.speedup,
+    speedup_ci: out.speedup_ci,
+    speedup_per_repeat: out.speedup_per_repeat,
+  };
   const priv = out.splits.private;
   const tps = pub.tps;
   const paired = pub.plain_tps !== null;
@@ -75,7 +94,9 @@ export async function publishJobResult(hub: Pick<HubContext, 'results' | 'jobs' 
   const method = job.method || (isBaseline ? 'baseline' : methodOf(config));
   const description =
     job.description ||
-    (isBaseline ? `the unmodified ${String(config.target)}, no speculation: the reference row and the perplexity cap's anchor` : `${methodOf(config)} on ${pack.title}`);
+    (isBaseline
+      ? `the unmodified ${String(config.target)}, no speculation: the reference row and the perplexity cap's anchor`
+      : `${methodOf(config)} on ${pack.title}`);
   const why = status === 'negative' && out.costs ? explainSpeculation(out.costs, pub.speedup, out.backend) : null;
 
   const fm: Record<string, unknown> = {
@@ -155,14 +176,37 @@ export async function publishJobResult(hub: Pick<HubContext, 'results' | 'jobs' 
     const filename = stampedFilename(ts, job.agent);
     const frontmatter = { ...fm, agent: job.agent, timestamp: frontmatterTimestamp(ts), via: 'job' };
     hub.results.insert({
-      filename, agent: job.agent, ts, via: 'job', source_sha256: sha256(`${job.id}\n${text}`),
-      score: fm.tps as number, score_low: pub.tps_ci[0], score_high: pub.tps_ci[1], guardrail: out.ppl, status, method, description,
-      frontmatter: JSON.stringify(frontmatter), body,
-      speedup: paired ? pub.speedup : 1, speedup_low: paired ? pub.speedup_ci[0] : 1, speedup_high: paired ? pub.speedup_ci[1] : 1,
-      plain_score: pub.plain_tps, hardware: out.hardware, measurement: quality.quality,
+      filename,
+      agent: job.agent,
+      ts,
+      via: 'job',
+      source_sha256: sha256(`${job.id}\n${text}`),
+      score: fm.tps as number,
+      score_low: pub.tps_ci[0],
+      score_high: pub.tps_ci[1],
+      guardrail: out.ppl,
+      status,
+      method,
+      description,
+      frontmatter: JSON.stringify(frontmatter),
+      body,
+      speedup: paired ? pub.speedup : 1,
+      speedup_low: paired ? pub.speedup_ci[0] : 1,
+      speedup_high: paired ? pub.speedup_ci[1] : 1,
+      plain_score: pub.plain_tps,
+      hardware: out.hardware,
+      measurement: quality.quality,
     });
     hub.jobs.finish(job.id, 'succeeded', hub.now(), null, filename);
-    return { result: filename, effect: { actor: job.agent, action: 'result.created', target: filename, detail: { score: fm.tps, status, job: job.id, measurement: quality.quality } } };
+    return {
+      result: filename,
+      effect: {
+        actor: job.agent,
+        action: 'result.created',
+        target: filename,
+        detail: { score: fm.tps, status, job: job.id, measurement: quality.quality },
+      },
+    };
   });
 }
 

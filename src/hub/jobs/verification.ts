@@ -27,9 +27,18 @@ export function measuredByHub(row: Pick<ResultRow, 'via'>): boolean {
  * result claims too (it is unverified until a re-run measures it); a noisy or disturbed one is not ranked, so it
  * claims nothing until it is measured again.
  */
-export function claimsNewBest(hub: Pick<HubContext, 'config' | 'results'>, row: ResultRow, pack: InstalledPack): boolean {
+export function claimsNewBest(
+  hub: Pick<HubContext, 'config' | 'results'>,
+  row: ResultRow,
+  pack: InstalledPack,
+): boolean {
   if (row.status !== 'agent-run') return false;
-  if (measuredByHub(row) ? row.verification !== 'pending' || (row.measurement !== null && row.measurement !== 'clean') : row.verification !== 'unverified') return false;
+  if (
+    measuredByHub(row)
+      ? row.verification !== 'pending' || (row.measurement !== null && row.measurement !== 'clean')
+      : row.verification !== 'unverified'
+  )
+    return false;
   const desc = hub.config.results.order === 'desc';
   const better = (a: number, b: number) => (desc ? a > b : a < b);
   const baseline = baselineOf(hub, pack.id);
@@ -58,39 +67,80 @@ export interface QueuedVerification {
  * job slot free (and at most one waits at a time), so publishing claims buys no GPU time. The organizer's own
  * request is charged to nobody.
  */
-export async function queueVerification(hub: Pick<HubContext, 'config' | 'results' | 'jobs' | 'now' | 'write' | 'stampTime'>, pack: InstalledPack, filename: string, requestedBy: string, automatic: boolean): Promise<QueuedVerification> {
+export async function queueVerification(
+  hub: Pick<HubContext, 'config' | 'results' | 'jobs' | 'now' | 'write' | 'stampTime'>,
+  pack: InstalledPack,
+  filename: string,
+  requestedBy: string,
+  automatic: boolean,
+): Promise<QueuedVerification> {
   return hub.write<QueuedVerification>(() => {
     const existing = hub.jobs.verificationOf(filename);
-    if (existing) return { result: { job: null, reason: `already re-run as ${existing.id}` }, effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename } };
+    if (existing)
+      return {
+        result: { job: null, reason: `already re-run as ${existing.id}` },
+        effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename },
+      };
     const row = hub.results.get(filename)!;
     const fm = frontmatterOf(row);
     const config = (fm.config ?? null) as unknown;
     const byHand = !measuredByHub(row);
     if (byHand) {
       const why = unrunnable(pack, row.agent, config);
-      if (why) return { result: { job: null, reason: why }, effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename, detail: { reason: 'not runnable' } } };
+      if (why)
+        return {
+          result: { job: null, reason: why },
+          effect: {
+            actor: requestedBy,
+            action: 'job.verify-skipped',
+            target: filename,
+            detail: { reason: 'not runnable' },
+          },
+        };
     }
     if (automatic && byHand) {
       const c = hub.config.jobs;
       const used = hub.jobs.charges(row.agent, hub.now() - c.window_hours * HOUR).length;
       if (used >= c.per_agent) {
         const reason = `${row.agent} has no job slot free (${used} of ${c.per_agent} in ${c.window_hours} h), and a re-run is charged to its author: publish through POST /v1/jobs when a slot frees`;
-        return { result: { job: null, reason }, effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename, detail: { reason: 'quota' } } };
+        return {
+          result: { job: null, reason },
+          effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename, detail: { reason: 'quota' } },
+        };
       }
       if (hub.jobs.countQueued(row.agent, 'verify') > 0) {
         const reason = `a re-run of another of ${row.agent}'s claims is already waiting; claims are re-run one at a time`;
-        return { result: { job: null, reason }, effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename, detail: { reason: 'rate' } } };
+        return {
+          result: { job: null, reason },
+          effect: { actor: requestedBy, action: 'job.verify-skipped', target: filename, detail: { reason: 'rate' } },
+        };
       }
     }
     const ts = hub.stampTime();
     const id = `job-${fileStamp(ts)}`;
     hub.jobs.insert({
-      id, agent: row.agent, kind: 'verify', pack: pack.id, config: JSON.stringify(config), method: `verify ${filename}`,
-      description: byHand ? `re-run of ${row.agent}'s hand-published claim on every prompt` : `re-run of ${row.agent}'s claim on the private prompts`,
-      created_at: ts, verifies: filename,
+      id,
+      agent: row.agent,
+      kind: 'verify',
+      pack: pack.id,
+      config: JSON.stringify(config),
+      method: `verify ${filename}`,
+      description: byHand
+        ? `re-run of ${row.agent}'s hand-published claim on every prompt`
+        : `re-run of ${row.agent}'s claim on the private prompts`,
+      created_at: ts,
+      verifies: filename,
     });
     if (automatic) hub.jobs.charge(row.agent, id, ts);
-    return { result: { job: id, reason: null }, effect: { actor: requestedBy, action: 'job.queued', target: id, detail: { kind: 'verify', verifies: filename, charged: automatic ? row.agent : null } } };
+    return {
+      result: { job: id, reason: null },
+      effect: {
+        actor: requestedBy,
+        action: 'job.queued',
+        target: id,
+        detail: { kind: 'verify', verifies: filename, charged: automatic ? row.agent : null },
+      },
+    };
   });
 }
 
@@ -118,7 +168,8 @@ export interface VerdictFigures {
   note: string;
 }
 
-const numbers = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : []);
+const numbers = (v: unknown): number[] =>
+  Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
@@ -127,7 +178,11 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
  * the upper end of the 95% interval of (re-run - claim) (Welch) must lie below -tolerance x claim; with the claim's
  * point figure only, the re-run's own interval must lie below (1 - tolerance) x claim. A faster re-run never refutes.
  */
-export function significantlySlower(rerun: number[], claim: number[] | number, tolerance: number): { slower: boolean; off: number } {
+export function significantlySlower(
+  rerun: number[],
+  claim: number[] | number,
+  tolerance: number,
+): { slower: boolean; off: number } {
   const claimed = typeof claim === 'number' ? claim : summarize(claim).mean;
   const r = summarize(rerun);
   const off = (r.mean - claimed) / claimed;
@@ -146,7 +201,12 @@ export function significantlySlower(rerun: number[], claim: number[] | number, t
  * against the claimed TPS, when it names no other hardware. Perplexity over the cap and a lossless claim that diverges
  * refute whatever the speed. A re-run that cannot compare speed decides nothing on it.
  */
-export function judge(hub: Pick<HubContext, 'results'>, pack: InstalledPack, claim: ResultRow, out: JobRunOutput): VerdictFigures {
+export function judge(
+  hub: Pick<HubContext, 'results'>,
+  pack: InstalledPack,
+  claim: ResultRow,
+  out: JobRunOutput,
+): VerdictFigures {
   const fm = frontmatterOf(claim);
   const tol = pack.gate.verify_tolerance;
   const cap = pplCap(pack, baselineOf(hub, pack.id));
@@ -163,31 +223,44 @@ export function judge(hub: Pick<HubContext, 'results'>, pack: InstalledPack, cla
     if (split && split.plain_tps !== null && claimRatios.length > 0) {
       const s = significantlySlower(split.speedup_per_repeat, claimRatios, tol);
       speedChecked = true;
-      facts.push(`paired speedup on the ${split.prompts} private prompts: x${split.speedup.toFixed(3)} against the claimed x${(num(fm.speedup_private) ?? summarize(claimRatios).median).toFixed(3)} (${pct(s.off)})`);
-      if (s.slower) reasons.push(`the paired speedup is significantly below the claim (${pct(s.off)}, tolerance ${(tol * 100).toFixed(0)}%)`);
+      facts.push(
+        `paired speedup on the ${split.prompts} private prompts: x${split.speedup.toFixed(3)} against the claimed x${(num(fm.speedup_private) ?? summarize(claimRatios).median).toFixed(3)} (${pct(s.off)})`,
+      );
+      if (s.slower)
+        reasons.push(
+          `the paired speedup is significantly below the claim (${pct(s.off)}, tolerance ${(tol * 100).toFixed(0)}%)`,
+        );
     }
     if (split) {
       const s = significantlySlower(split.tps_per_repeat, claimTps.length > 0 ? claimTps : claimTpsPoint, tol);
-      facts.push(`${split.tps.toFixed(2)} tok/s on the private prompts against the claim's ${claimTpsPoint.toFixed(2)} from its own job (${pct(s.off)})`);
+      facts.push(
+        `${split.tps.toFixed(2)} tok/s on the private prompts against the claim's ${claimTpsPoint.toFixed(2)} from its own job (${pct(s.off)})`,
+      );
       if (busy) facts.push(`raw TPS not judged: ${busy}`);
       else {
         speedChecked = true;
-        if (s.slower) reasons.push(`TPS significantly below the claim (${pct(s.off)}, tolerance ${(tol * 100).toFixed(0)}%)`);
+        if (s.slower)
+          reasons.push(`TPS significantly below the claim (${pct(s.off)}, tolerance ${(tol * 100).toFixed(0)}%)`);
       }
     }
   } else {
     const claimedHardware = typeof fm.hardware === 'string' ? fm.hardware : null;
     const split = out.splits.public ?? out.splits.private;
     if (claimedHardware && claimedHardware !== out.hardware) {
-      facts.push(`claimed on ${claimedHardware}; this hub measured ${split?.tps.toFixed(2) ?? out.tps.toFixed(2)} tok/s on ${out.hardware}, which is not comparable`);
+      facts.push(
+        `claimed on ${claimedHardware}; this hub measured ${split?.tps.toFixed(2) ?? out.tps.toFixed(2)} tok/s on ${out.hardware}, which is not comparable`,
+      );
     } else if (split && busy) {
       facts.push(`this hub measured ${split.tps.toFixed(2)} tok/s, but ${busy}`);
     } else if (split) {
       const claimTps = numbers(fm.tps_per_repeat);
       const s = significantlySlower(split.tps_per_repeat, claimTps.length >= 2 ? claimTps : claim.score, tol);
       speedChecked = true;
-      facts.push(`re-run on the ${split.prompts} public prompts${claimedHardware ? '' : ' (the claim names no hardware: taken as this machine)'}: ${split.tps.toFixed(2)} tok/s against the claimed ${claim.score.toFixed(2)} (${pct(s.off)})`);
-      if (s.slower) reasons.push(`TPS significantly below the claim (${pct(s.off)}, tolerance ${(tol * 100).toFixed(0)}%)`);
+      facts.push(
+        `re-run on the ${split.prompts} public prompts${claimedHardware ? '' : ' (the claim names no hardware: taken as this machine)'}: ${split.tps.toFixed(2)} tok/s against the claimed ${claim.score.toFixed(2)} (${pct(s.off)})`,
+      );
+      if (s.slower)
+        reasons.push(`TPS significantly below the claim (${pct(s.off)}, tolerance ${(tol * 100).toFixed(0)}%)`);
     }
   }
   if (out.ppl !== null) {
@@ -196,33 +269,59 @@ export function judge(hub: Pick<HubContext, 'results'>, pack: InstalledPack, cla
   }
   const losslessClaim = fm.lossless === true || fm.identical === true;
   if (losslessClaim && pack.gate.identity_required && out.identical !== null) {
-    facts.push(out.identical ? 'greedy output identical to the plain model' : `greedy output diverged on ${((out.divergence_rate ?? 0) * 100).toFixed(0)}% of the prompts`);
+    facts.push(
+      out.identical
+        ? 'greedy output identical to the plain model'
+        : `greedy output diverged on ${((out.divergence_rate ?? 0) * 100).toFixed(0)}% of the prompts`,
+    );
     if (out.identical === false) reasons.push('claimed lossless, but the output is not identical to the plain model');
   }
   if (reasons.length > 0) return { verdict: 'invalid', note: `${reasons.join('; ')}. ${facts.join('; ')}` };
   if (!speedChecked) {
-    return { verdict: measuredByHub(claim) ? 'pending' : 'unverified', note: `the speed could not be compared, so nothing is decided. ${facts.join('; ')}` };
+    return {
+      verdict: measuredByHub(claim) ? 'pending' : 'unverified',
+      note: `the speed could not be compared, so nothing is decided. ${facts.join('; ')}`,
+    };
   }
   return { verdict: 'valid', note: facts.join('; ') };
 }
 
 /** Records the verifier's verdict (an organizer's verdict still wins) and tells the author on the board. */
-export async function deliverVerdict(hub: VerificationContext, claim: ResultRow, job: JobRow | null, v: VerdictFigures, jobError: string | null = null): Promise<void> {
+export async function deliverVerdict(
+  hub: VerificationContext,
+  claim: ResultRow,
+  job: JobRow | null,
+  v: VerdictFigures,
+  jobError: string | null = null,
+): Promise<void> {
   await hub.write(() => {
     hub.results.setVerdict(claim.filename, v.verdict, HUB_HANDLE, 'verifier', v.note, hub.now());
     if (job) hub.jobs.finish(job.id, jobError === null ? 'succeeded' : 'failed', hub.now(), jobError, null);
-    return { result: null, effect: { actor: HUB_HANDLE, action: 'result.verdict', target: claim.filename, detail: { verdict: v.verdict, job: job?.id ?? null } } };
+    return {
+      result: null,
+      effect: {
+        actor: HUB_HANDLE,
+        action: 'result.verdict',
+        target: claim.filename,
+        detail: { verdict: v.verdict, job: job?.id ?? null },
+      },
+    };
   });
   const overridden = hub.results.get(claim.filename)!.verification !== v.verdict;
   const hubCaller: Caller = { kind: 'organizer', handle: HUB_HANDLE };
-  const said: Record<string, string> = { valid: '**valid**', invalid: '**invalid**', pending: 'no verdict yet', unverified: '**unverified**' };
+  const said: Record<string, string> = {
+    valid: '**valid**',
+    invalid: '**invalid**',
+    pending: 'no verdict yet',
+    unverified: '**unverified**',
+  };
   await postMessage(
     hub,
     hubCaller,
     {
       body:
         `@${claim.agent} verification of ${claim.filename}: ${said[v.verdict]}. ${v.note}.` +
-        (overridden ? ' (The organizer\'s verdict on this result stands.)' : ''),
+        (overridden ? " (The organizer's verdict on this result stands.)" : ''),
       refs: [claim.filename],
     },
     { type: 'verdict' },

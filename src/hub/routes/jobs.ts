@@ -1,7 +1,16 @@
 // Job routes: the installed challenge, submit / list / read / cancel benchmark jobs, quotas, organizer-requested verification.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ChallengeInfo, JOB_STATES, JobBody, JobInfo, JobList, JobListQuery, QuotaInfo, type JobState } from '../../shared/challenge';
+import {
+  ChallengeInfo,
+  JOB_STATES,
+  JobBody,
+  JobInfo,
+  JobList,
+  JobListQuery,
+  QuotaInfo,
+  type JobState,
+} from '../../shared/challenge';
 import { exampleJobConfig, publicPack } from '../challenge';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -13,85 +22,184 @@ import { describe } from './route-options';
 
 const JobParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const FilenameParams = Type.Object({ filename: Type.String({ maxLength: 300 }) });
-const QuotaQuery = Type.Object({ agent: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false });
+const QuotaQuery = Type.Object(
+  { agent: Type.Optional(Type.String({ maxLength: 40 })) },
+  { additionalProperties: false },
+);
 
 function parseStates(value: string | undefined): JobState[] | undefined {
   if (value === undefined) return undefined;
-  const states = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const states = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = states.find((s) => !(JOB_STATES as readonly string[]).includes(s));
-  if (bad !== undefined || states.length === 0) throw new HubError('INVALID_QUERY', `state must be a comma-separated list of ${JOB_STATES.join(', ')}${bad ? `; got "${bad}"` : ''}`, 'e.g. state=queued,running');
+  if (bad !== undefined || states.length === 0)
+    throw new HubError(
+      'INVALID_QUERY',
+      `state must be a comma-separated list of ${JOB_STATES.join(', ')}${bad ? `; got "${bad}"` : ''}`,
+      'e.g. state=queued,running',
+    );
   return states as JobState[];
 }
 
-export const jobRoutes = (hub: HubContext, queue: JobQueue | null): FastifyPluginAsyncTypebox => async (app) => {
-  const requireQueue = (): JobQueue => {
-    if (!queue) throw new HubError('JOBS_DISABLED', 'this hub runs no benchmark jobs', 'start it with `collab-desk hub` (which runs them) or the desktop app');
-    return queue;
-  };
-
-  app.get('/v1/challenge', describe('The installed challenge: models, public prompts, the gate, the baseline and an example job', 'none', { 200: ChallengeInfo }), async (): Promise<ChallengeInfo> => {
-    const pack = hub.challenge.require();
-    const job = hub.jobs.latestBaseline(pack.id, 0);
-    return {
-      ...publicPack(pack),
-      baseline_result: baselineInfo(hub, pack.id),
-      baseline_job: job
-        ? { id: job.id, state: job.state, error: job.error, created_at: new Date(job.created_at).toISOString(), finished_at: job.finished_at === null ? null : new Date(job.finished_at).toISOString() }
-        : null,
-      ppl_cap: pplCap(pack, baselineOf(hub, pack.id)),
-      example_job: { config: exampleJobConfig(pack), method: 'what you tried', description: 'why' },
+export const jobRoutes =
+  (hub: HubContext, queue: JobQueue | null): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const requireQueue = (): JobQueue => {
+      if (!queue)
+        throw new HubError(
+          'JOBS_DISABLED',
+          'this hub runs no benchmark jobs',
+          'start it with `collab-desk hub` (which runs them) or the desktop app',
+        );
+      return queue;
     };
-  });
 
-  app.post('/v1/challenge/baseline', describe('Re-measure the pack\'s baseline (409 while one is queued or running)', 'organizer', { 201: JobInfo }), async (request, reply) => {
-    const q = requireQueue();
-    const organizer = requireOrganizer(hub, request);
-    return reply.code(201).send(q.info(await q.remeasureBaseline(organizer.handle)) satisfies JobInfo);
-  });
+    app.get(
+      '/v1/challenge',
+      describe('The installed challenge: models, public prompts, the gate, the baseline and an example job', 'none', {
+        200: ChallengeInfo,
+      }),
+      async (): Promise<ChallengeInfo> => {
+        const pack = hub.challenge.require();
+        const job = hub.jobs.latestBaseline(pack.id, 0);
+        return {
+          ...publicPack(pack),
+          baseline_result: baselineInfo(hub, pack.id),
+          baseline_job: job
+            ? {
+                id: job.id,
+                state: job.state,
+                error: job.error,
+                created_at: new Date(job.created_at).toISOString(),
+                finished_at: job.finished_at === null ? null : new Date(job.finished_at).toISOString(),
+              }
+            : null,
+          ppl_cap: pplCap(pack, baselineOf(hub, pack.id)),
+          example_job: { config: exampleJobConfig(pack), method: 'what you tried', description: 'why' },
+        };
+      },
+    );
 
-  app.post('/v1/jobs', { schema: { body: JobBody }, ...describe('Submit a benchmark job {config, method?, description?}; it is queued for the GPU', 'writer', { 201: JobInfo }) }, async (request, reply) => {
-    const q = requireQueue();
-    const job = await submitJob(hub, requireWriter(hub, request), request.body);
-    q.kick();
-    return reply.code(201).send(q.info(job) satisfies JobInfo);
-  });
+    app.post(
+      '/v1/challenge/baseline',
+      describe("Re-measure the pack's baseline (409 while one is queued or running)", 'organizer', { 201: JobInfo }),
+      async (request, reply) => {
+        const q = requireQueue();
+        const organizer = requireOrganizer(hub, request);
+        return reply.code(201).send(q.info(await q.remeasureBaseline(organizer.handle)) satisfies JobInfo);
+      },
+    );
 
-  app.get('/v1/jobs', { schema: { querystring: JobListQuery }, ...describe('List jobs, newest first: state= (comma-separated), agent=, kind=, limit=', 'none', { 200: JobList }) }, async (request): Promise<JobList> => {
-    const q = requireQueue();
-    const { state, agent, kind, limit } = request.query;
-    const states = parseStates(state);
-    const rows = hub.jobs.list({ ...(states ? { states } : {}), ...(agent ? { agent } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) });
-    const lease = hub.lease.holder;
-    const order = hub.jobs.queued();
-    return { count: rows.length, items: rows.map((r) => q.info(r, order)), lease: lease && { job: lease.job, since: new Date(lease.since).toISOString() } };
-  });
+    app.post(
+      '/v1/jobs',
+      {
+        schema: { body: JobBody },
+        ...describe('Submit a benchmark job {config, method?, description?}; it is queued for the GPU', 'writer', {
+          201: JobInfo,
+        }),
+      },
+      async (request, reply) => {
+        const q = requireQueue();
+        const job = await submitJob(hub, requireWriter(hub, request), request.body);
+        q.kick();
+        return reply.code(201).send(q.info(job) satisfies JobInfo);
+      },
+    );
 
-  app.get('/v1/jobs/quota', { schema: { querystring: QuotaQuery }, ...describe('Your job quota: used, limit, when the next slot frees (the organizer passes agent=)', 'writer', { 200: QuotaInfo }) }, async (request): Promise<QuotaInfo> => {
-    const caller = requireWriter(hub, request);
-    const agent = request.query.agent ?? caller.handle;
-    if (caller.kind === 'agent' && agent !== caller.handle) throw new HubError('IDENTITY_MISMATCH', 'agents read their own quota only', 'leave agent= out');
-    return quotaOf(hub, agent);
-  });
+    app.get(
+      '/v1/jobs',
+      {
+        schema: { querystring: JobListQuery },
+        ...describe('List jobs, newest first: state= (comma-separated), agent=, kind=, limit=', 'none', {
+          200: JobList,
+        }),
+      },
+      async (request): Promise<JobList> => {
+        const q = requireQueue();
+        const { state, agent, kind, limit } = request.query;
+        const states = parseStates(state);
+        const rows = hub.jobs.list({
+          ...(states ? { states } : {}),
+          ...(agent ? { agent } : {}),
+          ...(kind ? { kind } : {}),
+          ...(limit ? { limit } : {}),
+        });
+        const lease = hub.lease.holder;
+        const order = hub.jobs.queued();
+        return {
+          count: rows.length,
+          items: rows.map((r) => q.info(r, order)),
+          lease: lease && { job: lease.job, since: new Date(lease.since).toISOString() },
+        };
+      },
+    );
 
-  app.get('/v1/jobs/:id', { schema: { params: JobParams }, ...describe('One job: state, queue position, progress, error, its result', 'none', { 200: JobInfo }) }, async (request): Promise<JobInfo> => {
-    const q = requireQueue();
-    const row = hub.jobs.get(request.params.id);
-    if (!row) throw new HubError('NOT_FOUND', `no job ${request.params.id}`, 'GET /v1/jobs lists jobs');
-    return q.info(row);
-  });
+    app.get(
+      '/v1/jobs/quota',
+      {
+        schema: { querystring: QuotaQuery },
+        ...describe('Your job quota: used, limit, when the next slot frees (the organizer passes agent=)', 'writer', {
+          200: QuotaInfo,
+        }),
+      },
+      async (request): Promise<QuotaInfo> => {
+        const caller = requireWriter(hub, request);
+        const agent = request.query.agent ?? caller.handle;
+        if (caller.kind === 'agent' && agent !== caller.handle)
+          throw new HubError('IDENTITY_MISMATCH', 'agents read their own quota only', 'leave agent= out');
+        return quotaOf(hub, agent);
+      },
+    );
 
-  app.delete('/v1/jobs/:id', { schema: { params: JobParams }, ...describe('Cancel a job: a queued one is refunded, a running one is stopped', 'writer', { 200: JobInfo }) }, async (request): Promise<JobInfo> => {
-    const q = requireQueue();
-    return q.info(await q.cancel(requireWriter(hub, request), request.params.id));
-  });
+    app.get(
+      '/v1/jobs/:id',
+      {
+        schema: { params: JobParams },
+        ...describe('One job: state, queue position, progress, error, its result', 'none', { 200: JobInfo }),
+      },
+      async (request): Promise<JobInfo> => {
+        const q = requireQueue();
+        const row = hub.jobs.get(request.params.id);
+        if (!row) throw new HubError('NOT_FOUND', `no job ${request.params.id}`, 'GET /v1/jobs lists jobs');
+        return q.info(row);
+      },
+    );
 
-  app.post('/v1/results/:filename/verify', { schema: { params: FilenameParams }, ...describe('Re-run a result on the private prompts and post the verdict', 'organizer', { 201: JobInfo, 200: JobInfo }) }, async (request, reply) => {
-    const q = requireQueue();
-    const organizer = requireOrganizer(hub, request);
-    if (!hub.results.get(request.params.filename)) throw new HubError('NOT_FOUND', `no such file: results/${request.params.filename}`, 'GET /v1/results lists results');
-    const id = await q.verify(request.params.filename, organizer.handle);
-    const existing = id ?? hub.jobs.verificationOf(request.params.filename)?.id;
-    return reply.code(id ? 201 : 200).send(q.info(hub.jobs.get(existing!)!) satisfies JobInfo);
-  });
+    app.delete(
+      '/v1/jobs/:id',
+      {
+        schema: { params: JobParams },
+        ...describe('Cancel a job: a queued one is refunded, a running one is stopped', 'writer', { 200: JobInfo }),
+      },
+      async (request): Promise<JobInfo> => {
+        const q = requireQueue();
+        return q.info(await q.cancel(requireWriter(hub, request), request.params.id));
+      },
+    );
 
-};
+    app.post(
+      '/v1/results/:filename/verify',
+      {
+        schema: { params: FilenameParams },
+        ...describe('Re-run a result on the private prompts and post the verdict', 'organizer', {
+          201: JobInfo,
+          200: JobInfo,
+        }),
+      },
+      async (request, reply) => {
+        const q = requireQueue();
+        const organizer = requireOrganizer(hub, request);
+        if (!hub.results.get(request.params.filename))
+          throw new HubError(
+            'NOT_FOUND',
+            `no such file: results/${request.params.filename}`,
+            'GET /v1/results lists results',
+          );
+        const id = await q.verify(request.params.filename, organizer.handle);
+        const existing = id ?? hub.jobs.verificationOf(request.params.filename)?.id;
+        return reply.code(id ? 201 : 200).send(q.info(hub.jobs.get(existing!)!) satisfies JobInfo);
+      },
+    );
+  };

@@ -1,6 +1,15 @@
 // Discovery routes: GET /v1 (every route, generated from the routes themselves), health, who am I, the onboarding README, audit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditPage, AuditQuery, HealthResponse, HubDescription, MarkdownText, MeResponse, type HubFeatures, type HubUsage } from '../../shared/api';
+import {
+  AuditPage,
+  AuditQuery,
+  HealthResponse,
+  HubDescription,
+  MarkdownText,
+  MeResponse,
+  type HubFeatures,
+  type HubUsage,
+} from '../../shared/api';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
@@ -12,67 +21,132 @@ import { describe } from './route-options';
 /** What this hub runs, so a client (the dashboard) shows only what exists. */
 function features(hub: HubContext, services: HubServices): HubFeatures {
   let challenge = false;
-  try { challenge = hub.challenge.get() !== null; } catch { /* a broken pack reads as none */ }
-  return { jobs: services.jobQueue !== null, swarm: services.swarm() !== null, challenge, models: services.models !== null };
+  try {
+    challenge = hub.challenge.get() !== null;
+  } catch {
+    /* a broken pack reads as none */
+  }
+  return {
+    jobs: services.jobQueue !== null,
+    swarm: services.swarm() !== null,
+    challenge,
+    models: services.models !== null,
+  };
 }
 
-export const metaRoutes = (hub: HubContext, services: HubServices, endpoints: EndpointInfo[], version: string, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1', describe('This description: every route, the score and the conventions', 'none', { 200: HubDescription }), async (): Promise<HubDescription> => ({
-    service: 'collab-desk',
-    version,
-    collab: hub.config.title,
-    goal: hub.config.goal,
-    score_field: hub.config.results.score_field,
-    score_order: hub.config.results.order,
-    required_result_fields: hub.config.results.required,
-    guardrail_field: hub.config.results.guardrail_field,
-    guardrail_max: hub.config.results.guardrail_max,
-    organizer: hub.organizerHandle,
-    docs: '/README.md',
-    features: features(hub, services),
-    conventions: {
-      identity: 'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write',
-      filenames: 'messages and results are named {YYYYMMDD-HHMMSS-mmm}_{agent}.md by the hub',
-      mentions: '@agent-id in a message copies it to that inbox (at most 10 inboxes per message)',
-      refs: 'refs name earlier messages or results; their authors get the message in their inbox',
-      channels: 'taskforces are channels: post with "channel": "<taskforce>", read with ?channel=<taskforce>',
-      threads: 'reply with "reply_to": "<filename>"; read a thread with ?thread=<root filename>',
-      list_grammar: 'since until agent type via status verification q expand limit order after before; ' +
-        'items are filenames unless expand=true; next is the cursor (before= for desc, after= for asc)',
-      workspace: 'your scratch folder is /v1/scratch/{you}/ (PUT to write); central is read-only, filled by the sync routes',
-      ownership: 'a shared resource or taskforce file is owned by the agent its first path segment ending in _<agent id> names ' +
-        '(lever-map_{you}, notes_{you}.md); only that agent writes it',
-      results_frontmatter: hub.config.results.required.join(', '),
-      verification: 'results start pending; the organizer\'s verdict always wins',
-      live: 'GET /v1/events streams every write (server-sent events)',
-    },
-    limits: hub.config.limits,
-    usage: { scratch_bytes: await hub.workspace.totalScratchUsage() } satisfies HubUsage,
-    endpoints,
-  }));
+export const metaRoutes =
+  (
+    hub: HubContext,
+    services: HubServices,
+    endpoints: EndpointInfo[],
+    version: string,
+    baseUrl: () => string,
+  ): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/v1',
+      describe('This description: every route, the score and the conventions', 'none', { 200: HubDescription }),
+      async (): Promise<HubDescription> => ({
+        service: 'collab-desk',
+        version,
+        collab: hub.config.title,
+        goal: hub.config.goal,
+        score_field: hub.config.results.score_field,
+        score_order: hub.config.results.order,
+        required_result_fields: hub.config.results.required,
+        guardrail_field: hub.config.results.guardrail_field,
+        guardrail_max: hub.config.results.guardrail_max,
+        organizer: hub.organizerHandle,
+        docs: '/README.md',
+        features: features(hub, services),
+        conventions: {
+          identity:
+            'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write',
+          filenames: 'messages and results are named {YYYYMMDD-HHMMSS-mmm}_{agent}.md by the hub',
+          mentions: '@agent-id in a message copies it to that inbox (at most 10 inboxes per message)',
+          refs: 'refs name earlier messages or results; their authors get the message in their inbox',
+          channels: 'taskforces are channels: post with "channel": "<taskforce>", read with ?channel=<taskforce>',
+          threads: 'reply with "reply_to": "<filename>"; read a thread with ?thread=<root filename>',
+          list_grammar:
+            'since until agent type via status verification q expand limit order after before; ' +
+            'items are filenames unless expand=true; next is the cursor (before= for desc, after= for asc)',
+          workspace:
+            'your scratch folder is /v1/scratch/{you}/ (PUT to write); central is read-only, filled by the sync routes',
+          ownership:
+            'a shared resource or taskforce file is owned by the agent its first path segment ending in _<agent id> names ' +
+            '(lever-map_{you}, notes_{you}.md); only that agent writes it',
+          results_frontmatter: hub.config.results.required.join(', '),
+          verification: "results start pending; the organizer's verdict always wins",
+          live: 'GET /v1/events streams every write (server-sent events)',
+        },
+        limits: hub.config.limits,
+        usage: { scratch_bytes: await hub.workspace.totalScratchUsage() } satisfies HubUsage,
+        endpoints,
+      }),
+    );
 
-  app.get('/v1/healthz', describe('Liveness', 'none', { 200: HealthResponse }), async (): Promise<HealthResponse> => ({ status: 'ok' }));
+    app.get(
+      '/v1/healthz',
+      describe('Liveness', 'none', { 200: HealthResponse }),
+      async (): Promise<HealthResponse> => ({ status: 'ok' }),
+    );
 
-  app.get('/v1/me', describe('Who your bearer token belongs to', 'writer', { 200: MeResponse }), async (request): Promise<MeResponse> => {
-    const caller = callerOf(hub, request);
-    if (!caller) throw new HubError('UNAUTHORIZED', 'GET /v1/me needs "Authorization: Bearer <token>"', 'send the token registration gave you');
-    return { handle: caller.handle, is_organizer: caller.kind === 'organizer', status: caller.kind === 'agent' ? caller.agent.status : 'active' };
-  });
+    app.get(
+      '/v1/me',
+      describe('Who your bearer token belongs to', 'writer', { 200: MeResponse }),
+      async (request): Promise<MeResponse> => {
+        const caller = callerOf(hub, request);
+        if (!caller)
+          throw new HubError(
+            'UNAUTHORIZED',
+            'GET /v1/me needs "Authorization: Bearer <token>"',
+            'send the token registration gave you',
+          );
+        return {
+          handle: caller.handle,
+          is_organizer: caller.kind === 'organizer',
+          status: caller.kind === 'agent' ? caller.agent.status : 'active',
+        };
+      },
+    );
 
-  app.get('/README.md', describe('Onboarding for agents: how to join with curl alone', 'none', { 200: MarkdownText }), async (request, reply) => {
-    // The Host header names the address this agent reached us at; anything odd falls back to the bound address.
-    const host = request.headers.host;
-    const base = host && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:]+\](?::\d{1,5})?$/.test(host) ? `http://${host}` : baseUrl();
-    return reply.type('text/markdown; charset=utf-8').send(onboardingReadme(hub, base, endpoints, services.jobQueue !== null));
-  });
+    app.get(
+      '/README.md',
+      describe('Onboarding for agents: how to join with curl alone', 'none', { 200: MarkdownText }),
+      async (request, reply) => {
+        // The Host header names the address this agent reached us at; anything odd falls back to the bound address.
+        const host = request.headers.host;
+        const base =
+          host && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:]+\](?::\d{1,5})?$/.test(host)
+            ? `http://${host}`
+            : baseUrl();
+        return reply
+          .type('text/markdown; charset=utf-8')
+          .send(onboardingReadme(hub, base, endpoints, services.jobQueue !== null));
+      },
+    );
 
-  app.get('/v1/audit', { schema: { querystring: AuditQuery }, ...describe('The audit log: every write, who and when', 'organizer', { 200: AuditPage }) }, async (request): Promise<AuditPage> => {
-    requireOrganizer(hub, request);
-    const { actor, after = 0, limit = 100 } = request.query;
-    const rows = hub.audit.page(after, limit, actor);
-    return {
-      items: rows.map((r) => ({ id: r.id, at: new Date(r.ts).toISOString(), actor: r.actor, action: r.action, target: r.target, detail: JSON.parse(r.detail) as unknown })),
-      next: rows.length === limit ? rows.at(-1)!.id : null,
-    };
-  });
-};
+    app.get(
+      '/v1/audit',
+      {
+        schema: { querystring: AuditQuery },
+        ...describe('The audit log: every write, who and when', 'organizer', { 200: AuditPage }),
+      },
+      async (request): Promise<AuditPage> => {
+        requireOrganizer(hub, request);
+        const { actor, after = 0, limit = 100 } = request.query;
+        const rows = hub.audit.page(after, limit, actor);
+        return {
+          items: rows.map((r) => ({
+            id: r.id,
+            at: new Date(r.ts).toISOString(),
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            detail: JSON.parse(r.detail) as unknown,
+          })),
+          next: rows.length === limit ? rows.at(-1)!.id : null,
+        };
+      },
+    );
+  };

@@ -17,30 +17,64 @@ function publicAgentDefaults(defaults: AgentDefaults): AgentDefaults {
   return shown;
 }
 
-export const settingsRoutes = (hub: HubContext, models: ModelLibrary | null, baseUrl: () => string): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/v1/settings', describe('Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from (their external command: organizer only)', 'none', { 200: SettingsInfo }), async (request): Promise<SettingsInfo> => {
-    const organizer = callerOf(hub, request)?.kind === 'organizer';
-    const defaults = readAgentDefaults(hub.layout.settings);
-    return {
-      data_dir: hub.layout.root,
-      hub_url: baseUrl() || null,
-      system: models ? await models.system() : null,
-      agent_defaults: organizer ? defaults : publicAgentDefaults(defaults),
-    };
-  });
+export const settingsRoutes =
+  (hub: HubContext, models: ModelLibrary | null, baseUrl: () => string): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/v1/settings',
+      describe(
+        'Settings: the data folder, the llama.cpp backend and GPU, the agent defaults the spawn form starts from (their external command: organizer only)',
+        'none',
+        { 200: SettingsInfo },
+      ),
+      async (request): Promise<SettingsInfo> => {
+        const organizer = callerOf(hub, request)?.kind === 'organizer';
+        const defaults = readAgentDefaults(hub.layout.settings);
+        return {
+          data_dir: hub.layout.root,
+          hub_url: baseUrl() || null,
+          system: models ? await models.system() : null,
+          agent_defaults: organizer ? defaults : publicAgentDefaults(defaults),
+        };
+      },
+    );
 
-  app.put('/v1/settings/agent-defaults', { schema: { body: AgentDefaults }, ...describe('Save the agent defaults {count?, kind?, command?, model?, role?, budget_tokens?, jobs_per_day?, max_steps?} (replaces them whole)', 'organizer', { 200: AgentDefaultsSaved }) }, async (request): Promise<AgentDefaultsSaved> => {
-    const caller = requireOrganizer(hub, request);
-    const defaults = request.body;
-    // The spawn route would refuse these together; saving them would pre-fill a form that cannot be sent.
-    if (defaults.kind === 'local' && defaults.command !== undefined) {
-      throw new HubError('INVALID_BODY', 'body.command is for external agents, but body.kind is "local"', 'leave command out for local agents, or set kind to "external"');
-    }
-    if (defaults.kind === 'external' && defaults.command === undefined) {
-      throw new HubError('INVALID_BODY', 'body.kind is "external" but there is no body.command', 'give the command external agents run, e.g. "my-agent --prompt-file {prompt_file}"');
-    }
-    writeAgentDefaults(hub.layout.settings, defaults);
-    await hub.note({ actor: caller.handle, action: 'settings.agent_defaults', target: 'agent_defaults', detail: { fields: Object.keys(defaults) } });
-    return { agent_defaults: readAgentDefaults(hub.layout.settings) };
-  });
-};
+    app.put(
+      '/v1/settings/agent-defaults',
+      {
+        schema: { body: AgentDefaults },
+        ...describe(
+          'Save the agent defaults {count?, kind?, command?, model?, role?, budget_tokens?, jobs_per_day?, max_steps?} (replaces them whole)',
+          'organizer',
+          { 200: AgentDefaultsSaved },
+        ),
+      },
+      async (request): Promise<AgentDefaultsSaved> => {
+        const caller = requireOrganizer(hub, request);
+        const defaults = request.body;
+        // The spawn route would refuse these together; saving them would pre-fill a form that cannot be sent.
+        if (defaults.kind === 'local' && defaults.command !== undefined) {
+          throw new HubError(
+            'INVALID_BODY',
+            'body.command is for external agents, but body.kind is "local"',
+            'leave command out for local agents, or set kind to "external"',
+          );
+        }
+        if (defaults.kind === 'external' && defaults.command === undefined) {
+          throw new HubError(
+            'INVALID_BODY',
+            'body.kind is "external" but there is no body.command',
+            'give the command external agents run, e.g. "my-agent --prompt-file {prompt_file}"',
+          );
+        }
+        writeAgentDefaults(hub.layout.settings, defaults);
+        await hub.note({
+          actor: caller.handle,
+          action: 'settings.agent_defaults',
+          target: 'agent_defaults',
+          detail: { fields: Object.keys(defaults) },
+        });
+        return { agent_defaults: readAgentDefaults(hub.layout.settings) };
+      },
+    );
+  };

@@ -2,7 +2,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CodedError, isErrorCode } from '../../shared/errors';
-import { SpawnAgentsBody, SpawnedAgents, SWARM_ACTIONS, SwarmError, SwarmStatus, TraceExport, TracePage, TraceQuery, type SwarmAgentStatus, type SwarmControl } from '../../shared/swarm';
+import {
+  SpawnAgentsBody,
+  SpawnedAgents,
+  SWARM_ACTIONS,
+  SwarmError,
+  SwarmStatus,
+  TraceExport,
+  TracePage,
+  TraceQuery,
+  type SwarmAgentStatus,
+  type SwarmControl,
+} from '../../shared/swarm';
 import { readAgentDefaults, withAgentDefaults } from '../agent-defaults';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -11,7 +22,10 @@ import { describe } from './route-options';
 
 const AgentParams = Type.Object({ agent_id: Type.String({ maxLength: 100 }) });
 const ActionParams = Type.Object({ action: Type.Union(SWARM_ACTIONS.map((a) => Type.Literal(a))) });
-const AgentActionParams = Type.Object({ agent_id: Type.String({ maxLength: 100 }), action: Type.Union(SWARM_ACTIONS.map((a) => Type.Literal(a))) });
+const AgentActionParams = Type.Object({
+  agent_id: Type.String({ maxLength: 100 }),
+  action: Type.Union(SWARM_ACTIONS.map((a) => Type.Literal(a))),
+});
 
 /**
  * An agent as readers other than the organizer see it. An external agent's command line may hold keys or private
@@ -20,7 +34,14 @@ const AgentActionParams = Type.Object({ agent_id: Type.String({ maxLength: 100 }
  */
 export function publicAgentStatus(agent: SwarmAgentStatus): SwarmAgentStatus {
   // Its sandbox's kind stays public (whether it is confined is everyone's business); the granted paths are the organizer's.
-  if (agent.kind === 'external') return { ...agent, command: null, last_message: null, error: null, sandbox: agent.sandbox && { ...agent.sandbox, read: [], write: [], hidden: [], masked: [] } };
+  if (agent.kind === 'external')
+    return {
+      ...agent,
+      command: null,
+      last_message: null,
+      error: null,
+      sandbox: agent.sandbox && { ...agent.sandbox, read: [], write: [], hidden: [], masked: [] },
+    };
   return agent.command === null ? agent : { ...agent, command: null };
 }
 
@@ -33,7 +54,8 @@ function publicSwarmStatus(status: SwarmStatus): SwarmStatus {
  * scratch API, so a refusal comes back as the client's coded error): the same refusal, said in the request's context.
  */
 function hubRefusal(err: unknown, context: string): HubError | null {
-  if (!(err instanceof CodedError) || err instanceof HubError || !isErrorCode(err.code) || err.code === 'INTERNAL') return null;
+  if (!(err instanceof CodedError) || err instanceof HubError || !isErrorCode(err.code) || err.code === 'INTERNAL')
+    return null;
   return new HubError(err.code, context ? `${context}: ${err.message}` : err.message, err.hint);
 }
 
@@ -47,48 +69,117 @@ async function guarded<T>(work: () => Promise<T>, context = ''): Promise<T> {
   }
 }
 
-export const swarmRoutes = (hub: HubContext, currentSwarm: () => SwarmControl | null): FastifyPluginAsyncTypebox => async (app) => {
-  const requireSwarm = (): SwarmControl => {
-    const swarm = currentSwarm();
-    if (!swarm) throw new HubError('SWARM_DISABLED', 'this hub runs no agent swarm', 'start it with `collab-desk hub` or `collab-desk demo` (the swarm runs beside the hub), or the desktop app');
-    return swarm;
+export const swarmRoutes =
+  (hub: HubContext, currentSwarm: () => SwarmControl | null): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const requireSwarm = (): SwarmControl => {
+      const swarm = currentSwarm();
+      if (!swarm)
+        throw new HubError(
+          'SWARM_DISABLED',
+          'this hub runs no agent swarm',
+          'start it with `collab-desk hub` or `collab-desk demo` (the swarm runs beside the hub), or the desktop app',
+        );
+      return swarm;
+    };
+
+    app.get(
+      '/v1/swarm',
+      describe(
+        "The swarm: every agent's state, current action, tokens and jobs; the inference host; agents per lever (external agents' command and output: organizer only)",
+        'none',
+        { 200: SwarmStatus },
+      ),
+      async (request): Promise<SwarmStatus> => {
+        const status = requireSwarm().status();
+        return callerOf(hub, request)?.kind === 'organizer' ? status : publicSwarmStatus(status);
+      },
+    );
+
+    app.post(
+      '/v1/swarm/agents',
+      {
+        schema: { body: SpawnAgentsBody },
+        ...describe(
+          'Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings)',
+          'organizer',
+          { 201: SpawnedAgents },
+        ),
+      },
+      async (request, reply) => {
+        requireOrganizer(hub, request);
+        const swarm = requireSwarm();
+        const body = withAgentDefaults(readAgentDefaults(hub.layout.settings), request.body);
+        const agents = await guarded(() => swarm.spawn(body));
+        return reply.code(201).send({ agents } satisfies SpawnedAgents);
+      },
+    );
+
+    app.post(
+      '/v1/swarm/:action',
+      {
+        schema: { params: ActionParams },
+        ...describe('Pause, resume, stop or start the whole swarm', 'organizer', { 200: SwarmStatus }),
+      },
+      async (request): Promise<SwarmStatus> => {
+        requireOrganizer(hub, request);
+        const swarm = requireSwarm();
+        return guarded(() => swarm.act(null, request.params.action));
+      },
+    );
+
+    app.post(
+      '/v1/swarm/agents/:agent_id/:action',
+      {
+        schema: { params: AgentActionParams },
+        ...describe('Pause, resume, stop or start one agent', 'organizer', { 200: SwarmStatus }),
+      },
+      async (request): Promise<SwarmStatus> => {
+        requireOrganizer(hub, request);
+        const swarm = requireSwarm();
+        return guarded(() => swarm.act(request.params.agent_id, request.params.action));
+      },
+    );
+
+    app.get(
+      '/v1/swarm/agents/:agent_id/trace',
+      {
+        schema: { params: AgentParams, querystring: TraceQuery },
+        ...describe(
+          "An agent's trace: every step (prompt, completion, tool calls, timings, tokens); after= and limit= page it",
+          'organizer',
+          { 200: TracePage },
+        ),
+      },
+      async (request): Promise<TracePage> => {
+        requireOrganizer(hub, request);
+        const swarm = requireSwarm();
+        return guarded(() => swarm.trace(request.params.agent_id, request.query));
+      },
+    );
+
+    app.post(
+      '/v1/swarm/agents/:agent_id/trace/export',
+      {
+        schema: { params: AgentParams },
+        ...describe(
+          "Export an agent's trace into its scratch folder as traces/<session>/ (manifest.md + the log), the public collab's layout",
+          'organizer',
+          { 201: TraceExport },
+        ),
+      },
+      async (request, reply) => {
+        requireOrganizer(hub, request);
+        const swarm = requireSwarm();
+        const id = request.params.agent_id;
+        return reply
+          .code(201)
+          .send(
+            (await guarded(
+              () => swarm.exportTrace(id),
+              `writing ${id}'s trace into scratch/${id}/ was refused`,
+            )) satisfies TraceExport,
+          );
+      },
+    );
   };
-
-  app.get('/v1/swarm', describe('The swarm: every agent\'s state, current action, tokens and jobs; the inference host; agents per lever (external agents\' command and output: organizer only)', 'none', { 200: SwarmStatus }), async (request): Promise<SwarmStatus> => {
-    const status = requireSwarm().status();
-    return callerOf(hub, request)?.kind === 'organizer' ? status : publicSwarmStatus(status);
-  });
-
-  app.post('/v1/swarm/agents', { schema: { body: SpawnAgentsBody }, ...describe('Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings)', 'organizer', { 201: SpawnedAgents }) }, async (request, reply) => {
-    requireOrganizer(hub, request);
-    const swarm = requireSwarm();
-    const body = withAgentDefaults(readAgentDefaults(hub.layout.settings), request.body);
-    const agents = await guarded(() => swarm.spawn(body));
-    return reply.code(201).send({ agents } satisfies SpawnedAgents);
-  });
-
-  app.post('/v1/swarm/:action', { schema: { params: ActionParams }, ...describe('Pause, resume, stop or start the whole swarm', 'organizer', { 200: SwarmStatus }) }, async (request): Promise<SwarmStatus> => {
-    requireOrganizer(hub, request);
-    const swarm = requireSwarm();
-    return guarded(() => swarm.act(null, request.params.action));
-  });
-
-  app.post('/v1/swarm/agents/:agent_id/:action', { schema: { params: AgentActionParams }, ...describe('Pause, resume, stop or start one agent', 'organizer', { 200: SwarmStatus }) }, async (request): Promise<SwarmStatus> => {
-    requireOrganizer(hub, request);
-    const swarm = requireSwarm();
-    return guarded(() => swarm.act(request.params.agent_id, request.params.action));
-  });
-
-  app.get('/v1/swarm/agents/:agent_id/trace', { schema: { params: AgentParams, querystring: TraceQuery }, ...describe('An agent\'s trace: every step (prompt, completion, tool calls, timings, tokens); after= and limit= page it', 'organizer', { 200: TracePage }) }, async (request): Promise<TracePage> => {
-    requireOrganizer(hub, request);
-    const swarm = requireSwarm();
-    return guarded(() => swarm.trace(request.params.agent_id, request.query));
-  });
-
-  app.post('/v1/swarm/agents/:agent_id/trace/export', { schema: { params: AgentParams }, ...describe('Export an agent\'s trace into its scratch folder as traces/<session>/ (manifest.md + the log), the public collab\'s layout', 'organizer', { 201: TraceExport }) }, async (request, reply) => {
-    requireOrganizer(hub, request);
-    const swarm = requireSwarm();
-    const id = request.params.agent_id;
-    return reply.code(201).send((await guarded(() => swarm.exportTrace(id), `writing ${id}'s trace into scratch/${id}/ was refused`)) satisfies TraceExport);
-  });
-};

@@ -56,9 +56,15 @@ export class AgentStore {
     this.db.prepare('UPDATE agents SET token_hash = ?, updated_at = ? WHERE agent_id = ?').run(hash, now, agentId);
   }
 
-  updateProfile(agentId: string, profile: { model: string; harness: string; tools: string; bio: string }, now: number): void {
+  updateProfile(
+    agentId: string,
+    profile: { model: string; harness: string; tools: string; bio: string },
+    now: number,
+  ): void {
     this.db
-      .prepare('UPDATE agents SET model = @model, harness = @harness, tools = @tools, bio = @bio, updated_at = @now WHERE agent_id = @agentId')
+      .prepare(
+        'UPDATE agents SET model = @model, harness = @harness, tools = @tools, bio = @bio, updated_at = @now WHERE agent_id = @agentId',
+      )
       .run({ ...profile, now, agentId });
   }
 
@@ -71,7 +77,9 @@ export class AgentStore {
   }
 
   newest(limit: number): AgentRow[] {
-    return this.db.prepare('SELECT * FROM agents ORDER BY registered_at DESC, agent_id DESC LIMIT ?').all(limit) as AgentRow[];
+    return this.db
+      .prepare('SELECT * FROM agents ORDER BY registered_at DESC, agent_id DESC LIMIT ?')
+      .all(limit) as AgentRow[];
   }
 
   list(params: ListParams): ListPage<AgentRow> {

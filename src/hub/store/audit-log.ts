@@ -29,8 +29,10 @@ export class AuditLog {
   }
 
   page(after: number, limit: number, actor?: string): AuditRow[] {
-    return (actor === undefined
-      ? this.db.prepare('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?').all(after, limit)
-      : this.db.prepare('SELECT * FROM audit WHERE id > ? AND actor = ? ORDER BY id LIMIT ?').all(after, actor, limit)) as AuditRow[];
+    return (
+      actor === undefined
+        ? this.db.prepare('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?').all(after, limit)
+        : this.db.prepare('SELECT * FROM audit WHERE id > ? AND actor = ? ORDER BY id LIMIT ?').all(after, actor, limit)
+    ) as AuditRow[];
   }
 }

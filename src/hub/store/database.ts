@@ -45,7 +45,8 @@ export function migrate(db: Db, migrations: readonly Migration[]): number {
         db.exec(m.sql);
         if (m.rebuildsTables) {
           const broken = db.pragma('foreign_key_check') as unknown[];
-          if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) would leave ${broken.length} broken references`);
+          if (broken.length > 0)
+            throw new Error(`migration ${m.version} (${m.name}) would leave ${broken.length} broken references`);
         }
         db.pragma(`user_version = ${m.version}`);
       })();

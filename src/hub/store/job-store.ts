@@ -42,7 +42,9 @@ export function queueOrder(queued: JobRow[], lastStarted: Map<string, number>): 
     if (mine) mine.push(j);
     else waiting.set(j.agent, [j]);
   }
-  const served = new Map([...waiting.keys()].map((agent) => [agent, lastStarted.get(agent) ?? Number.NEGATIVE_INFINITY]));
+  const served = new Map(
+    [...waiting.keys()].map((agent) => [agent, lastStarted.get(agent) ?? Number.NEGATIVE_INFINITY]),
+  );
   // a turn taken here counts as served after every real start, so later turns go to the others first
   let servedAt = Math.max(0, ...lastStarted.values()) + 1;
   while (waiting.size > 0) {
@@ -74,10 +76,17 @@ export class JobStore {
     );
     this.byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
     this.queuedRows = db.prepare("SELECT * FROM jobs WHERE state = 'queued' ORDER BY seq");
-    this.lastStarts = db.prepare("SELECT agent, MAX(started_at) AS at FROM jobs WHERE started_at IS NOT NULL AND kind != 'baseline' GROUP BY agent");
+    this.lastStarts = db.prepare(
+      "SELECT agent, MAX(started_at) AS at FROM jobs WHERE started_at IS NOT NULL AND kind != 'baseline' GROUP BY agent",
+    );
   }
 
-  insert(row: Pick<JobRow, 'id' | 'agent' | 'kind' | 'pack' | 'config' | 'method' | 'description' | 'created_at' | 'verifies'>): void {
+  insert(
+    row: Pick<
+      JobRow,
+      'id' | 'agent' | 'kind' | 'pack' | 'config' | 'method' | 'description' | 'created_at' | 'verifies'
+    >,
+  ): void {
     this.insertRow.run(row);
   }
 
@@ -129,30 +138,52 @@ export class JobStore {
 
   /** The pack's newest baseline job since it was installed at `since` (any state but cancelled), if any. */
   latestBaseline(pack: string, since: number): JobRow | undefined {
-    return this.db.prepare("SELECT * FROM jobs WHERE pack = ? AND kind = 'baseline' AND state != 'cancelled' AND created_at >= ? ORDER BY seq DESC LIMIT 1").get(pack, since) as JobRow | undefined;
+    return this.db
+      .prepare(
+        "SELECT * FROM jobs WHERE pack = ? AND kind = 'baseline' AND state != 'cancelled' AND created_at >= ? ORDER BY seq DESC LIMIT 1",
+      )
+      .get(pack, since) as JobRow | undefined;
   }
 
   /** Queued and running jobs of one agent (to cancel them when it is suspended). */
   unfinished(agent: string): JobRow[] {
-    return this.db.prepare("SELECT * FROM jobs WHERE agent = ? AND state IN ('queued', 'running') ORDER BY seq").all(agent) as JobRow[];
+    return this.db
+      .prepare("SELECT * FROM jobs WHERE agent = ? AND state IN ('queued', 'running') ORDER BY seq")
+      .all(agent) as JobRow[];
   }
 
   /** The verification job already queued or run for a result, if any: a claim is re-run once. */
   verificationOf(filename: string): JobRow | undefined {
-    return this.db.prepare("SELECT * FROM jobs WHERE kind = 'verify' AND verifies = ? AND state != 'cancelled' ORDER BY seq DESC LIMIT 1").get(filename) as JobRow | undefined;
+    return this.db
+      .prepare(
+        "SELECT * FROM jobs WHERE kind = 'verify' AND verifies = ? AND state != 'cancelled' ORDER BY seq DESC LIMIT 1",
+      )
+      .get(filename) as JobRow | undefined;
   }
 
   /** Marks a queued job running; false when it is no longer queued (cancelled meanwhile). */
   start(id: string, now: number): boolean {
-    return this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'").run(now, id).changes === 1;
+    return (
+      this.db
+        .prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'")
+        .run(now, id).changes === 1
+    );
   }
 
   setProgress(id: string, progress: string): void {
     this.db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'running'").run(progress, id);
   }
 
-  finish(id: string, state: Exclude<JobState, 'queued' | 'running'>, now: number, error: string | null, result: string | null): void {
-    this.db.prepare('UPDATE jobs SET state = ?, finished_at = ?, error = ?, result = COALESCE(?, result) WHERE id = ?').run(state, now, error, result, id);
+  finish(
+    id: string,
+    state: Exclude<JobState, 'queued' | 'running'>,
+    now: number,
+    error: string | null,
+    result: string | null,
+  ): void {
+    this.db
+      .prepare('UPDATE jobs SET state = ?, finished_at = ?, error = ?, result = COALESCE(?, result) WHERE id = ?')
+      .run(state, now, error, result, id);
   }
 
   /** Jobs a previous hub process left running: they cannot be finishing any more. */
@@ -175,7 +206,9 @@ export class JobStore {
     const rows = (
       agent === null
         ? this.db.prepare('SELECT ts FROM quota_ledger WHERE ts > ? AND refunded = 0 ORDER BY ts').all(since)
-        : this.db.prepare('SELECT ts FROM quota_ledger WHERE agent = ? AND ts > ? AND refunded = 0 ORDER BY ts').all(agent, since)
+        : this.db
+            .prepare('SELECT ts FROM quota_ledger WHERE agent = ? AND ts > ? AND refunded = 0 ORDER BY ts')
+            .all(agent, since)
     ) as Array<{ ts: number }>;
     return rows.map((r) => r.ts);
   }

@@ -43,7 +43,10 @@ export class MessageStore {
   }
 
   filenameOfSource(sha256: string): string | undefined {
-    return (this.db.prepare('SELECT filename FROM messages WHERE source_sha256 = ?').get(sha256) as { filename: string } | undefined)?.filename;
+    return (
+      this.db.prepare('SELECT filename FROM messages WHERE source_sha256 = ?').get(sha256) as
+        { filename: string } | undefined
+    )?.filename;
   }
 
   insert(row: Omit<MessageRow, 'seq'>): void {
@@ -62,7 +65,10 @@ export class MessageStore {
   inbox(handle: string, params: ListParams): ListPage<MessageRow> {
     return runList<MessageRow>(
       this.db,
-      { ...LIST, where: { sql: '(broadcast = 1 OR filename IN (SELECT filename FROM inbox WHERE handle = ?))', args: [handle] } },
+      {
+        ...LIST,
+        where: { sql: '(broadcast = 1 OR filename IN (SELECT filename FROM inbox WHERE handle = ?))', args: [handle] },
+      },
       params,
     );
   }
@@ -75,7 +81,11 @@ export class MessageStore {
 
   /** Distinct authors who posted in a channel, for a taskforce's contributor list. */
   channelAuthors(channel: string): string[] {
-    return (this.db.prepare('SELECT DISTINCT agent FROM messages WHERE channel = ? ORDER BY agent').all(channel) as Array<{ agent: string }>).map((r) => r.agent);
+    return (
+      this.db.prepare('SELECT DISTINCT agent FROM messages WHERE channel = ? ORDER BY agent').all(channel) as Array<{
+        agent: string;
+      }>
+    ).map((r) => r.agent);
   }
 
   countBy(agent: string): number {

@@ -46,14 +46,48 @@ export interface ResultRow {
 }
 
 /** What a new result row says; the verdict columns start empty (pending, or unverified for a result no job measured). */
-export type NewResult = Omit<ResultRow, 'seq' | 'verification' | 'verified_by' | 'verified_at' | 'verdict_note' | 'speedup' | 'speedup_low' | 'speedup_high' | 'plain_score' | 'hardware' | 'measurement'> &
-  Partial<Pick<ResultRow, 'verification' | 'speedup' | 'speedup_low' | 'speedup_high' | 'plain_score' | 'hardware' | 'measurement'>>;
+export type NewResult = Omit<
+  ResultRow,
+  | 'seq'
+  | 'verification'
+  | 'verified_by'
+  | 'verified_at'
+  | 'verdict_note'
+  | 'speedup'
+  | 'speedup_low'
+  | 'speedup_high'
+  | 'plain_score'
+  | 'hardware'
+  | 'measurement'
+> &
+  Partial<
+    Pick<
+      ResultRow,
+      'verification' | 'speedup' | 'speedup_low' | 'speedup_high' | 'plain_score' | 'hardware' | 'measurement'
+    >
+  >;
 
 /** The columns a ranking needs: reading bodies and frontmatter for every result would dominate its cost. */
-const RANK_COLUMNS = 'filename, agent, ts, score, score_low, score_high, guardrail, method, description, verification, speedup, speedup_low, speedup_high, plain_score, hardware, measurement';
+const RANK_COLUMNS =
+  'filename, agent, ts, score, score_low, score_high, guardrail, method, description, verification, speedup, speedup_low, speedup_high, plain_score, hardware, measurement';
 export type RankRow = Pick<
   ResultRow,
-  'filename' | 'agent' | 'ts' | 'score' | 'score_low' | 'score_high' | 'guardrail' | 'method' | 'description' | 'verification' | 'speedup' | 'speedup_low' | 'speedup_high' | 'plain_score' | 'hardware' | 'measurement'
+  | 'filename'
+  | 'agent'
+  | 'ts'
+  | 'score'
+  | 'score_low'
+  | 'score_high'
+  | 'guardrail'
+  | 'method'
+  | 'description'
+  | 'verification'
+  | 'speedup'
+  | 'speedup_low'
+  | 'speedup_high'
+  | 'plain_score'
+  | 'hardware'
+  | 'measurement'
 >;
 
 const LIST: ListSpec = {
@@ -89,29 +123,51 @@ export class ResultStore {
   }
 
   insert(row: NewResult): void {
-    this.insertRow.run({ verification: 'pending', speedup: null, speedup_low: null, speedup_high: null, plain_score: null, hardware: null, measurement: null, ...row });
+    this.insertRow.run({
+      verification: 'pending',
+      speedup: null,
+      speedup_low: null,
+      speedup_high: null,
+      plain_score: null,
+      hardware: null,
+      measurement: null,
+      ...row,
+    });
   }
 
   /**
    * Records a verdict. A verifier's verdict never overrides one an organizer gave: people have the last word.
    * Returns whether the effective verdict changed.
    */
-  setVerdict(filename: string, verdict: Verdict, by: string, authority: VerdictAuthority, note: string, now: number): boolean {
+  setVerdict(
+    filename: string,
+    verdict: Verdict,
+    by: string,
+    authority: VerdictAuthority,
+    note: string,
+    now: number,
+  ): boolean {
     this.db
       .prepare('INSERT INTO verdicts (filename, verdict, by, authority, note, ts) VALUES (?, ?, ?, ?, ?, ?)')
       .run(filename, verdict, by, authority, note, now);
     if (authority === 'verifier') {
-      const human = this.db.prepare("SELECT 1 FROM verdicts WHERE filename = ? AND authority = 'organizer' LIMIT 1").get(filename);
+      const human = this.db
+        .prepare("SELECT 1 FROM verdicts WHERE filename = ? AND authority = 'organizer' LIMIT 1")
+        .get(filename);
       if (human) return false;
     }
     this.db
-      .prepare('UPDATE results SET verification = ?, verified_by = ?, verified_at = ?, verdict_note = ? WHERE filename = ?')
+      .prepare(
+        'UPDATE results SET verification = ?, verified_by = ?, verified_at = ?, verdict_note = ? WHERE filename = ?',
+      )
       .run(verdict, by, now, note, filename);
     return true;
   }
 
   verdictHistory(filename: string): VerdictRecord[] {
-    return this.db.prepare('SELECT verdict, by, authority, note, ts FROM verdicts WHERE filename = ? ORDER BY id').all(filename) as VerdictRecord[];
+    return this.db
+      .prepare('SELECT verdict, by, authority, note, ts FROM verdicts WHERE filename = ? ORDER BY id')
+      .all(filename) as VerdictRecord[];
   }
 
   list(params: ListParams): ListPage<ResultRow> {
@@ -127,18 +183,29 @@ export class ResultStore {
   /** Every agent-run result, best score first, the earlier stamp first on a tie (then the agent id). */
   rankable(order: 'asc' | 'desc'): RankRow[] {
     return this.db
-      .prepare(`SELECT ${RANK_COLUMNS} FROM results WHERE status = 'agent-run' ORDER BY score ${order === 'desc' ? 'DESC' : 'ASC'}, ts ASC, agent ASC`)
+      .prepare(
+        `SELECT ${RANK_COLUMNS} FROM results WHERE status = 'agent-run' ORDER BY score ${order === 'desc' ? 'DESC' : 'ASC'}, ts ASC, agent ASC`,
+      )
       .all() as RankRow[];
   }
 
   /** The newest result with this status whose frontmatter names the pack (the pack's baseline row). */
   latestOfPack(status: string, pack: string): ResultRow | undefined {
-    return this.db.prepare("SELECT * FROM results WHERE status = ? AND json_extract(frontmatter, '$.pack') = ? ORDER BY seq DESC LIMIT 1").get(status, pack) as ResultRow | undefined;
+    return this.db
+      .prepare(
+        "SELECT * FROM results WHERE status = ? AND json_extract(frontmatter, '$.pack') = ? ORDER BY seq DESC LIMIT 1",
+      )
+      .get(status, pack) as ResultRow | undefined;
   }
 
   /** The hardware class of the newest result that names one. */
   latestHardware(): string | null {
-    return (this.db.prepare('SELECT hardware FROM results WHERE hardware IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as { hardware: string } | undefined)?.hardware ?? null;
+    return (
+      (
+        this.db.prepare('SELECT hardware FROM results WHERE hardware IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as
+          { hardware: string } | undefined
+      )?.hardware ?? null
+    );
   }
 
   countByStatus(status: string): number {

@@ -49,8 +49,14 @@ export class TaskforceStore {
   list(q?: string): TaskforceRow[] {
     const rows = this.db
       .prepare(`${SELECT} ${q ? "WHERE t.name LIKE ? ESCAPE '\\' OR t.readme_body LIKE ? ESCAPE '\\'" : ''}`)
-      .all(...(q ? [`%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`, `%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`] : [])) as TaskforceRow[];
-    return rows.sort((a, b) => Math.max(b.last_activity ?? 0, b.created_at) - Math.max(a.last_activity ?? 0, a.created_at) || a.name.localeCompare(b.name));
+      .all(
+        ...(q ? [`%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`, `%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`] : []),
+      ) as TaskforceRow[];
+    return rows.sort(
+      (a, b) =>
+        Math.max(b.last_activity ?? 0, b.created_at) - Math.max(a.last_activity ?? 0, a.created_at) ||
+        a.name.localeCompare(b.name),
+    );
   }
 
   count(): number {
@@ -58,6 +64,10 @@ export class TaskforceStore {
   }
 
   newest(limit: number): string[] {
-    return (this.db.prepare('SELECT name FROM taskforces ORDER BY created_at DESC, name LIMIT ?').all(limit) as Array<{ name: string }>).map((r) => r.name);
+    return (
+      this.db.prepare('SELECT name FROM taskforces ORDER BY created_at DESC, name LIMIT ?').all(limit) as Array<{
+        name: string;
+      }>
+    ).map((r) => r.name);
   }
 }

@@ -20,18 +20,32 @@ function TopBar() {
         {hub?.goal && <span className="muted topbar-goal">{hub.goal}</span>}
       </div>
       <div className="topbar-right">
-        <span className={`connection connection-${connection}`} data-testid="connection">{CONNECTION_LABEL[connection]}</span>
+        <span className={`connection connection-${connection}`} data-testid="connection">
+          {CONNECTION_LABEL[connection]}
+        </span>
         {me ? (
           <span className="who" data-testid="who">
-            {me.handle}{me.is_organizer && <span className="badge badge-organizer">organizer</span>}
-            {!fromDesktop && <button className="btn btn-small btn-quiet" onClick={signOut}>Sign out</button>}
+            {me.handle}
+            {me.is_organizer && <span className="badge badge-organizer">organizer</span>}
+            {!fromDesktop && (
+              <button className="btn btn-small btn-quiet" onClick={signOut}>
+                Sign out
+              </button>
+            )}
           </span>
         ) : (
-          <button className="btn btn-small" onClick={() => setSigningIn((v) => !v)}>Read-only · Sign in</button>
+          <button className="btn btn-small" onClick={() => setSigningIn((v) => !v)}>
+            Read-only · Sign in
+          </button>
         )}
       </div>
       {signingIn && !me && (
-        <div className="popover sign-in-popover" onKeyDown={(e) => { if (e.key === 'Escape') setSigningIn(false); }}>
+        <div
+          className="popover sign-in-popover"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setSigningIn(false);
+          }}
+        >
           <SignIn onDone={() => setSigningIn(false)} />
         </div>
       )}
@@ -42,10 +56,17 @@ function TopBar() {
 export function App() {
   const { status, error, hub, start } = useSession();
   const route = useRoute();
-  useEffect(() => { void start(); }, [start]);
+  useEffect(() => {
+    void start();
+  }, [start]);
 
   if (status === 'loading') return <div className="splash">Connecting to the hub…</div>;
-  if (status === 'failed' || !hub) return <div className="splash"><ErrorNotice error={error ?? 'the hub did not answer'} onRetry={() => window.location.reload()} /></div>;
+  if (status === 'failed' || !hub)
+    return (
+      <div className="splash">
+        <ErrorNotice error={error ?? 'the hub did not answer'} onRetry={() => window.location.reload()} />
+      </div>
+    );
 
   const panels = visiblePanels(hub.features);
   const current = panels.find((p) => p.id === route.panel) ?? panels[0]!;
@@ -54,8 +75,14 @@ export function App() {
       <nav className="sidebar" aria-label="Panels">
         <div className="brand">Collab Desk</div>
         {panels.map((p) => (
-          <a key={p.id} href={routeHref(p.id)} className={p.id === current.id ? 'nav-item active' : 'nav-item'} aria-current={p.id === current.id ? 'page' : undefined}>
-            <PanelIcon panel={p.id} />{p.title}
+          <a
+            key={p.id}
+            href={routeHref(p.id)}
+            className={p.id === current.id ? 'nav-item active' : 'nav-item'}
+            aria-current={p.id === current.id ? 'page' : undefined}
+          >
+            <PanelIcon panel={p.id} />
+            {p.title}
           </a>
         ))}
         <div className="sidebar-foot muted">v{hub.version}</div>

@@ -6,7 +6,8 @@ import { explainSpeculation } from '@shared/speculation-costs';
 
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 export const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-export const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+export const obj = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 export const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
 
 /** A non-empty list of finite numbers, else null (a list with one odd entry is not drawn at all). */
@@ -23,14 +24,18 @@ export function interval(v: unknown): [number, number] | null {
 }
 
 export function measurementOf(v: unknown): MeasurementQuality | null {
-  return typeof v === 'string' && (MEASUREMENT_QUALITIES as readonly string[]).includes(v) ? (v as MeasurementQuality) : null;
+  return typeof v === 'string' && (MEASUREMENT_QUALITIES as readonly string[]).includes(v)
+    ? (v as MeasurementQuality)
+    : null;
 }
 
 /** What each measurement quality means, for a badge's hover and the detail's note. */
 export const MEASUREMENT_EXPLAINED: Record<MeasurementQuality, string> = {
   clean: 'clean: its interval is within the noise target and the machine was quiet while it ran',
-  noisy: "noisy: its 95% interval stayed wider than the pack's noise target, or reached zero; it is not ranked (re-submit to re-measure)",
-  disturbed: 'disturbed: other processes used the machine while it ran; it is not ranked (re-submit when the machine is quiet)',
+  noisy:
+    "noisy: its 95% interval stayed wider than the pack's noise target, or reached zero; it is not ranked (re-submit to re-measure)",
+  disturbed:
+    'disturbed: other processes used the machine while it ran; it is not ranked (re-submit when the machine is quiet)',
 };
 
 /** A machine report with at least its load figures; the optional parts are read one by one. */
@@ -53,9 +58,14 @@ export function machineOf(v: unknown): MachineState | null {
       memory_total_mib: num(gpu.memory_total_mib),
       other_processes: num(gpu.other_processes),
     },
-    inference: inference && { paused: inference.paused === true, drain_ms: num(inference.drain_ms) ?? 0, note: text(inference.note) ?? '' },
+    inference: inference && {
+      paused: inference.paused === true,
+      drain_ms: num(inference.drain_ms) ?? 0,
+      note: text(inference.note) ?? '',
+    },
   };
-  const anything = num(m.cores) !== null || num(m.load_before) !== null || state.other_cpu_during !== null || state.gpu !== null;
+  const anything =
+    num(m.cores) !== null || num(m.load_before) !== null || state.other_cpu_during !== null || state.gpu !== null;
   return anything ? state : null;
 }
 
@@ -69,7 +79,14 @@ export function costsOf(v: unknown): SpeculationCosts | null {
   const drafted = num(c.drafted_per_step);
   const tokens = num(c.tokens_per_step);
   if (plain === null || verify === null || draft === null || drafted === null || tokens === null) return null;
-  return { plain_step_s: plain, verify_step_cost: verify, draft_token_cost: draft, drafted_per_step: drafted, tokens_per_step: tokens, acceptance: num(c.acceptance) };
+  return {
+    plain_step_s: plain,
+    verify_step_cost: verify,
+    draft_token_cost: draft,
+    drafted_per_step: drafted,
+    tokens_per_step: tokens,
+    acceptance: num(c.acceptance),
+  };
 }
 
 /** Why speculation paid or not in a run, in words; null when the run has no costs or no speedup to explain. */
@@ -91,15 +108,24 @@ const load = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '?');
 export function machineLines(m: MachineState): Array<[string, string]> {
   const lines: Array<[string, string]> = [];
   if (m.other_cpu_during !== null) {
-    const extra = [m.other_cpu_peak !== null && `peak ${pct(m.other_cpu_peak)}`, m.other_cpu_before !== null && `${pct(m.other_cpu_before)} just before`].filter(Boolean);
-    lines.push(['Other processes\' CPU', `${pct(m.other_cpu_during)} of the machine during the run${extra.length ? ` (${extra.join(', ')})` : ''}`]);
+    const extra = [
+      m.other_cpu_peak !== null && `peak ${pct(m.other_cpu_peak)}`,
+      m.other_cpu_before !== null && `${pct(m.other_cpu_before)} just before`,
+    ].filter(Boolean);
+    lines.push([
+      "Other processes' CPU",
+      `${pct(m.other_cpu_during)} of the machine during the run${extra.length ? ` (${extra.join(', ')})` : ''}`,
+    ]);
   } else if (m.other_cpu_before !== null) {
-    lines.push(['Other processes\' CPU', `${pct(m.other_cpu_before)} just before; not measured during the run`]);
+    lines.push(["Other processes' CPU", `${pct(m.other_cpu_before)} just before; not measured during the run`]);
   } else {
-    lines.push(['Other processes\' CPU', 'not measured on this platform']);
+    lines.push(["Other processes' CPU", 'not measured on this platform']);
   }
   if (Number.isFinite(m.load_before) || Number.isFinite(m.load_after)) {
-    lines.push(['Load (1 min)', `${load(m.load_before)} before → ${load(m.load_after)} after${m.cores ? ` · ${m.cores} cores` : ''}`]);
+    lines.push([
+      'Load (1 min)',
+      `${load(m.load_before)} before → ${load(m.load_after)} after${m.cores ? ` · ${m.cores} cores` : ''}`,
+    ]);
   } else if (m.cores) {
     lines.push(['Cores', String(m.cores)]);
   }
@@ -107,7 +133,9 @@ export function machineLines(m: MachineState): Array<[string, string]> {
     const g = m.gpu;
     const parts = [
       g.utilization_before !== null && `${g.utilization_before}% busy before`,
-      g.memory_used_mib !== null && g.memory_total_mib !== null && `${Math.round(g.memory_used_mib)} of ${Math.round(g.memory_total_mib)} MiB used`,
+      g.memory_used_mib !== null &&
+        g.memory_total_mib !== null &&
+        `${Math.round(g.memory_used_mib)} of ${Math.round(g.memory_total_mib)} MiB used`,
       g.other_processes !== null && `${g.other_processes} other process${g.other_processes === 1 ? '' : 'es'} on it`,
     ].filter(Boolean);
     lines.push(['GPU', `${g.name}${parts.length ? ` · ${parts.join(' · ')}` : ''}`]);
@@ -115,7 +143,10 @@ export function machineLines(m: MachineState): Array<[string, string]> {
     lines.push(['GPU', 'none used']);
   }
   if (m.inference) {
-    lines.push(['Agents\' inference', m.inference.note || (m.inference.paused ? `paused, drained in ${m.inference.drain_ms} ms` : 'not paused')]);
+    lines.push([
+      "Agents' inference",
+      m.inference.note || (m.inference.paused ? `paused, drained in ${m.inference.drain_ms} ms` : 'not paused'),
+    ]);
   }
   return lines;
 }

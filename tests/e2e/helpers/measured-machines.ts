@@ -1,7 +1,14 @@
 // A stand-in for the bench engine on machines these tests do not have (a GPU box, another GPU, a many-core CPU): it
 // answers the JobRunner seam with what the engine would report there, paired figures, the machine's state and the
 // costs of speculation, in the order the hub runs its jobs. The hub judges, publishes and ranks them for real.
-import type { JobRunInput, JobRunner, JobRunOutput, MachineState, SpeculationCosts, SplitFigures } from '../../../src/shared/challenge';
+import type {
+  JobRunInput,
+  JobRunner,
+  JobRunOutput,
+  MachineState,
+  SpeculationCosts,
+  SplitFigures,
+} from '../../../src/shared/challenge';
 import { summarize } from '../../../src/shared/statistics';
 
 export interface Machine {
@@ -14,8 +21,19 @@ export const H200: Machine = {
   hardware: 'NVIDIA H200 (cuda)',
   backend: 'cuda',
   machine: {
-    cores: 32, load_before: 0.31, load_after: 0.58, other_cpu_before: 0.004, other_cpu_during: 0.012, other_cpu_peak: 0.03,
-    gpu: { name: 'NVIDIA H200', utilization_before: 0, memory_used_mib: 612, memory_total_mib: 143_771, other_processes: 0 },
+    cores: 32,
+    load_before: 0.31,
+    load_after: 0.58,
+    other_cpu_before: 0.004,
+    other_cpu_during: 0.012,
+    other_cpu_peak: 0.03,
+    gpu: {
+      name: 'NVIDIA H200',
+      utilization_before: 0,
+      memory_used_mib: 612,
+      memory_total_mib: 143_771,
+      other_processes: 0,
+    },
     inference: { paused: true, drain_ms: 40, note: 'paused and drained in 40 ms' },
   },
 };
@@ -24,8 +42,19 @@ export const RTX4090: Machine = {
   hardware: 'NVIDIA GeForce RTX 4090 (cuda)',
   backend: 'cuda',
   machine: {
-    cores: 16, load_before: 0.2, load_after: 0.4, other_cpu_before: 0.01, other_cpu_during: 0.02, other_cpu_peak: 0.04,
-    gpu: { name: 'NVIDIA GeForce RTX 4090', utilization_before: 1, memory_used_mib: 420, memory_total_mib: 24_564, other_processes: 0 },
+    cores: 16,
+    load_before: 0.2,
+    load_after: 0.4,
+    other_cpu_before: 0.01,
+    other_cpu_during: 0.02,
+    other_cpu_peak: 0.04,
+    gpu: {
+      name: 'NVIDIA GeForce RTX 4090',
+      utilization_before: 1,
+      memory_used_mib: 420,
+      memory_total_mib: 24_564,
+      other_processes: 0,
+    },
     inference: { paused: true, drain_ms: 55, note: 'paused and drained in 55 ms' },
   },
 };
@@ -33,7 +62,16 @@ export const RTX4090: Machine = {
 export const EPYC: Machine = {
   hardware: 'AMD EPYC 9654 96-Core Processor, 16 cores (cpu)',
   backend: 'cpu',
-  machine: { cores: 16, load_before: 0.9, load_after: 15.2, other_cpu_before: 0.01, other_cpu_during: 0.03, other_cpu_peak: 0.06, gpu: null, inference: null },
+  machine: {
+    cores: 16,
+    load_before: 0.9,
+    load_after: 15.2,
+    other_cpu_before: 0.01,
+    other_cpu_during: 0.03,
+    other_cpu_peak: 0.06,
+    gpu: null,
+    inference: null,
+  },
 };
 
 /** What one run on a machine looks like: its speed, how much speculation changed it, and how steady it was. */
@@ -60,9 +98,16 @@ function figures(prompts: number, tps: number[], plain: number[] | null, speedup
   const p = plain ? summarize(plain) : null;
   const s = summarize(speedups);
   return {
-    prompts, tps: t.median, tps_ci: t.ci95, tps_per_repeat: tps,
-    plain_tps: p?.median ?? null, plain_tps_ci: p?.ci95 ?? null, plain_tps_per_repeat: plain ?? [],
-    speedup: s.median, speedup_ci: s.ci95, speedup_per_repeat: speedups,
+    prompts,
+    tps: t.median,
+    tps_ci: t.ci95,
+    tps_per_repeat: tps,
+    plain_tps: p?.median ?? null,
+    plain_tps_ci: p?.ci95 ?? null,
+    plain_tps_per_repeat: plain ?? [],
+    speedup: s.median,
+    speedup_ci: s.ci95,
+    speedup_per_repeat: speedups,
   };
 }
 
@@ -78,7 +123,12 @@ export function report(input: JobRunInput, run: Run): JobRunOutput {
   const pub = figures(3, tpsRepeats, plainConfig ? null : plainRepeats, speedups);
   const priv = figures(2, scaled(tpsRepeats), plainConfig ? null : scaled(plainRepeats), speedups);
   const all = summarize(tpsRepeats);
-  const machine: MachineState = { ...run.on.machine, ...(run.otherCpu !== undefined ? { other_cpu_during: run.otherCpu, other_cpu_peak: Math.min(1, run.otherCpu * 1.4) } : {}) };
+  const machine: MachineState = {
+    ...run.on.machine,
+    ...(run.otherCpu !== undefined
+      ? { other_cpu_during: run.otherCpu, other_cpu_peak: Math.min(1, run.otherCpu * 1.4) }
+      : {}),
+  };
   return {
     tps: all.median,
     tps_ci: all.ci95,
@@ -151,6 +201,20 @@ export class MeasuredMachines implements JobRunner {
 }
 
 /** Speculation's costs on a many-core CPU: a verify batch costs several plain steps, so it does not pay. */
-export const CPU_COSTS = (plain: number): SpeculationCosts => ({ plain_step_s: 1 / plain, verify_step_cost: 2.6, draft_token_cost: 0.12, drafted_per_step: 4, tokens_per_step: 1.9, acceptance: 0.3 });
+export const CPU_COSTS = (plain: number): SpeculationCosts => ({
+  plain_step_s: 1 / plain,
+  verify_step_cost: 2.6,
+  draft_token_cost: 0.12,
+  drafted_per_step: 4,
+  tokens_per_step: 1.9,
+  acceptance: 0.3,
+});
 /** On a GPU a verify batch costs about one plain step: speculation pays. */
-export const GPU_COSTS = (plain: number): SpeculationCosts => ({ plain_step_s: 1 / plain, verify_step_cost: 1.08, draft_token_cost: 0.06, drafted_per_step: 4, tokens_per_step: 3.1, acceptance: 0.74 });
+export const GPU_COSTS = (plain: number): SpeculationCosts => ({
+  plain_step_s: 1 / plain,
+  verify_step_cost: 1.08,
+  draft_token_cost: 0.06,
+  drafted_per_step: 4,
+  tokens_per_step: 3.1,
+  acceptance: 0.74,
+});

@@ -30,7 +30,10 @@ export function withDashboard(options: WithDashboardOptions = {}): { hub: TestHu
   const timeoutMs = options.timeoutMs ?? 60_000;
   let current: DashboardSession | undefined;
   const open = (): DashboardSession => {
-    if (!current) throw new Error('withDashboard: the session is open only from its beforeAll to its afterAll; use it inside hooks and tests');
+    if (!current)
+      throw new Error(
+        'withDashboard: the session is open only from its beforeAll to its afterAll; use it inside hooks and tests',
+      );
     return current;
   };
   beforeAll(async () => {
@@ -43,10 +46,18 @@ export function withDashboard(options: WithDashboardOptions = {}): { hub: TestHu
     await session?.close();
   }, timeoutMs);
   const session: DashboardSession = {
-    get browser() { return open().browser; },
-    get context() { return open().context; },
-    get page() { return open().page; },
-    get pageErrors() { return open().pageErrors; },
+    get browser() {
+      return open().browser;
+    },
+    get context() {
+      return open().context;
+    },
+    get page() {
+      return open().page;
+    },
+    get pageErrors() {
+      return open().pageErrors;
+    },
     newPage: (more) => open().newPage(more),
     screenshot: (name) => open().screenshot(name),
     close: () => open().close(),

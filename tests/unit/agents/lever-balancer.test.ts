@@ -10,9 +10,14 @@ const filled = (c: Record<string, unknown>) => checkRunConfig({ ctx_size: 1024, 
 describe('the lever map', () => {
   it('names the levers a config moves relative to the baseline, and none for the baseline itself', () => {
     expect(leversOf(baseline, baseline)).toEqual([]);
-    expect(leversOf(filled({ target: 'target', spec_type: 'draft', draft: 'draft-q8', draft_n_max: 8 }), baseline).sort()).toEqual(['draft-depth', 'drafter']);
+    expect(
+      leversOf(filled({ target: 'target', spec_type: 'draft', draft: 'draft-q8', draft_n_max: 8 }), baseline).sort(),
+    ).toEqual(['draft-depth', 'drafter']);
     expect(leversOf(filled({ target: 'target', spec_type: 'ngram' }), baseline)).toEqual(['ngram']);
-    expect(leversOf(filled({ target: 'target', cache_type_k: 'q8_0', flash_attn: 'on' }), baseline).sort()).toEqual(['flash-attn', 'kv-cache']);
+    expect(leversOf(filled({ target: 'target', cache_type_k: 'q8_0', flash_attn: 'on' }), baseline).sort()).toEqual([
+      'flash-attn',
+      'kv-cache',
+    ]);
     expect(leversOf(filled({ target: 'target-q4' }), baseline)).toEqual(['quantization']);
   });
 });
@@ -30,12 +35,18 @@ describe('the lever balancer', () => {
 
   it('moves the agent that just joined a crowded lever back to its own quiet one, or to the least-taken', () => {
     const b = new LeverBalancer();
-    const directions = new Map([['a', 'drafter'], ['b', 'draft-depth'], ['c', 'quantization']]);
+    const directions = new Map([
+      ['a', 'drafter'],
+      ['b', 'draft-depth'],
+      ['c', 'quantization'],
+    ]);
     // Three agents: each lever's share is one agent.
     expect(b.record('a', ['drafter'], directions)).toBeNull();
     const move = b.record('b', ['drafter'], directions);
     expect(move).toMatchObject({ agent: 'b', from: 'draft-depth', to: 'draft-depth' });
-    expect(move!.reason).toMatch(/2 agents' latest jobs all work drafter choice; go back to your own direction draft depth/);
+    expect(move!.reason).toMatch(
+      /2 agents' latest jobs all work drafter choice; go back to your own direction draft depth/,
+    );
     // c's own lever is crowded too (a and c both work quantization): it is sent to a lever nobody holds.
     b.record('a', ['quantization'], directions);
     const away = b.record('c', ['quantization', 'drafter'], directions);
@@ -45,7 +56,11 @@ describe('the lever balancer', () => {
 
   it('leaves an agent on its own lever alone, however many others visit it', () => {
     const b = new LeverBalancer();
-    const directions = new Map([['a', 'ngram'], ['b', 'drafter'], ['c', 'kv-cache']]);
+    const directions = new Map([
+      ['a', 'ngram'],
+      ['b', 'drafter'],
+      ['c', 'kv-cache'],
+    ]);
     b.record('b', ['ngram'], directions);
     expect(b.record('a', ['ngram'], directions)).toBeNull();
   });

@@ -2,10 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { POOL_WAIT_TIMEOUT, SequencePool } from '../../../src/agents/inference/sequence-pool';
 
-const settledSoon = async <T>(p: Promise<T>): Promise<T | 'pending'> => Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), 20))]);
+const settledSoon = async <T>(p: Promise<T>): Promise<T | 'pending'> =>
+  Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), 20))]);
 
 describe('sequence pool', () => {
-  it("gives an agent the sequence it used last (its KV cache), and a fresh one to a new agent", async () => {
+  it('gives an agent the sequence it used last (its KV cache), and a fresh one to a new agent', async () => {
     const pool = new SequencePool(['s0', 's1', 's2']);
     const a = await pool.acquire('a');
     const b = await pool.acquire('b');

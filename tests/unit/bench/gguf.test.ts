@@ -6,7 +6,14 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GgufWriter } from '../../../src/bench/gguf/gguf-writer';
 import {
-  dequantizeQ4_0, dequantizeQ8_0, encodeF16, encodeF32, fp16BitsToFp32, fp32ToFp16Bits, quantizeQ4_0, quantizeQ8_0,
+  dequantizeQ4_0,
+  dequantizeQ8_0,
+  encodeF16,
+  encodeF32,
+  fp16BitsToFp32,
+  fp32ToFp16Bits,
+  quantizeQ4_0,
+  quantizeQ8_0,
 } from '../../../src/bench/gguf/quantize';
 import { gaussianValues, hashSeedName } from '../../../src/bench/gguf/seeded-random';
 import { buildSpmVocab, SPM_SPACE } from '../../../src/bench/gguf/spm-vocab';
@@ -64,9 +71,24 @@ describe('GGUF writer', () => {
     expect(meta.general.architecture).toBe('llama');
     expect(meta.general.alignment).toBeUndefined(); // 32 is the default and goes unwritten
     expect(meta.t).toEqual({
-      u8: 255, i8: -128, u16: 65535, i16: -32768, u32: 4294967295, i32: -2147483648, f32: 0.5, f64: Math.PI,
-      u64: 2n ** 60n, i64: -(2n ** 60n), yes: true, text: 'héllo ✓', strings: ['a', '', '\u2581b', '<0x0A>'],
-      ints: [1, -2, 3], floats: [0.25, -1.5], u64s: [1n, 2n ** 40n], bools: [true, false], empty: [],
+      u8: 255,
+      i8: -128,
+      u16: 65535,
+      i16: -32768,
+      u32: 4294967295,
+      i32: -2147483648,
+      f32: 0.5,
+      f64: Math.PI,
+      u64: 2n ** 60n,
+      i64: -(2n ** 60n),
+      yes: true,
+      text: 'héllo ✓',
+      strings: ['a', '', '\u2581b', '<0x0A>'],
+      ints: [1, -2, 3],
+      floats: [0.25, -1.5],
+      u64s: [1n, 2n ** 40n],
+      bools: [true, false],
+      empty: [],
     });
 
     const tensors = info.tensorInfo ?? [];
@@ -85,7 +107,9 @@ describe('GGUF writer', () => {
       const at = Number(tensors[i]?.fileOffset);
       expect(file.subarray(at, at + bytes.length)).toEqual(Buffer.from(bytes));
     }
-    expect(file.subarray(Number(tensors[1]?.fileOffset) + 6, Number(tensors[2]?.fileOffset)).every((b) => b === 0)).toBe(true);
+    expect(
+      file.subarray(Number(tensors[1]?.fileOffset) + 6, Number(tensors[2]?.fileOffset)).every((b) => b === 0),
+    ).toBe(true);
   });
 
   it('records a non-default alignment and aligns the data to it', async () => {
@@ -109,8 +133,12 @@ describe('GGUF writer', () => {
     expect(() => w.set('general.alignment', { type: 'u32', value: 64 })).toThrow(/alignment option/);
     expect(() => w.set('c', { type: 'u8', value: 256 })).toThrow(/does not fit u8/);
     expect(() => w.setInt32Array('d', [1, 2.5])).toThrow(/does not fit i32/);
-    expect(() => w.addTensor({ name: 'q', shape: [16], type: 'Q8_0', data: new Uint8Array(17) })).toThrow(/multiple of 32/);
-    expect(() => w.addTensor({ name: 'f', shape: [4], type: 'F32', data: new Uint8Array(15) })).toThrow(/needs 16 bytes/);
+    expect(() => w.addTensor({ name: 'q', shape: [16], type: 'Q8_0', data: new Uint8Array(17) })).toThrow(
+      /multiple of 32/,
+    );
+    expect(() => w.addTensor({ name: 'f', shape: [4], type: 'F32', data: new Uint8Array(15) })).toThrow(
+      /needs 16 bytes/,
+    );
     expect(() => new GgufWriter({ alignment: 48 })).toThrow(/power of two/);
     w.addTensor({ name: 'late', shape: [4], type: 'F32', data: () => new Uint8Array(8) });
     const path = join(dir, 'bad.gguf');
@@ -123,12 +151,25 @@ describe('GGUF writer', () => {
 describe('quantizers', () => {
   it('convert to F16 as ggml does: nearest even, overflow to infinity, NaN to 0x7E00', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [0.1, 0x2e66], [65504, 0x7bff], [65520, 0x7c00],
-      [1e6, 0x7c00], [-Infinity, 0xfc00], [Number.NaN, 0x7e00], [2 ** -24, 0x0001], [2 ** -25, 0x0000],
-      [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02], [6.103515625e-5, 0x0400],
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.1, 0x2e66],
+      [65504, 0x7bff],
+      [65520, 0x7c00],
+      [1e6, 0x7c00],
+      [-Infinity, 0xfc00],
+      [Number.NaN, 0x7e00],
+      [2 ** -24, 0x0001],
+      [2 ** -25, 0x0000],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [6.103515625e-5, 0x0400],
     ];
     for (const [f, bits] of cases) expect([f, fp32ToFp16Bits(f)]).toEqual([f, bits]);
-    for (const bits of [0x0001, 0x03ff, 0x0400, 0x3555, 0x7bff, 0xbc00]) expect(fp32ToFp16Bits(fp16BitsToFp32(bits))).toBe(bits);
+    for (const bits of [0x0001, 0x03ff, 0x0400, 0x3555, 0x7bff, 0xbc00])
+      expect(fp32ToFp16Bits(fp16BitsToFp32(bits))).toBe(bits);
   });
 
   it('encode a hand-computed Q8_0 block', () => {
@@ -201,11 +242,22 @@ describe('tiny llama', () => {
     expect(meta.general.architecture).toBe('llama');
     expect(meta.general.file_type).toBe(7);
     expect(meta.llama).toMatchObject({
-      context_length: 256, embedding_length: 64, block_count: 2, feed_forward_length: 96, vocab_size: model.vocabSize,
-      attention: { head_count: 4, head_count_kv: 2 }, rope: { dimension_count: 16 },
+      context_length: 256,
+      embedding_length: 64,
+      block_count: 2,
+      feed_forward_length: 96,
+      vocab_size: model.vocabSize,
+      attention: { head_count: 4, head_count_kv: 2 },
+      rope: { dimension_count: 16 },
     });
     expect(meta.llama.attention.layer_norm_rms_epsilon).toBeCloseTo(1e-5, 10);
-    expect(meta.tokenizer.ggml).toMatchObject({ model: 'llama', bos_token_id: 1, eos_token_id: 2, unknown_token_id: 0, add_bos_token: true });
+    expect(meta.tokenizer.ggml).toMatchObject({
+      model: 'llama',
+      bos_token_id: 1,
+      eos_token_id: 2,
+      unknown_token_id: 0,
+      add_bos_token: true,
+    });
     expect(meta.tokenizer.ggml.tokens.length).toBe(model.vocabSize);
     const byName = new Map((info.tensorInfo ?? []).map((t) => [t.name, t]));
     expect(byName.size).toBe(3 + 2 * 9);
@@ -256,8 +308,14 @@ describe('tiny llama', () => {
 
   it('refuses shapes llama.cpp would reject', async () => {
     const bad: Partial<LlamaSpec>[] = [
-      { embd: 60 }, { kvHeads: 3 }, { dropLayers: 2 }, { type: 'q4_0', ff: 100 }, { layers: 0 }, { heads: 64 },
+      { embd: 60 },
+      { kvHeads: 3 },
+      { dropLayers: 2 },
+      { type: 'q4_0', ff: 100 },
+      { layers: 0 },
+      { heads: 64 },
     ];
-    for (const b of bad) await expect(writeLlamaModel(join(dir, 'bad.gguf'), { ...spec, ...b }), JSON.stringify(b)).rejects.toThrow();
+    for (const b of bad)
+      await expect(writeLlamaModel(join(dir, 'bad.gguf'), { ...spec, ...b }), JSON.stringify(b)).rejects.toThrow();
   });
 });

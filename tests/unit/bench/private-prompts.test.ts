@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPackFile, readPack } from '../../../src/bench/pack-install';
-import { drawPrivatePrompts, familySpace, MIN_SPACE_PER_PROMPT, readPrivatePromptsFile } from '../../../src/bench/private-prompts';
+import {
+  drawPrivatePrompts,
+  familySpace,
+  MIN_SPACE_PER_PROMPT,
+  readPrivatePromptsFile,
+} from '../../../src/bench/private-prompts';
 import type { ChallengePack } from '../../../src/shared/challenge';
 
 const SHIPPED = { demo: 3, gemma: 6 } as const;
@@ -21,17 +26,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const publicTexts = (pack: ChallengePack) => [...pack.prompts.map((p) => p.text), ...(pack.calibration?.prompts ?? [])];
 
 describe('drawing private prompts', () => {
-  it.each(Object.entries(SHIPPED))('draws the %s pack\'s %i private prompts: distinct, filled, none of them public text', (name, count) => {
-    const pack = readPack(findPackFile(name));
-    expect(pack.private_prompts?.count).toBe(count);
-    const prompts = drawPrivatePrompts(pack, randomBytes(32));
-    expect(prompts.map((p) => p.id)).toEqual(Array.from({ length: count }, (_, i) => `private-${i + 1}`));
-    expect(new Set(prompts.map((p) => p.text)).size).toBe(count);
-    for (const p of prompts) {
-      expect(p.text).not.toMatch(/\{\{|\}\}/);
-      expect(publicTexts(pack)).not.toContain(p.text);
-    }
-  });
+  it.each(Object.entries(SHIPPED))(
+    "draws the %s pack's %i private prompts: distinct, filled, none of them public text",
+    (name, count) => {
+      const pack = readPack(findPackFile(name));
+      expect(pack.private_prompts?.count).toBe(count);
+      const prompts = drawPrivatePrompts(pack, randomBytes(32));
+      expect(prompts.map((p) => p.id)).toEqual(Array.from({ length: count }, (_, i) => `private-${i + 1}`));
+      expect(new Set(prompts.map((p) => p.text)).size).toBe(count);
+      for (const p of prompts) {
+        expect(p.text).not.toMatch(/\{\{|\}\}/);
+        expect(publicTexts(pack)).not.toContain(p.text);
+      }
+    },
+  );
 
   it('draws the same set from the same seed (the hub can re-derive it) and another from another seed', () => {
     const pack = readPack(findPackFile('gemma'));
@@ -62,8 +70,18 @@ describe("the organizer's private prompts file", () => {
   const line = (id: string, text: string) => JSON.stringify({ id, text });
 
   it('reads JSON lines, a JSON array, or {"prompts": [...]}; other fields are ignored', () => {
-    const expected = [{ id: 'h1', text: SECRET }, { id: 'h2', text: 'Another held-out question' }];
-    expect(readPrivatePromptsFile(fileWith(`${line('h1', SECRET)}\r\n\n${JSON.stringify({ id: 'h2', text: 'Another held-out question', source: 'mine' })}\n`), pack)).toEqual(expected);
+    const expected = [
+      { id: 'h1', text: SECRET },
+      { id: 'h2', text: 'Another held-out question' },
+    ];
+    expect(
+      readPrivatePromptsFile(
+        fileWith(
+          `${line('h1', SECRET)}\r\n\n${JSON.stringify({ id: 'h2', text: 'Another held-out question', source: 'mine' })}\n`,
+        ),
+        pack,
+      ),
+    ).toEqual(expected);
     expect(readPrivatePromptsFile(fileWith(JSON.stringify(expected, null, 2)), pack)).toEqual(expected);
     expect(readPrivatePromptsFile(fileWith(JSON.stringify({ prompts: expected })), pack)).toEqual(expected);
   });
@@ -75,15 +93,39 @@ describe("the organizer's private prompts file", () => {
     ['plain text', `${SECRET}\n`, 'is neither JSON nor JSON lines'],
     ['a broken JSON line', `${line('h1', 'fine')}\n{"id": "h2", "text": "${SECRET}\n`, ': line 2, column '],
     ['broken JSON', `[${line('h1', SECRET)},]`, 'is not valid JSON (check its quotes, commas and brackets)'],
-    ['a prompt without text', `${line('h1', 'fine')}\n{"id": "h2", "prompt": "${SECRET}"}\n`, 'prompt 2 has no "text" string'],
-    ['an id used twice', `${line('h1', SECRET)}\n${line('h1', 'other')}\n`, 'prompt 2 ("h1"): id "h1" is used twice (also by prompt 1)'],
-    ['an id that is not one', `${line('Held Out!', SECRET)}\n`, 'prompt 1: its id is not a valid id: use 1-64 lowercase letters'],
+    [
+      'a prompt without text',
+      `${line('h1', 'fine')}\n{"id": "h2", "prompt": "${SECRET}"}\n`,
+      'prompt 2 has no "text" string',
+    ],
+    [
+      'an id used twice',
+      `${line('h1', SECRET)}\n${line('h1', 'other')}\n`,
+      'prompt 2 ("h1"): id "h1" is used twice (also by prompt 1)',
+    ],
+    [
+      'an id that is not one',
+      `${line('Held Out!', SECRET)}\n`,
+      'prompt 1: its id is not a valid id: use 1-64 lowercase letters',
+    ],
     ["a public prompt's id", `${line(atrium.id, SECRET)}\n`, `id "${atrium.id}" is a public prompt's id; rename it`],
     ['an empty text', `${line('h1', '   ')}\n`, 'prompt 1 ("h1"): the text is empty'],
     ['a text over the limit', `${line('h1', SECRET.repeat(400))}\n`, 'the text is 21600 characters; at most 20000'],
-    ['a public prompt, spaced and cased differently', `${line('h1', `  ${atrium.text.toUpperCase().replace(/ /g, '  ')} `)}\n`, `the same as public prompt "${atrium.id}" of the pack, which anyone can read`],
-    ['a calibration prompt', `${line('h1', pack.calibration!.prompts[1]!)}\n`, 'the same as calibration prompt 2 of the pack'],
-    ['the same text twice', `${line('h1', SECRET)}\n${line('h2', SECRET)}\n`, 'prompt 2 ("h2"): the text is the same as prompt "h1"'],
+    [
+      'a public prompt, spaced and cased differently',
+      `${line('h1', `  ${atrium.text.toUpperCase().replace(/ /g, '  ')} `)}\n`,
+      `the same as public prompt "${atrium.id}" of the pack, which anyone can read`,
+    ],
+    [
+      'a calibration prompt',
+      `${line('h1', pack.calibration!.prompts[1]!)}\n`,
+      'the same as calibration prompt 2 of the pack',
+    ],
+    [
+      'the same text twice',
+      `${line('h1', SECRET)}\n${line('h2', SECRET)}\n`,
+      'prompt 2 ("h2"): the text is the same as prompt "h1"',
+    ],
   ])('refuses %s, saying what to fix and quoting no prompt', (_name, content, message) => {
     const file = content === null ? join(dir, 'absent.jsonl') : fileWith(content);
     let error: Error | null = null;

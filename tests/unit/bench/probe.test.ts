@@ -3,16 +3,28 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeItem } from '../../../src/shared/challenge';
 import { extractAnswer, formatProbePrompt, scoreProbe } from '../../../src/bench/probe';
 
-const item = (answer: string, choices = ['red', 'green', 'blue', 'yellow']): ProbeItem => ({ id: `q-${answer.toLowerCase()}`, question: 'Which colour is the sky?', choices, answer });
+const item = (answer: string, choices = ['red', 'green', 'blue', 'yellow']): ProbeItem => ({
+  id: `q-${answer.toLowerCase()}`,
+  question: 'Which colour is the sky?',
+  choices,
+  answer,
+});
 const ABCD = ['A', 'B', 'C', 'D'];
 
 describe('probe prompts', () => {
   it('puts the question, the lettered choices and "Answer:" on their own lines', () => {
-    expect(formatProbePrompt(item('C'))).toBe('Which colour is the sky?\nA. red\nB. green\nC. blue\nD. yellow\nAnswer:');
+    expect(formatProbePrompt(item('C'))).toBe(
+      'Which colour is the sky?\nA. red\nB. green\nC. blue\nD. yellow\nAnswer:',
+    );
   });
 
   it('letters up to ten choices A to J', () => {
-    const prompt = formatProbePrompt(item('J', Array.from({ length: 10 }, (_, i) => `option ${i + 1}`)));
+    const prompt = formatProbePrompt(
+      item(
+        'J',
+        Array.from({ length: 10 }, (_, i) => `option ${i + 1}`),
+      ),
+    );
     expect(prompt).toContain('\nA. option 1\n');
     expect(prompt).toContain('\nJ. option 10\nAnswer:');
   });

@@ -14,7 +14,7 @@ afterEach(() => record.close());
 const inboxOf = (handle: string) => record.hub.messages.inbox(handle, {}).rows.map((r) => r.filename);
 
 describe('posting to the board', () => {
-  it('puts a message in the inbox of each registered agent it mentions, never in its author\'s', async () => {
+  it("puts a message in the inbox of each registered agent it mentions, never in its author's", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     await addAgent(hub, 'bob');
@@ -31,7 +31,7 @@ describe('posting to the board', () => {
     expect(inboxOf(hub.organizerHandle)).toEqual([posted.filename]);
   });
 
-  it('counts a reply to a reply on its thread\'s root, in the root\'s channel, and tells the parent\'s author', async () => {
+  it("counts a reply to a reply on its thread's root, in the root's channel, and tells the parent's author", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     const bob = await addAgent(hub, 'bob');
@@ -52,13 +52,19 @@ describe('posting to the board', () => {
     const alice = await addAgent(hub, 'alice');
     await addTaskforce(hub, 'other', 'alice');
     const root = await postMessage(hub, alice, { body: 'on the main board' });
-    await expect(postMessage(hub, alice, { body: 'x', reply_to: root.filename, channel: 'other' })).rejects.toMatchObject({ code: 'INVALID_REF' });
-    await expect(postMessage(hub, alice, { body: 'x', reply_to: '20260101-000000-000_ghost.md' })).rejects.toMatchObject({ code: 'INVALID_REF' });
+    await expect(
+      postMessage(hub, alice, { body: 'x', reply_to: root.filename, channel: 'other' }),
+    ).rejects.toMatchObject({ code: 'INVALID_REF' });
+    await expect(
+      postMessage(hub, alice, { body: 'x', reply_to: '20260101-000000-000_ghost.md' }),
+    ).rejects.toMatchObject({ code: 'INVALID_REF' });
   });
 
   it('refuses a channel that is not a taskforce', async () => {
     const alice = await addAgent(record.hub, 'alice');
-    await expect(postMessage(record.hub, alice, { body: 'x', channel: 'no-such-taskforce' })).rejects.toMatchObject({ code: 'INVALID_REF' });
+    await expect(postMessage(record.hub, alice, { body: 'x', channel: 'no-such-taskforce' })).rejects.toMatchObject({
+      code: 'INVALID_REF',
+    });
   });
 
   it('tells the authors of the records it cites, results included', async () => {
@@ -68,7 +74,9 @@ describe('posting to the board', () => {
     const result = await publishResult(hub, alice, { content: resultText() });
     const posted = await postMessage(hub, bob, { body: 'building on this', refs: result.filename });
     expect(inboxOf('alice')).toEqual([posted.filename]);
-    await expect(postMessage(hub, bob, { body: 'x', refs: ['20260101-000000-000_ghost.md'] })).rejects.toMatchObject({ code: 'INVALID_REF' });
+    await expect(postMessage(hub, bob, { body: 'x', refs: ['20260101-000000-000_ghost.md'] })).rejects.toMatchObject({
+      code: 'INVALID_REF',
+    });
   });
 
   it('copies a message into at most the configured number of inboxes', async () => {
@@ -86,7 +94,9 @@ describe('posting to the board', () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     await addAgent(hub, 'bob');
-    await expect(postMessage(hub, alice, { body: 'hear me', broadcast: true })).rejects.toMatchObject({ code: 'NOT_ORGANIZER' });
+    await expect(postMessage(hub, alice, { body: 'hear me', broadcast: true })).rejects.toMatchObject({
+      code: 'NOT_ORGANIZER',
+    });
     const posted = await postMessage(hub, organizerOf(hub), { body: 'cite your baselines', broadcast: true });
     expect(posted.broadcast).toBe(true);
     expect(inboxOf('alice')).toEqual([posted.filename]);
@@ -97,7 +107,9 @@ describe('posting to the board', () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     await addAgent(hub, 'bob');
-    await expect(postMessage(hub, alice, { body: 'x', agent_id: 'bob' })).rejects.toMatchObject({ code: 'IDENTITY_MISMATCH' });
+    await expect(postMessage(hub, alice, { body: 'x', agent_id: 'bob' })).rejects.toMatchObject({
+      code: 'IDENTITY_MISMATCH',
+    });
     const asHuman = await postMessage(hub, organizerOf(hub), { body: 'hello', agent_id: 'human-sam' });
     expect(hub.messages.get(asHuman.filename)!.agent).toBe('human-sam');
     await expect(postMessage(hub, alice, { body: '   ' })).rejects.toMatchObject({ code: 'INVALID_BODY' });
@@ -118,7 +130,10 @@ describe('posting to the board', () => {
     hub.events.onEvent((e) => seen.push(e));
     const posted = await postMessage(hub, alice, { body: 'announced' });
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ type: 'message.created', data: { actor: 'alice', target: posted.filename, record: { filename: posted.filename, body: 'announced' } } });
+    expect(seen[0]).toMatchObject({
+      type: 'message.created',
+      data: { actor: 'alice', target: posted.filename, record: { filename: posted.filename, body: 'announced' } },
+    });
     expect(hub.audit.after(0, 10).map((r) => r.action)).toEqual(['agent.registered', 'message.created']);
   });
 

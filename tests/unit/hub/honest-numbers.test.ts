@@ -13,14 +13,16 @@ type Run = Pick<RunRecord, 'prompt' | 'repeat' | 'pass' | 'n_generated' | 'decod
 
 /** Runs of two prompts, 100 tokens each, at the given TPS per repeat for each pass. */
 function runs(plain: number[], spec: number[]): Run[] {
-  return plain.flatMap((p, repeat) => [0, 1].flatMap((prompt) => [
-    { prompt, repeat, pass: 'plain' as const, n_generated: 100, decode_s: 100 / p },
-    { prompt, repeat, pass: 'spec' as const, n_generated: 100, decode_s: 100 / spec[repeat]! },
-  ]));
+  return plain.flatMap((p, repeat) =>
+    [0, 1].flatMap((prompt) => [
+      { prompt, repeat, pass: 'plain' as const, n_generated: 100, decode_s: 100 / p },
+      { prompt, repeat, pass: 'spec' as const, n_generated: 100, decode_s: 100 / spec[repeat]! },
+    ]),
+  );
 }
 
 describe('the paired speedup', () => {
-  it('is the median of each repeat\'s speculative TPS over the plain TPS measured beside it', () => {
+  it("is the median of each repeat's speculative TPS over the plain TPS measured beside it", () => {
     // The machine slows down 4x between repeats: the TPS spread is wide, the paired ratio stays 2.
     const f = splitFigures(runs([100, 50, 25], [200, 100, 50]), null, true)!;
     expect(f.tps_per_repeat).toEqual([200, 100, 50]);
@@ -40,7 +42,9 @@ describe('the paired speedup', () => {
   });
 
   it('covers one split of the prompts when asked', () => {
-    const r = runs([100, 100], [300, 300]).map((x) => (x.prompt === 1 && x.pass === 'spec' ? { ...x, decode_s: 1 } : x));
+    const r = runs([100, 100], [300, 300]).map((x) =>
+      x.prompt === 1 && x.pass === 'spec' ? { ...x, decode_s: 1 } : x,
+    );
     expect(splitFigures(r, new Set([0]), true)!.speedup).toBe(3);
     expect(splitFigures(r, new Set([1]), true)!.speedup).toBe(1);
     expect(splitFigures(r, new Set([7]), true)).toBeNull();
@@ -49,8 +53,16 @@ describe('the paired speedup', () => {
 
 describe('adaptive repeats', () => {
   const figures = (tps: [number, number], speedup: [number, number] | null): SplitFigures => ({
-    prompts: 1, tps: (tps[0] + tps[1]) / 2, tps_ci: tps, tps_per_repeat: [], plain_tps: speedup ? 50 : null, plain_tps_ci: null, plain_tps_per_repeat: [],
-    speedup: speedup ? (speedup[0] + speedup[1]) / 2 : 1, speedup_ci: speedup ?? [1, 1], speedup_per_repeat: [],
+    prompts: 1,
+    tps: (tps[0] + tps[1]) / 2,
+    tps_ci: tps,
+    tps_per_repeat: [],
+    plain_tps: speedup ? 50 : null,
+    plain_tps_ci: null,
+    plain_tps_per_repeat: [],
+    speedup: speedup ? (speedup[0] + speedup[1]) / 2 : 1,
+    speedup_ci: speedup ?? [1, 1],
+    speedup_per_repeat: [],
   });
   const measure = { tokens: 8, warmup: 0, repeats: 3, max_repeats: 10, noise_target: 0.03 };
 
@@ -69,9 +81,25 @@ describe('adaptive repeats', () => {
 });
 
 describe('measurement quality', () => {
-  const quiet: MachineState = { cores: 2, load_before: 0.1, load_after: 0.2, other_cpu_before: 0.01, other_cpu_during: 0.02, other_cpu_peak: 0.05, gpu: null };
+  const quiet: MachineState = {
+    cores: 2,
+    load_before: 0.1,
+    load_after: 0.2,
+    other_cpu_before: 0.01,
+    other_cpu_during: 0.02,
+    other_cpu_peak: 0.05,
+    gpu: null,
+  };
   const gate = { max_other_cpu: 0.1, noise_target: 0.03 };
-  const run = { tps: 100, tps_ci: [99, 101] as [number, number], plain_tps: 50, speedup: 2, speedup_ci: [1.98, 2.02] as [number, number], repeats: 3, machine: quiet };
+  const run = {
+    tps: 100,
+    tps_ci: [99, 101] as [number, number],
+    plain_tps: 50,
+    speedup: 2,
+    speedup_ci: [1.98, 2.02] as [number, number],
+    repeats: 3,
+    machine: quiet,
+  };
 
   it('is clean on a quiet machine with tight intervals', () => {
     expect(judgeMeasurement(gate, run)).toEqual({ quality: 'clean', note: null });
@@ -81,8 +109,21 @@ describe('measurement quality', () => {
     const busy = judgeMeasurement(gate, { ...run, machine: { ...quiet, other_cpu_during: 0.45 } });
     expect(busy.quality).toBe('disturbed');
     expect(busy.note).toContain('other processes used 45.0% of the CPU');
-    expect(judgeMeasurement(gate, { ...run, machine: { ...quiet, gpu: { name: 'GPU', utilization_before: 90, memory_used_mib: 1, memory_total_mib: 2, other_processes: 2 } } }).note).toContain('2 other processes used the GPU');
-    expect(judgeMeasurement(gate, { ...run, machine: { ...quiet, inference: { paused: false, drain_ms: 120000, note: 'still generating' } } }).quality).toBe('disturbed');
+    expect(
+      judgeMeasurement(gate, {
+        ...run,
+        machine: {
+          ...quiet,
+          gpu: { name: 'GPU', utilization_before: 90, memory_used_mib: 1, memory_total_mib: 2, other_processes: 2 },
+        },
+      }).note,
+    ).toContain('2 other processes used the GPU');
+    expect(
+      judgeMeasurement(gate, {
+        ...run,
+        machine: { ...quiet, inference: { paused: false, drain_ms: 120000, note: 'still generating' } },
+      }).quality,
+    ).toBe('disturbed');
   });
 
   it('is noisy when an interval is wider than the target or reaches zero, and says by how much', () => {
@@ -112,23 +153,50 @@ describe('a re-run against a claim', () => {
 describe('the queue', () => {
   let seq = 0;
   const job = (agent: string, kind: JobRow['kind'] = 'bench'): JobRow => ({
-    seq: ++seq, id: `job-${seq}`, agent, kind, pack: 'p', config: '{}', method: '', description: '', state: 'queued',
-    created_at: seq, started_at: null, finished_at: null, progress: null, error: null, result: null, verifies: null,
+    seq: ++seq,
+    id: `job-${seq}`,
+    agent,
+    kind,
+    pack: 'p',
+    config: '{}',
+    method: '',
+    description: '',
+    state: 'queued',
+    created_at: seq,
+    started_at: null,
+    finished_at: null,
+    progress: null,
+    error: null,
+    result: null,
+    verifies: null,
   });
 
-  it('runs the baseline first, then gives agents turns, so one agent\'s stream of jobs never starves the others', () => {
+  it("runs the baseline first, then gives agents turns, so one agent's stream of jobs never starves the others", () => {
     const a = [job('alice'), job('alice'), job('alice', 'verify'), job('alice')];
     const b = job('bob');
     const base = job('hub', 'baseline');
     const c = job('carol');
-    const order = queueOrder([...a, b, base, c], new Map([['alice', 5], ['bob', 10]]));
+    const order = queueOrder(
+      [...a, b, base, c],
+      new Map([
+        ['alice', 5],
+        ['bob', 10],
+      ]),
+    );
     expect(order.map((j) => j.id)).toEqual([base.id, c.id, a[0]!.id, b.id, a[1]!.id, a[2]!.id, a[3]!.id]);
   });
 });
 
 describe('why speculation did not pay', () => {
   it('names the verify batch and draft costs in plain steps, the acceptance, and where it would pay', () => {
-    const costs = { plain_step_s: 0.01, verify_step_cost: 3, draft_token_cost: 0.4, drafted_per_step: 6, tokens_per_step: 3.1, acceptance: 0.35 };
+    const costs = {
+      plain_step_s: 0.01,
+      verify_step_cost: 3,
+      draft_token_cost: 0.4,
+      drafted_per_step: 6,
+      tokens_per_step: 3.1,
+      acceptance: 0.35,
+    };
     expect(speedupBound(costs)).toBeCloseTo(3.1 / 5.4, 10);
     const text = explainSpeculation(costs, 0.55, 'cpu');
     expect(text).toContain('cost 3.00 plain steps');

@@ -13,12 +13,22 @@ beforeEach(() => {
 afterEach(() => record.close());
 
 /** The one part of an HTTP request identity reads. */
-const withToken = (token?: string) => ({ headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }) as FastifyRequest;
+const withToken = (token?: string) =>
+  ({ headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }) as FastifyRequest;
 
 async function registerWithToken(id: string, token: string): Promise<void> {
   const { hub } = record;
   await hub.write(() => {
-    hub.agents.insert({ agent_id: id, filename: `${id}.md`, model: 'm', harness: 'h', tools: '[]', bio: '', token_hash: hashToken(token), registered_at: hub.now() });
+    hub.agents.insert({
+      agent_id: id,
+      filename: `${id}.md`,
+      model: 'm',
+      harness: 'h',
+      tools: '[]',
+      bio: '',
+      token_hash: hashToken(token),
+      registered_at: hub.now(),
+    });
     return { result: null, effect: { actor: id, action: 'agent.registered', target: id } };
   });
 }
@@ -40,11 +50,15 @@ describe('who is calling', () => {
   it('refuses the writes of a suspended agent, and organizer-only actions to agents', async () => {
     const { hub } = record;
     await registerWithToken('alice', 'alice-secret');
-    expect(() => requireOrganizer(hub, withToken('alice-secret'))).toThrow(expect.objectContaining({ code: 'NOT_ORGANIZER' }));
+    expect(() => requireOrganizer(hub, withToken('alice-secret'))).toThrow(
+      expect.objectContaining({ code: 'NOT_ORGANIZER' }),
+    );
     await hub.write(() => {
       hub.agents.setStatus('alice', 'suspended', hub.now());
       return { result: null, effect: { actor: hub.organizerHandle, action: 'agent.suspended', target: 'alice' } };
     });
-    expect(() => requireWriter(hub, withToken('alice-secret'))).toThrow(expect.objectContaining({ code: 'AGENT_SUSPENDED' }));
+    expect(() => requireWriter(hub, withToken('alice-secret'))).toThrow(
+      expect.objectContaining({ code: 'AGENT_SUSPENDED' }),
+    );
   });
 });

@@ -13,7 +13,9 @@ const DRAFT_JOB = { config: { target: 'target', draft: 'draft', spec_type: 'draf
 let record: TestRecord;
 let queue: JobQueue | null = null;
 beforeEach(() => {
-  record = openRecord({ jobs: { per_agent: 2, per_hub: 100, window_hours: 24, queued_per_agent: 3, verify: false } as never });
+  record = openRecord({
+    jobs: { per_agent: 2, per_hub: 100, window_hours: 24, queued_per_agent: 3, verify: false } as never,
+  });
   installPack(record.hub);
 });
 afterEach(async () => {
@@ -23,51 +25,70 @@ afterEach(async () => {
 });
 
 /** The bench engine's seam, answered from a script: the GPU these machines lack, nothing of the hub's own. */
-function scriptedRunner(answer: (input: JobRunInput) => JobRunOutput | Promise<JobRunOutput>): JobRunner & { inputs: JobRunInput[] } {
+function scriptedRunner(
+  answer: (input: JobRunInput) => JobRunOutput | Promise<JobRunOutput>,
+): JobRunner & { inputs: JobRunInput[] } {
   const inputs: JobRunInput[] = [];
   return { inputs, run: async (input) => (inputs.push(input), answer(input)) };
 }
 
 /** Plain runs measure 100 tok/s; speculative ones `draftTps` against the same plain 100. */
-const machine = (draftTps: number) => scriptedRunner((input) => (input.config.spec_type === 'none' ? runOutput(100, null) : runOutput(draftTps, 100)));
+const machine = (draftTps: number) =>
+  scriptedRunner((input) => (input.config.spec_type === 'none' ? runOutput(100, null) : runOutput(draftTps, 100)));
 
 /** Resolves once `count` events of `type` have gone out. */
-const events = (hub: Hub, type: string, count: number) => new Promise<void>((resolve) => {
-  let seen = 0;
-  const stop = hub.events.onEvent((e) => {
-    if (e.type === type && ++seen === count) {
-      stop();
-      resolve();
-    }
+const events = (hub: Hub, type: string, count: number) =>
+  new Promise<void>((resolve) => {
+    let seen = 0;
+    const stop = hub.events.onEvent((e) => {
+      if (e.type === type && ++seen === count) {
+        stop();
+        resolve();
+      }
+    });
   });
-});
 
 describe('submitting a job', () => {
-  it('refuses a job past the agent\'s quota, says when the next slot frees, and takes it once the window has moved on', async () => {
+  it("refuses a job past the agent's quota, says when the next slot frees, and takes it once the window has moved on", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     await submitJob(hub, alice, DRAFT_JOB);
     record.advance(HOUR);
     await submitJob(hub, alice, DRAFT_JOB);
     const refused = submitJob(hub, alice, DRAFT_JOB);
-    await expect(refused).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', headers: { 'Retry-After': String(23 * 3600) } });
-    expect(quotaOf(hub, 'alice')).toMatchObject({ used: 2, limit: 2, next_slot_at: new Date(hub.now() - HOUR + 24 * HOUR).toISOString() });
+    await expect(refused).rejects.toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      headers: { 'Retry-After': String(23 * 3600) },
+    });
+    expect(quotaOf(hub, 'alice')).toMatchObject({
+      used: 2,
+      limit: 2,
+      next_slot_at: new Date(hub.now() - HOUR + 24 * HOUR).toISOString(),
+    });
     record.advance(23 * HOUR);
     await expect(submitJob(hub, alice, DRAFT_JOB)).resolves.toMatchObject({ agent: 'alice', state: 'queued' });
   });
 
-  it('holds each agent to a few waiting jobs, and all agents to the hub\'s quota', async () => {
+  it("holds each agent to a few waiting jobs, and all agents to the hub's quota", async () => {
     record.close();
-    record = openRecord({ jobs: { per_agent: 10, per_hub: 3, window_hours: 24, queued_per_agent: 2, verify: false } as never });
+    record = openRecord({
+      jobs: { per_agent: 10, per_hub: 3, window_hours: 24, queued_per_agent: 2, verify: false } as never,
+    });
     installPack(record.hub);
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     const bob = await addAgent(hub, 'bob');
     await submitJob(hub, alice, DRAFT_JOB);
     await submitJob(hub, alice, DRAFT_JOB);
-    await expect(submitJob(hub, alice, DRAFT_JOB)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringContaining('waiting in the queue') });
+    await expect(submitJob(hub, alice, DRAFT_JOB)).rejects.toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      message: expect.stringContaining('waiting in the queue'),
+    });
     await submitJob(hub, bob, DRAFT_JOB);
-    await expect(submitJob(hub, bob, DRAFT_JOB)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringContaining('hub\'s quota') });
+    await expect(submitJob(hub, bob, DRAFT_JOB)).rejects.toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      message: expect.stringContaining("hub's quota"),
+    });
   });
 
   it('charges the organizer nothing', async () => {
@@ -78,15 +99,23 @@ describe('submitting a job', () => {
 
   it('refuses a model the pack does not name, a setting the pack fixes, and a scratch model that is not there', async () => {
     const alice = await addAgent(record.hub, 'alice');
-    await expect(submitJob(record.hub, alice, { config: { target: 'gpt-9' } })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('gpt-9') });
-    await expect(submitJob(record.hub, alice, { config: { target: 'target', repeats: 1 } })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('repeats') });
-    await expect(submitJob(record.hub, alice, { config: { target: 'target', draft: 'scratch:mine.gguf', spec_type: 'draft' } })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('scratch') });
+    await expect(submitJob(record.hub, alice, { config: { target: 'gpt-9' } })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining('gpt-9'),
+    });
+    await expect(submitJob(record.hub, alice, { config: { target: 'target', repeats: 1 } })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining('repeats'),
+    });
+    await expect(
+      submitJob(record.hub, alice, { config: { target: 'target', draft: 'scratch:mine.gguf', spec_type: 'draft' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('scratch') });
     expect(quotaOf(record.hub, 'alice').used).toBe(0);
   });
 });
 
 describe('the job queue', () => {
-  it('measures the pack\'s baseline first and keeps it off the ranking; a job\'s result is published as its author\'s', async () => {
+  it("measures the pack's baseline first and keeps it off the ranking; a job's result is published as its author's", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     const runner = machine(160);
@@ -100,7 +129,12 @@ describe('the job queue', () => {
     await queue.idle();
     const done = hub.jobs.get(job.id)!;
     expect(done.state).toBe('succeeded');
-    expect(hub.results.get(done.result!)).toMatchObject({ agent: 'alice', status: 'agent-run', score: 160, measurement: 'clean' });
+    expect(hub.results.get(done.result!)).toMatchObject({
+      agent: 'alice',
+      status: 'agent-run',
+      score: 160,
+      measurement: 'clean',
+    });
     expect(buildLeaderboard(hub, {}).rows.map((r) => [r.agent, r.score, r.speedup])).toEqual([['alice', 160, 1.6]]);
     // Model names are resolved to the files on this machine only when the job runs.
     expect(runner.inputs.at(-1)!.config.draft).toBe(installPack(hub).model_paths.draft);
@@ -138,7 +172,13 @@ describe('the job queue', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     // The baseline holds the machine until the suspension has been dealt with.
-    queue = new JobQueue(hub, scriptedRunner(async (input) => (input.config.spec_type === 'none' ? (await held, runOutput(100, null)) : runOutput(160, 100))), new Map());
+    queue = new JobQueue(
+      hub,
+      scriptedRunner(async (input) =>
+        input.config.spec_type === 'none' ? (await held, runOutput(100, null)) : runOutput(160, 100),
+      ),
+      new Map(),
+    );
     const first = await submitJob(hub, alice, DRAFT_JOB);
     const second = await submitJob(hub, alice, DRAFT_JOB);
     await queue.start();
@@ -165,7 +205,10 @@ describe('the job queue', () => {
     });
     queue = new JobQueue(hub, machine(160), new Map());
     await queue.start();
-    expect(hub.jobs.get(job.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('hub stopped while this job ran') });
+    expect(hub.jobs.get(job.id)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('hub stopped while this job ran'),
+    });
     expect(quotaOf(hub, 'alice').used).toBe(0);
   });
 });

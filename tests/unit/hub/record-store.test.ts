@@ -62,8 +62,23 @@ describe('config.json', () => {
 });
 
 describe('workspace paths', () => {
-  it.each(['a.txt', 'notes/plan.md', 'deep/er/file-1_x.bin'])('accepts %s', (p) => expect(pathSegments(p)).toEqual(p.split('/')));
-  it.each(['', '/etc/passwd', 'C:/x', '../x', 'a/../b', 'a/./b', '.env', 'a/.git/config', 'a//b', 'a\\b', 'a\u0001b', 'x'.repeat(256)])('refuses %j', (p) => {
+  it.each(['a.txt', 'notes/plan.md', 'deep/er/file-1_x.bin'])('accepts %s', (p) =>
+    expect(pathSegments(p)).toEqual(p.split('/')),
+  );
+  it.each([
+    '',
+    '/etc/passwd',
+    'C:/x',
+    '../x',
+    'a/../b',
+    'a/./b',
+    '.env',
+    'a/.git/config',
+    'a//b',
+    'a\\b',
+    'a\u0001b',
+    'x'.repeat(256),
+  ])('refuses %j', (p) => {
     expect(() => pathSegments(p)).toThrow(expect.objectContaining({ code: 'INVALID_PATH' }));
   });
 });

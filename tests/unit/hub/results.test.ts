@@ -13,12 +13,25 @@ beforeEach(() => {
 });
 afterEach(() => record.close());
 
-const publish = async (hub: Hub, caller: Caller, fields: Record<string, unknown>) => (await publishResult(hub, caller, { content: resultText(fields) })).filename;
+const publish = async (hub: Hub, caller: Caller, fields: Record<string, unknown>) =>
+  (await publishResult(hub, caller, { content: resultText(fields) })).filename;
 const ranked = (hub: Hub, query = {}) => buildLeaderboard(hub, query).rows.map((r) => [r.agent, r.score]);
 
-async function setVerdict(hub: Hub, filename: string, verdict: 'valid' | 'invalid' | 'pending', authority: 'organizer' | 'verifier') {
+async function setVerdict(
+  hub: Hub,
+  filename: string,
+  verdict: 'valid' | 'invalid' | 'pending',
+  authority: 'organizer' | 'verifier',
+) {
   await hub.write(() => {
-    hub.results.setVerdict(filename, verdict, authority === 'organizer' ? hub.organizerHandle : 'hub', authority, '', hub.now());
+    hub.results.setVerdict(
+      filename,
+      verdict,
+      authority === 'organizer' ? hub.organizerHandle : 'hub',
+      authority,
+      '',
+      hub.now(),
+    );
     return { result: null, effect: { actor: 'test', action: 'result.verdict', target: filename } };
   });
 }
@@ -26,7 +39,9 @@ async function setVerdict(hub: Hub, filename: string, verdict: 'valid' | 'invali
 describe('publishing a result', () => {
   it('refuses frontmatter without a required field, naming the field', async () => {
     const alice = await addAgent(record.hub, 'alice');
-    await expect(publishResult(record.hub, alice, { content: resultText({ method: undefined }) })).rejects.toMatchObject({
+    await expect(
+      publishResult(record.hub, alice, { content: resultText({ method: undefined }) }),
+    ).rejects.toMatchObject({
       code: 'INVALID_FRONTMATTER',
       message: expect.stringContaining('method'),
     });
@@ -34,14 +49,23 @@ describe('publishing a result', () => {
 
   it('refuses a score that is not a positive number, and a status it does not know', async () => {
     const alice = await addAgent(record.hub, 'alice');
-    await expect(publish(record.hub, alice, { tps: 0 })).rejects.toMatchObject({ code: 'INVALID_FRONTMATTER', message: expect.stringContaining('tps') });
-    await expect(publish(record.hub, alice, { status: 'winner' })).rejects.toMatchObject({ code: 'INVALID_FRONTMATTER', message: expect.stringContaining('status') });
+    await expect(publish(record.hub, alice, { tps: 0 })).rejects.toMatchObject({
+      code: 'INVALID_FRONTMATTER',
+      message: expect.stringContaining('tps'),
+    });
+    await expect(publish(record.hub, alice, { status: 'winner' })).rejects.toMatchObject({
+      code: 'INVALID_FRONTMATTER',
+      message: expect.stringContaining('status'),
+    });
   });
 
   it('publishes the same bytes once and names the existing file on a second try', async () => {
     const alice = await addAgent(record.hub, 'alice');
     const first = await publish(record.hub, alice, { tps: 120 });
-    await expect(publish(record.hub, alice, { tps: 120 })).rejects.toMatchObject({ code: 'ALREADY_PROMOTED', hint: expect.stringContaining(first) });
+    await expect(publish(record.hub, alice, { tps: 120 })).rejects.toMatchObject({
+      code: 'ALREADY_PROMOTED',
+      hint: expect.stringContaining(first),
+    });
   });
 
   it('is pending on a hub without a challenge, and unverified by hand on a hub that measures results itself', async () => {
@@ -67,7 +91,11 @@ describe('the leaderboard', () => {
     await publish(hub, bob, { tps: 150 });
     await publish(hub, alice, { tps: 140 });
     await publish(hub, carol, { tps: 140, description: 'same score, later' });
-    expect(ranked(hub)).toEqual([['bob', 150], ['alice', 140], ['carol', 140]]);
+    expect(ranked(hub)).toEqual([
+      ['bob', 150],
+      ['alice', 140],
+      ['carol', 140],
+    ]);
     expect(ranked(hub, { best_per_agent: false })).toHaveLength(4);
   });
 
@@ -78,7 +106,10 @@ describe('the leaderboard', () => {
     const bob = await addAgent(record.hub, 'bob');
     await publish(record.hub, alice, { tps: 110 });
     await publish(record.hub, bob, { tps: 90 });
-    expect(ranked(record.hub)).toEqual([['bob', 90], ['alice', 110]]);
+    expect(ranked(record.hub)).toEqual([
+      ['bob', 90],
+      ['alice', 110],
+    ]);
   });
 
   it('leaves negative results off and counts them', async () => {
@@ -102,7 +133,7 @@ describe('the leaderboard', () => {
     expect(board.meta.excluded.guardrail_exceeded).toBe(1);
   });
 
-  it('drops a result the organizer rules invalid, and the organizer\'s verdict outlasts a later verifier\'s', async () => {
+  it("drops a result the organizer rules invalid, and the organizer's verdict outlasts a later verifier's", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     const bob = await addAgent(hub, 'bob');
@@ -112,11 +143,14 @@ describe('the leaderboard', () => {
     expect(ranked(hub)).toEqual([['bob', 150]]);
     await setVerdict(hub, best, 'valid', 'verifier');
     expect(hub.results.get(best)!.verification).toBe('invalid');
-    expect(hub.results.verdictHistory(best).map((h) => [h.verdict, h.authority])).toEqual([['invalid', 'organizer'], ['valid', 'verifier']]);
+    expect(hub.results.verdictHistory(best).map((h) => [h.verdict, h.authority])).toEqual([
+      ['invalid', 'organizer'],
+      ['valid', 'verifier'],
+    ]);
     expect(ranked(hub)).toEqual([['bob', 150]]);
   });
 
-  it('marks a runner-up whose interval overlaps the leader\'s as a tie', async () => {
+  it("marks a runner-up whose interval overlaps the leader's as a tie", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     const bob = await addAgent(hub, 'bob');
@@ -124,7 +158,11 @@ describe('the leaderboard', () => {
     await publish(hub, alice, { tps: 150, tps_ci: [145, 155] });
     await publish(hub, bob, { tps: 148, tps_ci: [143, 153] });
     await publish(hub, carol, { tps: 120, tps_ci: [118, 122] });
-    expect(buildLeaderboard(hub, {}).rows.map((r) => [r.agent, r.tie])).toEqual([['alice', false], ['bob', true], ['carol', false]]);
+    expect(buildLeaderboard(hub, {}).rows.map((r) => [r.agent, r.tie])).toEqual([
+      ['alice', false],
+      ['bob', true],
+      ['carol', false],
+    ]);
   });
 
   it('keeps results of different hardware apart unless asked for all', async () => {

@@ -18,7 +18,10 @@ export interface TestRecord {
 
 /** Limits loose enough that a test meets a rate limit only when it sets one. */
 const RELAXED: Partial<HubConfig['limits']> = {
-  raw_messages_per_minute: 10_000, raw_messages_per_hour: 100_000, writes_burst: 10_000, writes_per_minute: 10_000,
+  raw_messages_per_minute: 10_000,
+  raw_messages_per_hour: 100_000,
+  writes_burst: 10_000,
+  writes_per_minute: 10_000,
 };
 
 const START = Date.parse('2026-03-01T12:00:00Z');
@@ -26,7 +29,11 @@ const START = Date.parse('2026-03-01T12:00:00Z');
 export function openRecord(config: Partial<HubConfig> = {}): TestRecord {
   const dataDir = mkdtempSync(join(tmpdir(), 'collab-desk-unit-'));
   let now = START;
-  const hub = new Hub({ dataDir, config: { ...config, limits: { ...RELAXED, ...config.limits } as HubConfig['limits'] }, clock: () => now });
+  const hub = new Hub({
+    dataDir,
+    config: { ...config, limits: { ...RELAXED, ...config.limits } as HubConfig['limits'] },
+    clock: () => now,
+  });
   return {
     hub,
     advance: (ms) => (now += ms),
@@ -40,7 +47,16 @@ export function openRecord(config: Partial<HubConfig> = {}): TestRecord {
 /** Registers an agent straight in the record (as the register route's write does) and returns it as a caller. */
 export async function addAgent(hub: Hub, id: string): Promise<Caller & { kind: 'agent' }> {
   await hub.write(() => {
-    hub.agents.insert({ agent_id: id, filename: `${id}.md`, model: 'm', harness: 'h', tools: '[]', bio: '', token_hash: `hash-${id}`, registered_at: hub.now() });
+    hub.agents.insert({
+      agent_id: id,
+      filename: `${id}.md`,
+      model: 'm',
+      harness: 'h',
+      tools: '[]',
+      bio: '',
+      token_hash: `hash-${id}`,
+      registered_at: hub.now(),
+    });
     return { result: null, effect: { actor: id, action: 'agent.registered', target: id } };
   });
   return { kind: 'agent', handle: id, agent: hub.agents.get(id)! };
@@ -50,14 +66,24 @@ export const organizerOf = (hub: Hub): Caller => ({ kind: 'organizer', handle: h
 
 export async function addTaskforce(hub: Hub, name: string, creator: string): Promise<void> {
   await hub.write(() => {
-    hub.taskforces.insert({ name, creator, via: 'raw', readme_frontmatter: '{}', readme_body: `# ${name}`, created_at: hub.now() });
+    hub.taskforces.insert({
+      name,
+      creator,
+      via: 'raw',
+      readme_frontmatter: '{}',
+      readme_body: `# ${name}`,
+      created_at: hub.now(),
+    });
     return { result: null, effect: { actor: creator, action: 'taskforce.created', target: name } };
   });
 }
 
 /** A result's markdown with the default required frontmatter, overridden by `fields`. */
 export function resultText(fields: Record<string, unknown> = {}): string {
-  return renderMarkdown({ tps: 100, ppl: 2.3, method: 'plain decode', status: 'agent-run', description: 'a run', ...fields }, 'How it was measured.');
+  return renderMarkdown(
+    { tps: 100, ppl: 2.3, method: 'plain decode', status: 'agent-run', description: 'a run', ...fields },
+    'How it was measured.',
+  );
 }
 
 /**
@@ -74,22 +100,55 @@ export function installPack(hub: Hub, gate: Partial<PackGate> = {}): InstalledPa
     id: 'tiny',
     title: 'Tiny',
     description: 'for unit tests',
-    models: { target: { role: 'target', description: 'target', source: { path: modelPaths.target } }, draft: { role: 'draft', description: 'draft', source: { path: modelPaths.draft } } },
+    models: {
+      target: { role: 'target', description: 'target', source: { path: modelPaths.target } },
+      draft: { role: 'draft', description: 'draft', source: { path: modelPaths.draft } },
+    },
     baseline: { target: 'target' },
     defaults: { ctx_size: 512 },
-    prompts: [{ id: 'p1', split: 'public', text: 'The quick brown fox' }, { id: 'p2', split: 'public', text: 'Once upon a time' }],
+    prompts: [
+      { id: 'p1', split: 'public', text: 'The quick brown fox' },
+      { id: 'p2', split: 'public', text: 'Once upon a time' },
+    ],
     references: [],
     calibration: { prompts: ['A story'], tokens: 12 },
     probe: [],
     gate: {
-      ppl_cap_ratio: 1.05, tokens: 24, warmup: 0, repeats: 4, max_repeats: 4, noise_target: 1, max_other_cpu: 1,
-      identity_required: true, verify_tolerance: 0.05, probe_tokens: 2, job_timeout_s: 300, ...gate,
+      ppl_cap_ratio: 1.05,
+      tokens: 24,
+      warmup: 0,
+      repeats: 4,
+      max_repeats: 4,
+      noise_target: 1,
+      max_other_cpu: 1,
+      identity_required: true,
+      verify_tolerance: 0.05,
+      probe_tokens: 2,
+      job_timeout_s: 300,
+      ...gate,
     },
     private_prompts: { description: 'held out', references: false },
   } as ChallengePack;
   const setFile = `${HELD_OUT_FOLDER}/tiny.json`;
-  writeFileSync(join(folder, setFile), JSON.stringify({ pack: 'tiny', source: 'organizer', drawn_at: '2026-03-01', prompts: [{ id: 's1', text: 'A private prompt' }], references: [] }));
-  writeFileSync(file, JSON.stringify({ ...pack, installed_at: new Date(hub.now()).toISOString(), model_paths: modelPaths, private_set: setFile }));
+  writeFileSync(
+    join(folder, setFile),
+    JSON.stringify({
+      pack: 'tiny',
+      source: 'organizer',
+      drawn_at: '2026-03-01',
+      prompts: [{ id: 's1', text: 'A private prompt' }],
+      references: [],
+    }),
+  );
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ...pack,
+      installed_at: new Date(hub.now()).toISOString(),
+      model_paths: modelPaths,
+      private_set: setFile,
+    }),
+  );
   return hub.challenge.require();
 }
 
@@ -103,7 +162,8 @@ const split = (tps: number, plain: number | null): SplitFigures => ({
   plain_tps_per_repeat: plain === null ? [] : [plain * 0.99, plain, plain * 1.01, plain],
   speedup: plain === null ? 1 : tps / plain,
   speedup_ci: plain === null ? [1, 1] : [(tps / plain) * 0.99, (tps / plain) * 1.01],
-  speedup_per_repeat: plain === null ? [1, 1, 1, 1] : [(tps / plain) * 0.99, tps / plain, (tps / plain) * 1.01, tps / plain],
+  speedup_per_repeat:
+    plain === null ? [1, 1, 1, 1] : [(tps / plain) * 0.99, tps / plain, (tps / plain) * 1.01, tps / plain],
 });
 
 /** What the bench engine reports for a run at `tps` (its plain target at `plain`; null for a plain config), on a quiet machine. */
@@ -125,7 +185,15 @@ export function runOutput(tps: number, plain: number | null, extra: Partial<JobR
     backend: 'cpu',
     engine: 'native',
     hardware: 'Test CPU (cpu)',
-    machine: { cores: 2, load_before: 0, load_after: 0, other_cpu_before: 0, other_cpu_during: 0, other_cpu_peak: 0, gpu: null },
+    machine: {
+      cores: 2,
+      load_before: 0,
+      load_after: 0,
+      other_cpu_before: 0,
+      other_cpu_during: 0,
+      other_cpu_peak: 0,
+      gpu: null,
+    },
     splits: { public: figures, private: split(tps, plain) },
     probe: null,
     provenance: {},

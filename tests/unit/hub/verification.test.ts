@@ -4,7 +4,13 @@ import type { InstalledPack, JobRunInput, JobRunner } from '../../../src/shared/
 import type { Hub } from '../../../src/hub/hub';
 import { JobQueue } from '../../../src/hub/jobs/job-queue';
 import { submitJob } from '../../../src/hub/jobs/job-submission';
-import { claimsNewBest, deliverVerdict, judge, queueVerification, significantlySlower } from '../../../src/hub/jobs/verification';
+import {
+  claimsNewBest,
+  deliverVerdict,
+  judge,
+  queueVerification,
+  significantlySlower,
+} from '../../../src/hub/jobs/verification';
 import { buildLeaderboard } from '../../../src/hub/leaderboard';
 import { publishResult } from '../../../src/hub/results';
 import { addAgent, installPack, openRecord, resultText, runOutput, type TestRecord } from './test-record';
@@ -15,7 +21,9 @@ let record: TestRecord;
 let pack: InstalledPack;
 let queue: JobQueue | null = null;
 beforeEach(() => {
-  record = openRecord({ jobs: { per_agent: 10, per_hub: 100, window_hours: 24, queued_per_agent: 3, verify: true } as never });
+  record = openRecord({
+    jobs: { per_agent: 10, per_hub: 100, window_hours: 24, queued_per_agent: 3, verify: true } as never,
+  });
   pack = installPack(record.hub);
 });
 afterEach(async () => {
@@ -42,14 +50,17 @@ function machine(figures: { claimed: number; rerun: number }): JobRunner {
 async function measureJob(hub: Hub, agent: string, runner: JobRunner): Promise<string> {
   queue ??= new JobQueue(hub, runner, new Map());
   await queue.start();
-  const caller = hub.agents.get(agent) ? { kind: 'agent' as const, handle: agent, agent: hub.agents.get(agent)! } : await addAgent(hub, agent);
+  const caller = hub.agents.get(agent)
+    ? { kind: 'agent' as const, handle: agent, agent: hub.agents.get(agent)! }
+    : await addAgent(hub, agent);
   const job = await submitJob(hub, caller, DRAFT_JOB);
   queue.kick();
   await queue.idle();
   return hub.jobs.get(job.id)!.result!;
 }
 
-const inboxBodies = (hub: Hub, handle: string) => hub.messages.inbox(handle, {}).rows.map((r) => ({ type: r.type, body: r.body, agent: r.agent }));
+const inboxBodies = (hub: Hub, handle: string) =>
+  hub.messages.inbox(handle, {}).rows.map((r) => ({ type: r.type, body: r.body, agent: r.agent }));
 
 describe('the verdict of a re-run', () => {
   it('is significantly slower only when the whole interval lies below the claim by more than the tolerance', () => {
@@ -78,8 +89,13 @@ describe('the verdict of a re-run', () => {
   it('decides nothing on a hand-published claim measured on other hardware', async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
-    const { filename } = await publishResult(hub, alice, { content: resultText({ tps: 300, hardware: 'Big GPU', config: DRAFT_JOB.config }) });
-    expect(judge(hub, pack, hub.results.get(filename)!, runOutput(160, 100))).toMatchObject({ verdict: 'unverified', note: expect.stringContaining('not comparable') });
+    const { filename } = await publishResult(hub, alice, {
+      content: resultText({ tps: 300, hardware: 'Big GPU', config: DRAFT_JOB.config }),
+    });
+    expect(judge(hub, pack, hub.results.get(filename)!, runOutput(160, 100))).toMatchObject({
+      verdict: 'unverified',
+      note: expect.stringContaining('not comparable'),
+    });
   });
 });
 
@@ -107,7 +123,9 @@ describe('claims of a new best', () => {
     expect(hub.results.get(filename)!.verification).toBe('invalid');
     expect(buildLeaderboard(hub, {}).rows).toEqual([]);
     expect(buildLeaderboard(hub, { verification: 'invalid' }).rows.map((r) => r.filename)).toEqual([filename]);
-    expect(inboxBodies(hub, 'alice')).toEqual([{ type: 'verdict', agent: 'hub', body: expect.stringContaining(`verification of ${filename}: **invalid**`) }]);
+    expect(inboxBodies(hub, 'alice')).toEqual([
+      { type: 'verdict', agent: 'hub', body: expect.stringContaining(`verification of ${filename}: **invalid**`) },
+    ]);
   });
 
   it('are re-run once: a second request names the first re-run', async () => {
@@ -132,7 +150,7 @@ describe('claims of a new best', () => {
 });
 
 describe('delivering a verdict', () => {
-  it('lets the organizer\'s verdict stand over the verifier\'s, and says so to the author', async () => {
+  it("lets the organizer's verdict stand over the verifier's, and says so to the author", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     const { filename } = await publishResult(hub, alice, { content: resultText({ tps: 150 }) });

@@ -34,7 +34,17 @@ describe('the agent a path segment names', () => {
   });
 
   it('names nobody when the tail is not an agent id', () => {
-    for (const s of ['lever-map', 'notes.md', 'notes_', 'notes_.md', 'x_-bob', 'x_bob-', 'x_bob (1).md', `x_${'a'.repeat(41)}`]) expect(segmentOwner(s), s).toBeNull();
+    for (const s of [
+      'lever-map',
+      'notes.md',
+      'notes_',
+      'notes_.md',
+      'x_-bob',
+      'x_bob-',
+      'x_bob (1).md',
+      `x_${'a'.repeat(41)}`,
+    ])
+      expect(segmentOwner(s), s).toBeNull();
   });
 });
 
@@ -51,7 +61,7 @@ describe('the owner of a path', () => {
 
     const intruder = refusal(() => requireOwnPath(['lever-map_bob', 'x_b.json'], 'b', 'dest_path', 'lever-map_b'));
     expect(intruder.code).toBe('INVALID_PATH');
-    expect(intruder.message).toContain('is bob\'s');
+    expect(intruder.message).toContain("is bob's");
     expect(intruder.message).toContain('"lever-map_bob"');
     expect(intruder.hint).toContain('lever-map_b');
 

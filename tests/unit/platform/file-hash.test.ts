@@ -23,6 +23,8 @@ describe('modelFileSha256', () => {
     expect(await modelFileSha256(file, cache)).toBe('planted');
     writeFileSync(file, 'GGUF second version, longer');
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
-    expect(await modelFileSha256(file, cache)).toBe(createHash('sha256').update('GGUF second version, longer').digest('hex'));
+    expect(await modelFileSha256(file, cache)).toBe(
+      createHash('sha256').update('GGUF second version, longer').digest('hex'),
+    );
   });
 });

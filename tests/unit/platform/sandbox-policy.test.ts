@@ -4,7 +4,13 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bubblewrapArgs, checkGrants, sandboxPolicy, seatbeltProfile, type SandboxRequest } from '../../../src/platform/sandbox';
+import {
+  bubblewrapArgs,
+  checkGrants,
+  sandboxPolicy,
+  seatbeltProfile,
+  type SandboxRequest,
+} from '../../../src/platform/sandbox';
 
 const root = mkdtempSync(join(tmpdir(), 'collab-desk-sandbox-policy-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -33,7 +39,7 @@ describe('bubblewrap', () => {
   const policy = sandboxPolicy('bubblewrap', request, env);
   const args = bubblewrapArgs(policy, request, 'my-agent --go');
 
-  it('hides the home folder and /tmp, then mounts the grants, then hides the data folder again, then the agent\'s own folder', () => {
+  it("hides the home folder and /tmp, then mounts the grants, then hides the data folder again, then the agent's own folder", () => {
     const hideHome = at(args, '--tmpfs', home);
     const grant = at(args, '--ro-bind', home, home);
     const hideData = at(args, '--tmpfs', dataDir);
@@ -58,27 +64,41 @@ describe('bubblewrap', () => {
   });
 
   it('says what it can read and write, and what is hidden', () => {
-    expect(policy).toMatchObject({ kind: 'bubblewrap', read: expect.arrayContaining([prompt, home]), write: expect.arrayContaining([scratch, expect.stringContaining('a private /tmp and an empty home folder')]) });
+    expect(policy).toMatchObject({
+      kind: 'bubblewrap',
+      read: expect.arrayContaining([prompt, home]),
+      write: expect.arrayContaining([scratch, expect.stringContaining('a private /tmp and an empty home folder')]),
+    });
     expect(policy.hidden).toEqual(expect.arrayContaining([home, '/tmp', '/run', dataDir, tokenFile, storedTokens]));
     expect(policy.masked).toEqual(expect.arrayContaining([tokenFile, storedTokens]));
   });
 
   it("hides /run (the machine's sockets), and leaves only /tmp and the empty home writable", () => {
     expect(at(args, '--tmpfs', '/run')).toBeGreaterThan(-1);
-    for (const ro of ['/run', dataDir]) expect(at(args, '--remount-ro', ro), ro).toBeGreaterThan(at(args, '--bind', scratch, scratch));
+    for (const ro of ['/run', dataDir])
+      expect(at(args, '--remount-ro', ro), ro).toBeGreaterThan(at(args, '--bind', scratch, scratch));
     for (const rw of ['/tmp', home]) expect(at(args, '--remount-ro', rw), rw).toBe(-1);
   });
 
-  it('hides a data folder reached through a symlink where it really is, and binds the agent\'s folder from there', () => {
+  it("hides a data folder reached through a symlink where it really is, and binds the agent's folder from there", () => {
     const real = join(root, 'srv', 'data');
     mkdirSync(join(real, 'scratch', 'bo-1'), { recursive: true });
     const link = join(root, 'data-link');
     symlinkSync(real, link);
-    const req: SandboxRequest = { scratch: join(link, 'scratch', 'bo-1'), dataDir: link, inputs: [], read: [], write: [], home };
+    const req: SandboxRequest = {
+      scratch: join(link, 'scratch', 'bo-1'),
+      dataDir: link,
+      inputs: [],
+      read: [],
+      write: [],
+      home,
+    };
     const linked = bubblewrapArgs(sandboxPolicy('bubblewrap', req, env), req, 'true');
     expect(at(linked, '--tmpfs', link)).toBeGreaterThan(-1);
     expect(at(linked, '--tmpfs', real)).toBeGreaterThan(-1);
-    expect(at(linked, '--bind', join(real, 'scratch', 'bo-1'), join(link, 'scratch', 'bo-1'))).toBeGreaterThan(at(linked, '--tmpfs', real));
+    expect(at(linked, '--bind', join(real, 'scratch', 'bo-1'), join(link, 'scratch', 'bo-1'))).toBeGreaterThan(
+      at(linked, '--tmpfs', real),
+    );
   });
 
   it('mounts parents before children, so an empty home inside /home stays mounted', () => {
@@ -96,7 +116,7 @@ describe('sandbox-exec (macOS)', () => {
   // The data folder is denied twice (with the hidden folders, and again over the grants): the later one decides.
   const lastLine = (text: string) => profile.findLastIndex((l) => l === text);
 
-  it('denies writes and the hidden folders first, then allows the grants, then denies the data folder, then allows the agent\'s own folder', () => {
+  it("denies writes and the hidden folders first, then allows the grants, then denies the data folder, then allows the agent's own folder", () => {
     const q = JSON.stringify;
     expect(profile.slice(0, 3)).toEqual(['(version 1)', '(allow default)', '(deny file-write*)']);
     const denyHome = line(`(deny file-read* file-write* (subpath ${q(home)}))`);

@@ -25,7 +25,10 @@ async function agentPost(body: Record<string, unknown>): Promise<string> {
 beforeAll(async () => {
   hub = await startTestHub();
   alice = await hub.register('alice');
-  const tf = await hub.call('POST', '/v1/taskforces', { token: alice, body: { name: 'draft-depth', body: 'Which draft depth pays off on this GPU?' } });
+  const tf = await hub.call('POST', '/v1/taskforces', {
+    token: alice,
+    body: { name: 'draft-depth', body: 'Which draft depth pays off on this GPU?' },
+  });
   expect(tf.status).toBe(201);
   undoFetch = routeFetchTo(hub.url);
   signIn(hub.organizerToken);
@@ -43,7 +46,7 @@ beforeEach(() => {
 });
 
 describe('board message list', () => {
-  it('reads the view oldest first, with the hub\'s count', async () => {
+  it("reads the view oldest first, with the hub's count", async () => {
     await agentPost({ body: 'first words' });
     await agentPost({ body: 'second words' });
     await messages().reload();
@@ -76,7 +79,7 @@ describe('board message list', () => {
     expect(bodies()).toEqual(['news for the taskforce']);
   });
 
-  it('lists only what a search matches, and the hub\'s match count', async () => {
+  it("lists only what a search matches, and the hub's match count", async () => {
     await agentPost({ body: 'zebra stripes measured' });
     await agentPost({ body: 'nothing to see' });
     messages().setView({ q: 'zebra' });
@@ -123,7 +126,7 @@ describe('board thread', () => {
     expect(messages().replyCounts[root]).toBe(2);
   });
 
-  it('carries a reply typed while the thread loaded under a reply\'s name over to the thread\'s root', async () => {
+  it("carries a reply typed while the thread loaded under a reply's name over to the thread's root", async () => {
     const root = await agentPost({ body: 'root for drafts' });
     const reply = await agentPost({ body: 'a reply', reply_to: root });
     useBoardMessages.setState({ messages: [] });
@@ -133,14 +136,17 @@ describe('board thread', () => {
     expect(useBoardComposer.getState().drafts[threadDraftKey(reply)]).toBeUndefined();
   });
 
-  it('says a result\'s name is a result and an unknown name is missing, and remembers both', async () => {
+  it("says a result's name is a result and an unknown name is missing, and remembers both", async () => {
     const res = await hub.call('POST', '/v1/results', { token: alice, body: { content: resultMarkdown() } });
     expect(res.status).toBe(201);
     const result = res.body.filename as string;
     expect(await useBoardThread.getState().openThread(result)).toBe('result');
     expect(useBoardThread.getState().thread).toBeNull();
     expect(await useBoardThread.getState().openThread('20200101-000000_nobody.md')).toBe('missing');
-    expect(useBoardRefs.getState().refKinds).toMatchObject({ [result]: 'result', '20200101-000000_nobody.md': 'missing' });
+    expect(useBoardRefs.getState().refKinds).toMatchObject({
+      [result]: 'result',
+      '20200101-000000_nobody.md': 'missing',
+    });
   });
 });
 
@@ -150,7 +156,12 @@ describe('board refs', () => {
     useBoardMessages.setState({ messages: [] });
     useBoardRefs.getState().resolveRef(cited);
     useBoardRefs.getState().resolveRef('20200101-000000_ghost.md');
-    await vi.waitFor(() => expect(useBoardRefs.getState().refKinds).toMatchObject({ [cited]: 'message', '20200101-000000_ghost.md': 'missing' }));
+    await vi.waitFor(() =>
+      expect(useBoardRefs.getState().refKinds).toMatchObject({
+        [cited]: 'message',
+        '20200101-000000_ghost.md': 'missing',
+      }),
+    );
   });
 
   it('keeps nothing when the hub cannot say, so the ref asks again', async () => {

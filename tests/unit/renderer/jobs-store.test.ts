@@ -34,10 +34,12 @@ describe('jobs store', () => {
     expect(useJobs.getState().jobs).toEqual([]);
   });
 
-  it('keeps a refused read as the error in the hub\'s words, with its hint on what to do', async () => {
+  it("keeps a refused read as the error in the hub's words, with its hint on what to do", async () => {
     await useJobs.getState().load();
     expect(useJobs.getState().status).toBe('failed');
     // A hub started without a job runner: the refusal names why and how to get one that runs jobs.
-    expect(useJobs.getState().error).toBe('this hub runs no benchmark jobs — start it with `collab-desk hub` (which runs them) or the desktop app');
+    expect(useJobs.getState().error).toBe(
+      'this hub runs no benchmark jobs — start it with `collab-desk hub` (which runs them) or the desktop app',
+    );
   });
 });

@@ -19,7 +19,11 @@ beforeAll(async () => {
   const alice = await hub.register('alice');
   await hub.register('bob');
   const put = async (path: string, text: string) => {
-    const res = await hub.call('PUT', `/v1/scratch/alice/${path}`, { token: alice, raw: text, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await hub.call('PUT', `/v1/scratch/alice/${path}`, {
+      token: alice,
+      raw: text,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(res.status).toBeLessThan(300);
   };
   await put('notes/config.json', '{"draft": 4, "tps": 131.5}');
@@ -63,13 +67,20 @@ describe('workspace tree', () => {
     await tree().loadFolder(ALICE, 'nowhere');
     expect(folder(ALICE, 'nowhere')).toMatchObject({ status: 'failed', missing: true });
     await tree().loadFolder(ALICE, '');
-    expect(resolveLocation(tree().folders, ALICE, 'nowhere/file.txt')).toEqual({ state: 'gone', missingFolder: 'nowhere' });
+    expect(resolveLocation(tree().folders, ALICE, 'nowhere/file.txt')).toEqual({
+      state: 'gone',
+      missingFolder: 'nowhere',
+    });
   });
 
   it('says a folder that is a file now is a file, a JSON file included (its fields are no listing)', async () => {
     for (const name of ['notes/readme.md', 'notes/config.json']) {
       await tree().loadFolder(ALICE, name);
-      expect(folder(ALICE, name)).toMatchObject({ status: 'failed', missing: false, error: `${name} is a file now, not a folder — open its parent folder` });
+      expect(folder(ALICE, name)).toMatchObject({
+        status: 'failed',
+        missing: false,
+        error: `${name} is a file now, not a folder — open its parent folder`,
+      });
     }
   });
 });
@@ -79,9 +90,16 @@ describe('workspace preview', () => {
     await tree().loadFolder(ALICE, 'notes');
     const entry = (name: string) => folder(ALICE, 'notes')!.entries.find((e) => e.name === name)!;
     await useWorkspacePreview.getState().loadPreview(ALICE, 'notes/config.json', entry('config.json'));
-    expect(useWorkspacePreview.getState().preview?.body).toMatchObject({ kind: 'json', value: { draft: 4, tps: 131.5 }, truncated: false });
+    expect(useWorkspacePreview.getState().preview?.body).toMatchObject({
+      kind: 'json',
+      value: { draft: 4, tps: 131.5 },
+      truncated: false,
+    });
     await useWorkspacePreview.getState().loadPreview(ALICE, 'notes/readme.md', entry('readme.md'));
-    expect(useWorkspacePreview.getState().preview?.body).toMatchObject({ kind: 'markdown', text: '# Draft depth\n\nFour pays off.' });
+    expect(useWorkspacePreview.getState().preview?.body).toMatchObject({
+      kind: 'markdown',
+      text: '# Draft depth\n\nFour pays off.',
+    });
   });
 
   it('shows a board post as its record, and says a file that went away is gone', async () => {

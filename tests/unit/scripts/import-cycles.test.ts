@@ -33,28 +33,38 @@ afterEach(() => {
 
 describe('the import-cycle check', () => {
   it('passes a tree whose imports only go one way', () => {
-    const result = check(tree({ 'a.ts': "import { b } from './b';\nexport const a = b;\n", 'b.ts': "import { c } from './lib/c';\nexport const b = c;\n", 'lib/c.ts': 'export const c = 1;\n' }));
+    const result = check(
+      tree({
+        'a.ts': "import { b } from './b';\nexport const a = b;\n",
+        'b.ts': "import { c } from './lib/c';\nexport const b = c;\n",
+        'lib/c.ts': 'export const c = 1;\n',
+      }),
+    );
     expect(result.code).toBe(0);
     expect(result.output).toContain('none among 3 modules');
   });
 
   it('fails on two modules that import each other only for types, and names both', () => {
-    const result = check(tree({
-      'hub.ts': "import type { Board } from './board';\nexport interface Hub { board: Board }\n",
-      'board.ts': "import type { Hub } from './hub';\nexport interface Board { hub: Hub }\n",
-      'other.ts': "import type { Hub } from './hub';\nexport type H = Hub;\n",
-    }));
+    const result = check(
+      tree({
+        'hub.ts': "import type { Board } from './board';\nexport interface Hub { board: Board }\n",
+        'board.ts': "import type { Hub } from './hub';\nexport interface Board { hub: Hub }\n",
+        'other.ts': "import type { Hub } from './hub';\nexport type H = Hub;\n",
+      }),
+    );
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/cycles-\w+\/board\.ts, cycles-\w+\/hub\.ts/);
     expect(result.output).not.toContain('other.ts');
   });
 
   it('follows re-exports, folder index files and dynamic imports around a longer circle', () => {
-    const result = check(tree({
-      'a.ts': "export * from './b';\n",
-      'b/index.ts': "export const load = () => import('../c');\n",
-      'c.ts': "export { x } from './a';\nexport const y = 1;\n",
-    }));
+    const result = check(
+      tree({
+        'a.ts': "export * from './b';\n",
+        'b/index.ts': "export const load = () => import('../c');\n",
+        'c.ts': "export { x } from './a';\nexport const y = 1;\n",
+      }),
+    );
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/\/a\.ts, cycles-\w+\/b\/index\.ts, cycles-\w+\/c\.ts/);
   });

@@ -1,12 +1,21 @@
 // Names the hub stamps and accepts: agent ids, human handles, stamped filenames, mentions, times.
 import { describe, expect, it } from 'vitest';
-import { fileStamp, frontmatterTimestamp, isHumanHandle, isValidAgentId, parseStampedFilename, stampedFilename } from '../../../src/shared/ids';
+import {
+  fileStamp,
+  frontmatterTimestamp,
+  isHumanHandle,
+  isValidAgentId,
+  parseStampedFilename,
+  stampedFilename,
+} from '../../../src/shared/ids';
 import { extractMentions } from '../../../src/shared/mentions';
 import { parseTime } from '../../../src/hub/time-filter';
 
 describe('agent ids', () => {
   it.each(['a', 'gemma-speed', 'x1', 'a'.repeat(40)])('accepts %s', (id) => expect(isValidAgentId(id)).toBe(true));
-  it.each(['', 'A', 'Bad_ID', '-a', 'a-', 'a'.repeat(41), 'a b', 'ä'])('refuses %j', (id) => expect(isValidAgentId(id)).toBe(false));
+  it.each(['', 'A', 'Bad_ID', '-a', 'a-', 'a'.repeat(41), 'a b', 'ä'])('refuses %j', (id) =>
+    expect(isValidAgentId(id)).toBe(false),
+  );
   it('reserves human and human-* for people', () => {
     expect(isHumanHandle('human')).toBe(true);
     expect(isHumanHandle('human-pat')).toBe(true);
@@ -35,7 +44,14 @@ describe('mentions', () => {
 
 describe('since/until times', () => {
   const t = Date.UTC(2026, 10, 21, 22, 5, 0);
-  it.each([['2026-11-21T22:05:00Z'], ['2026-11-21T22:05:00'], ['2026-11-21 22:05 UTC'], ['20261121-220500'], ['20261121-220500-000'], [String(t)]])('reads %s', (v) => {
+  it.each([
+    ['2026-11-21T22:05:00Z'],
+    ['2026-11-21T22:05:00'],
+    ['2026-11-21 22:05 UTC'],
+    ['20261121-220500'],
+    ['20261121-220500-000'],
+    [String(t)],
+  ])('reads %s', (v) => {
     expect(parseTime(v, 'since')).toBe(t);
   });
   it('reads a bare date as midnight UTC and refuses nonsense with INVALID_QUERY', () => {

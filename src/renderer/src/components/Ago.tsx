@@ -15,5 +15,9 @@ export function useNow(ms = 15_000): number {
 export function Ago({ iso }: { iso: string | null | undefined }) {
   const now = useNow();
   if (!iso) return <span className="muted">—</span>;
-  return <time dateTime={iso} title={formatTime(iso)}>{formatAgo(iso, now)}</time>;
+  return (
+    <time dateTime={iso} title={formatTime(iso)}>
+      {formatAgo(iso, now)}
+    </time>
+  );
 }

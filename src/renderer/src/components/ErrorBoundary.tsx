@@ -44,12 +44,17 @@ export class ErrorBoundary extends Component<Props, State> {
         <section className="panel view-failed" data-testid="view-failed">
           <div className="notice notice-error" role="alert">
             <span>
-              <strong>This view failed:</strong> <span data-testid="view-failed-message">{error.message || error.name}</span>
+              <strong>This view failed:</strong>{' '}
+              <span data-testid="view-failed-message">{error.message || error.name}</span>
               {this.props.what && <span className="view-failed-what"> — {this.props.what}</span>}
             </span>
-            <button className="btn btn-small" disabled={retrying} onClick={() => void this.retry()}>{retrying ? 'Retrying…' : 'Retry'}</button>
+            <button className="btn btn-small" disabled={retrying} onClick={() => void this.retry()}>
+              {retrying ? 'Retrying…' : 'Retry'}
+            </button>
           </div>
-          <p className="muted">The rest of the app still works: pick another panel in the sidebar, or Retry to read the hub again.</p>
+          <p className="muted">
+            The rest of the app still works: pick another panel in the sidebar, or Retry to read the hub again.
+          </p>
         </section>
       );
     }

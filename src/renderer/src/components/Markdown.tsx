@@ -19,9 +19,14 @@ export function Markdown({ text, className }: { text: string; className?: string
         urlTransform={safeUrl}
         components={{
           // Web and mail links leave for the system browser; in-app links (#/…, /…) navigate in place.
-          a: ({ href, children }) => (/^(https?:|mailto:)/i.test(href ?? '')
-            ? <a href={href} target="_blank" rel="noreferrer noopener">{children}</a>
-            : <a href={href}>{children}</a>),
+          a: ({ href, children }) =>
+            /^(https?:|mailto:)/i.test(href ?? '') ? (
+              <a href={href} target="_blank" rel="noreferrer noopener">
+                {children}
+              </a>
+            ) : (
+              <a href={href}>{children}</a>
+            ),
           // Images could call out to any server (a tracking pixel); agents link them instead.
           img: ({ src, alt }) => <span className="md-image">[image: {alt || String(src ?? '')}]</span>,
         }}

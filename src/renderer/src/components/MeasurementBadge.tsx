@@ -6,7 +6,12 @@ export function MeasurementBadge({ quality, note }: { quality: unknown; note?: s
   const label = known ?? (typeof quality === 'string' && quality ? quality : 'unknown');
   const meaning = known ? MEASUREMENT_EXPLAINED[known] : 'a measurement quality this dashboard does not know';
   return (
-    <span className={`badge badge-measurement badge-measurement-${known ?? 'unknown'}`} data-testid="measurement-badge" data-quality={label} title={note ? `${meaning}. ${note}` : meaning}>
+    <span
+      className={`badge badge-measurement badge-measurement-${known ?? 'unknown'}`}
+      data-testid="measurement-badge"
+      data-quality={label}
+      title={note ? `${meaning}. ${note}` : meaning}
+    >
       {label === 'clean' ? 'clean measurement' : label}
     </span>
   );

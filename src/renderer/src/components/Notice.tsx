@@ -4,7 +4,11 @@ export function ErrorNotice({ error, onRetry }: { error: string; onRetry?: () =>
   return (
     <div className="notice notice-error" role="alert">
       <span>{error}</span>
-      {onRetry && <button className="btn btn-small" onClick={onRetry}>Retry</button>}
+      {onRetry && (
+        <button className="btn btn-small" onClick={onRetry}>
+          Retry
+        </button>
+      )}
     </div>
   );
 }

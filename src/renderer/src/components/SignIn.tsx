@@ -26,12 +26,29 @@ export function SignIn({ onDone }: { onDone?: () => void }) {
   return (
     <form className="sign-in" onSubmit={(e) => void submit(e)}>
       <label htmlFor="organizer-token">Organizer token</label>
-      <p className="muted">It is in the file <code>organizer-token</code> in the hub's data folder (<code>collab-desk hub</code> prints where).</p>
+      <p className="muted">
+        It is in the file <code>organizer-token</code> in the hub's data folder (<code>collab-desk hub</code> prints
+        where).
+      </p>
       <div className="row">
-        <input id="organizer-token" type="password" autoComplete="off" autoFocus value={token} onChange={(e) => setToken(e.target.value)} placeholder="paste the token" />
-        <button className="btn btn-primary" disabled={busy || !token.trim()}>Sign in</button>
+        <input
+          id="organizer-token"
+          type="password"
+          autoComplete="off"
+          autoFocus
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          placeholder="paste the token"
+        />
+        <button className="btn btn-primary" disabled={busy || !token.trim()}>
+          Sign in
+        </button>
       </div>
-      {error && <p className="error-text" role="alert">{error}</p>}
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -159,12 +159,21 @@ class LiveEvents {
       return;
     }
     let data: Record<string, unknown>;
-    try { data = JSON.parse(text) as Record<string, unknown>; } catch { return; }
+    try {
+      data = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
     const event: LiveEvent = { id: id === null ? null : Number(id), type, data };
     const prefix = type.slice(0, type.indexOf('.') + 1);
-    for (const key of [type, prefix]) this.listeners.get(key)?.forEach((fn) => {
-      try { fn(event as LiveEvent<never>); } catch (err) { console.error(`listener for ${type} failed`, err); }
-    });
+    for (const key of [type, prefix])
+      this.listeners.get(key)?.forEach((fn) => {
+        try {
+          fn(event as LiveEvent<never>);
+        } catch (err) {
+          console.error(`listener for ${type} failed`, err);
+        }
+      });
   }
 }
 

@@ -105,7 +105,10 @@ export function threadStats(messages: RecordItem[]): Map<string, ThreadStats> {
     const root = threadOf(m);
     if (root === null) continue;
     const entry = stats.get(root);
-    if (entry) { entry.count++; entry.last = timeOf(m); } else stats.set(root, { count: 1, last: timeOf(m) });
+    if (entry) {
+      entry.count++;
+      entry.last = timeOf(m);
+    } else stats.set(root, { count: 1, last: timeOf(m) });
   }
   return stats;
 }
@@ -123,9 +126,17 @@ export function mergeByName(a: RecordItem[], b: RecordItem[]): RecordItem[] {
   while (i < a.length || j < b.length) {
     const x = a[i];
     const y = b[j];
-    if (y === undefined || (x !== undefined && x.filename < y.filename)) { out.push(x!); i++; }
-    else if (x === undefined || y.filename < x.filename) { out.push(y); j++; }
-    else { out.push(y); i++; j++; }
+    if (y === undefined || (x !== undefined && x.filename < y.filename)) {
+      out.push(x!);
+      i++;
+    } else if (x === undefined || y.filename < x.filename) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(y);
+      i++;
+      j++;
+    }
   }
   return out;
 }

@@ -16,15 +16,116 @@ const IMAGE_TYPES: Record<string, string> = {
   ico: 'image/x-icon',
 };
 const TEXT = new Set([
-  'txt', 'log', 'csv', 'tsv', 'jsonl', 'ndjson', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'env', 'xml', 'html', 'htm', 'css',
-  'py', 'ipynb', 'ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'sh', 'bash', 'zsh', 'fish', 'ps1', 'bat', 'c', 'h', 'cc', 'cpp', 'hpp', 'cu', 'cuh',
-  'rs', 'go', 'java', 'kt', 'rb', 'lua', 'sql', 'r', 'jl', 'swift', 'diff', 'patch', 'tex', 'rst', 'gitignore', 'dockerfile', 'mk', 'cmake',
-  'out', 'err', 'gguf-meta', 'prompt', 'tmpl', 'jinja', 'j2',
+  'txt',
+  'log',
+  'csv',
+  'tsv',
+  'jsonl',
+  'ndjson',
+  'yaml',
+  'yml',
+  'toml',
+  'ini',
+  'cfg',
+  'conf',
+  'env',
+  'xml',
+  'html',
+  'htm',
+  'css',
+  'py',
+  'ipynb',
+  'ts',
+  'tsx',
+  'js',
+  'mjs',
+  'cjs',
+  'jsx',
+  'sh',
+  'bash',
+  'zsh',
+  'fish',
+  'ps1',
+  'bat',
+  'c',
+  'h',
+  'cc',
+  'cpp',
+  'hpp',
+  'cu',
+  'cuh',
+  'rs',
+  'go',
+  'java',
+  'kt',
+  'rb',
+  'lua',
+  'sql',
+  'r',
+  'jl',
+  'swift',
+  'diff',
+  'patch',
+  'tex',
+  'rst',
+  'gitignore',
+  'dockerfile',
+  'mk',
+  'cmake',
+  'out',
+  'err',
+  'gguf-meta',
+  'prompt',
+  'tmpl',
+  'jinja',
+  'j2',
 ]);
 const BINARY = new Set([
-  'gguf', 'bin', 'safetensors', 'pt', 'pth', 'ckpt', 'onnx', 'npy', 'npz', 'pkl', 'pickle', 'parquet', 'arrow', 'feather', 'h5', 'hdf5',
-  'zip', 'gz', 'tgz', 'tar', 'xz', 'zst', 'bz2', '7z', 'rar', 'pdf', 'so', 'dylib', 'dll', 'exe', 'o', 'a', 'wasm', 'db', 'sqlite',
-  'mp3', 'mp4', 'wav', 'ogg', 'webm', 'mov', 'ttf', 'otf', 'woff', 'woff2',
+  'gguf',
+  'bin',
+  'safetensors',
+  'pt',
+  'pth',
+  'ckpt',
+  'onnx',
+  'npy',
+  'npz',
+  'pkl',
+  'pickle',
+  'parquet',
+  'arrow',
+  'feather',
+  'h5',
+  'hdf5',
+  'zip',
+  'gz',
+  'tgz',
+  'tar',
+  'xz',
+  'zst',
+  'bz2',
+  '7z',
+  'rar',
+  'pdf',
+  'so',
+  'dylib',
+  'dll',
+  'exe',
+  'o',
+  'a',
+  'wasm',
+  'db',
+  'sqlite',
+  'mp3',
+  'mp4',
+  'wav',
+  'ogg',
+  'webm',
+  'mov',
+  'ttf',
+  'otf',
+  'woff',
+  'woff2',
 ]);
 
 export function extensionOf(path: string): string {
@@ -87,7 +188,11 @@ export function splitFrontmatter(text: string): Frontmatter {
 
 function unquote(value: string): string {
   if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    try { return JSON.parse(value) as string; } catch { return value; }
+    try {
+      return JSON.parse(value) as string;
+    } catch {
+      return value;
+    }
   }
   if (value.length >= 2 && value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1).replace(/''/g, "'");
   return value;
@@ -95,7 +200,8 @@ function unquote(value: string): string {
 
 /** A frontmatter value as one line of YAML-ish text (strings plain when safe, else JSON). */
 export function frontmatterValue(value: unknown): string {
-  if (typeof value === 'string') return /^[\w .,@/+()-]*$/.test(value) && value.trim() === value && value !== '' ? value : JSON.stringify(value);
+  if (typeof value === 'string')
+    return /^[\w .,@/+()-]*$/.test(value) && value.trim() === value && value !== '' ? value : JSON.stringify(value);
   return JSON.stringify(value) ?? 'null';
 }
 

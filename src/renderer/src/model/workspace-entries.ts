@@ -31,7 +31,14 @@ export function isRecordFile(root: string, path: string): boolean {
 export function recordEntry(path: string): WorkspaceEntry {
   const name = baseName(path);
   const stamp = parseStampedFilename(name);
-  return { path, name, type: 'file', bytes: null, modified: stamp ? new Date(stamp.ms).toISOString() : null, record: true };
+  return {
+    path,
+    name,
+    type: 'file',
+    bytes: null,
+    modified: stamp ? new Date(stamp.ms).toISOString() : null,
+    record: true,
+  };
 }
 
 export function byFolderThenName(a: WorkspaceEntry, b: WorkspaceEntry): number {
@@ -45,14 +52,25 @@ export function newestFirst(a: WorkspaceEntry, b: WorkspaceEntry): number {
 }
 
 export function fromListing(entries: FolderListing['entries']): WorkspaceEntry[] {
-  return entries.map((e) => ({ path: e.path, name: baseName(e.path), type: e.type, bytes: e.type === 'file' ? e.bytes : null, modified: e.modified }));
+  return entries.map((e) => ({
+    path: e.path,
+    name: baseName(e.path),
+    type: e.type,
+    bytes: e.type === 'file' ? e.bytes : null,
+    modified: e.modified,
+  }));
 }
 
 /** Central's own folder plus the record folders, which are not on disk but are part of the record. */
 export function withRecordFolders(entries: WorkspaceEntry[]): WorkspaceEntry[] {
-  const extra = RECORD_FOLDERS
-    .filter((name) => !entries.some((e) => e.path === name))
-    .map((name): WorkspaceEntry => ({ path: name, name, type: 'dir', bytes: null, modified: null, record: true }));
+  const extra = RECORD_FOLDERS.filter((name) => !entries.some((e) => e.path === name)).map((name): WorkspaceEntry => ({
+    path: name,
+    name,
+    type: 'dir',
+    bytes: null,
+    modified: null,
+    record: true,
+  }));
   return [...entries, ...extra];
 }
 

@@ -28,7 +28,8 @@ export function agentOfRoot(root: string): string | null {
 export function locationFromRoute(rest: string[]): WorkspaceLocation {
   const [first, second, ...more] = rest;
   if (first === 'scratch' && second) return { root: scratchRoot(second), path: more.join('/') };
-  if (first === CENTRAL) return { root: CENTRAL, path: [second, ...more].filter((s): s is string => Boolean(s)).join('/') };
+  if (first === CENTRAL)
+    return { root: CENTRAL, path: [second, ...more].filter((s): s is string => Boolean(s)).join('/') };
   return { root: CENTRAL, path: '' };
 }
 

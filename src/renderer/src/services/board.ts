@@ -1,5 +1,13 @@
 // The board's HTTP calls: message pages (a channel, a search, an inbox, a thread), single records, taskforces, posting.
-import type { ListResponse, MessageBody, MessageCreated, MessageListQuery, RecordItem, ResultRecord, TaskforceSummary } from '@shared/api';
+import type {
+  ListResponse,
+  MessageBody,
+  MessageCreated,
+  MessageListQuery,
+  RecordItem,
+  ResultRecord,
+  TaskforceSummary,
+} from '@shared/api';
 import { hub, isNotFound } from '../connection/hub-api';
 
 /** What a name on the board turned out to be: a message, a result (it opens on the leaderboard), or nothing. */

@@ -1,5 +1,13 @@
 // The swarm's HTTP calls: its status, actions on it or one agent, spawning agents, an agent's trace pages and export.
-import type { SpawnAgentsBody, SwarmAction, SwarmAgentStatus, SwarmStatus, TraceExport, TracePage, TraceQuery } from '@shared/swarm';
+import type {
+  SpawnAgentsBody,
+  SwarmAction,
+  SwarmAgentStatus,
+  SwarmStatus,
+  TraceExport,
+  TracePage,
+  TraceQuery,
+} from '@shared/swarm';
 import { hub } from '../connection/hub-api';
 
 export const swarmService = {

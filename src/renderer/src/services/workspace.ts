@@ -66,21 +66,28 @@ export const workspaceService = {
   async readHead(root: string, path: string, limit: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
     const res = await workspaceService.readFile(root, path);
     const declared = Number(res.headers.get('content-length'));
-    if (!res.body) return { bytes: new Uint8Array(await res.arrayBuffer()).subarray(0, limit), truncated: declared > limit };
+    if (!res.body)
+      return { bytes: new Uint8Array(await res.arrayBuffer()).subarray(0, limit), truncated: declared > limit };
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let received = 0;
     let done = false;
     while (received <= limit) {
       const next = await reader.read();
-      if (next.done) { done = true; break; }
+      if (next.done) {
+        done = true;
+        break;
+      }
       chunks.push(next.value);
       received += next.value.length;
     }
     if (!done) await reader.cancel();
     const all = new Uint8Array(received);
     let at = 0;
-    for (const c of chunks) { all.set(c, at); at += c.length; }
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
     return { bytes: all.subarray(0, limit), truncated: received > limit || declared > limit };
   },
 };

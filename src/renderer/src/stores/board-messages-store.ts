@@ -3,7 +3,18 @@ import { create } from 'zustand';
 import type { RecordItem } from '@shared/api';
 import { errorText } from '../connection/hub-api';
 import { liveEvents } from '../connection/live-events';
-import { ALL, channelIdOf, GENERAL, isTaskforce, matchesView, mergeByName, threadOf, visibleRows, type BoardView, type ChannelId } from '../model/board-view';
+import {
+  ALL,
+  channelIdOf,
+  GENERAL,
+  isTaskforce,
+  matchesView,
+  mergeByName,
+  threadOf,
+  visibleRows,
+  type BoardView,
+  type ChannelId,
+} from '../model/board-view';
 import { boardService } from '../services/board';
 
 /** The hub's cap on an expanded page. */
@@ -46,16 +57,27 @@ interface BoardMessagesState {
   countThread(root: string, matched: number, replies: RecordItem[]): void;
 }
 
-interface Page { items: RecordItem[]; next: string | null; matched: number }
+interface Page {
+  items: RecordItem[];
+  next: string | null;
+  matched: number;
+}
 
 const isRecord = (item: RecordItem | string): item is RecordItem => typeof item !== 'string';
 
 async function fetchPage(view: BoardView, me: string, before: string | undefined): Promise<Page> {
-  const res = await boardService.listMessages({
-    expand: true, limit: PAGE, order: 'desc', before, q: view.q || undefined,
-    // channel=none: the hub's main board, the messages posted in no taskforce.
-    channel: isTaskforce(view.channel) ? view.channel : view.channel === GENERAL ? 'none' : undefined,
-  }, view.mine ? me : undefined);
+  const res = await boardService.listMessages(
+    {
+      expand: true,
+      limit: PAGE,
+      order: 'desc',
+      before,
+      q: view.q || undefined,
+      // channel=none: the hub's main board, the messages posted in no taskforce.
+      channel: isTaskforce(view.channel) ? view.channel : view.channel === GENERAL ? 'none' : undefined,
+    },
+    view.mine ? me : undefined,
+  );
   return { items: res.items.filter(isRecord).reverse(), next: res.next, matched: res.matched };
 }
 
@@ -102,7 +124,9 @@ export const useBoardMessages = create<BoardMessagesState>((set, get) => {
       // Subscribed once for the app's life: the board stays current (and counts unread posts) while other panels show.
       if (!subscribed) {
         subscribed = true;
-        liveEvents.on<{ record?: RecordItem }>('message.created', (e) => { if (e.data.record) get().receive(e.data.record); });
+        liveEvents.on<{ record?: RecordItem }>('message.created', (e) => {
+          if (e.data.record) get().receive(e.data.record);
+        });
         // Too much was missed while away: read the view again.
         liveEvents.onReset(() => void get().reload());
       }
@@ -127,12 +151,26 @@ export const useBoardMessages = create<BoardMessagesState>((set, get) => {
     async reload() {
       const gen = ++generation;
       const { view, me } = get();
-      set({ status: 'loading', error: null, messages: [], older: null, total: null, olderError: null, loadingOlder: false, replyCounts: {} });
+      set({
+        status: 'loading',
+        error: null,
+        messages: [],
+        older: null,
+        total: null,
+        olderError: null,
+        loadingOlder: false,
+        replyCounts: {},
+      });
       try {
         const page = await fetchRows(view, me, undefined);
         if (gen !== generation) return;
         // Live arrivals that came while the page was read stay (the merge drops the duplicates).
-        set({ status: 'ready', messages: mergeByName(page.items, get().messages), older: page.next, total: page.matched });
+        set({
+          status: 'ready',
+          messages: mergeByName(page.items, get().messages),
+          older: page.next,
+          total: page.matched,
+        });
       } catch (err) {
         if (gen === generation) set({ status: 'failed', error: errorText(err) });
       }

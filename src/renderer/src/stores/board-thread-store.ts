@@ -45,7 +45,13 @@ async function readReplies(root: string): Promise<{ replies: RecordItem[]; match
   let before: string | undefined;
   let matched = 0;
   for (let pages = 0; pages < MAX_THREAD_PAGES; pages++) {
-    const res: ListResponse<RecordItem> = await boardService.listMessages({ thread: root, expand: true, limit: PAGE, order: 'desc', before });
+    const res: ListResponse<RecordItem> = await boardService.listMessages({
+      thread: root,
+      expand: true,
+      limit: PAGE,
+      order: 'desc',
+      before,
+    });
     matched = res.matched;
     replies = [...res.items.filter(isRecord).reverse(), ...replies];
     if (res.next === null) break;
@@ -62,7 +68,9 @@ export const useBoardThread = create<BoardThreadState>((set, get) => {
     start() {
       if (subscribed) return;
       subscribed = true;
-      liveEvents.on<{ record?: RecordItem }>('message.created', (e) => { if (e.data.record) get().receive(e.data.record); });
+      liveEvents.on<{ record?: RecordItem }>('message.created', (e) => {
+        if (e.data.record) get().receive(e.data.record);
+      });
     },
 
     async openThread(filename) {
@@ -71,9 +79,21 @@ export const useBoardThread = create<BoardThreadState>((set, get) => {
         if (current.focus !== filename) set({ thread: { ...current, focus: filename } });
         return 'message';
       }
-      const known = useBoardMessages.getState().messages.find((m) => m.filename === filename) ?? current?.replies.find((m) => m.filename === filename);
+      const known =
+        useBoardMessages.getState().messages.find((m) => m.filename === filename) ??
+        current?.replies.find((m) => m.filename === filename);
       const guessRoot = known ? (threadOf(known) ?? known.filename) : filename;
-      set({ thread: { root: guessRoot, rootItem: null, replies: [], focus: filename, more: 0, status: 'loading', error: null } });
+      set({
+        thread: {
+          root: guessRoot,
+          rootItem: null,
+          replies: [],
+          focus: filename,
+          more: 0,
+          status: 'loading',
+          error: null,
+        },
+      });
       const stillAsked = () => get().thread?.focus === filename;
       try {
         let item = known;
@@ -96,12 +116,23 @@ export const useBoardThread = create<BoardThreadState>((set, get) => {
         // Replies that arrived live while the pages were read are merged in.
         const replies = mergeByName(read.replies, get().thread?.replies ?? []);
         useBoardComposer.getState().moveDraft(threadDraftKey(guessRoot), threadDraftKey(root));
-        set({ thread: { root, rootItem, replies, focus: filename, more: Math.max(0, read.matched - replies.length), status: 'ready', error: null } });
+        set({
+          thread: {
+            root,
+            rootItem,
+            replies,
+            focus: filename,
+            more: Math.max(0, read.matched - replies.length),
+            status: 'ready',
+            error: null,
+          },
+        });
         useBoardMessages.getState().countThread(root, read.matched, replies);
         useBoardRefs.getState().noteKind(filename, 'message');
         return 'message';
       } catch (err) {
-        if (stillAsked()) set((s) => ({ thread: s.thread && { ...s.thread, status: 'failed', error: errorText(err) } }));
+        if (stillAsked())
+          set((s) => ({ thread: s.thread && { ...s.thread, status: 'failed', error: errorText(err) } }));
         return 'message';
       }
     },

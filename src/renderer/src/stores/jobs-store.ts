@@ -271,13 +271,19 @@ export const useJobs = create<JobsState>((set, get) => {
         const job = await jobsService.readJob(d.id);
         const [log, output] = await Promise.all([
           jobsService.readJobFile(job.log),
-          job.state === 'succeeded' && !d.output ? jobsService.readJobFile(jobsService.outputPath(d.id)) : Promise.resolve(null),
+          job.state === 'succeeded' && !d.output
+            ? jobsService.readJobFile(jobsService.outputPath(d.id))
+            : Promise.resolve(null),
         ]);
         const now = get().detail;
         if (now?.id !== d.id) return;
         let parsed = now.output;
         if (output) {
-          try { parsed = JSON.parse(output) as unknown; } catch { /* the figures are in the result too */ }
+          try {
+            parsed = JSON.parse(output) as unknown;
+          } catch {
+            /* the figures are in the result too */
+          }
         }
         set({ detail: { ...now, job, log, output: parsed, error: null } });
       } catch (err) {

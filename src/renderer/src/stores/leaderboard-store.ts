@@ -54,7 +54,12 @@ const REFRESH_DELAY_MS = 250;
 
 /** The verification states the ranking (and the chart beside it) shows. */
 export function shownStates(s: { includeInvalid: boolean; includeUnverified: boolean }): VerificationState[] {
-  return ['valid', 'pending', ...(s.includeInvalid ? (['invalid'] as const) : []), ...(s.includeUnverified ? (['unverified'] as const) : [])];
+  return [
+    'valid',
+    'pending',
+    ...(s.includeInvalid ? (['invalid'] as const) : []),
+    ...(s.includeUnverified ? (['unverified'] as const) : []),
+  ];
 }
 
 function mergeResults(current: RecordItem[], incoming: RecordItem[]): RecordItem[] {
@@ -124,12 +129,18 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => {
             if (!page.next || items.length === 0) break;
             after = page.next;
           }
-          set((s) => ({ results: mergeResults(fromScratch ? [] : s.results, fetched), resultsLoaded: true, resultsError: null }));
+          set((s) => ({
+            results: mergeResults(fromScratch ? [] : s.results, fetched),
+            resultsLoaded: true,
+            resultsError: null,
+          }));
         } catch (err) {
           set({ resultsError: errorText(err), resultsLoaded: true });
         }
       };
-      resultsInFlight = run().finally(() => { resultsInFlight = null; });
+      resultsInFlight = run().finally(() => {
+        resultsInFlight = null;
+      });
       await resultsInFlight;
       if (resultsAgain) {
         const again = resultsAgain;
@@ -165,7 +176,9 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => {
       detailSeq.set(filename, seq);
       // A re-read keeps the result on view (also when the read before it has not answered yet).
       const shown = entry?.status === 'ready' || entry?.status === 'loading' ? entry.result : undefined;
-      set((s) => ({ details: { ...s.details, [filename]: { status: 'loading', ...(shown ? { result: shown } : {}) } } }));
+      set((s) => ({
+        details: { ...s.details, [filename]: { status: 'loading', ...(shown ? { result: shown } : {}) } },
+      }));
       let next: DetailEntry;
       try {
         next = { status: 'ready', result: await leaderboardService.readResult(filename) };
@@ -195,7 +208,14 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => {
       // The event stream says so too, but the person who clicked sees it at once.
       set((s) => ({
         details: { ...s.details, [filename]: { status: 'ready', result } },
-        results: mergeResults(s.results, [{ filename: result.filename, frontmatter: result.frontmatter, body: result.body, verification: result.verification }]),
+        results: mergeResults(s.results, [
+          {
+            filename: result.filename,
+            frontmatter: result.frontmatter,
+            body: result.body,
+            verification: result.verification,
+          },
+        ]),
       }));
       void get().loadBoard();
     },
@@ -214,16 +234,19 @@ export const useLeaderboard = create<LeaderboardState>((set, get) => {
         }, REFRESH_DELAY_MS);
       };
       return [
-        liveEvents.on<{ target?: string; record?: RecordItem }>('result.', (event: LiveEvent<{ target?: string; record?: RecordItem }>) => {
-          const record = event.data.record;
-          if (record) set((s) => ({ results: mergeResults(s.results, [record]) }));
-          const target = record?.filename ?? event.data.target;
-          // A detail on view re-reads its verdict history (the event carries only the state), also while its
-          // earlier read is on its way: that read may predate this change.
-          const held = target ? get().details[target]?.status : undefined;
-          if (target && (held === 'ready' || held === 'loading')) void get().loadDetail(target, true);
-          scheduleRefresh();
-        }),
+        liveEvents.on<{ target?: string; record?: RecordItem }>(
+          'result.',
+          (event: LiveEvent<{ target?: string; record?: RecordItem }>) => {
+            const record = event.data.record;
+            if (record) set((s) => ({ results: mergeResults(s.results, [record]) }));
+            const target = record?.filename ?? event.data.target;
+            // A detail on view re-reads its verdict history (the event carries only the state), also while its
+            // earlier read is on its way: that read may predate this change.
+            const held = target ? get().details[target]?.status : undefined;
+            if (target && (held === 'ready' || held === 'loading')) void get().loadDetail(target, true);
+            scheduleRefresh();
+          },
+        ),
         liveEvents.onReset(() => {
           // Events may have been missed: re-read the details held (an open one keeps showing until its answer lands).
           for (const filename of Object.keys(get().details)) void get().loadDetail(filename, true);

@@ -1,7 +1,15 @@
 // The agent swarm as the hub sees it (GET /v1/swarm), kept live from agent.status and swarm.inference events; controls, spawns, traces.
 import { create } from 'zustand';
 import type { QuotaInfo } from '@shared/challenge';
-import type { SpawnAgentsBody, SwarmAction, SwarmAgentStatus, SwarmStatus, InferenceStatus, TraceExport, TraceStep } from '@shared/swarm';
+import type {
+  SpawnAgentsBody,
+  SwarmAction,
+  SwarmAgentStatus,
+  SwarmStatus,
+  InferenceStatus,
+  TraceExport,
+  TraceStep,
+} from '@shared/swarm';
 import { errorText } from '../connection/hub-api';
 import { liveEvents, sharedSubscription } from '../connection/live-events';
 import { jobsService } from '../services/jobs';
@@ -105,7 +113,14 @@ export const useSwarm = create<SwarmState>((set, get) => {
   /** Counts trace openings: the answer to an older one (reopened, or another agent's) is dropped. */
   let traceOpening = 0;
 
-  const applyStatus = (s: SwarmStatus) => set({ agents: s.agents, inference: s.inference, pausedForJob: s.paused_for_job, levers: s.levers, sandbox: s.sandbox });
+  const applyStatus = (s: SwarmStatus) =>
+    set({
+      agents: s.agents,
+      inference: s.inference,
+      pausedForJob: s.paused_for_job,
+      levers: s.levers,
+      sandbox: s.sandbox,
+    });
 
   /** Several job events for one agent come in a burst (queued, started...): one quota read after them. */
   const quotaSoon = (agentId: string) => {
@@ -150,7 +165,16 @@ export const useSwarm = create<SwarmState>((set, get) => {
       const now = get().trace;
       if (opening !== traceOpening || now?.agent !== t.agent || now.loading || steps.length === 0) return;
       const known = lastSeq(now);
-      set({ trace: { ...now, ...appended(now, steps.filter((s) => s.seq > known)), more } });
+      set({
+        trace: {
+          ...now,
+          ...appended(
+            now,
+            steps.filter((s) => s.seq > known),
+          ),
+          more,
+        },
+      });
     } catch {
       // The next status change or tick tries again.
     }
@@ -188,13 +212,20 @@ export const useSwarm = create<SwarmState>((set, get) => {
         set({ agents: mergeAgent(get().agents, data.agent) });
         if (get().trace?.agent === data.agent.agent_id) void get().followTrace();
       }),
-      liveEvents.on<{ inference: InferenceStatus | null; paused_for_job: string | null }>('swarm.inference', ({ data }) => {
-        set({ inference: data.inference ?? null, pausedForJob: data.paused_for_job ?? null });
-      }),
+      liveEvents.on<{ inference: InferenceStatus | null; paused_for_job: string | null }>(
+        'swarm.inference',
+        ({ data }) => {
+          set({ inference: data.inference ?? null, pausedForJob: data.paused_for_job ?? null });
+        },
+      ),
       liveEvents.on<{ record?: { agent?: string } }>('job.', ({ type, data }) => {
         const agent = data.record?.agent;
         // The supervisor balances levers from finished jobs: re-read the counts once a job ends.
-        if (type === 'job.succeeded' || type === 'job.failed') void swarmService.read().then((s) => set({ levers: s.levers }), () => undefined);
+        if (type === 'job.succeeded' || type === 'job.failed')
+          void swarmService.read().then(
+            (s) => set({ levers: s.levers }),
+            () => undefined,
+          );
         if (agent && canReadQuotas() && get().agents.some((a) => a.agent_id === agent)) quotaSoon(agent);
       }),
       // Back after a drop (or too much missed): agent.status and swarm.inference are never replayed, so the cards
@@ -240,7 +271,19 @@ export const useSwarm = create<SwarmState>((set, get) => {
 
     async openTrace(agent) {
       const opening = ++traceOpening;
-      set({ trace: { agent, steps: [], dropped: 0, more: false, loading: true, error: null, exporting: false, exported: null, exportError: null } });
+      set({
+        trace: {
+          agent,
+          steps: [],
+          dropped: 0,
+          more: false,
+          loading: true,
+          error: null,
+          exporting: false,
+          exported: null,
+          exportError: null,
+        },
+      });
       try {
         const { steps, more } = await readTrace(agent, 0);
         const now = get().trace;
@@ -248,7 +291,8 @@ export const useSwarm = create<SwarmState>((set, get) => {
         set({ trace: { ...now, ...appended({ ...now, steps: [], dropped: 0 }, steps), more, loading: false } });
         if (followAgain) void get().followTrace();
       } catch (err) {
-        if (opening === traceOpening && get().trace?.agent === agent) set({ trace: { ...get().trace!, loading: false, error: errorText(err) } });
+        if (opening === traceOpening && get().trace?.agent === agent)
+          set({ trace: { ...get().trace!, loading: false, error: errorText(err) } });
       }
     },
 
@@ -262,11 +306,22 @@ export const useSwarm = create<SwarmState>((set, get) => {
         const now = get().trace;
         if (opening !== traceOpening || now?.agent !== t.agent) return;
         const known = lastSeq(now);
-        set({ trace: { ...now, ...appended(now, steps.filter((s) => s.seq > known)), more, loading: false } });
+        set({
+          trace: {
+            ...now,
+            ...appended(
+              now,
+              steps.filter((s) => s.seq > known),
+            ),
+            more,
+            loading: false,
+          },
+        });
         if (followAgain) void get().followTrace();
       } catch (err) {
         const now = get().trace;
-        if (opening === traceOpening && now?.agent === t.agent) set({ trace: { ...now, loading: false, error: errorText(err) } });
+        if (opening === traceOpening && now?.agent === t.agent)
+          set({ trace: { ...now, loading: false, error: errorText(err) } });
       }
     },
 

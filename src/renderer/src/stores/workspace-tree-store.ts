@@ -5,9 +5,23 @@ import { HubClientError } from '@shared/hub-error';
 import { errorText, isNotFound } from '../connection/hub-api';
 import { liveEvents, type LiveEvent } from '../connection/live-events';
 import {
-  byFolderThenName, fromListing, isRecordFile, isRecordFolder, newestFirst, recordEntry, withRecordFolders, type WorkspaceEntry,
+  byFolderThenName,
+  fromListing,
+  isRecordFile,
+  isRecordFolder,
+  newestFirst,
+  recordEntry,
+  withRecordFolders,
+  type WorkspaceEntry,
 } from '../model/workspace-entries';
-import { ancestorPaths, CENTRAL, locationKey, parentPath, scratchRoot, type WorkspaceLocation } from '../model/workspace-location';
+import {
+  ancestorPaths,
+  CENTRAL,
+  locationKey,
+  parentPath,
+  scratchRoot,
+  type WorkspaceLocation,
+} from '../model/workspace-location';
 import { workspaceService } from '../services/workspace';
 import { useWorkspaceAgents } from './workspace-agents-store';
 
@@ -25,13 +39,32 @@ export interface FolderState {
 
 type FolderPage = Pick<FolderState, 'entries' | 'next' | 'total'>;
 
-const EMPTY_FOLDER: FolderState = { status: 'loading', entries: [], error: null, missing: false, next: null, total: null, loadingMore: false };
+const EMPTY_FOLDER: FolderState = {
+  status: 'loading',
+  entries: [],
+  error: null,
+  missing: false,
+  next: null,
+  total: null,
+  loadingMore: false,
+};
 /** A whole root read for the filter is read again only after this long. */
 const DEEP_READ_FRESH_MS = 30_000;
 /** Writes come in bursts (an agent saving ten files, a sync copying a folder): one re-read per burst. */
 const BURST_MS = 250;
 /** Events that change what central's folders list. */
-const CENTRAL_EVENTS = ['message.created', 'result.created', 'artifact.synced', 'shared_resource.synced', 'taskforce.file', 'job.queued', 'job.started', 'job.succeeded', 'job.failed', 'job.cancelled'];
+const CENTRAL_EVENTS = [
+  'message.created',
+  'result.created',
+  'artifact.synced',
+  'shared_resource.synced',
+  'taskforce.file',
+  'job.queued',
+  'job.started',
+  'job.succeeded',
+  'job.failed',
+  'job.cancelled',
+];
 
 async function listFolder(root: string, path: string, before?: string): Promise<FolderPage> {
   if (isRecordFolder(root, path)) {
@@ -44,7 +77,11 @@ async function listFolder(root: string, path: string, before?: string): Promise<
     throw new HubClientError(409, 'NOT_A_FOLDER', `${path} is a file now, not a folder`, 'open its parent folder');
   }
   const entries = fromListing(listing.entries);
-  return { entries: (root === CENTRAL && path === '' ? withRecordFolders(entries) : entries).sort(byFolderThenName), next: null, total: null };
+  return {
+    entries: (root === CENTRAL && path === '' ? withRecordFolders(entries) : entries).sort(byFolderThenName),
+    next: null,
+    total: null,
+  };
 }
 
 /**
@@ -92,7 +129,8 @@ export const useWorkspaceTree = create<WorkspaceTreeState>((set, get) => {
   const visibleFolders = (root: string): string[] => {
     const { folders, expanded, current } = get();
     const keep = new Set<string>();
-    for (const key of Object.keys(folders)) if (key.startsWith(`${root}:`) && expanded[key]) keep.add(key.slice(root.length + 1));
+    for (const key of Object.keys(folders))
+      if (key.startsWith(`${root}:`) && expanded[key]) keep.add(key.slice(root.length + 1));
     if (current?.root === root) {
       keep.add(current.path);
       keep.add(parentPath(current.path));
@@ -111,13 +149,21 @@ export const useWorkspaceTree = create<WorkspaceTreeState>((set, get) => {
       const seq = (folderSeq.get(key) ?? 0) + 1;
       folderSeq.set(key, seq);
       const before = get().folders[key];
-      if (!quiet || !before || before.status === 'failed') setFolder(key, { ...(before ?? EMPTY_FOLDER), status: 'loading', error: null });
+      if (!quiet || !before || before.status === 'failed')
+        setFolder(key, { ...(before ?? EMPTY_FOLDER), status: 'loading', error: null });
       try {
         const page = await listFolder(root, path);
         if (folderSeq.get(key) !== seq) return;
         const now = get().folders[key];
-        const merged = quiet && isRecordFolder(root, path) && now?.status === 'ready' ? withNewestPage(now, page) : page;
-        setFolder(key, { status: 'ready', error: null, missing: false, loadingMore: now?.loadingMore ?? false, ...merged });
+        const merged =
+          quiet && isRecordFolder(root, path) && now?.status === 'ready' ? withNewestPage(now, page) : page;
+        setFolder(key, {
+          status: 'ready',
+          error: null,
+          missing: false,
+          loadingMore: now?.loadingMore ?? false,
+          ...merged,
+        });
       } catch (err) {
         if (folderSeq.get(key) !== seq) return;
         setFolder(key, { ...EMPTY_FOLDER, status: 'failed', error: errorText(err), missing: isNotFound(err) });
@@ -133,7 +179,13 @@ export const useWorkspaceTree = create<WorkspaceTreeState>((set, get) => {
         const page = await listFolder(root, path, folder.next);
         const now = get().folders[key] ?? folder;
         const known = new Set(now.entries.map((e) => e.path));
-        setFolder(key, { ...now, loadingMore: false, error: null, next: page.next, entries: [...now.entries, ...page.entries.filter((e) => !known.has(e.path))] });
+        setFolder(key, {
+          ...now,
+          loadingMore: false,
+          error: null,
+          next: page.next,
+          entries: [...now.entries, ...page.entries.filter((e) => !known.has(e.path))],
+        });
       } catch (err) {
         setFolder(key, { ...(get().folders[key] ?? folder), loadingMore: false, error: errorText(err) });
       }
@@ -162,7 +214,11 @@ export const useWorkspaceTree = create<WorkspaceTreeState>((set, get) => {
           // The record folders are listed from the record, in pages, not from disk.
           if (isRecordFolder(root, path)) continue;
           const listed = root === CENTRAL && path === '' ? withRecordFolders(entries) : entries;
-          folders[locationKey(root, path)] = { ...EMPTY_FOLDER, status: 'ready', entries: listed.sort(byFolderThenName) };
+          folders[locationKey(root, path)] = {
+            ...EMPTY_FOLDER,
+            status: 'ready',
+            entries: listed.sort(byFolderThenName),
+          };
         }
         return { folders };
       });
@@ -235,7 +291,10 @@ export type Resolved =
 export function resolveLocation(folders: Record<string, FolderState>, root: string, path: string): Resolved {
   if (path === '' || isRecordFolder(root, path)) {
     const self = folders[locationKey(root, path)];
-    if (self?.status === 'failed') return self.missing ? { state: 'gone', missingFolder: path } : { state: 'failed', error: self.error ?? 'the folder could not be read' };
+    if (self?.status === 'failed')
+      return self.missing
+        ? { state: 'gone', missingFolder: path }
+        : { state: 'failed', error: self.error ?? 'the folder could not be read' };
     return { state: 'dir' };
   }
   if (isRecordFile(root, path)) return { state: 'file', entry: recordEntry(path) };
@@ -245,7 +304,10 @@ export function resolveLocation(folders: Record<string, FolderState>, root: stri
     const here = chain[i]!;
     const folder = folders[locationKey(root, here)];
     if (!folder || folder.status === 'loading') return { state: 'loading' };
-    if (folder.status === 'failed') return folder.missing ? { state: 'gone', missingFolder: here } : { state: 'failed', error: folder.error ?? 'the folder could not be read' };
+    if (folder.status === 'failed')
+      return folder.missing
+        ? { state: 'gone', missingFolder: here }
+        : { state: 'failed', error: folder.error ?? 'the folder could not be read' };
     const step = chain[i + 1] ?? path;
     const entry = folder.entries.find((e) => e.path === step);
     if (!entry) return { state: 'gone', missingFolder: step === path ? null : step };

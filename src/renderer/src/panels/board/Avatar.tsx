@@ -10,11 +10,18 @@ function tintOf(handle: string): number {
 }
 
 function initials(handle: string): string {
-  const parts = handle.replace(/^human-?/, '').split('-').filter(Boolean);
+  const parts = handle
+    .replace(/^human-?/, '')
+    .split('-')
+    .filter(Boolean);
   const letters = parts.length > 1 ? parts[0]![0]! + parts[1]![0]! : (parts[0] ?? handle).slice(0, 2);
   return letters.toUpperCase() || '?';
 }
 
 export function Avatar({ handle }: { handle: string }) {
-  return <span className={`board-avatar tint-${tintOf(handle)}`} aria-hidden>{initials(handle)}</span>;
+  return (
+    <span className={`board-avatar tint-${tintOf(handle)}`} aria-hidden>
+      {initials(handle)}
+    </span>
+  );
 }

@@ -33,21 +33,28 @@ export function BoardHeader() {
   }, [query, view.q, setView]);
 
   const title = view.channel === ALL ? 'All messages' : view.channel === GENERAL ? 'General' : `# ${view.channel}`;
-  const about = view.channel === ALL
-    ? 'Every channel, newest at the bottom. Replies fold into their threads.'
-    : view.channel === GENERAL
-      ? 'Posts outside any taskforce.'
-      : (channel?.readme_excerpt.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '');
+  const about =
+    view.channel === ALL
+      ? 'Every channel, newest at the bottom. Replies fold into their threads.'
+      : view.channel === GENERAL
+        ? 'Posts outside any taskforce.'
+        : (channel?.readme_excerpt.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '');
   const count = countText(total, view.q, view.mine, loading);
 
   return (
     <header className="board-header">
       <div className="board-title">
         <h1>{title}</h1>
-        {about && <span className="muted board-about" title={about}>{about}</span>}
+        {about && (
+          <span className="muted board-about" title={about}>
+            {about}
+          </span>
+        )}
       </div>
       <div className="board-tools">
-        <span className="muted board-count" data-testid="board-count" aria-live="polite">{count}</span>
+        <span className="muted board-count" data-testid="board-count" aria-live="polite">
+          {count}
+        </span>
         <input
           ref={searchBox}
           type="search"
@@ -57,7 +64,11 @@ export function BoardHeader() {
           value={query}
           onChange={(e) => setQuery(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Escape' && query !== '') { e.preventDefault(); setQuery(''); setView({ q: '' }); }
+            if (e.key === 'Escape' && query !== '') {
+              e.preventDefault();
+              setQuery('');
+              setView({ q: '' });
+            }
             // Enter searches at once instead of after the pause.
             if (e.key === 'Enter') setView({ q: query.trim() });
           }}

@@ -16,7 +16,11 @@ function ChannelButton({ id, label, title, unread }: { id: ChannelId; label: str
       data-channel={id}
     >
       <span className="board-channel-name">{label}</span>
-      {unread > 0 && !current && <span className="board-unread" aria-label={`${unread} unread`}>{unread > 99 ? '99+' : unread}</span>}
+      {unread > 0 && !current && (
+        <span className="board-unread" aria-label={`${unread} unread`}>
+          {unread > 99 ? '99+' : unread}
+        </span>
+      )}
     </button>
   );
 }
@@ -29,12 +33,27 @@ export function ChannelList() {
   return (
     <nav className="board-channels" aria-label="Channels" data-testid="channels">
       <ChannelButton id={ALL} label="All" title="Every message, in every channel" unread={totalUnread} />
-      <ChannelButton id={GENERAL} label="General" title="Messages posted outside any taskforce" unread={unread[GENERAL] ?? 0} />
+      <ChannelButton
+        id={GENERAL}
+        label="General"
+        title="Messages posted outside any taskforce"
+        unread={unread[GENERAL] ?? 0}
+      />
       <h3 className="board-channels-heading">Taskforces</h3>
       {channels.map((c) => (
-        <ChannelButton key={c.name} id={c.name} label={`# ${c.name}`} title={c.readme_excerpt || `taskforce by ${c.creator}`} unread={unread[c.name] ?? 0} />
+        <ChannelButton
+          key={c.name}
+          id={c.name}
+          label={`# ${c.name}`}
+          title={c.readme_excerpt || `taskforce by ${c.creator}`}
+          unread={unread[c.name] ?? 0}
+        />
       ))}
-      {channels.length === 0 && !error && <p className="muted board-channels-empty">None yet: a taskforce (POST /v1/taskforces) becomes a channel here.</p>}
+      {channels.length === 0 && !error && (
+        <p className="muted board-channels-empty">
+          None yet: a taskforce (POST /v1/taskforces) becomes a channel here.
+        </p>
+      )}
       {error && <p className="error-text board-channels-empty">{error}</p>}
     </nav>
   );

@@ -30,7 +30,16 @@ interface Picker {
   active: number;
 }
 
-export function Composer({ target, draftKey, destination, channel, replyTo, allowBroadcast = false, placeholder, onSent }: ComposerProps) {
+export function Composer({
+  target,
+  draftKey,
+  destination,
+  channel,
+  replyTo,
+  allowBroadcast = false,
+  placeholder,
+  onSent,
+}: ComposerProps) {
   const canWrite = useIsOrganizer();
   const agents = useBoardChannels((s) => s.agents);
   const pendingQuote = useBoardComposer((s) => s.pendingQuote);
@@ -44,7 +53,12 @@ export function Composer({ target, draftKey, destination, channel, replyTo, allo
   const box = useRef<HTMLTextAreaElement>(null);
   const form = useRef<HTMLFormElement>(null);
   const mounted = useRef(true);
-  useEffect(() => { mounted.current = true; return () => { mounted.current = false; }; }, []);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
   const caretAfter = useRef<number | null>(null);
   const listId = `mention-options-${target}`;
 
@@ -142,7 +156,10 @@ export function Composer({ target, draftKey, destination, channel, replyTo, allo
       ref={form}
       tabIndex={-1}
       className="board-composer"
-      onSubmit={(e) => { e.preventDefault(); void send(); }}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
       aria-label={target === 'main' ? 'New message' : 'Reply'}
     >
       <div className="board-composer-box">
@@ -180,19 +197,41 @@ export function Composer({ target, draftKey, destination, channel, replyTo, allo
       </div>
       <div className="board-composer-foot">
         <span className="muted board-composer-hint">
-          {reason ?? <>To {destination} · <kbd>Enter</kbd> sends · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line</>}
+          {reason ?? (
+            <>
+              To {destination} · <kbd>Enter</kbd> sends · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line
+            </>
+          )}
         </span>
         {allowBroadcast && (
-          <label className="board-broadcast-toggle" title={canWrite ? 'Copies the post into every inbox' : 'sign in as organizer to broadcast'}>
-            <input type="checkbox" checked={broadcast} disabled={!canWrite} onChange={(e) => setBroadcast(e.target.checked)} data-testid="broadcast" />
+          <label
+            className="board-broadcast-toggle"
+            title={canWrite ? 'Copies the post into every inbox' : 'sign in as organizer to broadcast'}
+          >
+            <input
+              type="checkbox"
+              checked={broadcast}
+              disabled={!canWrite}
+              onChange={(e) => setBroadcast(e.target.checked)}
+              data-testid="broadcast"
+            />
             Broadcast to every inbox
           </label>
         )}
-        <button type="submit" className="btn btn-primary btn-small" disabled={!canWrite || busy || text.trim() === ''} title={reason ?? undefined}>
+        <button
+          type="submit"
+          className="btn btn-primary btn-small"
+          disabled={!canWrite || busy || text.trim() === ''}
+          title={reason ?? undefined}
+        >
           {busy ? 'Sending…' : target === 'main' ? 'Send' : 'Reply'}
         </button>
       </div>
-      {error && <p className="error-text" role="alert" data-testid="composer-error">{error}</p>}
+      {error && (
+        <p className="error-text" role="alert" data-testid="composer-error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -11,7 +11,13 @@ interface MentionPickerProps {
 
 export function MentionPicker({ id, options, active, onPick, onHover }: MentionPickerProps) {
   return (
-    <ul className="board-mentions popover" id={id} role="listbox" aria-label="Mention an agent" data-testid="mention-list">
+    <ul
+      className="board-mentions popover"
+      id={id}
+      role="listbox"
+      aria-label="Mention an agent"
+      data-testid="mention-list"
+    >
       {options.map((handle, i) => (
         <li
           key={handle}

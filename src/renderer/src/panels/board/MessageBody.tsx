@@ -20,7 +20,9 @@ export const MessageBody = memo(function MessageBody({ text }: { text: string })
   const paragraphs = text.trim().split(/\n\s*\n/);
   return (
     <div className="markdown board-body">
-      {paragraphs.map((p, i) => <p key={i}>{p}</p>)}
+      {paragraphs.map((p, i) => (
+        <p key={i}>{p}</p>
+      ))}
     </div>
   );
 });

@@ -1,6 +1,15 @@
 // A virtualized message list anchored at its newest end: measured row heights, older pages above, new ones followed or counted.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import {
+  forwardRef,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import type { RecordItem } from '@shared/api';
 
 /** Room above the first row for "loading older…" or "the beginning of #channel". */
@@ -44,14 +53,20 @@ export const MessageList = forwardRef<MessageListHandle, MessageListProps>(funct
   onNearTopRef.current = onNearTop;
 
   // Read from the virtualizer's own state, never from the DOM: a layout read in a scroll handler forces a reflow per event.
-  const checkEdges = useCallback((v: { scrollOffset: number | null; scrollRect: { height: number } | null; getTotalSize(): number }) => {
-    const offset = v.scrollOffset ?? 0;
-    const atEnd = v.getTotalSize() - offset - (v.scrollRect?.height ?? 0) <= AT_END_PX;
-    atEndRef.current = atEnd;
-    if (atEnd) { setUnseen(0); landedRef.current = true; }
-    // Not before the list has reached its newest end once: it opens at offset 0 for a moment, which is not "near the top".
-    if (landedRef.current && offset < LOAD_AHEAD_PX) onNearTopRef.current?.();
-  }, []);
+  const checkEdges = useCallback(
+    (v: { scrollOffset: number | null; scrollRect: { height: number } | null; getTotalSize(): number }) => {
+      const offset = v.scrollOffset ?? 0;
+      const atEnd = v.getTotalSize() - offset - (v.scrollRect?.height ?? 0) <= AT_END_PX;
+      atEndRef.current = atEnd;
+      if (atEnd) {
+        setUnseen(0);
+        landedRef.current = true;
+      }
+      // Not before the list has reached its newest end once: it opens at offset 0 for a moment, which is not "near the top".
+      if (landedRef.current && offset < LOAD_AHEAD_PX) onNearTopRef.current?.();
+    },
+    [],
+  );
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -97,7 +112,9 @@ export const MessageList = forwardRef<MessageListHandle, MessageListProps>(funct
   }, [lastKey, rows]);
 
   // After each change of the rows: still near the top (or the rows do not fill the view) reads further back.
-  useEffect(() => { checkEdges(virtualizer); }, [rows.length, checkEdges, virtualizer]);
+  useEffect(() => {
+    checkEdges(virtualizer);
+  }, [rows.length, checkEdges, virtualizer]);
 
   const focused = useRef<string | null>(null);
   useEffect(() => {
@@ -117,11 +134,21 @@ export const MessageList = forwardRef<MessageListHandle, MessageListProps>(funct
 
   return (
     <div className="board-list-frame">
-      <div ref={scrollRef} className="board-list" role="log" aria-label={label} aria-live="off" data-testid={testId} tabIndex={0}>
+      <div
+        ref={scrollRef}
+        className="board-list"
+        role="log"
+        aria-label={label}
+        aria-live="off"
+        data-testid={testId}
+        tabIndex={0}
+      >
         {/* Few rows sit at the bottom, next to the composer, as in any chat (board.css). */}
         <div className="board-list-bottom">
           <div ref={virtualizer.containerRef} className="board-list-inner" data-rows={rows.length}>
-            <div className="board-list-top" style={{ height: TOP_AREA }}>{top}</div>
+            <div className="board-list-top" style={{ height: TOP_AREA }}>
+              {top}
+            </div>
             {items.map((item) => (
               <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="board-row">
                 {renderRow(rows[item.index]!, item.index)}

@@ -6,7 +6,16 @@ import { formatAgo, formatTime } from '../../format';
 import { routeHref } from '../../router';
 import { useSession } from '../../stores/session-store';
 import { Avatar } from './Avatar';
-import { authorOf, channelOf, isBroadcast, PLAIN_TYPES, refsOf, threadOf, timeOf, typeOf } from '../../model/board-view';
+import {
+  authorOf,
+  channelOf,
+  isBroadcast,
+  PLAIN_TYPES,
+  refsOf,
+  threadOf,
+  timeOf,
+  typeOf,
+} from '../../model/board-view';
 import { MessageBody } from './MessageBody';
 import { RefLink } from './RefLink';
 
@@ -35,7 +44,21 @@ function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 export const MessageRow = memo(function MessageRow(props: MessageRowProps) {
-  const { message: m, compact, showChannel, replyCount, lastReply, showThreadLink, highlighted, mentionsMe, now, canWrite, onReply, onQuote, onChannel } = props;
+  const {
+    message: m,
+    compact,
+    showChannel,
+    replyCount,
+    lastReply,
+    showThreadLink,
+    highlighted,
+    mentionsMe,
+    now,
+    canWrite,
+    onReply,
+    onQuote,
+    onChannel,
+  } = props;
   const author = authorOf(m);
   const organizer = useSession((s) => s.hub?.organizer);
   const iso = new Date(timeOf(m)).toISOString();
@@ -52,44 +75,96 @@ export const MessageRow = memo(function MessageRow(props: MessageRowProps) {
   const writeTitle = canWrite ? undefined : 'sign in as organizer to post';
 
   return (
-    <article className={classes.join(' ')} data-testid="message" data-filename={m.filename} aria-label={`${author}, ${formatTime(iso)}`}>
+    <article
+      className={classes.join(' ')}
+      data-testid="message"
+      data-filename={m.filename}
+      aria-label={`${author}, ${formatTime(iso)}`}
+    >
       <div className="board-message-gutter">
-        {compact
-          ? <time className="board-message-hover-time" dateTime={iso} title={formatTime(iso)}>{formatTime(iso).slice(11, 16)}</time>
-          : <Avatar handle={author} />}
+        {compact ? (
+          <time className="board-message-hover-time" dateTime={iso} title={formatTime(iso)}>
+            {formatTime(iso).slice(11, 16)}
+          </time>
+        ) : (
+          <Avatar handle={author} />
+        )}
       </div>
       <div className="board-message-main">
         {!compact && (
           <header className="board-message-header">
-            <strong className="board-author" data-testid="author">{author}</strong>
-            {isHumanHandle(author) && <span className="badge badge-organizer">{author === organizer ? 'organizer' : 'person'}</span>}
-            <time className="muted board-time" dateTime={iso} title={formatTime(iso)}>{formatAgo(iso, now)}</time>
-            {type && !PLAIN_TYPES.has(type) && <span className="badge board-type" data-testid="type">{type}</span>}
-            {broadcast && <span className="badge board-broadcast" title="sent to every inbox">broadcast</span>}
+            <strong className="board-author" data-testid="author">
+              {author}
+            </strong>
+            {isHumanHandle(author) && (
+              <span className="badge badge-organizer">{author === organizer ? 'organizer' : 'person'}</span>
+            )}
+            <time className="muted board-time" dateTime={iso} title={formatTime(iso)}>
+              {formatAgo(iso, now)}
+            </time>
+            {type && !PLAIN_TYPES.has(type) && (
+              <span className="badge board-type" data-testid="type">
+                {type}
+              </span>
+            )}
+            {broadcast && (
+              <span className="badge board-broadcast" title="sent to every inbox">
+                broadcast
+              </span>
+            )}
             {showChannel && channel && (
-              <button type="button" className="board-channel-tag" onClick={() => onChannel(channel)} title={`open #${channel}`} data-testid="channel-tag">#{channel}</button>
+              <button
+                type="button"
+                className="board-channel-tag"
+                onClick={() => onChannel(channel)}
+                title={`open #${channel}`}
+                data-testid="channel-tag"
+              >
+                #{channel}
+              </button>
             )}
           </header>
         )}
         {showThreadLink && root && (
-          <a className="board-in-thread muted" href={routeHref('board', m.filename)}>↳ reply in a thread</a>
+          <a className="board-in-thread muted" href={routeHref('board', m.filename)}>
+            ↳ reply in a thread
+          </a>
         )}
         <MessageBody text={m.body} />
         {refs.length > 0 && (
           <div className="board-refs" aria-label="refs">
-            {refs.map((r) => <RefLink key={r} filename={r} />)}
+            {refs.map((r) => (
+              <RefLink key={r} filename={r} />
+            ))}
           </div>
         )}
         {replyCount !== undefined && replyCount > 0 && (
           <a className="board-replies" href={routeHref('board', m.filename)} data-testid="reply-count">
             {plural(replyCount, 'reply', 'replies')}
-            {lastReply !== undefined && <span className="muted"> · last {formatAgo(new Date(lastReply).toISOString(), now)}</span>}
+            {lastReply !== undefined && (
+              <span className="muted"> · last {formatAgo(new Date(lastReply).toISOString(), now)}</span>
+            )}
           </a>
         )}
       </div>
       <div className="board-message-actions" role="toolbar" aria-label="message actions">
-        <button type="button" className="btn btn-small btn-quiet" onClick={() => onReply(m)} title="Reply in the thread">Reply</button>
-        <button type="button" className="btn btn-small btn-quiet" onClick={() => onQuote(m)} disabled={!canWrite} title={writeTitle ?? 'Quote in your reply'}>Quote</button>
+        <button
+          type="button"
+          className="btn btn-small btn-quiet"
+          onClick={() => onReply(m)}
+          title="Reply in the thread"
+        >
+          Reply
+        </button>
+        <button
+          type="button"
+          className="btn btn-small btn-quiet"
+          onClick={() => onQuote(m)}
+          disabled={!canWrite}
+          title={writeTitle ?? 'Quote in your reply'}
+        >
+          Quote
+        </button>
       </div>
     </article>
   );

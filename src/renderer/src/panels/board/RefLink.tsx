@@ -8,16 +8,30 @@ import { useBoardRefs } from '../../stores/board-refs-store';
 export function RefLink({ filename }: { filename: string }) {
   const kind = useBoardRefs((s) => s.refKinds[filename]);
   const resolveRef = useBoardRefs((s) => s.resolveRef);
-  useEffect(() => { resolveRef(filename); }, [filename, resolveRef]);
+  useEffect(() => {
+    resolveRef(filename);
+  }, [filename, resolveRef]);
 
   const stamp = parseStampedFilename(filename);
   const label = stamp ? `${stamp.author} · ${formatTime(new Date(stamp.ms).toISOString()).slice(5, 16)}` : filename;
-  if (kind === 'missing') return <span className="board-ref missing" title={`${filename}: not on this hub`}>{label}</span>;
+  if (kind === 'missing')
+    return (
+      <span className="board-ref missing" title={`${filename}: not on this hub`}>
+        {label}
+      </span>
+    );
   // Until the hub says which it is, the board link is right: the board sends a result on to the leaderboard.
   const href = kind === 'result' ? routeHref('leaderboard', filename) : routeHref('board', filename);
   return (
-    <a className={`board-ref ${kind ?? ''}`} href={href} title={filename} data-testid="ref" data-kind={kind ?? 'unknown'}>
-      {kind === 'result' && <span className="board-ref-kind">result</span>}{label}
+    <a
+      className={`board-ref ${kind ?? ''}`}
+      href={href}
+      title={filename}
+      data-testid="ref"
+      data-kind={kind ?? 'unknown'}
+    >
+      {kind === 'result' && <span className="board-ref-kind">result</span>}
+      {label}
     </a>
   );
 }

@@ -32,54 +32,73 @@ export function ThreadPane({ onClose, onRetry, onChannel }: ThreadPaneProps) {
 
   const rows = thread ? (thread.rootItem ? [thread.rootItem, ...thread.replies] : thread.replies) : [];
   const replyCount = thread ? thread.replies.length + thread.more : 0;
-  const onReply = useCallback((m: RecordItem) => {
-    setReplyTo(m.filename === root ? null : m);
-    document.querySelector<HTMLTextAreaElement>('[data-testid=composer-thread]')?.focus();
-  }, [root]);
+  const onReply = useCallback(
+    (m: RecordItem) => {
+      setReplyTo(m.filename === root ? null : m);
+      document.querySelector<HTMLTextAreaElement>('[data-testid=composer-thread]')?.focus();
+    },
+    [root],
+  );
   const onQuote = useCallback((m: RecordItem) => quote('thread', quoteText(m, me)), [quote, me]);
 
-  const renderRow = useCallback((m: RecordItem, index: number) => (
-    <>
-      <MessageRow
-        message={m}
-        compact={false}
-        showChannel={false}
-        replyCount={undefined}
-        showThreadLink={false}
-        highlighted={thread?.focus === m.filename && index > 0}
-        mentionsMe={concerns(m, me)}
-        now={now}
-        canWrite={canWrite}
-        onReply={onReply}
-        onQuote={onQuote}
-        onChannel={onChannel}
-      />
-      {index === 0 && thread?.rootItem && (
-        <div className="board-thread-divider" data-testid="thread-reply-count">
-          <span>{replyCount === 0 ? 'No replies yet' : `${replyCount.toLocaleString('en-US')} ${replyCount === 1 ? 'reply' : 'replies'}`}</span>
-        </div>
-      )}
-    </>
-  ), [thread?.focus, thread?.rootItem, replyCount, me, now, canWrite, onReply, onQuote, onChannel]);
+  const renderRow = useCallback(
+    (m: RecordItem, index: number) => (
+      <>
+        <MessageRow
+          message={m}
+          compact={false}
+          showChannel={false}
+          replyCount={undefined}
+          showThreadLink={false}
+          highlighted={thread?.focus === m.filename && index > 0}
+          mentionsMe={concerns(m, me)}
+          now={now}
+          canWrite={canWrite}
+          onReply={onReply}
+          onQuote={onQuote}
+          onChannel={onChannel}
+        />
+        {index === 0 && thread?.rootItem && (
+          <div className="board-thread-divider" data-testid="thread-reply-count">
+            <span>
+              {replyCount === 0
+                ? 'No replies yet'
+                : `${replyCount.toLocaleString('en-US')} ${replyCount === 1 ? 'reply' : 'replies'}`}
+            </span>
+          </div>
+        )}
+      </>
+    ),
+    [thread?.focus, thread?.rootItem, replyCount, me, now, canWrite, onReply, onQuote, onChannel],
+  );
 
   if (!thread) return null;
   const channel = thread.rootItem ? channelOf(thread.rootItem) : null;
   return (
-    <aside
-      className="board-thread"
-      aria-label="Thread"
-      data-testid="thread"
-    >
+    <aside className="board-thread" aria-label="Thread" data-testid="thread">
       <header className="board-thread-header">
         <div>
           <h2>Thread</h2>
-          <span className="muted">{channel ? `# ${channel}` : 'General'}{thread.rootItem && ` · started by ${authorOf(thread.rootItem)}`}</span>
+          <span className="muted">
+            {channel ? `# ${channel}` : 'General'}
+            {thread.rootItem && ` · started by ${authorOf(thread.rootItem)}`}
+          </span>
         </div>
-        <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close thread" title="Close (Esc)">✕</button>
+        <button
+          type="button"
+          className="btn btn-small btn-quiet"
+          onClick={onClose}
+          aria-label="Close thread"
+          title="Close (Esc)"
+        >
+          ✕
+        </button>
       </header>
       {thread.status === 'loading' && <div className="board-thread-state muted">Loading the thread…</div>}
       {thread.status === 'failed' && (
-        <div className="board-thread-state"><ErrorNotice error={thread.error ?? 'the thread could not be read'} onRetry={() => onRetry(thread.focus)} /></div>
+        <div className="board-thread-state">
+          <ErrorNotice error={thread.error ?? 'the thread could not be read'} onRetry={() => onRetry(thread.focus)} />
+        </div>
       )}
       {thread.status === 'ready' && (
         <MessageList
@@ -87,7 +106,11 @@ export function ThreadPane({ onClose, onRetry, onChannel }: ThreadPaneProps) {
           ref={list}
           rows={rows}
           renderRow={renderRow}
-          top={thread.more > 0 ? <span className="muted">{thread.more.toLocaleString('en-US')} earlier replies are not shown</span> : null}
+          top={
+            thread.more > 0 ? (
+              <span className="muted">{thread.more.toLocaleString('en-US')} earlier replies are not shown</span>
+            ) : null
+          }
           focus={thread.focus === thread.root ? null : thread.focus}
           label="Thread messages"
           testId="thread-list"
@@ -97,7 +120,14 @@ export function ThreadPane({ onClose, onRetry, onChannel }: ThreadPaneProps) {
       {replyTo && (
         <div className="board-reply-target muted">
           Replying to <strong>{authorOf(replyTo)}</strong>
-          <button type="button" className="btn btn-small btn-quiet" onClick={() => setReplyTo(null)} aria-label="Reply to the thread instead">✕</button>
+          <button
+            type="button"
+            className="btn btn-small btn-quiet"
+            onClick={() => setReplyTo(null)}
+            aria-label="Reply to the thread instead"
+          >
+            ✕
+          </button>
         </div>
       )}
       <Composer
@@ -107,7 +137,10 @@ export function ThreadPane({ onClose, onRetry, onChannel }: ThreadPaneProps) {
         destination="this thread"
         replyTo={replyTo?.filename ?? thread.root}
         placeholder="Reply in the thread…"
-        onSent={() => { setReplyTo(null); list.current?.scrollToEnd(); }}
+        onSent={() => {
+          setReplyTo(null);
+          list.current?.scrollToEnd();
+        }}
       />
     </aside>
   );

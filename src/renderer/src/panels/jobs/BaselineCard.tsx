@@ -16,9 +16,18 @@ function RemeasureButton({ busyJob }: { busyJob: ChallengeInfo['baseline_job'] }
   const remeasuring = useJobs((s) => s.remeasuring);
   const remeasure = useJobs((s) => s.remeasureBaseline);
   const active = busyJob !== null && (busyJob.state === 'queued' || busyJob.state === 'running');
-  const why = !organizer ? 'sign in as organizer to re-measure the baseline' : active ? `a baseline job is ${busyJob.state} already` : 'Queue a job that measures the plain target again on this machine, now';
+  const why = !organizer
+    ? 'sign in as organizer to re-measure the baseline'
+    : active
+      ? `a baseline job is ${busyJob.state} already`
+      : 'Queue a job that measures the plain target again on this machine, now';
   return (
-    <button className="btn btn-small" disabled={!organizer || active || remeasuring} title={why} onClick={() => void remeasure()}>
+    <button
+      className="btn btn-small"
+      disabled={!organizer || active || remeasuring}
+      title={why}
+      onClick={() => void remeasure()}
+    >
       {remeasuring ? 'Asking…' : 'Re-measure baseline'}
     </button>
   );
@@ -45,33 +54,73 @@ export function BaselineCard({ challenge }: { challenge: ChallengeInfo }) {
       {baseline ? (
         <div className="baseline-facts" data-testid="baseline-facts">
           <span>
-            <a href={routeHref('leaderboard', baseline.filename)}><strong>{tps === null ? '—' : formatNumber(tps)}</strong> tok/s</a>
+            <a href={routeHref('leaderboard', baseline.filename)}>
+              <strong>{tps === null ? '—' : formatNumber(tps)}</strong> tok/s
+            </a>
             {ppl !== null && <span className="muted"> · PPL {formatNumber(ppl, 3)}</span>}
           </span>
-          <span>measured {measuredAt ? <><Ago iso={measuredAt} /> <span className="muted">({formatTime(measuredAt)})</span></> : <span className="muted">at an unknown time</span>}</span>
-          <span data-testid="baseline-hardware">on {hardware ?? <span className="muted">unreported hardware</span>}</span>
-          {baseline.measurement ? <MeasurementBadge quality={baseline.measurement} /> : <span className="muted">measurement quality not reported</span>}
-          <span data-testid="baseline-other-cpu">
-            {machine?.other_cpu_during != null
-              ? <>other processes used {pct(machine.other_cpu_during)} of the CPU while it ran</>
-              : <span className="muted">other processes' CPU use not reported</span>}
+          <span>
+            measured{' '}
+            {measuredAt ? (
+              <>
+                <Ago iso={measuredAt} /> <span className="muted">({formatTime(measuredAt)})</span>
+              </>
+            ) : (
+              <span className="muted">at an unknown time</span>
+            )}
           </span>
-          {baseline.job && <span className="muted">job <a className="mono" href={routeHref('jobs', baseline.job)}>{baseline.job}</a></span>}
+          <span data-testid="baseline-hardware">
+            on {hardware ?? <span className="muted">unreported hardware</span>}
+          </span>
+          {baseline.measurement ? (
+            <MeasurementBadge quality={baseline.measurement} />
+          ) : (
+            <span className="muted">measurement quality not reported</span>
+          )}
+          <span data-testid="baseline-other-cpu">
+            {machine?.other_cpu_during != null ? (
+              <>other processes used {pct(machine.other_cpu_during)} of the CPU while it ran</>
+            ) : (
+              <span className="muted">other processes' CPU use not reported</span>
+            )}
+          </span>
+          {baseline.job && (
+            <span className="muted">
+              job{' '}
+              <a className="mono" href={routeHref('jobs', baseline.job)}>
+                {baseline.job}
+              </a>
+            </span>
+          )}
         </div>
       ) : (
         <p className="muted baseline-none">Not measured yet: the hub runs the baseline before the first job.</p>
       )}
       {active && (
         <p className="baseline-job" data-testid="baseline-job" data-state={job.state}>
-          Re-measuring: <a className="mono" href={routeHref('jobs', job.id)}>{job.id}</a> is {job.state}.
+          Re-measuring:{' '}
+          <a className="mono" href={routeHref('jobs', job.id)}>
+            {job.id}
+          </a>{' '}
+          is {job.state}.
         </p>
       )}
       {job?.state === 'failed' && (
         <p className="notice notice-error baseline-failed" role="alert" data-testid="baseline-failed">
-          <span>The newest baseline measurement (<a className="mono" href={routeHref('jobs', job.id)}>{job.id}</a>) failed: {job.error ?? 'no reason given'}</span>
+          <span>
+            The newest baseline measurement (
+            <a className="mono" href={routeHref('jobs', job.id)}>
+              {job.id}
+            </a>
+            ) failed: {job.error ?? 'no reason given'}
+          </span>
         </p>
       )}
-      {error && <p className="error-text" role="alert" data-testid="remeasure-error">{error}</p>}
+      {error && (
+        <p className="error-text" role="alert" data-testid="remeasure-error">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

@@ -9,7 +9,11 @@ export function CancelJobButton({ job }: { job: JobInfo }) {
   const refusal = useJobs((s) => s.cancelErrors[job.id]);
   const cancel = useJobs((s) => s.cancel);
   if (job.state !== 'queued' && job.state !== 'running') return null;
-  const title = organizer ? (job.state === 'queued' ? 'Cancel: it leaves the queue and its quota charge is refunded' : 'Cancel: the run is stopped') : 'sign in as organizer to cancel jobs';
+  const title = organizer
+    ? job.state === 'queued'
+      ? 'Cancel: it leaves the queue and its quota charge is refunded'
+      : 'Cancel: the run is stopped'
+    : 'sign in as organizer to cancel jobs';
   return (
     <span className="cancel-job">
       <button
@@ -17,11 +21,18 @@ export function CancelJobButton({ job }: { job: JobInfo }) {
         disabled={!organizer || cancelling}
         title={title}
         aria-label={`Cancel ${job.id}`}
-        onClick={(e) => { e.stopPropagation(); void cancel(job.id); }}
+        onClick={(e) => {
+          e.stopPropagation();
+          void cancel(job.id);
+        }}
       >
         {cancelling ? 'Cancelling…' : 'Cancel'}
       </button>
-      {refusal && <span className="error-text" role="alert">{refusal}</span>}
+      {refusal && (
+        <span className="error-text" role="alert">
+          {refusal}
+        </span>
+      )}
     </span>
   );
 }

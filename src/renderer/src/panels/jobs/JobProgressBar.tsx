@@ -14,7 +14,15 @@ const PHASE: Record<string, string> = {
 };
 
 export function JobProgressBar({ progress }: { progress: JobProgress | null }) {
-  if (!progress || typeof progress !== 'object') return <div className="job-progress" data-testid="job-progress"><span className="muted">starting…</span><div className="progress"><span style={{ width: '0%' }} /></div></div>;
+  if (!progress || typeof progress !== 'object')
+    return (
+      <div className="job-progress" data-testid="job-progress">
+        <span className="muted">starting…</span>
+        <div className="progress">
+          <span style={{ width: '0%' }} />
+        </div>
+      </div>
+    );
   // Progress is passing news from the engine: any part of it may be missing.
   const done = num(progress.done) ?? 0;
   const total = num(progress.total) ?? 0;
@@ -25,10 +33,25 @@ export function JobProgressBar({ progress }: { progress: JobProgress | null }) {
     <div className="job-progress" data-testid="job-progress" data-phase={phase}>
       <div className="row job-progress-label">
         <span>{(Object.hasOwn(PHASE, phase) ? PHASE[phase] : phase) || 'running'}</span>
-        {total > 0 && <span className="muted">{done}/{total}</span>}
-        {tps !== null && <span className="job-tps" data-testid="job-tps">{formatNumber(tps)} tok/s</span>}
+        {total > 0 && (
+          <span className="muted">
+            {done}/{total}
+          </span>
+        )}
+        {tps !== null && (
+          <span className="job-tps" data-testid="job-tps">
+            {formatNumber(tps)} tok/s
+          </span>
+        )}
       </div>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done} aria-label={`${phase || 'job'} progress`}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={done}
+        aria-label={`${phase || 'job'} progress`}
+      >
         <span style={{ width: `${Math.round(share * 100)}%` }} />
       </div>
     </div>

@@ -23,7 +23,9 @@ function JobRow({ job, now }: { job: JobInfo; now: number }) {
   return (
     <tr className="clickable" data-testid="job-row" data-job={job.id} onClick={() => navigate('jobs', job.id)}>
       <td className="job-id">
-        <a href={routeHref('jobs', job.id)} className="mono" onClick={(e) => e.stopPropagation()}>{job.id}</a>
+        <a href={routeHref('jobs', job.id)} className="mono" onClick={(e) => e.stopPropagation()}>
+          {job.id}
+        </a>
         {job.method && <div className="muted job-method">{job.method}</div>}
       </td>
       <td className="job-agent">{job.agent}</td>
@@ -31,13 +33,25 @@ function JobRow({ job, now }: { job: JobInfo; now: number }) {
       <td>
         <JobStateBadge state={job.state} position={job.queue_position} />
         {job.state === 'running' && <JobProgressBar progress={progress} />}
-        {job.state === 'failed' && job.error && <div className="error-text job-error" title={job.error}>{job.error}</div>}
+        {job.state === 'failed' && job.error && (
+          <div className="error-text job-error" title={job.error}>
+            {job.error}
+          </div>
+        )}
       </td>
-      <td className="job-config"><ConfigSummary config={job.config} /></td>
-      <td className="job-time"><Ago iso={job.created_at} /></td>
-      <td className="job-time"><Ago iso={job.started_at} /></td>
+      <td className="job-config">
+        <ConfigSummary config={job.config} />
+      </td>
+      <td className="job-time">
+        <Ago iso={job.created_at} />
+      </td>
+      <td className="job-time">
+        <Ago iso={job.started_at} />
+      </td>
       <td className="num">{seconds === null ? '—' : formatDuration(seconds)}</td>
-      <td className="job-actions"><CancelJobButton job={job} /></td>
+      <td className="job-actions">
+        <CancelJobButton job={job} />
+      </td>
     </tr>
   );
 }
@@ -48,11 +62,21 @@ export function JobTable({ jobs }: { jobs: JobInfo[] }) {
     <table className="table job-table" aria-label="Jobs">
       <thead>
         <tr>
-          <th>Job</th><th>Agent</th><th>Kind</th><th>State</th><th>Config</th><th>Queued</th><th>Started</th><th className="num">Duration</th><th />
+          <th>Job</th>
+          <th>Agent</th>
+          <th>Kind</th>
+          <th>State</th>
+          <th>Config</th>
+          <th>Queued</th>
+          <th>Started</th>
+          <th className="num">Duration</th>
+          <th />
         </tr>
       </thead>
       <tbody>
-        {jobs.map((job) => <JobRow key={job.id} job={job} now={now} />)}
+        {jobs.map((job) => (
+          <JobRow key={job.id} job={job} now={now} />
+        ))}
       </tbody>
     </table>
   );

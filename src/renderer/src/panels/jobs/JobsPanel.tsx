@@ -23,11 +23,21 @@ function QuotaLine() {
   const quota = useJobs((s) => s.quota);
   const agent = useJobs((s) => s.agent);
   if (!quota) return null;
-  if (!agent) return <span className="muted quota-line" data-testid="quota">Each agent may submit {quota.limit} jobs per {quota.window_hours} h; the organizer's jobs are not counted.</span>;
+  if (!agent)
+    return (
+      <span className="muted quota-line" data-testid="quota">
+        Each agent may submit {quota.limit} jobs per {quota.window_hours} h; the organizer's jobs are not counted.
+      </span>
+    );
   return (
     <span className="quota-line" data-testid="quota">
       <strong>{quota.agent}</strong>: {quota.used} of {quota.limit} jobs in {quota.window_hours} h
-      {quota.next_slot_at && <> · next slot <Ago iso={quota.next_slot_at} /></>}
+      {quota.next_slot_at && (
+        <>
+          {' '}
+          · next slot <Ago iso={quota.next_slot_at} />
+        </>
+      )}
     </span>
   );
 }
@@ -37,8 +47,16 @@ function JobsOverview() {
   // Not the progress map: tokens/s ticks re-render only the rows and the running card.
   const { status, error, jobs, active, activeCapped, hasMore, filter, agent, challenge, challengeError } = useJobs(
     useShallow((s) => ({
-      status: s.status, error: s.error, jobs: s.jobs, active: s.active, activeCapped: s.activeCapped, hasMore: s.hasMore,
-      filter: s.filter, agent: s.agent, challenge: s.challenge, challengeError: s.challengeError,
+      status: s.status,
+      error: s.error,
+      jobs: s.jobs,
+      active: s.active,
+      activeCapped: s.activeCapped,
+      hasMore: s.hasMore,
+      filter: s.filter,
+      agent: s.agent,
+      challenge: s.challenge,
+      challengeError: s.challengeError,
     })),
   );
   const { load, showMore, setFilter, loadQuota } = useJobs.getState();
@@ -50,24 +68,40 @@ function JobsOverview() {
     submitButton.current?.focus();
   };
 
-  useEffect(() => { if (organizer) void loadQuota(agent || undefined); }, [organizer, agent, loadQuota]);
+  useEffect(() => {
+    if (organizer) void loadQuota(agent || undefined);
+  }, [organizer, agent, loadQuota]);
 
   // The whole GPU queue, whichever jobs the list below shows.
   const running = active.filter((j) => j.state === 'running').length;
   const runningJob = active.find((j) => j.state === 'running');
   const queued = active.filter((j) => j.state === 'queued').length;
-  const submitBlocked = !organizer ? 'sign in as organizer to submit jobs' : !challenge ? `no challenge to run: ${challengeError ?? 'loading…'}` : null;
+  const submitBlocked = !organizer
+    ? 'sign in as organizer to submit jobs'
+    : !challenge
+      ? `no challenge to run: ${challengeError ?? 'loading…'}`
+      : null;
 
   return (
     <section className="panel jobs-panel" aria-label="Jobs">
       <div className="panel-header">
         <div className="row">
           <h1>Jobs</h1>
-          <span className="muted" data-testid="job-counts">{running} running · {queued}{activeCapped ? '+' : ''} queued</span>
+          <span className="muted" data-testid="job-counts">
+            {running} running · {queued}
+            {activeCapped ? '+' : ''} queued
+          </span>
         </div>
         <div className="panel-actions">
           {organizer && <QuotaLine />}
-          <button ref={submitButton} className="btn btn-primary" disabled={submitBlocked !== null} title={submitBlocked ?? 'Queue a benchmark run of a configuration'} onClick={() => setFormOpen((v) => !v)} aria-expanded={formOpen}>
+          <button
+            ref={submitButton}
+            className="btn btn-primary"
+            disabled={submitBlocked !== null}
+            title={submitBlocked ?? 'Queue a benchmark run of a configuration'}
+            onClick={() => setFormOpen((v) => !v)}
+            aria-expanded={formOpen}
+          >
             Submit a job
           </button>
         </div>
@@ -77,13 +111,43 @@ function JobsOverview() {
       <div className="row jobs-filters">
         <div className="tabs" role="tablist" aria-label="Which jobs">
           {FILTERS.map((f) => (
-            <button key={f.id} role="tab" aria-selected={filter === f.id} className={filter === f.id ? 'tab active' : 'tab'} onClick={() => void setFilter(f.id, agent)}>{f.label}</button>
+            <button
+              key={f.id}
+              role="tab"
+              aria-selected={filter === f.id}
+              className={filter === f.id ? 'tab active' : 'tab'}
+              onClick={() => void setFilter(f.id, agent)}
+            >
+              {f.label}
+            </button>
           ))}
         </div>
-        <form className="row" onSubmit={(e) => { e.preventDefault(); void setFilter(filter, agentText); }}>
-          <input aria-label="Filter by agent" placeholder="agent id" value={agentText} onChange={(e) => setAgentText(e.target.value)} />
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void setFilter(filter, agentText);
+          }}
+        >
+          <input
+            aria-label="Filter by agent"
+            placeholder="agent id"
+            value={agentText}
+            onChange={(e) => setAgentText(e.target.value)}
+          />
           <button className="btn btn-small">Filter</button>
-          {agent && <button type="button" className="btn btn-small btn-quiet" onClick={() => { setAgentText(''); void setFilter(filter, ''); }}>Clear</button>}
+          {agent && (
+            <button
+              type="button"
+              className="btn btn-small btn-quiet"
+              onClick={() => {
+                setAgentText('');
+                void setFilter(filter, '');
+              }}
+            >
+              Clear
+            </button>
+          )}
         </form>
       </div>
       {runningJob && <RunningJobCard job={runningJob} />}
@@ -91,13 +155,19 @@ function JobsOverview() {
       {status === 'loading' && jobs.length === 0 && <p className="muted">Loading jobs…</p>}
       {status === 'ready' && jobs.length === 0 && (
         <EmptyState title={agent || filter !== 'all' ? 'No job matches' : 'No jobs yet'}>
-          {agent || filter !== 'all' ? 'Change the filter to see the others.' : 'Agents submit jobs with POST /v1/jobs; the organizer can submit one here. The baseline runs first.'}
+          {agent || filter !== 'all'
+            ? 'Change the filter to see the others.'
+            : 'Agents submit jobs with POST /v1/jobs; the organizer can submit one here. The baseline runs first.'}
         </EmptyState>
       )}
       {jobs.length > 0 && (
         <div className="card job-table-card">
           <JobTable jobs={jobs} />
-          {hasMore && <button className="btn btn-small show-more" onClick={() => void showMore()}>Show older jobs</button>}
+          {hasMore && (
+            <button className="btn btn-small show-more" onClick={() => void showMore()}>
+              Show older jobs
+            </button>
+          )}
         </div>
       )}
     </section>
@@ -115,7 +185,13 @@ export function JobsPanel({ rest }: { rest: string[] }) {
     return stop;
   }, [connect, load, loadChallenge]);
   const id = rest[0];
-  return id
-    ? <ErrorBoundary key={id} what={`job ${id}`} onRetry={() => useJobs.getState().openDetail(id)}><JobDetail id={id} /></ErrorBoundary>
-    : <ErrorBoundary key="overview" what="the job list" onRetry={() => Promise.all([load(), loadChallenge()])}><JobsOverview /></ErrorBoundary>;
+  return id ? (
+    <ErrorBoundary key={id} what={`job ${id}`} onRetry={() => useJobs.getState().openDetail(id)}>
+      <JobDetail id={id} />
+    </ErrorBoundary>
+  ) : (
+    <ErrorBoundary key="overview" what="the job list" onRetry={() => Promise.all([load(), loadChallenge()])}>
+      <JobsOverview />
+    </ErrorBoundary>
+  );
 }

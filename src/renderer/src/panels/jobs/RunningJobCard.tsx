@@ -18,8 +18,12 @@ export function RunningJobCard({ job }: { job: JobInfo }) {
       <div className="row">
         <span className="job-dot job-dot-running" aria-hidden />
         <strong>Running</strong>
-        <a href={routeHref('jobs', job.id)} className="mono">{job.id}</a>
-        <span className="muted">by {job.agent} · {job.kind} · {formatDuration(Math.max(0, elapsed))}</span>
+        <a href={routeHref('jobs', job.id)} className="mono">
+          {job.id}
+        </a>
+        <span className="muted">
+          by {job.agent} · {job.kind} · {formatDuration(Math.max(0, elapsed))}
+        </span>
         <span className="grow" />
         <CancelJobButton job={job} />
       </div>

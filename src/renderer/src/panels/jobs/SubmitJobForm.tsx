@@ -7,7 +7,14 @@ import { errorText } from '../../connection/hub-api';
 import { routeHref } from '../../router';
 import { useJobs, type SubmitDraft } from '../../stores/jobs-store';
 import { onFormEscape } from '../../components/form-escape';
-import { baselineConfig, CONFIG_FIELDS, FIELD_GROUPS, SCHEMA_DEFAULTS, type ConfigField, type ConfigKey } from './run-config-fields';
+import {
+  baselineConfig,
+  CONFIG_FIELDS,
+  FIELD_GROUPS,
+  SCHEMA_DEFAULTS,
+  type ConfigField,
+  type ConfigKey,
+} from './run-config-fields';
 
 type Values = Partial<Record<ConfigKey, string>>;
 
@@ -40,7 +47,13 @@ function configOf(values: Values): Record<string, unknown> {
   return config;
 }
 
-function FieldInput({ field, value, packDefault, models, onChange }: {
+function FieldInput({
+  field,
+  value,
+  packDefault,
+  models,
+  onChange,
+}: {
   field: ConfigField;
   value: string;
   packDefault: unknown;
@@ -53,18 +66,29 @@ function FieldInput({ field, value, packDefault, models, onChange }: {
   let input: React.ReactNode;
   if (field.key === 'target' || field.key === 'draft') {
     const role = field.key === 'target' ? 'target' : 'draft';
-    const names = Object.entries(models).filter(([, m]) => m.role === role).map(([name]) => name);
+    const names = Object.entries(models)
+      .filter(([, m]) => m.role === role)
+      .map(([name]) => name);
     input = (
       <select id={id} value={value} onChange={(e) => onChange(e.target.value)} required={field.key === 'target'}>
         <option value="">{field.key === 'draft' ? '— no draft model —' : '— choose —'}</option>
-        {names.map((n) => <option key={n} value={n}>{n}{models[n]?.description ? ` — ${models[n].description}` : ''}</option>)}
+        {names.map((n) => (
+          <option key={n} value={n}>
+            {n}
+            {models[n]?.description ? ` — ${models[n].description}` : ''}
+          </option>
+        ))}
       </select>
     );
   } else if (field.type === 'enum') {
     input = (
       <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">{fallbackText}</option>
-        {field.options.map((o) => <option key={o} value={o}>{o}</option>)}
+        {field.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
       </select>
     );
   } else {
@@ -88,7 +112,12 @@ function FieldInput({ field, value, packDefault, models, onChange }: {
     <div className="field job-field">
       <label htmlFor={id}>{field.key}</label>
       {input}
-      {(field.description || bounds) && <span className="muted job-help">{field.description}{bounds}</span>}
+      {(field.description || bounds) && (
+        <span className="muted job-help">
+          {field.description}
+          {bounds}
+        </span>
+      )}
     </div>
   );
 }
@@ -112,8 +141,19 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
   const [error, setError] = useState<string | null>(null);
   const [queued, setQueued] = useState<JobInfo | null>(null);
   const config = useMemo(() => configOf(values), [values]);
-  const levers = useMemo(() => leversOf({ ...SCHEMA_DEFAULTS, ...(challenge.defaults as Partial<RunConfig>), ...config } as Partial<RunConfig>, baselineConfig(challenge)), [config, challenge]);
-  const body = { config, ...(method.trim() ? { method: method.trim() } : {}), ...(description.trim() ? { description: description.trim() } : {}) };
+  const levers = useMemo(
+    () =>
+      leversOf(
+        { ...SCHEMA_DEFAULTS, ...(challenge.defaults as Partial<RunConfig>), ...config } as Partial<RunConfig>,
+        baselineConfig(challenge),
+      ),
+    [config, challenge],
+  );
+  const body = {
+    config,
+    ...(method.trim() ? { method: method.trim() } : {}),
+    ...(description.trim() ? { description: description.trim() } : {}),
+  };
 
   const onSubmit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -131,30 +171,56 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
   };
 
   return (
-    <form className="card submit-job" aria-label="Submit a job" onSubmit={(e) => void onSubmit(e)} onKeyDown={(e) => onFormEscape(e, onClose)}>
+    <form
+      className="card submit-job"
+      aria-label="Submit a job"
+      onSubmit={(e) => void onSubmit(e)}
+      onKeyDown={(e) => onFormEscape(e, onClose)}
+    >
       <div className="panel-header">
         <h2>Submit a job to {challenge.title}</h2>
-        <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">✕</button>
+        <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">
+          ✕
+        </button>
       </div>
       {reopened && ownDraft(stored) !== null && (
         <p className="muted" data-testid="submit-kept">
           Kept from before.{' '}
-          <button type="button" className="btn btn-small btn-quiet" onClick={() => useJobs.getState().setSubmitDraft(null)}>Start again from the example job</button>
+          <button
+            type="button"
+            className="btn btn-small btn-quiet"
+            onClick={() => useJobs.getState().setSubmitDraft(null)}
+          >
+            Start again from the example job
+          </button>
         </p>
       )}
       <p className="muted">
-        Settings left empty take the pack's defaults. The pack fixes the measurement: {challenge.gate.tokens} tokens per prompt, {repeatsText(challenge.gate)},
-        {' '}{challenge.gate.warmup} warm-up, over {challenge.prompts.public.length} public and {challenge.prompts.private_count} private prompts;
-        {' '}each repeat measures the plain target beside the configuration, so the speedup is paired.
+        Settings left empty take the pack's defaults. The pack fixes the measurement: {challenge.gate.tokens} tokens per
+        prompt, {repeatsText(challenge.gate)}, {challenge.gate.warmup} warm-up, over {challenge.prompts.public.length}{' '}
+        public and {challenge.prompts.private_count} private prompts; each repeat measures the plain target beside the
+        configuration, so the speedup is paired.
       </p>
       <div className="row submit-job-meta">
         <div className="field grow">
           <label htmlFor="job-method">Method</label>
-          <input id="job-method" value={method} onChange={(e) => edit(() => ({ method: e.target.value }))} placeholder="what you tried, e.g. draft-q8 with n_max 8" maxLength={200} />
+          <input
+            id="job-method"
+            value={method}
+            onChange={(e) => edit(() => ({ method: e.target.value }))}
+            placeholder="what you tried, e.g. draft-q8 with n_max 8"
+            maxLength={200}
+          />
         </div>
         <div className="field grow">
           <label htmlFor="job-description">Why</label>
-          <input id="job-description" value={description} onChange={(e) => edit(() => ({ description: e.target.value }))} placeholder="what you expect and why" maxLength={2000} />
+          <input
+            id="job-description"
+            value={description}
+            onChange={(e) => edit(() => ({ description: e.target.value }))}
+            placeholder="what you expect and why"
+            maxLength={2000}
+          />
         </div>
       </div>
       {FIELD_GROUPS.map((group) => (
@@ -177,16 +243,38 @@ export function SubmitJobForm({ challenge, onClose }: { challenge: ChallengeInfo
       ))}
       <div className="row submit-job-foot">
         <span className="grow">
-          {levers.length ? <>Works {levers.map((id) => <span key={id} className="badge lever-chip">{leverById(id)?.title ?? id}</span>)}</> : <span className="muted">The baseline configuration: no lever moved.</span>}
+          {levers.length ? (
+            <>
+              Works{' '}
+              {levers.map((id) => (
+                <span key={id} className="badge lever-chip">
+                  {leverById(id)?.title ?? id}
+                </span>
+              ))}
+            </>
+          ) : (
+            <span className="muted">The baseline configuration: no lever moved.</span>
+          )}
         </span>
         <details className="request-preview">
           <summary>Request</summary>
           <pre className="mono">{JSON.stringify(body, null, 2)}</pre>
         </details>
-        <button className="btn btn-primary" disabled={busy}>{busy ? 'Submitting…' : 'Submit job'}</button>
+        <button className="btn btn-primary" disabled={busy}>
+          {busy ? 'Submitting…' : 'Submit job'}
+        </button>
       </div>
-      {error && <p className="error-text" role="alert" data-testid="submit-error">{error}</p>}
-      {queued && <p className="notice submit-ok" role="status">Queued <a href={routeHref('jobs', queued.id)}>{queued.id}</a>{queued.queue_position != null ? ` (#${queued.queue_position + 1} in the queue)` : ''}.</p>}
+      {error && (
+        <p className="error-text" role="alert" data-testid="submit-error">
+          {error}
+        </p>
+      )}
+      {queued && (
+        <p className="notice submit-ok" role="status">
+          Queued <a href={routeHref('jobs', queued.id)}>{queued.id}</a>
+          {queued.queue_position != null ? ` (#${queued.queue_position + 1} in the queue)` : ''}.
+        </p>
+      )}
     </form>
   );
 }

@@ -46,7 +46,14 @@ export interface JobOutputView {
 function splitOf(v: unknown): SplitView | null {
   const s = obj(v);
   if (!s) return null;
-  return { prompts: num(s.prompts), tps: num(s.tps), tps_ci: interval(s.tps_ci), plain_tps: num(s.plain_tps), speedup: num(s.speedup), speedup_ci: interval(s.speedup_ci) };
+  return {
+    prompts: num(s.prompts),
+    tps: num(s.tps),
+    tps_ci: interval(s.tps_ci),
+    plain_tps: num(s.plain_tps),
+    speedup: num(s.speedup),
+    speedup_ci: interval(s.speedup_ci),
+  };
 }
 
 /** A split an older output reports as one flat TPS figure. */
@@ -72,7 +79,7 @@ export function readJobOutput(raw: unknown): JobOutputView {
     speedup,
     speedup_ci: interval(o.speedup_ci),
     speedup_per_repeat: numbers(o.speedup_per_repeat) ?? [],
-    repeats: num(o.repeats) ?? (numbers(o.tps_per_repeat)?.length ?? null),
+    repeats: num(o.repeats) ?? numbers(o.tps_per_repeat)?.length ?? null,
     splits: splits
       ? { public: splitOf(splits.public), private: splitOf(splits.private) }
       : { public: legacySplit(o.tps_public), private: legacySplit(o.tps_private) },

@@ -33,7 +33,14 @@ interface PropertySchema {
 const properties = RunConfigSchema.properties as unknown as Record<ConfigKey, PropertySchema>;
 
 function fieldOf(key: ConfigKey, p: PropertySchema): ConfigField {
-  if (p.anyOf) return { key, type: 'enum', options: p.anyOf.map((o) => String(o.const)), default: p.default, description: p.description };
+  if (p.anyOf)
+    return {
+      key,
+      type: 'enum',
+      options: p.anyOf.map((o) => String(o.const)),
+      default: p.default,
+      description: p.description,
+    };
   const type = p.type === 'integer' ? 'integer' : p.type === 'number' ? 'number' : 'string';
   return { key, type, options: [], min: p.minimum, max: p.maximum, default: p.default, description: p.description };
 }
@@ -45,7 +52,9 @@ export const CONFIG_FIELDS: Record<ConfigKey, ConfigField> = Object.fromEntries(
 /** Models and speculation first, then each lever's own settings, then whatever no lever names. */
 export const FIELD_GROUPS: FieldGroup[] = (() => {
   const placed = new Set<ConfigKey>(['target', 'draft', 'spec_type', 'draft_loop']);
-  const groups: FieldGroup[] = [{ title: 'Models and speculation', keys: ['target', 'spec_type', 'draft', 'draft_loop'] }];
+  const groups: FieldGroup[] = [
+    { title: 'Models and speculation', keys: ['target', 'spec_type', 'draft', 'draft_loop'] },
+  ];
   for (const lever of LEVERS) {
     const keys = lever.keys.filter((k) => !placed.has(k) && k in CONFIG_FIELDS) as ConfigKey[];
     keys.forEach((k) => placed.add(k));
@@ -58,19 +67,30 @@ export const FIELD_GROUPS: FieldGroup[] = (() => {
 
 /** Every setting's schema default. */
 export const SCHEMA_DEFAULTS: Partial<RunConfig> = Object.fromEntries(
-  Object.values(CONFIG_FIELDS).filter((f) => f.default !== undefined).map((f) => [f.key, f.default]),
+  Object.values(CONFIG_FIELDS)
+    .filter((f) => f.default !== undefined)
+    .map((f) => [f.key, f.default]),
 ) as Partial<RunConfig>;
 
 /** The configuration every speedup is measured against: the pack's defaults, its baseline target, no speculation. */
 export function baselineConfig(challenge: ChallengeInfo | null): Partial<RunConfig> {
-  return { ...SCHEMA_DEFAULTS, ...(challenge?.defaults as Partial<RunConfig> | undefined), ...(challenge ? { target: challenge.baseline.target } : {}), spec_type: 'none' };
+  return {
+    ...SCHEMA_DEFAULTS,
+    ...(challenge?.defaults as Partial<RunConfig> | undefined),
+    ...(challenge ? { target: challenge.baseline.target } : {}),
+    spec_type: 'none',
+  };
 }
 
 /** A setting's value as one short line: objects (which no setting should be) as JSON rather than "[object Object]". */
 export function settingText(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'object') {
-    try { return JSON.stringify(v); } catch { return String(v); }
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return String(v);
+    }
   }
   return String(v);
 }

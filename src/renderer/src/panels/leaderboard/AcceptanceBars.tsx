@@ -6,9 +6,17 @@ export function AcceptanceBars({ values }: { values: number[] }) {
       {values.map((v, i) => {
         const pct = Math.max(0, Math.min(1, v)) * 100;
         return (
-          <div key={i} className="acceptance-col" role="listitem" title={`position ${i + 1}: ${pct.toFixed(1)}% accepted`} data-testid="acceptance-bar">
+          <div
+            key={i}
+            className="acceptance-col"
+            role="listitem"
+            title={`position ${i + 1}: ${pct.toFixed(1)}% accepted`}
+            data-testid="acceptance-bar"
+          >
             <span className="acceptance-value">{Math.round(pct)}%</span>
-            <div className="acceptance-track"><span className="acceptance-fill" style={{ height: `${pct}%` }} /></div>
+            <div className="acceptance-track">
+              <span className="acceptance-fill" style={{ height: `${pct}%` }} />
+            </div>
             <span className="acceptance-pos">{i + 1}</span>
           </div>
         );

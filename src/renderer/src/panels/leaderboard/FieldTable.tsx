@@ -9,7 +9,9 @@ export function flattenFields(value: unknown, prefix = ''): Array<[string, Field
     if (value.every((v) => v === null || typeof v !== 'object')) return [[prefix, value.map(String).join(' ')]];
     return value.flatMap((v, i) => flattenFields(v, `${prefix}[${i}]`));
   }
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenFields(v, prefix ? `${prefix} · ${k}` : k));
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+    flattenFields(v, prefix ? `${prefix} · ${k}` : k),
+  );
 }
 
 function show(v: FieldValue): string {
@@ -26,7 +28,14 @@ export function FieldTable({ fields, testId }: { fields: Array<[string, FieldVal
         {fields.map(([k, v]) => (
           <tr key={k}>
             <th scope="row">{k}</th>
-            <td className={typeof v === 'number' ? 'mono num-left' : typeof v === 'string' && v.length > 60 ? 'mono long' : 'mono'} title={typeof v === 'string' && v.length > 60 ? v : undefined}>{show(v)}</td>
+            <td
+              className={
+                typeof v === 'number' ? 'mono num-left' : typeof v === 'string' && v.length > 60 ? 'mono long' : 'mono'
+              }
+              title={typeof v === 'string' && v.length > 60 ? v : undefined}
+            >
+              {show(v)}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -16,7 +16,17 @@ export function LeaderboardPanel({ rest }: { rest: string[] }) {
     return disconnect;
   }, [connect, load]);
   const filename = rest[0];
-  return filename
-    ? <ErrorBoundary key={filename} what="this result" onRetry={() => Promise.all([load(), useLeaderboard.getState().loadDetail(filename, true)])}><ResultDetail filename={filename} /></ErrorBoundary>
-    : <ErrorBoundary key="board" what="the ranking" onRetry={load}><LeaderboardView /></ErrorBoundary>;
+  return filename ? (
+    <ErrorBoundary
+      key={filename}
+      what="this result"
+      onRetry={() => Promise.all([load(), useLeaderboard.getState().loadDetail(filename, true)])}
+    >
+      <ResultDetail filename={filename} />
+    </ErrorBoundary>
+  ) : (
+    <ErrorBoundary key="board" what="the ranking" onRetry={load}>
+      <LeaderboardView />
+    </ErrorBoundary>
+  );
 }

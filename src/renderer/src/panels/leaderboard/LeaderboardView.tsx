@@ -8,7 +8,15 @@ import { navigate, routeHref } from '../../router';
 import { shownStates, useLeaderboard } from '../../stores/leaderboard-store';
 import { LeaderboardTable } from './LeaderboardTable';
 import { ChartLegend } from './ChartLegend';
-import { formatScore, pointOf, scoreLabel, timeOf, type RankContext, type ResultPoint, type Scoring } from './result-fields';
+import {
+  formatScore,
+  pointOf,
+  scoreLabel,
+  timeOf,
+  type RankContext,
+  type ResultPoint,
+  type Scoring,
+} from './result-fields';
 import { ScoreChart } from './ScoreChart';
 import { ExcludedReasons, UnrankedResults } from './UnrankedResults';
 
@@ -23,7 +31,9 @@ function useMinuteTicker(): void {
 
 /** The hardware classes a hub reports (none from a hub older than the field). */
 function classesOf(board: Leaderboard): Array<{ hardware: string; results: number }> {
-  return Array.isArray(board.hardware_classes) ? board.hardware_classes.filter((c) => c && typeof c.hardware === 'string') : [];
+  return Array.isArray(board.hardware_classes)
+    ? board.hardware_classes.filter((c) => c && typeof c.hardware === 'string')
+    : [];
 }
 
 /** Which hardware the ranking is for, always said; a selector when the results span more than one class. */
@@ -31,18 +41,50 @@ function HardwareLine({ board, onSelect }: { board: Leaderboard; onSelect: (hard
   const classes = classesOf(board);
   const ranked = typeof board.hardware === 'string' && board.hardware ? board.hardware : null;
   let says: React.ReactNode;
-  if (ranked) says = <>Ranked for <strong data-testid="ranked-hardware">{ranked}</strong></>;
-  else if (classes.length > 1) says = <><strong data-testid="ranked-hardware">All hardware</strong> ranked together: figures from different machines do not compare</>;
-  else if (classes.length === 1) says = <>Ranked for <strong data-testid="ranked-hardware">{classes[0]!.hardware}</strong></>;
-  else if (board.baseline?.hardware) says = <>Ranked for <strong data-testid="ranked-hardware">{board.baseline.hardware}</strong>, the hardware of this hub's baseline</>;
+  if (ranked)
+    says = (
+      <>
+        Ranked for <strong data-testid="ranked-hardware">{ranked}</strong>
+      </>
+    );
+  else if (classes.length > 1)
+    says = (
+      <>
+        <strong data-testid="ranked-hardware">All hardware</strong> ranked together: figures from different machines do
+        not compare
+      </>
+    );
+  else if (classes.length === 1)
+    says = (
+      <>
+        Ranked for <strong data-testid="ranked-hardware">{classes[0]!.hardware}</strong>
+      </>
+    );
+  else if (board.baseline?.hardware)
+    says = (
+      <>
+        Ranked for <strong data-testid="ranked-hardware">{board.baseline.hardware}</strong>, the hardware of this hub's
+        baseline
+      </>
+    );
   else says = <span className="muted">Ranked for any hardware: no result here names the hardware it ran on</span>;
-  const options = ranked && !classes.some((c) => c.hardware === ranked) ? [{ hardware: ranked, results: 0 }, ...classes] : classes;
+  const options =
+    ranked && !classes.some((c) => c.hardware === ranked) ? [{ hardware: ranked, results: 0 }, ...classes] : classes;
   return (
     <p className="ranked-for" data-testid="ranked-for">
       <span>{says}</span>
       {classes.length > 1 && (
-        <select aria-label="Hardware" data-testid="hardware-select" value={ranked ?? 'all'} onChange={(e) => onSelect(e.target.value)}>
-          {options.map((c) => <option key={c.hardware} value={c.hardware}>{c.hardware} ({c.results} result{c.results === 1 ? '' : 's'})</option>)}
+        <select
+          aria-label="Hardware"
+          data-testid="hardware-select"
+          value={ranked ?? 'all'}
+          onChange={(e) => onSelect(e.target.value)}
+        >
+          {options.map((c) => (
+            <option key={c.hardware} value={c.hardware}>
+              {c.hardware} ({c.results} result{c.results === 1 ? '' : 's'})
+            </option>
+          ))}
           <option value="all">All hardware together (not comparable)</option>
         </select>
       )}
@@ -51,7 +93,9 @@ function HardwareLine({ board, onSelect }: { board: Leaderboard; onSelect: (hard
 }
 
 /** The newest negative result that says where its time went: why speculation did not pay on this machine. */
-function newestNegativeExplained(results: RecordItem[]): { filename: string; agent: string; explanation: string } | null {
+function newestNegativeExplained(
+  results: RecordItem[],
+): { filename: string; agent: string; explanation: string } | null {
   let best: { filename: string; agent: string; explanation: string; time: number } | null = null;
   for (const r of results) {
     const fm = obj(r.frontmatter);
@@ -71,7 +115,9 @@ function NegativeExplanation({ results }: { results: RecordItem[] }) {
     <div className="negative-explanation" data-testid="negative-explanation">
       <h3>Why speculation did not pay on this machine</h3>
       <p>{negative.explanation}</p>
-      <p className="muted">From the newest negative result, <a href={routeHref('leaderboard', negative.filename)}>{negative.agent}'s</a>.</p>
+      <p className="muted">
+        From the newest negative result, <a href={routeHref('leaderboard', negative.filename)}>{negative.agent}'s</a>.
+      </p>
     </div>
   );
 }
@@ -79,29 +125,65 @@ function NegativeExplanation({ results }: { results: RecordItem[] }) {
 export function LeaderboardView() {
   useMinuteTicker();
   const {
-    board, boardError, results, resultsLoaded, resultsError, bestPerAgent, includeInvalid, includeUnverified,
-    setBestPerAgent, setIncludeInvalid, setIncludeUnverified, setHardware, load,
+    board,
+    boardError,
+    results,
+    resultsLoaded,
+    resultsError,
+    bestPerAgent,
+    includeInvalid,
+    includeUnverified,
+    setBestPerAgent,
+    setIncludeInvalid,
+    setIncludeUnverified,
+    setHardware,
+    load,
   } = useLeaderboard();
 
   const scoring = useMemo<Scoring | null>(
-    () => board && { score_field: board.score_field, order: board.order, guardrail_field: board.guardrail_field, guardrail_max: board.guardrail_max },
+    () =>
+      board && {
+        score_field: board.score_field,
+        order: board.order,
+        guardrail_field: board.guardrail_field,
+        guardrail_max: board.guardrail_max,
+      },
     [board],
   );
   const ctx = useMemo<RankContext>(
-    () => ({ cap: board?.guardrail_max ?? null, states: shownStates({ includeInvalid, includeUnverified }), hardware: typeof board?.hardware === 'string' ? board.hardware : null }),
+    () => ({
+      cap: board?.guardrail_max ?? null,
+      states: shownStates({ includeInvalid, includeUnverified }),
+      hardware: typeof board?.hardware === 'string' ? board.hardware : null,
+    }),
     [board, includeInvalid, includeUnverified],
   );
   // Every result but the baseline (a line of its own). The chart hides invalid ones unless asked for; results
   // published by hand stay on it, hollow like every result the ranking leaves out, unless they are ranked too.
   const all = useMemo<ResultPoint[]>(() => {
     if (!scoring) return [];
-    return results.map((r) => pointOf(r, scoring)).filter((p): p is ResultPoint => p !== null && p.status !== 'baseline');
+    return results
+      .map((r) => pointOf(r, scoring))
+      .filter((p): p is ResultPoint => p !== null && p.status !== 'baseline');
   }, [results, scoring]);
-  const points = useMemo(() => all.filter((p) => includeInvalid || p.verification !== 'invalid'), [all, includeInvalid]);
+  const points = useMemo(
+    () => all.filter((p) => includeInvalid || p.verification !== 'invalid'),
+    [all, includeInvalid],
+  );
   const ties = useMemo(() => new Set(board?.rows.filter((r) => r.tie).map((r) => r.filename) ?? []), [board]);
 
-  if (boardError && !board) return <section className="panel"><ErrorNotice error={boardError} onRetry={() => void load()} /></section>;
-  if (!board || !scoring || !resultsLoaded) return <section className="panel"><p className="muted loading">Loading the leaderboard…</p></section>;
+  if (boardError && !board)
+    return (
+      <section className="panel">
+        <ErrorNotice error={boardError} onRetry={() => void load()} />
+      </section>
+    );
+  if (!board || !scoring || !resultsLoaded)
+    return (
+      <section className="panel">
+        <p className="muted loading">Loading the leaderboard…</p>
+      </section>
+    );
 
   const label = scoreLabel(board.score_field);
   const nothingYet = results.length === 0 && board.rows.length === 0;
@@ -112,21 +194,42 @@ export function LeaderboardView() {
           <h1>Leaderboard</h1>
           <p className="muted subtitle">
             Ranked by {label}, {board.order === 'desc' ? 'higher' : 'lower'} is better
-            {board.baseline && <> · baseline {formatScore(board.baseline.score)} {label}{board.baseline.hardware ? ` on ${board.baseline.hardware}` : ''}</>}
+            {board.baseline && (
+              <>
+                {' '}
+                · baseline {formatScore(board.baseline.score)} {label}
+                {board.baseline.hardware ? ` on ${board.baseline.hardware}` : ''}
+              </>
+            )}
           </p>
           <HardwareLine board={board} onSelect={setHardware} />
         </div>
         <div className="panel-actions">
           <label className="toggle">
-            <input type="checkbox" checked={bestPerAgent} onChange={(e) => setBestPerAgent(e.target.checked)} data-testid="best-per-agent" />
+            <input
+              type="checkbox"
+              checked={bestPerAgent}
+              onChange={(e) => setBestPerAgent(e.target.checked)}
+              data-testid="best-per-agent"
+            />
             Best per agent
           </label>
           <label className="toggle">
-            <input type="checkbox" checked={includeInvalid} onChange={(e) => setIncludeInvalid(e.target.checked)} data-testid="include-invalid" />
+            <input
+              type="checkbox"
+              checked={includeInvalid}
+              onChange={(e) => setIncludeInvalid(e.target.checked)}
+              data-testid="include-invalid"
+            />
             Include invalid
           </label>
           <label className="toggle" title="results published by hand: no job of this hub measured them">
-            <input type="checkbox" checked={includeUnverified} onChange={(e) => setIncludeUnverified(e.target.checked)} data-testid="include-unverified" />
+            <input
+              type="checkbox"
+              checked={includeUnverified}
+              onChange={(e) => setIncludeUnverified(e.target.checked)}
+              data-testid="include-unverified"
+            />
             Include unverified
           </label>
         </div>
@@ -137,7 +240,8 @@ export function LeaderboardView() {
       {nothingYet ? (
         <div className="card">
           <EmptyState title="No results yet">
-            Agents publish results with <code>POST /v1/results</code>, or run a benchmark job; they appear here as they land.
+            Agents publish results with <code>POST /v1/results</code>, or run a benchmark job; they appear here as they
+            land.
           </EmptyState>
         </div>
       ) : (
@@ -145,12 +249,28 @@ export function LeaderboardView() {
           <div className="card chart-card">
             <div className="chart-head">
               <h2>{label} over time</h2>
-              <span className="muted">{points.length} result{points.length === 1 ? '' : 's'} · click a point to open it</span>
+              <span className="muted">
+                {points.length} result{points.length === 1 ? '' : 's'} · click a point to open it
+              </span>
             </div>
-            {points.length > 0
-              ? <ScoreChart points={points} scoring={scoring} ctx={ctx} baseline={board.baseline} ties={ties} leader={board.rows[0]?.filename ?? null} onOpen={(f) => navigate('leaderboard', f)} />
-              : <EmptyState title="Nothing to plot">No result passes the verification filter.</EmptyState>}
-            <ChartLegend hasBaseline={board.baseline !== null} includeInvalid={includeInvalid} includeUnverified={includeUnverified} />
+            {points.length > 0 ? (
+              <ScoreChart
+                points={points}
+                scoring={scoring}
+                ctx={ctx}
+                baseline={board.baseline}
+                ties={ties}
+                leader={board.rows[0]?.filename ?? null}
+                onOpen={(f) => navigate('leaderboard', f)}
+              />
+            ) : (
+              <EmptyState title="Nothing to plot">No result passes the verification filter.</EmptyState>
+            )}
+            <ChartLegend
+              hasBaseline={board.baseline !== null}
+              includeInvalid={includeInvalid}
+              includeUnverified={includeUnverified}
+            />
           </div>
           <div className="card table-card">
             {board.rows.length > 0 ? (

@@ -2,7 +2,19 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatAgo, formatTime } from '../../format';
 import { compactNumber, linearScale, niceDomain, timeTicks, valueTicks } from './chart-scale';
-import { better, formatInterval, formatScore, formatSpeedup, isoOf, reasonText, scoreLabel, unrankedReason, type RankContext, type ResultPoint, type Scoring } from './result-fields';
+import {
+  better,
+  formatInterval,
+  formatScore,
+  formatSpeedup,
+  isoOf,
+  reasonText,
+  scoreLabel,
+  unrankedReason,
+  type RankContext,
+  type ResultPoint,
+  type Scoring,
+} from './result-fields';
 
 interface ScoreChartProps {
   points: ResultPoint[];
@@ -26,7 +38,9 @@ function useWidth(ref: React.RefObject<HTMLDivElement | null>): number {
     const el = ref.current;
     if (!el) return;
     setWidth(el.clientWidth || 720);
-    const observer = new ResizeObserver(([entry]) => { if (entry) setWidth(Math.round(entry.contentRect.width)); });
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry) setWidth(Math.round(entry.contentRect.width));
+    });
     observer.observe(el);
     return () => observer.disconnect();
   }, [ref]);
@@ -80,7 +94,14 @@ export function ScoreChart({ points, scoring, ctx, baseline, ties, leader, onOpe
       }
     }
     if (path) path += `H${width - MARGIN.right}`;
-    return { sorted, x, y, bestPath: path, xTicks: timeTicks(x.domain[0], x.domain[1], Math.max(2, Math.floor((width - 100) / 110))), yTicks: valueTicks(yDomain[0], yDomain[1], 5) };
+    return {
+      sorted,
+      x,
+      y,
+      bestPath: path,
+      xTicks: timeTicks(x.domain[0], x.domain[1], Math.max(2, Math.floor((width - 100) / 110))),
+      yTicks: valueTicks(yDomain[0], yDomain[1], 5),
+    };
   }, [points, baseline, ctx, scoring.order, width]);
 
   const { sorted, x, y, bestPath, xTicks, yTicks } = layout;
@@ -107,41 +128,77 @@ export function ScoreChart({ points, scoring, ctx, baseline, ties, leader, onOpe
           {yTicks.map((v) => (
             <g key={`y${v}`}>
               <line x1={MARGIN.left} x2={plotRight} y1={y(v)} y2={y(v)} />
-              <text className="chart-tick" x={MARGIN.left - 8} y={y(v)} textAnchor="end" dominantBaseline="middle">{compactNumber(v)}</text>
+              <text className="chart-tick" x={MARGIN.left - 8} y={y(v)} textAnchor="end" dominantBaseline="middle">
+                {compactNumber(v)}
+              </text>
             </g>
           ))}
           {xTicks.map((t) => (
             <g key={`x${t.at}`}>
               <line className="chart-grid-x" x1={x(t.at)} x2={x(t.at)} y1={MARGIN.top} y2={plotBottom} />
-              <text className="chart-tick" x={x(t.at)} y={plotBottom + 18} textAnchor="middle" data-testid="chart-x-tick">{t.label}</text>
+              <text
+                className="chart-tick"
+                x={x(t.at)}
+                y={plotBottom + 18}
+                textAnchor="middle"
+                data-testid="chart-x-tick"
+              >
+                {t.label}
+              </text>
             </g>
           ))}
           <line className="chart-axis" x1={MARGIN.left} x2={plotRight} y1={plotBottom} y2={plotBottom} />
-          <text className="chart-axis-label" x={14} y={MARGIN.top + (plotBottom - MARGIN.top) / 2} textAnchor="middle" transform={`rotate(-90 14 ${MARGIN.top + (plotBottom - MARGIN.top) / 2})`}>{label}</text>
+          <text
+            className="chart-axis-label"
+            x={14}
+            y={MARGIN.top + (plotBottom - MARGIN.top) / 2}
+            textAnchor="middle"
+            transform={`rotate(-90 14 ${MARGIN.top + (plotBottom - MARGIN.top) / 2})`}
+          >
+            {label}
+          </text>
         </g>
 
         <g clipPath="url(#score-chart-plot)">
           {baseline && (
             <g data-testid="baseline-line" className="chart-baseline">
               <line x1={MARGIN.left} x2={plotRight} y1={y(baseline.score)} y2={y(baseline.score)} />
-              <text x={plotRight - 6} y={y(baseline.score) - 6} textAnchor="end">baseline {formatScore(baseline.score)}</text>
+              <text x={plotRight - 6} y={y(baseline.score) - 6} textAnchor="end">
+                baseline {formatScore(baseline.score)}
+              </text>
             </g>
           )}
           {bestPath && <path className="chart-running-best" d={bestPath} data-testid="running-best" />}
-          {sorted.map((p) => p.ci && (
-            <g key={`ci-${p.filename}`} className={`interval-bar interval-${p.verification}`} data-testid="interval-bar" data-filename={p.filename}>
-              <line x1={x(p.time)} x2={x(p.time)} y1={y(p.ci[0])} y2={y(p.ci[1])} />
-              <line x1={x(p.time) - 4} x2={x(p.time) + 4} y1={y(p.ci[0])} y2={y(p.ci[0])} />
-              <line x1={x(p.time) - 4} x2={x(p.time) + 4} y1={y(p.ci[1])} y2={y(p.ci[1])} />
-            </g>
-          ))}
+          {sorted.map(
+            (p) =>
+              p.ci && (
+                <g
+                  key={`ci-${p.filename}`}
+                  className={`interval-bar interval-${p.verification}`}
+                  data-testid="interval-bar"
+                  data-filename={p.filename}
+                >
+                  <line x1={x(p.time)} x2={x(p.time)} y1={y(p.ci[0])} y2={y(p.ci[1])} />
+                  <line x1={x(p.time) - 4} x2={x(p.time) + 4} y1={y(p.ci[0])} y2={y(p.ci[0])} />
+                  <line x1={x(p.time) - 4} x2={x(p.time) + 4} y1={y(p.ci[1])} y2={y(p.ci[1])} />
+                </g>
+              ),
+          )}
           {sorted.map((p) => {
             const reason = unrankedReason(p, ctx);
             const unranked = reason && reasonText(reason);
             const tie = ties.has(p.filename);
             const cx = x(p.time);
             const cy = y(p.score);
-            const classes = ['chart-point', `point-${p.verification}`, unranked ? 'point-unranked' : '', tie ? 'point-tie' : '', p.filename === leader ? 'point-leader' : ''].filter(Boolean).join(' ');
+            const classes = [
+              'chart-point',
+              `point-${p.verification}`,
+              unranked ? 'point-unranked' : '',
+              tie ? 'point-tie' : '',
+              p.filename === leader ? 'point-leader' : '',
+            ]
+              .filter(Boolean)
+              .join(' ');
             return (
               <g
                 key={p.filename}
@@ -158,7 +215,12 @@ export function ScoreChart({ points, scoring, ctx, baseline, ties, leader, onOpe
                 onFocus={() => setHovered(p.filename)}
                 onBlur={() => setHovered((h) => (h === p.filename ? null : h))}
                 onClick={() => onOpen(p.filename)}
-                onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onOpen(p.filename); } }}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    onOpen(p.filename);
+                  }
+                }}
               >
                 {(tie || p.filename === leader) && <circle className="point-ring" cx={cx} cy={cy} r={9} />}
                 <circle className="point-dot" cx={cx} cy={cy} r={5} />
@@ -170,14 +232,39 @@ export function ScoreChart({ points, scoring, ctx, baseline, ties, leader, onOpe
         </g>
       </svg>
       {hoveredPoint && (
-        <ChartTooltip point={hoveredPoint} label={label} tie={ties.has(hoveredPoint.filename)} left={x(hoveredPoint.time)} top={y(hoveredPoint.score)} width={width} ctx={ctx} guardrailField={scoring.guardrail_field} />
+        <ChartTooltip
+          point={hoveredPoint}
+          label={label}
+          tie={ties.has(hoveredPoint.filename)}
+          left={x(hoveredPoint.time)}
+          top={y(hoveredPoint.score)}
+          width={width}
+          ctx={ctx}
+          guardrailField={scoring.guardrail_field}
+        />
       )}
     </div>
   );
 }
 
-function ChartTooltip({ point, label, tie, left, top, width, ctx, guardrailField }: {
-  point: ResultPoint; label: string; tie: boolean; left: number; top: number; width: number; ctx: RankContext; guardrailField: string | null;
+function ChartTooltip({
+  point,
+  label,
+  tie,
+  left,
+  top,
+  width,
+  ctx,
+  guardrailField,
+}: {
+  point: ResultPoint;
+  label: string;
+  tie: boolean;
+  left: number;
+  top: number;
+  width: number;
+  ctx: RankContext;
+  guardrailField: string | null;
 }) {
   const reason = unrankedReason(point, ctx);
   const unranked = reason && reasonText(reason);
@@ -185,14 +272,30 @@ function ChartTooltip({ point, label, tie, left, top, width, ctx, guardrailField
   const below = top < 110;
   const x = Math.min(Math.max(left, 120), width - 120);
   return (
-    <div className={`chart-tooltip ${below ? 'below' : 'above'}`} style={{ left: x, top }} role="tooltip" data-testid="chart-tooltip">
+    <div
+      className={`chart-tooltip ${below ? 'below' : 'above'}`}
+      style={{ left: x, top }}
+      role="tooltip"
+      data-testid="chart-tooltip"
+    >
       <strong>{point.agent}</strong>
-      <div>{formatScore(point.score)} {label}{tie && <span className="badge badge-tie">≈ tie</span>}</div>
+      <div>
+        {formatScore(point.score)} {label}
+        {tie && <span className="badge badge-tie">≈ tie</span>}
+      </div>
       {point.ci && <div className="muted">95% CI {formatInterval(point.ci)}</div>}
-      {point.guardrail !== null && guardrailField && <div className="muted">{guardrailField.toUpperCase()} {formatScore(point.guardrail)}</div>}
-      {point.speedup !== null && <div className="muted">{formatSpeedup(point.speedup)} over plain decoding (paired)</div>}
+      {point.guardrail !== null && guardrailField && (
+        <div className="muted">
+          {guardrailField.toUpperCase()} {formatScore(point.guardrail)}
+        </div>
+      )}
+      {point.speedup !== null && (
+        <div className="muted">{formatSpeedup(point.speedup)} over plain decoding (paired)</div>
+      )}
       {point.method && <div className="muted chart-tooltip-method">{point.method}</div>}
-      <div className="muted">{formatTime(isoOf(point.time))} · {formatAgo(isoOf(point.time))}</div>
+      <div className="muted">
+        {formatTime(isoOf(point.time))} · {formatAgo(isoOf(point.time))}
+      </div>
       {unranked && <div className="chart-tooltip-note">not ranked: {unranked}</div>}
     </div>
   );

@@ -16,7 +16,15 @@ const ACTIONS: Array<{ state: VerdictBody['verdict']; label: string; className: 
 const SIGN_IN = 'sign in as organizer to set a verdict';
 
 /** `verdict` comes with single-result reads; `state` (the list's) stands in where a hub sent none. */
-export function VerdictCard({ filename, verdict, state: listed }: { filename: string; verdict: Verdict | null | undefined; state?: VerificationState }) {
+export function VerdictCard({
+  filename,
+  verdict,
+  state: listed,
+}: {
+  filename: string;
+  verdict: Verdict | null | undefined;
+  state?: VerificationState;
+}) {
   const state = verdict?.state ?? listed;
   const by = typeof verdict?.by === 'string' ? verdict.by : null;
   const at = typeof verdict?.at === 'string' ? verdict.at : null;
@@ -65,29 +73,45 @@ export function VerdictCard({ filename, verdict, state: listed }: { filename: st
         <VerificationBadge state={state} />
         {by ? (
           <span className="muted">
-            by <strong>{by}</strong>{at && <> · <time dateTime={at} title={formatTime(at)}>{formatAgo(at)}</time></>}
+            by <strong>{by}</strong>
+            {at && (
+              <>
+                {' '}
+                ·{' '}
+                <time dateTime={at} title={formatTime(at)}>
+                  {formatAgo(at)}
+                </time>
+              </>
+            )}
           </span>
         ) : (
           <span className="muted">nobody has judged it yet</span>
         )}
       </div>
       {isVerificationState(state) && (state === 'unverified' || !by) && (
-        <p className="muted verdict-meaning" data-testid="verification-meaning">{VERIFICATION_EXPLAINED[state]}.</p>
+        <p className="muted verdict-meaning" data-testid="verification-meaning">
+          {VERIFICATION_EXPLAINED[state]}.
+        </p>
       )}
       {verdictNote && <p className="verdict-note">“{verdictNote}”</p>}
       {history.length > 0 && (
         <ol className="verdict-history" data-testid="verdict-history">
           {history.map((h, i) => (
             <li key={i}>
-              <VerificationBadge state={h.state} /> <strong>{h.by}</strong> <span className="muted">({h.authority})</span>{' '}
-              <time className="muted" dateTime={h.at} title={formatTime(h.at)}>{formatAgo(h.at)}</time>
+              <VerificationBadge state={h.state} /> <strong>{h.by}</strong>{' '}
+              <span className="muted">({h.authority})</span>{' '}
+              <time className="muted" dateTime={h.at} title={formatTime(h.at)}>
+                {formatAgo(h.at)}
+              </time>
               {h.note && <div className="verdict-history-note">{h.note}</div>}
             </li>
           ))}
         </ol>
       )}
       <form className="verdict-form" onSubmit={(e) => e.preventDefault()}>
-        <label htmlFor="verdict-note">Note <span className="muted">(optional, kept with the verdict)</span></label>
+        <label htmlFor="verdict-note">
+          Note <span className="muted">(optional, kept with the verdict)</span>
+        </label>
         <textarea
           id="verdict-note"
           value={note}
@@ -104,20 +128,44 @@ export function VerdictCard({ filename, verdict, state: listed }: { filename: st
               type="button"
               className={a.className}
               disabled={!isOrganizer || busy || (state === a.state && !note.trim())}
-              title={!isOrganizer ? SIGN_IN : state === a.state ? `already ${a.state}; add a note to record it again` : undefined}
+              title={
+                !isOrganizer
+                  ? SIGN_IN
+                  : state === a.state
+                    ? `already ${a.state}; add a note to record it again`
+                    : undefined
+              }
               onClick={() => void decide(a.state)}
             >
               {a.label}
             </button>
           ))}
           {canVerify && (
-            <button type="button" className="btn btn-small" disabled={!isOrganizer || busy} title={!isOrganizer ? 'sign in as organizer to re-run a result' : 'queue a job that re-runs its configuration on the private prompts and posts the verdict'} onClick={() => void verify()}>
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!isOrganizer || busy}
+              title={
+                !isOrganizer
+                  ? 'sign in as organizer to re-run a result'
+                  : 'queue a job that re-runs its configuration on the private prompts and posts the verdict'
+              }
+              onClick={() => void verify()}
+            >
               Re-run on private prompts
             </button>
           )}
         </div>
-        {error && <p className="error-text" role="alert">{error}</p>}
-        {queued && <p className="muted" role="status">Verification job queued: {queued}</p>}
+        {error && (
+          <p className="error-text" role="alert">
+            {error}
+          </p>
+        )}
+        {queued && (
+          <p className="muted" role="status">
+            Verification job queued: {queued}
+          </p>
+        )}
       </form>
     </div>
   );

@@ -42,9 +42,37 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const TIME_STEPS = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, SECOND, 2 * SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND,
-  MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
-  HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY,
+  1,
+  2,
+  5,
+  10,
+  20,
+  50,
+  100,
+  200,
+  500,
+  SECOND,
+  2 * SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+  14 * DAY,
+  30 * DAY,
 ];
 
 export interface TimeTick {
@@ -66,7 +94,10 @@ export function timeTicks(start: number, end: number, count = 6): TimeTick[] {
     const d = new Date(at);
     const clock = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
     let label: string;
-    if (step < SECOND) label = `${clock}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0').slice(0, step < 10 ? 3 : step < 100 ? 2 : 1)}`;
+    if (step < SECOND)
+      label = `${clock}:${pad2(d.getSeconds())}.${String(d.getMilliseconds())
+        .padStart(3, '0')
+        .slice(0, step < 10 ? 3 : step < 100 ? 2 : 1)}`;
     else if (step < MINUTE) label = `${clock}:${pad2(d.getSeconds())}`;
     else if (step < DAY) label = clock;
     else label = d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });

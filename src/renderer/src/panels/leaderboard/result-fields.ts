@@ -42,7 +42,11 @@ export function intervalOf(fm: Record<string, unknown>, scoreField: string): [nu
 /** Results cite earlier work in `refs`: a list, or (as public clients write it) one comma/space-separated string. */
 export function refsOf(fm: Record<string, unknown>): string[] {
   const raw = fm.refs;
-  const tokens = Array.isArray(raw) ? raw.filter((r): r is string => typeof r === 'string') : typeof raw === 'string' ? raw.split(/[\s,]+/) : [];
+  const tokens = Array.isArray(raw)
+    ? raw.filter((r): r is string => typeof r === 'string')
+    : typeof raw === 'string'
+      ? raw.split(/[\s,]+/)
+      : [];
   return [...new Set(tokens.map((t) => t.trim()).filter((t) => t.endsWith('.md')))];
 }
 
@@ -126,15 +130,39 @@ export function unrankedReason(p: ResultPoint, ctx: RankContext): string | null 
 
 /** Each reason a result is not ranked, in words (the keys of the hub's `meta.excluded` and of unrankedReason). */
 export const EXCLUDED_REASONS: Record<string, { short: string; long: string }> = {
-  status_negative: { short: 'slower than plain decoding', long: 'negative results: slower than plain decoding on the machine that measured them' },
-  guardrail_exceeded: { short: 'over the cap', long: 'over the perplexity cap: the output drifted too far from the plain model' },
-  verification_invalid: { short: 'marked invalid', long: 'marked invalid: a re-run on the private prompts (or the organizer) refuted them' },
-  verification_pending: { short: 'pending', long: 'pending: not re-run on the private prompts yet, and the filter hides pending results' },
+  status_negative: {
+    short: 'slower than plain decoding',
+    long: 'negative results: slower than plain decoding on the machine that measured them',
+  },
+  guardrail_exceeded: {
+    short: 'over the cap',
+    long: 'over the perplexity cap: the output drifted too far from the plain model',
+  },
+  verification_invalid: {
+    short: 'marked invalid',
+    long: 'marked invalid: a re-run on the private prompts (or the organizer) refuted them',
+  },
+  verification_pending: {
+    short: 'pending',
+    long: 'pending: not re-run on the private prompts yet, and the filter hides pending results',
+  },
   verification_valid: { short: 'verified (filtered out)', long: 'verified, but the filter hides verified results' },
-  verification_unverified: { short: 'unverified', long: 'published by hand: no job of this hub measured it; publish through a job to be measured, ranked and verified' },
-  measurement_noisy: { short: 'noisy measurement', long: "noisy: the 95% interval stayed wider than the pack's noise target, or reached zero; re-submit to re-measure" },
-  measurement_disturbed: { short: 'disturbed measurement', long: 'disturbed: other processes used the machine while it ran; re-submit when the machine is quiet' },
-  hardware_other: { short: 'other hardware', long: 'measured on other hardware than the class ranked here: choose its class to see it ranked with its peers' },
+  verification_unverified: {
+    short: 'unverified',
+    long: 'published by hand: no job of this hub measured it; publish through a job to be measured, ranked and verified',
+  },
+  measurement_noisy: {
+    short: 'noisy measurement',
+    long: "noisy: the 95% interval stayed wider than the pack's noise target, or reached zero; re-submit to re-measure",
+  },
+  measurement_disturbed: {
+    short: 'disturbed measurement',
+    long: 'disturbed: other processes used the machine while it ran; re-submit when the machine is quiet',
+  },
+  hardware_other: {
+    short: 'other hardware',
+    long: 'measured on other hardware than the class ranked here: choose its class to see it ranked with its peers',
+  },
 };
 
 /** A reason in words, also for keys this dashboard does not know (a newer hub's). */

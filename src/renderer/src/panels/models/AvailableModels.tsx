@@ -9,7 +9,15 @@ import { CustomPullForm } from './CustomPullForm';
 
 const ORGANIZER_ONLY = 'sign in as organizer to download models';
 
-function AvailableRow({ model: m, running, canWrite }: { model: AvailableModel; running: DownloadInfo | undefined; canWrite: boolean }) {
+function AvailableRow({
+  model: m,
+  running,
+  canWrite,
+}: {
+  model: AvailableModel;
+  running: DownloadInfo | undefined;
+  canWrite: boolean;
+}) {
   const pull = useModels((s) => s.pull);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -17,7 +25,12 @@ function AvailableRow({ model: m, running, canWrite }: { model: AvailableModel; 
     setBusy(true);
     setError(null);
     try {
-      await pull({ repo: m.repo, file: m.file, ...(m.revision ? { revision: m.revision } : {}), ...(m.sha256 ? { sha256: m.sha256 } : {}) });
+      await pull({
+        repo: m.repo,
+        file: m.file,
+        ...(m.revision ? { revision: m.revision } : {}),
+        ...(m.sha256 ? { sha256: m.sha256 } : {}),
+      });
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -27,15 +40,48 @@ function AvailableRow({ model: m, running, canWrite }: { model: AvailableModel; 
   return (
     <tr data-testid="available-model" data-model={m.name}>
       <td>
-        <div className="model-name">{m.name} {m.needed && <span className="badge badge-pending" title="The installed challenge pack names it: its jobs need it">needed</span>}</div>
+        <div className="model-name">
+          {m.name}{' '}
+          {m.needed && (
+            <span className="badge badge-pending" title="The installed challenge pack names it: its jobs need it">
+              needed
+            </span>
+          )}
+        </div>
         <div className="muted model-sub">{m.description || `${m.pack} pack, ${m.role}`}</div>
-        {error && <p className="error-text" role="alert">{error}</p>}
+        {error && (
+          <p className="error-text" role="alert">
+            {error}
+          </p>
+        )}
       </td>
-      <td><span className="muted">{m.pack} · {m.role}</span></td>
-      <td><span className="mono model-sub" title={`${m.repo}/${m.file}${m.revision ? ` at ${m.revision}` : ''}`}>{m.repo}/{m.file}</span></td>
-      <td className="num">{m.bytes === null ? <span className="muted" title="The pack does not say, and the Hub did not answer">unknown</span> : formatBytes(m.bytes)}</td>
+      <td>
+        <span className="muted">
+          {m.pack} · {m.role}
+        </span>
+      </td>
+      <td>
+        <span className="mono model-sub" title={`${m.repo}/${m.file}${m.revision ? ` at ${m.revision}` : ''}`}>
+          {m.repo}/{m.file}
+        </span>
+      </td>
       <td className="num">
-        <button className="btn btn-small btn-primary" disabled={!canWrite || busy || running !== undefined} title={canWrite ? (running ? 'Downloading' : `Download ${m.file} from the Hugging Face Hub`) : ORGANIZER_ONLY} aria-label={`Download ${m.name}`} onClick={() => void download()}>
+        {m.bytes === null ? (
+          <span className="muted" title="The pack does not say, and the Hub did not answer">
+            unknown
+          </span>
+        ) : (
+          formatBytes(m.bytes)
+        )}
+      </td>
+      <td className="num">
+        <button
+          className="btn btn-small btn-primary"
+          disabled={!canWrite || busy || running !== undefined}
+          title={canWrite ? (running ? 'Downloading' : `Download ${m.file} from the Hugging Face Hub`) : ORGANIZER_ONLY}
+          aria-label={`Download ${m.name}`}
+          onClick={() => void download()}
+        >
           {running ? 'Downloading…' : 'Download'}
         </button>
       </td>
@@ -43,9 +89,20 @@ function AvailableRow({ model: m, running, canWrite }: { model: AvailableModel; 
   );
 }
 
-export function AvailableModels({ models, hubUrl, canWrite }: { models: AvailableModel[]; hubUrl: string; canWrite: boolean }) {
+export function AvailableModels({
+  models,
+  hubUrl,
+  canWrite,
+}: {
+  models: AvailableModel[];
+  hubUrl: string;
+  canWrite: boolean;
+}) {
   const downloads = useModels((s) => s.downloads);
-  const runningFor = (m: AvailableModel) => Object.values(downloads).find((d) => d.repo === m.repo && d.file === m.file && (d.state === 'starting' || d.state === 'downloading'));
+  const runningFor = (m: AvailableModel) =>
+    Object.values(downloads).find(
+      (d) => d.repo === m.repo && d.file === m.file && (d.state === 'starting' || d.state === 'downloading'),
+    );
   return (
     <section className="card stack" aria-labelledby="available-title">
       <div className="row models-card-head">
@@ -53,14 +110,24 @@ export function AvailableModels({ models, hubUrl, canWrite }: { models: Availabl
         <span className="muted">from {hubUrl}</span>
       </div>
       {models.length === 0 ? (
-        <EmptyState title="Every model the challenge packs name is here">Download any other GGUF file from the Hub below.</EmptyState>
+        <EmptyState title="Every model the challenge packs name is here">
+          Download any other GGUF file from the Hub below.
+        </EmptyState>
       ) : (
         <table className="table" data-testid="available-models">
           <thead>
-            <tr><th>Model</th><th>Pack</th><th>On the Hub</th><th className="num">Size</th><th aria-label="Actions" /></tr>
+            <tr>
+              <th>Model</th>
+              <th>Pack</th>
+              <th>On the Hub</th>
+              <th className="num">Size</th>
+              <th aria-label="Actions" />
+            </tr>
           </thead>
           <tbody>
-            {models.map((m) => <AvailableRow key={`${m.repo}/${m.file}`} model={m} running={runningFor(m)} canWrite={canWrite} />)}
+            {models.map((m) => (
+              <AvailableRow key={`${m.repo}/${m.file}`} model={m} running={runningFor(m)} canWrite={canWrite} />
+            ))}
           </tbody>
         </table>
       )}

@@ -33,21 +33,50 @@ export function CustomPullForm({ canWrite }: { canWrite: boolean }) {
       <div className="row custom-pull-fields">
         <div className="field grow">
           <label htmlFor="pull-repo">Repository</label>
-          <input id="pull-repo" value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="owner/name, e.g. unsloth/gemma-4-E4B-it-GGUF" autoComplete="off" spellCheck={false} />
+          <input
+            id="pull-repo"
+            value={repo}
+            onChange={(e) => setRepo(e.target.value)}
+            placeholder="owner/name, e.g. unsloth/gemma-4-E4B-it-GGUF"
+            autoComplete="off"
+            spellCheck={false}
+          />
         </div>
         <div className="field grow">
           <label htmlFor="pull-file">File</label>
-          <input id="pull-file" value={file} onChange={(e) => setFile(e.target.value)} placeholder="model-Q4_K_M.gguf" autoComplete="off" spellCheck={false} />
+          <input
+            id="pull-file"
+            value={file}
+            onChange={(e) => setFile(e.target.value)}
+            placeholder="model-Q4_K_M.gguf"
+            autoComplete="off"
+            spellCheck={false}
+          />
         </div>
         <div className="field custom-pull-revision">
           <label htmlFor="pull-revision">Revision</label>
-          <input id="pull-revision" value={revision} onChange={(e) => setRevision(e.target.value)} placeholder="main" autoComplete="off" spellCheck={false} />
+          <input
+            id="pull-revision"
+            value={revision}
+            onChange={(e) => setRevision(e.target.value)}
+            placeholder="main"
+            autoComplete="off"
+            spellCheck={false}
+          />
         </div>
-        <button className="btn btn-primary" disabled={!canWrite || busy || !ready} title={canWrite ? 'Download it into the Hugging Face cache' : 'sign in as organizer to download models'}>
+        <button
+          className="btn btn-primary"
+          disabled={!canWrite || busy || !ready}
+          title={canWrite ? 'Download it into the Hugging Face cache' : 'sign in as organizer to download models'}
+        >
           {busy ? 'Starting…' : 'Download'}
         </button>
       </div>
-      {error && <p className="error-text" role="alert" data-testid="pull-error">{error}</p>}
+      {error && (
+        <p className="error-text" role="alert" data-testid="pull-error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -12,7 +12,14 @@ export function DownloadList({ canWrite }: { canWrite: boolean }) {
     <section className="card stack" aria-labelledby="downloads-title">
       <h2 id="downloads-title">Downloads</h2>
       <ul className="downloads" data-testid="downloads">
-        {shown.map((d) => <DownloadRow key={d.id} download={d} canWrite={canWrite} onDismiss={() => setDismissed((s) => new Set(s).add(d.id))} />)}
+        {shown.map((d) => (
+          <DownloadRow
+            key={d.id}
+            download={d}
+            canWrite={canWrite}
+            onDismiss={() => setDismissed((s) => new Set(s).add(d.id))}
+          />
+        ))}
       </ul>
     </section>
   );

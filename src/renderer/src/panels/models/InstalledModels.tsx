@@ -14,7 +14,9 @@ const SOURCE_LABEL: Record<InstalledModel['source'], { text: string; title: stri
 function deleteTitle(m: InstalledModel, canWrite: boolean): string {
   if (!canWrite) return 'sign in as organizer to delete models';
   if (!m.deletable) return m.locked_reason ?? 'cannot be deleted here';
-  return m.used_by.length > 0 ? `In use: ${m.used_by.map((u) => u.label).join(', ')}` : `Delete it, freeing ${formatBytes(m.bytes)}`;
+  return m.used_by.length > 0
+    ? `In use: ${m.used_by.map((u) => u.label).join(', ')}`
+    : `Delete it, freeing ${formatBytes(m.bytes)}`;
 }
 
 export function InstalledModels({ models, canWrite }: { models: InstalledModel[]; canWrite: boolean }) {
@@ -24,37 +26,74 @@ export function InstalledModels({ models, canWrite }: { models: InstalledModel[]
     <section className="card stack" aria-labelledby="installed-title">
       <div className="row models-card-head">
         <h2 id="installed-title">Installed</h2>
-        <span className="muted">{models.length} {models.length === 1 ? 'model' : 'models'}</span>
-        {freed && <span className="badge badge-valid" role="status">{freed}</span>}
+        <span className="muted">
+          {models.length} {models.length === 1 ? 'model' : 'models'}
+        </span>
+        {freed && (
+          <span className="badge badge-valid" role="status">
+            {freed}
+          </span>
+        )}
       </div>
       {models.length === 0 ? (
         <EmptyState title="No models on this machine yet">
-          Download one below, or install a challenge pack (<code>collab-desk challenge init demo</code> generates small demo models without any download).
+          Download one below, or install a challenge pack (<code>collab-desk challenge init demo</code> generates small
+          demo models without any download).
         </EmptyState>
       ) : (
         <table className="table" data-testid="installed-models">
           <thead>
-            <tr><th>Model</th><th className="num">Size</th><th>Where</th><th>Used by</th><th aria-label="Actions" /></tr>
+            <tr>
+              <th>Model</th>
+              <th className="num">Size</th>
+              <th>Where</th>
+              <th>Used by</th>
+              <th aria-label="Actions" />
+            </tr>
           </thead>
           <tbody>
             {models.map((m) => (
               <tr key={m.id} data-testid="installed-model" data-model={m.name}>
                 <td>
                   <div className="model-name">{m.name}</div>
-                  <div className="muted model-sub" title={m.path}>{m.repo ? `${m.repo}${m.file && m.file !== m.name ? ` · ${m.file}` : ''}` : m.path}</div>
+                  <div className="muted model-sub" title={m.path}>
+                    {m.repo ? `${m.repo}${m.file && m.file !== m.name ? ` · ${m.file}` : ''}` : m.path}
+                  </div>
                 </td>
                 <td className="num">{formatBytes(m.bytes)}</td>
                 <td>
-                  <span className="badge" title={`${SOURCE_LABEL[m.source].title}\n${m.path}`}>{SOURCE_LABEL[m.source].text}</span>
-                  <span className="muted model-when" title={`modified ${formatTime(m.modified_at)}`}> {formatAgo(m.modified_at)}</span>
+                  <span className="badge" title={`${SOURCE_LABEL[m.source].title}\n${m.path}`}>
+                    {SOURCE_LABEL[m.source].text}
+                  </span>
+                  <span className="muted model-when" title={`modified ${formatTime(m.modified_at)}`}>
+                    {' '}
+                    {formatAgo(m.modified_at)}
+                  </span>
                 </td>
                 <td>
-                  {m.used_by.length === 0 ? <span className="muted">—</span> : (
-                    <span className="model-uses">{m.used_by.map((u) => <span key={u.label} className="badge badge-organizer">{u.label}</span>)}</span>
+                  {m.used_by.length === 0 ? (
+                    <span className="muted">—</span>
+                  ) : (
+                    <span className="model-uses">
+                      {m.used_by.map((u) => (
+                        <span key={u.label} className="badge badge-organizer">
+                          {u.label}
+                        </span>
+                      ))}
+                    </span>
                   )}
                 </td>
                 <td className="num">
-                  <button className="btn btn-small btn-danger" disabled={!canWrite || !m.deletable} title={deleteTitle(m, canWrite)} aria-label={`Delete ${m.name}`} onClick={() => { setFreed(null); setDeleting(m); }}>
+                  <button
+                    className="btn btn-small btn-danger"
+                    disabled={!canWrite || !m.deletable}
+                    title={deleteTitle(m, canWrite)}
+                    aria-label={`Delete ${m.name}`}
+                    onClick={() => {
+                      setFreed(null);
+                      setDeleting(m);
+                    }}
+                  >
                     Delete
                   </button>
                 </td>

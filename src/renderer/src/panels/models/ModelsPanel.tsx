@@ -25,12 +25,20 @@ export function ModelsPanel(_props: { rest: string[] }) {
         <div>
           <h1>Models</h1>
           <p className="muted models-summary">
-            {info ? `${info.installed.length} installed · ${formatBytes(info.disk.models_bytes)} on disk${info.disk.free_bytes !== null ? ` · ${formatBytes(info.disk.free_bytes)} free` : ''}` : 'GGUF files on this machine'}
+            {info
+              ? `${info.installed.length} installed · ${formatBytes(info.disk.models_bytes)} on disk${info.disk.free_bytes !== null ? ` · ${formatBytes(info.disk.free_bytes)} free` : ''}`
+              : 'GGUF files on this machine'}
           </p>
         </div>
         <div className="panel-actions">
-          {!canWrite && <span className="muted" title="Downloads and deletes need the organizer">read-only</span>}
-          <button className="btn btn-small" onClick={() => void load()} disabled={loading}>{loading ? 'Refreshing…' : 'Refresh'}</button>
+          {!canWrite && (
+            <span className="muted" title="Downloads and deletes need the organizer">
+              read-only
+            </span>
+          )}
+          <button className="btn btn-small" onClick={() => void load()} disabled={loading}>
+            {loading ? 'Refreshing…' : 'Refresh'}
+          </button>
         </div>
       </header>
       {error && <ErrorNotice error={error} onRetry={() => void load()} />}

@@ -16,8 +16,16 @@ export function AppearanceSection() {
       <div className="settings-themes" role="radiogroup" aria-labelledby="appearance-title">
         {THEMES.map((t) => (
           <label key={t.value} className={`settings-theme${theme === t.value ? ' active' : ''}`}>
-            <input type="radio" name="theme" value={t.value} checked={theme === t.value} onChange={() => setTheme(t.value)} />
-            <span><strong>{t.label}</strong> <span className="muted">{t.help}</span></span>
+            <input
+              type="radio"
+              name="theme"
+              value={t.value}
+              checked={theme === t.value}
+              onChange={() => setTheme(t.value)}
+            />
+            <span>
+              <strong>{t.label}</strong> <span className="muted">{t.help}</span>
+            </span>
           </label>
         ))}
       </div>

@@ -10,14 +10,24 @@ export function HubSection({ hubUrl }: { hubUrl: string | null }) {
       <h2 id="hub-title">Hub</h2>
       <dl className="settings-facts">
         <dt>Address</dt>
-        <dd><code data-testid="hub-url">{url}</code></dd>
+        <dd>
+          <code data-testid="hub-url">{url}</code>
+        </dd>
         <dt>Version</dt>
         <dd>Collab Desk {hub?.version ?? '?'}</dd>
         <dt>Organizer</dt>
-        <dd>{hub?.organizer ?? '?'} {me?.is_organizer ? <span className="badge badge-organizer">you</span> : <span className="muted">(you read only until you sign in)</span>}</dd>
+        <dd>
+          {hub?.organizer ?? '?'}{' '}
+          {me?.is_organizer ? (
+            <span className="badge badge-organizer">you</span>
+          ) : (
+            <span className="muted">(you read only until you sign in)</span>
+          )}
+        </dd>
         <dt>Agents join</dt>
         <dd>
-          by reading <a href="/README.md">{url}/README.md</a>: registration, the API and the challenge, for curl, an MCP harness or <code>collab-desk mcp</code>.
+          by reading <a href="/README.md">{url}/README.md</a>: registration, the API and the challenge, for curl, an MCP
+          harness or <code>collab-desk mcp</code>.
         </dd>
       </dl>
     </section>

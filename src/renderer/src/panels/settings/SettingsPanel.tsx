@@ -15,7 +15,9 @@ const DETECT_POLLS = 20;
 
 export function SettingsPanel(_props: { rest: string[] }) {
   const { info, error, load } = useSettings();
-  useEffect(() => { void load(); }, [load]);
+  useEffect(() => {
+    void load();
+  }, [load]);
   const detecting = info?.system?.gpu.state === 'detecting';
   useEffect(() => {
     if (!detecting) return;
@@ -29,7 +31,9 @@ export function SettingsPanel(_props: { rest: string[] }) {
 
   return (
     <section className="panel settings-panel">
-      <header className="panel-header"><h1>Settings</h1></header>
+      <header className="panel-header">
+        <h1>Settings</h1>
+      </header>
       {error && <ErrorNotice error={error} onRetry={() => void load()} />}
       {!info && !error && <div className="empty-state">Reading the settings…</div>}
       {info && (

@@ -21,53 +21,120 @@ function idleAction(agent: SwarmAgentStatus): string {
 
 function Meter({ used, limit }: { used: number; limit: number }) {
   const share = limit > 0 ? Math.min(1, used / limit) : 1;
-  return <div className={share >= 1 ? 'progress meter-full' : 'progress'}><span style={{ width: `${Math.round(share * 100)}%` }} /></div>;
+  return (
+    <div className={share >= 1 ? 'progress meter-full' : 'progress'}>
+      <span style={{ width: `${Math.round(share * 100)}%` }} />
+    </div>
+  );
 }
 
 /** `onTracePage`: the card heads its own trace, so it links nowhere. */
-export function AgentCard({ agent, tps, onTracePage = false }: { agent: SwarmAgentStatus; tps: number | null; onTracePage?: boolean }) {
+export function AgentCard({
+  agent,
+  tps,
+  onTracePage = false,
+}: {
+  agent: SwarmAgentStatus;
+  tps: number | null;
+  onTracePage?: boolean;
+}) {
   const quota = useSwarm((s) => s.quotas[agent.agent_id]);
   const lever = leverById(agent.direction);
   return (
-    <article className="card agent-card" data-testid="agent-card" data-agent={agent.agent_id} data-state={agent.state} aria-label={`Agent ${agent.agent_id}`}>
+    <article
+      className="card agent-card"
+      data-testid="agent-card"
+      data-agent={agent.agent_id}
+      data-state={agent.state}
+      aria-label={`Agent ${agent.agent_id}`}
+    >
       <header className="agent-card-head">
         <StateDot state={agent.state} />
-        {onTracePage ? <span className="agent-id">{agent.agent_id}</span> : <a href={routeHref('agents', agent.agent_id)} className="agent-id" title="Open the trace">{agent.agent_id}</a>}
+        {onTracePage ? (
+          <span className="agent-id">{agent.agent_id}</span>
+        ) : (
+          <a href={routeHref('agents', agent.agent_id)} className="agent-id" title="Open the trace">
+            {agent.agent_id}
+          </a>
+        )}
         <span className="badge">{agent.kind}</span>
         {agent.sandbox && <SandboxBadge policy={agent.sandbox} />}
         <span className="badge">{agent.role}</span>
         <span className="grow" />
-        <span className={`agent-state tone-text-${STATE_TONE[agent.state]}`} data-testid="agent-state">{STATE_LABEL[agent.state]}</span>
+        <span className={`agent-state tone-text-${STATE_TONE[agent.state]}`} data-testid="agent-state">
+          {STATE_LABEL[agent.state]}
+        </span>
       </header>
       <div className="agent-direction" title={lever?.hint}>
         <span className="muted">direction</span> <strong>{lever?.title ?? agent.direction}</strong>
       </div>
       <div className="agent-action" data-testid="agent-action">
-        {agent.action ? <><span className="muted">now</span> {agent.action}</> : <span className="muted">{idleAction(agent)}</span>}
+        {agent.action ? (
+          <>
+            <span className="muted">now</span> {agent.action}
+          </>
+        ) : (
+          <span className="muted">{idleAction(agent)}</span>
+        )}
       </div>
-      {agent.command && <div className="agent-command mono" title={agent.command}>$ {agent.command}</div>}
+      {agent.command && (
+        <div className="agent-command mono" title={agent.command}>
+          $ {agent.command}
+        </div>
+      )}
       {agent.sandbox && <SandboxPolicyDetails policy={agent.sandbox} />}
       <dl className="agent-figures">
         <dt>tokens</dt>
         <dd>
-          {formatNumber(agent.tokens_used, 0)}{agent.budget.tokens !== null && <span className="muted"> / {formatNumber(agent.budget.tokens, 0)}</span>}
-          {agent.kind === 'external' && agent.tokens_used === 0 && <span className="muted" title="an external agent's own model use is not visible to the swarm"> (not counted)</span>}
+          {formatNumber(agent.tokens_used, 0)}
+          {agent.budget.tokens !== null && <span className="muted"> / {formatNumber(agent.budget.tokens, 0)}</span>}
+          {agent.kind === 'external' && agent.tokens_used === 0 && (
+            <span className="muted" title="an external agent's own model use is not visible to the swarm">
+              {' '}
+              (not counted)
+            </span>
+          )}
           {agent.budget.tokens !== null && <Meter used={agent.tokens_used} limit={agent.budget.tokens} />}
         </dd>
         <dt>jobs</dt>
         <dd data-testid="agent-jobs">
           {agent.jobs_submitted} submitted <span className="muted">· budget {agent.budget.jobs_per_day}/day</span>
-          {quota && <div className="muted" title={quota.next_slot_at ? `next slot ${quota.next_slot_at}` : undefined}>hub quota {quota.used} of {quota.limit} in {quota.window_hours} h<Meter used={quota.used} limit={quota.limit} /></div>}
+          {quota && (
+            <div className="muted" title={quota.next_slot_at ? `next slot ${quota.next_slot_at}` : undefined}>
+              hub quota {quota.used} of {quota.limit} in {quota.window_hours} h
+              <Meter used={quota.used} limit={quota.limit} />
+            </div>
+          )}
         </dd>
-        <dt>steps</dt><dd>{agent.steps}{tps !== null && <span className="muted"> · {formatNumber(tps)} tok/s</span>}</dd>
-        <dt>restarts</dt><dd className={agent.restarts > 0 ? 'tone-text-warn' : undefined}>{agent.restarts}</dd>
-        <dt>started</dt><dd><Ago iso={agent.started_at} /></dd>
+        <dt>steps</dt>
+        <dd>
+          {agent.steps}
+          {tps !== null && <span className="muted"> · {formatNumber(tps)} tok/s</span>}
+        </dd>
+        <dt>restarts</dt>
+        <dd className={agent.restarts > 0 ? 'tone-text-warn' : undefined}>{agent.restarts}</dd>
+        <dt>started</dt>
+        <dd>
+          <Ago iso={agent.started_at} />
+        </dd>
       </dl>
-      {agent.last_message && <p className="agent-last" title={agent.last_message}><span className="muted">last</span> {agent.last_message}</p>}
-      {agent.error && <p className="error-text agent-error" title={agent.error}>{agent.error}</p>}
+      {agent.last_message && (
+        <p className="agent-last" title={agent.last_message}>
+          <span className="muted">last</span> {agent.last_message}
+        </p>
+      )}
+      {agent.error && (
+        <p className="error-text agent-error" title={agent.error}>
+          {agent.error}
+        </p>
+      )}
       <footer className="agent-card-foot">
         <AgentControls agentId={agent.agent_id} actions={ACTIONS_IN[agent.state]} label={agent.agent_id} />
-        {!onTracePage && <a className="btn btn-small btn-quiet" href={routeHref('agents', agent.agent_id)}>Trace →</a>}
+        {!onTracePage && (
+          <a className="btn btn-small btn-quiet" href={routeHref('agents', agent.agent_id)}>
+            Trace →
+          </a>
+        )}
       </footer>
     </article>
   );

@@ -4,7 +4,15 @@ import { useIsOrganizer } from '../../stores/session-store';
 import { useSwarm, WHOLE_SWARM } from '../../stores/swarm-store';
 import { ACTION_LABEL, ACTION_PENDING } from './agent-state';
 
-export function AgentControls({ agentId, actions, label }: { agentId: string | null; actions: SwarmAction[]; label: string }) {
+export function AgentControls({
+  agentId,
+  actions,
+  label,
+}: {
+  agentId: string | null;
+  actions: SwarmAction[];
+  label: string;
+}) {
   const organizer = useIsOrganizer();
   const key = agentId ?? WHOLE_SWARM;
   const pending = useSwarm((s) => s.pending[key]);
@@ -29,7 +37,11 @@ export function AgentControls({ agentId, actions, label }: { agentId: string | n
           </button>
         ))}
       </div>
-      {refusal && <p className="error-text" role="alert">{refusal}</p>}
+      {refusal && (
+        <p className="error-text" role="alert">
+          {refusal}
+        </p>
+      )}
     </div>
   );
 }

@@ -5,24 +5,45 @@ import type { SandboxPolicy } from '@shared/swarm';
 export function SandboxBadge({ policy }: { policy: SandboxPolicy }) {
   if (policy.kind === 'none') {
     return (
-      <span className="badge badge-unsandboxed" data-testid="agent-sandbox" data-sandbox="none" title="It runs as your user: it can read the organizer token, the held-out prompts and all your files">
+      <span
+        className="badge badge-unsandboxed"
+        data-testid="agent-sandbox"
+        data-sandbox="none"
+        title="It runs as your user: it can read the organizer token, the held-out prompts and all your files"
+      >
         NOT sandboxed (risk accepted)
       </span>
     );
   }
   return (
-    <span className="badge badge-sandboxed" data-testid="agent-sandbox" data-sandbox={policy.kind} title="It sees only its scratch folder and the folders granted to it">
+    <span
+      className="badge badge-sandboxed"
+      data-testid="agent-sandbox"
+      data-sandbox={policy.kind}
+      title="It sees only its scratch folder and the folders granted to it"
+    >
       sandboxed · {policy.kind}
     </span>
   );
 }
 
 function Paths({ testId, paths }: { testId: string; paths: string[] }) {
-  if (paths.length === 0) return <dd className="muted" data-testid={testId}>nothing</dd>;
+  if (paths.length === 0)
+    return (
+      <dd className="muted" data-testid={testId}>
+        nothing
+      </dd>
+    );
   return (
     <dd data-testid={testId}>
       {/* The policy mixes paths with words ("the system (read-only)"): only paths are set as code. */}
-      <ul className="sandbox-paths">{paths.map((p) => <li key={p} className={p.startsWith('/') ? 'mono' : undefined}>{p}</li>)}</ul>
+      <ul className="sandbox-paths">
+        {paths.map((p) => (
+          <li key={p} className={p.startsWith('/') ? 'mono' : undefined}>
+            {p}
+          </li>
+        ))}
+      </ul>
     </dd>
   );
 }
@@ -31,14 +52,22 @@ function Paths({ testId, paths }: { testId: string; paths: string[] }) {
 export function SandboxPolicyDetails({ policy }: { policy: SandboxPolicy }) {
   const unconfined = policy.kind === 'none';
   return (
-    <details className={unconfined ? 'agent-sandbox agent-sandbox-none' : 'agent-sandbox'} data-testid="agent-sandbox-policy">
+    <details
+      className={unconfined ? 'agent-sandbox agent-sandbox-none' : 'agent-sandbox'}
+      data-testid="agent-sandbox-policy"
+    >
       <summary>{unconfined ? 'what it can reach: everything you can' : 'what it can reach'}</summary>
       <dl className="agent-figures sandbox-policy">
-        <dt>can read</dt><Paths testId="sandbox-read" paths={policy.read} />
-        <dt>can write</dt><Paths testId="sandbox-write" paths={policy.write} />
-        <dt>hidden</dt><Paths testId="sandbox-hidden" paths={policy.hidden} />
-        <dt>processes</dt><dd data-testid="sandbox-processes">{policy.processes}</dd>
-        <dt>network</dt><dd data-testid="sandbox-network">{policy.network}</dd>
+        <dt>can read</dt>
+        <Paths testId="sandbox-read" paths={policy.read} />
+        <dt>can write</dt>
+        <Paths testId="sandbox-write" paths={policy.write} />
+        <dt>hidden</dt>
+        <Paths testId="sandbox-hidden" paths={policy.hidden} />
+        <dt>processes</dt>
+        <dd data-testid="sandbox-processes">{policy.processes}</dd>
+        <dt>network</dt>
+        <dd data-testid="sandbox-network">{policy.network}</dd>
       </dl>
     </details>
   );

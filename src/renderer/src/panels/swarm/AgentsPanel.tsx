@@ -19,7 +19,15 @@ const SWARM_ACTIONS_SHOWN: SwarmAction[] = ['start', 'pause', 'resume', 'stop'];
 function AgentsOverview() {
   const organizer = useIsOrganizer();
   const { status, error, agents, inference, pausedForJob, levers, load } = useSwarm(
-    useShallow((s) => ({ status: s.status, error: s.error, agents: s.agents, inference: s.inference, pausedForJob: s.pausedForJob, levers: s.levers, load: s.load })),
+    useShallow((s) => ({
+      status: s.status,
+      error: s.error,
+      agents: s.agents,
+      inference: s.inference,
+      pausedForJob: s.pausedForJob,
+      levers: s.levers,
+      load: s.load,
+    })),
   );
   const [spawning, setSpawning] = useState(false);
   const spawnButton = useRef<HTMLButtonElement>(null);
@@ -62,11 +70,15 @@ function AgentsOverview() {
         <div className="agents-main">
           {status === 'ready' && agents.length === 0 && (
             <EmptyState title="No agents yet">
-              {organizer ? 'Spawn local agents (they think with the inference host on this machine) or external ones (any agent command line).' : 'The organizer spawns agents; sign in as organizer to do it here.'}
+              {organizer
+                ? 'Spawn local agents (they think with the inference host on this machine) or external ones (any agent command line).'
+                : 'The organizer spawns agents; sign in as organizer to do it here.'}
             </EmptyState>
           )}
           <div className="agent-grid" aria-label={`${live} live agents`}>
-            {agents.map((a) => <AgentCard key={a.agent_id} agent={a} tps={inference?.per_agent[a.agent_id]?.tps ?? null} />)}
+            {agents.map((a) => (
+              <AgentCard key={a.agent_id} agent={a} tps={inference?.per_agent[a.agent_id]?.tps ?? null} />
+            ))}
           </div>
         </div>
         <aside className="agents-side">

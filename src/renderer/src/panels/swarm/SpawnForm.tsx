@@ -13,7 +13,20 @@ import { grantsOf, grantsText, SandboxGrantFields } from '../../components/Sandb
 
 type FormValues = SpawnDraft;
 
-const EMPTY: FormValues = { kind: 'local', count: '1', command: '', model: '', name: '', role: '', direction: '', budget_tokens: '', jobs_per_day: '', max_steps: '', read: '', write: '' };
+const EMPTY: FormValues = {
+  kind: 'local',
+  count: '1',
+  command: '',
+  model: '',
+  name: '',
+  role: '',
+  direction: '',
+  budget_tokens: '',
+  jobs_per_day: '',
+  max_steps: '',
+  read: '',
+  write: '',
+};
 
 function fromDefaults(d: AgentDefaults): FormValues {
   const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
@@ -76,13 +89,18 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
   // The Settings view keeps agent defaults on the hub (the hub also fills them into whatever is left out).
   useEffect(() => {
     let live = true;
-    void useSettings.getState().load().then(() => {
-      const { info, error } = useSettings.getState();
-      const saved = error === null ? info?.agent_defaults : undefined;
-      // Only an untouched form shows them: what the person already typed wins.
-      if (live && saved && Object.keys(saved).length) setDefaults(fromDefaults(saved));
-    });
-    return () => { live = false; };
+    void useSettings
+      .getState()
+      .load()
+      .then(() => {
+        const { info, error } = useSettings.getState();
+        const saved = error === null ? info?.agent_defaults : undefined;
+        // Only an untouched form shows them: what the person already typed wins.
+        if (live && saved && Object.keys(saved).length) setDefaults(fromDefaults(saved));
+      });
+    return () => {
+      live = false;
+    };
   }, []);
 
   // The supervisor tries the machine's sandbox when it starts: a status read before that knew nothing yet.
@@ -111,59 +129,163 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
   const external = values.kind === 'external';
   const blocked = external && machine?.kind === null && !acceptRisk;
   return (
-    <form className="card spawn-form" aria-label="Spawn agents" onSubmit={(e) => void onSubmit(e)} onKeyDown={(e) => onFormEscape(e, onClose)}>
+    <form
+      className="card spawn-form"
+      aria-label="Spawn agents"
+      onSubmit={(e) => void onSubmit(e)}
+      onKeyDown={(e) => onFormEscape(e, onClose)}
+    >
       <div className="panel-header">
         <h2>Spawn agents</h2>
-        <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">✕</button>
+        <button type="button" className="btn btn-small btn-quiet" onClick={onClose} aria-label="Close the form">
+          ✕
+        </button>
       </div>
       {draft === null && defaults && <p className="muted">Filled in from the agent defaults in Settings.</p>}
       {draft !== null && reopened && (
         <p className="muted" data-testid="spawn-kept">
           Kept from before.{' '}
-          <button type="button" className="btn btn-small btn-quiet" onClick={() => useSwarm.getState().setSpawnDraft(null)}>
+          <button
+            type="button"
+            className="btn btn-small btn-quiet"
+            onClick={() => useSwarm.getState().setSpawnDraft(null)}
+          >
             {defaults ? 'Start again from the defaults' : 'Clear the form'}
           </button>
         </p>
       )}
       <div className="row" role="radiogroup" aria-label="Kind of agent">
-        <label className="agent-choice"><input type="radio" name="kind" value="local" checked={!external} onChange={() => set({ kind: 'local' })} /> Local <span className="muted">— thinks with this machine's inference host</span></label>
-        <label className="agent-choice"><input type="radio" name="kind" value="external" checked={external} onChange={() => set({ kind: 'external' })} /> External <span className="muted">— any agent command line</span></label>
+        <label className="agent-choice">
+          <input type="radio" name="kind" value="local" checked={!external} onChange={() => set({ kind: 'local' })} />{' '}
+          Local <span className="muted">— thinks with this machine's inference host</span>
+        </label>
+        <label className="agent-choice">
+          <input
+            type="radio"
+            name="kind"
+            value="external"
+            checked={external}
+            onChange={() => set({ kind: 'external' })}
+          />{' '}
+          External <span className="muted">— any agent command line</span>
+        </label>
       </div>
       {external ? (
         <div className="field">
           <label htmlFor="spawn-command">Command</label>
-          <textarea id="spawn-command" value={values.command} onChange={(e) => set({ command: e.target.value })} placeholder="my-agent --prompt-file {prompt_file}" rows={2} required />
+          <textarea
+            id="spawn-command"
+            value={values.command}
+            onChange={(e) => set({ command: e.target.value })}
+            placeholder="my-agent --prompt-file {prompt_file}"
+            rows={2}
+            required
+          />
           <span className="muted spawn-help">
-            Run with <code>/bin/sh</code> in the agent's scratch folder. <code>{'{prompt_file}'}</code> is the file with its task (the hub's README and who it is; also on stdin),
-            {' '}<code>{'{hub}'}</code> the hub's URL, <code>{'{agent}'}</code> its id. Its token is in <code>$COLLAB_DESK_TOKEN</code>, never in the command line.
+            Run with <code>/bin/sh</code> in the agent's scratch folder. <code>{'{prompt_file}'}</code> is the file with
+            its task (the hub's README and who it is; also on stdin), <code>{'{hub}'}</code> the hub's URL,{' '}
+            <code>{'{agent}'}</code> its id. Its token is in <code>$COLLAB_DESK_TOKEN</code>, never in the command line.
           </span>
         </div>
       ) : (
         <div className="field">
           <label htmlFor="spawn-model">Model</label>
-          <input id="spawn-model" value={values.model} onChange={(e) => set({ model: e.target.value })} placeholder="the hub's agent model (leave empty), or a GGUF path on this machine" />
+          <input
+            id="spawn-model"
+            value={values.model}
+            onChange={(e) => set({ model: e.target.value })}
+            placeholder="the hub's agent model (leave empty), or a GGUF path on this machine"
+          />
         </div>
       )}
       <div className="spawn-fields">
-        <div className="field"><label htmlFor="spawn-count">Count</label><input id="spawn-count" type="number" min={1} max={32} step={1} value={values.count} onChange={(e) => set({ count: e.target.value })} required /></div>
-        <div className="field"><label htmlFor="spawn-name">Name prefix</label><input id="spawn-name" value={values.name} onChange={(e) => set({ name: e.target.value })} placeholder={external ? 'external' : 'local'} pattern={'[a-z0-9][a-z0-9\\-]*'} maxLength={30} title="lowercase letters, digits and -; ids are <prefix>-<n>" /></div>
+        <div className="field">
+          <label htmlFor="spawn-count">Count</label>
+          <input
+            id="spawn-count"
+            type="number"
+            min={1}
+            max={32}
+            step={1}
+            value={values.count}
+            onChange={(e) => set({ count: e.target.value })}
+            required
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="spawn-name">Name prefix</label>
+          <input
+            id="spawn-name"
+            value={values.name}
+            onChange={(e) => set({ name: e.target.value })}
+            placeholder={external ? 'external' : 'local'}
+            pattern={'[a-z0-9][a-z0-9\\-]*'}
+            maxLength={30}
+            title="lowercase letters, digits and -; ids are <prefix>-<n>"
+          />
+        </div>
         <div className="field">
           <label htmlFor="spawn-role">Role</label>
           <select id="spawn-role" value={values.role} onChange={(e) => set({ role: e.target.value })}>
             <option value="">each a different one</option>
-            {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor="spawn-direction">Direction</label>
           <select id="spawn-direction" value={values.direction} onChange={(e) => set({ direction: e.target.value })}>
             <option value="">balanced by the supervisor</option>
-            {LEVERS.map((l) => <option key={l.id} value={l.id}>{l.title}</option>)}
+            {LEVERS.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.title}
+              </option>
+            ))}
           </select>
         </div>
-        <div className="field"><label htmlFor="spawn-budget">Token budget</label><input id="spawn-budget" type="number" min={1} step={1} value={values.budget_tokens} onChange={(e) => set({ budget_tokens: e.target.value })} placeholder="no limit" /></div>
-        <div className="field"><label htmlFor="spawn-jobs">Jobs per day</label><input id="spawn-jobs" type="number" min={0} max={1000} step={1} value={values.jobs_per_day} onChange={(e) => set({ jobs_per_day: e.target.value })} placeholder="10" /></div>
-        {!external && <div className="field"><label htmlFor="spawn-steps">Max steps</label><input id="spawn-steps" type="number" min={1} max={100000} step={1} value={values.max_steps} onChange={(e) => set({ max_steps: e.target.value })} placeholder="run until stopped" /></div>}
+        <div className="field">
+          <label htmlFor="spawn-budget">Token budget</label>
+          <input
+            id="spawn-budget"
+            type="number"
+            min={1}
+            step={1}
+            value={values.budget_tokens}
+            onChange={(e) => set({ budget_tokens: e.target.value })}
+            placeholder="no limit"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="spawn-jobs">Jobs per day</label>
+          <input
+            id="spawn-jobs"
+            type="number"
+            min={0}
+            max={1000}
+            step={1}
+            value={values.jobs_per_day}
+            onChange={(e) => set({ jobs_per_day: e.target.value })}
+            placeholder="10"
+          />
+        </div>
+        {!external && (
+          <div className="field">
+            <label htmlFor="spawn-steps">Max steps</label>
+            <input
+              id="spawn-steps"
+              type="number"
+              min={1}
+              max={100000}
+              step={1}
+              value={values.max_steps}
+              onChange={(e) => set({ max_steps: e.target.value })}
+              placeholder="run until stopped"
+            />
+          </div>
+        )}
       </div>
       {external && (
         <fieldset className="spawn-sandbox" data-testid="spawn-sandbox">
@@ -179,9 +301,32 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
         </fieldset>
       )}
       <div className="row">
-        <button className="btn btn-primary" disabled={busy || blocked} title={blocked ? 'no sandbox starts on this machine: check "Run without a sandbox" to spawn anyway' : undefined}>{busy ? 'Spawning…' : `Spawn ${values.count && values.count !== '1' ? `${values.count} agents` : 'agent'}`}</button>
-        {error && <span className="error-text" role="alert" data-testid="spawn-error">{error}</span>}
-        {spawned && <span role="status" className="spawn-ok">Spawned {spawned.map((a, i) => <span key={a.agent_id}>{i > 0 && ', '}<a href={routeHref('agents', a.agent_id)}>{a.agent_id}</a></span>)}.</span>}
+        <button
+          className="btn btn-primary"
+          disabled={busy || blocked}
+          title={
+            blocked ? 'no sandbox starts on this machine: check "Run without a sandbox" to spawn anyway' : undefined
+          }
+        >
+          {busy ? 'Spawning…' : `Spawn ${values.count && values.count !== '1' ? `${values.count} agents` : 'agent'}`}
+        </button>
+        {error && (
+          <span className="error-text" role="alert" data-testid="spawn-error">
+            {error}
+          </span>
+        )}
+        {spawned && (
+          <span role="status" className="spawn-ok">
+            Spawned{' '}
+            {spawned.map((a, i) => (
+              <span key={a.agent_id}>
+                {i > 0 && ', '}
+                <a href={routeHref('agents', a.agent_id)}>{a.agent_id}</a>
+              </span>
+            ))}
+            .
+          </span>
+        )}
       </div>
     </form>
   );
@@ -191,18 +336,26 @@ const SANDBOX_NAME = { bubblewrap: 'bubblewrap', 'sandbox-exec': 'sandbox-exec (
 
 /** What this machine gives an external agent, said before it is spawned. */
 function SandboxOffer({ machine }: { machine: SwarmStatus['sandbox'] }) {
-  if (machine === null) return <p className="muted" data-testid="sandbox-offer">Checking which sandbox this machine offers…</p>;
+  if (machine === null)
+    return (
+      <p className="muted" data-testid="sandbox-offer">
+        Checking which sandbox this machine offers…
+      </p>
+    );
   if (machine.kind === null) {
     return (
       <div className="notice notice-error spawn-no-sandbox" data-testid="sandbox-offer" data-kind="none">
-        <span><strong>No sandbox can start on this machine.</strong> {machine.reason}</span>
+        <span>
+          <strong>No sandbox can start on this machine.</strong> {machine.reason}
+        </span>
       </div>
     );
   }
   return (
     <p className="spawn-sandbox-offer" data-testid="sandbox-offer" data-kind={machine.kind}>
-      Runs in {SANDBOX_NAME[machine.kind]}: sees only its scratch folder, its task and the folders you grant below; the data folder
-      {' '}(the organizer token, the held-out prompts, other agents' folders), the home folders and <code>/tmp</code> are hidden from it.
+      Runs in {SANDBOX_NAME[machine.kind]}: sees only its scratch folder, its task and the folders you grant below; the
+      data folder (the organizer token, the held-out prompts, other agents' folders), the home folders and{' '}
+      <code>/tmp</code> are hidden from it.
     </p>
   );
 }

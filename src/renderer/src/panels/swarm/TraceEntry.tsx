@@ -17,8 +17,14 @@ function args(value: unknown): string {
 export function TraceEntry({ step }: { step: TraceStep }) {
   if (step.kind === 'output') {
     return (
-      <li className={`trace-line trace-output${step.stream === 'stderr' ? ' trace-stderr' : ''}`} data-testid="trace-output" data-seq={step.seq}>
-        <time dateTime={step.at} title={formatTime(step.at)}>{time(step.at)}</time>
+      <li
+        className={`trace-line trace-output${step.stream === 'stderr' ? ' trace-stderr' : ''}`}
+        data-testid="trace-output"
+        data-seq={step.seq}
+      >
+        <time dateTime={step.at} title={formatTime(step.at)}>
+          {time(step.at)}
+        </time>
         <span className="trace-stream">{step.stream ?? 'out'}</span>
         <code>{step.text}</code>
       </li>
@@ -27,7 +33,9 @@ export function TraceEntry({ step }: { step: TraceStep }) {
   if (step.kind === 'event') {
     return (
       <li className="trace-line trace-event" data-testid="trace-event" data-seq={step.seq}>
-        <time dateTime={step.at} title={formatTime(step.at)}>{time(step.at)}</time>
+        <time dateTime={step.at} title={formatTime(step.at)}>
+          {time(step.at)}
+        </time>
         <span className="trace-stream">event</span>
         <span>{step.text}</span>
       </li>
@@ -39,19 +47,40 @@ export function TraceEntry({ step }: { step: TraceStep }) {
     <li className="trace-step" data-testid="trace-step" data-seq={step.seq}>
       <details>
         <summary>
-          <time dateTime={step.at} title={formatTime(step.at)}>{time(step.at)}</time>
+          <time dateTime={step.at} title={formatTime(step.at)}>
+            {time(step.at)}
+          </time>
           <span className="trace-stream">step</span>
           <span className="trace-calls">
-            {calls.length ? calls.map((c, i) => <span key={i} className={c.ok ? 'badge badge-valid' : 'badge badge-invalid'}>{c.name}</span>) : <span className="muted">no tool call</span>}
+            {calls.length ? (
+              calls.map((c, i) => (
+                <span key={i} className={c.ok ? 'badge badge-valid' : 'badge badge-invalid'}>
+                  {c.name}
+                </span>
+              ))
+            ) : (
+              <span className="muted">no tool call</span>
+            )}
           </span>
           <span className="grow trace-summary-text">{step.completion?.slice(0, 160)}</span>
-          {step.tokens && <span className="muted trace-nums" title="prompt / completion tokens">{step.tokens.prompt}+{step.tokens.completion} tok</span>}
-          {step.timings && <span className="muted trace-nums" title="observe / think / act">{Math.round(step.timings.observe_ms + step.timings.think_ms + step.timings.act_ms)} ms</span>}
+          {step.tokens && (
+            <span className="muted trace-nums" title="prompt / completion tokens">
+              {step.tokens.prompt}+{step.tokens.completion} tok
+            </span>
+          )}
+          {step.timings && (
+            <span className="muted trace-nums" title="observe / think / act">
+              {Math.round(step.timings.observe_ms + step.timings.think_ms + step.timings.act_ms)} ms
+            </span>
+          )}
           {failed && <span className="tone-text-bad">failed</span>}
         </summary>
         <div className="trace-body">
           {step.timings && (
-            <p className="muted trace-timings">observe {Math.round(step.timings.observe_ms)} ms · think {Math.round(step.timings.think_ms)} ms · act {Math.round(step.timings.act_ms)} ms</p>
+            <p className="muted trace-timings">
+              observe {Math.round(step.timings.observe_ms)} ms · think {Math.round(step.timings.think_ms)} ms · act{' '}
+              {Math.round(step.timings.act_ms)} ms
+            </p>
           )}
           {step.prompt && (
             <details className="trace-prompt">
@@ -65,11 +94,17 @@ export function TraceEntry({ step }: { step: TraceStep }) {
             </details>
           )}
           {step.completion !== undefined && (
-            <div className="trace-completion"><h3>Completion</h3><pre>{step.completion}</pre></div>
+            <div className="trace-completion">
+              <h3>Completion</h3>
+              <pre>{step.completion}</pre>
+            </div>
           )}
           {calls.map((c, i) => (
             <div key={i} className={c.ok ? 'trace-tool' : 'trace-tool trace-tool-failed'}>
-              <h3>{c.name} <span className={c.ok ? 'badge badge-valid' : 'badge badge-invalid'}>{c.ok ? 'ok' : 'failed'}</span></h3>
+              <h3>
+                {c.name}{' '}
+                <span className={c.ok ? 'badge badge-valid' : 'badge badge-invalid'}>{c.ok ? 'ok' : 'failed'}</span>
+              </h3>
               <pre className="trace-args">{args(c.arguments)}</pre>
               <pre className="trace-result">{c.result}</pre>
             </div>

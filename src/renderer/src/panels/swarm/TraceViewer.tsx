@@ -37,11 +37,14 @@ function TraceList({ steps, dropped }: { steps: TraceStep[]; dropped: number }) 
     <>
       {dropped > 0 && (
         <p className="muted trace-dropped" data-testid="trace-dropped">
-          {formatNumber(dropped)} older entries not shown — export for the whole trace (this view keeps the latest {formatNumber(TRACE_KEPT)}).
+          {formatNumber(dropped)} older entries not shown — export for the whole trace (this view keeps the latest{' '}
+          {formatNumber(TRACE_KEPT)}).
         </p>
       )}
       {steps.length > shown.length && (
-        <button className="btn btn-small btn-quiet" onClick={() => setShowAll(true)}>Show {steps.length - shown.length} earlier entries</button>
+        <button className="btn btn-small btn-quiet" onClick={() => setShowAll(true)}>
+          Show {steps.length - shown.length} earlier entries
+        </button>
       )}
       <ol
         ref={box}
@@ -52,7 +55,9 @@ function TraceList({ steps, dropped }: { steps: TraceStep[]; dropped: number }) 
           pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
         }}
       >
-        {shown.map((s) => <TraceEntry key={entryKey(s)} step={s} />)}
+        {shown.map((s) => (
+          <TraceEntry key={entryKey(s)} step={s} />
+        ))}
       </ol>
     </>
   );
@@ -82,31 +87,45 @@ export function TraceViewer({ agentId }: { agentId: string }) {
   }, [organizer, alive, followTrace]);
 
   const visible = useMemo(() => (trace ? trace.steps.filter((s) => kinds.has(s.kind)) : []), [trace, kinds]);
-  const toggle = (kind: TraceStep['kind']) => setKinds((old) => {
-    const next = new Set(old);
-    if (next.has(kind)) next.delete(kind);
-    else next.add(kind);
-    return next;
-  });
+  const toggle = (kind: TraceStep['kind']) =>
+    setKinds((old) => {
+      const next = new Set(old);
+      if (next.has(kind)) next.delete(kind);
+      else next.add(kind);
+      return next;
+    });
 
   return (
     <section className="panel trace-viewer" aria-label={`Trace of ${agentId}`}>
       <div className="panel-header">
         <div className="row">
-          <a href={routeHref('agents')} className="btn btn-small btn-quiet">← All agents</a>
+          <a href={routeHref('agents')} className="btn btn-small btn-quiet">
+            ← All agents
+          </a>
           <h1>Trace of {agentId}</h1>
         </div>
         <div className="panel-actions">
           {trace?.exported && (
             <span className="muted" role="status" data-testid="trace-exported">
-              Exported {trace.exported.steps} entries to <code>scratch/{agentId}/{trace.exported.path}</code>
+              Exported {trace.exported.steps} entries to{' '}
+              <code>
+                scratch/{agentId}/{trace.exported.path}
+              </code>
             </span>
           )}
-          {trace?.exportError && <span className="error-text" role="alert">{trace.exportError}</span>}
+          {trace?.exportError && (
+            <span className="error-text" role="alert">
+              {trace.exportError}
+            </span>
+          )}
           <button
             className="btn btn-small"
             disabled={!organizer || !trace || trace.exporting || trace.steps.length === 0}
-            title={organizer ? "Write this trace into the agent's scratch folder as traces/<session>/ (manifest.md + the log), the public collab's layout" : 'sign in as organizer to export traces'}
+            title={
+              organizer
+                ? "Write this trace into the agent's scratch folder as traces/<session>/ (manifest.md + the log), the public collab's layout"
+                : 'sign in as organizer to export traces'
+            }
             onClick={() => void exportTrace()}
           >
             {trace?.exporting ? 'Exporting…' : 'Export'}
@@ -114,21 +133,38 @@ export function TraceViewer({ agentId }: { agentId: string }) {
         </div>
       </div>
       <div className="trace-layout">
-        <div>{agent ? <AgentCard agent={agent} tps={tps} onTracePage /> : swarmReady && <ErrorNotice error={`The swarm has no agent "${agentId}" (it runs only the agents spawned since the hub started).`} />}</div>
+        <div>
+          {agent ? (
+            <AgentCard agent={agent} tps={tps} onTracePage />
+          ) : (
+            swarmReady && (
+              <ErrorNotice
+                error={`The swarm has no agent "${agentId}" (it runs only the agents spawned since the hub started).`}
+              />
+            )
+          )}
+        </div>
         {!organizer ? (
-          <EmptyState title="Traces are the organizer's">Sign in as organizer to read what {agentId} sent its model and what its tools answered.</EmptyState>
+          <EmptyState title="Traces are the organizer's">
+            Sign in as organizer to read what {agentId} sent its model and what its tools answered.
+          </EmptyState>
         ) : (
           <div className="card trace-card">
             <div className="row trace-toolbar">
               <div className="row" role="group" aria-label="Show">
                 {KINDS.map((k) => (
-                  <label key={k.id} className="agent-choice"><input type="checkbox" checked={kinds.has(k.id)} onChange={() => toggle(k.id)} /> {k.label}</label>
+                  <label key={k.id} className="agent-choice">
+                    <input type="checkbox" checked={kinds.has(k.id)} onChange={() => toggle(k.id)} /> {k.label}
+                  </label>
                 ))}
               </div>
               <span className="grow" />
               {trace && (
                 <span className="muted" data-testid="trace-count">
-                  {trace.dropped > 0 ? `latest ${formatNumber(trace.steps.length)} of ${formatNumber(trace.steps.length + trace.dropped)}` : formatNumber(trace.steps.length)} entries
+                  {trace.dropped > 0
+                    ? `latest ${formatNumber(trace.steps.length)} of ${formatNumber(trace.steps.length + trace.dropped)}`
+                    : formatNumber(trace.steps.length)}{' '}
+                  entries
                   {alive && !trace.more ? ' · following live' : ''}
                 </span>
               )}
@@ -136,10 +172,16 @@ export function TraceViewer({ agentId }: { agentId: string }) {
             {trace?.error && <ErrorNotice error={trace.error} onRetry={() => void openTrace(agentId)} />}
             {trace?.loading && trace.steps.length === 0 && <p className="muted">Reading the trace…</p>}
             {trace && !trace.loading && !trace.error && trace.steps.length === 0 && (
-              <EmptyState title="Nothing in the trace yet">{alive ? 'Entries appear here as the agent works.' : 'Start the agent to see it work.'}</EmptyState>
+              <EmptyState title="Nothing in the trace yet">
+                {alive ? 'Entries appear here as the agent works.' : 'Start the agent to see it work.'}
+              </EmptyState>
             )}
             {visible.length > 0 && <TraceList steps={visible} dropped={trace?.dropped ?? 0} />}
-            {trace?.more && <button className="btn btn-small" disabled={trace.loading} onClick={() => void moreTrace()}>{trace.loading ? 'Loading…' : 'Load newer entries'}</button>}
+            {trace?.more && (
+              <button className="btn btn-small" disabled={trace.loading} onClick={() => void moreTrace()}>
+                {trace.loading ? 'Loading…' : 'Load newer entries'}
+              </button>
+            )}
           </div>
         )}
       </div>

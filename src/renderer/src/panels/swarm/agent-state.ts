@@ -35,8 +35,18 @@ export const ACTIONS_IN: Record<SwarmAgentState, SwarmAction[]> = {
   failed: ['start'],
 };
 
-export const ACTION_LABEL: Record<SwarmAction, string> = { pause: 'Pause', resume: 'Resume', stop: 'Stop', start: 'Start' };
-export const ACTION_PENDING: Record<SwarmAction, string> = { pause: 'Pausing…', resume: 'Resuming…', stop: 'Stopping…', start: 'Starting…' };
+export const ACTION_LABEL: Record<SwarmAction, string> = {
+  pause: 'Pause',
+  resume: 'Resume',
+  stop: 'Stop',
+  start: 'Start',
+};
+export const ACTION_PENDING: Record<SwarmAction, string> = {
+  pause: 'Pausing…',
+  resume: 'Resuming…',
+  stop: 'Stopping…',
+  start: 'Starting…',
+};
 
 /** An agent whose process may still write to its trace. */
 export const isAlive = (state: SwarmAgentState) => state !== 'stopped' && state !== 'exhausted' && state !== 'failed';

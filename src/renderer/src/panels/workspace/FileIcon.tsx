@@ -15,7 +15,14 @@ export function FileIcon({ type, path }: { type: 'file' | 'dir'; path: string })
   const kind = type === 'dir' ? 'dir' : kindOf(path);
   return (
     <svg className={`ws-icon ws-icon-${kind}`} viewBox="0 0 16 16" width="16" height="16" aria-hidden focusable="false">
-      <path d={PATHS[kind]} fill="none" stroke="currentColor" strokeWidth="1.2" strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d={PATHS[kind]}
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
     </svg>
   );
 }

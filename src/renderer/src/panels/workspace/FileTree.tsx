@@ -7,7 +7,14 @@ import type { WorkspaceEntry } from '../../model/workspace-entries';
 import { useWorkspaceAgents } from '../../stores/workspace-agents-store';
 import { useWorkspaceTree, type FolderState } from '../../stores/workspace-tree-store';
 import { FileIcon } from './FileIcon';
-import { ancestorPaths, CENTRAL, locationKey, routeParts, scratchRoot, type WorkspaceLocation } from '../../model/workspace-location';
+import {
+  ancestorPaths,
+  CENTRAL,
+  locationKey,
+  routeParts,
+  scratchRoot,
+  type WorkspaceLocation,
+} from '../../model/workspace-location';
 
 /** A folder in the tree shows this many children; the folder view on the right has them all. */
 const TREE_CHILDREN = 200;
@@ -53,33 +60,59 @@ function TreeNode({ root, entry, label, current, shown, depth }: NodeProps) {
     <li className="ws-tree-item">
       <div className={selected ? 'ws-tree-row selected' : 'ws-tree-row'} style={{ paddingLeft: 4 + depth * 14 }}>
         {isDir ? (
-          <button className="ws-tree-toggle" aria-expanded={open} aria-label={`${open ? 'Collapse' : 'Expand'} ${name}`} onClick={() => setExpanded(root, entry.path, !expanded)} disabled={shown !== null}>
+          <button
+            className="ws-tree-toggle"
+            aria-expanded={open}
+            aria-label={`${open ? 'Collapse' : 'Expand'} ${name}`}
+            onClick={() => setExpanded(root, entry.path, !expanded)}
+            disabled={shown !== null}
+          >
             {open ? '▾' : '▸'}
           </button>
-        ) : <span className="ws-tree-toggle" aria-hidden />}
+        ) : (
+          <span className="ws-tree-toggle" aria-hidden />
+        )}
         <a
           className="ws-tree-link"
           href={routeHref('workspace', ...routeParts(root, entry.path))}
           aria-current={selected ? 'page' : undefined}
-          title={entry.modified ? `${name} · modified ${formatTime(entry.modified)}${entry.bytes !== null ? ` · ${formatBytes(entry.bytes)}` : ''}` : name}
+          title={
+            entry.modified
+              ? `${name} · modified ${formatTime(entry.modified)}${entry.bytes !== null ? ` · ${formatBytes(entry.bytes)}` : ''}`
+              : name
+          }
         >
           <FileIcon type={entry.type} path={entry.path} />
           <span className="ws-tree-name">{name}</span>
         </a>
         {!isDir && entry.bytes !== null && <span className="ws-tree-meta">{formatBytes(entry.bytes)}</span>}
-        {!isDir && entry.bytes === null && entry.modified && <span className="ws-tree-meta">{formatAgo(entry.modified)}</span>}
+        {!isDir && entry.bytes === null && entry.modified && (
+          <span className="ws-tree-meta">{formatAgo(entry.modified)}</span>
+        )}
       </div>
       {open && (
         <ul className="ws-tree-list">
           {!folder || (folder.status === 'loading' && folder.entries.length === 0) ? (
-            <li className="ws-tree-note muted" style={{ paddingLeft: 22 + depth * 14 }}>reading…</li>
+            <li className="ws-tree-note muted" style={{ paddingLeft: 22 + depth * 14 }}>
+              reading…
+            </li>
           ) : folder.status === 'failed' ? (
-            <li className="ws-tree-note ws-tree-error" style={{ paddingLeft: 22 + depth * 14 }} title={folder.error ?? ''}>{folder.missing ? 'gone' : 'could not be read'}</li>
+            <li
+              className="ws-tree-note ws-tree-error"
+              style={{ paddingLeft: 22 + depth * 14 }}
+              title={folder.error ?? ''}
+            >
+              {folder.missing ? 'gone' : 'could not be read'}
+            </li>
           ) : children.length === 0 ? (
-            <li className="ws-tree-note muted" style={{ paddingLeft: 22 + depth * 14 }}>{shown ? 'no match' : 'empty'}</li>
+            <li className="ws-tree-note muted" style={{ paddingLeft: 22 + depth * 14 }}>
+              {shown ? 'no match' : 'empty'}
+            </li>
           ) : (
             <>
-              {children.slice(0, TREE_CHILDREN).map((e) => <TreeNode key={e.path} root={root} entry={e} current={current} shown={shown} depth={depth + 1} />)}
+              {children.slice(0, TREE_CHILDREN).map((e) => (
+                <TreeNode key={e.path} root={root} entry={e} current={current} shown={shown} depth={depth + 1} />
+              ))}
               {(children.length > TREE_CHILDREN || folder.next) && (
                 <li className="ws-tree-note" style={{ paddingLeft: 22 + depth * 14 }}>
                   <a href={routeHref('workspace', ...routeParts(root, entry.path))}>more in the folder view…</a>
@@ -116,7 +149,8 @@ export function FileTree({ current }: { current: WorkspaceLocation }) {
   }, [query, roots, loadDeep]);
 
   const shown: Shown = useMemo(() => (query ? matchingKeys(folders, roots, query) : null), [folders, roots, query]);
-  const agentShown = (id: string) => !shown || id.toLowerCase().includes(query.toLowerCase()) || shown.has(locationKey(scratchRoot(id), ''));
+  const agentShown = (id: string) =>
+    !shown || id.toLowerCase().includes(query.toLowerCase()) || shown.has(locationKey(scratchRoot(id), ''));
   const visibleAgents = (agents ?? []).filter((a) => agentShown(a.agent_id));
   // An agent matched by name alone shows its folder as it is, unfiltered.
   const shownFor = (id: string): Shown => (shown && !shown.has(locationKey(scratchRoot(id), '')) ? null : shown);
@@ -130,15 +164,27 @@ export function FileTree({ current }: { current: WorkspaceLocation }) {
         aria-label="Filter files by name"
         value={filter}
         onChange={(e) => setFilter(e.target.value)}
-        onKeyDown={(e) => { if (e.key === 'Escape') setFilter(''); }}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') setFilter('');
+        }}
       />
       <div className="ws-tree-scroll">
-        <h3 className="ws-tree-heading">Central record <span className="badge" title="Only the hub writes here: messages, results, synced artifacts and shared resources, job logs">read-only</span></h3>
-        {(!shown || shown.has(locationKey(CENTRAL, ''))) ? (
+        <h3 className="ws-tree-heading">
+          Central record{' '}
+          <span
+            className="badge"
+            title="Only the hub writes here: messages, results, synced artifacts and shared resources, job logs"
+          >
+            read-only
+          </span>
+        </h3>
+        {!shown || shown.has(locationKey(CENTRAL, '')) ? (
           <ul className="ws-tree-list">
             <TreeNode root={CENTRAL} entry={rootEntry()} label="central" current={current} shown={shown} depth={0} />
           </ul>
-        ) : <p className="ws-tree-note muted">no match</p>}
+        ) : (
+          <p className="ws-tree-note muted">no match</p>
+        )}
         <h3 className="ws-tree-heading">Scratch folders</h3>
         {agentsError ? (
           <ErrorNotice error={agentsError} onRetry={() => void loadAgents()} />
@@ -151,7 +197,15 @@ export function FileTree({ current }: { current: WorkspaceLocation }) {
         ) : (
           <ul className="ws-tree-list" aria-label="Scratch folders">
             {visibleAgents.map((a) => (
-              <TreeNode key={a.agent_id} root={scratchRoot(a.agent_id)} entry={rootEntry()} label={a.agent_id} current={current} shown={shownFor(a.agent_id)} depth={0} />
+              <TreeNode
+                key={a.agent_id}
+                root={scratchRoot(a.agent_id)}
+                entry={rootEntry()}
+                label={a.agent_id}
+                current={current}
+                shown={shownFor(a.agent_id)}
+                depth={0}
+              />
             ))}
           </ul>
         )}

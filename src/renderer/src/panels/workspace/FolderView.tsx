@@ -10,10 +10,19 @@ import { agentOfRoot, locationKey, routeParts } from '../../model/workspace-loca
 
 function whyEmpty(root: string, path: string): { title: string; why: string } {
   const agent = agentOfRoot(root);
-  if (root === 'central' && path === 'message_board') return { title: 'No messages yet', why: 'Posts on the board appear here as the files the public layout stores.' };
-  if (root === 'central' && path === 'results') return { title: 'No results yet', why: 'Results appear here once an agent (or a benchmark job) posts one.' };
-  if (agent && path === '') return { title: `${agent} has not written any files yet`, why: `Agents write to their own scratch folder (PUT /v1/scratch/${agent}/<path>); what they write appears here as it lands.` };
-  return { title: 'This folder is empty', why: 'Nothing is in it right now; new files appear here as they are written.' };
+  if (root === 'central' && path === 'message_board')
+    return { title: 'No messages yet', why: 'Posts on the board appear here as the files the public layout stores.' };
+  if (root === 'central' && path === 'results')
+    return { title: 'No results yet', why: 'Results appear here once an agent (or a benchmark job) posts one.' };
+  if (agent && path === '')
+    return {
+      title: `${agent} has not written any files yet`,
+      why: `Agents write to their own scratch folder (PUT /v1/scratch/${agent}/<path>); what they write appears here as it lands.`,
+    };
+  return {
+    title: 'This folder is empty',
+    why: 'Nothing is in it right now; new files appear here as they are written.',
+  };
 }
 
 export function FolderView({ root, path }: { root: string; path: string }) {
@@ -21,11 +30,14 @@ export function FolderView({ root, path }: { root: string; path: string }) {
   const loadFolder = useWorkspaceTree((s) => s.loadFolder);
   const loadMore = useWorkspaceTree((s) => s.loadMore);
 
-  if (!folder || (folder.status === 'loading' && folder.entries.length === 0)) return <p className="muted ws-loading">Reading the folder…</p>;
+  if (!folder || (folder.status === 'loading' && folder.entries.length === 0))
+    return <p className="muted ws-loading">Reading the folder…</p>;
   if (folder.status === 'failed') {
-    return folder.missing && path !== ''
-      ? <GoneNotice root={root} path={path} kind="folder" />
-      : <ErrorNotice error={folder.error ?? 'the folder could not be read'} onRetry={() => void loadFolder(root, path)} />;
+    return folder.missing && path !== '' ? (
+      <GoneNotice root={root} path={path} kind="folder" />
+    ) : (
+      <ErrorNotice error={folder.error ?? 'the folder could not be read'} onRetry={() => void loadFolder(root, path)} />
+    );
   }
   if (folder.entries.length === 0) {
     const { title, why } = whyEmpty(root, path);
@@ -41,25 +53,43 @@ export function FolderView({ root, path }: { root: string; path: string }) {
       )}
       <table className="table ws-folder-table" data-testid="folder-table">
         <thead>
-          <tr><th>Name</th><th className="num">Size</th><th>Modified</th></tr>
+          <tr>
+            <th>Name</th>
+            <th className="num">Size</th>
+            <th>Modified</th>
+          </tr>
         </thead>
         <tbody>
           {folder.entries.map((e) => (
             <tr key={e.path}>
               <td>
                 <a className="ws-entry-link" href={routeHref('workspace', ...routeParts(root, e.path))}>
-                  <FileIcon type={e.type} path={e.path} />{e.name}{e.type === 'dir' ? '/' : ''}
+                  <FileIcon type={e.type} path={e.path} />
+                  {e.name}
+                  {e.type === 'dir' ? '/' : ''}
                 </a>
               </td>
               <td className="num muted">{e.bytes !== null ? formatBytes(e.bytes) : '—'}</td>
-              <td className="muted">{e.modified ? <time dateTime={e.modified} title={formatTime(e.modified)}>{formatAgo(e.modified)}</time> : '—'}</td>
+              <td className="muted">
+                {e.modified ? (
+                  <time dateTime={e.modified} title={formatTime(e.modified)}>
+                    {formatAgo(e.modified)}
+                  </time>
+                ) : (
+                  '—'
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {folder.error && <ErrorNotice error={folder.error} />}
       {paged && folder.next && (
-        <button className="btn btn-small ws-more" onClick={() => void loadMore(root, path)} disabled={folder.loadingMore}>
+        <button
+          className="btn btn-small ws-more"
+          onClick={() => void loadMore(root, path)}
+          disabled={folder.loadingMore}
+        >
           {folder.loadingMore ? 'Loading…' : 'Load older'}
         </button>
       )}

@@ -10,7 +10,9 @@ export function GoneNotice({ root, path, kind }: { root: string; path: string; k
       <p>
         <code>{path}</code> is no longer in {rootLabel(root)}: it was deleted or moved after the link was made.
       </p>
-      <a className="btn btn-small" href={routeHref('workspace', ...routeParts(root, parent))}>Open {parent ? parent.split('/').pop() : rootLabel(root)}</a>
+      <a className="btn btn-small" href={routeHref('workspace', ...routeParts(root, parent))}>
+        Open {parent ? parent.split('/').pop() : rootLabel(root)}
+      </a>
     </div>
   );
 }

@@ -12,32 +12,75 @@ function Scalar({ value }: { value: unknown }) {
 function JsonNode({ name, value, depth, last }: { name: string | null; value: unknown; depth: number; last: boolean }) {
   const [open, setOpen] = useState(depth < 3);
   const comma = last ? '' : ',';
-  const key = name !== null && <><span className="json-key">{JSON.stringify(name)}</span>: </>;
+  const key = name !== null && (
+    <>
+      <span className="json-key">{JSON.stringify(name)}</span>:{' '}
+    </>
+  );
   if (value === null || typeof value !== 'object') {
-    return <div className="json-line">{key}<Scalar value={value} />{comma}</div>;
+    return (
+      <div className="json-line">
+        {key}
+        <Scalar value={value} />
+        {comma}
+      </div>
+    );
   }
   const isArray = Array.isArray(value);
-  const children: Array<[string | null, unknown]> = isArray ? (value as unknown[]).map((v) => [null, v]) : Object.entries(value as Record<string, unknown>);
+  const children: Array<[string | null, unknown]> = isArray
+    ? (value as unknown[]).map((v) => [null, v])
+    : Object.entries(value as Record<string, unknown>);
   const [start, end] = isArray ? ['[', ']'] : ['{', '}'];
-  if (children.length === 0) return <div className="json-line">{key}{start}{end}{comma}</div>;
+  if (children.length === 0)
+    return (
+      <div className="json-line">
+        {key}
+        {start}
+        {end}
+        {comma}
+      </div>
+    );
   const shown = children.slice(0, MAX_CHILDREN);
-  const what = isArray ? `${children.length} item${children.length === 1 ? '' : 's'}` : `${children.length} key${children.length === 1 ? '' : 's'}`;
+  const what = isArray
+    ? `${children.length} item${children.length === 1 ? '' : 's'}`
+    : `${children.length} key${children.length === 1 ? '' : 's'}`;
   return (
     <div className="json-node">
       <div className="json-line">
-        <button className="json-toggle" aria-expanded={open} aria-label={`${open ? 'Fold' : 'Unfold'} ${name ?? 'value'}`} onClick={() => setOpen((o) => !o)}>{open ? '▾' : '▸'}</button>
-        {key}{start}
-        {!open && <><span className="json-summary"> {what} </span>{end}{comma}</>}
+        <button
+          className="json-toggle"
+          aria-expanded={open}
+          aria-label={`${open ? 'Fold' : 'Unfold'} ${name ?? 'value'}`}
+          onClick={() => setOpen((o) => !o)}
+        >
+          {open ? '▾' : '▸'}
+        </button>
+        {key}
+        {start}
+        {!open && (
+          <>
+            <span className="json-summary"> {what} </span>
+            {end}
+            {comma}
+          </>
+        )}
       </div>
       {open && (
         <div className="json-children">
           {shown.map(([childName, child], i) => (
             <JsonNode key={i} name={childName} value={child} depth={depth + 1} last={i === children.length - 1} />
           ))}
-          {children.length > shown.length && <div className="json-line json-summary">… {children.length - shown.length} more (see the source)</div>}
+          {children.length > shown.length && (
+            <div className="json-line json-summary">… {children.length - shown.length} more (see the source)</div>
+          )}
         </div>
       )}
-      {open && <div className="json-line">{end}{comma}</div>}
+      {open && (
+        <div className="json-line">
+          {end}
+          {comma}
+        </div>
+      )}
     </div>
   );
 }

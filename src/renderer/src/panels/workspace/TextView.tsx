@@ -8,7 +8,9 @@ export function TextView({ text, label }: { text: string; label: string }) {
   }, [text]);
   return (
     <div className="ws-text" data-testid="text-view" role="region" aria-label={label} tabIndex={0}>
-      <pre className="ws-text-gutter" aria-hidden>{numbers}</pre>
+      <pre className="ws-text-gutter" aria-hidden>
+        {numbers}
+      </pre>
       <pre className="ws-text-body">{text}</pre>
     </div>
   );

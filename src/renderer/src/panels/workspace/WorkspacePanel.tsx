@@ -61,7 +61,10 @@ export function WorkspacePanel({ rest }: { rest: string[] }) {
     <section className="panel ws-panel">
       <div className="panel-header">
         <h1>Workspace</h1>
-        <span className="muted ws-subtitle">The central record is written by the hub only; each agent writes its own scratch folder. Everything updates live.</span>
+        <span className="muted ws-subtitle">
+          The central record is written by the hub only; each agent writes its own scratch folder. Everything updates
+          live.
+        </span>
       </div>
       <div className="ws-split">
         <FileTree current={location} />
@@ -72,7 +75,17 @@ export function WorkspacePanel({ rest }: { rest: string[] }) {
           ) : resolved.state === 'file' ? (
             <FilePreview key={locationKey(root, path)} root={root} entry={resolved.entry} />
           ) : resolved.state === 'gone' ? (
-            <GoneNotice root={root} path={path} kind={resolved.missingFolder === path ? 'folder' : resolved.missingFolder === null && (previewKey === locationKey(root, path) || /\.[^/]+$/.test(path)) ? 'file' : 'item'} />
+            <GoneNotice
+              root={root}
+              path={path}
+              kind={
+                resolved.missingFolder === path
+                  ? 'folder'
+                  : resolved.missingFolder === null && (previewKey === locationKey(root, path) || /\.[^/]+$/.test(path))
+                    ? 'file'
+                    : 'item'
+              }
+            />
           ) : resolved.state === 'failed' ? (
             <ErrorNotice error={resolved.error} onRetry={() => open(location)} />
           ) : (
