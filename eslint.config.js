@@ -105,7 +105,16 @@ export default tseslint.config(
           paths: [electron],
           patterns: [
             layer(
-              ['**/hub/*', '**/bench/*', '**/sync/*', '**/agents/*', '**/cli/*', '**/main/*', '**/preload/*'],
+              [
+                '**/platform/*',
+                '**/hub/*',
+                '**/bench/*',
+                '**/sync/*',
+                '**/agents/*',
+                '**/cli/*',
+                '**/main/*',
+                '**/preload/*',
+              ],
               'The renderer imports src/shared only; it talks to the hub over HTTP.',
             ),
             layer(NODE_ONLY, 'The renderer runs in a browser: no Node imports.'),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run check`, the fast loop: typecheck (node + web), lint (layers, type-aware rules), the format, import cycles
+// `npm run check`, the fast loop: typecheck (node + web), lint (layers, type-aware rules), the format, imports (layers, cycles)
 // and the unit tests, run side by side; prints each step's time and the output of any that failed.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -9,7 +9,7 @@ const STEPS = [
   { name: 'typecheck web', command: 'npx', args: ['tsc', '-p', 'tsconfig.web.json', '--noEmit'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
   { name: 'format', command: 'npx', args: ['prettier', '--check', '--log-level', 'warn', '.'] },
-  { name: 'import cycles', command: 'node', args: ['scripts/check-import-cycles.mjs'] },
+  { name: 'imports', command: 'node', args: ['scripts/check-imports.mjs'] },
   { name: 'unit tests', command: 'npx', args: ['vitest', 'run', 'tests/unit', '--reporter=dot'] },
 ];
 

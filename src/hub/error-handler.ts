@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CodedError, ERROR_STATUS, isErrorCode, type ApiErrorBody, type ErrorCode } from '../shared/errors';
+import { HubClientError } from '../shared/hub-error';
 import { HubError } from './hub-error';
 
 function errorBody(code: ErrorCode, message: string, hint?: string): ApiErrorBody {
@@ -74,8 +75,15 @@ const FS_REFUSALS: Record<string, { code: ErrorCode; message: string; hint: stri
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    // The hub's own refusals and its seams' (model library, swarm): one error type, answered in this one place.
-    if (err instanceof CodedError && isErrorCode(err.code)) {
+    // The hub's own refusals and its seams' (model library, swarm): one error type, answered in this one place. Not
+    // a client's error from a call the hub made itself (its 401 is not this request's), nor an INTERNAL: both are
+    // the hub's failure, logged below.
+    if (
+      err instanceof CodedError &&
+      !(err instanceof HubClientError) &&
+      isErrorCode(err.code) &&
+      err.code !== 'INTERNAL'
+    ) {
       if (err instanceof HubError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
       return send(reply, err.code, err.message, err.hint);
     }

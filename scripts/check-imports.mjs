@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Fails when modules under src/ import each other in a circle (type-only imports included): DESIGN.md's layers allow none.
+// Fails when an import under src/ crosses DESIGN.md's layers or closes a cycle, counting what eslint's
+// no-restricted-imports cannot see: dynamic import(), require(), type-only imports, the @shared alias outside the page.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -33,12 +34,48 @@ function resolveImport(from, specifier) {
   return null;
 }
 
+/**
+ * What each top folder of src/ may import besides itself: shared <- platform <- services (never each other) <- the
+ * composition roots; the page and the bridge see the contract only. Folders not named here are not checked.
+ */
+const SERVICES = ['hub', 'bench', 'agents', 'sync'];
+const MAY_IMPORT = {
+  shared: [],
+  platform: ['shared'],
+  ...Object.fromEntries(SERVICES.map((s) => [s, ['shared', 'platform']])),
+  cli: ['shared', 'platform', ...SERVICES],
+  main: ['shared', 'platform', ...SERVICES, 'cli'],
+  preload: ['shared'],
+  renderer: ['shared'],
+};
+const layerOf = (file) => relative(src, file).split('/')[0];
+const shown = (file) => relative(dirname(src), file);
+
 const files = sourceFiles(src);
+const crossings = [];
 const edges = new Map(
   files.map((file) => {
-    // preProcessFile reads every import/export-from/import() syntactically, `import type` included.
+    // preProcessFile reads every import/export-from/import()/require() syntactically, `import type` included.
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    const targets = importedFiles.map((f) => resolveImport(file, f.fileName)).filter((t) => t !== null && t !== file);
+    const targets = [];
+    for (const { fileName } of importedFiles) {
+      // The alias exists in the dashboard's build only: the CLI and main bundles would not resolve it.
+      if (fileName.startsWith('@shared/') && layerOf(file) !== 'renderer') {
+        crossings.push(
+          `${shown(file)} imports "${fileName}": only src/renderer may use @shared/ (write a relative path)`,
+        );
+      }
+      const target = resolveImport(file, fileName);
+      if (target === null || target === file) continue;
+      targets.push(target);
+      const [from, to] = [layerOf(file), layerOf(target)];
+      // Files outside src/ (package.json for the version) belong to no layer.
+      if (from !== to && to !== '..' && MAY_IMPORT[from] && !MAY_IMPORT[from].includes(to)) {
+        crossings.push(
+          `${shown(file)} imports ${shown(target)}: src/${from} may import ${[...MAY_IMPORT[from], from].map((l) => `src/${l}`).join(', ')} only`,
+        );
+      }
+    }
     return [file, [...new Set(targets)]];
   }),
 );
@@ -74,18 +111,12 @@ function connect(file) {
 }
 for (const file of files) if (!indexOf.has(file)) connect(file);
 
-if (cycles.length === 0) {
-  console.log(`import cycles: none among ${files.length} modules under ${relative(dirname(src), src)}/`);
-} else {
+for (const line of crossings) console.error(`layers: ${line}`);
+if (cycles.length > 0) {
   console.error(
     `import cycles: ${cycles.length} group(s) of modules import each other (type-only imports count too); break each by moving the shared part down a layer or passing it in:`,
   );
-  for (const cycle of cycles)
-    console.error(
-      `  - ${cycle
-        .map((f) => relative(dirname(src), f))
-        .sort()
-        .join(', ')}`,
-    );
-  process.exit(1);
+  for (const cycle of cycles) console.error(`  - ${cycle.map(shown).sort().join(', ')}`);
 }
+if (crossings.length > 0 || cycles.length > 0) process.exit(1);
+console.log(`imports: no layer crossed and no cycle among ${files.length} modules under ${shown(src)}/`);

@@ -1,11 +1,12 @@
-// The import-cycle check that `npm run lint` runs: it names modules that import each other, type-only imports included.
+// The import check that `npm run lint` runs: layers crossed (dynamic imports and the @shared alias included) and
+// modules that import each other (type-only imports included), each named.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const script = join(__dirname, '../../../scripts/check-import-cycles.mjs');
+const script = join(__dirname, '../../../scripts/check-imports.mjs');
 let folder: string | null = null;
 
 function tree(files: Record<string, string>): string {
@@ -31,7 +32,7 @@ afterEach(() => {
   folder = null;
 });
 
-describe('the import-cycle check', () => {
+describe('the import check', () => {
   it('passes a tree whose imports only go one way', () => {
     const result = check(
       tree({
@@ -41,7 +42,7 @@ describe('the import-cycle check', () => {
       }),
     );
     expect(result.code).toBe(0);
-    expect(result.output).toContain('none among 3 modules');
+    expect(result.output).toContain('no layer crossed and no cycle among 3 modules');
   });
 
   it('fails on two modules that import each other only for types, and names both', () => {
@@ -67,5 +68,39 @@ describe('the import-cycle check', () => {
     );
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/\/a\.ts, cycles-\w+\/b\/index\.ts, cycles-\w+\/c\.ts/);
+  });
+
+  it('fails on a service importing another service, even through a dynamic import, and says what it may import', () => {
+    const result = check(
+      tree({
+        'shared/api.ts': 'export type Id = string;\n',
+        'bench/engine.ts':
+          "import type { Id } from '../shared/api';\nexport const run = (id: Id) => import('../hub/board');\n",
+        'hub/board.ts': 'export const post = 1;\n',
+      }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(
+      /bench\/engine\.ts imports cycles-\w+\/hub\/board\.ts: src\/bench may import src\/shared, src\/platform, src\/bench only/,
+    );
+  });
+
+  it('fails on the page importing Node-only platform code, and on @shared/ outside the page', () => {
+    const result = check(
+      tree({
+        'shared/ids.ts': 'export const ID = 1;\n',
+        'platform/data-folder.ts': "import { ID } from '../shared/ids';\nexport const layout = ID;\n",
+        'renderer/src/store.ts':
+          "import { ID } from '@shared/ids';\nimport { layout } from '../../platform/data-folder';\nexport const x = ID + layout;\n",
+        'hub/hub.ts': "import { ID } from '@shared/ids';\nexport const y = ID;\n",
+      }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(
+      /renderer\/src\/store\.ts imports cycles-\w+\/platform\/data-folder\.ts: src\/renderer may import src\/shared, src\/renderer only/,
+    );
+    expect(result.output).toMatch(/hub\/hub\.ts imports "@shared\/ids": only src\/renderer may use @shared\//);
+    // The page's own use of the alias is fine.
+    expect(result.output).not.toMatch(/store\.ts imports "@shared/);
   });
 });
