@@ -4,13 +4,44 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
+// Caches under node_modules/.cache make the loop fast after its first run: tsc keeps its build info, eslint and
+// Prettier skip files unchanged since they last passed. `npm test` runs without them, from nothing, as CI does.
+const CACHE = 'node_modules/.cache/collab-desk-check';
 const STEPS = [
-  { name: 'typecheck node', command: 'npx', args: ['tsc', '-p', 'tsconfig.node.json', '--noEmit'] },
-  { name: 'typecheck web', command: 'npx', args: ['tsc', '-p', 'tsconfig.web.json', '--noEmit'] },
-  { name: 'lint', command: 'npx', args: ['eslint', '.'] },
-  { name: 'format', command: 'npx', args: ['prettier', '--check', '--log-level', 'warn', '.'] },
-  { name: 'imports', command: 'node', args: ['scripts/check-imports.mjs'] },
+  { name: 'lint', command: 'npx', args: ['eslint', '--cache', '--cache-location', `${CACHE}/eslint`, '.'] },
+  {
+    name: 'typecheck node',
+    command: 'npx',
+    args: [
+      'tsc',
+      '-p',
+      'tsconfig.node.json',
+      '--noEmit',
+      '--incremental',
+      '--tsBuildInfoFile',
+      `${CACHE}/node.tsbuildinfo`,
+    ],
+  },
+  {
+    name: 'typecheck web',
+    command: 'npx',
+    args: [
+      'tsc',
+      '-p',
+      'tsconfig.web.json',
+      '--noEmit',
+      '--incremental',
+      '--tsBuildInfoFile',
+      `${CACHE}/web.tsbuildinfo`,
+    ],
+  },
   { name: 'unit tests', command: 'npx', args: ['vitest', 'run', 'tests/unit', '--reporter=dot'] },
+  {
+    name: 'format',
+    command: 'npx',
+    args: ['prettier', '--check', '--log-level', 'warn', '--cache', '--cache-location', `${CACHE}/prettier`, '.'],
+  },
+  { name: 'imports', command: 'node', args: ['scripts/check-imports.mjs'] },
 ];
 
 function runStep(step) {
@@ -31,7 +62,7 @@ function runStep(step) {
   });
 }
 
-// As many steps at once as the machine has cores (each of tsc and eslint keeps one busy), the slow ones first.
+// As many steps at once as the machine has cores (each of tsc and eslint keeps one busy), the slowest (lint) first.
 const started = performance.now();
 const queue = [...STEPS];
 const results = [];
