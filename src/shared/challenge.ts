@@ -423,7 +423,7 @@ export const JobInfo = Closed({
   progress: Nullable(JobProgress),
   error: Nullable(Type.String()),
   result: Nullable(Type.String(), {
-    description: 'the result this job published (bench, baseline) or the result it verified (verify)',
+    description: 'the result this job published (bench, baseline); null for a verify job, whose claim is in `verifies`',
   }),
   verifies: Nullable(Type.String()),
   log: Type.String(),

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineJobRunner } from '../../src/bench/job-runner';
+import type { OpenApiDocument } from '../../src/hub/openapi';
+import type { JobInfo, JobList } from '../../src/shared/challenge';
+import { Conformance } from '../helpers/conformance';
 import { SseClient } from '../helpers/sse-client';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 import { installTestPack, PRIVATE_PROMPTS, writeTestPack } from '../helpers/test-pack';
@@ -401,5 +404,88 @@ describe('private prompts', () => {
       expect(everything).not.toContain(text);
       expect(everything).not.toContain(text.slice(0, 20));
     }
+  }, 120_000);
+});
+
+describe('the contract', () => {
+  it('the challenge, job and result answers conform to the contract (/openapi.json)', async () => {
+    const api = new Conformance(hub, (await hub.call<OpenApiDocument>('GET', '/openapi.json')).body);
+    const org = { token: hub.organizerToken };
+    await api.call('GET', '/v1/challenge', '/v1/challenge', { token: alice });
+    await api.call('GET', '/v1/challenge', '/v1/challenge', org);
+
+    // The jobs the tests above ran: baselines, benches (succeeded, cancelled), verifications, with their results.
+    const all = await api.call<JobList>('GET', '/v1/jobs', '/v1/jobs?limit=500');
+    await api.call('GET', '/v1/jobs', '/v1/jobs');
+    await api.call('GET', '/v1/jobs', '/v1/jobs?state=succeeded');
+    await api.call('GET', '/v1/jobs', '/v1/jobs?state=cancelled,failed&limit=10');
+    await api.call('GET', '/v1/jobs', '/v1/jobs?state=queued,running');
+    await api.call('GET', '/v1/jobs', '/v1/jobs?kind=verify&agent=alice');
+    await api.call('GET', '/v1/jobs', '/v1/jobs?kind=baseline');
+    const find = (what: string, test: (j: JobInfo) => boolean) => {
+      const job = all.body.items.find(test);
+      expect(job, `a ${what} job the tests above ran`).toBeDefined();
+      return job!;
+    };
+    const bench = find('succeeded bench', (j) => j.kind === 'bench' && j.state === 'succeeded' && j.result !== null);
+    const baseline = find('baseline', (j) => j.kind === 'baseline' && j.result !== null);
+    const verify = find('verify', (j) => j.kind === 'verify' && j.verifies !== null);
+    const cancelled = find('cancelled', (j) => j.state === 'cancelled');
+    for (const job of [bench, baseline, verify, cancelled])
+      await api.call('GET', '/v1/jobs/{id}', `/v1/jobs/${job.id}`);
+    await api.call('GET', '/v1/jobs/quota', '/v1/jobs/quota', { token: alice });
+    await api.call('GET', '/v1/jobs/quota', '/v1/jobs/quota?agent=dave', org);
+    await api.call('GET', '/v1/jobs/quota', '/v1/jobs/quota', org);
+
+    // Two submissions; the first holds the lease but waits for a drain this test ends, so nothing is measured: the
+    // list shows the lease, a running job and a queued one; both are cancelled, the queued one before it started.
+    let drained!: () => void;
+    const gate = new Promise<void>((resolve) => (drained = resolve));
+    let taken!: () => void;
+    const leased = new Promise<void>((resolve) => (taken = resolve));
+    const stop = hub.running.hub.lease.onChange((h) => {
+      if (!h) return undefined;
+      taken();
+      return gate;
+    });
+    const submitted = async () =>
+      api.call<JobInfo>('POST', '/v1/jobs', '/v1/jobs', { ...org, body: { config: { target: 'target' } } });
+    const first = await submitted();
+    const second = await submitted();
+    expect([first.status, second.status], second.text).toEqual([201, 201]);
+    await leased;
+    const pending = await api.call<JobList>('GET', '/v1/jobs', '/v1/jobs?state=queued,running');
+    expect(pending.body.lease?.job).toBe(first.body.id);
+    await api.call('GET', '/v1/jobs/{id}', `/v1/jobs/${first.body.id}`);
+    await api.call('GET', '/v1/jobs/{id}', `/v1/jobs/${second.body.id}`);
+    const queued = await api.call<JobInfo>('DELETE', '/v1/jobs/{id}', `/v1/jobs/${second.body.id}`, org);
+    expect(queued.body.state).toBe('cancelled');
+    const running = api.call<JobInfo>('DELETE', '/v1/jobs/{id}', `/v1/jobs/${first.body.id}`, org);
+    drained();
+    expect((await running).body.state).toBe('cancelled');
+    stop();
+    await idle();
+
+    // Results a job published, a verified claim, the baseline; the leaderboard ranking them; a comparison.
+    await api.call('GET', '/v1/results/{filename}', `/v1/results/${bench.result}`);
+    await api.call('GET', '/v1/results/{filename}', `/v1/results/${baseline.result}`);
+    await api.call('GET', '/v1/results/{filename}', `/v1/results/${verify.verifies}`);
+    await api.call('GET', '/v1/results', '/v1/results?expand=true');
+    await api.call('GET', '/v1/leaderboard', '/v1/leaderboard');
+    const board = await api.call<{ rows: Array<{ speedup: number | null; ci: unknown; hardware: string | null }> }>(
+      'GET',
+      '/v1/leaderboard',
+      '/v1/leaderboard?best_per_agent=false&verification=valid,pending,invalid,unverified',
+    );
+    expect(
+      board.body.rows.some((r) => r.speedup !== null && r.ci !== null && r.hardware !== null),
+      'a ranked row with its measured fields',
+    ).toBe(true);
+    await api.call('GET', '/v1/leaderboard', '/v1/leaderboard?verification=valid,pending,invalid');
+    await api.call('GET', '/v1/compare', `/v1/compare?a=${bench.result}&b=${baseline.result}`);
+
+    // Every call above was answered with a success, so each success schema was checked against a real answer.
+    expect([...api.seen].filter((s) => !/\s2\d\d$/.test(s))).toEqual([]);
+    expect(api.drift, `the hub answered what its contract does not declare:\n${api.drift.join('\n')}`).toEqual([]);
   }, 120_000);
 });
