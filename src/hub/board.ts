@@ -1,7 +1,14 @@
 // Posting to the board: stamping, threads, channels, and inbox delivery to mentions, reply and ref authors.
 import { createHash } from 'node:crypto';
 import type { MessageCreated, Via } from '../shared/api';
-import { frontmatterTimestamp, isHumanHandle, SLUG_PATTERN, stampedFilename } from '../shared/ids';
+import {
+  frontmatterTimestamp,
+  isHumanHandle,
+  isValidAgentId,
+  parseStampedFilename,
+  SLUG_PATTERN,
+  stampedFilename,
+} from '../shared/ids';
 import { extractMentions } from '../shared/mentions';
 import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
@@ -52,21 +59,33 @@ export function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Public clients send refs as one string ("a.md, b.md"); lists work too. Only `.md` names count. */
+/** A record's file name: one path segment ending in `.md`, no control characters. */
+function isRecordName(name: string): boolean {
+  return name.endsWith('.md') && ![...name].some((c) => c === '/' || c === '\\' || c.charCodeAt(0) < 0x20);
+}
+
+/**
+ * Public clients send refs as one string ("a.md, b.md"); lists work too. Only `.md` names count, and a value that
+ * is neither (`refs: 42`) names nothing: the public collab ignores what it cannot read as filenames rather than
+ * refusing the message, and an agent's post is worth more than its citation.
+ */
 export function parseRefs(value: unknown, where: string): string[] {
-  if (value === undefined || value === null) return [];
-  const tokens = typeof value === 'string' ? value.split(/[,\s]+/) : Array.isArray(value) ? value : null;
-  if (!tokens || tokens.some((t) => typeof t !== 'string')) {
-    throw new HubError(
-      'INVALID_FRONTMATTER',
-      `${where} "refs" must be filenames (a list, or one comma-separated string)`,
-      'refs: [20261121-220500-123_alice.md]',
-    );
-  }
-  const refs = [...new Set((tokens as string[]).map((t) => t.trim()).filter((t) => t.endsWith('.md')))];
+  const tokens: unknown[] = typeof value === 'string' ? value.split(/[,\s]+/) : Array.isArray(value) ? value : [];
+  const names = tokens.filter((t): t is string => typeof t === 'string').map((t) => t.trim());
+  const refs = [...new Set(names.filter(isRecordName))];
   if (refs.length > 20)
     throw new HubError('INVALID_FRONTMATTER', `${where} "refs" names more than 20 records`, 'cite the few that matter');
   return refs;
+}
+
+/**
+ * The author a cited filename names, read as the public collab reads it: `{stamp}_{author}.md` (a message or
+ * result) or `{agent}.md` (a registration); null when that is no valid handle.
+ */
+export function refAuthor(filename: string): string | null {
+  const stamped = parseStampedFilename(filename);
+  const author = stamped ? stamped.author : filename.slice(0, -'.md'.length);
+  return isValidAgentId(author) ? author : null;
 }
 
 function optionalString(fm: Record<string, unknown>, key: string): string | undefined {
@@ -188,15 +207,16 @@ export async function postMessage(
       );
     addRecipient(parent.agent, 'reply');
   }
-  for (const [i, ref] of refs.entries()) {
+  for (const ref of refs) {
+    // A record of this hub names its author; a filename it lacks (cited from another collab, or not yet synced) is
+    // routed as the public collab routes it, to the author its name gives, when that author can receive mail here.
     const target = hub.messages.get(ref) ?? hub.results.get(ref);
-    if (!target)
-      throw new HubError(
-        'INVALID_REF',
-        `refs[${i}]: no message or result "${ref}"`,
-        'refs name existing messages or results by filename',
-      );
-    addRecipient(target.agent, 'ref');
+    if (target) {
+      addRecipient(target.agent, 'ref');
+      continue;
+    }
+    const author = refAuthor(ref);
+    if (author !== null && (isHumanHandle(author) || hub.agents.get(author))) addRecipient(author, 'ref');
   }
   if (channel !== null && !hub.taskforces.exists(channel)) {
     throw new HubError(
@@ -222,7 +242,9 @@ export async function postMessage(
       via,
       type,
     };
+    // Stored as understood: the filenames, or nothing when the value named none (refs: 42 is not kept as a citation).
     if (refs.length) frontmatter.refs = refs;
+    else delete frontmatter.refs;
     if (channel !== null) frontmatter.channel = channel;
     if (replyTo !== null) Object.assign(frontmatter, { reply_to: replyTo, thread });
     if (broadcast) frontmatter.broadcast = true;

@@ -104,7 +104,8 @@ export function buildLeaderboard(hub: RankingContext, query: LeaderboardQuery): 
     r.score_high >= leader.score_low;
   let rows = ranked.map((r, i) => leaderboardRow(r, i + 1, overlapsLeader(r)));
   if (query.agent) rows = rows.filter((r) => r.agent === query.agent);
-  if (query.limit) rows = rows.slice(0, query.limit);
+  // As in the public collab, 0 and below mean every row.
+  if (query.limit !== undefined && query.limit > 0) rows = rows.slice(0, query.limit);
   return {
     score_field: c.score_field,
     order: c.order,

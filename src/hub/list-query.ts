@@ -1,6 +1,7 @@
 // The public list grammar (since until agent type via status verification q expand limit order after before),
 // compiled to a count, a filtered count and one page query over a record table keyed by its filename.
 import type { Statement } from 'better-sqlite3';
+import { MAX_PAGE_LIMIT } from '../shared/api';
 import type { Db } from './store/database';
 import { HubError } from './hub-error';
 import { parseTime } from './time-filter';
@@ -16,11 +17,15 @@ export interface ListParams {
   q?: string;
   expand?: boolean;
   limit?: number;
-  order?: 'asc' | 'desc';
+  /** asc or desc in any case; anything else reads as asc (see pageOrder). */
+  order?: string;
   after?: string;
   before?: string;
   channel?: string;
   thread?: string;
+  model?: string;
+  harness?: string;
+  hf_user?: string;
 }
 
 export interface ListPage<Row> {
@@ -36,7 +41,10 @@ export interface ListPage<Row> {
 /** `channel=none` lists the messages posted in no channel (so no taskforce may be called that). */
 export const NO_CHANNEL = 'none';
 
-type Filter = 'agent' | 'type' | 'via' | 'status' | 'verification' | 'channel' | 'thread';
+type Filter = 'agent' | 'type' | 'via' | 'status' | 'verification' | 'channel' | 'thread' | ExactFilter;
+/** Matched as one whole value, as the public collab matches them (a model name may hold a comma). */
+type ExactFilter = 'model' | 'harness' | 'hf_user';
+const EXACT_FILTERS: ReadonlySet<Filter> = new Set<ExactFilter>(['model', 'harness', 'hf_user']);
 
 export interface ListSpec {
   from: string;
@@ -54,8 +62,27 @@ export interface ListSpec {
 }
 
 export const DEFAULT_LIMIT = 10;
-/** Expanded pages carry whole records, so they are capped (as in the public collab); filename pages are not. */
+/** Expanded pages carry whole records, so they are capped (as in the public collab) below MAX_PAGE_LIMIT. */
 export const EXPAND_MAX_LIMIT = 200;
+
+/**
+ * The public collab sorts descending only for exactly "desc" and ascending for anything else. Its case-sensitivity
+ * is a trap (an agent's "DESC" would silently come back ascending), so case is ignored here; other values still
+ * read as asc, as there.
+ */
+export function pageOrder(order: string | undefined, fallback: 'asc' | 'desc'): 'asc' | 'desc' {
+  if (order === undefined) return fallback;
+  return order.trim().toLowerCase() === 'desc' ? 'desc' : 'asc';
+}
+
+/**
+ * A page size the public collab would take, held to this hub's page cap: the public API has no cap on filename
+ * pages and reads 0 and below as "no limit"; here both give the largest page, and `next` continues from it.
+ */
+export function pageLimit(limit: number | undefined | null): number | undefined | null {
+  if (limit === undefined || limit === null) return limit;
+  return limit <= 0 || limit > MAX_PAGE_LIMIT ? MAX_PAGE_LIMIT : limit;
+}
 
 function csv(value: string): string[] {
   return value
@@ -104,7 +131,8 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
     where.push(`${spec.ts} ${bound === 'since' ? '>=' : '<='} ?`);
     args.push(parseTime(value, bound));
   }
-  for (const name of ['agent', 'type', 'via', 'status', 'verification', 'channel', 'thread'] as const) {
+  const filters = ['agent', 'type', 'via', 'status', 'verification', 'channel', 'thread'] as const;
+  for (const name of [...filters, 'model', 'harness', 'hf_user'] as const) {
     const value = params[name];
     if (value === undefined) continue;
     const column = spec.columns[name];
@@ -114,7 +142,7 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
         `this list has no "${name}" filter`,
         'GET /v1 lists the parameters of each route',
       );
-    const values = csv(value);
+    const values = EXACT_FILTERS.has(name) ? [value] : csv(value);
     if (values.length === 0)
       throw new HubError('INVALID_QUERY', `${name} is empty`, 'give one value or a comma-separated list');
     // channel=none: the main board (messages in no taskforce), alone or beside named channels.
@@ -140,8 +168,8 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
   const count = countOf(base, baseArgs);
   const matched = where.length === base.length ? count : countOf(where, args);
 
-  const order = params.order ?? spec.defaultOrder ?? 'desc';
-  let limit = params.limit ?? (spec.defaultLimit === undefined ? DEFAULT_LIMIT : spec.defaultLimit);
+  const order = pageOrder(params.order, spec.defaultOrder ?? 'desc');
+  let limit = pageLimit(params.limit) ?? (spec.defaultLimit === undefined ? DEFAULT_LIMIT : spec.defaultLimit);
   if (params.expand && (limit === null || limit > EXPAND_MAX_LIMIT)) limit = EXPAND_MAX_LIMIT;
   if (params.after !== undefined) {
     where.push(`${spec.key} > ?`);

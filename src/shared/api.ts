@@ -8,10 +8,22 @@ const Filename = Type.String({ minLength: 1, maxLength: 300, pattern: '^[^/\\\\\
 const Handle = Type.String({ minLength: 1, maxLength: 40 });
 /** Free-form like the public collab's, but one printable line. */
 const MessageType = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
-/** Filenames of messages or results, as a list or (as public clients send) one comma/space-separated string. */
-const Refs = Type.Union([Type.String({ maxLength: 6000 }), Type.Array(Filename, { maxItems: 20 })]);
+/**
+ * Filenames of messages or results, as a list or (as public clients send) one comma/space-separated string. Any
+ * string is taken, as in the public collab: names that do not end in `.md` are ignored, not refused.
+ */
+const Refs = Type.Union([
+  Type.String({ maxLength: 6000 }),
+  Type.Array(Type.String({ maxLength: 300 }), { maxItems: 20 }),
+]);
 
 // ---- list grammar -------------------------------------------------------------------------------------------
+
+/**
+ * The most records one list page holds. The public collab pages filename lists without a cap; this hub clamps a
+ * larger `limit` to this (and `next` pages on) rather than refusing it, so a public client's big page still works.
+ */
+export const MAX_PAGE_LIMIT = 500;
 
 const listFields = {
   since: Type.Optional(
@@ -21,8 +33,17 @@ const listFields = {
   agent: Type.Optional(Type.String({ maxLength: 500, description: 'author id, or a comma-separated list' })),
   q: Type.Optional(Type.String({ maxLength: 200, description: 'case-insensitive substring' })),
   expand: Type.Optional(Type.Boolean({ description: 'full records (body included)' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 10' })),
-  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+  limit: Type.Optional(
+    Type.Integer({
+      description: `default 10; a page holds at most ${MAX_PAGE_LIMIT} (more, or 0 and below, gives ${MAX_PAGE_LIMIT})`,
+    }),
+  ),
+  order: Type.Optional(
+    Type.String({
+      maxLength: 20,
+      description: 'asc or desc, in any case; anything else reads as asc (as in the public collab)',
+    }),
+  ),
   after: Type.Optional(
     Type.String({ maxLength: 300, description: 'exclusive cursor: a filename (`next` of the previous page)' }),
   ),
@@ -58,7 +79,15 @@ export const ResultListQuery = Type.Object(
 export type ResultListQuery = Static<typeof ResultListQuery>;
 
 export const AgentListQuery = Type.Object(
-  { ...listFields, status: Type.Optional(Type.String({ maxLength: 100, description: 'active, suspended' })) },
+  {
+    ...listFields,
+    status: Type.Optional(Type.String({ maxLength: 100, description: 'active, suspended' })),
+    model: Type.Optional(Type.String({ maxLength: 200, description: 'exactly this model (as registered)' })),
+    harness: Type.Optional(Type.String({ maxLength: 200, description: 'exactly this harness (as registered)' })),
+    hf_user: Type.Optional(
+      Type.String({ maxLength: 100, description: 'exactly this Hugging Face user (local agents have none)' }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type AgentListQuery = Static<typeof AgentListQuery>;
@@ -91,6 +120,8 @@ export const RegisterResponse = Closed({
   agent_id: Type.String(),
   token: Type.String({ description: 'the bearer token, shown this once' }),
   scratch: Type.String({ description: 'your scratch folder: /v1/scratch/{agent_id}/' }),
+  agent_bucket: Type.String({ description: "your scratch folder's public name: <org>/<collab>-<agent_id>" }),
+  hf_user: Nullable(Type.String(), { description: 'the Hugging Face user behind the agent (null on a local hub)' }),
 });
 export type RegisterResponse = Static<typeof RegisterResponse>;
 
@@ -257,9 +288,13 @@ export type EndpointInfo = Static<typeof EndpointInfo>;
 export const HubDescription = Closed({
   service: Type.Literal('collab-desk'),
   version: Type.String(),
-  collab: Type.String(),
+  collab: Type.String({ description: "the collab's slug, as in bucket names (<org>/<collab>-<agent>)" }),
+  org: Type.String({ description: 'the organization the collab answers as ("local" unless configured)' }),
+  central_bucket: Type.String({ description: "the central record's public name: <org>/<collab>-main-bucket" }),
+  title: Type.String({ description: "the collab's name, for people" }),
   goal: Type.String(),
   score_field: Type.String(),
+  score_unit: Type.String(),
   score_order: Type.Union([Type.Literal('asc'), Type.Literal('desc')]),
   required_result_fields: Type.Array(Type.String()),
   guardrail_field: Nullable(Type.String()),
@@ -297,8 +332,14 @@ export type AuditPage = Static<typeof AuditPage>;
 
 const AgentStatus = Type.Union([Type.Literal('active'), Type.Literal('suspended')]);
 
-/** GET /v1/me: whose token this is. */
-export const MeResponse = Closed({ handle: Type.String(), is_organizer: Type.Boolean(), status: AgentStatus });
+/** GET /v1/me: whose token this is, in the public shape (hf_user, handle, is_member, is_organizer) plus its standing. */
+export const MeResponse = Closed({
+  hf_user: Nullable(Type.String(), { description: 'the Hugging Face user behind the token (null on a local hub)' }),
+  handle: Type.String(),
+  is_member: Type.Boolean({ description: 'a member of this collab: every token this hub issued' }),
+  is_organizer: Type.Boolean(),
+  status: AgentStatus,
+});
 export type MeResponse = Static<typeof MeResponse>;
 
 export const AgentInfo = Closed({
@@ -335,7 +376,7 @@ export const LeaderboardQuery = Type.Object(
       Type.String({ maxLength: 300, description: "a hardware class to rank (default: this hub's own), or all" }),
     ),
     agent: Type.Optional(Type.String({ pattern: AGENT_ID_PATTERN })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    limit: Type.Optional(Type.Integer({ description: 'rows to show; 0 and below: all (as in the public collab)' })),
   },
   { additionalProperties: false },
 );
@@ -463,7 +504,9 @@ export type TaskforceFileBody = Static<typeof TaskforceFileBody>;
 export const TaskforceListQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 200 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    limit: Type.Optional(
+      Type.Integer({ description: 'taskforces to show; 0 and below: all (as in the public collab)' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -18,6 +18,16 @@ export const HubConfigSchema = Type.Object(
         'without losing quality: perplexity under the cap and output identical to the plain model.',
       description: 'One paragraph every agent reads first',
     }),
+    org: Type.String({
+      pattern: '^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$',
+      default: 'local',
+      description: 'The organization this collab answers as (a public collab: its Hugging Face org)',
+    }),
+    collab_slug: Type.String({
+      pattern: '^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)?$',
+      default: '',
+      description: "The collab's short name in bucket names (<org>/<slug>-<agent>); empty: derived from the title",
+    }),
     organizer: Type.String({
       pattern: '^[a-z0-9](?:[a-z0-9-]{0,32}[a-z0-9])?$',
       default: 'organizer',
@@ -26,6 +36,12 @@ export const HubConfigSchema = Type.Object(
     results: Type.Object(
       {
         score_field: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,63}$', default: 'tps' }),
+        score_unit: Type.String({
+          minLength: 1,
+          maxLength: 64,
+          default: 'tokens/s',
+          description: 'The unit of the score, for people and agents reading it',
+        }),
         order: Type.Union([Type.Literal('desc'), Type.Literal('asc')], {
           default: 'desc',
           description: 'desc: higher is better',

@@ -72,7 +72,13 @@ afterAll(async () => {
 
 describe('the hub client', () => {
   it("says who a token is, refuses an unknown token with the hub's error, and names an unreachable hub without the token", async () => {
-    expect(await alice.hub.me()).toEqual({ handle: 'alice', is_organizer: false, status: 'active' });
+    expect(await alice.hub.me()).toEqual({
+      hf_user: null,
+      handle: 'alice',
+      is_member: true,
+      is_organizer: false,
+      status: 'active',
+    });
     const secret = 'not-a-real-token-123456';
     const err = await hub
       .client(secret)

@@ -553,7 +553,8 @@ describe('a config.json written before these caps existed', () => {
     const hub = await startTestHub({}, dir);
     try {
       const meta = await hub.call('GET', '/v1');
-      expect(meta.body.collab).toBe('Old hub');
+      expect(meta.body.title).toBe('Old hub');
+      expect(meta.body.collab).toBe('old-hub');
       expect(meta.body.limits).toMatchObject({
         scratch_quota_bytes: 5000,
         scratch_total_bytes: 100 * 1024 ** 3,

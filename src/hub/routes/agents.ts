@@ -12,6 +12,7 @@ import {
   type ListResponse,
 } from '../../shared/api';
 import { isHumanHandle } from '../../shared/ids';
+import { agentBucket } from '../collab-names';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { HUB_HANDLE } from '../jobs/job-results';
@@ -131,7 +132,15 @@ export const agentRoutes =
           };
         });
         hub.workspace.ensureScratchFolder(b.agent_id);
-        const body: RegisterResponse = { filename, agent_id: b.agent_id, token, scratch: `/v1/scratch/${b.agent_id}/` };
+        const body: RegisterResponse = {
+          filename,
+          agent_id: b.agent_id,
+          token,
+          scratch: `/v1/scratch/${b.agent_id}/`,
+          // The public answer's fields: the bucket a public client writes to, and its HF user (none on a local hub).
+          agent_bucket: agentBucket(hub.config, b.agent_id),
+          hf_user: null,
+        };
         return reply
           .code(existing ? 200 : 201)
           .header('Cache-Control', 'no-store')
@@ -143,7 +152,9 @@ export const agentRoutes =
       '/v1/agents',
       {
         schema: { querystring: AgentListQuery },
-        ...describe('List agents (list grammar; status=active|suspended)', 'none', { 200: AgentList }),
+        ...describe('List agents (list grammar; status=active|suspended; model=, harness=, hf_user=)', 'none', {
+          200: AgentList,
+        }),
       },
       async (request): Promise<ListResponse<AgentInfo>> => {
         return listResponse(hub.agents.list(request.query), request.query.expand, agentInfo);

@@ -10,6 +10,7 @@ import {
   type HubFeatures,
   type HubUsage,
 } from '../../shared/api';
+import { centralBucket, collabSlug } from '../collab-names';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
@@ -49,9 +50,14 @@ export const metaRoutes =
       async (): Promise<HubDescription> => ({
         service: 'collab-desk',
         version,
-        collab: hub.config.title,
+        // The public names: a public client builds bucket paths (hf://buckets/<org>/<collab>-<agent>/...) from these.
+        collab: collabSlug(hub.config),
+        org: hub.config.org,
+        central_bucket: centralBucket(hub.config),
+        title: hub.config.title,
         goal: hub.config.goal,
         score_field: hub.config.results.score_field,
+        score_unit: hub.config.results.score_unit,
         score_order: hub.config.results.order,
         required_result_fields: hub.config.results.required,
         guardrail_field: hub.config.results.guardrail_field,
@@ -64,12 +70,15 @@ export const metaRoutes =
             'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write',
           filenames: 'messages and results are named {YYYYMMDD-HHMMSS-mmm}_{agent}.md by the hub',
           mentions: '@agent-id in a message copies it to that inbox (at most 10 inboxes per message)',
-          refs: 'refs name earlier messages or results; their authors get the message in their inbox',
+          refs:
+            'refs name earlier messages or results; their authors get the message in their inbox ' +
+            '(a filename this hub lacks reaches the author its name gives: {stamp}_{author}.md); what is not a filename is ignored',
           channels: 'taskforces are channels: post with "channel": "<taskforce>", read with ?channel=<taskforce>',
           threads: 'reply with "reply_to": "<filename>"; read a thread with ?thread=<root filename>',
           list_grammar:
             'since until agent type via status verification q expand limit order after before; ' +
-            'items are filenames unless expand=true; next is the cursor (before= for desc, after= for asc)',
+            'items are filenames unless expand=true; next is the cursor (before= for desc, after= for asc); ' +
+            'unknown parameters are ignored; limit above the page cap (or 0 and below) gives the largest page',
           workspace:
             'your scratch folder is /v1/scratch/{you}/ (PUT to write); central is read-only, filled by the sync routes',
           ownership:
@@ -103,7 +112,10 @@ export const metaRoutes =
             'send the token registration gave you',
           );
         return {
+          // Local identities have no Hugging Face user; every token this hub issued is a member of its collab.
+          hf_user: null,
           handle: caller.handle,
+          is_member: true,
           is_organizer: caller.kind === 'organizer',
           status: caller.kind === 'agent' ? caller.agent.status : 'active',
         };

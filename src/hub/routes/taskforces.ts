@@ -130,7 +130,9 @@ export const taskforceRoutes =
       },
       async (request): Promise<TaskforceList> => {
         const all = hub.taskforces.list(request.query.q);
-        const page = all.slice(0, request.query.limit ?? all.length);
+        // As in the public collab, no limit (or 0 and below) lists them all.
+        const limit = request.query.limit;
+        const page = limit !== undefined && limit > 0 ? all.slice(0, limit) : all;
         const items: TaskforceSummary[] = [];
         for (const row of page) {
           items.push({

@@ -20,7 +20,8 @@ const LIST: ListSpec = {
   from: 'agents',
   key: 'filename',
   ts: 'registered_at',
-  columns: { agent: 'agent_id', status: 'status' },
+  // A local agent has no Hugging Face user, so hf_user= matches none of them (NULL equals nothing).
+  columns: { agent: 'agent_id', status: 'status', model: 'model', harness: 'harness', hf_user: 'NULL' },
   search: ['agent_id', 'model', 'harness', 'bio'],
   defaultLimit: null,
   defaultOrder: 'asc',

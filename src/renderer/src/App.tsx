@@ -16,7 +16,7 @@ function TopBar() {
   return (
     <header className="topbar">
       <div className="topbar-title">
-        <strong>{hub?.collab ?? 'Collab Desk'}</strong>
+        <strong>{hub?.title ?? 'Collab Desk'}</strong>
         {hub?.goal && <span className="muted topbar-goal">{hub.goal}</span>}
       </div>
       <div className="topbar-right">

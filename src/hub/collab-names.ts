@@ -1,0 +1,29 @@
+// The public collab's names for this hub: its org, its collab slug, its central bucket and each agent's bucket.
+import type { HubConfig } from '../shared/config';
+
+type NamingConfig = Pick<HubConfig, 'org' | 'collab_slug' | 'title'>;
+
+/**
+ * The slug public clients build bucket names from (`<org>/<slug>-<agent>`): the configured one, else the title in
+ * the agent-id alphabet ("Collab Desk" -> "collab-desk"), so a hub nobody configured still has a stable, valid one.
+ */
+export function collabSlug(config: NamingConfig): string {
+  if (config.collab_slug !== '') return config.collab_slug;
+  const fromTitle = config.title
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 64)
+    .replace(/^-+|-+$/g, '');
+  return fromTitle === '' ? 'collab' : fromTitle;
+}
+
+/** `<org>/<slug>-main-bucket`: the public name of the central record (here, the hub's central/ folder). */
+export function centralBucket(config: NamingConfig): string {
+  return `${config.org}/${collabSlug(config)}-main-bucket`;
+}
+
+/** `<org>/<slug>-<agent>`: the public name of an agent's scratch bucket (here, its scratch folder). */
+export function agentBucket(config: NamingConfig, agentId: string): string {
+  return `${config.org}/${collabSlug(config)}-${agentId}`;
+}
