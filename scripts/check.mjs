@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
 // Caches under node_modules/.cache make the loop fast after its first run: tsc keeps its build info, eslint and
-// Prettier skip files unchanged since they last passed. `npm test` runs without them, from nothing, as CI does.
+// Prettier skip files unchanged since they last passed (so a type-aware finding in an unchanged file, caused by another
+// file's new types, waits for `npm test`, which runs without caches, from nothing, as CI does).
 const CACHE = 'node_modules/.cache/collab-desk-check';
 const STEPS = [
   { name: 'lint', command: 'npx', args: ['eslint', '--cache', '--cache-location', `${CACHE}/eslint`, '.'] },

@@ -5,15 +5,16 @@ type NamingConfig = Pick<HubConfig, 'org' | 'collab_slug' | 'title'>;
 
 /**
  * The slug public clients build bucket names from (`<org>/<slug>-<agent>`): the configured one, else the title in
- * the agent-id alphabet ("Collab Desk" -> "collab-desk"), so a hub nobody configured still has a stable, valid one.
+ * the agent-id alphabet ("Collab Desk" -> "collab-desk"), so a hub nobody configured still has a valid one (it follows the title).
  */
 export function collabSlug(config: NamingConfig): string {
   if (config.collab_slug !== '') return config.collab_slug;
   const fromTitle = config.title
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // the accents NFKD splits off: "Crème" -> "creme", not "cre-me"
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 64)
+    .slice(0, 55) // with "-" and a 40-character agent id, a bucket name stays within the Hub's 96 characters
     .replace(/^-+|-+$/g, '');
   return fromTitle === '' ? 'collab' : fromTitle;
 }

@@ -48,6 +48,14 @@ const listFields = {
     Type.String({ maxLength: 300, description: 'exclusive cursor: a filename (`next` of the previous page)' }),
   ),
   before: Type.Optional(Type.String({ maxLength: 300 })),
+  // The rest of the public list grammar, declared on every list so that one a list cannot apply is refused by name
+  // (INVALID_QUERY) rather than dropped like an unknown parameter: an agent must not believe it filtered.
+  type: Type.Optional(Type.String({ maxLength: 200 })),
+  via: Type.Optional(Type.String({ maxLength: 100 })),
+  status: Type.Optional(Type.String({ maxLength: 100 })),
+  verification: Type.Optional(Type.String({ maxLength: 100 })),
+  channel: Type.Optional(Type.String({ maxLength: 200 })),
+  thread: Type.Optional(Type.String({ maxLength: 300 })),
 };
 
 export const MessageListQuery = Type.Object(

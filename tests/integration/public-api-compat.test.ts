@@ -37,6 +37,19 @@ describe('query strings a public client sends', () => {
     expect(extra.body).toEqual(plain.body);
   });
 
+  it('refuses a filter of the list grammar that a list cannot apply, by name, instead of answering it unfiltered', async () => {
+    for (const [path, name] of [
+      ['/v1/results?thread=x.md', 'thread'],
+      ['/v1/agents?type=result', 'type'],
+      ['/v1/messages?verification=valid', 'verification'],
+      ['/v1/inbox/alice?status=negative', 'status'],
+    ] as const) {
+      const res = await hub.call('GET', path);
+      expect(res.status, `${path}: ${res.text}`).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'INVALID_QUERY', message: `this list has no "${name}" filter` });
+    }
+  });
+
   it('filters /v1/agents by model and harness exactly, and by hf_user (no local agent has one)', async () => {
     const gemma = await hub.client().agents({ model: 'gemma-3' });
     expect(gemma.items).toEqual(['alice.md', 'carol.md']);

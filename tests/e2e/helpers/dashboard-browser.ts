@@ -1,6 +1,6 @@
 // Opens the dashboard a hub serves in the system Chromium (playwright-core), signed in the way the desktop app signs in.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -9,11 +9,11 @@ export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'screenshots');
 
 /** The system Chromium (field notes: `apt-get install -y chromium`); CHROMIUM_PATH names another. */
 export function chromiumPath(): string {
+  // The same lookup as `npm test`'s prerequisites (scripts/test-prerequisites.mjs): CHROMIUM_PATH, else the names on PATH.
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   const candidates = [
     process.env.CHROMIUM_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
+    ...['chromium', 'chromium-browser', 'google-chrome'].flatMap((name) => dirs.map((d) => join(d, name))),
   ].filter(Boolean) as string[];
   const found = candidates.find((p) => existsSync(p));
   if (!found)

@@ -12,7 +12,10 @@ describe('the collab slug', () => {
     expect(collabSlug(named('Collab Desk', 'gemma'))).toBe('gemma');
     expect(collabSlug(named('Collab Desk'))).toBe('collab-desk');
     expect(collabSlug(named('  Café: Speed-Run #2! '))).toBe('cafe-speed-run-2');
+    expect(collabSlug(named('Crème Résumé'))).toBe('creme-resume');
     expect(collabSlug(named('日本語'))).toBe('collab');
+    // Short enough that "<slug>-<a 40-character agent id>" stays within the Hub's 96-character bucket names.
+    expect(collabSlug(named('word '.repeat(30))).length).toBeLessThanOrEqual(55);
     expect(collabSlug(named('x'.repeat(63) + ' y'))).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
   });
 
