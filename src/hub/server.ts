@@ -28,7 +28,7 @@ import { resultRoutes } from './routes/results';
 import { settingsRoutes } from './routes/settings';
 import { publicAgentStatus, swarmRoutes } from './routes/swarm';
 import type { EndpointInfo } from '../shared/api';
-import type { DocumentedRoute } from './openapi';
+import { openApiPath, type DocumentedRoute } from './openapi';
 import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
 import { workspaceRoutes } from './routes/workspace';
@@ -120,7 +120,8 @@ export async function buildHubServer(
     for (const method of methods) {
       endpoints.push({
         method,
-        path: route.url.replace('::', ':'),
+        // The public collab's form (`/v1/agents/{agent_id}`), the same as /openapi.json's.
+        path: openApiPath(route.url),
         params: Object.keys(query ?? {}),
         purpose: meta.summary,
         auth: meta.auth ?? 'none',

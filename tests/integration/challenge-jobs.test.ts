@@ -376,10 +376,10 @@ describe('private prompts', () => {
       return r;
     };
     const endpoints = (await get('/v1')).body.endpoints as Array<{ method: string; path: string }>;
-    const values: Record<string, string> = { agent_id: 'alice', filename: result, id: jobId, name: 'none', '*': '' };
+    const values: Record<string, string> = { agent_id: 'alice', filename: result, id: jobId, name: 'none', path: '' };
     // The live stream never ends: it is read by the subscriber opened above instead.
     for (const e of endpoints.filter((x) => x.method === 'GET' && x.path !== '/v1/events')) {
-      const path = e.path.replace(/:([a-z_]+)/g, (_, k: string) => values[k] ?? k).replace('*', '');
+      const path = e.path.replace(/\{([a-z_]+)\}/g, (_, k: string) => values[k] ?? k);
       await get(path);
     }
     for (const path of [

@@ -253,7 +253,7 @@ function httpCase(rng: Rng, w: World): HttpCase {
         ]),
         params: [],
       };
-  let path = route.path.replace(/:([a-z_]+)/g, (_m, p: string) => segment(rng, w, p));
+  let path = route.path.replace(/\{([a-z_]+)\}/g, (_m, p: string) => (p === 'path' ? '*' : segment(rng, w, p)));
   if (path.includes('*')) {
     const parts = Array.from({ length: 1 + rng.int(4) }, () =>
       rng.chance(0.7) ? rng.text(1 + rng.int(12)) : rng.pick(ODD_SEGMENTS),
