@@ -2,11 +2,11 @@
 // against the shipped libraries, run, and their output read: the reference the engine bench compares our runner with.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSpmVocab } from '../../src/bench/gguf/spm-vocab';
-import { llamaSource, nativeCacheFolder } from '../../src/bench/native-runner';
+import { linkedLibraries, llamaSource, nativeCacheFolder } from '../../src/bench/native-runner';
 import type { LlamaBinaries } from '../../src/platform/llama-binaries';
 import { median } from '../../src/shared/statistics';
 import { progress } from './report';
@@ -27,22 +27,6 @@ export interface Tools {
   sourceCommit: string;
   built: boolean;
   seconds: number;
-}
-
-/** The same libraries the runner links (see native-runner.ts), by exact file name. */
-function linkedLibraries(bins: string): string[] {
-  const want = [
-    /^libllama-common\.so$/,
-    /^libllama(\.[a-z]+)?(\.v[\d.]+)?\.so$/,
-    /^libggml(\.[a-z]+)?(\.v[\d.]+)?\.so$/,
-    /^libggml-base\.so$/,
-  ];
-  const names = readdirSync(bins);
-  return want.map((re) => {
-    const found = names.find((n) => re.test(n));
-    if (!found) throw new Error(`the llama.cpp libraries in ${bins} lack one matching ${re}`);
-    return found;
-  });
 }
 
 export async function ensureTools(binaries: LlamaBinaries): Promise<Tools> {

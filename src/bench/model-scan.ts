@@ -119,17 +119,7 @@ export async function scanModels(sources: ModelSources, extraUses: ExtraModelUse
       const st = real ? await stat(real).catch(() => null) : null;
       if (!real || !st?.isFile() || listed.has(real)) continue;
       listed.add(real);
-      const found: FoundFile = {
-        source: 'generated',
-        repo: null,
-        file: null,
-        commit: null,
-        path,
-        real,
-        bytes: st.size,
-        mtimeMs: st.mtimeMs,
-        owned: isInside(real, modelsReal),
-      };
+      const found = localFile('generated', path, real, st, isInside(real, modelsReal));
       installed.push(
         installedModel(
           modelId(`models:${rel}`),
@@ -153,17 +143,7 @@ export async function scanModels(sources: ModelSources, extraUses: ExtraModelUse
     const st = real ? await stat(real).catch(() => null) : null;
     if (!real || !st?.isFile() || listed.has(real)) continue;
     listed.add(real);
-    const found: FoundFile = {
-      source: 'file',
-      repo: null,
-      file: null,
-      commit: null,
-      path,
-      real,
-      bytes: st.size,
-      mtimeMs: st.mtimeMs,
-      owned: false,
-    };
+    const found = localFile('file', path, real, st, false);
     installed.push(
       installedModel(
         modelId(`file:${real}`),
@@ -176,6 +156,17 @@ export async function scanModels(sources: ModelSources, extraUses: ExtraModelUse
   }
   installed.sort((a, b) => b.used_by.length - a.used_by.length || a.name.localeCompare(b.name));
   return { installed, cached, pack, partialBytes };
+}
+
+/** A model file outside the Hugging Face cache (a generated model, or one the pack or an agent names). */
+function localFile(
+  source: 'generated' | 'file',
+  path: string,
+  real: string,
+  st: { size: number; mtimeMs: number },
+  owned: boolean,
+): FoundFile {
+  return { source, repo: null, file: null, commit: null, path, real, bytes: st.size, mtimeMs: st.mtimeMs, owned };
 }
 
 function installedModel(id: string, f: FoundFile, bytes: number, uses: Use[], locked: string | null): InstalledModel {

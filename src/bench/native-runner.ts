@@ -110,8 +110,11 @@ export async function ensureRunner(binaries: LlamaBinaries, cache = nativeCacheF
   return exe;
 }
 
-/** The shared libraries to link, by their exact file names (the versioned ones have no plain .so link). */
-function linkedLibraries(bins: string): string[] {
+/**
+ * The shared libraries to link, by their exact file names (the versioned ones have no plain .so link); the bench
+ * scripts link llama.cpp's own tools against the same ones.
+ */
+export function linkedLibraries(bins: string): string[] {
   // e.g. libllama.v0.5.0.so (CPU) or libllama.cuda.v0.5.0.so (CUDA)
   const want = [
     /^libllama-common\.so$/,

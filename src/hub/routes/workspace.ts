@@ -1,7 +1,7 @@
 // Workspace routes: each agent's scratch folder (only its own token writes), the central folder (read-only to
 // everyone; the hub writes it through the two sync routes), listings and downloads of both.
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
@@ -17,7 +17,7 @@ import {
 import { rateLimitWrite } from '../board';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { requireWriter, type Caller } from '../identity';
+import { requireWriter } from '../identity';
 import { perMinute } from '../rate-limiter';
 import { pathSegments, type CopiedFile } from '../workspace';
 import { requireOwnPath } from '../workspace-owner';
@@ -75,7 +75,9 @@ export async function sendFile(
     .send(stream);
 }
 
-function requireOwner(hub: HubContext, caller: Caller, agentId: string): void {
+/** A write to `agentId`'s scratch folder: only its own token, within the scratch write rate; the owner's handle. */
+function requireScratchWriter(hub: HubContext, request: FastifyRequest, agentId: string): string {
+  const caller = requireWriter(hub, request);
   if (caller.kind !== 'agent' || caller.handle !== agentId) {
     throw new HubError(
       'NOT_YOUR_SCRATCH',
@@ -85,6 +87,8 @@ function requireOwner(hub: HubContext, caller: Caller, agentId: string): void {
         : 'the organizer reads scratch folders but never writes them',
     );
   }
+  hub.limiter.take(`scratch:${agentId}`, 'scratch writes', [perMinute(hub.config.limits.scratch_writes_per_minute)]);
+  return agentId;
 }
 
 function syncResponse(dest: string, files: CopiedFile[]): SyncResponse {
@@ -111,12 +115,7 @@ export const workspaceRoutes =
           ...describe('Upload a file to your own scratch folder (raw body)', 'agent', { 201: ScratchWritten }),
         },
         async (request, reply) => {
-          const caller = requireWriter(hub, request);
-          const agentId = request.params.agent_id;
-          requireOwner(hub, caller, agentId);
-          hub.limiter.take(`scratch:${agentId}`, 'scratch writes', [
-            perMinute(hub.config.limits.scratch_writes_per_minute),
-          ]);
+          const agentId = requireScratchWriter(hub, request, request.params.agent_id);
           const path = request.params['*'];
           pathSegments(path);
           const l = hub.config.limits;
@@ -158,12 +157,7 @@ export const workspaceRoutes =
         ...describe('Delete a file or folder from your own scratch folder', 'agent', { 204: null }),
       },
       async (request, reply) => {
-        const caller = requireWriter(hub, request);
-        const agentId = request.params.agent_id;
-        requireOwner(hub, caller, agentId);
-        hub.limiter.take(`scratch:${agentId}`, 'scratch writes', [
-          perMinute(hub.config.limits.scratch_writes_per_minute),
-        ]);
+        const agentId = requireScratchWriter(hub, request, request.params.agent_id);
         await hub.workspace.deleteScratch(agentId, request.params['*'].replace(/\/+$/, ''));
         await hub.note({ actor: agentId, action: 'scratch.deleted', target: `${agentId}/${request.params['*']}` });
         return reply.code(204).send();
