@@ -1,19 +1,22 @@
 // npm run bench:hub — seeds a real hub (child process, real SQLite with synchronous=FULL) with 10,000 messages
 // and 2,000 results, then drives it over loopback and prints digest reads/s with p50/p99 at 50 clients and
-// sustained acknowledged message writes/s. Figures only; no pass/fail.
+// sustained acknowledged message writes/s, then 500 agents long-polling /v1/updates: wake-up latency after a post and
+// what idle waiters cost the hub (RSS, CPU). Figures only; no pass/fail.
 import autocannon, { type Result } from 'autocannon';
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub } from './cli-hub';
-import { machineHeader } from './lib/report';
+import { benchLongpoll } from './lib/longpoll';
+import { cpuBusy, load1, machineHeader } from './lib/report';
 
 const AGENTS = 50;
 const SEED_MESSAGES = 10_000;
 const SEED_RESULTS = 2_000;
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 500);
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
         writes_burst: 1e9,
         writes_per_minute: 1e9,
         registrations_per_minute: 1e9,
+        registrations_per_window: 1e9,
       },
     }),
   );
@@ -75,7 +79,8 @@ async function main(): Promise<void> {
       });
       tokens.push(((await res.json()) as { token: string }).token);
     }
-    await post(url, '/v1/taskforces', tokens[0]!, { name: 'draft-depth', body: 'Which K pays?' });
+    // Channels are where the seeded channel traffic goes (a taskforce is only an artifact workspace now).
+    await post(url, '/v1/channels', tokens[0]!, { name: 'draft-depth', body: 'Which K pays?' });
 
     let t0 = performance.now();
     const seeded: string[] = [];
@@ -164,6 +169,14 @@ async function main(): Promise<void> {
     const [mw, mr] = await Promise.all([mixedWrites, mixedReads]);
     report('GET /v1/digest, 50 clients, while writing', mr);
     report('  ... the writes beside it (200/s target)', mw);
+
+    console.log();
+    const busy = await cpuBusy();
+    console.log(
+      `GET /v1/updates long-poll, ${WATCHERS} watchers (machine before: load ${load1()}, ${(busy * 100).toFixed(0)}% of cores busy)`,
+    );
+    for (const line of (await benchLongpoll(url, dataDir, child.pid!, WATCHERS)).lines) console.log(line);
+    console.log(`  (machine after: load ${load1()})`);
 
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

@@ -1,5 +1,5 @@
 // A local agent's loop: observe (digest, inbox, its jobs), think (one chat completion with tools), act (the call).
-import type { Digest } from '../shared/api';
+import type { ChannelsDigest } from '../shared/channels-api';
 import type { ChallengeInfo, JobInfo } from '../shared/challenge';
 import type { TraceToolCall } from '../shared/swarm';
 import { AgentMemory } from './agent-memory';
@@ -22,10 +22,10 @@ export type StopReason = 'max_steps' | 'budget' | 'stopped';
 const DAY_MS = 24 * 3600_000;
 
 /** What the agent can name this step: channels, and the messages and results it has just been shown. */
-function knownNames(d: Digest): KnownNames {
+function knownNames(d: ChannelsDigest): KnownNames {
   const unique = (xs: string[]) => [...new Set(xs)];
   return {
-    channels: d.taskforces.newest,
+    channels: d.channels.channels.map((c) => c.name),
     messages: unique([...(d.inbox?.items ?? []), ...d.recent_messages].map((m) => m.filename)).slice(0, 8),
     results: unique([...d.leaderboard.map((r) => r.filename), ...d.recent_results.map((r) => r.filename)]).slice(0, 6),
   };

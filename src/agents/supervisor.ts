@@ -32,6 +32,7 @@ import { agentEnvironment, hubSecretsFromEnv, Redactor } from './agent-env';
 import { builtEntry } from './built-entry';
 import { HubClient } from '../shared/hub-client';
 import { HubClientError } from '../shared/hub-error';
+import type { TraceShare } from '../shared/traces-api';
 import type { LeaseSource } from './inference/inference-host';
 import { InferenceLifecycle, type InferenceSettings } from './inference-lifecycle';
 import { LeverBalancer } from './lever-balancer';
@@ -270,7 +271,7 @@ export class Supervisor implements SwarmControl {
     return this.traces.read(agentId, query.after ?? 0, query.limit ?? 100);
   }
 
-  async exportTrace(agentId: string): Promise<TraceExport> {
+  async exportTrace(agentId: string, share: TraceShare = 'stats'): Promise<TraceExport> {
     const member = this.members.get(agentId);
     const bundle = this.traces.bundle(agentId, {
       harness:
@@ -282,11 +283,15 @@ export class Supervisor implements SwarmControl {
     const dir = `traces/${bundle.session}`;
     await client.writeScratch(agentId, `${dir}/manifest.md`, bundle.manifest);
     await client.writeScratch(agentId, `${dir}/${bundle.logFile}`, bundle.log);
+    // Promoted like any agent's session: through POST /v1/traces as the agent, so the swarm's traces obey the same
+    // manifest rules, secret checks and consent tiers (stats unless the organizer asks for full).
+    const shared = await client.shareTrace({ source: `${dir}/`, share });
     return {
       path: `${dir}/`,
       session_id: bundle.session,
       steps: bundle.steps,
       files: [`${dir}/manifest.md`, `${dir}/${bundle.logFile}`],
+      shared,
     };
   }
 

@@ -183,13 +183,22 @@ export function agentsCommand(): Command {
       "Print an agent's trace (one JSON line per step), or --export it into its scratch folder in the public collab's layout",
     )
     .option('--after <seq>', 'only steps after this one', int('--after', 0), 0)
-    .option('--export', "write traces/<session>/manifest.md + session.jsonl into the agent's scratch folder", false)
-    .action((agent: string, o: HubOptions & { after: number; export: boolean }) =>
+    .option(
+      '--export',
+      "write traces/<session>/manifest.md + session.jsonl into the agent's scratch folder and share it (POST /v1/traces): stats",
+      false,
+    )
+    .option('--full', 'with --export: share the session log too, not only its counts', false)
+    .action((agent: string, o: HubOptions & { after: number; export: boolean; full: boolean }) =>
       run('agents', async () => {
         const id = encodeURIComponent(agent);
         if (o.export) {
-          const done = await call<TraceExport>(o, 'POST', `/v1/swarm/agents/${id}/trace/export`);
+          const share = o.full ? 'full' : 'stats';
+          const done = await call<TraceExport>(o, 'POST', `/v1/swarm/agents/${id}/trace/export?share=${share}`);
           console.log(`exported ${done.steps} entries to scratch/${agent}/${done.path}`);
+          console.log(
+            `shared (${done.shared.share}) as central/${done.shared.path}: GET /v1/traces/${agent}/${done.shared.session_id}`,
+          );
           return;
         }
         let after = o.after;

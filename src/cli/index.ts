@@ -44,8 +44,21 @@ program
     'the chat model local agents think with (default: the demo target when the demo challenge is installed)',
   )
   .option('--no-swarm', 'run no agent swarm beside the hub')
+  .option(
+    '--strict-identity',
+    'require a bearer token on every write, even on loopback (config.json: strict_identity); off the loopback, tokens are always required',
+    false,
+  )
   .action(
-    async (opts: { data: string; port: number; host: string; log: boolean; agentModel?: string; swarm: boolean }) => {
+    async (opts: {
+      data: string;
+      port: number;
+      host: string;
+      log: boolean;
+      agentModel?: string;
+      swarm: boolean;
+      strictIdentity: boolean;
+    }) => {
       let running;
       const dataDir = resolve(opts.data);
       const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
@@ -64,6 +77,8 @@ program
           dataDir,
           host: opts.host,
           port: opts.port,
+          // Only when given: without the flag, config.json's strict_identity stands.
+          ...(opts.strictIdentity ? { config: { strict_identity: true } } : {}),
           logger: opts.log ? { level: 'info' } : false,
           jobRunner: engineJobRunner(),
           models,
@@ -83,6 +98,11 @@ program
       console.log(`organizer token: ${running.organizerTokenPath}`);
       console.log(`data folder: ${running.hub.layout.root}`);
       console.log(`agents join by reading ${running.url}/README.md`);
+      console.log(
+        running.hub.tokenlessWrites
+          ? 'identity: as the public collab (writes without a token name their agent by bucket or agent_id); --strict-identity requires tokens'
+          : 'identity: every write needs a bearer token',
+      );
       console.log(`dashboard: ${running.url}/ (sign in with the organizer token to post and control agents)`);
       if (opts.swarm) {
         superviseBeside(running, { agentModel, secrets: () => [hfToken()] });

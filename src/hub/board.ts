@@ -3,21 +3,20 @@ import { createHash } from 'node:crypto';
 import type { MessageCreated, Via } from '../shared/api';
 import {
   frontmatterTimestamp,
-  isHumanHandle,
+  isHumanInbox,
   isValidAgentId,
   parseStampedFilename,
-  SLUG_PATTERN,
   stampedFilename,
 } from '../shared/ids';
 import { extractMentions } from '../shared/mentions';
 import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
+import { scratchPathOf } from './bucket-source';
+import { requireChannel } from './channels';
 import { authorOf, type Caller } from './identity';
 import { parseMarkdown } from './markdown';
 import { perHour, perMinute } from './rate-limiter';
 import type { InboxReason } from './store/message-store';
-
-const slugRe = new RegExp(SLUG_PATTERN);
 
 /** What posting needs: the limits and their buckets, the caller's scratch folder, the board's tables, the write path. */
 export type BoardContext = Pick<
@@ -28,7 +27,7 @@ export type BoardContext = Pick<
   | 'agents'
   | 'messages'
   | 'results'
-  | 'taskforces'
+  | 'channels'
   | 'organizerHandle'
   | 'write'
   | 'stampTime'
@@ -133,8 +132,10 @@ export async function postText(
         'the organizer has no scratch folder to post from',
         'send {"body": "..."} instead',
       );
+    // The bucket is checked before the budget is spent: a refused source costs nothing, as on the public collab.
+    const path = scratchPathOf(hub, caller, req.source);
     rateLimitWrite(hub, caller);
-    const bytes = await hub.workspace.readSource(caller.handle, req.source, max);
+    const bytes = await hub.workspace.readSource(caller.handle, path, max);
     const parsed = parseMarkdown(decodeUtf8(bytes, `"${req.source}"`));
     return { text: parsed.body, fm: parsed.frontmatter, via: 'bucket', sourceSha: sha256(bytes) };
   }
@@ -155,10 +156,22 @@ export async function postMessage(
   hub: BoardContext,
   caller: Caller,
   req: PostRequest,
-  defaults: { channel?: string; type?: string } = {},
+  defaults: { channel?: string; type?: string; via?: Via } = {},
 ): Promise<MessageCreated> {
+  // The channel gate comes first, as in the public collab: nothing is read or charged for a post that cannot land.
+  if (req.channel !== undefined) {
+    if (req.broadcast)
+      throw new HubError(
+        'INVALID_BODY',
+        '"channel" and "broadcast" cannot go together: a broadcast reaches every inbox, a channel post its channel',
+        'leave one of them out',
+      );
+    requireChannel(hub, req.channel);
+  }
   const author = authorOf(hub, caller, req.agent_id);
-  const { text, fm, via, sourceSha } = await postText(hub, caller, req);
+  const { text, fm, via: postedVia, sourceSha } = await postText(hub, caller, req);
+  // The hub's own posts (the verifier's) say so, as the public collab's server-authored ones do (via: server).
+  const via = defaults.via ?? postedVia;
   if (text.trim() === '')
     throw new HubError('INVALID_BODY', 'the message text is empty', 'write something for the others to read');
   if ('broadcast' in fm || (req.broadcast && caller.kind !== 'organizer')) {
@@ -172,21 +185,21 @@ export async function postMessage(
   const type =
     req.type ?? optionalString(fm, 'type') ?? defaults.type ?? (caller.kind === 'organizer' ? 'user' : 'agent');
   const refs = req.refs !== undefined ? parseRefs(req.refs, 'request') : parseRefs(fm.refs, 'frontmatter');
-  let channel = req.channel ?? optionalString(fm, 'channel') ?? defaults.channel ?? null;
-  const replyTo = req.reply_to ?? optionalString(fm, 'reply_to') ?? null;
-  if (channel !== null && !slugRe.test(channel))
+  if ('channel' in fm)
     throw new HubError(
-      'INVALID_REF',
-      `channel "${channel}" is not a taskforce name`,
-      'GET /v1/taskforces lists the channels',
+      'INVALID_FRONTMATTER',
+      'channel frontmatter is stamped by the hub',
+      'pass "channel" in the POST /v1/messages request body instead',
     );
+  let channel = req.channel ?? defaults.channel ?? null;
+  const replyTo = req.reply_to ?? optionalString(fm, 'reply_to') ?? null;
 
   const recipients = new Map<string, InboxReason>();
   const addRecipient = (handle: string, reason: InboxReason) => {
     if (handle !== author && !recipients.has(handle)) recipients.set(handle, reason);
   };
   for (const handle of extractMentions(text)) {
-    if (isHumanHandle(handle) || hub.agents.get(handle)) addRecipient(handle, 'mention');
+    if (isHumanInbox(handle) || hub.agents.get(handle)) addRecipient(handle, 'mention');
   }
   let thread: string | null = null;
   if (replyTo !== null) {
@@ -216,15 +229,9 @@ export async function postMessage(
       continue;
     }
     const author = refAuthor(ref);
-    if (author !== null && (isHumanHandle(author) || hub.agents.get(author))) addRecipient(author, 'ref');
+    if (author !== null && (isHumanInbox(author) || hub.agents.get(author))) addRecipient(author, 'ref');
   }
-  if (channel !== null && !hub.taskforces.exists(channel)) {
-    throw new HubError(
-      'INVALID_REF',
-      `channel: no taskforce "${channel}"`,
-      'create it with POST /v1/taskforces, or GET /v1/taskforces for the list',
-    );
-  }
+  if (channel !== null) requireChannel(hub, channel);
   const delivered = broadcast ? [] : [...recipients].slice(0, hub.config.limits.inbox_recipients);
 
   return hub.write(() => {
@@ -263,14 +270,17 @@ export async function postMessage(
       body: text,
     });
     for (const [handle, reason] of delivered) hub.messages.deliver(handle, filename, reason);
+    // Posting is the strongest sign of interest: it subscribes the author, in the same write.
+    const autoSubscribed = channel !== null && hub.channels.subscribe(channel, author, 'auto', ts);
     const result: MessageCreated = {
       filename,
       via,
-      path: `message_board/${filename}`,
+      path: channel === null ? `message_board/${filename}` : `channels/${channel}/${filename}`,
       mentions_delivered: delivered.map(([h]) => h),
       broadcast,
       channel,
       thread,
+      auto_subscribed: autoSubscribed,
     };
     return { result, effect: { actor: author, action: 'message.created', target: filename } };
   });

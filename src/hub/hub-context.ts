@@ -7,10 +7,12 @@ import type { GpuLease } from './jobs/gpu-lease';
 import type { RateLimiter } from './rate-limiter';
 import type { AgentStore } from './store/agent-store';
 import type { AuditLog, AuditRow } from './store/audit-log';
+import type { ChannelStore } from './store/channel-store';
 import type { JobStore } from './store/job-store';
 import type { MessageStore } from './store/message-store';
 import type { ResultStore } from './store/result-store';
 import type { TaskforceStore } from './store/taskforce-store';
+import type { TraceStore } from './store/trace-store';
 import type { Workspace } from './workspace';
 
 /** What a write did, for the audit log and the event it announces. */
@@ -27,7 +29,9 @@ export interface HubStores {
   readonly messages: MessageStore;
   readonly results: ResultStore;
   readonly taskforces: TaskforceStore;
+  readonly channels: ChannelStore;
   readonly jobs: JobStore;
+  readonly traces: TraceStore;
   readonly audit: AuditLog;
 }
 
@@ -68,6 +72,11 @@ export interface HubContext extends HubStores, WritePath, OrganizerIdentity, Rec
   readonly challenge: ChallengeState;
   readonly limiter: RateLimiter;
   readonly lease: GpuLease;
+  /**
+   * Whether writes without a token are accepted, identity derived as the public collab derives it: only on a hub
+   * served on loopback without `strict_identity` (see identity.ts).
+   */
+  readonly tokenlessWrites: boolean;
   /** The event a committed write announced, as a reconnecting reader is sent it again. */
   eventOf(row: AuditRow): HubEvent;
 }

@@ -9,6 +9,7 @@ import { EventStream, type HubEvent } from './event-stream';
 import type { HubContext, WriteEffect } from './hub-context';
 import { HubError } from './hub-error';
 import { loadHubConfig } from './hub-config';
+import { acceptsTokenlessWrites } from './identity';
 import { RateLimiter } from './rate-limiter';
 import { recordEvent, type JobPresenter } from './records';
 import { AgentStore } from './store/agent-store';
@@ -20,6 +21,8 @@ import { JobStore } from './store/job-store';
 import { MessageStore } from './store/message-store';
 import { ResultStore } from './store/result-store';
 import { TaskforceStore } from './store/taskforce-store';
+import { TraceStore } from './store/trace-store';
+import { ChannelStore } from './store/channel-store';
 import { ensureOrganizerToken, hashToken } from './tokens';
 import { Workspace } from './workspace';
 
@@ -32,6 +35,11 @@ export interface HubInit {
    * it. Without it (a board-only hub) they carry the audit facts alone.
    */
   jobProgress?: ReadonlyMap<string, JobProgress>;
+  /**
+   * The address the hub is served on (default 127.0.0.1, as startHub's): who can reach it decides whether writes
+   * without a token are accepted (see acceptsTokenlessWrites).
+   */
+  host?: string;
 }
 
 interface PendingWrite {
@@ -48,14 +56,17 @@ export class Hub implements HubContext {
   readonly messages: MessageStore;
   readonly results: ResultStore;
   readonly taskforces: TaskforceStore;
+  readonly channels: ChannelStore;
   readonly audit: AuditLog;
   readonly jobs: JobStore;
+  readonly traces: TraceStore;
   readonly challenge: ChallengeState;
   readonly lease = new GpuLease();
   readonly workspace: Workspace;
   readonly events = new EventStream();
   readonly limiter: RateLimiter;
   readonly organizerTokenHash: string;
+  readonly tokenlessWrites: boolean;
   readonly now: () => number;
   /** Bumped by every write; read models cache against it. */
   version = 0;
@@ -84,11 +95,14 @@ export class Hub implements HubContext {
     this.messages = new MessageStore(this.db);
     this.results = new ResultStore(this.db);
     this.taskforces = new TaskforceStore(this.db);
+    this.channels = new ChannelStore(this.db);
     this.audit = new AuditLog(this.db);
     this.jobs = new JobStore(this.db);
+    this.traces = new TraceStore(this.db);
     this.challenge = new ChallengeState(this.layout.challengePack);
     this.workspace = new Workspace(this.layout.scratch, this.layout.central);
     this.limiter = new RateLimiter(this.now);
+    this.tokenlessWrites = acceptsTokenlessWrites(this.config, init.host ?? '127.0.0.1');
     const newest = this.db
       .prepare(
         'SELECT MAX(ts) AS ts FROM (SELECT MAX(ts) AS ts FROM messages UNION ALL SELECT MAX(ts) FROM results UNION ALL SELECT MAX(created_at) FROM jobs)',

@@ -1,7 +1,9 @@
 // How stored rows appear on the wire: the public record shape {filename, frontmatter, body, verification?}.
 import type { AgentInfo, LeaderboardRow, ListResponse, RecordItem, Verdict } from '../shared/api';
 import type { JobInfo } from '../shared/challenge';
+import type { HubConfig } from '../shared/config';
 import { frontmatterTimestamp } from '../shared/ids';
+import { agentBucket } from './collab-names';
 import type { HubEvent } from './event-stream';
 import type { HubStores } from './hub-context';
 import type { ListPage } from './list-query';
@@ -28,14 +30,15 @@ export function resultItem(row: ResultRow): RecordItem {
   };
 }
 
-export function agentInfo(row: AgentRow): AgentInfo {
+/** An agent as the public collab lists it (its bucket named from this hub's org and slug), plus its standing here. */
+export function agentInfo(row: AgentRow, naming: Pick<HubConfig, 'org' | 'collab_slug' | 'title'>): AgentInfo {
   return {
     agent_id: row.agent_id,
     hf_user: null,
     model: row.model,
     harness: row.harness,
     tools: JSON.parse(row.tools) as string[],
-    agent_bucket: null,
+    agent_bucket: agentBucket(naming, row.agent_id),
     joined: frontmatterTimestamp(row.registered_at),
     bio: row.bio === '' ? null : row.bio,
     status: row.status,
@@ -109,10 +112,16 @@ const PUBLIC_ACTIONS: ReadonlySet<string> = new Set([
   'taskforce.created',
   'taskforce.updated',
   'taskforce.file',
+  'taskforce.note',
+  'channel.created',
+  'channel.updated',
+  'channel.subscribed',
+  'channel.unsubscribed',
   'scratch.written',
   'scratch.deleted',
   'artifact.synced',
   'shared_resource.synced',
+  'trace.shared',
   'job.queued',
   'job.started',
   'job.succeeded',
@@ -129,7 +138,7 @@ export type JobPresenter = (row: JobRow) => JobInfo;
 
 /** What a live-stream client receives for a write: the audit facts plus the record as it is now. */
 export function recordEvent(
-  hub: Pick<HubStores, 'messages' | 'results' | 'jobs' | 'agents'>,
+  hub: Pick<HubStores, 'messages' | 'results' | 'jobs' | 'agents'> & { readonly config: HubConfig },
   row: AuditRow,
   presentJob: JobPresenter | null,
 ): HubEvent {
@@ -151,7 +160,7 @@ export function recordEvent(
     record = j && presentJob?.(j);
   } else if (row.action.startsWith('agent.')) {
     const a = hub.agents.get(row.target);
-    record = a && agentInfo(a);
+    record = a && agentInfo(a, hub.config);
   }
   return {
     id: row.id,

@@ -3,6 +3,7 @@ import type { ResultsConfig } from '../shared/config';
 import type { ResultBody, ResultCreated } from '../shared/api';
 import { frontmatterTimestamp, stampedFilename } from '../shared/ids';
 import { decodeUtf8, rateLimitWrite, sha256 } from './board';
+import { scratchPathOf } from './bucket-source';
 import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
 import { authorOf, type Caller } from './identity';
@@ -119,8 +120,10 @@ export async function publishResult(hub: PublishContext, caller: Caller, req: Re
         'the organizer has no scratch folder to publish from',
         'send {"content": "..."} instead',
       );
+    // The bucket is checked before the budget is spent: a refused source costs nothing, as on the public collab.
+    const path = scratchPathOf(hub, caller, req.source);
     rateLimitWrite(hub, caller);
-    bytes = await hub.workspace.readSource(caller.handle, req.source, max);
+    bytes = await hub.workspace.readSource(caller.handle, path, max);
     via = 'bucket';
   } else {
     bytes = Buffer.from(req.content!, 'utf8');

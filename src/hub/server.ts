@@ -17,6 +17,7 @@ import { HubError } from './hub-error';
 import type { HubServices } from './hub-services';
 import { ReadCache } from './read-cache';
 import { agentRoutes } from './routes/agents';
+import { channelRoutes } from './routes/channels';
 import { digestRoutes } from './routes/digest';
 import { docsRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
@@ -29,8 +30,12 @@ import { settingsRoutes } from './routes/settings';
 import { publicAgentStatus, swarmRoutes } from './routes/swarm';
 import type { EndpointInfo } from '../shared/api';
 import { openApiPath, type DocumentedRoute } from './openapi';
+import { paramsLine } from './routes/endpoint-params';
 import type { RouteMeta } from './routes/route-options';
 import { taskforceRoutes } from './routes/taskforces';
+import { updateRoutes } from './routes/updates';
+import { hubWaiters } from './updates';
+import { traceRoutes } from './routes/traces';
 import { workspaceRoutes } from './routes/workspace';
 
 export { APP_VERSION };
@@ -122,7 +127,8 @@ export async function buildHubServer(
         method,
         // The public collab's form (`/v1/agents/{agent_id}`), the same as /openapi.json's.
         path: openApiPath(route.url),
-        params: Object.keys(query ?? {}),
+        params: paramsLine(schema, meta.auth ?? 'none'),
+        query: Object.keys(query ?? {}),
         purpose: meta.summary,
         auth: meta.auth ?? 'none',
       });
@@ -158,18 +164,23 @@ export async function buildHubServer(
     }
   });
   const cache = new ReadCache(hub);
+  // One registry for every wait= stream (updates, inbox, feed): a handle's waits share one set of slots, as public.
+  const waiters = hubWaiters(hub);
   await app.register(metaRoutes(hub, services, endpoints, APP_VERSION, baseUrl));
   await app.register(agentRoutes(hub));
-  await app.register(messageRoutes(hub));
+  await app.register(messageRoutes(hub, waiters));
   await app.register(taskforceRoutes(hub));
+  await app.register(channelRoutes(hub, waiters));
   await app.register(resultRoutes(hub, cache));
-  await app.register(digestRoutes(hub, cache));
+  await app.register(digestRoutes(hub, cache, waiters));
+  await app.register(traceRoutes(hub, cache));
   await app.register(workspaceRoutes(hub));
   await app.register(jobRoutes(hub, services.jobQueue));
   await app.register(swarmRoutes(hub, services.swarm));
   await app.register(modelRoutes(hub, services.models, services.swarm));
   await app.register(settingsRoutes(hub, services.models, baseUrl));
   await app.register(eventRoutes(hub));
+  await app.register(updateRoutes(hub, waiters, baseUrl));
   await app.register(docsRoutes(hub, documented, APP_VERSION));
   await app.register(
     dashboardRoutes(options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir),
@@ -182,6 +193,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
   const hub = new HostedHub(
     {
       dataDir: options.dataDir,
+      host: options.host ?? '127.0.0.1',
       ...(options.config ? { config: options.config } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     },

@@ -7,6 +7,11 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Whether a bearer has the shape of a token this hub mints (an agent's `cda_...`, the organizer's `cdo_...`). */
+export function isHubTokenShape(token: string): boolean {
+  return /^cd[ao]_/.test(token);
+}
+
 export function mintAgentToken(): string {
   return 'cda_' + randomBytes(32).toString('base64url');
 }

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, createWriteStream, lstatSync, mkdirSync, realpathSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HubError } from './hub-error';
 
@@ -167,6 +167,20 @@ async function openChecked(abs: string, checked: Stats, label: string): Promise<
     await fh.close();
     throw err;
   }
+}
+
+/** Passes chunks through after `see` has looked at them; a throw from it fails the copy. */
+function inspecting(see: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        see(chunk);
+        done(null, chunk);
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
 }
 
 function entryOf(path: string, st: Stats): WorkspaceEntry {
@@ -502,7 +516,8 @@ export class Workspace {
    * their paths relative to it, a single file keeps its whole source path (as the public collab does); `as` a
    * file: the single source file lands exactly at destRel. Each file is written to a temp name, synced and
    * renamed, so a reader never sees half a file; every file is checked before the first is copied, so a refusal
-   * copies nothing.
+   * copies nothing. `inspect`, when given, sees each file's bytes as they are copied and may throw: that file is then
+   * not written (the bytes inspected are the bytes published, whatever changes in scratch meanwhile).
    */
   async copyToCentral(
     agentId: string,
@@ -510,6 +525,7 @@ export class Workspace {
     destRel: string,
     mode: 'into' | 'as',
     limits: { files: number; bytes: number },
+    inspect?: (srcPath: string) => (chunk: Buffer) => void,
   ): Promise<CopiedFile[]> {
     const srcRoot = this.scratchFolder(agentId);
     const sourcePath = source.replace(/\/+$/, '');
@@ -542,8 +558,10 @@ export class Workspace {
       await mkdir(dirname(target), { recursive: true });
       const temp = join(dirname(target), `.copy-${randomBytes(6).toString('hex')}`);
       const src = await openChecked(f.abs, f.stat, label(f.rel));
+      const out = createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true });
       try {
-        await pipeline(src.createReadStream(), createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true }));
+        if (inspect) await pipeline(src.createReadStream(), inspecting(inspect(f.rel)), out);
+        else await pipeline(src.createReadStream(), out);
       } catch (err) {
         await rm(temp, { force: true });
         throw err;
@@ -552,5 +570,28 @@ export class Workspace {
       copied.push({ src_path: f.rel, dest_path: rel, bytes: f.bytes });
     }
     return copied;
+  }
+
+  /**
+   * Writes a file the hub composes itself (a stamped manifest) into central: to a temp name, synced, then renamed, so
+   * a reader never sees half of it; no link on the way is followed.
+   */
+  async writeCentral(destRel: string, content: string | Buffer): Promise<void> {
+    const segments = pathSegments(destRel, 'dest');
+    await this.statInside(this.centralRoot, segments.slice(0, -1), 'dest');
+    const target = join(this.centralRoot, ...segments);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.write-${randomBytes(6).toString('hex')}`);
+    const fh = await open(temp, 'wx', 0o644);
+    try {
+      await fh.writeFile(content);
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await rm(temp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    await rename(temp, target);
   }
 }

@@ -66,6 +66,8 @@ async function start(): Promise<void> {
   running = await startHub({
     dataDir,
     port: 0,
+    // As the CLI's flag: tokens on every write, even on loopback (config.json's strict_identity does the same).
+    ...(process.argv.includes('--strict-identity') ? { config: { strict_identity: true } } : {}),
     jobRunner: engineJobRunner(),
     models,
     dashboardDir: join(OUT, 'renderer'),

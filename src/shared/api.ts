@@ -1,8 +1,9 @@
 // The /v1 contract: request schemas (validated by the hub, typed for clients) and response schemas (declared by every route, published at /openapi.json).
 import { Type, type Static, type TSchema } from 'typebox';
 import { HubConfigSchema } from './config';
-import { AGENT_ID_PATTERN, SLUG_PATTERN } from './ids';
+import { AGENT_ID_PATTERN } from './ids';
 import { Closed, Interval, Nullable, OpenRecord, RawBody } from './response-schema';
+import { DigestStats } from './traces-api';
 
 const Filename = Type.String({ minLength: 1, maxLength: 300, pattern: '^[^/\\\\\\u0000-\\u001f]+\\.md$' });
 const Handle = Type.String({ minLength: 1, maxLength: 40 });
@@ -66,7 +67,8 @@ export const MessageListQuery = Type.Object(
     channel: Type.Optional(
       Type.String({
         maxLength: 200,
-        description: 'taskforce slug(s), comma-separated; "none" for messages in no channel',
+        description:
+          'not in the public API: channel name(s), comma-separated ("none": the board, the default; "*": the board and every channel)',
       }),
     ),
     thread: Type.Optional(Type.String({ maxLength: 300, description: 'filename of the thread root' })),
@@ -142,7 +144,9 @@ export const MessageBody = Type.Object(
     agent_id: Type.Optional(Handle),
     type: Type.Optional(MessageType),
     refs: Type.Optional(Refs),
-    channel: Type.Optional(Type.String({ pattern: SLUG_PATTERN })),
+    channel: Type.Optional(
+      Type.String({ maxLength: 100, description: 'post in this channel (never on the board); it must exist' }),
+    ),
     reply_to: Type.Optional(Filename),
     broadcast: Type.Optional(Type.Boolean({ description: 'organizer only: into every inbox' })),
   },
@@ -150,8 +154,16 @@ export const MessageBody = Type.Object(
 );
 export type MessageBody = Static<typeof MessageBody>;
 
-/** How a record reached the hub: a JSON body (raw), a file from scratch (bucket), or the organizer's dashboard. */
-export const Via = Type.Union([Type.Literal('raw'), Type.Literal('bucket'), Type.Literal('dashboard')]);
+/**
+ * How a record reached the hub: a JSON body (raw), a file from scratch (bucket), the organizer's dashboard, or the hub
+ * itself (server: the verifier's verdicts, as on the public collab).
+ */
+export const Via = Type.Union([
+  Type.Literal('raw'),
+  Type.Literal('bucket'),
+  Type.Literal('dashboard'),
+  Type.Literal('server'),
+]);
 export type Via = Static<typeof Via>;
 
 export const MessageCreated = Closed({
@@ -162,6 +174,7 @@ export const MessageCreated = Closed({
   broadcast: Type.Boolean(),
   channel: Nullable(Type.String()),
   thread: Nullable(Type.String({ description: 'the filename of the thread root' })),
+  auto_subscribed: Type.Boolean({ description: 'posting in a channel subscribed you to it' }),
 });
 export type MessageCreated = Static<typeof MessageCreated>;
 
@@ -286,7 +299,11 @@ export type RouteAuth = Static<typeof RouteAuth>;
 export const EndpointInfo = Closed({
   method: Type.String(),
   path: Type.String(),
-  params: Type.Array(Type.String(), { description: 'the query parameters it takes' }),
+  params: Type.String({
+    description:
+      'what it takes, as the public collab writes it: "since, until" (query), "{source}" (body), "+ Authorization: Bearer"',
+  }),
+  query: Type.Array(Type.String(), { description: 'the query parameters it takes, one by one' }),
   purpose: Type.String(),
   auth: RouteAuth,
 });
@@ -294,7 +311,8 @@ export type EndpointInfo = Static<typeof EndpointInfo>;
 
 /** GET /v1: what this hub is, what it scores, its conventions and limits, and every route. */
 export const HubDescription = Closed({
-  service: Type.Literal('collab-desk'),
+  service: Type.Literal('bucket-sync', { description: "the public collab backend's name: this hub speaks its API" }),
+  product: Type.Literal('collab-desk', { description: 'what answers: this hub, not the public backend' }),
   version: Type.String(),
   collab: Type.String({ description: "the collab's slug, as in bucket names (<org>/<collab>-<agent>)" }),
   org: Type.String({ description: 'the organization the collab answers as ("local" unless configured)' }),
@@ -308,6 +326,10 @@ export const HubDescription = Closed({
   guardrail_field: Nullable(Type.String()),
   guardrail_max: Nullable(Type.Number()),
   organizer: Type.String({ description: "the organizer's handle (human-<name>)" }),
+  tokenless_writes: Type.Boolean({
+    description:
+      'whether writes without a token are accepted, identity derived as the public collab derives it (a hf://buckets/... source names its owner, a raw post its agent_id): only on a loopback hub without strict_identity',
+  }),
   docs: Type.String(),
   features: HubFeatures,
   conventions: Type.Record(Type.String(), Type.String(), {
@@ -356,7 +378,10 @@ export const AgentInfo = Closed({
   model: Type.String(),
   harness: Type.String(),
   tools: Type.Array(Type.String()),
-  agent_bucket: Nullable(Type.String()),
+  agent_bucket: Type.String({
+    description:
+      "the agent's scratch folder by its public name, <org>/<collab>-<agent_id>: hf://buckets/<agent_bucket>/<path> sources name files in it",
+  }),
   joined: Type.String(),
   bio: Nullable(Type.String()),
   status: AgentStatus,
@@ -455,6 +480,12 @@ export const DigestQuery = Type.Object(
   {
     as: Type.Optional(Type.String({ maxLength: 40, description: 'your handle: adds your inbox and stats' })),
     since: Type.Optional(Type.String({ maxLength: 40 })),
+    after: Type.Optional(
+      Type.String({
+        maxLength: 300,
+        description: 'with as=: your /v1/updates cursor, so updates.unread counts past it',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -470,16 +501,18 @@ export const Digest = Closed({
   inbox: Nullable(Closed({ count: Type.Integer(), items: Type.Array(RecordItem) }), {
     description: 'with as=: your inbox',
   }),
-  stats: Type.Null({ description: 'kept for the public shape; this hub reports none' }),
+  stats: Nullable(DigestStats, {
+    description: 'the token totals of shared sessions (GET /v1/stats); null until one is shared',
+  }),
   generated_at: Type.String(),
 });
 export type Digest = Static<typeof Digest>;
 
-// ---- taskforces (channels) ------------------------------------------------------------------------------------
+// ---- taskforces (artifact workspaces; channels are in channels-api.ts) ------------------------------------------------------------------------------------
 
 export const TaskforceBody = Type.Object(
   {
-    name: Type.String({ pattern: SLUG_PATTERN, description: 'lowercase letters, digits and "-", 1-40 characters' }),
+    name: Type.String({ maxLength: 100, description: 'lowercase letters, digits and inner "-", 1-64 characters' }),
     body: Type.Optional(Type.String({ minLength: 1, description: 'the README text' })),
     source: Type.Optional(
       Type.String({ minLength: 1, maxLength: 1024, description: 'a README file in your scratch folder' }),
@@ -492,7 +525,7 @@ export type TaskforceBody = Static<typeof TaskforceBody>;
 
 export const TaskforceFileBody = Type.Object(
   {
-    body: Type.Optional(Type.String({ minLength: 1, description: 'a note (a message in this channel)' })),
+    body: Type.Optional(Type.String({ minLength: 1, description: 'a note: stamped, in the taskforce only' })),
     source: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     dest_path: Type.Optional(
       Type.String({
@@ -544,7 +577,7 @@ export type TaskforceList = Static<typeof TaskforceList>;
 export const TaskforceCreated = Closed({ name: Type.String(), via: Via, path: Type.String(), created: Type.Boolean() });
 export type TaskforceCreated = Static<typeof TaskforceCreated>;
 
-/** POST /v1/taskforces/{name}/files (201): a note (a channel message) or a named file copied from scratch. */
+/** POST /v1/taskforces/{name}/files (201): a stamped note, or a named file copied from scratch. */
 export const TaskforceNoteCreated = Closed({
   kind: Type.Union([Type.Literal('note'), Type.Literal('file')]),
   filename: Type.String(),
@@ -553,7 +586,7 @@ export const TaskforceNoteCreated = Closed({
 });
 export type TaskforceNoteCreated = Static<typeof TaskforceNoteCreated>;
 
-/** GET /v1/taskforces/{name}/files: README.md first, then every file in the taskforce's folder. */
+/** GET /v1/taskforces/{name}/files: README.md, the stamped notes and every named file, by path. */
 export const TaskforceFileList = Closed({
   count: Type.Integer(),
   items: Type.Array(Closed({ path: Type.String(), size: Type.Integer() })),

@@ -28,6 +28,11 @@ export const HubConfigSchema = Type.Object(
       default: '',
       description: "The collab's short name in bucket names (<org>/<slug>-<agent>); empty: derived from the title",
     }),
+    strict_identity: Type.Boolean({
+      default: false,
+      description:
+        'Require a bearer token on every write, even on loopback (where writes without one are accepted as the public collab accepts them)',
+    }),
     organizer: Type.String({
       pattern: '^[a-z0-9](?:[a-z0-9-]{0,32}[a-z0-9])?$',
       default: 'organizer',
@@ -81,6 +86,16 @@ export const HubConfigSchema = Type.Object(
         sync_bytes: Positive(5 * 1000 ** 3, 'Most bytes one artifacts/shared-resources sync copies'),
         sync_files: Positive(10_000, 'Most files one sync copies'),
         inbox_recipients: Positive(10, 'Most inboxes one message is copied into'),
+        channel_creations_per_hour: Positive(10, 'Channels one agent may create per hour'),
+        longpoll_max_wait_s: Positive(55, 'The ceiling every /v1/updates wait= is clamped to, in seconds'),
+        longpoll_waiters_per_owner: Positive(
+          4,
+          "Parked /v1/updates requests per handle; a newer one evicts the handle's oldest",
+        ),
+        longpoll_waiters_total: Positive(
+          1024,
+          'Parked /v1/updates requests hub-wide; past it a wait is a paced plain poll',
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

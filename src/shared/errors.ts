@@ -11,10 +11,15 @@ export const ERROR_STATUS = {
   INVALID_FRONTMATTER: 400,
   INVALID_REF: 400,
   BODY_OR_SOURCE_REQUIRED: 400,
+  /** A channel name off the slug rules, or reserved (`feed`, `none`); 400 as the public collab answers it. */
+  CHANNEL_NAME_INVALID: 400,
+  CHANNEL_THEME_REQUIRED: 400,
   /** Not valid HTTP (a malformed request line, header or Content-Length), refused before any route sees it. */
   INVALID_REQUEST: 400,
   UNAUTHORIZED: 401,
   IDENTITY_MISMATCH: 403,
+  /** A `hf://buckets/...` source in another agent's bucket: each agent promotes from its own only. */
+  BUCKET_NOT_OWNED_BY_CALLER: 403,
   NOT_ORGANIZER: 403,
   FOREIGN_HOST: 403,
   NOT_YOUR_SCRATCH: 403,
@@ -30,9 +35,11 @@ export const ERROR_STATUS = {
   DOWNLOAD_NOT_FOUND: 404,
   NO_CHALLENGE: 404,
   TASKFORCE_NOT_FOUND: 404,
+  CHANNEL_NOT_FOUND: 404,
   AGENT_ID_TAKEN: 409,
   ALREADY_PROMOTED: 409,
   TASKFORCE_EXISTS: 409,
+  CHANNEL_EXISTS: 409,
   JOB_FINISHED: 409,
   JOB_EXISTS: 409,
   SWARM_CONFLICT: 409,
@@ -44,6 +51,8 @@ export const ERROR_STATUS = {
   DOWNLOAD_BUSY: 409,
   MODEL_MISMATCH: 422,
   INVALID_CONFIG: 400,
+  /** A file to publish holds a token (this hub's, or a Hugging Face one): nothing of it is copied. */
+  SECRET_IN_FILE: 422,
   PAYLOAD_TOO_LARGE: 413,
   SYNC_TOO_LARGE: 413,
   SCRATCH_QUOTA_EXCEEDED: 413,

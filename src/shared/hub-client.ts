@@ -1,4 +1,5 @@
 // The one typed /v1 client: every route a client reads, over fetch, for the dashboard (browser), agents, the CLI and tests (Node).
+import type { JobsRunBody, JobsRunResponse } from './jobs-api';
 import type {
   AgentDetail,
   AgentInfo,
@@ -7,7 +8,6 @@ import type {
   AuditPage,
   AuditQuery,
   Comparison,
-  Digest,
   FolderListing,
   HealthResponse,
   HubDescription,
@@ -37,8 +37,21 @@ import type {
   TaskforceNoteCreated,
   VerdictBody,
 } from './api';
+import type {
+  ChannelCreateBody,
+  ChannelCreated,
+  ChannelDetail,
+  ChannelFeedQuery,
+  ChannelList,
+  ChannelListQuery,
+  ChannelsDigest,
+  ChannelSubscribeBody,
+  ChannelSubscription,
+} from './channels-api';
 import type { ChallengeInfo, JobBody, JobInfo, JobList, JobListQuery, QuotaInfo } from './challenge';
 import { HubClientError, isErrorBody } from './hub-error';
+import type { UpdatesPage, UpdatesQuery, WatchingResponse } from './updates-api';
+import type { TraceList, TraceListQuery, TracePostBody, TracePosted, TraceRecord, TraceStats } from './traces-api';
 import type { DownloadResponse, ModelDeleted, ModelsInfo, PullModelBody } from './models';
 import type { AgentDefaults, AgentDefaultsSaved, SettingsInfo } from './settings';
 import type {
@@ -177,7 +190,7 @@ export class HubClient {
 
   // ---- board -------------------------------------------------------------------------------------------------
 
-  digest(as?: string, since?: string): Promise<Digest> {
+  digest(as?: string, since?: string): Promise<ChannelsDigest> {
     return this.call('GET', `/v1/digest${queryString({ as, since })}`);
   }
 
@@ -191,6 +204,20 @@ export class HubClient {
 
   inbox(handle: string, query: MessageListQuery = {}): Promise<ListResponse<RecordItem>> {
     return this.call('GET', `/v1/inbox/${encodeURIComponent(handle)}${queryString(query)}`);
+  }
+
+  /**
+   * GET /v1/updates: your stream; with `wait` the hub parks the request until something new lands (the time limit
+   * grows by the wait, so a long-poll is not cut off by the client's own timeout).
+   */
+  updates(query: UpdatesQuery): Promise<UpdatesPage> {
+    const timeoutMs = ((query.wait ?? 0) > 0 ? (query.wait ?? 0) * 1000 : 0) + this.#timeoutMs;
+    return this.call('GET', `/v1/updates${queryString(query)}`, undefined, { timeoutMs });
+  }
+
+  /** GET /v1/watching: every handle's last /v1/updates read, the wait ceiling and the waiter counters. */
+  watching(): Promise<WatchingResponse> {
+    return this.call('GET', '/v1/watching');
   }
 
   post(body: MessageBody): Promise<MessageCreated> {
@@ -260,6 +287,11 @@ export class HubClient {
     return this.call('DELETE', `/v1/jobs/${encodeURIComponent(id)}`);
   }
 
+  /** The public jobs:run: a submission folder of your scratch; the run folder receives job_status.json and the rest. */
+  runJob(body: JobsRunBody): Promise<JobsRunResponse> {
+    return this.call('POST', '/v1/jobs:run', body);
+  }
+
   // ---- workspace ---------------------------------------------------------------------------------------------
   // Async all: a path refused before sending rejects like any other refusal, never throws at the call.
 
@@ -310,6 +342,58 @@ export class HubClient {
 
   syncSharedResource(body: SharedResourceSyncBody): Promise<SyncResponse> {
     return this.call('POST', '/v1/shared-resources:sync', body);
+  }
+
+  // ---- traces and stats --------------------------------------------------------------------------------------
+
+  /** Shares a session bundle (traces/<session>/ in your scratch folder): stats by default, full with its log. */
+  shareTrace(body: TracePostBody): Promise<TracePosted> {
+    return this.call('POST', '/v1/traces', body);
+  }
+
+  traces(query: TraceListQuery = {}): Promise<TraceList> {
+    return this.call('GET', `/v1/traces${queryString(query)}`);
+  }
+
+  sharedTrace(agent: string, session: string): Promise<TraceRecord> {
+    return this.call('GET', `/v1/traces/${encodeURIComponent(agent)}/${encodeURIComponent(session)}`);
+  }
+
+  stats(): Promise<TraceStats> {
+    return this.call('GET', '/v1/stats');
+  }
+
+  // ---- channels ----------------------------------------------------------------------------------------------
+
+  channels(query: ChannelListQuery = {}): Promise<ChannelList> {
+    return this.call('GET', `/v1/channels${queryString(query)}`);
+  }
+
+  channel(name: string): Promise<ChannelDetail> {
+    return this.call('GET', `/v1/channels/${encodeURIComponent(name)}`);
+  }
+
+  /** Creates a channel (its theme in `body` or `source`), or updates the theme of one you created. */
+  createChannel(body: ChannelCreateBody): Promise<ChannelCreated> {
+    return this.call('POST', '/v1/channels', body);
+  }
+
+  /** Idempotent; with a token the body may be empty, a tokenless agent proves itself with `source`. */
+  subscribeChannel(name: string, body: ChannelSubscribeBody = {}): Promise<ChannelSubscription> {
+    return this.call('POST', `/v1/channels/${encodeURIComponent(name)}/subscribe`, body);
+  }
+
+  unsubscribeChannel(name: string, body: ChannelSubscribeBody = {}): Promise<ChannelSubscription> {
+    return this.call('POST', `/v1/channels/${encodeURIComponent(name)}/unsubscribe`, body);
+  }
+
+  channelMessages(name: string, query: MessageListQuery = {}): Promise<ListResponse<RecordItem>> {
+    return this.call('GET', `/v1/channels/${encodeURIComponent(name)}/messages${queryString(query)}`);
+  }
+
+  /** Every channel `query.as` subscribes to, as one list (the list grammar; `after=` the newest filename seen). */
+  channelFeed(query: ChannelFeedQuery): Promise<ListResponse<RecordItem>> {
+    return this.call('GET', `/v1/channels/feed${queryString(query)}`);
   }
 
   // ---- taskforces --------------------------------------------------------------------------------------------
@@ -367,8 +451,8 @@ export class HubClient {
     return this.call('GET', `/v1/swarm/agents/${encodeURIComponent(agentId)}/trace${queryString(query)}`);
   }
 
-  exportTrace(agentId: string): Promise<TraceExport> {
-    return this.call('POST', `/v1/swarm/agents/${encodeURIComponent(agentId)}/trace/export`);
+  exportTrace(agentId: string, share?: 'stats' | 'full'): Promise<TraceExport> {
+    return this.call('POST', `/v1/swarm/agents/${encodeURIComponent(agentId)}/trace/export${queryString({ share })}`);
   }
 
   // ---- models and settings -----------------------------------------------------------------------------------

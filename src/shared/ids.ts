@@ -16,6 +16,14 @@ export function isHumanHandle(handle: string): boolean {
   return humanRe.test(handle);
 }
 
+/**
+ * A handle mail reaches without registration: `human-<name>`. A bare "human" is reserved but names nobody, so a
+ * `@human` mention routes nowhere, as on the public collab (people are reached by their own handle).
+ */
+export function isHumanInbox(handle: string): boolean {
+  return handle.startsWith('human-') && humanRe.test(handle);
+}
+
 /** A taskforce (channel) slug: the agent-id alphabet, so it can appear in paths and @-free text. */
 export const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
 

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { CodedError } from './errors';
 import { AGENT_ID_PATTERN } from './ids';
 import { Closed, Nullable } from './response-schema';
+import { TracePosted, TraceShare } from './traces-api';
 
 /** A local agent thinks with the inference host; an external one is any agent command line the supervisor spawns. */
 export const SwarmAgentKind = Type.Union([Type.Literal('local'), Type.Literal('external')]);
@@ -253,8 +254,14 @@ export const TraceExport = Closed({
   session_id: Type.String(),
   steps: Type.Integer(),
   files: Type.Array(Type.String()),
+  /** The bundle shared as the agent through POST /v1/traces: in the trace library and GET /v1/stats from now on. */
+  shared: TracePosted,
 });
 export type TraceExport = Static<typeof TraceExport>;
+
+/** POST /v1/swarm/agents/{agent}/trace/export: how much of the session is shared (stats unless asked). */
+export const TraceExportQuery = Type.Object({ share: Type.Optional(TraceShare) }, { additionalProperties: false });
+export type TraceExportQuery = Static<typeof TraceExportQuery>;
 
 /**
  * The seam between the hub (routes, events) and the supervisor (src/agents), so the hub never imports agents.
@@ -266,7 +273,8 @@ export interface SwarmControl {
   /** One agent (agentId) or the whole swarm (null). */
   act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus>;
   trace(agentId: string, query: TraceQuery): Promise<TracePage>;
-  exportTrace(agentId: string): Promise<TraceExport>;
+  /** Writes the agent's latest session into its scratch folder as a public trace bundle and shares it as the agent. */
+  exportTrace(agentId: string, share?: TraceShare): Promise<TraceExport>;
   /** Status changes, for the event stream (agent.status / swarm.inference). */
   onChange(listener: (change: SwarmChange) => void): () => void;
   /** Stops every agent and the inference host; the hub calls it first when it closes. */

@@ -23,7 +23,7 @@ beforeAll(async () => {
   alice = await hub.register('alice');
   bob = await hub.register('bob');
   await hub.register('albert');
-  await hub.call('POST', '/v1/taskforces', {
+  await hub.call('POST', '/v1/channels', {
     token: alice,
     body: { name: 'draft-depth', body: 'Which draft depth pays off on this GPU?' },
   });

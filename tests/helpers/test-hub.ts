@@ -48,6 +48,7 @@ export const RELAXED_LIMITS: Partial<HubConfig['limits']> = {
   writes_per_minute: 10_000,
   registrations_per_minute: 10_000,
   scratch_writes_per_minute: 10_000,
+  channel_creations_per_hour: 10_000,
 };
 
 export async function call<T = any>(

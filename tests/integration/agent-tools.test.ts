@@ -140,9 +140,9 @@ describe('every tool schema is grammar-safe', () => {
         'list_workspace',
         'read_file',
         'write_file',
-        'read_taskforces',
-        'create_taskforce',
-        'join_taskforce',
+        'read_channels',
+        'create_channel',
+        'join_channel',
         'wait',
         'read_leaderboard',
         'read_results',
@@ -231,21 +231,21 @@ describe('board, inbox and workspace tools', () => {
     });
   });
 
-  it('creates a taskforce and joins one: the note is in its channel', async () => {
+  it('creates a channel and joins one: the note is in the channel, and its author subscribed', async () => {
     expect(
-      await use(alice, 'create_taskforce', {
+      await use(alice, 'create_channel', {
         name: 'draft-depth',
-        readme: 'Find the best draft_n_max for each drafter.',
+        theme: 'Find the best draft_n_max for each drafter.',
       }),
     ).toMatchObject({ name: 'draft-depth', created: true });
-    const joined = await use(bob, 'join_taskforce', {
+    const joined = await use(bob, 'join_channel', {
       name: 'draft-depth',
       note: 'Joining: I will sweep 2 to 8 with draft-q8.',
     });
     const channel = await use(bob, 'read_board', { channel: 'draft-depth', limit: 5 });
     expect(channel.messages[0]).toMatchObject({ filename: joined.filename, author: 'bob', channel: 'draft-depth' });
-    const list = await use(bob, 'read_taskforces', { limit: 5 });
-    expect(list.taskforces[0]).toMatchObject({ name: 'draft-depth', creator: 'alice', notes: 1 });
+    const list = await use(bob, 'read_channels', { limit: 5 });
+    expect(list.channels[0]).toMatchObject({ name: 'draft-depth', creator: 'alice', members: 2, messages: 1 });
     expect(await use(bob, 'wait', { reason: 'my job is queued' })).toEqual({
       waited: true,
       reason: 'my job is queued',
@@ -354,7 +354,7 @@ describe('bad calls are answered, never thrown', () => {
   it('turns hub refusals into "<code>: <message> (<hint>)"', async () => {
     expect(
       await refusal(alice, 'post', { body: 'into the void', channel: 'no-such-channel', reply_to: '', refs: [] }),
-    ).toMatch(/^INVALID_REF: channel: no taskforce "no-such-channel" \(create it/);
+    ).toMatch(/^CHANNEL_NOT_FOUND: no such channel: 'no-such-channel' \(GET \/v1\/channels/);
     expect(await refusal(alice, 'check_job', { id: 'job-nope' })).toBe(
       'NOT_FOUND: no job job-nope (GET /v1/jobs lists jobs)',
     );
@@ -369,8 +369,8 @@ describe('bad calls are answered, never thrown', () => {
         job_id: '',
       }),
     ).toContain('tps must be a positive number');
-    expect(await refusal(bob, 'create_taskforce', { name: 'draft-depth', readme: 'mine now' })).toMatch(
-      /^TASKFORCE_EXISTS: /,
+    expect(await refusal(bob, 'create_channel', { name: 'draft-depth', theme: 'mine now' })).toMatch(
+      /^CHANNEL_EXISTS: /,
     );
     const offline: ToolContext = { hub: new HubClient({ url: 'http://127.0.0.1:9', token: 'x' }), agentId: 'alice' };
     expect(await refusal(offline, 'read_board', { channel: '', limit: 5 })).toMatch(

@@ -1145,12 +1145,12 @@ describe('what a post refers to', () => {
       names: 'reply_to',
     },
     {
-      name: 'a channel with no taskforce',
+      name: 'a channel that does not exist',
       method: 'POST',
       path: '/v1/messages',
       options: asAlice({ body: 'hi', channel: 'no-such-tf' }),
-      status: 400,
-      code: 'INVALID_REF',
+      status: 404,
+      code: 'CHANNEL_NOT_FOUND',
       names: 'no-such-tf',
     },
     {

@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 const post = (token: string, body: Record<string, unknown>) => hub.call('POST', '/v1/messages', { token, body });
 
-describe('channels (taskforces) and threads', () => {
+describe('taskforces, channels and threads', () => {
   it('creates a taskforce whose README its creator owns', async () => {
     const created = await hub.call('POST', '/v1/taskforces', {
       token: ana,
@@ -41,47 +41,72 @@ describe('channels (taskforces) and threads', () => {
     const detail = await hub.call('GET', '/v1/taskforces/draft-depth');
     expect(detail.body.readme.body).toBe('# Draft depth\nK in 4..8');
     expect(detail.body.creator).toBe('ana');
+    const bad = await hub.call('POST', '/v1/taskforces', { token: ana, body: { name: 'Bad_Name', body: 'x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_PATH');
   });
 
-  it('keeps channel posts in their channel, listed by channel=', async () => {
-    await post(ben, { body: 'K=6 looks best so far', channel: 'draft-depth' });
+  it("keeps a taskforce's notes in the taskforce (stamped taskforce:), never on the board, named .md files included", async () => {
     const note = await hub.call('POST', '/v1/taskforces/draft-depth/files', {
       token: cy,
-      body: { body: 'K=8 lost on my run' },
+      body: { body: 'K=8 lost on my run @ana' },
     });
     expect(note.status).toBe(201);
     expect(note.body.kind).toBe('note');
-    await post(ben, { body: 'unrelated main-board chatter' });
-    const channel = await hub.call('GET', '/v1/messages?channel=draft-depth&expand=true&order=asc');
-    expect(channel.body.items.map((m: { body: string }) => m.body)).toEqual([
-      'K=6 looks best so far',
-      'K=8 lost on my run',
-    ]);
-    expect(channel.body.items[1].frontmatter).toMatchObject({ channel: 'draft-depth', type: 'note', agent: 'cy' });
-    const notes = await hub.call('GET', '/v1/taskforces/draft-depth/notes');
+    expect(note.body.path).toBe(`taskforces/draft-depth/${note.body.filename}`);
+    await hub.call('PUT', '/v1/scratch/ben/k6_ben.md', { token: ben, raw: '---\ntype: table\n---\nK=6 table' });
+    const named = await hub.call('POST', '/v1/taskforces/draft-depth/files', {
+      token: ben,
+      body: { source: 'k6_ben.md', dest_path: 'tables/k6_ben.md' },
+    });
+    expect(named.status).toBe(201);
+    const notes = await hub.call('GET', '/v1/taskforces/draft-depth/notes?expand=true&order=asc');
     expect(notes.body.matched).toBe(2);
+    const stamped = notes.body.items.find((n: { filename: string }) => n.filename === note.body.filename);
+    expect(stamped.frontmatter).toMatchObject({ taskforce: 'draft-depth', type: 'note', agent: 'cy' });
+    expect(stamped.frontmatter.channel).toBeUndefined();
+    expect(notes.body.items.map((n: { body: string }) => n.body)).toContain('K=6 table');
+    const board = await hub.call('GET', '/v1/messages?channel=*&limit=500');
+    expect(board.body.items).not.toContain(note.body.filename);
+    const inbox = await hub.call('GET', '/v1/inbox/ana?expand=true&limit=100');
+    expect(inbox.body.items.map((m: { body: string }) => m.body)).not.toContain('K=8 lost on my run @ana');
     const list = await hub.call('GET', '/v1/taskforces');
     expect(list.body.items[0]).toMatchObject({
       name: 'draft-depth',
       creator: 'ana',
       note_count: 2,
+      file_count: 3, // the README, the stamped note, the named file
       contributors: ['ana', 'ben', 'cy'],
     });
-    // channel=none is the main board: the messages in no taskforce, alone or beside a channel.
-    const main = await hub.call('GET', '/v1/messages?channel=none&expand=true');
+    const files = await hub.call('GET', '/v1/taskforces/draft-depth/files');
+    expect(files.body.items.map((f: { path: string }) => f.path)).toEqual([
+      note.body.filename,
+      'README.md',
+      'tables/k6_ben.md',
+    ]);
+    const readme = await hub.call('GET', '/v1/taskforces/draft-depth/files/README.md');
+    expect(readme.text).toMatch(/^---\n[\s\S]*taskforce: draft-depth[\s\S]*---\n\n# Draft depth\nK in 4..8\n$/);
+    const noteFile = await hub.call('GET', `/v1/taskforces/draft-depth/files/${note.body.filename}`);
+    expect(noteFile.text).toContain('K=8 lost on my run');
+  });
+
+  it('lists a channel by channel= on /v1/messages (not in the public API), the board by default', async () => {
+    await hub.call('POST', '/v1/channels', { token: ana, body: { name: 'draft-talk', body: 'Which K pays?' } });
+    await post(ben, { body: 'K=6 looks best so far', channel: 'draft-talk' });
+    await post(ben, { body: 'unrelated main-board chatter' });
+    const channel = await hub.call('GET', '/v1/messages?channel=draft-talk&expand=true&order=asc');
+    expect(channel.body.items.map((m: { body: string }) => m.body)).toEqual(['K=6 looks best so far']);
+    const main = await hub.call('GET', '/v1/messages?expand=true&limit=200');
     expect(main.body.items.map((m: { body: string }) => m.body)).toContain('unrelated main-board chatter');
     expect(
       main.body.items.every((m: { frontmatter: Record<string, unknown> }) => m.frontmatter.channel === undefined),
     ).toBe(true);
-    const both = await hub.call('GET', '/v1/messages?channel=none,draft-depth');
-    const all = await hub.call('GET', '/v1/messages');
-    expect(both.body.matched).toBe(all.body.matched);
-    const reserved = await hub.call('POST', '/v1/taskforces', {
-      token: ana,
-      body: { name: 'none', body: 'a channel called none' },
-    });
-    expect(reserved.status).toBe(400);
-    expect(reserved.body.error.message).toContain('channel=none');
+    const none = await hub.call('GET', '/v1/messages?channel=none');
+    expect(none.body.matched).toBe(main.body.matched);
+    const both = await hub.call('GET', '/v1/messages?channel=none,draft-talk');
+    const every = await hub.call('GET', '/v1/messages?channel=*');
+    expect(both.body.matched).toBe(every.body.matched);
+    expect(every.body.matched).toBe(main.body.matched + 1);
   });
 
   it('threads replies under their root and tells the author', async () => {
@@ -98,14 +123,11 @@ describe('channels (taskforces) and threads', () => {
   });
 
   it("keeps a reply in its thread's channel", async () => {
-    const root = await post(ana, { body: 'channel root', channel: 'draft-depth' });
+    const root = await post(ana, { body: 'channel root', channel: 'draft-talk' });
     const reply = await post(ben, { body: 'inherits the channel', reply_to: root.body.filename });
-    expect(reply.body.channel).toBe('draft-depth');
-    const wrong = await hub.call('POST', '/v1/taskforces', {
-      token: ben,
-      body: { name: 'quant', body: 'quant taskforce' },
-    });
-    expect(wrong.status).toBe(201);
+    expect(reply.body.channel).toBe('draft-talk');
+    const other = await hub.call('POST', '/v1/channels', { token: ben, body: { name: 'quant', body: 'quant talk' } });
+    expect(other.status).toBe(201);
     const moved = await post(ben, { body: 'cross-post', reply_to: root.body.filename, channel: 'quant' });
     expect(moved.status).toBe(400);
     expect(moved.body.error.code).toBe('INVALID_REF');
@@ -150,14 +172,19 @@ describe('inbox delivery', () => {
     expect(denied.body.error.code).toBe('NOT_ORGANIZER');
   });
 
-  it('lets the organizer post as a human-* handle, and agents mention humans', async () => {
-    const res = await post(hub.organizerToken, { body: 'Hello from the organizer', agent_id: 'human-pat' });
+  it('lets the organizer post as its own human handle only, and agents mention humans by handle', async () => {
+    const res = await post(hub.organizerToken, { body: 'Hello from the organizer', agent_id: 'human-organizer' });
     expect(res.status).toBe(201);
     const msg = await hub.call('GET', `/v1/messages/${res.body.filename}`);
-    expect(msg.body.frontmatter).toMatchObject({ agent: 'human-pat', via: 'dashboard', type: 'user' });
-    const asked = await post(ana, { body: '@human-pat is K=8 allowed?' });
+    expect(msg.body.frontmatter).toMatchObject({ agent: 'human-organizer', via: 'dashboard', type: 'user' });
+    const other = await post(hub.organizerToken, { body: 'not me', agent_id: 'human-pat' });
+    expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe('IDENTITY_MISMATCH');
+    const asked = await post(ana, { body: '@human-pat is K=8 allowed? @human, anyone?' });
+    // As on the public collab: human-<name> is reached unregistered; a bare @human names nobody.
     expect(asked.body.mentions_delivered).toEqual(['human-pat']);
     expect((await hub.call('GET', '/v1/inbox/human-pat')).body.items).toContain(asked.body.filename);
+    expect((await hub.call('GET', '/v1/inbox/human')).body.error.code).toBe('NOT_REGISTERED');
   });
 });
 

@@ -156,7 +156,7 @@ describe('the challenge', () => {
     await idle();
     const res = (await hub.call('GET', `/v1/results/${filename}`)).body;
     expect(res.verification).toBe('valid');
-    expect(res.verdict.history.at(-1)).toMatchObject({ by: 'hub', authority: 'verifier', state: 'valid' });
+    expect(res.verdict.history.at(-1)).toMatchObject({ by: 'verifier', authority: 'verifier', state: 'valid' });
     expect(res.verdict.note).toContain('public prompts');
     const job = (await hub.call('GET', `/v1/jobs?kind=verify&agent=alice`)).body.items.find(
       (j: { verifies: string }) => j.verifies === filename,
@@ -166,7 +166,8 @@ describe('the challenge', () => {
     const inbox = (await hub.call('GET', '/v1/inbox/alice?expand=true', { token: alice })).body.items;
     const verdict = inbox.find((m: { body: string }) => m.body.includes(filename) && m.body.includes('**valid**'));
     expect(verdict.body).toContain('@alice');
-    expect(verdict.frontmatter).toMatchObject({ agent: 'hub', type: 'verdict' });
+    expect(verdict.frontmatter).toMatchObject({ agent: 'verifier', type: 'verification', via: 'server' });
+    expect(verdict.body.split('\n')[0]).toContain('**VERIFIED VALID**');
   }, 120_000);
 
   it('finds a false claim invalid, and the organizer can overrule the verifier', async () => {

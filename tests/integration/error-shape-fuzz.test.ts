@@ -456,9 +456,9 @@ describe(`malformed requests never get a 5xx, and every refusal is the one error
       await hub.call('POST', '/v1/results', { token: world.agent, body: { content: resultMarkdown() } })
     ).body.filename;
     const listed = (
-      await hub.call<{ endpoints: Array<{ method: string; path: string; params: string[] }> }>('GET', '/v1')
+      await hub.call<{ endpoints: Array<{ method: string; path: string; query: string[] }> }>('GET', '/v1')
     ).body.endpoints;
-    world.routes = listed.filter((r) => r.path !== '/v1/events');
+    world.routes = listed.filter((r) => r.path !== '/v1/events').map((r) => ({ ...r, params: r.query }));
     expect(world.routes.length).toBeGreaterThan(20);
   });
 

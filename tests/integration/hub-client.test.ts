@@ -38,7 +38,7 @@ describe('the shared hub client', () => {
   it('reads and writes the board, results and taskforces in the shared response types', async () => {
     const client = hub.client(alice);
     const description = await client.describe();
-    expect(description).toMatchObject({ service: 'collab-desk', features: { jobs: false } });
+    expect(description).toMatchObject({ service: 'bucket-sync', product: 'collab-desk', features: { jobs: false } });
     expect(description.endpoints.some((e) => e.method === 'GET' && e.path === '/v1/jobs')).toBe(true);
     expect(await client.health()).toEqual({ status: 'ok' });
 
@@ -56,7 +56,17 @@ describe('the shared hub client', () => {
     expect(created).toMatchObject({ name: 'drafts', created: true });
     expect(await client.postTaskforceNote('drafts', { body: 'first note' })).toMatchObject({ kind: 'note' });
     expect((await client.taskforces()).items.map((t) => t.name)).toEqual(['drafts']);
-    expect((await client.taskforceFiles('drafts')).items[0]).toMatchObject({ path: 'README.md' });
+    expect((await client.taskforceFiles('drafts')).items.map((f) => f.path)).toContain('README.md');
+    const channel = await client.createChannel({ name: 'drafts-talk', body: 'Which draft model pays.' });
+    expect(channel).toMatchObject({ name: 'drafts-talk', created: true });
+    await client.post({ body: 'first post', channel: 'drafts-talk' });
+    expect(await hub.client(bob).subscribeChannel('drafts-talk')).toMatchObject({ subscribed: true, changed: true });
+    expect((await client.channels()).items.map((c) => c.name)).toEqual(['drafts-talk']);
+    expect((await client.channel('drafts-talk')).members.map((m) => m.handle)).toEqual(['alice', 'bob']);
+    expect((await client.channelFeed({ as: 'bob' })).matched).toBe(1);
+    expect((await client.channelMessages('drafts-talk', { expand: true })).items).toHaveLength(1);
+    expect(await hub.client(bob).unsubscribeChannel('drafts-talk')).toMatchObject({ subscribed: false });
+    expect((await client.digest('alice')).channels.subscribed?.map((c) => c.name)).toEqual(['drafts-talk']);
 
     const written = await client.writeScratch('alice', 'notes/a b.md', 'plan');
     expect(written).toMatchObject({ path: 'notes/a b.md', bytes: 4 });

@@ -34,7 +34,12 @@ describe('an agent joins with curl alone', () => {
     expect(readme.status).toBe(200);
     expect(readme.headers.get('content-type')).toContain('text/markdown');
     expect(readme.text).toContain(hub.url);
-    expect(readme.text).toContain('POST $HUB/v1/agents/register');
+    expect(readme.text).toContain('POST $API/v1/agents/register');
+    // The public flow, with this hub's names: a tokenless post by agent_id and a result promoted from the bucket.
+    expect(readme.text).toContain(`export API=${hub.url}`);
+    expect(readme.text).toContain('"agent_id": "\'$AGENT_ID\'", "body"');
+    expect(readme.text).toContain('"source": "hf://buckets/local/collab-desk-\'$AGENT_ID\'/results/run-1.md"');
+    expect(readme.text).toContain('PUT /v1/scratch/<you>/<path>');
     expect(readme.text).toMatch(/tps: 123\.4\nppl: 2\.31\nmethod: .+\nstatus: agent-run\ndescription: /);
     expect(readme.text).toContain('/v1/inbox/');
     expect(readme.text).toContain('## How we work together');

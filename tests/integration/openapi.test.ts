@@ -289,6 +289,21 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('GET', '/v1/central/{path}', '/v1/central/artifacts/plans_alice');
     await api.call('GET', '/v1/central/{path}', '/v1/central/artifacts/plans_alice/plan.md');
 
+    // Traces: a session shared (stats, then full), refused (no manifest), listed, read, and the token totals.
+    await api.call('GET', '/v1/stats', '/v1/stats');
+    const trace =
+      '---\nschema_version: 1\nharness: claude-code\nsession_id: s1\nnative_log_file: log.jsonl\nusage:\n  total_tokens: 42\nactivity:\n  tool_calls: 3\n---\nTried a q8 draft.\n';
+    await hub.client(alice).writeScratch('alice', 'traces/s1/manifest.md', trace);
+    await hub.client(alice).writeScratch('alice', 'traces/s1/log.jsonl', '{"type":"user"}\n');
+    await api.call('POST', '/v1/traces', '/v1/traces', { token: alice, body: { source: 'traces/s1/' } });
+    await api.call('POST', '/v1/traces', '/v1/traces', { token: alice, body: { source: 'traces/s1/', share: 'full' } });
+    await api.call('POST', '/v1/traces', '/v1/traces', { token: alice, body: { source: 'traces/none/' } });
+    await api.call('GET', '/v1/traces', '/v1/traces');
+    await api.call('GET', '/v1/traces', '/v1/traces?expand=true&harness=claude-code');
+    await api.call('GET', '/v1/traces/{agent}/{session}', '/v1/traces/alice/s1');
+    await api.call('GET', '/v1/traces/{agent}/{session}', '/v1/traces/alice/nope');
+    await api.call('GET', '/v1/stats', '/v1/stats');
+
     // Taskforces.
     await api.call('POST', '/v1/taskforces', '/v1/taskforces', {
       token: alice,
@@ -319,6 +334,62 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('GET', '/v1/taskforces/{name}/files/{path}', '/v1/taskforces/drafts/files/README.md');
     await api.call('GET', '/v1/taskforces/{name}/files/{path}', '/v1/taskforces/drafts/files/notes_alice.md');
 
+    // Channels: created (and updated, and refused), subscribed, posted in, read, the feed and the digest's block.
+    await api.call('POST', '/v1/channels', '/v1/channels', {
+      token: alice,
+      body: { name: 'speculation', body: 'Draft models and how far ahead they guess.' },
+    });
+    await api.call('POST', '/v1/channels', '/v1/channels', {
+      token: alice,
+      body: { name: 'speculation', body: 'Draft models, n-grams, and how far ahead they guess.' },
+    });
+    await api.call('POST', '/v1/channels', '/v1/channels', { token: bob, body: { name: 'speculation', body: 'x' } });
+    await api.call('POST', '/v1/channels', '/v1/channels', { token: bob, body: { name: 'Bad_Name', body: 'x' } });
+    await api.call('POST', '/v1/channels/{name}/subscribe', '/v1/channels/speculation/subscribe', {
+      token: bob,
+      body: {},
+    });
+    await api.call('POST', '/v1/channels/{name}/subscribe', '/v1/channels/nope/subscribe', { token: bob, body: {} });
+    await api.call('POST', '/v1/channels/{name}/subscribe', '/v1/channels/speculation/subscribe', {
+      token: bob,
+      body: { notify: 'all' },
+    });
+    await api.call('POST', '/v1/channels/{name}/subscribe', '/v1/channels/speculation/subscribe', {
+      token: bob,
+      body: { notify: 'loud' },
+    });
+    await api.call('POST', '/v1/messages', '/v1/messages', {
+      token: bob,
+      body: { body: '@alice n-gram drafts help on code', channel: 'speculation' },
+    });
+    await api.call('POST', '/v1/messages', '/v1/messages', { token: bob, body: { body: 'x', channel: 'nope' } });
+    await api.call('GET', '/v1/channels', '/v1/channels');
+    await api.call('GET', '/v1/channels', '/v1/channels?q=draft&limit=5');
+    await api.call('GET', '/v1/channels/{name}', '/v1/channels/speculation');
+    await api.call('GET', '/v1/channels/{name}', '/v1/channels/nope');
+    await api.call('GET', '/v1/channels/{name}/messages', '/v1/channels/speculation/messages?expand=true');
+    await api.call('GET', '/v1/channels/feed', '/v1/channels/feed?as=bob&expand=true');
+    await api.call('GET', '/v1/channels/feed', '/v1/channels/feed?as=ghost');
+    await api.call('GET', '/v1/channels/feed', '/v1/channels/feed?as=bob&expand=true&order=asc&wait=1');
+    await api.call('GET', '/v1/channels/feed', '/v1/channels/feed?as=alice&wait=1&before=x');
+    await api.call('GET', '/v1/inbox/{handle}', '/v1/inbox/alice?expand=true&order=asc&wait=1');
+    await api.call('GET', '/v1/digest', '/v1/digest?as=bob');
+    await api.call('GET', '/v1/digest', '/v1/digest?as=alice&after=0');
+    await api.call('POST', '/v1/channels/{name}/unsubscribe', '/v1/channels/speculation/unsubscribe', {
+      token: bob,
+      body: {},
+    });
+
+    // Updates: the stream (plain, parked until a mention lands, refused), who is watching, the watcher script.
+    await api.call('GET', '/v1/updates', '/v1/updates?as=alice&expand=true&order=asc');
+    const parked = api.call('GET', '/v1/updates', '/v1/updates?as=bob&expand=true&wait=30');
+    await api.call('GET', '/v1/watching', '/v1/watching');
+    await api.call('POST', '/v1/messages', '/v1/messages', { token: alice, body: { body: '@bob wake up' } });
+    await api.call('GET', '/v1/updates', '/v1/updates?as=bob&expand=true&wait=0.1&after=99990101');
+    await parked;
+    await api.call('GET', '/v1/updates', '/v1/updates?as=ghost');
+    await api.call('GET', '/v1/watch.sh', '/v1/watch.sh');
+
     // The organizer's reads, settings, and the audit log.
     await api.call('GET', '/v1/audit', '/v1/audit', org);
     await api.call('GET', '/v1/audit', '/v1/audit?limit=3&after=2', org);
@@ -338,6 +409,10 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     await api.call('GET', '/v1/challenge', '/v1/challenge');
     await api.call('POST', '/v1/challenge/baseline', '/v1/challenge/baseline', org);
     await api.call('POST', '/v1/jobs', '/v1/jobs', { token: alice, body: { config: { draft: 'x' } } });
+    await api.call('POST', '/v1/jobs:run', '/v1/jobs:run', {
+      token: alice,
+      body: { submission_prefix: 'subs/v1', run_prefix: 'runs/v1' },
+    });
     await api.call('GET', '/v1/jobs', '/v1/jobs');
     await api.call('GET', '/v1/jobs/quota', '/v1/jobs/quota', { token: alice });
     await api.call('GET', '/v1/jobs/{id}', '/v1/jobs/j-1');
@@ -357,7 +432,7 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
     for (const [path, methods] of Object.entries(api.doc.paths)) {
       for (const method of Object.keys(methods)) {
         if (
-          /^\/v1\/(agents|messages|inbox|results|leaderboard|compare|digest|taskforces|scratch|central|artifacts|shared-resources|audit|me|settings)\b/.test(
+          /^\/v1\/(agents|messages|inbox|results|leaderboard|compare|digest|taskforces|channels|scratch|central|artifacts|shared-resources|audit|me|settings|traces|stats|updates|watching|watch\.sh)\b/.test(
             path,
           ) &&
           !path.endsWith('/verify')
@@ -426,6 +501,10 @@ describe('conformance: jobs, models and the swarm on a hub that runs them', () =
     await api.call('GET', '/v1/jobs/quota', '/v1/jobs/quota', { token: alice });
     await api.call('GET', '/v1/challenge', '/v1/challenge');
     await api.call('POST', '/v1/jobs', '/v1/jobs', { token: alice, body: { config: { draft: 'x' } } });
+    await api.call('POST', '/v1/jobs:run', '/v1/jobs:run', {
+      token: alice,
+      body: { agent_id: 'alice', submission_prefix: 'subs/v1', run_prefix: '../out' },
+    });
     await api.call('GET', '/v1/jobs/{id}', '/v1/jobs/nope');
     expect(api.drift, api.drift.join('\n')).toEqual([]);
   });

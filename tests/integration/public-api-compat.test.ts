@@ -142,7 +142,7 @@ describe('the public fields of discovery, register and /v1/me', () => {
       score_order: 'desc',
     });
     expect(meta.limits.inbox_recipients).toBeGreaterThan(0);
-    expect(meta.endpoints.find((e) => e.method === 'GET' && e.path === '/v1/agents')?.params).toEqual(
+    expect(meta.endpoints.find((e) => e.method === 'GET' && e.path === '/v1/agents')?.query).toEqual(
       expect.arrayContaining(['model', 'harness', 'hf_user']),
     );
   });

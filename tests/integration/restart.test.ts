@@ -157,9 +157,11 @@ describe('after a restart', () => {
       note_count: 1,
     });
     expect(tf.body.recent_notes.map((m: { body: string }) => m.body)).toEqual(['Joining: I will take K=8.']);
+    // Served as the public collab serves it: the file, frontmatter and all.
     const file = await hub.call('GET', '/v1/taskforces/draft-depth/files/README.md');
-    expect(file.text).toBe(readme);
-    const notes = await hub.call('GET', '/v1/messages?channel=draft-depth&expand=true');
+    expect(file.text).toMatch(/^---\n[\s\S]*taskforce: draft-depth\n[\s\S]*---\n\n/);
+    expect(file.text.endsWith(`${readme}\n`)).toBe(true);
+    const notes = await hub.call('GET', '/v1/taskforces/draft-depth/notes?expand=true');
     expect(notes.body.items.map((m: { body: string }) => m.body)).toEqual(['Joining: I will take K=8.']);
   });
 

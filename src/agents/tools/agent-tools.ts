@@ -11,7 +11,7 @@ export type { KnownNames } from './board-tools';
 export { runTool, DEFAULT_RESULT_CHARS, type AgentTool, type ToolContext, type ToolOutcome } from './tool';
 export { submitJobConfigSchema, isMtpDrafter, DRAFT_N_MAX_CHOICES, CACHE_TYPE_CHOICES } from './job-tools';
 
-/** Board, workspace, taskforces and results always; benchmark jobs only when a challenge is installed. */
+/** Board, channels, workspace and results always; benchmark jobs only when a challenge is installed. */
 export function agentTools(challenge: ChallengeInfo | null, known?: KnownNames): AgentTool[] {
   return [...boardTools(known), ...resultTools(), ...(challenge ? jobTools(challenge) : [])];
 }

@@ -1,4 +1,4 @@
-// The agent's tools for talking and sharing: board, inbox, posts, workspace files, taskforces, and waiting.
+// The agent's tools for talking and sharing: board, inbox, posts, channels, workspace files, and waiting.
 import type { MessageBody } from '../../shared/api';
 import type { HubFile } from '../../shared/hub-client';
 import { object, oneOfValues, str, type JsonSchema } from './json-schema';
@@ -7,7 +7,7 @@ import { defineTool, excerpt, optional, recordSummary, records, type AgentTool }
 const LIMIT = oneOfValues([5, 10, 20] as const, 'how many, newest first');
 type Limit = 5 | 10 | 20;
 const FILENAME = 120;
-const CHANNEL = str(64, 'a taskforce name; "" for none');
+const CHANNEL = str(64, 'a channel name; "" for the general board');
 const AREA = oneOfValues(
   ['scratch', 'central'] as const,
   "scratch: an agent's own folder; central: the shared folder the hub writes",
@@ -17,14 +17,15 @@ const LISTED_ENTRIES = 40;
 
 const readBoard = defineTool<{ channel: string; limit: Limit }>({
   name: 'read_board',
-  description: 'Read the newest messages on the board, or of one taskforce channel.',
+  description: 'Read the newest messages on the general board, or of one channel.',
   parameters: object({
-    channel: str(64, 'a taskforce name to read only its channel; "" for every message'),
+    channel: str(64, 'a channel name to read only that channel; "" for the general board'),
     limit: LIMIT,
   }),
   async run(a, { hub }) {
     const channel = optional(a.channel);
-    const page = await hub.messages({ expand: true, limit: a.limit, ...(channel ? { channel } : {}) });
+    const query = { expand: true, limit: a.limit };
+    const page = channel ? await hub.channelMessages(channel, query) : await hub.messages(query);
     return {
       matched: page.matched,
       messages: records(page.items).map((r) => recordSummary(r, ['channel', 'reply_to'])),
@@ -67,7 +68,7 @@ const postTool = (known?: KnownNames) =>
     parameters: object({
       body: str(1000, 'the message text', 1),
       channel: known
-        ? choice(known.channels, 'a taskforce channel; "" for the main board', str(0, 'no taskforce exists yet: ""'))
+        ? choice(known.channels, 'a channel; "" for the general board', str(0, 'no channel exists yet: ""'))
         : CHANNEL,
       reply_to: known
         ? choice(known.messages, 'the message you answer; "" for none', str(0, 'no message to answer yet: ""'))
@@ -173,49 +174,49 @@ const writeFile = defineTool<{ path: string; content: string }>({
   },
 });
 
-const readTaskforces = defineTool<{ limit: Limit }>({
-  name: 'read_taskforces',
-  description: 'List the taskforces (channels), most recently active first.',
+const readChannels = defineTool<{ limit: Limit }>({
+  name: 'read_channels',
+  description: 'List the channels (topic rooms), most recently active first.',
   parameters: object({ limit: LIMIT }),
   async run(a, { hub }) {
-    const list = await hub.taskforces({ limit: a.limit });
+    const list = await hub.channels({ limit: a.limit });
     return {
       count: list.count,
-      taskforces: list.items.map((t) => ({
-        name: t.name,
-        creator: t.creator,
-        notes: t.note_count,
-        contributors: t.contributors.length,
-        readme: excerpt(t.readme_excerpt),
+      channels: list.items.map((c) => ({
+        name: c.name,
+        creator: c.creator,
+        members: c.member_count,
+        messages: c.message_count,
+        theme: excerpt(c.theme_excerpt),
       })),
     };
   },
 });
 
-const createTaskforce = defineTool<{ name: string; readme: string }>({
-  name: 'create_taskforce',
-  description: 'Create a taskforce: a channel for agents working on one idea, with a README saying what it is for.',
+const createChannel = defineTool<{ name: string; theme: string }>({
+  name: 'create_channel',
+  description: 'Create a channel: a room for agents working on one idea, with a theme saying what it is for.',
   parameters: object({
     name: str(40, 'lowercase letters, digits and "-", e.g. draft-depth', 1),
-    readme: str(1500, 'what the taskforce works on and how to help', 1),
+    theme: str(1500, 'what the channel is about and who should join', 1),
   }),
   async run(a, { hub }) {
-    const created = await hub.createTaskforce({ name: a.name.trim(), body: a.readme });
-    return { name: created.name, created: created.created, channel: created.name };
+    const created = await hub.createChannel({ name: a.name.trim(), body: a.theme });
+    return { name: created.name, created: created.created, announcement: created.announcement };
   },
 });
 
-const joinTaskforceTool = (known?: KnownNames) =>
+const joinChannelTool = (known?: KnownNames) =>
   defineTool<{ name: string; note: string }>({
-    name: 'join_taskforce',
-    description: 'Join a taskforce by posting a note in its channel (what you will do there).',
+    name: 'join_channel',
+    description: 'Join a channel by posting a note in it (what you will do there); posting subscribes you.',
     parameters: object({
-      name: known?.channels.length ? oneOfValues(known.channels, 'the taskforce') : str(40, 'the taskforce name', 1),
+      name: known?.channels.length ? oneOfValues(known.channels, 'the channel') : str(40, 'the channel name', 1),
       note: str(1000, 'your note to its members', 1),
     }),
     async run(a, { hub }) {
-      const note = await hub.postTaskforceNote(a.name.trim(), { body: a.note });
-      return { taskforce: a.name.trim(), filename: note.filename };
+      const note = await hub.post({ body: a.note, channel: a.name.trim() });
+      return { channel: a.name.trim(), filename: note.filename, subscribed: true };
     },
   });
 
@@ -230,8 +231,8 @@ const wait = defineTool<{ reason: string }>({
 
 /** Reading and writing the shared record, none of which needs the challenge. */
 export function boardTools(known?: KnownNames): AgentTool[] {
-  // With no taskforce to join there is no join_taskforce: a choice among nothing cannot be offered.
-  const join = known && known.channels.length === 0 ? [] : [joinTaskforceTool(known)];
+  // With no channel to join there is no join_channel: a choice among nothing cannot be offered.
+  const join = known && known.channels.length === 0 ? [] : [joinChannelTool(known)];
   return [
     readBoard,
     readInbox,
@@ -239,8 +240,8 @@ export function boardTools(known?: KnownNames): AgentTool[] {
     listWorkspace,
     readFile,
     writeFile,
-    readTaskforces,
-    createTaskforce,
+    readChannels,
+    createChannel,
     ...join,
     wait,
   ];

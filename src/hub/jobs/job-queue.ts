@@ -103,6 +103,15 @@ export class JobQueue {
     });
   }
 
+  /** Counts `work` (a follower's writes about a job) as the queue's own until it settles, so `idle()` waits for it. */
+  track(work: Promise<unknown>): void {
+    const tracked: Promise<void> = work
+      .then(() => undefined)
+      .catch(() => undefined)
+      .finally(() => this.claims.delete(tracked));
+    this.claims.add(tracked);
+  }
+
   /** Waits until nothing is queued or running (tests and `demo` use it). */
   async idle(): Promise<void> {
     while (this.running || this.kickScheduled || this.claims.size > 0 || this.ctx.jobs.next()) {

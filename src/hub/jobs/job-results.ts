@@ -9,8 +9,14 @@ import type { JobRow } from '../store/job-store';
 import type { ResultRow } from '../store/result-store';
 import type { MeasurementVerdict } from './measurement-quality';
 
-/** The hub's own handle: baseline runs and verdicts are its work, not an agent's. */
+/** The hub's own handle: baseline runs are its work, not an agent's. */
 export const HUB_HANDLE = 'hub';
+
+/**
+ * The handle the verifier posts its verdicts under, as the public collab's verifier posts as its `VERIFIER_AGENT`
+ * (`type: verification`, `via: server`): reserved like `hub`, so no agent can post as the verifier.
+ */
+export const VERIFIER_HANDLE = 'verifier';
 
 export interface PackBaseline {
   filename: string;

@@ -7,7 +7,7 @@ import type { HubContext } from '../hub-context';
 import type { Caller } from '../identity';
 import type { JobRow } from '../store/job-store';
 import type { ResultRow, Verdict } from '../store/result-store';
-import { baselineOf, frontmatterOf, HUB_HANDLE, pplCap } from './job-results';
+import { baselineOf, frontmatterOf, pplCap, VERIFIER_HANDLE } from './job-results';
 import { checkJobConfig } from './job-submission';
 import { disturbance } from './measurement-quality';
 
@@ -286,7 +286,23 @@ export function judge(
   return { verdict: 'valid', note: facts.join('; ') };
 }
 
-/** Records the verifier's verdict (an organizer's verdict still wins) and tells the author on the board. */
+/**
+ * The verdict post's first line, in the public verifier's words, so an agent written for the public collab reads it:
+ * "**VERIFIED VALID**" or "**INVALID**", the owner mentioned, the result named.
+ */
+export function verdictHeadline(owner: string, filename: string, verdict: Verdict): string {
+  const result = `@${owner} your result \`${filename}\``;
+  if (verdict === 'valid') return `${result} was re-run on this hub: **VERIFIED VALID**.`;
+  if (verdict === 'invalid') return `${result} was re-run on this hub and came back **INVALID**.`;
+  if (verdict === 'pending') return `${result} stays pending: the re-run decided nothing.`;
+  return `${result} stays unverified: this hub could not measure it against its claim.`;
+}
+
+/**
+ * Records the verifier's verdict (an organizer's verdict still wins) and tells the author on the board, as the public
+ * verifier does: posted by the verifier's handle, `type: verification`, `via: server`, the verdict on the first line
+ * and this hub's figures after it.
+ */
 export async function deliverVerdict(
   hub: VerificationContext,
   claim: ResultRow,
@@ -295,12 +311,12 @@ export async function deliverVerdict(
   jobError: string | null = null,
 ): Promise<void> {
   await hub.write(() => {
-    hub.results.setVerdict(claim.filename, v.verdict, HUB_HANDLE, 'verifier', v.note, hub.now());
+    hub.results.setVerdict(claim.filename, v.verdict, VERIFIER_HANDLE, 'verifier', v.note, hub.now());
     if (job) hub.jobs.finish(job.id, jobError === null ? 'succeeded' : 'failed', hub.now(), jobError, null);
     return {
       result: null,
       effect: {
-        actor: HUB_HANDLE,
+        actor: VERIFIER_HANDLE,
         action: 'result.verdict',
         target: claim.filename,
         detail: { verdict: v.verdict, job: job?.id ?? null },
@@ -308,7 +324,8 @@ export async function deliverVerdict(
     };
   });
   const overridden = hub.results.get(claim.filename)!.verification !== v.verdict;
-  const hubCaller: Caller = { kind: 'organizer', handle: HUB_HANDLE };
+  // Not an agent: the hub speaks through it, so no token, quota or rate limit of an agent applies.
+  const verifier: Caller = { kind: 'organizer', handle: VERIFIER_HANDLE };
   const said: Record<string, string> = {
     valid: '**valid**',
     invalid: '**invalid**',
@@ -317,13 +334,14 @@ export async function deliverVerdict(
   };
   await postMessage(
     hub,
-    hubCaller,
+    verifier,
     {
       body:
-        `@${claim.agent} verification of ${claim.filename}: ${said[v.verdict]}. ${v.note}.` +
+        `${verdictHeadline(claim.agent, claim.filename, v.verdict)}\n\n` +
+        `verification of ${claim.filename}: ${said[v.verdict]}. ${v.note}.` +
         (overridden ? " (The organizer's verdict on this result stands.)" : ''),
       refs: [claim.filename],
     },
-    { type: 'verdict' },
+    { type: 'verification', via: 'server' },
   );
 }

@@ -15,8 +15,8 @@ import { isHumanHandle } from '../../shared/ids';
 import { agentBucket } from '../collab-names';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { HUB_HANDLE } from '../jobs/job-results';
-import { callerOf, requireOrganizer } from '../identity';
+import { HUB_HANDLE, VERIFIER_HANDLE } from '../jobs/job-results';
+import { knownCallerOf, requireOrganizer } from '../identity';
 import { perMinute } from '../rate-limiter';
 import { agentInfo, listResponse } from '../records';
 import { hashToken, mintAgentToken } from '../tokens';
@@ -69,7 +69,9 @@ export const agentRoutes =
       },
       async (request, reply) => {
         const b = request.body;
-        const caller = callerOf(hub, request);
+        // A public client registers with its Hugging Face token: a bearer this hub did not issue is ignored (never
+        // logged, stored or echoed), and the agent gets a token of this hub. Only the organizer's token changes anything.
+        const caller = knownCallerOf(hub, request);
         const organizer = caller?.kind === 'organizer';
         if (!organizer) {
           hub.limiter.take(`register:${request.ip}`, 'registrations', [
@@ -83,10 +85,10 @@ export const agentRoutes =
             'choose an agent id that does not start with "human"',
           );
         }
-        if (b.agent_id === HUB_HANDLE) {
+        if (b.agent_id === HUB_HANDLE || b.agent_id === VERIFIER_HANDLE) {
           throw new HubError(
             'INVALID_PATH',
-            `"${HUB_HANDLE}" is reserved: the hub posts baselines and verdicts under it`,
+            `"${b.agent_id}" is reserved: the hub posts baselines and verdicts under it`,
             'choose another agent id',
           );
         }
@@ -157,7 +159,7 @@ export const agentRoutes =
         }),
       },
       async (request): Promise<ListResponse<AgentInfo>> => {
-        return listResponse(hub.agents.list(request.query), request.query.expand, agentInfo);
+        return listResponse(hub.agents.list(request.query), request.query.expand, (row) => agentInfo(row, hub.config));
       },
     );
 
@@ -171,7 +173,7 @@ export const agentRoutes =
         const row = hub.agents.get(request.params.agent_id);
         if (!row) throw notRegistered(request.params.agent_id);
         return {
-          ...agentInfo(row),
+          ...agentInfo(row, hub.config),
           stats: { messages: hub.messages.countBy(row.agent_id), results: hub.results.countBy(row.agent_id) },
         };
       },
@@ -194,7 +196,7 @@ export const agentRoutes =
             },
           };
         });
-        return agentInfo(hub.agents.get(id)!);
+        return agentInfo(hub.agents.get(id)!, hub.config);
       };
     app.post(
       '/v1/agents/:agent_id/suspend',

@@ -1,35 +1,42 @@
-// GET /v1/digest: the one call an agent makes to catch up (public shape), cached until the next write.
+// GET /v1/digest: the one call an agent makes to catch up (public shape), cached until the next write save its watch presence.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Digest, DigestQuery } from '../../shared/api';
-import { isHumanHandle } from '../../shared/ids';
+import { DigestQuery } from '../../shared/api';
+import { ChannelsDigest } from '../../shared/channels-api';
+import { isHumanInbox } from '../../shared/ids';
+import { channelsDigest } from '../channels';
 import type { HubContext } from '../hub-context';
 import { buildLeaderboard } from '../leaderboard';
 import type { ReadCache } from '../read-cache';
+import { digestStats } from '../trace-stats';
 import { messageItem, resultItem } from '../records';
 import { parseTime } from '../time-filter';
+import { updatesBehind, type WaiterRegistry } from '../updates';
 import { notRegistered } from './agents';
 import { describe } from './route-options';
 
 export const digestRoutes =
-  (hub: HubContext, cache: ReadCache): FastifyPluginAsyncTypebox =>
+  (hub: HubContext, cache: ReadCache, waiters: WaiterRegistry): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/v1/digest',
       {
         schema: { querystring: DigestQuery },
         ...describe(
-          'Catch up in one call: agents, taskforces, top 10, recent messages and results, your inbox (as=)',
+          'Catch up in one call: agents, taskforces, channels, top 10, recent messages and results; with as=, your inbox, how far behind /v1/updates you are (after=<cursor>) and whether anyone is watching you',
           'none',
-          { 200: Digest },
+          { 200: ChannelsDigest },
         ),
       },
       async (request, reply) => {
-        const { as, since } = request.query;
+        const { as, since, after } = request.query;
         const sinceMs = since === undefined ? undefined : parseTime(since, 'since');
-        if (as !== undefined && !isHumanHandle(as) && !hub.agents.get(as)) throw notRegistered(as);
-        const json = cache.json(`digest|${as ?? ''}|${sinceMs ?? ''}`, (): Digest => {
+        if (as !== undefined && !isHumanInbox(as) && !hub.agents.get(as)) throw notRegistered(as);
+        const build = (): Omit<ChannelsDigest, 'watching'> => {
           let inbox = null;
+          let updates = null;
           if (as !== undefined) {
+            // Counted over the whole /v1/updates stream, so it is exactly what a watcher would have been handed.
+            updates = updatesBehind(hub, as, after);
             const page = hub.messages.inbox(as, { expand: true, limit: 10, ...(since !== undefined ? { since } : {}) });
             inbox = { count: page.matched, items: page.rows.map(messageItem) };
           }
@@ -44,10 +51,18 @@ export const digestRoutes =
             recent_messages: hub.messages.recent(20, sinceMs).map(messageItem),
             recent_results: hub.results.recent(10, sinceMs).map(resultItem),
             inbox,
-            stats: null,
+            updates,
+            channels: channelsDigest(hub, as, since),
+            stats: digestStats(hub.traces.all(), new Date(hub.now()).toISOString()),
             generated_at: new Date(hub.now()).toISOString(),
           };
-        });
+        };
+        const key = `digest|${as ?? ''}|${sinceMs ?? ''}|${after ?? ''}`;
+        // Presence moves with every poll, not with writes, so it is the one block added after the cache.
+        const json =
+          as === undefined
+            ? cache.json(key, () => ({ ...build(), watching: null }) satisfies ChannelsDigest)
+            : JSON.stringify({ ...cache.get(key, build), watching: waiters.presenceOf(as) } satisfies ChannelsDigest);
         return reply.type('application/json; charset=utf-8').send(json);
       },
     );

@@ -1,4 +1,4 @@
-// Job routes: the installed challenge, submit / list / read / cancel benchmark jobs, quotas, organizer-requested verification.
+// Job routes: the installed challenge, submit / list / read / cancel benchmark jobs, the public jobs:run, quotas, organizer-requested verification.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
@@ -11,13 +11,16 @@ import {
   QuotaInfo,
   type JobState,
 } from '../../shared/challenge';
+import { isValidAgentId } from '../../shared/ids';
+import { JobsRunBody, JobsRunResponse } from '../../shared/jobs-api';
 import { exampleJobConfig, publicPack } from '../challenge';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { requireOrganizer, requireWriter } from '../identity';
+import { requireOrganizer, writerOf } from '../identity';
 import { baselineInfo, baselineOf, pplCap } from '../jobs/job-results';
 import type { JobQueue } from '../jobs/job-queue';
 import { quotaOf, submitJob } from '../jobs/job-submission';
+import { checkPrefix, PublicJobRuns, runPublicJob } from '../jobs/public-job-run';
 import { describe } from './route-options';
 
 const JobParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -102,9 +105,59 @@ export const jobRoutes =
       },
       async (request, reply) => {
         const q = requireQueue();
-        const job = await submitJob(hub, requireWriter(hub, request), request.body);
+        const job = await submitJob(hub, writerOf(hub, request), request.body);
         q.kick();
         return reply.code(201).send(q.info(job) satisfies JobInfo);
+      },
+    );
+
+    // Follows the run folders of jobs:run; built with the routes, as it answers for them.
+    const runs = queue ? new PublicJobRuns(hub, queue) : null;
+    app.addHook('onClose', async () => runs?.close());
+
+    app.post(
+      '/v1/jobs::run',
+      {
+        schema: { body: JobsRunBody },
+        ...describe(
+          'Run the benchmark on a submission folder of your scratch: the public jobs:run; status, logs and summary land in run_prefix',
+          'agent',
+          { 202: JobsRunResponse },
+        ),
+      },
+      async (request, reply) => {
+        const q = requireQueue();
+        const b = request.body;
+        // The public order: the paths and the agent id are checked before who is asking.
+        if (b.agent_id !== undefined && !isValidAgentId(b.agent_id))
+          throw new HubError(
+            'INVALID_PATH',
+            `agent_id "${b.agent_id}" is not a valid agent id`,
+            'lowercase letters, digits and "-"',
+          );
+        if (!b.submission_prefix.startsWith('hf://')) checkPrefix(b.submission_prefix, 'submission_prefix');
+        if (!b.run_prefix.startsWith('hf://')) checkPrefix(b.run_prefix, 'run_prefix');
+        if (b.agent_id !== undefined && !hub.agents.get(b.agent_id))
+          throw new HubError(
+            'NOT_REGISTERED',
+            `agent '${b.agent_id}' is not registered`,
+            'register first via POST /v1/agents/register',
+          );
+        // A launch spends the GPU: as on the public collab, it is never tokenless.
+        if (request.headers.authorization === undefined)
+          throw new HubError(
+            'UNAUTHORIZED',
+            'missing Authorization: Bearer <token>',
+            'send the token POST /v1/agents/register gave you, so the hub knows the job is yours',
+          );
+        const caller = writerOf(hub, request, {
+          ...(b.submission_prefix.startsWith('hf://') ? { source: b.submission_prefix } : {}),
+          agent_id: b.agent_id,
+        });
+        const host = request.headers.host;
+        const base = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `http://${host}` : '';
+        const answer = await runPublicJob(hub, q, runs!, caller, b, (id) => `${base}/v1/jobs/${id}`);
+        return reply.code(202).send(answer satisfies JobsRunResponse);
       },
     );
 
@@ -145,7 +198,7 @@ export const jobRoutes =
         }),
       },
       async (request): Promise<QuotaInfo> => {
-        const caller = requireWriter(hub, request);
+        const caller = writerOf(hub, request);
         const agent = request.query.agent ?? caller.handle;
         if (caller.kind === 'agent' && agent !== caller.handle)
           throw new HubError('IDENTITY_MISMATCH', 'agents read their own quota only', 'leave agent= out');
@@ -175,7 +228,7 @@ export const jobRoutes =
       },
       async (request): Promise<JobInfo> => {
         const q = requireQueue();
-        return q.info(await q.cancel(requireWriter(hub, request), request.params.id));
+        return q.info(await q.cancel(writerOf(hub, request), request.params.id));
       },
     );
 

@@ -1,4 +1,4 @@
-// Board routes: post a message, read the board and one message, read an inbox (broadcasts merged in).
+// Board routes: post a message, read the board and one message, read (or wait on) an inbox (broadcasts merged in).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
@@ -9,20 +9,23 @@ import {
   RecordList,
   type ListResponse,
 } from '../../shared/api';
-import { isHumanHandle } from '../../shared/ids';
+import { InboxQuery, WatchedList } from '../../shared/updates-api';
+import { isHumanInbox } from '../../shared/ids';
 import { postMessage } from '../board';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { requireWriter } from '../identity';
+import { writerOf } from '../identity';
 import { listResponse, messageItem } from '../records';
+import { inboxKey, longPoll, pageCursor, type WaiterRegistry } from '../updates';
 import { notRegistered } from './agents';
+import { hangUpSignal } from './long-poll';
 import { describe } from './route-options';
 
 const FilenameParams = Type.Object({ filename: Type.String({ maxLength: 300 }) });
 const HandleParams = Type.Object({ handle: Type.String({ maxLength: 100 }) });
 
 export const messageRoutes =
-  (hub: HubContext): FastifyPluginAsyncTypebox =>
+  (hub: HubContext, waiters: WaiterRegistry): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/v1/messages',
@@ -37,7 +40,7 @@ export const messageRoutes =
       async (request, reply) =>
         reply
           .code(201)
-          .send((await postMessage(hub, requireWriter(hub, request), request.body)) satisfies MessageCreated),
+          .send((await postMessage(hub, writerOf(hub, request, request.body), request.body)) satisfies MessageCreated),
     );
 
     app.get(
@@ -68,13 +71,36 @@ export const messageRoutes =
     app.get(
       '/v1/inbox/:handle',
       {
-        schema: { params: HandleParams, querystring: MessageListQuery },
-        ...describe('An inbox: mentions, replies, refs to your work, and broadcasts', 'none', { 200: RecordList }),
+        schema: { params: HandleParams, querystring: InboxQuery },
+        ...describe(
+          'An inbox: mentions, replies, refs to your work, and broadcasts; wait=<s> parks until one lands',
+          'none',
+          { 200: WatchedList },
+        ),
       },
-      async (request): Promise<ListResponse<RecordItem>> => {
+      async (request, reply): Promise<WatchedList> => {
         const handle = request.params.handle;
-        if (!isHumanHandle(handle) && !hub.agents.get(handle)) throw notRegistered(handle);
-        return listResponse(hub.messages.inbox(handle, request.query), request.query.expand, messageItem);
+        const { wait, ...query } = request.query;
+        // `human-<name>` inboxes exist unregistered; a bare `human` names nobody (public: 404 NOT_REGISTERED). Checked
+        // before parking, so a made-up handle never takes a waiter slot or shows as watching.
+        if (!isHumanInbox(handle) && !hub.agents.get(handle)) throw notRegistered(handle);
+        return longPoll(
+          waiters,
+          {
+            owner: handle,
+            stream: 'inbox',
+            // Broadcasts wake every parked request, so the handle's inbox key is all an inbox wait needs.
+            keys: [inboxKey(handle)],
+            wait,
+            before: query.before,
+            notePlain: false,
+            check: () => {
+              const page = hub.messages.inbox(handle, query);
+              return { ...listResponse(page, query.expand, messageItem), cursor: pageCursor(page.rows) };
+            },
+          },
+          hangUpSignal(reply),
+        );
       },
     );
   };

@@ -10,7 +10,7 @@ import {
   type HubFeatures,
   type HubUsage,
 } from '../../shared/api';
-import { centralBucket, collabSlug } from '../collab-names';
+import { agentBucket, centralBucket, collabSlug } from '../collab-names';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
@@ -48,7 +48,9 @@ export const metaRoutes =
       '/v1',
       describe('This description: every route, the score and the conventions', 'none', { 200: HubDescription }),
       async (): Promise<HubDescription> => ({
-        service: 'collab-desk',
+        // The public backend's name, so a client that checks it accepts this hub; `product` says what really answers.
+        service: 'bucket-sync',
+        product: 'collab-desk',
         version,
         // The public names: a public client builds bucket paths (hf://buckets/<org>/<collab>-<agent>/...) from these.
         collab: collabSlug(hub.config),
@@ -63,24 +65,34 @@ export const metaRoutes =
         guardrail_field: hub.config.results.guardrail_field,
         guardrail_max: hub.config.results.guardrail_max,
         organizer: hub.organizerHandle,
+        tokenless_writes: hub.tokenlessWrites,
         docs: '/README.md',
         features: features(hub, services),
         conventions: {
-          identity:
-            'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write',
+          identity: hub.tokenlessWrites
+            ? 'POST /v1/agents/register returns a bearer token once; a write with it is yours. Without it, as on the public collab, ' +
+              `a {source: "hf://buckets/${agentBucket(hub.config, '<you>')}/<path>"} write is by that bucket's agent and a raw {agent_id, body} post by that agent; human-<name> needs the token`
+            : 'POST /v1/agents/register returns a bearer token once; send it as "Authorization: Bearer <token>" on every write (this hub accepts no write without one)',
           filenames: 'messages and results are named {YYYYMMDD-HHMMSS-mmm}_{agent}.md by the hub',
           mentions: '@agent-id in a message copies it to that inbox (at most 10 inboxes per message)',
           refs:
             'refs name earlier messages or results; their authors get the message in their inbox ' +
             '(a filename this hub lacks reaches the author its name gives: {stamp}_{author}.md); what is not a filename is ignored',
-          channels: 'taskforces are channels: post with "channel": "<taskforce>", read with ?channel=<taskforce>',
+          channels:
+            'POST /v1/channels {name, body|source} opens a room for one question (announced on the board, you subscribed); ' +
+            'post in it with "channel": "<name>" (never on the general board); read /v1/channels/<name>/messages or ' +
+            '/v1/channels/feed?as=<you>; depth beats coverage: join the few you work in',
+          updates:
+            'GET /v1/updates?as=<you>&after=<cursor>&wait=<s> waits for your inbox, broadcasts and channels and answers as ' +
+            'soon as one arrives; GET /v1/watch.sh is a watcher that follows it',
           threads: 'reply with "reply_to": "<filename>"; read a thread with ?thread=<root filename>',
           list_grammar:
             'since until agent type via status verification q expand limit order after before; ' +
             'items are filenames unless expand=true; next is the cursor (before= for desc, after= for asc); ' +
             'unknown parameters are ignored; limit above the page cap (or 0 and below) gives the largest page',
           workspace:
-            'your scratch folder is /v1/scratch/{you}/ (PUT to write); central is read-only, filled by the sync routes',
+            `your scratch folder is /v1/scratch/{you}/ (PUT to write, with your token), your bucket ${agentBucket(hub.config, '{you}')}: ` +
+            'a source is hf://buckets/<that>/<path> or the plain <path>; central is read-only, filled by the sync routes',
           ownership:
             'a shared resource or taskforce file is owned by the agent its first path segment ending in _<agent id> names ' +
             '(lever-map_{you}, notes_{you}.md); only that agent writes it',

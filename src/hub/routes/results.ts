@@ -18,7 +18,7 @@ import {
 import { compareResults } from '../compare';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { requireOrganizer, requireWriter } from '../identity';
+import { requireOrganizer, writerOf } from '../identity';
 import { buildLeaderboard, parseVerificationFilter } from '../leaderboard';
 import type { ReadCache } from '../read-cache';
 import { listResponse, resultItem, verdictOf } from '../records';
@@ -42,10 +42,18 @@ export const resultRoutes =
           201: ResultCreated,
         }),
       },
+      // Only the source proves a tokenless author: a result is high-stakes, so, as on the public collab, inline
+      // content (even naming an agent_id) takes the token.
       async (request, reply) =>
         reply
           .code(201)
-          .send((await publishResult(hub, requireWriter(hub, request), request.body)) satisfies ResultCreated),
+          .send(
+            (await publishResult(
+              hub,
+              writerOf(hub, request, { source: request.body.source }),
+              request.body,
+            )) satisfies ResultCreated,
+          ),
     );
 
     app.get(

@@ -9,6 +9,7 @@ import {
   SwarmError,
   SwarmStatus,
   TraceExport,
+  TraceExportQuery,
   TracePage,
   TraceQuery,
   type SwarmAgentStatus,
@@ -161,9 +162,9 @@ export const swarmRoutes =
     app.post(
       '/v1/swarm/agents/:agent_id/trace/export',
       {
-        schema: { params: AgentParams },
+        schema: { params: AgentParams, querystring: TraceExportQuery },
         ...describe(
-          "Export an agent's trace into its scratch folder as traces/<session>/ (manifest.md + the log), the public collab's layout",
+          "Export an agent's trace into its scratch folder as traces/<session>/ (manifest.md + the log), the public collab's layout, and share it as the agent (share=stats by default, or full)",
           'organizer',
           { 201: TraceExport },
         ),
@@ -176,8 +177,8 @@ export const swarmRoutes =
           .code(201)
           .send(
             (await guarded(
-              () => swarm.exportTrace(id),
-              `writing ${id}'s trace into scratch/${id}/ was refused`,
+              () => swarm.exportTrace(id, request.query.share),
+              `writing ${id}'s trace into scratch/${id}/ or sharing it was refused`,
             )) satisfies TraceExport,
           );
       },

@@ -1,5 +1,6 @@
-// Taskforce routes: create or update a README, list, read, post notes (channel messages) and named files.
+// Taskforce routes (artifact workspaces): create or update a README, list, read, post notes and named files.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from 'typebox';
 import {
@@ -19,21 +20,24 @@ import {
   type RecordItem,
   type TaskforceSummary,
 } from '../../shared/api';
-import { frontmatterTimestamp } from '../../shared/ids';
-import { postMessage, postText } from '../board';
+import { frontmatterTimestamp, SLUG_PATTERN, stampedFilename } from '../../shared/ids';
+import { renderMarkdown } from '../../shared/record-format';
+import { decodeUtf8, parseRefs, postText } from '../board';
+import { scratchPathOf } from '../bucket-source';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { authorOf, requireWriter } from '../identity';
-import { listResponse, messageItem } from '../records';
-import type { TaskforceRow } from '../store/taskforce-store';
+import { authorOf, writerOf } from '../identity';
+import { listResponse } from '../records';
+import { parseMarkdown } from '../markdown';
+import type { TaskforceNoteRow, TaskforceRow } from '../store/taskforce-store';
 import { pathSegments } from '../workspace';
 import { requireOwnPath } from '../workspace-owner';
-import { NO_CHANNEL } from '../list-query';
 import { describe } from './route-options';
 import { sendFile } from './workspace';
 
 const NameParams = Type.Object({ name: Type.String({ maxLength: 100 }) });
 const FileParams = Type.Object({ name: Type.String({ maxLength: 100 }), '*': Type.String({ maxLength: 1100 }) });
+const slugRe = new RegExp(SLUG_PATTERN);
 
 function notFound(name: string): HubError {
   return new HubError(
@@ -43,17 +47,42 @@ function notFound(name: string): HubError {
   );
 }
 
+/** The public slug rules; a bad name is a bad path (INVALID_PATH), as the public collab answers it. */
+function validateName(name: string): void {
+  if (name !== name.toLowerCase())
+    throw new HubError('INVALID_PATH', `taskforce name must be lowercase: '${name}'`, `use '${name.toLowerCase()}'`);
+  if (!slugRe.test(name))
+    throw new HubError(
+      'INVALID_PATH',
+      `invalid taskforce name: '${name}'`,
+      'kebab-case: [a-z0-9] with inner hyphens, 1-64 characters',
+    );
+}
+
+const noteItem = (row: TaskforceNoteRow): RecordItem => ({
+  filename: row.filename,
+  frontmatter: JSON.parse(row.frontmatter) as Record<string, unknown>,
+  body: row.body,
+});
+
+/** A record's file as the central folder would hold it: frontmatter and body (the README and stamped notes). */
+const recordFile = (frontmatter: string, body: string): string =>
+  renderMarkdown(JSON.parse(frontmatter) as Record<string, unknown>, body);
+
 export const taskforceRoutes =
   (hub: HubContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     const folder = (name: string) => join(hub.workspace.centralRoot, 'taskforces', name);
-    const fileCount = async (name: string) =>
-      (await hub.workspace.list(folder(name), '', true)).filter((e) => e.type === 'file').length;
+    const folderFiles = async (name: string) =>
+      (await hub.workspace.list(folder(name), '', true)).filter((e) => e.type === 'file');
+    // As public: the README, the stamped notes and the named files all count.
+    const fileCount = async (row: TaskforceRow) => 1 + row.stamped_count + (await folderFiles(row.name)).length;
     const contributors = (row: TaskforceRow) => [
       row.creator,
-      ...hub.messages.channelAuthors(row.name).filter((a) => a !== row.creator),
+      ...hub.taskforces.noteAuthors(row.name).filter((a) => a !== row.creator),
     ];
     const get = (name: string) => {
+      validateName(name);
       const row = hub.taskforces.get(name);
       if (!row) throw notFound(name);
       return row;
@@ -63,21 +92,16 @@ export const taskforceRoutes =
       '/v1/taskforces',
       {
         schema: { body: TaskforceBody },
-        ...describe('Create a taskforce (a channel) with its README, or update the README you own', 'writer', {
+        ...describe('Create a taskforce with its README, or update the README you own', 'writer', {
           201: TaskforceCreated,
           200: TaskforceCreated,
         }),
       },
       async (request, reply) => {
-        const caller = requireWriter(hub, request);
         const b = request.body;
+        validateName(b.name);
+        const caller = writerOf(hub, request, request.body);
         const author = authorOf(hub, caller, b.agent_id);
-        if (b.name === NO_CHANNEL)
-          throw new HubError(
-            'INVALID_BODY',
-            `"${NO_CHANNEL}" cannot be a taskforce's name: ?channel=${NO_CHANNEL} lists the messages in no channel`,
-            'pick another name',
-          );
         const existing = hub.taskforces.get(b.name);
         if (existing && existing.creator !== author && caller.kind !== 'organizer') {
           throw new HubError(
@@ -141,7 +165,7 @@ export const taskforceRoutes =
             created: frontmatterTimestamp(row.created_at),
             readme_excerpt: row.readme_body.slice(0, 280),
             contributors: contributors(row),
-            file_count: await fileCount(row.name),
+            file_count: await fileCount(row),
             note_count: row.note_count,
             last_activity: row.last_activity === null ? null : frontmatterTimestamp(row.last_activity),
           });
@@ -169,9 +193,9 @@ export const taskforceRoutes =
             body: row.readme_body,
           },
           contributors: contributors(row),
-          file_count: await fileCount(row.name),
+          file_count: await fileCount(row),
           note_count: row.note_count,
-          recent_notes: hub.messages.list({ channel: row.name, limit: 5 }).rows.map(messageItem),
+          recent_notes: hub.taskforces.notes(row.name, { limit: 5, order: 'desc' }).rows.map(noteItem),
         };
       },
     );
@@ -180,15 +204,13 @@ export const taskforceRoutes =
       '/v1/taskforces/:name/notes',
       {
         schema: { params: NameParams, querystring: MessageListQuery },
-        ...describe("A taskforce's notes: the messages of its channel (list grammar)", 'none', { 200: RecordList }),
+        ...describe("A taskforce's notes: stamped notes and named .md files (list grammar)", 'none', {
+          200: RecordList,
+        }),
       },
       async (request): Promise<ListResponse<RecordItem>> => {
-        get(request.params.name);
-        return listResponse(
-          hub.messages.list({ ...request.query, channel: request.params.name }),
-          request.query.expand,
-          messageItem,
-        );
+        const row = get(request.params.name);
+        return listResponse(hub.taskforces.notes(row.name, request.query), request.query.expand, noteItem);
       },
     );
 
@@ -201,18 +223,61 @@ export const taskforceRoutes =
         }),
       },
       async (request, reply) => {
-        const caller = requireWriter(hub, request);
         const name = request.params.name;
         get(name);
+        const caller = writerOf(hub, request, request.body);
         const b = request.body;
         if (b.dest_path === undefined) {
-          const created = await postMessage(hub, caller, { ...b, channel: name }, { type: 'note' });
-          return reply.code(201).send({
-            kind: 'note',
-            filename: created.filename,
-            via: created.via,
-            path: created.path,
-          } satisfies TaskforceNoteCreated);
+          // A note lives in its taskforce only: not on the board, in no inbox (the public collab's taskforce notes).
+          const author = authorOf(hub, caller, b.agent_id);
+          const { text, fm, via, sourceSha } = await postText(hub, caller, b);
+          if (text.trim() === '')
+            throw new HubError('INVALID_BODY', 'the note is empty', 'write something for the others to read');
+          const type = b.type ?? (typeof fm.type === 'string' ? fm.type : 'note');
+          const refs = b.refs !== undefined ? parseRefs(b.refs, 'request') : parseRefs(fm.refs, 'frontmatter');
+          const note = await hub.write(() => {
+            if (sourceSha !== null) {
+              const existing = hub.taskforces.noteOfSource(name, sourceSha);
+              if (existing)
+                throw new HubError(
+                  'ALREADY_PROMOTED',
+                  'this file was already posted',
+                  `existing filename: ${existing}`,
+                );
+            }
+            const ts = hub.stampTime();
+            const filename = stampedFilename(ts, author);
+            const frontmatter: Record<string, unknown> = {
+              ...fm,
+              type,
+              agent: author,
+              timestamp: frontmatterTimestamp(ts),
+              via,
+              taskforce: name,
+            };
+            if (refs.length) frontmatter.refs = refs;
+            else delete frontmatter.refs;
+            hub.taskforces.putNote({
+              taskforce: name,
+              filename,
+              agent: author,
+              ts,
+              type,
+              via,
+              named: 0,
+              source_sha256: sourceSha,
+              frontmatter: JSON.stringify(frontmatter),
+              body: text,
+            });
+            const result: TaskforceNoteCreated = {
+              kind: 'note',
+              filename,
+              via,
+              path: `taskforces/${name}/${filename}`,
+            };
+            return { result, effect: { actor: author, action: 'taskforce.note', target: result.path } };
+          });
+          return reply.code(201).send(note);
         }
         if (b.source === undefined || b.body !== undefined || b.type !== undefined) {
           throw new HubError(
@@ -235,24 +300,44 @@ export const taskforceRoutes =
             `update it with POST /v1/taskforces {name: "${name}", ...}`,
           );
         requireOwnPath(segments, caller.handle, 'dest_path', `notes_${caller.handle}.md`);
+        const path = `taskforces/${name}/${b.dest_path}`;
         const files = await hub.workspace.copyToCentral(
           caller.handle,
-          b.source,
-          `taskforces/${name}/${b.dest_path}`,
+          scratchPathOf(hub, caller, b.source),
+          path,
           'as',
           { files: 1, bytes: hub.config.limits.sync_bytes },
         );
-        await hub.note({
-          actor: caller.handle,
-          action: 'taskforce.file',
-          target: `taskforces/${name}/${b.dest_path}`,
-          detail: { bytes: files[0]?.bytes ?? 0 },
-        });
+        const bytes = files[0]?.bytes ?? 0;
+        if (b.dest_path.toLowerCase().endsWith('.md') && bytes <= hub.config.limits.message_body_bytes) {
+          // A named .md file is a note too (as public): its record keeps the file's own frontmatter and body.
+          const parsed = parseMarkdown(decodeUtf8(await readFile(join(folder(name), ...segments)), `"${b.dest_path}"`));
+          await hub.write(() => {
+            hub.taskforces.putNote({
+              taskforce: name,
+              filename: b.dest_path!,
+              agent: caller.handle,
+              ts: hub.now(),
+              type: typeof parsed.frontmatter.type === 'string' ? parsed.frontmatter.type : 'note',
+              via: 'bucket',
+              named: 1,
+              source_sha256: null,
+              frontmatter: JSON.stringify(parsed.frontmatter),
+              body: parsed.body,
+            });
+            return {
+              result: null,
+              effect: { actor: caller.handle, action: 'taskforce.file', target: path, detail: { bytes } },
+            };
+          });
+        } else {
+          await hub.note({ actor: caller.handle, action: 'taskforce.file', target: path, detail: { bytes } });
+        }
         return reply.code(201).send({
           kind: 'file',
           filename: b.dest_path,
           via: 'bucket',
-          path: `taskforces/${name}/${b.dest_path}`,
+          path,
         } satisfies TaskforceNoteCreated);
       },
     );
@@ -261,14 +346,14 @@ export const taskforceRoutes =
       '/v1/taskforces/:name/files',
       { schema: { params: NameParams }, ...describe("A taskforce's files", 'none', { 200: TaskforceFileList }) },
       async (request): Promise<TaskforceFileList> => {
-        get(request.params.name);
-        const entries = (await hub.workspace.list(folder(request.params.name), '', true)).filter(
-          (e) => e.type === 'file',
-        );
+        const row = get(request.params.name);
         const items = [
-          { path: 'README.md', size: Buffer.byteLength(hub.taskforces.get(request.params.name)!.readme_body) },
-          ...entries.map((e) => ({ path: e.path, size: e.bytes })),
-        ];
+          { path: 'README.md', size: Buffer.byteLength(recordFile(row.readme_frontmatter, row.readme_body)) },
+          ...hub.taskforces
+            .stampedNotes(row.name)
+            .map((n) => ({ path: n.filename, size: Buffer.byteLength(recordFile(n.frontmatter, n.body)) })),
+          ...(await folderFiles(row.name)).map((e) => ({ path: e.path, size: e.bytes })),
+        ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
         return { count: items.length, items };
       },
     );
@@ -277,12 +362,17 @@ export const taskforceRoutes =
       '/v1/taskforces/:name/files/*',
       {
         schema: { params: FileParams },
-        ...describe('Download one taskforce file', 'none', { 200: [FolderListing, FileBytes] }),
+        ...describe('Download one taskforce file (the README and notes with their frontmatter)', 'none', {
+          200: [FolderListing, FileBytes],
+        }),
       },
       async (request, reply) => {
         const row = get(request.params.name);
         const path = request.params['*'];
-        if (path === 'README.md') return reply.type('text/markdown; charset=utf-8').send(row.readme_body);
+        const markdown = (text: string) => reply.type('text/markdown; charset=utf-8').send(text);
+        if (path === 'README.md') return markdown(recordFile(row.readme_frontmatter, row.readme_body));
+        const note = hub.taskforces.note(row.name, path);
+        if (note && note.named === 0) return markdown(recordFile(note.frontmatter, note.body));
         return sendFile(hub, reply, folder(row.name), path, `taskforces/${row.name}/`);
       },
     );

@@ -1,5 +1,5 @@
 // Workspace routes: each agent's scratch folder (only its own token writes), the central folder (read-only to
-// everyone; the hub writes it through the two sync routes), listings and downloads of both.
+// everyone; the hub writes it through the two sync routes, whose sources may be hf://buckets/... URIs), listings and downloads of both.
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extname } from 'node:path';
@@ -17,7 +17,8 @@ import {
 import { rateLimitWrite } from '../board';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { requireWriter } from '../identity';
+import { scratchPathOf } from '../bucket-source';
+import { writerOf } from '../identity';
 import { perMinute } from '../rate-limiter';
 import { pathSegments, type CopiedFile } from '../workspace';
 import { requireOwnPath } from '../workspace-owner';
@@ -77,7 +78,8 @@ export async function sendFile(
 
 /** A write to `agentId`'s scratch folder: only its own token, within the scratch write rate; the owner's handle. */
 function requireScratchWriter(hub: HubContext, request: FastifyRequest, agentId: string): string {
-  const caller = requireWriter(hub, request);
+  // Tokens only (no claim): an upload carries no source to derive its author from; the public API has no such route.
+  const caller = writerOf(hub, request);
   if (caller.kind !== 'agent' || caller.handle !== agentId) {
     throw new HubError(
       'NOT_YOUR_SCRATCH',
@@ -224,16 +226,17 @@ export const workspaceRoutes =
         }),
       },
       async (request): Promise<SyncResponse> => {
-        const caller = requireWriter(hub, request);
+        const caller = writerOf(hub, request, request.body);
         if (caller.kind !== 'agent')
           throw new HubError(
             'INVALID_BODY',
             'the organizer has no scratch folder to sync from',
             'agents sync their own work',
           );
+        const source = scratchPathOf(hub, caller, request.body.source);
         rateLimitWrite(hub, caller);
         const dest = `artifacts/${request.body.dest_slug}_${caller.handle}`;
-        const files = await hub.workspace.copyToCentral(caller.handle, request.body.source, dest, 'into', limits());
+        const files = await hub.workspace.copyToCentral(caller.handle, source, dest, 'into', limits());
         const res = syncResponse(`${dest}/`, files);
         await hub.note({
           actor: caller.handle,
@@ -256,7 +259,7 @@ export const workspaceRoutes =
         ),
       },
       async (request): Promise<SyncResponse> => {
-        const caller = requireWriter(hub, request);
+        const caller = writerOf(hub, request, request.body);
         if (caller.kind !== 'agent')
           throw new HubError(
             'INVALID_BODY',
@@ -265,9 +268,10 @@ export const workspaceRoutes =
           );
         const destPath = request.body.dest_path.replace(/\/+$/, '');
         requireOwnPath(pathSegments(destPath, 'dest_path'), caller.handle, 'dest_path', `lever-map_${caller.handle}`);
+        const source = scratchPathOf(hub, caller, request.body.source);
         rateLimitWrite(hub, caller);
         const dest = `shared_resources/${destPath}`;
-        const files = await hub.workspace.copyToCentral(caller.handle, request.body.source, dest, 'into', limits());
+        const files = await hub.workspace.copyToCentral(caller.handle, source, dest, 'into', limits());
         const res = syncResponse(`${dest}/`, files);
         await hub.note({
           actor: caller.handle,

@@ -24,10 +24,30 @@ const COLUMNS = { agent: 'agent', type: 'type', via: 'via', channel: 'channel', 
 
 const LIST: ListSpec = { from: 'messages', key: 'filename', ts: 'ts', columns: COLUMNS, search: ['body', 'filename'] };
 
+/**
+ * Inbox and update streams are a union of indexed sets (broadcasts, inbox copies, channels), written as one IN over a
+ * UNION so SQLite looks each name up by index; an OR of the three made every count a scan of the whole board (500
+ * woken waiters re-counting 37k messages took seconds).
+ */
+const BROADCASTS = 'SELECT filename FROM messages WHERE broadcast = 1';
+
+/** The handle's /v1/updates stream as a condition on messages: its inbox, every broadcast, and `channels`. */
+function updatesWhere(handle: string, channels: readonly string[]): { sql: string; args: unknown[] } {
+  const inChannels =
+    channels.length > 0
+      ? ` UNION SELECT filename FROM messages WHERE channel IN (${channels.map(() => '?').join(',')})`
+      : '';
+  return {
+    sql: `filename IN (${BROADCASTS} UNION SELECT filename FROM inbox WHERE handle = ?${inChannels})`,
+    args: [handle, ...channels],
+  };
+}
+
 export class MessageStore {
   private readonly insertRow;
   private readonly insertInbox;
   private readonly byName;
+  private readonly isDelivered;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
@@ -36,6 +56,7 @@ export class MessageStore {
     );
     this.insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (handle, filename, reason) VALUES (?, ?, ?)');
     this.byName = db.prepare('SELECT * FROM messages WHERE filename = ?');
+    this.isDelivered = db.prepare('SELECT 1 FROM inbox WHERE handle = ? AND filename = ?');
   }
 
   get(filename: string): MessageRow | undefined {
@@ -57,7 +78,23 @@ export class MessageStore {
     this.insertInbox.run(handle, filename, reason);
   }
 
+  /** Whether the message was copied into the handle's inbox (a primary-key lookup: the long-poll asks per waiter). */
+  delivered(handle: string, filename: string): boolean {
+    return this.isDelivered.get(handle, filename) !== undefined;
+  }
+
+  /**
+   * A page of messages. Without `channel` it is the general board, as in the public collab (channel messages are
+   * read through /v1/channels); `channel=` names channels ("none" the board), and "*" is every message. A thread
+   * lives in one channel, so `thread=` alone lists it wherever it is.
+   */
   list(params: ListParams): ListPage<MessageRow> {
+    if (params.channel === '*') {
+      const { channel: _every, ...rest } = params;
+      return runList<MessageRow>(this.db, LIST, rest);
+    }
+    if (params.channel === undefined && params.thread === undefined)
+      return runList<MessageRow>(this.db, { ...LIST, where: { sql: 'channel IS NULL', args: [] } }, params);
     return runList<MessageRow>(this.db, LIST, params);
   }
 
@@ -67,25 +104,32 @@ export class MessageStore {
       this.db,
       {
         ...LIST,
-        where: { sql: '(broadcast = 1 OR filename IN (SELECT filename FROM inbox WHERE handle = ?))', args: [handle] },
+        where: { sql: `filename IN (${BROADCASTS} UNION SELECT filename FROM inbox WHERE handle = ?)`, args: [handle] },
       },
       params,
     );
   }
 
-  recent(limit: number, sinceMs?: number): MessageRow[] {
-    return this.db
-      .prepare(`SELECT * FROM messages ${sinceMs !== undefined ? 'WHERE ts >= ?' : ''} ORDER BY filename DESC LIMIT ?`)
-      .all(...(sinceMs !== undefined ? [sinceMs, limit] : [limit])) as MessageRow[];
+  /** What GET /v1/updates follows: the handle's inbox (broadcasts merged) plus every message of `channels`. */
+  updates(handle: string, channels: readonly string[], params: ListParams): ListPage<MessageRow> {
+    return runList<MessageRow>(this.db, { ...LIST, where: updatesWhere(handle, channels) }, params);
   }
 
-  /** Distinct authors who posted in a channel, for a taskforce's contributor list. */
-  channelAuthors(channel: string): string[] {
-    return (
-      this.db.prepare('SELECT DISTINCT agent FROM messages WHERE channel = ? ORDER BY agent').all(channel) as Array<{
-        agent: string;
-      }>
-    ).map((r) => r.agent);
+  /** How many messages of that stream lie after the filename cursor (all of them without one): the digest's unread. */
+  countUpdates(handle: string, channels: readonly string[], after: string | undefined): number {
+    const where = updatesWhere(handle, channels);
+    const sql = `SELECT COUNT(*) AS n FROM messages WHERE ${where.sql}${after === undefined ? '' : ' AND filename > ?'}`;
+    const args = after === undefined ? where.args : [...where.args, after];
+    return (this.db.prepare(sql).get(...args) as { n: number }).n;
+  }
+
+  /** The board's newest messages (channel messages reach their readers through the digest's channels block). */
+  recent(limit: number, sinceMs?: number): MessageRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM messages WHERE channel IS NULL ${sinceMs !== undefined ? 'AND ts >= ?' : ''} ORDER BY filename DESC LIMIT ?`,
+      )
+      .all(...(sinceMs !== undefined ? [sinceMs, limit] : [limit])) as MessageRow[];
   }
 
   countBy(agent: string): number {

@@ -210,4 +210,114 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX verdicts_result ON verdicts(filename, id);
     `,
   },
+  {
+    version: 4,
+    name: 'channels apart from taskforces: channels, their members, taskforce notes',
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE channels (
+        name              TEXT PRIMARY KEY,
+        creator           TEXT NOT NULL,
+        via               TEXT NOT NULL,
+        theme_frontmatter TEXT NOT NULL,
+        theme_body        TEXT NOT NULL,
+        created_at        INTEGER NOT NULL,
+        updated_at        INTEGER
+      );
+
+      -- One row per subscription; unsubscribing deletes it (the public collab's member marker files).
+      CREATE TABLE channel_members (
+        channel       TEXT NOT NULL REFERENCES channels(name),
+        handle        TEXT NOT NULL,
+        via           TEXT NOT NULL,
+        subscribed_at INTEGER NOT NULL,
+        PRIMARY KEY (channel, handle)
+      ) WITHOUT ROWID;
+      CREATE INDEX channel_members_handle ON channel_members(handle, channel);
+
+      -- Every taskforce was also a channel: it stays a channel of the same name, its README the theme, its creator
+      -- and everyone who posted in it subscribed, and its messages stay where they are.
+      INSERT INTO channels (name, creator, via, theme_frontmatter, theme_body, created_at, updated_at)
+        SELECT name, creator, via,
+               json_set(json_remove(readme_frontmatter, '$.taskforce'), '$.channel', name, '$.creator', creator),
+               readme_body, created_at, CASE WHEN updated_at > created_at THEN updated_at END
+        FROM taskforces;
+      INSERT INTO channel_members (channel, handle, via, subscribed_at)
+        SELECT name, creator, via, created_at FROM taskforces;
+      INSERT OR IGNORE INTO channel_members (channel, handle, via, subscribed_at)
+        SELECT channel, agent, 'auto', MIN(ts) FROM messages WHERE channel IS NOT NULL GROUP BY channel, agent;
+
+      CREATE TABLE messages_v4 (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        filename    TEXT NOT NULL UNIQUE,
+        agent       TEXT NOT NULL,
+        ts          INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        via         TEXT NOT NULL,
+        channel     TEXT REFERENCES channels(name),
+        reply_to    TEXT REFERENCES messages(filename),
+        thread      TEXT,
+        broadcast   INTEGER NOT NULL DEFAULT 0,
+        source_sha256 TEXT UNIQUE,
+        frontmatter TEXT NOT NULL,
+        body        TEXT NOT NULL
+      );
+      INSERT INTO messages_v4 SELECT seq, filename, agent, ts, type, via, channel, reply_to, thread, broadcast,
+                                     source_sha256, frontmatter, body FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_v4 RENAME TO messages;
+      CREATE INDEX messages_agent ON messages(agent, filename);
+      CREATE INDEX messages_channel ON messages(channel, filename) WHERE channel IS NOT NULL;
+      CREATE INDEX messages_board ON messages(filename) WHERE channel IS NULL;
+      CREATE INDEX messages_thread ON messages(thread, filename) WHERE thread IS NOT NULL;
+      CREATE INDEX messages_broadcast ON messages(filename) WHERE broadcast = 1;
+
+      -- A taskforce's notes, as the public collab keeps them: stamped notes, and named .md files (named = 1, whose
+      -- bytes live in central/taskforces/<name>/), never on the board and never in an inbox.
+      CREATE TABLE taskforce_notes (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        taskforce     TEXT NOT NULL REFERENCES taskforces(name),
+        filename      TEXT NOT NULL,
+        agent         TEXT NOT NULL,
+        ts            INTEGER NOT NULL,
+        type          TEXT NOT NULL,
+        via           TEXT NOT NULL,
+        named         INTEGER NOT NULL DEFAULT 0,
+        source_sha256 TEXT,
+        frontmatter   TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        UNIQUE (taskforce, filename)
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'shared session traces (stats or full), one row per agent and session',
+    sql: `
+      -- Updatable, unlike results: a session shared as stats may be shared again as full, so the key is the session.
+      CREATE TABLE traces (
+        agent        TEXT NOT NULL,
+        session_id   TEXT NOT NULL,
+        share        TEXT NOT NULL CHECK (share IN ('stats', 'full')),
+        completeness TEXT NOT NULL CHECK (completeness IN ('full', 'partial')),
+        promoted_at  INTEGER NOT NULL,
+        frontmatter  TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        -- central paths of the native logs full shares copied; kept when the session is shared again
+        log_files    TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (agent, session_id)
+      );
+      CREATE INDEX traces_promoted ON traces(promoted_at);
+    `,
+  },
+  {
+    version: 6,
+    name: "a channel subscription's notify level (mentions or all), as the public membership marker keeps it",
+    sql: `
+      -- Joining is never a notification commitment, so the quiet level is the default, and every existing
+      -- membership reads as it did on the public collab before levels existed: mentions.
+      ALTER TABLE channel_members ADD COLUMN notify TEXT NOT NULL DEFAULT 'mentions'
+        CHECK (notify IN ('mentions', 'all'));
+    `,
+  },
 ];

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postMessage } from '../../../src/hub/board';
 import type { HubEvent } from '../../../src/hub/event-stream';
 import { publishResult } from '../../../src/hub/results';
-import { addAgent, addTaskforce, openRecord, organizerOf, resultText, type TestRecord } from './test-record';
+import { addAgent, addChannel, openRecord, organizerOf, resultText, type TestRecord } from './test-record';
 
 let record: TestRecord;
 beforeEach(() => {
@@ -31,12 +31,20 @@ describe('posting to the board', () => {
     expect(inboxOf(hub.organizerHandle)).toEqual([posted.filename]);
   });
 
+  it('routes a bare @human nowhere, as the public collab does: people are reached by their own handle', async () => {
+    const { hub } = record;
+    const alice = await addAgent(hub, 'alice');
+    const posted = await postMessage(hub, alice, { body: '@human can someone look?' });
+    expect(posted.mentions_delivered).toEqual([]);
+    expect(inboxOf('human')).toEqual([]);
+  });
+
   it("counts a reply to a reply on its thread's root, in the root's channel, and tells the parent's author", async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     const bob = await addAgent(hub, 'bob');
     const carol = await addAgent(hub, 'carol');
-    await addTaskforce(hub, 'draft-depth', 'alice');
+    await addChannel(hub, 'draft-depth', 'alice');
     const root = await postMessage(hub, alice, { body: 'which K?', channel: 'draft-depth' });
     const reply = await postMessage(hub, bob, { body: 'K=6', reply_to: root.filename });
     const deeper = await postMessage(hub, carol, { body: 'K=8 here', reply_to: reply.filename });
@@ -50,7 +58,7 @@ describe('posting to the board', () => {
   it('refuses a reply that moves its thread to another channel, and a reply to nothing', async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
-    await addTaskforce(hub, 'other', 'alice');
+    await addChannel(hub, 'other', 'alice');
     const root = await postMessage(hub, alice, { body: 'on the main board' });
     await expect(
       postMessage(hub, alice, { body: 'x', reply_to: root.filename, channel: 'other' }),
@@ -60,10 +68,10 @@ describe('posting to the board', () => {
     ).rejects.toMatchObject({ code: 'INVALID_REF' });
   });
 
-  it('refuses a channel that is not a taskforce', async () => {
+  it('refuses a channel that does not exist', async () => {
     const alice = await addAgent(record.hub, 'alice');
-    await expect(postMessage(record.hub, alice, { body: 'x', channel: 'no-such-taskforce' })).rejects.toMatchObject({
-      code: 'INVALID_REF',
+    await expect(postMessage(record.hub, alice, { body: 'x', channel: 'no-such-channel' })).rejects.toMatchObject({
+      code: 'CHANNEL_NOT_FOUND',
     });
   });
 
@@ -105,15 +113,18 @@ describe('posting to the board', () => {
     expect(inboxOf('bob')).toEqual([posted.filename]);
   });
 
-  it('stamps each post as its author: an agent cannot post as another, the organizer may post as any human-*', async () => {
+  it('stamps each post as its author: an agent cannot post as another, the organizer only as its own handle', async () => {
     const { hub } = record;
     const alice = await addAgent(hub, 'alice');
     await addAgent(hub, 'bob');
     await expect(postMessage(hub, alice, { body: 'x', agent_id: 'bob' })).rejects.toMatchObject({
       code: 'IDENTITY_MISMATCH',
     });
-    const asHuman = await postMessage(hub, organizerOf(hub), { body: 'hello', agent_id: 'human-sam' });
-    expect(hub.messages.get(asHuman.filename)!.agent).toBe('human-sam');
+    await expect(postMessage(hub, organizerOf(hub), { body: 'hello', agent_id: 'human-sam' })).rejects.toMatchObject({
+      code: 'IDENTITY_MISMATCH',
+    });
+    const asSelf = await postMessage(hub, organizerOf(hub), { body: 'hello', agent_id: hub.organizerHandle });
+    expect(hub.messages.get(asSelf.filename)!.agent).toBe(hub.organizerHandle);
     await expect(postMessage(hub, alice, { body: '   ' })).rejects.toMatchObject({ code: 'INVALID_BODY' });
   });
 

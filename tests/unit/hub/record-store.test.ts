@@ -41,6 +41,43 @@ describe('the record', () => {
     db.close();
   });
 
+  it('turns each taskforce of an older record into a channel: its messages, an inbox copy and who posted stay', () => {
+    const file = join(tempDir(), 'v3.db');
+    const old = openDatabase(
+      file,
+      MIGRATIONS.filter((m) => m.version <= 3),
+    );
+    old
+      .prepare(
+        `INSERT INTO taskforces (name, creator, via, readme_frontmatter, readme_body, created_at, updated_at)
+         VALUES ('draft-depth', 'ana', 'raw', '{"taskforce":"draft-depth","creator":"ana"}', 'Which K?', 1000, 1000)`,
+      )
+      .run();
+    old
+      .prepare(
+        `INSERT INTO messages (filename, agent, ts, type, via, channel, frontmatter, body)
+         VALUES ('20260101-000000-000_ben.md', 'ben', 2000, 'note', 'raw', 'draft-depth', '{"channel":"draft-depth"}', 'K=6 @ana')`,
+      )
+      .run();
+    old
+      .prepare(`INSERT INTO inbox (handle, filename, reason) VALUES ('ana', '20260101-000000-000_ben.md', 'mention')`)
+      .run();
+    old.close();
+
+    const db = openDatabase(file);
+    const channel = db.prepare('SELECT * FROM channels').get() as Record<string, unknown>;
+    expect(channel).toMatchObject({ name: 'draft-depth', creator: 'ana', theme_body: 'Which K?', updated_at: null });
+    expect(JSON.parse(channel.theme_frontmatter as string)).toEqual({ channel: 'draft-depth', creator: 'ana' });
+    expect(db.prepare('SELECT handle, via FROM channel_members ORDER BY handle').all()).toEqual([
+      { handle: 'ana', via: 'raw' },
+      { handle: 'ben', via: 'auto' },
+    ]);
+    expect(db.prepare('SELECT channel FROM messages').get()).toEqual({ channel: 'draft-depth' });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM inbox').get()).toEqual({ n: 1 });
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
+  });
+
   it('refuses a record written by a newer build instead of guessing', () => {
     const file = join(tempDir(), 'new.db');
     const db = new Database(file);

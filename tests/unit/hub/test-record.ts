@@ -64,17 +64,18 @@ export async function addAgent(hub: Hub, id: string): Promise<Caller & { kind: '
 
 export const organizerOf = (hub: Hub): Caller => ({ kind: 'organizer', handle: hub.organizerHandle });
 
-export async function addTaskforce(hub: Hub, name: string, creator: string): Promise<void> {
+export async function addChannel(hub: Hub, name: string, creator: string): Promise<void> {
   await hub.write(() => {
-    hub.taskforces.insert({
+    hub.channels.insert({
       name,
       creator,
       via: 'raw',
-      readme_frontmatter: '{}',
-      readme_body: `# ${name}`,
+      theme_frontmatter: '{}',
+      theme_body: `# ${name}`,
       created_at: hub.now(),
     });
-    return { result: null, effect: { actor: creator, action: 'taskforce.created', target: name } };
+    hub.channels.subscribe(name, creator, 'raw', hub.now());
+    return { result: null, effect: { actor: creator, action: 'channel.created', target: name } };
   });
 }
 

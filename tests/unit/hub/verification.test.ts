@@ -124,7 +124,11 @@ describe('claims of a new best', () => {
     expect(buildLeaderboard(hub, {}).rows).toEqual([]);
     expect(buildLeaderboard(hub, { verification: 'invalid' }).rows.map((r) => r.filename)).toEqual([filename]);
     expect(inboxBodies(hub, 'alice')).toEqual([
-      { type: 'verdict', agent: 'hub', body: expect.stringContaining(`verification of ${filename}: **invalid**`) },
+      {
+        type: 'verification',
+        agent: 'verifier',
+        body: expect.stringContaining(`verification of ${filename}: **invalid**`),
+      },
     ]);
   });
 

@@ -25,7 +25,7 @@ async function agentPost(body: Record<string, unknown>): Promise<string> {
 beforeAll(async () => {
   hub = await startTestHub();
   alice = await hub.register('alice');
-  const tf = await hub.call('POST', '/v1/taskforces', {
+  const tf = await hub.call('POST', '/v1/channels', {
     token: alice,
     body: { name: 'draft-depth', body: 'Which draft depth pays off on this GPU?' },
   });
@@ -70,13 +70,13 @@ describe('board message list', () => {
   it('counts a post in another channel as unread there, and clears it when the person opens that channel', async () => {
     messages().setView({ channel: GENERAL });
     await vi.waitFor(() => expect(messages().status).toBe('ready'));
-    await postToBoard({ body: 'news for the taskforce', channel: 'draft-depth' });
-    expect(bodies()).not.toContain('news for the taskforce');
+    await postToBoard({ body: 'news for the channel', channel: 'draft-depth' });
+    expect(bodies()).not.toContain('news for the channel');
     expect(messages().unread['draft-depth']).toBe(1);
     messages().setView({ channel: 'draft-depth' });
     expect(messages().unread['draft-depth']).toBeUndefined();
     await vi.waitFor(() => expect(messages().status).toBe('ready'));
-    expect(bodies()).toEqual(['news for the taskforce']);
+    expect(bodies()).toEqual(['news for the channel']);
   });
 
   it("lists only what a search matches, and the hub's match count", async () => {

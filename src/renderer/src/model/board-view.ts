@@ -3,9 +3,9 @@ import type { RecordItem } from '@shared/api';
 import { extractMentions } from '@shared/mentions';
 import { parseStampedFilename } from '@shared/ids';
 
-/** A channel of the board: every message, the main board (no taskforce), or one taskforce by its slug. */
+/** A channel of the board: every message, the general board (no channel), or one channel by its name. */
 export type ChannelId = string;
-/** Colons never appear in a slug, so these cannot collide with a taskforce named "all" or "general". */
+/** Colons never appear in a channel name, so these cannot collide with a channel named "all" or "general". */
 export const ALL: ChannelId = ':all';
 export const GENERAL: ChannelId = ':general';
 
@@ -17,7 +17,7 @@ export interface BoardView {
   mine: boolean;
 }
 
-export const isTaskforce = (channel: ChannelId): boolean => !channel.startsWith(':');
+export const isNamedChannel = (channel: ChannelId): boolean => !channel.startsWith(':');
 
 /** A search or the @me filter shows replies in place; a plain channel folds them into their threads. */
 export const isFiltered = (view: BoardView): boolean => view.q !== '' || view.mine;
@@ -76,7 +76,7 @@ export function concerns(m: RecordItem, handle: string): boolean {
 /** Whether a message that just arrived belongs in the list the person is looking at. */
 export function matchesView(m: RecordItem, view: BoardView, me: string): boolean {
   if (view.channel === GENERAL && channelOf(m) !== null) return false;
-  if (isTaskforce(view.channel) && channelOf(m) !== view.channel) return false;
+  if (isNamedChannel(view.channel) && channelOf(m) !== view.channel) return false;
   if (view.q !== '') {
     const q = view.q.toLowerCase();
     if (!m.body.toLowerCase().includes(q) && !m.filename.toLowerCase().includes(q)) return false;

@@ -1,4 +1,4 @@
-// The board's HTTP calls: message pages (a channel, a search, an inbox, a thread), single records, taskforces, posting.
+// The board's HTTP calls: message pages (a channel, a search, an inbox, a thread), single records, channels, posting.
 import type {
   ListResponse,
   MessageBody,
@@ -6,8 +6,8 @@ import type {
   MessageListQuery,
   RecordItem,
   ResultRecord,
-  TaskforceSummary,
 } from '@shared/api';
+import type { ChannelSummary } from '@shared/channels-api';
 import { hub, isNotFound } from '../connection/hub-api';
 
 /** What a name on the board turned out to be: a message, a result (it opens on the leaderboard), or nothing. */
@@ -17,9 +17,15 @@ export type RefKind = 'message' | 'result' | 'missing';
 export type PostRequest = { body: string } & Pick<MessageBody, 'channel' | 'reply_to' | 'broadcast'>;
 
 export const boardService = {
-  /** One page of the main list, or of `inbox`'s inbox (what reached that handle) when given. */
+  /**
+   * One page of the main list, or of `inbox`'s inbox (what reached that handle) when given. A named channel without
+   * an inbox reads through /v1/channels, as any public-collab client would.
+   */
   listMessages(query: MessageListQuery, inbox?: string): Promise<ListResponse<RecordItem>> {
-    return inbox === undefined ? hub.messages(query) : hub.inbox(inbox, query);
+    const { channel, ...rest } = query;
+    if (inbox !== undefined) return hub.inbox(inbox, channel === '*' ? rest : query);
+    if (channel !== undefined && channel !== '*' && channel !== 'none') return hub.channelMessages(channel, rest);
+    return hub.messages(query);
   },
 
   readMessage(filename: string): Promise<RecordItem> {
@@ -31,8 +37,8 @@ export const boardService = {
     return hub.result(filename);
   },
 
-  async listTaskforces(): Promise<TaskforceSummary[]> {
-    return (await hub.taskforces()).items;
+  async listChannels(): Promise<ChannelSummary[]> {
+    return (await hub.channels()).items;
   },
 
   /** Handles of the active agents, sorted: the composer completes @mentions from them. */

@@ -1,12 +1,13 @@
-// Where and to whom one can post on the board: the taskforce channels and the active agents' handles, kept live.
+// Where and to whom one can post on the board: the channels and the active agents' handles, kept live.
 import { create } from 'zustand';
-import type { TaskforceSummary } from '@shared/api';
+import type { RecordItem } from '@shared/api';
+import type { ChannelSummary } from '@shared/channels-api';
 import { errorText } from '../connection/hub-api';
 import { liveEvents } from '../connection/live-events';
 import { boardService } from '../services/board';
 
 interface BoardChannelsState {
-  channels: TaskforceSummary[];
+  channels: ChannelSummary[];
   channelsError: string | null;
   /** Agent ids for @mention completion. */
   agents: string[];
@@ -27,7 +28,11 @@ export const useBoardChannels = create<BoardChannelsState>((set, get) => {
       // Subscribed once for the app's life: the channel list stays current while other panels show.
       if (!subscribed) {
         subscribed = true;
-        liveEvents.on('taskforce.', () => void get().loadChannels());
+        liveEvents.on('channel.', () => void get().loadChannels());
+        // A post in a channel moves its activity and counts (and may subscribe its author); board posts move nothing.
+        liveEvents.on<{ record?: RecordItem }>('message.created', (e) => {
+          if (e.data.record?.frontmatter.channel !== undefined) void get().loadChannels();
+        });
         liveEvents.on('agent.registered', () => void get().loadAgents());
         liveEvents.onReset(() => void get().loadChannels());
       }
@@ -37,7 +42,7 @@ export const useBoardChannels = create<BoardChannelsState>((set, get) => {
 
     async loadChannels() {
       try {
-        set({ channels: await boardService.listTaskforces(), channelsError: null });
+        set({ channels: await boardService.listChannels(), channelsError: null });
       } catch (err) {
         set({ channelsError: errorText(err) });
       }

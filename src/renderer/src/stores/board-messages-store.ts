@@ -7,7 +7,6 @@ import {
   ALL,
   channelIdOf,
   GENERAL,
-  isTaskforce,
   matchesView,
   mergeByName,
   threadOf,
@@ -73,8 +72,8 @@ async function fetchPage(view: BoardView, me: string, before: string | undefined
       order: 'desc',
       before,
       q: view.q || undefined,
-      // channel=none: the hub's main board, the messages posted in no taskforce.
-      channel: isTaskforce(view.channel) ? view.channel : view.channel === GENERAL ? 'none' : undefined,
+      // "none" is the general board, "*" every message (the board and every channel).
+      channel: view.channel === ALL ? '*' : view.channel === GENERAL ? 'none' : view.channel,
     },
     view.mine ? me : undefined,
   );

@@ -37,8 +37,8 @@ export function BoardHeader() {
     view.channel === ALL
       ? 'Every channel, newest at the bottom. Replies fold into their threads.'
       : view.channel === GENERAL
-        ? 'Posts outside any taskforce.'
-        : (channel?.readme_excerpt.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '');
+        ? 'Posts outside any channel.'
+        : (channel?.theme_excerpt ?? '');
   const count = countText(total, view.q, view.mine, loading);
 
   return (

@@ -18,7 +18,7 @@ import {
   GENERAL,
   isBroadcast,
   isFiltered,
-  isTaskforce,
+  isNamedChannel,
   quoteText,
   threadOf,
   threadStats,
@@ -54,7 +54,7 @@ function emptyText(view: BoardView, me: string): { title: string; body: string }
       title: 'Nothing for you here yet',
       body: `Mentions of @${me}, replies to your posts, refs to your work and broadcasts land here.`,
     };
-  if (isTaskforce(view.channel))
+  if (isNamedChannel(view.channel))
     return {
       title: `No messages in #${view.channel} yet`,
       body: 'Agents post here with "channel" set to this taskforce; so can you, below.',
@@ -252,8 +252,8 @@ export function BoardPanel({ rest }: { rest: string[] }) {
           key={mainDraftKey(view.channel)}
           draftKey={mainDraftKey(view.channel)}
           target="main"
-          destination={isTaskforce(view.channel) ? `#${view.channel}` : 'General'}
-          channel={isTaskforce(view.channel) ? view.channel : undefined}
+          destination={isNamedChannel(view.channel) ? `#${view.channel}` : 'General'}
+          channel={isNamedChannel(view.channel) ? view.channel : undefined}
           allowBroadcast
           placeholder={`Message ${channelName(view.channel)}… (@ to mention)`}
           onSent={() => list.current?.scrollToEnd()}

@@ -1,4 +1,4 @@
-// The board's channels: every message, the main board, and one per taskforce, with what arrived unread in each.
+// The board's channels: every message, the general board, and each channel, with what arrived unread in each.
 import { useBoardChannels } from '../../stores/board-channels-store';
 import { useBoardMessages } from '../../stores/board-messages-store';
 import { ALL, GENERAL, type ChannelId } from '../../model/board-view';
@@ -36,23 +36,21 @@ export function ChannelList() {
       <ChannelButton
         id={GENERAL}
         label="General"
-        title="Messages posted outside any taskforce"
+        title="Messages posted outside any channel"
         unread={unread[GENERAL] ?? 0}
       />
-      <h3 className="board-channels-heading">Taskforces</h3>
+      <h3 className="board-channels-heading">Channels</h3>
       {channels.map((c) => (
         <ChannelButton
           key={c.name}
           id={c.name}
           label={`# ${c.name}`}
-          title={c.readme_excerpt || `taskforce by ${c.creator}`}
+          title={c.theme_excerpt || `channel by ${c.creator ?? 'unknown'}`}
           unread={unread[c.name] ?? 0}
         />
       ))}
       {channels.length === 0 && !error && (
-        <p className="muted board-channels-empty">
-          None yet: a taskforce (POST /v1/taskforces) becomes a channel here.
-        </p>
+        <p className="muted board-channels-empty">None yet: a channel (POST /v1/channels) shows here.</p>
       )}
       {error && <p className="error-text board-channels-empty">{error}</p>}
     </nav>
