@@ -9,7 +9,6 @@ import { NO_CHANNEL } from './list-query';
 import { perHour } from './rate-limiter';
 import { messageItem } from './records';
 import type { ChannelRow, NotifyLevel } from './store/channel-store';
-import type { MessageRow } from './store/message-store';
 
 const slugRe = new RegExp(SLUG_PATTERN);
 
@@ -292,17 +291,4 @@ export function channelsDigest(
     });
   }
   return { count: rows.length, channels: rows.map(channelSummary), subscribed };
-}
-
-/**
- * For a long-poll of `handle`'s updates: the channels it subscribes to, and the messages posted in them after the
- * filename cursor (exclusive; null from the start), oldest first, at most `limit`.
- */
-export function channelUpdates(
-  hub: Pick<HubContext, 'channels'>,
-  handle: string,
-  after: string | null,
-  limit: number,
-): { channels: string[]; messages: MessageRow[] } {
-  return { channels: hub.channels.subscriptionsOf(handle), messages: hub.channels.messagesAfter(handle, after, limit) };
 }

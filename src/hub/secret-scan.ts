@@ -8,7 +8,7 @@ import { HubError } from './hub-error';
  */
 const PATTERNS: ReadonlyArray<{ re: RegExp; what: string }> = [
   { re: /cd[ao]_[A-Za-z0-9_-]{43}/, what: 'a Collab Desk token' },
-  { re: /hf_[A-Za-z0-9]{30,}/, what: 'a Hugging Face token' },
+  { re: /hf_(?:oauth_)?[A-Za-z0-9]{30,}/, what: 'a Hugging Face token' },
 ];
 
 /** Long enough to hold any token that a chunk boundary cuts in two. */

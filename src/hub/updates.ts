@@ -28,6 +28,9 @@ export interface WaiterLimits {
   total: number;
 }
 
+/** Handles whose last watch /v1/watching remembers; the oldest is forgotten first. */
+const MAX_PRESENCE = 10_000;
+
 /**
  * The channels whose every message reaches `agent` through /v1/updates: THE ONE PLACE that decides the channel part of
  * the stream. Only memberships at `notify: all` count; the public default `mentions` adds nothing here, because
@@ -169,14 +172,17 @@ export class WaiterRegistry {
    * An over-cap request is held (min(wait, 5-15 s), jittered) before its one check, as the public collab does:
    * answering it at once made shed clients re-poll in a hot loop exactly when the server was full.
    */
-  async hold(ms: number): Promise<void> {
+  async hold(ms: number, gone?: AbortSignal): Promise<void> {
     const span = Math.min(ms, 5000 + Math.random() * 10_000);
-    if (span <= 0 || this.closed) return;
+    if (span <= 0 || this.closed || gone?.aborted) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, span);
       const holds = this.holds;
+      // A client that hangs up frees its timer at once instead of holding it for up to 15 s.
+      gone?.addEventListener('abort', done, { once: true });
       function done() {
         clearTimeout(timer);
+        gone?.removeEventListener('abort', done);
         holds.delete(done);
         resolve();
       }
@@ -185,7 +191,10 @@ export class WaiterRegistry {
   }
 
   notePoll(owner: string, parked: boolean, stream = 'updates'): void {
+    // Kept in last-seen order and capped: made-up human-* handles must not grow it without bound.
+    this.presence.delete(owner);
     this.presence.set(owner, { at: this.now(), parked, stream });
+    if (this.presence.size > MAX_PRESENCE) this.presence.delete(this.presence.keys().next().value!);
   }
 
   stats(): LongpollStats {
@@ -238,9 +247,9 @@ export class WaiterRegistry {
       for (const owned of this.byOwner.values()) for (const w of owned) targets.add(w);
     } else {
       if (row.channel !== null) for (const w of this.byKey.get(channelKey(row.channel)) ?? []) targets.add(w);
-      for (const owner of this.byOwner.keys())
-        if (this.hub.messages.delivered(owner, row.filename))
-          for (const w of this.byKey.get(inboxKey(owner)) ?? []) targets.add(w);
+      // One lookup of the message's inbox copies, not one query per parked handle on every post.
+      for (const owner of this.hub.messages.recipientsOf(row.filename))
+        for (const w of this.byKey.get(inboxKey(owner)) ?? []) targets.add(w);
     }
     this.counters.wakes += targets.size;
     for (const w of targets) w.signal();
@@ -336,7 +345,10 @@ export async function longPoll<P extends { items: unknown[] }>(
   if (poll.keys.length === 0) return answer(poll.check(), 'no_streams');
   const waiter = registry.register(poll.owner, poll.keys);
   if (waiter === null) {
-    await registry.hold(deadline - Date.now());
+    // Mail already there is answered at once, as the public collab checks before it holds a shed request.
+    const first = poll.check();
+    if (first.items.length > 0) return answer(first, 'delivered');
+    await registry.hold(deadline - Date.now(), gone);
     const page = poll.check();
     return answer(page, page.items.length > 0 ? 'delivered' : 'degraded');
   }

@@ -79,6 +79,17 @@ describe('a hub that runs jobs', () => {
     const tokenless = await jobsRun(undefined, ok);
     expect([tokenless.status, tokenless.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
     await hub.register('bob');
+    // A foreign bearer (a public client's Hugging Face token) proves nothing here: no launching as bob on a claim.
+    for (const claim of [
+      { ...ok, agent_id: 'bob' },
+      { ...ok, submission_prefix: `hf://buckets/${bucket.replace(/-alice$/, '-bob')}/subs/v1` },
+    ]) {
+      const foreign = await hub.call('POST', '/v1/jobs:run', {
+        headers: { authorization: 'Bearer hf_PublicClientTokenThatThisHubNeverIssued0123' },
+        body: claim,
+      });
+      expect([foreign.status, foreign.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
+    }
     const notMine = await jobsRun(alice, { ...ok, agent_id: 'bob' });
     expect([notMine.status, notMine.body.error.code]).toEqual([403, 'IDENTITY_MISMATCH']);
     const bobsUri = await jobsRun(alice, {

@@ -13,7 +13,7 @@ import {
   ChannelSubscribeBody,
   ChannelSubscription,
 } from '../../shared/channels-api';
-import { frontmatterTimestamp, isHumanInbox } from '../../shared/ids';
+import { frontmatterTimestamp } from '../../shared/ids';
 import { postText, rateLimitWrite } from '../board';
 import { scratchPathOf } from '../bucket-source';
 import { channelSummary, createChannel, parseNotify, requireChannel, setSubscription } from '../channels';
@@ -21,8 +21,7 @@ import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { authorOf, provedByToken, writerOf } from '../identity';
 import { listResponse, messageItem } from '../records';
-import { channelKey, longPoll, pageCursor, type WaiterRegistry } from '../updates';
-import { notRegistered } from './agents';
+import { channelKey, checkHandle, longPoll, pageCursor, type WaiterRegistry } from '../updates';
 import { hangUpSignal } from './long-poll';
 import { describe } from './route-options';
 
@@ -78,12 +77,10 @@ export const channelRoutes =
                 'the organizer has no scratch folder to prove itself with',
                 'send {"agent_id": "human-<name>"} with the organizer token',
               );
+            // The source is checked before the budget is spent, as for posts: a refused source costs nothing.
+            const path = scratchPathOf(hub, caller, b.source);
             rateLimitWrite(hub, caller);
-            await hub.workspace.readSource(
-              caller.handle,
-              scratchPathOf(hub, caller, b.source),
-              hub.config.limits.message_body_bytes,
-            );
+            await hub.workspace.readSource(caller.handle, path, hub.config.limits.message_body_bytes);
           } else if (caller.kind === 'agent' && !provedByToken(request)) {
             throw new HubError(
               'UNAUTHORIZED',
@@ -115,7 +112,7 @@ export const channelRoutes =
       },
       async (request, reply): Promise<WatchedList> => {
         const { as, wait, ...query } = request.query;
-        if (!isHumanInbox(as) && !hub.agents.get(as)) throw notRegistered(as);
+        checkHandle(hub, as);
         return longPoll(
           waiters,
           {

@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DigestQuery } from '../../shared/api';
 import { ChannelsDigest } from '../../shared/channels-api';
-import { isHumanInbox } from '../../shared/ids';
 import { channelsDigest } from '../channels';
 import type { HubContext } from '../hub-context';
 import { buildLeaderboard } from '../leaderboard';
@@ -10,8 +9,7 @@ import type { ReadCache } from '../read-cache';
 import { digestStats } from '../trace-stats';
 import { messageItem, resultItem } from '../records';
 import { parseTime } from '../time-filter';
-import { updatesBehind, type WaiterRegistry } from '../updates';
-import { notRegistered } from './agents';
+import { checkHandle, updatesBehind, type WaiterRegistry } from '../updates';
 import { describe } from './route-options';
 
 export const digestRoutes =
@@ -30,7 +28,7 @@ export const digestRoutes =
       async (request, reply) => {
         const { as, since, after } = request.query;
         const sinceMs = since === undefined ? undefined : parseTime(since, 'since');
-        if (as !== undefined && !isHumanInbox(as) && !hub.agents.get(as)) throw notRegistered(as);
+        if (as !== undefined) checkHandle(hub, as);
         const build = (): Omit<ChannelsDigest, 'watching'> => {
           let inbox = null;
           let updates = null;

@@ -16,7 +16,7 @@ import { JobsRunBody, JobsRunResponse } from '../../shared/jobs-api';
 import { exampleJobConfig, publicPack } from '../challenge';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { requireOrganizer, writerOf } from '../identity';
+import { provedByToken, requireOrganizer, writerOf } from '../identity';
 import { baselineInfo, baselineOf, pplCap } from '../jobs/job-results';
 import type { JobQueue } from '../jobs/job-queue';
 import { quotaOf, submitJob } from '../jobs/job-submission';
@@ -143,11 +143,14 @@ export const jobRoutes =
             `agent '${b.agent_id}' is not registered`,
             'register first via POST /v1/agents/register',
           );
-        // A launch spends the GPU: as on the public collab, it is never tokenless.
-        if (request.headers.authorization === undefined)
+        // A launch spends the GPU and writes into run_prefix: never on a claim. The public collab checks the caller's
+        // HF token with the Hub; this hub cannot, so it takes only a token it issued (a foreign bearer proves nothing).
+        if (!provedByToken(request))
           throw new HubError(
             'UNAUTHORIZED',
-            'missing Authorization: Bearer <token>',
+            request.headers.authorization === undefined
+              ? 'missing Authorization: Bearer <token>'
+              : 'jobs:run needs the token this hub gave you at registration; a Hugging Face token proves nothing here',
             'send the token POST /v1/agents/register gave you, so the hub knows the job is yours',
           );
         const caller = writerOf(hub, request, {

@@ -10,14 +10,12 @@ import {
   type ListResponse,
 } from '../../shared/api';
 import { InboxQuery, WatchedList } from '../../shared/updates-api';
-import { isHumanInbox } from '../../shared/ids';
 import { postMessage } from '../board';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { writerOf } from '../identity';
 import { listResponse, messageItem } from '../records';
-import { inboxKey, longPoll, pageCursor, type WaiterRegistry } from '../updates';
-import { notRegistered } from './agents';
+import { checkHandle, inboxKey, longPoll, pageCursor, type WaiterRegistry } from '../updates';
 import { hangUpSignal } from './long-poll';
 import { describe } from './route-options';
 
@@ -83,7 +81,7 @@ export const messageRoutes =
         const { wait, ...query } = request.query;
         // `human-<name>` inboxes exist unregistered; a bare `human` names nobody (public: 404 NOT_REGISTERED). Checked
         // before parking, so a made-up handle never takes a waiter slot or shows as watching.
-        if (!isHumanInbox(handle) && !hub.agents.get(handle)) throw notRegistered(handle);
+        checkHandle(hub, handle);
         return longPoll(
           waiters,
           {

@@ -163,17 +163,4 @@ export class ChannelStore {
   feed(handle: string, params: ListParams): ListPage<MessageRow> {
     return runList<MessageRow>(this.db, { ...MESSAGES, where: { sql: SUBSCRIBED, args: [handle] } }, params);
   }
-
-  /**
-   * The messages posted in the handle's channels after a filename cursor, oldest first (at most `limit`): what a
-   * long-poll of the handle's updates wakes on. Stamped filenames sort in write order across channels, so one
-   * cursor serves them all; null reads from the start.
-   */
-  messagesAfter(handle: string, after: string | null, limit: number): MessageRow[] {
-    return this.db
-      .prepare(
-        `SELECT * FROM messages WHERE ${SUBSCRIBED} ${after === null ? '' : 'AND filename > ?'} ORDER BY filename LIMIT ?`,
-      )
-      .all(...(after === null ? [handle, limit] : [handle, after, limit])) as MessageRow[];
-  }
 }

@@ -48,6 +48,7 @@ export class MessageStore {
   private readonly insertInbox;
   private readonly byName;
   private readonly isDelivered;
+  private readonly recipients;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
@@ -57,6 +58,7 @@ export class MessageStore {
     this.insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (handle, filename, reason) VALUES (?, ?, ?)');
     this.byName = db.prepare('SELECT * FROM messages WHERE filename = ?');
     this.isDelivered = db.prepare('SELECT 1 FROM inbox WHERE handle = ? AND filename = ?');
+    this.recipients = db.prepare('SELECT handle FROM inbox WHERE filename = ?').pluck();
   }
 
   get(filename: string): MessageRow | undefined {
@@ -79,6 +81,11 @@ export class MessageStore {
   }
 
   /** Whether the message was copied into the handle's inbox (a primary-key lookup: the long-poll asks per waiter). */
+  /** The handles a message was copied to (by the inbox_filename index). */
+  recipientsOf(filename: string): string[] {
+    return this.recipients.all(filename) as string[];
+  }
+
   delivered(handle: string, filename: string): boolean {
     return this.isDelivered.get(handle, filename) !== undefined;
   }

@@ -320,4 +320,16 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (notify IN ('mentions', 'all'));
     `,
   },
+  {
+    version: 7,
+    name: "inbox copies by message; an agent registered as 'verifier' before the verifier took that handle is suspended",
+    sql: `
+      -- Waking long-poll waiters looks up who a new message was copied to: one index probe, not an inbox scan.
+      CREATE INDEX inbox_filename ON inbox(filename);
+      -- The verifier now posts verdicts as 'verifier' (the public verifier's way); an agent of that name from an
+      -- older record could otherwise post look-alike verdicts. Suspended, it keeps its history and the organizer can
+      -- see it; it can no longer write.
+      UPDATE agents SET status = 'suspended' WHERE agent_id = 'verifier';
+    `,
+  },
 ];

@@ -41,6 +41,28 @@ describe('the record', () => {
     db.close();
   });
 
+  it('suspends an agent an older record registered as "verifier", the handle verdicts are now posted as', () => {
+    const file = join(tempDir(), 'v6.db');
+    const old = openDatabase(
+      file,
+      MIGRATIONS.filter((m) => m.version <= 6),
+    );
+    const insert = old.prepare(
+      `INSERT INTO agents (agent_id, filename, model, harness, token_hash, registered_at, updated_at)
+       VALUES (?, ?, 'm', 'h', ?, 1, 1)`,
+    );
+    insert.run('verifier', 'verifier.md', 'hash-1');
+    insert.run('ana', 'ana.md', 'hash-2');
+    old.close();
+
+    const db = openDatabase(file);
+    expect(db.prepare('SELECT agent_id, status FROM agents ORDER BY agent_id').all()).toEqual([
+      { agent_id: 'ana', status: 'active' },
+      { agent_id: 'verifier', status: 'suspended' },
+    ]);
+    db.close();
+  });
+
   it('turns each taskforce of an older record into a channel: its messages, an inbox copy and who posted stay', () => {
     const file = join(tempDir(), 'v3.db');
     const old = openDatabase(
