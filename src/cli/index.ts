@@ -1,4 +1,4 @@
-// The `collab-desk` command line: the hub headless (with its swarm), the demo, the challenge and its jobs, agents, benchmark runs, model files.
+// The `collab-desk` command line: the hub headless (with its swarm), the demo, the challenge and its jobs, agents, benchmark runs, model files, the public collab.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
@@ -14,6 +14,7 @@ import { jobsCommand } from './jobs-command';
 import { registerMcpCommand } from './mcp-command';
 import { engineJobRunner } from '../bench/job-runner';
 import { modelsCommand } from './models-command';
+import { syncCommand } from './sync-command';
 import { APP_VERSION, startHub } from '../hub/server';
 
 function port(value: string): number {
@@ -132,6 +133,7 @@ program.addCommand(challengeCommand());
 program.addCommand(jobsCommand());
 program.addCommand(agentsCommand());
 program.addCommand(demoCommand());
+program.addCommand(syncCommand());
 registerMcpCommand(program);
 
 await program.parseAsync(process.argv);
