@@ -135,10 +135,14 @@ export async function createChannel(
     const current = hub.channels.get(req.name);
     if (current && current.creator !== author) throw channelExists(req.name, current.creator);
     if (current) {
+      // The creator's new frontmatter replaces the old; the server's fields (who created it, when) are stamped
+      // over it, so an update can change the theme's own fields but never its provenance.
+      const stored = JSON.parse(current.theme_frontmatter) as Record<string, unknown>;
       const stamped = {
         ...fm,
-        ...(JSON.parse(current.theme_frontmatter) as Record<string, unknown>),
         channel: req.name,
+        creator: current.creator,
+        created: stored.created ?? frontmatterTimestamp(current.created_at),
         updated: frontmatterTimestamp(now),
         via,
       };

@@ -52,6 +52,25 @@ describe('creating a channel', () => {
     expect(detail.body.theme.body).toContain('Updated theme');
     expect(detail.body.updated).not.toBeNull();
     expect(await boardCount()).toBe(before);
+    // From a file: its frontmatter replaces the theme's own fields, never who created the channel or when.
+    const createdAt = detail.body.theme.frontmatter.created as string;
+    for (const [status, text] of [
+      ['open', 'Open: bring evals.'],
+      ['closed', 'Closed: the harness is done.'],
+    ]) {
+      await hub.call('PUT', '/v1/scratch/bb/evals-theme.md', {
+        token: bb,
+        raw: `---\nstatus: ${status}\ncreator: dd\n---\n${text}\n`,
+      });
+      const fromFile = await hub.call('POST', '/v1/channels', {
+        token: bb,
+        body: { name: 'evals', source: 'evals-theme.md' },
+      });
+      expect(fromFile.status, fromFile.text).toBe(200);
+    }
+    const after = (await hub.call('GET', '/v1/channels/evals')).body.theme;
+    expect(after.frontmatter).toMatchObject({ status: 'closed', creator: 'bb', created: createdAt, channel: 'evals' });
+    expect(after.body).toContain('Closed: the harness is done.');
   });
 
   it('refuses a bad or reserved name with CHANNEL_NAME_INVALID and an empty theme', async () => {
