@@ -15,6 +15,7 @@ import { registerMcpCommand } from './mcp-command';
 import { engineJobRunner } from '../bench/job-runner';
 import { modelsCommand } from './models-command';
 import { syncCommand } from './sync-command';
+import { syncBeside } from './sync-beside';
 import { APP_VERSION, startHub } from '../hub/server';
 
 function port(value: string): number {
@@ -67,6 +68,7 @@ program
       const agentModel = () => chosen ?? installedDemoTarget(packFile);
       // The models panel: the HF cache and the data folder's models. The token (HF_TOKEN, or the file `hf auth login`
       // writes) is read when a pull needs it and reaches the Hub only; no process the hub starts inherits it.
+      const startEnv = { ...process.env };
       const hfToken = takeHfToken();
       const models = createModelLibrary({
         dataDir,
@@ -95,6 +97,8 @@ program
         console.error(`collab-desk hub: ${reason}`);
         process.exit(1);
       }
+      // Publishing to public collabs: the outbox resumes what an earlier run left unsent.
+      syncBeside(running, { startEnv });
       console.log(`hub listening on ${running.url}`);
       console.log(`organizer token: ${running.organizerTokenPath}`);
       console.log(`data folder: ${running.hub.layout.root}`);

@@ -9,6 +9,8 @@ import { deviceClientId, pollDeviceToken, requestDeviceCode } from '../sync/devi
 import { currentLogin, describeSource, requireLogin, saveLogin, signOut } from '../sync/hf-auth';
 import { whoami, type HfIdentity } from '../sync/hf-whoami';
 import { SyncError } from '../sync/sync-error';
+import type { CollabAgent, OutboxItem, OutboxList, PublishPreview, SyncStatus } from '../shared/sync-api';
+import { call, run as runHubCall, withHub, int, type HubOptions } from './hub-call';
 
 interface DataOptions {
   data: string;
@@ -175,9 +177,140 @@ function collabs(o: DataOptions): void {
     );
 }
 
+function describeItem(item: OutboxItem): string {
+  const steps = item.steps.map((s) => `${s.step}${s.done ? ' ✓' : ''}`).join(' > ');
+  const head = `${item.id}  ${item.state.padEnd(9)}  ${item.result} -> ${item.collab} as ${item.agent}  [${steps}]`;
+  const lines = [head];
+  if (item.public_filename)
+    lines.push(`  public: ${item.public_filename}${item.public_url ? ` ${item.public_url}` : ''}`);
+  if (item.error)
+    lines.push(`  ${item.state === 'failed' ? 'failed' : 'last'}: ${item.error.message}; ${item.error.next}`);
+  if (item.next_attempt_at && item.state === 'queued') lines.push(`  next attempt: ${item.next_attempt_at}`);
+  return lines.join('\n');
+}
+
+async function status(o: HubOptions): Promise<void> {
+  const s = await call<SyncStatus>(o, 'GET', '/v1/sync');
+  console.log(
+    s.signed_in
+      ? `signed in as ${s.signed_in.user} (orgs: ${s.signed_in.orgs.join(', ') || 'none'}), from ${s.signed_in.source}`
+      : `not signed in${s.sign_in_problem ? `: ${s.sign_in_problem}` : ' (collab-desk sync login)'}`,
+  );
+  if (s.collabs.length === 0) console.log(`no collab connected: ${CONNECT_HINT}`);
+  for (const c of s.collabs) {
+    console.log(
+      `${c.id}  ${c.api_url}${c.fixed_hardware ? '  (ranks only its own hardware: results from here are exploratory)' : ''}`,
+    );
+    for (const a of c.agents) console.log(`  agent ${a.agent_id}  bucket ${a.bucket}  (${a.model})`);
+    if (c.agents.length === 0)
+      console.log('  no agent registered: collab-desk sync register <agent-id> --collab ' + c.id);
+  }
+  const n = s.outbox;
+  console.log(
+    `outbox: ${n.queued} queued, ${n.sending} sending, ${n.sent} sent, ${n.failed} failed, ${n.cancelled} cancelled`,
+  );
+}
+
+async function register(agentId: string, o: HubOptions & { collab: string; model: string; harness?: string }) {
+  const agent = await call<CollabAgent>(o, 'POST', '/v1/sync/agents', {
+    collab: o.collab,
+    agent_id: agentId,
+    model: o.model,
+    ...(o.harness ? { harness: o.harness } : {}),
+  });
+  console.log(`registered ${agent.agent_id} on ${o.collab} as ${agent.hf_user ?? '?'}; its bucket: ${agent.bucket}`);
+  console.log(`next: collab-desk sync publish <result> --collab ${o.collab} --agent ${agent.agent_id}`);
+}
+
+function printPreview(p: PublishPreview): void {
+  console.log(`publish ${p.result} to ${p.collab} as ${p.agent} (bucket ${p.bucket}), status ${p.status}`);
+  if (p.notice) console.log(`note: ${p.notice}`);
+  console.log(`files that leave this machine (${p.bytes} bytes):`);
+  for (const f of p.files) console.log(`  ${f.path}  ${f.bytes} B  sha256 ${f.sha256.slice(0, 12)}`);
+  console.log('calls:');
+  for (const c of p.calls) console.log(`  ${c.method} ${c.path} ${JSON.stringify(c.body)}`);
+  if (p.withheld.length > 0) {
+    console.log('stays on this machine:');
+    for (const w of p.withheld) console.log(`  ${w}`);
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+const FINAL = new Set(['sent', 'failed', 'cancelled']);
+
+async function publish(
+  result: string,
+  o: HubOptions & {
+    collab: string;
+    agent: string;
+    bundle: boolean;
+    message?: string;
+    yes?: boolean;
+    wait?: boolean;
+    showFile?: string[];
+  },
+): Promise<void> {
+  const body = {
+    result,
+    collab: o.collab,
+    agent: o.agent,
+    bundle: o.bundle,
+    ...(o.message ? { message: o.message } : {}),
+  };
+  const preview = await call<PublishPreview>(o, 'POST', '/v1/sync/preview', body);
+  printPreview(preview);
+  for (const path of o.showFile ?? []) {
+    const f = preview.files.find((x) => x.path === path);
+    console.log(
+      f?.text != null ? `--- ${path}\n${f.text}--- end of ${path}` : `--- ${path}: no such text file in the preview`,
+    );
+  }
+  if (!o.yes && !(await confirm('publish exactly this?'))) {
+    console.log('nothing was sent; pass --yes to publish what the preview shows');
+    return;
+  }
+  let item = await call<OutboxItem>(o, 'POST', '/v1/sync/publish', { ...body, digest: preview.digest });
+  console.log(`queued: ${item.id} (collab-desk sync outbox follows it)`);
+  if (!o.wait) return;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const list = await call<OutboxList>(o, 'GET', '/v1/sync/outbox?limit=200');
+    item = list.items.find((i) => i.id === item.id) ?? item;
+    if (FINAL.has(item.state)) break;
+  }
+  console.log(describeItem(item));
+  if (item.state !== 'sent') process.exitCode = 1;
+}
+
+async function outboxCommand(o: HubOptions & { retry?: string; cancel?: string; limit: number }): Promise<void> {
+  if (o.retry)
+    console.log(
+      describeItem(await call<OutboxItem>(o, 'POST', `/v1/sync/outbox/${encodeURIComponent(o.retry)}/retry`)),
+    );
+  if (o.cancel)
+    console.log(
+      describeItem(await call<OutboxItem>(o, 'POST', `/v1/sync/outbox/${encodeURIComponent(o.cancel)}/cancel`)),
+    );
+  if (o.retry || o.cancel) return;
+  const list = await call<OutboxList>(o, 'GET', `/v1/sync/outbox?limit=${o.limit}`);
+  if (list.items.length === 0)
+    console.log('the outbox is empty: collab-desk sync publish <result> --collab <id> --agent <id>');
+  for (const item of list.items) console.log(describeItem(item));
+}
+
 export function syncCommand(): Command {
   const sync = new Command('sync').description(
-    'The public Hugging Face collab: sign in, connect (publishing comes in a later version)',
+    'The public Hugging Face collab: sign in, connect, register, publish through a durable outbox',
   );
   withData(sync.command('login'))
     .description(
@@ -201,5 +334,53 @@ export function syncCommand(): Command {
   withData(sync.command('collabs'))
     .description('The collabs this machine is connected to')
     .action((o: DataOptions) => run('collabs', async () => collabs(o)));
+  withHub(sync.command('status'))
+    .description('Who is signed in, the connected collabs and the agents on them, the outbox (asks the running hub)')
+    .action((o: HubOptions) => runHubCall('sync status', () => run('status', () => status(o))));
+  withHub(sync.command('register'))
+    .argument('<agent-id>', 'the identity to register on the collab (lowercase letters, digits, -)')
+    .requiredOption('--collab <org/collab>', 'a connected collab')
+    .requiredOption('--model <model>', 'the model the agent runs (shown on the collab)')
+    .option('--harness <harness>', 'the harness (default collab-desk)')
+    .description(
+      "Register an identity on a connected collab as you (creates its scratch bucket where the collab's server does not)",
+    )
+    .action((agentId: string, o: HubOptions & { collab: string; model: string; harness?: string }) =>
+      runHubCall('sync register', () => run('register', () => register(agentId, o))),
+    );
+  withHub(sync.command('publish'))
+    .argument('<result>', 'the local result filename (collab-desk challenge leaderboard, or the dashboard)')
+    .requiredOption('--collab <org/collab>', 'a connected collab')
+    .requiredOption('--agent <agent-id>', 'an agent registered on it from this machine')
+    .option('--no-bundle', 'do not send the run bundle (config, output, provenance, log)')
+    .option('--message <text>', 'also post this on the collab board')
+    .option('--show-file <path...>', 'print these files of the preview in full')
+    .option('--yes', 'publish what the preview shows without asking')
+    .option('--wait', 'wait until it is sent (or failed)')
+    .description('Preview exactly what leaves this machine, then publish a result through the outbox')
+    .action(
+      (
+        result: string,
+        o: HubOptions & {
+          collab: string;
+          agent: string;
+          bundle: boolean;
+          message?: string;
+          yes?: boolean;
+          wait?: boolean;
+          showFile?: string[];
+        },
+      ) => runHubCall('sync publish', () => run('publish', () => publish(result, o))),
+    );
+  withHub(sync.command('outbox'))
+    .option('--retry <id>', 'send a failed or cancelled item again')
+    .option('--cancel <id>', 'stop a queued or failed item')
+    .option('--limit <n>', 'items to list', int('--limit', 1), 50)
+    .description(
+      'Everything published from this machine: queued, sending, sent (with its public filename), failed (why, what to do)',
+    )
+    .action((o: HubOptions & { retry?: string; cancel?: string; limit: number }) =>
+      runHubCall('sync outbox', () => run('outbox', () => outboxCommand(o))),
+    );
   return sync;
 }

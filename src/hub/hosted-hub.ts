@@ -2,6 +2,7 @@
 import type { JobRunner } from '../shared/challenge';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
+import type { SyncControl } from '../shared/sync-api';
 import { Hub, type HubInit } from './hub';
 import type { HubServices } from './hub-services';
 import type { LiveProgress } from './jobs/job-info';
@@ -16,13 +17,14 @@ export interface HostedServiceOptions {
 
 /**
  * The services are made with the hub and handed to their routes by `services`; the fields stay readable here for the
- * composition roots and tests that wait on the queue or read the swarm. The swarm alone is attached later (see
- * HubServices.swarm).
+ * composition roots and tests that wait on the queue or read the swarm. The swarm and the sync service are attached
+ * later (see HubServices.swarm and HubServices.sync).
  */
 export class HostedHub extends Hub {
   readonly jobQueue: JobQueue | null;
   readonly models: ModelLibrary | null;
   swarm: SwarmControl | null;
+  sync: SyncControl | null;
   readonly services: HubServices;
 
   constructor(init: Omit<HubInit, 'jobProgress'>, options: HostedServiceOptions = {}) {
@@ -31,6 +33,12 @@ export class HostedHub extends Hub {
     this.jobQueue = options.jobRunner && progress ? new JobQueue(this, options.jobRunner, progress) : null;
     this.models = options.models ?? null;
     this.swarm = null;
-    this.services = { jobQueue: this.jobQueue, models: this.models, swarm: () => this.swarm };
+    this.sync = null;
+    this.services = {
+      jobQueue: this.jobQueue,
+      models: this.models,
+      swarm: () => this.swarm,
+      sync: () => this.sync,
+    };
   }
 }

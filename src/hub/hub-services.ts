@@ -1,6 +1,7 @@
 // The optional services a hub runs beside its record, handed by the composition root to the routes that use them.
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
+import type { SyncControl } from '../shared/sync-api';
 import type { JobQueue } from './jobs/job-queue';
 
 export interface HubServices {
@@ -13,4 +14,10 @@ export interface HubServices {
    * needs the hub's URL), so it is attached to a hub that already serves.
    */
   swarm(): SwarmControl | null;
+  /**
+   * The sync service (Hugging Face sign-in, public collabs, the outbox), read when a request needs it: it keeps its
+   * outbox in the hub's record (Hub.outboxRecord), so it is made after the hub and attached to it; null until then,
+   * where /v1/sync answers SYNC_DISABLED.
+   */
+  sync(): SyncControl | null;
 }

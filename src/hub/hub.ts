@@ -18,6 +18,7 @@ import { GpuLease } from './jobs/gpu-lease';
 import { jobInfo } from './jobs/job-info';
 import { openDatabase, type Db } from './store/database';
 import { JobStore } from './store/job-store';
+import { OutboxStore } from './store/outbox-store';
 import { MessageStore } from './store/message-store';
 import { ResultStore } from './store/result-store';
 import { TaskforceStore } from './store/taskforce-store';
@@ -60,6 +61,11 @@ export class Hub implements HubContext {
   readonly audit: AuditLog;
   readonly jobs: JobStore;
   readonly traces: TraceStore;
+  /**
+   * The sync outbox (the OutboxRecord seam): the composition root hands it to the sync service, which writes it
+   * directly, each write committed before it returns, outside the audited write path (see OutboxStore).
+   */
+  readonly outboxRecord: OutboxStore;
   readonly challenge: ChallengeState;
   readonly lease = new GpuLease();
   readonly workspace: Workspace;
@@ -99,6 +105,7 @@ export class Hub implements HubContext {
     this.audit = new AuditLog(this.db);
     this.jobs = new JobStore(this.db);
     this.traces = new TraceStore(this.db);
+    this.outboxRecord = new OutboxStore(this.db, this.now);
     this.challenge = new ChallengeState(this.layout.challengePack);
     this.workspace = new Workspace(this.layout.scratch, this.layout.central);
     this.limiter = new RateLimiter(this.now);

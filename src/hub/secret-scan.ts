@@ -21,7 +21,11 @@ const OVERLAP = 128;
 export class SecretScanner {
   private tail = '';
 
-  constructor(private readonly label: string) {}
+  constructor(
+    private readonly label: string,
+    /** What to do about it, where sharing a trace's advice (the default) does not fit. */
+    private readonly hint = 'remove or redact it (share_trace.py redacts client-side unless --raw; replace it with <REDACTED>), then share again',
+  ) {}
 
   /** Throws SECRET_IN_FILE naming the file and the kind of token, never the token itself. */
   push(chunk: Buffer | string): void {
@@ -31,7 +35,7 @@ export class SecretScanner {
         throw new HubError(
           'SECRET_IN_FILE',
           `${this.label} contains ${what}; the hub never publishes one, so nothing was shared`,
-          'remove or redact it (share_trace.py redacts client-side unless --raw; replace it with <REDACTED>), then share again',
+          this.hint,
         );
       }
     }
@@ -40,6 +44,6 @@ export class SecretScanner {
 }
 
 /** Scans one whole text (a manifest) at once. */
-export function refuseSecrets(text: string, label: string): void {
-  new SecretScanner(label).push(text);
+export function refuseSecrets(text: string, label: string, hint?: string): void {
+  new SecretScanner(label, hint).push(text);
 }

@@ -7,6 +7,7 @@ import type { JobRunner } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
+import type { SyncControl } from '../shared/sync-api';
 import { APP_VERSION } from '../shared/version';
 import { dashboardRoutes, defaultDashboardDir } from './dashboard';
 import { clientErrorHandler, connectRefusal, frameworkErrorHandler, installErrorHandling } from './error-handler';
@@ -28,6 +29,7 @@ import { modelRoutes } from './routes/models';
 import { resultRoutes } from './routes/results';
 import { settingsRoutes } from './routes/settings';
 import { publicAgentStatus, swarmRoutes } from './routes/swarm';
+import { syncRoutes } from './routes/sync';
 import type { EndpointInfo } from '../shared/api';
 import { openApiPath, type DocumentedRoute } from './openapi';
 import { paramsLine } from './routes/endpoint-params';
@@ -66,6 +68,12 @@ export interface RunningHub {
    * hub stops it first (agents, then inference), so no agent writes into a closing record.
    */
   attachSwarm(swarm: SwarmControl): void;
+  /**
+   * Runs the sync service beside the hub (made over `hub.outboxRecord`): /v1/sync answers, each outbox change goes
+   * out on the event stream as `sync.outbox` to the organizer, and closing the hub closes it first, so no outbox
+   * write lands in a closing record.
+   */
+  attachSync(sync: SyncControl): void;
   close(): Promise<void>;
 }
 
@@ -177,6 +185,7 @@ export async function buildHubServer(
   await app.register(workspaceRoutes(hub));
   await app.register(jobRoutes(hub, services.jobQueue));
   await app.register(swarmRoutes(hub, services.swarm));
+  await app.register(syncRoutes(hub, services.sync));
   await app.register(modelRoutes(hub, services.models, services.swarm));
   await app.register(settingsRoutes(hub, services.models, baseUrl));
   await app.register(eventRoutes(hub));
@@ -212,6 +221,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
     await hub.jobQueue?.start();
     let closed = false;
     let unfollowSwarm = (): void => {};
+    let unfollowSync = (): void => {};
     return {
       hub,
       app,
@@ -239,10 +249,21 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
           }
         });
       },
+      attachSync(sync) {
+        unfollowSync();
+        hub.sync = sync;
+        // Passing news, never replayed: GET /v1/sync/outbox reads every item whole. An outbox item names the
+        // organizer's collabs and results on their way out, so only the organizer's readers get it.
+        unfollowSync = sync.onChange((item) =>
+          hub.events.publish({ id: null, type: 'sync.outbox', data: item, organizerOnly: true }),
+        );
+      },
       async close() {
         if (closed) return;
         closed = true;
         unfollowSwarm();
+        unfollowSync();
+        await hub.sync?.close();
         await hub.swarm?.close();
         await hub.jobQueue?.close();
         await hub.models?.close();

@@ -1,6 +1,6 @@
 // Electron main process: one instance; the hub on loopback with its job runner and swarm; one locked-down window onto
 // the dashboard; a tray with the swarm's state; a clean shutdown (agents stopped, the running job cancelled, the record closed).
-import { app, dialog, type BrowserWindow } from 'electron';
+import { app, dialog, safeStorage, type BrowserWindow } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
@@ -15,6 +15,9 @@ import { dataFolderOf, readDesktopSettings, writeDesktopSettings } from './deskt
 import { createMainWindow } from './main-window';
 import { SwarmTray } from './swarm-tray';
 import { installWebSecurity } from './web-security';
+import { keychainVault } from './keychain-vault';
+import { syncBeside } from '../cli/sync-beside';
+import { fileTokenVault } from '../sync/sync-service';
 
 // out/main/index.js -> out/preload, out/renderer, and the package's resources/.
 const OUT = join(import.meta.dirname, '..');
@@ -61,7 +64,16 @@ async function start(): Promise<void> {
   const agentModel = () => installedDemoTarget(packFile);
   // The HF token (for gated models; HF_TOKEN or `hf auth login`'s file) is read when a pull needs it and reaches the
   // Hub's download requests only: never the page, a log, an agent or a process the app starts.
-  const hfToken = takeHfToken();
+  const startEnv = { ...process.env };
+  const takenToken = takeHfToken();
+  // Signing in from the app keeps the token encrypted by the OS keychain; model pulls use the same login.
+  const vault = keychainVault(
+    join(dataDir, 'sync', 'hf-token.enc'),
+    safeStorage,
+    startEnv,
+    fileTokenVault(dataLayout(dataDir).hfLogin, startEnv),
+  );
+  const hfToken = () => vault.current()?.token ?? takenToken();
   const models = createModelLibrary({ dataDir, accessToken: hfToken, agentModel });
   running = await startHub({
     dataDir,
@@ -72,6 +84,7 @@ async function start(): Promise<void> {
     models,
     dashboardDir: join(OUT, 'renderer'),
   });
+  syncBeside(running, { startEnv, vault });
   let swarm: ReturnType<typeof superviseBeside>;
   try {
     swarm = superviseBeside(running, { agentModel, secrets: () => [hfToken()] });

@@ -39,7 +39,11 @@ export function hfEndpoint(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Where a login was found: the environment variable that held it, or the token file. */
-export type HfTokenSource = { kind: 'env'; variable: string } | { kind: 'file'; path: string };
+export type HfTokenSource =
+  | { kind: 'env'; variable: string }
+  | { kind: 'file'; path: string }
+  /** The desktop app's login: encrypted with the OS keychain's key (Electron safeStorage) in this file. */
+  | { kind: 'keychain'; path: string };
 
 /**
  * The login huggingface_hub would use, without touching the environment: HF_TOKEN (and its older names) first, then

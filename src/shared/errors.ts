@@ -62,6 +62,28 @@ export const ERROR_STATUS = {
   HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   QUOTA_EXCEEDED: 429,
+  // The sync service (src/sync): signing in to Hugging Face and publishing to a public collab.
+  SYNC_DISABLED: 404,
+  NOT_SIGNED_IN: 409,
+  TOKEN_INVALID: 409,
+  HF_ERROR: 502,
+  DEVICE_FLOW_FAILED: 502,
+  DEVICE_CODE_EXPIRED: 410,
+  ACCESS_DENIED: 403,
+  NOT_A_COLLAB: 400,
+  COLLAB_UNREACHABLE: 502,
+  NOT_ORG_MEMBER: 403,
+  NOT_OURS: 409,
+  COLLAB_NOT_CONNECTED: 404,
+  COLLAB_AGENT_UNKNOWN: 404,
+  /** The public collab refused a call; the message carries its code and words. */
+  COLLAB_REFUSED: 422,
+  /** The plan changed since the preview (the result, the collab's rules): preview again. */
+  PREVIEW_STALE: 409,
+  /** A file to publish holds a held-out prompt or reference: nothing is sent. */
+  PRIVATE_CONTENT: 422,
+  OUTBOX_ITEM_NOT_FOUND: 404,
+  OUTBOX_ITEM_FINISHED: 409,
   INTERNAL: 500,
   HF_TOKEN_INVALID: 500,
   HF_UNREACHABLE: 502,

@@ -33,7 +33,9 @@ export function requireLogin(env: NodeJS.ProcessEnv = process.env): HfLogin {
 
 /** Where a login came from, in words (never the token). */
 export function describeSource(source: HfTokenSource): string {
-  return source.kind === 'env' ? `the ${source.variable} environment variable` : `the token file ${source.path}`;
+  if (source.kind === 'env') return `the ${source.variable} environment variable`;
+  if (source.kind === 'keychain') return `the OS keychain (encrypted in ${source.path})`;
+  return `the token file ${source.path}`;
 }
 
 interface LoginMarker {

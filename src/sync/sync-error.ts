@@ -1,5 +1,8 @@
 // The one error of the sync service: a stable code, a plain sentence, and the next step a person can take.
 
+import { CodedError } from '../shared/errors';
+
+/** Every code of src/sync; each has its HTTP status in ERROR_STATUS, so a refusal reaches the dashboard unchanged. */
 export type SyncErrorCode =
   | 'NOT_SIGNED_IN'
   | 'TOKEN_INVALID'
@@ -11,21 +14,28 @@ export type SyncErrorCode =
   | 'NOT_A_COLLAB'
   | 'COLLAB_UNREACHABLE'
   | 'NOT_ORG_MEMBER'
-  | 'NOT_OURS';
+  | 'NOT_OURS'
+  | 'COLLAB_NOT_CONNECTED'
+  | 'COLLAB_AGENT_UNKNOWN'
+  | 'COLLAB_REFUSED'
+  | 'PREVIEW_STALE'
+  | 'PRIVATE_CONTENT'
+  | 'OUTBOX_ITEM_NOT_FOUND'
+  | 'OUTBOX_ITEM_FINISHED';
 
 /** Every refusal of src/sync: `message` says what happened, `next` what to do; neither ever holds a token. */
-export class SyncError extends Error {
-  constructor(
-    readonly code: SyncErrorCode,
-    message: string,
-    readonly next: string,
-  ) {
-    super(message);
-    this.name = 'SyncError';
+export class SyncError extends CodedError<SyncErrorCode> {
+  constructor(code: SyncErrorCode, message: string, next: string) {
+    super(code, message, next);
   }
 
-  /** "<what happened>: <what to do>", the line a CLI prints. */
-  get display(): string {
+  /** What to do about it. */
+  get next(): string {
+    return this.hint ?? '';
+  }
+
+  /** "<what happened>; <what to do>", the line a CLI prints. */
+  override get display(): string {
     return `${this.message}; ${this.next}`;
   }
 }

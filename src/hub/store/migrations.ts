@@ -332,4 +332,32 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE agents SET status = 'suspended' WHERE agent_id = 'verifier';
     `,
   },
+  {
+    version: 8,
+    name: "the sync outbox: what the organizer published to a public collab, each step's progress, until it is sent",
+    sql: `
+      -- The sync service's durable queue (src/shared/sync-api.ts OutboxRow): a row is committed before the first
+      -- attempt, so a publish the hub acknowledged survives a restart and is resumed, never sent twice from scratch.
+      CREATE TABLE sync_outbox (
+        id              TEXT PRIMARY KEY,
+        collab          TEXT NOT NULL,
+        agent           TEXT NOT NULL,
+        result          TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+        plan            TEXT NOT NULL,
+        steps           TEXT NOT NULL DEFAULT '[]',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        error           TEXT,
+        public_filename TEXT,
+        public_url      TEXT,
+        bytes           INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL
+      );
+      -- What a restarted hub resumes: the few unfinished items, oldest first, without scanning everything sent.
+      CREATE INDEX sync_outbox_unfinished ON sync_outbox(created_at) WHERE state IN ('queued', 'sending');
+      CREATE INDEX sync_outbox_created ON sync_outbox(created_at);
+    `,
+  },
 ];

@@ -100,6 +100,30 @@ describe('the record', () => {
     db.close();
   });
 
+  it('gives an older record the sync outbox, empty, taking only the five outbox states', () => {
+    const file = join(tempDir(), 'v7.db');
+    openDatabase(
+      file,
+      MIGRATIONS.filter((m) => m.version <= 7),
+    ).close();
+
+    const db = openDatabase(file);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM sync_outbox').get()).toEqual({ n: 0 });
+    const insert = db.prepare(
+      `INSERT INTO sync_outbox (id, collab, agent, result, state, plan, created_at, updated_at)
+       VALUES (?, 'org/c', 'ana', 'r.md', ?, '{}', 1, 1)`,
+    );
+    for (const state of ['queued', 'sending', 'sent', 'failed', 'cancelled']) insert.run(`ob-${state}`, state);
+    expect(() => insert.run('ob-x', 'lost')).toThrow(/CHECK constraint/);
+    expect(db.prepare('SELECT steps, attempts, error, bytes FROM sync_outbox WHERE id = ?').get('ob-queued')).toEqual({
+      steps: '[]',
+      attempts: 0,
+      error: null,
+      bytes: 0,
+    });
+    db.close();
+  });
+
   it('refuses a record written by a newer build instead of guessing', () => {
     const file = join(tempDir(), 'new.db');
     const db = new Database(file);

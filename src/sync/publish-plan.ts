@@ -1,0 +1,169 @@
+// What publishing a local result to a public collab sends: the result in the collab's format, its run bundle, the calls, and a digest of all of it.
+import { createHash } from 'node:crypto';
+import { renderMarkdown } from '../shared/record-format';
+import type { CollabAgent, PlannedCall, PublishBody, PublishMaterial, PublishPreview } from '../shared/sync-api';
+import { APP_VERSION } from '../shared/version';
+import type { CollabConnection } from './collab-store';
+import { SyncError } from './sync-error';
+
+export interface PlannedFile {
+  /** The path in the agent's bucket. */
+  path: string;
+  content: Buffer;
+}
+
+/** Everything one publish does, in order: the outbox keeps it (files on disk, calls in the row) until it is sent. */
+export interface PublishPlan {
+  digest: string;
+  bucket: string;
+  files: PlannedFile[];
+  calls: PlannedCall[];
+  /** The call that promotes the result (its answer's filename is the public filename). */
+  preview: PublishPreview;
+}
+
+/** Frontmatter of a local result that stays here: figures of the held-out prompts, and where the hub keeps things. */
+const LOCAL_ONLY = /(^|_)private($|_)|^(job|pack|baseline|agent|timestamp|via|machine)$/;
+
+/** The public statuses a result may carry (backend/app/frontmatter.py ALLOWED_RESULT_STATUS). */
+const PUBLIC_STATUSES = new Set(['agent-run', 'negative']);
+
+const TEXT_PREVIEW_BYTES = 64 * 1024;
+
+/**
+ * A result filename as an artifact slug: the public `dest_slug` takes what an agent id takes (lowercase letters,
+ * digits and "-", at most 40, backend/app/routes/sync.py), and the folder becomes `artifacts/{slug}_{agent}/`.
+ */
+export function slugOf(filename: string): string {
+  const slug = filename
+    .replace(/\.md$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return (slug || 'result').slice(0, 40).replace(/-+$/, '');
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Builds the plan. `token` is the signed-in HF token: no planned byte may hold it (a last check on top of the hub's
+ * own scan for tokens and held-out prompts).
+ */
+export function planPublish(
+  material: PublishMaterial,
+  collab: CollabConnection,
+  agent: CollabAgent,
+  body: PublishBody,
+  token: string | null,
+): PublishPlan {
+  const r = material.result;
+  const fm = r.frontmatter;
+  const slug = slugOf(r.filename);
+  const fixedHardware = collab.runs_jobs;
+  const hardware = r.hardware ?? (typeof fm.hardware === 'string' ? fm.hardware : null);
+  const withheld = [...material.withheld];
+
+  if (!(r.score > 0))
+    throw new SyncError(
+      'COLLAB_REFUSED',
+      `${r.filename} has no positive ${collab.score_field} to publish`,
+      'publish a measured result (bench run, or a job)',
+    );
+  const status = PUBLIC_STATUSES.has(r.status) ? r.status : null;
+  if (!status)
+    throw new SyncError(
+      'COLLAB_REFUSED',
+      `${r.filename} has status "${r.status}"; ${collab.id} takes only agent-run or negative results`,
+      'publish an agent-run result (a baseline is the reference, not a contribution)',
+    );
+
+  const kept: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const [key, value] of Object.entries(fm)) {
+    if (LOCAL_ONLY.test(key)) dropped.push(key);
+    else if (value !== null && value !== undefined) kept[key] = value;
+  }
+  if (dropped.some((k) => /private/.test(k)))
+    withheld.push("the held-out (private) prompts' figures: the collab measures its own held-out set");
+  const exploratory = fixedHardware;
+  const notice = exploratory
+    ? `Exploratory: measured on ${hardware ?? 'this machine'} with Collab Desk, not on ${collab.id}'s own hardware, where it ranks; ` +
+      `its verifier may measure it there.`
+    : null;
+  const description = String(kept.description ?? r.filename);
+  const publicFm: Record<string, unknown> = {
+    ...kept,
+    [collab.score_field]: r.score,
+    status,
+    method: String(kept.method ?? 'unspecified'),
+    description: exploratory ? `[exploratory, ${hardware ?? 'own hardware'}] ${description}` : description,
+    hardware: hardware ?? 'unknown',
+    exploratory,
+    measured_with: `collab-desk ${APP_VERSION}`,
+    local_result: r.filename,
+    local_verification: r.verification,
+    ...(body.bundle === false ? {} : { bundle: `artifacts/${slug}_${agent.agent_id}/` }),
+  };
+  for (const field of collab.required_result_fields ?? [])
+    if (publicFm[field] === undefined || publicFm[field] === null)
+      throw new SyncError(
+        'COLLAB_REFUSED',
+        `${collab.id} requires "${field}" on every result, and ${r.filename} has none`,
+        `publish a result that measured ${field} (a job or bench run with the quality gate)`,
+      );
+  const resultBody = notice ? `> ${notice}\n\n${r.body}` : r.body;
+  const resultText = renderMarkdown(publicFm, resultBody);
+
+  const files: PlannedFile[] = [{ path: `results/${slug}.md`, content: Buffer.from(resultText) }];
+  if (body.bundle !== false) {
+    for (const f of material.bundle) files.push({ path: `runs/${slug}/${f.path}`, content: Buffer.from(f.content) });
+    files.push({ path: `runs/${slug}/result.md`, content: Buffer.from(resultText) });
+  } else {
+    withheld.push('the run bundle (not asked for)');
+  }
+  if (body.message) files.push({ path: `messages/${slug}.md`, content: Buffer.from(`${body.message.trim()}\n`) });
+
+  if (token && files.some((f) => f.content.includes(token)))
+    throw new SyncError(
+      'PRIVATE_CONTENT',
+      'a file to publish holds your Hugging Face token',
+      'remove it from the result, then preview again',
+    );
+
+  const uri = (path: string) => `hf://buckets/${agent.bucket}/${path}`;
+  const calls: PlannedCall[] = [{ method: 'POST', path: '/v1/results', body: { source: uri(`results/${slug}.md`) } }];
+  if (body.bundle !== false)
+    calls.push({ method: 'POST', path: '/v1/artifacts:sync', body: { source: uri(`runs/${slug}/`), dest_slug: slug } });
+  if (body.message) calls.push({ method: 'POST', path: '/v1/messages', body: { source: uri(`messages/${slug}.md`) } });
+
+  const digest = createHash('sha256')
+    .update(
+      JSON.stringify({
+        collab: collab.id,
+        agent: agent.agent_id,
+        files: files.map((f) => [f.path, sha256(f.content)]),
+        calls,
+      }),
+    )
+    .digest('hex');
+  const bytes = files.reduce((n, f) => n + f.content.length, 0);
+  const preview: PublishPreview = {
+    digest,
+    collab: collab.id,
+    agent: agent.agent_id,
+    bucket: agent.bucket,
+    result: r.filename,
+    status,
+    notice,
+    files: files.map((f) => ({
+      path: f.path,
+      bytes: f.content.length,
+      sha256: sha256(f.content),
+      text: f.content.length <= TEXT_PREVIEW_BYTES && !f.content.includes(0) ? f.content.toString('utf8') : null,
+    })),
+    calls,
+    withheld,
+    bytes,
+  };
+  return { digest, bucket: agent.bucket, files, calls, preview };
+}

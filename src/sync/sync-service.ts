@@ -1,0 +1,301 @@
+// The sync service the hub's /v1/sync routes call: Hugging Face sign-in, connected collabs and identities on them, preview and publish through the outbox.
+import { join } from 'node:path';
+import { dataLayout } from '../platform/data-folder';
+import type {
+  CollabAgent,
+  CollabRegisterBody,
+  DeviceLogin,
+  OutboxItem,
+  OutboxRecord,
+  PublishBody,
+  PublishMaterial,
+  PublishPreview,
+  SignedIn,
+  SyncCollab,
+  SyncControl,
+  SyncLoginBody,
+  SyncLoginResponse,
+  SyncStatus,
+} from '../shared/sync-api';
+import { fetchRules, resolveCollab } from './collab-directory';
+import { registerOnCollab } from './collab-registration';
+import { listConnections, saveCollabAgent, saveConnection, type CollabConnection } from './collab-store';
+import { deviceClientId, pollDeviceToken, requestDeviceCode } from './device-flow';
+import { currentLogin, describeSource, saveLogin, signOut, type HfLogin } from './hf-auth';
+import { whoami, type HfIdentity } from './hf-whoami';
+import { Outbox } from './outbox';
+import { planPublish } from './publish-plan';
+import { SyncError } from './sync-error';
+
+/**
+ * Where the Hugging Face token lives. The CLI and a headless hub use the standard token file (shared with `hf`);
+ * the desktop app passes one kept in the OS keychain (Electron safeStorage).
+ */
+export interface TokenVault {
+  current(): HfLogin | null;
+  /** Stores a validated token; returns where, in words. */
+  save(token: string): string;
+  /** Signs out of what we stored; says what is still signed in and why. */
+  clear(): { removed: string | null; left: string[] };
+}
+
+/** The standard token file `hf auth login` writes (HF_TOKEN wins over it, as in every HF tool). */
+export function fileTokenVault(markerFile: string, env: NodeJS.ProcessEnv = process.env): TokenVault {
+  return {
+    current: () => currentLogin(env),
+    save: (token) => `the token file ${saveLogin(token, markerFile, env)}`,
+    clear: () => {
+      const report = signOut(markerFile, {}, env);
+      return { removed: report.removed, left: report.left.map((l) => `${describeSource(l.source)}: ${l.why}`) };
+    },
+  };
+}
+
+export interface SyncServiceOptions {
+  /** The hub's data folder: sync/collabs.json, sync/outbox/. */
+  dataFolder: string;
+  /** The Hugging Face endpoint (HF_ENDPOINT, a stand-in in tests). */
+  hfEndpoint: string;
+  record: OutboxRecord;
+  vault?: TokenVault;
+  fetch?: typeof fetch;
+  /** Outbox timing (tests shorten the backoff). */
+  backoffMs?: number;
+  maxAttempts?: number;
+  /** Scales the device-code poll interval the Hub asks for (tests: 0). */
+  devicePollScale?: number;
+}
+
+/** How long a who-am-I answer is reused: the dashboard asks for the status often, the Hub need not hear each time. */
+const WHOAMI_TTL_MS = 60_000;
+
+export function createSyncService(options: SyncServiceOptions): SyncControl & { start(): void } {
+  const layout = dataLayout(options.dataFolder);
+  const vault = options.vault ?? fileTokenVault(layout.hfLogin);
+  const hubUrl = options.hfEndpoint;
+  const listeners = new Set<(item: OutboxItem) => void>();
+  let identity: { token: string; me: HfIdentity; at: number } | null = null;
+  let device: { login: DeviceLogin; problem: string | null } | null = null;
+  let closed = false;
+
+  const outbox = new Outbox({
+    record: options.record,
+    folder: join(options.dataFolder, 'sync', 'outbox'),
+    hubUrl,
+    token: () => vault.current()?.token ?? null,
+    fetch: options.fetch,
+    backoffMs: options.backoffMs,
+    maxAttempts: options.maxAttempts,
+    onChange: (item) => {
+      for (const l of listeners) l(item);
+    },
+  });
+
+  async function me(login: HfLogin): Promise<HfIdentity> {
+    if (identity && identity.token === login.token && Date.now() - identity.at < WHOAMI_TTL_MS) return identity.me;
+    const answer = await whoami(login.token, { hubUrl, fetch: options.fetch });
+    identity = { token: login.token, me: answer, at: Date.now() };
+    return answer;
+  }
+
+  function requireLogin(): HfLogin {
+    const login = vault.current();
+    if (!login)
+      throw new SyncError(
+        'NOT_SIGNED_IN',
+        'not signed in to Hugging Face',
+        'sign in first (the Public collab panel, or `collab-desk sync login`)',
+      );
+    return login;
+  }
+
+  const signedIn = (login: HfLogin, who: HfIdentity): SignedIn => ({
+    user: who.name,
+    orgs: who.orgs.map((o) => o.name),
+    source: describeSource(login.source),
+  });
+
+  function collabOf(id: string): CollabConnection {
+    const all = listConnections(layout.collabs);
+    const found = all.find((c) => c.id === id);
+    if (!found)
+      throw new SyncError(
+        'COLLAB_NOT_CONNECTED',
+        `${id} is not connected`,
+        `connect it first; connected: ${all.map((c) => c.id).join(', ') || 'none'}`,
+      );
+    return found;
+  }
+
+  function agentOf(collab: CollabConnection, agentId: string): CollabAgent {
+    const found = (collab.agents ?? []).find((a) => a.agent_id === agentId);
+    if (!found)
+      throw new SyncError(
+        'COLLAB_AGENT_UNKNOWN',
+        `${agentId} is not registered on ${collab.id} from this machine`,
+        `register it first; registered: ${(collab.agents ?? []).map((a) => a.agent_id).join(', ') || 'none'}`,
+      );
+    return found;
+  }
+
+  const view = (c: CollabConnection): SyncCollab => ({
+    id: c.id,
+    title: c.title,
+    api_url: c.api_url,
+    dashboard_url: c.dashboard_url,
+    central_bucket: c.central_bucket,
+    score_field: c.score_field,
+    score_unit: c.score_unit,
+    score_order: c.score_order,
+    required_result_fields: c.required_result_fields,
+    limits: c.limits,
+    runs_jobs: c.runs_jobs,
+    fixed_hardware: c.runs_jobs,
+    docs: c.docs,
+    rules_url: c.rules_url,
+    invite_url: c.invite_url,
+    connected_at: c.connected_at,
+    agents: c.agents ?? [],
+  });
+
+  function plan(material: PublishMaterial, body: PublishBody) {
+    const collab = collabOf(body.collab);
+    const agent = agentOf(collab, body.agent);
+    return { collab, plan: planPublish(material, collab, agent, body, vault.current()?.token ?? null) };
+  }
+
+  async function startDeviceLogin(): Promise<DeviceLogin> {
+    const flow = { endpoint: hubUrl, clientId: deviceClientId(), fetch: options.fetch };
+    const code = await requestDeviceCode(flow);
+    const login: DeviceLogin = {
+      user_code: code.user_code,
+      verification_uri: code.verification_uri,
+      verification_uri_complete: code.verification_uri_complete,
+      expires_at: new Date(Date.now() + code.expires_in * 1000).toISOString(),
+    };
+    const current = { login, problem: null as string | null };
+    device = current;
+    const scale = options.devicePollScale ?? 1;
+    // Polled here, not by the page: the token never crosses to the renderer, only "signed in as".
+    void pollDeviceToken(code, flow, {
+      wait: (ms) =>
+        new Promise((resolve, reject) => {
+          if (closed || device !== current) reject(new Error('sign-in abandoned'));
+          else setTimeout(resolve, ms * scale).unref?.();
+        }),
+    }).then(
+      async (token) => {
+        const who = await whoami(token, { hubUrl, fetch: options.fetch });
+        vault.save(token);
+        identity = { token, me: who, at: Date.now() };
+        if (device === current) device = null;
+      },
+      (err: unknown) => {
+        if (device === current)
+          current.problem = err instanceof SyncError ? err.display : String((err as Error)?.message ?? err);
+      },
+    );
+    return login;
+  }
+
+  return {
+    start: () => outbox.start(),
+
+    async status(): Promise<SyncStatus> {
+      const login = vault.current();
+      let signed: SignedIn | null = null;
+      let problem: string | null = device?.problem ?? null;
+      if (login) {
+        try {
+          signed = signedIn(login, await me(login));
+        } catch (err) {
+          problem = err instanceof SyncError ? err.display : String(err);
+        }
+      }
+      const counts = { queued: 0, sending: 0, sent: 0, failed: 0, cancelled: 0 };
+      for (const item of outbox.list(10_000)) counts[item.state] += 1;
+      return {
+        signed_in: signed,
+        sign_in_problem: problem,
+        device_login: signed || device?.problem ? null : (device?.login ?? null),
+        collabs: listConnections(layout.collabs).map(view),
+        outbox: counts,
+      };
+    },
+
+    async login(body: SyncLoginBody): Promise<SyncLoginResponse> {
+      if (body.token !== undefined) {
+        const token = body.token.trim();
+        // Checked before it is stored: a mistyped paste never becomes the machine's login.
+        const who = await whoami(token, { hubUrl, fetch: options.fetch });
+        const where = vault.save(token);
+        identity = { token, me: who, at: Date.now() };
+        device = null;
+        return { signed_in: { user: who.name, orgs: who.orgs.map((o) => o.name), source: where }, device_login: null };
+      }
+      return { signed_in: null, device_login: await startDeviceLogin() };
+    },
+
+    async logout() {
+      device = null;
+      identity = null;
+      return vault.clear();
+    },
+
+    async connect(target: string): Promise<SyncCollab> {
+      const info = await resolveCollab(target, { hfEndpoint: hubUrl, fetch: options.fetch });
+      const rules = await fetchRules(info, { hfEndpoint: hubUrl, fetch: options.fetch });
+      return view(saveConnection(layout.collabs, info, rules?.url ?? null));
+    },
+
+    async register(body: CollabRegisterBody): Promise<CollabAgent> {
+      const collab = collabOf(body.collab);
+      const login = requireLogin();
+      const who = await me(login);
+      const agent = await registerOnCollab({
+        collab,
+        agentId: body.agent_id,
+        model: body.model,
+        harness: body.harness ?? 'collab-desk',
+        token: login.token,
+        user: who.name,
+        hubUrl,
+        fetch: options.fetch,
+      });
+      saveCollabAgent(layout.collabs, collab.id, agent);
+      return agent;
+    },
+
+    async preview(material: PublishMaterial, body: PublishBody): Promise<PublishPreview> {
+      return plan(material, body).plan.preview;
+    },
+
+    async publish(material: PublishMaterial, body: PublishBody): Promise<OutboxItem> {
+      requireLogin();
+      const { collab, plan: built } = plan(material, body);
+      if (body.digest !== built.digest)
+        throw new SyncError(
+          'PREVIEW_STALE',
+          'what would be sent is not what the preview showed (the result, the collab or the agent changed)',
+          'preview again, then publish what it shows',
+        );
+      return outbox.enqueue(built, collab, body.agent, body.message ?? null);
+    },
+
+    outbox: (limit?: number) => outbox.list(limit),
+    retry: (id: string) => outbox.retry(id),
+    cancel: (id: string) => outbox.cancel(id),
+
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      closed = true;
+      device = null;
+      listeners.clear();
+      await outbox.close();
+    },
+  };
+}
