@@ -7,6 +7,7 @@ import { JobsPanel } from './jobs/JobsPanel';
 import { LeaderboardPanel } from './leaderboard/LeaderboardPanel';
 import { ModelsPanel } from './models/ModelsPanel';
 import { SettingsPanel } from './settings/SettingsPanel';
+import { SyncPanel } from './public-collab/SyncPanel';
 import { WorkspacePanel } from './workspace/WorkspacePanel';
 
 export interface PanelDefinition {
@@ -24,6 +25,8 @@ export const PANELS: PanelDefinition[] = [
   { id: 'jobs', title: 'Jobs', feature: 'jobs', Component: JobsPanel },
   { id: 'workspace', title: 'Workspace', Component: WorkspacePanel },
   { id: 'models', title: 'Models', feature: 'models', Component: ModelsPanel },
+  // Always listed: HubFeatures has no sync flag, so a hub without the sync service is told apart by its SYNC_DISABLED answer.
+  { id: 'sync', title: 'Public collab', Component: SyncPanel },
   { id: 'settings', title: 'Settings', Component: SettingsPanel },
 ];
 

@@ -21,7 +21,7 @@ import {
 import { formatAgo, formatTime } from '../../format';
 import { routeHref } from '../../router';
 import { useLeaderboard } from '../../stores/leaderboard-store';
-import { useSession } from '../../stores/session-store';
+import { useIsOrganizer, useSession } from '../../stores/session-store';
 import { AcceptanceBars } from './AcceptanceBars';
 import { FieldTable, flattenFields, type FieldValue } from './FieldTable';
 import { Lineage } from './Lineage';
@@ -496,6 +496,8 @@ export function ResultDetail({ filename }: { filename: string }) {
   const entry = useLeaderboard((s) => s.details[filename]);
   const loadDetail = useLeaderboard((s) => s.loadDetail);
   const scoring = useScoring();
+  // Publishing to a public collab is the organizer's (the sync routes are).
+  const canPublish = useIsOrganizer();
   const sectionRef = useRef<HTMLElement>(null);
   useEffect(() => {
     void loadDetail(filename, true);
@@ -528,6 +530,11 @@ export function ResultDetail({ filename }: { filename: string }) {
             <span className="badge" data-testid="status-badge">
               {String(fm.status)}
             </span>
+          )}
+          {result && canPublish && (
+            <a className="btn btn-small" href={routeHref('sync', filename)} title="Publish it to a public collab">
+              Publish…
+            </a>
           )}
         </div>
       </header>
