@@ -1,4 +1,4 @@
-// A Hugging Face Hub stand-in on loopback for buckets: whoami, bucket create/info/tree/batch/resolve and the Xet CAS (xorbs, shards, reconstructions), decoded back to the exact bytes, with faults to inject.
+// A Hugging Face Hub stand-in on loopback for buckets: whoami, bucket create/info/tree/batch/resolve and the Xet CAS (xorbs, shards, reconstructions), decoded back to the exact bytes, with faults to inject; and sign-in by the OAuth device authorization grant (RFC 8628), so one HF_ENDPOINT serves both.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +36,9 @@ export type BucketRequestKind =
   | 'xorb'
   | 'shard'
   | 'reconstruction'
-  | 'transfer';
+  | 'transfer'
+  | 'device-code'
+  | 'device-token';
 
 export interface BucketStandinRequest {
   /** `hub`: huggingface.co's API; `cas`: the Xet CAS and its transfer URLs (another host, as cas-server.xethub.hf.co). */
@@ -85,10 +87,39 @@ export interface HfBucketStandin {
   bucket(bucketId: string): { private: boolean } | null;
   /** A bucket made outside the client (as a collab server does at registration). */
   addBucket(bucketId: string, options?: { private?: boolean }): void;
+  /**
+   * Writes a file from outside the client (a collab server's own writes): stored as a real xorb and shard entry,
+   * so every route (tree, resolve, reconstruction) serves it as if it had been uploaded.
+   */
+  putFile(bucketId: string, path: string, content: string | Uint8Array): void;
+  /** Hash-copies a file between buckets, as a batch `copyFile` does: same xet hash, no bytes moved. */
+  copyFile(srcBucketId: string, srcPath: string, destBucketId: string, destPath: string): void;
+  /** Gives a user a role in an org from now on (whoami lists it; writes follow it). */
+  addOrgMember(userName: string, org: string, role?: OrgRole): void;
   /** Fail the next `times` requests of a kind. */
   inject(fault: BucketFault): void;
   /** Delay every answer (or those of one kind) by `ms`; 0 removes it. */
   setLatency(ms: number, kind?: BucketRequestKind): void;
+  /** The client id the device endpoints accept (huggingface_hub's public one, unless given). */
+  deviceClientId: string;
+  /**
+   * The user code of the next device sign-in started and not yet handed out by this call: resolves at once when one
+   * is waiting, else when the next POST /oauth/device comes (as a person would read it off the screen).
+   */
+  nextDeviceCode(): Promise<string>;
+  /**
+   * Approves a device sign-in as the person named would in the browser: the token endpoint's next poll answers that
+   * user's token (the first of theirs not revoked). Returns that token.
+   */
+  approveDevice(userCode: string, userName: string): string;
+  /** Declines it: the next poll answers access_denied. */
+  denyDevice(userCode: string): void;
+  /** Lets it expire now: the next poll answers expired_token. */
+  expireDevice(userCode: string): void;
+  /** The next poll of this code answers slow_down (as the Hub does to a client polling faster than `interval`). */
+  slowDownDevice(userCode: string): void;
+  /** A device sign-in's state: pending until approved, denied or expired; redeemed once its token was handed out. */
+  deviceState(userCode: string): DeviceGrantState | null;
   /** The token stops working on the Hub API. Xet tokens already handed out stay valid until they expire, as JWTs do, unless `casTokens`. */
   revokeToken(token: string, options?: { casTokens?: boolean }): void;
   stats(): BucketStandinStats;
@@ -96,6 +127,24 @@ export interface HfBucketStandin {
   reset(): void;
   close(): Promise<void>;
 }
+
+export type DeviceGrantState = 'pending' | 'approved' | 'denied' | 'expired' | 'redeemed';
+
+/** One device authorization (RFC 8628 §3.2): what the person does in the browser, the test does through the controls. */
+interface DeviceGrant {
+  deviceCode: string;
+  userCode: string;
+  state: DeviceGrantState;
+  /** When the code stops working (ms since the epoch). */
+  expiresAt: number;
+  slowDownNext: boolean;
+  /** The user's token the approval hands out. */
+  token: string | null;
+}
+
+/** huggingface_hub's public device-code client (DEVICE_CODE_OAUTH_CLIENT_ID). */
+const HF_DEVICE_CLIENT_ID = '26be6b09-91c5-47da-9861-d2d2bb7a7e36';
+const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 interface BucketFile {
   xetHash: string;
@@ -436,6 +485,10 @@ export async function startHfBucketStandin(options: {
   casTokenTtl?: number;
   /** Answer chunk dedup queries with a shard when the chunk is known, as the CAS does (default true); else always 404. */
   globalDedup?: boolean;
+  /** The device sign-in: the client id accepted, the poll interval and the code's lifetime (seconds; 5 and 300). */
+  deviceClientId?: string;
+  deviceInterval?: number;
+  deviceExpiresIn?: number;
 }): Promise<HfBucketStandin> {
   const secret = randomBytes(32);
   const users = new Map(options.users.map((u) => [u.token, u]));
@@ -459,6 +512,10 @@ export async function startHfBucketStandin(options: {
   const pageSize = options.treePageSize ?? 1000;
   const ttl = options.casTokenTtl ?? 3600;
   const globalDedup = options.globalDedup ?? true;
+  const deviceClientId = options.deviceClientId ?? HF_DEVICE_CLIENT_ID;
+  const grants = new Map<string, DeviceGrant>();
+  const unclaimedCodes: string[] = [];
+  const codeWaiters: Array<(userCode: string) => void> = [];
   let hubUrl = '';
   let casUrl = '';
 
@@ -639,6 +696,36 @@ export async function startHfBucketStandin(options: {
     return a <= b && a < size ? [a, b] : null;
   };
 
+  /**
+   * Stores bytes as the CAS would after an upload: uncompressed chunks of at most 64 KiB in one xorb, and the file
+   * entry that reconstructs them. Returns the file's xet hash.
+   */
+  const storeBytes = (data: Buffer): string => {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < data.length; at += 64 * 1024) {
+      const piece = data.subarray(at, at + 64 * 1024);
+      const header = Buffer.alloc(CHUNK_HEADER_SIZE);
+      header.writeUIntLE(piece.length, 1, 3);
+      header.writeUIntLE(piece.length, 5, 3);
+      parts.push(header, piece);
+    }
+    const raw = Buffer.concat(parts);
+    const { chunks, end } = parseXorb(raw);
+    const refs = chunks.map((c) => ({ hash: c.hashBytes, length: c.length }));
+    const hash = hashToHex(fileHash(refs));
+    if (chunks.length === 0) {
+      cas.set(hash, { terms: [], size: 0 });
+      return hash;
+    }
+    const xorb = hashToHex(xorbHash(refs));
+    if (!xorbs.has(xorb)) {
+      xorbs.set(xorb, { raw, chunks, end });
+      for (const c of chunks) if (!chunkToXorb.has(c.hash)) chunkToXorb.set(c.hash, xorb);
+    }
+    cas.set(hash, { terms: [{ xorb, start: 0, end: chunks.length, length: data.length }], size: data.length });
+    return hash;
+  };
+
   // --- routes ------------------------------------------------------------------------------------------------------
   type Route = { kind: BucketRequestKind; handle: (body: Buffer) => void };
 
@@ -646,6 +733,10 @@ export async function startHfBucketStandin(options: {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     if (path === '/api/whoami-v2' && method === 'GET') return { kind: 'whoami', handle: () => whoami(req, res) };
+    if (path === '/oauth/device' && method === 'POST')
+      return { kind: 'device-code', handle: (body) => deviceCode(req, res, body) };
+    if (path === '/oauth/token' && method === 'POST')
+      return { kind: 'device-token', handle: (body) => deviceToken(req, res, body) };
     const api = /^\/api\/buckets\/([^/]+)\/([^/]+)(?:\/(.*))?$/.exec(path);
     if (api) {
       const ns = decodeURIComponent(api[1]!);
@@ -739,6 +830,85 @@ export async function startHfBucketStandin(options: {
         },
       },
     });
+  };
+
+  // --- signing in: the OAuth device authorization grant (RFC 8628 §3.1-3.5), as the Hub answers `hf auth login` ---
+  const formOf = (req: IncomingMessage, body: Buffer) =>
+    (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ? new URLSearchParams(body.toString('utf8'))
+      : new URLSearchParams();
+  const noStore = { 'Cache-Control': 'no-store' };
+
+  const deviceCode = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    if (formOf(req, body).get('client_id') !== deviceClientId)
+      return json(res, 401, { error: 'invalid_client' }, noStore);
+    const expiresIn = options.deviceExpiresIn ?? 300;
+    const grant: DeviceGrant = {
+      deviceCode: randomBytes(24).toString('base64url'),
+      userCode: `${randomBytes(2).toString('hex')}-${randomBytes(2).toString('hex')}`.toUpperCase(),
+      state: 'pending',
+      expiresAt: Date.now() + expiresIn * 1000,
+      slowDownNext: false,
+      token: null,
+    };
+    grants.set(grant.deviceCode, grant);
+    json(
+      res,
+      200,
+      {
+        device_code: grant.deviceCode,
+        user_code: grant.userCode,
+        verification_uri: `${hubUrl}/oauth/device`,
+        verification_uri_complete: `${hubUrl}/oauth/device?user_code=${grant.userCode}`,
+        expires_in: expiresIn,
+        interval: options.deviceInterval ?? 5,
+      },
+      noStore,
+    );
+    const waiter = codeWaiters.shift();
+    if (waiter) waiter(grant.userCode);
+    else unclaimedCodes.push(grant.userCode);
+  };
+
+  const deviceToken = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const form = formOf(req, body);
+    if (form.get('grant_type') !== DEVICE_GRANT_TYPE)
+      return json(res, 400, { error: 'unsupported_grant_type' }, noStore);
+    if (form.get('client_id') !== deviceClientId) return json(res, 401, { error: 'invalid_client' }, noStore);
+    const grant = grants.get(form.get('device_code') ?? '');
+    if (!grant || grant.state === 'redeemed') return json(res, 400, { error: 'invalid_grant' }, noStore);
+    if (grant.state === 'pending' && Date.now() >= grant.expiresAt) grant.state = 'expired';
+    if (grant.slowDownNext) {
+      grant.slowDownNext = false;
+      return json(res, 400, { error: 'slow_down' }, noStore);
+    }
+    if (grant.state === 'approved') {
+      grant.state = 'redeemed';
+      return json(
+        res,
+        200,
+        {
+          access_token: grant.token,
+          token_type: 'bearer',
+          expires_in: 30 * 86400,
+          refresh_token: `hf_oauth_refresh_${randomBytes(8).toString('hex')}`,
+        },
+        noStore,
+      );
+    }
+    const error =
+      grant.state === 'denied'
+        ? 'access_denied'
+        : grant.state === 'expired'
+          ? 'expired_token'
+          : 'authorization_pending';
+    json(res, 400, { error }, noStore);
+  };
+
+  const grantFor = (userCode: string) => {
+    const grant = [...grants.values()].find((g) => g.userCode === userCode);
+    if (!grant) throw new Error(`stand-in has no device code with user code ${userCode}`);
+    return grant;
   };
 
   const createBucket = (req: IncomingMessage, res: ServerResponse, ns: string, name: string, body: Buffer) => {
@@ -1105,11 +1275,60 @@ export async function startHfBucketStandin(options: {
       if (!buckets.has(bucketId))
         buckets.set(bucketId, { id: bucketId, private: !!opts?.private, createdAt: Date.now(), files: new Map() });
     },
+    putFile(bucketId, path, content) {
+      const bucket = buckets.get(bucketId);
+      if (!bucket) throw new Error(`stand-in has no bucket ${bucketId}`);
+      if (!validPath(path)) throw new Error(`invalid bucket path ${path}`);
+      const xetHash = storeBytes(Buffer.from(content));
+      const now = Date.now();
+      bucket.files.set(path, { xetHash, size: cas.get(xetHash)!.size, mtime: now, uploadedAt: now });
+    },
+    copyFile(srcBucketId, srcPath, destBucketId, destPath) {
+      const src = buckets.get(srcBucketId)?.files.get(srcPath);
+      const dest = buckets.get(destBucketId);
+      if (!src || !dest) throw new Error(`stand-in cannot copy ${srcBucketId}/${srcPath} to ${destBucketId}`);
+      if (!validPath(destPath)) throw new Error(`invalid bucket path ${destPath}`);
+      const now = Date.now();
+      dest.files.set(destPath, { ...src, mtime: now, uploadedAt: now });
+    },
+    addOrgMember(userName, org, role = 'write') {
+      for (const user of users.values()) {
+        if (user.name !== userName) continue;
+        user.orgs = [...(user.orgs ?? []).filter((o) => o.name !== org), { name: org, role }];
+      }
+    },
     inject(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
     setLatency(ms, kind) {
       latency.set(kind ?? '*', ms);
+    },
+    deviceClientId,
+    nextDeviceCode() {
+      const waiting = unclaimedCodes.shift();
+      if (waiting !== undefined) return Promise.resolve(waiting);
+      return new Promise<string>((resolve) => codeWaiters.push(resolve));
+    },
+    approveDevice(userCode, userName) {
+      const grant = grantFor(userCode);
+      if (grant.state !== 'pending') throw new Error(`device code ${userCode} is ${grant.state}, not pending`);
+      const user = [...users.values()].find((u) => u.name === userName && !revoked.has(u.token));
+      if (!user) throw new Error(`stand-in has no user ${userName} with a working token`);
+      grant.state = 'approved';
+      grant.token = user.token;
+      return user.token;
+    },
+    denyDevice(userCode) {
+      grantFor(userCode).state = 'denied';
+    },
+    expireDevice(userCode) {
+      grantFor(userCode).state = 'expired';
+    },
+    slowDownDevice(userCode) {
+      grantFor(userCode).slowDownNext = true;
+    },
+    deviceState(userCode) {
+      return [...grants.values()].find((g) => g.userCode === userCode)?.state ?? null;
     },
     revokeToken(token, opts) {
       revoked.add(token);

@@ -180,8 +180,12 @@ export async function runCli(
 export const LISTENING_RE = /^hub listening on (http:\/\/127\.0\.0\.1:(\d+))$/;
 
 /** Starts `collab-desk hub --data DIR --port 0 ...extra` and waits for its `hub listening on URL` line. */
-export async function startHubProcess(dataDir: string, extra: string[] = []): Promise<HubProcess> {
-  const proc = startCli(['hub', '--data', dataDir, '--port', '0', ...extra]);
+export async function startHubProcess(
+  dataDir: string,
+  extra: string[] = [],
+  env?: NodeJS.ProcessEnv,
+): Promise<HubProcess> {
+  const proc = startCli(['hub', '--data', dataDir, '--port', '0', ...extra], env ? { env } : {});
   try {
     const [first] = await proc.waitForLines(1);
     const m = LISTENING_RE.exec(first!);

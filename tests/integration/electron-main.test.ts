@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli, startNodeProcess, type CliProcess } from '../helpers/hub-process';
+import { startHfBucketStandin } from '../helpers/hf-bucket-standin';
 import { integrityCheck } from '../helpers/sqlite-check';
 
 const MAIN = join(PROJECT_ROOT, 'out', 'main', 'index.js');
@@ -45,6 +46,55 @@ async function waitForReport(proc: CliProcess, what: string, timeoutMs = 20_000)
 
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the Hugging Face login in the app', () => {
+  it('keeps a token signed in from the app encrypted by the OS keychain, never in plain text, across restarts', async () => {
+    const ADA = 'hf_ada_electron_keychain_0000000000000001';
+    const hf = await startHfBucketStandin({
+      users: [{ name: 'ada', token: ADA, orgs: [{ name: 'gemma-challenge', role: 'write' }] }],
+    });
+    const hfHome = mkdtempSync(join(tmpdir(), 'collab-desk-hf-home-'));
+    dirs.push(hfHome);
+    const env = { HF_ENDPOINT: hf.url, HF_HOME: hfHome, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', HF_API_TOKEN: '' };
+    const started = startMain(env);
+    const userData = started.userData;
+    let proc = started.proc;
+    try {
+      const { url } = await waitForReport(proc, 'loadURL');
+      const organizer = readFileSync(join(userData, 'organizer-token'), 'utf8').trim();
+      const api = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${url}${path.slice(1)}`, {
+          method,
+          headers: { authorization: `Bearer ${organizer}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        return { status: res.status, text: await res.text() };
+      };
+      const login = await api('POST', '/v1/sync/login', { token: ADA });
+      expect(login.status, login.text).toBe(200);
+      expect(login.text).not.toContain(ADA);
+      expect(JSON.parse(login.text).signed_in.source).toContain('the OS keychain');
+      const sealed = join(userData, 'sync', 'hf-token.enc');
+      expect(readFileSync(sealed).includes(ADA)).toBe(false);
+      // Not written where other tools read plain text.
+      expect(existsSync(join(hfHome, 'token'))).toBe(false);
+      expect((await proc.stop('SIGTERM', 20_000)).code).toBe(0);
+
+      // Started again, it is still signed in, from the keychain.
+      proc = startNodeProcess(['--import', REGISTER, MAIN], 'electron main (stubbed)', {
+        env: { ...process.env, ELECTRON_STUB_USER_DATA: userData, ...env },
+      });
+      const again = await waitForReport(proc, 'loadURL');
+      const status = await fetch(`${again.url}v1/sync`, { headers: { authorization: `Bearer ${organizer}` } });
+      const body = (await status.json()) as { signed_in: { user: string; source: string } | null };
+      expect(body.signed_in).toMatchObject({ user: 'ada', source: expect.stringContaining('the OS keychain') });
+      expect(proc.stdout() + proc.stderr()).not.toContain(ADA);
+    } finally {
+      await proc.stop('SIGKILL').catch(() => undefined);
+      await hf.close();
+    }
+  }, 60_000);
 });
 
 describe('the built main process', () => {
