@@ -55,7 +55,7 @@ export interface OutboxOptions {
   maxBackoffMs?: number;
   /** Attempts before an item that keeps meeting network errors or 5xx is failed. */
   maxAttempts?: number;
-  /** Bucket-sourced writes per agent bucket: the public defaults are a burst of 20 and 60 a minute. */
+  /** Bucket-sourced writes per agent bucket (the public settings bucket_write_burst 20, bucket_write_per_minute 60). */
   bucketBurst?: number;
   bucketPerMinute?: number;
   onChange: (item: OutboxItem) => void;
@@ -67,33 +67,46 @@ const STEP_OF: Record<string, OutboxStepName> = {
   '/v1/messages': 'message',
 };
 
-/** A token bucket per agent bucket, so the outbox never spends the collab's limit on requests that would be refused. */
-class WriteBudget {
-  private readonly state = new Map<string, { tokens: number; at: number; pausedUntil: number }>();
-  constructor(
-    private readonly burst: number,
-    private readonly perMinute: number,
-  ) {}
+/**
+ * The collab's limit on bucket-sourced writes, kept per agent bucket so the outbox never spends a request the collab
+ * would refuse: the public backend checks two token buckets (backend/app/deps.py get_bucket_write_limiter): a burst
+ * of `burst` refilled at `burst` a minute, and `perMinute` refilled at `perMinute` a minute. The sustained rate is
+ * the smaller of the two refills (20 a minute with the defaults), not the 60 the setting's name suggests.
+ */
+export class WriteBudget {
+  private readonly rules: { capacity: number; perMinute: number }[];
+  private readonly state = new Map<string, { tokens: number[]; at: number; pausedUntil: number }>();
+  constructor(burst: number, perMinute: number) {
+    this.rules = [
+      { capacity: burst, perMinute: burst },
+      { capacity: perMinute, perMinute },
+    ];
+  }
 
   /** 0 when a write may go now (and takes it), else how many ms until one may. */
   take(key: string, now: number): number {
-    const s = this.state.get(key) ?? { tokens: this.burst, at: now, pausedUntil: 0 };
+    const s = this.state.get(key) ?? { tokens: this.rules.map((r) => r.capacity), at: now, pausedUntil: 0 };
     this.state.set(key, s);
     if (now < s.pausedUntil) return s.pausedUntil - now;
-    s.tokens = Math.min(this.burst, s.tokens + ((now - s.at) * this.perMinute) / 60_000);
+    s.tokens = s.tokens.map((t, i) =>
+      Math.min(this.rules[i]!.capacity, t + ((now - s.at) * this.rules[i]!.perMinute) / 60_000),
+    );
     s.at = now;
-    if (s.tokens >= 1) {
-      s.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - s.tokens) * 60_000) / this.perMinute);
+    const waits = s.tokens.map((t, i) => (t >= 1 ? 0 : Math.ceil(((1 - t) * 60_000) / this.rules[i]!.perMinute)));
+    const wait = Math.max(...waits);
+    if (wait === 0) s.tokens = s.tokens.map((t) => t - 1);
+    return wait;
   }
 
-  /** The collab said 429: nothing more to it until Retry-After has passed. */
+  /**
+   * The collab said 429: nothing more to it until Retry-After has passed, and then one write (the collab's own
+   * buckets hold a token again by then); ours refill from there.
+   */
   pause(key: string, until: number): void {
-    const s = this.state.get(key) ?? { tokens: 0, at: until, pausedUntil: until };
+    const s = this.state.get(key) ?? { tokens: [], at: until, pausedUntil: 0 };
     s.pausedUntil = Math.max(s.pausedUntil, until);
-    s.tokens = 0;
+    s.at = s.pausedUntil;
+    s.tokens = this.rules.map(() => 1);
     this.state.set(key, s);
   }
 }
@@ -378,10 +391,18 @@ export class Outbox {
         throw new SyncError('PREVIEW_STALE', `${f.path} changed on disk since it was queued`, 'publish it again');
       return { path: f.path, content };
     });
-    await writeFiles(
-      { hubUrl: this.options.hubUrl, token, bucket: plan.bucket, fetch: this.options.fetch, signal: this.abort.signal },
-      files,
-    );
+    // One signal per upload, tied to close(): the library adds a listener to the signal it is given and keeps it.
+    const upload = new AbortController();
+    const stop = () => upload.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await writeFiles(
+        { hubUrl: this.options.hubUrl, token, bucket: plan.bucket, fetch: this.options.fetch, signal: upload.signal },
+        files,
+      );
+    } finally {
+      this.abort.signal.removeEventListener('abort', stop);
+    }
   }
 
   /** One collab call; its answer's filename (or folder), ALREADY_PROMOTED counting as sent. */
@@ -438,7 +459,7 @@ export class Outbox {
         next_attempt_at: now + err.ms,
         error: {
           code: 'RATE_LIMITED',
-          message: `${row.collab} allows ${this.options.bucketPerMinute ?? 60} writes a minute per agent`,
+          message: `${row.collab} allows ${this.options.bucketBurst ?? 20} writes at once, then ${Math.min(this.options.bucketBurst ?? 20, this.options.bucketPerMinute ?? 60)} a minute, per agent`,
           next: 'nothing: it is sent by itself when the limit allows',
         },
       });
