@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { CollabAgent, PublishMaterial } from '../../../src/shared/sync-api';
 import type { CollabConnection } from '../../../src/sync/collab-store';
 import { planPublish, slugOf } from '../../../src/sync/publish-plan';
-import { SyncError } from '../../../src/sync/sync-error';
+import type { SyncError } from '../../../src/sync/sync-error';
 
 const collab = (over: Partial<CollabConnection> = {}): CollabConnection => ({
   id: 'gemma-challenge/gemma',
