@@ -274,6 +274,7 @@ export const HubFeatures = Closed({
   swarm: Type.Boolean({ description: 'the agent swarm (a supervisor is attached)' }),
   challenge: Type.Boolean({ description: 'a challenge pack is installed' }),
   models: Type.Boolean({ description: 'model management (installed models, downloads)' }),
+  sync: Type.Boolean({ description: 'publishing to public Hugging Face collabs (the sync service is attached)' }),
 });
 export type HubFeatures = Static<typeof HubFeatures>;
 

@@ -32,6 +32,7 @@ function features(hub: HubContext, services: HubServices): HubFeatures {
     swarm: services.swarm() !== null,
     challenge,
     models: services.models !== null,
+    sync: services.sync() !== null,
   };
 }
 

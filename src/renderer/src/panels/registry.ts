@@ -25,8 +25,7 @@ export const PANELS: PanelDefinition[] = [
   { id: 'jobs', title: 'Jobs', feature: 'jobs', Component: JobsPanel },
   { id: 'workspace', title: 'Workspace', Component: WorkspacePanel },
   { id: 'models', title: 'Models', feature: 'models', Component: ModelsPanel },
-  // Always listed: HubFeatures has no sync flag, so a hub without the sync service is told apart by its SYNC_DISABLED answer.
-  { id: 'sync', title: 'Public collab', Component: SyncPanel },
+  { id: 'sync', title: 'Public collab', feature: 'sync', Component: SyncPanel },
   { id: 'settings', title: 'Settings', Component: SettingsPanel },
 ];
 

@@ -496,8 +496,10 @@ export function ResultDetail({ filename }: { filename: string }) {
   const entry = useLeaderboard((s) => s.details[filename]);
   const loadDetail = useLeaderboard((s) => s.loadDetail);
   const scoring = useScoring();
-  // Publishing to a public collab is the organizer's (the sync routes are).
-  const canPublish = useIsOrganizer();
+  // Publishing to a public collab is the organizer's (the sync routes are), on a hub that runs the sync service.
+  const isOrganizer = useIsOrganizer();
+  const syncRuns = useSession((s) => s.hub?.features.sync === true);
+  const canPublish = isOrganizer && syncRuns;
   const sectionRef = useRef<HTMLElement>(null);
   useEffect(() => {
     void loadDetail(filename, true);
