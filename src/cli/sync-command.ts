@@ -4,7 +4,18 @@ import { resolve } from 'node:path';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { hfEndpoint } from '../platform/hf-token';
 import { fetchRules, resolveCollab, type CollabInfo } from '../sync/collab-directory';
-import { listConnections, saveConnection } from '../sync/collab-store';
+import {
+  findJobRecord,
+  followCollabJob,
+  jobsFileFor,
+  isFinalStatus,
+  launchCollabJob,
+  lookAtJob,
+  summaryOf,
+  type JobStatus,
+  type RunLocation,
+} from '../sync/collab-jobs';
+import { listConnections, saveConnection, type CollabConnection } from '../sync/collab-store';
 import { deviceClientId, pollDeviceToken, requestDeviceCode } from '../sync/device-flow';
 import { currentLogin, describeSource, requireLogin, saveLogin, signOut } from '../sync/hf-auth';
 import { whoami, type HfIdentity } from '../sync/hf-whoami';
@@ -308,6 +319,161 @@ async function outboxCommand(o: HubOptions & { retry?: string; cancel?: string; 
   for (const item of list.items) console.log(describeItem(item));
 }
 
+/** A connected collab and an agent registered on it from this machine, as saved in the data folder. */
+function collabAndAgent(o: DataOptions & { collab: string; agent: string }): {
+  collab: CollabConnection;
+  agent: CollabAgent;
+  collabsFile: string;
+} {
+  const collabsFile = dataLayout(resolve(o.data)).collabs;
+  const collab = listConnections(collabsFile).find((c) => c.id === o.collab || c.api_url === o.collab);
+  if (!collab)
+    throw new SyncError('COLLAB_NOT_CONNECTED', `${o.collab} is not connected`, `connect it first: ${CONNECT_HINT}`);
+  const agent = (collab.agents ?? []).find((a) => a.agent_id === o.agent);
+  if (!agent)
+    throw new SyncError(
+      'COLLAB_AGENT_UNKNOWN',
+      `${o.agent} is not registered on ${collab.id} from this machine`,
+      `register it: collab-desk sync register ${o.agent} --collab ${collab.id} --model <model>`,
+    );
+  return { collab, agent, collabsFile };
+}
+
+/** Between two reads of job_status.json: --poll seconds, scaled like the device flow's waits (never below 50 ms). */
+function jobPollMs(seconds: number): number {
+  const scale = Number(process.env.COLLAB_DESK_SYNC_POLL_SCALE ?? '1');
+  const factor = Number.isFinite(scale) && scale >= 0 ? scale : 1;
+  return Math.max(50, (Number.isFinite(seconds) && seconds >= 0 ? seconds : 10) * 1000 * factor);
+}
+
+const printStatus = (s: JobStatus) => console.log(`status: ${s.status}${s.message ? ` (${s.message})` : ''}`);
+
+/** Follows a run to its end, then prints summary.json's figures and how to publish them. */
+async function followToEnd(
+  at: RunLocation,
+  collab: CollabConnection,
+  agent: CollabAgent,
+  pollSeconds: number,
+): Promise<void> {
+  const final = await followCollabJob({
+    ...at,
+    intervalMs: jobPollMs(pollSeconds),
+    onStatus: printStatus,
+    onLog: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  });
+  const where = `hf://buckets/${at.bucket}/${at.runPrefix}`;
+  if (final.status !== 'completed') {
+    console.log(`the job ended ${final.status}: no result to publish; its logs are above and in ${where}/job_logs.txt`);
+    process.exitCode = 1;
+    return;
+  }
+  const summary = await summaryOf(at);
+  if (!summary) {
+    console.log(`no summary.json in ${where}: the harness wrote none (read the logs above)`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`summary (${where}/summary.json):`);
+  for (const [k, v] of Object.entries(summary)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const score = summary[collab.score_field];
+  if (typeof score === 'number') {
+    const direction = collab.score_order === 'desc' ? 'higher is better' : 'lower is better';
+    console.log(
+      `score: ${collab.score_field} = ${score}${collab.score_unit ? ` ${collab.score_unit}` : ''} (${direction}), measured on the collab's hardware`,
+    );
+    console.log(
+      `publish: record it as a result (${collab.score_field}: ${score}, run ${where}), then ` +
+        `collab-desk sync publish <result> --collab ${collab.id} --agent ${agent.agent_id}`,
+    );
+  } else {
+    console.log(`summary.json has no number for the score field ${collab.score_field}: nothing to publish`);
+    process.exitCode = 1;
+  }
+}
+
+async function runOnCollab(
+  folder: string,
+  o: DataOptions & { collab: string; agent: string; name?: string; follow?: boolean; poll: number },
+): Promise<void> {
+  const { collab, agent, collabsFile } = collabAndAgent(o);
+  const login = requireLogin();
+  const hubUrl = hfEndpoint();
+  const jobsLimit = collab.limits?.job_per_agent_per_day ?? collab.limits?.jobs_per_agent_per_day;
+  if (jobsLimit !== undefined)
+    console.log(`quota: ${String(jobsLimit)} jobs per agent per rolling 24 h on ${collab.id}`);
+  const { launch, submission, submissionPrefix, runPrefix } = await launchCollabJob({
+    collab,
+    agent,
+    token: login.token,
+    hubUrl,
+    folder,
+    name: o.name,
+    jobsFile: jobsFileFor(collabsFile),
+  });
+  console.log(
+    `uploaded: ${submission.files.length} files, ${submission.bytes} bytes -> hf://buckets/${agent.bucket}/${submissionPrefix}/`,
+  );
+  console.log(`launched: job ${launch.job_id} on ${collab.id} (capped at ${launch.timeout_minutes} min)`);
+  console.log(`job: ${launch.job_url}`);
+  const q = launch.quota ?? {};
+  console.log(
+    `quota left (rolling 24 h): ${q.agent_remaining ?? '?'} for ${agent.agent_id}, ${q.user_remaining ?? '?'} for ${launch.hf_user}`,
+  );
+  console.log(`run: hf://buckets/${launch.run_bucket || agent.bucket}/${runPrefix}/`);
+  const resume = `collab-desk sync job ${launch.job_id} --collab ${collab.id} --agent ${agent.agent_id} --follow`;
+  if (!o.follow) {
+    console.log(`follow it: ${resume}`);
+    return;
+  }
+  console.log(`following (if this stops, resume with: ${resume})`);
+  await followToEnd(
+    { bucket: launch.run_bucket || agent.bucket, runPrefix, token: login.token, hubUrl },
+    collab,
+    agent,
+    o.poll,
+  );
+}
+
+async function followJob(
+  idOrPrefix: string,
+  o: DataOptions & { collab: string; agent: string; follow?: boolean; poll: number },
+): Promise<void> {
+  const { collab, agent, collabsFile } = collabAndAgent(o);
+  const login = requireLogin();
+  const record = findJobRecord(jobsFileFor(collabsFile), idOrPrefix);
+  // A run prefix works without a record (another machine launched it): `runs/x`, or its hf://buckets/... URL.
+  const url = `hf://buckets/${agent.bucket}/`;
+  const given = idOrPrefix.startsWith(url) ? idOrPrefix.slice(url.length) : idOrPrefix;
+  const runPrefix = (record?.run_prefix ?? (given.includes('/') ? given : ''))
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/\/job_(status\.json|logs\.txt)$/, '');
+  if (!runPrefix)
+    throw new SyncError(
+      'NOT_FOUND',
+      `no job ${idOrPrefix} was launched from this machine`,
+      `give its run prefix instead: collab-desk sync job runs/<name>-<time> --collab ${collab.id} --agent ${agent.agent_id}`,
+    );
+  const at: RunLocation = {
+    bucket: record?.bucket ?? agent.bucket,
+    runPrefix,
+    token: login.token,
+    hubUrl: hfEndpoint(),
+  };
+  console.log(
+    `run: hf://buckets/${at.bucket}/${runPrefix}/${record ? ` (job ${record.job_id}, ${record.job_url})` : ''}`,
+  );
+  if (o.follow) return followToEnd(at, collab, agent, o.poll);
+  // One look: the status now, the logs so far, the summary when done.
+  const { status, logs } = await lookAtJob(at);
+  if (status) printStatus(status);
+  else console.log('status: not written yet (the collab writes job_status.json right after the launch)');
+  if (logs) process.stdout.write(logs.endsWith('\n') ? logs : `${logs}\n`);
+  if (status?.status === 'completed') {
+    const summary = await summaryOf(at);
+    if (summary) for (const [k, v] of Object.entries(summary)) console.log(`  ${k}: ${JSON.stringify(v)}`);
+  } else if (!isFinalStatus(status?.status)) console.log('still running: add --follow to wait for its end');
+}
+
 export function syncCommand(): Command {
   const sync = new Command('sync').description(
     'The public Hugging Face collab: sign in, connect, register, publish through a durable outbox',
@@ -381,6 +547,34 @@ export function syncCommand(): Command {
     )
     .action((o: HubOptions & { retry?: string; cancel?: string; limit: number }) =>
       runHubCall('sync outbox', () => run('outbox', () => outboxCommand(o))),
+    );
+  withData(sync.command('run'))
+    .argument('<submission-folder>', "the folder to run (in the format of the collab's harness README)")
+    .requiredOption('--collab <org/collab>', 'a connected collab that runs jobs (POST /v1/jobs:run)')
+    .requiredOption('--agent <agent-id>', 'an agent registered on it from this machine')
+    .option('--name <name>', "the submission's name in the bucket (default: the folder's name)")
+    .option('--follow', 'follow the job to its end, printing its logs, then summary.json')
+    .option('--poll <seconds>', 'between two reads of job_status.json', Number, 10)
+    .description(
+      "Run a submission on the collab's hardware: upload it to the agent's bucket (submissions/<name>/), launch, show the quota and the job",
+    )
+    .action(
+      (
+        folder: string,
+        o: DataOptions & { collab: string; agent: string; name?: string; follow?: boolean; poll: number },
+      ) => run('run', () => runOnCollab(folder, o)),
+    );
+  withData(sync.command('job'))
+    .argument('<job-id-or-run-prefix>', 'a job launched with `sync run`, or its run prefix (runs/<name>-<time>)')
+    .requiredOption('--collab <org/collab>', 'the collab it runs on')
+    .requiredOption('--agent <agent-id>', 'the agent that launched it')
+    .option('--follow', 'follow it to its end')
+    .option('--poll <seconds>', 'between two reads of job_status.json', Number, 10)
+    .description(
+      "A job on the collab's hardware: its status, logs and summary (resume following after the terminal closed)",
+    )
+    .action((id: string, o: DataOptions & { collab: string; agent: string; follow?: boolean; poll: number }) =>
+      run('job', () => followJob(id, o)),
     );
   return sync;
 }

@@ -21,7 +21,15 @@ export type SyncErrorCode =
   | 'PREVIEW_STALE'
   | 'PRIVATE_CONTENT'
   | 'OUTBOX_ITEM_NOT_FOUND'
-  | 'OUTBOX_ITEM_FINISHED';
+  | 'OUTBOX_ITEM_FINISHED'
+  // Jobs on a collab's hardware (collab-jobs.ts): codes the hub already answers with.
+  | 'JOBS_DISABLED'
+  | 'QUOTA_EXCEEDED'
+  | 'NOT_REGISTERED'
+  | 'NOT_FOUND'
+  | 'INVALID_PATH'
+  | 'SYNC_TOO_LARGE'
+  | 'SECRET_IN_FILE';
 
 /** Every refusal of src/sync: `message` says what happened, `next` what to do; neither ever holds a token. */
 export class SyncError extends CodedError<SyncErrorCode> {

@@ -1255,6 +1255,9 @@ export async function startHfBucketStandin(options: {
 
   const hubServer = createServer(handler('hub', hubRoute));
   const casServer = createServer(handler('cas', casRoute));
+  // Keep idle connections as the Hub's front does (about a minute), not Node's 5 s: a client reusing a pooled
+  // connection the server has just dropped meets a socket error on a PUT that it cannot retry by itself.
+  for (const server of [hubServer, casServer]) server.keepAliveTimeout = 65_000;
   hubUrl = await listen(hubServer);
   casUrl = await listen(casServer);
 
