@@ -52,7 +52,7 @@ const HOLDS_SECRET_HINT = 'remove it from the result (or from the job log) befor
  * run bundle (config.json, output.json, provenance.json, log.txt); any other result, provenance.json alone. Refuses
  * (PRIVATE_CONTENT, SECRET_IN_FILE) naming the file, never what was found in it.
  */
-export function publishMaterial(hub: MaterialContext, filename: string): PublishMaterial {
+export function publishMaterial(hub: MaterialContext, filename: string, message?: string): PublishMaterial {
   const row = hub.results.get(filename);
   if (!row)
     throw new HubError(
@@ -95,6 +95,8 @@ export function publishMaterial(hub: MaterialContext, filename: string): Publish
     { label: "the result's body", text: body },
     { label: "the result's frontmatter", text: searchable(frontmatter) },
     ...bundle.map((f) => ({ label: `${f.path} of the run bundle`, text: searchable(f.content) })),
+    // The board post goes out beside the result: the same rules.
+    ...(message ? [{ label: 'the board message', text: message }] : []),
   ];
   for (const { label, text } of checked) {
     if (holdsHeldOut(text, texts))

@@ -14,10 +14,11 @@ export interface SafeStorage {
 }
 
 /**
- * Looks where every HF tool looks first (HF_TOKEN, then `hf auth login`'s file: an existing login is reused), then
- * at the app's own keychain-encrypted token. A sign-in from the app is stored encrypted; where the OS offers no
- * keychain (a Linux session without a secret service) it falls back to the standard token file, 0600, as `hf` does.
- * `env` is the environment the app started with: the hub takes HF_TOKEN out of process.env so no child inherits it.
+ * A sign-in made in the app comes first (stored encrypted with the keychain's key), so "signed in as" is who
+ * publishes; without one, an existing login is reused where every HF tool looks (HF_TOKEN, then `hf auth login`'s
+ * file). Where the OS offers no keychain (a Linux session without a secret service) a sign-in is saved in the standard
+ * token file, 0600, as `hf` does. `env` is the environment the app started with: the hub takes HF_TOKEN out of
+ * process.env so that no child inherits it.
  */
 export function keychainVault(
   file: string,
@@ -36,11 +37,7 @@ export function keychainVault(
     }
   };
   return {
-    current: () => {
-      const existing = findHfToken(env);
-      if (existing?.source.kind === 'env') return existing;
-      return fromKeychain() ?? existing;
-    },
+    current: () => fromKeychain() ?? findHfToken(env),
     save(token) {
       if (!safeStorage.isEncryptionAvailable()) return fileVault.save(token);
       mkdirSync(dirname(file), { recursive: true });

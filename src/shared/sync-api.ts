@@ -90,7 +90,10 @@ export type ConnectBody = Static<typeof ConnectBody>;
 export const CollabRegisterBody = Type.Object(
   {
     collab: Type.String({ minLength: 1, maxLength: 200 }),
-    agent_id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$' }),
+    agent_id: Type.String({
+      pattern: '^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$',
+      description: 'lowercase letters, digits and "-", 1-40 characters, not ending in "-" (as the public collab takes)',
+    }),
     model: Type.String({ minLength: 1, maxLength: 200 }),
     harness: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },

@@ -30,6 +30,8 @@ export interface CollabApiOptions {
   token: () => string | null;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Aborts calls in flight (the outbox closing). */
+  signal?: AbortSignal;
 }
 
 function kindOf(status: number): CollabFailureKind {
@@ -87,7 +89,9 @@ export class CollabApi {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+        signal: this.options.signal
+          ? AbortSignal.any([this.options.signal, AbortSignal.timeout(this.options.timeoutMs ?? 60_000)])
+          : AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
       });
     } catch (err) {
       throw new CollabCallError(

@@ -90,7 +90,7 @@ function registrationError(err: CollabCallError, input: RegistrationInput): Sync
       );
     case 'RATE_LIMITED':
       return new SyncError(
-        'COLLAB_REFUSED',
+        'RATE_LIMITED',
         theirs,
         `registrations are rate limited; try again in ${Math.ceil(err.retryAfterS ?? 60)} s`,
       );

@@ -83,6 +83,17 @@ export class WriteBudget {
     ];
   }
 
+  /** How many ms until a write may go (0: now), taking nothing. */
+  peek(key: string, now: number): number {
+    const s = this.state.get(key);
+    if (!s) return 0;
+    if (now < s.pausedUntil) return s.pausedUntil - now;
+    const tokens = s.tokens.map((t, i) =>
+      Math.min(this.rules[i]!.capacity, t + ((now - s.at) * this.rules[i]!.perMinute) / 60_000),
+    );
+    return Math.max(...tokens.map((t, i) => (t >= 1 ? 0 : Math.ceil(((1 - t) * 60_000) / this.rules[i]!.perMinute))));
+  }
+
   /** 0 when a write may go now (and takes it), else how many ms until one may. */
   take(key: string, now: number): number {
     const s = this.state.get(key) ?? { tokens: this.rules.map((r) => r.capacity), at: now, pausedUntil: 0 };
@@ -145,6 +156,18 @@ function writeDurably(path: string, content: Buffer): void {
   }
 }
 
+function syncDirectory(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems (and Windows) cannot open a folder to flush it; the rename is as durable as they make it.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 /** A waiting item whose wait is only the rate limit: it is sent by itself, nobody needs to act. */
 class RateWait extends Error {
   constructor(
@@ -173,12 +196,17 @@ export class Outbox {
 
   /** Resumes what a stopped or killed process left: `sending` rows go on from their first step not done. */
   start(): void {
-    const live = new Set(this.options.record.unfinished().map((r) => r.id));
-    for (const row of this.options.record.list(10_000)) live.add(row.id);
+    // Items not yet sent keep their files (to be sent, or sent again on retry); a sent item's files are in the bucket.
+    const keep = new Set(
+      this.options.record
+        .list(100_000)
+        .filter((r) => r.state !== 'sent')
+        .map((r) => r.id),
+    );
     // A folder without a row is a publish that crashed before its row was written: it was never acknowledged.
     if (existsSync(this.options.folder))
       for (const name of readdirSync(this.options.folder))
-        if (!live.has(name)) rmSync(join(this.options.folder, name), { recursive: true, force: true });
+        if (!keep.has(name)) rmSync(join(this.options.folder, name), { recursive: true, force: true });
     this.kick();
   }
 
@@ -193,6 +221,8 @@ export class Outbox {
     const staging = join(this.options.folder, `${id}.tmp`);
     for (const f of plan.files) writeDurably(join(staging, f.path), f.content);
     renameSync(staging, join(this.options.folder, id));
+    // The rename is on disk before the row is: a power cut never leaves a row whose files are still "<id>.tmp".
+    syncDirectory(this.options.folder);
     const stored: StoredPlan = {
       api_url: collab.api_url,
       bucket: plan.bucket,
@@ -237,14 +267,15 @@ export class Outbox {
 
   retry(id: string): OutboxItem {
     const row = this.require(id);
-    if (row.state === 'sent' || row.state === 'queued' || row.state === 'sending')
-      throw new SyncError(
-        'OUTBOX_ITEM_FINISHED',
-        `${id} is ${row.state}`,
-        'only a failed or cancelled item is retried',
-      );
+    if (row.state === 'sent') throw new SyncError('OUTBOX_ITEM_FINISHED', `${id} was sent`, 'nothing is left to send');
+    if (row.state === 'sending') return itemOf(row);
     this.cancelled.delete(id);
-    const item = this.update(row, { state: 'queued', next_attempt_at: null, error: null, attempts: 0 });
+    // A failed or cancelled item starts over its attempts; a waiting one is tried now (the write budget still holds).
+    const patch: Partial<OutboxRow> =
+      row.state === 'queued'
+        ? { next_attempt_at: null }
+        : { state: 'queued', next_attempt_at: null, error: null, attempts: 0 };
+    const item = this.update(row, patch);
     this.kick();
     return item;
   }
@@ -293,13 +324,18 @@ export class Outbox {
       this.again = true;
       return;
     }
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.draining = this.drain()
+      .catch((err: unknown) => {
+        // The record refused a write (a full disk): the rows stay as they were and the next kick resumes them.
+        console.error(`collab-desk sync: the outbox stopped: ${(err as Error)?.message ?? err}`);
+      })
+      .finally(() => {
+        this.draining = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
   /** Sends due items one at a time, oldest first; then sleeps until the next one is due. */
@@ -339,10 +375,24 @@ export class Outbox {
       });
       return;
     }
+    // An item whose next step is a collab write waits for the budget while queued: no flicker through "sending".
+    const next = row.steps.find((s) => !s.done);
+    if (next && next.step !== 'upload') {
+      const wait = this.budget.peek(plan.bucket, this.now());
+      if (wait > 0) {
+        this.onFailure(row, plan, new RateWait(wait, false), false);
+        return;
+      }
+    }
     this.update(row, { state: 'sending', attempts: row.attempts + 1, next_attempt_at: null });
     /** Whether this try reached the network: a wait for the write budget alone is not an attempt. */
     let reached = false;
-    const api = new CollabApi({ apiUrl: plan.api_url, token: () => token, fetch: this.options.fetch });
+    const api = new CollabApi({
+      apiUrl: plan.api_url,
+      token: () => token,
+      fetch: this.options.fetch,
+      signal: this.abort.signal,
+    });
     try {
       for (const name of row.steps.map((s) => s.step)) {
         // Read from the row each time: every update replaces it with what the record holds.
@@ -373,13 +423,19 @@ export class Outbox {
             public_url: `${plan.api_url}/v1/results/${encodeURIComponent(detail)}`,
           });
       }
-      // Sent is the truth once every step is done, even when a cancel came during the last one.
-      if (!row.steps.every((s) => s.done)) return;
-      this.update(row, { state: 'sent', error: null, next_attempt_at: null });
-      // Its files are in the bucket now; only unsent items keep theirs here (to be sent again).
-      rmSync(join(this.options.folder, row.id), { recursive: true, force: true });
     } catch (err) {
       this.onFailure(row, plan, err);
+      return;
+    }
+    // Sent is the truth once every step is done, even when a cancel came during the last one.
+    if (!row.steps.every((s) => s.done)) return;
+    this.update(row, { state: 'sent', error: null, next_attempt_at: null });
+    // Its files are in the bucket now; only unsent items keep theirs here (to be sent again). Best effort: a file
+    // held open by another program stays behind, the item is sent all the same.
+    try {
+      rmSync(join(this.options.folder, row.id), { recursive: true, force: true });
+    } catch {
+      /* left for the next start, which removes folders of sent items */
     }
   }
 
@@ -449,13 +505,13 @@ export class Outbox {
     this.update(row, { state: 'failed', error, next_attempt_at: null });
   }
 
-  private onFailure(row: OutboxRow, plan: StoredPlan, err: unknown): void {
+  private onFailure(row: OutboxRow, plan: StoredPlan, err: unknown, counted = true): void {
     if (this.cancelled.has(row.id)) return;
     const now = this.now();
     if (err instanceof RateWait) {
       this.update(row, {
         state: 'queued',
-        attempts: err.reached ? row.attempts : row.attempts - 1,
+        attempts: err.reached || !counted ? row.attempts : row.attempts - 1,
         next_attempt_at: now + err.ms,
         error: {
           code: 'RATE_LIMITED',
@@ -505,6 +561,14 @@ export class Outbox {
       });
       return;
     }
+    if (err.kind === 'refused' && (err.code === 'FORBIDDEN' || err.code === 'HUB_404')) {
+      this.fail(row, {
+        code: 'ACCESS_DENIED',
+        message: `${theirs}: your token cannot write the bucket ${plan.bucket}`,
+        next: `sign in with a token that may write ${plan.bucket.split('/')[0]}'s buckets (a write token), then retry`,
+      });
+      return;
+    }
     if (err.kind === 'refused') {
       this.fail(row, {
         code: 'COLLAB_REFUSED',
@@ -523,7 +587,11 @@ export class Outbox {
       return;
     }
     const base = this.options.backoffMs ?? 2_000;
-    const delay = Math.min(this.options.maxBackoffMs ?? 300_000, base * 2 ** (row.attempts - 1));
+    // A 503 that says when to come back is believed; otherwise the wait doubles per attempt.
+    const delay = Math.max(
+      Math.min(this.options.maxBackoffMs ?? 300_000, base * 2 ** (row.attempts - 1)),
+      (err.retryAfterS ?? 0) * 1000,
+    );
     this.update(row, {
       state: 'queued',
       next_attempt_at: now + delay,

@@ -58,7 +58,6 @@ export function planPublish(
 ): PublishPlan {
   const r = material.result;
   const fm = r.frontmatter;
-  const slug = slugOf(r.filename);
   const fixedHardware = collab.runs_jobs;
   const hardware = r.hardware ?? (typeof fm.hardware === 'string' ? fm.hardware : null);
   const withheld = [...material.withheld];
@@ -102,7 +101,6 @@ export function planPublish(
     measured_with: `collab-desk ${APP_VERSION}`,
     local_result: r.filename,
     local_verification: r.verification,
-    ...(body.bundle === false ? {} : { bundle: `artifacts/${slug}_${agent.agent_id}/` }),
   };
   for (const field of collab.required_result_fields ?? [])
     if (publicFm[field] === undefined || publicFm[field] === null)
@@ -113,15 +111,32 @@ export function planPublish(
       );
   const resultBody = notice ? `> ${notice}\n\n${r.body}` : r.body;
   const resultText = renderMarkdown(publicFm, resultBody);
+  const bundleFiles = body.bundle === false ? [] : material.bundle;
+  // A board post names what it is about, so two results announced with the same words are two posts (the public
+  // board refuses a second post of identical bytes as ALREADY_PROMOTED).
+  const messageText = body.message
+    ? `${body.message.trim()}\n\n(${collab.score_field} ${r.score} on ${hardware ?? 'this machine'}; ${r.filename})\n`
+    : null;
+  // Paths of their own for each distinct content: two publishes of one result (another message, without the bundle)
+  // never overwrite each other's files in the bucket while one of them waits to be sent.
+  const key = createHash('sha256')
+    .update(JSON.stringify([resultText, bundleFiles, messageText]))
+    .digest('hex')
+    .slice(0, 8);
+  const slug = `${slugOf(r.filename).slice(0, 31).replace(/-+$/, '')}-${key}`;
+  const frontmatterWithBundle =
+    body.bundle === false
+      ? resultText
+      : renderMarkdown({ ...publicFm, bundle: `artifacts/${slug}_${agent.agent_id}/` }, resultBody);
 
-  const files: PlannedFile[] = [{ path: `results/${slug}.md`, content: Buffer.from(resultText) }];
+  const files: PlannedFile[] = [{ path: `results/${slug}.md`, content: Buffer.from(frontmatterWithBundle) }];
   if (body.bundle !== false) {
-    for (const f of material.bundle) files.push({ path: `runs/${slug}/${f.path}`, content: Buffer.from(f.content) });
-    files.push({ path: `runs/${slug}/result.md`, content: Buffer.from(resultText) });
+    for (const f of bundleFiles) files.push({ path: `runs/${slug}/${f.path}`, content: Buffer.from(f.content) });
+    files.push({ path: `runs/${slug}/result.md`, content: Buffer.from(frontmatterWithBundle) });
   } else {
     withheld.push('the run bundle (not asked for)');
   }
-  if (body.message) files.push({ path: `messages/${slug}.md`, content: Buffer.from(`${body.message.trim()}\n`) });
+  if (messageText) files.push({ path: `messages/${slug}.md`, content: Buffer.from(messageText) });
 
   if (token && files.some((f) => f.content.includes(token)))
     throw new SyncError(

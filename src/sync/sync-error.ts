@@ -22,6 +22,7 @@ export type SyncErrorCode =
   | 'PRIVATE_CONTENT'
   | 'OUTBOX_ITEM_NOT_FOUND'
   | 'OUTBOX_ITEM_FINISHED'
+  | 'RATE_LIMITED'
   // Jobs on a collab's hardware (collab-jobs.ts): codes the hub already answers with.
   | 'JOBS_DISABLED'
   | 'QUOTA_EXCEEDED'

@@ -165,6 +165,8 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
   }
 
   async function startDeviceLogin(): Promise<DeviceLogin> {
+    // One sign-in at a time: a second click (or a second page) gets the code already shown, which is still polled.
+    if (device && !device.problem && Date.parse(device.login.expires_at) > Date.now()) return device.login;
     const flow = { endpoint: hubUrl, clientId: deviceClientId(), fetch: options.fetch };
     const code = await requestDeviceCode(flow);
     const login: DeviceLogin = {
@@ -176,25 +178,29 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     const current = { login, problem: null as string | null };
     device = current;
     const scale = options.devicePollScale ?? 1;
+    const fail = (err: unknown) => {
+      if (device === current)
+        current.problem = err instanceof SyncError ? err.display : String((err as Error)?.message ?? err);
+    };
     // Polled here, not by the page: the token never crosses to the renderer, only "signed in as".
-    void pollDeviceToken(code, flow, {
-      wait: (ms) =>
-        new Promise((resolve, reject) => {
-          if (closed || device !== current) reject(new Error('sign-in abandoned'));
-          else setTimeout(resolve, ms * scale).unref?.();
-        }),
-    }).then(
-      async (token) => {
+    void (async () => {
+      try {
+        const token = await pollDeviceToken(code, flow, {
+          wait: (ms) =>
+            new Promise((resolve, reject) => {
+              if (closed || device !== current) reject(new Error('sign-in abandoned'));
+              else setTimeout(resolve, ms * scale).unref?.();
+            }),
+        });
+        // Approved: checked and stored; any failure here is the sign-in's problem, never the hub's crash.
         const who = await whoami(token, { hubUrl, fetch: options.fetch });
         vault.save(token);
         identity = { token, me: who, at: Date.now() };
         if (device === current) device = null;
-      },
-      (err: unknown) => {
-        if (device === current)
-          current.problem = err instanceof SyncError ? err.display : String((err as Error)?.message ?? err);
-      },
-    );
+      } catch (err) {
+        fail(err);
+      }
+    })();
     return login;
   }
 

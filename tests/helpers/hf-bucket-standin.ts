@@ -1,5 +1,5 @@
 // A Hugging Face Hub stand-in on loopback for buckets: whoami, bucket create/info/tree/batch/resolve and the Xet CAS (xorbs, shards, reconstructions), decoded back to the exact bytes, with faults to inject; and sign-in by the OAuth device authorization grant (RFC 8628), so one HF_ENDPOINT serves both.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // The same hash primitives @huggingface/hub uses (they come with it): the stand-in checks every hash the client sends.
@@ -38,6 +38,7 @@ export type BucketRequestKind =
   | 'reconstruction'
   | 'transfer'
   | 'device-code'
+  | 'spaces'
   | 'device-token';
 
 export interface BucketStandinRequest {
@@ -85,6 +86,8 @@ export interface HfBucketStandin {
   files(bucketId: string): Map<string, Buffer>;
   /** Whether a bucket exists, and its visibility. */
   bucket(bucketId: string): { private: boolean } | null;
+  /** A Space the Hub lists under GET /api/spaces (a collab's dashboard carries the tag `agent-collab`). */
+  addSpace(space: { id: string; tags: string[]; likes?: number }): void;
   /** A bucket made outside the client (as a collab server does at registration). */
   addBucket(bucketId: string, options?: { private?: boolean }): void;
   /**
@@ -494,6 +497,7 @@ export async function startHfBucketStandin(options: {
   const users = new Map(options.users.map((u) => [u.token, u]));
   const revoked = new Set<string>();
   const buckets = new Map<string, Bucket>();
+  const spaces: Array<{ id: string; tags: string[]; likes: number; lastModified: number }> = [];
   const xorbs = new Map<string, StoredXorb>();
   const cas = new Map<string, { terms: Term[]; size: number }>();
   const chunkToXorb = new Map<string, string>();
@@ -729,10 +733,51 @@ export async function startHfBucketStandin(options: {
   // --- routes ------------------------------------------------------------------------------------------------------
   type Route = { kind: BucketRequestKind; handle: (body: Buffer) => void };
 
+  /**
+   * GET /api/spaces as the Hub answers it: `filter` (a tag; repeated filters must all match), `author`, `search`
+   * (in the name), `limit` with a `Link: <...>; rel="next"` header for the next page, each Space as
+   * `{_id, id, likes, private, sdk, lastModified, tags?}` (tags only when `expand=tags` asks).
+   */
+  const listSpaces = (res: ServerResponse, url: URL) => {
+    const filters = url.searchParams.getAll('filter');
+    const author = url.searchParams.get('author');
+    const search = url.searchParams.get('search');
+    const limit = Math.max(1, Math.min(1000, Number(url.searchParams.get('limit') ?? '100') || 100));
+    const offset = Number(url.searchParams.get('cursor') ?? '0') || 0;
+    const expand = new Set(url.searchParams.getAll('expand'));
+    const matched = spaces.filter(
+      (sp) =>
+        filters.every((f) => sp.tags.includes(f)) &&
+        (!author || sp.id.split('/')[0] === author) &&
+        (!search || sp.id.split('/')[1]!.includes(search)),
+    );
+    const page = matched.slice(offset, offset + Math.min(limit, pageSize));
+    const next = offset + page.length < matched.length ? offset + page.length : null;
+    if (next !== null) {
+      const nextUrl = new URL(url.href);
+      nextUrl.searchParams.set('cursor', String(next));
+      res.setHeader('Link', `<${hubUrl}${nextUrl.pathname}${nextUrl.search}>; rel="next"`);
+    }
+    json(
+      res,
+      200,
+      page.map((sp) => ({
+        _id: createHash('sha256').update(sp.id).digest('hex').slice(0, 24),
+        id: sp.id,
+        likes: sp.likes,
+        private: false,
+        sdk: 'docker',
+        lastModified: iso(sp.lastModified),
+        ...(expand.has('tags') ? { tags: sp.tags } : {}),
+      })),
+    );
+  };
+
   const hubRoute = (req: IncomingMessage, res: ServerResponse, url: URL): Route | null => {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     if (path === '/api/whoami-v2' && method === 'GET') return { kind: 'whoami', handle: () => whoami(req, res) };
+    if (path === '/api/spaces' && method === 'GET') return { kind: 'spaces', handle: () => listSpaces(res, url) };
     if (path === '/oauth/device' && method === 'POST')
       return { kind: 'device-code', handle: (body) => deviceCode(req, res, body) };
     if (path === '/oauth/token' && method === 'POST')
@@ -1332,6 +1377,9 @@ export async function startHfBucketStandin(options: {
     },
     deviceState(userCode) {
       return [...grants.values()].find((g) => g.userCode === userCode)?.state ?? null;
+    },
+    addSpace(space) {
+      spaces.push({ id: space.id, tags: space.tags, likes: space.likes ?? 0, lastModified: Date.now() });
     },
     revokeToken(token, opts) {
       revoked.add(token);

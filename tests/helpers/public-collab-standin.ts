@@ -126,6 +126,11 @@ export interface PublicCollabStandin {
    * does), so a test waits here before it counts what the collab holds.
    */
   idle(): Promise<void>;
+  /**
+   * The backend restarts: what lives in its memory (the promotion dedup LRU, deps.py get_dedup; the rate limiters)
+   * is gone, what lives in the central bucket (results, messages) stays.
+   */
+  restart(): void;
   /** Org membership lives in the Hub stand-in: whoami lists it from now on. */
   addMember(user: string, org: string, role?: 'admin' | 'write' | 'contributor' | 'read'): void;
   close(): Promise<void>;
@@ -1533,6 +1538,9 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     },
     setLatency(ms) {
       latency = ms;
+    },
+    restart() {
+      dedup.clear();
     },
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
     addMember(user, memberOrg, role = 'write') {

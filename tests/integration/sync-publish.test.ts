@@ -48,7 +48,18 @@ async function org<T = any>(method: string, path: string, body?: unknown) {
   return hub.call<T>(method, path, { token: hub.organizerToken, ...(body === undefined ? {} : { body }) });
 }
 
-/** Waits (on the outbox, polled: the item changes as the service sends) until the item is in a final state. */
+/** Waits (on the outbox, polled: the item changes as the service sends) until the item satisfies `ok`. */
+async function until(id: string, ok: (item: OutboxItem) => boolean, timeoutMs = 60_000): Promise<OutboxItem> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const item = (await org<OutboxList>('GET', '/v1/sync/outbox?limit=500')).body.items.find((i) => i.id === id);
+    if (item && ok(item)) return item;
+    if (Date.now() > deadline) throw new Error(`outbox item ${id}: ${JSON.stringify(item)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits until the item is in a final state. */
 async function settled(id: string, timeoutMs = 60_000): Promise<OutboxItem> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -325,17 +336,20 @@ describe('the outbox under faults', () => {
     expect(again.state, JSON.stringify(again.error)).toBe('sent');
   });
 
-  it('refuses a result the collab rejects, with its words, and cancels a queued one', async () => {
+  it('fails an item the collab refuses, with its words, and cancels a waiting one', async () => {
+    collab.inject({ route: 'results', status: 400, times: 1 });
     const refused = await settled(
-      (await previewAndPublish(await localResult({ tps: 205, description: 'x' }), { bundle: false })).item.id,
-    ).catch((e) => {
-      throw e;
-    });
-    expect(refused.state).toBe('sent');
+      (await previewAndPublish(await localResult({ tps: 205, description: 'refused' }), { bundle: false })).item.id,
+    );
+    expect(refused.state).toBe('failed');
+    expect(refused.error).toMatchObject({ code: 'COLLAB_REFUSED', message: expect.stringContaining('INJECTED') });
+
     collab.inject({ route: 'results', status: 429, times: 1, retryAfter: 30 });
     const { item } = await previewAndPublish(await localResult({ tps: 206, description: 'to cancel' }), {
       bundle: false,
     });
+    const waiting = await until(item.id, (i) => i.state === 'queued' && i.error?.code === 'RATE_LIMITED');
+    expect(waiting.next_attempt_at).not.toBeNull();
     const cancelled = await org<OutboxItem>('POST', `/v1/sync/outbox/${item.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.state).toBe('cancelled');
@@ -368,6 +382,11 @@ describe('what never leaves', () => {
     expect(preview.text).not.toContain(prompt.slice(0, 40));
     const publish = await org('POST', '/v1/sync/publish', { ...body, digest: 'f'.repeat(64) });
     expect(publish.body.error.code).toBe('PRIVATE_CONTENT');
+    // The same prompt in the board message of a clean result.
+    const clean = await localResult({ tps: 223, description: 'clean' });
+    const inMessage = await org('POST', '/v1/sync/preview', { ...body, result: clean, message: `Try: ${prompt}` });
+    expect(inMessage.status).toBe(422);
+    expect(inMessage.body.error.message).toContain('the board message');
     expect(hf.requests.length).toBe(uploadsBefore);
     expect((await org<OutboxList>('GET', '/v1/sync/outbox?limit=500')).body.items.length).toBe(itemsBefore);
     expect(collab.results().some((r) => r.body.includes(prompt.slice(0, 40)))).toBe(false);

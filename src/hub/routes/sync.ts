@@ -134,7 +134,7 @@ export const syncRoutes =
       async (request): Promise<PublishPreview> => {
         requireOrganizer(hub, request);
         const sync = requireSync();
-        return sync.preview(publishMaterial(hub, request.body.result), request.body);
+        return sync.preview(publishMaterial(hub, request.body.result, request.body.message), request.body);
       },
     );
 
@@ -158,7 +158,7 @@ export const syncRoutes =
             'body is missing the field "digest"',
             'POST /v1/sync/preview with the same body first, then publish with the digest it answered',
           );
-        const item = await sync.publish(publishMaterial(hub, request.body.result), request.body);
+        const item = await sync.publish(publishMaterial(hub, request.body.result, request.body.message), request.body);
         return reply.code(202).send(item satisfies OutboxItem);
       },
     );

@@ -77,7 +77,8 @@ const body = { result: '20261203-101500-alice-ab12.md', collab: 'gemma-challenge
 describe('planPublish', () => {
   it('writes the result in the collab format, exploratory where it ranks only its own hardware, private figures withheld', () => {
     const plan = planPublish(material(), collab(), agent, body, null);
-    const result = plan.files.find((f) => f.path === 'results/20261203-101500-alice-ab12.md')!;
+    const slug = /^results\/(20261203-101500-alice-ab12-[0-9a-f]{8})\.md$/.exec(plan.files[0]!.path)![1]!;
+    const result = plan.files[0]!;
     const text = result.content.toString('utf8');
     const fm = parse(text.split('---\n')[1]!) as Record<string, unknown>;
     expect(fm).toMatchObject({
@@ -93,25 +94,24 @@ describe('planPublish', () => {
     expect(text).toContain('> Exploratory: measured on NVIDIA H200 (cuda)');
     expect(plan.preview.notice).toMatch(/not on gemma-challenge\/gemma's own hardware/);
     expect(plan.preview.withheld.join('\n')).toMatch(/held-out \(private\) prompts' figures/);
+    expect(fm.bundle).toBe(`artifacts/${slug}_ada-h200/`);
+    expect(slug.length).toBeLessThanOrEqual(40);
     expect(plan.files.map((f) => f.path)).toEqual([
-      'results/20261203-101500-alice-ab12.md',
-      'runs/20261203-101500-alice-ab12/config.json',
-      'runs/20261203-101500-alice-ab12/output.json',
-      'runs/20261203-101500-alice-ab12/result.md',
+      `results/${slug}.md`,
+      `runs/${slug}/config.json`,
+      `runs/${slug}/output.json`,
+      `runs/${slug}/result.md`,
     ]);
     expect(plan.calls).toEqual([
       {
         method: 'POST',
         path: '/v1/results',
-        body: { source: 'hf://buckets/gemma-challenge/gemma-ada-h200/results/20261203-101500-alice-ab12.md' },
+        body: { source: `hf://buckets/gemma-challenge/gemma-ada-h200/results/${slug}.md` },
       },
       {
         method: 'POST',
         path: '/v1/artifacts:sync',
-        body: {
-          source: 'hf://buckets/gemma-challenge/gemma-ada-h200/runs/20261203-101500-alice-ab12/',
-          dest_slug: '20261203-101500-alice-ab12',
-        },
+        body: { source: `hf://buckets/gemma-challenge/gemma-ada-h200/runs/${slug}/`, dest_slug: slug },
       },
     ]);
     expect(plan.preview.files.every((f) => f.text !== null)).toBe(true);
@@ -126,12 +126,24 @@ describe('planPublish', () => {
       null,
     );
     expect(plan.preview.notice).toBeNull();
-    expect(plan.files.map((f) => f.path)).toEqual([
+    expect(plan.files.map((f) => f.path.replace(/-[0-9a-f]{8}\.md$/, '.md'))).toEqual([
       'results/20261203-101500-alice-ab12.md',
       'messages/20261203-101500-alice-ab12.md',
     ]);
+    // The post names what it is about, so the same words about another result are another post.
+    expect(plan.files[1]!.content.toString()).toBe(
+      'hi all\n\n(tps 181.5 on NVIDIA H200 (cuda); 20261203-101500-alice-ab12.md)\n',
+    );
     expect(plan.calls.map((c) => c.path)).toEqual(['/v1/results', '/v1/messages']);
     expect(plan.preview.withheld).toContain('the run bundle (not asked for)');
+  });
+
+  it('gives two publishes of one result with different content their own paths in the bucket', () => {
+    const a = planPublish(material(), collab(), agent, { ...body, message: 'one' }, null);
+    const b = planPublish(material(), collab(), agent, { ...body, message: 'two' }, null);
+    const c = planPublish(material(), collab(), agent, { ...body, message: 'one' }, null);
+    expect(a.files[0]!.path).not.toBe(b.files[0]!.path);
+    expect(a.files[0]!.path).toBe(c.files[0]!.path);
   });
 
   it('has a digest that changes with any byte and stays the same for the same plan', () => {
