@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { hfEndpoint } from '../platform/hf-token';
-import { fetchRules, resolveCollab, type CollabInfo } from '../sync/collab-directory';
+import { COLLAB_TAG, discoverCollabs, fetchRules, resolveCollab, type CollabInfo } from '../sync/collab-directory';
 import {
   findJobRecord,
   followCollabJob,
@@ -174,6 +174,18 @@ async function connect(target: string, o: DataOptions): Promise<void> {
   } else {
     console.log(`rules: could not be read (the central bucket ${info.central_bucket} has no public README.md?)`);
   }
+}
+
+async function discover(): Promise<void> {
+  const endpoint = hfEndpoint();
+  const found = await discoverCollabs({ hfEndpoint: endpoint, token: currentLogin()?.token ?? null });
+  if (found.length === 0) {
+    console.log(`no Space on ${endpoint} is tagged ${COLLAB_TAG}`);
+    return;
+  }
+  console.log(`collab dashboards on ${endpoint} (Spaces tagged ${COLLAB_TAG}), most liked first:`);
+  for (const c of found) console.log(`  ${c.space}  ${c.url}  ${c.likes} likes  updated ${c.updated_at.slice(0, 10)}`);
+  console.log('connect one: collab-desk sync connect <its URL>');
 }
 
 function collabs(o: DataOptions): void {
@@ -499,7 +511,10 @@ export function syncCommand(): Command {
     .action((target: string, o: DataOptions) => run('connect', () => connect(target, o)));
   withData(sync.command('collabs'))
     .description('The collabs this machine is connected to')
-    .action((o: DataOptions) => run('collabs', async () => collabs(o)));
+    .option('--discover', `list the collab dashboards on the Hub (Spaces tagged ${COLLAB_TAG}) instead`)
+    .action((o: DataOptions & { discover?: boolean }) =>
+      run('collabs', async () => (o.discover ? discover() : collabs(o))),
+    );
   withHub(sync.command('status'))
     .description('Who is signed in, the connected collabs and the agents on them, the outbox (asks the running hub)')
     .action((o: HubOptions) => runHubCall('sync status', () => run('status', () => status(o))));

@@ -1,5 +1,6 @@
 // Finding a public collab: from its backend URL, its dashboard Space, or org/slug, to what its GET /v1 says about it and its rules.
 import { networkReason, SyncError } from './sync-error';
+import { listSpaces } from '@huggingface/hub';
 
 /** What Collab Desk keeps about a collab: read from its GET /v1 (and its dashboard's /api/config when given). */
 export interface CollabInfo {
@@ -223,4 +224,51 @@ export async function fetchRules(info: CollabInfo, options: DirectoryOptions): P
     }
   }
   return null;
+}
+
+/** A collab's dashboard Space found on the Hub: connect to it by `url` (its /api/config names the backend). */
+export interface DiscoveredCollab {
+  /** `owner/name` of the dashboard Space. */
+  space: string;
+  url: string;
+  likes: number;
+  updated_at: string;
+}
+
+/** The tag every collab dashboard Space carries (the template's dashboard README). */
+export const COLLAB_TAG = 'agent-collab';
+
+/**
+ * The dashboard Spaces tagged `agent-collab` on the Hub, most liked first (GET /api/spaces?filter=agent-collab
+ * through @huggingface/hub). Public Spaces are listed without a token; with one, the user's private ones too.
+ */
+export async function discoverCollabs(
+  options: DirectoryOptions & { token?: string | null; limit?: number },
+): Promise<DiscoveredCollab[]> {
+  const found: DiscoveredCollab[] = [];
+  try {
+    for await (const space of listSpaces({
+      search: { tags: [COLLAB_TAG] },
+      sort: 'likes',
+      hubUrl: options.hfEndpoint,
+      fetch: options.fetch,
+      ...(options.token ? { accessToken: options.token } : {}),
+    })) {
+      const [owner = '', name = ''] = space.name.split('/');
+      found.push({
+        space: space.name,
+        url: spaceUrl(owner, name),
+        likes: space.likes,
+        updated_at: space.updatedAt.toISOString(),
+      });
+      if (found.length >= (options.limit ?? 100)) break;
+    }
+  } catch (err) {
+    throw new SyncError(
+      'HF_UNREACHABLE',
+      `could not list the Spaces tagged ${COLLAB_TAG} on ${options.hfEndpoint} (${networkReason(err)})`,
+      'check the connection (HF_ENDPOINT), or connect by the collab URL you were given',
+    );
+  }
+  return found.sort((a, b) => b.likes - a.likes);
 }
