@@ -82,7 +82,8 @@ program
           port: opts.port,
           // Only when given: without the flag, config.json's strict_identity stands.
           ...(opts.strictIdentity ? { config: { strict_identity: true } } : {}),
-          logger: opts.log ? { level: 'info' } : false,
+          // On stderr, as --log says: stdout starts with the `hub listening on` line scripts read.
+          logger: opts.log ? { level: 'info', stream: process.stderr } : false,
           jobRunner: engineJobRunner(),
           models,
         });

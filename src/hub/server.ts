@@ -48,7 +48,7 @@ export interface HubServerOptions {
   port?: number;
   config?: Partial<HubConfig>;
   /** Fastify's logger (pino); off in tests. */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   clock?: () => number;
   /** Runs benchmark jobs (the bench engine); without one the hub is board-only and /v1/jobs answers JOBS_DISABLED. */
   jobRunner?: JobRunner;

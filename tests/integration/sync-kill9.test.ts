@@ -21,6 +21,7 @@ let hfHome: string;
 let hub: HubProcess;
 let organizer: string;
 let alice: string;
+const logs: Array<() => string> = [];
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -37,7 +38,9 @@ function env(): NodeJS.ProcessEnv {
 }
 
 const start = async () => {
-  hub = await startHubProcess(dataDir, ['--no-swarm'], env());
+  // --log: every request logged, so the test can show the token is in none of it.
+  hub = await startHubProcess(dataDir, ['--no-swarm', '--log'], env());
+  logs.push(() => hub.stdout() + hub.stderr());
   organizer = readFileSync(join(dataDir, 'organizer-token'), 'utf8').trim();
 };
 
@@ -151,6 +154,8 @@ describe('collab-desk sync, against a running hub', () => {
     const refused = await sync(['publish', 'no-such-result.md', '--collab', COLLAB, '--agent', 'ada-rig', '--yes']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/collab-desk sync publish: .*no-such-result\.md/);
+    for (const out of [status, connect, register, noYes, sent, outbox, refused])
+      expect(out.stdout + out.stderr).not.toContain(ADA);
   });
 });
 
@@ -190,5 +195,11 @@ describe('kill -9 loses and duplicates nothing', () => {
     expect(after.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200']);
     expect(collab.results().filter((r) => r.frontmatter.local_result === result)).toHaveLength(1);
     expect(done.public_filename).toBe(collab.results().find((r) => r.frontmatter.local_result === result)!.filename);
+    // Three hub runs, every request logged: the token is in none of their output.
+    expect(logs.length).toBe(3);
+    for (const log of logs) {
+      expect(log().length).toBeGreaterThan(0);
+      expect(log()).not.toContain(ADA);
+    }
   });
 });
