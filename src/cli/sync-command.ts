@@ -272,10 +272,11 @@ async function confirm(question: string): Promise<boolean> {
 const FINAL = new Set(['sent', 'failed', 'cancelled']);
 
 async function publish(
-  result: string,
+  result: string | undefined,
   o: HubOptions & {
     collab: string;
     agent: string;
+    job?: string;
     bundle: boolean;
     message?: string;
     yes?: boolean;
@@ -283,8 +284,14 @@ async function publish(
     showFile?: string[];
   },
 ): Promise<void> {
+  if ((result === undefined) === (o.job === undefined))
+    throw new SyncError(
+      'INVALID_PATH',
+      result === undefined ? 'name a result or a job to publish' : 'name a result or --job, not both',
+      `collab-desk sync publish <result> --collab ${o.collab} --agent ${o.agent}, or --job <job-id|runs/...> for a collab job's summary`,
+    );
   const body = {
-    result,
+    ...(result !== undefined ? { result } : { job: o.job }),
     collab: o.collab,
     agent: o.agent,
     bundle: o.bundle,
@@ -394,8 +401,7 @@ async function followToEnd(
       `score: ${collab.score_field} = ${score}${collab.score_unit ? ` ${collab.score_unit}` : ''} (${direction}), measured on the collab's hardware`,
     );
     console.log(
-      `publish: record it as a result (${collab.score_field}: ${score}, run ${where}), then ` +
-        `collab-desk sync publish <result> --collab ${collab.id} --agent ${agent.agent_id}`,
+      `publish: collab-desk sync publish --job ${at.runPrefix} --collab ${collab.id} --agent ${agent.agent_id}`,
     );
   } else {
     console.log(`summary.json has no number for the score field ${collab.score_field}: nothing to publish`);
@@ -530,21 +536,28 @@ export function syncCommand(): Command {
       runHubCall('sync register', () => run('register', () => register(agentId, o))),
     );
   withHub(sync.command('publish'))
-    .argument('<result>', 'the local result filename (collab-desk challenge leaderboard, or the dashboard)')
+    .argument('[result]', 'the local result filename (collab-desk challenge leaderboard, or the dashboard)')
     .requiredOption('--collab <org/collab>', 'a connected collab')
     .requiredOption('--agent <agent-id>', 'an agent registered on it from this machine')
-    .option('--no-bundle', 'do not send the run bundle (config, output, provenance, log)')
+    .option(
+      '--job <job-id|runs/...>',
+      'instead of a result: a completed collab job (collab-desk sync run), published from its summary.json',
+    )
+    .option('--no-bundle', 'do not send the run bundle (config, output, provenance, log; for --job, its run folder)')
     .option('--message <text>', 'also post this on the collab board')
     .option('--show-file <path...>', 'print these files of the preview in full')
     .option('--yes', 'publish what the preview shows without asking')
     .option('--wait', 'wait until it is sent (or failed)')
-    .description('Preview exactly what leaves this machine, then publish a result through the outbox')
+    .description(
+      "Preview exactly what leaves this machine, then publish a result (or a collab job's summary) through the outbox",
+    )
     .action(
       (
-        result: string,
+        result: string | undefined,
         o: HubOptions & {
           collab: string;
           agent: string;
+          job?: string;
           bundle: boolean;
           message?: string;
           yes?: boolean;

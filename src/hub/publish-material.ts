@@ -90,23 +90,13 @@ export function publishMaterial(hub: MaterialContext, filename: string, message?
   }
   if (paths.used) withheld.push('local paths: the data folder is written as <data>, the home folder as ~');
 
-  const texts = heldOutTexts(hub);
-  const checked: Array<{ label: string; text: string }> = [
+  refuseHeld(hub, [
     { label: "the result's body", text: body },
     { label: "the result's frontmatter", text: searchable(frontmatter) },
     ...bundle.map((f) => ({ label: `${f.path} of the run bundle`, text: searchable(f.content) })),
     // The board post goes out beside the result: the same rules.
     ...(message ? [{ label: 'the board message', text: message }] : []),
-  ];
-  for (const { label, text } of checked) {
-    if (holdsHeldOut(text, texts))
-      throw new HubError(
-        'PRIVATE_CONTENT',
-        `${label} holds the text of a held-out prompt or of its reference; nothing was published`,
-        HOLDS_PRIVATE_HINT,
-      );
-    refuseSecrets(text, label, HOLDS_SECRET_HINT);
-  }
+  ]);
 
   return {
     result: {
@@ -124,6 +114,28 @@ export function publishMaterial(hub: MaterialContext, filename: string, message?
     bundle,
     withheld,
   };
+}
+
+/**
+ * The board post of a publish that has no local result (a collab job's summary): the same checks publishMaterial
+ * makes of a message, held-out prompts and their references, and tokens.
+ */
+export function checkMessage(hub: MaterialContext, message: string | undefined): void {
+  if (message) refuseHeld(hub, [{ label: 'the board message', text: message }]);
+}
+
+/** Refuses (PRIVATE_CONTENT, SECRET_IN_FILE) the first text holding a held-out text or a secret, naming it only. */
+function refuseHeld(hub: MaterialContext, checked: Array<{ label: string; text: string }>): void {
+  const texts = heldOutTexts(hub);
+  for (const { label, text } of checked) {
+    if (holdsHeldOut(text, texts))
+      throw new HubError(
+        'PRIVATE_CONTENT',
+        `${label} holds the text of a held-out prompt or of its reference; nothing was published`,
+        HOLDS_PRIVATE_HINT,
+      );
+    refuseSecrets(text, label, HOLDS_SECRET_HINT);
+  }
 }
 
 /** A hub job's bundle: its config, its figures (public split only), its provenance and its log. */

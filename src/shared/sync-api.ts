@@ -103,10 +103,20 @@ export type CollabRegisterBody = Static<typeof CollabRegisterBody>;
 
 // ---- publishing ----------------------------------------------------------------------------------------------
 
-/** POST /v1/sync/preview, and POST /v1/sync/publish with the preview's digest. */
+/**
+ * POST /v1/sync/preview, and POST /v1/sync/publish with the preview's digest. Exactly one of `result` (a local
+ * result) and `job` (a collab job launched with `collab-desk sync run`, published from its summary.json).
+ */
 export const PublishBody = Type.Object(
   {
-    result: Type.String({ minLength: 1, maxLength: 300, description: 'the local result filename' }),
+    result: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'the local result filename' })),
+    job: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 300,
+        description: "a completed collab job's id, or its run prefix runs/...: publish the collab's own measurement",
+      }),
+    ),
     collab: Type.String({ minLength: 1, maxLength: 200, description: 'a connected collab (org/collab)' }),
     agent: Type.String({ minLength: 1, maxLength: 40, description: 'an agent registered on it from this machine' }),
     bundle: Type.Optional(Type.Boolean({ description: 'send the run bundle through artifacts:sync (default true)' })),
@@ -251,6 +261,11 @@ export interface PublishMaterial {
   bundle: { path: string; content: string }[];
   /** What the hub kept back, in words ("the private split's figures", "the job's working files"). */
   withheld: string[];
+  /**
+   * Measured by a job on the collab's own hardware (its summary.json): not exploratory, and artifacts:sync copies
+   * the job's run folder, already in the agent's bucket, instead of an uploaded bundle.
+   */
+  measured_by_collab?: { job_id: string; run_prefix: string; job_url: string | null };
 }
 
 /** One row of the outbox in the record: the sync service's state, which only the hub's store writes to disk. */
@@ -291,9 +306,10 @@ export interface SyncControl {
   logout(): Promise<{ removed: string | null; left: string[] }>;
   connect(target: string): Promise<SyncCollab>;
   register(body: CollabRegisterBody): Promise<CollabAgent>;
-  preview(material: PublishMaterial, body: PublishBody): Promise<PublishPreview>;
+  /** `material` is null for a body with `job`: the service builds it from the job's summary.json. */
+  preview(material: PublishMaterial | null, body: PublishBody): Promise<PublishPreview>;
   /** Queues it (the row committed before this returns) and starts sending; refuses when `digest` is not the preview's. */
-  publish(material: PublishMaterial, body: PublishBody): Promise<OutboxItem>;
+  publish(material: PublishMaterial | null, body: PublishBody): Promise<OutboxItem>;
   outbox(limit?: number): OutboxItem[];
   retry(id: string): OutboxItem;
   cancel(id: string): OutboxItem;

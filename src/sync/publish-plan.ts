@@ -59,6 +59,9 @@ export function planPublish(
   const r = material.result;
   const fm = r.frontmatter;
   const fixedHardware = collab.runs_jobs;
+  // Measured by a job on the collab's own hardware: what it ranks, so not exploratory; its run folder is already in
+  // the agent's bucket, so artifacts:sync copies that and nothing of a bundle is uploaded.
+  const byCollab = material.measured_by_collab ?? null;
   const hardware = r.hardware ?? (typeof fm.hardware === 'string' ? fm.hardware : null);
   const withheld = [...material.withheld];
 
@@ -84,7 +87,7 @@ export function planPublish(
   }
   if (dropped.some((k) => /private/.test(k)))
     withheld.push("the held-out (private) prompts' figures: the collab measures its own held-out set");
-  const exploratory = fixedHardware;
+  const exploratory = fixedHardware && byCollab === null;
   const notice = exploratory
     ? `Exploratory: measured on ${hardware ?? 'this machine'} with Collab Desk, not on ${collab.id}'s own hardware, where it ranks; ` +
       `its verifier may measure it there.`
@@ -99,8 +102,15 @@ export function planPublish(
     hardware: hardware ?? 'unknown',
     exploratory,
     measured_with: `collab-desk ${APP_VERSION}`,
+    // The outbox finds a promote it tried before a crash by this field: a job's result carries it too.
     local_result: r.filename,
-    local_verification: r.verification,
+    ...(byCollab
+      ? {
+          job_id: byCollab.job_id,
+          run_prefix: byCollab.run_prefix,
+          ...(byCollab.job_url ? { job_url: byCollab.job_url } : {}),
+        }
+      : { local_verification: r.verification }),
   };
   for (const field of collab.required_result_fields ?? [])
     if (publicFm[field] === undefined || publicFm[field] === null)
@@ -130,7 +140,9 @@ export function planPublish(
       : renderMarkdown({ ...publicFm, bundle: `artifacts/${slug}_${agent.agent_id}/` }, resultBody);
 
   const files: PlannedFile[] = [{ path: `results/${slug}.md`, content: Buffer.from(frontmatterWithBundle) }];
-  if (body.bundle !== false) {
+  if (byCollab) {
+    if (body.bundle === false) withheld.push(`the job's run folder ${byCollab.run_prefix}/ (not asked for)`);
+  } else if (body.bundle !== false) {
     for (const f of bundleFiles) files.push({ path: `runs/${slug}/${f.path}`, content: Buffer.from(f.content) });
     files.push({ path: `runs/${slug}/result.md`, content: Buffer.from(frontmatterWithBundle) });
   } else {
@@ -147,8 +159,10 @@ export function planPublish(
 
   const uri = (path: string) => `hf://buckets/${agent.bucket}/${path}`;
   const calls: PlannedCall[] = [{ method: 'POST', path: '/v1/results', body: { source: uri(`results/${slug}.md`) } }];
-  if (body.bundle !== false)
-    calls.push({ method: 'POST', path: '/v1/artifacts:sync', body: { source: uri(`runs/${slug}/`), dest_slug: slug } });
+  if (body.bundle !== false) {
+    const source = byCollab ? uri(`${byCollab.run_prefix.replace(/^\/+|\/+$/g, '')}/`) : uri(`runs/${slug}/`);
+    calls.push({ method: 'POST', path: '/v1/artifacts:sync', body: { source, dest_slug: slug } });
+  }
   if (body.message) calls.push({ method: 'POST', path: '/v1/messages', body: { source: uri(`messages/${slug}.md`) } });
 
   const digest = createHash('sha256')

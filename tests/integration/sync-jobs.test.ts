@@ -126,7 +126,7 @@ describe('collab-desk sync run', () => {
       `summary (hf://buckets/${ORG}/runs-beta/${job.runPrefix}/summary.json):\n  tps: 51.2\n  ppl: 9.7`,
     );
     expect(r.stdout).toContain("score: tps = 51.2 tokens/s (higher is better), measured on the collab's hardware");
-    expect(r.stdout).toContain(`collab-desk sync publish <result> --collab ${ORG}/runs --agent beta`);
+    expect(r.stdout).toContain(`collab-desk sync publish --job ${job.runPrefix} --collab ${ORG}/runs --agent beta`);
     // The logs come after the launch and before the final status.
     expect(r.stdout.indexOf('tps=51.2 ppl=9.7')).toBeLessThan(r.stdout.indexOf('status: completed'));
     expect(r.stdout + r.stderr).not.toContain(ALICE);

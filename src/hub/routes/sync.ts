@@ -20,7 +20,7 @@ import {
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { requireOrganizer } from '../identity';
-import { publishMaterial } from '../publish-material';
+import { checkMessage, publishMaterial } from '../publish-material';
 import { describe } from './route-options';
 
 const OutboxParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -34,6 +34,24 @@ const DEFAULT_OUTBOX_LIMIT = 50;
 export const syncRoutes =
   (hub: HubContext, currentSync: () => SyncControl | null): FastifyPluginAsyncTypebox =>
   async (app) => {
+    /**
+     * What the sync service publishes: a local result's material (checked for held-out prompts and secrets), or for
+     * a collab job none (the service reads its summary.json), with the board message checked all the same.
+     */
+    const materialOf = (body: PublishBody) => {
+      if ((body.result === undefined) === (body.job === undefined))
+        throw new HubError(
+          'INVALID_BODY',
+          body.result === undefined
+            ? 'body names neither "result" nor "job"'
+            : 'body names both "result" and "job"; give exactly one',
+          'give {result: a local result filename} or {job: a collab job id or its run prefix runs/...}',
+        );
+      if (body.result !== undefined) return publishMaterial(hub, body.result, body.message);
+      checkMessage(hub, body.message);
+      return null;
+    };
+
     const requireSync = (): SyncControl => {
       const sync = currentSync();
       if (!sync)
@@ -126,7 +144,7 @@ export const syncRoutes =
       {
         schema: { body: PublishBody },
         ...describe(
-          'Preview publishing a result {result, collab, agent, bundle?, message?}: every file and call that would leave the machine, what stays, and the digest publish takes',
+          'Preview publishing a result {result | job, collab, agent, bundle?, message?} (job: a completed collab job, published from its summary.json): every file and call that would leave the machine, what stays, and the digest publish takes',
           'organizer',
           { 200: PublishPreview },
         ),
@@ -134,7 +152,7 @@ export const syncRoutes =
       async (request): Promise<PublishPreview> => {
         requireOrganizer(hub, request);
         const sync = requireSync();
-        return sync.preview(publishMaterial(hub, request.body.result, request.body.message), request.body);
+        return sync.preview(materialOf(request.body), request.body);
       },
     );
 
@@ -143,7 +161,7 @@ export const syncRoutes =
       {
         schema: { body: PublishBody },
         ...describe(
-          "Publish a result as previewed {result, collab, agent, bundle?, message?, digest}: queued in the outbox (durable before this answers) and sent in the background; a digest other than the preview's is refused",
+          "Publish a result as previewed {result | job, collab, agent, bundle?, message?, digest}: queued in the outbox (durable before this answers) and sent in the background; a digest other than the preview's is refused",
           'organizer',
           { 202: OutboxItem },
         ),
@@ -158,7 +176,7 @@ export const syncRoutes =
             'body is missing the field "digest"',
             'POST /v1/sync/preview with the same body first, then publish with the digest it answered',
           );
-        const item = await sync.publish(publishMaterial(hub, request.body.result, request.body.message), request.body);
+        const item = await sync.publish(materialOf(request.body), request.body);
         return reply.code(202).send(item satisfies OutboxItem);
       },
     );

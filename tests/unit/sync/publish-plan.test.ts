@@ -138,6 +138,25 @@ describe('planPublish', () => {
     expect(plan.preview.withheld).toContain('the run bundle (not asked for)');
   });
 
+  it("measured by a collab job: not exploratory, no bundle uploaded, artifacts:sync copies the job's run folder", () => {
+    const byJob: PublishMaterial = {
+      ...material({ filename: 'runs/v1-20261203-101500', frontmatter: { ppl: 7.9, method: 'v1', description: 'v1' } }),
+      bundle: [],
+      measured_by_collab: { job_id: 'job_9', run_prefix: 'runs/v1-20261203-101500', job_url: 'https://hf.co/jobs/9' },
+    };
+    const plan = planPublish(byJob, collab(), agent, { ...body, message: 'measured there' }, null);
+    expect(plan.preview.notice).toBeNull();
+    expect(plan.files.map((f) => f.path)).toEqual([
+      expect.stringMatching(/^results\/runs-v1-20261203-101500-[0-9a-f]{8}\.md$/),
+      expect.stringMatching(/^messages\//),
+    ]);
+    const fm = parse(plan.files[0]!.content.toString().split('---')[1]!) as Record<string, unknown>;
+    expect(fm).toMatchObject({ exploratory: false, job_id: 'job_9', run_prefix: 'runs/v1-20261203-101500' });
+    expect(fm.description).toBe('v1');
+    const sync = plan.calls.find((c) => c.path === '/v1/artifacts:sync')!;
+    expect(sync.body.source).toBe('hf://buckets/gemma-challenge/gemma-ada-h200/runs/v1-20261203-101500/');
+  });
+
   it('gives two publishes of one result with different content their own paths in the bucket', () => {
     const a = planPublish(material(), collab(), agent, { ...body, message: 'one' }, null);
     const b = planPublish(material(), collab(), agent, { ...body, message: 'two' }, null);
