@@ -35,7 +35,8 @@ interface PublishState {
   problem: SyncProblem | null;
   /** The outbox item the last publish queued. */
   published: OutboxItem | null;
-  loadResults(): Promise<void>;
+  /** `scoreField`: the field this hub scores results by (GET /v1 score_field). */
+  loadResults(scoreField?: string): Promise<void>;
   /** Changes the draft (and drops the preview, which no longer shows what would be sent). */
   setDraft(patch: Partial<PublishDraft>): void;
   /** Fills an empty collab or agent (or one no longer connected) with the first there is. */
@@ -47,13 +48,13 @@ interface PublishState {
 
 const EMPTY_DRAFT: PublishDraft = { result: '', collab: '', agent: '', bundle: true, message: '' };
 
-function choiceOf(item: RecordItem | string): ResultChoice {
+function choiceOf(item: RecordItem | string, scoreField: string): ResultChoice {
   if (typeof item === 'string') return { filename: item, agent: null, score: null, status: null };
   const fm = item.frontmatter;
   return {
     filename: item.filename,
     agent: typeof fm.agent === 'string' ? fm.agent : null,
-    score: typeof fm.score === 'number' ? fm.score : null,
+    score: typeof fm[scoreField] === 'number' ? (fm[scoreField] as number) : null,
     status: typeof fm.status === 'string' ? fm.status : null,
   };
 }
@@ -87,10 +88,10 @@ export const usePublish = create<PublishState>((set, get) => ({
   problem: null,
   published: null,
 
-  async loadResults() {
+  async loadResults(scoreField = 'score') {
     try {
       const page = await syncService.recentResults(RESULT_CHOICES);
-      set({ results: page.items.map(choiceOf), resultsProblem: null });
+      set({ results: page.items.map((item) => choiceOf(item, scoreField)), resultsProblem: null });
     } catch (err) {
       set({ resultsProblem: syncProblem(err) });
     }

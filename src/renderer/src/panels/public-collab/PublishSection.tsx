@@ -4,6 +4,7 @@ import type { SyncStatus } from '@shared/sync-api';
 import { formatNumber } from '../../format';
 import { useOutbox } from '../../stores/outbox-store';
 import { usePublish, type ResultChoice } from '../../stores/publish-store';
+import { useSession } from '../../stores/session-store';
 import { PreviewView } from './PreviewView';
 import { ProblemText } from './ProblemText';
 
@@ -15,9 +16,11 @@ function resultLabel(r: ResultChoice): string {
 export function PublishSection({ status }: { status: SyncStatus }) {
   const { results, resultsProblem, draft, preview, busy, problem, published } = usePublish();
   const { loadResults, setDraft, fillDefaults, makePreview, publish } = usePublish.getState();
+  // The local results are scored by this hub's field (tps on the Gemma pack), not the collab's.
+  const scoreField = useSession((s) => s.hub?.score_field);
   useEffect(() => {
-    void loadResults();
-  }, [loadResults]);
+    void loadResults(scoreField);
+  }, [loadResults, scoreField]);
   useEffect(() => {
     fillDefaults(status.collabs);
   }, [status.collabs, fillDefaults]);
