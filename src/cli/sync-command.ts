@@ -271,19 +271,18 @@ async function confirm(question: string): Promise<boolean> {
 
 const FINAL = new Set(['sent', 'failed', 'cancelled']);
 
-async function publish(
-  result: string | undefined,
-  o: HubOptions & {
-    collab: string;
-    agent: string;
-    job?: string;
-    bundle: boolean;
-    message?: string;
-    yes?: boolean;
-    wait?: boolean;
-    showFile?: string[];
-  },
-): Promise<void> {
+type PublishOptions = HubOptions & {
+  collab: string;
+  agent: string;
+  job?: string;
+  bundle: boolean;
+  message?: string;
+  yes?: boolean;
+  wait?: boolean;
+  showFile?: string[];
+};
+
+async function publish(result: string | undefined, o: PublishOptions): Promise<void> {
   if ((result === undefined) === (o.job === undefined))
     throw new SyncError(
       'INVALID_PATH',
@@ -551,20 +550,8 @@ export function syncCommand(): Command {
     .description(
       "Preview exactly what leaves this machine, then publish a result (or a collab job's summary) through the outbox",
     )
-    .action(
-      (
-        result: string | undefined,
-        o: HubOptions & {
-          collab: string;
-          agent: string;
-          job?: string;
-          bundle: boolean;
-          message?: string;
-          yes?: boolean;
-          wait?: boolean;
-          showFile?: string[];
-        },
-      ) => runHubCall('sync publish', () => run('publish', () => publish(result, o))),
+    .action((result: string | undefined, o: PublishOptions) =>
+      runHubCall('sync publish', () => run('publish', () => publish(result, o))),
     );
   withHub(sync.command('outbox'))
     .option('--retry <id>', 'send a failed or cancelled item again')

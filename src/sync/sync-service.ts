@@ -18,7 +18,8 @@ import type {
   SyncStatus,
 } from '../shared/sync-api';
 import { fetchRules, resolveCollab } from './collab-directory';
-import { findJobRecord, isFinalStatus, jobsFileFor, lookAtJob, summaryOf, type RunLocation } from './collab-jobs';
+import { jobsFileFor } from './collab-jobs';
+import { jobMaterial } from './job-material';
 import { registerOnCollab } from './collab-registration';
 import { listConnections, saveCollabAgent, saveConnection, type CollabConnection } from './collab-store';
 import { deviceClientId, pollDeviceToken, requestDeviceCode } from './device-flow';
@@ -164,111 +165,18 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     const agent = agentOf(collab, body.agent);
     if ((body.job === undefined) === (body.result === undefined))
       throw new SyncError('COLLAB_REFUSED', 'name exactly one of a result and a job', 'give {result} or {job}');
-    const built = body.job !== undefined ? await jobMaterial(body.job, collab, agent) : material;
+    const built =
+      body.job !== undefined
+        ? await jobMaterial(body.job, collab, agent, {
+            token: requireLogin().token,
+            hubUrl,
+            jobsFile: jobsFileFor(layout.collabs),
+            fetch: options.fetch,
+          })
+        : material;
     if (!built)
       throw new SyncError('COLLAB_REFUSED', `no material for ${body.result}`, 'preview the result through the hub');
     return { collab, plan: planPublish(built, collab, agent, body, vault.current()?.token ?? null) };
-  }
-
-  /**
-   * What a completed collab job publishes: its summary.json as a result (the score the collab measured on its own
-   * hardware), with the job's id and run prefix; its run folder is already in the agent's bucket.
-   */
-  async function jobMaterial(job: string, collab: CollabConnection, agent: CollabAgent): Promise<PublishMaterial> {
-    const login = requireLogin();
-    const url = `hf://buckets/${agent.bucket}/`;
-    const given = job.trim().startsWith(url) ? job.trim().slice(url.length) : job.trim();
-    const record = findJobRecord(jobsFileFor(layout.collabs), given);
-    if (record && (record.collab !== collab.id || record.agent !== agent.agent_id))
-      throw new SyncError(
-        'COLLAB_REFUSED',
-        `job ${record.job_id} ran for ${record.agent} on ${record.collab}, not for ${agent.agent_id} on ${collab.id}`,
-        `publish it as that agent: --collab ${record.collab} --agent ${record.agent}`,
-      );
-    const runPrefix = (record?.run_prefix ?? (given.includes('/') ? given : ''))
-      .replace(/^\/+|\/+$/g, '')
-      .replace(/\/(job_status\.json|job_logs\.txt|summary\.json)$/, '');
-    if (!runPrefix)
-      throw new SyncError(
-        'NOT_FOUND',
-        `no job ${job} was launched from this machine`,
-        `give its run prefix instead (runs/<name>-<time>), as collab-desk sync job shows it`,
-      );
-    const at: RunLocation = {
-      bucket: record?.bucket ?? agent.bucket,
-      runPrefix,
-      token: login.token,
-      hubUrl,
-      fetch: options.fetch,
-    };
-    const where = `hf://buckets/${at.bucket}/${runPrefix}`;
-    const follow = `collab-desk sync job ${record?.job_id ?? runPrefix} --collab ${collab.id} --agent ${agent.agent_id}`;
-    const { status } = await lookAtJob(at);
-    if (status?.status !== 'completed')
-      throw new SyncError(
-        'COLLAB_REFUSED',
-        status
-          ? `the job at ${where} is ${status.status}${status.message ? ` (${status.message})` : ''}, not completed`
-          : `the job at ${where} has no job_status.json yet`,
-        isFinalStatus(status?.status)
-          ? `nothing to publish from this run: read its logs (${follow}), fix the submission, and run it again`
-          : `wait for it to finish (${follow} --follow), then publish again`,
-      );
-    const summary = await summaryOf(at);
-    const field = collab.score_field;
-    const score = summary?.[field];
-    if (!summary || typeof score !== 'number' || !Number.isFinite(score))
-      throw new SyncError(
-        'COLLAB_REFUSED',
-        summary
-          ? `${where}/summary.json has no number for ${collab.id}'s score field ${field}`
-          : `the job at ${where} left no readable summary.json`,
-        `nothing to publish from this run: read its logs (${follow})`,
-      );
-    const jobId = record?.job_id ?? (typeof status.job_id === 'string' ? status.job_id : runPrefix);
-    const jobUrl = record?.job_url ?? (typeof status.job_url === 'string' ? status.job_url : null);
-    const runName = runPrefix.split('/').pop()!;
-    const jobName = runName.replace(/-\d{8}-\d{6}$/, '') || runName;
-    const text = (k: string) => (typeof summary[k] === 'string' && summary[k].trim() ? summary[k].trim() : null);
-    const scalar = (v: unknown) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
-    const frontmatter: Record<string, unknown> = {};
-    for (const f of collab.required_result_fields ?? [])
-      if (f !== field && f !== 'status' && scalar(summary[f])) frontmatter[f] = summary[f];
-    if (typeof summary.ppl === 'number') frontmatter.ppl = summary.ppl;
-    frontmatter.method = text('method') ?? jobName;
-    frontmatter.description = text('description') ?? `${jobName}: measured by job ${jobId} on ${collab.id}'s hardware`;
-    frontmatter.job_id = jobId;
-    frontmatter.run_prefix = runPrefix;
-    if (jobUrl) frontmatter.job_url = jobUrl;
-    const cell = (v: unknown) =>
-      (typeof v === 'string' ? v : JSON.stringify(v)).replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 200);
-    const body = [
-      `Measured by job ${jobId} on ${collab.id}'s own hardware (run ${where}/).`,
-      '',
-      '| figure | value |',
-      '| --- | --- |',
-      ...Object.entries(summary).map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`),
-      '',
-    ].join('\n');
-    return {
-      result: {
-        filename: runPrefix,
-        agent: agent.agent_id,
-        score,
-        status: 'agent-run',
-        hardware: text('hardware') ?? "the collab's hardware",
-        measurement: null,
-        verification: 'measured by the collab',
-        frontmatter,
-        body,
-        ts: Date.now(),
-      },
-      bundle: [],
-      withheld: [
-        `nothing of this machine: the result is the job's summary.json, and artifacts:sync copies its run folder ${runPrefix}/ within Hugging Face`,
-      ],
-      measured_by_collab: { job_id: jobId, run_prefix: runPrefix, job_url: jobUrl },
-    };
   }
 
   async function startDeviceLogin(): Promise<DeviceLogin> {

@@ -86,31 +86,15 @@ export async function startCollabStandin(options: CollabStandinOptions = {}): Pr
     send(res, 404, { detail: 'Not Found' });
   });
   const apiUrl = await listen(backend);
-  const dashboard = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (req.method === 'GET' && path === '/api/config')
-      return send(res, 200, {
-        title: options.title ?? 'Gemma speed challenge',
-        tagline: 'faster decoding, same tokens',
-        org,
-        bucket: centralBucket,
-        bucket_web_url: `https://huggingface.co/buckets/${centralBucket}`,
-        score_field: scoreField,
-        score_label: scoreField.toUpperCase(),
-        score_unit: options.scoreUnit ?? 'tokens/s',
-        score_order: scoreOrder,
-        secondary_field: 'ppl',
-        secondary_label: 'PPL',
-        invite_url: options.inviteUrl ?? '',
-        api_url: apiUrl,
-        directory_url: 'https://huggingface.co/spaces?filter=agent-collab',
-      });
-    if (req.method === 'GET' && path === '/api/health')
-      return send(res, 200, { ok: true, mode: 'hub', bucket: centralBucket });
-    if (req.method === 'GET' && path === '/')
-      return send(res, 200, '<!doctype html><title>dashboard</title>', 'text/html');
-    // The dashboard is no backend: FastAPI's 404 for /v1.
-    send(res, 404, { detail: 'Not Found' });
+  const dashboard = dashboardServer({
+    title: options.title,
+    org,
+    centralBucket,
+    scoreField,
+    scoreUnit: options.scoreUnit ?? 'tokens/s',
+    scoreOrder,
+    inviteUrl: options.inviteUrl ?? '',
+    apiUrl,
   });
   const dashboardUrl = await listen(dashboard);
   return {
@@ -123,6 +107,47 @@ export async function startCollabStandin(options: CollabStandinOptions = {}): Pr
       await Promise.all([backend, dashboard].map((s) => new Promise<void>((r) => s.close(() => r()))));
     },
   };
+}
+
+export interface DashboardConfig {
+  title?: string;
+  org: string;
+  centralBucket: string;
+  scoreField: string;
+  scoreUnit: string;
+  scoreOrder: 'asc' | 'desc';
+  inviteUrl: string;
+  apiUrl: string;
+}
+
+/** A collab's dashboard Space (dashboard/app.py): /api/config naming the backend, /api/health, a page; no /v1. */
+export function dashboardServer(c: DashboardConfig): Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'GET' && path === '/api/config')
+      return send(res, 200, {
+        title: c.title ?? 'Gemma speed challenge',
+        tagline: 'faster decoding, same tokens',
+        org: c.org,
+        bucket: c.centralBucket,
+        bucket_web_url: `https://huggingface.co/buckets/${c.centralBucket}`,
+        score_field: c.scoreField,
+        score_label: c.scoreField.toUpperCase(),
+        score_unit: c.scoreUnit,
+        score_order: c.scoreOrder,
+        secondary_field: 'ppl',
+        secondary_label: 'PPL',
+        invite_url: c.inviteUrl,
+        api_url: c.apiUrl,
+        directory_url: 'https://huggingface.co/spaces?filter=agent-collab',
+      });
+    if (req.method === 'GET' && path === '/api/health')
+      return send(res, 200, { ok: true, mode: 'hub', bucket: c.centralBucket });
+    if (req.method === 'GET' && path === '/')
+      return send(res, 200, '<!doctype html><title>dashboard</title>', 'text/html');
+    // The dashboard is no backend: FastAPI's 404 for /v1.
+    send(res, 404, { detail: 'Not Found' });
+  });
 }
 
 /** Something that answers JSON but is no collab (another API), to be refused with a clear error. */

@@ -8,6 +8,7 @@
 // results/, message_board/, inbox/, artifacts/, traces/); only rate limiters, the promotion dedup LRU and the
 // job quota ledger are in memory (DESIGN.md §5: "only short-lived in-memory state").
 import { createHash, randomBytes } from 'node:crypto';
+import { dashboardServer } from './collab-standin';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -581,6 +582,18 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
 
   // --- routes ----------------------------------------------------------------------------------------------------
 
+  /** auth.py's ownership check: the agent bucket's `.bucket-sync-handshake` names the caller (registration, jobs). */
+  const checkHandshake = (bucket: string, user: string) => {
+    const handshake = readFile(bucket, HANDSHAKE_FILE);
+    if (!handshake)
+      throw E.notOwned(
+        'handshake file missing in scratch bucket',
+        `echo '${user}' > /tmp/h && hf buckets cp /tmp/h hf://buckets/${bucket}/${HANDSHAKE_FILE}`,
+      );
+    const content = handshake.toString('utf8').trim();
+    if (content !== user) throw E.notOwned(`handshake content '${content}' does not match caller hf_user '${user}'`);
+  };
+
   const register = async (req: IncomingMessage, raw: Buffer) => {
     const r = model(raw, {
       agent_id: 'str',
@@ -607,15 +620,7 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
         );
       const who = await whoami(token);
       if (!who.ok) throw E.unauthorized('could not resolve caller identity via whoami; check your token');
-      const handshake = readFile(bucket, HANDSHAKE_FILE);
-      if (!handshake)
-        throw E.notOwned(
-          'handshake file missing in scratch bucket',
-          `echo '${who.name}' > /tmp/h && hf buckets cp /tmp/h hf://buckets/${bucket}/${HANDSHAKE_FILE}`,
-        );
-      const content = handshake.toString('utf8').trim();
-      if (content !== who.name)
-        throw E.notOwned(`handshake content '${content}' does not match caller hf_user '${who.name}'`);
+      checkHandshake(bucket, who.name);
       creator = who.name;
       const existing = registration(agentId);
       if (existing) {
@@ -1173,15 +1178,7 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     const who = await whoami(token);
     if (!who.ok) throw E.unauthorized('could not resolve caller identity via whoami; check your token');
     const bucket = `${org}/${slug}-${agentId}`;
-    const handshake = readFile(bucket, HANDSHAKE_FILE);
-    if (!handshake)
-      throw E.notOwned(
-        'handshake file missing in scratch bucket',
-        `echo '${who.name}' > /tmp/h && hf buckets cp /tmp/h hf://buckets/${bucket}/${HANDSHAKE_FILE}`,
-      );
-    const content = handshake.toString('utf8').trim();
-    if (content !== who.name)
-      throw E.notOwned(`handshake content '${content}' does not match caller hf_user '${who.name}'`);
+    checkHandshake(bucket, who.name);
     if (who.name !== hfUser)
       throw E.identityMismatch(`agent '${agentId}' is registered to '${String(hfUser)}', not caller '${who.name}'`);
     // job_quota.py: both caps over a rolling 24 h; Retry-After is when the oldest launch in the window ages out.
@@ -1456,33 +1453,15 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
   });
   const apiUrl = await listen(backend);
 
-  // dashboard/app.py's /api/config, as tests/helpers/collab-standin.ts answers it.
-  const dashboard = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (req.method === 'GET' && path === '/api/config')
-      return sendJson(res, 200, {
-        title: options.title ?? 'Gemma speed challenge',
-        tagline: 'faster decoding, same tokens',
-        org,
-        bucket: centralBucket,
-        bucket_web_url: `https://huggingface.co/buckets/${centralBucket}`,
-        score_field: scoreField,
-        score_label: scoreField.toUpperCase(),
-        score_unit: scoreUnit,
-        score_order: scoreOrder,
-        secondary_field: 'ppl',
-        secondary_label: 'PPL',
-        invite_url: inviteUrl,
-        api_url: apiUrl,
-        directory_url: 'https://huggingface.co/spaces?filter=agent-collab',
-      });
-    if (req.method === 'GET' && path === '/api/health')
-      return sendJson(res, 200, { ok: true, mode: 'hub', bucket: centralBucket });
-    if (req.method === 'GET' && path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      return void res.end('<!doctype html><title>dashboard</title>');
-    }
-    sendJson(res, 404, { detail: 'Not Found' });
+  const dashboard = dashboardServer({
+    title: options.title,
+    org,
+    centralBucket,
+    scoreField,
+    scoreUnit,
+    scoreOrder,
+    inviteUrl,
+    apiUrl,
   });
   const dashboardUrl = await listen(dashboard);
 
