@@ -150,7 +150,9 @@ describe('the baseline', () => {
 
 describe('measurements that are not ranked', () => {
   it('a run disturbed by other processes is measured once more, then published flagged disturbed, neither ranked nor verified', async () => {
-    const hub = await hubWith({ tokens: 64, max_other_cpu: 0.1 });
+    // Long enough runs that the machine sampler takes its readings while the load is on: at 64 tokens a run on a
+    // fast CPU could end (0.3 s) before the first reading, and report "n/a" instead of the disturbance.
+    const hub = await hubWith({ tokens: 384, max_other_cpu: 0.1 });
     const alice = await hub.register('alice');
     await idle(hub); // the baseline, on a quiet machine
     const unload = loadDuring(hub, 'bench');
