@@ -16,9 +16,15 @@ import {
   type RunLocation,
 } from '../sync/collab-jobs';
 import { listConnections, saveConnection, type CollabConnection } from '../sync/collab-store';
-import { deviceClientId, pollDeviceToken, requestDeviceCode } from '../sync/device-flow';
+import { followHfJob, launchHfJob, ownHfJobStatus, parseTimeout, planHfJob } from '../sync/hf-jobs';
+import { deviceClientId, pollDeviceTokens, requestDeviceCode } from '../sync/device-flow';
 import { currentLogin, describeSource, requireLogin, saveLogin, signOut } from '../sync/hf-auth';
 import { whoami, type HfIdentity } from '../sync/hf-whoami';
+import { grantFile, grantOf, writeGrant, type OAuthTokens } from '../sync/oauth-grant';
+import { startBrowserLogin } from '../sync/oauth-pkce';
+import { whoamiFresh } from '../sync/oauth-refresh';
+import { openInBrowser } from './open-browser';
+import { fileTokenVault } from '../sync/sync-service';
 import { SyncError } from '../sync/sync-error';
 import type { CollabAgent, OutboxItem, OutboxList, PublishPreview, SyncStatus } from '../shared/sync-api';
 import { call, run as runHubCall, withHub, int, type HubOptions } from './hub-call';
@@ -66,32 +72,76 @@ function printIdentity(me: HfIdentity): void {
   console.log(`orgs: ${me.orgs.length > 0 ? me.orgs.map((o) => o.name).join(', ') : '(none)'}`);
 }
 
-async function signInWithDevice(endpoint: string): Promise<string> {
+async function signInWithDevice(endpoint: string): Promise<OAuthTokens> {
   const flow = { endpoint, clientId: deviceClientId() };
   const code = await requestDeviceCode(flow);
   console.log(`To sign in, open ${code.verification_uri} and enter the code ${code.user_code}`);
   if (code.verification_uri_complete && code.verification_uri_complete !== code.verification_uri)
     console.log(`(or open ${code.verification_uri_complete}, which fills the code in)`);
   console.log(`waiting for approval (the code expires in ${Math.round(code.expires_in / 60)} min)...`);
-  return pollDeviceToken(code, flow, { wait: pollWait() });
+  return pollDeviceTokens(code, flow, { wait: pollWait() });
 }
 
-async function login(o: DataOptions & { tokenStdin?: boolean; device?: boolean }): Promise<void> {
+/**
+ * The browser sign-in (OAuth code + PKCE on a loopback redirect): prints the page to open and opens it where the
+ * platform has an opener; the login is checked and saved before the browser's tab says "signed in".
+ */
+async function signInWithBrowser(endpoint: string, markerFile: string): Promise<void> {
+  let saved = '';
+  let who: HfIdentity | null = null;
+  const flow = await startBrowserLogin({
+    endpoint,
+    clientId: deviceClientId(),
+    complete: async (tokens, where) => {
+      who = await whoami(tokens.access_token, { hubUrl: endpoint });
+      saved = saveLogin(tokens.access_token, markerFile);
+      writeGrant(grantFile(), grantOf(tokens, where));
+      return who.name;
+    },
+  });
+  console.log(`To sign in, open ${flow.authorizeUrl}`);
+  if (openInBrowser(flow.authorizeUrl)) console.log('(opening it in your browser)');
+  console.log(
+    `waiting for the browser to come back to ${flow.redirectUri} (for ${Math.round((flow.expiresAt - Date.now()) / 60_000)} min)...`,
+  );
+  await flow.result;
+  const me = who as HfIdentity | null;
+  if (!me) return;
+  console.log(
+    `signed in as ${me.name}; the token is saved in ${saved} (readable by you only), where hf tools find it too`,
+  );
+  printIdentity(me);
+}
+
+async function login(o: DataOptions & { tokenStdin?: boolean; device?: boolean; browser?: boolean }): Promise<void> {
   const endpoint = hfEndpoint();
-  if (o.tokenStdin && o.device)
-    throw new SyncError('NOT_SIGNED_IN', 'choose one way to sign in', 'pass either --token-stdin or --device');
-  if (!o.tokenStdin && !o.device) {
-    // An existing login (HF_TOKEN, `hf auth login`'s file) is used as it is: nothing new is stored.
-    const existing = currentLogin();
-    if (existing) {
-      const me = await whoami(existing.token, { hubUrl: endpoint });
+  if ([o.tokenStdin, o.device, o.browser].filter(Boolean).length > 1)
+    throw new SyncError(
+      'NOT_SIGNED_IN',
+      'choose one way to sign in',
+      'pass one of --token-stdin, --device and --browser',
+    );
+  if (!o.tokenStdin && !o.device && !o.browser) {
+    // An existing login (HF_TOKEN, `hf auth login`'s file) is used as it is: nothing new is stored (an OAuth
+    // login of ours is renewed on the way when it is due).
+    const fresh = await whoamiFresh(fileTokenVault(dataLayout(resolve(o.data)).hfLogin), (l) =>
+      whoami(l.token, { hubUrl: endpoint }),
+    );
+    if (fresh) {
+      const { login: existing, me } = fresh;
       console.log(`signed in as ${me.name}, from ${describeSource(existing.source)}; nothing was changed`);
       printIdentity(me);
       console.log(`next: ${CONNECT_HINT}`);
       return;
     }
   }
+  if (o.browser) {
+    await signInWithBrowser(endpoint, dataLayout(resolve(o.data)).hfLogin);
+    console.log(`next: ${CONNECT_HINT}`);
+    return;
+  }
   let token: string;
+  let device: OAuthTokens | null = null;
   if (o.tokenStdin) {
     token = (await readStdin()).trim();
     if (!token)
@@ -101,11 +151,17 @@ async function login(o: DataOptions & { tokenStdin?: boolean; device?: boolean }
         'pipe one in: `collab-desk sync login --token-stdin < token-file` (create one at https://huggingface.co/settings/tokens)',
       );
   } else {
-    token = await signInWithDevice(endpoint);
+    device = await signInWithDevice(endpoint);
+    token = device.access_token;
   }
   // Validated before it is stored: a mistyped paste never becomes the machine's login.
   const me = await whoami(token, { hubUrl: endpoint });
   const path = saveLogin(token, dataLayout(resolve(o.data)).hfLogin);
+  // A device sign-in's refresh token is kept beside it (0600); a pasted token has none, and an old grant goes.
+  writeGrant(
+    grantFile(),
+    device ? grantOf(device, { token_endpoint: `${endpoint}/oauth/token`, client_id: deviceClientId() }) : null,
+  );
   console.log(
     `signed in as ${me.name}; the token is saved in ${path} (readable by you only), where hf tools find it too`,
   );
@@ -125,9 +181,11 @@ async function logout(o: DataOptions & { force?: boolean }): Promise<void> {
   if (!report.removed && report.left.length === 0) console.log('not signed in; nothing to remove');
 }
 
-async function showWhoami(): Promise<void> {
-  const login = requireLogin();
-  const me = await whoami(login.token, { hubUrl: hfEndpoint() });
+async function showWhoami(o: DataOptions): Promise<void> {
+  requireLogin();
+  // An OAuth login of ours is renewed when its access token is due, or refused (a 401): the new pair is saved.
+  const vault = fileTokenVault(dataLayout(resolve(o.data)).hfLogin);
+  const { login, me } = (await whoamiFresh(vault, (l) => whoami(l.token, { hubUrl: hfEndpoint() })))!;
   printIdentity(me);
   const kind = me.auth.role ? `${me.auth.type}, ${me.auth.role}` : me.auth.type;
   console.log(
@@ -277,6 +335,8 @@ type PublishOptions = HubOptions & {
   job?: string;
   bundle: boolean;
   message?: string;
+  trace?: string;
+  traceSession?: string;
   yes?: boolean;
   wait?: boolean;
   showFile?: string[];
@@ -295,7 +355,15 @@ async function publish(result: string | undefined, o: PublishOptions): Promise<v
     agent: o.agent,
     bundle: o.bundle,
     ...(o.message ? { message: o.message } : {}),
+    ...(o.trace ? { trace: o.trace } : {}),
+    ...(o.traceSession ? { trace_session: o.traceSession } : {}),
   };
+  if (o.trace !== undefined && o.trace !== 'stats' && o.trace !== 'full')
+    throw new SyncError(
+      'INVALID_PATH',
+      `--trace takes stats or full, not "${o.trace}"`,
+      'stats shares token and tool-call counts; full also shares the native log',
+    );
   const preview = await call<PublishPreview>(o, 'POST', '/v1/sync/preview', body);
   printPreview(preview);
   for (const path of o.showFile ?? []) {
@@ -372,8 +440,14 @@ async function followToEnd(
   collab: CollabConnection,
   agent: CollabAgent,
   pollSeconds: number,
+  /** Set for a run on the user's own Hugging Face Jobs: this process is its watcher (hf-jobs.ts followHfJob). */
+  own?: JobStatus,
 ): Promise<void> {
-  const final = await followCollabJob({
+  const follow =
+    own && !isFinalStatus(own.status)
+      ? (o: Parameters<typeof followCollabJob>[0]) => followHfJob({ ...o, launched: own })
+      : followCollabJob;
+  const final = await follow({
     ...at,
     intervalMs: jobPollMs(pollSeconds),
     onStatus: printStatus,
@@ -382,6 +456,9 @@ async function followToEnd(
   const where = `hf://buckets/${at.bucket}/${at.runPrefix}`;
   if (final.status !== 'completed') {
     console.log(`the job ended ${final.status}: no result to publish; its logs are above and in ${where}/job_logs.txt`);
+    console.log(
+      `next: read the end of the logs${own ? ` (and the job's page ${String(own.hf_job_url ?? own.job_url ?? '')})` : ''}, fix the submission, then run it again`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -397,7 +474,7 @@ async function followToEnd(
   if (typeof score === 'number') {
     const direction = collab.score_order === 'desc' ? 'higher is better' : 'lower is better';
     console.log(
-      `score: ${collab.score_field} = ${score}${collab.score_unit ? ` ${collab.score_unit}` : ''} (${direction}), measured on the collab's hardware`,
+      `score: ${collab.score_field} = ${score}${collab.score_unit ? ` ${collab.score_unit}` : ''} (${direction}), ${own ? `measured on your own Hugging Face Job ${String(own.flavor)} with the collab's harness (exploratory on ${collab.id})` : "measured on the collab's hardware"}`,
     );
     console.log(
       `publish: collab-desk sync publish --job ${at.runPrefix} --collab ${collab.id} --agent ${agent.agent_id}`,
@@ -451,6 +528,88 @@ async function runOnCollab(
   );
 }
 
+type HfJobsRunOptions = DataOptions & {
+  collab: string;
+  agent: string;
+  name?: string;
+  poll: number;
+  flavor?: string;
+  namespace?: string;
+  timeout?: string;
+  image?: string;
+  yes?: boolean;
+};
+
+/**
+ * `sync run --on hf-jobs`: the same submission and harness on the user's own Hugging Face Jobs. The price and the most
+ * the run can cost come first, and nothing leaves the machine until the user says yes.
+ */
+async function runOnHfJobs(folder: string, o: HfJobsRunOptions): Promise<void> {
+  const { collab, agent, collabsFile } = collabAndAgent(o);
+  const login = requireLogin();
+  const hubUrl = hfEndpoint();
+  const plan = await planHfJob({
+    collab,
+    agent,
+    token: login.token,
+    hubUrl,
+    folder,
+    name: o.name,
+    namespace: o.namespace,
+    flavor: o.flavor,
+    timeoutSeconds: o.timeout === undefined ? undefined : parseTimeout(o.timeout),
+    image: o.image,
+    jobsFile: jobsFileFor(collabsFile),
+  });
+  console.log(
+    `on your own Hugging Face Jobs, as ${plan.namespace} (signed in as ${plan.user}), with ${collab.id}'s harness`,
+  );
+  console.log(`price: ${plan.price.words}`);
+  console.log(
+    `job: ${plan.spec.dockerImage}, ${plan.spec.command.join(' ')}; mounts hf://buckets/${agent.bucket}/${plan.submissionPrefix} (read-only) at /submission, ` +
+      `hf://buckets/${collab.central_bucket}/${plan.spec.volumes[1]!.path} (read-only) at /harness, hf://buckets/${agent.bucket}/${plan.runPrefix} at /state; no token in the job`,
+  );
+  console.log(
+    `note: ${collab.id} did not measure this run: it publishes as exploratory (measured on your own Hugging Face Job ${plan.spec.flavor})`,
+  );
+  if (!o.yes) {
+    if (!process.stdin.isTTY) {
+      console.error(
+        `collab-desk sync run: nothing was launched: this terminal cannot ask before spending ${plan.namespace}'s credits; pass --yes to launch at that price`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    if (
+      !(await confirm(
+        `launch it (up to ${plan.price.maxUSD === null ? 'its timeout' : `$${plan.price.maxUSD.toFixed(2)}`})?`,
+      ))
+    ) {
+      console.log('nothing was launched');
+      return;
+    }
+  }
+  const launch = await launchHfJob(plan);
+  console.log(
+    `uploaded: ${plan.submission.files.length} files, ${plan.submission.bytes} bytes -> hf://buckets/${agent.bucket}/${plan.submissionPrefix}/`,
+  );
+  console.log(
+    `launched: job ${launch.jobId} under ${plan.namespace} on ${plan.spec.flavor} (capped at ${Math.round(plan.spec.timeoutSeconds / 60)} min)`,
+  );
+  console.log(`job: ${launch.jobUrl}`);
+  console.log(`run: hf://buckets/${agent.bucket}/${plan.runPrefix}/`);
+  const resume = `collab-desk sync job ${launch.jobId} --collab ${collab.id} --agent ${agent.agent_id} --follow`;
+  console.log(`following (if this stops, resume with: ${resume})`);
+  printStatus(launch.status);
+  await followToEnd(
+    { bucket: agent.bucket, runPrefix: plan.runPrefix, token: login.token, hubUrl },
+    collab,
+    agent,
+    o.poll,
+    launch.status,
+  );
+}
+
 async function followJob(
   idOrPrefix: string,
   o: DataOptions & { collab: string; agent: string; follow?: boolean; poll: number },
@@ -479,7 +638,16 @@ async function followJob(
   console.log(
     `run: hf://buckets/${at.bucket}/${runPrefix}/${record ? ` (job ${record.job_id}, ${record.job_url})` : ''}`,
   );
-  if (o.follow) return followToEnd(at, collab, agent, o.poll);
+  // A run on the user's own Hugging Face Jobs has no watcher but the one following it: following it resumes that.
+  const own = await ownHfJobStatus(at);
+  if (o.follow) return followToEnd(at, collab, agent, o.poll, own ?? undefined);
+  if (own && !isFinalStatus(own.status)) {
+    printStatus(own);
+    console.log(
+      `still running on ${String(own.namespace)}'s own Hugging Face Jobs (${String(own.hf_job_url ?? '')}): add --follow to follow it to its end and write its logs and status into the run folder`,
+    );
+    return;
+  }
   // One look: the status now, the logs so far, the summary when done.
   const { status, logs } = await lookAtJob(at);
   if (status) printStatus(status);
@@ -501,15 +669,20 @@ export function syncCommand(): Command {
     )
     .option('--token-stdin', 'read an access token from standard input (validated before it is saved)')
     .option('--device', 'sign in in a browser with a short code, even when a login exists')
-    .action((o: DataOptions & { tokenStdin?: boolean; device?: boolean }) => run('login', () => login(o)));
+    .option(
+      '--browser',
+      'sign in in the browser on this machine (OAuth with PKCE; the Hub redirects to a one-shot listener on 127.0.0.1)',
+    )
+    .action((o: DataOptions & { tokenStdin?: boolean; device?: boolean; browser?: boolean }) =>
+      run('login', () => login(o)),
+    );
   withData(sync.command('logout'))
     .description('Remove the token `collab-desk sync login` saved (a token saved by other tools stays unless --force)')
     .option('--force', 'also remove a token file another tool wrote')
     .action((o: DataOptions & { force?: boolean }) => run('logout', () => logout(o)));
-  sync
-    .command('whoami')
-    .description('Who is signed in to Hugging Face, and their orgs')
-    .action(() => run('whoami', showWhoami));
+  withData(sync.command('whoami'))
+    .description('Who is signed in to Hugging Face, and their orgs (renews a browser or device sign-in that is due)')
+    .action((o: DataOptions) => run('whoami', () => showWhoami(o)));
   withData(sync.command('connect'))
     .argument('<target>', "the collab's backend URL, its dashboard Space URL, or org/slug")
     .description("Connect to a public collab: read its GET /v1 and its rules (the central bucket's README)")
@@ -544,6 +717,11 @@ export function syncCommand(): Command {
     )
     .option('--no-bundle', 'do not send the run bundle (config, output, provenance, log; for --job, its run folder)')
     .option('--message <text>', 'also post this on the collab board')
+    .option(
+      '--trace <stats|full>',
+      "share the agent's session trace with it (/v1/traces): stats (token and tool-call counts) or full (+ its log)",
+    )
+    .option('--trace-session <session>', 'which shared session (default: the one whose result_ref names the result)')
     .option('--show-file <path...>', 'print these files of the preview in full')
     .option('--yes', 'publish what the preview shows without asking')
     .option('--wait', 'wait until it is sent (or failed)')
@@ -570,14 +748,37 @@ export function syncCommand(): Command {
     .option('--name <name>', "the submission's name in the bucket (default: the folder's name)")
     .option('--follow', 'follow the job to its end, printing its logs, then summary.json')
     .option('--poll <seconds>', 'between two reads of job_status.json', Number, 10)
-    .description(
-      "Run a submission on the collab's hardware: upload it to the agent's bucket (submissions/<name>/), launch, show the quota and the job",
+    .option(
+      '--on <where>',
+      "collab (the collab's hardware) or hf-jobs (your own Hugging Face Jobs, billed to you)",
+      'collab',
     )
-    .action(
-      (
-        folder: string,
-        o: DataOptions & { collab: string; agent: string; name?: string; follow?: boolean; poll: number },
-      ) => run('run', () => runOnCollab(folder, o)),
+    .option('--flavor <flavor>', 'with --on hf-jobs: the hardware (default a10g-small, as the collab)')
+    .option('--namespace <org>', 'with --on hf-jobs: run under this org, billed to it (default: you)')
+    .option('--timeout <duration>', "with --on hf-jobs: stop it after this long, e.g. 40m (default: the collab's 40m)")
+    .option('--image <image>', 'with --on hf-jobs: the Docker image (default python:3.12, as the collab)')
+    .option('--yes', 'with --on hf-jobs: launch at the price shown without asking')
+    .description(
+      "Run a submission on the collab's hardware (or on your own Hugging Face Jobs with --on hf-jobs, its price shown first): upload it to the agent's bucket (submissions/<name>/), launch, show the quota and the job",
+    )
+    .action((folder: string, o: HfJobsRunOptions & { follow?: boolean; on: string }) =>
+      run('run', async () => {
+        if (o.on === 'hf-jobs') return runOnHfJobs(folder, o);
+        if (o.on !== 'collab')
+          throw new SyncError(
+            'INVALID_CONFIG',
+            `--on ${o.on} is not a place to run`,
+            'use --on collab or --on hf-jobs',
+          );
+        const hfOnly = (['flavor', 'namespace', 'timeout', 'image'] as const).filter((k) => o[k] !== undefined);
+        if (hfOnly.length > 0)
+          throw new SyncError(
+            'INVALID_CONFIG',
+            `--${hfOnly[0]} is for --on hf-jobs; the collab chooses its own hardware`,
+            'add --on hf-jobs to run on your own Hugging Face Jobs, or leave it out',
+          );
+        return runOnCollab(folder, o);
+      }),
     );
   withData(sync.command('job'))
     .argument('<job-id-or-run-prefix>', 'a job launched with `sync run`, or its run prefix (runs/<name>-<time>)')

@@ -11,7 +11,19 @@ import { HubError } from './hub-error';
 import { refuseSecrets } from './secret-scan';
 import type { JobRow } from './store/job-store';
 
-type MaterialContext = Pick<HubContext, 'results' | 'jobs' | 'layout' | 'challenge'>;
+type MaterialContext = Pick<HubContext, 'results' | 'jobs' | 'layout' | 'challenge' | 'traces'>;
+
+/** Which trace to share with a result: POST /v1/sync/preview's `trace` and `trace_session`. */
+export interface TraceChoice {
+  share: 'stats' | 'full';
+  session?: string;
+}
+
+/** The fields the hub stamped on a shared manifest: the public collab stamps its own (traces.py post_trace). */
+const HUB_STAMPS = ['agent', 'promoted_at', 'via', 'share', 'completeness'] as const;
+
+/** The native log a full share may publish, at most (the public cap on one copy is larger; a trace is not a dataset). */
+const MAX_TRACE_LOG_BYTES = 64 * 1024 * 1024;
 
 /** The figures a run reports per split; at the top level of output.json they are over every prompt, private included. */
 const PAIRED_FIGURES = [
@@ -52,7 +64,12 @@ const HOLDS_SECRET_HINT = 'remove it from the result (or from the job log) befor
  * run bundle (config.json, output.json, provenance.json, log.txt); any other result, provenance.json alone. Refuses
  * (PRIVATE_CONTENT, SECRET_IN_FILE) naming the file, never what was found in it.
  */
-export function publishMaterial(hub: MaterialContext, filename: string, message?: string): PublishMaterial {
+export function publishMaterial(
+  hub: MaterialContext,
+  filename: string,
+  message?: string,
+  traceChoice?: TraceChoice,
+): PublishMaterial {
   const row = hub.results.get(filename);
   if (!row)
     throw new HubError(
@@ -88,6 +105,7 @@ export function publishMaterial(hub: MaterialContext, filename: string, message?
     if (provenance) bundle.push(provenance);
     else withheld.push('provenance.json: the result names no provenance');
   }
+  const trace = traceChoice ? traceMaterial(hub, row.agent, row.filename, traceChoice, paths, withheld) : undefined;
   if (paths.used) withheld.push('local paths: the data folder is written as <data>, the home folder as ~');
 
   refuseHeld(hub, [
@@ -96,6 +114,15 @@ export function publishMaterial(hub: MaterialContext, filename: string, message?
     ...bundle.map((f) => ({ label: `${f.path} of the run bundle`, text: searchable(f.content) })),
     // The board post goes out beside the result: the same rules.
     ...(message ? [{ label: 'the board message', text: message }] : []),
+    ...(trace
+      ? [
+          {
+            label: `the trace ${trace.session_id}'s manifest`,
+            text: `${searchable(trace.frontmatter)}\n${trace.body}`,
+          },
+          ...(trace.log ? [{ label: `the trace ${trace.session_id}'s log`, text: searchable(trace.log.content) }] : []),
+        ]
+      : []),
   ]);
 
   return {
@@ -113,7 +140,73 @@ export function publishMaterial(hub: MaterialContext, filename: string, message?
     },
     bundle,
     withheld,
+    ...(trace ? { trace } : {}),
   };
+}
+
+/**
+ * The session trace shared with a result: one the agent shared on this hub (POST /v1/traces), by name or the one whose
+ * result_ref names the result. Its manifest leaves without the hub's stamps; for `full`, with the log it names.
+ */
+function traceMaterial(
+  hub: MaterialContext,
+  agent: string,
+  result: string,
+  choice: TraceChoice,
+  paths: PathRedactor,
+  withheld: string[],
+): NonNullable<PublishMaterial['trace']> {
+  const mine = hub.traces.all().filter((t) => t.agent === agent);
+  const named = choice.session
+    ? mine.find((t) => t.session_id === choice.session)
+    : mine.filter((t) => (JSON.parse(t.frontmatter) as Record<string, unknown>).result_ref === result).at(-1);
+  if (!named) {
+    const sessions = mine.map((t) => t.session_id);
+    throw new HubError(
+      'NOT_FOUND',
+      choice.session
+        ? `${agent} shared no session ${choice.session} on this hub`
+        : `no session ${agent} shared names ${result} as its result_ref`,
+      sessions.length > 0
+        ? `name one with trace_session (--trace-session): ${sessions.slice(-10).join(', ')}`
+        : `${agent} has shared no session trace here: share it first (the swarm's trace export, or POST /v1/traces as the agent), or publish without a trace`,
+    );
+  }
+  const stamped = JSON.parse(named.frontmatter) as Record<string, unknown>;
+  const frontmatter = paths.redact(
+    Object.fromEntries(Object.entries(stamped).filter(([k]) => !(HUB_STAMPS as readonly string[]).includes(k))),
+  ) as Record<string, unknown>;
+  const body = paths.redact(named.body) as string;
+  let log: { name: string; content: string } | null = null;
+  const logs = JSON.parse(named.log_files) as string[];
+  if (choice.share === 'full') {
+    const declared = typeof stamped.native_log_file === 'string' ? stamped.native_log_file.trim() : '';
+    const central = logs.find((p) => p.split('/').at(-1) === declared);
+    if (!declared || !central)
+      throw new HubError(
+        'NOT_FOUND',
+        `the session ${named.session_id} was shared without its native log, so it cannot be shared in full`,
+        'share it with stats, or share the session in full on this hub first (share: full)',
+      );
+    const file = join(hub.layout.central, central);
+    const text = readText(file);
+    if (text === null)
+      throw new HubError(
+        'NOT_FOUND',
+        `the log of session ${named.session_id} is gone from this hub`,
+        'share it with stats',
+      );
+    if (Buffer.byteLength(text) > MAX_TRACE_LOG_BYTES)
+      throw new HubError(
+        'SYNC_TOO_LARGE',
+        `the log of session ${named.session_id} is ${Buffer.byteLength(text)} bytes, over ${MAX_TRACE_LOG_BYTES}`,
+        'share it with stats',
+      );
+    log = { name: declared, content: paths.redact(text) as string };
+  } else if (logs.length > 0) {
+    withheld.push(`the native log of session ${named.session_id} (shared as stats: token and tool-call counts only)`);
+  }
+  return { session_id: named.session_id, share: choice.share, frontmatter, body, log };
 }
 
 /**

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { findHfToken } from '../platform/hf-token';
 import type { HfLogin } from '../sync/hf-auth';
 import { describeSource } from '../sync/hf-auth';
+import { parseGrant, type OAuthGrant } from '../sync/oauth-grant';
 import type { TokenVault } from '../sync/sync-service';
 
 /** The part of Electron's safeStorage the vault uses (the tests' Electron stand-in provides it too). */
@@ -36,19 +37,40 @@ export function keychainVault(
       return null;
     }
   };
+  // An OAuth sign-in's refresh grant sits beside the token, encrypted the same way; without a keychain, in the
+  // file vault's 0600 sidecar.
+  const grantPath = `${file}.grant`;
+  const writeEncrypted = (path: string, plain: string) => {
+    mkdirSync(dirname(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, safeStorage.encryptString(plain), { mode: 0o600 });
+    renameSync(temporary, path);
+  };
   return {
     current: () => fromKeychain() ?? findHfToken(env),
+    grant(): OAuthGrant | null {
+      if (!safeStorage.isEncryptionAvailable()) return fileVault.grant?.() ?? null;
+      if (!existsSync(grantPath)) return null;
+      try {
+        return parseGrant(safeStorage.decryptString(readFileSync(grantPath)));
+      } catch {
+        return null;
+      }
+    },
+    saveGrant(grant) {
+      if (!safeStorage.isEncryptionAvailable()) return fileVault.saveGrant?.(grant);
+      if (grant) writeEncrypted(grantPath, JSON.stringify(grant));
+      else rmSync(grantPath, { force: true });
+    },
     save(token) {
       if (!safeStorage.isEncryptionAvailable()) return fileVault.save(token);
-      mkdirSync(dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
-      writeFileSync(temporary, safeStorage.encryptString(token), { mode: 0o600 });
-      renameSync(temporary, file);
+      writeEncrypted(file, token);
       return describeSource({ kind: 'keychain', path: file });
     },
     clear() {
       const hadOwn = existsSync(file);
       rmSync(file, { force: true });
+      rmSync(grantPath, { force: true });
       const fromFile = fileVault.clear();
       return {
         removed: hadOwn ? describeSource({ kind: 'keychain', path: file }) : fromFile.removed,

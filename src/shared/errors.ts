@@ -69,7 +69,12 @@ export const ERROR_STATUS = {
   HF_ERROR: 502,
   DEVICE_FLOW_FAILED: 502,
   DEVICE_CODE_EXPIRED: 410,
+  BROWSER_LOGIN_FAILED: 502,
+  /** An OAuth sign-in the Hub no longer renews (its refresh token was refused): sign in again. */
+  SIGN_IN_EXPIRED: 409,
   ACCESS_DENIED: 403,
+  /** The Hugging Face namespace cannot pay for Jobs (no credit balance, no payment method): the Hub's 402. */
+  PAYMENT_REQUIRED: 402,
   NOT_A_COLLAB: 400,
   COLLAB_UNREACHABLE: 502,
   NOT_ORG_MEMBER: 403,

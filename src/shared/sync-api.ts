@@ -14,6 +14,15 @@ export const DeviceLogin = Closed({
 });
 export type DeviceLogin = Static<typeof DeviceLogin>;
 
+/** A browser sign-in under way (OAuth code + PKCE on a loopback redirect): the person opens `authorize_url`. */
+export const BrowserLogin = Closed({
+  authorize_url: Type.String({
+    description: "the Hub's authorize page (holds the PKCE challenge and state, no secret)",
+  }),
+  expires_at: Type.String({ description: 'ISO time the hub stops waiting for the browser' }),
+});
+export type BrowserLogin = Static<typeof BrowserLogin>;
+
 export const SignedIn = Closed({
   user: Type.String({ description: 'the Hugging Face user name' }),
   orgs: Type.Array(Type.String()),
@@ -21,9 +30,15 @@ export const SignedIn = Closed({
 });
 export type SignedIn = Static<typeof SignedIn>;
 
-/** POST /v1/sync/login: `{}` starts a device-code sign-in; `{token}` signs in with a pasted token (checked first). */
+/**
+ * POST /v1/sync/login: `{}` starts a device-code sign-in; `{token}` signs in with a pasted token (checked first);
+ * `{browser: true}` starts a browser sign-in (the hub listens on loopback for the Hub's redirect).
+ */
 export const SyncLoginBody = Type.Object(
-  { token: Type.Optional(Type.String({ minLength: 8, maxLength: 400 })) },
+  {
+    token: Type.Optional(Type.String({ minLength: 8, maxLength: 400 })),
+    browser: Type.Optional(Type.Boolean({ description: 'sign in in the browser (OAuth code + PKCE, loopback)' })),
+  },
   { additionalProperties: false },
 );
 export type SyncLoginBody = Static<typeof SyncLoginBody>;
@@ -31,6 +46,8 @@ export type SyncLoginBody = Static<typeof SyncLoginBody>;
 export const SyncLoginResponse = Closed({
   signed_in: Nullable(SignedIn),
   device_login: Nullable(DeviceLogin),
+  /** Present when `{browser: true}` started a browser sign-in. */
+  browser_login: Type.Optional(Nullable(BrowserLogin)),
 });
 export type SyncLoginResponse = Static<typeof SyncLoginResponse>;
 
@@ -86,6 +103,22 @@ export const ConnectBody = Type.Object(
 );
 export type ConnectBody = Static<typeof ConnectBody>;
 
+/** A collab's dashboard Space found on the Hub (tagged agent-collab): POST /v1/sync/collabs connects its dashboard_url. */
+export const SyncDiscovered = Closed({
+  space: Type.String({ description: 'owner/name of the dashboard Space' }),
+  title: Nullable(Type.String({ description: "the Space card's title" })),
+  likes: Type.Integer(),
+  dashboard_url: Type.String({ description: 'the Space host: the target to connect it by' }),
+  updated_at: Type.String(),
+  connected: Type.Boolean({ description: 'whether a collab connected here came from this dashboard' }),
+  collab: Nullable(Type.String({ description: 'that connected collab (org/collab), when connected' })),
+});
+export type SyncDiscovered = Static<typeof SyncDiscovered>;
+
+/** GET /v1/sync/discover: most liked first; private and org Spaces too when signed in. */
+export const SyncDiscoverList = Closed({ collabs: Type.Array(SyncDiscovered) });
+export type SyncDiscoverList = Static<typeof SyncDiscoverList>;
+
 /** POST /v1/sync/agents: register an identity on a connected collab (creating its bucket where the server does not). */
 export const CollabRegisterBody = Type.Object(
   {
@@ -121,6 +154,20 @@ export const PublishBody = Type.Object(
     agent: Type.String({ minLength: 1, maxLength: 40, description: 'an agent registered on it from this machine' }),
     bundle: Type.Optional(Type.Boolean({ description: 'send the run bundle through artifacts:sync (default true)' })),
     message: Type.Optional(Type.String({ minLength: 1, maxLength: 4000, description: 'a board post to send with it' })),
+    trace: Type.Optional(
+      Type.Union([Type.Literal('stats'), Type.Literal('full')], {
+        description:
+          "share the agent's session trace with the result through /v1/traces: stats (token and tool-call counts) or full (+ the native log)",
+      }),
+    ),
+    trace_session: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          "which of the agent's shared sessions (GET /v1/traces?agent=); default: the one whose result_ref names the result",
+      }),
+    ),
     digest: Type.Optional(
       Type.String({ pattern: '^[0-9a-f]{64}$', description: "publish: the preview's digest (what was shown is sent)" }),
     ),
@@ -177,6 +224,7 @@ export const OutboxStepName = Type.Union([
   Type.Literal('upload'),
   Type.Literal('promote'),
   Type.Literal('artifacts'),
+  Type.Literal('trace'),
   Type.Literal('message'),
 ]);
 export type OutboxStepName = Static<typeof OutboxStepName>;
@@ -230,6 +278,8 @@ export const SyncStatus = Closed({
   /** Why the login found could not be used (revoked, unreachable Hub), when it could not. */
   sign_in_problem: Nullable(Type.String()),
   device_login: Nullable(DeviceLogin),
+  /** A browser sign-in the hub is waiting on (absent from hubs without it). */
+  browser_login: Type.Optional(Nullable(BrowserLogin)),
   collabs: Type.Array(SyncCollab),
   outbox: Closed({
     queued: Type.Integer(),
@@ -265,7 +315,27 @@ export interface PublishMaterial {
    * Measured by a job on the collab's own hardware (its summary.json): not exploratory, and artifacts:sync copies
    * the job's run folder, already in the agent's bucket, instead of an uploaded bundle.
    */
-  measured_by_collab?: { job_id: string; run_prefix: string; job_url: string | null };
+  measured_by_collab?: {
+    job_id: string;
+    run_prefix: string;
+    job_url: string | null;
+    /**
+     * Set when the job ran with the collab's harness on the user's own Hugging Face Jobs (hf-jobs.ts), not on the
+     * collab's hardware: the collab did not measure it, so it is published as exploratory, saying where it ran.
+     */
+    own_hf_job?: { flavor: string; hardware: string };
+  };
+  /**
+   * The agent's session trace to share with it (POST /v1/traces), already checked like the result: the manifest's
+   * own fields (the hub's stamps taken off: the public collab stamps its own) and, for `full`, the native log.
+   */
+  trace?: {
+    session_id: string;
+    share: 'stats' | 'full';
+    frontmatter: Record<string, unknown>;
+    body: string;
+    log: { name: string; content: string } | null;
+  };
 }
 
 /** One row of the outbox in the record: the sync service's state, which only the hub's store writes to disk. */
@@ -297,6 +367,8 @@ export interface OutboxRecord {
   list(limit: number): OutboxRow[];
   /** Items still to do (queued or sending), oldest first: what a restarted hub resumes. */
   unfinished(): OutboxRow[];
+  /** How many items are in each state (counted by the record, not by reading the rows). */
+  counts(): Record<OutboxState, number>;
 }
 
 /** The sync service as the hub's routes call it. Refusals are CodedErrors (SyncError carries its code and next step). */
@@ -305,6 +377,8 @@ export interface SyncControl {
   login(body: SyncLoginBody): Promise<SyncLoginResponse>;
   logout(): Promise<{ removed: string | null; left: string[] }>;
   connect(target: string): Promise<SyncCollab>;
+  /** The collab dashboards on the Hub (Spaces tagged agent-collab), read with the signed-in token when there is one. */
+  discover(): Promise<SyncDiscoverList>;
   register(body: CollabRegisterBody): Promise<CollabAgent>;
   /** `material` is null for a body with `job`: the service builds it from the job's summary.json. */
   preview(material: PublishMaterial | null, body: PublishBody): Promise<PublishPreview>;

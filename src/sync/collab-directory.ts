@@ -209,7 +209,10 @@ export interface CollabRules {
  * The collab's rules: the central bucket's README.md, the one entry point every agent reads (SETUP.md §5), read
  * tokenless through the Hub's resolve route; a Collab Desk hub serves its own at the `docs` route instead.
  */
-export async function fetchRules(info: CollabInfo, options: DirectoryOptions): Promise<CollabRules | null> {
+export async function fetchRules(
+  info: Pick<CollabInfo, 'api_url' | 'central_bucket' | 'docs'>,
+  options: DirectoryOptions,
+): Promise<CollabRules | null> {
   const candidates: string[] = [];
   if (info.docs && /\.md$/i.test(info.docs)) candidates.push(new URL(info.docs, `${info.api_url}/`).href);
   candidates.push(`${options.hfEndpoint}/buckets/${info.central_bucket}/resolve/README.md`);
@@ -231,6 +234,8 @@ export interface DiscoveredCollab {
   /** `owner/name` of the dashboard Space. */
   space: string;
   url: string;
+  /** The Space card's title (its README's `title:`), when it has one. */
+  title: string | null;
   likes: number;
   updated_at: string;
 }
@@ -250,6 +255,7 @@ export async function discoverCollabs(
     for await (const space of listSpaces({
       search: { tags: [COLLAB_TAG] },
       sort: 'likes',
+      additionalFields: ['cardData'],
       hubUrl: options.hfEndpoint,
       fetch: options.fetch,
       ...(options.token ? { accessToken: options.token } : {}),
@@ -258,6 +264,7 @@ export async function discoverCollabs(
       found.push({
         space: space.name,
         url: spaceUrl(owner, name),
+        title: str((space.cardData as { title?: unknown } | undefined)?.title),
         likes: space.likes,
         updated_at: space.updatedAt.toISOString(),
       });
@@ -267,8 +274,17 @@ export async function discoverCollabs(
     throw new SyncError(
       'HF_UNREACHABLE',
       `could not list the Spaces tagged ${COLLAB_TAG} on ${options.hfEndpoint} (${networkReason(err)})`,
-      'check the connection (HF_ENDPOINT), or connect by the collab URL you were given',
+      "check the connection (HF_ENDPOINT) and try again; connecting by the collab's URL or org/slug still works",
     );
   }
   return found.sort((a, b) => b.likes - a.likes);
+}
+
+/** A discovered dashboard and the connection made from it here, if any (same dashboard or backend URL). */
+export function connectionFor<C extends { api_url: string; dashboard_url: string | null }>(
+  found: DiscoveredCollab,
+  connections: C[],
+): C | null {
+  const same = (a: string | null) => a !== null && a.replace(/\/+$/, '').toLowerCase() === found.url.toLowerCase();
+  return connections.find((c) => same(c.dashboard_url) || same(c.api_url)) ?? null;
 }

@@ -150,6 +150,11 @@ export interface JobRecord {
   submission_prefix: string;
   run_prefix: string;
   launched_at: string;
+  /** Absent for a job on the collab's hardware; `own-hf-jobs` for one on the user's own Hugging Face Jobs (hf-jobs.ts). */
+  launched_by?: 'own-hf-jobs';
+  /** Where an own-HF-Jobs run runs (the user or an org), and on which flavor. */
+  namespace?: string;
+  flavor?: string;
 }
 
 /** Beside collabs.json: the jobs launched from this machine. */

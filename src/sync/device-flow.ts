@@ -1,4 +1,5 @@
 // Signing in with the OAuth 2.0 device authorization grant (RFC 8628), as `hf auth login` does against the Hub.
+import type { OAuthTokens } from './oauth-grant';
 import { networkReason, SyncError } from './sync-error';
 
 /**
@@ -94,13 +95,22 @@ const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Step two (§3.4, §3.5): polls the token endpoint every `interval` seconds until the person approves. slow_down adds
  * five seconds to the interval for good; a network blip or a 5xx is not an answer, so polling goes on until the code
- * expires. Returns the access token only: refresh tokens are not kept (the next slice decides where they live).
+ * expires. Returns the access token only (pollDeviceTokens: with the refresh token and expiry, to keep beside it).
  */
 export async function pollDeviceToken(
   code: DeviceCode,
   options: DeviceFlowOptions,
   poll: PollOptions = {},
 ): Promise<string> {
+  return (await pollDeviceTokens(code, options, poll)).access_token;
+}
+
+/** pollDeviceToken's whole answer: the access token, and the refresh token and lifetime when the Hub gives them. */
+export async function pollDeviceTokens(
+  code: DeviceCode,
+  options: DeviceFlowOptions,
+  poll: PollOptions = {},
+): Promise<OAuthTokens> {
   const wait = poll.wait ?? timer;
   const now = poll.now ?? Date.now;
   const url = `${options.endpoint}${options.tokenPath ?? '/oauth/token'}`;
@@ -130,7 +140,12 @@ export async function pollDeviceToken(
       // Inconclusive (§3.5 asks clients to keep polling): the deadline bounds it.
     }
     if (!body) continue;
-    if (typeof body.access_token === 'string' && body.access_token) return body.access_token;
+    if (typeof body.access_token === 'string' && body.access_token)
+      return {
+        access_token: body.access_token,
+        refresh_token: typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : null,
+        expires_in: typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : null,
+      };
     switch (body.error) {
       case 'authorization_pending':
         poll.onPending?.();

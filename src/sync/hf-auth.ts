@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { findHfToken, hfTokenFile, readTokenFile, writeHfTokenFile, type HfTokenSource } from '../platform/hf-token';
+import { grantFile, removeGrant } from './oauth-grant';
 import { SyncError } from './sync-error';
 
 export interface HfLogin {
@@ -100,6 +101,8 @@ export function signOut(
     }
   }
   rmSync(markerFile, { force: true });
+  // The refresh grant beside the token file is only ever ours (oauth-grant.ts): it goes with any sign-out.
+  removeGrant(grantFile(env));
   const remaining = findHfToken(env);
   if (remaining?.source.kind === 'env')
     report.left.push({ source: remaining.source, why: `unset ${remaining.source.variable} to sign out completely` });

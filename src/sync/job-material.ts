@@ -1,7 +1,8 @@
-// A completed job on a collab's own hardware as something to publish: its summary.json as a result, with the job's id and run prefix.
+// A completed job (on a collab's own hardware, or on the user's own Hugging Face Jobs) as something to publish: its summary.json as a result, with the job's id and run prefix.
 import type { CollabAgent, PublishMaterial } from '../shared/sync-api';
 import { findJobRecord, isFinalStatus, lookAtJob, summaryOf, type RunLocation } from './collab-jobs';
 import type { CollabConnection } from './collab-store';
+import { OWN_HF_JOBS } from './hf-jobs';
 import { SyncError } from './sync-error';
 
 export interface JobMaterialContext {
@@ -74,6 +75,14 @@ export async function jobMaterial(
     );
   const jobId = record?.job_id ?? (typeof status.job_id === 'string' ? status.job_id : runPrefix);
   const jobUrl = record?.job_url ?? (typeof status.job_url === 'string' ? status.job_url : null);
+  // A run launched on the user's own Hugging Face Jobs (hf-jobs.ts): the collab's harness, not the collab's measurement.
+  const own = status.launched_by === OWN_HF_JOBS;
+  const flavor = typeof status.flavor === 'string' ? status.flavor : 'unknown flavor';
+  const flavorName = typeof status.flavor_name === 'string' && status.flavor_name ? status.flavor_name : flavor;
+  const hfJobUrl = typeof status.hf_job_url === 'string' ? status.hf_job_url : jobUrl;
+  const measuredBy = own
+    ? `measured on the user's own Hugging Face Job ${flavor}, with ${collab.id}'s harness`
+    : `measured by job ${jobId} on ${collab.id}'s hardware`;
   const runName = runPrefix.split('/').pop()!;
   const jobName = runName.replace(/-\d{8}-\d{6}$/, '') || runName;
   const text = (k: string) => (typeof summary[k] === 'string' && summary[k].trim() ? summary[k].trim() : null);
@@ -83,14 +92,21 @@ export async function jobMaterial(
     if (f !== field && f !== 'status' && scalar(summary[f])) frontmatter[f] = summary[f];
   if (typeof summary.ppl === 'number') frontmatter.ppl = summary.ppl;
   frontmatter.method = text('method') ?? jobName;
-  frontmatter.description = text('description') ?? `${jobName}: measured by job ${jobId} on ${collab.id}'s hardware`;
+  frontmatter.description = text('description') ?? `${jobName}: ${measuredBy}`;
   frontmatter.job_id = jobId;
   frontmatter.run_prefix = runPrefix;
   if (jobUrl) frontmatter.job_url = jobUrl;
+  if (own) {
+    frontmatter.hf_job_url = hfJobUrl;
+    frontmatter.flavor = flavor;
+  }
   const cell = (v: unknown) =>
     (typeof v === 'string' ? v : JSON.stringify(v)).replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 200);
   const body = [
-    `Measured by job ${jobId} on ${collab.id}'s own hardware (run ${where}/).`,
+    own
+      ? `Measured by job ${jobId} on the user's own Hugging Face Job ${flavor} (${flavorName}), with ${collab.id}'s harness; ` +
+        `${collab.id} did not measure it (run ${where}/, job ${hfJobUrl ?? jobId}).`
+      : `Measured by job ${jobId} on ${collab.id}'s own hardware (run ${where}/).`,
     '',
     '| figure | value |',
     '| --- | --- |',
@@ -103,9 +119,9 @@ export async function jobMaterial(
       agent: agent.agent_id,
       score,
       status: 'agent-run',
-      hardware: text('hardware') ?? "the collab's hardware",
+      hardware: own ? flavorName : (text('hardware') ?? "the collab's hardware"),
       measurement: null,
-      verification: 'measured by the collab',
+      verification: own ? `measured on the user's own Hugging Face Job ${flavor}` : 'measured by the collab',
       frontmatter,
       body,
       ts: Date.now(),
@@ -114,6 +130,11 @@ export async function jobMaterial(
     withheld: [
       `nothing of this machine: the result is the job's summary.json, and artifacts:sync copies its run folder ${runPrefix}/ within Hugging Face`,
     ],
-    measured_by_collab: { job_id: jobId, run_prefix: runPrefix, job_url: jobUrl },
+    measured_by_collab: {
+      job_id: jobId,
+      run_prefix: runPrefix,
+      job_url: jobUrl,
+      ...(own ? { own_hf_job: { flavor, hardware: flavorName } } : {}),
+    },
   };
 }

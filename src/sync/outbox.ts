@@ -25,7 +25,7 @@ import type {
 } from '../shared/sync-api';
 import { writeFiles } from './bucket-writer';
 import { CollabApi, CollabCallError, existingFilename } from './collab-api';
-import type { PublishPlan } from './publish-plan';
+import { PUBLIC_RESULT_REF, type PublishPlan } from './publish-plan';
 import { SyncError } from './sync-error';
 
 /** What the row's `plan` column holds: enough to send it again after a restart, with nothing secret in it. */
@@ -33,7 +33,8 @@ interface StoredPlan {
   api_url: string;
   bucket: string;
   digest: string;
-  files: { path: string; sha256: string; bytes: number }[];
+  /** `after_promote`: the trace manifest, uploaded by the trace step with the public result's filename in it. */
+  files: { path: string; sha256: string; bytes: number; after_promote?: true }[];
   calls: PlannedCall[];
   /** The local result's filename, to find a promote that reached the collab before a crash. */
   local_result: string;
@@ -64,6 +65,7 @@ export interface OutboxOptions {
 const STEP_OF: Record<string, OutboxStepName> = {
   '/v1/results': 'promote',
   '/v1/artifacts:sync': 'artifacts',
+  '/v1/traces': 'trace',
   '/v1/messages': 'message',
 };
 
@@ -121,6 +123,9 @@ export class WriteBudget {
     this.state.set(key, s);
   }
 }
+
+/** How long a cancelled item keeps its files for a retry. */
+const CANCELLED_KEEP_MS = 7 * 24 * 3600_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -196,11 +201,13 @@ export class Outbox {
 
   /** Resumes what a stopped or killed process left: `sending` rows go on from their first step not done. */
   start(): void {
-    // Items not yet sent keep their files (to be sent, or sent again on retry); a sent item's files are in the bucket.
+    // Items not yet sent keep their files (to be sent, or sent again on retry); a sent item's files are in the bucket,
+    // and an item cancelled more than CANCELLED_KEEP_MS ago is not coming back (a retry then says to publish again).
+    const oldest = this.now() - CANCELLED_KEEP_MS;
     const keep = new Set(
       this.options.record
         .list(100_000)
-        .filter((r) => r.state !== 'sent')
+        .filter((r) => r.state !== 'sent' && !(r.state === 'cancelled' && r.updated_at < oldest))
         .map((r) => r.id),
     );
     // A folder without a row is a publish that crashed before its row was written: it was never acknowledged.
@@ -227,7 +234,12 @@ export class Outbox {
       api_url: collab.api_url,
       bucket: plan.bucket,
       digest: plan.digest,
-      files: plan.files.map((f) => ({ path: f.path, sha256: sha256(f.content), bytes: f.content.length })),
+      files: plan.files.map((f) => ({
+        path: f.path,
+        sha256: sha256(f.content),
+        bytes: f.content.length,
+        ...(f.afterPromote ? { after_promote: true as const } : {}),
+      })),
       calls: plan.calls,
       local_result: plan.preview.result,
       message,
@@ -259,6 +271,10 @@ export class Outbox {
     this.options.onChange(item);
     this.kick();
     return item;
+  }
+
+  counts(): Record<OutboxState, number> {
+    return this.options.record.counts();
   }
 
   list(limit = 200): OutboxItem[] {
@@ -401,9 +417,22 @@ export class Outbox {
         if (this.cancelled.has(row.id) || (row.state as OutboxState) === 'cancelled' || this.closed) return;
         if (step.step === 'upload') {
           reached = true;
-          await this.upload(row, plan, token);
-          this.markStep(row, step, `${plan.files.length} files to ${plan.bucket}`);
+          const first = plan.files.filter((f) => !f.after_promote);
+          await this.upload(row, plan, token, first);
+          this.markStep(row, step, `${first.length} files to ${plan.bucket}`);
           continue;
+        }
+        if (step.step === 'trace') {
+          // The manifest names the public result: written now that the collab has given its filename. Sharing a
+          // session again replaces it on the collab, so a try cut short is simply made again.
+          const manifests = plan.files.filter((f) => f.after_promote);
+          const promoted = row.public_filename;
+          if (manifests.length > 0) {
+            if (!promoted)
+              throw new SyncError('PREVIEW_STALE', 'the trace step came before the promote', 'publish it again');
+            reached = true;
+            await this.upload(row, plan, token, manifests, (text) => text.replaceAll(PUBLIC_RESULT_REF, promoted));
+          }
         }
         const call = plan.calls.find((c) => STEP_OF[c.path] === step.step)!;
         const wait = this.budget.take(plan.bucket, this.now());
@@ -439,13 +468,26 @@ export class Outbox {
     }
   }
 
-  private async upload(row: OutboxRow, plan: StoredPlan, token: string): Promise<void> {
-    const files = plan.files.map((f) => {
-      const content = readFileSync(join(this.options.folder, row.id, f.path));
+  private async upload(
+    row: OutboxRow,
+    plan: StoredPlan,
+    token: string,
+    which: StoredPlan['files'],
+    fill?: (text: string) => string,
+  ): Promise<void> {
+    const files = which.map((f) => {
+      const file = join(this.options.folder, row.id, f.path);
+      if (!existsSync(file))
+        throw new SyncError(
+          'PREVIEW_STALE',
+          `${f.path} is no longer on this machine (a cancelled item's files are cleared after 7 days)`,
+          'publish it again',
+        );
+      const content = readFileSync(file);
       // What leaves is what was previewed: a file changed on disk since is refused, not sent.
       if (sha256(content) !== f.sha256)
         throw new SyncError('PREVIEW_STALE', `${f.path} changed on disk since it was queued`, 'publish it again');
-      return { path: f.path, content };
+      return { path: f.path, content: fill ? Buffer.from(fill(content.toString('utf8'))) : content };
     });
     // One signal per upload, tied to close(): the library adds a listener to the signal it is given and keeps it.
     const upload = new AbortController();

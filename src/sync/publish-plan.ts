@@ -10,7 +10,15 @@ export interface PlannedFile {
   /** The path in the agent's bucket. */
   path: string;
   content: Buffer;
+  /**
+   * Uploaded by the trace step, not with the others: the manifest names the public result, whose filename the
+   * collab gives only when it promotes it (PUBLIC_RESULT_REF stands for it until then).
+   */
+  afterPromote?: true;
 }
+
+/** What a shared trace's result_ref says until the result is promoted; the outbox writes the public filename in. */
+export const PUBLIC_RESULT_REF = 'PUBLIC-RESULT-FILENAME-SET-WHEN-PROMOTED';
 
 /** Everything one publish does, in order: the outbox keeps it (files on disk, calls in the row) until it is sent. */
 export interface PublishPlan {
@@ -87,11 +95,17 @@ export function planPublish(
   }
   if (dropped.some((k) => /private/.test(k)))
     withheld.push("the held-out (private) prompts' figures: the collab measures its own held-out set");
-  const exploratory = fixedHardware && byCollab === null;
-  const notice = exploratory
-    ? `Exploratory: measured on ${hardware ?? 'this machine'} with Collab Desk, not on ${collab.id}'s own hardware, where it ranks; ` +
-      `its verifier may measure it there.`
-    : null;
+  // A job on the user's own Hugging Face Jobs ran the collab's harness, but the collab did not measure it.
+  const ownJob = byCollab?.own_hf_job ?? null;
+  const exploratory = fixedHardware && (byCollab === null || ownJob !== null);
+  const notice =
+    ownJob && exploratory
+      ? `Exploratory: measured on the user's own Hugging Face Job ${ownJob.flavor} (${ownJob.hardware}), with ${collab.id}'s harness, ` +
+        `not by ${collab.id} on its own hardware, where it ranks; its verifier may measure it there.`
+      : exploratory
+        ? `Exploratory: measured on ${hardware ?? 'this machine'} with Collab Desk, not on ${collab.id}'s own hardware, where it ranks; ` +
+          `its verifier may measure it there.`
+        : null;
   const description = String(kept.description ?? r.filename);
   const publicFm: Record<string, unknown> = {
     ...kept,
@@ -129,8 +143,19 @@ export function planPublish(
     : null;
   // Paths of their own for each distinct content: two publishes of one result (another message, without the bundle)
   // never overwrite each other's files in the bucket while one of them waits to be sent.
+  const trace = material.trace ?? null;
+  const manifestText = trace
+    ? renderMarkdown(
+        {
+          ...trace.frontmatter,
+          ...(trace.log ? { native_log_file: trace.log.name } : {}),
+          result_ref: PUBLIC_RESULT_REF,
+        },
+        trace.body,
+      )
+    : null;
   const key = createHash('sha256')
-    .update(JSON.stringify([resultText, bundleFiles, messageText]))
+    .update(JSON.stringify([resultText, bundleFiles, messageText, manifestText, trace?.log ?? null]))
     .digest('hex')
     .slice(0, 8);
   const slug = `${slugOf(r.filename).slice(0, 31).replace(/-+$/, '')}-${key}`;
@@ -148,6 +173,15 @@ export function planPublish(
   } else {
     withheld.push('the run bundle (not asked for)');
   }
+  if (trace && manifestText !== null) {
+    if (trace.log)
+      files.push({ path: `traces/${trace.session_id}/${trace.log.name}`, content: Buffer.from(trace.log.content) });
+    files.push({
+      path: `traces/${trace.session_id}/manifest.md`,
+      content: Buffer.from(manifestText),
+      afterPromote: true,
+    });
+  }
   if (messageText) files.push({ path: `messages/${slug}.md`, content: Buffer.from(messageText) });
 
   if (token && files.some((f) => f.content.includes(token)))
@@ -163,6 +197,12 @@ export function planPublish(
     const source = byCollab ? uri(`${byCollab.run_prefix.replace(/^\/+|\/+$/g, '')}/`) : uri(`runs/${slug}/`);
     calls.push({ method: 'POST', path: '/v1/artifacts:sync', body: { source, dest_slug: slug } });
   }
+  if (trace)
+    calls.push({
+      method: 'POST',
+      path: '/v1/traces',
+      body: { source: uri(`traces/${trace.session_id}/`), share: trace.share },
+    });
   if (body.message) calls.push({ method: 'POST', path: '/v1/messages', body: { source: uri(`messages/${slug}.md`) } });
 
   const digest = createHash('sha256')

@@ -10,6 +10,8 @@ export type SyncErrorCode =
   | 'HF_ERROR'
   | 'DEVICE_FLOW_FAILED'
   | 'DEVICE_CODE_EXPIRED'
+  | 'BROWSER_LOGIN_FAILED'
+  | 'SIGN_IN_EXPIRED'
   | 'ACCESS_DENIED'
   | 'NOT_A_COLLAB'
   | 'COLLAB_UNREACHABLE'
@@ -30,7 +32,10 @@ export type SyncErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_PATH'
   | 'SYNC_TOO_LARGE'
-  | 'SECRET_IN_FILE';
+  | 'SECRET_IN_FILE'
+  // Jobs on the user's own Hugging Face Jobs (hf-jobs.ts).
+  | 'PAYMENT_REQUIRED'
+  | 'INVALID_CONFIG';
 
 /** Every refusal of src/sync: `message` says what happened, `next` what to do; neither ever holds a token. */
 export class SyncError extends CodedError<SyncErrorCode> {

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { dataLayout } from '../platform/data-folder';
 import type {
+  BrowserLogin,
   CollabAgent,
   CollabRegisterBody,
   DeviceLogin,
@@ -13,18 +14,23 @@ import type {
   SignedIn,
   SyncCollab,
   SyncControl,
+  SyncDiscoverList,
   SyncLoginBody,
   SyncLoginResponse,
   SyncStatus,
 } from '../shared/sync-api';
-import { fetchRules, resolveCollab } from './collab-directory';
+import { connectionFor, discoverCollabs, fetchRules, resolveCollab } from './collab-directory';
 import { jobsFileFor } from './collab-jobs';
 import { jobMaterial } from './job-material';
 import { registerOnCollab } from './collab-registration';
 import { listConnections, saveCollabAgent, saveConnection, type CollabConnection } from './collab-store';
-import { deviceClientId, pollDeviceToken, requestDeviceCode } from './device-flow';
+import { deviceClientId, pollDeviceTokens, requestDeviceCode } from './device-flow';
 import { currentLogin, describeSource, saveLogin, signOut, type HfLogin } from './hf-auth';
 import { whoami, type HfIdentity } from './hf-whoami';
+import { grantFile, grantOf, readGrant, writeGrant, type OAuthGrant } from './oauth-grant';
+import type { OAuthTokens } from './oauth-grant';
+import { startBrowserLogin, type BrowserLogin as BrowserFlow } from './oauth-pkce';
+import { freshLogin, whoamiFresh } from './oauth-refresh';
 import { Outbox } from './outbox';
 import { planPublish } from './publish-plan';
 import { SyncError } from './sync-error';
@@ -37,8 +43,12 @@ export interface TokenVault {
   current(): HfLogin | null;
   /** Stores a validated token; returns where, in words. */
   save(token: string): string;
-  /** Signs out of what we stored; says what is still signed in and why. */
+  /** Signs out of what we stored (the refresh grant too); says what is still signed in and why. */
   clear(): { removed: string | null; left: string[] };
+  /** The refresh grant kept beside an OAuth login (oauth-grant.ts); vaults without one never renew. */
+  grant?(): OAuthGrant | null;
+  /** Keeps the grant of the token just saved, or forgets it (null: a pasted token has none). */
+  saveGrant?(grant: OAuthGrant | null): void;
 }
 
 /** The standard token file `hf auth login` writes (HF_TOKEN wins over it, as in every HF tool). */
@@ -46,6 +56,8 @@ export function fileTokenVault(markerFile: string, env: NodeJS.ProcessEnv = proc
   return {
     current: () => currentLogin(env),
     save: (token) => `the token file ${saveLogin(token, markerFile, env)}`,
+    grant: () => readGrant(grantFile(env)),
+    saveGrant: (grant) => writeGrant(grantFile(env), grant),
     clear: () => {
       const report = signOut(markerFile, {}, env);
       return { removed: report.removed, left: report.left.map((l) => `${describeSource(l.source)}: ${l.why}`) };
@@ -78,6 +90,8 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
   const listeners = new Set<(item: OutboxItem) => void>();
   let identity: { token: string; me: HfIdentity; at: number } | null = null;
   let device: { login: DeviceLogin; problem: string | null } | null = null;
+  let browser: { login: BrowserLogin; flow: BrowserFlow; problem: string | null } | null = null;
+  let renewTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
   const outbox = new Outbox({
@@ -168,7 +182,7 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     const built =
       body.job !== undefined
         ? await jobMaterial(body.job, collab, agent, {
-            token: requireLogin().token,
+            token: ((await freshLogin(vault, { fetch: options.fetch })) ?? requireLogin()).token,
             hubUrl,
             jobsFile: jobsFileFor(layout.collabs),
             fetch: options.fetch,
@@ -177,6 +191,64 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     if (!built)
       throw new SyncError('COLLAB_REFUSED', `no material for ${body.result}`, 'preview the result through the hub');
     return { collab, plan: planPublish(built, collab, agent, body, vault.current()?.token ?? null) };
+  }
+
+  /** Checks an OAuth sign-in's access token, then stores it and its refresh grant; returns who signed in. */
+  async function keep(tokens: OAuthTokens, where: { token_endpoint: string; client_id: string }): Promise<string> {
+    const who = await whoami(tokens.access_token, { hubUrl, fetch: options.fetch });
+    vault.save(tokens.access_token);
+    vault.saveGrant?.(grantOf(tokens, where));
+    identity = { token: tokens.access_token, me: who, at: Date.now() };
+    scheduleRenewal();
+    return who.name;
+  }
+
+  /**
+   * Renews an OAuth login shortly before its access token lapses, so the outbox (which reads the token as it sends)
+   * never holds an expired one; status and register renew on their own too, and after a 401.
+   */
+  function scheduleRenewal(): void {
+    clearTimeout(renewTimer);
+    const grant = vault.grant?.() ?? null;
+    const expires = grant?.expires_at ? Date.parse(grant.expires_at) : NaN;
+    if (closed || !Number.isFinite(expires)) return;
+    const delay = Math.min(Math.max(expires - 60_000 - Date.now(), 0), 2 ** 31 - 1);
+    renewTimer = setTimeout(() => {
+      freshLogin(vault, { fetch: options.fetch }).then(
+        () => scheduleRenewal(),
+        () => undefined, // Refused or unreachable: status says so, and the next use tries again.
+      );
+    }, delay);
+    renewTimer.unref?.();
+  }
+
+  /** A browser sign-in (oauth-pkce.ts): the hub listens on loopback for the Hub's redirect and keeps the login. */
+  async function startBrowser(): Promise<BrowserLogin> {
+    if (browser && !browser.problem && Date.parse(browser.login.expires_at) > Date.now()) return browser.login;
+    browser?.flow.cancel();
+    const flow = await startBrowserLogin({
+      endpoint: hubUrl,
+      clientId: deviceClientId(),
+      fetch: options.fetch,
+      complete: keep,
+    });
+    const current = {
+      login: { authorize_url: flow.authorizeUrl, expires_at: new Date(flow.expiresAt).toISOString() },
+      flow,
+      problem: null as string | null,
+    };
+    browser = current;
+    device = null;
+    flow.result.then(
+      () => {
+        if (browser === current) browser = null;
+      },
+      (err: unknown) => {
+        if (browser === current)
+          current.problem = err instanceof SyncError ? err.display : String((err as Error)?.message ?? err);
+      },
+    );
+    return current.login;
   }
 
   async function startDeviceLogin(): Promise<DeviceLogin> {
@@ -200,7 +272,7 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     // Polled here, not by the page: the token never crosses to the renderer, only "signed in as".
     void (async () => {
       try {
-        const token = await pollDeviceToken(code, flow, {
+        const tokens = await pollDeviceTokens(code, flow, {
           wait: (ms) =>
             new Promise((resolve, reject) => {
               if (closed || device !== current) reject(new Error('sign-in abandoned'));
@@ -208,9 +280,7 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
             }),
         });
         // Approved: checked and stored; any failure here is the sign-in's problem, never the hub's crash.
-        const who = await whoami(token, { hubUrl, fetch: options.fetch });
-        vault.save(token);
-        identity = { token, me: who, at: Date.now() };
+        await keep(tokens, { token_endpoint: `${hubUrl}/oauth/token`, client_id: flow.clientId });
         if (device === current) device = null;
       } catch (err) {
         fail(err);
@@ -220,25 +290,27 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
   }
 
   return {
-    start: () => outbox.start(),
+    start: () => {
+      outbox.start();
+      scheduleRenewal();
+    },
 
     async status(): Promise<SyncStatus> {
-      const login = vault.current();
       let signed: SignedIn | null = null;
-      let problem: string | null = device?.problem ?? null;
-      if (login) {
-        try {
-          signed = signedIn(login, await me(login));
-        } catch (err) {
-          problem = err instanceof SyncError ? err.display : String(err);
-        }
+      let problem: string | null = device?.problem ?? browser?.problem ?? null;
+      try {
+        // Renewed on the way when an OAuth login's access token is due or refused (oauth-refresh.ts).
+        const fresh = await whoamiFresh(vault, me, { fetch: options.fetch });
+        if (fresh) signed = signedIn(fresh.login, fresh.me);
+      } catch (err) {
+        problem = err instanceof SyncError ? err.display : String(err);
       }
-      const counts = { queued: 0, sending: 0, sent: 0, failed: 0, cancelled: 0 };
-      for (const item of outbox.list(10_000)) counts[item.state] += 1;
+      const counts = outbox.counts();
       return {
         signed_in: signed,
         sign_in_problem: problem,
         device_login: signed || device?.problem ? null : (device?.login ?? null),
+        browser_login: signed || browser?.problem ? null : (browser?.login ?? null),
         collabs: listConnections(layout.collabs).map(view),
         outbox: counts,
       };
@@ -250,15 +322,20 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
         // Checked before it is stored: a mistyped paste never becomes the machine's login.
         const who = await whoami(token, { hubUrl, fetch: options.fetch });
         const where = vault.save(token);
+        vault.saveGrant?.(null);
         identity = { token, me: who, at: Date.now() };
         device = null;
         return { signed_in: { user: who.name, orgs: who.orgs.map((o) => o.name), source: where }, device_login: null };
       }
+      if (body.browser) return { signed_in: null, device_login: null, browser_login: await startBrowser() };
       return { signed_in: null, device_login: await startDeviceLogin() };
     },
 
     async logout() {
       device = null;
+      browser?.flow.cancel();
+      browser = null;
+      clearTimeout(renewTimer);
       identity = null;
       return vault.clear();
     },
@@ -269,10 +346,30 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
       return view(saveConnection(layout.collabs, info, rules?.url ?? null));
     },
 
+    async discover(): Promise<SyncDiscoverList> {
+      // With the signed-in token the Hub lists the person's private and org Spaces too; without one, the public ones.
+      // A login due for renewal is renewed first; one that cannot be still lists the public ones as it stands.
+      const login = await freshLogin(vault, { fetch: options.fetch }).catch(() => vault.current());
+      const token = login?.token ?? null;
+      const found = await discoverCollabs({ hfEndpoint: hubUrl, fetch: options.fetch, token });
+      const connections = listConnections(layout.collabs);
+      return {
+        collabs: found.map((f) => ({
+          space: f.space,
+          title: f.title,
+          likes: f.likes,
+          dashboard_url: f.url,
+          updated_at: f.updated_at,
+          connected: connectionFor(f, connections) !== null,
+          collab: connectionFor(f, connections)?.id ?? null,
+        })),
+      };
+    },
+
     async register(body: CollabRegisterBody): Promise<CollabAgent> {
       const collab = collabOf(body.collab);
-      const login = requireLogin();
-      const who = await me(login);
+      requireLogin();
+      const { login, me: who } = (await whoamiFresh(vault, me, { fetch: options.fetch }))!;
       const agent = await registerOnCollab({
         collab,
         agentId: body.agent_id,
@@ -293,6 +390,7 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
 
     async publish(material: PublishMaterial | null, body: PublishBody): Promise<OutboxItem> {
       requireLogin();
+      await freshLogin(vault, { fetch: options.fetch });
       const { collab, plan: built } = await plan(material, body);
       if (body.digest !== built.digest)
         throw new SyncError(
@@ -315,6 +413,9 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     async close() {
       closed = true;
       device = null;
+      browser?.flow.cancel();
+      browser = null;
+      clearTimeout(renewTimer);
       listeners.clear();
       await outbox.close();
     },

@@ -1,9 +1,11 @@
 // The Public collab panel in a real Chromium against a real `collab-desk hub` with sync attached, a Hugging Face Hub
-// stand-in (device-code sign-in, buckets) and a public collab stand-in: sign in, connect, register, preview, publish, sent.
+// stand-in (device-code sign-in, buckets) and a public collab stand-in: sign in, connect, register, preview, publish, sent;
+// then find the collabs on the Hub and connect one from the list.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxList, PublishPreview } from '../../src/shared/sync-api';
 import { startHfBucketStandin, type HfBucketStandin } from '../helpers/hf-bucket-standin';
@@ -16,11 +18,16 @@ const ORG = 'gemma-challenge';
 const COLLAB = `${ORG}/gemma`;
 const ADA = 'hf_ada_writes_gemma_challenge_e2e_000000001';
 const AGENT = 'ada-desk';
+/** A second collab, found on the Hub by its dashboard Space and connected from the list. */
+const HUTTER = 'speed-org/hutter';
+const HUTTER_SPACE = 'speed-org/hutter-dashboard';
+const HUTTER_HOST = 'speed-org-hutter-dashboard.hf.space';
 
 let root: string;
 let hfHome: string;
 let hf: HfBucketStandin;
 let collab: PublicCollabStandin;
+let hutter: PublicCollabStandin;
 let hubProc: CliProcess;
 let hubUrl: string;
 let organizer: string;
@@ -43,6 +50,20 @@ beforeAll(async () => {
     jobs: true,
     registration: 'server-creates',
   });
+  hutter = await startPublicCollabStandin({
+    hf,
+    org: 'speed-org',
+    slug: 'hutter',
+    title: 'Hutter speed prize',
+    scoreField: 'bpc',
+    scoreOrder: 'asc',
+    scoreUnit: 'bits/char',
+  });
+  hf.putFile(hutter.centralBucket, 'README.md', '# Hutter speed prize\n\nLower bpc wins.\n');
+  // The collab dashboards the Hub lists (its Spaces tagged agent-collab); one more that is something else.
+  hf.addSpace({ id: HUTTER_SPACE, tags: ['agent-collab'], likes: 64, title: 'Hutter speed prize' });
+  hf.addSpace({ id: `${ORG}/gemma-dashboard`, tags: ['agent-collab'], likes: 12 });
+  hf.addSpace({ id: 'someone/chat-demo', tags: ['gradio'], likes: 900 });
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -51,6 +72,9 @@ beforeAll(async () => {
     // The device code's poll interval scaled to nothing, the outbox's first retry short.
     COLLAB_DESK_SYNC_POLL_SCALE: '0',
     COLLAB_DESK_SYNC_BACKOFF_MS: '50',
+    // The Hutter dashboard Space's host answered by its stand-in (what DNS does for hf.space).
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(import.meta.dirname, '../helpers/space-hosts.mjs')).href}`,
+    COLLAB_DESK_TEST_SPACE_HOSTS: JSON.stringify({ [HUTTER_HOST]: hutter.dashboardUrl }),
   };
   // Signed out at first: no token from the environment of whoever runs the tests.
   for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_API_TOKEN', 'HF_TOKEN_PATH']) delete env[k];
@@ -86,6 +110,7 @@ afterAll(async () => {
   await hubProc?.stop();
   await killAllChildren();
   await collab?.close();
+  await hutter?.close();
   await hf?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 }, 60_000);
@@ -208,6 +233,50 @@ describe('the Public collab panel', () => {
     // The agent's bucket holds exactly the bytes the preview showed.
     const stored = hf.files(`${ORG}/gemma-${AGENT}`);
     for (const f of shown.files) expect(stored.has(f.path) && sha(stored.get(f.path)!), f.path).toBe(f.sha256);
+    expect(session.pageErrors).toEqual([]);
+  });
+  it('finds the collabs on the Hub and connects one from the list, by keyboard, its rules shown', async () => {
+    const { page } = session;
+    // The narrow window the panel must fit.
+    await page.setViewportSize({ width: 900, height: 900 });
+    const find = page.getByRole('button', { name: 'Find collabs on the Hub' });
+    await find.focus();
+    await page.keyboard.press('Enter');
+    const list = page.getByRole('list', { name: 'Collabs on the Hub' });
+    await list.waitFor({ timeout: 20_000 });
+    const rows = list.getByRole('listitem');
+    // Only the Spaces tagged agent-collab, most liked first.
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-space')))).toEqual([
+      HUTTER_SPACE,
+      `${ORG}/gemma-dashboard`,
+    ]);
+    const row = list.getByRole('listitem', { name: 'Hutter speed prize' });
+    expect(await row.textContent()).toContain(HUTTER_SPACE);
+    expect(await row.textContent()).toContain('64 likes');
+    expect(await row.getByTestId('discover-connected').count()).toBe(0);
+
+    const connect = row.getByRole('button', { name: `Connect ${HUTTER_SPACE}` });
+    await connect.focus();
+    await page.keyboard.press('Enter');
+    // Its card, as a typed connect shows it: the score, the rules link to the central bucket's README.
+    const card = page.getByRole('article', { name: 'Hutter speed prize' });
+    await card.waitFor({ timeout: 20_000 });
+    expect(await card.getByTestId('collab-score').textContent()).toContain('bpc (bits/char), lower is better');
+    expect(await card.getByRole('link', { name: 'Rules' }).getAttribute('href')).toBe(
+      `${hf.url}/buckets/${hutter.centralBucket}/resolve/README.md`,
+    );
+    expect(await card.getByRole('link', { name: 'Dashboard' }).getAttribute('href')).toBe(`https://${HUTTER_HOST}`);
+    expect(await card.getAttribute('data-collab')).toBe(HUTTER);
+    await row.getByTestId('discover-connected').waitFor();
+    expect(await row.getByRole('status').textContent()).toContain('Connected Hutter speed prize');
+
+    // Nothing runs past 900 px: neither the page nor the list.
+    const root = page.locator('html');
+    const overflow = async (el: typeof root) => el.evaluate((e) => e.scrollWidth - e.clientWidth);
+    expect(await overflow(root)).toBe(0);
+    expect(await overflow(list)).toBe(0);
+    await list.scrollIntoViewIfNeeded();
+    await session.screenshot('public-collab-discover-900');
     expect(session.pageErrors).toEqual([]);
   });
 });

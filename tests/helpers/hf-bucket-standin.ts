@@ -22,6 +22,7 @@ export interface StandinUser {
 
 /** Every endpoint the stand-in answers, as named for fault injection and in the request log. */
 export type BucketRequestKind =
+  | HfJobsRequestKind
   | 'whoami'
   | 'bucket-create'
   | 'bucket-info'
@@ -38,6 +39,8 @@ export type BucketRequestKind =
   | 'reconstruction'
   | 'transfer'
   | 'device-code'
+  | 'oauth-authorize'
+  | 'openid-configuration'
   | 'spaces'
   | 'device-token';
 
@@ -76,7 +79,7 @@ export interface BucketStandinStats {
   dedupHits: number;
 }
 
-export interface HfBucketStandin {
+export interface HfBucketStandin extends HfJobsControls {
   /** The endpoint to use as hubUrl / HF_ENDPOINT. */
   url: string;
   /** The CAS origin handed out in xet tokens. */
@@ -87,7 +90,7 @@ export interface HfBucketStandin {
   /** Whether a bucket exists, and its visibility. */
   bucket(bucketId: string): { private: boolean } | null;
   /** A Space the Hub lists under GET /api/spaces (a collab's dashboard carries the tag `agent-collab`). */
-  addSpace(space: { id: string; tags: string[]; likes?: number }): void;
+  addSpace(space: { id: string; tags: string[]; likes?: number; title?: string; private?: boolean }): void;
   /** A bucket made outside the client (as a collab server does at registration). */
   addBucket(bucketId: string, options?: { private?: boolean }): void;
   /**
@@ -123,6 +126,21 @@ export interface HfBucketStandin {
   slowDownDevice(userCode: string): void;
   /** A device sign-in's state: pending until approved, denied or expired; redeemed once its token was handed out. */
   deviceState(userCode: string): DeviceGrantState | null;
+  // --- signing in in the browser (OAuth code + PKCE, RFC 7636) and refresh tokens (RFC 6749 §6) ---
+  /**
+   * What the person does on the next authorize page: approve as this user (the page redirects to the loopback
+   * callback with ?code&state) or deny (?error=access_denied&state). Until one is set, the page waits (200, HTML).
+   */
+  approveAuthorization(userName: string): void;
+  denyAuthorization(): void;
+  /** Resolves with the query of the next valid GET /oauth/authorize (as a test reads the consent page). */
+  nextAuthorization(): Promise<URLSearchParams>;
+  /** Access tokens minted from now on (code and refresh grants) expire after this many seconds (whoami-v2: 401). */
+  setAccessTokenTtl(seconds: number): void;
+  /** The refresh tokens that still work for a user (each rotation replaces one). */
+  liveRefreshTokens(userName: string): string[];
+  /** A refresh token stops working (the person revoked the app's access). */
+  revokeRefreshToken(token: string): void;
   /** The token stops working on the Hub API. Xet tokens already handed out stay valid until they expire, as JWTs do, unless `casTokens`. */
   revokeToken(token: string, options?: { casTokens?: boolean }): void;
   stats(): BucketStandinStats;
@@ -492,12 +510,25 @@ export async function startHfBucketStandin(options: {
   deviceClientId?: string;
   deviceInterval?: number;
   deviceExpiresIn?: number;
+  /** HF Jobs (the section at the end of this file): the harness jobs run, the flavors and prices. */
+  jobs?: HfJobsOptions;
+  /** OAuth code + PKCE: seconds an access token it mints lives (default 3600), an authorization code (default 60). */
+  oauthAccessTtl?: number;
+  oauthCodeTtl?: number;
 }): Promise<HfBucketStandin> {
   const secret = randomBytes(32);
   const users = new Map(options.users.map((u) => [u.token, u]));
   const revoked = new Set<string>();
   const buckets = new Map<string, Bucket>();
-  const spaces: Array<{ id: string; tags: string[]; likes: number; lastModified: number }> = [];
+  const spaces: Array<{
+    id: string;
+    tags: string[];
+    likes: number;
+    lastModified: number;
+    title?: string;
+    /** Listed only to its owner and the owner org's members (the caller's token). */
+    private?: boolean;
+  }> = [];
   const xorbs = new Map<string, StoredXorb>();
   const cas = new Map<string, { terms: Term[]; size: number }>();
   const chunkToXorb = new Map<string, string>();
@@ -531,6 +562,7 @@ export async function startHfBucketStandin(options: {
     if (token === undefined) return null;
     const user = users.get(token);
     if (!user || revoked.has(token)) throw new HttpError(401, 'Invalid credentials in Authorization header');
+    if (oauthExpired(token)) throw new HttpError(401, 'Access token expired');
     return user;
   };
   const memberRole = (user: StandinUser, ns: string) => user.orgs?.find((o) => o.name === ns)?.role;
@@ -738,7 +770,9 @@ export async function startHfBucketStandin(options: {
    * (in the name), `limit` with a `Link: <...>; rel="next"` header for the next page, each Space as
    * `{_id, id, likes, private, sdk, lastModified, tags?}` (tags only when `expand=tags` asks).
    */
-  const listSpaces = (res: ServerResponse, url: URL) => {
+  const listSpaces = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const user = caller(req);
+    const visible = (id: string) => !!user && (user.name === id.split('/')[0] || !!memberRole(user, id.split('/')[0]!));
     const filters = url.searchParams.getAll('filter');
     const author = url.searchParams.get('author');
     const search = url.searchParams.get('search');
@@ -747,6 +781,7 @@ export async function startHfBucketStandin(options: {
     const expand = new Set(url.searchParams.getAll('expand'));
     const matched = spaces.filter(
       (sp) =>
+        (!sp.private || visible(sp.id)) &&
         filters.every((f) => sp.tags.includes(f)) &&
         (!author || sp.id.split('/')[0] === author) &&
         (!search || sp.id.split('/')[1]!.includes(search)),
@@ -765,10 +800,12 @@ export async function startHfBucketStandin(options: {
         _id: createHash('sha256').update(sp.id).digest('hex').slice(0, 24),
         id: sp.id,
         likes: sp.likes,
-        private: false,
+        private: !!sp.private,
         sdk: 'docker',
         lastModified: iso(sp.lastModified),
         ...(expand.has('tags') ? { tags: sp.tags } : {}),
+        // The Space README's frontmatter, as the Hub answers `expand=cardData`.
+        ...(expand.has('cardData') ? { cardData: { ...(sp.title ? { title: sp.title } : {}), tags: sp.tags } } : {}),
       })),
     );
   };
@@ -776,12 +813,18 @@ export async function startHfBucketStandin(options: {
   const hubRoute = (req: IncomingMessage, res: ServerResponse, url: URL): Route | null => {
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    const jobsRoute = hfJobs.route(req, res, url);
+    if (jobsRoute) return jobsRoute;
     if (path === '/api/whoami-v2' && method === 'GET') return { kind: 'whoami', handle: () => whoami(req, res) };
-    if (path === '/api/spaces' && method === 'GET') return { kind: 'spaces', handle: () => listSpaces(res, url) };
+    if (path === '/api/spaces' && method === 'GET') return { kind: 'spaces', handle: () => listSpaces(req, res, url) };
     if (path === '/oauth/device' && method === 'POST')
       return { kind: 'device-code', handle: (body) => deviceCode(req, res, body) };
     if (path === '/oauth/token' && method === 'POST')
-      return { kind: 'device-token', handle: (body) => deviceToken(req, res, body) };
+      return { kind: 'device-token', handle: (body) => oauthToken(req, res, body) };
+    if (path === '/oauth/authorize' && method === 'GET')
+      return { kind: 'oauth-authorize', handle: () => authorize(res, url) };
+    if (path === '/.well-known/openid-configuration' && method === 'GET')
+      return { kind: 'openid-configuration', handle: () => openidConfiguration(res) };
     const api = /^\/api\/buckets\/([^/]+)\/([^/]+)(?:\/(.*))?$/.exec(path);
     if (api) {
       const ns = decodeURIComponent(api[1]!);
@@ -936,7 +979,7 @@ export async function startHfBucketStandin(options: {
           access_token: grant.token,
           token_type: 'bearer',
           expires_in: 30 * 86400,
-          refresh_token: `hf_oauth_refresh_${randomBytes(8).toString('hex')}`,
+          refresh_token: mintRefresh(users.get(grant.token!)?.name ?? '', deviceClientId),
         },
         noStore,
       );
@@ -955,6 +998,150 @@ export async function startHfBucketStandin(options: {
     if (!grant) throw new Error(`stand-in has no device code with user code ${userCode}`);
     return grant;
   };
+
+  // --- signing in in the browser: OAuth code + PKCE (RFC 7636) on a loopback redirect, and refresh tokens --------
+  interface AuthCode {
+    clientId: string;
+    redirectUri: string;
+    challenge: string;
+    userName: string;
+    expiresAt: number;
+    used: boolean;
+  }
+  const authCodes = new Map<string, AuthCode>();
+  const refreshTokens = new Map<string, { userName: string; clientId: string }>();
+  const accessExpiry = new Map<string, number>();
+  let accessTtl = options.oauthAccessTtl ?? 3600;
+  let nextDecision: { approve: string } | 'deny' | null = null;
+  const authorizeWaiters: Array<(q: URLSearchParams) => void> = [];
+  const oauthError = (res: ServerResponse, status: number, error: string, description: string) =>
+    json(res, status, { error, error_description: description }, noStore);
+  /** Loopback redirects only (RFC 8252 §7.3): http, 127.0.0.1 or [::1], any port. */
+  const loopback = (uri: string) => {
+    try {
+      const u = new URL(uri);
+      return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]') && !!u.port;
+    } catch {
+      return false;
+    }
+  };
+  function oauthExpired(token: string): boolean {
+    const at = accessExpiry.get(token);
+    return at !== undefined && Date.now() >= at;
+  }
+  function mintRefresh(userName: string, clientId: string): string {
+    const token = `hf_oauth_refresh_${randomBytes(12).toString('hex')}`;
+    refreshTokens.set(token, { userName, clientId });
+    return token;
+  }
+  /** A new access token for the user, valid as the user's own token on every route until it expires. */
+  const mintAccess = (userName: string) => {
+    const user = [...users.values()].find((u) => u.name === userName && !revoked.has(u.token));
+    if (!user) throw new Error(`stand-in has no user ${userName} with a working token`);
+    const token = `hf_oauth_${randomBytes(16).toString('hex')}`;
+    users.set(token, user);
+    accessExpiry.set(token, Date.now() + accessTtl * 1000);
+    return token;
+  };
+  const tokenAnswer = (res: ServerResponse, userName: string, clientId: string) =>
+    json(
+      res,
+      200,
+      {
+        access_token: mintAccess(userName),
+        token_type: 'bearer',
+        expires_in: accessTtl,
+        refresh_token: mintRefresh(userName, clientId),
+        scope: 'openid profile',
+      },
+      noStore,
+    );
+
+  const openidConfiguration = (res: ServerResponse) =>
+    json(res, 200, {
+      issuer: hubUrl,
+      authorization_endpoint: `${hubUrl}/oauth/authorize`,
+      token_endpoint: `${hubUrl}/oauth/token`,
+      userinfo_endpoint: `${hubUrl}/oauth/userinfo`,
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'refresh_token', DEVICE_GRANT_TYPE],
+      code_challenge_methods_supported: ['S256'],
+    });
+
+  /**
+   * GET /oauth/authorize as the Hub's consent page: a bad client or redirect URI is shown, never redirected to
+   * (RFC 6749 §4.1.2.1); other errors and the person's answer go back to the redirect URI with the state.
+   */
+  const authorize = (res: ServerResponse, url: URL) => {
+    const q = url.searchParams;
+    const redirectUri = q.get('redirect_uri') ?? '';
+    const page = (status: number, text: string) => {
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><title>Hugging Face</title><p>${text}</p>`);
+    };
+    if (q.get('client_id') !== deviceClientId) return page(400, 'Unknown OAuth client');
+    if (!loopback(redirectUri)) return page(400, 'The redirect URI is not a loopback address');
+    const back = (params: Record<string, string>) => {
+      const target = new URL(redirectUri);
+      for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+      res.writeHead(302, { Location: target.href });
+      res.end();
+    };
+    const state = q.get('state') ?? '';
+    if (q.get('response_type') !== 'code') return back({ error: 'unsupported_response_type', state });
+    if (q.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(q.get('code_challenge') ?? ''))
+      return back({ error: 'invalid_request', error_description: 'PKCE with S256 is required', state });
+    if (!state) return back({ error: 'invalid_request', error_description: 'state is required' });
+    for (const w of authorizeWaiters.splice(0)) w(new URLSearchParams(q));
+    const decision = nextDecision;
+    if (decision === null) return page(200, 'Authorize this application? (waiting for the person)');
+    nextDecision = null;
+    if (decision === 'deny') return back({ error: 'access_denied', state });
+    const code = randomBytes(24).toString('base64url');
+    authCodes.set(code, {
+      clientId: deviceClientId,
+      redirectUri,
+      challenge: q.get('code_challenge')!,
+      userName: decision.approve,
+      expiresAt: Date.now() + (options.oauthCodeTtl ?? 60) * 1000,
+      used: false,
+    });
+    back({ code, state });
+  };
+
+  /** POST /oauth/token: the code and refresh grants here, the device grant in deviceToken; errors as RFC 6749 §5.2. */
+  const oauthToken = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const form = formOf(req, body);
+    const grantType = form.get('grant_type');
+    if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return deviceToken(req, res, body);
+    if (form.get('client_id') !== deviceClientId) return oauthError(res, 401, 'invalid_client', 'unknown client');
+    if (grantType === 'refresh_token') {
+      const presented = form.get('refresh_token') ?? '';
+      const known = refreshTokens.get(presented);
+      if (!known || known.clientId !== deviceClientId)
+        return oauthError(res, 400, 'invalid_grant', 'refresh token invalid, revoked or already used');
+      // Rotation: the refresh token presented stops working as the new one is handed out.
+      refreshTokens.delete(presented);
+      return tokenAnswer(res, known.userName, known.clientId);
+    }
+    const code = authCodes.get(form.get('code') ?? '');
+    if (!code) return oauthError(res, 400, 'invalid_grant', 'unknown authorization code');
+    if (code.used) {
+      authCodes.delete(form.get('code')!);
+      return oauthError(res, 400, 'invalid_grant', 'authorization code already used');
+    }
+    code.used = true;
+    if (Date.now() >= code.expiresAt) return oauthError(res, 400, 'invalid_grant', 'authorization code expired');
+    if (form.get('redirect_uri') !== code.redirectUri)
+      return oauthError(res, 400, 'invalid_grant', 'redirect_uri does not match the authorization request');
+    const verifier = form.get('code_verifier') ?? '';
+    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier))
+      return oauthError(res, 400, 'invalid_request', 'code_verifier missing or malformed');
+    if (createHash('sha256').update(verifier).digest('base64url') !== code.challenge)
+      return oauthError(res, 400, 'invalid_grant', 'code_verifier does not match the code_challenge');
+    tokenAnswer(res, code.userName, code.clientId);
+  };
+  // --- end of the browser sign-in ----------------------------------------------------------------------------------
 
   const createBucket = (req: IncomingMessage, res: ServerResponse, ns: string, name: string, body: Buffer) => {
     const user = caller(req);
@@ -1253,6 +1440,29 @@ export async function startHfBucketStandin(options: {
     res.end(x.raw.subarray(a, b + 1));
   };
 
+  // --- HF Jobs (createHfJobsApi, at the end of this file) -----------------------------------------------------------
+  const hfJobs = createHfJobsApi({
+    options: options.jobs ?? {},
+    hubUrl: () => hubUrl,
+    caller,
+    canWrite,
+    readPrefix: (bucketId, prefix) => {
+      const bucket = buckets.get(bucketId);
+      if (!bucket) return null;
+      const dir = prefix ? `${prefix}/` : '';
+      return new Map(
+        [...bucket.files]
+          .filter(([p]) => p.startsWith(dir))
+          .map(([p, f]) => [p.slice(dir.length), reconstruct(f.xetHash)]),
+      );
+    },
+    writeFile: (bucketId, path, content) => {
+      const xetHash = storeBytes(content);
+      const now = Date.now();
+      buckets.get(bucketId)!.files.set(path, { xetHash, size: content.length, mtime: now, uploadedAt: now });
+    },
+  });
+
   // --- the servers -------------------------------------------------------------------------------------------------
   const handler =
     (server: 'hub' | 'cas', route: typeof hubRoute) =>
@@ -1310,6 +1520,7 @@ export async function startHfBucketStandin(options: {
     url: hubUrl,
     casUrl,
     requests,
+    ...hfJobs.controls,
     files(bucketId) {
       const bucket = buckets.get(bucketId);
       if (!bucket) throw new Error(`stand-in has no bucket ${bucketId}`);
@@ -1378,8 +1589,26 @@ export async function startHfBucketStandin(options: {
     deviceState(userCode) {
       return [...grants.values()].find((g) => g.userCode === userCode)?.state ?? null;
     },
+    approveAuthorization(userName) {
+      nextDecision = { approve: userName };
+    },
+    denyAuthorization() {
+      nextDecision = 'deny';
+    },
+    nextAuthorization() {
+      return new Promise<URLSearchParams>((resolve) => authorizeWaiters.push(resolve));
+    },
+    setAccessTokenTtl(seconds) {
+      accessTtl = seconds;
+    },
+    liveRefreshTokens(userName) {
+      return [...refreshTokens].filter(([, v]) => v.userName === userName).map(([k]) => k);
+    },
+    revokeRefreshToken(token) {
+      refreshTokens.delete(token);
+    },
     addSpace(space) {
-      spaces.push({ id: space.id, tags: space.tags, likes: space.likes ?? 0, lastModified: Date.now() });
+      spaces.push({ ...space, likes: space.likes ?? 0, lastModified: Date.now() });
     },
     revokeToken(token, opts) {
       revoked.add(token);
@@ -1401,4 +1630,351 @@ export async function startHfBucketStandin(options: {
       );
     },
   };
+}
+
+// =================================================================================================================
+// --- HF Jobs: the Jobs API as @huggingface/hub calls it (src/lib/jobs/: hardware, run, get, logs as SSE, cancel) ---
+// A job runs a harness the test supplies, given the files of its mounted bucket volumes; what it returns for a
+// read-write mount is written into that bucket. Its stage moves RUNNING -> COMPLETED / ERROR (or CANCELED).
+// =================================================================================================================
+
+export type HfJobsRequestKind = 'jobs-hardware' | 'job-run' | 'job-get' | 'job-logs' | 'job-cancel';
+
+/** One flavor as GET /api/jobs/hardware lists it (huggingface.js ApiJobHardware). */
+export interface StandinJobHardware {
+  name: string;
+  prettyName: string;
+  cpu: string;
+  ram: string;
+  accelerator: { type: 'gpu'; model: string; quantity: string; vram: string; manufacturer: 'Nvidia' } | null;
+  unitCostMicroUSD: number;
+  unitCostUSD: number;
+  unitLabel: string;
+}
+
+const perMinute = (hourly: number) => ({
+  unitCostMicroUSD: Math.round((hourly / 60) * 1e6),
+  unitCostUSD: Number((hourly / 60).toFixed(6)),
+  unitLabel: 'minute',
+});
+const gpu = (model: string, vram: string) =>
+  ({ type: 'gpu', model, quantity: '1', vram, manufacturer: 'Nvidia' }) as const;
+
+/** The Hub's public prices (docs/hub/jobs-pricing), billed by the minute. */
+export const STANDIN_JOB_HARDWARE: StandinJobHardware[] = [
+  { name: 'cpu-basic', prettyName: 'CPU Basic', cpu: '2 vCPU', ram: '16 GB', accelerator: null, ...perMinute(0.01) },
+  {
+    name: 'cpu-upgrade',
+    prettyName: 'CPU Upgrade',
+    cpu: '8 vCPU',
+    ram: '32 GB',
+    accelerator: null,
+    ...perMinute(0.03),
+  },
+  {
+    name: 't4-small',
+    prettyName: 'Nvidia T4 - small',
+    cpu: '4 vCPU',
+    ram: '15 GB',
+    accelerator: gpu('T4', '16 GB'),
+    ...perMinute(0.4),
+  },
+  {
+    name: 'a10g-small',
+    prettyName: 'Nvidia A10G - small',
+    cpu: '4 vCPU',
+    ram: '15 GB',
+    accelerator: gpu('A10G', '24 GB'),
+    ...perMinute(1),
+  },
+  {
+    name: 'a100-large',
+    prettyName: 'Nvidia A100 - large',
+    cpu: '12 vCPU',
+    ram: '142 GB',
+    accelerator: gpu('A100', '80 GB'),
+    ...perMinute(2.5),
+  },
+];
+
+/** What a harness is given: the job, and the files of every mounted volume by mount path (names relative to it). */
+export interface StandinJobHarnessInput {
+  job: { id: string; namespace: string; dockerImage: string | null; command: string[]; flavor: string };
+  volumes: Record<string, Map<string, Buffer>>;
+  /** A line of the job's logs. */
+  log(line: string): void;
+}
+
+/**
+ * Runs a job: returns files to write, by absolute path in the container (`/state/summary.json`), or throws to end it
+ * in ERROR (its message becomes the status message and the last log line).
+ */
+export type StandinJobHarness = (
+  input: StandinJobHarnessInput,
+) => Record<string, string | Uint8Array> | void | Promise<Record<string, string | Uint8Array> | void>;
+
+export interface StandinHfJob {
+  id: string;
+  namespace: string;
+  /** Who launched it. */
+  user: string;
+  /** The body of POST /api/jobs/{namespace} exactly as received (a test asserts no token is in it). */
+  raw: string;
+  spec: Record<string, unknown>;
+  stage: 'RUNNING' | 'COMPLETED' | 'ERROR' | 'CANCELED';
+  message: string | null;
+  logs: string[];
+}
+
+export interface HfJobsOptions {
+  harness?: StandinJobHarness;
+  /** Keep every job RUNNING until the test calls releaseHfJob (default: it runs as soon as it is launched). */
+  hold?: boolean;
+  hardware?: StandinJobHardware[];
+}
+
+export interface HfJobsControls {
+  /** Every job launched, in order, with the spec as received. */
+  hfJobs(): StandinHfJob[];
+  /** The next job launched and not yet handed out by this call. */
+  nextHfJob(): Promise<StandinHfJob>;
+  /** Runs a held job's harness now; resolves when it has ended. */
+  releaseHfJob(id: string): Promise<StandinHfJob>;
+  setHfJobHarness(harness: StandinJobHarness): void;
+  /** The namespace has no credits and no payment method: launching there answers 402, as the Hub does. */
+  setHfJobsCannotPay(namespace: string, cannotPay?: boolean): void;
+}
+
+interface HfJobsDeps {
+  options: HfJobsOptions;
+  hubUrl(): string;
+  caller(req: IncomingMessage): StandinUser | null;
+  canWrite(user: StandinUser, ns: string): boolean;
+  /** The files of a bucket under a prefix, relative to it; null when there is no such bucket. */
+  readPrefix(bucketId: string, prefix: string): Map<string, Buffer> | null;
+  writeFile(bucketId: string, path: string, content: Buffer): void;
+}
+
+export function createHfJobsApi(deps: HfJobsDeps) {
+  const jobs = new Map<string, StandinHfJob & { createdAt: string; finishedAt: string | null; ran: boolean }>();
+  const unclaimed: StandinHfJob[] = [];
+  const waiters: Array<(job: StandinHfJob) => void> = [];
+  const listeners = new Map<string, Set<() => void>>();
+  const cannotPay = new Set<string>();
+  let harness: StandinJobHarness = deps.options.harness ?? (() => undefined);
+  const hardware = deps.options.hardware ?? STANDIN_JOB_HARDWARE;
+  const snapshot = (j: StandinHfJob): StandinHfJob => ({
+    id: j.id,
+    namespace: j.namespace,
+    user: j.user,
+    raw: j.raw,
+    spec: structuredClone(j.spec),
+    stage: j.stage,
+    message: j.message,
+    logs: [...j.logs],
+  });
+  const notify = (id: string) => listeners.get(id)?.forEach((l) => l());
+
+  const apiJob = (j: StandinHfJob & { createdAt: string; finishedAt: string | null }) => ({
+    type: 'job',
+    id: j.id,
+    status: { stage: j.stage, message: j.message, failureCount: j.stage === 'ERROR' ? 1 : 0 },
+    createdAt: j.createdAt,
+    startedAt: j.createdAt,
+    finishedAt: j.finishedAt,
+    createdBy: { id: j.user, name: j.user },
+    dockerImage: j.spec.dockerImage ?? null,
+    spaceId: j.spec.spaceId ?? null,
+    command: j.spec.command ?? null,
+    arguments: j.spec.arguments ?? [],
+    environment: j.spec.environment ?? {},
+    secrets: Object.keys((j.spec.secrets as Record<string, string> | undefined) ?? {}),
+    flavor: j.spec.flavor,
+    arch: j.spec.arch ?? 'amd64',
+    timeoutSeconds: j.spec.timeoutSeconds ?? null,
+    attempts: 1,
+    labels: j.spec.labels ?? null,
+    volumes: j.spec.volumes ?? null,
+    owner: { id: j.namespace, name: j.namespace, type: j.namespace === j.user ? 'user' : 'org' },
+    initiator: { id: j.user, name: j.user, type: 'user' },
+  });
+
+  type Volume = { type: string; source: string; mountPath: string; readOnly?: boolean; path?: string };
+  const volumesOf = (j: StandinHfJob) => (Array.isArray(j.spec.volumes) ? (j.spec.volumes as Volume[]) : []);
+  const prefixOf = (v: Volume) => (v.path ?? '').replace(/^\/+|\/+$/g, '');
+
+  const finish = (
+    j: StandinHfJob & { finishedAt: string | null },
+    stage: StandinHfJob['stage'],
+    message: string | null,
+  ) => {
+    if (j.stage !== 'RUNNING') return;
+    j.stage = stage;
+    j.message = message;
+    j.finishedAt = new Date().toISOString();
+    notify(j.id);
+  };
+
+  const runHarness = async (id: string) => {
+    const j = jobs.get(id)!;
+    if (j.ran) return;
+    j.ran = true;
+    const volumes: Record<string, Map<string, Buffer>> = {};
+    try {
+      for (const v of volumesOf(j)) {
+        const files = deps.readPrefix(v.source, prefixOf(v));
+        if (files === null) throw new Error(`volume ${v.mountPath}: no bucket ${v.source}`);
+        volumes[v.mountPath] = files;
+      }
+      const out = await harness({
+        job: {
+          id,
+          namespace: j.namespace,
+          dockerImage: (j.spec.dockerImage as string | undefined) ?? null,
+          command: (j.spec.command as string[] | undefined) ?? [],
+          flavor: String(j.spec.flavor),
+        },
+        volumes,
+        log: (line) => {
+          j.logs.push(line);
+          notify(id);
+        },
+      });
+      for (const [path, content] of Object.entries(out ?? {})) {
+        const v = volumesOf(j).find((x) => path.startsWith(`${x.mountPath.replace(/\/+$/, '')}/`));
+        if (!v || v.readOnly !== false) throw new Error(`OSError: [Errno 30] Read-only file system: '${path}'`);
+        const rel = path.slice(v.mountPath.replace(/\/+$/, '').length + 1);
+        deps.writeFile(v.source, prefixOf(v) ? `${prefixOf(v)}/${rel}` : rel, Buffer.from(content));
+      }
+      finish(j, 'COMPLETED', null);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      j.logs.push(message);
+      finish(j, 'ERROR', message);
+    }
+  };
+
+  const jobFor = (req: IncomingMessage, ns: string, id: string) => {
+    const user = deps.caller(req);
+    if (!user) throw new HttpError(401, 'You must be authenticated to access Jobs');
+    const j = jobs.get(id);
+    if (!j || j.namespace !== ns || !(user.name === ns || user.orgs?.some((o) => o.name === ns)))
+      throw new HttpError(404, 'Job not found');
+    return j;
+  };
+
+  const launch = (req: IncomingMessage, res: ServerResponse, ns: string, body: Buffer) => {
+    const user = deps.caller(req);
+    if (!user) throw new HttpError(401, 'You must be authenticated to run Jobs');
+    const namespace = ns === 'me' ? user.name : ns;
+    if (!deps.canWrite(user, namespace))
+      throw new HttpError(403, `You don't have the rights to run Jobs under the namespace "${namespace}"`);
+    if (cannotPay.has(namespace))
+      throw new HttpError(
+        402,
+        `Payment required: ${namespace} has no credit balance. Add credits or a payment method in your billing settings to run Jobs.`,
+      );
+    const raw = body.toString('utf8');
+    let spec: Record<string, unknown>;
+    try {
+      spec = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      throw new HttpError(400, 'Invalid JSON body');
+    }
+    if (!hardware.some((h) => h.name === spec.flavor))
+      throw new HttpError(400, `Invalid flavor: ${String(spec.flavor)}`);
+    if (!spec.dockerImage && !spec.spaceId) throw new HttpError(400, 'dockerImage or spaceId is required');
+    for (const v of Array.isArray(spec.volumes) ? (spec.volumes as Volume[]) : [])
+      if (v.type !== 'bucket' || deps.readPrefix(v.source, '') === null)
+        throw new HttpError(400, `Volume source not found: ${v.type}/${v.source}`);
+    const id = randomBytes(12).toString('hex');
+    const job = {
+      id,
+      namespace,
+      user: user.name,
+      raw,
+      spec,
+      stage: 'RUNNING' as const,
+      message: null,
+      logs: [],
+      createdAt: new Date().toISOString(),
+      finishedAt: null,
+      ran: false,
+    };
+    jobs.set(id, job);
+    const waiter = waiters.shift();
+    if (waiter) waiter(snapshot(job));
+    else unclaimed.push(snapshot(job));
+    if (!deps.options.hold) setImmediate(() => void runHarness(id));
+    json(res, 200, apiJob(job));
+  };
+
+  /** Server-sent events as streamJobLogs parses them: `data: {"data": <line>, "timestamp": <iso>}`; closes at the end. */
+  const logs = (req: IncomingMessage, res: ServerResponse, ns: string, id: string) => {
+    const j = jobFor(req, ns, id);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    let sent = 0;
+    const flush = () => {
+      for (; sent < j.logs.length; sent++)
+        res.write(`data: ${JSON.stringify({ data: j.logs[sent], timestamp: new Date().toISOString() })}\n\n`);
+      if (j.stage !== 'RUNNING') {
+        listeners.get(id)?.delete(flush);
+        res.end();
+      }
+    };
+    if (!listeners.has(id)) listeners.set(id, new Set());
+    listeners.get(id)!.add(flush);
+    res.on('close', () => listeners.get(id)?.delete(flush));
+    flush();
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (path === '/api/jobs/hardware' && method === 'GET')
+      return { kind: 'jobs-hardware' as const, handle: () => json(res, 200, hardware) };
+    const m = /^\/api\/jobs\/([^/]+)(?:\/([^/]+)(?:\/(logs|cancel))?)?$/.exec(path);
+    if (!m) return null;
+    const ns = decodeURIComponent(m[1]!);
+    const id = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+    if (id === undefined && method === 'POST')
+      return { kind: 'job-run' as const, handle: (body: Buffer) => launch(req, res, ns, body) };
+    if (id !== undefined && m[3] === undefined && method === 'GET')
+      return { kind: 'job-get' as const, handle: () => json(res, 200, apiJob(jobFor(req, ns, id))) };
+    if (id !== undefined && m[3] === 'logs' && method === 'GET')
+      return { kind: 'job-logs' as const, handle: () => logs(req, res, ns, id) };
+    if (id !== undefined && m[3] === 'cancel' && method === 'POST')
+      return {
+        kind: 'job-cancel' as const,
+        handle: () => {
+          const j = jobFor(req, ns, id);
+          j.ran = true;
+          finish(j, 'CANCELED', 'canceled by the user');
+          json(res, 200, apiJob(j));
+        },
+      };
+    return null;
+  };
+
+  const controls: HfJobsControls = {
+    hfJobs: () => [...jobs.values()].map(snapshot),
+    nextHfJob() {
+      const waiting = unclaimed.shift();
+      if (waiting) return Promise.resolve(waiting);
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    async releaseHfJob(id) {
+      if (!jobs.has(id)) throw new Error(`stand-in has no HF job ${id}`);
+      await runHarness(id);
+      return snapshot(jobs.get(id)!);
+    },
+    setHfJobHarness(h) {
+      harness = h;
+    },
+    setHfJobsCannotPay(namespace, no = true) {
+      if (no) cannotPay.add(namespace);
+      else cannotPay.delete(namespace);
+    },
+  };
+  return { route, controls };
 }

@@ -14,7 +14,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { HfBucketStandin } from './hf-bucket-standin';
 
-export type PublicCollabRoute = 'register' | 'results' | 'messages' | 'artifacts' | 'traces' | 'jobs' | 'any';
+export type PublicCollabRoute =
+  'register' | 'results' | 'messages' | 'artifacts' | 'traces' | 'jobs' | 'updates' | 'channels' | 'any';
 
 /** The public defaults (config.py, DESIGN.md §5), each overridable so tests can use small numbers. */
 export interface PublicCollabLimits {
@@ -54,6 +55,48 @@ export interface PublicCollabStandinOptions {
   inviteUrl?: string;
   /** JOB_TIMEOUT_MINUTES (40). */
   jobTimeoutMinutes?: number;
+  /**
+   * LISTING_TTL_S (30 s) in ms: how stale the read model may be about OUT-OF-BAND edits of the central bucket (a
+   * human's verdict in verification_status.json, a file a test puts there itself). API writes are write-through and
+   * seen at once; an overwrite of a file the listing already holds (a forced re-registration) waits out the TTL too.
+   */
+  listingTtlMs?: number;
+  /** Serve GET /v1/updates and /v1/watching (newer servers, DESIGN.md §13); false answers 404 as an older server. */
+  updates?: boolean;
+  /** The ceiling every wait= is clamped to (55 s). */
+  longpollMaxWaitS?: number;
+  /** Newer servers: client frontmatter of a message is the allowlist type, refs, channel; other keys are 400. */
+  messageAllowlist?: boolean;
+}
+
+export type VerificationState = 'pending' | 'valid' | 'invalid';
+
+export interface SeedMessagesOptions {
+  /** Authors, taken in turn (registered on the fly when they are not). */
+  agents: string[];
+  /** Post into this channel (seedChannel it first) instead of the general board. */
+  channel?: string;
+  /** The body of message i (default "seeded message i"); @mentions in it fan out inbox copies as on a real post. */
+  body?: (i: number) => string;
+  type?: string;
+}
+
+export interface SeedResultsOptions {
+  agents: string[];
+  /** The score of result i (default 10 + i % 97). */
+  score?: (i: number) => number;
+  /** status of result i (default agent-run). */
+  status?: (i: number) => 'agent-run' | 'negative';
+  /** Verdict of result i (default pending, the state a new result gets). */
+  verification?: (i: number) => VerificationState;
+  method?: (i: number) => string;
+}
+
+export interface SeedChannelOptions {
+  /** The creator, stamped in the README (default the first member, else "organizer"). */
+  creator?: string;
+  /** Memberships written as members/<handle>.md markers; notify defaults to mentions. */
+  members?: Array<{ handle: string; notify?: 'mentions' | 'all' }>;
 }
 
 export interface PublicCollabRequest {
@@ -134,6 +177,38 @@ export interface PublicCollabStandin {
   restart(): void;
   /** Org membership lives in the Hub stand-in: whoami lists it from now on. */
   addMember(user: string, org: string, role?: 'admin' | 'write' | 'contributor' | 'read'): void;
+  /**
+   * A network cut: the backend stops listening (connections refused), every open connection is destroyed and every
+   * parked long-poll is cut without an answer. The central bucket and the process's memory stay.
+   */
+  stop(): Promise<void>;
+  /** Listens again on the SAME port after stop(). */
+  start(): Promise<void>;
+  /** Registers an agent as registration would (agents/<id>.md), without the HTTP checks. */
+  seedAgent(agentId: string, options?: { hfUser?: string; model?: string; harness?: string }): void;
+  /**
+   * n messages through the same promote path as POST /v1/messages (server stamps, inbox copies, channel stamp), with
+   * strictly increasing stamps 1 ms apart, ending no later than now when nothing newer was stamped. Returns filenames.
+   */
+  seedMessages(n: number, options: SeedMessagesOptions): string[];
+  /** n results as POST /v1/results writes them, then the verification index once for the batch. Returns filenames. */
+  seedResults(n: number, options: SeedResultsOptions): string[];
+  /** A channel: channels/<name>/README.md (its theme) and member markers, as POST /v1/channels leaves them. */
+  seedChannel(name: string, readme: string, options?: SeedChannelOptions): void;
+  /**
+   * A verdict in results/verification_status.json. `verifier` (default) is the Space's own write (set_verdict:
+   * the cached index is dropped, seen at once); `human` is an organizer's out-of-band edit, seen after the listing TTL
+   * (or expireListings()).
+   */
+  setVerification(filename: string, state: VerificationState, options?: { by?: 'verifier' | 'human' }): void;
+  /** The central bucket's README.md (the agents' entry point), served by the Hub at readmeUrl. */
+  setReadme(markdown: string): void;
+  /** `${hub}/buckets/<central>/resolve/README.md`, what the dashboard's join snippet curls. */
+  readmeUrl: string;
+  /** The listing TTL runs out now: the next read sees every out-of-band edit. */
+  expireListings(): void;
+  /** Requests parked in a long-poll now. */
+  parked(): number;
   close(): Promise<void>;
 }
 
@@ -167,6 +242,15 @@ class Unhandled extends Error {}
 const pyRepr = (s: string) => (s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/'/g, "\\'")}'`);
 
 const E = {
+  invalidQuery: (message: string, hint?: string) => new ApiError(400, 'INVALID_QUERY', message, hint),
+  channelNotFound: (name: string) =>
+    new ApiError(
+      404,
+      'CHANNEL_NOT_FOUND',
+      `no such channel: '${name}'`,
+      'GET /v1/channels lists what exists; create one with POST /v1/channels {name, body: <its theme>}',
+    ),
+  channelNameInvalid: (message: string, hint?: string) => new ApiError(422, 'CHANNEL_NAME_INVALID', message, hint),
   invalidPath: (message: string, hint?: string) => new ApiError(400, 'INVALID_PATH', message, hint),
   invalidFrontmatter: (message: string) => new ApiError(400, 'INVALID_FRONTMATTER', message),
   unauthorized: (message: string, hint?: string) => new ApiError(401, 'UNAUTHORIZED', message, hint),
@@ -438,8 +522,233 @@ const routeOf = (path: string): Exclude<PublicCollabRoute, 'any'> | null => {
   if (path === '/v1/artifacts:sync') return 'artifacts';
   if (path.startsWith('/v1/traces')) return 'traces';
   if (path === '/v1/jobs:run') return 'jobs';
+  if (path === '/v1/updates' || path === '/v1/watching') return 'updates';
+  if (path.startsWith('/v1/channels')) return 'channels';
   return null;
 };
+
+// --- listing.py: the shared list grammar (§16.2), FastAPI's query parsing ---------------------------------------
+
+const STAMP_LEN = 'YYYYMMDD-HHmmss-mmm'.length;
+const COMPACT_RE = /^\d{8}(?:-\d{6}(?:-\d{3})?)?$/;
+const VERIFICATION_STATES = ['pending', 'valid', 'invalid'] as const;
+/** EXPAND_MAX_LIMIT. */
+const EXPAND_MAX_LIMIT = 200;
+const CHANNEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const RESERVED_CHANNELS = new Set(['feed', 'none']);
+
+const filenameStamp = (filename: string) => filename.slice(0, STAMP_LEN);
+
+/** Python's str() of a YAML value, as `str(fm.get(k, ""))` and `f"{k}: {v}"` print it. */
+const pyStr = (v: unknown): string => {
+  if (v === null || v === undefined) return v === null ? 'None' : '';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : String(v);
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'string' ? pyRepr(x) : pyStr(x))).join(', ')}]`;
+  if (v instanceof Date)
+    return v
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.000Z$/, '');
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${pyRepr(k)}: ${typeof x === 'string' ? pyRepr(x) : pyStr(x)}`)
+    .join(', ')}}`;
+};
+
+/** normalize_stamp: ISO 8601 or compact YYYYMMDD[-HHmmss[-mmm]] to a compact stamp (UTC). */
+function normalizeStamp(value: string, param: string): string {
+  const v = value.trim();
+  if (COMPACT_RE.test(v)) return v.length === 8 ? `${v}-000000-000` : v.length === 15 ? `${v}-000` : v;
+  const iso = v.replace(/Z$/, '+00:00');
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?)?([+-]\d{2}:?\d{2})?$/.exec(iso);
+  const d = m
+    ? new Date(
+        `${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}.${(m[7] ?? '0').padEnd(3, '0').slice(0, 3)}${m[8] ?? 'Z'}`,
+      )
+    : null;
+  if (!d || Number.isNaN(d.getTime()))
+    throw E.invalidQuery(`\`${param}\` must be ISO 8601 or YYYYMMDD-HHmmss[-mmm], got ${pyRepr(value)}`);
+  // A naive datetime keeps its wall clock (strftime without a zone), which is UTC here.
+  return stamp(d).file;
+}
+
+function parseVerificationParam(value: string | null): Set<string> | null {
+  if (value === null) return null;
+  const states = new Set(
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  if (!states.size || [...states].some((s) => !(VERIFICATION_STATES as readonly string[]).includes(s)))
+    throw E.invalidQuery(`\`verification\` must be a CSV of ('pending', 'valid', 'invalid'), got ${pyRepr(value)}`);
+  return states;
+}
+
+/** A query parameter as FastAPI parses it: a bad int or bool is its 422, before the route runs. */
+const qInt = (q: URLSearchParams, name: string, fallback: number | null): number | null => {
+  const v = q.get(name);
+  if (v === null) return fallback;
+  if (!/^\s*[+-]?\d+\s*$/.test(v))
+    throw new ValidationError([
+      {
+        type: 'int_parsing',
+        loc: ['query', name],
+        msg: 'Input should be a valid integer, unable to parse string as an integer',
+        input: v,
+      },
+    ]);
+  return Number.parseInt(v, 10);
+};
+const qNumber = (q: URLSearchParams, name: string): number | null => {
+  const v = q.get(name);
+  if (v === null) return null;
+  const n = Number(v);
+  if (!v.trim() || !Number.isFinite(n))
+    throw new ValidationError([
+      {
+        type: 'float_parsing',
+        loc: ['query', name],
+        msg: 'Input should be a valid number, unable to parse string as a number',
+        input: v,
+      },
+    ]);
+  return n;
+};
+const qBool = (q: URLSearchParams, name: string, fallback: boolean): boolean => {
+  const v = q.get(name);
+  if (v === null) return fallback;
+  const l = v.trim().toLowerCase();
+  if (['1', 'on', 't', 'true', 'y', 'yes'].includes(l)) return true;
+  if (['0', 'off', 'f', 'false', 'n', 'no'].includes(l)) return false;
+  throw new ValidationError([
+    {
+      type: 'bool_parsing',
+      loc: ['query', name],
+      msg: 'Input should be a valid boolean, unable to interpret input',
+      input: v,
+    },
+  ]);
+};
+const qRequired = (q: URLSearchParams, name: string): string => {
+  const v = q.get(name);
+  if (v === null)
+    throw new ValidationError([{ type: 'missing', loc: ['query', name], msg: 'Field required', input: null }]);
+  return v;
+};
+
+interface Filters {
+  agent?: string | null;
+  since?: string | null;
+  until?: string | null;
+  fmEq?: Record<string, string> | null;
+  q?: string | null;
+}
+
+/** apply_filters: filename-tier filters first, then frontmatter equality (str()) and the q substring. */
+function applyFilters<T extends PublicCollabRecord>(records: T[], f: Filters): T[] {
+  const ql = f.q?.toLowerCase() ?? null;
+  const eq = f.fmEq ? Object.entries(f.fmEq) : null;
+  return records.filter((r) => {
+    if (f.agent != null && agentFromFilename(r.filename) !== f.agent) return false;
+    if (f.since != null && filenameStamp(r.filename) < f.since) return false;
+    if (f.until != null && filenameStamp(r.filename) > f.until) return false;
+    if (eq && eq.some(([k, want]) => pyStr(r.frontmatter[k] ?? '') !== want)) return false;
+    if (ql !== null) {
+      if (r.body.toLowerCase().includes(ql)) return true;
+      return Object.entries(r.frontmatter).some(([k, v]) => `${k}: ${pyStr(v)}`.toLowerCase().includes(ql));
+    }
+    return true;
+  });
+}
+
+/** effective_limit: expanded pages are capped at EXPAND_MAX_LIMIT. */
+const effectiveLimit = (limit: number | null, expand: boolean) =>
+  !expand ? limit : limit === null || limit <= 0 || limit > EXPAND_MAX_LIMIT ? EXPAND_MAX_LIMIT : limit;
+
+/** paginate: exclusive filename cursors over ascending records; `next` is the page's last filename when more remain. */
+function paginate<T extends { filename: string }>(
+  records: T[],
+  order: string,
+  limit: number | null,
+  after: string | null,
+  before: string | null,
+): [T[], string | null] {
+  let rs = records;
+  if (after !== null) rs = rs.filter((r) => r.filename > after);
+  if (before !== null) rs = rs.filter((r) => r.filename < before);
+  const ordered = order === 'desc' ? [...rs].reverse() : rs;
+  if (limit !== null && limit > 0 && limit < ordered.length) {
+    const p = ordered.slice(0, limit);
+    return [p, p[p.length - 1]!.filename];
+  }
+  return [ordered, null];
+}
+
+/** The list grammar's shared parameters, parsed as FastAPI does (limit default 10, order default desc). */
+const listParams = (
+  q: URLSearchParams,
+  defaults: { limit: number | null; order: string } = { limit: 10, order: 'desc' },
+) => ({
+  expand: qBool(q, 'expand', false),
+  limit: qInt(q, 'limit', defaults.limit),
+  order: q.get('order') ?? defaults.order,
+  after: q.get('after'),
+  before: q.get('before'),
+});
+
+const messageItem = (r: PublicCollabRecord) => ({ filename: r.filename, frontmatter: r.frontmatter, body: r.body });
+
+/** list_message_like: the full pipeline for message-shaped folders (board, inboxes, channels). */
+function listMessageLike<T extends PublicCollabRecord>(
+  records: T[],
+  q: URLSearchParams,
+  item: (r: T) => unknown = messageItem,
+) {
+  const agent = q.get('agent');
+  if (agent !== null) validateAgentId(agent);
+  const fmEq: Record<string, string> = {};
+  if (q.get('type') !== null) fmEq.type = q.get('type')!;
+  if (q.get('via') !== null) fmEq.via = q.get('via')!;
+  const p = listParams(q);
+  const since = q.get('since');
+  const until = q.get('until');
+  const filtered = applyFilters(records, {
+    agent,
+    since: since !== null ? normalizeStamp(since, 'since') : null,
+    until: until !== null ? normalizeStamp(until, 'until') : null,
+    fmEq: Object.keys(fmEq).length ? fmEq : null,
+    q: q.get('q'),
+  });
+  const [pg, next] = paginate(
+    filtered,
+    p.order === 'desc' ? 'desc' : 'asc',
+    effectiveLimit(p.limit, p.expand),
+    p.after,
+    p.before,
+  );
+  return {
+    count: records.length,
+    matched: filtered.length,
+    items: p.expand ? pg.map(item) : pg.map((r) => r.filename),
+    next,
+    page: pg,
+  };
+}
+
+function validateChannelName(name: string): void {
+  if (name !== name.toLowerCase())
+    throw E.channelNameInvalid(`channel name must be lowercase: '${name}'`, `use '${name.toLowerCase()}'`);
+  if (!CHANNEL_RE.test(name))
+    throw E.channelNameInvalid(`invalid channel name: '${name}'`, 'kebab-case: [a-z0-9] with inner hyphens');
+  if (RESERVED_CHANNELS.has(name))
+    throw E.channelNameInvalid(
+      `channel name '${name}' is reserved (it is an API path segment or filter value)`,
+      'pick a different name',
+    );
+}
 
 export async function startPublicCollabStandin(options: PublicCollabStandinOptions): Promise<PublicCollabStandin> {
   const { hf } = options;
@@ -533,7 +842,8 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
 
   const registration = (agentId: string) => central().get(`agents/${agentId}.md`);
   const requireRegistered = (agentId: string) => {
-    if (!registration(agentId)) throw E.notRegistered(agentId);
+    // The cached agents listing answers; a direct read backs it up so a listing hiccup never blocks an agent.
+    if (!registeredAgents().has(agentId) && !registration(agentId)) throw E.notRegistered(agentId);
   };
   /** hub.read_bytes: a missing source is a FileNotFoundError the promote routes do not catch (a 500). */
   const readSource = (s: SourceUri) => {
@@ -562,23 +872,167 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
         return { filename: path.slice(folder.length + 1), path, frontmatter: fm, body };
       });
 
-  /** listing.py paginate + effective_limit: filename cursors, `next` when more remain. */
-  const page = <T extends { filename: string }>(all: T[], q: URLSearchParams, defaultLimit: number | null) => {
-    let rs = all;
-    const after = q.get('after');
-    const before = q.get('before');
-    if (after !== null) rs = rs.filter((r) => r.filename > after);
-    if (before !== null) rs = rs.filter((r) => r.filename < before);
-    const ordered = (q.get('order') ?? (defaultLimit === null ? 'asc' : 'desc')) === 'desc' ? [...rs].reverse() : rs;
-    const expand = q.get('expand') === 'true' || q.get('expand') === '1';
-    let limit = q.has('limit') ? Number(q.get('limit')) : defaultLimit;
-    if (expand && (limit === null || limit <= 0 || limit > 200)) limit = 200;
-    if (limit !== null && limit > 0 && limit < ordered.length) {
-      const p = ordered.slice(0, limit);
-      return { page: p, next: p[p.length - 1]!.filename, expand };
-    }
-    return { page: ordered, next: null, expand };
+  // --- read_model.py: listing cache (LISTING_TTL_S), parsed content, write-through overlay (DESIGN.md §7) ------
+  // The listing is refreshed from the bucket at most once per TTL; every API write is inserted at once (an overlay
+  // that fills gaps in a stale listing, never overrides it), so read-after-write is exact and only out-of-band edits
+  // wait out the TTL. All of it is memory: restart() drops it, and the next read rebuilds it from the bucket.
+  interface Cached {
+    raw: Buffer;
+    rec: PublicCollabRecord;
+  }
+  const listingTtl = options.listingTtlMs ?? 30_000;
+  const VERIFICATION_PATH = 'results/verification_status.json';
+  const README_RE = /(?:^|\/)README\.md$/i;
+  const rm = {
+    fetchedAt: -Infinity,
+    /** Bucket truth as of fetchedAt: folder -> filename -> parsed file. */
+    listed: new Map<string, Map<string, Cached>>(),
+    /** Write-through entries the listing does not hold yet. */
+    overlay: new Map<string, Map<string, Cached>>(),
+    /** Sorted records per folder, rebuilt on demand. */
+    sorted: new Map<string, PublicCollabRecord[]>(),
+    verificationRaw: null as Buffer | null,
+    verification: null as Record<string, string> | null,
   };
+  const splitPath = (path: string): [string, string] => {
+    const i = path.lastIndexOf('/');
+    return i === -1 ? ['', path] : [path.slice(0, i), path.slice(i + 1)];
+  };
+  /** _safe_parse: a malformed file degrades to an empty-frontmatter record, never a 4xx/5xx. */
+  const parseRecord = (path: string, raw: Buffer): PublicCollabRecord => {
+    const text = raw.toString('utf8');
+    let fm: Record<string, unknown> = {};
+    let body = text;
+    try {
+      [fm, body] = parseFrontmatter(text);
+    } catch {
+      // kept as an empty-frontmatter record
+    }
+    return { filename: splitPath(path)[1], path, frontmatter: fm, body };
+  };
+  const parseIndex = (raw: Buffer | undefined | null): Record<string, string> => {
+    if (!raw) return {};
+    try {
+      const data: unknown = JSON.parse(raw.toString('utf8'));
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
+      return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)]));
+    } catch {
+      return {};
+    }
+  };
+  const refreshListing = () => {
+    if (Date.now() - rm.fetchedAt < listingTtl) return;
+    const listed = new Map<string, Map<string, Cached>>();
+    for (const [path, raw] of central()) {
+      const [folder, name] = splitPath(path);
+      if (path === VERIFICATION_PATH) {
+        if (!rm.verificationRaw || !raw.equals(rm.verificationRaw)) {
+          rm.verificationRaw = raw;
+          rm.verification = parseIndex(raw);
+        }
+        continue;
+      }
+      if (!name.endsWith('.md')) continue;
+      const old = rm.listed.get(folder)?.get(name) ?? rm.overlay.get(folder)?.get(name);
+      const entry = old && old.raw.equals(raw) ? old : { raw, rec: parseRecord(path, raw) };
+      let f = listed.get(folder);
+      if (!f) listed.set(folder, (f = new Map()));
+      f.set(name, entry);
+    }
+    rm.listed = listed;
+    for (const [folder, o] of rm.overlay) {
+      for (const name of o.keys()) if (listed.get(folder)?.has(name)) o.delete(name);
+      if (!o.size) rm.overlay.delete(folder);
+    }
+    rm.sorted.clear();
+    rm.fetchedAt = Date.now();
+  };
+  /** ReadModel.records: every .md directly under `folder` (READMEs excluded), ascending by filename. */
+  const rmRecords = (folder: string): PublicCollabRecord[] => {
+    refreshListing();
+    let out = rm.sorted.get(folder);
+    if (out) return out;
+    const merged = new Map<string, PublicCollabRecord>();
+    for (const [name, e] of rm.listed.get(folder) ?? []) if (!README_RE.test(name)) merged.set(name, e.rec);
+    for (const [name, e] of rm.overlay.get(folder) ?? [])
+      if (!README_RE.test(name) && !merged.has(name)) merged.set(name, e.rec);
+    out = [...merged.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1));
+    rm.sorted.set(folder, out);
+    return out;
+  };
+  /** ReadModel.record: one file of a folder's listing (README included), or undefined. */
+  const rmRecord = (folder: string, filename: string) => {
+    refreshListing();
+    return (rm.listed.get(folder)?.get(filename) ?? rm.overlay.get(folder)?.get(filename))?.rec;
+  };
+  /** Subfolders of `prefix` the read model knows (channels/<name>, ...). */
+  const rmFolders = (prefix: string) => {
+    refreshListing();
+    return [...new Set([...rm.listed.keys(), ...rm.overlay.keys()])].filter((f) => f.startsWith(prefix));
+  };
+  /** ReadModel.write_through after a bucket write. */
+  const writeThrough = (path: string, raw: Buffer, fm: Record<string, unknown>, body: string) => {
+    const [folder, name] = splitPath(path);
+    if (rm.listed.get(folder)?.has(name)) return; // an overwrite: the listing's entry wins until the TTL runs out
+    let o = rm.overlay.get(folder);
+    if (!o) rm.overlay.set(folder, (o = new Map()));
+    const rec = { filename: name, path, frontmatter: fm, body };
+    const existed = o.has(name);
+    o.set(name, { raw, rec });
+    const sorted = rm.sorted.get(folder);
+    if (!sorted || README_RE.test(name)) return;
+    if (existed) return void rm.sorted.delete(folder);
+    if (!sorted.length || sorted[sorted.length - 1]!.filename < name) sorted.push(rec);
+    else rm.sorted.delete(folder);
+  };
+  /** hub.write_text_central + write_through: the Space's own write. */
+  const writeCentral = (path: string, fm: Record<string, unknown>, body: string) => {
+    const content = serialiseFrontmatter(fm, body);
+    hf.putFile(centralBucket, path, content);
+    writeThrough(path, Buffer.from(content), fm, body);
+    return content;
+  };
+  const registeredAgents = () => new Set(rmRecords('agents').map((r) => r.filename.replace(/\.md$/, '')));
+  /** verification_index: absent or unreadable reads as {} (every result pending). */
+  const verificationIndex = () => {
+    refreshListing();
+    return rm.verification ?? {};
+  };
+  /** The Space rewrites the index (mark_pending, set_verdict) and drops its cached copy: seen at once. */
+  const writeVerificationIndex = (index: Record<string, string>) => {
+    const sorted = Object.fromEntries(Object.entries(index).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const raw = Buffer.from(`${JSON.stringify(sorted, null, 2)}\n`);
+    hf.putFile(centralBucket, VERIFICATION_PATH, raw);
+    rm.verificationRaw = raw;
+    rm.verification = sorted;
+  };
+  /** VerificationStatusStore.mark_pending: reads the index fresh, inserts missing names, never clobbers a verdict. */
+  const markPending = (filenames: string[], states?: Map<string, VerificationState>) => {
+    const index = parseIndex(central().get(VERIFICATION_PATH));
+    for (const f of filenames) if (!(f in index)) index[f] = states?.get(f) ?? 'pending';
+    writeVerificationIndex(index);
+  };
+
+  // --- stamps (naming.py stamp_filename): per-author monotonic, so one author's two writes never share a name ------
+  const lastStamp = new Map<string, number>();
+  let lastAnyStamp = 0;
+  const stampFor = (agentId: string, at = Date.now()) => {
+    const t = Math.max(at, (lastStamp.get(agentId) ?? 0) + 1);
+    lastStamp.set(agentId, t);
+    lastAnyStamp = Math.max(lastAnyStamp, t);
+    return stamp(new Date(t));
+  };
+
+  // --- long-poll waiters (DESIGN.md §13): a write wakes every parked request, each re-checks its own stream ------
+  const waiters = new Set<() => void>();
+  const parkedSockets = new Set<Socket>();
+  const wakeAll = () => {
+    for (const w of [...waiters]) w();
+  };
+  const maxWait = options.longpollMaxWaitS ?? 55;
+  const updatesOn = options.updates ?? true;
+  const presence = new Map<string, { at: number; mode: 'parked' | 'poll'; stream: string }>();
+  const lp = { parks: 0, wakes: 0 };
 
   // --- routes ----------------------------------------------------------------------------------------------------
 
@@ -708,7 +1162,7 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
       agent_bucket: bucket,
       joined: stamp(new Date()).yaml,
     };
-    hf.putFile(centralBucket, `agents/${agentId}.md`, serialiseFrontmatter(fm, bio));
+    writeCentral(`agents/${agentId}.md`, fm, bio);
     return { status: 201, body: { filename: `${agentId}.md`, agent_bucket: bucket, hf_user: creator } };
   };
 
@@ -727,16 +1181,26 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
   };
 
   const listAgents = (q: URLSearchParams) => {
-    const all = records('agents');
-    const eq: Array<[string, string | null]> = [
-      ['hf_user', q.get('hf_user')],
-      ['agent_model', q.get('model')],
-      ['agent_harness', q.get('harness')],
-    ];
-    const filtered = all.filter((r) => eq.every(([k, v]) => v === null || String(r.frontmatter[k]) === v));
-    const p = page(filtered, q, null);
-    const items = p.expand ? p.page.map(agentInfo) : p.page.map((r) => r.filename);
-    return { status: 200, body: { count: all.length, matched: filtered.length, items, next: p.next } };
+    // agents.py list_agents: hf_user, model, harness, q; no limit and ascending by default.
+    const all = rmRecords('agents');
+    const fmEq: Record<string, string> = {};
+    for (const [param, key] of [
+      ['hf_user', 'hf_user'],
+      ['model', 'agent_model'],
+      ['harness', 'agent_harness'],
+    ] as const)
+      if (q.get(param) !== null) fmEq[key] = q.get(param)!;
+    const filtered = applyFilters(all, { fmEq: Object.keys(fmEq).length ? fmEq : null, q: q.get('q') });
+    const p = listParams(q, { limit: null, order: 'asc' });
+    const [pg, next] = paginate(
+      filtered,
+      p.order === 'desc' ? 'desc' : 'asc',
+      effectiveLimit(p.limit, p.expand),
+      p.after,
+      p.before,
+    );
+    const items = p.expand ? pg.map(agentInfo) : pg.map((r) => r.filename);
+    return { status: 200, body: { count: all.length, matched: filtered.length, items, next } };
   };
 
   const me = async (req: IncomingMessage) => {
@@ -777,6 +1241,16 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     }
   };
 
+  /** The result file as results.py writes it: server frontmatter merged over the client's, stamped name. */
+  const writeResult = (agentId: string, clientFm: Record<string, unknown>, body: string, at?: number) => {
+    const now = stampFor(agentId, at);
+    const merged = { ...clientFm, agent: agentId, timestamp: now.yaml, via: 'bucket' };
+    const filename = `${now.file}_${agentId}.md`;
+    const target = `results/${filename}`;
+    writeCentral(target, merged, body);
+    return { filename, target };
+  };
+
   const postResult = (raw: Buffer) => {
     // results.py: source, registration, limiter, read, frontmatter, dedup, write.
     const r = model(raw, { source: 'str' });
@@ -789,42 +1263,58 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     const key = `${sha256(bytes)}:results`;
     const existing = dedup.get(key);
     if (existing) throw E.alreadyPromoted(existing);
-    const now = stamp(new Date());
-    const merged = { ...clientFm, agent: agentId, timestamp: now.yaml, via: 'bucket' };
-    const filename = `${now.file}_${agentId}.md`;
-    const target = `results/${filename}`;
-    hf.putFile(centralBucket, target, serialiseFrontmatter(merged, body));
+    const { filename, target } = writeResult(agentId, clientFm, body);
     dedup.set(key, filename);
+    // verification.mark_pending: the new result is tracked as pending in the index (best-effort, after the write).
+    markPending([filename]);
+    wakeAll();
     return { status: 201, body: { filename, via: 'bucket', path: target } };
   };
 
   const listResults = (q: URLSearchParams) => {
+    // results.py list_results: filters, the verification CSV against the index, then the page.
     const agent = q.get('agent');
     if (agent !== null) validateAgentId(agent);
-    const all = records('results');
+    const states = parseVerificationParam(q.get('verification'));
+    const all = rmRecords('results');
+    const index = verificationIndex();
+    const p = listParams(q);
+    const since = q.get('since');
+    const until = q.get('until');
     const status = q.get('status');
-    const text = q.get('q');
-    const filtered = all.filter(
-      (r) =>
-        (agent === null || agentFromFilename(r.filename) === agent) &&
-        (status === null || String(r.frontmatter.status) === status) &&
-        (text === null || `${JSON.stringify(r.frontmatter)}\n${r.body}`.toLowerCase().includes(text.toLowerCase())),
+    let filtered = applyFilters(all, {
+      agent,
+      since: since !== null ? normalizeStamp(since, 'since') : null,
+      until: until !== null ? normalizeStamp(until, 'until') : null,
+      fmEq: status !== null ? { status } : null,
+      q: q.get('q'),
+    });
+    if (states) filtered = filtered.filter((r) => states.has(index[r.filename] ?? 'pending'));
+    const [pg, next] = paginate(
+      filtered,
+      p.order === 'desc' ? 'desc' : 'asc',
+      effectiveLimit(p.limit, p.expand),
+      p.after,
+      p.before,
     );
-    const p = page(filtered, q, 10);
     const items = p.expand
-      ? p.page.map((r) => ({ filename: r.filename, frontmatter: r.frontmatter, body: r.body, verification: 'pending' }))
-      : p.page.map((r) => r.filename);
-    return { status: 200, body: { count: all.length, matched: filtered.length, items, next: p.next } };
+      ? pg.map((r) => ({ ...messageItem(r), verification: index[r.filename] ?? 'pending' }))
+      : pg.map((r) => r.filename);
+    return { status: 200, body: { count: all.length, matched: filtered.length, items, next } };
   };
 
-  const leaderboard = (q: URLSearchParams) => {
-    // leaderboard.py compute_leaderboard; nothing is verified here, so every result is `pending`.
-    const agent = q.get('agent');
-    if (agent !== null) validateAgentId(agent);
-    const all = records('results');
-    const hfUsers = new Map(records('agents').map((r) => [r.filename.replace(/\.md$/, ''), r.frontmatter.hf_user]));
+  /** leaderboard.py compute_leaderboard: agent-run only, invalid out by default, ties to the earlier stamp. */
+  const computeLeaderboard = (
+    opts: { bestPerAgent?: boolean; states?: Set<string>; agent?: string | null; limit?: number | null } = {},
+  ) => {
+    const states = opts.states ?? new Set(['valid', 'pending']);
+    const all = rmRecords('results');
+    const index = verificationIndex();
+    const hfUsers = new Map(
+      rmRecords('agents').map((r) => [r.filename.replace(/\.md$/, ''), pyStr(r.frontmatter.hf_user ?? '') || null]),
+    );
     const excluded: Record<string, number> = { status_negative: 0, malformed: 0 };
-    let candidates: Array<{ author: string; score: number; stamp: string; r: PublicCollabRecord }> = [];
+    let candidates: Array<{ author: string; score: number; stamp: string; r: PublicCollabRecord; state: string }> = [];
     for (const r of all) {
       const fm = r.frontmatter;
       if (fm.status === 'negative') {
@@ -836,10 +1326,16 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
         excluded.malformed!++;
         continue;
       }
-      candidates.push({ author: agentFromFilename(r.filename), score, stamp: r.filename.split('_')[0]!, r });
+      const state = index[r.filename] ?? 'pending';
+      if (!states.has(state)) {
+        excluded[`verification_${state}`] = (excluded[`verification_${state}`] ?? 0) + 1;
+        continue;
+      }
+      const author = agentFromFilename(r.filename) || String(fm.agent ?? '');
+      candidates.push({ author, score, stamp: filenameStamp(r.filename), r, state });
     }
     const better = (a: number, b: number) => (scoreOrder === 'desc' ? a > b : a < b);
-    if (q.get('best_per_agent') !== 'false') {
+    if (opts.bestPerAgent ?? true) {
       const best = new Map<string, (typeof candidates)[number]>();
       for (const c of candidates) {
         const cur = best.get(c.author);
@@ -848,43 +1344,61 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
       candidates = [...best.values()];
     }
     const sign = scoreOrder === 'desc' ? -1 : 1;
-    candidates.sort(
-      (a, b) => sign * (a.score - b.score) || a.stamp.localeCompare(b.stamp) || a.author.localeCompare(b.author),
-    );
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    candidates.sort((a, b) => sign * (a.score - b.score) || cmp(a.stamp, b.stamp) || cmp(a.author, b.author));
     let rows = candidates.map((c, i) => ({
       rank: i + 1,
       agent: c.author,
-      hf_user: (hfUsers.get(c.author) as string | undefined) || null,
+      hf_user: hfUsers.get(c.author) ?? null,
       score: c.score,
-      method: String(c.r.frontmatter.method ?? ''),
-      verification: 'pending',
+      method: pyStr(c.r.frontmatter.method ?? ''),
+      verification: c.state,
       filename: c.r.filename,
-      timestamp: String(c.r.frontmatter.timestamp ?? ''),
-      description: String(c.r.frontmatter.description ?? ''),
+      timestamp: pyStr(c.r.frontmatter.timestamp ?? ''),
+      description: pyStr(c.r.frontmatter.description ?? ''),
     }));
-    if (agent !== null) rows = rows.filter((row) => row.agent === agent);
-    const limit = Number(q.get('limit'));
-    if (limit > 0) rows = rows.slice(0, limit);
+    if (opts.agent != null) rows = rows.filter((row) => row.agent === opts.agent); // global rank kept
+    if (opts.limit != null && opts.limit > 0) rows = rows.slice(0, opts.limit);
     return {
-      status: 200,
-      body: {
-        score_field: scoreField,
-        order: scoreOrder,
-        rows,
-        meta: { generated_at: stamp(new Date()).iso, results_considered: all.length, excluded },
-      },
+      score_field: scoreField,
+      order: scoreOrder,
+      rows,
+      meta: { generated_at: stamp(new Date()).iso, results_considered: all.length, excluded },
     };
   };
 
-  /** announce.promote_message: the board file plus byte-identical inbox copies for mentions and refs authors. */
-  const promoteMessage = (agentId: string, fm: Record<string, unknown>, body: string, broadcast: boolean) => {
-    const merged = broadcast ? { ...fm, broadcast: true } : fm;
+  const leaderboard = (q: URLSearchParams) => {
+    const agent = q.get('agent');
+    if (agent !== null) validateAgentId(agent);
+    const bestPerAgent = qBool(q, 'best_per_agent', true);
+    const limit = qInt(q, 'limit', null);
+    const states = parseVerificationParam(q.get('verification'));
+    return { status: 200, body: computeLeaderboard({ bestPerAgent, states: states ?? undefined, agent, limit }) };
+  };
+
+  /**
+   * announce.promote_message: the board file (or the channel's, with a server-stamped `channel:`) plus byte-identical
+   * inbox copies for mentions and refs authors; a broadcast is stored once under broadcasts/ instead.
+   */
+  const promoteMessage = (
+    agentId: string,
+    fm: Record<string, unknown>,
+    body: string,
+    broadcast: boolean,
+    extra: { channel?: string | null; at?: number; registered?: Set<string> } = {},
+  ) => {
+    const channel = extra.channel ?? null;
+    const now = stampFor(agentId, extra.at);
+    const withChannel = channel !== null ? { ...fm, channel } : fm;
+    const merged = broadcast ? { ...withChannel, broadcast: true } : withChannel;
+    merged.timestamp = now.yaml;
     const content = serialiseFrontmatter(merged, body);
-    const filename = `${stamp(new Date()).file}_${agentId}.md`;
-    const target = `message_board/${filename}`;
+    const raw = Buffer.from(content);
+    const filename = `${now.file}_${agentId}.md`;
+    const target = channel !== null ? `channels/${channel}/${filename}` : `message_board/${filename}`;
     const recipients: string[] = [];
     if (!broadcast) {
-      const registered = new Set(records('agents').map((r) => r.filename.replace(/\.md$/, '')));
+      const registered = extra.registered ?? registeredAgents();
       const refs = fm.refs === undefined ? [] : Array.isArray(fm.refs) ? fm.refs : String(fm.refs).split(',');
       const candidates = [
         ...[...body.matchAll(MENTION_RE)].map((m) => m[1]!),
@@ -897,9 +1411,32 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     const targets = broadcast
       ? [target, `broadcasts/${filename}`]
       : [target, ...recipients.map((r) => `inbox/${r}/${filename}`)];
-    for (const t of targets) hf.putFile(centralBucket, t, content);
+    for (const t of targets) {
+      hf.putFile(centralBucket, t, raw);
+      writeThrough(t, raw, merged, body);
+    }
+    // CHANNELS_DESIGN.md: posting in a channel makes the author a member (via auto) when it was not one.
+    if (channel !== null && !rmRecord(`channels/${channel}/members`, `${agentId}.md`))
+      writeCentral(
+        `channels/${channel}/members/${agentId}.md`,
+        {
+          handle: agentId,
+          subscribed: now.yaml,
+          via: 'auto',
+          notify: 'mentions',
+        },
+        '',
+      );
+    wakeAll();
     return { target, filename, recipients };
   };
+
+  /** The channel a post names must exist (its README): CHANNEL_NAME_INVALID first, then CHANNEL_NOT_FOUND. */
+  const requireChannel = (name: string) => {
+    validateChannelName(name);
+    if (!rmRecord(`channels/${name}`, 'README.md')) throw E.channelNotFound(name);
+  };
+  const MESSAGE_FM_ALLOWLIST = new Set(['type', 'refs', 'channel']);
 
   const postMessage = async (req: IncomingMessage, raw: Buffer) => {
     const r = model(raw, {
@@ -909,6 +1446,7 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
       type: 'str?',
       refs: 'str?',
       broadcast: 'bool',
+      channel: 'str?',
     });
     // models.py MessagePostRequest._exactly_one_variant, a pydantic error (422).
     const hasSource = r.source !== null;
@@ -920,6 +1458,26 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     if (hasSource === hasRaw) throw variant('provide exactly one of `source` or `body`+`agent_id`');
     if (hasRaw && (r.agent_id === null || r.body === null))
       throw variant('raw variant requires both `agent_id` and `body`');
+    // CHANNELS_DESIGN.md: the channel gate comes first; a channel post never lands on the general board.
+    const channelOf = (name: unknown) => {
+      if (name === null || name === undefined) return null;
+      if (typeof name !== 'string') throw E.invalidFrontmatter('`channel` must be a string');
+      if (r.broadcast)
+        throw E.invalidFrontmatter(
+          '`channel` and `broadcast` cannot go together: a broadcast reaches every inbox, a channel post its channel',
+        );
+      requireChannel(name);
+      return name;
+    };
+    let channel = channelOf(r.channel);
+    const allowlist = (fm: Record<string, unknown>) => {
+      if (!options.messageAllowlist) return;
+      const bad = Object.keys(fm).filter((k) => !MESSAGE_FM_ALLOWLIST.has(k));
+      if (bad.length)
+        throw E.invalidFrontmatter(
+          `message frontmatter may only carry type, refs, channel; got ${bad.map((k) => pyRepr(k)).join(', ')}`,
+        );
+    };
     if (hasSource) {
       // messages.py, source variant.
       if (r.broadcast)
@@ -937,13 +1495,16 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
           'broadcast frontmatter is server-owned and organizer-only',
           'broadcast from a signed-in organizer account with broadcast: true',
         );
+      allowlist(clientFm);
+      if (channel === null && clientFm.channel !== undefined) channel = channelOf(clientFm.channel);
+      delete clientFm.channel;
       const key = `${sha256(bytes)}:message_board`;
       const existing = dedup.get(key);
       if (existing) throw E.alreadyPromoted(existing);
       clientFm.type ??= 'agent';
       if (r.refs !== null) clientFm.refs = r.refs;
       const merged = { ...clientFm, agent: agentId, timestamp: stamp(new Date()).yaml, via: 'bucket' };
-      const { target, filename, recipients } = promoteMessage(agentId, merged, body, false);
+      const { target, filename, recipients } = promoteMessage(agentId, merged, body, false, { channel });
       dedup.set(key, filename);
       return {
         status: 201,
@@ -987,7 +1548,9 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     const clientFm: Record<string, unknown> = { type: (r.type as string | null) || defaultType };
     if (r.refs !== null) clientFm.refs = r.refs;
     const merged = { ...clientFm, agent: agentId, timestamp: stamp(new Date()).yaml, via };
-    const { target, filename, recipients } = promoteMessage(agentId, merged, r.body as string, !!r.broadcast);
+    const { target, filename, recipients } = promoteMessage(agentId, merged, r.body as string, !!r.broadcast, {
+      channel,
+    });
     return {
       status: 201,
       body: { filename, via, path: target, mentions_delivered: recipients, broadcast: !!r.broadcast },
@@ -995,21 +1558,8 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
   };
 
   const listMessages = (q: URLSearchParams) => {
-    const all = records('message_board');
-    const agent = q.get('agent');
-    const type = q.get('type');
-    const via = q.get('via');
-    const filtered = all.filter(
-      (r) =>
-        (agent === null || agentFromFilename(r.filename) === agent) &&
-        (type === null || r.frontmatter.type === type) &&
-        (via === null || r.frontmatter.via === via),
-    );
-    const p = page(filtered, q, 10);
-    const items = p.expand
-      ? p.page.map((r) => ({ filename: r.filename, frontmatter: r.frontmatter, body: r.body }))
-      : p.page.map((r) => r.filename);
-    return { status: 200, body: { count: all.length, matched: filtered.length, items, next: p.next } };
+    const { page: _page, ...body } = listMessageLike(rmRecords('message_board'), q);
+    return { status: 200, body };
   };
 
   /** hub._list: a recursive tree listing, whose prefix matches as a string (so "runs/a" also lists "runs/ab/x"). */
@@ -1258,6 +1808,253 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     };
   };
 
+  // --- inbox.py, digest.py, channels (CHANNELS_DESIGN.md), the /v1/updates long-poll (DESIGN.md §13) ---------------
+
+  /** ReadModel.inbox_records: the handle's fan-out copies UNION every organizer broadcast, by filename. */
+  const inboxRecords = (handle: string) => {
+    const byName = new Map<string, PublicCollabRecord>();
+    for (const r of rmRecords(`inbox/${handle}`)) byName.set(r.filename, r);
+    for (const r of rmRecords('broadcasts')) if (!byName.has(r.filename)) byName.set(r.filename, r);
+    return [...byName.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1));
+  };
+  const checkHandle = (handle: string) => {
+    validateAgentId(handle);
+    if (!isHuman(handle) && !registeredAgents().has(handle)) throw E.notRegistered(handle);
+  };
+
+  const getInbox = (handle: string, q: URLSearchParams) => {
+    checkHandle(handle);
+    const { page: _page, ...body } = listMessageLike(inboxRecords(handle), q);
+    return { status: 200, body };
+  };
+
+  /** Channel names: every channels/<name>/ whose README.md exists (existence = channel). */
+  const channelNames = () =>
+    rmFolders('channels/')
+      .map((f) => f.slice('channels/'.length))
+      .filter((n) => !n.includes('/') && rmRecord(`channels/${n}`, 'README.md'));
+  const channelMembers = (name: string) =>
+    rmRecords(`channels/${name}/members`).map((r) => ({
+      handle: r.filename.replace(/\.md$/, ''),
+      subscribed: r.frontmatter.subscribed == null ? null : pyStr(r.frontmatter.subscribed),
+      via: r.frontmatter.via == null ? null : pyStr(r.frontmatter.via),
+      notify: r.frontmatter.notify === 'all' ? ('all' as const) : ('mentions' as const),
+    }));
+  const channelSummary = (name: string) => {
+    const readme = rmRecord(`channels/${name}`, 'README.md')!;
+    const messages = rmRecords(`channels/${name}`);
+    const theme = readme.body.trim();
+    return {
+      name,
+      creator: readme.frontmatter.creator == null ? null : pyStr(readme.frontmatter.creator),
+      created: readme.frontmatter.created == null ? null : pyStr(readme.frontmatter.created),
+      theme_excerpt: theme.length > 200 ? `${theme.slice(0, 200)}…` : theme,
+      member_count: rmRecords(`channels/${name}/members`).length,
+      message_count: messages.length,
+      last_activity: messages.length ? filenameStamp(messages[messages.length - 1]!.filename) : null,
+    };
+  };
+  /** GET /v1/channels: most recently active first; count in all, matched by q (name or theme). */
+  const listChannels = (q: URLSearchParams) => {
+    const text = q.get('q')?.toLowerCase() ?? null;
+    const limit = qInt(q, 'limit', 0)!;
+    const all = channelNames().map(channelSummary);
+    const matched = all.filter(
+      (c) =>
+        text === null ||
+        c.name.includes(text) ||
+        rmRecord(`channels/${c.name}`, 'README.md')!.body.toLowerCase().includes(text),
+    );
+    matched.sort(
+      (a, b) =>
+        (b.last_activity ?? '').localeCompare(a.last_activity ?? '') ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
+    return {
+      status: 200,
+      body: { count: all.length, matched: matched.length, items: limit > 0 ? matched.slice(0, limit) : matched },
+    };
+  };
+  const getChannel = (name: string) => {
+    requireChannel(name);
+    const readme = rmRecord(`channels/${name}`, 'README.md')!;
+    const s = channelSummary(name);
+    const messages = rmRecords(`channels/${name}`);
+    return {
+      status: 200,
+      body: {
+        name,
+        creator: s.creator,
+        created: s.created,
+        updated: readme.frontmatter.updated == null ? s.created : pyStr(readme.frontmatter.updated),
+        theme: { filename: 'README.md', frontmatter: readme.frontmatter, body: readme.body },
+        members: channelMembers(name),
+        message_count: messages.length,
+        recent_messages: messages.slice(-5).reverse().map(messageItem),
+      },
+    };
+  };
+  const channelMessages = (name: string, q: URLSearchParams) => {
+    requireChannel(name);
+    const { page: _page, ...body } = listMessageLike(rmRecords(`channels/${name}`), q);
+    return { status: 200, body };
+  };
+
+  /** The handle's /v1/updates stream: inbox copies and broadcasts, plus its `notify: all` channels, with reasons. */
+  const updateStream = (handle: string) => {
+    const byName = new Map<string, PublicCollabRecord & { reasons: string[] }>();
+    const add = (r: PublicCollabRecord, reason: string) => {
+      const have = byName.get(r.filename);
+      if (have) {
+        if (!have.reasons.includes(reason)) have.reasons.push(reason);
+      } else byName.set(r.filename, { ...r, reasons: [reason] });
+    };
+    const broadcasts = new Set(rmRecords('broadcasts').map((r) => r.filename));
+    for (const r of inboxRecords(handle)) add(r, broadcasts.has(r.filename) ? 'broadcast' : 'mention');
+    for (const name of channelNames())
+      if (channelMembers(name).some((m) => m.handle === handle && m.notify === 'all'))
+        for (const r of rmRecords(`channels/${name}`)) add(r, `channel:${name}`);
+    return [...byName.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1));
+  };
+
+  /**
+   * Parks until a write wakes it, the time runs out, or the client hangs up. A parked request is not "in flight"
+   * (idle() does not wait on it), and stop() or setDown() cut it with its connection.
+   */
+  const park = (ms: number, req: IncomingMessage) =>
+    new Promise<void>((resolve) => {
+      lp.parks++;
+      inFlight--;
+      if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
+      let fired = false;
+      const done = () => {
+        if (fired) return;
+        fired = true;
+        clearTimeout(timer);
+        waiters.delete(done);
+        parkedSockets.delete(req.socket);
+        req.socket.off('close', done);
+        inFlight++;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+      parkedSockets.add(req.socket);
+      req.socket.once('close', done);
+    });
+
+  const updates = async (req: IncomingMessage, q: URLSearchParams) => {
+    // The page shape and field order of src/shared/updates-api.ts: count, matched, items, next, cursor, watch.
+    const handle = qRequired(q, 'as');
+    const wait = Math.max(0, Math.min(qNumber(q, 'wait') ?? 0, maxWait));
+    checkHandle(handle);
+    if (wait > 0 && q.get('before') !== null)
+      throw E.invalidQuery(
+        'wait= cannot be combined with before=: a backward page never gains items',
+        'follow forward with after=<cursor>&order=asc',
+      );
+    const check = () => {
+      const { page: pg, ...list } = listMessageLike(updateStream(handle), q, (r) => ({
+        ...messageItem(r),
+        reasons: r.reasons,
+      }));
+      let cursor: string | null = null;
+      for (const r of pg) if (cursor === null || r.filename > cursor) cursor = r.filename;
+      return { ...list, cursor };
+    };
+    presence.set(handle, { at: Date.now(), mode: wait > 0 ? 'parked' : 'poll', stream: 'updates' });
+    if (wait <= 0) return { status: 200, body: check() };
+    const started = Date.now();
+    const deadline = started + wait * 1000;
+    const answer = (pg: ReturnType<typeof check>, status: 'delivered' | 'timeout') => ({
+      status: 200,
+      body: { ...pg, watch: { status, waited_ms: Date.now() - started } },
+    });
+    for (;;) {
+      const pg = check();
+      if (pg.items.length > 0) return answer(pg, 'delivered');
+      const left = deadline - Date.now();
+      if (left <= 0 || req.socket.destroyed) return answer(pg, 'timeout');
+      await park(left, req);
+      lp.wakes++;
+    }
+  };
+
+  const watching = () => ({
+    status: 200,
+    body: {
+      max_wait_s: maxWait,
+      fresh_s: 240,
+      watching: Object.fromEntries(
+        [...presence].map(([h, p]) => [
+          h,
+          { last_poll_age_s: Math.floor((Date.now() - p.at) / 1000), mode: p.mode, stream: p.stream },
+        ]),
+      ),
+      longpoll: {
+        waiters: waiters.size,
+        owners: waiters.size ? 1 : 0,
+        parks: lp.parks,
+        wakes: lp.wakes,
+        evictions: 0,
+        degradations: 0,
+      },
+    },
+  });
+
+  /** digest.py: the one-call snapshot, composed from the read model; the newer channels block on top. */
+  const digest = (q: URLSearchParams) => {
+    const as = q.get('as');
+    const sinceRaw = q.get('since');
+    const since = sinceRaw !== null ? normalizeStamp(sinceRaw, 'since') : null;
+    const agents = rmRecords('agents');
+    const newest = [...agents]
+      .sort((a, b) => pyStr(b.frontmatter.joined ?? '').localeCompare(pyStr(a.frontmatter.joined ?? '')))
+      .slice(0, 5)
+      .map((r) => r.filename.replace(/\.md$/, ''));
+    const [messagePage] = paginate(applyFilters(rmRecords('message_board'), { since }), 'desc', 20, null, null);
+    const index = verificationIndex();
+    const [resultPage] = paginate(applyFilters(rmRecords('results'), { since }), 'desc', 10, null, null);
+    let inbox: { count: number; items: unknown[] } | null = null;
+    if (as !== null) {
+      checkHandle(as);
+      const recs = applyFilters(inboxRecords(as), { since });
+      inbox = { count: recs.length, items: paginate(recs, 'desc', 10, null, null)[0].map(messageItem) };
+    }
+    const names = channelNames();
+    return {
+      status: 200,
+      body: {
+        agents: { count: agents.length, newest },
+        taskforces: { count: 0, newest: [] },
+        leaderboard: computeLeaderboard({ limit: 10 }).rows,
+        recent_messages: messagePage.map(messageItem),
+        recent_results: resultPage.map((r) => ({ ...messageItem(r), verification: index[r.filename] ?? 'pending' })),
+        inbox,
+        stats: null,
+        generated_at: stamp(new Date()).iso,
+        channels: {
+          count: names.length,
+          channels: names.map(channelSummary),
+          subscribed:
+            as === null
+              ? null
+              : names
+                  .filter((n) => channelMembers(n).some((m) => m.handle === as))
+                  .map((n) => {
+                    const recs = applyFilters(rmRecords(`channels/${n}`), { since });
+                    return {
+                      name: n,
+                      new_count: recs.length,
+                      recent: recs.slice(-5).reverse().map(messageItem),
+                      notify: channelMembers(n).find((m) => m.handle === as)!.notify,
+                    };
+                  }),
+        },
+      },
+    };
+  };
+
   const endpoints = () => {
     // digest.py discovery(): the endpoint list agents read (abridged to the routes this stand-in answers, plus
     // the read routes a client may name).
@@ -1358,9 +2155,15 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     if (method === 'GET' && path === '/v1/agents') return listAgents(q);
     const agent = /^\/v1\/agents\/([^/]+)$/.exec(path);
     if (method === 'GET' && agent) {
-      validateAgentId(decodeURIComponent(agent[1]!));
-      const rec = records('agents').find((r) => r.filename === `${decodeURIComponent(agent[1]!)}.md`);
-      if (!rec) throw E.notRegistered(decodeURIComponent(agent[1]!));
+      const id = decodeURIComponent(agent[1]!);
+      validateAgentId(id);
+      // A listing hiccup must not hide a registered agent: a direct read backs the cached listing up.
+      const direct = () => {
+        const raw = registration(id);
+        return raw ? parseRecord(`agents/${id}.md`, raw) : undefined;
+      };
+      const rec = rmRecord('agents', `${id}.md`) ?? direct();
+      if (!rec) throw E.notRegistered(id);
       return { status: 200, body: agentInfo(rec) };
     }
     if (method === 'POST' && path === '/v1/results') return postResult(raw);
@@ -1374,15 +2177,49 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
     ] as const) {
       if (method !== 'GET' || !path.startsWith(prefix)) continue;
       const name = decodeURIComponent(path.slice(prefix.length));
-      const rec = records(folder).find((r) => r.filename === name);
-      if (!rec) throw E.notFound(`${folder}/${name}`);
-      const out = { filename: rec.filename, frontmatter: rec.frontmatter, body: rec.body };
-      return { status: 200, body: folder === 'results' ? { ...out, verification: 'pending' } : out };
+      const rec = rmRecord(folder, name);
+      if (!rec || README_RE.test(name)) throw E.notFound(`${folder}/${name}`);
+      const out = messageItem(rec);
+      return {
+        status: 200,
+        body: folder === 'results' ? { ...out, verification: verificationIndex()[name] ?? 'pending' } : out,
+      };
+    }
+    if (method === 'GET' && path === '/v1/digest') return digest(q);
+    const inbox = /^\/v1\/inbox\/([^/]+)$/.exec(path);
+    if (method === 'GET' && inbox) return getInbox(decodeURIComponent(inbox[1]!), q);
+    if (method === 'GET' && path === '/v1/channels') return listChannels(q);
+    const channel = /^\/v1\/channels\/([^/]+)(\/messages)?$/.exec(path);
+    if (method === 'GET' && channel) {
+      const name = decodeURIComponent(channel[1]!);
+      return channel[2] ? channelMessages(name, q) : getChannel(name);
+    }
+    if (method === 'GET' && (path === '/v1/updates' || path === '/v1/watching')) {
+      if (!updatesOn) return { status: 404, body: { detail: 'Not Found' } };
+      return path === '/v1/updates' ? updates(req, q) : watching();
     }
     if (method === 'POST' && path === '/v1/artifacts:sync') return artifactsSync(raw);
     if (method === 'POST' && path === '/v1/traces') return postTrace(raw);
     if (method === 'POST' && path === '/v1/jobs:run') return runJob(req, raw);
     return { status: 404, body: { detail: 'Not Found' } };
+  };
+
+  /** The registration file as agents.py writes it, for agents a test seeds without the HTTP handshake. */
+  const seedAgent = (agentId: string, opts: { hfUser?: string; model?: string; harness?: string } = {}) => {
+    validateRegisterableAgentId(agentId);
+    writeCentral(
+      `agents/${agentId}.md`,
+      {
+        agent_name: agentId,
+        agent_model: opts.model ?? 'gemma-4-e2b',
+        agent_harness: opts.harness ?? 'claude-code',
+        agent_tools: [],
+        hf_user: opts.hfUser ?? agentId,
+        agent_bucket: `${org}/${slug}-${agentId}`,
+        joined: stamp(new Date()).yaml,
+      },
+      '',
+    );
   };
 
   // --- the server ----------------------------------------------------------------------------------------------
@@ -1430,6 +2267,8 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
         );
       }
       const out = await dispatch(req, url, raw);
+      // A long-poll cut by stop() or setDown() has no one left to answer.
+      if (req.socket.destroyed) return;
       sendJson(res, out.status, out.body);
     };
     inFlight++;
@@ -1447,11 +2286,13 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
       });
   });
   backend.on('connection', (s: Socket) => {
-    if (down) return void s.destroy();
+    if (down || stopped) return void s.destroy();
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   const apiUrl = await listen(backend);
+  const apiPort = (backend.address() as AddressInfo).port;
+  let stopped = false;
 
   const dashboard = dashboardServer({
     title: options.title,
@@ -1519,8 +2360,117 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
       latency = ms;
     },
     restart() {
+      // The Space restarts: the bucket stays; its memory (dedup LRU, read-model caches, presence) is gone, and
+      // parked long-polls are cut with their connections.
       dedup.clear();
+      rm.fetchedAt = -Infinity;
+      rm.listed.clear();
+      rm.overlay.clear();
+      rm.sorted.clear();
+      rm.verification = null;
+      rm.verificationRaw = null;
+      presence.clear();
+      for (const s of parkedSockets) s.destroy();
     },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const closed = new Promise<void>((r) => backend.close(() => r()));
+      for (const s of sockets) s.destroy();
+      wakeAll();
+      await closed;
+    },
+    async start() {
+      if (!stopped) return;
+      await new Promise<void>((resolve, reject) => {
+        backend.once('error', reject);
+        backend.listen(apiPort, '127.0.0.1', () => {
+          backend.off('error', reject);
+          resolve();
+        });
+      });
+      stopped = false;
+    },
+    readmeUrl: `${hf.url}/buckets/${centralBucket}/resolve/README.md`,
+    setReadme(markdown) {
+      // bootstrap/init_challenge.py seeds it; the Hub serves it (the dashboard's join snippet curls it).
+      hf.putFile(centralBucket, 'README.md', markdown);
+    },
+    seedAgent(agentId, opts = {}) {
+      seedAgent(agentId, opts);
+    },
+    seedMessages(n, opts) {
+      if (!opts.agents.length) throw new Error('seedMessages needs at least one agent');
+      for (const a of opts.agents) if (!registeredAgents().has(a)) seedAgent(a);
+      if (opts.channel !== undefined) requireChannel(opts.channel);
+      const registered = registeredAgents();
+      const start = Math.max(Date.now() - n, lastAnyStamp + 1);
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const agentId = opts.agents[i % opts.agents.length]!;
+        const fm = { type: opts.type ?? 'agent', agent: agentId, timestamp: '', via: 'raw' };
+        const body = opts.body ? opts.body(i) : `seeded message ${i}\n`;
+        const { filename } = promoteMessage(agentId, fm, body, false, {
+          channel: opts.channel ?? null,
+          at: Math.max(start + i, lastAnyStamp + 1),
+          registered,
+        });
+        out.push(filename);
+      }
+      return out;
+    },
+    seedResults(n, opts) {
+      if (!opts.agents.length) throw new Error('seedResults needs at least one agent');
+      for (const a of opts.agents) if (!registeredAgents().has(a)) seedAgent(a);
+      const start = Math.max(Date.now() - n, lastAnyStamp + 1);
+      const out: string[] = [];
+      const states = new Map<string, VerificationState>();
+      for (let i = 0; i < n; i++) {
+        const agentId = opts.agents[i % opts.agents.length]!;
+        const fm = {
+          [scoreField]: opts.score ? opts.score(i) : 10 + (i % 97),
+          method: opts.method ? opts.method(i) : 'seeded',
+          status: opts.status ? opts.status(i) : 'agent-run',
+          description: `seeded result ${i}`,
+        };
+        const { filename } = writeResult(agentId, fm, `Seeded result ${i}.\n`, Math.max(start + i, lastAnyStamp + 1));
+        out.push(filename);
+        if (opts.verification) states.set(filename, opts.verification(i));
+      }
+      // mark_pending once for the batch (one index write instead of n).
+      markPending(out, states);
+      if (n) wakeAll();
+      return out;
+    },
+    seedChannel(name, readme, opts = {}) {
+      validateChannelName(name);
+      const now = stamp(new Date()).yaml;
+      const creator = opts.creator ?? opts.members?.[0]?.handle ?? 'organizer';
+      writeCentral(`channels/${name}/README.md`, { creator, created: now }, readme);
+      for (const m of opts.members ?? [])
+        writeCentral(
+          `channels/${name}/members/${m.handle}.md`,
+          { handle: m.handle, subscribed: now, via: 'raw', notify: m.notify ?? 'mentions' },
+          '',
+        );
+      wakeAll();
+    },
+    setVerification(filename, state, opts = {}) {
+      const index = parseIndex(central().get(VERIFICATION_PATH));
+      index[filename] = state;
+      if ((opts.by ?? 'verifier') === 'verifier') writeVerificationIndex(index);
+      else
+        hf.putFile(
+          centralBucket,
+          VERIFICATION_PATH,
+          `${JSON.stringify(Object.fromEntries(Object.entries(index).sort(([a], [b]) => (a < b ? -1 : 1))), null, 2)}\n`,
+        );
+      wakeAll();
+    },
+    expireListings() {
+      rm.fetchedAt = -Infinity;
+    },
+    parked: () => waiters.size,
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
     addMember(user, memberOrg, role = 'write') {
       hf.addOrgMember(user, memberOrg, role);

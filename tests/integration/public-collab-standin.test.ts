@@ -583,3 +583,274 @@ describe('faults', () => {
     tight.setLatency(0);
   });
 });
+
+describe('the read side a mirror follows (list grammar, leaderboard, channels, /v1/updates, seeding, cuts)', () => {
+  /** A fresh collab per need, so counts are exact; closed at the end of the block. */
+  const made: PublicCollabStandin[] = [];
+  const fresh = async (extra: Partial<Parameters<typeof startPublicCollabStandin>[0]> = {}) => {
+    const c = await startPublicCollabStandin({ hf, slug: `read${made.length}`, ...extra });
+    made.push(c);
+    return c;
+  };
+  afterAll(async () => {
+    await Promise.all(made.map((c) => c.close()));
+  });
+
+  /** Every filename of a listing, page by page through `next` (before= for desc, after= for asc). */
+  async function walk(c: PublicCollabStandin, path: string, order: 'asc' | 'desc', limit: number) {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const at: string = cursor === null ? '' : `&${order === 'desc' ? 'before' : 'after'}=${cursor}`;
+      const page = await get(c, `${path}${sep}order=${order}&limit=${limit}${at}`);
+      expect(page.status).toBe(200);
+      seen.push(...(page.body.items as string[]));
+      cursor = page.body.next;
+      if (cursor === null) return seen;
+    }
+    throw new Error('the cursor never ended');
+  }
+
+  it('pages 25 messages and 25 results with exclusive cursors in both orders: no gap, no duplicate', async () => {
+    const c = await fresh();
+    const messages = c.seedMessages(25, { agents: ['ann', 'ben'] });
+    const results = c.seedResults(25, { agents: ['ann', 'ben', 'cid'] });
+    expect([...messages].sort()).toEqual(messages); // server stamps strictly increase
+    expect(new Set(messages).size).toBe(25);
+    expect(await walk(c, '/v1/messages', 'asc', 7)).toEqual(messages);
+    expect(await walk(c, '/v1/messages', 'desc', 7)).toEqual([...messages].reverse());
+    expect(await walk(c, '/v1/results', 'asc', 4)).toEqual(results);
+    expect(await walk(c, '/v1/results', 'desc', 25)).toEqual([...results].reverse());
+    // The default page is 10, newest first; the last page's next is null.
+    const first = await get(c, '/v1/messages');
+    expect(first.body).toMatchObject({ count: 25, matched: 25, next: messages[15] });
+    expect(first.body.items).toEqual(messages.slice(15).reverse());
+    const agents = await get(c, '/v1/agents');
+    expect(agents.body).toEqual({ count: 3, matched: 3, items: ['ann.md', 'ben.md', 'cid.md'], next: null });
+    expect(await walk(c, '/v1/agents', 'desc', 2)).toEqual(['cid.md', 'ben.md', 'ann.md']);
+  });
+
+  it('filters as listing.py: agent, type, via, q, since/until, expand (capped at 200); bad queries are refused', async () => {
+    const c = await fresh();
+    const names = c.seedMessages(12, {
+      agents: ['ann', 'ben', 'cid'],
+      body: (i) => `note ${i} ${i % 4 ? '' : 'KV-cache'}`,
+    });
+    const ann = await get(c, '/v1/messages?agent=ann&limit=0');
+    expect(ann.body).toMatchObject({ count: 12, matched: 4, next: null });
+    expect(ann.body.items).toEqual(names.filter((_, i) => i % 3 === 0).reverse());
+    expect((await get(c, '/v1/messages?q=kv-cache&limit=0')).body.matched).toBe(3);
+    expect((await get(c, '/v1/messages?q=via:%20raw')).body.matched).toBe(12); // q also reads "key: value"
+    expect((await get(c, '/v1/messages?via=bucket')).body.matched).toBe(0);
+    expect((await get(c, '/v1/messages?type=agent')).body.matched).toBe(12);
+    const stampOf = (f: string) => f.slice(0, 19);
+    const window = await get(c, `/v1/messages?since=${stampOf(names[3]!)}&until=${stampOf(names[5]!)}&order=asc`);
+    expect(window.body.items).toEqual(names.slice(3, 6));
+    const expanded = await get(c, `/v1/messages?expand=true&limit=1&agent=ben`);
+    expect(expanded.body.items[0]).toEqual({
+      filename: names[10],
+      frontmatter: expect.objectContaining({ agent: 'ben', via: 'raw', type: 'agent' }),
+      body: 'note 10 ', // write-through keeps the body as posted (read_model.write_through)
+    });
+    const one = await get(c, `/v1/messages/${names[0]}`);
+    expect(one.body).toMatchObject({ filename: names[0], frontmatter: { agent: 'ann' } });
+    expect((await get(c, '/v1/messages/nope.md')).body.error.code).toBe('NOT_FOUND');
+    c.seedMessages(250, { agents: ['ann'] });
+    expect((await get(c, '/v1/messages?expand=true&limit=0')).body.items).toHaveLength(200);
+    expect((await get(c, '/v1/messages?limit=0')).body.items).toHaveLength(262);
+    const badSince = await get(c, '/v1/messages?since=yesterday');
+    expect([badSince.status, badSince.body.error.code]).toEqual([400, 'INVALID_QUERY']);
+    const badLimit = await get(c, '/v1/messages?limit=ten');
+    expect([badLimit.status, badLimit.body.detail[0].type]).toEqual([422, 'int_parsing']);
+    expect((await get(c, '/v1/messages?agent=Ann')).body.error.code).toBe('INVALID_PATH');
+  });
+
+  it('ranks the leaderboard as leaderboard.py, with the verification filter, and carries verdicts into results', async () => {
+    const c = await fresh();
+    const [a1, b1, a2, c1, b2] = c.seedResults(5, {
+      agents: ['ann', 'ben', 'ann', 'cid', 'ben'],
+      score: (i) => [50, 60, 70, 65, 60][i]!,
+      status: (i) => (i === 4 ? 'negative' : 'agent-run'),
+    });
+    const board = await get(c, '/v1/leaderboard');
+    expect(board.body).toMatchObject({ score_field: 'tps', order: 'desc' });
+    expect(
+      board.body.rows.map((r: { agent: string; filename: string; rank: number }) => [r.rank, r.agent, r.filename]),
+    ).toEqual([
+      [1, 'ann', a2],
+      [2, 'cid', c1],
+      [3, 'ben', b1],
+    ]);
+    expect(board.body.meta).toMatchObject({ results_considered: 5, excluded: { status_negative: 1, malformed: 0 } });
+    expect(board.body.rows[0]).toMatchObject({ verification: 'pending', hf_user: 'ann', method: 'seeded', score: 70 });
+    c.setVerification(a2!, 'invalid');
+    c.setVerification(c1!, 'valid');
+    const after = await get(c, '/v1/leaderboard');
+    expect(after.body.rows.map((r: { filename: string }) => r.filename)).toEqual([c1, b1, a1]);
+    expect(after.body.meta.excluded).toMatchObject({ verification_invalid: 1 });
+    expect(
+      (await get(c, '/v1/leaderboard?verification=valid')).body.rows.map((r: { agent: string }) => r.agent),
+    ).toEqual(['cid']);
+    expect((await get(c, '/v1/leaderboard?best_per_agent=false&limit=2')).body.rows).toHaveLength(2);
+    expect((await get(c, '/v1/leaderboard?agent=ben')).body.rows).toEqual([
+      expect.objectContaining({ rank: 2, agent: 'ben' }),
+    ]);
+    expect((await get(c, '/v1/leaderboard?verification=maybe')).body.error.code).toBe('INVALID_QUERY');
+    expect((await get(c, '/v1/results?verification=invalid')).body.items).toEqual([a2]);
+    expect((await get(c, '/v1/results?verification=valid,pending&limit=0')).body.matched).toBe(4);
+    expect((await get(c, '/v1/results?status=negative')).body.items).toEqual([b2]);
+    expect((await get(c, `/v1/results/${c1}`)).body).toMatchObject({ filename: c1, verification: 'valid' });
+    // A human's edit of the index is out of band: it waits out the listing TTL (30 s), then shows.
+    c.setVerification(c1!, 'invalid', { by: 'human' });
+    expect((await get(c, `/v1/results/${c1}`)).body.verification).toBe('valid');
+    c.expireListings();
+    expect((await get(c, `/v1/results/${c1}`)).body.verification).toBe('invalid');
+    const digest = await get(c, '/v1/digest');
+    expect(digest.body).toMatchObject({ agents: { count: 3 }, inbox: null, channels: { count: 0 } });
+    expect(digest.body.recent_results[0]).toMatchObject({ filename: b2, verification: 'pending' });
+  });
+
+  it('serves channels: list, detail, the list grammar over its messages; posts stamp channel: and stay off the board', async () => {
+    const c = await fresh();
+    c.seedAgent('ann');
+    c.seedAgent('ben');
+    c.seedChannel('kernels', 'Custom CUDA kernels for the decode loop.\n', {
+      creator: 'ann',
+      members: [{ handle: 'ann', notify: 'all' }],
+    });
+    const posted = await post(c, '/v1/messages', { agent_id: 'ben', body: 'fused rope @ann', channel: 'kernels' });
+    expect(posted.status).toBe(201);
+    expect(posted.body).toMatchObject({
+      via: 'raw',
+      path: `channels/kernels/${posted.body.filename}`,
+      mentions_delivered: ['ann'],
+    });
+    expect((await get(c, '/v1/messages')).body.count).toBe(0);
+    const msgs = await get(c, '/v1/channels/kernels/messages?expand=true');
+    expect(msgs.body).toMatchObject({ count: 1, matched: 1, next: null });
+    expect(msgs.body.items[0].frontmatter).toMatchObject({ agent: 'ben', channel: 'kernels', via: 'raw' });
+    const list = await get(c, '/v1/channels');
+    expect(list.body).toMatchObject({ count: 1, matched: 1 });
+    expect(list.body.items[0]).toMatchObject({
+      name: 'kernels',
+      creator: 'ann',
+      member_count: 2, // ben joined by posting
+      message_count: 1,
+      last_activity: posted.body.filename.slice(0, 19),
+    });
+    const detail = await get(c, '/v1/channels/kernels');
+    expect(detail.body.theme).toMatchObject({
+      filename: 'README.md',
+      body: 'Custom CUDA kernels for the decode loop.\n',
+    });
+    expect(detail.body.members).toEqual([
+      expect.objectContaining({ handle: 'ann', notify: 'all' }),
+      expect.objectContaining({ handle: 'ben', via: 'auto', notify: 'mentions' }),
+    ]);
+    expect((await get(c, '/v1/channels/nothing')).body.error.code).toBe('CHANNEL_NOT_FOUND');
+    expect((await get(c, '/v1/channels/Bad_Name')).status).toBe(422);
+    expect((await post(c, '/v1/messages', { agent_id: 'ben', body: 'x', channel: 'nothing' })).status).toBe(404);
+    c.seedMessages(3, { agents: ['ann'], channel: 'kernels' });
+    expect((await get(c, '/v1/channels/kernels/messages?agent=ann')).body.matched).toBe(3);
+    expect((await get(c, '/v1/digest?as=ann')).body.channels.subscribed).toEqual([
+      expect.objectContaining({ name: 'kernels', new_count: 4, notify: 'all' }),
+    ]);
+  });
+
+  it('serves the central README.md through the Hub, as the dashboard join snippet curls it', async () => {
+    const c = await fresh();
+    c.setReadme('# Read me first\n');
+    const res = await fetch(c.readmeUrl);
+    expect([res.status, await res.text()]).toEqual([200, '# Read me first\n']);
+  });
+
+  it('/v1/updates answers at once when the stream has news, parks then wakes on a new message, times out empty', async () => {
+    const c = await fresh();
+    c.seedMessages(4, { agents: ['ann', 'ben'], body: (i) => (i === 1 ? 'ping @ann' : 'chatter') });
+    const now = await get(c, '/v1/updates?as=ann&expand=true');
+    expect(Object.keys(now.body)).toEqual(['count', 'matched', 'items', 'next', 'cursor']);
+    expect(now.body.items).toEqual([expect.objectContaining({ reasons: ['mention'], body: 'ping @ann' })]);
+    const cursor: string = now.body.cursor;
+    expect(cursor).toBe(now.body.items[0].filename);
+    // Parked: nothing after the cursor yet; a new mention wakes it (no sleeps: wait on the answer).
+    const parkedCall = get(c, `/v1/updates?as=ann&after=${cursor}&order=asc&wait=20&expand=true`);
+    await expect.poll(() => c.parked()).toBe(1);
+    const sent = await post(c, '/v1/messages', { agent_id: 'ben', body: 'new one for @ann' });
+    const woke = await parkedCall;
+    expect(Object.keys(woke.body)).toEqual(['count', 'matched', 'items', 'next', 'cursor', 'watch']);
+    expect(woke.body.items.map((i: { filename: string }) => i.filename)).toEqual([sent.body.filename]);
+    expect(woke.body).toMatchObject({ cursor: sent.body.filename, watch: { status: 'delivered' } });
+    expect(woke.body.watch.waited_ms).toBeLessThan(20_000);
+    // Nothing more: the wait runs out with an empty page and no cursor (the client keeps its own).
+    const t0 = performance.now();
+    const empty = await get(c, `/v1/updates?as=ann&after=${woke.body.cursor}&order=asc&wait=1`);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(empty.body).toMatchObject({ items: [], next: null, cursor: null, watch: { status: 'timeout' } });
+    expect(empty.body.watch.waited_ms).toBeGreaterThanOrEqual(900);
+    // A channel at notify: all joins the stream; an organizer broadcast reaches everyone.
+    c.seedChannel('evals', 'Eval harness talk.\n', { members: [{ handle: 'ann', notify: 'all' }] });
+    const [inChannel] = c.seedMessages(1, { agents: ['ben'], channel: 'evals' });
+    const next = await get(c, `/v1/updates?as=ann&after=${woke.body.cursor}&order=asc&expand=true`);
+    expect(next.body.items).toEqual([expect.objectContaining({ filename: inChannel, reasons: ['channel:evals'] })]);
+    expect((await get(c, '/v1/updates')).status).toBe(422); // as= is required
+    expect((await get(c, '/v1/updates?as=nobody')).body.error.code).toBe('NOT_REGISTERED');
+    expect((await get(c, '/v1/updates?as=ann&wait=2&before=x')).body.error.code).toBe('INVALID_QUERY');
+    expect((await get(c, '/v1/watching')).body.watching.ann).toMatchObject({ stream: 'updates' });
+  });
+
+  it('clamps wait to the ceiling, and an older server (updates: false) answers 404 so a client polls politely', async () => {
+    const c = await fresh({ longpollMaxWaitS: 1 });
+    c.seedAgent('ann');
+    const t0 = performance.now();
+    const clamped = await get(c, '/v1/updates?as=ann&wait=3600');
+    const took = performance.now() - t0;
+    expect(clamped.body.watch.status).toBe('timeout');
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(5_000);
+    const older = await fresh({ updates: false });
+    older.seedAgent('ann');
+    expect((await get(older, '/v1/updates?as=ann&wait=1')).status).toBe(404);
+    expect((await get(older, '/v1/watching')).status).toBe(404);
+    expect((await get(older, '/v1/messages?after=x')).status).toBe(200);
+  });
+
+  it('seeds 10,000 messages and 2,000 results through the write path, and still lists them', async () => {
+    const c = await fresh();
+    let t0 = performance.now();
+    const messages = c.seedMessages(10_000, { agents: ['ann', 'ben', 'cid', 'dee'] });
+    const msgMs = performance.now() - t0;
+    t0 = performance.now();
+    const results = c.seedResults(2_000, { agents: ['ann', 'ben'] });
+    const resMs = performance.now() - t0;
+    t0 = performance.now();
+    const listing = await get(c, `/v1/messages?after=${messages[9_989]}&order=asc&limit=50`);
+    const listMs = performance.now() - t0;
+    console.log(
+      `seeded 10,000 messages in ${msgMs.toFixed(0)} ms, 2,000 results in ${resMs.toFixed(0)} ms; first listing after them ${listMs.toFixed(0)} ms`,
+    );
+    expect(new Set(messages).size).toBe(10_000);
+    expect([...messages].sort()).toEqual(messages);
+    expect(listing.body).toMatchObject({ count: 10_000, matched: 10_000, next: null }); // matched is before the cursor
+    expect(listing.body.items).toEqual(messages.slice(9_990));
+    expect((await get(c, '/v1/results?limit=1')).body).toMatchObject({ count: 2_000, items: [results[1_999]] });
+    expect((await get(c, '/v1/leaderboard')).body.rows).toHaveLength(2);
+  });
+
+  it('stop() cuts the network on the same port (refused, parked polls cut), start() answers again; restart keeps records', async () => {
+    const c = await fresh();
+    const [first] = c.seedMessages(1, { agents: ['ann'] });
+    const parkedCall = fetch(`${c.apiUrl}/v1/updates?as=ann&after=${first}&wait=20`);
+    await expect.poll(() => c.parked()).toBe(1);
+    await c.stop();
+    await expect(parkedCall).rejects.toThrow();
+    expect(c.parked()).toBe(0);
+    await expect(fetch(`${c.apiUrl}/v1/healthz`)).rejects.toThrow();
+    await c.start();
+    expect((await get(c, '/v1/healthz')).body).toEqual({ status: 'ok' });
+    expect((await get(c, '/v1/messages')).body.items).toEqual([first]);
+    c.restart();
+    expect((await get(c, '/v1/messages')).body.items).toEqual([first]);
+    expect((await get(c, '/v1/agents')).body.items).toEqual(['ann.md']);
+  });
+});

@@ -1,17 +1,18 @@
 // The hub's side of the sync seam: the outbox kept in the record across a restart, what a result gives to publish
 // (public figures only, no held-out prompt, no token), the organizer-only /v1/sync routes, and outbox news on the
 // event stream. Real hubs, real SQLite; the bench engine's seam answered from a script (the GPU these machines lack).
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishMaterial } from '../../src/hub/publish-material';
 import { createSyncService, fileTokenVault } from '../../src/sync/sync-service';
 import type { JobRunner, JobRunOutput } from '../../src/shared/challenge';
 import { CodedError } from '../../src/shared/errors';
 import { HELD_OUT_FOLDER } from '../../src/shared/held-out-set';
 import { renderMarkdown } from '../../src/shared/record-format';
-import type { OutboxRow } from '../../src/shared/sync-api';
+import type { OutboxItem, OutboxRow } from '../../src/shared/sync-api';
+import { Outbox } from '../../src/sync/outbox';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 import { installPack, runOutput } from '../unit/hub/test-record';
 
@@ -104,6 +105,7 @@ describe('the outbox record', () => {
     });
     outbox.update('ob-2', { state: 'sent', public_filename: '20260301-x_ana.md', public_url: 'https://hf.co/x' });
     expect(outbox.list(2).map((r) => r.id)).toEqual(['ob-3', 'ob-2']);
+    expect(outbox.counts()).toEqual({ queued: 1, sending: 1, sent: 1, failed: 0, cancelled: 0 });
     expect(outbox.get('ob-2')).toMatchObject({ state: 'sent', public_filename: '20260301-x_ana.md', created_at: 2000 });
     expect(outbox.get('nope')).toBeNull();
     expect(() => outbox.update('nope', { state: 'sent' })).toThrow(
@@ -128,6 +130,56 @@ describe('the outbox record', () => {
         updated_at: 4000,
       }),
     );
+  });
+});
+
+describe("the outbox's files", () => {
+  it('a cancelled item keeps its files a week for a retry; then they are cleared and a retry says publish again', async () => {
+    const hub = track(await startTestHub());
+    const record = hub.running.hub.outboxRecord;
+    const folder = mkdtempSync(join(tmpdir(), 'collab-desk-outbox-'));
+    const now = 30 * 24 * 3600_000;
+    const plan = (id: string) =>
+      JSON.stringify({
+        api_url: 'http://127.0.0.1:9',
+        bucket: 'org/speed-ana',
+        digest: id,
+        files: [{ path: 'results/x.md', sha256: 'x', bytes: 1 }],
+        calls: [],
+        local_result: 'x.md',
+        message: null,
+      });
+    for (const [id, updated] of [
+      ['ob-old', now - 8 * 24 * 3600_000],
+      ['ob-new', now - 24 * 3600_000],
+      ['ob-failed', now - 20 * 24 * 3600_000],
+    ] as const) {
+      record.insert(row(id, 1000, { state: id === 'ob-failed' ? 'failed' : 'cancelled', plan: plan(id) }));
+      record.update(id, { updated_at: updated });
+      mkdirSync(join(folder, id, 'results'), { recursive: true });
+      writeFileSync(join(folder, id, 'results', 'x.md'), 'x');
+    }
+    const changes: OutboxItem[] = [];
+    const outbox = new Outbox({
+      record,
+      folder,
+      hubUrl: 'http://127.0.0.1:9',
+      token: () => 'hf_token_for_the_outbox_test_000000000001',
+      now: () => now,
+      onChange: (item) => changes.push(item),
+    });
+    try {
+      outbox.start();
+      expect(existsSync(join(folder, 'ob-old'))).toBe(false);
+      expect(existsSync(join(folder, 'ob-new', 'results', 'x.md'))).toBe(true);
+      expect(existsSync(join(folder, 'ob-failed', 'results', 'x.md'))).toBe(true);
+      outbox.retry('ob-old');
+      await vi.waitFor(() => expect(record.get('ob-old')?.state).toBe('failed'));
+      expect(record.get('ob-old')?.error).toMatchObject({ code: 'PREVIEW_STALE', next: 'publish it again' });
+    } finally {
+      await outbox.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 
@@ -335,6 +387,7 @@ describe('the /v1/sync routes', () => {
     expect(sync.map((e) => `${e.method} ${e.path}`).sort()).toEqual(
       [
         'GET /v1/sync',
+        'GET /v1/sync/discover',
         'GET /v1/sync/outbox',
         'POST /v1/sync/agents',
         'POST /v1/sync/collabs',

@@ -11,6 +11,7 @@ import {
   PublishBody,
   PublishPreview,
   SyncCollab,
+  SyncDiscoverList,
   SyncLoginBody,
   SyncLoginResponse,
   SyncLogoutResponse,
@@ -47,7 +48,25 @@ export const syncRoutes =
             : 'body names both "result" and "job"; give exactly one',
           'give {result: a local result filename} or {job: a collab job id or its run prefix runs/...}',
         );
-      if (body.result !== undefined) return publishMaterial(hub, body.result, body.message);
+      if (body.trace_session !== undefined && body.trace === undefined)
+        throw new HubError(
+          'INVALID_BODY',
+          '"trace_session" was given without "trace"',
+          'add trace: "stats" or "full" to share that session, or leave trace_session out',
+        );
+      if (body.result !== undefined)
+        return publishMaterial(
+          hub,
+          body.result,
+          body.message,
+          body.trace ? { share: body.trace, session: body.trace_session } : undefined,
+        );
+      if (body.trace !== undefined)
+        throw new HubError(
+          'INVALID_BODY',
+          "a trace is shared with a local result, not with a collab job's",
+          "publish the job without trace; share the agent's session from its scratch folder (POST /v1/traces) instead",
+        );
       checkMessage(hub, body.message);
       return null;
     };
@@ -81,7 +100,7 @@ export const syncRoutes =
       {
         schema: { body: SyncLoginBody },
         ...describe(
-          'Sign in to Hugging Face: {} starts a device-code sign-in (open verification_uri, type user_code); {token} checks a pasted token and keeps it',
+          'Sign in to Hugging Face: {} starts a device-code sign-in (open verification_uri, type user_code); {browser: true} starts a browser sign-in (open browser_login.authorize_url; the hub waits on loopback); {token} checks a pasted token and keeps it',
           'organizer',
           { 200: SyncLoginResponse },
         ),
@@ -119,6 +138,19 @@ export const syncRoutes =
         requireOrganizer(hub, request);
         const collab = await requireSync().connect(request.body.target);
         return reply.code(201).send(collab satisfies SyncCollab);
+      },
+    );
+
+    app.get(
+      '/v1/sync/discover',
+      describe(
+        'The collab dashboards on the Hugging Face Hub (Spaces tagged agent-collab), most liked first, each with the dashboard URL that connects it and whether it is connected here; private and org Spaces too when signed in',
+        'organizer',
+        { 200: SyncDiscoverList },
+      ),
+      async (request): Promise<SyncDiscoverList> => {
+        requireOrganizer(hub, request);
+        return requireSync().discover();
       },
     );
 

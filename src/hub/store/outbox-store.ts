@@ -1,5 +1,5 @@
 // The sync outbox in the record: the OutboxRecord seam the sync service keeps its queue in, one row per publish.
-import type { OutboxError, OutboxRecord, OutboxRow, OutboxStep } from '../../shared/sync-api';
+import type { OutboxError, OutboxRecord, OutboxRow, OutboxState, OutboxStep } from '../../shared/sync-api';
 import { HubError } from '../hub-error';
 import type { Db } from './database';
 
@@ -45,6 +45,7 @@ export class OutboxStore implements OutboxRecord {
   private readonly byId;
   private readonly newest;
   private readonly unfinishedRows;
+  private readonly byState;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +69,13 @@ export class OutboxStore implements OutboxRecord {
     this.unfinishedRows = db.prepare(
       "SELECT * FROM sync_outbox WHERE state IN ('queued', 'sending') ORDER BY created_at, rowid",
     );
+    this.byState = db.prepare('SELECT state, COUNT(*) AS n FROM sync_outbox GROUP BY state');
+  }
+
+  counts(): Record<OutboxState, number> {
+    const counts: Record<OutboxState, number> = { queued: 0, sending: 0, sent: 0, failed: 0, cancelled: 0 };
+    for (const { state, n } of this.byState.all() as { state: OutboxState; n: number }[]) counts[state] = n;
+    return counts;
   }
 
   insert(row: OutboxRow): void {

@@ -1,6 +1,7 @@
 // The Public collab stores against a real hub with the real sync service attached, over the Hub and public-collab
 // stand-ins: sign-in polling until signed in, cancelled or expired, refusals kept with code and hint, the outbox merged
-// from events, a preview dropped when the draft changes, the result choices scored by the hub's field.
+// from events, a preview dropped when the draft changes, the result choices scored by the hub's field, and the collabs
+// found on the Hub connected from the list.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +9,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { OutboxItem, OutboxList, PublishPreview, SyncCollab } from '../../../src/shared/sync-api';
 import { dataLayout } from '../../../src/platform/data-folder';
 import { createSyncService, fileTokenVault } from '../../../src/sync/sync-service';
+import { useDiscover } from '../../../src/renderer/src/stores/discover-store';
 import { mergeOutbox, useOutbox } from '../../../src/renderer/src/stores/outbox-store';
 import { publishBody, usePublish, withDefaults } from '../../../src/renderer/src/stores/publish-store';
 import { DEVICE_POLL_MS, pendingDeviceLogin, useSync } from '../../../src/renderer/src/stores/sync-store';
 import { startHfBucketStandin, type HfBucketStandin } from '../../helpers/hf-bucket-standin';
 import { startPublicCollabStandin, type PublicCollabStandin } from '../../helpers/public-collab-standin';
+import { spaceHostsFetch } from '../../helpers/space-hosts.mjs';
 import { resultMarkdown } from '../../helpers/test-hub';
 import { withHub } from '../../helpers/with-hub';
 import { routeFetchTo, signIn } from './hub-fetch';
@@ -23,6 +26,9 @@ const AGENT = 'ada-h200';
 const ADA = 'hf_ada_writes_gemma_challenge_000000000001';
 const BOB = 'hf_bob_not_in_the_org_0000000000000000003';
 const INVITE = 'https://huggingface.co/organizations/gemma-challenge/share/join-us';
+/** The collab's dashboard Space, as the Hub lists it and as its host is reached (here: the stand-in's dashboard). */
+const DASHBOARD_SPACE = `${ORG}/gemma-dashboard`;
+const DASHBOARD_URL = 'https://gemma-challenge-gemma-dashboard.hf.space';
 /** Long enough for a few of the store's checks on a busy two-core machine. */
 const WAIT = { timeout: DEVICE_POLL_MS * 4, interval: 25 };
 
@@ -81,6 +87,7 @@ function attachService(): void {
     backoffMs: 20,
     maxAttempts: 4,
     devicePollScale: 0,
+    fetch: spaceHostsFetch({ [new URL(DASHBOARD_URL).host]: collab.dashboardUrl }),
   });
   hub.running.attachSync(service);
   service.start();
@@ -418,7 +425,7 @@ describe('publish store', () => {
 
   beforeEach(() => {
     usePublish.setState({
-      draft: { result: '', collab: '', agent: '', bundle: true, message: '' },
+      draft: { result: '', collab: '', agent: '', bundle: true, message: '', trace: 'none' as const, traceSession: '' },
       preview: null,
       problem: null,
       published: null,
@@ -426,7 +433,15 @@ describe('publish store', () => {
   });
 
   it('chooses a connected collab and one of its agents where none was chosen', async () => {
-    const draft = { result: 'r.md', collab: '', agent: '', bundle: true, message: '' };
+    const draft = {
+      result: 'r.md',
+      collab: '',
+      agent: '',
+      bundle: true,
+      message: '',
+      trace: 'none' as const,
+      traceSession: '',
+    };
     expect(withDefaults(draft, [syncCollab('org/c', ['a', 'b'])])).toMatchObject({ collab: 'org/c', agent: 'a' });
     expect(withDefaults({ ...draft, collab: 'gone/x', agent: 'z' }, [syncCollab('org/c', [])])).toMatchObject({
       collab: 'org/c',
@@ -498,5 +513,69 @@ describe('publish store', () => {
     // Another field scores nothing here.
     await usePublish.getState().loadResults('speedup');
     expect(usePublish.getState().results.find((r) => r.filename === result)?.score).toBeNull();
+  });
+});
+
+describe('discover store', () => {
+  beforeAll(readyToPublish);
+  const discover = () => useDiscover.getState();
+
+  it('says when no Space is tagged agent-collab, and reads the list only when asked', async () => {
+    expect(discover()).toMatchObject({ collabs: null, loading: false, problem: null });
+    hf.reset();
+    const loading = discover().load();
+    expect(discover().loading).toBe(true);
+    await loading;
+    expect(discover()).toMatchObject({ collabs: [], loading: false, problem: null });
+    expect(hf.requests.filter((r) => r.kind === 'spaces')).toHaveLength(1);
+  });
+
+  it("lists the Hub's collab dashboards and connects one from the list as a typed target, its rules read", async () => {
+    hf.addSpace({ id: DASHBOARD_SPACE, tags: ['agent-collab'], likes: 42, title: 'Gemma speed challenge' });
+    hf.addSpace({ id: 'lab/other-collab', tags: ['agent-collab'], likes: 3 });
+    hf.addSpace({ id: 'someone/chat', tags: ['gradio'], likes: 500 });
+    await discover().load();
+    expect(discover().problem).toBeNull();
+    // The collab is connected by its backend URL (readyToPublish), not from this dashboard: not marked yet.
+    expect(discover().collabs?.map((c) => [c.space, c.title, c.likes, c.dashboard_url, c.connected])).toEqual([
+      [DASHBOARD_SPACE, 'Gemma speed challenge', 42, DASHBOARD_URL, false],
+      ['lab/other-collab', null, 3, 'https://lab-other-collab.hf.space', false],
+    ]);
+
+    const watch = watchCalls();
+    const connecting = discover().connect(DASHBOARD_SPACE);
+    expect(discover().connecting).toBe(DASHBOARD_SPACE);
+    const connected = await connecting;
+    expect(watch.calls()).toEqual([{ route: 'POST /v1/sync/collabs', body: { target: DASHBOARD_URL } }]);
+    expect(connected).toMatchObject({ id: COLLAB, api_url: collab.apiUrl, dashboard_url: DASHBOARD_URL });
+    expect(discover().connecting).toBeNull();
+    expect(discover().collabs?.find((c) => c.space === DASHBOARD_SPACE)).toMatchObject({
+      connected: true,
+      collab: COLLAB,
+    });
+    // The card the panel shows: the same collab, refreshed (its title from the dashboard), its agents kept.
+    const card = sync().status?.collabs.find((c) => c.id === COLLAB);
+    expect(card).toMatchObject({ title: 'Gemma speed challenge', dashboard_url: DASHBOARD_URL, score_field: 'tps' });
+    expect(card?.agents.map((a) => a.agent_id)).toContain(AGENT);
+    // And the hub says so too when the list is read again.
+    await discover().load();
+    expect(discover().collabs?.find((c) => c.space === DASHBOARD_SPACE)?.connected).toBe(true);
+  });
+
+  it("keeps the Hub's refusal in words with what to do, and drops it once the Hub answers", async () => {
+    hf.inject({ kind: 'spaces', status: 503, retryAfter: 1 });
+    await discover().load();
+    expect(discover()).toMatchObject({
+      loading: false,
+      problem: {
+        code: 'HF_UNREACHABLE',
+        message: expect.stringContaining(`could not list the Spaces tagged agent-collab on ${hf.url}`),
+        hint: expect.stringContaining("connecting by the collab's URL or org/slug still works"),
+      },
+    });
+    // Asked again once the Hub answers: the problem goes.
+    await discover().load();
+    expect(discover().problem).toBeNull();
+    expect(discover().collabs?.map((c) => c.space)).toEqual([DASHBOARD_SPACE, 'lab/other-collab']);
   });
 });

@@ -8,6 +8,7 @@ import type {
   PublishBody,
   PublishPreview,
   SyncCollab,
+  SyncDiscoverList,
   SyncLoginBody,
   SyncLoginResponse,
   SyncLogoutResponse,
@@ -33,6 +34,11 @@ export const syncService = {
 
   connect(target: string): Promise<SyncCollab> {
     return hub.call('POST', '/v1/sync/collabs', { target });
+  },
+
+  /** The collab dashboards on the Hugging Face Hub (Spaces tagged agent-collab), each marked when connected here. */
+  discover(): Promise<SyncDiscoverList> {
+    return hub.call('GET', '/v1/sync/discover');
   },
 
   register(body: CollabRegisterBody): Promise<CollabAgent> {

@@ -23,6 +23,10 @@ export interface PublishDraft {
   bundle: boolean;
   /** A board post sent with it; empty for none. */
   message: string;
+  /** The agent's session trace shared with it (/v1/traces): none, its counts, or also its log. */
+  trace: 'none' | 'stats' | 'full';
+  /** Which shared session; empty: the one whose result_ref names the result. */
+  traceSession: string;
 }
 
 interface PublishState {
@@ -46,7 +50,15 @@ interface PublishState {
   publish(): Promise<OutboxItem | null>;
 }
 
-const EMPTY_DRAFT: PublishDraft = { result: '', collab: '', agent: '', bundle: true, message: '' };
+const EMPTY_DRAFT: PublishDraft = {
+  result: '',
+  collab: '',
+  agent: '',
+  bundle: true,
+  message: '',
+  trace: 'none',
+  traceSession: '',
+};
 
 function choiceOf(item: RecordItem | string, scoreField: string): ResultChoice {
   if (typeof item === 'string') return { filename: item, agent: null, score: null, status: null };
@@ -59,15 +71,17 @@ function choiceOf(item: RecordItem | string, scoreField: string): ResultChoice {
   };
 }
 
-/** The draft as the routes take it: the message only when there is one. */
+/** The draft as the routes take it: the message and the trace only when there are. */
 export function publishBody(draft: PublishDraft): PublishBody {
   const message = draft.message.trim();
+  const session = draft.traceSession.trim();
   return {
     result: draft.result,
     collab: draft.collab,
     agent: draft.agent,
     bundle: draft.bundle,
     ...(message ? { message } : {}),
+    ...(draft.trace !== 'none' ? { trace: draft.trace, ...(session ? { trace_session: session } : {}) } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // The Hugging Face account and the connected collabs as the hub's sync service sees them (GET /v1/sync), with sign-in.
 import { create } from 'zustand';
 import type {
+  BrowserLogin,
   CollabAgent,
   CollabRegisterBody,
   DeviceLogin,
@@ -30,6 +31,11 @@ interface SyncState {
   /** Stops waiting on the device code (the hub forgets it when it expires). */
   cancelDeviceLogin(): void;
   signInWithToken(token: string): Promise<void>;
+  /**
+   * Starts a browser sign-in (OAuth + PKCE; the hub waits on loopback for the Hub's redirect) and checks on it until
+   * signed in; resolves with the page to open.
+   */
+  startBrowserLogin(): Promise<BrowserLogin>;
   /** Signs out; resolves with what was removed and the logins elsewhere left alone (still usable by the hub). */
   signOut(): Promise<SyncLogoutResponse>;
   connect(target: string): Promise<SyncCollab>;
@@ -39,7 +45,7 @@ interface SyncState {
 }
 
 /** Whether a device code can still be typed at `now`. */
-export function isLive(login: DeviceLogin, now = Date.now()): boolean {
+export function isLive(login: Pick<DeviceLogin, 'expires_at'>, now = Date.now()): boolean {
   const expires = Date.parse(login.expires_at);
   return Number.isNaN(expires) || expires > now;
 }
@@ -51,6 +57,13 @@ export function pendingDeviceLogin(
 ): DeviceLogin | null {
   const login = s.status?.device_login;
   if (!login || s.status?.signed_in || login.user_code === s.dismissedCode || !isLive(login, now)) return null;
+  return login;
+}
+
+/** The browser sign-in the hub is waiting on, while not signed in and not expired. */
+export function pendingBrowserLogin(s: Pick<SyncState, 'status'>, now = Date.now()): BrowserLogin | null {
+  const login = s.status?.browser_login;
+  if (!login || s.status?.signed_in || !isLive(login, now)) return null;
   return login;
 }
 
@@ -72,7 +85,7 @@ export const useSync = create<SyncState>((set, get) => {
   };
   // After each read: keep checking while a code is waiting to be typed, stop once signed in, expired or cancelled.
   const afterRead = () => {
-    if (pendingDeviceLogin(get())) pollSoon();
+    if (pendingDeviceLogin(get()) || pendingBrowserLogin(get())) pollSoon();
     else stopPolling();
   };
   const mergeCollab = (collab: SyncCollab) => {
@@ -118,6 +131,16 @@ export const useSync = create<SyncState>((set, get) => {
     cancelDeviceLogin() {
       set({ dismissedCode: get().status?.device_login?.user_code ?? null });
       stopPolling();
+    },
+
+    async startBrowserLogin() {
+      const answer = await asSyncAction(() => syncService.login({ browser: true }));
+      const login = answer.browser_login;
+      if (!login) throw new Error('this hub cannot sign in in the browser; use the code or a token');
+      const status = get().status;
+      if (status) set({ status: { ...status, browser_login: login, device_login: null } });
+      afterRead();
+      return login;
     },
 
     async signInWithToken(token) {

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { SyncStatus } from '@shared/sync-api';
 import { formatTime } from '../../format';
 import { problemOf, type SyncProblem } from '../../stores/sync-problem';
-import { pendingDeviceLogin, useSync } from '../../stores/sync-store';
+import { pendingBrowserLogin, pendingDeviceLogin, useSync } from '../../stores/sync-store';
 import { ProblemText } from './ProblemText';
 
 function PasteTokenForm({ onDone }: { onDone: () => void }) {
@@ -85,8 +85,28 @@ function DeviceCode({ status }: { status: SyncStatus }) {
   );
 }
 
+/** A browser sign-in under way: the Hub's page is open in the browser (or one click away), the hub waits for it. */
+function BrowserWaiting({ status }: { status: SyncStatus }) {
+  const login = pendingBrowserLogin({ status });
+  if (!login) return null;
+  return (
+    <div className="sync-device stack" role="group" aria-label="Browser sign-in">
+      <span className="muted sync-small" role="status" data-testid="browser-waiting">
+        Waiting for the browser… approve the sign-in on the Hugging Face page (until {formatTime(login.expires_at)}).
+      </span>
+      <p className="sync-small">
+        No page opened?{' '}
+        <a href={login.authorize_url} target="_blank" rel="noreferrer noopener" data-testid="browser-link">
+          Open the sign-in page
+        </a>
+      </p>
+    </div>
+  );
+}
+
 export function AccountSection({ status }: { status: SyncStatus }) {
   const startDeviceLogin = useSync((s) => s.startDeviceLogin);
+  const startBrowserLogin = useSync((s) => s.startBrowserLogin);
   const signOut = useSync((s) => s.signOut);
   const dismissed = useSync((s) => s.dismissedCode);
   const [pasting, setPasting] = useState(false);
@@ -106,7 +126,8 @@ export function AccountSection({ status }: { status: SyncStatus }) {
     }
   };
   const who = status.signed_in;
-  const waiting = pendingDeviceLogin({ status, dismissedCode: dismissed }) !== null;
+  const waiting =
+    pendingDeviceLogin({ status, dismissedCode: dismissed }) !== null || pendingBrowserLogin({ status }) !== null;
   return (
     <section className="card stack" aria-labelledby="sync-account-title">
       <div className="row sync-card-head">
@@ -154,12 +175,26 @@ export function AccountSection({ status }: { status: SyncStatus }) {
               <button className="btn btn-primary" disabled={busy} onClick={() => void act(startDeviceLogin)}>
                 {busy ? 'Starting…' : 'Sign in with Hugging Face'}
               </button>
+              <button
+                className="btn"
+                disabled={busy}
+                onClick={() =>
+                  void act(async () => {
+                    // The Electron main process hands window.open of an outside page to the system browser.
+                    const login = await startBrowserLogin();
+                    window.open(login.authorize_url, '_blank', 'noopener,noreferrer');
+                  })
+                }
+              >
+                Sign in with the browser
+              </button>
               <button className="btn" aria-expanded={pasting} onClick={() => setPasting((v) => !v)}>
                 Paste a token
               </button>
             </div>
           )}
           <DeviceCode status={status} />
+          <BrowserWaiting status={status} />
           {pasting && !waiting && <PasteTokenForm onDone={() => setPasting(false)} />}
         </>
       )}

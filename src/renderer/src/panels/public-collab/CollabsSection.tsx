@@ -5,6 +5,7 @@ import { EmptyState } from '../../components/Notice';
 import { problemOf, type SyncProblem } from '../../stores/sync-problem';
 import { useSync } from '../../stores/sync-store';
 import { CollabCard } from './CollabCard';
+import { DiscoverCollabs } from './DiscoverCollabs';
 import { ProblemText } from './ProblemText';
 
 function ConnectForm() {
@@ -57,6 +58,7 @@ export function CollabsSection({ collabs }: { collabs: SyncCollab[] }) {
         <span className="muted">{collabs.length}</span>
       </div>
       <ConnectForm />
+      <DiscoverCollabs />
       {collabs.length === 0 ? (
         <EmptyState title="No public collab connected">
           Connect one to read its rules, register an agent on it and publish results there.

@@ -15,7 +15,13 @@ const STATE_BADGE: Record<OutboxState, string> = {
   cancelled: 'badge badge-unknown',
 };
 
-const STEP_LABEL = { upload: 'upload', promote: 'promote', artifacts: 'run bundle', message: 'board message' } as const;
+const STEP_LABEL = {
+  upload: 'upload',
+  promote: 'promote',
+  artifacts: 'run bundle',
+  trace: 'session trace',
+  message: 'board message',
+} as const;
 
 function OutboxRow({ item }: { item: OutboxItem }) {
   const { retry, cancel } = useOutbox.getState();

@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import type { SyncStatus } from '@shared/sync-api';
 import { formatNumber } from '../../format';
 import { useOutbox } from '../../stores/outbox-store';
-import { usePublish, type ResultChoice } from '../../stores/publish-store';
+import { usePublish, type PublishDraft, type ResultChoice } from '../../stores/publish-store';
 import { useSession } from '../../stores/session-store';
 import { PreviewView } from './PreviewView';
 import { ProblemText } from './ProblemText';
@@ -99,6 +99,32 @@ export function PublishSection({ status }: { status: SyncStatus }) {
           <input type="checkbox" checked={draft.bundle} onChange={(e) => setDraft({ bundle: e.target.checked })} />
           Send the run bundle (config, output, provenance, log)
         </label>
+        <div className="row sync-fields">
+          <div className="field">
+            <label htmlFor="sync-trace">The agent&apos;s session trace</label>
+            <select
+              id="sync-trace"
+              value={draft.trace}
+              onChange={(e) => setDraft({ trace: e.target.value as PublishDraft['trace'] })}
+            >
+              <option value="none">Not shared</option>
+              <option value="stats">Stats: token and tool-call counts</option>
+              <option value="full">Full: the counts and the session log</option>
+            </select>
+          </div>
+          {draft.trace !== 'none' && (
+            <div className="field">
+              <label htmlFor="sync-trace-session">Session (optional)</label>
+              <input
+                id="sync-trace-session"
+                value={draft.traceSession}
+                maxLength={200}
+                onChange={(e) => setDraft({ traceSession: e.target.value })}
+                placeholder="the one whose result_ref is this result"
+              />
+            </div>
+          )}
+        </div>
         <div className="field">
           <label htmlFor="sync-message">Board message (optional)</label>
           <textarea
