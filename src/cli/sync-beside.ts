@@ -1,7 +1,8 @@
-// Starts the sync service beside a running hub (its outbox in the hub's record) for both composition roots: the CLI's hub and the desktop app.
+// Starts the sync service and the mirror of public collabs beside a running hub (the outbox and the copies in the hub's record) for both composition roots: the CLI's hub and the desktop app.
 import type { RunningHub } from '../hub/server';
 import { dataLayout } from '../platform/data-folder';
 import { hfEndpoint } from '../platform/hf-token';
+import { createMirrorService } from '../sync/mirror-service';
 import { createSyncService, fileTokenVault, type TokenVault } from '../sync/sync-service';
 
 export interface SyncBesideOptions {
@@ -30,5 +31,14 @@ export function syncBeside(running: RunningHub, options: SyncBesideOptions) {
   });
   running.attachSync(sync);
   sync.start();
+  // The mirror reads public collabs tokenless; its poll interval is a test hook (the public listing TTL otherwise).
+  const pollMs = Number(env.COLLAB_DESK_MIRROR_POLL_MS ?? '');
+  const mirror = createMirrorService({
+    record: running.hub.mirrorRecord,
+    hfEndpoint: hfEndpoint(env),
+    ...(Number.isFinite(pollMs) && pollMs > 0 ? { pollMs, maxBackoffMs: pollMs * 4 } : {}),
+  });
+  running.attachMirror(mirror);
+  mirror.start();
   return sync;
 }

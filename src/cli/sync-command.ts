@@ -23,6 +23,7 @@ import { whoami, type HfIdentity } from '../sync/hf-whoami';
 import { grantFile, grantOf, writeGrant, type OAuthTokens } from '../sync/oauth-grant';
 import { startBrowserLogin } from '../sync/oauth-pkce';
 import { whoamiFresh } from '../sync/oauth-refresh';
+import { addMirrorCommands } from './mirror-command';
 import { openInBrowser } from './open-browser';
 import { fileTokenVault } from '../sync/sync-service';
 import { SyncError } from '../sync/sync-error';
@@ -792,5 +793,6 @@ export function syncCommand(): Command {
     .action((id: string, o: DataOptions & { collab: string; agent: string; follow?: boolean; poll: number }) =>
       run('job', () => followJob(id, o)),
     );
+  addMirrorCommands(sync);
   return sync;
 }

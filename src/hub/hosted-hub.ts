@@ -1,5 +1,6 @@
 // The hub as a process that serves it holds it: the record, with the optional services that run beside it.
 import type { JobRunner } from '../shared/challenge';
+import type { MirrorControl } from '../shared/mirror-api';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
 import type { SyncControl } from '../shared/sync-api';
@@ -25,6 +26,7 @@ export class HostedHub extends Hub {
   readonly models: ModelLibrary | null;
   swarm: SwarmControl | null;
   sync: SyncControl | null;
+  mirror: MirrorControl | null;
   readonly services: HubServices;
 
   constructor(init: Omit<HubInit, 'jobProgress'>, options: HostedServiceOptions = {}) {
@@ -34,11 +36,13 @@ export class HostedHub extends Hub {
     this.models = options.models ?? null;
     this.swarm = null;
     this.sync = null;
+    this.mirror = null;
     this.services = {
       jobQueue: this.jobQueue,
       models: this.models,
       swarm: () => this.swarm,
       sync: () => this.sync,
+      mirror: () => this.mirror,
     };
   }
 }

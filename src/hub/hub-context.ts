@@ -13,6 +13,7 @@ import type { MessageStore } from './store/message-store';
 import type { ResultStore } from './store/result-store';
 import type { TaskforceStore } from './store/taskforce-store';
 import type { TraceStore } from './store/trace-store';
+import type { MirrorStore } from './store/mirror-store';
 import type { Workspace } from './workspace';
 
 /** What a write did, for the audit log and the event it announces. */
@@ -33,6 +34,8 @@ export interface HubStores {
   readonly jobs: JobStore;
   readonly traces: TraceStore;
   readonly audit: AuditLog;
+  /** Copies of the public collabs this hub follows (read-only; written by the mirror service). */
+  readonly mirrorRecord: MirrorStore;
 }
 
 /**

@@ -1,4 +1,5 @@
 // The optional services a hub runs beside its record, handed by the composition root to the routes that use them.
+import type { MirrorControl } from '../shared/mirror-api';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
 import type { SyncControl } from '../shared/sync-api';
@@ -20,4 +21,6 @@ export interface HubServices {
    * where /v1/sync answers SYNC_DISABLED.
    */
   sync(): SyncControl | null;
+  /** The mirror of public collabs (over Hub.mirrorRecord), attached like the sync service; null: MIRROR_DISABLED. */
+  mirror(): MirrorControl | null;
 }

@@ -18,6 +18,7 @@ import { GpuLease } from './jobs/gpu-lease';
 import { jobInfo } from './jobs/job-info';
 import { openDatabase, type Db } from './store/database';
 import { JobStore } from './store/job-store';
+import { MirrorStore } from './store/mirror-store';
 import { OutboxStore } from './store/outbox-store';
 import { MessageStore } from './store/message-store';
 import { ResultStore } from './store/result-store';
@@ -66,6 +67,8 @@ export class Hub implements HubContext {
    * directly, each write committed before it returns, outside the audited write path (see OutboxStore).
    */
   readonly outboxRecord: OutboxStore;
+  /** The public collabs this hub mirrors (the MirrorRecord seam), written by the mirror service directly. */
+  readonly mirrorRecord: MirrorStore;
   readonly challenge: ChallengeState;
   readonly lease = new GpuLease();
   readonly workspace: Workspace;
@@ -106,6 +109,7 @@ export class Hub implements HubContext {
     this.jobs = new JobStore(this.db);
     this.traces = new TraceStore(this.db);
     this.outboxRecord = new OutboxStore(this.db, this.now);
+    this.mirrorRecord = new MirrorStore(this.db);
     this.challenge = new ChallengeState(this.layout.challengePack);
     this.workspace = new Workspace(this.layout.scratch, this.layout.central);
     this.limiter = new RateLimiter(this.now);

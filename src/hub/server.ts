@@ -8,6 +8,7 @@ import type { HubConfig } from '../shared/config';
 import type { ModelLibrary } from '../shared/models';
 import type { SwarmControl } from '../shared/swarm';
 import type { SyncControl } from '../shared/sync-api';
+import type { MirrorControl } from '../shared/mirror-api';
 import { APP_VERSION } from '../shared/version';
 import { dashboardRoutes, defaultDashboardDir } from './dashboard';
 import { clientErrorHandler, connectRefusal, frameworkErrorHandler, installErrorHandling } from './error-handler';
@@ -29,6 +30,7 @@ import { modelRoutes } from './routes/models';
 import { resultRoutes } from './routes/results';
 import { settingsRoutes } from './routes/settings';
 import { publicAgentStatus, swarmRoutes } from './routes/swarm';
+import { mirrorRoutes } from './routes/mirror';
 import { syncRoutes } from './routes/sync';
 import type { EndpointInfo } from '../shared/api';
 import { openApiPath, type DocumentedRoute } from './openapi';
@@ -74,6 +76,11 @@ export interface RunningHub {
    * write lands in a closing record.
    */
   attachSync(sync: SyncControl): void;
+  /**
+   * Runs the mirror of public collabs beside the hub (made over `hub.mirrorRecord`): /v1/mirror answers, and closing
+   * the hub stops its followers first.
+   */
+  attachMirror(mirror: MirrorControl): void;
   close(): Promise<void>;
 }
 
@@ -186,6 +193,7 @@ export async function buildHubServer(
   await app.register(jobRoutes(hub, services.jobQueue));
   await app.register(swarmRoutes(hub, services.swarm));
   await app.register(syncRoutes(hub, services.sync));
+  await app.register(mirrorRoutes(hub, services.mirror));
   await app.register(modelRoutes(hub, services.models, services.swarm));
   await app.register(settingsRoutes(hub, services.models, baseUrl));
   await app.register(eventRoutes(hub));
@@ -258,11 +266,15 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
           hub.events.publish({ id: null, type: 'sync.outbox', data: item, organizerOnly: true }),
         );
       },
+      attachMirror(mirror) {
+        hub.mirror = mirror;
+      },
       async close() {
         if (closed) return;
         closed = true;
         unfollowSwarm();
         unfollowSync();
+        await hub.mirror?.close();
         await hub.sync?.close();
         await hub.swarm?.close();
         await hub.jobQueue?.close();

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { Digest, MessageListQuery, RecordItem, Via } from './api';
 import { Closed, Nullable, OpenRecord } from './response-schema';
 import { DigestUpdates, WaitParam, WatchingEntry } from './updates-api';
+import { PublicDigest } from './mirror-api';
 
 const Handle = Type.String({ minLength: 1, maxLength: 40 });
 
@@ -161,6 +162,9 @@ export const ChannelsDigest = Closed({
   watching: Nullable(WatchingEntry, {
     description:
       "with as=: your last read of a watched stream (this hub process's memory); null: nobody is watching you",
+  }),
+  public: Type.Array(PublicDigest, {
+    description: 'public collabs this hub follows read-only (GET /v1/mirror): their frontier, not records of this hub',
   }),
 });
 export type ChannelsDigest = Static<typeof ChannelsDigest>;

@@ -80,6 +80,9 @@ export const ERROR_STATUS = {
   NOT_ORG_MEMBER: 403,
   NOT_OURS: 409,
   COLLAB_NOT_CONNECTED: 404,
+  // The mirror of public collabs (src/sync/mirror-service.ts).
+  MIRROR_DISABLED: 404,
+  NOT_FOLLOWED: 404,
   COLLAB_AGENT_UNKNOWN: 404,
   /** The public collab refused a call; the message carries its code and words. */
   COLLAB_REFUSED: 422,

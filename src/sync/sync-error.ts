@@ -18,6 +18,7 @@ export type SyncErrorCode =
   | 'NOT_ORG_MEMBER'
   | 'NOT_OURS'
   | 'COLLAB_NOT_CONNECTED'
+  | 'NOT_FOLLOWED'
   | 'COLLAB_AGENT_UNKNOWN'
   | 'COLLAB_REFUSED'
   | 'PREVIEW_STALE'

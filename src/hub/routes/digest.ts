@@ -6,6 +6,7 @@ import { channelsDigest } from '../channels';
 import type { HubContext } from '../hub-context';
 import { buildLeaderboard } from '../leaderboard';
 import type { ReadCache } from '../read-cache';
+import { publicDigest } from '../public-digest';
 import { digestStats } from '../trace-stats';
 import { messageItem, resultItem } from '../records';
 import { parseTime } from '../time-filter';
@@ -53,9 +54,11 @@ export const digestRoutes =
             channels: channelsDigest(hub, as, since),
             stats: digestStats(hub.traces.all(), new Date(hub.now()).toISOString()),
             generated_at: new Date(hub.now()).toISOString(),
+            public: publicDigest(hub.mirrorRecord),
           };
         };
-        const key = `digest|${as ?? ''}|${sinceMs ?? ''}|${after ?? ''}`;
+        // The public collabs' copies change without a write of this hub: their version is part of the key.
+        const key = `digest|${as ?? ''}|${sinceMs ?? ''}|${after ?? ''}|m${hub.mirrorRecord.version}`;
         // Presence moves with every poll, not with writes, so it is the one block added after the cache.
         const json =
           as === undefined

@@ -360,4 +360,43 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sync_outbox_created ON sync_outbox(created_at);
     `,
   },
+  {
+    version: 9,
+    name: 'public collab mirror',
+    sql: `
+      -- Public collabs this hub follows read-only: where to read them, how far each list was read (the upstream
+      -- filename cursors), what their leaderboard and rules said, and how much room their copy may take.
+      CREATE TABLE mirror_collabs (
+        collab       TEXT PRIMARY KEY,
+        api_url      TEXT NOT NULL,
+        title        TEXT,
+        central      TEXT NOT NULL,
+        docs         TEXT,
+        score_field  TEXT NOT NULL,
+        score_order  TEXT NOT NULL CHECK (score_order IN ('asc', 'desc')),
+        followed_at  INTEGER NOT NULL,
+        cursors      TEXT NOT NULL DEFAULT '{}',
+        caught_up_at INTEGER,
+        checked_at   INTEGER,
+        error        TEXT,
+        leaderboard  TEXT,
+        readme       TEXT,
+        budget_bytes INTEGER NOT NULL,
+        evicted      INTEGER NOT NULL DEFAULT 0
+      );
+      -- Their records, apart from this hub's own: the origin on every row, the upstream filename verbatim. Nothing
+      -- here is ever written back, listed among local records or ranked with them.
+      CREATE TABLE mirror_records (
+        collab       TEXT NOT NULL REFERENCES mirror_collabs(collab) ON DELETE CASCADE,
+        kind         TEXT NOT NULL CHECK (kind IN ('message', 'result', 'agent')),
+        filename     TEXT NOT NULL,
+        frontmatter  TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        verification TEXT,
+        bytes        INTEGER NOT NULL,
+        fetched_at   INTEGER NOT NULL,
+        PRIMARY KEY (collab, kind, filename)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

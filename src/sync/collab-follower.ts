@@ -1,0 +1,268 @@
+// Keeps one public collab's copy current: reads its board, results and agents through tokenless GETs with filename cursors, its leaderboard and rules, at the pace its listing cache allows, and serves the last state when it cannot be reached.
+import type { MirrorKind, MirrorRecord, MirrorRecordRow } from '../shared/mirror-api';
+import { CollabApi, CollabCallError } from './collab-api';
+
+/** The public listing cache's TTL (backend/app/config.py LISTING_TTL_S): reading more often shows nothing newer. */
+export const LISTING_TTL_MS = 30_000;
+
+/** The most a page may hold expanded (backend/app/config.py EXPAND_MAX_LIMIT). */
+const PAGE = 200;
+
+/**
+ * How far back each pass reads again past its cursor. A filename is stamped when its write starts, so a slow write
+ * can appear after a faster, later-stamped one was already listed; reading the last minute again (rows replace
+ * themselves) means such a record is never skipped.
+ */
+const OVERLAP_MS = 60_000;
+
+/** Pending results read again per pass, one GET each: their verification changes upstream. */
+const PENDING_PER_PASS = 20;
+
+/** Rules are read again this often (they change rarely; the leaderboard every pass). */
+const RULES_EVERY_MS = 3600_000;
+
+const LISTS: { kind: Exclude<MirrorKind, 'agent'>; path: string }[] = [
+  { kind: 'message', path: '/v1/messages' },
+  { kind: 'result', path: '/v1/results' },
+];
+
+interface Listing {
+  items?: unknown[];
+  next?: string | null;
+}
+
+export interface FollowerOptions {
+  record: MirrorRecord;
+  collab: string;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Between passes when the last one worked (default the listing TTL). */
+  pollMs?: number;
+  /** The longest wait after failures (they double from pollMs). */
+  maxBackoffMs?: number;
+  /** The collab's rules (its central README), read now and then; null when they cannot be read. */
+  readRules?: () => Promise<string | null>;
+  /** After every pass, worked or not. */
+  onPass?: (collab: string) => void;
+}
+
+/** `20261203-163227-123_ada.md` less `ms`, as a filename bound ("20261203-163127-123"); null when it is no stamp. */
+export function stampBefore(filename: string, ms: number): string | null {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(\d{3})/.exec(filename);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, msPart] = m.map(Number) as number[];
+  const t = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, msPart!) - ms;
+  const at = new Date(t);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return (
+    `${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-` +
+    `${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}-${p(at.getUTCMilliseconds(), 3)}`
+  );
+}
+
+function rowOf(item: unknown, kind: MirrorKind): MirrorRecordRow | null {
+  if (typeof item !== 'object' || item === null) return null;
+  // A registration (agents.py AgentRecord) is flat, named by its agent_id: kept whole as its frontmatter.
+  if (kind === 'agent') {
+    const a = item as Record<string, unknown>;
+    const id = typeof a.agent_id === 'string' ? a.agent_id : null;
+    if (!id || id.length > 100) return null;
+    return { kind, filename: id, frontmatter: a, body: typeof a.bio === 'string' ? a.bio : '', verification: null };
+  }
+  const r = item as { filename?: unknown; frontmatter?: unknown; body?: unknown; verification?: unknown };
+  if (typeof r.filename !== 'string' || r.filename.length === 0 || r.filename.length > 400) return null;
+  const frontmatter =
+    typeof r.frontmatter === 'object' && r.frontmatter !== null && !Array.isArray(r.frontmatter)
+      ? (r.frontmatter as Record<string, unknown>)
+      : {};
+  const verification =
+    typeof r.verification === 'string'
+      ? r.verification
+      : typeof (r.verification as { state?: unknown } | null)?.state === 'string'
+        ? ((r.verification as { state: string }).state as string)
+        : typeof frontmatter.verification === 'string'
+          ? frontmatter.verification
+          : null;
+  return {
+    kind,
+    filename: r.filename,
+    frontmatter,
+    body: typeof r.body === 'string' ? r.body : '',
+    verification: kind === 'result' ? verification : null,
+  };
+}
+
+/** Why a pass failed, in words a status line can show. */
+function reasonOf(err: unknown): string {
+  if (err instanceof CollabCallError)
+    return err.status === null ? err.message : `${err.code}: ${err.message} (HTTP ${err.status})`;
+  return String((err as Error)?.message ?? err);
+}
+
+export class CollabFollower {
+  private readonly now: () => number;
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+  private rulesAt = 0;
+  /** Whether the last pass reached the collab. */
+  live = false;
+
+  constructor(
+    private readonly apiUrl: string,
+    private readonly options: FollowerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Starts following: a pass now, then one per poll interval. */
+  start(): void {
+    this.wake();
+  }
+
+  /** A pass now (a change heard of, a user's refresh); one under way is followed by another. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.pass()
+      .catch(() => undefined)
+      .finally(() => {
+        this.running = null;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+          return;
+        }
+        const poll = this.options.pollMs ?? LISTING_TTL_MS;
+        const wait =
+          this.failures === 0 ? poll : Math.min(this.options.maxBackoffMs ?? 300_000, poll * 2 ** this.failures);
+        this.timer = setTimeout(() => this.wake(), wait);
+        this.timer.unref?.();
+      });
+  }
+
+  /** Resolves once the pass under way (if any) has ended: what a test or a "refresh" waits on. */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass: every list up to the present, pending verifications, the leaderboard, now and then the rules. */
+  async pass(): Promise<void> {
+    const { record, collab } = this.options;
+    const api = new CollabApi({
+      apiUrl: this.apiUrl,
+      // Tokenless: a mirror reads what anyone may read, and never sends the person's token.
+      token: () => null,
+      fetch: this.options.fetch,
+      signal: this.abort.signal,
+      timeoutMs: 30_000,
+    });
+    try {
+      for (const list of LISTS) await this.readList(api, list.kind, list.path);
+      await this.readAgents(api);
+      await this.readPending(api);
+      const leaderboard = await api.call<Record<string, unknown>>('GET', '/v1/leaderboard?limit=100');
+      const rules = await this.readRules();
+      if (this.stopped) return;
+      const at = this.now();
+      record.markPass(collab, {
+        caught_up_at: at,
+        checked_at: at,
+        error: null,
+        leaderboard,
+        ...(rules !== undefined ? { readme: rules } : {}),
+      });
+      const row = record.collab(collab);
+      if (row) record.evict(collab, row.budget_bytes);
+      this.failures = 0;
+      this.live = true;
+    } catch (err) {
+      if (this.stopped) return;
+      this.failures += 1;
+      this.live = false;
+      const reached = err instanceof CollabCallError && err.status !== null;
+      record.markPass(collab, { error: reasonOf(err), ...(reached ? { checked_at: this.now() } : {}) });
+      throw err;
+    } finally {
+      this.options.onPass?.(collab);
+    }
+  }
+
+  private async readList(api: CollabApi, kind: Exclude<MirrorKind, 'agent'>, path: string): Promise<void> {
+    const { record, collab } = this.options;
+    const cursor = record.collab(collab)?.cursors[kind] ?? null;
+    let after = cursor === null ? null : (stampBefore(cursor, OVERLAP_MS) ?? cursor);
+    for (;;) {
+      const query = new URLSearchParams({ expand: 'true', order: 'asc', limit: String(PAGE) });
+      if (after !== null) query.set('after', after);
+      const page = await api.call<Listing>('GET', `${path}?${query}`);
+      const rows = (page.items ?? []).map((i) => rowOf(i, kind)).filter((r): r is MirrorRecordRow => r !== null);
+      if (this.stopped) return;
+      const last = rows.at(-1)?.filename ?? null;
+      // The cursor never moves back: an overlap page ends at or before the stored cursor.
+      const stored = record.collab(collab)?.cursors[kind] ?? null;
+      const next = last !== null && (stored === null || last > stored) ? last : null;
+      record.storePage(collab, kind, rows, next, this.now());
+      if (!page.next || rows.length === 0) return;
+      after = page.next;
+    }
+  }
+
+  /** Agents' filenames are their ids, not stamps: the whole list is read (one page for any collab so far). */
+  private async readAgents(api: CollabApi): Promise<void> {
+    const { record, collab } = this.options;
+    let after: string | null = null;
+    for (;;) {
+      const query = new URLSearchParams({ expand: 'true', order: 'asc', limit: String(PAGE) });
+      if (after !== null) query.set('after', after);
+      const page = await api.call<Listing>('GET', `/v1/agents?${query}`);
+      const rows = (page.items ?? []).map((i) => rowOf(i, 'agent')).filter((r): r is MirrorRecordRow => r !== null);
+      if (this.stopped) return;
+      record.storePage(collab, 'agent', rows, null, this.now());
+      if (!page.next || rows.length === 0) return;
+      after = page.next;
+    }
+  }
+
+  private async readPending(api: CollabApi): Promise<void> {
+    const { record, collab } = this.options;
+    const pending = record.pendingResults(collab).slice(-PENDING_PER_PASS);
+    const changes: { filename: string; verification: string | null }[] = [];
+    for (const filename of pending) {
+      try {
+        const one = await api.call<unknown>('GET', `/v1/results/${encodeURIComponent(filename)}`);
+        const row = rowOf(one, 'result');
+        if (row && row.verification !== 'pending') changes.push({ filename, verification: row.verification });
+      } catch (err) {
+        // Gone upstream (an organizer removed it): kept here as it was last read.
+        if (!(err instanceof CollabCallError) || err.status !== 404) throw err;
+      }
+    }
+    if (!this.stopped) record.setVerification(collab, changes);
+  }
+
+  /** undefined: not due (or unreadable this time; the last copy stays). */
+  private async readRules(): Promise<string | null | undefined> {
+    if (!this.options.readRules || this.now() - this.rulesAt < RULES_EVERY_MS) return undefined;
+    const text = await this.options.readRules();
+    if (text === null) return undefined;
+    this.rulesAt = this.now();
+    return text;
+  }
+}
