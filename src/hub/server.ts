@@ -230,6 +230,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
     let closed = false;
     let unfollowSwarm = (): void => {};
     let unfollowSync = (): void => {};
+    let unfollowMirror = (): void => {};
     return {
       hub,
       app,
@@ -267,13 +268,19 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
         );
       },
       attachMirror(mirror) {
+        unfollowMirror();
         hub.mirror = mirror;
+        // Passing news for everyone who may read the board: what a followed collab's copy now holds.
+        unfollowMirror = mirror.onChange((collab) =>
+          hub.events.publish({ id: null, type: 'mirror.updated', data: collab }),
+        );
       },
       async close() {
         if (closed) return;
         closed = true;
         unfollowSwarm();
         unfollowSync();
+        unfollowMirror();
         await hub.mirror?.close();
         await hub.sync?.close();
         await hub.swarm?.close();

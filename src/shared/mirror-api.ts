@@ -3,7 +3,12 @@ import { Type, type Static } from 'typebox';
 import { Closed, Nullable, OpenRecord } from './response-schema';
 
 /** The lists of a public collab the mirror reads with filename cursors. */
-export const MirrorKind = Type.Union([Type.Literal('message'), Type.Literal('result'), Type.Literal('agent')]);
+export const MirrorKind = Type.Union([
+  Type.Literal('message'),
+  Type.Literal('result'),
+  Type.Literal('agent'),
+  Type.Literal('channel'),
+]);
 export type MirrorKind = Static<typeof MirrorKind>;
 
 /** The room a followed collab's copy may take by default (the user sets it per collab). */
@@ -37,7 +42,12 @@ export const MirroredCollab = Closed({
   problem: Nullable(Type.String()),
   /** Whether the copy is being kept live now (false: offline, serving its last state). */
   live: Type.Boolean(),
-  counts: Closed({ message: Type.Integer(), result: Type.Integer(), agent: Type.Integer() }),
+  counts: Closed({
+    message: Type.Integer({ description: 'board and channel messages (a channel message has frontmatter.channel)' }),
+    result: Type.Integer(),
+    agent: Type.Integer(),
+    channel: Type.Integer(),
+  }),
   bytes: Type.Integer(),
   budget_bytes: Type.Integer(),
   /** Messages dropped to keep within the budget (the oldest first); results and agents are kept. */
@@ -119,6 +129,8 @@ export interface MirrorControl {
   list(collab: string, query: MirrorListQuery): MirrorList;
   leaderboard(collab: string): MirrorLeaderboard;
   rules(collab: string): MirrorRules;
+  /** Hears every pass of a followed collab, worked or not (the hub sends it to everyone as `mirror.updated`). */
+  onChange(listener: (collab: MirroredCollab) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -151,8 +163,8 @@ export interface MirrorCollabRow {
   score_field: string;
   score_order: 'asc' | 'desc';
   followed_at: number;
-  /** Per list, the newest upstream filename stored: the next read starts after it. */
-  cursors: Partial<Record<MirrorKind, string>>;
+  /** Per list ("message", "result", "channel:<name>"), the newest upstream filename stored: the next read starts after it. */
+  cursors: Record<string, string>;
   caught_up_at: number | null;
   checked_at: number | null;
   error: string | null;
@@ -180,7 +192,13 @@ export interface MirrorRecord {
    * Stores a page of one list and moves that list's cursor to `cursor` in the same transaction: a crash between
    * the two never leaves a gap (rows without the cursor are read again and replace themselves).
    */
-  storePage(collab: string, kind: MirrorKind, rows: MirrorRecordRow[], cursor: string | null, now: number): void;
+  storePage(
+    collab: string,
+    kind: MirrorKind,
+    rows: MirrorRecordRow[],
+    cursor: { list: string; filename: string } | null,
+    now: number,
+  ): void;
   /** Updates the verification of results already stored. */
   setVerification(collab: string, changes: { filename: string; verification: string | null }[]): void;
   /** The state of a pass: when it reached the present, when it reached the collab, what went wrong. */

@@ -21,7 +21,7 @@ const PENDING_PER_PASS = 20;
 /** Rules are read again this often (they change rarely; the leaderboard every pass). */
 const RULES_EVERY_MS = 3600_000;
 
-const LISTS: { kind: Exclude<MirrorKind, 'agent'>; path: string }[] = [
+const LISTS: { kind: 'message' | 'result'; path: string }[] = [
   { kind: 'message', path: '/v1/messages' },
   { kind: 'result', path: '/v1/results' },
 ];
@@ -174,7 +174,8 @@ export class CollabFollower {
       timeoutMs: 30_000,
     });
     try {
-      for (const list of LISTS) await this.readList(api, list.kind, list.path);
+      for (const list of LISTS) await this.readList(api, list.kind, list.path, list.kind);
+      await this.readChannels(api);
       await this.readAgents(api);
       await this.readPending(api);
       const leaderboard = await api.call<Record<string, unknown>>('GET', '/v1/leaderboard?limit=100');
@@ -204,9 +205,10 @@ export class CollabFollower {
     }
   }
 
-  private async readList(api: CollabApi, kind: Exclude<MirrorKind, 'agent'>, path: string): Promise<void> {
+  /** One list read from its cursor (less the overlap) to the present, page by page, each page stored with its cursor. */
+  private async readList(api: CollabApi, kind: 'message' | 'result', path: string, list: string): Promise<void> {
     const { record, collab } = this.options;
-    const cursor = record.collab(collab)?.cursors[kind] ?? null;
+    const cursor = record.collab(collab)?.cursors[list] ?? null;
     let after = cursor === null ? null : (stampBefore(cursor, OVERLAP_MS) ?? cursor);
     for (;;) {
       const query = new URLSearchParams({ expand: 'true', order: 'asc', limit: String(PAGE) });
@@ -216,11 +218,47 @@ export class CollabFollower {
       if (this.stopped) return;
       const last = rows.at(-1)?.filename ?? null;
       // The cursor never moves back: an overlap page ends at or before the stored cursor.
-      const stored = record.collab(collab)?.cursors[kind] ?? null;
-      const next = last !== null && (stored === null || last > stored) ? last : null;
+      const stored = record.collab(collab)?.cursors[list] ?? null;
+      const next = last !== null && (stored === null || last > stored) ? { list, filename: last } : null;
       record.storePage(collab, kind, rows, next, this.now());
       if (!page.next || rows.length === 0) return;
       after = page.next;
+    }
+  }
+
+  /**
+   * The channels (newer servers; an older one answers 404 and has none): each one's summary, and the messages of
+   * those active since they were last read, from their own cursors. Their messages never appear on the board.
+   */
+  private async readChannels(api: CollabApi): Promise<void> {
+    const { record, collab } = this.options;
+    let listing: { items?: unknown[] };
+    try {
+      listing = await api.call<{ items?: unknown[] }>('GET', '/v1/channels?limit=500');
+    } catch (err) {
+      if (err instanceof CollabCallError && err.status === 404) return;
+      throw err;
+    }
+    const channels = (listing.items ?? []).filter(
+      (c): c is { name: string; last_activity?: unknown; theme_excerpt?: unknown } =>
+        typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string',
+    );
+    const rows: MirrorRecordRow[] = channels.map((c) => ({
+      kind: 'channel',
+      filename: c.name,
+      frontmatter: c as Record<string, unknown>,
+      body: typeof c.theme_excerpt === 'string' ? c.theme_excerpt : '',
+      verification: null,
+    }));
+    if (this.stopped) return;
+    record.storePage(collab, 'channel', rows, null, this.now());
+    for (const c of channels) {
+      // Read unless its newest message (last_activity, a stamp) is no newer than what its cursor already holds.
+      if ((c as { message_count?: unknown }).message_count === 0) continue;
+      const cursor = record.collab(collab)?.cursors[`channel:${c.name}`] ?? null;
+      const active = typeof c.last_activity === 'string' ? c.last_activity : null;
+      if (cursor !== null && active !== null && active <= cursor.slice(0, active.length)) continue;
+      await this.readList(api, 'message', `/v1/channels/${encodeURIComponent(c.name)}/messages`, `channel:${c.name}`);
     }
   }
 

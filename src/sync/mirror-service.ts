@@ -29,6 +29,14 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function createMirrorService(options: MirrorServiceOptions): MirrorControl & { start(): void } {
   const { record } = options;
   const followers = new Map<string, CollabFollower>();
+  const listeners = new Set<(collab: MirroredCollab) => void>();
+  const passed = (collab: string) => {
+    options.onPass?.(collab);
+    const row = record.collab(collab);
+    if (!row || listeners.size === 0) return;
+    const item = view(row);
+    for (const listener of listeners) listener(item);
+  };
   let closed = false;
 
   const followerFor = (row: MirrorCollabRow): CollabFollower => {
@@ -39,7 +47,7 @@ export function createMirrorService(options: MirrorServiceOptions): MirrorContro
       now: options.now,
       pollMs: options.pollMs,
       maxBackoffMs: options.maxBackoffMs,
-      onPass: options.onPass,
+      onPass: passed,
       readRules: async () => {
         const current = record.collab(row.collab);
         if (!current) return null;
@@ -66,7 +74,7 @@ export function createMirrorService(options: MirrorServiceOptions): MirrorContro
       checked_at: iso(row.checked_at),
       problem: row.error,
       live: followers.get(row.collab)?.live ?? false,
-      counts: { message: counts.message, result: counts.result, agent: counts.agent },
+      counts: { message: counts.message, result: counts.result, agent: counts.agent, channel: counts.channel },
       bytes: counts.bytes,
       budget_bytes: row.budget_bytes,
       evicted: record.evicted(row.collab),
@@ -161,6 +169,11 @@ export function createMirrorService(options: MirrorServiceOptions): MirrorContro
     rules(collab) {
       const row = require(collab);
       return { collab, caught_up_at: iso(row.caught_up_at), rules: row.readme };
+    },
+
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     async close() {

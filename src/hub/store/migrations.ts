@@ -388,7 +388,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- here is ever written back, listed among local records or ranked with them.
       CREATE TABLE mirror_records (
         collab       TEXT NOT NULL REFERENCES mirror_collabs(collab) ON DELETE CASCADE,
-        kind         TEXT NOT NULL CHECK (kind IN ('message', 'result', 'agent')),
+        kind         TEXT NOT NULL CHECK (kind IN ('message', 'result', 'agent', 'channel')),
         filename     TEXT NOT NULL,
         frontmatter  TEXT NOT NULL,
         body         TEXT NOT NULL,

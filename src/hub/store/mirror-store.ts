@@ -125,7 +125,13 @@ export class MirrorStore implements MirrorRecord {
     return (this.statements.all.all() as StoredCollab[]).map(fromCollab);
   }
 
-  storePage(collab: string, kind: MirrorKind, rows: MirrorRecordRow[], cursor: string | null, now: number): void {
+  storePage(
+    collab: string,
+    kind: MirrorKind,
+    rows: MirrorRecordRow[],
+    cursor: { list: string; filename: string } | null,
+    now: number,
+  ): void {
     this.writable();
     this.db.transaction(() => {
       const stored = this.statements.cursors.get(collab) as { cursors: string } | undefined;
@@ -146,7 +152,7 @@ export class MirrorStore implements MirrorRecord {
       }
       if (cursor !== null) {
         const cursors = JSON.parse(stored.cursors) as Record<string, string>;
-        cursors[kind] = cursor;
+        cursors[cursor.list] = cursor.filename;
         this.statements.setCursors.run(JSON.stringify(cursors), collab);
       }
     })();
@@ -190,7 +196,7 @@ export class MirrorStore implements MirrorRecord {
   }
 
   counts(collab: string): Record<MirrorKind, number> & { bytes: number } {
-    const out = { message: 0, result: 0, agent: 0, bytes: 0 };
+    const out = { message: 0, result: 0, agent: 0, channel: 0, bytes: 0 };
     for (const r of this.statements.counts.all(collab) as { kind: MirrorKind; n: number; bytes: number }[]) {
       out[r.kind] = r.n;
       out.bytes += r.bytes;
