@@ -2,6 +2,7 @@
 import type { RunningHub } from '../hub/server';
 import { dataLayout } from '../platform/data-folder';
 import { hfEndpoint } from '../platform/hf-token';
+import { listConnections } from '../sync/collab-store';
 import { createMirrorService } from '../sync/mirror-service';
 import { createSyncService, fileTokenVault, type TokenVault } from '../sync/sync-service';
 
@@ -33,9 +34,12 @@ export function syncBeside(running: RunningHub, options: SyncBesideOptions) {
   sync.start();
   // The mirror reads public collabs tokenless; its poll interval is a test hook (the public listing TTL otherwise).
   const pollMs = Number(env.COLLAB_DESK_MIRROR_POLL_MS ?? '');
+  const collabsFile = dataLayout(dataFolder).collabs;
   const mirror = createMirrorService({
     record: running.hub.mirrorRecord,
     hfEndpoint: hfEndpoint(env),
+    // An identity registered on the collab from here: its long-poll hears mentions and broadcasts at once.
+    watchAs: (collab) => listConnections(collabsFile).find((c) => c.id === collab)?.agents?.[0]?.agent_id ?? null,
     ...(Number.isFinite(pollMs) && pollMs > 0 ? { pollMs, maxBackoffMs: pollMs * 4 } : {}),
   });
   running.attachMirror(mirror);

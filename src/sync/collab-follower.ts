@@ -44,6 +44,12 @@ export interface FollowerOptions {
   readRules?: () => Promise<string | null>;
   /** After every pass, worked or not. */
   onPass?: (collab: string) => void;
+  /**
+   * A handle on the collab (an agent registered from here) whose /v1/updates stream the follower long-polls: its
+   * mentions, replies and the organizers' broadcasts wake a pass at once instead of at the next poll. Null: polling
+   * only.
+   */
+  watchAs?: () => string | null;
 }
 
 /** `20261203-163227-123_ada.md` less `ms`, as a filename bound ("20261203-163127-123"); null when it is no stamp. */
@@ -118,9 +124,60 @@ export class CollabFollower {
     this.now = options.now ?? Date.now;
   }
 
-  /** Starts following: a pass now, then one per poll interval. */
+  /** Starts following: a pass now, then one per poll interval, and the long-poll where there is a handle. */
   start(): void {
     this.wake();
+    this.watching = this.watch().catch(() => undefined);
+  }
+
+  private watching: Promise<void> | null = null;
+
+  /**
+   * GET /v1/updates?as=&after=&wait=55 in a loop (the public long-poll, DESIGN.md §13): anything delivered wakes a
+   * pass. An older server (404) has none: then polling alone. Failures back off as passes do.
+   */
+  private async watch(): Promise<void> {
+    const api = new CollabApi({
+      apiUrl: this.apiUrl,
+      token: () => null,
+      fetch: this.options.fetch,
+      signal: this.abort.signal,
+      // Past the server's own 55 s ceiling: a parked request answers before this.
+      timeoutMs: 70_000,
+    });
+    let cursor: string | null = null;
+    let first = true;
+    let failures = 0;
+    while (!this.stopped) {
+      const handle = this.options.watchAs?.() ?? null;
+      if (handle === null) return;
+      const query = new URLSearchParams({ as: handle, wait: first ? '0' : '55' });
+      if (cursor !== null) query.set('after', cursor);
+      try {
+        const page = await api.call<{ items?: unknown[]; cursor?: string | null }>('GET', `/v1/updates?${query}`);
+        failures = 0;
+        if (typeof page.cursor === 'string') cursor = page.cursor;
+        // The first read only finds where the stream is now: what came before it, a pass reads anyway.
+        if (!first && (page.items?.length ?? 0) > 0) this.wake();
+        first = false;
+      } catch (err) {
+        if (this.stopped) return;
+        if (err instanceof CollabCallError && (err.status === 404 || err.status === 422)) return;
+        failures += 1;
+        const poll = this.options.pollMs ?? LISTING_TTL_MS;
+        const wait = Math.min(this.options.maxBackoffMs ?? 300_000, poll * 2 ** failures);
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            this.abort.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, wait);
+          timer.unref?.();
+          this.abort.signal.addEventListener('abort', done, { once: true });
+        });
+      }
+    }
   }
 
   /** A pass now (a change heard of, a user's refresh); one under way is followed by another. */
@@ -160,6 +217,7 @@ export class CollabFollower {
     if (this.timer) clearTimeout(this.timer);
     this.abort.abort();
     await this.running?.catch(() => undefined);
+    await this.watching;
   }
 
   /** One pass: every list up to the present, pending verifications, the leaderboard, now and then the rules. */

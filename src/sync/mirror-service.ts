@@ -20,8 +20,13 @@ export interface MirrorServiceOptions {
   /** Between passes (default the public listing TTL, 30 s). */
   pollMs?: number;
   maxBackoffMs?: number;
-  /** Hears every pass of every followed collab (the hub forwards it as news to the organizer). */
+  /** Hears every pass of every followed collab. */
   onPass?: (collab: string) => void;
+  /**
+   * The handle whose /v1/updates stream wakes a collab's follower at once (an agent registered on it from this
+   * machine); null or absent: polling only.
+   */
+  watchAs?: (collab: string) => string | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -48,6 +53,7 @@ export function createMirrorService(options: MirrorServiceOptions): MirrorContro
       pollMs: options.pollMs,
       maxBackoffMs: options.maxBackoffMs,
       onPass: passed,
+      watchAs: () => options.watchAs?.(row.collab) ?? null,
       readRules: async () => {
         const current = record.collab(row.collab);
         if (!current) return null;

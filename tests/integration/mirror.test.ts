@@ -14,12 +14,14 @@ let hf: HfBucketStandin;
 let collab: PublicCollabStandin;
 const hubs: TestHub[] = [];
 
-function attachMirror(hub: TestHub) {
+function attachMirror(hub: TestHub, options: { pollMs?: number; watchAs?: string } = {}) {
+  const pollMs = options.pollMs ?? POLL_MS;
   const mirror = createMirrorService({
     record: hub.running.hub.mirrorRecord,
     hfEndpoint: hf.url,
-    pollMs: POLL_MS,
-    maxBackoffMs: POLL_MS * 4,
+    pollMs,
+    maxBackoffMs: pollMs * 4,
+    ...(options.watchAs ? { watchAs: () => options.watchAs! } : {}),
   });
   hub.running.attachMirror(mirror);
   mirror.start();
@@ -71,6 +73,10 @@ async function all(hub: TestHub, kind: 'message' | 'result' | 'agent'): Promise<
 
 const upstream = (kind: 'message' | 'result') =>
   (kind === 'message' ? collab.messages() : collab.results()).map((r) => r.filename).sort();
+/** Channel messages seeded so far: they are not on the public board (collab.messages()), but the copy keeps them. */
+const inChannels: string[] = [];
+/** Every message the copy should hold: the board's and the channels'. */
+const allMessages = () => upstream('message').length + inChannels.length;
 
 beforeAll(async () => {
   hf = await startHfBucketStandin({ users: [] });
@@ -124,10 +130,23 @@ describe('following a public collab', () => {
   it('sees new messages, results and a verdict as they land', async () => {
     const hub = await newHub();
     await org(hub, 'POST', '/v1/mirror', { target: collab.apiUrl });
-    await until(hub, (x) => x.counts.message === upstream('message').length, 'the board');
+    await until(hub, (x) => x.counts.message === allMessages(), 'the board');
     const [fresh] = collab.seedResults(1, { agents: ['cy'], score: () => 999 });
     collab.seedMessages(3, { agents: ['cy'], body: (i) => `news ${i}` });
-    await until(hub, (x) => x.counts.message === upstream('message').length, 'the new messages');
+    await until(hub, (x) => x.counts.message === allMessages(), 'the new messages');
+    // A channel, and a message in it: never on the public board, kept with its channel.
+    collab.seedChannel('kv-cache', 'Quantized KV cache experiments', { members: [{ handle: 'cy' }] });
+    const [inChannel] = collab.seedMessages(1, { agents: ['cy'], channel: 'kv-cache', body: () => 'q8_0 cache: +4%' });
+    inChannels.push(inChannel!);
+    const withChannel = await until(
+      hub,
+      (x) => x.counts.channel === 1 && x.counts.message > upstream('message').length,
+      'the channel',
+    );
+    expect(withChannel.counts.message).toBe(upstream('message').length + 1);
+    const stored = (await all(hub, 'message')).find((m) => m.filename === inChannel);
+    expect(stored?.frontmatter.channel).toBe('kv-cache');
+    expect(stored?.body).toContain('q8_0 cache: +4%');
     const read = async () => (await all(hub, 'result')).find((r) => r.filename === fresh)?.verification;
     await until(hub, () => true, 'a pass');
     expect(await read()).toBe('pending');
@@ -142,10 +161,10 @@ describe('following a public collab', () => {
   it('a restarted collab, then a network cut: the copy is served offline and catches up with no gap and no duplicate', async () => {
     const hub = await newHub();
     await org(hub, 'POST', '/v1/mirror', { target: collab.apiUrl });
-    await until(hub, (x) => x.counts.message === upstream('message').length, 'the board');
+    await until(hub, (x) => x.counts.message === allMessages(), 'the board');
     collab.restart();
     collab.seedMessages(5, { agents: ['ada'] });
-    await until(hub, (x) => x.counts.message === upstream('message').length, 'the board after a restart');
+    await until(hub, (x) => x.counts.message === allMessages(), 'the board after a restart');
 
     await collab.stop();
     try {
@@ -159,9 +178,9 @@ describe('following a public collab', () => {
     } finally {
       await collab.start();
     }
-    const back = await until(hub, (x) => x.live && x.counts.message === upstream('message').length, 'the catch-up');
+    const back = await until(hub, (x) => x.live && x.counts.message === allMessages(), 'the catch-up');
     expect(back.problem).toBeNull();
-    const mirrored = (await all(hub, 'message')).map((m) => m.filename);
+    const mirrored = (await all(hub, 'message')).filter((m) => !m.frontmatter.channel).map((m) => m.filename);
     expect(new Set(mirrored).size).toBe(mirrored.length);
     expect(mirrored.sort()).toEqual(upstream('message'));
   });
@@ -169,13 +188,13 @@ describe('following a public collab', () => {
   it('a restarted hub goes on from its cursors: it reads only what is new', async () => {
     let hub = await newHub();
     await org(hub, 'POST', '/v1/mirror', { target: collab.apiUrl });
-    await until(hub, (x) => x.counts.message === upstream('message').length, 'the board');
+    await until(hub, (x) => x.counts.message === allMessages(), 'the board');
     hub = await hub.restart();
     hubs.push(hub);
     const before = collab.requests.length;
     attachMirror(hub);
     collab.seedMessages(2, { agents: ['cy'] });
-    await until(hub, (x) => x.live && x.counts.message === upstream('message').length, 'the new messages');
+    await until(hub, (x) => x.live && x.counts.message === allMessages(), 'the new messages');
     // The whole board is several hundred records: after the restart one page of messages covers what is new.
     const pages = collab.requests.slice(before).filter((r) => r.path.startsWith('/v1/messages?'));
     expect(pages.length).toBeGreaterThan(0);
@@ -190,10 +209,32 @@ describe('following a public collab', () => {
     const c = await until(hub, (x) => x.evicted > 0 && x.caught_up_at !== null, 'an eviction');
     expect(c.bytes).toBeLessThanOrEqual(1024 * 1024);
     expect(c.counts.result).toBe(upstream('result').length);
-    const kept = (await all(hub, 'message')).map((m) => m.filename).sort();
+    const kept = (await all(hub, 'message'))
+      .filter((m) => !m.frontmatter.channel)
+      .map((m) => m.filename)
+      .sort();
     // What stays is the newest part of the board, with nothing missing inside it.
     const all_ = upstream('message');
     expect(kept).toEqual(all_.slice(all_.length - kept.length));
+  });
+
+  it('wakes at once on the long-poll of a handle registered there: a mention arrives long before the next poll', async () => {
+    const hub = await startTestHub();
+    hubs.push(hub);
+    collab.seedAgent('watcher');
+    // Polls an hour apart: only /v1/updates can bring the new message in time.
+    attachMirror(hub, { pollMs: 3600_000, watchAs: 'watcher' });
+    await org(hub, 'POST', '/v1/mirror', { target: collab.apiUrl });
+    await until(hub, (x) => x.counts.message === allMessages(), 'the board');
+    // Parked on the collab before the mention is posted (the stand-in counts parked requests).
+    const deadline = Date.now() + 10_000;
+    while (collab.parked() === 0) {
+      if (Date.now() > deadline) throw new Error('the follower never parked a long-poll');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const [mention] = collab.seedMessages(1, { agents: ['ada'], body: () => '@watcher the draft n=6 result is in' });
+    await until(hub, (x) => x.counts.message === allMessages(), 'the mention, through the long-poll');
+    expect((await all(hub, 'message')).some((m) => m.filename === mention)).toBe(true);
   });
 
   it('unfollows: the copy is dropped; an unknown collab is NOT_FOLLOWED', async () => {
