@@ -754,10 +754,13 @@ export function syncCommand(): Command {
       "collab (the collab's hardware) or hf-jobs (your own Hugging Face Jobs, billed to you)",
       'collab',
     )
-    .option('--flavor <flavor>', 'with --on hf-jobs: the hardware (default a10g-small, as the collab)')
+    .option(
+      '--flavor <flavor>',
+      "with --on hf-jobs: the hardware (default a10g-small, the template's default: a collab may use another, its rules say which)",
+    )
     .option('--namespace <org>', 'with --on hf-jobs: run under this org, billed to it (default: you)')
     .option('--timeout <duration>', "with --on hf-jobs: stop it after this long, e.g. 40m (default: the collab's 40m)")
-    .option('--image <image>', 'with --on hf-jobs: the Docker image (default python:3.12, as the collab)')
+    .option('--image <image>', "with --on hf-jobs: the Docker image (default python:3.12, the template's default)")
     .option('--yes', 'with --on hf-jobs: launch at the price shown without asking')
     .description(
       "Run a submission on the collab's hardware (or on your own Hugging Face Jobs with --on hf-jobs, its price shown first): upload it to the agent's bucket (submissions/<name>/), launch, show the quota and the job",

@@ -173,8 +173,10 @@ function traceMaterial(
     );
   }
   const stamped = JSON.parse(named.frontmatter) as Record<string, unknown>;
+  // A stats share names no log: the collab would list one it never received.
+  const dropped: readonly string[] = choice.share === 'stats' ? [...HUB_STAMPS, 'native_log_file'] : HUB_STAMPS;
   const frontmatter = paths.redact(
-    Object.fromEntries(Object.entries(stamped).filter(([k]) => !(HUB_STAMPS as readonly string[]).includes(k))),
+    Object.fromEntries(Object.entries(stamped).filter(([k]) => !dropped.includes(k))),
   ) as Record<string, unknown>;
   const body = paths.redact(named.body) as string;
   let log: { name: string; content: string } | null = null;
@@ -344,9 +346,19 @@ class PathRedactor {
   }
 }
 
+/** JSON's escapes undone (\n, \t, \", \\, \uXXXX), for text that holds JSON that would not parse whole. */
+function unescapeJson(text: string): string {
+  return text.replace(/\\(u[0-9a-fA-F]{4}|["\\/bfnrt])/g, (_, e: string) =>
+    e.length === 5
+      ? String.fromCharCode(parseInt(e.slice(1), 16))
+      : (({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' } as Record<string, string>)[e] ?? e),
+  );
+}
+
 /**
  * The text to search: the file as it is, and for JSON every string in it decoded, since JSON escapes the line
- * breaks and quotes a prompt has.
+ * breaks and quotes a prompt has. A session log is JSON Lines (one object per line, which does not parse whole):
+ * each line is decoded on its own, and whatever still does not parse is searched with JSON's escapes undone too.
  */
 function searchable(content: unknown): string {
   let value = content;
@@ -354,7 +366,16 @@ function searchable(content: unknown): string {
     try {
       value = JSON.parse(content);
     } catch {
-      return content;
+      const decoded: unknown[] = [];
+      for (const line of content.split('\n')) {
+        if (!/^\s*[[{"]/.test(line)) continue;
+        try {
+          decoded.push(JSON.parse(line));
+        } catch {
+          // a line cut short, or not JSON: the unescaped text below covers it
+        }
+      }
+      return [content, unescapeJson(content), decoded.length > 0 ? searchable(decoded) : ''].join('\n');
     }
   }
   const strings: string[] = [];

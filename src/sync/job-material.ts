@@ -76,7 +76,9 @@ export async function jobMaterial(
   const jobId = record?.job_id ?? (typeof status.job_id === 'string' ? status.job_id : runPrefix);
   const jobUrl = record?.job_url ?? (typeof status.job_url === 'string' ? status.job_url : null);
   // A run launched on the user's own Hugging Face Jobs (hf-jobs.ts): the collab's harness, not the collab's measurement.
-  const own = status.launched_by === OWN_HF_JOBS;
+  // Either record says so: job_status.json lies in the user's bucket, where the job's own code could rewrite it, so
+  // this machine's record of the launch counts too (a run launched here on the user's Jobs is never the collab's).
+  const own = status.launched_by === OWN_HF_JOBS || record?.launched_by === OWN_HF_JOBS;
   const flavor = typeof status.flavor === 'string' ? status.flavor : 'unknown flavor';
   const flavorName = typeof status.flavor_name === 'string' && status.flavor_name ? status.flavor_name : flavor;
   const hfJobUrl = typeof status.hf_job_url === 'string' ? status.hf_job_url : jobUrl;

@@ -11,6 +11,8 @@ export interface OAuthTokens {
   refresh_token: string | null;
   /** Seconds the access token lives, when the Hub says. */
   expires_in: number | null;
+  /** The scopes the Hub granted, when it says (RFC 6749 §5.1), space-separated. */
+  scope?: string | null;
 }
 
 export interface OAuthGrant {

@@ -64,7 +64,22 @@ export function parseTokens(body: unknown): OAuthTokens | null {
     access_token: b.access_token,
     refresh_token: typeof b.refresh_token === 'string' && b.refresh_token ? b.refresh_token : null,
     expires_in: typeof b.expires_in === 'number' && b.expires_in > 0 ? b.expires_in : null,
+    scope: typeof b.scope === 'string' ? b.scope : null,
   };
+}
+
+/**
+ * What publishing needs of a browser sign-in (hub docs, oauth.md "supported scopes"): writing the agent's scratch
+ * bucket (write-repos), creating it on older collabs (manage-repos), running Jobs on the user's account (jobs), and
+ * whether they can pay for them (read-billing). Access to the collab's org is granted on the consent page.
+ */
+export const SYNC_SCOPES = 'openid profile read-repos write-repos manage-repos jobs read-billing';
+
+/** A grant that says which scopes it has and lacks write-repos cannot publish: refused then, not found out later. */
+export function missingScopes(granted: string | null | undefined): string[] {
+  if (!granted) return [];
+  const have = new Set(granted.split(/[\s,]+/));
+  return ['write-repos'].filter((s) => !have.has(s));
 }
 
 /**
@@ -120,7 +135,7 @@ export interface BrowserLoginOptions {
   endpoint: string;
   /** The device flow's public client (HF_DEVICE_CODE_OAUTH_CLIENT_ID overrides it there, deviceClientId()). */
   clientId?: string;
-  /** Space-separated scopes; default `openid profile`, as @huggingface/hub asks. */
+  /** Space-separated scopes; default SYNC_SCOPES (what publishing needs). */
   scopes?: string;
   /** How long the listener waits for the browser (default ten minutes). */
   timeoutMs?: number;
@@ -171,7 +186,8 @@ const AGAIN = 'sign in again (`collab-desk sync login --browser`, or the Public 
 /**
  * Starts a browser sign-in: listens on 127.0.0.1 at an ephemeral port for one callback, and returns the URL to open.
  * The verifier stays in this process; the code the browser brings back is exchanged at once and answered with a
- * page in words. Anything at /callback ends the sign-in (a wrong state too), so the listener lives for one answer.
+ * page in words. The first answer with this sign-in's state ends it (one with another state is refused and ignored),
+ * so the listener lives for one answer.
  */
 export async function startBrowserLogin(options: BrowserLoginOptions): Promise<BrowserLogin> {
   const fetcher = options.fetch ?? fetch;
@@ -188,6 +204,7 @@ export async function startBrowserLogin(options: BrowserLoginOptions): Promise<B
   // Nobody may be listening yet when it fails (a cancel before the caller awaits): never an unhandled rejection.
   result.catch(() => undefined);
   let done = false;
+  let claimed = false;
 
   const server = createServer();
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
@@ -204,14 +221,18 @@ export async function startBrowserLogin(options: BrowserLoginOptions): Promise<B
   const callback = async (url: URL, res: ServerResponse) => {
     const q = url.searchParams;
     if (q.get('state') !== state) {
-      const err = new SyncError(
-        'BROWSER_LOGIN_FAILED',
-        'the browser came back with an answer that does not belong to this sign-in (state mismatch)',
-        AGAIN,
+      // Not this sign-in's answer (another page, a stale tab): refused, and the real one is still awaited, so
+      // nothing else on this machine can end the sign-in by calling the port.
+      page(
+        res,
+        400,
+        'Not this sign-in',
+        'the browser came back with an answer that does not belong to this sign-in (state mismatch). Nothing was saved; the sign-in is still waiting for its own answer.',
       );
-      page(res, 400, 'Sign-in failed', `${err.message}. Nothing was saved; ${err.next}.`);
-      return finish({ err });
+      return;
     }
+    // Claimed before anything is awaited: a reloaded tab is answered 404, never a second exchange of a used code.
+    claimed = true;
     const error = q.get('error');
     if (error) {
       const err =
@@ -245,6 +266,13 @@ export async function startBrowserLogin(options: BrowserLoginOptions): Promise<B
           oauthErrorWords(answer.error ?? `HTTP ${answer.status}`),
           AGAIN,
         );
+      const missing = missingScopes(answer.tokens.scope);
+      if (missing.length > 0)
+        throw new SyncError(
+          'BROWSER_LOGIN_FAILED',
+          `the Hub granted "${answer.tokens.scope}", without ${missing.join(', ')}: this login could not publish`,
+          'allow Collab Desk to write your repos (and the collab org) on the consent page, or sign in with --device or a token',
+        );
       const where = { token_endpoint: endpoints.token_endpoint, client_id: clientId };
       const user = options.complete ? await options.complete(answer.tokens, where) : null;
       page(
@@ -263,7 +291,7 @@ export async function startBrowserLogin(options: BrowserLoginOptions): Promise<B
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' || url.pathname !== '/callback' || done) {
+    if (req.method !== 'GET' || url.pathname !== '/callback' || done || claimed) {
       // A favicon, a second tab: not the answer, and nothing to learn here.
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       return void res.end('not found');
@@ -292,7 +320,7 @@ export async function startBrowserLogin(options: BrowserLoginOptions): Promise<B
 
   const authorizeUrl = `${endpoints.authorization_endpoint}?${new URLSearchParams({
     client_id: clientId,
-    scope: options.scopes ?? 'openid profile',
+    scope: options.scopes ?? SYNC_SCOPES,
     response_type: 'code',
     redirect_uri: redirectUri,
     state,

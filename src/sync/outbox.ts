@@ -47,8 +47,8 @@ export interface OutboxOptions {
   /** Where each item's files wait until sent (`<data>/sync/outbox/<id>/`). */
   folder: string;
   hubUrl: string;
-  /** The HF token at the moment of sending (null: signed out). */
-  token: () => string | null;
+  /** The HF token at the moment of sending (null: signed out), renewed first where the login is renewable. */
+  token: () => string | null | Promise<string | null>;
   fetch?: typeof fetch;
   now?: () => number;
   /** First retry delay after a failure; it doubles per attempt up to maxBackoffMs. */
@@ -382,7 +382,7 @@ export class Outbox {
     const row = this.options.record.get(picked.id);
     if (!row || (row.state !== 'queued' && row.state !== 'sending')) return;
     const plan = JSON.parse(row.plan) as StoredPlan;
-    const token = this.options.token();
+    const token = await this.options.token();
     if (!token) {
       this.fail(row, {
         code: 'NOT_SIGNED_IN',
@@ -431,7 +431,11 @@ export class Outbox {
             if (!promoted)
               throw new SyncError('PREVIEW_STALE', 'the trace step came before the promote', 'publish it again');
             reached = true;
-            await this.upload(row, plan, token, manifests, (text) => text.replaceAll(PUBLIC_RESULT_REF, promoted));
+            await this.upload(row, plan, token, manifests, (path, content) =>
+              path.endsWith('/manifest.md')
+                ? Buffer.from(content.toString('utf8').replaceAll(PUBLIC_RESULT_REF, promoted))
+                : content,
+            );
           }
         }
         const call = plan.calls.find((c) => STEP_OF[c.path] === step.step)!;
@@ -473,7 +477,7 @@ export class Outbox {
     plan: StoredPlan,
     token: string,
     which: StoredPlan['files'],
-    fill?: (text: string) => string,
+    fill?: (path: string, content: Buffer) => Buffer,
   ): Promise<void> {
     const files = which.map((f) => {
       const file = join(this.options.folder, row.id, f.path);
@@ -487,7 +491,7 @@ export class Outbox {
       // What leaves is what was previewed: a file changed on disk since is refused, not sent.
       if (sha256(content) !== f.sha256)
         throw new SyncError('PREVIEW_STALE', `${f.path} changed on disk since it was queued`, 'publish it again');
-      return { path: f.path, content: fill ? Buffer.from(fill(content.toString('utf8'))) : content };
+      return { path: f.path, content: fill ? fill(f.path, content) : content };
     });
     // One signal per upload, tied to close(): the library adds a listener to the signal it is given and keeps it.
     const upload = new AbortController();

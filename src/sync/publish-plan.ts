@@ -174,8 +174,13 @@ export function planPublish(
     withheld.push('the run bundle (not asked for)');
   }
   if (trace && manifestText !== null) {
+    // After the promote too: a refused result leaves no session log behind in the bucket.
     if (trace.log)
-      files.push({ path: `traces/${trace.session_id}/${trace.log.name}`, content: Buffer.from(trace.log.content) });
+      files.push({
+        path: `traces/${trace.session_id}/${trace.log.name}`,
+        content: Buffer.from(trace.log.content),
+        afterPromote: true,
+      });
     files.push({
       path: `traces/${trace.session_id}/manifest.md`,
       content: Buffer.from(manifestText),

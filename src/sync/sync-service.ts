@@ -98,7 +98,8 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     record: options.record,
     folder: join(options.dataFolder, 'sync', 'outbox'),
     hubUrl,
-    token: () => vault.current()?.token ?? null,
+    // Renewed on the way when it is due: a laptop that slept past the expiry sends with a fresh token.
+    token: async () => (await freshLogin(vault, { fetch: options.fetch }).catch(() => vault.current()))?.token ?? null,
     fetch: options.fetch,
     backoffMs: options.backoffMs,
     maxAttempts: options.maxAttempts,
@@ -216,7 +217,12 @@ export function createSyncService(options: SyncServiceOptions): SyncControl & { 
     renewTimer = setTimeout(() => {
       freshLogin(vault, { fetch: options.fetch }).then(
         () => scheduleRenewal(),
-        () => undefined, // Refused or unreachable: status says so, and the next use tries again.
+        () => {
+          // Unreachable (asleep, offline) or refused: tried again in a minute; status says why meanwhile.
+          if (closed) return;
+          renewTimer = setTimeout(() => scheduleRenewal(), 60_000);
+          renewTimer.unref?.();
+        },
       );
     }, delay);
     renewTimer.unref?.();

@@ -131,7 +131,7 @@ export interface HfBucketStandin extends HfJobsControls {
    * What the person does on the next authorize page: approve as this user (the page redirects to the loopback
    * callback with ?code&state) or deny (?error=access_denied&state). Until one is set, the page waits (200, HTML).
    */
-  approveAuthorization(userName: string): void;
+  approveAuthorization(userName: string, options?: { withhold?: string[] }): void;
   denyAuthorization(): void;
   /** Resolves with the query of the next valid GET /oauth/authorize (as a test reads the consent page). */
   nextAuthorization(): Promise<URLSearchParams>;
@@ -979,7 +979,12 @@ export async function startHfBucketStandin(options: {
           access_token: grant.token,
           token_type: 'bearer',
           expires_in: 30 * 86400,
-          refresh_token: mintRefresh(users.get(grant.token!)?.name ?? '', deviceClientId),
+          // The device client's scopes are set on the OAuth app by the Hub (hf auth login's write login).
+          refresh_token: mintRefresh(
+            users.get(grant.token!)?.name ?? '',
+            deviceClientId,
+            'openid profile write-repos manage-repos',
+          ),
         },
         noStore,
       );
@@ -1007,9 +1012,28 @@ export async function startHfBucketStandin(options: {
     userName: string;
     expiresAt: number;
     used: boolean;
+    /** The scopes granted: those asked for that the Hub has (hub docs oauth.md), less any the person left out. */
+    scope: string;
   }
+  /** The scopes the Hub documents (docs/hub/oauth.md, "Currently supported scopes"). */
+  const SUPPORTED_SCOPES = new Set([
+    'openid',
+    'profile',
+    'email',
+    'read-billing',
+    'read-repos',
+    'contribute-repos',
+    'write-repos',
+    'manage-repos',
+    'inference-api',
+    'jobs',
+    'webhooks',
+    'write-discussions',
+  ]);
+  /** Scopes the next approval leaves out (as a person unticking them on the consent page). */
+  let withheldScopes: string[] = [];
   const authCodes = new Map<string, AuthCode>();
-  const refreshTokens = new Map<string, { userName: string; clientId: string }>();
+  const refreshTokens = new Map<string, { userName: string; clientId: string; scope: string }>();
   const accessExpiry = new Map<string, number>();
   let accessTtl = options.oauthAccessTtl ?? 3600;
   let nextDecision: { approve: string } | 'deny' | null = null;
@@ -1029,9 +1053,9 @@ export async function startHfBucketStandin(options: {
     const at = accessExpiry.get(token);
     return at !== undefined && Date.now() >= at;
   }
-  function mintRefresh(userName: string, clientId: string): string {
+  function mintRefresh(userName: string, clientId: string, scope: string): string {
     const token = `hf_oauth_refresh_${randomBytes(12).toString('hex')}`;
-    refreshTokens.set(token, { userName, clientId });
+    refreshTokens.set(token, { userName, clientId, scope });
     return token;
   }
   /** A new access token for the user, valid as the user's own token on every route until it expires. */
@@ -1043,7 +1067,7 @@ export async function startHfBucketStandin(options: {
     accessExpiry.set(token, Date.now() + accessTtl * 1000);
     return token;
   };
-  const tokenAnswer = (res: ServerResponse, userName: string, clientId: string) =>
+  const tokenAnswer = (res: ServerResponse, userName: string, clientId: string, scope: string) =>
     json(
       res,
       200,
@@ -1051,8 +1075,8 @@ export async function startHfBucketStandin(options: {
         access_token: mintAccess(userName),
         token_type: 'bearer',
         expires_in: accessTtl,
-        refresh_token: mintRefresh(userName, clientId),
-        scope: 'openid profile',
+        refresh_token: mintRefresh(userName, clientId, scope),
+        scope,
       },
       noStore,
     );
@@ -1105,7 +1129,12 @@ export async function startHfBucketStandin(options: {
       userName: decision.approve,
       expiresAt: Date.now() + (options.oauthCodeTtl ?? 60) * 1000,
       used: false,
+      scope: (q.get('scope') ?? '')
+        .split(' ')
+        .filter((s) => SUPPORTED_SCOPES.has(s) && !withheldScopes.includes(s))
+        .join(' '),
     });
+    withheldScopes = [];
     back({ code, state });
   };
 
@@ -1122,7 +1151,7 @@ export async function startHfBucketStandin(options: {
         return oauthError(res, 400, 'invalid_grant', 'refresh token invalid, revoked or already used');
       // Rotation: the refresh token presented stops working as the new one is handed out.
       refreshTokens.delete(presented);
-      return tokenAnswer(res, known.userName, known.clientId);
+      return tokenAnswer(res, known.userName, known.clientId, known.scope);
     }
     const code = authCodes.get(form.get('code') ?? '');
     if (!code) return oauthError(res, 400, 'invalid_grant', 'unknown authorization code');
@@ -1139,7 +1168,7 @@ export async function startHfBucketStandin(options: {
       return oauthError(res, 400, 'invalid_request', 'code_verifier missing or malformed');
     if (createHash('sha256').update(verifier).digest('base64url') !== code.challenge)
       return oauthError(res, 400, 'invalid_grant', 'code_verifier does not match the code_challenge');
-    tokenAnswer(res, code.userName, code.clientId);
+    tokenAnswer(res, code.userName, code.clientId, code.scope);
   };
   // --- end of the browser sign-in ----------------------------------------------------------------------------------
 
@@ -1589,8 +1618,9 @@ export async function startHfBucketStandin(options: {
     deviceState(userCode) {
       return [...grants.values()].find((g) => g.userCode === userCode)?.state ?? null;
     },
-    approveAuthorization(userName) {
+    approveAuthorization(userName, o) {
       nextDecision = { approve: userName };
+      withheldScopes = o?.withhold ?? [];
     },
     denyAuthorization() {
       nextDecision = 'deny';

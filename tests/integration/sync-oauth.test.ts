@@ -160,18 +160,40 @@ describe('the sync service: failures leave the person signed out, refresh keeps 
     expect(await listening(redirectUri)).toBe(false);
   }
 
-  it('a wrong state is refused in words and closes the listener', async () => {
+  it('an answer with a wrong state is refused in words and cannot end the sign-in; its own answer then signs in', async () => {
     const s = service();
     const { url, redirectUri } = await begin(s);
     hf.approveAuthorization('ada');
     const redirect = await fetch(url, { redirect: 'manual' });
-    const back = new URL(redirect.headers.get('location')!);
-    back.searchParams.set('state', 'not-the-state');
-    const page = await browse(back.href);
+    const own = new URL(redirect.headers.get('location')!);
+    const forged = new URL(own.href);
+    forged.searchParams.set('state', 'not-the-state');
+    const page = await browse(forged.href);
     expect(page.status).toBe(400);
     expect(page.text).toContain('does not belong to this sign-in');
-    expect(page.text).not.toContain(back.searchParams.get('code')!);
-    await signedOut(s, /does not belong to this sign-in.*sign in again/, redirectUri);
+    expect(page.text).not.toContain(forged.searchParams.get('code')!);
+    // Still waiting, nothing saved.
+    expect(await listening(redirectUri)).toBe(true);
+    expect(existsSync(s.tokenFile)).toBe(false);
+    const ok = await browse(own.href);
+    expect(ok.status, ok.text).toBe(200);
+    expect((await s.sync.status()).signed_in?.user).toBe('ada');
+    // Answered once: a reload of the tab is not a second exchange.
+    expect(await listening(redirectUri)).toBe(false);
+    await s.sync.close();
+  });
+
+  it('asks for the scopes publishing needs, and refuses a grant without write-repos before saving anything', async () => {
+    const s = service();
+    const { url, redirectUri } = await begin(s);
+    expect(url.searchParams.get('scope')!.split(' ')).toEqual(
+      expect.arrayContaining(['write-repos', 'manage-repos', 'jobs']),
+    );
+    hf.approveAuthorization('ada', { withhold: ['write-repos'] });
+    const page = await browse(url.href);
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('without write-repos');
+    await signedOut(s, /without write-repos.*consent page/, redirectUri);
     await s.sync.close();
   });
 

@@ -119,6 +119,9 @@ describe('a trace shared with a result', () => {
     const done = await settled(queued.body.id);
     expect(done.state, JSON.stringify(done.error)).toBe('sent');
     expect(done.steps.map((s) => s.step)).toEqual(['upload', 'promote', 'artifacts', 'trace']);
+    // The session's files go up only once the result is promoted: the first upload holds the result and its bundle.
+    expect(done.steps[0]!.detail).toMatch(/^\d+ files/);
+    expect(done.steps.find((s) => s.step === 'trace')!.detail).toBe(`traces/${AGENT}/sess-full/`);
     const central = collab.traces();
     const published = central.get(`traces/${AGENT}/sess-full/manifest.md`)!.toString('utf8');
     expect(published).toContain(`result_ref: ${done.public_filename}`);
@@ -140,6 +143,8 @@ describe('a trace shared with a result', () => {
     const preview = (await org<PublishPreview>('POST', '/v1/sync/preview', body)).body;
     expect(preview.files.map((f) => f.path)).not.toContain('traces/sess-stats/session.jsonl');
     expect(preview.withheld.join('\n')).toMatch(/native log of session sess-stats/);
+    // It names no log the collab would never receive.
+    expect(preview.files.find((f) => f.path === 'traces/sess-stats/manifest.md')!.text).not.toMatch(/native_log_file/);
     const queued = await org<OutboxItem>('POST', '/v1/sync/publish', { ...body, digest: preview.digest });
     const done = await settled(queued.body.id);
     expect(done.state, JSON.stringify(done.error)).toBe('sent');
@@ -197,5 +202,31 @@ describe('a trace shared with a result', () => {
     });
     expect(stats.status, stats.text).toBe(200);
     expect(hf.requests.length).toBe(requests);
+  });
+
+  it('a held-out prompt with quotes and line breaks, inside a JSON Lines log, is found all the same', async () => {
+    const prompt =
+      'Summarize the "harbour master\'s" logbook entry for 3 March.\nThen list every ship that left before noon, by flag.';
+    writeFileSync(
+      join(dirname(hub.running.hub.layout.challengePack), HELD_OUT_FOLDER, 'planted-jsonl.json'),
+      JSON.stringify({
+        pack: 'tiny',
+        source: 'organizer',
+        drawn_at: '2026-12-01',
+        prompts: [{ id: 'q', text: prompt }],
+      }),
+    );
+    const result = await localResult({ tps: 154, description: 'jsonl trace' });
+    // As Claude Code writes its session: one JSON object per line, the prompt's quotes and line break escaped.
+    const log = [
+      JSON.stringify({ type: 'system', subtype: 'init' }),
+      JSON.stringify({ type: 'user', message: { role: 'user', content: `Here is one: ${prompt}` } }),
+      '',
+    ].join('\n');
+    await shareLocally('sess-jsonl', 'full', { result_ref: result }, log);
+    const res = await org('POST', '/v1/sync/preview', { result, collab: `${ORG}/gemma`, agent: AGENT, trace: 'full' });
+    expect(res.status, res.text).toBe(422);
+    expect(res.body.error.code).toBe('PRIVATE_CONTENT');
+    expect(res.body.error.message).toContain("the trace sess-jsonl's log");
   });
 });

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HfLogin } from '../../../src/sync/hf-auth';
 import { grantMatches, grantOf, readGrant, writeGrant, type OAuthGrant } from '../../../src/sync/oauth-grant';
-import { codeChallenge, codeVerifier, oauthErrorWords, parseTokens, randomState } from '../../../src/sync/oauth-pkce';
+import {
+  codeChallenge,
+  codeVerifier,
+  missingScopes,
+  oauthErrorWords,
+  parseTokens,
+  randomState,
+} from '../../../src/sync/oauth-pkce';
 import { freshLogin, type GrantVault } from '../../../src/sync/oauth-refresh';
 import { SyncError } from '../../../src/sync/sync-error';
 
@@ -42,7 +49,13 @@ describe('PKCE (RFC 7636, S256)', () => {
       access_token: 'hf_oauth_a',
       refresh_token: 'r',
       expires_in: 60,
+      scope: null,
     });
+    expect(parseTokens({ access_token: 'hf_oauth_a', scope: 'openid write-repos' })?.scope).toBe('openid write-repos');
+    expect(missingScopes('openid profile')).toEqual(['write-repos']);
+    expect(missingScopes('openid profile write-repos')).toEqual([]);
+    // A Hub that does not say what it granted is not refused on a guess.
+    expect(missingScopes(null)).toEqual([]);
     expect(parseTokens({ error: 'invalid_grant' })).toBeNull();
     expect(oauthErrorWords('access_denied')).toBe('the sign-in was declined in the browser');
     expect(oauthErrorWords('invalid_grant')).toMatch(/did not accept/);
