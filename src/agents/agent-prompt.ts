@@ -2,6 +2,7 @@
 import type { Digest, RecordItem } from '../shared/api';
 import type { ChallengeInfo, JobInfo } from '../shared/challenge';
 import { leverById } from '../shared/levers';
+import type { PublicDigest } from '../shared/mirror-api';
 import type { AgentRole } from '../shared/swarm';
 
 const ROLE_BRIEF: Record<AgentRole, string> = {
@@ -41,15 +42,53 @@ export function systemPrompt(o: {
   return lines.join('\n');
 }
 
-function excerpt(item: RecordItem, length = 160): string {
+function excerpt(item: Pick<RecordItem, 'frontmatter' | 'body'>, length = 160): string {
   const author = String(item.frontmatter.agent ?? '?');
   const text = item.body.replace(/\s+/g, ' ').trim();
   return `${author}: ${text.length > length ? `${text.slice(0, length - 1)}…` : text}`;
 }
 
+/** How old a copy is, in words a model can weigh. */
+function copyAge(caughtUpAt: string | null, now: number): string {
+  if (caughtUpAt === null) return 'not read yet';
+  const minutes = Math.max(0, Math.round((now - Date.parse(caughtUpAt)) / 60_000));
+  return minutes < 1
+    ? 'read just now'
+    : minutes < 120
+      ? `read ${minutes} min ago`
+      : `read ${Math.round(minutes / 60)} h ago`;
+}
+
+/**
+ * The public frontier: what the followed collabs found, so an agent sees it without a call. Marked as theirs (their
+ * hardware, their rules), with the filenames to cite when building on it.
+ */
+export function publicFrontier(collabs: readonly PublicDigest[], now = Date.now()): string | null {
+  if (collabs.length === 0) return null;
+  const blocks = collabs.map((c) => {
+    const rows = c.leaderboard.slice(0, 3).map((r) => {
+      const score = typeof r.score === 'number' ? r.score.toFixed(1) : String(r.score ?? '?');
+      const method = String(r.method ?? '')
+        .replace(/\s+/g, ' ')
+        .slice(0, 60);
+      return `#${String(r.rank ?? '?')} ${String(r.agent ?? '?')} ${score} ${c.score_field} ${method} (${String(r.verification ?? '?')}) ${String(r.filename ?? '')}`;
+    });
+    const results = c.recent_results.slice(0, 2).map((r) => `${r.filename}: ${excerpt(r, 100)}`);
+    return [
+      `${c.origin} (${copyAge(c.caught_up_at, now)}${c.problem ? ', last read failed' : ''}):`,
+      ...(rows.length ? rows : ['leaderboard empty']),
+      ...(results.length ? ['newest results:', ...results] : []),
+    ].join('\n');
+  });
+  return [
+    "Public frontier (read-only: other collabs' records, measured on their hardware; cite a filename in refs when you build on it, and say so):",
+    ...blocks,
+  ].join('\n');
+}
+
 /** The step's observation: the leaderboard's top, what is new on the board, the inbox, and this agent's own jobs. */
 export function observation(o: {
-  digest: Digest;
+  digest: Digest & { public?: readonly PublicDigest[] };
   jobs: JobInfo[];
   self: string;
   memory: string;
@@ -72,6 +111,8 @@ export function observation(o: {
         .map((m) => excerpt(m))
         .join('\n')}`,
     );
+  const frontier = publicFrontier(d.public ?? []);
+  if (frontier) parts.push(frontier);
   if (o.jobs.length) {
     parts.push(
       `Your jobs:\n${o.jobs

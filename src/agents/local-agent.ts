@@ -21,13 +21,29 @@ export type StopReason = 'max_steps' | 'budget' | 'stopped';
 
 const DAY_MS = 24 * 3600_000;
 
-/** What the agent can name this step: channels, and the messages and results it has just been shown. */
+/**
+ * What the agent can name this step: channels, the messages and results it has just been shown, and the public
+ * collabs followed with the few public records the digest showed it (citable in refs like its own hub's).
+ */
 function knownNames(d: ChannelsDigest): KnownNames {
   const unique = (xs: string[]) => [...new Set(xs)];
+  const pub = d.public ?? [];
+  const publicResults = pub.flatMap((p) => [
+    ...p.leaderboard.map((r) => r.filename).filter((f): f is string => typeof f === 'string'),
+    ...p.recent_results.map((r) => r.filename),
+  ]);
+  const publicMessages = pub.flatMap((p) => p.recent_messages.map((m) => m.filename));
   return {
     channels: d.channels.channels.map((c) => c.name),
-    messages: unique([...(d.inbox?.items ?? []), ...d.recent_messages].map((m) => m.filename)).slice(0, 8),
-    results: unique([...d.leaderboard.map((r) => r.filename), ...d.recent_results.map((r) => r.filename)]).slice(0, 6),
+    messages: unique([
+      ...unique([...(d.inbox?.items ?? []), ...d.recent_messages].map((m) => m.filename)).slice(0, 8),
+      ...publicMessages.slice(0, 2),
+    ]),
+    results: unique([
+      ...unique([...d.leaderboard.map((r) => r.filename), ...d.recent_results.map((r) => r.filename)]).slice(0, 6),
+      ...unique(publicResults).slice(0, 4),
+    ]),
+    publicCollabs: pub.map((p) => p.origin),
   };
 }
 

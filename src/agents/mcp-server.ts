@@ -17,6 +17,7 @@ const MCP_RESULT_CHARS = 8000;
 const INSTRUCTIONS =
   'Tools of a Collab Desk hub: a private agent collaboration on the Gemma speed challenge. Start with read_inbox and read_board, ' +
   'check read_leaderboard and read_results before trying something, post what you plan and find (mention @agent-id to reach an agent), ' +
+  'read what followed public collabs found with public_leaderboard and public_records (read-only; cite their filenames in refs), ' +
   'and submit benchmark jobs with submit_job when a challenge is installed.';
 
 export interface McpServerOptions {
@@ -29,7 +30,7 @@ export interface McpServerOptions {
   maxResultChars?: number;
 }
 
-const READ_ONLY = /^(read_|list_|check_)|^wait$/;
+const READ_ONLY = /^(read_|list_|check_|public_)|^wait$/;
 
 function describeTool(t: AgentTool): Tool {
   return {

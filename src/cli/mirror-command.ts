@@ -13,7 +13,7 @@ function age(iso: string | null): string {
 
 function describeCollab(c: MirroredCollab): string {
   const state = c.live
-    ? `live, caught up ${age(c.caught_up_at)}`
+    ? `live, caught up ${age(c.caught_up_at)}${c.problem ? ` (${c.problem})` : ''}`
     : `offline: serving its copy from ${age(c.caught_up_at)}${c.problem ? ` (${c.problem})` : ''}`;
   return [
     `${c.id}  ${c.api_url}`,

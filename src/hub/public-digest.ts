@@ -17,7 +17,7 @@ export function publicDigest(record: MirrorRecord): PublicDigest[] {
       score_field: c.score_field,
       leaderboard: rows.slice(0, 5),
       recent_results: record.list(c.collab, 'result', 5).map((r) => short(mirroredRecord(c, r))),
-      recent_messages: record.list(c.collab, 'message', 5).map((r) => short(mirroredRecord(c, r))),
+      recent_messages: record.board(c.collab, 5).map((r) => short(mirroredRecord(c, r))),
     };
   });
 }

@@ -108,14 +108,21 @@ export function mirroredRecord(
   collab: Pick<MirrorCollabRow, 'collab' | 'api_url'>,
   r: MirrorRecordRow,
 ): MirroredRecord {
-  const list = r.kind === 'message' ? 'messages' : r.kind === 'result' ? 'results' : 'agents';
+  const channel = typeof r.frontmatter.channel === 'string' ? r.frontmatter.channel : null;
+  const path =
+    r.kind === 'channel'
+      ? `channels/${encodeURIComponent(r.filename)}`
+      : r.kind === 'message' && channel !== null
+        ? // A channel's message is read in its channel (GET /v1/channels/{name}/messages), not on the board.
+          `channels/${encodeURIComponent(channel)}/messages`
+        : `${r.kind === 'message' ? 'messages' : r.kind === 'result' ? 'results' : 'agents'}/${encodeURIComponent(r.filename)}`;
   return {
     origin: collab.collab,
     filename: r.filename,
     frontmatter: r.frontmatter,
     body: r.body,
     verification: r.verification,
-    url: `${collab.api_url}/v1/${list}/${encodeURIComponent(r.filename)}`,
+    url: `${collab.api_url}/v1/${path}`,
   };
 }
 
@@ -208,6 +215,10 @@ export interface MirrorRecord {
   ): void;
   /** Newest first. */
   list(collab: string, kind: MirrorKind, limit: number, before?: string): MirrorRecordRow[];
+  /** The newest messages of the collab's board, not of its channels. */
+  board(collab: string, limit: number): MirrorRecordRow[];
+  /** One stored record by its upstream filename; null when the copy lacks it. */
+  get(collab: string, kind: MirrorKind, filename: string): MirrorRecordRow | null;
   /** Results still pending verification: the ones the mirror reads again. */
   pendingResults(collab: string): string[];
   counts(collab: string): Record<MirrorKind, number> & { bytes: number };

@@ -114,6 +114,8 @@ export class CollabFollower {
   private stopped = false;
   private failures = 0;
   private rulesAt = 0;
+  /** Where the next pass goes on reading the pending results (they are read in turns). */
+  private pendingTurn = 0;
   /** Whether the last pass reached the collab. */
   live = false;
 
@@ -232,19 +234,34 @@ export class CollabFollower {
       timeoutMs: 30_000,
     });
     try {
+      // The board and the results are the copy: a pass that cannot read them has not caught up.
       for (const list of LISTS) await this.readList(api, list.kind, list.path, list.kind);
-      await this.readChannels(api);
-      await this.readAgents(api);
-      await this.readPending(api);
-      const leaderboard = await api.call<Record<string, unknown>>('GET', '/v1/leaderboard?limit=100');
-      const rules = await this.readRules();
+      // The rest is read best-effort: a collab whose leaderboard (or one pending result) answers 500 is still
+      // reachable and its board current; what failed is said, the copy is not called offline for it.
+      const partial: string[] = [];
+      const part = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
+        try {
+          return await read();
+        } catch (err) {
+          if (this.stopped || (err instanceof CollabCallError && err.status === null)) throw err;
+          partial.push(`${what}: ${reasonOf(err)}`);
+          return undefined;
+        }
+      };
+      await part('channels', () => this.readChannels(api));
+      await part('agents', () => this.readAgents(api));
+      await part('verdicts', () => this.readPending(api));
+      const leaderboard = await part('leaderboard', () =>
+        api.call<Record<string, unknown>>('GET', '/v1/leaderboard?limit=100'),
+      );
+      const rules = await part('rules', () => this.readRules());
       if (this.stopped) return;
       const at = this.now();
       record.markPass(collab, {
         caught_up_at: at,
         checked_at: at,
-        error: null,
-        leaderboard,
+        error: partial.length > 0 ? `reachable, but not everything could be read: ${partial.join('; ')}` : null,
+        ...(leaderboard !== undefined ? { leaderboard } : {}),
         ...(rules !== undefined ? { readme: rules } : {}),
       });
       const row = record.collab(collab);
@@ -338,7 +355,11 @@ export class CollabFollower {
 
   private async readPending(api: CollabApi): Promise<void> {
     const { record, collab } = this.options;
-    const pending = record.pendingResults(collab).slice(-PENDING_PER_PASS);
+    // In turns: with more pending than a pass reads, the next pass goes on where this one stopped.
+    const all = record.pendingResults(collab);
+    if (this.pendingTurn >= all.length) this.pendingTurn = 0;
+    const pending = all.slice(this.pendingTurn, this.pendingTurn + PENDING_PER_PASS);
+    this.pendingTurn += PENDING_PER_PASS;
     const changes: { filename: string; verification: string | null }[] = [];
     for (const filename of pending) {
       try {

@@ -63,7 +63,8 @@ export function createMirrorService(options: MirrorServiceOptions): MirrorContro
       },
     });
     followers.set(row.collab, follower);
-    follower.start();
+    // A hub closing starts nothing new: close() stops the followers it knows, and this one would outlive it.
+    if (!closed) follower.start();
     return follower;
   };
 
@@ -145,6 +146,7 @@ export function createMirrorService(options: MirrorServiceOptions): MirrorContro
     },
 
     async refresh(collab) {
+      if (closed) throw new SyncError('COLLAB_UNREACHABLE', 'the hub is shutting down', 'refresh it after the restart');
       const row = require(collab);
       const follower = followers.get(collab) ?? followerFor(row);
       await follower.settled();

@@ -79,6 +79,8 @@ export interface SeedMessagesOptions {
   /** The body of message i (default "seeded message i"); @mentions in it fan out inbox copies as on a real post. */
   body?: (i: number) => string;
   type?: string;
+  /** The filenames message i cites (frontmatter refs, comma-separated as public clients write them). */
+  refs?: (i: number) => string[];
 }
 
 export interface SeedResultsOptions {
@@ -2408,7 +2410,9 @@ export async function startPublicCollabStandin(options: PublicCollabStandinOptio
       const out: string[] = [];
       for (let i = 0; i < n; i++) {
         const agentId = opts.agents[i % opts.agents.length]!;
-        const fm = { type: opts.type ?? 'agent', agent: agentId, timestamp: '', via: 'raw' };
+        const refs = opts.refs?.(i) ?? [];
+        const fm: Record<string, unknown> = { type: opts.type ?? 'agent', agent: agentId, timestamp: '', via: 'raw' };
+        if (refs.length > 0) fm.refs = refs.join(',');
         const body = opts.body ? opts.body(i) : `seeded message ${i}\n`;
         const { filename } = promoteMessage(agentId, fm, body, false, {
           channel: opts.channel ?? null,

@@ -158,6 +158,23 @@ describe('following a public collab', () => {
     }
   });
 
+  it('reads verdicts of many pending results in turns: none is left pending once the collab decided it', async () => {
+    const hub = await newHub();
+    await org(hub, 'POST', '/v1/mirror', { target: collab.apiUrl });
+    // More pending results than one pass reads again (20), all decided upstream at once.
+    const pending = collab.seedResults(45, { agents: ['dee'], score: (i) => 50 + i });
+    await until(hub, (x) => x.counts.result === upstream('result').length, 'the new results');
+    for (const f of pending) collab.setVerification(f, 'valid');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const copy = (await all(hub, 'result')).filter((r) => pending.includes(r.filename));
+      if (copy.every((r) => r.verification === 'valid')) break;
+      if (Date.now() > deadline)
+        throw new Error(`still pending: ${copy.filter((r) => r.verification !== 'valid').length}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+
   it('a restarted collab, then a network cut: the copy is served offline and catches up with no gap and no duplicate', async () => {
     const hub = await newHub();
     await org(hub, 'POST', '/v1/mirror', { target: collab.apiUrl });

@@ -4,16 +4,24 @@ import type { HubClient } from '../../shared/hub-client';
 import { HubClientError } from '../../shared/hub-error';
 import { boardTools, type KnownNames } from './board-tools';
 import { jobTools, resultTools } from './job-tools';
+import { publicTools } from './public-tools';
 import type { AgentTool } from './tool';
 
 export type { JsonObjectSchema, JsonSchema } from './json-schema';
 export type { KnownNames } from './board-tools';
 export { runTool, DEFAULT_RESULT_CHARS, type AgentTool, type ToolContext, type ToolOutcome } from './tool';
+export { NOTHING_FOLLOWED } from './public-tools';
 export { submitJobConfigSchema, isMtpDrafter, DRAFT_N_MAX_CHOICES, CACHE_TYPE_CHOICES } from './job-tools';
 
-/** Board, channels, workspace and results always; benchmark jobs only when a challenge is installed. */
+/**
+ * Board, channels, workspace and results always; benchmark jobs only when a challenge is installed. The public
+ * collabs' tools always for MCP clients (they answer in words when nothing is followed); for a local agent, given
+ * what it may name, only when the hub follows a collab: a small model's step is not spent on a tool that cannot help.
+ */
 export function agentTools(challenge: ChallengeInfo | null, known?: KnownNames): AgentTool[] {
-  return [...boardTools(known), ...resultTools(), ...(challenge ? jobTools(challenge) : [])];
+  const followed = known?.publicCollabs;
+  const publicSet = known === undefined || followed?.length ? publicTools(followed) : [];
+  return [...boardTools(known), ...resultTools(), ...publicSet, ...(challenge ? jobTools(challenge) : [])];
 }
 
 /** The installed challenge, or null when the hub has none (NO_CHALLENGE); other failures are thrown. */

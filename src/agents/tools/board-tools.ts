@@ -53,8 +53,11 @@ const readInbox = defineTool<{ limit: Limit }>({
  */
 export interface KnownNames {
   channels: string[];
+  /** Citable messages and results: this hub's, and public ones the digest showed (refs may name those too). */
   messages: string[];
   results: string[];
+  /** The public collabs this hub follows (org/collab): the public tools offer exactly these. */
+  publicCollabs?: string[];
 }
 
 const choice = (values: string[], description: string, free: JsonSchema): JsonSchema =>
@@ -64,7 +67,8 @@ const postTool = (known?: KnownNames) =>
   defineTool<{ body: string; channel: string; reply_to: string; refs: string[] }>({
     name: 'post',
     description:
-      "Post a message. Write @agent-id in the body to reach that agent's inbox. refs cite messages or results by filename.",
+      "Post a message. Write @agent-id in the body to reach that agent's inbox. refs cite messages or results by filename, " +
+      "a public collab's too: when you build on public work, cite it and say so.",
     parameters: object({
       body: str(1000, 'the message text', 1),
       channel: known

@@ -1,8 +1,11 @@
 // The agent's tools for the speed challenge: submit and follow benchmark jobs, read and publish results.
+import type { ResultRecord } from '../../shared/api';
+import { HubClientError } from '../../shared/hub-error';
 import { renderMarkdown } from '../../shared/record-format';
 import { JOB_STATES, type ChallengeInfo, type JobInfo, type JobState } from '../../shared/challenge';
 import { SPEC_TYPES, UNQUANTIZED_CACHE_TYPES, type RunConfig } from '../../shared/run-config';
 import { object, oneOfValues, str, type JsonOneOfSchema, type JsonSchema } from './json-schema';
+import { readPublicRecord } from './public-tools';
 import { defineTool, excerpt, optional, recordSummary, records, ToolInputError, type AgentTool } from './tool';
 
 /** Draft depths worth comparing; an enum because the JSON grammar cannot bound an integer. */
@@ -232,10 +235,22 @@ const readResults = defineTool<{ status: 'all' | 'agent-run' | 'negative'; limit
 
 const readResult = defineTool<{ filename: string }>({
   name: 'read_result',
-  description: 'Read one result in full: its figures, configuration, verification and text.',
+  description:
+    'Read one result in full: its figures, configuration, verification and text. A filename of a followed public ' +
+    "collab's result or message is read from its read-only copy, with its origin and public URL.",
   parameters: object({ filename: str(120, 'the result filename', 1) }),
   async run(a, { hub }) {
-    const r = await hub.result(a.filename.trim());
+    const filename = a.filename.trim();
+    let r: ResultRecord;
+    try {
+      r = await hub.result(filename);
+    } catch (err) {
+      // A ref to public work names no record of this hub: the copy of the collab it came from answers instead.
+      if (!(err instanceof HubClientError && err.status === 404)) throw err;
+      const found = await readPublicRecord(hub, filename);
+      if (found === null) throw err;
+      return found;
+    }
     return {
       filename: r.filename,
       frontmatter: r.frontmatter,

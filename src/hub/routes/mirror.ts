@@ -9,11 +9,13 @@ import {
   MirrorRules,
   MirrorStatus,
   MirroredCollab,
+  MirroredRecord,
   type MirrorControl,
 } from '../../shared/mirror-api';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { requireOrganizer } from '../identity';
+import { resolvePublicRecord } from '../public-refs';
 import { describe } from './route-options';
 
 const CollabParams = Type.Object({
@@ -127,5 +129,20 @@ export const mirrorRoutes =
         ...describe("A followed collab's rules: its central README.md as last read", 'none', { 200: MirrorRules }),
       },
       async (request): Promise<MirrorRules> => requireMirror().rules(`${request.params.org}/${request.params.collab}`),
+    );
+
+    // A ref to a public record: a local message may cite one, and what it is comes from the copies alone (it answers
+    // while the collab is offline or the mirror service is not running).
+    app.get(
+      '/v1/mirror/resolve/:filename',
+      {
+        schema: { params: Type.Object({ filename: Type.String({ minLength: 1, maxLength: 400 }) }) },
+        ...describe(
+          'The public record a filename names (a message or result of any followed collab, with its origin and public URL), or 404 NOT_FOUND',
+          'none',
+          { 200: MirroredRecord },
+        ),
+      },
+      async (request): Promise<MirroredRecord> => resolvePublicRecord(hub.mirrorRecord, request.params.filename),
     );
   };

@@ -84,6 +84,11 @@ export class MirrorStore implements MirrorRecord {
       newestBefore: db.prepare(
         'SELECT * FROM mirror_records WHERE collab = ? AND kind = ? AND filename < ? ORDER BY filename DESC LIMIT ?',
       ),
+      get: db.prepare('SELECT * FROM mirror_records WHERE collab = ? AND kind = ? AND filename = ?'),
+      newestOnBoard: db.prepare(
+        `SELECT * FROM mirror_records WHERE collab = ? AND kind = 'message'
+           AND json_extract(frontmatter, '$.channel') IS NULL ORDER BY filename DESC LIMIT ?`,
+      ),
       pending: db.prepare(
         "SELECT filename FROM mirror_records WHERE collab = ? AND kind = 'result' AND verification = 'pending' ORDER BY filename",
       ),
@@ -183,12 +188,22 @@ export class MirrorStore implements MirrorRecord {
     this.db.prepare(`UPDATE mirror_collabs SET ${sets.join(', ')} WHERE collab = @collab`).run(values);
   }
 
+  /** The newest messages of the collab's board (not of its channels). */
+  board(collab: string, limit: number): MirrorRecordRow[] {
+    return (this.statements.newestOnBoard.all(collab, limit) as StoredRecord[]).map(fromRecord);
+  }
+
   list(collab: string, kind: MirrorKind, limit: number, before?: string): MirrorRecordRow[] {
     const rows =
       before === undefined
         ? this.statements.newest.all(collab, kind, limit)
         : this.statements.newestBefore.all(collab, kind, before, limit);
     return (rows as StoredRecord[]).map(fromRecord);
+  }
+
+  get(collab: string, kind: MirrorKind, filename: string): MirrorRecordRow | null {
+    const row = this.statements.get.get(collab, kind, filename) as StoredRecord | undefined;
+    return row ? fromRecord(row) : null;
   }
 
   pendingResults(collab: string): string[] {

@@ -8,10 +8,17 @@ import type {
   ResultRecord,
 } from '@shared/api';
 import type { ChannelSummary } from '@shared/channels-api';
+import type { MirroredRecord } from '@shared/mirror-api';
 import { hub, isNotFound } from '../connection/hub-api';
 
-/** What a name on the board turned out to be: a message, a result (it opens on the leaderboard), or nothing. */
-export type RefKind = 'message' | 'result' | 'missing';
+/**
+ * What a name on the board turned out to be: a message, a result (it opens on the leaderboard), a record of a
+ * followed public collab (it opens on the collab), or nothing.
+ */
+export type RefKind = 'message' | 'result' | 'public' | 'missing';
+
+/** A name that is no message of this hub, as the hub resolved it: the public record comes with a public one. */
+export type MissingRef = { kind: 'result' | 'missing' } | { kind: 'public'; record: MirroredRecord };
 
 /** What the dashboard posts: the hub fills in the author from the token. */
 export type PostRequest = { body: string } & Pick<MessageBody, 'channel' | 'reply_to' | 'broadcast'>;
@@ -51,22 +58,36 @@ export const boardService = {
     return hub.post(request);
   },
 
-  /** A name that is no message: a result or nothing at all; throws when the hub cannot say (unreachable, busy). */
-  async kindOfMissing(filename: string): Promise<RefKind> {
+  /** The record of a followed public collab under this name (a ref to public work), or null when none has it. */
+  async readPublic(filename: string): Promise<MirroredRecord | null> {
     try {
-      await boardService.readResult(filename);
-      return 'result';
+      return await hub.call<MirroredRecord>('GET', `/v1/mirror/resolve/${encodeURIComponent(filename)}`);
     } catch (err) {
-      if (isNotFound(err)) return 'missing';
+      if (isNotFound(err)) return null;
       throw err;
     }
   },
 
+  /**
+   * A name that is no message: a result, a followed public collab's record, or nothing at all; throws when the hub
+   * cannot say (unreachable, busy).
+   */
+  async kindOfMissing(filename: string): Promise<MissingRef> {
+    try {
+      await boardService.readResult(filename);
+      return { kind: 'result' };
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const record = await boardService.readPublic(filename);
+    return record ? { kind: 'public', record } : { kind: 'missing' };
+  },
+
   /** What a name is; throws when the hub cannot say. */
-  async kindOf(filename: string): Promise<RefKind> {
+  async kindOf(filename: string): Promise<{ kind: 'message' } | MissingRef> {
     try {
       await boardService.readMessage(filename);
-      return 'message';
+      return { kind: 'message' };
     } catch (err) {
       if (!isNotFound(err)) throw err;
       return boardService.kindOfMissing(filename);

@@ -103,10 +103,10 @@ export const useBoardThread = create<BoardThreadState>((set, get) => {
           } catch (err) {
             if (!isNotFound(err)) throw err;
             // A failure here (not a 404) fails the thread with the hub's words, rather than calling the name missing.
-            const kind = await boardService.kindOfMissing(filename);
-            useBoardRefs.getState().noteKind(filename, kind);
+            const found = await boardService.kindOfMissing(filename);
+            useBoardRefs.getState().noteKind(filename, found.kind, found.kind === 'public' ? found.record : undefined);
             if (stillAsked()) set({ thread: null });
-            return kind;
+            return found.kind;
           }
         }
         const root = threadOf(item) ?? item.filename;

@@ -7,6 +7,7 @@ import { routeHref, navigate } from '../../router';
 import { useBoardChannels } from '../../stores/board-channels-store';
 import { mainDraftKey, useBoardComposer } from '../../stores/board-composer-store';
 import { useBoardMessages } from '../../stores/board-messages-store';
+import { useBoardRefs } from '../../stores/board-refs-store';
 import { useBoardThread } from '../../stores/board-thread-store';
 import { useIsOrganizer, useSession } from '../../stores/session-store';
 import { BoardHeader } from './BoardHeader';
@@ -85,6 +86,9 @@ export function BoardPanel({ rest }: { rest: string[] }) {
   const now = useNow();
   const list = useRef<MessageListHandle>(null);
   const [missing, setMissing] = useState<string | null>(null);
+  // A routed name that is a followed public collab's record: it lives on the collab, not on this board.
+  const [publicName, setPublicName] = useState<string | null>(null);
+  const publicRecord = useBoardRefs((s) => (publicName ? s.publicRefs[publicName] : undefined));
 
   // Started on mount (the handle `me` is kept current by the next effect).
   const firstMe = useRef(me);
@@ -106,6 +110,7 @@ export function BoardPanel({ rest }: { rest: string[] }) {
   // Opening the route's name (and retrying it after a failure) ends the same way: a thread, the leaderboard, or "no such name".
   const openFocus = useCallback((name: string) => {
     setMissing(null);
+    setPublicName(null);
     void useBoardThread
       .getState()
       .openThread(name)
@@ -117,6 +122,8 @@ export function BoardPanel({ rest }: { rest: string[] }) {
           window.dispatchEvent(new HashChangeEvent('hashchange'));
         } else if (kind === 'missing') {
           setMissing(name);
+        } else if (kind === 'public') {
+          setPublicName(name);
         }
       });
   }, []);
@@ -126,6 +133,7 @@ export function BoardPanel({ rest }: { rest: string[] }) {
       return;
     }
     setMissing(null);
+    setPublicName(null);
     useBoardThread.getState().closeThread();
   }, [focus, openFocus]);
 
@@ -215,6 +223,19 @@ export function BoardPanel({ rest }: { rest: string[] }) {
         {missing && (
           <div className="notice notice-error" role="alert">
             <span>There is no message or result “{missing}” on this hub.</span>
+            <button type="button" className="btn btn-small" onClick={() => navigate('board')}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        {publicName && publicRecord && (
+          <div className="notice" role="status" data-testid="public-ref">
+            <span>
+              “{publicName}” is a record of the public collab {publicRecord.origin} (read-only), not of this hub.
+            </span>
+            <a className="btn btn-small" href={publicRecord.url} target="_blank" rel="noreferrer noopener">
+              Open it on the collab
+            </a>
             <button type="button" className="btn btn-small" onClick={() => navigate('board')}>
               Dismiss
             </button>

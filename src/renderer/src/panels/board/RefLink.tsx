@@ -1,4 +1,4 @@
-// A ref a message cites: a result opens on the leaderboard, a message opens in its thread, a name the hub lacks says so.
+// A ref a message cites: a result opens on the leaderboard, a message opens in its thread, a public collab's record opens on the collab, a name the hub lacks says so.
 import { useEffect } from 'react';
 import { parseStampedFilename } from '@shared/ids';
 import { formatTime } from '../../format';
@@ -7,6 +7,7 @@ import { useBoardRefs } from '../../stores/board-refs-store';
 
 export function RefLink({ filename }: { filename: string }) {
   const kind = useBoardRefs((s) => s.refKinds[filename]);
+  const record = useBoardRefs((s) => s.publicRefs[filename]);
   const resolveRef = useBoardRefs((s) => s.resolveRef);
   useEffect(() => {
     resolveRef(filename);
@@ -20,6 +21,25 @@ export function RefLink({ filename }: { filename: string }) {
         {label}
       </span>
     );
+  if (kind === 'public' && record) {
+    const text = record.body.replace(/\s+/g, ' ').trim();
+    const short = text.length > 80 ? `${text.slice(0, 79)}…` : text;
+    return (
+      <a
+        className="board-ref public"
+        href={record.url}
+        target="_blank"
+        rel="noreferrer noopener"
+        title={`${filename}: a record of the public collab ${record.origin} (read-only)\n\n${text.slice(0, 400)}`}
+        data-testid="ref"
+        data-kind="public"
+      >
+        <span className="board-ref-kind">public: {record.origin}</span>
+        {label}
+        {short && <span className="board-ref-excerpt muted">{short}</span>}
+      </a>
+    );
+  }
   // Until the hub says which it is, the board link is right: the board sends a result on to the leaderboard.
   const href = kind === 'result' ? routeHref('leaderboard', filename) : routeHref('board', filename);
   return (
