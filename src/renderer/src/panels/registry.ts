@@ -3,6 +3,7 @@ import type { ComponentType } from 'react';
 import type { HubFeatures } from '@shared/api';
 import { AgentsPanel } from './swarm/AgentsPanel';
 import { BoardPanel } from './board/BoardPanel';
+import { FrontierPanel } from './frontier/FrontierPanel';
 import { JobsPanel } from './jobs/JobsPanel';
 import { LeaderboardPanel } from './leaderboard/LeaderboardPanel';
 import { ModelsPanel } from './models/ModelsPanel';
@@ -26,6 +27,8 @@ export const PANELS: PanelDefinition[] = [
   { id: 'workspace', title: 'Workspace', Component: WorkspacePanel },
   { id: 'models', title: 'Models', feature: 'models', Component: ModelsPanel },
   { id: 'sync', title: 'Public collab', feature: 'sync', Component: SyncPanel },
+  // The mirror runs beside the sync service (both composition roots start them together).
+  { id: 'frontier', title: 'Public frontier', feature: 'sync', Component: FrontierPanel },
   { id: 'settings', title: 'Settings', Component: SettingsPanel },
 ];
 
