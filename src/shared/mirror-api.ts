@@ -220,7 +220,8 @@ export interface MirrorRecord {
   /** One stored record by its upstream filename; null when the copy lacks it. */
   get(collab: string, kind: MirrorKind, filename: string): MirrorRecordRow | null;
   /** Results still pending verification: the ones the mirror reads again. */
-  pendingResults(collab: string): string[];
+  /** Every stored result's verification, by filename. */
+  verdicts(collab: string): Map<string, string | null>;
   counts(collab: string): Record<MirrorKind, number> & { bytes: number };
   /** Drops the oldest messages until the copy takes at most `budget` bytes; how many went. */
   evict(collab: string, budget: number): number;

@@ -15,9 +15,6 @@ const PAGE = 200;
  */
 const OVERLAP_MS = 60_000;
 
-/** Pending results read again per pass, one GET each: their verification changes upstream. */
-const PENDING_PER_PASS = 20;
-
 /** Rules are read again this often (they change rarely; the leaderboard every pass). */
 const RULES_EVERY_MS = 3600_000;
 
@@ -52,13 +49,19 @@ export interface FollowerOptions {
   watchAs?: () => string | null;
 }
 
+/** The time a filename's stamp names (`20261203-163227-123_ada.md`), NaN when it is no stamp. */
+export function stampTime(filename: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(\d{3})/.exec(filename);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, s, ms] = m.map(Number) as number[];
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, ms!);
+}
+
 /** `20261203-163227-123_ada.md` less `ms`, as a filename bound ("20261203-163127-123"); null when it is no stamp. */
 export function stampBefore(filename: string, ms: number): string | null {
-  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(\d{3})/.exec(filename);
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s, msPart] = m.map(Number) as number[];
-  const t = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, msPart!) - ms;
-  const at = new Date(t);
+  const t = stampTime(filename);
+  if (Number.isNaN(t)) return null;
+  const at = new Date(t - ms);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return (
     `${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-` +
@@ -114,8 +117,6 @@ export class CollabFollower {
   private stopped = false;
   private failures = 0;
   private rulesAt = 0;
-  /** Where the next pass goes on reading the pending results (they are read in turns). */
-  private pendingTurn = 0;
   /** Whether the last pass reached the collab. */
   live = false;
 
@@ -250,7 +251,7 @@ export class CollabFollower {
       };
       await part('channels', () => this.readChannels(api));
       await part('agents', () => this.readAgents(api));
-      await part('verdicts', () => this.readPending(api));
+      await part('verdicts', () => this.readVerdicts(api));
       const leaderboard = await part('leaderboard', () =>
         api.call<Record<string, unknown>>('GET', '/v1/leaderboard?limit=100'),
       );
@@ -280,11 +281,22 @@ export class CollabFollower {
     }
   }
 
+  /**
+   * Where a list's read starts: a minute before its cursor while the cursor is recent (a slow write stamped just
+   * before it may still land), the cursor itself once it is older than that could be (no write takes minutes). The
+   * stamps are the collab's clock: a skew of our clock against it up to OVERLAP_MS is covered by the doubled margin.
+   */
+  private overlapFrom(cursor: string): string {
+    const back = stampBefore(cursor, OVERLAP_MS);
+    const ageMs = this.now() - stampTime(cursor);
+    return back !== null && !(ageMs > 2 * OVERLAP_MS) ? back : cursor;
+  }
+
   /** One list read from its cursor (less the overlap) to the present, page by page, each page stored with its cursor. */
   private async readList(api: CollabApi, kind: 'message' | 'result', path: string, list: string): Promise<void> {
     const { record, collab } = this.options;
     const cursor = record.collab(collab)?.cursors[list] ?? null;
-    let after = cursor === null ? null : (stampBefore(cursor, OVERLAP_MS) ?? cursor);
+    let after = cursor === null ? null : this.overlapFrom(cursor);
     for (;;) {
       const query = new URLSearchParams({ expand: 'true', order: 'asc', limit: String(PAGE) });
       if (after !== null) query.set('after', after);
@@ -353,23 +365,34 @@ export class CollabFollower {
     }
   }
 
-  private async readPending(api: CollabApi): Promise<void> {
+  /**
+   * The verdicts: the filenames the collab lists as valid, then as invalid (filenames only, 500 a page: two requests
+   * for any collab so far), against the copy's. A public result stays pending unless its verifier ran (only new
+   * bests are verified), so asking about each pending one would cost a request per result per pass, forever.
+   */
+  private async readVerdicts(api: CollabApi): Promise<void> {
     const { record, collab } = this.options;
-    // In turns: with more pending than a pass reads, the next pass goes on where this one stopped.
-    const all = record.pendingResults(collab);
-    if (this.pendingTurn >= all.length) this.pendingTurn = 0;
-    const pending = all.slice(this.pendingTurn, this.pendingTurn + PENDING_PER_PASS);
-    this.pendingTurn += PENDING_PER_PASS;
-    const changes: { filename: string; verification: string | null }[] = [];
-    for (const filename of pending) {
-      try {
-        const one = await api.call<unknown>('GET', `/v1/results/${encodeURIComponent(filename)}`);
-        const row = rowOf(one, 'result');
-        if (row && row.verification !== 'pending') changes.push({ filename, verification: row.verification });
-      } catch (err) {
-        // Gone upstream (an organizer removed it): kept here as it was last read.
-        if (!(err instanceof CollabCallError) || err.status !== 404) throw err;
+    const stored = record.verdicts(collab);
+    if (stored.size === 0) return;
+    const decided = new Map<string, string>();
+    for (const state of ['valid', 'invalid']) {
+      let after: string | null = null;
+      for (;;) {
+        const query = new URLSearchParams({ verification: state, order: 'asc', limit: '500' });
+        if (after !== null) query.set('after', after);
+        const page = await api.call<Listing>('GET', `/v1/results?${query}`);
+        const names = (page.items ?? []).filter((n): n is string => typeof n === 'string');
+        for (const n of names) decided.set(n, state);
+        if (!page.next || names.length === 0) break;
+        after = page.next;
       }
+    }
+    const changes: { filename: string; verification: string | null }[] = [];
+    for (const [filename, now] of stored) {
+      const upstream = decided.get(filename) ?? 'pending';
+      // Pending here and not decided there: still pending (no request needed to know it).
+      if (upstream !== now && !(upstream === 'pending' && now === null))
+        changes.push({ filename, verification: upstream });
     }
     if (!this.stopped) record.setVerification(collab, changes);
   }

@@ -89,9 +89,7 @@ export class MirrorStore implements MirrorRecord {
         `SELECT * FROM mirror_records WHERE collab = ? AND kind = 'message'
            AND json_extract(frontmatter, '$.channel') IS NULL ORDER BY filename DESC LIMIT ?`,
       ),
-      pending: db.prepare(
-        "SELECT filename FROM mirror_records WHERE collab = ? AND kind = 'result' AND verification = 'pending' ORDER BY filename",
-      ),
+      verdicts: db.prepare("SELECT filename, verification FROM mirror_records WHERE collab = ? AND kind = 'result'"),
       counts: db.prepare(
         'SELECT kind, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM mirror_records WHERE collab = ? GROUP BY kind',
       ),
@@ -206,8 +204,9 @@ export class MirrorStore implements MirrorRecord {
     return row ? fromRecord(row) : null;
   }
 
-  pendingResults(collab: string): string[] {
-    return (this.statements.pending.all(collab) as { filename: string }[]).map((r) => r.filename);
+  verdicts(collab: string): Map<string, string | null> {
+    const rows = this.statements.verdicts.all(collab) as { filename: string; verification: string | null }[];
+    return new Map(rows.map((r) => [r.filename, r.verification]));
   }
 
   counts(collab: string): Record<MirrorKind, number> & { bytes: number } {
