@@ -157,30 +157,39 @@ export class CollabFollower {
       const query = new URLSearchParams({ as: handle, wait: first ? '0' : '55' });
       if (cursor !== null) query.set('after', cursor);
       try {
+        const asked = this.now();
         const page = await api.call<{ items?: unknown[]; cursor?: string | null }>('GET', `/v1/updates?${query}`);
         failures = 0;
         if (typeof page.cursor === 'string') cursor = page.cursor;
+        const delivered = (page.items?.length ?? 0) > 0;
         // The first read only finds where the stream is now: what came before it, a pass reads anyway.
-        if (!first && (page.items?.length ?? 0) > 0) this.wake();
+        if (!first && delivered) this.wake();
+        // A server that answers a wait at once with nothing (no parking, or degraded to plain polls) is asked again
+        // at the poll's pace, never in a tight loop.
+        if (!first && !delivered && this.now() - asked < 1000) await this.pause(this.options.pollMs ?? LISTING_TTL_MS);
         first = false;
       } catch (err) {
         if (this.stopped) return;
         if (err instanceof CollabCallError && (err.status === 404 || err.status === 422)) return;
         failures += 1;
         const poll = this.options.pollMs ?? LISTING_TTL_MS;
-        const wait = Math.min(this.options.maxBackoffMs ?? 300_000, poll * 2 ** failures);
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            this.abort.signal.removeEventListener('abort', done);
-            resolve();
-          };
-          const timer = setTimeout(done, wait);
-          timer.unref?.();
-          this.abort.signal.addEventListener('abort', done, { once: true });
-        });
+        await this.pause(Math.min(this.options.maxBackoffMs ?? 300_000, poll * 2 ** failures));
       }
     }
+  }
+
+  /** Waits `ms`, or less when the follower stops. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref?.();
+      this.abort.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** A pass now (a change heard of, a user's refresh); one under way is followed by another. */
