@@ -1,6 +1,7 @@
 // `collab-desk agents start|list|pause|resume|stop|trace`: the swarm of a running hub, over its HTTP API.
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
+import { LEVERS } from '../shared/levers';
 import {
   ROLES,
   type SpawnAgentsBody,
@@ -59,6 +60,16 @@ function table(status: SwarmStatus): string {
   return lines.join('\n');
 }
 
+const DONE = { pause: 'paused', resume: 'resumed', stop: 'stopped', start: 'started' } as const;
+
+/** The one line saying what a control command did: "stopped the swarm (2 agents)", "paused local-1, local-2". */
+function confirmation(action: keyof typeof DONE, ids: string[], status: SwarmStatus): string {
+  if (ids.length) return `${DONE[action]} ${ids.join(', ')}`;
+  const n = status.agents.length;
+  const unloaded = action === 'stop' && status.inference ? `; inference ${status.inference.state}` : '';
+  return `${DONE[action]} the swarm (${n} agent${n === 1 ? '' : 's'})${unloaded}`;
+}
+
 function act(action: 'pause' | 'resume' | 'stop' | 'start', what: string): (c: Command) => Command {
   return (c) =>
     withHub(c)
@@ -70,7 +81,8 @@ function act(action: 'pause' | 'resume' | 'stop' | 'start', what: string): (c: C
           if (ids.length === 0) status = await call<SwarmStatus>(o, 'POST', `/v1/swarm/${action}`);
           for (const id of ids)
             status = await call<SwarmStatus>(o, 'POST', `/v1/swarm/agents/${encodeURIComponent(id)}/${action}`);
-          console.log(table(status!));
+          console.log(confirmation(action, ids, status!));
+          if (status!.agents.length) console.log(table(status!));
         }),
       );
 }
@@ -97,7 +109,9 @@ export function agentsCommand(): Command {
     )
     .option('--name <prefix>', 'agent id prefix (ids are <prefix>-<n>)')
     .addOption(new Option('--role <role>', 'role of every agent spawned (default: a mix)').choices([...ROLES]))
-    .option('--direction <lever>', 'starting lever (default: the least-taken)')
+    .addOption(
+      new Option('--direction <lever>', 'starting lever (default: the least-taken)').choices(LEVERS.map((l) => l.id)),
+    )
     .option('--max-steps <n>', 'stop each local agent after this many steps', int('--max-steps', 1))
     .option('--budget-tokens <n>', 'token budget per agent', int('--budget-tokens', 1))
     .option('--jobs-per-day <n>', 'benchmark jobs per agent per day', int('--jobs-per-day', 0))
@@ -202,12 +216,16 @@ export function agentsCommand(): Command {
           return;
         }
         let after = o.after;
+        let printed = 0;
         for (;;) {
           const page = await call<TracePage>(o, 'GET', `/v1/swarm/agents/${id}/trace?after=${after}&limit=500`);
           for (const s of page.steps) console.log(JSON.stringify(s));
+          printed += page.steps.length;
           if (page.next === null) break;
           after = page.next;
         }
+        // On stderr: stdout stays one JSON line per step for whoever pipes it.
+        if (!printed) console.error(`no trace steps for ${agent}${o.after ? ` after ${o.after}` : ''} yet`);
       }),
     );
   return agents;

@@ -1,8 +1,9 @@
 // Calling a running hub from a CLI command: the --hub and --data options, the bearer token, errors a person can act on.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
+import { processAlive } from '../platform/process-alive';
 import { HubClient } from '../shared/hub-client';
 import { HubClientError } from '../shared/hub-error';
 
@@ -14,16 +15,51 @@ export interface HubOptions {
 /** A refusal the command prints as one line (no stack) before exiting 1. */
 export class CliError extends Error {}
 
-/** The bearer token: an agent's from $COLLAB_DESK_TOKEN, else the organizer's from the data folder. Never printed. */
-export function token(o: HubOptions): string {
-  if (process.env.COLLAB_DESK_TOKEN) return process.env.COLLAB_DESK_TOKEN.trim();
-  const file = dataLayout(resolve(o.data)).organizerToken;
+export const DEFAULT_HUB_URL = 'http://127.0.0.1:4440';
+
+/**
+ * The bearer token: an agent's from $COLLAB_DESK_TOKEN, else the organizer's from the data folder, else none (reads
+ * work without one; the hub refuses what needs one). Never printed.
+ */
+export function token(o: HubOptions): string | undefined {
+  if (process.env.COLLAB_DESK_TOKEN?.trim()) return process.env.COLLAB_DESK_TOKEN.trim();
   try {
-    return readFileSync(file, 'utf8').trim();
+    return readFileSync(dataLayout(resolve(o.data)).organizerToken, 'utf8').trim() || undefined;
   } catch {
-    throw new CliError(
-      `no token: set COLLAB_DESK_TOKEN to an agent's token, or point --data at the hub's data folder (no ${file})`,
+    return undefined;
+  }
+}
+
+/** --hub's value as a URL: a bare host:port gets http://; anything else that is not an http(s) URL is refused. */
+export function parseHubUrl(value: string): string {
+  const v = value.trim();
+  const full = /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`;
+  let url: URL | null = null;
+  try {
+    url = new URL(full);
+  } catch {
+    /* refused below */
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || url.search || url.hash)
+    throw new InvalidArgumentError(
+      `--hub must be the hub's address: http://HOST:PORT or a bare HOST:PORT such as 127.0.0.1:4440 (got ${JSON.stringify(value)})`,
     );
+  return full.replace(/\/+$/, '');
+}
+
+/**
+ * The hub running on a data folder: the URL it wrote beside its lock (hub.url) while the process named in hub.lock
+ * lives; null when none does (never started, stopped, or killed and left both files behind).
+ */
+export function runningHubUrl(dataDir: string): string | null {
+  const root = resolve(dataDir);
+  try {
+    const pid = Number(readFileSync(dataLayout(root).hubLock, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return null;
+    const url = readFileSync(dataLayout(root).hubUrl, 'utf8').trim();
+    return url ? parseHubUrl(url) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -49,6 +85,15 @@ function cliErrorOf(o: HubOptions, err: unknown): unknown {
     const why = failure.cause instanceof Error ? failure.cause.message : failure.message;
     return new CliError(`cannot reach the hub at ${o.hub} (${why}); start it with \`collab-desk hub\` or pass --hub`);
   }
+  if (err.status === 401 || err.status === 403) {
+    const hint = err.hint ? ` (${err.hint})` : '';
+    const who = process.env.COLLAB_DESK_TOKEN?.trim()
+      ? 'sent the token in COLLAB_DESK_TOKEN'
+      : token(o)
+        ? `sent the organizer token of ${resolve(o.data)}`
+        : `sent no token: none in COLLAB_DESK_TOKEN, no organizer token in ${resolve(o.data)}`;
+    return new CliError(`the hub refused: ${err.message}${hint}; ${who}`);
+  }
   return new CliError(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
 }
 
@@ -60,14 +105,40 @@ export function int(name: string, min: number) {
   };
 }
 
+/**
+ * --hub and --data. Without --hub (or $COLLAB_DESK_HUB), the hub running on --data's folder is called, else the
+ * default address; the action sees the chosen URL in o.hub.
+ */
 export const withHub = (c: Command) =>
   c
-    .option('--hub <url>', 'the hub', process.env.COLLAB_DESK_HUB ?? 'http://127.0.0.1:4440')
+    .addOption(
+      new Option(
+        '--hub <url>',
+        `the hub, http://HOST:PORT or HOST:PORT (default: the hub running on --data's folder, else ${DEFAULT_HUB_URL})`,
+      )
+        .env('COLLAB_DESK_HUB')
+        .argParser(parseHubUrl),
+    )
     .option(
       '--data <dir>',
       "the hub's data folder (for the organizer token, unless COLLAB_DESK_TOKEN is set)",
       defaultDataFolder(),
-    );
+    )
+    .hook('preAction', (cmd) => {
+      const o = cmd.opts<Partial<HubOptions>>();
+      if (o.hub !== undefined) return;
+      const data = o.data ?? defaultDataFolder();
+      // Without --data, `collab-desk demo`'s hub (its own folder inside the default one) is found too, with its token.
+      const folders = cmd.getOptionValueSource('data') === 'default' ? [data, join(data, 'demo')] : [data];
+      for (const folder of folders) {
+        const url = runningHubUrl(folder);
+        if (!url) continue;
+        cmd.setOptionValue('hub', url);
+        cmd.setOptionValue('data', folder);
+        return;
+      }
+      cmd.setOptionValue('hub', DEFAULT_HUB_URL);
+    });
 
 /** Runs a command's action; a CliError becomes "collab-desk <name>: <message>" and exit code 1. */
 export async function run(name: string, action: () => Promise<void>): Promise<void> {

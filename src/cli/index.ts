@@ -1,6 +1,7 @@
 // The `collab-desk` command line: the hub headless (with its swarm), the demo, the challenge and its jobs, agents, benchmark runs, model files, the public collab.
 import { Command, InvalidArgumentError } from 'commander';
-import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
@@ -63,6 +64,9 @@ program
     }) => {
       let running;
       const dataDir = resolve(opts.data);
+      // The outermost folder of --data's path that does not exist yet: a failed start removes it, and only it.
+      let created: string | null = null;
+      for (let dir = dataDir; !existsSync(dir); dir = dirname(dir)) created = dir;
       const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
       const packFile = dataLayout(dataDir).challengePack;
       const agentModel = () => chosen ?? installedDemoTarget(packFile);
@@ -96,6 +100,7 @@ program
               ? `not allowed to listen on ${opts.host}:${opts.port}; use a port above 1023`
               : e.message;
         console.error(`collab-desk hub: ${reason}`);
+        if (created) rmSync(created, { recursive: true, force: true });
         process.exit(1);
       }
       // Publishing to public collabs: the outbox resumes what an earlier run left unsent.

@@ -1,6 +1,6 @@
 // One hub per data folder: a lock file naming the process that holds it, taken over when that process is gone.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dataLayout } from '../platform/data-folder';
 import { processAlive } from '../platform/process-alive';
 
 /** The folders this process holds: its own pid in a lock file is stale unless it is in here. */
@@ -23,7 +23,7 @@ export class DataFolderBusyError extends Error {
  * failing the other's running job, two owners for one GPU) and two swarms over one record. Returns the release.
  */
 export function lockDataFolder(root: string): () => void {
-  const file = join(root, 'hub.lock');
+  const file = dataLayout(root).hubLock;
   for (let tries = 0; tries < 3; tries++) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
@@ -33,6 +33,8 @@ export function lockDataFolder(root: string): () => void {
         if (released) return;
         released = true;
         heldHere.delete(root);
+        // The URL first: a hub.url without its lock is never read, a lock without a URL is a hub starting.
+        rmSync(dataLayout(root).hubUrl, { force: true });
         rmSync(file, { force: true });
       };
     } catch (err) {
@@ -50,4 +52,13 @@ export function lockDataFolder(root: string): () => void {
     rmSync(file, { force: true });
   }
   throw new Error(`could not take the lock ${file}: another hub keeps taking it`);
+}
+
+/**
+ * Writes <root>/hub.url once the hub holding the folder listens, so `collab-desk` commands find it from the folder
+ * (read only while the lock's process lives); the lock's release removes it.
+ */
+export function publishHubUrl(root: string, url: string): void {
+  if (!heldHere.has(root)) return;
+  writeFileSync(dataLayout(root).hubUrl, `${url}\n`);
 }

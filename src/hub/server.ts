@@ -13,6 +13,7 @@ import { APP_VERSION } from '../shared/version';
 import { dashboardRoutes, defaultDashboardDir } from './dashboard';
 import { clientErrorHandler, connectRefusal, frameworkErrorHandler, installErrorHandling } from './error-handler';
 import { installValidation } from './validation';
+import { publishHubUrl } from './data-folder-lock';
 import { HostedHub } from './hosted-hub';
 import type { HubContext } from './hub-context';
 import { HubError } from './hub-error';
@@ -226,6 +227,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
     const addr = app.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     url = `http://${host}:${addr.port}`;
+    publishHubUrl(hub.layout.root, url);
     await hub.jobQueue?.start();
     let closed = false;
     let unfollowSwarm = (): void => {};

@@ -29,6 +29,10 @@ export interface DataLayout {
   collabs: string;
   /** What `collab-desk sync login` wrote (the token file's path and a fingerprint), so sign-out removes only that. */
   hfLogin: string;
+  /** The pid of the hub process that holds the folder (one hub per folder). */
+  hubLock: string;
+  /** The URL that hub listens on, written once it listens and removed with the lock: how the CLI finds it. */
+  hubUrl: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -44,5 +48,7 @@ export function dataLayout(root: string): DataLayout {
     settings: join(root, 'settings.json'),
     collabs: join(root, 'sync', 'collabs.json'),
     hfLogin: join(root, 'sync', 'hf-login.json'),
+    hubLock: join(root, 'hub.lock'),
+    hubUrl: join(root, 'hub.url'),
   };
 }
