@@ -10,6 +10,8 @@ import { APP_VERSION } from '../shared/version';
 import { HubClient } from '../shared/hub-client';
 import { HubClientError } from '../shared/hub-error';
 import { agentTools, fetchChallenge, runTool, type AgentTool, type ToolContext } from './tools/agent-tools';
+import { object, str, type JsonObjectSchema, type JsonSchema } from './tools/json-schema';
+import { defineTool } from './tools/tool';
 
 /** MCP clients are larger models with larger contexts than local agents: answers may be longer. */
 const MCP_RESULT_CHARS = 8000;
@@ -32,28 +34,166 @@ export interface McpServerOptions {
 
 const READ_ONLY = /^(read_|list_|check_|public_)|^wait$/;
 
+/** A tool's input schema as MCP clients see it: what the grammar schema becomes once "" means "left out". */
+export type McpInputSchema = {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required: string[];
+  additionalProperties: false;
+};
+
+/** What a left-out field means, for a top-level field of a grammar schema: undefined when it must be given. */
+function defaultOf(s: JsonSchema): unknown {
+  if ('const' in s) return s.const;
+  if ('enum' in s) return s.enum.includes('') ? '' : s.enum[0] === 'all' ? 'all' : undefined;
+  if ('oneOf' in s) return undefined;
+  if (s.type === 'string') return (s.minLength ?? 0) > 0 ? undefined : '';
+  if (s.type === 'array') return [];
+  return undefined;
+}
+
+/** A choice among numbers (limit: 5, 10, 20) is, for an MCP client, any integer from 1 (or the least) to the most. */
+function integerRange(s: JsonSchema): Record<string, unknown> | null {
+  if (!('enum' in s) || s.enum.length === 0 || !s.enum.every((v) => typeof v === 'number' && Number.isInteger(v)))
+    return null;
+  const values = [...(s.enum as number[])].sort((a, b) => a - b);
+  const [minimum, maximum] = [Math.min(1, values[0]!), values[values.length - 1]!];
+  const middle = values[Math.floor((values.length - 1) / 2)]!;
+  const description = `${s.description ? `${s.description}: ` : ''}an integer from ${minimum} to ${maximum}`;
+  return { type: 'integer', minimum, maximum, default: middle, description };
+}
+
+/**
+ * The MCP schema of a tool, derived from its grammar schema (tools are defined once, for both): local agents decode
+ * every field under a grammar, so there "" / [] / "all" stand for "none" and numbers are a few fixed choices; an MCP
+ * client may leave such a field out (its default is stated) and give any integer within the choices' bounds. Nested
+ * objects (submit_job's config) stay as the grammar has them.
+ */
+export function mcpInputSchema(grammar: JsonObjectSchema): McpInputSchema {
+  const properties: Record<string, Record<string, unknown>> = {};
+  const required: string[] = [];
+  for (const [key, field] of Object.entries(grammar.properties)) {
+    const range = integerRange(field);
+    const fallback = range ? range.default : defaultOf(field);
+    if (fallback === undefined) {
+      properties[key] = { ...field };
+      required.push(key);
+      continue;
+    }
+    const base = range ?? { ...field };
+    const said = typeof base.description === 'string' && base.description ? `${base.description}; ` : '';
+    properties[key] = {
+      ...base,
+      default: fallback,
+      description: `${said}optional, default ${JSON.stringify(fallback)}`,
+    };
+  }
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+/** An MCP client's arguments with every left-out field set to its default, as the tool (and its grammar) expect. */
+export function withDefaults(schema: McpInputSchema, args: unknown): unknown {
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) return args;
+  const filled: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+  for (const [key, field] of Object.entries(schema.properties))
+    if (filled[key] === undefined && field.default !== undefined)
+      filled[key] = structuredClone(field.default as unknown);
+  return filled;
+}
+
 function describeTool(t: AgentTool): Tool {
   return {
     name: t.name,
     description: t.description,
-    // The grammar-safe schema goes out as it is: what a local agent's grammar enforces is what an MCP client is told.
-    inputSchema: { ...t.parameters, required: [...t.parameters.required] },
+    inputSchema: mcpInputSchema(t.parameters),
     annotations: { readOnlyHint: READ_ONLY.test(t.name) },
   };
 }
 
+/** An MCP client's call, run with its defaults filled in and checked against the relaxed schema. */
+function runMcpTool(tools: AgentTool[], name: string, args: unknown, ctx: ToolContext, maxChars: number) {
+  const tool = tools.find((t) => t.name === name);
+  if (!tool) return runTool(tools, name, args, ctx, { maxChars });
+  const schema = mcpInputSchema(tool.parameters);
+  return runTool(tools, name, withDefaults(schema, args), ctx, {
+    maxChars,
+    // Same fields as the tool's own schema, with integer ranges where the grammar has choices: checked alike.
+    parameters: schema as unknown as JsonObjectSchema,
+  });
+}
+
+/**
+ * `register` for an MCP session that has no agent yet (stdio without COLLAB_DESK_TOKEN): POST /v1/agents/register,
+ * after which the session acts as the new agent. MCP only: a local agent is registered by the swarm.
+ */
+export const registerTool: AgentTool = defineTool<{ agent_id: string; model: string; harness: string; bio: string }>({
+  name: 'register',
+  description:
+    'Register as a new agent on this hub (POST /v1/agents/register); this session then acts as that agent and the ' +
+    'other tools appear. The answer holds your token, shown once: keep it as COLLAB_DESK_TOKEN for later sessions.',
+  parameters: object({
+    agent_id: str(40, 'your agent id: lowercase letters, digits and "-", 1-40 characters', 1),
+    model: str(200, 'the model you run on, e.g. claude-opus-4', 1),
+    harness: str(200, 'the agent program, e.g. claude-code or codex', 1),
+    bio: str(2000, 'who you are and what you will work on; "" for none'),
+  }),
+  async run(a, { hub }) {
+    const bio = a.bio.trim();
+    const made = await hub.register({
+      agent_id: a.agent_id.trim(),
+      model: a.model.trim(),
+      harness: a.harness.trim(),
+      ...(bio ? { bio } : {}),
+    });
+    return {
+      agent_id: made.agent_id,
+      token: made.token,
+      scratch: made.scratch,
+      note:
+        `this session now acts as ${made.agent_id}. The token is shown this once: for later sessions set ` +
+        `COLLAB_DESK_TOKEN to it in this MCP server's configuration (it is the bearer token of the hub's HTTP API too).`,
+    };
+  },
+});
+
 /** A failure that a changed challenge explains: job tools missing, or a config built from an older pack. */
 const STALE = /^(unknown tool|NO_CHALLENGE|INVALID_CONFIG|invalid arguments for submit_job)/;
 
-/** One MCP server acting as one hub identity (`ctx`), serving `tools` through the low-level request handlers. */
-export function createMcpServer(ctx: ToolContext, tools: AgentTool[], options: McpServerOptions = {}): Server {
+/** What a session becomes once `register` succeeded: the new agent's identity and tools. */
+export interface Adopted {
+  ctx: ToolContext;
+  tools: AgentTool[];
+  refresh: () => Promise<AgentTool[] | null>;
+}
+
+const UNREGISTERED_NOTE =
+  'this session has no agent yet: call register (agent_id, model, harness) to become one, or restart this server ' +
+  "with COLLAB_DESK_TOKEN set to your agent's token";
+
+/**
+ * One MCP server acting as one hub identity (`ctx`), serving `tools` through the low-level request handlers. With
+ * `adopt` and no identity yet (ctx.agentId ""), it serves only `register`, then becomes the agent registered.
+ */
+export function createMcpServer(
+  ctx: ToolContext,
+  tools: AgentTool[],
+  options: McpServerOptions & { adopt?: (token: string) => Promise<Adopted> } = {},
+): Server {
   let current = tools;
+  let context = ctx;
+  let rebuild = options.refresh;
+  let unregistered = options.adopt !== undefined && ctx.agentId === '';
+  if (unregistered) current = [registerTool];
+  const maxChars = options.maxResultChars ?? MCP_RESULT_CHARS;
   const server = new Server(
     { name: 'collab-desk', version: APP_VERSION },
-    { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: { listChanged: true } },
+      instructions: unregistered ? `${UNREGISTERED_NOTE}. Then: ${INSTRUCTIONS}` : INSTRUCTIONS,
+    },
   );
   const refresh = async (): Promise<boolean> => {
-    const fresh = await options.refresh?.().catch(() => null);
+    const fresh = await rebuild?.().catch(() => null);
     if (!fresh) return false;
     current = fresh;
     return true;
@@ -64,21 +204,40 @@ export function createMcpServer(ctx: ToolContext, tools: AgentTool[], options: M
     return { tools: current.map(describeTool) };
   });
 
+  const answer = (outcome: { ok: true; result: string } | { ok: false; error: string }) => ({
+    content: [{ type: 'text' as const, text: outcome.ok ? outcome.result : outcome.error }],
+    isError: !outcome.ok,
+  });
+
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name, arguments: args } = request.params;
-    let outcome = await runTool(current, name, args ?? {}, ctx, {
-      maxChars: options.maxResultChars ?? MCP_RESULT_CHARS,
-    });
+    if (unregistered) {
+      if (name !== 'register')
+        return answer({ ok: false, error: `${name} is not available yet: ${UNREGISTERED_NOTE}` });
+      const outcome = await runMcpTool(current, name, args ?? {}, context, maxChars);
+      if (!outcome.ok) return answer(outcome);
+      const token = (JSON.parse(outcome.result) as { token: string }).token;
+      try {
+        const next = await options.adopt!(token);
+        [context, current, rebuild, unregistered] = [next.ctx, next.tools, next.refresh, false];
+      } catch (err) {
+        return answer({
+          ok: false,
+          error: `registered (${outcome.result}), but this session could not switch to the new agent: ${(err as Error).message}`,
+        });
+      }
+      await server.sendToolListChanged().catch(() => undefined);
+      return answer(outcome);
+    }
+    let outcome = await runMcpTool(current, name, args ?? {}, context, maxChars);
     if (!outcome.ok && STALE.test(outcome.error) && (await refresh())) {
       await server.sendToolListChanged().catch(() => undefined);
       // A call to a tool that only now exists (the challenge was just installed) is answered, not refused.
       if (outcome.error.startsWith('unknown tool') && current.some((t) => t.name === name)) {
-        outcome = await runTool(current, name, args ?? {}, ctx, {
-          maxChars: options.maxResultChars ?? MCP_RESULT_CHARS,
-        });
+        outcome = await runMcpTool(current, name, args ?? {}, context, maxChars);
       }
     }
-    return { content: [{ type: 'text', text: outcome.ok ? outcome.result : outcome.error }], isError: !outcome.ok };
+    return answer(outcome);
   });
   return server;
 }
@@ -109,18 +268,34 @@ async function identify(hub: HubClient): Promise<ToolContext> {
 
 export interface McpStdioOptions {
   hubUrl: string;
-  token: string;
+  /** The agent's token; without one the session serves only `register` until an agent registers through it. */
+  token?: string;
+}
+
+async function adoptToken(hubUrl: string, token: string): Promise<Adopted> {
+  const hub = new HubClient({ url: hubUrl, token });
+  const ctx = await identify(hub);
+  const set = await hubToolset(hub);
+  return { ctx, tools: set.tools, refresh: set.refresh };
 }
 
 /**
  * Serves MCP on this process's stdin/stdout until stdin closes. Resolves once serving; `closed` settles when the
  * client goes away. Nothing else may write to stdout meanwhile: it carries the protocol.
  */
-export async function runMcpStdio(o: McpStdioOptions): Promise<{ closed: Promise<void>; close(): Promise<void> }> {
-  const hub = new HubClient({ url: o.hubUrl, token: o.token });
-  const ctx = await identify(hub);
-  const set = await hubToolset(hub);
-  const server = createMcpServer(ctx, set.tools, { refresh: set.refresh });
+export async function runMcpStdio(
+  o: McpStdioOptions,
+): Promise<{ closed: Promise<void>; close(): Promise<void>; registered(): boolean }> {
+  let registered = o.token !== undefined;
+  const server = o.token
+    ? await adoptToken(o.hubUrl, o.token).then((a) => createMcpServer(a.ctx, a.tools, { refresh: a.refresh }))
+    : createMcpServer({ hub: new HubClient({ url: o.hubUrl }), agentId: '' }, [], {
+        adopt: async (token) => {
+          const adopted = await adoptToken(o.hubUrl, token);
+          registered = true;
+          return adopted;
+        },
+      });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
@@ -128,7 +303,7 @@ export async function runMcpStdio(o: McpStdioOptions): Promise<{ closed: Promise
     process.stdin.once('end', () => void server.close().finally(resolve));
   });
   await server.connect(transport);
-  return { closed, close: () => server.close() };
+  return { closed, close: () => server.close(), registered: () => registered };
 }
 
 export interface McpHttpOptions {

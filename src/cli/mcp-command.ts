@@ -1,7 +1,7 @@
 // `collab-desk mcp`: the agent tools as an MCP server for agent CLIs: stdio with one agent's token, or streamable HTTP.
 import { InvalidArgumentError, type Command } from 'commander';
 import { HubClientError } from '../shared/hub-error';
-import { CliError, run } from './hub-call';
+import { CliError, parseHubUrl, run } from './hub-call';
 
 const DEFAULT_HUB = 'http://127.0.0.1:4440';
 const DEFAULT_PORT = 4441;
@@ -39,7 +39,12 @@ export function registerMcpCommand(program: Command): void {
     .description(
       'Serve the agent tools over MCP: stdio for one agent (COLLAB_DESK_TOKEN), or --http on 127.0.0.1 where each client sends its own token',
     )
-    .option('--hub <url>', 'the hub ($COLLAB_DESK_HUB sets the default)', process.env.COLLAB_DESK_HUB ?? DEFAULT_HUB)
+    .option(
+      '--hub <url>',
+      'the hub, http://HOST:PORT or HOST:PORT ($COLLAB_DESK_HUB sets the default)',
+      parseHubUrl,
+      process.env.COLLAB_DESK_HUB ?? DEFAULT_HUB,
+    )
     .option('--http', 'serve streamable HTTP at http://127.0.0.1:<port>/mcp instead of stdio', false)
     .option('--port <n>', 'port for --http (0 picks a free one)', port, DEFAULT_PORT)
     .action((o: { hub: string; http: boolean; port: number }) =>
@@ -78,18 +83,24 @@ export function registerMcpCommand(program: Command): void {
           onSignals(() => server.close());
           return;
         }
-        const token = process.env.COLLAB_DESK_TOKEN?.trim();
+        const token = process.env.COLLAB_DESK_TOKEN?.trim() || undefined;
         if (!token) {
-          throw new CliError(
-            "set COLLAB_DESK_TOKEN to your agent's token (POST /v1/agents/register returns it); or run `collab-desk mcp --http`, where each client sends its own",
+          // Not a dead end: the session serves `register`, so an MCP client can make itself an agent and go on.
+          console.error(
+            `collab-desk mcp: set COLLAB_DESK_TOKEN to your agent's token to act as that agent ` +
+              `(POST ${o.hub.replace(/\/+$/, '')}/v1/agents/register returns it, once). Without it this server offers only ` +
+              'the register tool: an MCP client that calls it becomes a new agent and must keep the token it is given. ' +
+              'Or run `collab-desk mcp --http`, where each client sends its own token.',
           );
         }
         // stdout carries the protocol from here on: everything for people goes to stderr.
         const session = await mcp
-          .runMcpStdio({ hubUrl: o.hub, token })
+          .runMcpStdio({ hubUrl: o.hub, ...(token ? { token } : {}) })
           .catch((err: unknown) => Promise.reject(cliError(err)));
         onSignals(() => session.close());
         await session.closed;
+        if (!session.registered())
+          throw new CliError('the MCP client left without registering: no COLLAB_DESK_TOKEN, no agent, nothing done');
         process.exit(0);
       }),
     );

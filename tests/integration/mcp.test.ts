@@ -78,7 +78,8 @@ describe('collab-desk mcp (stdio)', () => {
     const post = tools.find((t) => t.name === 'post')!;
     expect(post.inputSchema).toMatchObject({
       type: 'object',
-      required: ['body', 'channel', 'reply_to', 'refs'],
+      // Only the body: an MCP client may leave out what the grammar of a local agent fills with "" or [].
+      required: ['body'],
       additionalProperties: false,
     });
     expect(post.annotations?.readOnlyHint).toBe(false);
@@ -99,12 +100,12 @@ describe('collab-desk mcp (stdio)', () => {
       body: 'hello over MCP, @bob',
     });
 
-    const bad = await client.callTool({ name: 'read_board', arguments: { channel: '', limit: 7 } });
+    const bad = await client.callTool({ name: 'read_board', arguments: { channel: '', limit: 70 } });
     expect(bad.isError).toBe(true);
-    expect(textOf(bad)).toContain('limit must be one of 5, 10, 20');
+    expect(textOf(bad)).toContain('limit must be an integer from 1 to 20');
   }, 30_000);
 
-  it('refuses to start without COLLAB_DESK_TOKEN, or with a token the hub does not know, and never prints it', async () => {
+  it('exits 1 without COLLAB_DESK_TOKEN when no client registers, or with a token the hub does not know, and never prints it', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, COLLAB_DESK_HUB: hub.url };
     delete env.COLLAB_DESK_TOKEN;
     const missing = await runCli(['mcp'], 15_000, env);

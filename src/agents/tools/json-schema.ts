@@ -165,10 +165,19 @@ function clause(root: JsonSchema, e: ErrorObject): string {
       return `${where} is too long: at most ${String(p.limit)} characters`;
     case 'minLength':
       return p.limit === 1 ? `${where} must not be empty` : `${where} must have at least ${String(p.limit)} characters`;
+    // Only in MCP's relaxed schemas, where a numeric choice becomes an integer range.
+    case 'minimum':
+    case 'maximum': {
+      const field = schemaAt(root, e.schemaPath.replace(/\/(minimum|maximum)$/, '')) as
+        { minimum?: number; maximum?: number } | undefined;
+      return field?.minimum !== undefined && field.maximum !== undefined
+        ? `${where} must be an integer from ${field.minimum} to ${field.maximum}`
+        : `${where} ${e.message ?? 'is out of range'}`;
+    }
     case 'maxItems':
       return `${where} has too many items: at most ${String(p.limit)}`;
     case 'type':
-      return `${where} must be ${String(p.type) === 'object' ? 'an object' : `a ${String(p.type)}`}`;
+      return `${where} must be ${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${String(p.type)}`;
     default:
       return `${where} ${e.message ?? 'is invalid'}`;
   }
@@ -228,6 +237,12 @@ export function exampleOf(schema: JsonSchema, like?: unknown): unknown {
     const choice = chooseBranch(schema.oneOf, like);
     const index = choice && 'index' in choice ? choice.index : 0;
     return exampleOf(schema.oneOf[index]!, like);
+  }
+  // MCP's relaxed schemas turn a numeric choice into an integer range; the grammar's own schemas have none.
+  const range = schema as { type?: string; minimum?: number; maximum?: number };
+  if (range.type === 'integer') {
+    const [lo, hi] = [range.minimum ?? 1, range.maximum ?? Number.MAX_SAFE_INTEGER];
+    return typeof like === 'number' && Number.isInteger(like) && like >= lo && like <= hi ? like : lo;
   }
   switch (schema.type) {
     case 'string':

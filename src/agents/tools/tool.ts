@@ -95,7 +95,11 @@ export async function runTool(
   name: string,
   args: unknown,
   ctx: ToolContext,
-  options: { maxChars?: number } = {},
+  options: {
+    maxChars?: number;
+    /** The schema the arguments are checked against instead of the tool's own (MCP's relaxed one); same fields. */
+    parameters?: JsonObjectSchema;
+  } = {},
 ): Promise<ToolOutcome> {
   const max = options.maxChars ?? DEFAULT_RESULT_CHARS;
   const tool = tools.find((t) => t.name === name);
@@ -105,9 +109,10 @@ export async function runTool(
       error: bound(`unknown tool "${name}"; the tools are: ${tools.map((t) => t.name).join(', ')}`, max),
     };
   const parsed = parseArgs(args);
-  const problem = checkArguments(tool.parameters, parsed);
+  const schema = options.parameters ?? tool.parameters;
+  const problem = checkArguments(schema, parsed);
   if (problem !== null) {
-    const example = JSON.stringify(exampleOf(tool.parameters, parsed));
+    const example = JSON.stringify(exampleOf(schema, parsed));
     return {
       ok: false,
       error: bound(`invalid arguments for ${name}: ${problem}. Call it again with every field, e.g. ${example}`, max),
