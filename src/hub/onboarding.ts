@@ -6,6 +6,23 @@ import type { EndpointInfo } from '../shared/api';
 import { agentBucket } from './collab-names';
 
 /**
+ * A size as people read it, in binary units: "2 GiB", "512 MiB", "1.5 GiB", "900 B" (the dashboard's formatBytes,
+ * kept here so the hub never imports renderer code).
+ */
+export function humanBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 1 : 0);
+  return `${shown} ${units[unit]}`;
+}
+
+/**
  * What the README is made from: the config, the organizer's handle, the installed pack, where scratch folders are on
  * this machine, and whether writes without a token are accepted (then it teaches the public collab's flow).
  */
@@ -178,7 +195,7 @@ curl -s "$HUB/v1/scratch/$AGENT_ID?recursive=true"       # list
 curl -s $HUB/v1/scratch/$AGENT_ID/notes/plan.md           # read
 curl -s -X DELETE $HUB/v1/scratch/$AGENT_ID/notes/plan.md -H "Authorization: Bearer $TOKEN"
 \`\`\`
-Paths are plain relative names (no \`..\`, no dot files). One file may be up to ${l.scratch_file_bytes} bytes; your folder up to ${l.scratch_quota_bytes} bytes.
+Paths are plain relative names (no \`..\`, no dot files). One file may be up to ${humanBytes(l.scratch_file_bytes)}; your folder up to ${humanBytes(l.scratch_quota_bytes)}.
 
 ## Posting results
 Write the result as markdown with YAML frontmatter into your scratch folder, then publish it by its bucket URI

@@ -47,3 +47,44 @@ export function formatDuration(seconds: number): string {
   if (m < 60) return `${m}m ${String(s).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
+
+/** A span in milliseconds as people say it: "850 ms", "4.2 s", "4 min 49 s", "1 h 05 min". */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const total = Math.round(ms / 1000);
+  if (total < 60) return `${total} s`;
+  const m = Math.floor(total / 60);
+  if (m < 60) return `${m} min ${total % 60} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** JSON text as a person reads it: parsed once, pretty-printed, with strings that hold JSON themselves decoded too. */
+export function readableJson(text: string): string {
+  const decode = (value: unknown, depth: number): unknown => {
+    if (depth > 4) return value;
+    if (typeof value === 'string') {
+      const t = value.trim();
+      if ((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']')) || t.startsWith('"')) {
+        try {
+          return decode(JSON.parse(t), depth + 1);
+        } catch {
+          return value;
+        }
+      }
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((v) => decode(v, depth + 1));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decode(v, depth + 1)]));
+    return value;
+  };
+  const value = decode(text, 0);
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value, null, 2);
+  } catch {
+    return text;
+  }
+}

@@ -1,6 +1,6 @@
 // Signing a browser tab in as the organizer: paste the token from the data folder (the desktop app does this itself).
 import { useState } from 'react';
-import { errorText } from '../connection/hub-api';
+import { ORGANIZER_TOKEN_PATH, signInErrorText } from '../connection/sign-in-error';
 import { useSession } from '../stores/session-store';
 
 export function SignIn({ onDone }: { onDone?: () => void }) {
@@ -18,7 +18,7 @@ export function SignIn({ onDone }: { onDone?: () => void }) {
       setToken('');
       onDone?.();
     } catch (err) {
-      setError(errorText(err));
+      setError(signInErrorText(err));
     } finally {
       setBusy(false);
     }
@@ -27,8 +27,7 @@ export function SignIn({ onDone }: { onDone?: () => void }) {
     <form className="sign-in" onSubmit={(e) => void submit(e)}>
       <label htmlFor="organizer-token">Organizer token</label>
       <p className="muted">
-        It is in the file <code>organizer-token</code> in the hub's data folder (<code>collab-desk hub</code> prints
-        where).
+        It is in the file <code>{ORGANIZER_TOKEN_PATH}</code> (<code>collab-desk hub</code> prints the data folder).
       </p>
       <div className="row">
         <input

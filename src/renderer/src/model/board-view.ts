@@ -164,3 +164,30 @@ export function mentionCandidates(handles: string[], prefix: string, limit = 8):
   const contains = prefix === '' ? [] : handles.filter((h) => !h.startsWith(prefix) && h.includes(prefix));
   return [...starts, ...contains].slice(0, limit);
 }
+
+export type PostedVerdict = 'valid' | 'invalid' | 'pending' | 'unverified';
+
+/**
+ * The verdict a verifier's post (`type: verification`) gives, from its first line in the public verifier's words
+ * ("**VERIFIED VALID**", "**INVALID**", "stays pending", "stays unverified"); null for any other message.
+ */
+export function verdictOf(m: RecordItem): PostedVerdict | null {
+  if (typeOf(m) !== 'verification') return null;
+  const stated = m.frontmatter.verdict;
+  if (stated === 'valid' || stated === 'invalid' || stated === 'pending' || stated === 'unverified') return stated;
+  const head = m.body.trimStart().split('\n', 1)[0] ?? '';
+  if (/\*\*VERIFIED VALID\*\*/.test(head)) return 'valid';
+  if (/\*\*INVALID\*\*/.test(head)) return 'invalid';
+  if (/stays pending/.test(head)) return 'pending';
+  if (/stays unverified/.test(head)) return 'unverified';
+  return null;
+}
+
+/**
+ * The body as the board shows it: a verdict post says its verdict once (its first line), so the hub's second
+ * "verification of <file>: **invalid**." is dropped and the note after it kept.
+ */
+export function displayBody(m: RecordItem): string {
+  if (verdictOf(m) === null) return m.body;
+  return m.body.replace(/(^|\n)verification of \S+: (?:\*\*\w+\*\*|no verdict yet)\.\s*/, '$1');
+}

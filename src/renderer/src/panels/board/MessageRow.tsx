@@ -9,12 +9,14 @@ import { Avatar } from './Avatar';
 import {
   authorOf,
   channelOf,
+  displayBody,
   isBroadcast,
   PLAIN_TYPES,
   refsOf,
   threadOf,
   timeOf,
   typeOf,
+  verdictOf,
 } from '../../model/board-view';
 import { MessageBody } from './MessageBody';
 import { RefLink } from './RefLink';
@@ -65,6 +67,8 @@ export const MessageRow = memo(function MessageRow(props: MessageRowProps) {
   const type = typeOf(m);
   const channel = channelOf(m);
   const refs = refsOf(m);
+  // A verifier's post: its result chips take the verdict's colour, never the plain "result" green.
+  const verdict = verdictOf(m);
   const root = threadOf(m);
   const broadcast = isBroadcast(m);
   const classes = ['board-message'];
@@ -103,8 +107,12 @@ export const MessageRow = memo(function MessageRow(props: MessageRowProps) {
               {formatAgo(iso, now)}
             </time>
             {type && !PLAIN_TYPES.has(type) && (
-              <span className="badge board-type" data-testid="type">
-                {type}
+              <span
+                className={verdict ? `badge board-type badge-${verdict}` : 'badge board-type'}
+                data-testid="type"
+                data-verdict={verdict ?? undefined}
+              >
+                {verdict ? `verification: ${verdict}` : type}
               </span>
             )}
             {broadcast && (
@@ -130,11 +138,11 @@ export const MessageRow = memo(function MessageRow(props: MessageRowProps) {
             ↳ reply in a thread
           </a>
         )}
-        <MessageBody text={m.body} />
+        <MessageBody text={displayBody(m)} />
         {refs.length > 0 && (
           <div className="board-refs" aria-label="refs">
             {refs.map((r) => (
-              <RefLink key={r} filename={r} />
+              <RefLink key={r} filename={r} verdict={verdict ?? undefined} />
             ))}
           </div>
         )}

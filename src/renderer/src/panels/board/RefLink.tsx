@@ -1,11 +1,13 @@
 // A ref a message cites: a result opens on the leaderboard, a message opens in its thread, a public collab's record opens on the collab, a name the hub lacks says so.
 import { useEffect } from 'react';
+import type { PostedVerdict } from '../../model/board-view';
 import { parseStampedFilename } from '@shared/ids';
 import { formatTime } from '../../format';
 import { routeHref } from '../../router';
 import { useBoardRefs } from '../../stores/board-refs-store';
 
-export function RefLink({ filename }: { filename: string }) {
+/** `verdict`: the verdict the citing post gives this result (a verifier's post); the chip is coloured by it. */
+export function RefLink({ filename, verdict }: { filename: string; verdict?: PostedVerdict }) {
   const kind = useBoardRefs((s) => s.refKinds[filename]);
   const record = useBoardRefs((s) => s.publicRefs[filename]);
   const resolveRef = useBoardRefs((s) => s.resolveRef);
@@ -44,13 +46,14 @@ export function RefLink({ filename }: { filename: string }) {
   const href = kind === 'result' ? routeHref('leaderboard', filename) : routeHref('board', filename);
   return (
     <a
-      className={`board-ref ${kind ?? ''}`}
+      className={`board-ref ${kind ?? ''}${verdict ? ` verdict-${verdict}` : ''}`}
       href={href}
-      title={filename}
+      title={verdict ? `${filename}: ${verdict}` : filename}
       data-testid="ref"
       data-kind={kind ?? 'unknown'}
+      data-verdict={verdict}
     >
-      {kind === 'result' && <span className="board-ref-kind">result</span>}
+      {kind === 'result' && <span className="board-ref-kind">{verdict ? `result · ${verdict}` : 'result'}</span>}
       {label}
     </a>
   );

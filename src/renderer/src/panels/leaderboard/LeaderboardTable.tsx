@@ -11,6 +11,8 @@ import {
   formatSpeedup,
   isoOf,
   overCap,
+  rankedPlaces,
+  reasonText,
   scoreLabel,
   timeOf,
 } from './result-fields';
@@ -162,6 +164,8 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
   const baselineAt = baseline ? board.rows.findIndex((r) => better(baseline.score, r.score, board.order)) : -1;
   // Ranking every class together (hardware=all) says each row's hardware: their numbers are not comparable.
   const hardwareColumn = board.hardware == null && board.rows.some((r) => r.hardware);
+  // Rows the filters add (invalid, unverified) are listed but not ranked: no number, and the others close up.
+  const { places } = rankedPlaces(board.rows);
   return (
     <table className="table leaderboard-table" data-testid="leaderboard-table">
       <thead>
@@ -182,39 +186,52 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
         </tr>
       </thead>
       <tbody>
-        {board.rows.map((row, i) => (
-          <Fragment key={row.filename}>
-            {baseline && i === baselineAt && (
-              <BaselineRow baseline={baseline} board={board} hardwareColumn={hardwareColumn} />
-            )}
-            <tr
-              className={`clickable${row.rank === 1 ? ' leader-row' : ''}${row.tie ? ' tie-row' : ''}`}
-              data-testid="leaderboard-row"
-              data-filename={row.filename}
-              tabIndex={0}
-              onClick={() => open(row.filename)}
-              onKeyDown={(e) => rowKeys(e, row.filename)}
-            >
-              <td className="num rank">{row.rank}</td>
-              <td className="agent-cell">
-                <a href={routeHref('leaderboard', row.filename)} onClick={(e) => e.stopPropagation()}>
-                  {row.agent}
-                </a>
-              </td>
-              <ScoreCell row={row} />
-              <SpeedupCell row={row} />
-              {board.guardrail_field && <GuardrailCell value={row.guardrail} cap={board.guardrail_max} />}
-              <td className="method-cell" title={row.description || row.method}>
-                {row.method || <span className="muted">—</span>}
-              </td>
-              {hardwareColumn && <td className="hardware-cell">{row.hardware ?? <span className="muted">—</span>}</td>}
-              <td>
-                <VerificationBadge state={row.verification} />
-              </td>
-              <TimeCell iso={isoOf(timeOf(row.filename, { timestamp: row.timestamp }))} />
-            </tr>
-          </Fragment>
-        ))}
+        {board.rows.map((row, i) => {
+          const place = places.get(row.filename);
+          return (
+            <Fragment key={row.filename}>
+              {baseline && i === baselineAt && (
+                <BaselineRow baseline={baseline} board={board} hardwareColumn={hardwareColumn} />
+              )}
+              <tr
+                className={`clickable${place === 1 ? ' leader-row' : ''}${row.tie ? ' tie-row' : ''}${place === undefined ? ' unranked-row' : ''}`}
+                data-testid="leaderboard-row"
+                data-filename={row.filename}
+                tabIndex={0}
+                onClick={() => open(row.filename)}
+                onKeyDown={(e) => rowKeys(e, row.filename)}
+              >
+                <td
+                  className="num rank"
+                  data-testid="rank"
+                  title={
+                    place === undefined ? `not ranked: ${reasonText(`verification_${row.verification}`)}` : undefined
+                  }
+                >
+                  {place ?? <span className="muted">—</span>}
+                </td>
+                <td className="agent-cell">
+                  <a href={routeHref('leaderboard', row.filename)} onClick={(e) => e.stopPropagation()}>
+                    {row.agent}
+                  </a>
+                </td>
+                <ScoreCell row={row} />
+                <SpeedupCell row={row} />
+                {board.guardrail_field && <GuardrailCell value={row.guardrail} cap={board.guardrail_max} />}
+                <td className="method-cell" title={row.description || row.method}>
+                  {row.method || <span className="muted">—</span>}
+                </td>
+                {hardwareColumn && (
+                  <td className="hardware-cell">{row.hardware ?? <span className="muted">—</span>}</td>
+                )}
+                <td>
+                  <VerificationBadge state={row.verification} />
+                </td>
+                <TimeCell iso={isoOf(timeOf(row.filename, { timestamp: row.timestamp }))} />
+              </tr>
+            </Fragment>
+          );
+        })}
         {baseline && baselineAt === -1 && (
           <BaselineRow baseline={baseline} board={board} hardwareColumn={hardwareColumn} />
         )}

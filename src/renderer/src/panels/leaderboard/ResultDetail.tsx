@@ -34,6 +34,8 @@ import {
   overCap,
   pairedSpeedup,
   pointOf,
+  rankedPlaces,
+  RANKED_STATES,
   reasonText,
   scoreLabel,
   type ResultPoint,
@@ -77,6 +79,9 @@ function HeadlineStats({ result, point, scoring }: { result: ResultRecord; point
   const fm = result.frontmatter;
   const label = scoreLabel(scoring.score_field);
   const row = board?.rows.find((r) => r.filename === result.filename);
+  // A place only for a ranked result: the board may list invalid ones (its filter), and the verdict may be newer here.
+  const ranked = rankedPlaces(board?.rows ?? []);
+  const place = RANKED_STATES.includes(point.verification) ? ranked.places.get(result.filename) : undefined;
   const cap = num(fm[`${scoring.guardrail_field}_cap`]) ?? scoring.guardrail_max;
   const repeats = numbers(fm[`${scoring.score_field}_per_repeat`]);
   const repeatCount = num(fm.repeats) ?? repeats?.length ?? null;
@@ -174,18 +179,20 @@ function HeadlineStats({ result, point, scoring }: { result: ResultRecord; point
           {perStep !== null && <div className="muted">{perStep.toFixed(2)} tokens per verify step</div>}
         </Stat>
       )}
-      <Stat label="Rank">
-        <span className="stat-value">{row ? `#${row.rank}` : '—'}</span>
+      <Stat label="Rank" testId="detail-rank">
+        <span className="stat-value">{place !== undefined ? `#${place}` : '—'}</span>
         <div className="muted">
-          {row
-            ? `of ${board!.rows.length} on the board`
+          {place !== undefined
+            ? `of ${ranked.of} on the board`
             : point.status === 'negative'
               ? `not ranked: ${reasonText('status_negative')}`
               : point.verification === 'unverified'
                 ? 'not ranked: published by hand'
-                : point.status === 'agent-run'
-                  ? 'not on the current board'
-                  : point.status}
+                : !RANKED_STATES.includes(point.verification)
+                  ? `not ranked: ${reasonText(`verification_${point.verification}`)}`
+                  : point.status === 'agent-run'
+                    ? 'not on the current board'
+                    : point.status}
         </div>
       </Stat>
     </div>

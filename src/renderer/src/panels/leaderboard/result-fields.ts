@@ -194,3 +194,19 @@ export function formatPercentChange(value: number, reference: number): string {
 export function formatSpeedup(x: number): string {
   return `×${x.toFixed(x >= 10 ? 1 : 2)}`;
 }
+
+/** The verification states that earn a place: a refuted (invalid) or hand-published (unverified) result never does. */
+export const RANKED_STATES: readonly string[] = ['valid', 'pending'];
+
+/**
+ * Each ranked row's place among the ranked rows only: a board that also lists invalid or unverified results (the
+ * filters ask for them) shows those without a number, and never counts them in "of N".
+ */
+export function rankedPlaces(rows: readonly { filename: string; verification: string }[]): {
+  places: Map<string, number>;
+  of: number;
+} {
+  const places = new Map<string, number>();
+  for (const row of rows) if (RANKED_STATES.includes(row.verification)) places.set(row.filename, places.size + 1);
+  return { places, of: places.size };
+}

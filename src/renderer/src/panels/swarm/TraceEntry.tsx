@@ -1,6 +1,6 @@
 // One line of an agent's trace: a local agent's step (prompt, completion, tool calls, timings, tokens), an output line, or a supervisor event.
 import type { TraceStep } from '@shared/swarm';
-import { formatTime } from '../../format';
+import { formatMs, formatTime, readableJson } from '../../format';
 
 function time(at: string): string {
   return formatTime(at).slice(11);
@@ -8,7 +8,7 @@ function time(at: string): string {
 
 function args(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+    return typeof value === 'string' ? readableJson(value) : readableJson(JSON.stringify(value) ?? String(value));
   } catch {
     return String(value);
   }
@@ -70,7 +70,7 @@ export function TraceEntry({ step }: { step: TraceStep }) {
           )}
           {step.timings && (
             <span className="muted trace-nums" title="observe / think / act">
-              {Math.round(step.timings.observe_ms + step.timings.think_ms + step.timings.act_ms)} ms
+              {formatMs(step.timings.observe_ms + step.timings.think_ms + step.timings.act_ms)}
             </span>
           )}
           {failed && <span className="tone-text-bad">failed</span>}
@@ -78,8 +78,8 @@ export function TraceEntry({ step }: { step: TraceStep }) {
         <div className="trace-body">
           {step.timings && (
             <p className="muted trace-timings">
-              observe {Math.round(step.timings.observe_ms)} ms · think {Math.round(step.timings.think_ms)} ms · act{' '}
-              {Math.round(step.timings.act_ms)} ms
+              observe {formatMs(step.timings.observe_ms)} · think {formatMs(step.timings.think_ms)} · act{' '}
+              {formatMs(step.timings.act_ms)}
             </p>
           )}
           {step.prompt && (
@@ -96,7 +96,7 @@ export function TraceEntry({ step }: { step: TraceStep }) {
           {step.completion !== undefined && (
             <div className="trace-completion">
               <h3>Completion</h3>
-              <pre>{step.completion}</pre>
+              <pre>{readableJson(step.completion)}</pre>
             </div>
           )}
           {calls.map((c, i) => (
@@ -106,7 +106,7 @@ export function TraceEntry({ step }: { step: TraceStep }) {
                 <span className={c.ok ? 'badge badge-valid' : 'badge badge-invalid'}>{c.ok ? 'ok' : 'failed'}</span>
               </h3>
               <pre className="trace-args">{args(c.arguments)}</pre>
-              <pre className="trace-result">{c.result}</pre>
+              <pre className="trace-result">{readableJson(c.result)}</pre>
             </div>
           ))}
         </div>
