@@ -47,7 +47,9 @@ function defaultOf(s: JsonSchema): unknown {
   if ('const' in s) return s.const;
   if ('enum' in s) return s.enum.includes('') ? '' : s.enum[0] === 'all' ? 'all' : undefined;
   if ('oneOf' in s) return undefined;
-  if (s.type === 'string') return (s.minLength ?? 0) > 0 ? undefined : '';
+  // Only a field whose grammar says "" means none (`"" for none`) may be left out: an empty file's `content` may not.
+  if (s.type === 'string')
+    return (s.minLength ?? 0) > 0 || !String(s.description ?? '').includes('""') ? undefined : '';
   if (s.type === 'array') return [];
   return undefined;
 }

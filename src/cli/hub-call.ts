@@ -10,6 +10,8 @@ import { HubClientError } from '../shared/hub-error';
 export interface HubOptions {
   hub: string;
   data: string;
+  /** false: --hub was not given and no hub runs on --data's folder (its organizer token is then not sent). */
+  folderHub?: boolean;
 }
 
 /** A refusal the command prints as one line (no stack) before exiting 1. */
@@ -23,6 +25,8 @@ export const DEFAULT_HUB_URL = 'http://127.0.0.1:4440';
  */
 export function token(o: HubOptions): string | undefined {
   if (process.env.COLLAB_DESK_TOKEN?.trim()) return process.env.COLLAB_DESK_TOKEN.trim();
+  // The folder's organizer token goes only to the folder's own hub, or to the one the person named with --hub.
+  if (o.folderHub === false) return undefined;
   try {
     return readFileSync(dataLayout(resolve(o.data)).organizerToken, 'utf8').trim() || undefined;
   } catch {
@@ -91,7 +95,9 @@ function cliErrorOf(o: HubOptions, err: unknown): unknown {
       ? 'sent the token in COLLAB_DESK_TOKEN'
       : token(o)
         ? `sent the organizer token of ${resolve(o.data)}`
-        : `sent no token: none in COLLAB_DESK_TOKEN, no organizer token in ${resolve(o.data)}`;
+        : o.folderHub === false
+          ? `sent no token: no hub runs on ${resolve(o.data)}, and its organizer token goes only to its own hub (start it, or name a hub with --hub)`
+          : `sent no token: none in COLLAB_DESK_TOKEN, no organizer token in ${resolve(o.data)}`;
     return new CliError(`the hub refused: ${err.message}${hint}; ${who}`);
   }
   return new CliError(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
@@ -135,9 +141,13 @@ export const withHub = (c: Command) =>
         if (!url) continue;
         cmd.setOptionValue('hub', url);
         cmd.setOptionValue('data', folder);
+        // Said, so a command meant for the default hub does not land on the demo's without a word.
+        if (folder !== data) console.error(`collab-desk: using the demo's hub at ${url} (data folder ${folder})`);
         return;
       }
+      // No hub runs on the folder: whatever answers at the default address is not known to be its hub.
       cmd.setOptionValue('hub', DEFAULT_HUB_URL);
+      cmd.setOptionValue('folderHub', false);
     });
 
 /** Runs a command's action; a CliError becomes "collab-desk <name>: <message>" and exit code 1. */

@@ -18,6 +18,7 @@ import { modelsCommand } from './models-command';
 import { syncCommand } from './sync-command';
 import { syncBeside } from './sync-beside';
 import { APP_VERSION, startHub } from '../hub/server';
+import { DataFolderBusyError } from '../hub/data-folder-lock';
 
 function port(value: string): number {
   const n = Number(value);
@@ -100,7 +101,8 @@ program
               ? `not allowed to listen on ${opts.host}:${opts.port}; use a port above 1023`
               : e.message;
         console.error(`collab-desk hub: ${reason}`);
-        if (created) rmSync(created, { recursive: true, force: true });
+        // Only a folder this start made and no other hub holds: a busy folder was made by the hub that holds it.
+        if (created && !(err instanceof DataFolderBusyError)) rmSync(created, { recursive: true, force: true });
         process.exit(1);
       }
       // Publishing to public collabs: the outbox resumes what an earlier run left unsent.

@@ -1,5 +1,5 @@
 // One hub per data folder: a lock file naming the process that holds it, taken over when that process is gone.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dataLayout } from '../platform/data-folder';
 import { processAlive } from '../platform/process-alive';
 
@@ -27,6 +27,8 @@ export function lockDataFolder(root: string): () => void {
   for (let tries = 0; tries < 3; tries++) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      // A URL left by a killed hub names a port that is not ours: gone until this hub listens and writes its own.
+      rmSync(dataLayout(root).hubUrl, { force: true });
       heldHere.add(root);
       let released = false;
       return () => {
@@ -60,5 +62,8 @@ export function lockDataFolder(root: string): () => void {
  */
 export function publishHubUrl(root: string, url: string): void {
   if (!heldHere.has(root)) return;
-  writeFileSync(dataLayout(root).hubUrl, `${url}\n`);
+  // Written whole or not at all: a reader never sees half an address.
+  const file = dataLayout(root).hubUrl;
+  writeFileSync(`${file}.tmp`, `${url}\n`);
+  renameSync(`${file}.tmp`, file);
 }

@@ -173,6 +173,11 @@ export type PostedVerdict = 'valid' | 'invalid' | 'pending' | 'unverified';
  */
 export function verdictOf(m: RecordItem): PostedVerdict | null {
   if (typeOf(m) !== 'verification') return null;
+  // Only the hub's own verdict posts (by `verifier`, stamped via server): anyone may post a message typed
+  // "verification", and its words must not colour a result green.
+  if (m.frontmatter.via !== 'server' || m.frontmatter.agent !== 'verifier') return null;
+  // The organizer's verdict stands over the verifier's: the post's first words are then not the result's state.
+  if (/organizer's verdict on this result stands/.test(m.body)) return null;
   const stated = m.frontmatter.verdict;
   if (stated === 'valid' || stated === 'invalid' || stated === 'pending' || stated === 'unverified') return stated;
   const head = m.body.trimStart().split('\n', 1)[0] ?? '';
