@@ -38,6 +38,34 @@ export interface SubmissionOptions {
   maxFiles?: number;
 }
 
+/**
+ * Writes a packaged submission to `<prefix>/` in the agent's bucket, for either path (the collab's jobs, or the
+ * user's own HF Jobs); a refused token or an unreachable Hub is said with what to do, nothing having launched.
+ */
+export async function uploadSubmission(
+  hub: { hubUrl: string; token: string; fetch?: typeof fetch },
+  bucket: string,
+  org: string,
+  submission: Submission,
+  prefix: string,
+): Promise<void> {
+  try {
+    await writeFiles(
+      { hubUrl: hub.hubUrl, token: hub.token, bucket, fetch: hub.fetch },
+      submission.files.map((f) => ({ path: `${prefix}/${f.path}`, content: f.content })),
+    );
+  } catch (err) {
+    if (!(err instanceof CollabCallError)) throw err;
+    if (err.kind === 'auth' || err.status === 403)
+      throw new SyncError(
+        'ACCESS_DENIED',
+        `your token cannot write the bucket ${bucket}`,
+        `sign in with a token that may write ${org}'s buckets (collab-desk sync login --device), then run again`,
+      );
+    throw new SyncError('HF_UNREACHABLE', err.message, 'check your connection, then run again (nothing was launched)');
+  }
+}
+
 /** The caps a collab publishes in its GET /v1 (sync_max_bytes, sync_max_files), else the public defaults. */
 export function capsOf(collab: Pick<CollabConnection, 'limits'>): { maxBytes: number; maxFiles: number } {
   const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
@@ -252,21 +280,7 @@ export async function launchCollabJob(input: LaunchInput): Promise<LaunchOutcome
   const submission = packageSubmission(input.folder, { token: input.token, ...capsOf(collab) });
   const submissionPrefix = `submissions/${name}`;
   const runPrefix = `runs/${name}-${stamp(input.now ?? new Date())}`;
-  try {
-    await writeFiles(
-      { hubUrl: input.hubUrl, token: input.token, bucket: agent.bucket, fetch: input.fetch },
-      submission.files.map((f) => ({ path: `${submissionPrefix}/${f.path}`, content: f.content })),
-    );
-  } catch (err) {
-    if (!(err instanceof CollabCallError)) throw err;
-    if (err.kind === 'auth' || err.status === 403)
-      throw new SyncError(
-        'ACCESS_DENIED',
-        `your token cannot write the bucket ${agent.bucket}`,
-        `sign in with a token that may write ${collab.org}'s buckets (collab-desk sync login --device), then run again`,
-      );
-    throw new SyncError('HF_UNREACHABLE', err.message, 'check your connection, then run again (nothing was launched)');
-  }
+  await uploadSubmission(input, agent.bucket, collab.org, submission, submissionPrefix);
   const api = new CollabApi({ apiUrl: collab.api_url, token: () => input.token, fetch: input.fetch });
   let launch: JobLaunch;
   try {

@@ -10,6 +10,7 @@ import {
   packageSubmission,
   saveJobRecord,
   submissionName,
+  uploadSubmission,
   type JobStatus,
   type RunLocation,
   type Submission,
@@ -288,21 +289,7 @@ export async function launchHfJob(plan: HfJobPlan): Promise<HfJobLaunch> {
     hubUrl: input.hubUrl,
     fetch: input.fetch,
   };
-  try {
-    await writeFiles(
-      { hubUrl: input.hubUrl, token: input.token, bucket: agent.bucket, fetch: input.fetch },
-      plan.submission.files.map((f) => ({ path: `${plan.submissionPrefix}/${f.path}`, content: f.content })),
-    );
-  } catch (err) {
-    if (!(err instanceof CollabCallError)) throw err;
-    if (err.kind === 'auth' || err.status === 403)
-      throw new SyncError(
-        'ACCESS_DENIED',
-        `your token cannot write the bucket ${agent.bucket}`,
-        `sign in with a token that may write ${collab.org}'s buckets (collab-desk sync login --device), then run again`,
-      );
-    throw new SyncError('HF_UNREACHABLE', err.message, 'check your connection, then run again (nothing was launched)');
-  }
+  await uploadSubmission(input, agent.bucket, collab.org, plan.submission, plan.submissionPrefix);
   const base: JobStatus = {
     status: 'pending',
     stage: null,

@@ -1,4 +1,5 @@
 // How numbers, sizes and times read in the dashboard: one place, so every view says it the same way.
+import { parseStampedFilename } from '@shared/ids';
 
 /** "12.3 MiB". */
 export function formatBytes(bytes: number): string {
@@ -87,4 +88,10 @@ export function readableJson(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** A cited record as a ref chip names it: its author and stamp (MM-DD HH:MM), or the filename when it has no stamp. */
+export function refLabel(filename: string): string {
+  const stamp = parseStampedFilename(filename);
+  return stamp ? `${stamp.author} · ${formatTime(new Date(stamp.ms).toISOString()).slice(5, 16)}` : filename;
 }

@@ -1,8 +1,7 @@
 // A ref a message cites: a result opens on the leaderboard, a message opens in its thread, a public collab's record opens on the collab, a name the hub lacks says so.
 import { useEffect } from 'react';
 import type { PostedVerdict } from '../../model/board-view';
-import { parseStampedFilename } from '@shared/ids';
-import { formatTime } from '../../format';
+import { refLabel } from '../../format';
 import { routeHref } from '../../router';
 import { useBoardRefs } from '../../stores/board-refs-store';
 
@@ -15,8 +14,7 @@ export function RefLink({ filename, verdict }: { filename: string; verdict?: Pos
     resolveRef(filename);
   }, [filename, resolveRef]);
 
-  const stamp = parseStampedFilename(filename);
-  const label = stamp ? `${stamp.author} · ${formatTime(new Date(stamp.ms).toISOString()).slice(5, 16)}` : filename;
+  const label = refLabel(filename);
   if (kind === 'missing')
     return (
       <span className="board-ref missing" title={`${filename}: not on this hub`}>

@@ -1,7 +1,6 @@
 // A ref a public message cites: a link that opens the record in the copy when it is there, plain text (saying so) when it is not.
 import { useEffect } from 'react';
-import { parseStampedFilename } from '@shared/ids';
-import { formatTime } from '../../format';
+import { refLabel } from '../../format';
 import { routeHref } from '../../router';
 import { useFrontierBoard } from '../../stores/frontier-board-store';
 
@@ -11,8 +10,7 @@ export function PublicRefLink({ collab, filename }: { collab: string; filename: 
   useEffect(() => {
     resolveRef(filename);
   }, [filename, resolveRef]);
-  const stamp = parseStampedFilename(filename);
-  const label = stamp ? `${stamp.author} · ${formatTime(new Date(stamp.ms).toISOString()).slice(5, 16)}` : filename;
+  const label = refLabel(filename);
   if (kind === 'missing')
     return (
       <span
