@@ -73,7 +73,8 @@ const PLAIN = { target: 'target' };
 
 describe('the baseline', () => {
   it('is measured again when agents start during it: sane, or flagged and re-measured, never an interval through zero', async () => {
-    const hub = await hubWith({ tokens: 64, max_other_cpu: 0.1 });
+    // Long enough for the machine sampler's first reading to fall inside the run (a 64-token run could end first).
+    const hub = await hubWith({ tokens: 384, max_other_cpu: 0.1 });
     const unload = loadDuring(hub, 'baseline');
     await idle(hub);
     await unload();
@@ -198,7 +199,8 @@ describe('verification', () => {
     // A realistic tolerance (the pack default, 5%) and disturbance limit; jobs run on verify: false so the re-run is
     // the one asked for here.
     const hub = await hubWith(
-      { tokens: 48, verify_tolerance: 0.05, max_other_cpu: 0.1, repeats: 3, max_repeats: 6, noise_target: 0.5 },
+      // 384 tokens: the load and the sampler's first reading must fall inside the re-run (48 could end first).
+      { tokens: 384, verify_tolerance: 0.05, max_other_cpu: 0.1, repeats: 3, max_repeats: 6, noise_target: 0.5 },
       { verify: false },
     );
     const alice = await hub.register('alice');
