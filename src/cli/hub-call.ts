@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
-import { processAlive } from '../platform/process-alive';
+import { stampHolder } from '../platform/process-alive';
 import { HubClient } from '../shared/hub-client';
 import { HubClientError } from '../shared/hub-error';
 
@@ -58,8 +58,8 @@ export function parseHubUrl(value: string): string {
 export function runningHubUrl(dataDir: string): string | null {
   const root = resolve(dataDir);
   try {
-    const pid = Number(readFileSync(dataLayout(root).hubLock, 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return null;
+    // The very process that took the lock, not another that got its pid after a crash.
+    if (!stampHolder(readFileSync(dataLayout(root).hubLock, 'utf8')).alive) return null;
     const url = readFileSync(dataLayout(root).hubUrl, 'utf8').trim();
     return url ? parseHubUrl(url) : null;
   } catch {

@@ -1,7 +1,7 @@
 // One hub per data folder: a lock file naming the process that holds it, taken over when that process is gone.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dataLayout } from '../platform/data-folder';
-import { processAlive } from '../platform/process-alive';
+import { processStamp, stampHolder } from '../platform/process-alive';
 
 /** The folders this process holds: its own pid in a lock file is stale unless it is in here. */
 const heldHere = new Set<string>();
@@ -26,7 +26,8 @@ export function lockDataFolder(root: string): () => void {
   const file = dataLayout(root).hubLock;
   for (let tries = 0; tries < 3; tries++) {
     try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      // The pid and its start time: a pid the system gave another process since is not this hub.
+      writeFileSync(file, processStamp(), { flag: 'wx' });
       // A URL left by a killed hub names a port that is not ours: gone until this hub listens and writes its own.
       rmSync(dataLayout(root).hubUrl, { force: true });
       heldHere.add(root);
@@ -42,14 +43,14 @@ export function lockDataFolder(root: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let holder = 0;
+    let holder = { pid: 0, alive: false };
     try {
-      holder = Number(readFileSync(file, 'utf8').trim());
+      holder = stampHolder(readFileSync(file, 'utf8'));
     } catch {
       /* gone meanwhile: try again */
     }
-    const ours = holder === process.pid;
-    if (holder > 0 && (ours ? heldHere.has(root) : processAlive(holder))) throw new DataFolderBusyError(root, holder);
+    const ours = holder.pid === process.pid;
+    if (holder.pid > 0 && (ours ? heldHere.has(root) : holder.alive)) throw new DataFolderBusyError(root, holder.pid);
     // A hub that was killed (or this process before a restart) left it: take it over.
     rmSync(file, { force: true });
   }

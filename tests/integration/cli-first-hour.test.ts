@@ -112,6 +112,24 @@ describe('collab-desk in the first hour', () => {
     60_000,
   );
 
+  it.skipIf(process.platform !== 'linux')(
+    'a lock left by a killed hub whose pid another process got since is not taken for a running hub',
+    async () => {
+      // pid 1 lives, but it did not start at this time: the hub that wrote the lock is gone.
+      const left = join(dir, 'left');
+      mkdirSync(left);
+      writeFileSync(join(left, 'hub.lock'), '1 1\n');
+      writeFileSync(join(left, 'hub.url'), 'http://127.0.0.1:9\n');
+      const listed = await cli(['agents', 'list', '--data', left]);
+      expect(listed.stderr).not.toContain('127.0.0.1:9');
+      // And a hub starts on the folder, taking the lock over instead of calling it busy.
+      const started = await startHubProcess(left, [], env);
+      expect(readFileSync(join(left, 'hub.lock'), 'utf8')).toMatch(new RegExp(`^${started.child.pid} \\d+\n$`));
+      await started.stop('SIGTERM');
+    },
+    60_000,
+  );
+
   it('a stopped hub removes its URL, and commands no longer call it', async () => {
     hub.child.kill('SIGTERM');
     await hub.exited;
