@@ -1,17 +1,7 @@
 // The bench engine: runs one configuration in llama.cpp's native speculative loop and measures it honestly —
 // tokens/s over repeats with an interval, acceptance per draft position, teacher-forced perplexity, and greedy
 // identity against the plain target, with full provenance.
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, tmpdir, type as osType } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
@@ -22,6 +12,7 @@ import { APP_VERSION } from '../shared/version';
 import { BenchError } from './bench-error';
 import { BackendMissingError, chooseBackend, defaultThreads, type BackendChoice } from '../platform/compute-backend';
 import { modelFileSha256 } from '../platform/file-hash';
+import { ggufFileProblem } from '../platform/gguf-file';
 import { ensureRunner, nativeCacheFolder, NativeBuildError } from './native-runner';
 import { startFallbackSession } from './fallback-runner';
 import { MachineMonitor } from './machine-monitor';
@@ -123,24 +114,8 @@ export function normalizeMeasure(measure: unknown = {}): Measure {
 
 /** Refuses a missing or non-GGUF model file before any process starts, naming the file. */
 export function checkModelFile(path: string, role: string): void {
-  if (!existsSync(path)) throw new BenchError('MODEL_MISSING', `the ${role} model ${path} does not exist`);
-  const st = statSync(path);
-  if (!st.isFile()) throw new BenchError('MODEL_MISSING', `the ${role} model ${path} is not a file`);
-  const head = Buffer.alloc(8);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, head, 0, 8, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (head.toString('latin1', 0, 4) !== 'GGUF')
-    throw new BenchError('MODEL_CORRUPT', `the ${role} model ${path} is not a GGUF file (bad magic)`);
-  const version = head.readUInt32LE(4);
-  if (version < 2 || version > 3)
-    throw new BenchError(
-      'MODEL_CORRUPT',
-      `the ${role} model ${path} has GGUF version ${version}; llama.cpp reads versions 2 and 3`,
-    );
+  const problem = ggufFileProblem(path, role);
+  if (problem) throw new BenchError(problem.kind === 'missing' ? 'MODEL_MISSING' : 'MODEL_CORRUPT', problem.message);
 }
 
 const SPEC_FLAG: Record<RunConfig['spec_type'], string> = {

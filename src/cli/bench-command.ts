@@ -1,5 +1,6 @@
-// `collab-desk bench run`: one configuration measured by the engine; progress on stderr, the result as JSON on stdout.
+// `collab-desk bench run`: one configuration measured by the engine; progress on stderr, a summary (or, with --json, the result) on stdout.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { BenchError } from '../bench/bench-error';
 import { runBench, type BenchProgress, type BenchResult } from '../bench/engine';
 import { demoPromptsFile, readPrompts, readReferences } from '../bench/prompt-files';
@@ -41,6 +42,19 @@ function progressPrinter(): { update(p: BenchProgress): void; done(): void } {
   };
 }
 
+/**
+ * Trained models score single or low double digits on their own reference completions; a figure past this says the
+ * weights are random (the demo's generated models) or broken, not that the configuration lost quality.
+ */
+const UNTRAINED_PPL = 10_000;
+
+/** Perplexity with what it means: a figure alone (5.96e10 on a generated model) reads as a broken run. */
+export function perplexityLine(ppl: number, tokens: number): string {
+  if (ppl >= UNTRAINED_PPL)
+    return `perplexity ${ppl.toExponential(2)} over ${tokens} reference tokens: no trained model scores this high, so this one has random weights (as the demo's generated models do) or is broken; the figure says nothing about quality here`;
+  return `perplexity ${ppl.toFixed(4)} over ${tokens} reference tokens (how surprised the target is by the reference completions: lower is better; it compares one model with itself, e.g. quantizations or cache types)`;
+}
+
 function summary(r: BenchResult): string {
   const lines = [
     `tps ${r.tps.toFixed(2)} (95% CI ${r.tps_ci[0].toFixed(2)}-${r.tps_ci[1].toFixed(2)}, sd ${r.tps_stdev.toFixed(2)}, ${r.repeats} repeats) on ${r.hardware}`,
@@ -51,7 +65,7 @@ function summary(r: BenchResult): string {
     r.acceptance !== null
       ? `acceptance ${(r.acceptance * 100).toFixed(1)}% (per position ${r.acceptance_per_position.map((a) => a.toFixed(2)).join(' ')}), ${r.mean_accepted_per_step?.toFixed(2)} accepted per verify step`
       : '',
-    r.ppl !== null ? `perplexity ${r.ppl.toFixed(4)} over ${r.ppl_tokens} reference tokens` : '',
+    r.ppl !== null ? perplexityLine(r.ppl, r.ppl_tokens) : '',
     r.identical === null
       ? ''
       : r.identical
@@ -108,7 +122,12 @@ export function benchCommand(): Command {
         .choices(['auto', 'native', 'node-llama-cpp'])
         .default('auto'),
     )
-    .option('--json', 'print only the result JSON on stdout', false)
+    .option(
+      '--json',
+      'print the whole result (per-prompt figures, provenance) as JSON on stdout instead of the summary',
+      false,
+    )
+    .option('--out <file>', 'also write the whole result as JSON to this file')
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
@@ -150,8 +169,12 @@ export function benchCommand(): Command {
           },
         );
         progress.done();
+        if (o.out) writeFileSync(String(o.out), JSON.stringify(result, null, 2) + '\n');
         if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
-        else process.stdout.write(summary(result) + '\n' + JSON.stringify(result) + '\n');
+        else
+          process.stdout.write(
+            `${summary(result)}\n${o.out ? `the whole result: ${String(o.out)}` : 'the whole result (per-prompt figures, provenance): --json or --out <file>'}\n`,
+          );
       } catch (err) {
         progress.done();
         if (err instanceof BenchError) {

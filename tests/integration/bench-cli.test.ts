@@ -1,5 +1,5 @@
-// The bench from the command line: demo models, a run whose JSON result carries every promised field, clear errors.
-import { mkdtempSync, rmSync } from 'node:fs';
+// The bench from the command line: demo models, a run whose JSON result carries every promised field, a readable summary, clear errors.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,26 @@ describe('collab-desk models make-demo and bench run', () => {
     expect(result.provenance.models.target.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.measure).toEqual({ tokens: 24, repeats: 2, warmup: 1 });
     expect(run.stderr).toContain('measuring');
+  }, 180_000);
+
+  it('prints a readable summary without --json, saying what a random-weight perplexity means, and --out keeps the JSON', async () => {
+    const out = join(dir, 'result.json');
+    const run = await runCli(
+      ['bench', 'run', '--target', join(dir, 'demo', 'target.gguf'), '--tokens', '16', '--repeat', '1', '--out', out],
+      120_000,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    // Lines a person reads, not a JSON dump.
+    expect(run.stdout).toMatch(/^tps \d+\.\d\d \(95% CI/m);
+    expect(run.stdout.split('\n').some((l) => l.trimStart().startsWith('{'))).toBe(false);
+    expect(run.stdout).toContain(`the whole result: ${out}`);
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as { ppl: number; tps: number };
+    expect(saved.tps).toBeGreaterThan(0);
+    // The generated model's weights are random: its perplexity is astronomical and said to mean nothing here.
+    expect(saved.ppl).toBeGreaterThan(10_000);
+    expect(run.stdout).toMatch(
+      /perplexity \d\.\d\de\+\d+ over \d+ reference tokens: no trained model scores this high/,
+    );
   }, 180_000);
 
   it('names a missing model file and exits non-zero', async () => {
