@@ -1,14 +1,25 @@
 // The Hub models the challenge packs name that are not on this machine yet, with their sizes looked up on the Hub.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { AvailableModel } from '../shared/models';
-import { hubHeaders, resolveUrl } from './model-download';
+import { remoteFileInfo } from './model-download';
+import { ModelDownloadError } from './model-download-error';
 import type { Scan } from './model-scan';
 import { readPack, shippedPacksFolder } from './pack-install';
 
 /** GET /v1/models waits this long at most for the Hub to say how big the available models are. */
 const SIZE_LOOKUP_WAIT_MS = 1_500;
+/** A "not found" or a refusal is asked again after this long (a sign-in or a fixed pack changes the answer). */
 const SIZE_RETRY_MS = 5 * 60_000;
+/** Offline is asked again sooner: the connection coming back should show within a refresh or two. */
+const OFFLINE_RETRY_MS = 60_000;
+/** A size read at a branch is checked again after a day (in the background, the old figure shown meanwhile). */
+const SIZE_TTL_MS = 24 * 3600_000;
+/** A commit never changes: its file's size is good forever. */
+const GIT_COMMIT = /^[0-9a-f]{40}$/;
+
+export type AvailableEntry = Omit<AvailableModel, 'fit'>;
 
 export interface CatalogOptions {
   hubUrl: string;
@@ -16,22 +27,42 @@ export interface CatalogOptions {
   token: () => string | undefined;
   /** The challenge packs whose Hub models are offered (undefined: the shipped ones; null: none). */
   packsDir?: string | null | undefined;
+  /** Where the sizes the Hub gave are kept across restarts (null: memory only). */
+  sizesFile?: string | null;
+}
+
+/** What the Hub said of one file at one revision. */
+interface SizeEntry {
+  bytes: number | null;
+  /** Why there is no size (the Hub's refusal, offline). */
+  note: string | null;
+  /** When the Hub answered (ms since the epoch); 0 while the first question is out. */
+  at: number;
+  /** How long the answer holds: a failure is asked again sooner than a size. */
+  retryAfterMs: number;
+  pending?: Promise<void>;
+}
+
+interface SavedSizes {
+  [key: string]: { bytes: number; at: number };
 }
 
 export class ModelCatalog {
   /** Sizes the Hub gave, remembered: a listing must not wait on the Hub every time. */
-  private readonly sizes = new Map<string, { bytes: number | null; at: number; pending?: Promise<void> }>();
+  private readonly sizes = new Map<string, SizeEntry>();
+  private loaded: Promise<void> | null = null;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: CatalogOptions) {}
 
-  /** The Hub models the packs name that are not in the cache, with their size where known. */
-  async available(scan: Pick<Scan, 'installed' | 'pack'>): Promise<AvailableModel[]> {
+  /** The Hub models the packs name that are not in the cache, with their size where known (and why not, if not). */
+  async available(scan: Pick<Scan, 'installed' | 'pack'>): Promise<AvailableEntry[]> {
     const have = new Set(scan.installed.filter((m) => m.repo && m.file).map((m) => `${m.repo}\0${m.file}`));
     const packs = [...(scan.pack ? [scan.pack] : []), ...this.shippedPacks()];
     const needed = new Set<string>();
     for (const [, m] of Object.entries(scan.pack?.models ?? {}))
       if ('hf' in m.source) needed.add(`${m.source.hf.repo}\0${m.source.hf.file}`);
-    const out = new Map<string, AvailableModel>();
+    const out = new Map<string, AvailableEntry>();
     for (const pack of packs) {
       for (const [name, m] of Object.entries(pack.models)) {
         if (!('hf' in m.source)) continue;
@@ -48,6 +79,8 @@ export class ModelCatalog {
           revision: revision ?? null,
           sha256: sha256 ?? null,
           bytes: bytes ?? null,
+          size_pending: false,
+          size_note: null,
           needed: needed.has(key),
         });
       }
@@ -78,45 +111,101 @@ export class ModelCatalog {
     return packs;
   }
 
-  /** Fills in sizes the packs do not give from the Hub's answer to HEAD, remembered; waits a moment at most. */
-  private async lookUpSizes(models: AvailableModel[]): Promise<void> {
+  /**
+   * Fills in sizes the packs do not give from the Hub's answer to HEAD, remembered (in memory and in the sizes
+   * file); waits a moment at most, and says "asking" for a question still out.
+   */
+  private async lookUpSizes(models: AvailableEntry[]): Promise<void> {
+    this.loaded ??= this.loadSaved();
+    await this.loaded;
     const waits: Promise<void>[] = [];
+    const keyOf = (m: AvailableEntry) => `${m.repo}\0${m.file}\0${m.revision ?? 'main'}`;
     for (const m of models) {
       if (m.bytes !== null) continue;
-      const key = `${m.repo}\0${m.file}\0${m.revision ?? 'main'}`;
+      const key = keyOf(m);
       let known = this.sizes.get(key);
-      if (!known || (known.bytes === null && !known.pending && Date.now() - known.at > SIZE_RETRY_MS)) {
-        const entry: { bytes: number | null; at: number; pending?: Promise<void> } = { bytes: null, at: Date.now() };
-        entry.pending = this.remoteSize(m.repo, m.file, m.revision ?? 'main').then((bytes) => {
-          entry.bytes = bytes;
-          entry.at = Date.now();
-          delete entry.pending;
-        });
+      const stale =
+        known !== undefined &&
+        !known.pending &&
+        Date.now() - known.at > known.retryAfterMs &&
+        !(known.bytes !== null && GIT_COMMIT.test(m.revision ?? ''));
+      if (!known || stale) {
+        const entry: SizeEntry = known ?? { bytes: null, note: null, at: 0, retryAfterMs: 0 };
+        entry.pending = this.ask(m, entry).finally(() => delete entry.pending);
         this.sizes.set(key, entry);
         known = entry;
       }
-      if (known.pending) waits.push(known.pending);
+      // A size already known is shown while it is checked again; only a first question is waited for.
+      if (known.pending && known.bytes === null) waits.push(known.pending);
     }
     if (waits.length > 0)
       await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, SIZE_LOOKUP_WAIT_MS).unref())]);
-    for (const m of models)
-      if (m.bytes === null) m.bytes = this.sizes.get(`${m.repo}\0${m.file}\0${m.revision ?? 'main'}`)?.bytes ?? null;
+    const host = new URL(this.o.hubUrl).host;
+    for (const m of models) {
+      if (m.bytes !== null) continue;
+      const known = this.sizes.get(keyOf(m));
+      m.bytes = known?.bytes ?? null;
+      if (m.bytes !== null) continue;
+      m.size_pending = known?.pending !== undefined;
+      m.size_note = m.size_pending ? `asking ${host} for its size…` : (known?.note ?? 'the Hub did not say');
+    }
   }
 
-  private async remoteSize(repo: string, file: string, revision: string): Promise<number | null> {
+  /** One HEAD to the Hub, its answer kept in `entry`: a size, or why there is none. */
+  private async ask(m: AvailableEntry, entry: SizeEntry): Promise<void> {
     try {
-      const res = await fetch(resolveUrl(this.o.hubUrl, repo, revision, file), {
-        method: 'HEAD',
-        redirect: 'manual',
-        headers: hubHeaders(this.o.token() ?? null),
-        signal: AbortSignal.timeout(5_000),
-      });
-      const size = Number(
-        res.headers.get('x-linked-size') ?? (res.ok ? res.headers.get('content-length') : null) ?? NaN,
+      const info = await remoteFileInfo(
+        { repo: m.repo, file: m.file, ...(m.revision ? { revision: m.revision } : {}) },
+        { hubUrl: this.o.hubUrl, accessToken: this.o.token() },
       );
-      return Number.isSafeInteger(size) && size > 0 ? size : null;
-    } catch {
-      return null;
+      Object.assign(entry, { bytes: info.size, note: null, at: Date.now(), retryAfterMs: SIZE_TTL_MS });
+      this.save();
+    } catch (err) {
+      const offline = err instanceof ModelDownloadError && (err.code === 'OFFLINE' || err.code === 'HTTP');
+      // A size known before stays: the Hub being unreachable now does not make the file smaller.
+      Object.assign(entry, {
+        note: err instanceof ModelDownloadError ? err.message : `the Hub's answer could not be read: ${String(err)}`,
+        at: Date.now(),
+        retryAfterMs: offline ? OFFLINE_RETRY_MS : SIZE_RETRY_MS,
+      });
     }
+  }
+
+  /** Resolves once the sizes learnt so far are written (the library's close waits for it). */
+  flush(): Promise<void> {
+    return this.saving;
+  }
+
+  private async loadSaved(): Promise<void> {
+    if (!this.o.sizesFile) return;
+    let saved: SavedSizes;
+    try {
+      saved = JSON.parse(await readFile(this.o.sizesFile, 'utf8')) as SavedSizes;
+    } catch {
+      // No file yet, or a broken one: the Hub is asked again.
+      return;
+    }
+    for (const [key, v] of Object.entries(saved ?? {})) {
+      if (!Number.isSafeInteger(v?.bytes) || v.bytes < 0 || !Number.isFinite(v.at)) continue;
+      this.sizes.set(key, { bytes: v.bytes, note: null, at: v.at, retryAfterMs: SIZE_TTL_MS });
+    }
+  }
+
+  /** Writes the known sizes whole (temp + rename), one write after another. */
+  private save(): void {
+    const file = this.o.sizesFile;
+    if (!file) return;
+    this.saving = this.saving.then(async () => {
+      const out: SavedSizes = {};
+      for (const [key, e] of this.sizes) if (e.bytes !== null) out[key] = { bytes: e.bytes, at: e.at };
+      try {
+        await mkdir(dirname(file), { recursive: true });
+        const temp = `${file}.${process.pid}.tmp`;
+        await writeFile(temp, `${JSON.stringify(out, null, 2)}\n`);
+        await rename(temp, file);
+      } catch {
+        // Memory still holds them; a read-only data folder only costs a HEAD after a restart.
+      }
+    });
   }
 }

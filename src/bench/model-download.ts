@@ -175,6 +175,28 @@ export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promi
   }
 }
 
+/** What the Hub says of a file before any download. */
+export interface RemoteFileInfo {
+  size: number;
+  /** The commit the revision resolved to. */
+  commit: string;
+}
+
+/**
+ * The file's size and commit from the Hub's answer to HEAD on its resolve URL, read exactly as a pull reads it
+ * (relative redirects followed, the CDN's not; X-Linked-Size, else Content-Length). Refusals are the pull's
+ * ModelDownloadErrors, whose messages say why (offline, not found, gated) and never hold the token.
+ */
+export async function remoteFileInfo(
+  ref: Pick<ModelRef, 'repo' | 'file' | 'revision'>,
+  options: Pick<PullOptions, 'hubUrl' | 'accessToken' | 'signal'> = {},
+): Promise<RemoteFileInfo> {
+  const input = checkInput(ref, options);
+  const url = resolveUrl(input.hubUrl, input.repo, input.revision, input.file);
+  const meta = await fileMetadata(url, { ...input, signal: options.signal });
+  return { size: meta.size, commit: meta.commit };
+}
+
 interface CheckedInput {
   repo: string;
   file: string;

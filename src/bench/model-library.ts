@@ -2,11 +2,14 @@
 // compute, each done by its own module; this one holds the options and the Hugging Face token they share.
 import { HUB_URL } from '@huggingface/hub';
 import { existsSync } from 'node:fs';
-import { realpath, statfs } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { realpath, stat, statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   ModelLibraryError,
+  type AvailableModel,
+  type DataFolderUse,
   type DownloadInfo,
+  type FolderUse,
   type ExtraModelUse,
   type InstalledModel,
   type ModelLibrary,
@@ -17,8 +20,11 @@ import {
 import { dataLayout } from '../platform/data-folder';
 import { SystemProbe } from '../platform/system-info';
 import { defaultCacheDir } from './hf-cache';
+import { FolderUsage, type FolderReading } from './folder-usage';
 import { ModelCatalog } from './model-catalog';
 import { ModelDeletes } from './model-delete';
+import { isInside } from './model-files';
+import { modelFit } from './model-fit';
 import { ModelPulls } from './model-pulls';
 import { scanModels, type ModelSources } from './model-scan';
 
@@ -35,7 +41,17 @@ export interface ModelLibraryOptions {
   packsDir?: string | null;
   /** The GGUF chat model local agents think with unless a spawn names another, if any. */
   agentModel?: () => string | null;
+  /**
+   * How old a folder's measured size may be before a listing measures it again (default 30 s); a pull or a delete
+   * through the library measures again at once.
+   */
+  diskUsageMaxAgeMs?: number;
 }
+
+/** A listing waits this long at most for a folder walk; a bigger folder shows its last figure meanwhile. */
+const FOLDER_WALK_WAIT_MS = 2_000;
+/** The hub database's files in the data folder: the record of everything the hub saw. */
+const RECORD_FILES = ['hub.db', 'hub.db-wal', 'hub.db-shm', 'hub.db-journal'];
 
 /** What an HTTP header can carry (the token goes in Authorization). */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
@@ -47,9 +63,11 @@ export class BenchModelLibrary implements ModelLibrary {
   private readonly pulls: ModelPulls;
   private readonly deletes: ModelDeletes;
   private readonly machine = new SystemProbe();
+  private readonly usage: FolderUsage;
 
   constructor(private readonly o: ModelLibraryOptions) {
     const layout = dataLayout(o.dataDir);
+    this.usage = new FolderUsage({ maxAgeMs: o.diskUsageMaxAgeMs ?? 30_000, waitMs: FOLDER_WALK_WAIT_MS });
     this.sources = {
       cacheDir: o.cacheDir ?? defaultCacheDir(),
       modelsDir: layout.models,
@@ -62,6 +80,8 @@ export class BenchModelLibrary implements ModelLibrary {
       hubUrl: this.hubUrl,
       token: () => this.credentials().token,
       packsDir: o.packsDir,
+      // Sizes the Hub gave survive a restart, so the panel does not ask the Hub again each time the hub starts.
+      sizesFile: join(layout.root, 'model-sizes.json'),
     });
     this.pulls = new ModelPulls({
       hubUrl: this.hubUrl,
@@ -95,7 +115,11 @@ export class BenchModelLibrary implements ModelLibrary {
 
   async list(options: { uses?: ExtraModelUse[] } = {}): Promise<ModelsInfo> {
     const scan = await scanModels(this.sources, options.uses ?? []);
-    const available = await this.catalog.available(scan);
+    const [entries, system] = await Promise.all([this.catalog.available(scan), this.machine.system()]);
+    const available: AvailableModel[] = entries.map((m) => ({
+      ...m,
+      fit: m.bytes === null ? null : modelFit(m.bytes, system),
+    }));
     const seen = new Set<string>();
     let modelsBytes = 0;
     for (const m of scan.installed) {
@@ -116,9 +140,44 @@ export class BenchModelLibrary implements ModelLibrary {
         ...disk,
         cache_dir: cacheDir,
         models_dir: modelsDir,
+        ...(await this.folderUse()),
       },
       hub_url: this.hubUrl,
       token: this.credentials().configured,
+    };
+  }
+
+  /**
+   * The data folder's use (its models, runs and record) and the HF cache's, from the remembered walks; a folder
+   * inside the other is counted once, in the inner one.
+   */
+  private async folderUse(): Promise<{ data: DataFolderUse; hf_cache: FolderUse }> {
+    const dataDir = this.o.dataDir;
+    const { cacheDir } = this.sources;
+    // The disk free_bytes describes is the cache's.
+    const [data, cache, diskDev, dataDev] = await Promise.all([
+      this.usage.read(dataDir, isInside(cacheDir, dataDir) ? [cacheDir] : []),
+      this.usage.read(cacheDir, isInside(dataDir, cacheDir) ? [dataDir] : []),
+      deviceOf(cacheDir),
+      deviceOf(dataDir),
+    ]);
+    const folder = (path: string, r: FolderReading, dev: number | null): FolderUse => ({
+      path,
+      bytes: r.size?.bytes ?? null,
+      measured_at: r.size ? new Date(r.size.measuredAt).toISOString() : null,
+      note: r.note,
+      same_disk: dev !== null && dev === diskDev,
+    });
+    const top = (names: string[]) =>
+      data.size ? names.reduce((sum, name) => sum + (data.size!.byTop.get(name) ?? 0), 0) : null;
+    return {
+      data: {
+        ...folder(dataDir, data, dataDev),
+        models_bytes: top(['models']),
+        runs_bytes: top(['central']),
+        record_bytes: top(RECORD_FILES),
+      },
+      hf_cache: folder(cacheDir, cache, diskDev),
     };
   }
 
@@ -135,7 +194,12 @@ export class BenchModelLibrary implements ModelLibrary {
   }
 
   pull(ref: PullModelBody, onUpdate: (download: DownloadInfo) => void): Promise<DownloadInfo> {
-    return this.pulls.pull(ref, onUpdate);
+    return this.pulls.pull(ref, (download) => {
+      // A pull that ended changed the cache (or left partial bytes): the disk figures are measured again.
+      if (download.state === 'done' || download.state === 'failed' || download.state === 'cancelled')
+        this.usage.invalidate();
+      onUpdate(download);
+    });
   }
 
   cancel(downloadId: string): Promise<DownloadInfo> {
@@ -146,19 +210,26 @@ export class BenchModelLibrary implements ModelLibrary {
     modelId: string,
     options: { force?: boolean; uses?: ExtraModelUse[] } = {},
   ): Promise<{ model: InstalledModel; freed_bytes: number }> {
-    return this.deletes.delete(modelId, options);
+    return this.deletes.delete(modelId, options).finally(() => this.usage.invalidate());
   }
 
   system(): Promise<SystemInfo> {
     return this.machine.system();
   }
 
-  close(): Promise<void> {
-    return this.pulls.close();
+  async close(): Promise<void> {
+    await Promise.all([this.pulls.close(), this.catalog.flush()]);
   }
 }
 
 /** The library the CLI and the app hand to the hub. */
 export function createModelLibrary(options: ModelLibraryOptions): ModelLibrary {
   return new BenchModelLibrary(options);
+}
+
+/** The device id of the disk a path lies on (or will: its nearest existing folder), null when unreadable. */
+async function deviceOf(path: string): Promise<number | null> {
+  let dir = path;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return (await stat(dir).catch(() => null))?.dev ?? null;
 }

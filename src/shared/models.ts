@@ -79,6 +79,24 @@ export const InstalledModel = Closed({
 });
 export type InstalledModel = Static<typeof InstalledModel>;
 
+/**
+ * Where a model of this size would run here: all in VRAM, spilling into RAM (CPU offload), or larger than RAM. A
+ * GGUF needs about its file size plus the KV cache and compute buffers, so every figure is an estimate.
+ */
+export const ModelFit = Closed({
+  verdict: Type.Union([Type.Literal('vram'), Type.Literal('ram'), Type.Literal('too-big')]),
+  needed_bytes: Type.Integer({ description: 'about what loading it takes: the file plus the KV cache and buffers' }),
+  vram_bytes: Nullable(Type.Integer(), {
+    description: "the GPUs' memory together; null without a GPU (or while it is detected)",
+  }),
+  ram_bytes: Type.Integer({ description: "this machine's memory" }),
+  detail: Type.String({ description: 'the estimate and the figures it was compared with, in words' }),
+  provisional: Type.Boolean({
+    description: 'the GPU was still being detected: the hint may change to VRAM on a later read',
+  }),
+});
+export type ModelFit = Static<typeof ModelFit>;
+
 /** A model a shipped (or the installed) challenge pack names that is not on this machine yet. */
 export const AvailableModel = Closed({
   name: Type.String({ description: "the pack's name for it, e.g. gemma-4-e4b-q4" }),
@@ -92,6 +110,13 @@ export const AvailableModel = Closed({
   bytes: Nullable(Type.Integer(), {
     description: 'its size, when the pack says it or the Hub answered; null when unknown',
   }),
+  size_pending: Type.Boolean({
+    description: 'the Hub has been asked for the size and has not answered yet: read the list again shortly',
+  }),
+  size_note: Nullable(Type.String(), {
+    description: 'why the size is unknown (offline, not found on the Hub, still asking); null when it is known',
+  }),
+  fit: Nullable(ModelFit, { description: "whether it fits this machine's memory; null while the size is unknown" }),
   needed: Type.Boolean({ description: 'the installed pack names it: its jobs need it' }),
 });
 export type AvailableModel = Static<typeof AvailableModel>;
@@ -125,6 +150,25 @@ export const DownloadInfo = Closed({
 });
 export type DownloadInfo = Static<typeof DownloadInfo>;
 
+/** What one folder takes (every file's bytes, hard links once), measured in the background and remembered. */
+export const FolderUse = Closed({
+  path: Type.String(),
+  bytes: Nullable(Type.Integer(), { description: 'null until first measured, or when it cannot be read' }),
+  measured_at: Nullable(Type.String()),
+  note: Nullable(Type.String(), { description: 'why there is no figure (still measuring, unreadable)' }),
+  same_disk: Type.Boolean({ description: 'whether it lies on the disk free_bytes and disk_bytes describe' }),
+});
+export type FolderUse = Static<typeof FolderUse>;
+
+/** The hub's data folder, and what in it takes the room. */
+export const DataFolderUse = Closed({
+  ...FolderUse.properties,
+  models_bytes: Nullable(Type.Integer(), { description: 'models/: the generated demo models' }),
+  runs_bytes: Nullable(Type.Integer(), { description: "central/: the jobs' runs and published material" }),
+  record_bytes: Nullable(Type.Integer(), { description: 'the hub database (hub.db and its journal)' }),
+});
+export type DataFolderUse = Static<typeof DataFolderUse>;
+
 export const DiskUse = Closed({
   models_bytes: Type.Integer({ description: 'every installed model together' }),
   partial_bytes: Type.Integer({ description: 'downloads that stopped before the end, kept to resume from' }),
@@ -134,6 +178,8 @@ export const DiskUse = Closed({
   disk_bytes: Nullable(Type.Integer(), { description: "that disk's size" }),
   cache_dir: Type.String(),
   models_dir: Type.String(),
+  data: DataFolderUse,
+  hf_cache: FolderUse,
 });
 export type DiskUse = Static<typeof DiskUse>;
 

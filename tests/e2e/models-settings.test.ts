@@ -87,10 +87,29 @@ describe('the Models panel', () => {
     const offered = page.locator('[data-testid=available-model]');
     expect(await offered.count()).toBe(1);
     expect(await offered.first().textContent()).toContain('tiny-q8');
-    expect(await offered.first().textContent()).toContain('3.0 MiB');
+    expect(await offered.first().locator('[data-testid=available-size]').textContent()).toContain('3.0 MiB');
+    // Where it would run here, an estimate with its figures in the title.
+    const fit = offered.first().locator('[data-testid=model-fit]');
+    expect(await fit.textContent()).toMatch(/^(fits in VRAM|fits in RAM \(CPU offload\)|larger than RAM)$/);
+    expect(await fit.getAttribute('title')).toMatch(
+      /needs about [\d.]+ (MiB|GiB) \(the 3\.0 MiB file plus the KV cache/,
+    );
     // Disk use: the two models together, and the free space of the disk.
     expect(await page.locator('[data-testid=models-bytes]').textContent()).toBe('1.3 MiB');
     expect(await page.locator('[data-testid=free-bytes]').textContent()).toMatch(/\d/);
+    // The bar's segments: the HF cache (the one download) and the data folder (its generated model, its record).
+    expect(await page.locator('[data-testid=cache-bytes]').textContent()).toBe('1.0 MiB');
+    expect(await page.locator('[data-testid=data-bytes]').textContent()).toMatch(/^\d+(\.\d)? (KiB|MiB)$/);
+    const dataLegend = await page.locator('[data-testid=disk-legend-data]').textContent();
+    expect(dataLegend).toMatch(/models 293 KiB · runs [\d.]+ (B|KiB) · record [\d.]+ (KiB|MiB)/);
+    for (const segment of ['cache', 'data']) {
+      const bar = page.locator(`[data-testid=disk-segment-${segment}]`);
+      expect((await bar.boundingBox())!.width).toBeGreaterThan(0);
+      expect(await bar.getAttribute('title')).toMatch(/^(Hugging Face cache|Data folder): [\d.]+ (KiB|MiB)$/);
+    }
+    expect(await page.locator('.disk-bar').getAttribute('aria-label')).toMatch(
+      /Hugging Face cache: 1\.0 MiB, Data folder: .+, free .+ of .+/,
+    );
   });
 
   it('downloads a model with a progress bar that moves to done, and lists it installed', async () => {

@@ -91,6 +91,11 @@ interface FileEntry {
 export async function startHfStandin(options: {
   repos: Record<string, StandinRepo>;
   tokens?: string[];
+  /**
+   * Repos renamed on the Hub, old name -> new: the Hub answers the old name's resolve URLs with a 307 to the same
+   * path under the new name, a relative Location (what huggingface_hub follows and a CDN redirect never is).
+   */
+  renamed?: Record<string, string>;
 }): Promise<HfStandin> {
   const secret = randomBytes(16);
   const files = new Map<string, FileEntry>();
@@ -183,6 +188,21 @@ export async function startHfStandin(options: {
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
     if (auth !== null && !validTokens.has(auth))
       return hubError(req, res, 401, null, 'Invalid credentials in Authorization header');
+    const movedTo = options.renamed?.[repo];
+    if (movedTo) {
+      const location = `/${movedTo}/resolve/${parts
+        .slice(at + 1)
+        .map(encodeURIComponent)
+        .join('/')}`;
+      res.writeHead(307, {
+        location,
+        'x-request-id': `Root=1-${randomBytes(12).toString('hex')}`,
+        'access-control-expose-headers': EXPOSE_HEADERS,
+        'content-type': 'text/plain; charset=utf-8',
+      });
+      res.end(req.method === 'HEAD' ? undefined : `Temporary Redirect. Redirecting to ${location}`);
+      return;
+    }
     const spec = options.repos[repo];
     // Without a token the Hub answers 401 for a repo that does not exist, so private repos cannot be told apart.
     if (!spec)

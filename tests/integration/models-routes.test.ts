@@ -12,11 +12,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createModelLibrary } from '../../src/bench/model-library';
 import { parseNvidiaSmi } from '../../src/platform/gpu-probe';
-import type { DownloadInfo, InstalledModel, ModelLibrary, ModelsInfo } from '../../src/shared/models';
+import type { DownloadInfo, InstalledModel, ModelLibrary, ModelsInfo, SystemInfo } from '../../src/shared/models';
 import type { SwarmControl, SwarmStatus } from '../../src/shared/swarm';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
 import { eventData, SseClient } from '../helpers/sse-client';
@@ -106,6 +108,12 @@ describe('models', () => {
     expect(info.token).toBe(true);
     expect(info.disk.cache_dir).toBe(cacheDir);
     expect(info.disk.free_bytes).toBeGreaterThan(0);
+    // The sizes came from HEAD requests that carried the token, as a pull's do; the CDN was never asked.
+    const heads = hf.requests.filter((r) => r.method === 'HEAD');
+    expect(heads.map((r) => [r.server, r.status, r.authorization])).toEqual([
+      ['hub', 302, true],
+      ['hub', 302, true],
+    ]);
   });
 
   it('pulls a model with progress on the event stream, then lists it installed with its size', async () => {
@@ -162,6 +170,9 @@ describe('models', () => {
     expect(info.disk.models_bytes).toBe(info.installed.reduce((sum, m) => sum + m.bytes, 0));
     expect(info.disk.partial_bytes).toBe(0);
     expect(info.disk.free_bytes! + info.disk.models_bytes).toBeLessThanOrEqual(info.disk.disk_bytes!);
+    // The pull's end measured the HF cache again (the first listing's figure is younger than the 30 s it keeps).
+    expect(info.disk.hf_cache).toMatchObject({ path: cacheDir, note: null, same_disk: true });
+    expect(info.disk.hf_cache.bytes).toBeGreaterThanOrEqual(Q8.bytes.length);
   });
 
   it('cancels a running download, keeps its bytes, and resumes from them on the next pull', async () => {
@@ -683,6 +694,169 @@ describe('models', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('sizes before download, the fits hint and the disk bar', () => {
+  const LFS = { file: 'moved-Q4_K_M.gguf', bytes: seededBytes(2 * MB + 3, 31) };
+  const SMALL = { file: 'small.gguf', bytes: seededBytes(40_000, 32) };
+  let sizes: HfStandin;
+  let dir: string;
+  let other: TestHub | null = null;
+
+  /** A pack that names a file in a renamed repo (LFS), a small regular file, and a file the Hub does not have. */
+  const writeSizesPack = (packs: string) => {
+    mkdirSync(packs, { recursive: true });
+    const hf = (repo: string, file: string) => ({ hf: { repo, file } });
+    writeFileSync(
+      join(packs, 'sizes.json'),
+      JSON.stringify({
+        id: 'sizes',
+        title: 'Sizes pack',
+        models: {
+          moved: { role: 'target', source: hf('collab/old-name', LFS.file) },
+          small: { role: 'draft', source: hf('collab/new-name', SMALL.file) },
+          missing: { role: 'draft', source: hf('collab/new-name', 'nowhere.gguf') },
+        },
+        baseline: { target: 'moved' },
+        prompts: [
+          { id: 'p1', split: 'public', text: 'Hello' },
+          { id: 'p2', split: 'public', text: 'World' },
+        ],
+        references: [{ prompt: 'Hello', reference: 'there' }],
+        gate: {},
+        private_prompts: {},
+      }),
+    );
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'collab-desk-sizes-'));
+    writeSizesPack(join(dir, 'packs'));
+    sizes = await startHfStandin({
+      repos: {
+        'collab/new-name': { files: { [LFS.file]: LFS.bytes, [SMALL.file]: { bytes: SMALL.bytes, lfs: false } } },
+      },
+      renamed: { 'collab/old-name': 'collab/new-name' },
+    });
+  });
+
+  afterAll(async () => {
+    await other?.stop();
+    await sizes?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const startOn = async (hubUrl: string, data: string, cache: string) => {
+    // The data folder stays: a later hub on it reads what this one remembered.
+    await other?.stop();
+    other = await startTestHub({}, data, {
+      models: (dataDir) =>
+        createModelLibrary({
+          dataDir,
+          cacheDir: cache,
+          hubUrl,
+          packsDir: join(dir, 'packs'),
+          diskUsageMaxAgeMs: 0,
+        }),
+    });
+    return other;
+  };
+  const list = async (h: TestHub): Promise<ModelsInfo> => {
+    const res = await h.call<ModelsInfo>('GET', '/v1/models');
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const byName = (info: ModelsInfo, name: string) => info.available.find((m) => m.name === name)!;
+  const heads = () => sizes.requests.filter((r) => r.server === 'hub' && r.method === 'HEAD');
+
+  it("asks the Hub for sizes with HEAD (a renamed repo's redirect, then the CDN's X-Linked-Size), says why one is unknown, and asks once", async () => {
+    const h = await startOn(sizes.url, join(dir, 'data'), join(dir, 'hf-cache'));
+    const info = await list(h);
+    // LFS: 307 to the new name (followed), then a 302 to the CDN whose X-Linked-Size is the size; the CDN never asked.
+    expect(byName(info, 'moved')).toMatchObject({ bytes: LFS.bytes.length, size_pending: false, size_note: null });
+    // A regular file: 200 with its Content-Length.
+    expect(byName(info, 'small')).toMatchObject({ bytes: SMALL.bytes.length, size_note: null });
+    expect(byName(info, 'missing')).toMatchObject({
+      bytes: null,
+      size_pending: false,
+      fit: null,
+      size_note: expect.stringContaining('file nowhere.gguf not found in collab/new-name'),
+    });
+    expect(sizes.requests.filter((r) => r.server === 'cdn')).toEqual([]);
+    expect(heads().map((r) => [r.path.split('/resolve/')[0], r.status])).toEqual(
+      expect.arrayContaining([
+        ['/collab/old-name', 307],
+        ['/collab/new-name', 302],
+        ['/collab/new-name', 200],
+        ['/collab/new-name', 404],
+      ]),
+    );
+
+    // The fits hint: an estimate from the size and this machine's memory, with its figures.
+    const fit = byName(info, 'moved').fit!;
+    const system = (await h.call('GET', '/v1/settings')).body.system as SystemInfo;
+    expect(fit.ram_bytes).toBe(system.memory.total_bytes);
+    expect(fit.needed_bytes).toBeGreaterThan(LFS.bytes.length);
+    expect(fit.verdict).toBe(fit.vram_bytes !== null && fit.needed_bytes <= fit.vram_bytes ? 'vram' : 'ram');
+    expect(fit.detail).toMatch(/needs about [\d.]+ (MiB|GiB) \(the 2\.0 MiB file plus the KV cache/);
+    expect(fit.detail).toContain('RAM ');
+
+    // Remembered: the next listing asks the Hub nothing, and neither does a hub started later on the same folder.
+    sizes.reset();
+    expect(byName(await list(h), 'moved').bytes).toBe(LFS.bytes.length);
+    expect(byName(await list(h), 'missing').size_note).toContain('not found');
+    expect(heads()).toEqual([]);
+    const again = await startOn(sizes.url, join(dir, 'data'), join(dir, 'hf-cache'));
+    const reread = await list(again);
+    expect(byName(reread, 'moved').bytes).toBe(LFS.bytes.length);
+    expect(byName(reread, 'small').bytes).toBe(SMALL.bytes.length);
+    expect(heads().filter((r) => !r.path.includes('nowhere.gguf'))).toEqual([]);
+  });
+
+  it('offline, the sizes are unknown with why, and the listing still answers', async () => {
+    const closed = createServer();
+    const port = await new Promise<number>((r) =>
+      closed.listen(0, '127.0.0.1', () => r((closed.address() as AddressInfo).port)),
+    );
+    await new Promise((r) => closed.close(r));
+    const h = await startOn(`http://127.0.0.1:${port}`, join(dir, 'offline-data'), join(dir, 'offline-cache'));
+    const info = await list(h);
+    expect(info.available.map((m) => m.name).sort()).toEqual(['missing', 'moved', 'small']);
+    for (const m of info.available) {
+      expect(m).toMatchObject({ bytes: null, size_pending: false, fit: null });
+      expect(m.size_note).toContain(`cannot reach 127.0.0.1:${port}: connection refused`);
+    }
+  });
+
+  it("shows the data folder's use (models, runs, record) and the HF cache's, measured again when they change", async () => {
+    const data = join(dir, 'disk-data');
+    const cache = join(dir, 'disk-cache');
+    const h = await startOn(sizes.url, data, cache);
+    const before = (await list(h)).disk;
+    expect(before.data).toMatchObject({ path: data, note: null, same_disk: true });
+    expect(before.data.record_bytes).toBeGreaterThan(0);
+    expect(before.hf_cache).toMatchObject({ path: cache, bytes: 0, note: null });
+
+    // Files as a run, a generated model and a download leave them.
+    mkdirSync(join(data, 'central', 'jobs', 'job-1'), { recursive: true });
+    writeFileSync(join(data, 'central', 'jobs', 'job-1', 'trace.jsonl'), seededBytes(2 * MB, 41));
+    mkdirSync(join(data, 'models', 'demo'), { recursive: true });
+    writeFileSync(join(data, 'models', 'demo', 'notes.bin'), seededBytes(MB, 42));
+    const blobs = join(cache, 'models--collab--x', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, 'a'.repeat(64)), seededBytes(3 * MB, 43));
+    // A snapshot link to the blob is not its bytes again.
+    mkdirSync(join(cache, 'models--collab--x', 'snapshots', 'c'.repeat(40)), { recursive: true });
+    symlinkSync(join(blobs, 'a'.repeat(64)), join(cache, 'models--collab--x', 'snapshots', 'c'.repeat(40), 'x.bin'));
+
+    const after = (await list(h)).disk;
+    expect(after.data.runs_bytes! - before.data.runs_bytes!).toBe(2 * MB);
+    expect(after.data.models_bytes! - before.data.models_bytes!).toBe(MB);
+    // The whole folder: what was written, give or take the hub's own database growing meanwhile.
+    expect(Math.abs(after.data.bytes! - before.data.bytes! - 3 * MB)).toBeLessThan(256 * 1024);
+    expect(after.hf_cache.bytes).toBe(3 * MB);
+    expect(after.free_bytes).toBeGreaterThan(0);
   });
 });
 

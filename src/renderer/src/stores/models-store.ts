@@ -22,6 +22,12 @@ interface ModelsState {
 }
 
 const ENDED = new Set<DownloadInfo['state']>(['done', 'failed', 'cancelled']);
+/**
+ * While the hub is still asking the Hub for sizes (or the GPU for its memory, for the fits hint), the list is read
+ * again this often, this many times at most.
+ */
+const SIZE_REREAD_MS = 2_500;
+const SIZE_REREADS = 5;
 
 /** Whether `a` is a later state of the same download than `b` (an event can overtake a list read). */
 function isAhead(a: DownloadInfo, b: DownloadInfo): boolean {
@@ -38,6 +44,21 @@ export const useModels = create<ModelsState>((set, get) => {
       reloadTimer = null;
       void get().load();
     }, 150);
+  };
+  // The hub answers a listing without waiting long for the Hub: a size still being asked for shows on a later read.
+  let sizeTimer: ReturnType<typeof setTimeout> | null = null;
+  let sizeRereads = 0;
+  const rereadForSizes = (info: ModelsInfo) => {
+    if (!info.available.some((m) => m.size_pending || m.fit?.provisional)) {
+      sizeRereads = 0;
+      return;
+    }
+    if (sizeTimer || sizeRereads >= SIZE_REREADS) return;
+    sizeRereads++;
+    sizeTimer = setTimeout(() => {
+      sizeTimer = null;
+      void get().load();
+    }, SIZE_REREAD_MS);
   };
   const keep = (download: DownloadInfo) => set((s) => ({ downloads: { ...s.downloads, [download.id]: download } }));
 
@@ -58,6 +79,7 @@ export const useModels = create<ModelsState>((set, get) => {
           if (!live || !isAhead(live, d)) downloads[d.id] = d;
         }
         set({ info, downloads, error: null, loading: false });
+        rereadForSizes(info);
       } catch (err) {
         set({ error: errorText(err), loading: false });
       }

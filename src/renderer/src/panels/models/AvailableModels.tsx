@@ -1,6 +1,6 @@
 // Models the challenge packs name that are not here yet, each a button away; and a form for any GGUF file on the Hub.
 import { useState } from 'react';
-import type { AvailableModel, DownloadInfo } from '@shared/models';
+import type { AvailableModel, DownloadInfo, ModelFit } from '@shared/models';
 import { EmptyState } from '../../components/Notice';
 import { errorText } from '../../connection/hub-api';
 import { formatBytes } from '../../format';
@@ -8,6 +8,24 @@ import { useModels } from '../../stores/models-store';
 import { CustomPullForm } from './CustomPullForm';
 
 const ORGANIZER_ONLY = 'sign in as organizer to download models';
+
+const FIT_WORDS: Record<ModelFit['verdict'], { label: string; badge: string }> = {
+  vram: { label: 'fits in VRAM', badge: 'badge-valid' },
+  ram: { label: 'fits in RAM (CPU offload)', badge: 'badge-pending' },
+  'too-big': { label: 'larger than RAM', badge: 'badge-invalid' },
+};
+
+/** Where the model would run here, an estimate: its figures are in the title. */
+function FitHint({ fit }: { fit: ModelFit }) {
+  const words = FIT_WORDS[fit.verdict];
+  return (
+    <div className="model-fit">
+      <span className={`badge ${words.badge}`} data-testid="model-fit" data-fit={fit.verdict} title={fit.detail}>
+        {words.label}
+      </span>
+    </div>
+  );
+}
 
 function AvailableRow({
   model: m,
@@ -65,14 +83,15 @@ function AvailableRow({
           {m.repo}/{m.file}
         </span>
       </td>
-      <td className="num">
+      <td className="num" data-testid="available-size">
         {m.bytes === null ? (
-          <span className="muted" title="The pack does not say, and the Hub did not answer">
-            unknown
+          <span className="muted" title={m.size_note ?? 'The pack does not say, and the Hub did not answer'}>
+            {m.size_pending ? 'asking the Hub…' : 'size unknown'}
           </span>
         ) : (
           formatBytes(m.bytes)
         )}
+        {m.fit && <FitHint fit={m.fit} />}
       </td>
       <td className="num">
         <button
