@@ -1,12 +1,13 @@
-// The dashboard's frame: the sidebar of panels this hub has, the top bar (collab, live state, who you are), the panel.
+// The dashboard's frame: the sidebar of panels this hub has (folding to icons when narrow), the top bar (collab, live state, who you are), the panel.
 import { useEffect, useState } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { ErrorNotice } from './components/Notice';
 import { PanelIcon } from './components/PanelIcon';
 import { SignIn } from './components/SignIn';
-import { visiblePanels } from './panels/registry';
+import { visiblePanels, type PanelDefinition } from './panels/registry';
 import { routeHref, useRoute } from './router';
 import { useSession } from './stores/session-store';
+import { sidebarCollapsed, useSidebar } from './stores/sidebar-store';
 
 const CONNECTION_LABEL = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' } as const;
 
@@ -53,6 +54,58 @@ function TopBar() {
   );
 }
 
+const FOLD_ICON = 'M2.5 3.5h11M2.5 8h11M2.5 12.5h11';
+
+/** The panels this hub has; icons only when folded (each still named by its label and on hover). */
+function Sidebar({ panels, current, version }: { panels: PanelDefinition[]; current: string; version: string }) {
+  const sidebar = useSidebar();
+  const collapsed = sidebarCollapsed(sidebar);
+  const overPanel = sidebar.narrow && sidebar.openOver;
+  return (
+    <nav
+      id="sidebar"
+      className={`sidebar${collapsed ? ' sidebar-collapsed' : ''}${overPanel ? ' sidebar-over' : ''}`}
+      aria-label="Panels"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') sidebar.closeOver();
+      }}
+    >
+      <div className="brand">
+        <button
+          type="button"
+          className="sidebar-toggle"
+          onClick={sidebar.toggle}
+          aria-expanded={!collapsed}
+          aria-controls="sidebar"
+          aria-label={collapsed ? 'Show the sidebar labels' : 'Fold the sidebar to icons'}
+          title={collapsed ? 'Show the sidebar labels' : 'Fold the sidebar to icons'}
+        >
+          <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden focusable="false">
+            <path d={FOLD_ICON} fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinecap="round" />
+          </svg>
+        </button>
+        <span className="brand-name">Collab Desk</span>
+      </div>
+      {panels.map((p) => (
+        <a
+          key={p.id}
+          href={routeHref(p.id)}
+          className={p.id === current ? 'nav-item active' : 'nav-item'}
+          aria-current={p.id === current ? 'page' : undefined}
+          aria-label={p.title}
+          title={collapsed ? p.title : undefined}
+          // Chosen from a sidebar opened over the panel: fold it, so the panel has the room again.
+          onClick={sidebar.closeOver}
+        >
+          <PanelIcon panel={p.id} />
+          <span className="nav-label">{p.title}</span>
+        </a>
+      ))}
+      <div className="sidebar-foot muted">v{version}</div>
+    </nav>
+  );
+}
+
 export function App() {
   const { status, error, hub, start } = useSession();
   const route = useRoute();
@@ -72,21 +125,7 @@ export function App() {
   const current = panels.find((p) => p.id === route.panel) ?? panels[0]!;
   return (
     <div className="app">
-      <nav className="sidebar" aria-label="Panels">
-        <div className="brand">Collab Desk</div>
-        {panels.map((p) => (
-          <a
-            key={p.id}
-            href={routeHref(p.id)}
-            className={p.id === current.id ? 'nav-item active' : 'nav-item'}
-            aria-current={p.id === current.id ? 'page' : undefined}
-          >
-            <PanelIcon panel={p.id} />
-            {p.title}
-          </a>
-        ))}
-        <div className="sidebar-foot muted">v{hub.version}</div>
-      </nav>
+      <Sidebar panels={panels} current={current.id} version={hub.version} />
       <div className="main">
         <TopBar />
         <main className="content" data-panel={current.id}>

@@ -29,7 +29,7 @@ function JobRow({ job, now }: { job: JobInfo; now: number }) {
         {job.method && <div className="muted job-method">{job.method}</div>}
       </td>
       <td className="job-agent">{job.agent}</td>
-      <td>{job.kind || '—'}</td>
+      <td className="col-kind">{job.kind || '—'}</td>
       <td>
         <JobStateBadge state={job.state} position={job.queue_position} />
         {job.state === 'running' && <JobProgressBar progress={progress} />}
@@ -42,10 +42,10 @@ function JobRow({ job, now }: { job: JobInfo; now: number }) {
       <td className="job-config">
         <ConfigSummary config={job.config} />
       </td>
-      <td className="job-time">
+      <td className="job-time col-queued">
         <Ago iso={job.created_at} />
       </td>
-      <td className="job-time">
+      <td className="job-time col-started">
         <Ago iso={job.started_at} />
       </td>
       <td className="num">{seconds === null ? '—' : formatDuration(seconds)}</td>
@@ -64,11 +64,12 @@ export function JobTable({ jobs }: { jobs: JobInfo[] }) {
         <tr>
           <th>Job</th>
           <th>Agent</th>
-          <th>Kind</th>
+          {/* Narrow, the table drops its kind and times (jobs.css); the job page has them all. */}
+          <th className="col-kind">Kind</th>
           <th>State</th>
           <th>Config</th>
-          <th>Queued</th>
-          <th>Started</th>
+          <th className="col-queued">Queued</th>
+          <th className="col-started">Started</th>
           <th className="num">Duration</th>
           <th />
         </tr>

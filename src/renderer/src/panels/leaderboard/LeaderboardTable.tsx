@@ -88,9 +88,9 @@ export function GuardrailCell({ value, cap }: { value: number | null; cap: numbe
   );
 }
 
-export function TimeCell({ iso }: { iso: string }) {
+export function TimeCell({ iso, className }: { iso: string; className?: string }) {
   return (
-    <td className="nowrap">
+    <td className={className ? `nowrap ${className}` : 'nowrap'}>
       <time dateTime={iso} title={formatTime(iso)}>
         {formatAgo(iso)}
       </time>
@@ -149,10 +149,10 @@ function BaselineRow({
       <td className="num">{formatScore(baseline.score)}</td>
       <td className="num muted">×1.00</td>
       {board.guardrail_field && <GuardrailCell value={baseline.guardrail} cap={board.guardrail_max} />}
-      <td className="muted">no speculation</td>
-      {hardwareColumn && <td className="hardware-cell">{baseline.hardware ?? '—'}</td>}
+      <td className="muted col-method">no speculation</td>
+      {hardwareColumn && <td className="hardware-cell col-hardware">{baseline.hardware ?? '—'}</td>}
       <td />
-      <td />
+      <td className="col-when" />
     </tr>
   );
 }
@@ -170,6 +170,7 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
     <table className="table leaderboard-table" data-testid="leaderboard-table">
       <thead>
         <tr>
+          {/* Narrow, the table drops its low-value columns (leaderboard.css); rank, agent, score and verdict stay. */}
           <th className="num">#</th>
           <th>Agent</th>
           <th className="num" title="95% interval below the score">
@@ -179,10 +180,10 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
             Speedup <span className="muted">(paired)</span>
           </th>
           {board.guardrail_field && <GuardrailHeader field={board.guardrail_field} cap={board.guardrail_max} />}
-          <th>Method</th>
-          {hardwareColumn && <th>Hardware</th>}
+          <th className="col-method">Method</th>
+          {hardwareColumn && <th className="col-hardware">Hardware</th>}
           <th>Verification</th>
-          <th>When</th>
+          <th className="col-when">When</th>
         </tr>
       </thead>
       <tbody>
@@ -210,7 +211,7 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
                 >
                   {place ?? <span className="muted">—</span>}
                 </td>
-                <td className="agent-cell">
+                <td className="agent-cell" title={row.agent}>
                   <a href={routeHref('leaderboard', row.filename)} onClick={(e) => e.stopPropagation()}>
                     {row.agent}
                   </a>
@@ -218,16 +219,16 @@ export function LeaderboardTable({ board }: { board: Leaderboard }) {
                 <ScoreCell row={row} />
                 <SpeedupCell row={row} />
                 {board.guardrail_field && <GuardrailCell value={row.guardrail} cap={board.guardrail_max} />}
-                <td className="method-cell" title={row.description || row.method}>
+                <td className="method-cell col-method" title={row.description || row.method}>
                   {row.method || <span className="muted">—</span>}
                 </td>
                 {hardwareColumn && (
-                  <td className="hardware-cell">{row.hardware ?? <span className="muted">—</span>}</td>
+                  <td className="hardware-cell col-hardware">{row.hardware ?? <span className="muted">—</span>}</td>
                 )}
                 <td>
                   <VerificationBadge state={row.verification} />
                 </td>
-                <TimeCell iso={isoOf(timeOf(row.filename, { timestamp: row.timestamp }))} />
+                <TimeCell iso={isoOf(timeOf(row.filename, { timestamp: row.timestamp }))} className="col-when" />
               </tr>
             </Fragment>
           );

@@ -71,7 +71,7 @@ export function UnrankedResults({
         <strong>Not ranked ({rows.length})</strong>
         <span className="muted"> — {parts.join(', ')}</span>
       </summary>
-      <table className="table">
+      <table className="table unranked-table">
         <thead>
           <tr>
             <th>Agent</th>
@@ -80,10 +80,11 @@ export function UnrankedResults({
             </th>
             {scoring.guardrail_field && <GuardrailHeader field={scoring.guardrail_field} cap={scoring.guardrail_max} />}
             <th>Why not ranked</th>
-            <th>Method</th>
-            <th>Hardware</th>
+            {/* Narrow, low-value columns go first (leaderboard.css), as in the ranked table. */}
+            <th className="col-method">Method</th>
+            <th className="col-hardware">Hardware</th>
             <th>Verification</th>
-            <th>When</th>
+            <th className="col-when">When</th>
           </tr>
         </thead>
         <tbody>
@@ -119,16 +120,16 @@ export function UnrankedResults({
                   </>
                 )}
               </td>
-              <td className="method-cell" title={p.method}>
+              <td className="method-cell col-method" title={p.method}>
                 {p.method}
               </td>
-              <td className="hardware-cell" title={p.hardware ?? undefined}>
+              <td className="hardware-cell col-hardware" title={p.hardware ?? undefined}>
                 {p.hardware ?? <span className="muted">—</span>}
               </td>
               <td>
                 <VerificationBadge state={p.verification} />
               </td>
-              <TimeCell iso={isoOf(p.time)} />
+              <TimeCell iso={isoOf(p.time)} className="col-when" />
             </tr>
           ))}
         </tbody>

@@ -1,5 +1,6 @@
 // Where the hub keeps its state; the desktop app opens it or moves to another, a browser says how to choose one.
 import { useState } from 'react';
+import { BreakableText } from '../../components/BreakableText';
 
 export function DataFolderSection({ path }: { path: string }) {
   const bridge = window.collabDesk;
@@ -32,7 +33,7 @@ export function DataFolderSection({ path }: { path: string }) {
       </p>
       <div className="row settings-path-row">
         <code className="settings-path" data-testid="data-folder">
-          {path}
+          <BreakableText text={path} />
         </code>
         {bridge && (
           <button className="btn btn-small" onClick={() => void open()}>

@@ -1,5 +1,6 @@
 // How an external agent is confined, on its card: a badge that says it plainly, and the policy (read, write, hidden, processes, network) on demand.
 import type { SandboxPolicy } from '@shared/swarm';
+import { BreakableText } from '../../components/BreakableText';
 
 /** "sandboxed · bubblewrap", or a warning where the organizer accepted running it unconfined. */
 export function SandboxBadge({ policy }: { policy: SandboxPolicy }) {
@@ -40,7 +41,7 @@ function Paths({ testId, paths }: { testId: string; paths: string[] }) {
       <ul className="sandbox-paths">
         {paths.map((p) => (
           <li key={p} className={p.startsWith('/') ? 'mono' : undefined}>
-            {p}
+            {p.startsWith('/') ? <BreakableText text={p} /> : p}
           </li>
         ))}
       </ul>

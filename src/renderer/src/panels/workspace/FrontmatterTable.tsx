@@ -1,4 +1,5 @@
 // A record's frontmatter (agent, timestamp, score, method…) as a small table above its rendered body.
+import { BreakableText } from '../../components/BreakableText';
 
 export function FrontmatterTable({ fields }: { fields: Array<[string, string]> }) {
   if (fields.length === 0) return null;
@@ -8,7 +9,10 @@ export function FrontmatterTable({ fields }: { fields: Array<[string, string]> }
         {fields.map(([key, value], i) => (
           <tr key={`${key}-${i}`}>
             <th scope="row">{key}</th>
-            <td>{value}</td>
+            <td>
+              {/* Compact JSON and paths wrap after a comma or a slash, not inside a key or a name. */}
+              <BreakableText text={value} after=",/" />
+            </td>
           </tr>
         ))}
       </tbody>
