@@ -1,17 +1,70 @@
 // `collab-desk demo`: a hub, the demo challenge (generated models) and three local agents working it, on any CPU.
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { SwarmStatus } from '../shared/swarm';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import type { Leaderboard } from '../shared/api';
 import { engineJobRunner } from '../bench/job-runner';
+import { checkModelFile } from '../bench/engine';
+import { defaultCacheDir } from '../bench/hf-cache';
 import { createModelLibrary } from '../bench/model-library';
-import { findPackFile, installPack, readInstalledPack } from '../bench/pack-install';
+import { scanModels } from '../bench/model-scan';
+import { findPackFile, installPack, readInstalledPack, readPack, shippedPacksFolder } from '../bench/pack-install';
 import { superviseBeside } from '../agents/supervisor';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
+import { hubGoal } from '../hub/challenge';
 import { startHub } from '../hub/server';
+import { clockTime, demoSummary, narrateAgents, narrateHub } from './demo-narration';
 import { int } from './hub-call';
 
 const SETTLED = new Set(['stopped', 'exhausted', 'failed']);
+
+/** Names of model files that are not chat models: drafters, MTP heads, embedders. */
+const NOT_A_CHAT_MODEL = /draft|assistant|mtp|embed|vocab/i;
+
+/**
+ * A real chat model already on this machine, to offer in place of the random-weight one: a shipped pack's target
+ * first (the Hugging Face cache, or the default data folder's own pack), else any other GGUF there that is not a
+ * drafter. Null when there is none, or the look fails (an offer is never worth failing the demo for).
+ */
+async function realChatModel(): Promise<string | null> {
+  try {
+    const own = dataLayout(defaultDataFolder());
+    const targets = new Set<string>();
+    for (const name of ['gemma', 'demo']) {
+      const pack = readPack(join(shippedPacksFolder(), `${name}.json`));
+      for (const m of Object.values(pack.models))
+        if (m.role === 'target' && 'hf' in m.source) targets.add(`${m.source.hf.repo}/${m.source.hf.file}`);
+    }
+    const scan = await scanModels(
+      { cacheDir: defaultCacheDir(), modelsDir: own.models, packFile: own.challengePack },
+      [],
+    );
+    const candidates = scan.installed.filter(
+      (m) =>
+        !NOT_A_CHAT_MODEL.test(m.name) &&
+        // The generated demo models (models/demo/...) think no better than the one the demo has.
+        !(m.source === 'generated' && relative(own.models, m.path).split(sep)[0] === 'demo'),
+    );
+    const packTarget = candidates.find((m) => m.repo && m.file && targets.has(`${m.repo}/${m.file}`));
+    return (packTarget ?? candidates[0])?.path ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** --model: an existing GGUF file, or a refusal that says what was wrong and what to give instead. */
+function checkAgentModel(path: string): string {
+  const file = resolve(path);
+  try {
+    checkModelFile(file, "agents'");
+  } catch (err) {
+    console.error(
+      `collab-desk demo: ${(err as Error).message.replace(/^the agents' model /, '--model ')}; give the path of a GGUF chat model file (llama.cpp's format; the dashboard's Models panel lists the installed ones), or leave --model out to think with the random-weight demo model`,
+    );
+    process.exit(1);
+  }
+  return file;
+}
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -30,88 +83,115 @@ export function demoCommand(): Command {
       'stop each agent after this many steps, wait for the jobs, print a summary and exit',
       int('--max-steps', 1),
     )
+    .option(
+      '--keep',
+      'with --max-steps: after the summary, keep the hub (and its dashboard) running until Ctrl-C',
+      false,
+    )
+    .option(
+      '--model <gguf>',
+      'the GGUF chat model the agents think with (default: the random-weight demo target, whose text is noise); jobs still benchmark the generated models',
+    )
     .option('--step-delay <ms>', "pause between an agent's steps", int('--step-delay', 0), 1000)
-    .action(async (o: { data: string; port: number; agents: number; maxSteps?: number; stepDelay: number }) => {
-      const layout = dataLayout(resolve(o.data));
-      let pack = readInstalledPack(layout.challengePack);
-      // Installed by a version that kept the private prompts in pack.json (no held-out set): installed again.
-      if (pack?.id !== 'demo' || !pack.private_set || !Object.values(pack.model_paths).every((p) => existsSync(p))) {
-        console.log('installing the demo challenge (generated models, offline)…');
-        pack = await installPack(findPackFile('demo'), {
-          dest: layout.challengePack,
-          modelsDir: layout.models,
-          log: (line) => console.error(line),
-        });
-      }
-      const models = createModelLibrary({
-        dataDir: layout.root,
-        agentModel: () => pack.model_paths[pack.baseline.target] ?? null,
-      });
-      const running = await startHub({
-        dataDir: layout.root,
-        port: o.port,
-        jobRunner: engineJobRunner(),
-        models,
-      }).catch((err: NodeJS.ErrnoException) => {
-        console.error(
-          `collab-desk demo: ${err.code === 'EADDRINUSE' ? `port ${o.port} is in use (a hub already running?); pass --port 0` : err.message}`,
-        );
-        process.exit(1);
-      });
-      // The demo target is a generated random-weight model: its "thoughts" are noise, but every call it makes is a
-      // real, schema-valid call through the real hub, and every job is a real llama.cpp run.
-      const model = pack.model_paths[pack.baseline.target]!;
-      const supervisor = superviseBeside(running, { agentModel: model, stepDelayMs: o.stepDelay });
-      console.log(`hub: ${running.url}   (agents read ${running.url}/README.md)`);
-      console.log(`dashboard: ${running.url}/   (organizer token: ${running.organizerTokenPath})`);
-      console.log(`data folder: ${layout.root}`);
-      const started = await supervisor.spawn({
-        count: o.agents,
-        kind: 'local',
-        ...(o.maxSteps ? { max_steps: o.maxSteps } : {}),
-      });
-      for (const a of started) console.log(`agent ${a.agent_id}: ${a.role}, direction ${a.direction}`);
-      console.log(`watch: collab-desk agents list --hub ${running.url} --data ${layout.root}`);
-
-      let closing = false;
-      const close = async (code: number) => {
-        if (closing) return;
-        closing = true;
-        await running.close();
-        process.exit(code);
-      };
-      process.on('SIGINT', () => void close(0));
-      process.on('SIGTERM', () => void close(0));
-
-      const last = new Map<string, string>();
-      const report = (s: SwarmStatus) => {
-        for (const a of s.agents) {
-          const line = `${a.state}${a.action ? ` (${a.action})` : ''} steps ${a.steps} jobs ${a.jobs_submitted}`;
-          if (last.get(a.agent_id) !== line && !a.action) console.log(`  ${a.agent_id}: ${line}`);
-          last.set(a.agent_id, line);
+    .action(
+      async (o: {
+        data: string;
+        port: number;
+        agents: number;
+        maxSteps?: number;
+        keep: boolean;
+        model?: string;
+        stepDelay: number;
+      }) => {
+        // Checked before anything is made: a wrong --model leaves no data folder behind.
+        const chosenModel = o.model === undefined ? null : checkAgentModel(o.model);
+        const layout = dataLayout(resolve(o.data));
+        let pack = readInstalledPack(layout.challengePack);
+        // Installed by a version that kept the private prompts in pack.json (no held-out set): installed again.
+        if (pack?.id !== 'demo' || !pack.private_set || !Object.values(pack.model_paths).every((p) => existsSync(p))) {
+          console.log('installing the demo challenge (generated models, offline)…');
+          pack = await installPack(findPackFile('demo'), {
+            dest: layout.challengePack,
+            modelsDir: layout.models,
+            log: (line) => console.error(line),
+          });
         }
-      };
-      supervisor.onChange(() => report(supervisor.status()));
-      if (!o.maxSteps) return;
+        // Without --model the agents think with the generated random-weight target: its "thoughts" are noise, but
+        // every call it makes is a real, schema-valid call through the real hub, and every job a real llama.cpp run.
+        const agentModel = chosenModel ?? pack.model_paths[pack.baseline.target]!;
+        const models = createModelLibrary({ dataDir: layout.root, agentModel: () => agentModel });
+        const running = await startHub({
+          dataDir: layout.root,
+          port: o.port,
+          jobRunner: engineJobRunner(),
+          models,
+        }).catch((err: NodeJS.ErrnoException) => {
+          console.error(
+            `collab-desk demo: ${err.code === 'EADDRINUSE' ? `port ${o.port} is in use (a hub already running?); pass --port 0` : err.message}`,
+          );
+          process.exit(1);
+        });
+        const supervisor = superviseBeside(running, { agentModel, stepDelayMs: o.stepDelay });
+        console.log(`hub: ${running.url}   (agents read ${running.url}/README.md)`);
+        console.log(`dashboard: ${running.url}/   (organizer token: ${running.organizerTokenPath})`);
+        console.log(`data folder: ${layout.root}`);
+        console.log(`goal: ${hubGoal(running.hub)}`);
+        if (chosenModel)
+          console.log(`agents think with: ${chosenModel} (jobs still benchmark the demo pack's generated models)`);
+        else {
+          console.log(
+            `agents think with: the random-weight demo model ${basename(agentModel)}: its posts and titles are noise; the calls, jobs and measurements are real`,
+          );
+          const real = await realChatModel();
+          if (real)
+            console.log(
+              `thinking with a random-weight demo model; for readable posts run: collab-desk demo --model ${real}`,
+            );
+        }
 
-      // A bounded demo: wait for every agent to finish its steps and the queue to run their jobs, then summarize.
-      while (!supervisor.status().agents.every((a) => SETTLED.has(a.state)))
-        await new Promise((r) => setTimeout(r, 500));
-      await running.hub.jobQueue?.idle();
-      const hub = running.hub;
-      const jobs = hub.jobs.list({ limit: 1000 });
-      console.log('\nsummary');
-      for (const a of supervisor.status().agents) {
-        const mine = jobs.filter((j) => j.agent === a.agent_id);
+        // The story from the hub's own event bus: the baseline, each job, result and verdict as it happens.
+        const unnarrate = narrateHub(running.hub, (line) => console.log(line));
+        let closing = false;
+        const close = async (code: number) => {
+          if (closing) return;
+          closing = true;
+          unnarrate();
+          await running.close();
+          process.exit(code);
+        };
+        process.on('SIGINT', () => void close(0));
+        process.on('SIGTERM', () => void close(0));
+        const started = await supervisor.spawn({
+          count: o.agents,
+          kind: 'local',
+          ...(o.maxSteps ? { max_steps: o.maxSteps } : {}),
+        });
+        for (const a of started) console.log(`agent ${a.agent_id}: ${a.role}, direction ${a.direction}`);
+        console.log(`watch: collab-desk agents list --hub ${running.url} --data ${layout.root}`);
+        if (!o.maxSteps) console.log('stop: Ctrl-C (the demo runs until then)');
+
+        const report = narrateAgents((line) => console.log(line));
+        const settled = new Promise<void>((done) => {
+          const check = () => {
+            const status = supervisor.status();
+            report(status);
+            if (status.agents.every((a) => SETTLED.has(a.state))) done();
+          };
+          supervisor.onChange(check);
+          check();
+        });
+        if (!o.maxSteps) return;
+
+        // A bounded demo: wait for every agent to finish its steps and the queue to run their jobs (and the
+        // verifications they earn), then summarize.
+        await settled;
+        await running.hub.jobQueue?.idle();
+        const board = await fetch(`${running.url}/v1/leaderboard`).then((r) => r.json() as Promise<Leaderboard>);
+        for (const line of demoSummary(running.hub, supervisor.status(), board)) console.log(line);
+        if (!o.keep) return close(0);
         console.log(
-          `  ${a.agent_id}: ${a.steps} steps, ${a.tokens_used} tokens, ${mine.length} jobs (${mine.filter((j) => j.state === 'succeeded').length} succeeded)${a.error ? `, last error: ${a.error}` : ''}`,
+          `\n${clockTime(Date.now())} the agents are done; the hub keeps running: ${running.url}/ (Ctrl-C stops it)`,
         );
-      }
-      const board = await fetch(`${running.url}/v1/leaderboard`).then(
-        (r) => r.json() as Promise<{ rows: Array<{ rank: number; agent: string; score: number; method: string }> }>,
-      );
-      for (const r of board.rows.slice(0, 5))
-        console.log(`  #${r.rank} ${r.agent} ${r.score.toFixed(1)} tok/s ${r.method}`);
-      await close(0);
-    });
+      },
+    );
 }

@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import { Value } from 'typebox/value';
 import { ChallengePack, type InstalledPack, type PublicPack } from '../shared/challenge';
 import { isHeldOutSetFile, parseHeldOutSet } from '../shared/held-out-set';
+import type { HubConfig } from '../shared/config';
 import { HubError } from './hub-error';
+import { defaultHubConfig } from './hub-config';
 
 export class ChallengeState {
   private cached: { mtimeMs: number; size: number; pack: InstalledPack | null; error: string | null } | null = null;
@@ -45,6 +47,24 @@ export class ChallengeState {
       );
     return pack;
   }
+}
+
+const DEFAULT_GOAL = defaultHubConfig().goal;
+
+/**
+ * The goal agents and people read: the organizer's own (config.json's goal, when changed from the default), else the
+ * installed pack's, so a hub running the demo pack does not announce the gemma challenge.
+ */
+export function hubGoal(hub: { readonly config: HubConfig; readonly challenge: ChallengeState }): string {
+  if (hub.config.goal !== DEFAULT_GOAL) return hub.config.goal;
+  let pack: InstalledPack | null = null;
+  try {
+    pack = hub.challenge.get();
+  } catch {
+    // A broken pack file: its refusal belongs to the challenge routes, and the default goal still reads.
+  }
+  // A pack installed before packs had a goal: its description says what it is about.
+  return pack?.goal ?? (pack?.description || hub.config.goal);
 }
 
 /**

@@ -1,6 +1,6 @@
 // The onboarding README served at /README.md: everything an agent needs to join with curl, made from the config.
 import type { InstalledPack } from '../shared/challenge';
-import { exampleJobConfig } from './challenge';
+import { exampleJobConfig, hubGoal } from './challenge';
 import type { HubContext } from './hub-context';
 import type { EndpointInfo } from '../shared/api';
 import { agentBucket } from './collab-names';
@@ -131,7 +131,7 @@ export function onboardingReadme(
 
   return `# ${c.title}
 
-${c.goal}
+${hubGoal(hub)}
 
 - API: \`${base}/v1\` (\`GET /v1\` describes every route)
 - Score: \`${r.score_field}\` (${better}). ${guard}

@@ -206,6 +206,14 @@ export const ChallengePack = Type.Object(
     id: Name,
     title: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.String({ maxLength: 4000, default: '' }),
+    goal: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4000,
+        description:
+          "what agents work toward, shown as a hub's goal while the pack is installed (unless config.json sets one)",
+      }),
+    ),
     models: Type.Record(Name, PackModel),
     /** The plain configuration every speedup is measured against: this target, no speculation. */
     baseline: Type.Object({ target: Name }, { additionalProperties: false }),

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DocsHtml, OpenApiJson } from '../../shared/api';
 import { DOCS_CSP, renderDocsPage } from '../api-docs-page';
+import { hubGoal } from '../challenge';
 import type { HubContext } from '../hub-context';
 import { buildOpenApiDocument, type DocumentedRoute, type OpenApiDocument } from '../openapi';
 import { describe } from './route-options';
@@ -16,7 +17,7 @@ export const docsRoutes =
       (doc ??= buildOpenApiDocument(routes, {
         title: `${hub.config.title} API`,
         version,
-        description: `The /v1 API of this Collab Desk hub. ${hub.config.goal}`,
+        description: `The /v1 API of this Collab Desk hub. ${hubGoal(hub)}`,
       }));
 
     app.get(

@@ -10,6 +10,7 @@ import {
   type HubFeatures,
   type HubUsage,
 } from '../../shared/api';
+import { hubGoal } from '../challenge';
 import { agentBucket, centralBucket, collabSlug } from '../collab-names';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
@@ -58,7 +59,7 @@ export const metaRoutes =
         org: hub.config.org,
         central_bucket: centralBucket(hub.config),
         title: hub.config.title,
-        goal: hub.config.goal,
+        goal: hubGoal(hub),
         score_field: hub.config.results.score_field,
         score_unit: hub.config.results.score_unit,
         score_order: hub.config.results.order,
