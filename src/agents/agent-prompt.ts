@@ -93,9 +93,15 @@ export function observation(o: {
   self: string;
   memory: string;
   step: number;
+  /** The call that failed last step: said first, so the model corrects it in this step's call. */
+  failed?: { tool: string; error: string };
 }): string {
   const d = o.digest;
   const parts: string[] = [`Step ${o.step + 1}.`];
+  if (o.failed)
+    parts.push(
+      `Your last call failed: ${o.failed.tool} -> ${o.failed.error.replace(/\s+/g, ' ').slice(0, 600)}\nCall ${o.failed.tool} again now, corrected as the error says.`,
+    );
   const top = d.leaderboard.slice(0, 5);
   parts.push(
     top.length

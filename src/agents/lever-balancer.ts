@@ -15,15 +15,22 @@ export interface Reassignment {
  */
 export class LeverBalancer {
   private readonly latest = new Map<string, string[]>();
+  /**
+   * The levers a job can move with the installed pack (submit_job's settings that have more than one choice); null
+   * while no challenge is known. An agent is never sent to another: a direction its tools cannot follow is a dead end.
+   */
+  movable: readonly string[] | null = null;
 
   /**
    * The lever the fewest agents hold as their direction (the map's order breaks ties: it lists the big levers
-   * first), never one of `avoid`.
+   * first), never one of `avoid`, and only a movable one.
    */
   freshDirection(directions: string[], avoid: string[] = []): string {
     const taken = (id: string) => directions.filter((d) => d === id).length;
-    const open = LEVERS.filter((l) => !avoid.includes(l.id));
-    return [...(open.length ? open : LEVERS)].sort(
+    const movable = this.movable;
+    const levers = movable?.length ? LEVERS.filter((l) => movable.includes(l.id)) : LEVERS;
+    const open = levers.filter((l) => !avoid.includes(l.id));
+    return [...(open.length ? open : levers)].sort(
       (a, b) => taken(a.id) - taken(b.id) || LEVERS.indexOf(a) - LEVERS.indexOf(b),
     )[0]!.id;
   }

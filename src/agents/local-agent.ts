@@ -1,13 +1,21 @@
 // A local agent's loop: observe (digest, inbox, its jobs), think (one chat completion with tools), act (the call).
 import type { ChannelsDigest } from '../shared/channels-api';
 import type { ChallengeInfo, JobInfo } from '../shared/challenge';
-import type { TraceToolCall } from '../shared/swarm';
+import { leverById } from '../shared/levers';
+import { DEMO_TEXT_MARK, type TraceToolCall } from '../shared/swarm';
 import { AgentMemory } from './agent-memory';
 import { observation, systemPrompt } from './agent-prompt';
 import type { HubClient } from '../shared/hub-client';
 import type { ChatClient } from './inference/chat-client';
 import type { ChatCompletionRequest } from './inference/openai-types';
-import { agentTools, runTool, type AgentTool, type KnownNames } from './tools/agent-tools';
+import {
+  agentTools,
+  describeConfig,
+  runTool,
+  SCRATCH_MODEL,
+  type AgentTool,
+  type KnownNames,
+} from './tools/agent-tools';
 import type { WorkerInit, WorkerToSupervisor } from './worker-protocol';
 
 /** The worker's init message (less its type) plus the clients and the way back to the supervisor. */
@@ -21,11 +29,22 @@ export type StopReason = 'max_steps' | 'budget' | 'stopped';
 
 const DAY_MS = 24 * 3600_000;
 
+/** What the agent knows of itself this step, beside the digest: its jobs, its scratch models, its direction. */
+interface Own {
+  self: string;
+  jobs: JobInfo[];
+  scratchModels: string[];
+  direction: string;
+}
+
+const isOpen = (j: JobInfo) => j.state === 'queued' || j.state === 'running';
+
 /**
- * What the agent can name this step: channels, the messages and results it has just been shown, and the public
- * collabs followed with the few public records the digest showed it (citable in refs like its own hub's).
+ * What the agent can name this step: channels, the messages and results it has just been shown, the public
+ * collabs followed with the few public records the digest showed it (citable in refs like its own hub's), the agents
+ * whose folders it may read, its own jobs, and its scratch models. A small model then picks among real names only.
  */
-function knownNames(d: ChannelsDigest): KnownNames {
+function knownNames(d: ChannelsDigest, own: Own): KnownNames {
   const unique = (xs: string[]) => [...new Set(xs)];
   const pub = d.public ?? [];
   const publicResults = pub.flatMap((p) => [
@@ -33,6 +52,7 @@ function knownNames(d: ChannelsDigest): KnownNames {
     ...p.recent_results.map((r) => r.filename),
   ]);
   const publicMessages = pub.flatMap((p) => p.recent_messages.map((m) => m.filename));
+  const lever = leverById(own.direction);
   return {
     channels: d.channels.channels.map((c) => c.name),
     messages: unique([
@@ -44,6 +64,14 @@ function knownNames(d: ChannelsDigest): KnownNames {
       ...unique(publicResults).slice(0, 4),
     ]),
     publicCollabs: pub.map((p) => p.origin),
+    agents: unique([own.self, ...d.agents.newest]).slice(0, 8),
+    jobs: own.jobs.slice(0, 6).map((j) => j.id),
+    finishedJobs: own.jobs
+      .filter((j) => j.result)
+      .slice(0, 4)
+      .map((j) => j.id),
+    scratchModels: own.scratchModels,
+    ...(lever ? { levers: [lever.id] } : {}),
   };
 }
 
@@ -54,6 +82,13 @@ function knownNames(d: ChannelsDigest): KnownNames {
 const MAX_TOKENS = 4608;
 /** Tries at each opening move (a first post, a first job) before the agent chooses freely. */
 const OPENING_TRIES = 3;
+/** Free steps after a run of failed submissions before the agent is led back to queueing its next job. */
+const FREE_STEPS_AFTER_MISSES = 5;
+/** The longest the `wait` tool holds an agent on its own job, and how often it looks. */
+const WAIT_FOR_JOB_MS = 60_000;
+const WAIT_POLL_MS = 2000;
+/** Refusals a corrected call cannot cure (budgets and quotas): no retry of the same tool. */
+const NOT_CORRECTABLE = /^(RATE_LIMITED|QUOTA|your swarm budget)/;
 
 export class LocalAgent {
   private readonly memory = new AgentMemory();
@@ -71,6 +106,11 @@ export class LocalAgent {
   private hasPosted = false;
   private postTries = 0;
   private failures = 0;
+  /** Submissions that failed since the last one that worked, and the step of the last of them. */
+  private jobMisses = 0;
+  private lastMissStep = 0;
+  /** The call that failed last step: the next prompt shows its error and the next step calls that tool again. */
+  private retry: { tool: string; error: string } | null = null;
 
   constructor(private readonly o: LocalAgentOptions) {
     this.steps = o.steps;
@@ -118,7 +158,7 @@ export class LocalAgent {
       } catch (err) {
         // The hub restarting or the inference host reloading is weather, not a reason to die: wait and go on.
         this.failures += 1;
-        this.o.report({ type: 'action', action: null });
+        this.report(null);
         this.o.report({ type: 'error', error: (err as Error).message });
         await this.sleepUntilWoken(Math.min(30_000, 1000 * 2 ** Math.min(this.failures, 5)));
         continue;
@@ -129,13 +169,22 @@ export class LocalAgent {
 
   private async step(): Promise<void> {
     const t0 = performance.now();
-    this.o.report({ type: 'action', action: 'observing' });
+    this.report('observing');
     // The challenge can be installed or replaced while the swarm runs; the job tools follow it.
     this.challenge = await this.o.hub.challenge().catch(() => null);
     const since = this.lastSeen;
-    const [digest, jobs] = await Promise.all([this.o.hub.digest(this.o.agentId, since), this.myJobs().catch(() => [])]);
+    const [digest, jobs, scratchModels] = await Promise.all([
+      this.o.hub.digest(this.o.agentId, since),
+      this.myJobs().catch(() => []),
+      this.scratchModels(),
+    ]);
     this.lastSeen = digest.generated_at;
-    this.tools = agentTools(this.challenge, knownNames(digest));
+    this.tools = agentTools(
+      this.challenge,
+      knownNames(digest, { self: this.o.agentId, jobs, scratchModels, direction: this.direction }),
+    );
+    const retry = this.retry;
+    this.retry = null;
     const messages = [
       {
         role: 'system' as const,
@@ -148,13 +197,20 @@ export class LocalAgent {
       },
       {
         role: 'user' as const,
-        content: observation({ digest, jobs, self: this.o.agentId, memory: this.memory.render(), step: this.steps }),
+        content: observation({
+          digest,
+          jobs,
+          self: this.o.agentId,
+          memory: this.memory.render(),
+          step: this.steps,
+          ...(retry ? { failed: retry } : {}),
+        }),
       },
     ];
     const t1 = performance.now();
 
-    this.o.report({ type: 'action', action: 'thinking' });
-    const toolChoice = this.toolChoice();
+    this.report('thinking', `step ${this.steps + 1}${this.o.maxSteps !== null ? ` of ${this.o.maxSteps}` : ''}`);
+    const toolChoice = this.toolChoice(jobs, retry);
     const request: ChatCompletionRequest = {
       model: this.o.model,
       messages,
@@ -175,8 +231,9 @@ export class LocalAgent {
     const calls = message?.tool_calls ?? [];
 
     const traced: TraceToolCall[] = [];
-    let jobSubmitted: { config: Record<string, unknown> } | null = null;
+    let jobSubmitted: { config: Record<string, unknown>; id?: string } | null = null;
     let posted: string | null = null;
+    let waitFor: JobInfo | null = null;
     if (calls.length === 0) {
       const cut = completion.choices[0]?.finish_reason === 'length';
       this.memory.remember(
@@ -188,16 +245,17 @@ export class LocalAgent {
       );
       // A forced opening move that was cut off counts as a try, so the playbook moves on after a few.
       if (toolChoice === 'post') this.postTries += 1;
-      if (toolChoice === 'submit_job') this.jobTries += 1;
+      if (toolChoice === 'submit_job') this.missedJob();
     }
     for (const call of calls) {
-      this.o.report({ type: 'action', action: call.function.name });
+      this.report(call.function.name);
       let args: unknown;
       try {
         args = JSON.parse(call.function.arguments);
       } catch {
         args = call.function.arguments;
       }
+      if (this.o.demoModel) args = this.inDemoWords(call.function.name, args);
       const outcome = await this.act(call.function.name, args);
       traced.push({
         name: call.function.name,
@@ -210,13 +268,17 @@ export class LocalAgent {
         call.function.name,
         outcome.ok ? `ok ${outcome.result}` : `error ${outcome.error}`,
       );
+      // Once: a retry that fails too is left in memory, and the model chooses freely next.
+      if (!outcome.ok && !NOT_CORRECTABLE.test(outcome.error) && retry?.tool !== call.function.name)
+        this.retry = { tool: call.function.name, error: outcome.error };
       if (call.function.name === 'submit_job') {
-        this.jobTries += 1;
         if (outcome.ok) {
           this.hasJob = true;
+          this.jobMisses = 0;
           const config = (args as { config?: Record<string, unknown> } | null)?.config;
-          jobSubmitted = { config: config ?? {} };
-        }
+          const id = /"id":"([^"]+)"/.exec(outcome.result)?.[1];
+          jobSubmitted = { config: config ?? {}, ...(id ? { id } : {}) };
+        } else this.missedJob();
       }
       if (call.function.name === 'post') {
         this.postTries += 1;
@@ -225,6 +287,7 @@ export class LocalAgent {
           posted = String((args as { body?: unknown } | null)?.body ?? '');
         }
       }
+      if (call.function.name === 'wait' && outcome.ok) waitFor = jobs.find(isOpen) ?? null;
     }
     const t3 = performance.now();
     this.steps += 1;
@@ -243,18 +306,124 @@ export class LocalAgent {
       jobSubmitted,
       posted,
     });
-    this.o.report({ type: 'action', action: null });
+    if (waitFor) await this.waitForJob(waitFor);
+    this.report(null);
+  }
+
+  private report(action: string | null, progress: string | null = null): void {
+    this.o.report({ type: 'action', action, progress });
+  }
+
+  private missedJob(): void {
+    this.jobTries += 1;
+    this.jobMisses += 1;
+    this.lastMissStep = this.steps;
+  }
+
+  /**
+   * The agent asked to wait while a job of its own is queued or running: it does, until the job ends (or a minute
+   * passes, or it is paused or stopped), and its card says which job and how far it is.
+   */
+  private async waitForJob(job: JobInfo): Promise<void> {
+    const until = Date.now() + WAIT_FOR_JOB_MS;
+    let current = job;
+    while (isOpen(current) && !this.stopped && !this.paused && Date.now() < until) {
+      const p = current.progress;
+      this.report(
+        `waiting for job ${current.id} (${current.state})`,
+        current.state === 'queued'
+          ? current.queue_position
+            ? `position ${current.queue_position} in the queue`
+            : null
+          : p
+            ? `${p.phase} ${p.done}/${p.total}`
+            : null,
+      );
+      await this.sleepUntilWoken(WAIT_POLL_MS);
+      current = await this.o.hub.job(current.id).catch(() => current);
+    }
+  }
+
+  /**
+   * A generated model's words are noise: its free text goes out marked as the demo model's (cut to the field's
+   * bound), and its jobs and results are named from their configs instead of from its text.
+   */
+  private inDemoWords(name: string, args: unknown): unknown {
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) return args;
+    const a = { ...(args as Record<string, unknown>) };
+    const tool = this.tools.find((t) => t.name === name);
+    const mark = (field: string) => {
+      const text = a[field];
+      if (typeof text !== 'string' || text.trim() === '' || text.startsWith(DEMO_TEXT_MARK)) return;
+      const bound = tool?.parameters.properties[field];
+      const max = bound && 'maxLength' in bound ? bound.maxLength : Infinity;
+      a[field] = `${DEMO_TEXT_MARK} ${text}`.slice(0, max);
+    };
+    switch (name) {
+      case 'post':
+        mark('body');
+        break;
+      case 'join_channel':
+        mark('note');
+        break;
+      case 'create_channel':
+        mark('theme');
+        break;
+      case 'write_file':
+        mark('content');
+        break;
+      case 'submit_job': {
+        const config = a.config;
+        if (config && typeof config === 'object') {
+          a.method = '';
+          a.description =
+            `Settings chosen by the demo model (random weights; its own words are left out): ${describeConfig(config as Record<string, unknown>, this.challenge?.defaults ?? {}, true)}.`.slice(
+              0,
+              500,
+            );
+        }
+        break;
+      }
+      case 'publish_result':
+        a.method = '';
+        mark('description');
+        mark('details');
+        break;
+    }
+    return a;
   }
 
   /**
    * The opening moves every agent makes, whatever its model: announce its direction on the board (so others can
-   * steer away from it), then get one experiment queued. After that the model chooses freely among all tools.
+   * steer away from it), then get one experiment queued. After that it keeps one experiment in flight: with no job
+   * queued or running and budget left it queues the next (after a few misses, only every few steps). A call that
+   * failed is made again, its error in the prompt, once. Otherwise the model chooses freely among all tools.
    */
-  private toolChoice(): string | 'required' {
+  private toolChoice(jobs: JobInfo[], retry: { tool: string } | null): string | 'required' {
     const has = (name: string) => this.tools.some((t) => t.name === name);
+    if (retry && has(retry.tool)) return retry.tool;
     if (!this.hasPosted && this.postTries < OPENING_TRIES && has('post')) return 'post';
     if (!this.hasJob && this.jobTries < OPENING_TRIES && has('submit_job')) return 'submit_job';
+    const recent = jobs.filter((j) => Date.parse(j.created_at) > Date.now() - DAY_MS).length;
+    const settled = this.jobMisses < OPENING_TRIES || this.steps - this.lastMissStep >= FREE_STEPS_AFTER_MISSES;
+    if (this.hasJob && has('submit_job') && !jobs.some(isOpen) && recent < this.o.budget.jobs_per_day && settled) {
+      if (this.jobMisses >= OPENING_TRIES) this.jobMisses = 0;
+      return 'submit_job';
+    }
     return 'required';
+  }
+
+  /** GGUF files in the agent's own scratch folder, as submit_job names them (scratch:<path>). */
+  private async scratchModels(): Promise<string[]> {
+    try {
+      const listing = await this.o.hub.listScratch(this.o.agentId, '', true);
+      return listing.entries
+        .filter((e) => e.type === 'file' && e.path.toLowerCase().endsWith('.gguf'))
+        .slice(0, 4)
+        .map((e) => `${SCRATCH_MODEL}${e.path}`);
+    } catch {
+      return [];
+    }
   }
 
   private async act(name: string, args: unknown): Promise<{ ok: true; result: string } | { ok: false; error: string }> {

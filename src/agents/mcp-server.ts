@@ -9,7 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { APP_VERSION } from '../shared/version';
 import { HubClient } from '../shared/hub-client';
 import { HubClientError } from '../shared/hub-error';
-import { agentTools, fetchChallenge, runTool, type AgentTool, type ToolContext } from './tools/agent-tools';
+import {
+  agentTools,
+  fetchChallenge,
+  OPTIONAL_CONFIG_KEYS,
+  runTool,
+  type AgentTool,
+  type ToolContext,
+} from './tools/agent-tools';
 import { object, str, type JsonObjectSchema, type JsonSchema } from './tools/json-schema';
 import { defineTool } from './tools/tool';
 
@@ -51,7 +58,33 @@ function defaultOf(s: JsonSchema): unknown {
   if (s.type === 'string')
     return (s.minLength ?? 0) > 0 || !String(s.description ?? '').includes('""') ? undefined : '';
   if (s.type === 'array') return [];
+  // A figure whose grammar says "0 for none" (publish_result's tps and ppl: a job_id's figures are used instead).
+  if (s.type === 'number') return String(s.description ?? '').includes('0 for none') ? 0 : undefined;
   return undefined;
+}
+
+/**
+ * submit_job's config for an MCP client: in each branch the settings with a default (the pack's, or llama.cpp's)
+ * may be left out; what tells the branches apart (spec_type, flash_attn "off") stays required, so a config still
+ * fits exactly one branch.
+ */
+function relaxedConfig(s: JsonSchema): Record<string, unknown> {
+  if (!('oneOf' in s)) return { ...s };
+  return {
+    ...s,
+    description: `${s.description ?? 'the run configuration'}: spec_type, target and draft name the run; every other setting may be left out (the pack's default applies, else llama.cpp's)`,
+    oneOf: s.oneOf.map((b) =>
+      'properties' in b
+        ? {
+            ...b,
+            required: b.required.filter((k) => {
+              const field = b.properties[k]!;
+              return !OPTIONAL_CONFIG_KEYS.has(k) || (k === 'flash_attn' && 'const' in field);
+            }),
+          }
+        : b,
+    ),
+  };
 }
 
 /** A choice among numbers (limit: 5, 10, 20) is, for an MCP client, any integer from 1 (or the least) to the most. */
@@ -78,7 +111,7 @@ export function mcpInputSchema(grammar: JsonObjectSchema): McpInputSchema {
     const range = integerRange(field);
     const fallback = range ? range.default : defaultOf(field);
     if (fallback === undefined) {
-      properties[key] = { ...field };
+      properties[key] = key === 'config' ? relaxedConfig(field) : { ...field };
       required.push(key);
       continue;
     }
@@ -324,7 +357,9 @@ export interface RunningMcpHttp {
 interface Session {
   transport: StreamableHTTPServerTransport;
   server: Server;
-  tokenHash: Buffer;
+  /** The token that opened it; null: opened without one, to register (then `adopted` holds the new agent's). */
+  tokenHash: Buffer | null;
+  adopted: Buffer | null;
 }
 
 const sha = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -343,34 +378,58 @@ function replyError(res: ServerResponse, status: number, message: string, header
 
 const UNAUTHORIZED = { 'www-authenticate': 'Bearer realm="collab-desk"' };
 
+/** A session's later request: the token that opened it; for one opened without a token, none or the agent's it registered. */
+function sessionAccepts(session: Pick<Session, 'tokenHash' | 'adopted'>, token: string | null): boolean {
+  const sent = token === null ? null : sha(token);
+  if (session.tokenHash) return sent !== null && timingSafeEqual(session.tokenHash, sent);
+  return sent === null || (session.adopted !== null && timingSafeEqual(session.adopted, sent));
+}
+
 /**
  * Streamable HTTP on 127.0.0.1. Each session starts with a bearer token (an agent's, from registration), which
  * GET /v1/me turns into that session's own hub identity; every later request of the session must carry the same
- * token. A request without one, or with one the hub does not know, is answered 401.
+ * token. A token the hub does not know is answered 401. A session opened without one serves only `register` (what
+ * POST /v1/agents/register offers anyone anyway) and then acts as the agent registered; its later requests carry no
+ * token or that agent's.
  */
 export async function startMcpHttp(o: McpHttpOptions): Promise<RunningMcpHttp> {
   const sessions = new Map<string, Session>();
   let port = 0;
 
-  const open = async (req: IncomingMessage, res: ServerResponse, token: string): Promise<void> => {
-    const hub = new HubClient({ url: o.hubUrl, token });
-    let ctx: ToolContext;
-    let set: Awaited<ReturnType<typeof hubToolset>>;
-    try {
-      ctx = await identify(hub);
-      set = await hubToolset(hub);
-    } catch (err) {
-      if (err instanceof HubClientError && err.status === 401)
-        return replyError(res, 401, `the hub refused this token: ${err.message}`, UNAUTHORIZED);
-      if (err instanceof HubClientError && err.code === 'HUB_UNREACHABLE') return replyError(res, 502, err.message);
-      throw err;
+  const open = async (req: IncomingMessage, res: ServerResponse, token: string | null): Promise<void> => {
+    let server: Server;
+    const session: Pick<Session, 'tokenHash' | 'adopted'> = {
+      tokenHash: token === null ? null : sha(token),
+      adopted: null,
+    };
+    if (token === null) {
+      server = createMcpServer({ hub: new HubClient({ url: o.hubUrl }), agentId: '' }, [], {
+        adopt: async (made) => {
+          const adopted = await adoptToken(o.hubUrl, made);
+          session.adopted = sha(made);
+          return adopted;
+        },
+      });
+    } else {
+      const hub = new HubClient({ url: o.hubUrl, token });
+      let ctx: ToolContext;
+      let set: Awaited<ReturnType<typeof hubToolset>>;
+      try {
+        ctx = await identify(hub);
+        set = await hubToolset(hub);
+      } catch (err) {
+        if (err instanceof HubClientError && err.status === 401)
+          return replyError(res, 401, `the hub refused this token: ${err.message}`, UNAUTHORIZED);
+        if (err instanceof HubClientError && err.code === 'HUB_UNREACHABLE') return replyError(res, 502, err.message);
+        throw err;
+      }
+      server = createMcpServer(ctx, set.tools, { refresh: set.refresh });
     }
-    const server = createMcpServer(ctx, set.tools, { refresh: set.refresh });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       enableDnsRebindingProtection: true,
       allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`],
-      onsessioninitialized: (id) => void sessions.set(id, { transport, server, tokenHash: sha(token) }),
+      onsessioninitialized: (id) => void sessions.set(id, Object.assign(session, { transport, server })),
       onsessionclosed: (id) => void sessions.delete(id),
     });
     transport.onclose = () => {
@@ -386,7 +445,7 @@ export async function startMcpHttp(o: McpHttpOptions): Promise<RunningMcpHttp> {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/mcp') return replyError(res, 404, `no such endpoint ${path}; MCP is served at /mcp`);
     const token = bearerOf(req);
-    if (!token)
+    if (token === null && req.headers.authorization !== undefined)
       return replyError(
         res,
         401,
@@ -397,7 +456,7 @@ export async function startMcpHttp(o: McpHttpOptions): Promise<RunningMcpHttp> {
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
       if (!session) return replyError(res, 404, 'unknown or closed MCP session; start a new one (initialize)');
-      if (!timingSafeEqual(session.tokenHash, sha(token)))
+      if (!sessionAccepts(session, token))
         return replyError(res, 401, 'this session was opened with another token', UNAUTHORIZED);
       return session.transport.handleRequest(req, res);
     }

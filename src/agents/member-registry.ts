@@ -26,6 +26,10 @@ export class MemberRegistry {
     this.live.set(member.spec.agentId, member);
   }
 
+  remove(agentId: string): void {
+    this.live.delete(agentId);
+  }
+
   /** The member, or the swarm's NOT_FOUND for a route to answer. */
   get(agentId: string): SwarmMember {
     const m = this.live.get(agentId);

@@ -1,6 +1,7 @@
 // The swarm's supervisor: spawns agents (registered on the hub, each with its own token), gives them inference, balances directions.
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { ggufFileProblem } from '../platform/gguf-file';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import {
   checkGrants,
   detectSandbox,
@@ -35,7 +36,9 @@ import { HubClientError } from '../shared/hub-error';
 import type { TraceShare } from '../shared/traces-api';
 import type { LeaseSource } from './inference/inference-host';
 import { InferenceLifecycle, type InferenceSettings } from './inference-lifecycle';
+import { isGeneratedModel } from './generated-model';
 import { LeverBalancer } from './lever-balancer';
+import { movableLevers } from './tools/agent-tools';
 import { MemberRegistry } from './member-registry';
 import { SwarmMember, type MemberHost, type MemberSpec, type RestartPolicy } from './swarm-member';
 import { TraceLog, type TraceEntry } from './trace-log';
@@ -62,6 +65,8 @@ export interface SupervisorOptions {
 
 const DEFAULT_RESTART: RestartPolicy = { baseMs: 1000, maxMs: 60_000, maxInARow: 8, healthyAfterMs: 60_000 };
 const DEFAULT_JOBS_PER_DAY = 10;
+/** States an agent's process has ended in for good (no restart pending): the ones it may be removed in. */
+const SETTLED_STATES = new Set(['stopped', 'failed', 'exhausted']);
 
 /**
  * The swarm's one owner: the hub reaches it only as SwarmControl. It composes the member registry (who is in the
@@ -97,7 +102,11 @@ export class Supervisor implements SwarmControl {
       lease: o.lease,
       restartDelayMs: this.restart.baseMs,
       redactor: this.redactor,
-      emit: (change) => this.emit(change),
+      emit: (change) => {
+        this.emit(change);
+        // The GPU taken or given back changes what thinking agents wait for.
+        if (change.type === 'swarm.inference') for (const m of this.members.all()) m.gpuChanged();
+      },
     });
     // Tried once up front, so the spawn form can say before anyone asks whether external agents will be sandboxed.
     void this.sandbox().catch(() => undefined);
@@ -139,6 +148,7 @@ export class Supervisor implements SwarmControl {
         'pass kind "external" with a command, or leave command out for local agents',
       );
     // Refused up front, before a model is loaded for an agent that will not run.
+    if (kind === 'external') checkProgram(body.command!);
     const confine = kind === 'external' ? await this.confinement(body) : null;
     // The hub's secrets as of now (a token signed in since the start included): redacted from what agents print.
     for (const secret of this.o.secrets?.() ?? []) this.redactor.add(secret);
@@ -147,6 +157,10 @@ export class Supervisor implements SwarmControl {
     else if (kind === 'external' && this.defaultModelOrNull())
       await this.inference.ensure(this.defaultModelOrNull()!).catch(() => null);
 
+    // A generated model's agents mark their text as its own; directions go only to levers the pack lets jobs move.
+    const demoModel = model ? await isGeneratedModel(model) : false;
+    const challenge = await this.challenge();
+    this.balancer.movable = challenge ? movableLevers(challenge) : null;
     const spawned: SwarmAgentStatus[] = [];
     const registered = this.members.registeredIds();
     for (let i = 0; i < count; i++) {
@@ -166,6 +180,7 @@ export class Supervisor implements SwarmControl {
         budget: { tokens: body.budget_tokens ?? null, jobs_per_day: body.jobs_per_day ?? DEFAULT_JOBS_PER_DAY },
         maxSteps: body.max_steps ?? null,
         sandbox: null,
+        ...(demoModel ? { demoModel } : {}),
       };
       if (kind === 'external') {
         spec.command = templateCommand(body.command!, {
@@ -248,6 +263,10 @@ export class Supervisor implements SwarmControl {
 
   async act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus> {
     const targets = agentId === null ? this.members.all() : [this.members.get(agentId)];
+    if (action === 'remove') {
+      this.remove(agentId, targets);
+      return this.status();
+    }
     if (action === 'start' && targets.some((m) => m.spec.kind === 'local'))
       await this.inference.ensure(this.inference.model ?? this.localModel(undefined));
     await Promise.all(
@@ -264,6 +283,25 @@ export class Supervisor implements SwarmControl {
     // Stopping the whole swarm gives the GPU memory back; the next start loads the model again.
     if (agentId === null && action === 'stop') await this.inference.stop();
     return this.status();
+  }
+
+  /**
+   * Takes settled members off the swarm (one: refused while its process lives; the whole swarm: every settled one).
+   * The id stays this swarm's (agents.json), so a later spawn takes it back, and its board posts and traces stay.
+   */
+  private remove(agentId: string | null, targets: SwarmMember[]): void {
+    const settled = (m: SwarmMember) => !m.running && SETTLED_STATES.has(m.status.state);
+    if (agentId !== null && !settled(targets[0]!))
+      throw new SwarmError(
+        'SWARM_CONFLICT',
+        `${agentId} is ${targets[0]!.status.state}; only a stopped, failed or budget-spent agent can be removed`,
+        `stop it first (POST /v1/swarm/agents/${agentId}/stop, or \`collab-desk agents stop ${agentId}\`), then remove it`,
+      );
+    for (const m of targets.filter(settled)) {
+      this.members.remove(m.spec.agentId);
+      this.balancer.forget(m.spec.agentId);
+      this.emit({ type: 'agent.removed', agent_id: m.spec.agentId });
+    }
   }
 
   async trace(agentId: string, query: TraceQuery): Promise<{ steps: TraceStep[]; next: number | null }> {
@@ -344,6 +382,7 @@ export class Supervisor implements SwarmControl {
       prompt: async (member) => readFileSync(this.promptFile(member.spec.agentId), 'utf8'),
       trace: (member, entry) => this.appendTrace(member, entry),
       redact: (text) => this.redactor.redact(text),
+      gpuHolder: () => this.inference.pausedForJob,
       changed: (member) => this.emit({ type: 'agent.status', agent: { ...member.status } }),
       stepTaken: (member, message) => void this.onStep(member, message),
       stepDelayMs: this.o.stepDelayMs ?? 1000,
@@ -364,6 +403,7 @@ export class Supervisor implements SwarmControl {
     if (!message.jobSubmitted) return;
     const challenge = await this.challenge();
     if (!challenge) return;
+    this.balancer.movable = movableLevers(challenge);
     const baseline = checkRunConfig({ ...challenge.defaults, target: challenge.baseline.target }).config ?? {};
     const config =
       checkRunConfig({ ...challenge.defaults, ...message.jobSubmitted.config }).config ??
@@ -438,11 +478,12 @@ export class Supervisor implements SwarmControl {
         'no model for local agents',
         'pass model (a GGUF chat model on this machine), or start the hub with --agent-model PATH; `collab-desk demo` uses the demo target',
       );
-    if (!existsSync(model))
+    const problem = ggufFileProblem(model, 'chat');
+    if (problem)
       throw new SwarmError(
         'INVALID_BODY',
-        `model file ${model} does not exist`,
-        'pass the path of a GGUF file on this machine',
+        problem.message,
+        "pass the path of a GGUF chat model on this machine: the dashboard's Models panel lists the installed ones",
       );
     const served = this.inference.model;
     if (served && served !== model && this.members.all().some((m) => m.running && m.spec.kind === 'local')) {
@@ -502,6 +543,33 @@ export function templateCommand(command: string, values: Record<'prompt_file' | 
   return command.replace(
     /\{(prompt_file|hub|agent)\}/g,
     (_m, key: keyof typeof values) => `'${values[key].replace(/'/g, `'\\''`)}'`,
+  );
+}
+
+/** Words a shell runs itself: a command line may begin with one (cd dir && agent ...) and has no program to find. */
+const SHELL_WORDS = new Set(
+  'cd exec export set unset source . eval command builtin time nice nohup env if for while case { ( ! true false test [ echo printf read ulimit umask trap wait'.split(
+    ' ',
+  ),
+);
+
+/**
+ * An external command whose program is not on this machine would only restart and fail, over and over: refused here
+ * with its name. A bare name is looked up on the hub's PATH, an absolute path checked; a relative path (resolved in
+ * the agent's scratch folder) and shell syntax are left to the shell, whose exit 127 then fails the agent at once.
+ */
+function checkProgram(command: string): void {
+  const program = programOf(command);
+  if (!program || SHELL_WORDS.has(program) || (program.includes('/') && !isAbsolute(program))) return;
+  if (findExecutable(program)) return;
+  throw new SwarmError(
+    'INVALID_BODY',
+    program.includes('/')
+      ? `the agent's program ${program} does not exist or is not executable`
+      : `the agent's program "${program}" is not on this machine (not found on the hub's PATH)`,
+    program.includes('/')
+      ? 'give the path of an executable file (chmod +x it if it is a script)'
+      : `install it, or give its full path (which ${program}); the command runs in the agent's scratch folder`,
   );
 }
 

@@ -17,6 +17,8 @@ export interface MemberSpec {
   command: string | null;
   budget: SwarmAgentBudget;
   maxSteps: number | null;
+  /** Local agents: the model is a generated random-weight one (its free text is marked, its jobs named by config). */
+  demoModel?: boolean;
   /** External agents: the sandbox it runs in (policy kind 'none' when the organizer accepted running it bare). */
   sandbox: { support: SandboxSupport; policy: SandboxPolicy; request: SandboxRequest } | null;
 }
@@ -31,6 +33,8 @@ export interface MemberHost {
   trace(member: SwarmMember, entry: TraceEntry): void;
   /** Takes every known secret out of text an agent produced (its output, its errors) before anyone sees it. */
   redact(text: string): string;
+  /** The benchmark job holding the GPU now (the inference host is paused for it), or null. */
+  gpuHolder(): string | null;
   changed(member: SwarmMember): void;
   stepTaken(member: SwarmMember, message: Extract<WorkerToSupervisor, { type: 'step' }>): void;
   stepDelayMs: number;
@@ -59,6 +63,10 @@ export class SwarmMember {
   private restartTimer: NodeJS.Timeout | null = null;
   private exited: Promise<void> = Promise.resolve();
   private stderrTail: string[] = [];
+  /** What the worker last said it does; the status may say more (waiting for the GPU, see shownAction). */
+  private workerAction: { action: string | null; progress: string | null } = { action: null, progress: null };
+  /** Jobs this member submitted: when one of them holds the GPU, the agent waits for its own job. */
+  private readonly ownJobs = new Set<string>();
 
   constructor(
     readonly spec: MemberSpec,
@@ -74,6 +82,8 @@ export class SwarmMember {
       direction: spec.direction,
       state: 'stopped',
       action: null,
+      since: null,
+      progress: null,
       steps: 0,
       tokens_used: 0,
       jobs_submitted: 0,
@@ -98,6 +108,7 @@ export class SwarmMember {
     this.stopRequested = false;
     this.finished = null;
     this.clearRestart();
+    this.workerAction = { action: null, progress: null };
     this.set({ state: 'starting', error: null, action: null });
     let env: Record<string, string>;
     try {
@@ -146,6 +157,7 @@ export class SwarmMember {
         maxSteps: this.spec.maxSteps,
         stepDelayMs: this.host.stepDelayMs,
         seed: hashSeed(this.spec.agentId) + this.status.restarts * 7919,
+        demoModel: this.spec.demoModel ?? false,
       });
     } else {
       // The prompt goes on stdin too: many agent CLIs read their task there.
@@ -182,7 +194,7 @@ export class SwarmMember {
     this.stopRequested = true;
     const child = this.child;
     if (!child) {
-      if (this.status.state === 'backoff') this.set({ state: 'stopped' });
+      if (this.status.state === 'backoff') this.set({ state: 'stopped', action: null });
       return;
     }
     this.set({ state: 'stopping' });
@@ -205,10 +217,36 @@ export class SwarmMember {
     this.host.trace(this, { kind: 'event', text: `new direction ${direction}: ${reason}` });
   }
 
+  /**
+   * The GPU was taken or given back: an agent thinking now waits for it (the inference host pauses while a benchmark
+   * measures, and the completion it asked for waits), and its card says so at once.
+   */
+  gpuChanged(): void {
+    if (this.spec.kind !== 'local' || (this.status.state !== 'running' && this.status.state !== 'paused')) return;
+    // The host's figures refresh every few seconds with the same holder: only a change is news.
+    const shown = this.shownAction();
+    if (shown.action !== this.status.action || shown.progress !== this.status.progress) this.set(shown);
+  }
+
+  /** What the card says the agent does: the worker's action, but thinking while a job holds the GPU is waiting. */
+  private shownAction(): Pick<SwarmAgentStatus, 'action' | 'progress'> {
+    const holder = this.host.gpuHolder();
+    if (this.workerAction.action === 'thinking' && holder)
+      return this.ownJobs.has(holder)
+        ? { action: `waiting for job ${holder} (running)`, progress: 'its own job holds the GPU' }
+        : { action: 'waiting for the GPU', progress: `job ${holder} holds it` };
+    return this.workerAction;
+  }
+
   private set(patch: Partial<SwarmAgentStatus>): void {
     // The status is public (GET /v1/swarm): an agent that prints its token must not publish it there.
     if (patch.last_message) patch.last_message = this.host.redact(patch.last_message);
     if (patch.error) patch.error = this.host.redact(patch.error);
+    // A new action starts its clock ("waiting for the GPU · 2 m"); the same action goes on counting.
+    if (patch.action !== undefined && patch.action !== this.status.action) {
+      patch.since = patch.action === null ? null : new Date().toISOString();
+      if (patch.progress === undefined) patch.progress = null;
+    }
     Object.assign(this.status, patch);
     this.host.changed(this);
   }
@@ -260,9 +298,11 @@ export class SwarmMember {
   private onWorkerMessage(m: WorkerToSupervisor): void {
     switch (m.type) {
       case 'action':
-        if (this.status.state === 'running' || this.status.state === 'paused') this.set({ action: m.action });
+        this.workerAction = { action: m.action, progress: m.progress ?? null };
+        if (this.status.state === 'running' || this.status.state === 'paused') this.set(this.shownAction());
         return;
       case 'step':
+        if (m.jobSubmitted?.id) this.ownJobs.add(m.jobSubmitted.id);
         this.status.steps += 1;
         this.status.tokens_used += (m.step.tokens?.prompt ?? 0) + (m.step.tokens?.completion ?? 0);
         if (m.jobSubmitted) this.status.jobs_submitted += 1;
@@ -305,10 +345,20 @@ export class SwarmMember {
       this.set({ state: 'stopped', action: null, pid: null, error: null });
       return;
     }
+    const reason = `${how}${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ').slice(0, 400)}` : ''}`;
+    // The shell's "command not found" (127) and "not executable" (126): a restart cannot fix either.
+    if (this.spec.kind === 'external' && (code === 126 || code === 127)) {
+      this.set({
+        state: 'failed',
+        action: null,
+        pid: null,
+        error: `the command ${code === 127 ? 'was not found' : 'could not be executed'} (${reason}); fix the command and start the agent again`,
+      });
+      return;
+    }
     // A crash: restart with exponential backoff; a healthy run in between forgives earlier crashes.
     if (ranMs >= this.host.restart.healthyAfterMs) this.crashesInARow = 0;
     this.crashesInARow += 1;
-    const reason = `${how}${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ').slice(0, 400)}` : ''}`;
     if (this.crashesInARow > this.host.restart.maxInARow) {
       this.set({
         state: 'failed',

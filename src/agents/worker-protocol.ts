@@ -16,6 +16,11 @@ export interface WorkerInit {
   /** Pause between steps, so a swarm on a small machine leaves room for the hub and the jobs. */
   stepDelayMs: number;
   seed: number;
+  /**
+   * It thinks with a generated random-weight model: its free text is marked as the demo model's, and its jobs are
+   * named from their configs (absent from an older supervisor: false).
+   */
+  demoModel?: boolean;
 }
 
 export type SupervisorToWorker =
@@ -26,11 +31,13 @@ export type SupervisorToWorker =
   | { type: 'direction'; direction: string; reason: string };
 
 export type WorkerToSupervisor =
-  | { type: 'action'; action: string | null }
+  /** What it does now; progress says how far, where it knows (its step of max_steps, its job's prompts). */
+  | { type: 'action'; action: string | null; progress?: string | null }
   | {
       type: 'step';
       step: Omit<TraceStep, 'agent' | 'session' | 'seq' | 'at'>;
-      jobSubmitted: { config: Record<string, unknown> } | null;
+      /** id: the job the hub queued, so the supervisor knows the agent's own job when it holds the GPU. */
+      jobSubmitted: { config: Record<string, unknown>; id?: string } | null;
       posted: string | null;
     }
   | { type: 'paused' }

@@ -60,7 +60,7 @@ function table(status: SwarmStatus): string {
   return lines.join('\n');
 }
 
-const DONE = { pause: 'paused', resume: 'resumed', stop: 'stopped', start: 'started' } as const;
+const DONE = { pause: 'paused', resume: 'resumed', stop: 'stopped', start: 'started', remove: 'removed' } as const;
 
 /** The one line saying what a control command did: "stopped the swarm (2 agents)", "paused local-1, local-2". */
 function confirmation(action: keyof typeof DONE, ids: string[], status: SwarmStatus): string {
@@ -70,7 +70,7 @@ function confirmation(action: keyof typeof DONE, ids: string[], status: SwarmSta
   return `${DONE[action]} the swarm (${n} agent${n === 1 ? '' : 's'})${unloaded}`;
 }
 
-function act(action: 'pause' | 'resume' | 'stop' | 'start', what: string): (c: Command) => Command {
+function act(action: keyof typeof DONE, what: string): (c: Command) => Command {
   return (c) =>
     withHub(c)
       .argument('[agents...]', 'agent ids (default: the whole swarm)')
@@ -78,6 +78,18 @@ function act(action: 'pause' | 'resume' | 'stop' | 'start', what: string): (c: C
       .action((ids: string[], o: HubOptions) =>
         run('agents', async () => {
           let status: SwarmStatus | null = null;
+          if (ids.length === 0 && action === 'remove') {
+            // The whole swarm: only its settled agents go; the line names them and what stays.
+            const before = await call<SwarmStatus>(o, 'GET', '/v1/swarm');
+            status = await call<SwarmStatus>(o, 'POST', '/v1/swarm/remove');
+            const kept = new Set(status.agents.map((a) => a.agent_id));
+            const gone = before.agents.map((a) => a.agent_id).filter((id) => !kept.has(id));
+            console.log(
+              `${gone.length ? `removed ${gone.join(', ')}` : 'no stopped, failed or budget-spent agents to remove'}${kept.size ? `; ${kept.size} still in the swarm (stop them first to remove them)` : ''}`,
+            );
+            if (status.agents.length) console.log(table(status));
+            return;
+          }
           if (ids.length === 0) status = await call<SwarmStatus>(o, 'POST', `/v1/swarm/${action}`);
           for (const id of ids)
             status = await call<SwarmStatus>(o, 'POST', `/v1/swarm/agents/${encodeURIComponent(id)}/${action}`);
@@ -190,6 +202,10 @@ export function agentsCommand(): Command {
   act('resume', 'Resume paused agents')(agents.command('resume'));
   act('stop', 'Stop agents (the whole swarm also unloads the model)')(agents.command('stop'));
   act('start', 'Start stopped agents again')(agents.command('restart'));
+  act(
+    'remove',
+    'Remove stopped, failed or budget-spent agents from the swarm (their ids, posts and traces stay on the hub)',
+  )(agents.command('remove').alias('rm'));
 
   withHub(agents.command('trace'))
     .argument('<agent>', 'agent id')

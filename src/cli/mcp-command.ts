@@ -1,9 +1,8 @@
 // `collab-desk mcp`: the agent tools as an MCP server for agent CLIs: stdio with one agent's token, or streamable HTTP.
 import { InvalidArgumentError, type Command } from 'commander';
 import { HubClientError } from '../shared/hub-error';
-import { CliError, parseHubUrl, run } from './hub-call';
+import { CliError, run, withHub } from './hub-call';
 
-const DEFAULT_HUB = 'http://127.0.0.1:4440';
 const DEFAULT_PORT = 4441;
 
 function port(value: string): number {
@@ -34,16 +33,11 @@ function onSignals(close: () => Promise<void>): void {
 }
 
 export function registerMcpCommand(program: Command): void {
-  program
-    .command('mcp')
+  // The hub is found as every command finds it (the one running on --data's folder, the demo's included); the
+  // folder's organizer token is never used here: an MCP session acts as an agent.
+  withHub(program.command('mcp'))
     .description(
       'Serve the agent tools over MCP: stdio for one agent (COLLAB_DESK_TOKEN), or --http on 127.0.0.1 where each client sends its own token',
-    )
-    .option(
-      '--hub <url>',
-      'the hub, http://HOST:PORT or HOST:PORT ($COLLAB_DESK_HUB sets the default)',
-      parseHubUrl,
-      process.env.COLLAB_DESK_HUB ?? DEFAULT_HUB,
     )
     .option('--http', 'serve streamable HTTP at http://127.0.0.1:<port>/mcp instead of stdio', false)
     .option('--port <n>', 'port for --http (0 picks a free one)', port, DEFAULT_PORT)
@@ -78,7 +72,7 @@ export function registerMcpCommand(program: Command): void {
             }),
           );
           console.error(
-            `collab-desk mcp: serving ${server.url} for the hub at ${o.hub}; each session acts as the agent whose token it sends`,
+            `collab-desk mcp: serving ${server.url} for the hub at ${o.hub}; each session acts as the agent whose token it sends (a client without one gets the register tool, then acts as the agent it registered)`,
           );
           onSignals(() => server.close());
           return;

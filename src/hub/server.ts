@@ -251,6 +251,12 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
               data: { target, agent: change.agent },
               publicData: { target, agent: publicAgentStatus(change.agent) },
             });
+          } else if (change.type === 'agent.removed') {
+            hub.events.publish({
+              id: null,
+              type: change.type,
+              data: { target: change.agent_id, agent_id: change.agent_id },
+            });
           } else {
             hub.events.publish({
               id: null,

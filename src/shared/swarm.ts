@@ -73,7 +73,12 @@ export const SwarmAgentStatus = Closed({
   }),
   state: SwarmAgentState,
   action: Nullable(Type.String(), {
-    description: 'what it is doing now: "thinking", "submit_job", "waiting for the GPU", ...',
+    description:
+      'what it is doing now: "thinking", "submit_job", "waiting for the GPU", "waiting for job <id> (running)", ...',
+  }),
+  since: Nullable(Type.String(), { description: 'when the current action began (ISO time); null with no action' }),
+  progress: Nullable(Type.String(), {
+    description: 'how far the current action is, where known: "step 4 of 10", "job-… 3/8 prompts", …',
   }),
   steps: Type.Integer(),
   tokens_used: Type.Integer(),
@@ -93,6 +98,19 @@ export const SwarmAgentStatus = Closed({
   }),
 });
 export type SwarmAgentStatus = Static<typeof SwarmAgentStatus>;
+
+/**
+ * The mark on free text a generated (random-weight) model wrote: its posts, notes and result descriptions are noise
+ * that reads like words, so the board and the dashboard show them as the demo model's, never as a finding.
+ */
+export const DEMO_TEXT_MARK = '[demo model text]';
+
+/** Text with the demo model's mark split off: `demo` says whether it had it. */
+export function demoText(text: string): { demo: boolean; text: string } {
+  return text.startsWith(DEMO_TEXT_MARK)
+    ? { demo: true, text: text.slice(DEMO_TEXT_MARK.length).trimStart() }
+    : { demo: false, text };
+}
 
 export const InferenceState = Type.Union([
   Type.Literal('loading'),
@@ -195,7 +213,8 @@ export type SpawnAgentsBody = Static<typeof SpawnAgentsBody>;
 export const SpawnedAgents = Closed({ agents: Type.Array(SwarmAgentStatus) });
 export type SpawnedAgents = Static<typeof SpawnedAgents>;
 
-export const SWARM_ACTIONS = ['pause', 'resume', 'stop', 'start'] as const;
+/** remove: takes a settled agent (stopped, failed, budget spent) off the swarm; its id, posts and traces stay on the hub. */
+export const SWARM_ACTIONS = ['pause', 'resume', 'stop', 'start', 'remove'] as const;
 export type SwarmAction = (typeof SWARM_ACTIONS)[number];
 
 export const TraceToolCall = Closed({
@@ -275,7 +294,7 @@ export interface SwarmControl {
   trace(agentId: string, query: TraceQuery): Promise<TracePage>;
   /** Writes the agent's latest session into its scratch folder as a public trace bundle and shares it as the agent. */
   exportTrace(agentId: string, share?: TraceShare): Promise<TraceExport>;
-  /** Status changes, for the event stream (agent.status / swarm.inference). */
+  /** Status changes, for the event stream (agent.status / agent.removed / swarm.inference). */
   onChange(listener: (change: SwarmChange) => void): () => void;
   /** Stops every agent and the inference host; the hub calls it first when it closes. */
   close(): Promise<void>;
@@ -283,6 +302,7 @@ export interface SwarmControl {
 
 export type SwarmChange =
   | { type: 'agent.status'; agent: SwarmAgentStatus }
+  | { type: 'agent.removed'; agent_id: string }
   | { type: 'swarm.inference'; inference: InferenceStatus | null; paused_for_job: string | null };
 
 /** A refusal of the swarm (unknown agent, bad spawn, a conflict, no sandbox), answered by the hub with its code. */

@@ -14,7 +14,14 @@ import {
   type JsonSchema,
   type ToolContext,
 } from '../../src/agents/tools/agent-tools';
+import { LocalAgent } from '../../src/agents/local-agent';
+import { mcpInputSchema, withDefaults } from '../../src/agents/mcp-server';
+import type { ChatClient } from '../../src/agents/inference/chat-client';
+import type { ChatCompletion, ChatCompletionRequest } from '../../src/agents/inference/openai-types';
+import type { WorkerToSupervisor } from '../../src/agents/worker-protocol';
 import { engineJobRunner } from '../../src/bench/job-runner';
+import { DEMO_TEXT_MARK } from '../../src/shared/swarm';
+import type { JobInfo } from '../../src/shared/challenge';
 import { publicPack } from '../../src/hub/challenge';
 import { checkJobConfig } from '../../src/hub/jobs/job-submission';
 import { ChallengePack, type ChallengeInfo, type InstalledPack } from '../../src/shared/challenge';
@@ -39,6 +46,17 @@ const ctx = (agentId: string): ToolContext => ({ hub: hub.client(tokens[agentId]
 /** Runs a tool and expects it to succeed; its answer parsed back from the compact JSON. */
 async function use(who: ToolContext, name: string, args: Record<string, unknown>): Promise<any> {
   const out = await runTool(tools, name, args, who);
+  expect(out.ok, out.ok ? '' : out.error).toBe(true);
+  return JSON.parse((out as { result: string }).result);
+}
+
+/**
+ * A call as an MCP client makes it: left-out fields take their defaults, and submit_job's config needs only what
+ * names the run (the grammar's schema, which local agents fill whole, offers every lever's setting).
+ */
+async function mcpUse(who: ToolContext, name: string, args: Record<string, unknown>): Promise<any> {
+  const schema = mcpInputSchema(tools.find((t) => t.name === name)!.parameters);
+  const out = await runTool(tools, name, withDefaults(schema, args), who, { parameters: schema as never });
   expect(out.ok, out.ok ? '' : out.error).toBe(true);
   return JSON.parse((out as { result: string }).result);
 }
@@ -313,20 +331,39 @@ describe('bad calls are answered, never thrown', () => {
 
   it('explains submit_job mistakes in terms of the branch the agent meant', async () => {
     const base = { method: 'm', description: 'd' };
-    const wrongDraft = await refusal(alice, 'submit_job', {
-      ...base,
-      config: {
-        spec_type: 'draft',
-        target: 'target',
-        draft: 'nope',
-        draft_n_max: 4,
-        flash_attn: 'auto',
-        cache_type_k: 'f16',
-        cache_type_v: 'f16',
+    const mcpSchema = mcpInputSchema(tools.find((t) => t.name === 'submit_job')!.parameters);
+    const wrongDraft = await runTool(
+      tools,
+      'submit_job',
+      { ...base, config: { spec_type: 'draft', target: 'target', draft: 'nope' } },
+      alice,
+      { parameters: mcpSchema as never },
+    ).then((out) => (out.ok ? '' : out.error));
+    // An MCP client may name a scratch:<path> model, so the hub checks the name and lists the pack's models.
+    expect(wrongDraft).toContain('config.draft: "nope" is not a model of the tiny pack');
+    expect(wrongDraft).toContain('use one of target, draft-same, draft-q8, or scratch:<path>');
+    // A local agent picks among the pack's models (and its own scratch models): the grammar's choices, named.
+    const local = agentTools(challenge, { channels: [], messages: [], results: [], levers: ['drafter'] });
+    const localDraft = await runTool(
+      local,
+      'submit_job',
+      {
+        ...base,
+        config: {
+          spec_type: 'draft',
+          target: 'target',
+          draft: 'nope',
+          draft_n_max: 4,
+          flash_attn: 'auto',
+          cache_type_k: 'f16',
+          cache_type_v: 'f16',
+        },
       },
-    });
-    expect(wrongDraft).toContain('config.draft must be one of "draft-same", "draft-q8"');
-    expect(wrongDraft).not.toContain('"none"');
+      alice,
+    );
+    expect(localDraft).toMatchObject({ ok: false });
+    expect((localDraft as { error: string }).error).toContain('config.draft must be one of "draft-same", "draft-q8"');
+    expect((localDraft as { error: string }).error).not.toContain('"none"');
     expect(await refusal(alice, 'submit_job', { ...base, config: { spec_type: 'turbo', target: 'target' } })).toContain(
       'config.spec_type must be one of "none", "draft", "ngram"',
     );
@@ -368,7 +405,7 @@ describe('bad calls are answered, never thrown', () => {
         details: '',
         job_id: '',
       }),
-    ).toContain('tps must be a positive number');
+    ).toContain('a result needs measured figures: give job_id of your finished job');
     expect(await refusal(bob, 'create_channel', { name: 'draft-depth', theme: 'mine now' })).toMatch(
       /^CHANNEL_EXISTS: /,
     );
@@ -381,7 +418,7 @@ describe('bad calls are answered, never thrown', () => {
 
 describe('benchmark jobs', () => {
   it('submit_job queues a job on the real engine; check_job follows it to its measured result; list_jobs shows it and the quota', async () => {
-    const submitted = await use(alice, 'submit_job', {
+    const submitted = await mcpUse(alice, 'submit_job', {
       config: {
         spec_type: 'draft',
         target: 'target',
@@ -457,24 +494,34 @@ describe("submit_job's config schema: every grammar-valid config is one the hub 
     };
   }
 
+  /**
+   * Every combination of the core settings (drafter, depth, flash attention, KV cache), and each value of every
+   * lever's setting on top of one of them: the levers' full product would be millions of configs.
+   */
   function checkAll(pack: InstalledPack): { branches: string[]; count: number } {
-    const schema = submitJobConfigSchema(infoOf(pack))!;
+    const core = submitJobConfigSchema(infoOf(pack), { levers: [] })!;
+    const full = submitJobConfigSchema(infoOf(pack))!;
     const submit = agentTools(infoOf(pack)).find((t) => t.name === 'submit_job')!;
     let count = 0;
     const branches: string[] = [];
-    for (const branch of schema.oneOf) {
+    const check = (config: Record<string, unknown>) => {
+      count++;
+      const where = `${pack.id}: ${JSON.stringify(config)}`;
+      expect(checkRunConfig({ ...pack.defaults, ...config }).error, where).toBeNull();
+      expect(() => checkJobConfig(pack, 'alice', config), where).not.toThrow();
+      expect(submit.parameters.properties.config, where).toBeDefined();
+    };
+    core.oneOf.forEach((branch, i) => {
       const all = instances(branch) as Array<Record<string, unknown>>;
       branches.push(
         `${String(all[0]!.spec_type)}${'flash_attn' in all[0]! ? `/fa:${[...new Set(all.map((c) => c.flash_attn))].join('|')}` : ''}`,
       );
-      for (const config of all) {
-        count++;
-        const where = `${pack.id}: ${JSON.stringify(config)}`;
-        expect(checkRunConfig({ ...pack.defaults, ...config }).error, where).toBeNull();
-        expect(() => checkJobConfig(pack, 'alice', config), where).not.toThrow();
-        expect(submit.parameters.properties.config, where).toBeDefined();
-      }
-    }
+      for (const config of all) check(config);
+      const withLevers = full.oneOf[i] as Extract<JsonSchema, { type: 'object' }>;
+      for (const [key, field] of Object.entries(withLevers.properties))
+        if (!(key in (branch as Extract<JsonSchema, { type: 'object' }>).properties))
+          for (const value of instances(field)) check({ ...all.at(-1)!, [key]: value });
+    });
     return { branches, count };
   }
 
@@ -513,7 +560,8 @@ describe("submit_job's config schema: every grammar-valid config is one the hub 
   // Each cancel lands at once, even on a job the queue is claiming at that instant (it is stopped, not refused).
   it('the live hub accepts one config of every branch (each cancelled at once)', async () => {
     const carol = ctx('carol');
-    const schema = submitJobConfigSchema(challenge)!;
+    const schema = submitJobConfigSchema(challenge, { levers: [] })!;
+    const mcpSchema = mcpInputSchema(tools.find((t) => t.name === 'submit_job')!.parameters);
     for (const branch of schema.oneOf) {
       const config = instances(branch).at(-1) as Record<string, unknown>;
       const out = await runTool(
@@ -521,6 +569,7 @@ describe("submit_job's config schema: every grammar-valid config is one the hub 
         'submit_job',
         { config, method: 'schema check', description: 'every branch is accepted' },
         carol,
+        { parameters: mcpSchema as never },
       );
       expect(out.ok, `${JSON.stringify(config)}: ${out.ok ? '' : out.error}`).toBe(true);
       const cancelled = await carol.hub.cancelJob(JSON.parse((out as { result: string }).result).id as string);
@@ -528,4 +577,260 @@ describe("submit_job's config schema: every grammar-valid config is one the hub 
     }
     await hub.running.hub.jobQueue!.idle();
   }, 60_000);
+});
+
+describe('submit_job covers every lever the supervisor can assign', () => {
+  const draftConfig = {
+    spec_type: 'draft',
+    target: 'target',
+    draft: 'draft-q8',
+    draft_n_max: 4,
+    flash_attn: 'on',
+    cache_type_k: 'q8_0',
+    cache_type_v: 'q8_0',
+  };
+
+  it('a job submitted with every lever set lands with those values in its config, a scratch model too', async () => {
+    // The test pack fixes ctx_size and threads; a pack that leaves them free offers them.
+    const open = agentTools({ ...challenge, defaults: {} });
+    const levers = {
+      draft_n_min: 1,
+      draft_p_min: 0.7,
+      draft_cache_type_k: 'q8_0',
+      draft_cache_type_v: 'q8_0',
+      batch_size: 1024,
+      ubatch_size: 256,
+      ctx_size: 2048,
+      gpu_layers: 0,
+      draft_gpu_layers: 0,
+      threads: 2,
+      draft_threads: 1,
+      poll: 50,
+    };
+    const out = await runTool(
+      open,
+      'submit_job',
+      { config: { ...draftConfig, ...levers }, method: 'every lever', description: '' },
+      bob,
+    );
+    expect(out.ok, out.ok ? '' : out.error).toBe(true);
+    const id = JSON.parse((out as { result: string }).result).id as string;
+    const job = await bob.hub.job(id);
+    expect(job.config).toMatchObject({ ...draftConfig, ...levers });
+    expect(job.method).toBe('every lever');
+    await bob.hub.cancelJob(id);
+
+    // A model of its own, uploaded to its scratch folder, is named scratch:<path>.
+    await bob.hub.writeScratch('bob', 'models/mine.gguf', readFileSync(join(dir, 'pack', 'models', 'draft-q4_0.gguf')));
+    const scratch = await runTool(
+      tools,
+      'submit_job',
+      {
+        config: { spec_type: 'draft', target: 'target', draft: 'scratch:models/mine.gguf' },
+        method: '',
+        description: '',
+      },
+      bob,
+    );
+    // The plain tool checks every field (a local agent's grammar fills them all); MCP's schema leaves them out.
+    expect(scratch.ok).toBe(false);
+    const submit = tools.find((t) => t.name === 'submit_job')!;
+    const schema = mcpInputSchema(submit.parameters);
+    expect(schema.required).toEqual(['config']);
+    const minimal = await runTool(
+      tools,
+      'submit_job',
+      withDefaults(schema, { config: { spec_type: 'draft', target: 'target', draft: 'scratch:models/mine.gguf' } }),
+      bob,
+      { parameters: schema as never },
+    );
+    expect(minimal.ok, minimal.ok ? '' : minimal.error).toBe(true);
+    const mine = await bob.hub.job(JSON.parse((minimal as { result: string }).result).id as string);
+    expect(mine.config).toMatchObject({ draft: 'scratch:models/mine.gguf', draft_n_max: 6 });
+    // No method given: the job is named from its config.
+    expect(mine.method).toBe('draft model scratch:models/mine.gguf, target target, n_draft 6');
+    await bob.hub.cancelJob(mine.id);
+    await hub.running.hub.jobQueue!.idle();
+  }, 60_000);
+
+  it("a local agent's config offers its own direction's settings, and its scratch models", () => {
+    const config = (levers: string[], scratchModels: string[] = []) =>
+      JSON.stringify(
+        agentTools(challenge, { channels: [], messages: [], results: [], levers, scratchModels }).find(
+          (t) => t.name === 'submit_job',
+        )!.parameters.properties.config,
+      );
+    expect(config(['batching'])).toContain('"batch_size"');
+    expect(config(['batching'])).not.toContain('"gpu_layers"');
+    expect(config(['offload'])).toContain('"gpu_layers"');
+    expect(config(['offload'])).toContain('"draft_gpu_layers"');
+    // threads is fixed by this pack: never offered.
+    expect(config(['offload'])).not.toContain('"threads"');
+    expect(config(['kv-cache'])).toContain('"draft_cache_type_k"');
+    expect(config(['draft-depth'])).toContain('"draft_p_min"');
+    expect(config(['drafter'], ['scratch:mine.gguf'])).toContain('"scratch:mine.gguf"');
+  });
+});
+
+describe('publish_result publishes measured figures only', () => {
+  it('refuses a result without figures, and publishes a finished job with its own', async () => {
+    const noFigures = await refusal(alice, 'publish_result', {
+      status: 'agent-run',
+      tps: 0,
+      ppl: 0,
+      method: 'm',
+      description: 'd',
+      details: '',
+      job_id: '',
+    });
+    expect(noFigures).toBe(
+      'invalid arguments for publish_result: a result needs measured figures: give job_id of your finished job (its measured tps and ppl are used), or tps and ppl (> 0) you measured yourself; got tps 0, ppl 0',
+    );
+    // An MCP client may leave the figures out when it names a job; a local agent has no figure to type at all.
+    const publish = tools.find((t) => t.name === 'publish_result')!;
+    expect(mcpInputSchema(publish.parameters).required).not.toContain('tps');
+    const finished = (await alice.hub.jobs({ agent: 'alice', limit: 20 })).items.find((j: JobInfo) => j.result)!;
+    expect(finished, 'the benchmark jobs test ran a job to its result').toBeDefined();
+    const local = agentTools(challenge, {
+      channels: [],
+      messages: [],
+      results: [],
+      jobs: [finished.id],
+      finishedJobs: [finished.id],
+    });
+    const localPublish = local.find((t) => t.name === 'publish_result')!;
+    expect(Object.keys(localPublish.parameters.properties)).not.toContain('tps');
+    expect(localPublish.parameters.properties.job_id).toEqual(expect.objectContaining({ enum: [finished.id] }));
+    const out = await runTool(
+      local,
+      'publish_result',
+      { status: 'agent-run', job_id: finished.id, method: '', description: 'as measured', details: '' },
+      alice,
+    );
+    expect(out.ok, out.ok ? '' : out.error).toBe(true);
+    const fm = (await hub.call('GET', `/v1/results/${JSON.parse((out as { result: string }).result).filename}`)).body
+      .frontmatter;
+    const measured = (await hub.call('GET', `/v1/results/${finished.result}`)).body.frontmatter;
+    expect(fm).toMatchObject({ tps: measured.tps, ppl: measured.ppl, job: finished.id });
+    expect(fm.method).toMatch(/^draft model draft-same, target target, n_draft 2/);
+    // Without a finished job there is nothing to publish: the tool is not offered to a local agent.
+    expect(
+      agentTools(challenge, { channels: [], messages: [], results: [], jobs: [], finishedJobs: [] }).map((t) => t.name),
+    ).not.toContain('publish_result');
+  });
+});
+
+describe("a local agent's steps (a scripted model through the real hub)", () => {
+  /** A model that answers each step with the next scripted call, and keeps every request it was sent. */
+  function scriptedChat(script: Array<(request: ChatCompletionRequest) => Promise<{ name: string; args: unknown }>>): {
+    chat: ChatClient;
+    requests: ChatCompletionRequest[];
+  } {
+    const requests: ChatCompletionRequest[] = [];
+    const chat = {
+      async complete(request: ChatCompletionRequest): Promise<ChatCompletion> {
+        requests.push(request);
+        const next = script[requests.length - 1];
+        if (!next) throw new Error('the script has no more steps');
+        const { name, args } = await next(request);
+        return {
+          id: `c${requests.length}`,
+          object: 'chat.completion',
+          created: 0,
+          model: 'scripted',
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: null,
+                tool_calls: [{ id: 't', type: 'function', function: { name, arguments: JSON.stringify(args) } }],
+              },
+              finish_reason: 'tool_calls',
+            },
+          ],
+          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+        } as ChatCompletion;
+      },
+    } as unknown as ChatClient;
+    return { chat, requests };
+  }
+
+  const forced = (r: ChatCompletionRequest) =>
+    typeof r.tool_choice === 'object' ? (r.tool_choice as { function: { name: string } }).function.name : r.tool_choice;
+
+  it("marks a demo model's text, names its jobs from their configs, corrects a failed call, and keeps a job in flight", async () => {
+    const token = await hub.register('dave');
+    const dave: ToolContext = { hub: hub.client(token), agentId: 'dave' };
+    const config = { ...draftConfigOf(), draft_n_max: 8 };
+    const { chat, requests } = scriptedChat([
+      async () => ({ name: 'post', args: { body: 'q61;t61 noise', channel: '', reply_to: '', refs: [] } }),
+      async () => ({ name: 'submit_job', args: { config, method: '[is,;;;t61', description: 'noise' } }),
+      async () => ({ name: 'read_file', args: { area: 'scratch', agent: '', path: 'no-such-file.txt' } }),
+      async () => {
+        // Its job ends before the next step: then it queues the next one.
+        await hub.running.hub.jobQueue!.idle();
+        return { name: 'read_board', args: { channel: '', limit: 5 } };
+      },
+      async () => ({ name: 'submit_job', args: { config, method: 'more noise', description: 'noise' } }),
+    ]);
+    const reports: WorkerToSupervisor[] = [];
+    const agent = new LocalAgent({
+      agentId: 'dave',
+      role: 'explorer',
+      direction: 'draft-depth',
+      model: 'scripted',
+      steps: 0,
+      tokensUsed: 0,
+      budget: { tokens: null, jobs_per_day: 10 },
+      maxSteps: 5,
+      stepDelayMs: 0,
+      seed: 1,
+      demoModel: true,
+      hub: dave.hub,
+      chat,
+      report: (m) => reports.push(m),
+    });
+    expect(await agent.run()).toBe('max_steps');
+    expect(requests.map(forced)).toEqual(['post', 'submit_job', 'required', 'read_file', 'submit_job']);
+
+    // The card says what it does, and how far: its step of max_steps.
+    expect(reports).toContainEqual({ type: 'action', action: 'thinking', progress: 'step 1 of 5' });
+    // Its post keeps its words, marked as the demo model's.
+    const posts = (await dave.hub.messages({ agent: 'dave', expand: true, limit: 5 })).items as Array<{ body: string }>;
+    expect(posts[0]!.body).toBe(`${DEMO_TEXT_MARK} q61;t61 noise`);
+    // Its jobs are named from their configs, never from its noise.
+    const jobs = (await dave.hub.jobs({ agent: 'dave', limit: 5 })).items;
+    expect(jobs).toHaveLength(2);
+    for (const j of jobs) {
+      expect(j.method).toBe(
+        'draft model draft-q8, target target, n_draft 8, flash attention on, K cache q8_0, V cache q8_0',
+      );
+      expect(j.description).toMatch(
+        /^Settings chosen by the demo model \(random weights; its own words are left out\): /,
+      );
+    }
+    // The failed read is answered with its error in the next prompt, and the next step calls it again.
+    const retryPrompt = requests[3]!.messages.at(-1)!.content as string;
+    expect(retryPrompt).toContain('Your last call failed: read_file -> NOT_FOUND: no such file');
+    expect(retryPrompt).toContain('Call read_file again now, corrected as the error says.');
+    // The one read that failed is what the step after it corrected; a step that went well shows no error.
+    expect(requests[2]!.messages.at(-1)!.content).not.toContain('Your last call failed');
+    for (const j of jobs) if (j.state === 'queued' || j.state === 'running') await dave.hub.cancelJob(j.id);
+    await hub.running.hub.jobQueue!.idle();
+  }, 120_000);
+
+  function draftConfigOf(): Record<string, unknown> {
+    return {
+      spec_type: 'draft',
+      target: 'target',
+      draft: 'draft-q8',
+      draft_n_max: 4,
+      flash_attn: 'on',
+      cache_type_k: 'q8_0',
+      cache_type_v: 'q8_0',
+      draft_n_min: 0,
+      draft_p_min: 0,
+    };
+  }
 });

@@ -106,6 +106,28 @@ describe('MCP with minimal arguments', () => {
   }, 30_000);
 });
 
+describe('collab-desk mcp finds its hub', () => {
+  it("from the data folder's running hub, as every command does, without --hub", async () => {
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), COLLAB_DESK_TOKEN: alice };
+    delete env.COLLAB_DESK_HUB;
+    const client = await connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'mcp', '--data', hub.dataDir],
+        cwd: PROJECT_ROOT,
+        env,
+        stderr: 'pipe',
+      }),
+    );
+    const posted = await client.callTool({ name: 'post', arguments: { body: 'found through hub.url' } });
+    expect(posted.isError, textOf(posted)).toBe(false);
+    const board = await hub.call('GET', '/v1/messages?expand=true');
+    expect(board.body.items.find((m: { body: string }) => m.body === 'found through hub.url')).toMatchObject({
+      frontmatter: { agent: 'alice' },
+    });
+  }, 30_000);
+});
+
 describe('collab-desk mcp without a token', () => {
   it('says on stderr what is missing, serves register, and becomes the agent registered', async () => {
     const transport = stdio(null);

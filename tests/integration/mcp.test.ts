@@ -154,16 +154,43 @@ describe('MCP over streamable HTTP', () => {
     expect(JSON.parse(textOf(board)).messages[0]).toMatchObject({ author: 'bob', body: 'bob, over HTTP' });
   });
 
-  it("answers 401 to a request without a token, with an unknown token, or with another session's id", async () => {
+  it('serves a client without a token only register, then as the agent it registered', async () => {
+    const anonymous = await connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    let told = 0;
+    anonymous.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
+    expect((await anonymous.listTools()).tools.map((t) => t.name)).toEqual(['register']);
+    const early = await anonymous.callTool({ name: 'read_inbox', arguments: {} });
+    expect(early.isError).toBe(true);
+    expect(textOf(early)).toMatch(/call register/);
+    const made = await anonymous.callTool({
+      name: 'register',
+      arguments: { agent_id: 'carol-http', model: 'test-model', harness: 'an mcp client' },
+    });
+    expect(made.isError, textOf(made)).toBe(false);
+    const { token } = JSON.parse(textOf(made)) as { token: string };
+    await expect.poll(() => told).toBe(1);
+    // The same session now acts as carol-http, with the agent's tools.
+    const posted = await anonymous.callTool({ name: 'post', arguments: { body: 'carol registered over HTTP' } });
+    expect(posted.isError, textOf(posted)).toBe(false);
+    expect((await hub.call('GET', '/v1/messages?agent=carol-http&expand=true')).body.items[0].body).toBe(
+      'carol registered over HTTP',
+    );
+    // And her token opens her own sessions from now on.
+    const asCarol = await connect(http(token));
+    const inbox = await asCarol.callTool({ name: 'read_inbox', arguments: {} });
+    expect(inbox.isError, textOf(inbox)).toBe(false);
+  });
+
+  it("answers 401 to a malformed or unknown token, and to another session's id", async () => {
     const post = (headers: Record<string, string>, body: unknown = initialize) =>
       fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
         body: JSON.stringify(body),
       });
-    const none = await post({});
-    expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    const malformed = await post({ authorization: 'Basic abc' });
+    expect(malformed.status).toBe(401);
+    expect(malformed.headers.get('www-authenticate')).toContain('Bearer');
     const unknown = await post({ authorization: 'Bearer not-a-token' });
     expect(unknown.status).toBe(401);
     expect(await unknown.text()).not.toContain('not-a-token');
@@ -179,6 +206,12 @@ describe('MCP over streamable HTTP', () => {
       { jsonrpc: '2.0', id: 2, method: 'tools/list' },
     );
     expect(hijack.status).toBe(401);
+    // Nor without a token: only a session opened without one goes on without one.
+    const tokenless = await post(
+      { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+    );
+    expect(tokenless.status).toBe(401);
   });
 
   it('follows the challenge: installing one adds the job tools and tells connected clients', async () => {
@@ -194,7 +227,12 @@ describe('MCP over streamable HTTP', () => {
     await expect.poll(() => told).toBe(1);
     const { tools } = await client.listTools();
     const submit = tools.find((t) => t.name === 'submit_job')!;
-    expect(JSON.stringify(submit.inputSchema)).toContain('"draft-same"');
+    // The new pack's models are named, and every lever the supervisor assigns can be set, each optional.
+    const schema = JSON.stringify(submit.inputSchema);
+    expect(schema).toContain('draft model: draft-same, or draft-q8, or scratch:<path>');
+    for (const key of ['batch_size', 'ubatch_size', 'gpu_layers', 'draft_gpu_layers', 'draft_cache_type_k', 'poll'])
+      expect(schema).toContain(`"${key}"`);
+    expect(schema).toContain('"required":["spec_type","target","draft"]');
   }, 60_000);
 });
 

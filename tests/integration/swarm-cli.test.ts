@@ -67,8 +67,19 @@ describe('collab-desk demo and agents', () => {
     const bad = await runCli(['agents', 'start', '--model', '/nope.gguf', '--hub', hub.url, '--data', data]);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe(
-      'collab-desk agents: model file /nope.gguf does not exist (pass the path of a GGUF file on this machine)',
+      "collab-desk agents: the chat model /nope.gguf does not exist (pass the path of a GGUF chat model on this machine: the dashboard's Models panel lists the installed ones)",
     );
+    // A file that is not a model is named as such, not as a conflict with the model being served.
+    const notGguf = await runCli(['agents', 'start', '--model', '/etc/passwd', '--hub', hub.url, '--data', data]);
+    expect(notGguf.code).toBe(1);
+    expect(notGguf.stderr).toContain('the chat model /etc/passwd is not a GGUF file');
+
+    // A stopped agent can be removed from the list; the line says which.
+    const removed = await runCli(['agents', 'remove', '--hub', hub.url, '--data', data]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout.trim()).toBe('removed local-1');
+    const empty = await runCli(['agents', 'list', '--hub', hub.url, '--data', data]);
+    expect(empty.stdout).toContain('no agents yet');
     hub.child.kill('SIGTERM');
     await hub.exited;
   }, 240_000);

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { superviseBeside, type Supervisor } from '../../src/agents/supervisor';
 import { engineJobRunner } from '../../src/bench/job-runner';
 import type { InstalledPack, JobInfo } from '../../src/shared/challenge';
-import type { SwarmAgentStatus, SwarmStatus, TraceStep } from '../../src/shared/swarm';
+import { DEMO_TEXT_MARK, type SwarmAgentStatus, type SwarmStatus, type TraceStep } from '../../src/shared/swarm';
 import { assertCliBuilt } from '../helpers/hub-process';
 import { SseClient, eventData } from '../helpers/sse-client';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -178,6 +178,22 @@ describe('the agent swarm', () => {
       .filter((e) => e.type === 'agent.status')
       .map((e) => eventData<{ agent: SwarmAgentStatus }>(e).agent);
     expect(statusEvents.some((a) => a.agent_id === 'local-2' && a.action === 'thinking')).toBe(true);
+    // An agent that asked to think while a job held the GPU (the inference host paused) said it waited for it, and
+    // since when; the host's pause and the cards tell one story.
+    const waiting = statusEvents.filter((a) =>
+      /^waiting for (the GPU|job job-\S+ \((running|queued)\))$/.test(a.action ?? ''),
+    );
+    expect(waiting.length, JSON.stringify([...new Set(statusEvents.map((a) => a.action))])).toBeGreaterThan(0);
+    for (const a of waiting) expect(Date.parse(a.since!)).not.toBeNaN();
+    // The test model is a generated one: its posts are marked as the demo model's text, its jobs named by config.
+    for (const id of ids) {
+      const posts = (await hub.call('GET', `/v1/messages?agent=${id}&limit=50&expand=true`)).body.items as Array<{
+        body: string;
+      }>;
+      for (const p of posts) expect(p.body.startsWith(DEMO_TEXT_MARK), p.body).toBe(true);
+      expect(done.agents.find((a) => a.agent_id === id)!.last_message).toMatch(/^\[demo model text\] /);
+    }
+    for (const j of jobs) expect(j.method).toMatch(/^(plain |draft model |MTP drafter |ngram[\w-]* lookup)/);
     // While a job held the GPU, inference was paused, and resumed after.
     const inference = events.received
       .filter((e) => e.type === 'swarm.inference')
@@ -216,12 +232,28 @@ describe('the agent swarm', () => {
     await hub.call('POST', `/v1/swarm/agents/${id}/resume`, { token: hub.organizerToken });
     await until('a step after resume', () => status().steps > held);
 
+    // A live agent is not removed: it is stopped first.
+    const early = await hub.call('POST', `/v1/swarm/agents/${id}/remove`, { token: hub.organizerToken });
+    expect(early.status).toBe(409);
+    expect(early.body.error.hint).toMatch(/stop it first/);
+
     const pid = status().pid!;
     const stopped = await hub.call<SwarmStatus>('POST', `/v1/swarm/agents/${id}/stop`, { token: hub.organizerToken });
     expect(stopped.body.agents.find((a) => a.agent_id === id)!.state).toBe('stopped');
     expect(alive(pid)).toBe(false);
     // Its jobs-per-day budget of 0 turned every submit into an answer, never a job.
     expect((await hub.call<{ items: JobInfo[] }>('GET', `/v1/jobs?agent=${id}`)).body.items).toHaveLength(0);
+
+    // Stopped, it can be removed: off the swarm (and every dashboard, by an event), its id and posts kept on the hub.
+    const removed = await hub.call<SwarmStatus>('POST', `/v1/swarm/agents/${id}/remove`, { token: hub.organizerToken });
+    expect(removed.status).toBe(200);
+    expect(removed.body.agents.map((a) => a.agent_id)).not.toContain(id);
+    expect(supervisor.status().agents.map((a) => a.agent_id)).not.toContain(id);
+    await until('the agent.removed event', () =>
+      events.received.some((e) => e.type === 'agent.removed' && JSON.parse(e.data).agent_id === id),
+    );
+    expect((await hub.call('GET', `/v1/agents/${id}`)).status).toBe(200);
+    expect((await hub.call('POST', `/v1/swarm/agents/${id}/stop`, { token: hub.organizerToken })).status).toBe(404);
   }, 120_000);
 
   it('an agent whose token budget is spent stops as exhausted and is not restarted', async () => {
@@ -276,6 +308,25 @@ describe('the agent swarm', () => {
     expect(trace.some((s) => s.text === 'token check: [redacted]')).toBe(true);
   }, 120_000);
 
+  it('a command the shell cannot find fails the agent at once, with no restart loop', async () => {
+    // The program (sh) exists; what it runs does not: the shell's exit 127 is final.
+    const res = await hub.call<{ agents: SwarmAgentStatus[] }>('POST', '/v1/swarm/agents', {
+      token: hub.organizerToken,
+      body: { kind: 'external', name: 'typo', command: "sh -c 'no-such-agent-cli {prompt_file}'" },
+    });
+    expect(res.status).toBe(201);
+    const id = res.body.agents[0]!.agent_id;
+    const final = await until('the agent to settle', () => {
+      const a = supervisor.status().agents.find((x) => x.agent_id === id)!;
+      return (a.state === 'failed' || a.state === 'backoff' || a.state === 'stopped') && a;
+    });
+    expect(final.state).toBe('failed');
+    expect(final.restarts).toBe(0);
+    expect(final.action).toBeNull();
+    expect(final.error).toMatch(/the command was not found \(exit code 127/);
+    expect(final.error).toMatch(/no-such-agent-cli/);
+  }, 60_000);
+
   it('refuses bad requests with what to fix, and keeps control to the organizer', async () => {
     const token = await hub.register('bystander');
     expect((await hub.call('POST', '/v1/swarm/agents', { token, body: { count: 1 } })).status).toBe(403);
@@ -285,6 +336,15 @@ describe('the agent swarm', () => {
     });
     expect(noCommand.status).toBe(400);
     expect(noCommand.body.error.hint).toMatch(/prompt_file/);
+    // A program that is not on this machine is refused before anything registers or restarts.
+    const before = supervisor.status().agents.length;
+    const noProgram = await hub.call('POST', '/v1/swarm/agents', {
+      token: hub.organizerToken,
+      body: { kind: 'external', command: 'no-such-agent-cli --prompt-file {prompt_file}' },
+    });
+    expect(noProgram.status).toBe(400);
+    expect(noProgram.body.error.message).toMatch(/"no-such-agent-cli" is not on this machine/);
+    expect(supervisor.status().agents).toHaveLength(before);
     const noModel = await hub.call('POST', '/v1/swarm/agents', {
       token: hub.organizerToken,
       body: { model: join(dir, 'missing.gguf') },

@@ -11,7 +11,16 @@ export type { JsonObjectSchema, JsonSchema } from './json-schema';
 export type { KnownNames } from './board-tools';
 export { runTool, DEFAULT_RESULT_CHARS, type AgentTool, type ToolContext, type ToolOutcome } from './tool';
 export { NOTHING_FOLLOWED } from './public-tools';
-export { submitJobConfigSchema, isMtpDrafter, DRAFT_N_MAX_CHOICES, CACHE_TYPE_CHOICES } from './job-tools';
+export {
+  submitJobConfigSchema,
+  movableLevers,
+  describeConfig,
+  isMtpDrafter,
+  DRAFT_N_MAX_CHOICES,
+  CACHE_TYPE_CHOICES,
+  OPTIONAL_CONFIG_KEYS,
+  SCRATCH_MODEL,
+} from './job-tools';
 
 /**
  * Board, channels, workspace and results always; benchmark jobs only when a challenge is installed. The public
@@ -21,7 +30,7 @@ export { submitJobConfigSchema, isMtpDrafter, DRAFT_N_MAX_CHOICES, CACHE_TYPE_CH
 export function agentTools(challenge: ChallengeInfo | null, known?: KnownNames): AgentTool[] {
   const followed = known?.publicCollabs;
   const publicSet = known === undefined || followed?.length ? publicTools(followed) : [];
-  return [...boardTools(known), ...resultTools(), ...publicSet, ...(challenge ? jobTools(challenge) : [])];
+  return [...boardTools(known), ...resultTools(known), ...publicSet, ...(challenge ? jobTools(challenge, known) : [])];
 }
 
 /** The installed challenge, or null when the hub has none (NO_CHALLENGE); other failures are thrown. */

@@ -58,6 +58,15 @@ export interface KnownNames {
   results: string[];
   /** The public collabs this hub follows (org/collab): the public tools offer exactly these. */
   publicCollabs?: string[];
+  /** Agents whose scratch folders exist to read (the agent itself included): the workspace tools offer these. */
+  agents?: string[];
+  /** The agent's own recent jobs (check_job offers these), and those with a measured result (publish_result's). */
+  jobs?: string[];
+  finishedJobs?: string[];
+  /** GGUF files in the agent's scratch folder, as scratch:<path>: submit_job offers them as models. */
+  scratchModels?: string[];
+  /** The levers of the agent's direction: submit_job's config offers their settings (default: every lever's). */
+  levers?: string[];
 }
 
 const choice = (values: string[], description: string, free: JsonSchema): JsonSchema =>
@@ -133,40 +142,48 @@ function asText(file: HubFile): Record<string, unknown> {
   };
 }
 
-const listWorkspace = defineTool<{ area: 'scratch' | 'central'; agent: string; path: string }>({
-  name: 'list_workspace',
-  description: "List files: your scratch folder, another agent's, or the central folder.",
-  parameters: object({
-    area: AREA,
-    agent: str(40, 'whose scratch folder; "" for yours (ignored for central)'),
-    path: str(300, 'a folder inside it; "" for all of it'),
-  }),
-  async run(a, { hub, agentId }) {
-    const path = optional(a.path) ?? '';
-    const agent = optional(a.agent) ?? agentId;
-    const listing = a.area === 'central' ? await hub.listCentral(path, true) : await hub.listScratch(agent, path, true);
-    const files = listing.entries.filter((e) => e.type === 'file');
-    return {
-      folder: `${listing.root}${listing.path}`,
-      files: files.slice(0, LISTED_ENTRIES).map((e) => ({ path: e.path, bytes: e.bytes })),
-      ...(files.length > LISTED_ENTRIES ? { more: files.length - LISTED_ENTRIES } : {}),
-    };
-  },
-});
+const agentField = (known?: KnownNames): JsonSchema =>
+  known?.agents?.length
+    ? oneOfValues(['', ...known.agents], 'whose scratch folder; "" for yours (ignored for central)')
+    : str(40, 'whose scratch folder; "" for yours (ignored for central)');
 
-const readFile = defineTool<{ area: 'scratch' | 'central'; agent: string; path: string }>({
-  name: 'read_file',
-  description: "Read a text file from a scratch folder (yours or another agent's) or from the central folder.",
-  parameters: object({
-    area: AREA,
-    agent: str(40, 'whose scratch folder; "" for yours (ignored for central)'),
-    path: str(300, "the file's path in that folder", 1),
-  }),
-  async run(a, { hub, agentId }) {
-    const agent = optional(a.agent) ?? agentId;
-    return asText(a.area === 'central' ? await hub.readCentral(a.path) : await hub.readScratch(agent, a.path));
-  },
-});
+const listWorkspaceTool = (known?: KnownNames) =>
+  defineTool<{ area: 'scratch' | 'central'; agent: string; path: string }>({
+    name: 'list_workspace',
+    description: "List files: your scratch folder, another agent's, or the central folder.",
+    parameters: object({
+      area: AREA,
+      agent: agentField(known),
+      path: str(300, 'a folder inside it; "" for all of it'),
+    }),
+    async run(a, { hub, agentId }) {
+      const path = optional(a.path) ?? '';
+      const agent = optional(a.agent) ?? agentId;
+      const listing =
+        a.area === 'central' ? await hub.listCentral(path, true) : await hub.listScratch(agent, path, true);
+      const files = listing.entries.filter((e) => e.type === 'file');
+      return {
+        folder: `${listing.root}${listing.path}`,
+        files: files.slice(0, LISTED_ENTRIES).map((e) => ({ path: e.path, bytes: e.bytes })),
+        ...(files.length > LISTED_ENTRIES ? { more: files.length - LISTED_ENTRIES } : {}),
+      };
+    },
+  });
+
+const readFileTool = (known?: KnownNames) =>
+  defineTool<{ area: 'scratch' | 'central'; agent: string; path: string }>({
+    name: 'read_file',
+    description: "Read a text file from a scratch folder (yours or another agent's) or from the central folder.",
+    parameters: object({
+      area: AREA,
+      agent: agentField(known),
+      path: str(300, "the file's path in that folder", 1),
+    }),
+    async run(a, { hub, agentId }) {
+      const agent = optional(a.agent) ?? agentId;
+      return asText(a.area === 'central' ? await hub.readCentral(a.path) : await hub.readScratch(agent, a.path));
+    },
+  });
 
 const writeFile = defineTool<{ path: string; content: string }>({
   name: 'write_file',
@@ -241,8 +258,8 @@ export function boardTools(known?: KnownNames): AgentTool[] {
     readBoard,
     readInbox,
     postTool(known),
-    listWorkspace,
-    readFile,
+    listWorkspaceTool(known),
+    readFileTool(known),
     writeFile,
     readChannels,
     createChannel,

@@ -120,7 +120,11 @@ export const swarmRoutes =
       '/v1/swarm/:action',
       {
         schema: { params: ActionParams },
-        ...describe('Pause, resume, stop or start the whole swarm', 'organizer', { 200: SwarmStatus }),
+        ...describe(
+          'Pause, resume, stop or start the whole swarm; remove takes every stopped, failed or budget-spent agent off it',
+          'organizer',
+          { 200: SwarmStatus },
+        ),
       },
       async (request): Promise<SwarmStatus> => {
         requireOrganizer(hub, request);
@@ -133,7 +137,11 @@ export const swarmRoutes =
       '/v1/swarm/agents/:agent_id/:action',
       {
         schema: { params: AgentActionParams },
-        ...describe('Pause, resume, stop or start one agent', 'organizer', { 200: SwarmStatus }),
+        ...describe(
+          'Pause, resume, stop or start one agent, or remove it once stopped (its id, posts and traces stay on the hub)',
+          'organizer',
+          { 200: SwarmStatus },
+        ),
       },
       async (request): Promise<SwarmStatus> => {
         requireOrganizer(hub, request);

@@ -1,6 +1,12 @@
 // Diversity by design: which levers a config works, fresh directions for new agents, and moving agents off a crowd.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Value } from 'typebox/value';
 import { LeverBalancer } from '../../../src/agents/lever-balancer';
+import { movableLevers } from '../../../src/agents/tools/agent-tools';
+import { publicPack } from '../../../src/hub/challenge';
+import { ChallengePack, type ChallengeInfo } from '../../../src/shared/challenge';
 import { LEVERS, leversOf } from '../../../src/shared/levers';
 import { checkRunConfig } from '../../../src/shared/run-config-check';
 
@@ -63,5 +69,63 @@ describe('the lever balancer', () => {
     ]);
     b.record('b', ['ngram'], directions);
     expect(b.record('a', ['ngram'], directions)).toBeNull();
+  });
+});
+
+/** A shipped pack as the hub describes it to agents (GET /v1/challenge). */
+function shippedChallenge(file: string, patch: Partial<ChallengePack> = {}): ChallengeInfo {
+  const raw = JSON.parse(readFileSync(join(__dirname, '../../../resources/packs', file), 'utf8')) as unknown;
+  const pack = { ...(Value.Default(ChallengePack, raw) as ChallengePack), ...patch };
+  return {
+    ...publicPack({ ...pack, installed_at: 'now', model_paths: {} }),
+    baseline_result: null,
+    baseline_job: null,
+    ppl_cap: null,
+    example_job: { config: {}, method: '', description: '' },
+  };
+}
+
+describe('the levers a pack lets jobs move', () => {
+  it('the demo pack: not quantization (one target) nor the context (the pack fixes it); every other lever', () => {
+    const movable = movableLevers(shippedChallenge('demo.json'));
+    expect(movable).not.toContain('quantization');
+    expect(movable).not.toContain('context');
+    expect(movable.sort()).toEqual(
+      ['batching', 'draft-depth', 'drafter', 'flash-attn', 'kv-cache', 'ngram', 'offload'].sort(),
+    );
+  });
+
+  it('a second target makes quantization a lever; a pack fixing every offload setting removes offload', () => {
+    const demo = shippedChallenge('demo.json');
+    const twoTargets = {
+      ...demo,
+      models: { ...demo.models, 'target-q8': { role: 'target' as const, description: 'Q8_0 target' } },
+    };
+    expect(movableLevers(twoTargets)).toContain('quantization');
+    const fixed = {
+      ...demo,
+      defaults: { ...demo.defaults, gpu_layers: -1, draft_gpu_layers: -1, threads: 4, draft_threads: 4, poll: 0 },
+    };
+    expect(movableLevers(fixed)).not.toContain('offload');
+  });
+
+  it('the balancer never assigns a lever the pack cannot vary, to a new agent or to one it moves', () => {
+    const b = new LeverBalancer();
+    b.movable = movableLevers(shippedChallenge('demo.json'));
+    const directions: string[] = [];
+    for (let i = 0; i < 20; i++) directions.push(b.freshDirection(directions));
+    expect(directions.slice(0, 3)).toEqual(['drafter', 'draft-depth', 'ngram']);
+    expect(directions).not.toContain('quantization');
+    expect(directions).not.toContain('context');
+    const live = new Map([
+      ['a', 'drafter'],
+      ['b', 'draft-depth'],
+      ['c', 'ngram'],
+    ]);
+    b.record('a', ['kv-cache'], live);
+    b.record('b', ['kv-cache'], live);
+    const moved = b.record('c', ['kv-cache', 'ngram', 'drafter', 'draft-depth'], live);
+    expect(moved).not.toBeNull();
+    expect(b.movable).toContain(moved!.to);
   });
 });

@@ -212,6 +212,9 @@ export const useSwarm = create<SwarmState>((set, get) => {
         set({ agents: mergeAgent(get().agents, data.agent) });
         if (get().trace?.agent === data.agent.agent_id) void get().followTrace();
       }),
+      liveEvents.on<{ agent_id: string }>('agent.removed', ({ data }) => {
+        set({ agents: get().agents.filter((a) => a.agent_id !== data.agent_id) });
+      }),
       liveEvents.on<{ inference: InferenceStatus | null; paused_for_job: string | null }>(
         'swarm.inference',
         ({ data }) => {

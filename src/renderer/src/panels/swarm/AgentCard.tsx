@@ -1,13 +1,13 @@
 // One swarm agent at a glance: who, which lever, its live state and current action, its confinement, tokens and jobs against its budgets.
-import type { SwarmAgentStatus } from '@shared/swarm';
+import { demoText, type SwarmAgentStatus } from '@shared/swarm';
 import { leverById } from '@shared/levers';
 import { formatNumber } from '../../format';
 import { routeHref } from '../../router';
 import { useSwarm } from '../../stores/swarm-store';
-import { Ago } from '../../components/Ago';
+import { Ago, useNow } from '../../components/Ago';
 import { AgentControls } from './AgentControls';
 import { SandboxBadge, SandboxPolicyDetails } from './AgentSandbox';
-import { ACTIONS_IN, STATE_LABEL, STATE_TONE } from './agent-state';
+import { ACTIONS_IN, STATE_LABEL, STATE_TONE, actionElapsed } from './agent-state';
 
 export function StateDot({ state }: { state: SwarmAgentStatus['state'] }) {
   return <span className={`state-dot tone-${STATE_TONE[state]}`} aria-hidden />;
@@ -17,6 +17,55 @@ export function StateDot({ state }: { state: SwarmAgentStatus['state'] }) {
 function idleAction(agent: SwarmAgentStatus): string {
   if (agent.state !== 'running') return '—';
   return agent.kind === 'external' ? 'running its command' : 'between steps';
+}
+
+/** What it does now and for how long ("waiting for the GPU · 2 min"), and how far, where the agent says. */
+function ActionLine({ agent }: { agent: SwarmAgentStatus }) {
+  const now = useNow(5000);
+  return (
+    <>
+      <div className="agent-action" data-testid="agent-action">
+        {agent.action ? (
+          <>
+            <span className="muted">now</span> {agent.action}
+            {agent.since && (
+              <span className="muted" data-testid="agent-action-since" title={`since ${agent.since}`}>
+                {' '}
+                · {actionElapsed(agent.since, now)}
+              </span>
+            )}
+          </>
+        ) : (
+          <span className="muted">{idleAction(agent)}</span>
+        )}
+      </div>
+      {agent.action && agent.progress && (
+        <div className="agent-action muted" data-testid="agent-progress">
+          {agent.progress}
+        </div>
+      )}
+    </>
+  );
+}
+
+/** The last thing it posted; text a generated demo model wrote carries a tag saying so (it is noise, not a finding). */
+function LastMessage({ text }: { text: string }) {
+  const { demo, text: words } = demoText(text);
+  return (
+    <p className="agent-last" title={text}>
+      <span className="muted">last</span>{' '}
+      {demo && (
+        <span
+          className="badge"
+          data-testid="demo-text-tag"
+          title="written by the demo's generated random-weight model: its words are noise, not a finding"
+        >
+          demo model text
+        </span>
+      )}{' '}
+      {words}
+    </p>
+  );
 }
 
 function Meter({ used, limit }: { used: number; limit: number }) {
@@ -68,15 +117,7 @@ export function AgentCard({
       <div className="agent-direction" title={lever?.hint}>
         <span className="muted">direction</span> <strong>{lever?.title ?? agent.direction}</strong>
       </div>
-      <div className="agent-action" data-testid="agent-action">
-        {agent.action ? (
-          <>
-            <span className="muted">now</span> {agent.action}
-          </>
-        ) : (
-          <span className="muted">{idleAction(agent)}</span>
-        )}
-      </div>
+      <ActionLine agent={agent} />
       {agent.command && (
         <div className="agent-command mono" title={agent.command}>
           $ {agent.command}
@@ -118,11 +159,7 @@ export function AgentCard({
           <Ago iso={agent.started_at} />
         </dd>
       </dl>
-      {agent.last_message && (
-        <p className="agent-last" title={agent.last_message}>
-          <span className="muted">last</span> {agent.last_message}
-        </p>
-      )}
+      {agent.last_message && <LastMessage text={agent.last_message} />}
       {agent.error && (
         <p className="error-text agent-error" title={agent.error}>
           {agent.error}

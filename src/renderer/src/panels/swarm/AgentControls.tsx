@@ -27,7 +27,7 @@ export function AgentControls({
           <button
             key={action}
             type="button"
-            className={action === 'stop' ? 'btn btn-small btn-danger' : 'btn btn-small'}
+            className={action === 'stop' || action === 'remove' ? 'btn btn-small btn-danger' : 'btn btn-small'}
             disabled={!organizer || pending !== undefined}
             title={organizer ? `${ACTION_LABEL[action]} ${what}` : `sign in as organizer to ${action} ${what}`}
             aria-label={`${ACTION_LABEL[action]} ${what}`}

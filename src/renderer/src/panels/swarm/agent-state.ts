@@ -29,10 +29,10 @@ export const ACTIONS_IN: Record<SwarmAgentState, SwarmAction[]> = {
   running: ['pause', 'stop'],
   paused: ['resume', 'stop'],
   stopping: [],
-  stopped: ['start'],
+  stopped: ['start', 'remove'],
   backoff: ['start', 'stop'],
-  exhausted: ['start'],
-  failed: ['start'],
+  exhausted: ['start', 'remove'],
+  failed: ['start', 'remove'],
 };
 
 export const ACTION_LABEL: Record<SwarmAction, string> = {
@@ -40,13 +40,25 @@ export const ACTION_LABEL: Record<SwarmAction, string> = {
   resume: 'Resume',
   stop: 'Stop',
   start: 'Start',
+  remove: 'Remove',
 };
 export const ACTION_PENDING: Record<SwarmAction, string> = {
   pause: 'Pausing…',
   resume: 'Resuming…',
   stop: 'Stopping…',
   start: 'Starting…',
+  remove: 'Removing…',
 };
 
 /** An agent whose process may still write to its trace. */
 export const isAlive = (state: SwarmAgentState) => state !== 'stopped' && state !== 'exhausted' && state !== 'failed';
+
+/** How long the current action has gone on, as the card says it after the action: "12 s", "2 min", "1 h 05 min". */
+export function actionElapsed(since: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+  if (Number.isNaN(s)) return '';
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
