@@ -11,8 +11,12 @@ export interface FolderSize {
   measuredAt: number;
 }
 
-/** How many file-system calls are out at once: enough to be quick, few enough to leave the thread pool to others. */
-const CONCURRENCY = 16;
+/**
+ * How many file-system calls are out at once: enough to be quick, few enough to leave the thread pool to others.
+ * libuv runs fs calls (and dns.lookup) on 4 threads by default; a walk holding them all would queue the hub's other
+ * file work behind it.
+ */
+const CONCURRENCY = 3;
 
 /**
  * Walks `dir` with at most CONCURRENCY calls in flight. Symbolic links are not followed (the HF cache's snapshots

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_VERSION } from '../shared/version';
 import { fileSha256 } from '../platform/file-hash';
-import { processAlive } from '../platform/process-alive';
+import { processStamp, stampHolder } from '../platform/process-alive';
 import {
   blobPath,
   CACHE_NAME,
@@ -636,20 +636,22 @@ function pulledFromCache(snapshot: CachedSnapshot | null): PulledModel | null {
 
 /**
  * One pull per blob at a time: two writers appending to one .incomplete file would waste the download. The lock
- * holds the owner's pid, so a lock left by a crashed pull is taken over rather than blocking forever.
+ * holds the owner's pid and start time, so a lock left by a crashed pull is taken over rather than blocking forever,
+ * even once another process got that pid.
  */
 async function lock(path: string, what: string): Promise<() => Promise<void>> {
   await mkdir(dirname(path), { recursive: true });
   for (let tries = 0; tries < 3; tries++) {
     try {
-      await writeFile(path, String(process.pid), { flag: 'wx' });
+      await writeFile(path, processStamp(), { flag: 'wx' });
       return () => rm(path, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    const { pid: holder, alive } = stampHolder(await readFile(path, 'utf8').catch(() => ''));
+    // An empty lock may be one another pull has just created and not yet written to.
     const young = Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? 0) < 5_000;
-    if ((holder > 0 && processAlive(holder)) || (!holder && young)) {
+    if (alive || (!holder && young)) {
       throw new ModelDownloadError(
         'BUSY',
         `another pull of ${what} is running${holder ? ` (process ${holder})` : ''}; wait for it to finish, or delete ${path} if no pull is running`,

@@ -114,8 +114,16 @@ export class BenchModelLibrary implements ModelLibrary {
   }
 
   async list(options: { uses?: ExtraModelUse[] } = {}): Promise<ModelsInfo> {
-    const scan = await scanModels(this.sources, options.uses ?? []);
-    const [entries, system] = await Promise.all([this.catalog.available(scan), this.machine.system()]);
+    // The folder walks and the disk's figures need nothing from the scan: they run beside it and the catalog's and
+    // system's lookups rather than after them.
+    const [{ scan, entries, system }, disk, folders] = await Promise.all([
+      scanModels(this.sources, options.uses ?? []).then(async (scan) => {
+        const [entries, system] = await Promise.all([this.catalog.available(scan), this.machine.system()]);
+        return { scan, entries, system };
+      }),
+      this.diskSpace(),
+      this.folderUse(),
+    ]);
     const available: AvailableModel[] = entries.map((m) => ({
       ...m,
       fit: m.bytes === null ? null : modelFit(m.bytes, system),
@@ -128,7 +136,6 @@ export class BenchModelLibrary implements ModelLibrary {
       if (!seen.has(key)) modelsBytes += m.bytes;
       seen.add(key);
     }
-    const disk = await this.diskSpace();
     const { cacheDir, modelsDir } = this.sources;
     return {
       installed: scan.installed,
@@ -140,7 +147,7 @@ export class BenchModelLibrary implements ModelLibrary {
         ...disk,
         cache_dir: cacheDir,
         models_dir: modelsDir,
-        ...(await this.folderUse()),
+        ...folders,
       },
       hub_url: this.hubUrl,
       token: this.credentials().configured,

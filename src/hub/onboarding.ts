@@ -4,22 +4,11 @@ import { exampleJobConfig, hubGoal } from './challenge';
 import type { HubContext } from './hub-context';
 import type { EndpointInfo } from '../shared/api';
 import { agentBucket } from './collab-names';
+import { formatBytes } from '../shared/bytes';
 
-/**
- * A size as people read it, in binary units: "2 GiB", "512 MiB", "1.5 GiB", "900 B" (the dashboard's formatBytes,
- * kept here so the hub never imports renderer code).
- */
+/** A size as the onboarding README says it: "2 GiB", "512 MiB", "1.5 GiB", "900 B" (binary units, as the dashboard). */
 export function humanBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const shown = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 1 : 0);
-  return `${shown} ${units[unit]}`;
+  return formatBytes(bytes, { wholeWithoutDecimal: true });
 }
 
 /**

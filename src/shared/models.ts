@@ -87,7 +87,8 @@ export const ModelFit = Closed({
   verdict: Type.Union([Type.Literal('vram'), Type.Literal('ram'), Type.Literal('too-big')]),
   needed_bytes: Type.Integer({ description: 'about what loading it takes: the file plus the KV cache and buffers' }),
   vram_bytes: Nullable(Type.Integer(), {
-    description: "the GPUs' memory together; null without a GPU (or while it is detected)",
+    description:
+      "the GPUs' memory together (on unified memory, about the share of the RAM the GPU may use); null without a GPU, when its memory is unknown, or while it is detected",
   }),
   ram_bytes: Type.Integer({ description: "this machine's memory" }),
   detail: Type.String({ description: 'the estimate and the figures it was compared with, in words' }),

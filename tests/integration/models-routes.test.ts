@@ -14,10 +14,12 @@ import {
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pullLockPath, repoFolder } from '../../src/bench/hf-cache';
 import { createModelLibrary } from '../../src/bench/model-library';
 import { parseNvidiaSmi } from '../../src/platform/gpu-probe';
+import { processStamp, processStartTime } from '../../src/platform/process-alive';
 import type { DownloadInfo, InstalledModel, ModelLibrary, ModelsInfo, SystemInfo } from '../../src/shared/models';
 import type { SwarmControl, SwarmStatus } from '../../src/shared/swarm';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
@@ -38,6 +40,8 @@ const PAIR = {
   b: { file: 'b.gguf', bytes: seededBytes(2 * MB, 16) },
   c: { file: 'c.gguf', bytes: seededBytes(3 * MB, 17) },
 };
+/** A repo whose one file meets a download lock another process left behind. */
+const LOCKED = { repo: 'collab/locked-gguf', file: 'locked.gguf', bytes: seededBytes(200_000, 18) };
 const TOKEN = 'hf_modelsRoutesTokenDoNotPrint';
 
 let hf: HfStandin;
@@ -63,6 +67,7 @@ beforeAll(async () => {
       [REPO]: { files: { [Q8.file]: Q8.bytes, [Q4.file]: Q4.bytes, [SLOW.file]: SLOW.bytes } },
       [SOLO.repo]: { files: { [SOLO.file]: SOLO.bytes } },
       [PAIR.repo]: { files: { [PAIR.a.file]: PAIR.a.bytes, [PAIR.b.file]: PAIR.b.bytes, [PAIR.c.file]: PAIR.c.bytes } },
+      [LOCKED.repo]: { files: { [LOCKED.file]: LOCKED.bytes } },
     },
     tokens: [TOKEN],
   });
@@ -389,6 +394,51 @@ describe('models', () => {
     rmSync(join(dataDir, 'challenge'), { recursive: true });
   });
 
+  it("the API's description says the installed pack's goal, and the next one's after the pack changes", async () => {
+    const packFile = join(hub.dataDir, 'challenge', 'pack.json');
+    mkdirSync(join(dirname(packFile), 'held-out'), { recursive: true });
+    writeFileSync(
+      join(dirname(packFile), 'held-out', 'set.json'),
+      JSON.stringify({ pack: 'demo', source: 'organizer', drawn_at: 'now', prompts: [{ id: 'h1', text: 'Held' }] }),
+    );
+    const install = (goal: string) =>
+      writeFileSync(
+        packFile,
+        JSON.stringify({
+          id: 'demo',
+          title: 'Demo',
+          goal,
+          models: { 'tiny-q4': { role: 'target', source: { hf: { repo: REPO, file: Q4.file } } } },
+          baseline: { target: 'tiny-q4' },
+          prompts: [
+            { id: 'p1', split: 'public', text: 'Hello' },
+            { id: 'p2', split: 'public', text: 'World' },
+          ],
+          gate: {},
+          model_paths: {},
+          private_set: 'held-out/set.json',
+          installed_at: new Date().toISOString(),
+        }),
+      );
+    const described = async () => {
+      const doc = (await hub.call<{ info: { description: string } }>('GET', '/openapi.json')).body;
+      const page = (await fetch(`${hub.url}/docs`).then((r) => r.text())).replaceAll('&#39;', "'");
+      return { doc: doc.info.description, page };
+    };
+    try {
+      install('Make the first pack fast');
+      expect((await described()).doc).toContain('Make the first pack fast');
+      // Another pack (another size of file, so the hub reads it again): the document and the page say its goal.
+      install('Make the second, changed pack faster still');
+      const after = await described();
+      expect(after.doc).toContain('Make the second, changed pack faster still');
+      expect(after.doc).not.toContain('Make the first pack fast');
+      expect(after.page).toContain('Make the second, changed pack faster still');
+    } finally {
+      rmSync(dirname(packFile), { recursive: true, force: true });
+    }
+  });
+
   it("counts the agent defaults' model and the model the inference host has loaded as uses, and asks before deleting them", async () => {
     const q8 = installedOf(await models(), Q8.file)!;
     expect(q8.used_by).toEqual([]);
@@ -554,6 +604,34 @@ describe('models', () => {
     } finally {
       await hub.call('DELETE', `/v1/models/downloads/${unpinned.body.download.id}`, organizer());
     }
+  });
+
+  it('a download lock held by a live pull refuses a second pull; one whose pid another process got since is taken over', async (ctx) => {
+    // The stamp tells a process by its pid and start time; where the system does not say start times, only the pid.
+    if (processStartTime(process.pid) === null) ctx.skip();
+    const lockFile = pullLockPath(repoFolder(cacheDir, LOCKED.repo), hf.sha256Of(LOCKED.repo, LOCKED.file));
+    mkdirSync(dirname(lockFile), { recursive: true });
+    const pull = () =>
+      hub.call('POST', '/v1/models/pull', { ...organizer(), body: { repo: LOCKED.repo, file: LOCKED.file } });
+    // This process (the hub's library runs in it) holds the lock: a second pull must wait.
+    writeFileSync(lockFile, processStamp());
+    const refused = await pull();
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('DOWNLOAD_BUSY');
+    expect(refused.body.error.message).toContain(`another pull of ${LOCKED.repo}/${LOCKED.file} is running`);
+    // The same pid with another start time: the pull that wrote it is gone and its pid went to this process since.
+    writeFileSync(lockFile, `${process.pid} 1\n`);
+    events.cursor = events.received.length;
+    const taken = await pull();
+    expect(taken.status).toBe(202);
+    await events.waitFor(
+      (e) =>
+        e.type === 'model.installed' && eventData<{ target: string }>(e).target === `${LOCKED.repo}/${LOCKED.file}`,
+      'model.installed',
+      15_000,
+    );
+    expect(readFileSync(installedOf(await models(), LOCKED.file)!.path).equals(LOCKED.bytes)).toBe(true);
+    expect(existsSync(lockFile)).toBe(false);
   });
 
   it('says a model removed since it was listed is not found, when two deletes of it race', async () => {

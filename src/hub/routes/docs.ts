@@ -10,15 +10,24 @@ import { describe } from './route-options';
 export const docsRoutes =
   (hub: HubContext, routes: readonly DocumentedRoute[], version: string): FastifyPluginAsyncTypebox =>
   async (app) => {
-    // Built on first request: every route has registered by then, and none registers later.
-    let doc: OpenApiDocument | null = null;
-    let page: string | null = null;
-    const document = (): OpenApiDocument =>
-      (doc ??= buildOpenApiDocument(routes, {
-        title: `${hub.config.title} API`,
-        version,
-        description: `The /v1 API of this Collab Desk hub. ${hubGoal(hub)}`,
-      }));
+    // Built on first request: every route has registered by then, and none registers later. The description says the
+    // goal, which installing or changing a pack changes: the document and page are rebuilt when it does.
+    let built: { description: string; doc: OpenApiDocument; page: string | null } | null = null;
+    const current = (): { description: string; doc: OpenApiDocument; page: string | null } => {
+      const description = `The /v1 API of this Collab Desk hub. ${hubGoal(hub)}`;
+      if (built?.description !== description)
+        built = {
+          description,
+          doc: buildOpenApiDocument(routes, { title: `${hub.config.title} API`, version, description }),
+          page: null,
+        };
+      return built;
+    };
+    const document = (): OpenApiDocument => current().doc;
+    const docsPage = (): string => {
+      const entry = current();
+      return (entry.page ??= renderDocsPage(entry.doc));
+    };
 
     app.get(
       '/openapi.json',
@@ -40,6 +49,6 @@ export const docsRoutes =
           .header('X-Content-Type-Options', 'nosniff')
           .header('X-Frame-Options', 'DENY')
           .header('Referrer-Policy', 'no-referrer')
-          .send((page ??= renderDocsPage(document()))),
+          .send(docsPage()),
     );
   };

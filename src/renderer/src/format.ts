@@ -1,18 +1,8 @@
 // How numbers, sizes and times read in the dashboard: one place, so every view says it the same way.
 import { parseStampedFilename } from '@shared/ids';
 
-/** "12.3 MiB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/** "12.3 MiB": the hub's and the bench's wording too, so a figure reads the same everywhere. */
+export { formatBytes } from '@shared/bytes';
 
 /** Up to `digits` significant decimals, no trailing zeros: 123.4, 1.05, 0.0123. */
 export function formatNumber(value: number, digits = 1): string {

@@ -6,11 +6,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FolderUsage, measureFolder } from '../../../src/bench/folder-usage';
 import { modelFit, neededBytes } from '../../../src/bench/model-fit';
-import type { SystemInfo } from '../../../src/shared/models';
+import { formatBytes } from '../../../src/shared/bytes';
 
 const GiB = 2 ** 30;
 
-const machine = (ram: number, vram: number[] | null): Pick<SystemInfo, 'memory' | 'gpu'> => ({
+type Machine = Parameters<typeof modelFit>[1];
+
+/** A Linux machine with CUDA GPUs of these sizes (null: still detecting them). */
+const machine = (ram: number, vram: number[] | null): Machine => ({
+  platform: 'linux',
+  arch: 'x64',
+  backend: { flavor: vram?.length ? 'cuda' : 'cpu', reason: '', llama_cpp_release: null, package: null },
   memory: { total_bytes: ram, free_bytes: ram / 2 },
   gpu:
     vram === null
@@ -22,13 +28,26 @@ const machine = (ram: number, vram: number[] | null): Pick<SystemInfo, 'memory' 
         },
 });
 
+/** An Apple silicon Mac as gpu-probe reports it: the Metal GPU's "VRAM" is the whole RAM. */
+const mac = (ram: number): Machine => ({
+  platform: 'darwin',
+  arch: 'arm64',
+  backend: { flavor: 'metal', reason: '', llama_cpp_release: null, package: null },
+  memory: { total_bytes: ram, free_bytes: ram / 2 },
+  gpu: {
+    state: 'ready',
+    devices: [{ name: 'Apple M2 GPU (Metal)', vram_bytes: ram, vram_free_bytes: null }],
+    note: 'unified memory: the GPU shares the RAM',
+  },
+});
+
 describe('modelFit', () => {
   it('needs about the file plus the KV cache and buffers', () => {
     expect(neededBytes(4 * GiB)).toBeGreaterThan(4 * GiB);
     expect(neededBytes(4 * GiB)).toBeLessThan(5.5 * GiB);
   });
 
-  it('fits in VRAM when the estimate fits the GPUs together, and says the figures', () => {
+  it('fits in VRAM when the estimate fits the CUDA GPUs together, and says the figures', () => {
     const fit = modelFit(5 * GiB, machine(32 * GiB, [4 * GiB, 4 * GiB]));
     expect(fit).toMatchObject({ verdict: 'vram', vram_bytes: 8 * GiB, ram_bytes: 32 * GiB, provisional: false });
     expect(fit.detail).toContain('needs about 6.0 GiB (the 5.0 GiB file plus the KV cache');
@@ -40,16 +59,79 @@ describe('modelFit', () => {
     expect(modelFit(7.5 * GiB, machine(32 * GiB, [8 * GiB])).detail).toContain('larger than VRAM');
     const cpu = modelFit(7.5 * GiB, machine(16 * GiB, []));
     expect(cpu).toMatchObject({ verdict: 'ram', vram_bytes: null });
-    expect(cpu.detail).toContain('no GPU memory found');
+    expect(cpu.detail).toContain('no GPU found');
+    expect(cpu.detail).toContain('runs on the CPU from RAM');
     const big = modelFit(40 * GiB, machine(16 * GiB, [8 * GiB]));
     expect(big.verdict).toBe('too-big');
-    expect(big.detail).toContain('larger than RAM and VRAM together');
+    expect(big.detail).toContain('larger than VRAM and the RAM left beside other programs together');
+  });
+
+  it('measures "fits in RAM" against the RAM the OS and other programs leave (about 85%), not all of it', () => {
+    // Needs about 15.9 GiB: within 16 GiB of RAM, beyond the 13.6 GiB (shown as 14 GiB) left beside other programs.
+    const fit = modelFit(14 * GiB, machine(16 * GiB, []));
+    expect(fit.verdict).toBe('too-big');
+    expect(fit.detail).toContain('about 14 GiB of it left beside the OS and other programs (assumed 85%)');
+    expect(modelFit(11 * GiB, machine(16 * GiB, [])).verdict).toBe('ram');
+  });
+
+  it('counts unified memory once on Apple silicon: the GPU gets about 2/3 of the RAM, never RAM plus "VRAM"', () => {
+    const fits = modelFit(8 * GiB, mac(16 * GiB));
+    // Needs about 9.3 GiB: within the GPU's 10.7 GiB share of 16 GiB.
+    expect(fits).toMatchObject({ verdict: 'vram', ram_bytes: 16 * GiB });
+    expect(fits.vram_bytes).toBe(Math.round((16 * GiB * 2) / 3));
+    expect(fits.detail).toContain("fits in the GPU's share of the unified memory");
+    expect(fits.detail).toContain('unified memory 16 GiB, shared by the CPU and the GPU');
+    expect(fits.detail).toContain('about 11 GiB of it (assumed 2/3 of the RAM)');
+    expect(fits.detail).not.toContain('VRAM');
+    // Beyond the GPU's share, within the RAM left: the rest of the layers run on the CPU.
+    const spills = modelFit(11 * GiB, mac(16 * GiB));
+    expect(spills.verdict).toBe('ram');
+    expect(spills.detail).toContain("larger than the GPU's share of the unified memory");
+    // 20 GiB would fit RAM + "VRAM" (32 GiB) as the probe reports them, but not the one 16 GiB pool.
+    const big = modelFit(20 * GiB, mac(16 * GiB));
+    expect(big.verdict).toBe('too-big');
+    expect(big.detail).toContain('larger than the unified memory left beside the OS and other programs');
+    // A bigger Mac lets the GPU have about 3/4.
+    expect(modelFit(40 * GiB, mac(64 * GiB))).toMatchObject({ verdict: 'vram', vram_bytes: 48 * GiB });
+    expect(modelFit(40 * GiB, mac(64 * GiB)).detail).toContain('assumed 3/4 of the RAM');
+  });
+
+  it('says the GPU memory is unknown, not that there is no GPU, for a GPU whose memory the probe could not read', () => {
+    const vulkan: Machine = {
+      ...machine(32 * GiB, []),
+      backend: { flavor: 'vulkan', reason: '', llama_cpp_release: null, package: null },
+      gpu: {
+        state: 'ready',
+        devices: [{ name: 'AMD Radeon RX 7600', vram_bytes: null, vram_free_bytes: null }],
+        note: null,
+      },
+    };
+    const fit = modelFit(4 * GiB, vulkan);
+    expect(fit).toMatchObject({ verdict: 'ram', vram_bytes: null });
+    expect(fit.detail).toContain('GPU memory unknown (AMD Radeon RX 7600)');
+    expect(fit.detail).toContain('how much of it the GPU can hold is unknown');
+    expect(fit.detail).not.toContain('no GPU');
+    expect(fit.detail).not.toContain('runs on the CPU from RAM');
+    const big = modelFit(40 * GiB, vulkan);
+    expect(big.verdict).toBe('too-big');
+    expect(big.detail).toContain('unless the GPU (memory unknown) holds the rest');
   });
 
   it('says so while the GPU is still being detected', () => {
     const fit = modelFit(GiB, machine(16 * GiB, null));
     expect(fit).toMatchObject({ verdict: 'ram', provisional: true });
     expect(fit.detail).toContain('the GPU is still being detected');
+  });
+});
+
+describe('formatBytes', () => {
+  it('says sizes in binary units, one decimal below 10; the README drops a whole ".0"', () => {
+    expect(formatBytes(900)).toBe('900 B');
+    expect(formatBytes(300 * 1024)).toBe('300 KiB');
+    expect(formatBytes(2 * GiB)).toBe('2.0 GiB');
+    expect(formatBytes(1.5 * GiB)).toBe('1.5 GiB');
+    expect(formatBytes(2 * GiB, { wholeWithoutDecimal: true })).toBe('2 GiB');
+    expect(formatBytes(1.5 * GiB, { wholeWithoutDecimal: true })).toBe('1.5 GiB');
   });
 });
 

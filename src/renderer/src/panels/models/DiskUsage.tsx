@@ -19,7 +19,18 @@ export function DiskUsage({ disk }: { disk: DiskUse }) {
   const cacheBytes = cache.bytes ?? 0;
   const partial = Math.min(disk.partial_bytes, cacheBytes);
   const dataOnDisk = data.same_disk ? (data.bytes ?? 0) : 0;
+  // Used space no figure accounts for: while a folder on this disk is still measured (or could not be), its bytes
+  // are in there too, so the rest is named with it rather than called everything else.
   const other = total !== null && free !== null ? Math.max(0, total - free - cacheBytes - dataOnDisk) : 0;
+  const unmeasured = [
+    cache.bytes === null ? { name: 'the Hugging Face cache', folder: cache } : null,
+    data.same_disk && data.bytes === null ? { name: 'the data folder', folder: data } : null,
+  ].filter((u) => u !== null);
+  const otherFigure = unmeasured.length === 0 ? formatBytes(other) : folderFigure(unmeasured[0]!.folder);
+  const otherLabel =
+    unmeasured.length === 0
+      ? `Everything else on this disk: ${formatBytes(other)}`
+      : `Everything else on this disk, with ${unmeasured.map((u) => `${u.name} (${folderFigure(u.folder)})`).join(' and ')}: ${formatBytes(other)}`;
   const dataParts = [
     ['models', data.models_bytes],
     ['runs', data.runs_bytes],
@@ -41,7 +52,7 @@ export function DiskUsage({ disk }: { disk: DiskUse }) {
     { key: 'cache', bytes: cacheBytes - partial, label: `Hugging Face cache: ${formatBytes(cacheBytes - partial)}` },
     { key: 'partial', bytes: partial, label: `Partial downloads: ${formatBytes(partial)}` },
     { key: 'data', bytes: dataOnDisk, label: `Data folder: ${formatBytes(dataOnDisk)}` },
-    { key: 'other', bytes: other, label: `Everything else on this disk: ${formatBytes(other)}` },
+    { key: 'other', bytes: other, label: otherLabel },
   ];
   const barLabel = segments
     .filter((s) => s.bytes > 0)
@@ -96,7 +107,10 @@ export function DiskUsage({ disk }: { disk: DiskUse }) {
         {total !== null && (
           <span>
             <i className="swatch disk-other" />
-            Other files <strong>{formatBytes(other)}</strong>
+            Other files{' '}
+            <strong data-testid="other-bytes" title={unmeasured.length > 0 ? otherLabel : undefined}>
+              {otherFigure}
+            </strong>
           </span>
         )}
         <span>
