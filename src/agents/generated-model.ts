@@ -1,15 +1,11 @@
 // Whether a GGUF file is one of the generated random-weight models (`models make-demo`, the test packs): read from its header.
 import { open } from 'node:fs/promises';
-
-/** The general.name the generators write (src/bench/gguf/tiny-llama.ts, tiny-gemma4.ts). */
-const GENERATED_NAME = /^tiny-(llama|gemma4)-/;
+import { GGUF_FIXED_SIZE, GGUF_VALUE_TYPE, isGeneratedModelName } from '../platform/gguf-types';
 /** general.name sits among the first keys; the vocabulary arrays after it can be megabytes, never read. */
 const HEADER_BYTES = 64 * 1024;
 
-/** GGUF value types (ggml's gguf_type) and the byte size of the fixed-size ones. */
-const FIXED_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
-const STRING = 8;
-const ARRAY = 9;
+const STRING = GGUF_VALUE_TYPE.string;
+const ARRAY = GGUF_VALUE_TYPE.array;
 
 /** The file's general.name, or null when it is not a GGUF or the name is not in its first 64 KB. */
 export async function ggufName(path: string): Promise<string | null> {
@@ -44,7 +40,7 @@ export async function ggufName(path: string): Promise<string | null> {
       at += 12;
       for (let i = 0; i < count; i++) skip(itemType);
     } else {
-      const size = FIXED_SIZE[type];
+      const size = GGUF_FIXED_SIZE[type];
       if (size === undefined) throw new RangeError(`unknown GGUF type ${type}`);
       at += size;
     }
@@ -69,5 +65,5 @@ export async function ggufName(path: string): Promise<string | null> {
  */
 export async function isGeneratedModel(path: string): Promise<boolean> {
   const name = await ggufName(path);
-  return name !== null && GENERATED_NAME.test(name);
+  return name !== null && isGeneratedModelName(name);
 }

@@ -15,6 +15,7 @@ import {
   SCRATCH_MODEL,
   type AgentTool,
   type KnownNames,
+  type ToolOutcome,
 } from './tools/agent-tools';
 import type { WorkerInit, WorkerToSupervisor } from './worker-protocol';
 
@@ -87,8 +88,36 @@ const FREE_STEPS_AFTER_MISSES = 5;
 /** The longest the `wait` tool holds an agent on its own job, and how often it looks. */
 const WAIT_FOR_JOB_MS = 60_000;
 const WAIT_POLL_MS = 2000;
-/** Refusals a corrected call cannot cure (budgets and quotas): no retry of the same tool. */
-const NOT_CORRECTABLE = /^(RATE_LIMITED|QUOTA|your swarm budget)/;
+/** The agent's own refusal of a job past its swarm budget (a code beside the hub's). */
+const SWARM_BUDGET = 'SWARM_BUDGET';
+/**
+ * Refusals a corrected call cannot cure (budgets, quotas, a hub without jobs or challenge): no retry of the same
+ * tool.
+ */
+const NOT_CORRECTABLE: ReadonlySet<string> = new Set([
+  'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
+  'SCRATCH_QUOTA_EXCEEDED',
+  'JOBS_DISABLED',
+  'NO_CHALLENGE',
+  SWARM_BUDGET,
+]);
+/** The hub's quota refusals of a job: no submission is forced until they say a slot is free again. */
+const JOB_QUOTA = new Set(['QUOTA_EXCEEDED', 'RATE_LIMITED']);
+/** How long forced submissions pause after a quota refusal that says no time. */
+const QUOTA_PAUSE_MS = 3600_000;
+
+/**
+ * When a quota refusal says a slot frees: the hub's QUOTA_EXCEEDED names the time ("the next slot frees at <ISO>"),
+ * its RATE_LIMITED the wait ("retry after N s", its Retry-After); else an hour from now.
+ */
+export function quotaFreesAt(error: string, now = Date.now()): number {
+  const at = /frees at (\d{4}-\d{2}-\d{2}T[\d:.]+Z)/.exec(error);
+  if (at && Number.isFinite(Date.parse(at[1]!))) return Math.max(now, Date.parse(at[1]!));
+  const after = /retry after (\d+) ?s\b/i.exec(error);
+  if (after) return now + Number(after[1]) * 1000;
+  return now + QUOTA_PAUSE_MS;
+}
 
 export class LocalAgent {
   private readonly memory = new AgentMemory();
@@ -109,6 +138,8 @@ export class LocalAgent {
   /** Submissions that failed since the last one that worked, and the step of the last of them. */
   private jobMisses = 0;
   private lastMissStep = 0;
+  /** Until when the hub's job quota is spent (its refusal said so): submit_job is not forced before then. */
+  private submitPausedUntil = 0;
   /** The call that failed last step: the next prompt shows its error and the next step calls that tool again. */
   private retry: { tool: string; error: string } | null = null;
 
@@ -249,17 +280,19 @@ export class LocalAgent {
     }
     for (const call of calls) {
       this.report(call.function.name);
-      let args: unknown;
+      let written: unknown;
       try {
-        args = JSON.parse(call.function.arguments);
+        written = JSON.parse(call.function.arguments);
       } catch {
-        args = call.function.arguments;
+        written = call.function.arguments;
       }
-      if (this.o.demoModel) args = this.inDemoWords(call.function.name, args);
+      const args = this.o.demoModel ? this.inDemoWords(call.function.name, written) : written;
       const outcome = await this.act(call.function.name, args);
+      // The trace keeps what the model wrote; what the tool got beside it, where the agent rewrote it.
       traced.push({
         name: call.function.name,
-        arguments: args,
+        arguments: written,
+        ...(JSON.stringify(args) !== JSON.stringify(written) ? { sent_arguments: args } : {}),
         ok: outcome.ok,
         result: outcome.ok ? outcome.result : outcome.error,
       });
@@ -269,16 +302,19 @@ export class LocalAgent {
         outcome.ok ? `ok ${outcome.result}` : `error ${outcome.error}`,
       );
       // Once: a retry that fails too is left in memory, and the model chooses freely next.
-      if (!outcome.ok && !NOT_CORRECTABLE.test(outcome.error) && retry?.tool !== call.function.name)
+      if (!outcome.ok && !(outcome.code && NOT_CORRECTABLE.has(outcome.code)) && retry?.tool !== call.function.name)
         this.retry = { tool: call.function.name, error: outcome.error };
       if (call.function.name === 'submit_job') {
         if (outcome.ok) {
           this.hasJob = true;
           this.jobMisses = 0;
           const config = (args as { config?: Record<string, unknown> } | null)?.config;
-          const id = /"id":"([^"]+)"/.exec(outcome.result)?.[1];
-          jobSubmitted = { config: config ?? {}, ...(id ? { id } : {}) };
-        } else this.missedJob();
+          const id = (outcome.value as { id?: unknown } | undefined)?.id;
+          jobSubmitted = { config: config ?? {}, ...(typeof id === 'string' ? { id } : {}) };
+        } else {
+          this.missedJob();
+          if (outcome.code && JOB_QUOTA.has(outcome.code)) this.submitPausedUntil = quotaFreesAt(outcome.error);
+        }
       }
       if (call.function.name === 'post') {
         this.postTries += 1;
@@ -403,10 +439,12 @@ export class LocalAgent {
     const has = (name: string) => this.tools.some((t) => t.name === name);
     if (retry && has(retry.tool)) return retry.tool;
     if (!this.hasPosted && this.postTries < OPENING_TRIES && has('post')) return 'post';
-    if (!this.hasJob && this.jobTries < OPENING_TRIES && has('submit_job')) return 'submit_job';
+    // The hub's quota is spent: the model may still choose to try, but no submission is forced until a slot frees.
+    const canSubmit = has('submit_job') && Date.now() >= this.submitPausedUntil;
+    if (!this.hasJob && this.jobTries < OPENING_TRIES && canSubmit) return 'submit_job';
     const recent = jobs.filter((j) => Date.parse(j.created_at) > Date.now() - DAY_MS).length;
     const settled = this.jobMisses < OPENING_TRIES || this.steps - this.lastMissStep >= FREE_STEPS_AFTER_MISSES;
-    if (this.hasJob && has('submit_job') && !jobs.some(isOpen) && recent < this.o.budget.jobs_per_day && settled) {
+    if (this.hasJob && canSubmit && !jobs.some(isOpen) && recent < this.o.budget.jobs_per_day && settled) {
       if (this.jobMisses >= OPENING_TRIES) this.jobMisses = 0;
       return 'submit_job';
     }
@@ -426,7 +464,7 @@ export class LocalAgent {
     }
   }
 
-  private async act(name: string, args: unknown): Promise<{ ok: true; result: string } | { ok: false; error: string }> {
+  private async act(name: string, args: unknown): Promise<ToolOutcome> {
     if (name === 'submit_job') {
       const recent = (await this.myJobs().catch(() => [])).filter(
         (j) => Date.parse(j.created_at) > Date.now() - DAY_MS,
@@ -435,6 +473,7 @@ export class LocalAgent {
         return {
           ok: false,
           error: `your swarm budget is ${this.o.budget.jobs_per_day} jobs per day and you have used them; read results or post instead`,
+          code: SWARM_BUDGET,
         };
       }
     }

@@ -218,6 +218,8 @@ export function createMcpServer(
   let context = ctx;
   let rebuild = options.refresh;
   let unregistered = options.adopt !== undefined && ctx.agentId === '';
+  /** A register call is under way: a second one (the hub would register a second agent) is refused meanwhile. */
+  let registering = false;
   if (unregistered) current = [registerTool];
   const maxChars = options.maxResultChars ?? MCP_RESULT_CHARS;
   const server = new Server(
@@ -249,20 +251,31 @@ export function createMcpServer(
     if (unregistered) {
       if (name !== 'register')
         return answer({ ok: false, error: `${name} is not available yet: ${UNREGISTERED_NOTE}` });
-      const outcome = await runMcpTool(current, name, args ?? {}, context, maxChars);
-      if (!outcome.ok) return answer(outcome);
-      const token = (JSON.parse(outcome.result) as { token: string }).token;
-      try {
-        const next = await options.adopt!(token);
-        [context, current, rebuild, unregistered] = [next.ctx, next.tools, next.refresh, false];
-      } catch (err) {
+      if (registering)
         return answer({
           ok: false,
-          error: `registered (${outcome.result}), but this session could not switch to the new agent: ${(err as Error).message}`,
+          error:
+            'a register is already in progress on this session; wait for its answer (one session registers one agent)',
         });
+      registering = true;
+      try {
+        const outcome = await runMcpTool(current, name, args ?? {}, context, maxChars);
+        if (!outcome.ok) return answer(outcome);
+        const token = (JSON.parse(outcome.result) as { token: string }).token;
+        try {
+          const next = await options.adopt!(token);
+          [context, current, rebuild, unregistered] = [next.ctx, next.tools, next.refresh, false];
+        } catch (err) {
+          return answer({
+            ok: false,
+            error: `registered (${outcome.result}), but this session could not switch to the new agent: ${(err as Error).message}`,
+          });
+        }
+        await server.sendToolListChanged().catch(() => undefined);
+        return answer(outcome);
+      } finally {
+        registering = false;
       }
-      await server.sendToolListChanged().catch(() => undefined);
-      return answer(outcome);
     }
     let outcome = await runMcpTool(current, name, args ?? {}, context, maxChars);
     if (!outcome.ok && STALE.test(outcome.error) && (await refresh())) {
@@ -345,6 +358,8 @@ export interface McpHttpOptions {
   hubUrl: string;
   /** 0 picks a free port. */
   port: number;
+  /** Sessions opened without a token and not registered yet that may be open at once (default 32). */
+  maxTokenlessSessions?: number;
 }
 
 export interface RunningMcpHttp {
@@ -377,6 +392,7 @@ function replyError(res: ServerResponse, status: number, message: string, header
 }
 
 const UNAUTHORIZED = { 'www-authenticate': 'Bearer realm="collab-desk"' };
+const MAX_TOKENLESS_SESSIONS = 32;
 
 /** A session's later request: the token that opened it; for one opened without a token, none or the agent's it registered. */
 function sessionAccepts(session: Pick<Session, 'tokenHash' | 'adopted'>, token: string | null): boolean {
@@ -395,6 +411,9 @@ function sessionAccepts(session: Pick<Session, 'tokenHash' | 'adopted'>, token: 
 export async function startMcpHttp(o: McpHttpOptions): Promise<RunningMcpHttp> {
   const sessions = new Map<string, Session>();
   let port = 0;
+  const maxTokenless = o.maxTokenlessSessions ?? MAX_TOKENLESS_SESSIONS;
+  /** Anyone on this machine may open one without a token: each holds a server, so their number is bounded. */
+  const tokenlessOpen = () => [...sessions.values()].filter((s) => s.tokenHash === null && s.adopted === null).length;
 
   const open = async (req: IncomingMessage, res: ServerResponse, token: string | null): Promise<void> => {
     let server: Server;
@@ -461,6 +480,13 @@ export async function startMcpHttp(o: McpHttpOptions): Promise<RunningMcpHttp> {
       return session.transport.handleRequest(req, res);
     }
     if (req.method !== 'POST') return replyError(res, 400, 'a new MCP session starts with an initialize POST');
+    if (token === null && tokenlessOpen() >= maxTokenless)
+      return replyError(
+        res,
+        503,
+        `${maxTokenless} sessions without a token are open already; register through one of them, close one (DELETE /mcp with its Mcp-Session-Id), or open this one with your agent's token`,
+        { 'retry-after': '60' },
+      );
     return open(req, res, token);
   };
 

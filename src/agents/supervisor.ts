@@ -17,10 +17,12 @@ import { checkRunConfig } from '../shared/run-config-check';
 import { leversOf } from '../shared/levers';
 import { fileStamp } from '../shared/ids';
 import {
+  isSettled,
   ROLES,
   SwarmError,
   type SpawnAgentsBody,
   type SwarmAction,
+  type SwarmAgentState,
   type SwarmAgentStatus,
   type SwarmChange,
   type SwarmControl,
@@ -65,8 +67,8 @@ export interface SupervisorOptions {
 
 const DEFAULT_RESTART: RestartPolicy = { baseMs: 1000, maxMs: 60_000, maxInARow: 8, healthyAfterMs: 60_000 };
 const DEFAULT_JOBS_PER_DAY = 10;
-/** States an agent's process has ended in for good (no restart pending): the ones it may be removed in. */
-const SETTLED_STATES = new Set(['stopped', 'failed', 'exhausted']);
+/** The states whose wire name is not the word a person reads in a refusal. */
+const STATE_WORD: Partial<Record<SwarmAgentState, string>> = { backoff: 'restarting', exhausted: 'out of budget' };
 
 /**
  * The swarm's one owner: the hub reaches it only as SwarmControl. It composes the member registry (who is in the
@@ -264,7 +266,11 @@ export class Supervisor implements SwarmControl {
   async act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus> {
     const targets = agentId === null ? this.members.all() : [this.members.get(agentId)];
     if (action === 'remove') {
+      const hasLocal = () => this.members.all().some((m) => m.spec.kind === 'local');
+      const hadLocal = hasLocal();
       this.remove(agentId, targets);
+      // With no local agent left nothing thinks with the inference host: its GPU memory goes back, as on a stop.
+      if (hadLocal && !hasLocal()) await this.inference.stop();
       return this.status();
     }
     if (action === 'start' && targets.some((m) => m.spec.kind === 'local'))
@@ -290,11 +296,11 @@ export class Supervisor implements SwarmControl {
    * The id stays this swarm's (agents.json), so a later spawn takes it back, and its board posts and traces stay.
    */
   private remove(agentId: string | null, targets: SwarmMember[]): void {
-    const settled = (m: SwarmMember) => !m.running && SETTLED_STATES.has(m.status.state);
+    const settled = (m: SwarmMember) => !m.running && isSettled(m.status.state);
     if (agentId !== null && !settled(targets[0]!))
       throw new SwarmError(
         'SWARM_CONFLICT',
-        `${agentId} is ${targets[0]!.status.state}; only a stopped, failed or budget-spent agent can be removed`,
+        `${agentId} is ${STATE_WORD[targets[0]!.status.state] ?? targets[0]!.status.state}; only a stopped, failed or budget-spent agent can be removed`,
         `stop it first (POST /v1/swarm/agents/${agentId}/stop, or \`collab-desk agents stop ${agentId}\`), then remove it`,
       );
     for (const m of targets.filter(settled)) {
@@ -559,6 +565,8 @@ const SHELL_WORDS = new Set(
  * the agent's scratch folder) and shell syntax are left to the shell, whose exit 127 then fails the agent at once.
  */
 function checkProgram(command: string): void {
+  // Windows finds programs through PATHEXT (claude.cmd, node.exe) and drive paths: its shell says what is missing.
+  if (process.platform === 'win32') return;
   const program = programOf(command);
   if (!program || SHELL_WORDS.has(program) || (program.includes('/') && !isAbsolute(program))) return;
   if (findExecutable(program)) return;

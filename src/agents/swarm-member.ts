@@ -346,8 +346,9 @@ export class SwarmMember {
       return;
     }
     const reason = `${how}${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' | ').slice(0, 400)}` : ''}`;
-    // The shell's "command not found" (127) and "not executable" (126): a restart cannot fix either.
-    if (this.spec.kind === 'external' && (code === 126 || code === 127)) {
+    // The shell's "command not found" (127) and "not executable" (126) right at the start: a restart cannot fix
+    // either. After a healthy run the same codes come from inside the agent (a tool it called), so it restarts.
+    if (this.spec.kind === 'external' && (code === 126 || code === 127) && ranMs < this.host.restart.healthyAfterMs) {
       this.set({
         state: 'failed',
         action: null,

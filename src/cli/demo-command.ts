@@ -1,7 +1,7 @@
 // `collab-desk demo`: a hub, the demo challenge (generated models) and three local agents working it, on any CPU.
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Leaderboard } from '../shared/api';
 import { engineJobRunner } from '../bench/job-runner';
 import { checkModelFile } from '../bench/engine';
@@ -10,13 +10,13 @@ import { createModelLibrary } from '../bench/model-library';
 import { scanModels } from '../bench/model-scan';
 import { findPackFile, installPack, readInstalledPack, readPack, shippedPacksFolder } from '../bench/pack-install';
 import { superviseBeside } from '../agents/supervisor';
+import { isGeneratedModel } from '../agents/generated-model';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { hubGoal } from '../hub/challenge';
 import { startHub } from '../hub/server';
 import { clockTime, demoSummary, narrateAgents, narrateHub } from './demo-narration';
 import { int } from './hub-call';
-
-const SETTLED = new Set(['stopped', 'exhausted', 'failed']);
+import { SETTLED_AGENT_STATES as SETTLED } from '../shared/swarm';
 
 /** Names of model files that are not chat models: drafters, MTP heads, embedders. */
 const NOT_A_CHAT_MODEL = /draft|assistant|mtp|embed|vocab/i;
@@ -39,17 +39,22 @@ async function realChatModel(): Promise<string | null> {
       { cacheDir: defaultCacheDir(), modelsDir: own.models, packFile: own.challengePack },
       [],
     );
-    const candidates = scan.installed.filter(
-      (m) =>
-        !NOT_A_CHAT_MODEL.test(m.name) &&
-        // The generated demo models (models/demo/...) think no better than the one the demo has.
-        !(m.source === 'generated' && relative(own.models, m.path).split(sep)[0] === 'demo'),
-    );
-    const packTarget = candidates.find((m) => m.repo && m.file && targets.has(`${m.repo}/${m.file}`));
-    return (packTarget ?? candidates[0])?.path ?? null;
+    const candidates = scan.installed.filter((m) => !NOT_A_CHAT_MODEL.test(m.name));
+    const isPackTarget = (m: (typeof candidates)[number]) =>
+      Boolean(m.repo && m.file && targets.has(`${m.repo}/${m.file}`));
+    // A shipped pack's target first; a generated random-weight model (its header says so) thinks no better than the
+    // demo's own, wherever it lies.
+    for (const m of [...candidates.filter(isPackTarget), ...candidates.filter((m) => !isPackTarget(m))])
+      if (!(await isGeneratedModel(m.path))) return m.path;
+    return null;
   } catch {
     return null;
   }
+}
+
+/** A path as one shell word: as it is when nothing in it is special, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** --model: an existing GGUF file, or a refusal that says what was wrong and what to give instead. */
@@ -143,9 +148,12 @@ export function demoCommand(): Command {
             `agents think with: the random-weight demo model ${basename(agentModel)}: its posts and titles are noise; the calls, jobs and measurements are real`,
           );
           const real = await realChatModel();
+          // The command to paste: this demo's own folder kept, paths quoted for the shell where they need it.
+          const folder =
+            resolve(o.data) === join(defaultDataFolder(), 'demo') ? '' : ` --data ${shellWord(layout.root)}`;
           if (real)
             console.log(
-              `thinking with a random-weight demo model; for readable posts run: collab-desk demo --model ${real}`,
+              `thinking with a random-weight demo model; for readable posts run: collab-desk demo --model ${shellWord(real)}${folder}`,
             );
         }
 
@@ -161,11 +169,16 @@ export function demoCommand(): Command {
         };
         process.on('SIGINT', () => void close(0));
         process.on('SIGTERM', () => void close(0));
-        const started = await supervisor.spawn({
-          count: o.agents,
-          kind: 'local',
-          ...(o.maxSteps ? { max_steps: o.maxSteps } : {}),
-        });
+        // A model llama.cpp cannot load (too big, not a chat model) is refused here: said in one line, the hub closed.
+        const started = await supervisor
+          .spawn({ count: o.agents, kind: 'local', ...(o.maxSteps ? { max_steps: o.maxSteps } : {}) })
+          .catch(async (err: Error & { hint?: string }) => {
+            console.error(
+              `collab-desk demo: the agents could not start: ${err.message}${err.hint ? ` (${err.hint})` : ''}`,
+            );
+            await close(1);
+            return [];
+          });
         for (const a of started) console.log(`agent ${a.agent_id}: ${a.role}, direction ${a.direction}`);
         console.log(`watch: collab-desk agents list --hub ${running.url} --data ${layout.root}`);
         if (!o.maxSteps) console.log('stop: Ctrl-C (the demo runs until then)');

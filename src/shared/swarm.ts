@@ -25,6 +25,10 @@ export const SwarmAgentState = Type.Union([
 ]);
 export type SwarmAgentState = Static<typeof SwarmAgentState>;
 
+/** States an agent's process has ended in for good (no restart pending): it writes nothing more and may be removed. */
+export const SETTLED_AGENT_STATES: ReadonlySet<SwarmAgentState> = new Set(['stopped', 'exhausted', 'failed']);
+export const isSettled = (state: SwarmAgentState): boolean => SETTLED_AGENT_STATES.has(state);
+
 export const ROLES = ['explorer', 'tuner', 'skeptic', 'scout'] as const;
 export type AgentRole = (typeof ROLES)[number];
 
@@ -219,7 +223,13 @@ export type SwarmAction = (typeof SWARM_ACTIONS)[number];
 
 export const TraceToolCall = Closed({
   name: Type.String(),
-  arguments: Type.Unknown(),
+  arguments: Type.Unknown({ description: 'the arguments as the model wrote them' }),
+  sent_arguments: Type.Optional(
+    Type.Unknown({
+      description:
+        "the arguments as the tool got them, where the agent rewrote the model's (a demo model's text marked, its job named from its config)",
+    }),
+  ),
   ok: Type.Boolean(),
   result: Type.String({ description: "the tool's answer as the agent saw it (truncated), or its error" }),
 });

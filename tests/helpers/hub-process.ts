@@ -151,6 +151,45 @@ export function startNodeProcess(
   return proc;
 }
 
+/** Resolves with the first stdout line `re` matches; rejects when the process exits first or the guard runs out. */
+export function waitForLine(proc: CliProcess, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      for (const line of proc.lines()) {
+        const m = re.exec(line);
+        if (m) return finish(() => resolve(m));
+      }
+    };
+    const onExit = () =>
+      setImmediate(() => {
+        check();
+        finish(() =>
+          reject(
+            new Error(
+              `the process exited before a line matched ${re}\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`,
+            ),
+          ),
+        );
+      });
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`no line matched ${re} within ${timeoutMs} ms\nstdout: ${proc.stdout()}`))),
+      timeoutMs,
+    );
+    let done = false;
+    const finish = (settle: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      proc.child.stdout!.off('data', check);
+      proc.child.off('exit', onExit);
+      settle();
+    };
+    proc.child.stdout!.on('data', check);
+    proc.child.once('exit', onExit);
+    check();
+  });
+}
+
 /** Runs a short CLI command to its end; kills it if it outlives the guard. */
 export async function runCli(
   args: string[],

@@ -443,21 +443,44 @@ describe('benchmark jobs', () => {
     const mine = await use(alice, 'list_jobs', { state: 'all', limit: 5 });
     expect(mine.jobs.map((j: { id: string }) => j.id)).toEqual([submitted.id]);
     expect(mine.quota).toMatchObject({ used: 1, limit: 50 });
-    // A result citing the job carries its config, so the verifier could re-run it.
-    const cited = await use(alice, 'publish_result', {
-      status: 'negative',
-      tps: checked.measured.tps,
-      ppl: checked.measured.ppl,
-      method: 'same model as draft',
-      description: 'slower than plain on a CPU',
-      details: '',
-      job_id: submitted.id,
-    });
-    const fm = (await hub.call('GET', `/v1/results/${cited.filename}`)).body.frontmatter;
-    expect(fm).toMatchObject({
-      job: submitted.id,
-      config: { target: 'target', draft: 'draft-same', spec_type: 'draft' },
-    });
+    // The job published its own result: the same figures are not published again as a run, nor by another agent.
+    const citing = (who: ToolContext, status: string) =>
+      runTool(
+        tools,
+        'publish_result',
+        {
+          status,
+          tps: 0,
+          ppl: 0,
+          method: 'same model as draft',
+          description: 'slower than plain on a CPU',
+          details: '',
+          job_id: submitted.id,
+        },
+        who,
+      );
+    const again = await citing(alice, 'agent-run');
+    expect(again.ok).toBe(false);
+    expect((again as { error: string }).error).toContain(
+      `job ${submitted.id} already published its result ${checked.result} when it ended`,
+    );
+    const foreign = await citing(bob, 'negative');
+    expect((foreign as { error: string }).error).toContain(`job ${submitted.id} is alice's, not yours`);
+    // As a dead end it may be marked once: a result citing the job carries its config, so it could be re-run.
+    const deadEnd = await citing(alice, 'negative');
+    if (checked.measured.status === 'negative') {
+      expect((deadEnd as { error: string }).error).toContain(`is a negative result already; post about it`);
+    } else {
+      expect(deadEnd.ok, deadEnd.ok ? '' : deadEnd.error).toBe(true);
+      const cited = JSON.parse((deadEnd as { result: string }).result) as { filename: string };
+      const fm = (await hub.call('GET', `/v1/results/${cited.filename}`)).body.frontmatter;
+      expect(fm).toMatchObject({
+        status: 'negative',
+        tps: checked.measured.tps,
+        job: submitted.id,
+        config: { target: 'target', draft: 'draft-same', spec_type: 'draft' },
+      });
+    }
   }, 60_000);
 });
 
@@ -701,18 +724,35 @@ describe('publish_result publishes measured figures only', () => {
     const localPublish = local.find((t) => t.name === 'publish_result')!;
     expect(Object.keys(localPublish.parameters.properties)).not.toContain('tps');
     expect(localPublish.parameters.properties.job_id).toEqual(expect.objectContaining({ enum: [finished.id] }));
+    // Its job published its run already: a local agent may only mark it a dead end, never publish it twice.
+    expect(localPublish.parameters.properties.status).toEqual(expect.objectContaining({ enum: ['negative'] }));
     const out = await runTool(
       local,
       'publish_result',
       { status: 'agent-run', job_id: finished.id, method: '', description: 'as measured', details: '' },
       alice,
     );
-    expect(out.ok, out.ok ? '' : out.error).toBe(true);
-    const fm = (await hub.call('GET', `/v1/results/${JSON.parse((out as { result: string }).result).filename}`)).body
-      .frontmatter;
-    const measured = (await hub.call('GET', `/v1/results/${finished.result}`)).body.frontmatter;
-    expect(fm).toMatchObject({ tps: measured.tps, ppl: measured.ppl, job: finished.id });
-    expect(fm.method).toMatch(/^draft model draft-same, target target, n_draft 2/);
+    expect(out.ok).toBe(false);
+    expect((out as { error: string }).error).toMatch(/^invalid arguments for publish_result: status /);
+    const before = (await hub.call('GET', '/v1/results?limit=100')).body.items.length;
+    const direct = await runTool(
+      tools,
+      'publish_result',
+      {
+        status: 'agent-run',
+        tps: 0,
+        ppl: 0,
+        method: 'm',
+        description: 'as measured',
+        details: '',
+        job_id: finished.id,
+      },
+      alice,
+    );
+    expect((direct as { error: string }).error).toContain(
+      `already published its result ${finished.result} when it ended (status `,
+    );
+    expect((await hub.call('GET', '/v1/results?limit=100')).body.items.length).toBe(before);
     // Without a finished job there is nothing to publish: the tool is not offered to a local agent.
     expect(
       agentTools(challenge, { channels: [], messages: [], results: [], jobs: [], finishedJobs: [] }).map((t) => t.name),
@@ -810,6 +850,17 @@ describe("a local agent's steps (a scripted model through the real hub)", () => 
         /^Settings chosen by the demo model \(random weights; its own words are left out\): /,
       );
     }
+    // The trace keeps what the model wrote, and what was sent beside it; the supervisor learns the job's id.
+    const steps = reports.flatMap((m) => (m.type === 'step' ? [m] : []));
+    const submitted = steps[1]!;
+    expect(submitted.step.tool_calls![0]).toMatchObject({
+      name: 'submit_job',
+      arguments: { method: '[is,;;;t61', description: 'noise' },
+      sent_arguments: { method: '' },
+    });
+    expect(jobs.map((j) => j.id)).toContain(submitted.jobSubmitted!.id);
+    // A call sent as the model wrote it is traced once.
+    expect(steps[2]!.step.tool_calls![0]).not.toHaveProperty('sent_arguments');
     // The failed read is answered with its error in the next prompt, and the next step calls it again.
     const retryPrompt = requests[3]!.messages.at(-1)!.content as string;
     expect(retryPrompt).toContain('Your last call failed: read_file -> NOT_FOUND: no such file');
@@ -819,6 +870,52 @@ describe("a local agent's steps (a scripted model through the real hub)", () => 
     for (const j of jobs) if (j.state === 'queued' || j.state === 'running') await dave.hub.cancelJob(j.id);
     await hub.running.hub.jobQueue!.idle();
   }, 120_000);
+
+  it("stops forcing submissions while the hub's job quota is spent, and does not retry the refused call", async () => {
+    const token = await hub.register('erin');
+    const freesAt = new Date(Date.now() + 3600_000).toISOString();
+    let submits = 0;
+    /** The real hub, but every submission meets a spent quota, as POST /v1/jobs refuses it. */
+    class QuotaSpentHub extends HubClient {
+      override submitJob(): Promise<JobInfo> {
+        submits += 1;
+        throw new HubClientError(
+          429,
+          'QUOTA_EXCEEDED',
+          `quota reached: 3 of 3 jobs in 24 h; the next slot frees at ${freesAt}`,
+          'GET /v1/jobs/quota shows your quota; make each job count',
+        );
+      }
+    }
+    const config = draftConfigOf();
+    const { chat, requests } = scriptedChat([
+      async () => ({ name: 'post', args: { body: 'hello', channel: '', reply_to: '', refs: [] } }),
+      async () => ({ name: 'submit_job', args: { config, method: 'm', description: 'd' } }),
+      async () => ({ name: 'read_board', args: { channel: '', limit: 5 } }),
+      async () => ({ name: 'read_board', args: { channel: '', limit: 5 } }),
+    ]);
+    const agent = new LocalAgent({
+      agentId: 'erin',
+      role: 'explorer',
+      direction: 'draft-depth',
+      model: 'scripted',
+      steps: 0,
+      tokensUsed: 0,
+      budget: { tokens: null, jobs_per_day: 10 },
+      maxSteps: 4,
+      stepDelayMs: 0,
+      seed: 1,
+      demoModel: false,
+      hub: new QuotaSpentHub({ url: hub.url, token }),
+      chat,
+      report: () => undefined,
+    });
+    expect(await agent.run()).toBe('max_steps');
+    // Refused once, it is neither made to retry nor to submit again: the model chooses freely until the slot frees.
+    expect(submits).toBe(1);
+    expect(requests.map(forced)).toEqual(['post', 'submit_job', 'required', 'required']);
+    expect(requests[2]!.messages.at(-1)!.content).not.toContain('Your last call failed');
+  }, 60_000);
 
   function draftConfigOf(): Record<string, unknown> {
     return {

@@ -155,7 +155,8 @@ describe('MCP over streamable HTTP', () => {
   });
 
   it('serves a client without a token only register, then as the agent it registered', async () => {
-    const anonymous = await connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    const anonymousTransport = new StreamableHTTPClientTransport(new URL(server.url));
+    const anonymous = await connect(anonymousTransport);
     let told = 0;
     anonymous.setNotificationHandler(ToolListChangedNotificationSchema, () => void told++);
     expect((await anonymous.listTools()).tools.map((t) => t.name)).toEqual(['register']);
@@ -179,6 +180,47 @@ describe('MCP over streamable HTTP', () => {
     const asCarol = await connect(http(token));
     const inbox = await asCarol.callTool({ name: 'read_inbox', arguments: {} });
     expect(inbox.isError, textOf(inbox)).toBe(false);
+    // Another agent's token, valid on this hub, cannot drive the session carol registered through.
+    const hijack = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${bob}`,
+        'mcp-session-id': anonymousTransport.sessionId!,
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(hijack.status).toBe(401);
+  });
+
+  it('bounds the sessions open without a token, and says how to go on', async () => {
+    const small = await startMcpHttp({ hubUrl: hub.url, port: 0, maxTokenlessSessions: 2 });
+    try {
+      const open = (headers: Record<string, string> = {}) =>
+        fetch(small.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify(initialize),
+        });
+      for (let i = 0; i < 2; i++) {
+        const ok = await open();
+        expect(ok.status).toBe(200);
+        await ok.body?.cancel();
+      }
+      const refused = await open();
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /2 sessions without a token are open already; register/,
+      );
+      // An agent's own token still opens a session.
+      const withToken = await open({ authorization: `Bearer ${alice}` });
+      expect(withToken.status).toBe(200);
+      await withToken.body?.cancel();
+    } finally {
+      await small.close();
+    }
   });
 
   it("answers 401 to a malformed or unknown token, and to another session's id", async () => {

@@ -1,11 +1,12 @@
-// The swarm from the command line: `collab-desk demo` end to end, and `agents start|list|stop` against a hub process.
+// The swarm from the command line: `agents start|list|stop|remove` against a hub process (the demo end to end is
+// tests/integration/demo-cli.test.ts and tests/e2e/newcomer-journey.test.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, killAllChildren, runCli, startHubProcess } from '../helpers/hub-process';
 
-describe('collab-desk demo and agents', () => {
+describe('collab-desk agents', () => {
   let dir: string;
 
   beforeAll(() => {
@@ -17,24 +18,6 @@ describe('collab-desk demo and agents', () => {
     await killAllChildren();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  it('`demo --max-steps` runs hub, demo challenge and three agents to the end and summarizes what they did', async () => {
-    const data = join(dir, 'demo');
-    // A hang guard, not a speed target: each job measures up to 6 paired repeats, on cores shared with other test files.
-    const run = await runCli(['demo', '--data', data, '--port', '0', '--max-steps', '2', '--step-delay', '0'], 540_000);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/hub: http:\/\/127\.0\.0\.1:\d+/);
-    const lines = run.stdout.split('\n');
-    for (const id of ['local-1', 'local-2', 'local-3']) {
-      expect(lines.some((l) => new RegExp(`^agent ${id}: (explorer|tuner|skeptic|scout), direction `).test(l))).toBe(
-        true,
-      );
-      const summary = lines.find((l) => l.startsWith(`  ${id}: 2 steps`));
-      expect(summary, run.stdout).toBeDefined();
-      // Each agent's second step is its first job.
-      expect(Number(/(\d+) jobs/.exec(summary!)![1])).toBeGreaterThanOrEqual(1);
-    }
-  }, 560_000);
 
   it('`agents start|list|stop` drive the swarm of a running hub over its API', async () => {
     const data = join(dir, 'hub');

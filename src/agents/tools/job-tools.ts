@@ -496,8 +496,8 @@ type PublishArgs = {
 
 const PUBLISH_DESCRIPTION =
   'Publish a result you measured (status agent-run), or a negative result: something that did not help (status negative). ' +
-  'Jobs publish their own results; use this for findings and dead ends. With a challenge installed, a result published here is ' +
-  'unverified (no job of the hub measured it) and not ranked.';
+  'Jobs publish their own results when they end; use this for findings and dead ends. With a challenge installed, a result ' +
+  'published here is unverified (no job of the hub measured it) and not ranked.';
 
 /** A figure that was measured: a positive finite number. */
 const measured = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
@@ -505,22 +505,37 @@ const measured = (v: unknown): v is number => typeof v === 'number' && Number.is
 /**
  * The figures a result is published with: its job's measured tps and PPL when it names one (never a figure the
  * caller made up beside them), else the caller's own, which must be measured numbers. Said in words an agent can act on.
+ *
+ * A job publishes its own result when it ends, so naming one (the caller's own only) publishes a second record of
+ * the same run: only as a dead end (status negative) where the job's own result was ranked; never the same figures
+ * again as a run, nor a dead end twice.
  */
 async function publishedFigures(
-  hub: ToolContext['hub'],
+  ctx: ToolContext,
   a: PublishArgs,
-): Promise<{ tps: number; ppl: number; job: JobInfo | null }> {
+): Promise<{ tps: number; ppl: number; job: (JobInfo & { result: string }) | null }> {
   const jobId = optional(a.job_id);
   if (jobId) {
-    const job = await hub.job(jobId);
+    const job = await ctx.hub.job(jobId);
+    if (job.agent !== ctx.agentId)
+      throw new ToolInputError(
+        `job ${job.id} is ${job.agent}'s, not yours: name a job of your own (list_jobs shows them), or give figures you measured yourself`,
+      );
     if (!job.result)
       throw new ToolInputError(
         `job ${job.id} has no measured result (it is ${job.state}${job.error ? `: ${excerpt(job.error, 100)}` : ''}); publish after it has succeeded, or name another job`,
       );
-    const fm = (await hub.result(job.result)).frontmatter;
+    const fm = (await ctx.hub.result(job.result)).frontmatter;
+    const postAboutIt = `post about it with refs ["${job.result}"] to add what you make of it`;
+    if (a.status === 'agent-run')
+      throw new ToolInputError(
+        `job ${job.id} already published its result ${job.result} when it ended (status ${String(fm.status)}): the same figures are not published twice. Publish it with status negative to mark it a dead end, or ${postAboutIt}`,
+      );
+    if (fm.status === 'negative')
+      throw new ToolInputError(`job ${job.id}'s own result ${job.result} is a negative result already; ${postAboutIt}`);
     if (!measured(fm.tps) || !measured(fm.ppl))
       throw new ToolInputError(`job ${job.id}'s result ${job.result} has no measured tps and ppl to publish`);
-    return { tps: fm.tps, ppl: fm.ppl, job };
+    return { tps: fm.tps, ppl: fm.ppl, job: { ...job, result: job.result } };
   }
   if (!measured(a.tps) || !measured(a.ppl))
     throw new ToolInputError(
@@ -530,20 +545,20 @@ async function publishedFigures(
 }
 
 /**
- * publish_result. For a local agent (known names) the result is one of its finished jobs, picked from their ids,
- * and its figures are that job's: a small model never types a number. MCP clients may give figures they measured
- * themselves, or a job_id whose figures are used.
+ * publish_result. For a local agent (known names) the result is a dead end: one of its finished jobs, picked from
+ * their ids, whose figures are that job's (a small model never types a number). MCP clients may give figures they
+ * measured themselves, or a job_id of their own whose figures are used.
  */
 const publishResultTool = (known?: KnownNames) =>
   defineTool<PublishArgs>({
     name: 'publish_result',
     description: known
-      ? `${PUBLISH_DESCRIPTION} Name one of your finished jobs: its measured figures and config are published.`
-      : `${PUBLISH_DESCRIPTION} job_id publishes that job's measured figures and copies its config so it can be re-run.`,
+      ? `${PUBLISH_DESCRIPTION} Name one of your finished jobs that did not help: it is published as a dead end (negative), with its measured figures and config.`
+      : `${PUBLISH_DESCRIPTION} job_id (your own job) publishes that job's measured figures as a dead end (status negative) and copies its config so it can be re-run; the job's own result is already on the board.`,
     parameters: known
       ? object({
-          status: oneOfValues(['agent-run', 'negative'] as const, 'agent-run: a measured run; negative: a dead end'),
-          job_id: oneOfValues(known.finishedJobs ?? [], 'your finished job that measured it'),
+          status: oneOfValues(['negative'] as const, 'negative: a dead end (your job published its run already)'),
+          job_id: oneOfValues(known.finishedJobs ?? [], 'your finished job that did not help'),
           method: str(120, 'what was tried, in a few words; "" to name it from the job\'s config'),
           description: str(500, 'what happened and why it matters', 1),
           details: str(2000, 'the longer write-up; "" for none'),
@@ -555,10 +570,11 @@ const publishResultTool = (known?: KnownNames) =>
           method: str(120, 'what was tried, in a few words', 1),
           description: str(500, 'what happened and why it matters', 1),
           details: str(2000, 'the longer write-up; "" for none'),
-          job_id: str(60, 'the job that measured it; "" for none (then give tps and ppl)'),
+          job_id: str(60, 'your own job that measured it; "" for none (then give tps and ppl)'),
         }),
-    async run(a, { hub }) {
-      const { tps, ppl, job } = await publishedFigures(hub, a);
+    async run(a, ctx) {
+      const { hub } = ctx;
+      const { tps, ppl, job } = await publishedFigures(ctx, a);
       const method = optional(a.method) ?? (job?.config ? describeConfig(job.config) : undefined);
       if (!method) throw new ToolInputError('method: say in a few words what was tried');
       const frontmatter: Record<string, unknown> = {
@@ -569,7 +585,13 @@ const publishResultTool = (known?: KnownNames) =>
         description: a.description.trim(),
       };
       if (job) Object.assign(frontmatter, { job: job.id, config: job.config });
-      const created = await hub.publishResult(renderMarkdown(frontmatter, optional(a.details) ?? a.description.trim()));
+      const body = optional(a.details) ?? a.description.trim();
+      const created = await hub.publishResult(
+        renderMarkdown(
+          frontmatter,
+          job ? `${body}\n\nMeasured by job ${job.id}; its own result: ${job.result}.` : body,
+        ),
+      );
       const stored = await hub.result(created.filename);
       return {
         filename: created.filename,

@@ -39,7 +39,11 @@ export class ToolInputError extends Error {
   }
 }
 
-export type ToolOutcome = { ok: true; result: string } | { ok: false; error: string };
+/**
+ * A call's answer as the agent reads it (`result`, `error`: bounded text), with what its caller branches on: the
+ * tool's own value, whole, and the hub's code of a refusal.
+ */
+export type ToolOutcome = { ok: true; result: string; value?: unknown } | { ok: false; error: string; code?: string };
 
 /** Results go into a small model's bounded context: a few hundred tokens at most. */
 export const DEFAULT_RESULT_CHARS = 1500;
@@ -120,10 +124,14 @@ export async function runTool(
   }
   try {
     const value = await tool.run(parsed, ctx);
-    return { ok: true, result: bound(typeof value === 'string' ? value : JSON.stringify(value), max) };
+    return { ok: true, result: bound(typeof value === 'string' ? value : JSON.stringify(value), max), value };
   } catch (err) {
     if (err instanceof HubClientError)
-      return { ok: false, error: bound(`${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`, max) };
+      return {
+        ok: false,
+        error: bound(`${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`, max),
+        code: err.code,
+      };
     if (err instanceof ToolInputError)
       return { ok: false, error: bound(`invalid arguments for ${name}: ${err.message}`, max) };
     return { ok: false, error: bound(`${name} failed: ${(err as Error).message ?? String(err)}`, max) };

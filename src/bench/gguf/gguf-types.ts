@@ -1,21 +1,7 @@
 // GGUF and ggml type codes and block sizes, as fixed by the file format (gguf-py/gguf/constants.py).
 
-/** Metadata value type codes; readers switch on these numbers, so they must match the spec exactly. */
-export const GGUF_VALUE_TYPE = {
-  u8: 0,
-  i8: 1,
-  u16: 2,
-  i16: 3,
-  u32: 4,
-  i32: 5,
-  f32: 6,
-  bool: 7,
-  string: 8,
-  array: 9,
-  u64: 10,
-  i64: 11,
-  f64: 12,
-} as const;
+/** Metadata value type codes: shared with the readers outside bench (src/platform/gguf-types.ts). */
+export { GGUF_VALUE_TYPE } from '../../platform/gguf-types';
 
 export type GgufNumberType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'f64';
 export type GgufBigIntType = 'u64' | 'i64';

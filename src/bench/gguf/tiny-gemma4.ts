@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TOKEN_TYPE } from './gguf-types';
+import { GENERATED_MODEL_PREFIX } from '../../platform/gguf-types';
 import { GgufWriter } from './gguf-writer';
 import { encodeF32 } from './quantize';
 import { gaussianValues } from './seeded-random';
@@ -215,7 +216,7 @@ async function writeTarget(path: string, spec: Gemma4PairSpec, vocab: SpmVocab, 
 
   const w = new GgufWriter();
   w.setString('general.architecture', arch);
-  w.setString('general.name', `tiny-gemma4-s${seed}-l${spec.layers}`);
+  w.setString('general.name', `${GENERATED_MODEL_PREFIX.gemma4}s${seed}-l${spec.layers}`);
   w.setUint32('general.file_type', 0);
   w.setUint32(`${arch}.vocab_size`, nVocab);
   w.setUint32(`${arch}.embedding_length`, embd);
@@ -267,7 +268,7 @@ async function writeAssistant(path: string, spec: Gemma4PairSpec, vocab: SpmVoca
 
   const w = new GgufWriter();
   w.setString('general.architecture', arch);
-  w.setString('general.name', `tiny-gemma4-assistant-s${seed}-l${spec.draftLayers}`);
+  w.setString('general.name', `${GENERATED_MODEL_PREFIX.gemma4}assistant-s${seed}-l${spec.draftLayers}`);
   w.setUint32('general.file_type', 0);
   w.setUint32(`${arch}.vocab_size`, nVocab);
   w.setUint32(`${arch}.embedding_length`, draftEmbd);

@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TOKEN_TYPE } from './gguf-types';
+import { GENERATED_MODEL_PREFIX } from '../../platform/gguf-types';
 import { GgufWriter } from './gguf-writer';
 import { encodeTensor, type EncodableType } from './quantize';
 import { gaussianValues } from './seeded-random';
@@ -60,7 +61,7 @@ export async function writeLlamaModel(path: string, spec: LlamaSpec): Promise<Wr
 
   const w = new GgufWriter();
   w.setString('general.architecture', 'llama');
-  w.setString('general.name', `tiny-llama-s${seed}-l${layers}-${spec.type}`);
+  w.setString('general.name', `${GENERATED_MODEL_PREFIX.llama}s${seed}-l${layers}-${spec.type}`);
   w.setUint32('general.file_type', FILE_TYPE[spec.type]);
   w.setUint32('llama.vocab_size', nVocab);
   w.setUint32('llama.context_length', ctx);

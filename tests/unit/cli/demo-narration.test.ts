@@ -14,21 +14,16 @@ describe('configLine', () => {
       ctx_size: 1024,
       cache_type_k: 'q8_0',
     };
-    expect(configLine(config, { ctx_size: 1024 })).toBe(
-      'target=target spec_type=draft draft=draft-q8 draft_n_max=6 cache_type_k=q8_0',
-    );
+    expect(configLine(config, { ctx_size: 1024 })).toBe('draft model draft-q8, target target, n_draft 6, K cache q8_0');
   });
 
-  it('a plain config is its target and spec_type=none; a verification without a config says so', () => {
-    expect(configLine({ target: 'target', spec_type: 'none', ctx_size: 2048 })).toBe(
-      'target=target spec_type=none ctx_size=2048',
-    );
+  it('a plain config is its target; a verification without a config says so', () => {
+    expect(configLine({ target: 'target', spec_type: 'none', ctx_size: 2048 })).toBe('plain target, context 2048');
     expect(configLine(null)).toBe('no runnable config');
   });
 
   it('stays one line however many levers move', () => {
-    const config: Record<string, unknown> = { target: 'target' };
-    for (let i = 0; i < 40; i++) config[`lever_${i}`] = `value-${i}`;
+    const config: Record<string, unknown> = { target: `target-${'x'.repeat(200)}` };
     const line = configLine(config);
     expect(line.length).toBeLessThanOrEqual(160);
     expect(line.endsWith('…')).toBe(true);

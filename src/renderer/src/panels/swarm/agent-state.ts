@@ -1,5 +1,5 @@
 // How each agent state reads (label, color) and which controls make sense in it.
-import type { SwarmAction, SwarmAgentState } from '@shared/swarm';
+import { isSettled, type SwarmAction, type SwarmAgentState } from '@shared/swarm';
 
 export const STATE_LABEL: Record<SwarmAgentState, string> = {
   starting: 'starting',
@@ -51,7 +51,7 @@ export const ACTION_PENDING: Record<SwarmAction, string> = {
 };
 
 /** An agent whose process may still write to its trace. */
-export const isAlive = (state: SwarmAgentState) => state !== 'stopped' && state !== 'exhausted' && state !== 'failed';
+export const isAlive = (state: SwarmAgentState) => !isSettled(state);
 
 /** How long the current action has gone on, as the card says it after the action: "12 s", "2 min", "1 h 05 min". */
 export function actionElapsed(since: string, now: number): string {
