@@ -29,12 +29,21 @@ export type ModelDownloadErrorCode =
   | 'CANCELLED';
 
 export class ModelDownloadError extends Error {
+  /** For HASH_MISMATCH: the sha256 that was expected and the one the file has, so a caller can word its own refusal. */
+  readonly expected: string | undefined;
+  readonly actual: string | undefined;
+  /** For HASH_MISMATCH: the Hub itself announced the other sha256 (the file changed there), rather than bytes arriving wrong. */
+  readonly changedOnHub: boolean;
+
   constructor(
     readonly code: ModelDownloadErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; expected?: string; actual?: string; changedOnHub?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ModelDownloadError';
+    this.expected = options?.expected;
+    this.actual = options?.actual;
+    this.changedOnHub = options?.changedOnHub ?? false;
   }
 }

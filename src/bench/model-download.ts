@@ -124,6 +124,7 @@ export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promi
     throw new ModelDownloadError(
       'HASH_MISMATCH',
       `${repo}/${file} at ${revision} has sha256 ${lfsSha256} on the Hub, not the expected ${input.sha256}: the file changed there; pin the revision the expected hash was taken from`,
+      { expected: input.sha256, actual: lfsSha256, changedOnHub: true },
     );
   }
   if (ref.bytes !== undefined && ref.bytes !== meta.size) {
@@ -175,6 +176,18 @@ export async function pullModel(ref: ModelRef, options: PullOptions = {}): Promi
   }
 }
 
+/**
+ * The file the cache already holds for `ref`, asking no one: only when a sha256 (or a commit) names exactly one file,
+ * as a pull would serve it offline; null otherwise.
+ */
+export async function cachedModel(
+  ref: ModelRef,
+  options: Pick<PullOptions, 'cacheDir' | 'hubUrl'> = {},
+): Promise<PulledModel | null> {
+  const input = checkInput(ref, options);
+  return cachedWithoutNetwork(repoFolder(options.cacheDir ?? defaultCacheDir(), input.repo), input);
+}
+
 /** What the Hub says of a file before any download. */
 export interface RemoteFileInfo {
   size: number;
@@ -195,6 +208,47 @@ export async function remoteFileInfo(
   const url = resolveUrl(input.hubUrl, input.repo, input.revision, input.file);
   const meta = await fileMetadata(url, { ...input, signal: options.signal });
   return { size: meta.size, commit: meta.commit };
+}
+
+/** What the Hub says of a file and its first bytes, fetched before a download is committed to. */
+export interface RemoteFileHead extends RemoteFileInfo {
+  /** The file's sha256 when the Hub announces it (an LFS file's X-Linked-Etag), else null. */
+  sha256: string | null;
+  /** The first bytes of the file (fewer for a smaller file): enough to read a GGUF's first metadata keys. */
+  head: Buffer;
+}
+
+/**
+ * The file's metadata and its first `bytes` bytes (one Range request where the bytes are), so a caller can refuse a
+ * wrong file (another sha256, another GGUF architecture) before gigabytes are downloaded. `check` sees the metadata
+ * first and may throw: then not one byte of the file is fetched.
+ */
+export async function remoteFileHead(
+  ref: Pick<ModelRef, 'repo' | 'file' | 'revision'>,
+  bytes: number,
+  options: Pick<PullOptions, 'hubUrl' | 'accessToken' | 'signal'> = {},
+  check?: (info: Omit<RemoteFileHead, 'head'>) => void,
+): Promise<RemoteFileHead> {
+  const input = checkInput(ref, options);
+  const ctx: RequestContext = { ...input, signal: options.signal };
+  const meta = await fileMetadata(resolveUrl(input.hubUrl, input.repo, input.revision, input.file), ctx);
+  const info = { size: meta.size, commit: meta.commit, sha256: SHA256.test(meta.etag) ? meta.etag : null };
+  check?.(info);
+  if (bytes <= 0) return { ...info, head: Buffer.alloc(0) };
+  const headers = hubHeaders(meta.sendToken ? ctx.token : null);
+  headers['range'] = `bytes=0-${Math.max(0, Math.min(bytes, meta.size) - 1)}`;
+  const res = await send(meta.location, { headers, signal: ctx.signal }, ctx);
+  if (!res.ok) throw await httpError(res, ctx);
+  // A server that ignores Range sends the whole file: only the first bytes are read, then the transfer is dropped.
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const chunk of res.body ?? []) {
+    chunks.push(Buffer.from(chunk));
+    got += chunk.byteLength;
+    if (got >= bytes) break;
+  }
+  await res.body?.cancel().catch(() => undefined);
+  return { ...info, head: Buffer.concat(chunks).subarray(0, bytes) };
 }
 
 interface CheckedInput {
@@ -524,6 +578,7 @@ async function transfer(meta: FileMetadata, blob: string, ctx: TransferContext):
     throw new ModelDownloadError(
       'HASH_MISMATCH',
       `${ctx.repo}/${ctx.file} arrived with ${got} but ${want} was expected; the download was deleted (corrupted in transit, or altered by a proxy): pull again`,
+      expected ? { expected, actual: sha256 } : {},
     );
   }
   await rename(incomplete, blob);

@@ -19,7 +19,19 @@ import { checkModelFile, generateTexts, type BenchInput, type BenchOptions } fro
 import { writeGemma4Pair } from './gguf/tiny-gemma4';
 import { makeModelFamily, type FamilyOptions } from './gguf/tiny-llama';
 import { findHeldOutSet, removeSuperseded, writeHeldOutSet, writePrivateFile } from './held-out-store';
-import { pullModel } from './model-download';
+import { ModelDownloadError } from './model-download-error';
+import {
+  architectureProblem,
+  checkHubSource,
+  fileArchitecture,
+  firstDownloadRecordFile,
+  hubPackModel,
+  preflightPackModel,
+  pullPackModel,
+  recordHashes,
+  type FirstDownloadHash,
+  type HubPackModel,
+} from './pack-model-pins';
 import {
   checkGenerator,
   checkPrivatePrompts,
@@ -60,12 +72,19 @@ export function findPackFile(nameOrPath: string): string {
     if (!existsSync(nameOrPath))
       throw new BenchError(
         'INVALID_CONFIG',
-        `no shipped pack "${nameOrPath}"; shipped: demo, gemma (or give the path of a pack .json file)`,
+        `no shipped pack "${nameOrPath}"; shipped: ${shippedPackNames().join(', ')} (or give the path of a pack .json file)`,
       );
   }
   const file = resolve(nameOrPath);
   if (!existsSync(file)) throw new BenchError('INVALID_CONFIG', `no pack file ${file}`);
   return file;
+}
+
+function shippedPackNames(): string[] {
+  return readdirSync(shippedPacksFolder())
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
 }
 
 /**
@@ -108,6 +127,8 @@ export function readPack(file: string): ChallengePack {
     );
   }
   checkGenerator(pack, file);
+  for (const [name, model] of Object.entries(pack.models))
+    if ('hf' in model.source) checkHubSource(name, model.source.hf, file);
   const base = pack.models[pack.baseline.target];
   if (!base || base.role !== 'target')
     throw new BenchError(
@@ -133,9 +154,7 @@ export function readPack(file: string): ChallengePack {
 }
 
 /** A Hub model named by a shipped pack (e.g. `gemma-4-e4b-q4`), for `models pull <name>`; the list of names otherwise. */
-export function findPackModel(
-  name: string,
-): { pack: string; repo: string; file: string; revision?: string; sha256?: string } | { known: string[] } {
+export function findPackModel(name: string): HubPackModel | { known: string[] } {
   const known: string[] = [];
   const folder = shippedPacksFolder();
   for (const entry of readdirSync(folder)
@@ -143,8 +162,9 @@ export function findPackModel(
     .sort()) {
     const pack = readPack(join(folder, entry));
     for (const [model, m] of Object.entries(pack.models)) {
-      if (!('hf' in m.source)) continue;
-      if (model === name) return { pack: pack.id, ...m.source.hf };
+      const hub = hubPackModel(pack.id, model, m);
+      if (!hub) continue;
+      if (model === name) return hub;
       known.push(model);
     }
   }
@@ -154,7 +174,7 @@ export function findPackModel(
 export interface InstallOptions {
   /** Where the hub reads the installed pack (the data folder's challenge/pack.json); the held-out set goes beside it. */
   dest: string;
-  /** Where generated models go (the data folder's models/). */
+  /** Where generated models go (the data folder's models/), and the record of hashes taken at first download. */
   modelsDir: string;
   hubUrl?: string;
   cacheDir?: string;
@@ -185,7 +205,14 @@ export interface InstallResult extends InstalledPack {
   held_out: HeldOutSummary;
 }
 
-async function modelPath(name: string, model: PackModel, packDir: string, o: InstallOptions): Promise<string> {
+async function modelPath(
+  pack: string,
+  name: string,
+  model: PackModel,
+  packDir: string,
+  o: InstallOptions,
+  records: Array<{ hf: HubPackModel['model']['source']['hf']; hash: FirstDownloadHash }>,
+): Promise<string> {
   const src = model.source;
   if ('generated' in src) {
     const path = join(o.modelsDir, src.generated);
@@ -199,26 +226,67 @@ async function modelPath(name: string, model: PackModel, packDir: string, o: Ins
     return path;
   }
   if ('path' in src) return isAbsolute(src.path) ? src.path : resolve(packDir, src.path);
+  const hub = hubPackModel(pack, name, model)!;
   o.log?.(`model ${name}: ${src.hf.repo}/${src.hf.file}`);
-  const pulled = await pullModel(src.hf, {
+  const pulled = await pullPackModel(hub, { ...pullOptions(o), onProgress: (p) => o.onDownload?.(name, p) });
+  if (pulled.record) records.push({ hf: hub.model.source.hf, hash: pulled.record });
+  return pulled.path;
+}
+
+function pullOptions(o: InstallOptions) {
+  return {
+    recordFile: firstDownloadRecordFile(o.modelsDir),
+    acceptHint: (model: string) =>
+      `collab-desk models pull ${model} --accept-new-hash --data ${dirname(o.modelsDir)}, then install the pack again`,
     ...(o.hubUrl ? { hubUrl: o.hubUrl } : {}),
     ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
     ...(o.accessToken ? { accessToken: o.accessToken } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
-    onProgress: (p) => o.onDownload?.(name, p),
-  });
-  return pulled.path;
+  };
+}
+
+/**
+ * Puts every model file on this machine, each held to its pin and of the architecture the pack declares. The Hub is
+ * asked first about every file (announced sha256, architecture in its first bytes), so a wrong file is refused before
+ * gigabytes of the others are downloaded; hashes taken at first download are recorded only once every file passed.
+ */
+async function installModels(
+  pack: ChallengePack,
+  packFile: string,
+  o: InstallOptions,
+): Promise<Record<string, string>> {
+  const hubModels = Object.entries(pack.models).flatMap(([name, m]) => hubPackModel(pack.id, name, m) ?? []);
+  for (const hub of hubModels) await preflightPackModel(hub, pullOptions(o));
+  const records: Array<{ hf: HubPackModel['model']['source']['hf']; hash: FirstDownloadHash }> = [];
+  const model_paths: Record<string, string> = {};
+  for (const [name, model] of Object.entries(pack.models)) {
+    const path = await modelPath(pack.id, name, model, dirname(packFile), o, records);
+    checkModelFile(path, `${name}`);
+    if (!('hf' in model.source)) {
+      const problem = architectureProblem(
+        { pack: pack.id, name, model },
+        model.architecture ? fileArchitecture(path, name) : null,
+      );
+      if (problem) throw problem;
+    }
+    model_paths[name] = path;
+  }
+  recordHashes(firstDownloadRecordFile(o.modelsDir), records);
+  return model_paths;
 }
 
 export async function installPack(packFile: string, o: InstallOptions): Promise<InstallResult> {
   const pack = readPack(packFile);
   // Decided (and the organizer's file checked) before anything is downloaded or written: a refusal leaves nothing.
   const plan = planHeldOutSet(pack, o);
-  const model_paths: Record<string, string> = {};
-  for (const [name, model] of Object.entries(pack.models)) {
-    const path = await modelPath(name, model, dirname(packFile), o);
-    checkModelFile(path, `${name}`);
-    model_paths[name] = path;
+  let model_paths: Record<string, string>;
+  try {
+    model_paths = await installModels(pack, packFile, o);
+  } catch (err) {
+    // A wrong file stops the install before the pack is written: the installed pack (if any) is untouched.
+    if (err instanceof BenchError || (err instanceof ModelDownloadError && err.code === 'HASH_MISMATCH'))
+      err.message += `; the ${pack.id} pack was not installed`;
+    throw err;
   }
   const bench = { ...o.bench, ...(o.signal ? { signal: o.signal } : {}) };
   const baseline = { ...pack.defaults, target: model_paths[pack.baseline.target]!, spec_type: 'none' as const };

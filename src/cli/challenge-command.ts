@@ -14,7 +14,7 @@ export function challengeCommand(): Command {
     .command('init')
     .argument(
       '<pack>',
-      'a shipped pack (demo: generated models, offline; gemma: gemma-4-E4B from the Hugging Face Hub) or a pack .json file',
+      'a shipped pack (demo: generated models, offline; gemma: gemma-4-E4B from the Hugging Face Hub; gemma-qat: its QAT build with the matched drafter) or a pack .json file',
     )
     .description(
       'Install a challenge pack: model files on this machine, reference completions calibrated by the baseline; a running hub picks it up and queues the baseline run',

@@ -5,7 +5,15 @@ import { writeGemma4Pair } from '../bench/gguf/tiny-gemma4';
 import { makeModelFamily } from '../bench/gguf/tiny-llama';
 import { DEMO_FAMILY, findPackModel } from '../bench/pack-install';
 import { formatBytes, pullModel, type PullProgress } from '../bench/model-download';
-import { defaultDataFolder } from '../platform/data-folder';
+import {
+  firstDownloadRecordFile,
+  pinDescription,
+  preflightPackModel,
+  pullPackModel,
+  recordHashes,
+  type HubPackModel,
+} from '../bench/pack-model-pins';
+import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { takeHfToken } from '../platform/hf-token';
 
 function formatDuration(s: number | null): string {
@@ -92,8 +100,17 @@ export function modelsCommand(): Command {
       'a model a shipped challenge pack names (e.g. gemma-4-e4b-q4), or a repo on the Hub (owner/name) followed by the file',
     )
     .argument('[file]', 'with a repo: the file inside it, e.g. model-Q8_0.gguf')
-    .option('--revision <rev>', 'branch, tag or commit', 'main')
-    .option('--sha256 <hex>', 'the sha256 the file must have (refuses any other)')
+    .option('--revision <rev>', 'with a repo: branch, tag or commit (default main)')
+    .option('--sha256 <hex>', 'with a repo: the sha256 the file must have (refuses any other)')
+    .option(
+      '--data <dir>',
+      'the data folder whose record of first-download hashes a pack model is held to',
+      defaultDataFolder(),
+    )
+    .option(
+      '--accept-new-hash',
+      'a pack model whose file changed on the Hub since its first download here: take the new file on purpose and record its hash',
+    )
     .option('--hub-url <url>', 'Hugging Face endpoint', process.env.HF_ENDPOINT ?? 'https://huggingface.co')
     .option(
       '--cache-dir <dir>',
@@ -103,10 +120,19 @@ export function modelsCommand(): Command {
       async (
         model: string,
         fileArg: string | undefined,
-        o: { revision: string; sha256?: string; hubUrl: string; cacheDir?: string },
+        o: {
+          revision?: string;
+          sha256?: string;
+          hubUrl: string;
+          cacheDir?: string;
+          data: string;
+          acceptNewHash?: boolean;
+        },
       ) => {
-        let repo = model;
-        let file = fileArg ?? '';
+        const repo = model;
+        const file = fileArg ?? '';
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
         if (fileArg === undefined) {
           const found = findPackModel(model);
           if ('known' in found) {
@@ -115,18 +141,26 @@ export function modelsCommand(): Command {
             );
             process.exit(1);
           }
-          repo = found.repo;
-          file = found.file;
-          if (o.revision === 'main' && found.revision) o.revision = found.revision;
-          if (!o.sha256 && found.sha256) o.sha256 = found.sha256;
+          if (o.revision !== undefined || o.sha256 !== undefined) {
+            console.error(
+              `collab-desk models: ${model} is pulled as its pack pins it (${pinDescription(found.model.source.hf)}); to pull another revision or hash, give the repo and the file: models pull ${found.model.source.hf.repo} ${found.model.source.hf.file} --revision <rev>`,
+            );
+            process.exit(1);
+          }
+          await pullFromPack(found, o, controller.signal);
+          return;
         }
-        const controller = new AbortController();
-        process.once('SIGINT', () => controller.abort());
+        if (o.acceptNewHash) {
+          console.error(
+            'collab-desk models: --accept-new-hash is for a model a pack names (its hash is recorded at first download); with a repo and a file, give --sha256 to check the bytes',
+          );
+          process.exit(1);
+        }
         const progress = downloadProgressPrinter();
         const token = takeHfToken()();
         try {
           const pulled = await pullModel(
-            { repo, file, revision: o.revision, ...(o.sha256 ? { sha256: o.sha256 } : {}) },
+            { repo, file, revision: o.revision ?? 'main', ...(o.sha256 ? { sha256: o.sha256 } : {}) },
             {
               hubUrl: o.hubUrl,
               ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
@@ -149,4 +183,52 @@ export function modelsCommand(): Command {
       },
     );
   return models;
+}
+
+/**
+ * `models pull <pack model>`: the file held to its pin (the pack's sha256, or the hash recorded here at first
+ * download), checked for the architecture the pack declares before and after the download; the hash of a first
+ * download (or of a new file accepted on purpose) is recorded once the file passed.
+ */
+async function pullFromPack(
+  found: HubPackModel,
+  o: { hubUrl: string; cacheDir?: string; data: string; acceptNewHash?: boolean },
+  signal: AbortSignal,
+): Promise<void> {
+  const hf = found.model.source.hf;
+  const progress = downloadProgressPrinter();
+  const token = takeHfToken()();
+  const recordFile = firstDownloadRecordFile(dataLayout(resolve(o.data)).models);
+  const options = {
+    recordFile,
+    acceptHint: (model: string) =>
+      `collab-desk models pull ${model} --accept-new-hash${o.data === defaultDataFolder() ? '' : ` --data ${o.data}`}`,
+    hubUrl: o.hubUrl,
+    ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
+    ...(token ? { accessToken: token } : {}),
+    ...(o.acceptNewHash ? { acceptNewHash: true } : {}),
+    signal,
+  };
+  try {
+    await preflightPackModel(found, options);
+    const pulled = await pullPackModel(found, {
+      ...options,
+      onProgress: (p) => progress.update(`${hf.repo}/${hf.file}`, p),
+    });
+    progress.done();
+    if (pulled.record) recordHashes(recordFile, [{ hf, hash: pulled.record }]);
+    const held = hf.sha256
+      ? `matches the pack's sha256 (${pinDescription(hf)})`
+      : pulled.heldTo
+        ? `matches the sha256 recorded at its first download here (${pulled.heldTo.recorded_at})`
+        : `first download here: sha256 recorded in ${recordFile}; later downloads must match it`;
+    console.error(
+      `${pulled.fromCache ? 'already in the cache' : `downloaded ${formatBytes(pulled.bytes)}`}: ${found.name} (${found.pack} pack) = ${hf.repo}/${hf.file} at ${pulled.commit.slice(0, 12)}, sha256 ${pulled.sha256}; ${held}${found.model.architecture ? `; architecture ${found.model.architecture}` : ''}`,
+    );
+    console.log(pulled.path);
+  } catch (err) {
+    progress.done();
+    console.error(`collab-desk models: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
 }

@@ -22,9 +22,20 @@ export const ModelSource = Type.Union([
             description: 'path of the GGUF file inside the repository',
           }),
           revision: Type.Optional(
-            Type.String({ minLength: 1, maxLength: 200, description: 'branch, tag or commit (default main)' }),
+            Type.String({
+              minLength: 1,
+              maxLength: 200,
+              description: 'branch, tag or commit (default main); only a 40-hex commit pins the file to a commit',
+            }),
           ),
+          /** The sha256 a public record gives: the download is verified against it. */
           sha256: Type.Optional(Sha256),
+          pin: Type.Optional(
+            Type.Literal('first-download', {
+              description:
+                'no public record gives a sha256: the file is hashed at its first download here and held to that hash after (`models pull <name> --accept-new-hash` takes a new one on purpose)',
+            }),
+          ),
           bytes: Type.Optional(Type.Integer({ minimum: 1 })),
         },
         { additionalProperties: false },
@@ -53,6 +64,12 @@ export const PackModel = Type.Object(
     role: Type.Union([Type.Literal('target'), Type.Literal('draft')]),
     description: Type.Optional(Type.String({ maxLength: 500 })),
     source: ModelSource,
+    architecture: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$',
+        description: 'the GGUF general.architecture the file must declare (e.g. gemma4), checked at install',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -5,8 +5,8 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatBytes, pullModel, type PullProgress } from '../../src/bench/model-download';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatBytes, pullModel, remoteFileHead, type PullProgress } from '../../src/bench/model-download';
 import { ModelDownloadError } from '../../src/bench/model-download-error';
 import { seededBytes, startHfStandin, type HfStandin } from '../helpers/hf-standin';
 
@@ -358,6 +358,27 @@ describe('pullModel from the Hugging Face Hub', () => {
     expect(second.code).toBe('BUSY');
     expect(second.message).toContain(`process ${process.pid}`);
     expect((await first).sha256).toBe(sha256(BYTES.model));
+  });
+
+  it('reads what the Hub says of a file and only its first bytes, or not one byte when the check refuses it', async () => {
+    // Requests for this file only: an earlier test's transfer may still be closing.
+    const gets = () => cdnGets().filter((r) => r.path.includes(sha256(BYTES.nested)));
+    const head = await remoteFileHead(NESTED, 1000, { hubUrl: hf.url });
+    expect(head).toMatchObject({
+      size: BYTES.nested.length,
+      commit: hf.commitOf(NESTED.repo),
+      sha256: sha256(BYTES.nested),
+    });
+    expect(head.head.equals(BYTES.nested.subarray(0, 1000))).toBe(true);
+    // The stand-in records a request once its response closed, which may come just after the client is done.
+    await vi.waitFor(() => expect(gets().map((r) => r.range)).toEqual(['bytes=0-999']));
+
+    hf.reset();
+    const refused = remoteFileHead(NESTED, 1000, { hubUrl: hf.url }, () => {
+      throw new Error('not this file');
+    });
+    await expect(refused).rejects.toThrow('not this file');
+    expect(gets()).toEqual([]);
   });
 
   it('refuses names that would leave the cache folder', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPackFile, readPack } from '../../src/bench/pack-install';
+import { writeGemma4Pair } from '../../src/bench/gguf/tiny-gemma4';
 import { makeModelFamily } from '../../src/bench/gguf/tiny-llama';
 import type { ChallengePack, InstalledPack } from '../../src/shared/challenge';
 import { startHfStandin, type HfStandin } from '../helpers/hf-standin';
@@ -20,6 +21,7 @@ let basePrivate: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collab-desk-pack-'));
   const models = await makeModelFamily(join(dir, 'models'), { seed: 5 });
+  const gemma4 = await writeGemma4Pair(join(dir, 'models', 'gemma4'), { seed: 5 });
   const gemma = readPack(findPackFile('gemma')).models['gemma-4-e4b-assistant']!.source as {
     hf: { repo: string; file: string };
   };
@@ -28,8 +30,9 @@ beforeAll(async () => {
       'collab/tiny-gguf': {
         files: { 'tiny-F32.gguf': readFileSync(models.target), 'tiny-Q8_0.gguf': readFileSync(models.draftQ8_0) },
       },
-      // The gemma pack's drafter repo, holding a small stand-in file: `models pull <name>` resolves the pack's ids.
-      [gemma.hf.repo]: { files: { [gemma.hf.file]: readFileSync(models.draftQ4_0) } },
+      // The gemma pack's drafter repo, holding a generated gemma4-assistant drafter: `models pull <name>` resolves the
+      // pack's ids.
+      [gemma.hf.repo]: { files: { [gemma.hf.file]: readFileSync(gemma4.draft) } },
     },
   });
   ({ pack: base, privateFile: basePrivate } = await writeTestPack(join(dir, 'base')));
@@ -47,7 +50,7 @@ function packFile(name: string, pack: unknown): string {
 
 describe('challenge packs', () => {
   it('ships a valid demo pack and a valid gemma pack, each with public prompts, private prompts drawn at init, and a probe', () => {
-    for (const name of ['demo', 'gemma']) {
+    for (const name of ['demo', 'gemma', 'gemma-qat']) {
       const pack = readPack(findPackFile(name));
       expect(pack.prompts.length).toBeGreaterThan(0);
       expect(pack.prompts.every((p) => p.split === 'public')).toBe(true);
@@ -111,16 +114,38 @@ describe('challenge packs', () => {
   it('pulls a model by the name a shipped pack gives it, and lists the known names for an unknown one', async () => {
     const cache = join(dir, 'hf-cache-pull');
     const res = await runCli(
-      ['models', 'pull', 'gemma-4-e4b-assistant', '--hub-url', hf.url, '--cache-dir', cache],
+      [
+        'models',
+        'pull',
+        'gemma-4-e4b-assistant',
+        '--hub-url',
+        hf.url,
+        '--cache-dir',
+        cache,
+        '--data',
+        join(dir, 'data-pull'),
+      ],
       30_000,
     );
     expect(res.code, res.stderr).toBe(0);
     const path = res.stdout.trim();
     expect(path.startsWith(join(cache, 'models--'))).toBe(true);
     expect(readFileSync(path).subarray(0, 4).toString()).toBe('GGUF');
-    const unknown = await runCli(['models', 'pull', 'gemma-5', '--hub-url', hf.url, '--cache-dir', cache]);
+    const unknown = await runCli([
+      'models',
+      'pull',
+      'gemma-5',
+      '--hub-url',
+      hf.url,
+      '--cache-dir',
+      cache,
+      '--data',
+      join(dir, 'data-pull'),
+    ]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no pack names a model "gemma-5"; known: gemma-4-e4b-q4');
+    expect(unknown.stderr).toContain('no pack names a model "gemma-5"; known:');
+    for (const known of ['gemma-4-e4b-q4', 'gemma-4-e4b-assistant', 'gemma-4-e4b-qat', 'gemma-4-e4b-qat-assistant'])
+      expect(unknown.stderr).toContain(known);
   }, 60_000);
 
   it.each([
