@@ -1,6 +1,13 @@
 // One chat generation on one sequence through node-llama-cpp's LlamaChat: text, grammar-constrained JSON, forced or free tool calls.
-import type { ChatModelFunctions, LlamaChat, LlamaGrammar } from 'node-llama-cpp';
-import { parseCall, toToolCall, type GenerationMode, type PreparedRequest } from './chat-request';
+import {
+  LlamaText,
+  type ChatHistoryItem,
+  type ChatModelFunctions,
+  type ChatWrapper,
+  type LlamaChat,
+  type LlamaGrammar,
+} from 'node-llama-cpp';
+import { parseCall, toToolCall, type GenerationMode, type PreparedRequest, type PreparedTool } from './chat-request';
 import { schemaProblems } from './json-schema-grammar';
 import type { ChatToolCall, FinishReason } from './openai-types';
 
@@ -24,6 +31,100 @@ function functionsOf(mode: Extract<GenerationMode, { kind: 'functions' }>): Chat
 }
 
 /**
+ * The whole prompt as the chat wrapper renders it for this request: the history ending in the model's turn (a history
+ * that already ends in it, e.g. after a tool result, is continued, as generateResponse does) and, when the model may
+ * call tools freely, the tools documented in the wrapper's own syntax. A constrained call carries its tools in the
+ * system note instead (see chat-request). ModelSlot.renderPrompt shows it as the model reads it, special tokens and all.
+ */
+export function renderPrompt(wrapper: ChatWrapper, request: Pick<PreparedRequest, 'history' | 'mode'>): LlamaText {
+  const { history, mode } = request;
+  const functions = mode.kind === 'functions' ? functionsOf(mode) : undefined;
+  const chatHistory: ChatHistoryItem[] =
+    history.at(-1)?.type === 'model' ? history : [...history, { type: 'model', response: [] }];
+  return wrapper.generateContextState({
+    chatHistory,
+    ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+  }).contextText;
+}
+
+/**
+ * Complete tool calls written in the chat wrapper's own function-call syntax (`<tool_call>{"name": ...}</tool_call>`
+ * for a ChatML template, `||call: name({...})` for Gemma 2, ...) -> OpenAI tool calls, and the text before the first.
+ * node-llama-cpp catches a call as it is generated and constrains its arguments; this reads calls in finished text,
+ * which a model can still write in a way the live detection misses (e.g. the prefix spelled out in plain characters
+ * rather than as its special token). Arguments must be JSON; calls of tools not in `tools` are left as text.
+ */
+export function toolCallsInText(
+  wrapper: ChatWrapper,
+  text: string,
+  tools: PreparedTool[],
+): { calls: ChatToolCall[]; params: unknown[]; textBefore: string } {
+  const syntax = wrapper.settings.functions.call;
+  const prefixes = [syntax.prefix, ...(syntax.prefixAlternateMatches ?? [])].map((p) => LlamaText(p).toString());
+  const piece = (part: typeof syntax.suffix, name: string) =>
+    LlamaText(part).toString().replaceAll('{{functionName}}', name);
+  const calls: ChatToolCall[] = [];
+  const params: unknown[] = [];
+  let textBefore: string | null = null;
+  let at = 0;
+  for (;;) {
+    const found = prefixes
+      .map((prefix) => ({ prefix, index: text.indexOf(prefix, at) }))
+      .filter((f) => f.index >= 0)
+      .sort((a, b) => a.index - b.index || b.prefix.length - a.prefix.length)[0];
+    if (!found) break;
+    const afterPrefix = found.index + found.prefix.length;
+    const call = readCall(
+      text,
+      afterPrefix,
+      tools,
+      (name) => piece(syntax.paramsPrefix, name),
+      (name) => piece(syntax.suffix, name),
+    );
+    if (!call) {
+      at = afterPrefix;
+      continue;
+    }
+    textBefore ??= text.slice(0, found.index).trimEnd();
+    calls.push(toToolCall(call.name, call.params));
+    params.push(call.params);
+    at = call.end;
+  }
+  return { calls, params, textBefore: textBefore ?? text };
+}
+
+/** One call right after a prefix: a known tool's name, its params prefix, JSON arguments, the suffix. */
+function readCall(
+  text: string,
+  start: number,
+  tools: PreparedTool[],
+  paramsPrefix: (name: string) => string,
+  suffix: (name: string) => string,
+): { name: string; params: unknown; end: number } | null {
+  // The longest name first: "search" must not claim a call of "search_notes".
+  for (const tool of [...tools].sort((a, b) => b.name.length - a.name.length)) {
+    const opening = tool.name + paramsPrefix(tool.name);
+    const closing = suffix(tool.name);
+    if (!text.startsWith(opening, start)) continue;
+    const from = start + opening.length;
+    // The arguments end at the first suffix after which they parse: JSON strings may hold the suffix's characters.
+    for (let end = text.indexOf(closing, from); end >= 0; end = text.indexOf(closing, end + 1)) {
+      const raw = text.slice(from, end);
+      try {
+        return {
+          name: tool.name,
+          params: raw.trim() === '' ? {} : (JSON.parse(raw) as unknown),
+          end: end + closing.length,
+        };
+      } catch {
+        // not yet the end of the arguments
+      }
+    }
+  }
+  return null;
+}
+
+/**
  * Generates one answer. `onText` hears the answer's text as it arrives (not a constrained call's JSON, which is
  * only a call once complete). Throws the signal's reason when aborted.
  */
@@ -38,18 +139,8 @@ export async function generate(
   const { mode } = request;
   const sequence = chat.sequence;
   const functions = mode.kind === 'functions' ? functionsOf(mode) : undefined;
-  // The whole prompt as the chat wrapper renders it (ending in the model's turn, as generateResponse does): what an
-  // OpenAI client counts as prompt tokens, cached or not.
-  const history =
-    request.history.at(-1)?.type === 'model'
-      ? request.history
-      : [...request.history, { type: 'model' as const, response: [] }];
-  const promptTokens = chat.chatWrapper
-    .generateContextState({
-      chatHistory: history,
-      ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
-    })
-    .contextText.tokenize(chat.model.tokenizer).length;
+  // what an OpenAI client counts as prompt tokens, cached or not
+  const promptTokens = renderPrompt(chat.chatWrapper, request).tokenize(chat.model.tokenizer).length;
   const wasEmpty = sequence.nextTokenIndex === 0;
   const inputBefore = sequence.tokenMeter.usedInputTokens;
   const outputBefore = sequence.tokenMeter.usedOutputTokens;
@@ -106,6 +197,24 @@ export async function generate(
       finish: 'tool_calls',
       schemaProblems: schemaProblems(call.tool.parameters, call.args).map((p) => `${call.tool.name} arguments ${p}`),
     };
+  }
+  if (mode.kind === 'functions' && !response.functionCalls?.length) {
+    // complete calls in the wrapper's syntax that the live detection missed still reach the agent as tool calls
+    const written = toolCallsInText(chat.chatWrapper, response.response, mode.tools);
+    if (written.calls.length > 0) {
+      const calls = mode.parallel ? written.calls : written.calls.slice(0, 1);
+      return {
+        ...figures,
+        content: written.textBefore || null,
+        toolCalls: calls,
+        finish: 'tool_calls',
+        schemaProblems: calls.flatMap((call, i) =>
+          schemaProblems(mode.tools.find((t) => t.name === call.function.name)?.parameters, written.params[i]).map(
+            (p) => `${call.function.name} arguments ${p}`,
+          ),
+        ),
+      };
+    }
   }
   if (mode.kind === 'functions' && response.functionCalls && response.functionCalls.length > 0) {
     const toolCalls = response.functionCalls.map((fc) => toToolCall(fc.functionName, fc.params));

@@ -86,7 +86,19 @@ export class InferenceServer {
             }),
           models: () => ({
             object: 'list',
-            data: [{ id: server.modelId, object: 'model', created: 0, owned_by: 'collab-desk' }],
+            data: [
+              {
+                id: server.modelId,
+                object: 'model',
+                created: 0,
+                owned_by: 'collab-desk',
+                // how prompts are written and tool calls read: e.g. Gemma, from the model's own chat template
+                chat_format: server.slot.chatFormat && {
+                  name: server.slot.chatFormat.name,
+                  from_model_template: server.slot.chatFormat.fromModelTemplate,
+                },
+              },
+            ],
           }),
           status: () => server.status(),
           pause: () => server.slot.pause(),

@@ -1,8 +1,17 @@
 // The host's one model: loads it into one context with N sequences, hands those to generations, pauses for the GPU lease.
 import { basename } from 'node:path';
-import { LlamaChat, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import {
+  LlamaChat,
+  resolveChatWrapper,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaModel,
+} from 'node-llama-cpp';
 import type { InferenceState } from '../../shared/swarm';
 import { ApiError } from './api-error';
+import { renderPrompt } from './chat-generation';
+import type { PreparedRequest } from './chat-request';
 import { POOL_WAIT_TIMEOUT, SequencePool, type PoolSlot } from './sequence-pool';
 import type { ServingOptions } from './serving-options';
 
@@ -14,6 +23,17 @@ export type ModelSlotOptions = Pick<
   threads: number;
   log: (line: string) => void;
 };
+
+/** How the host writes the model's prompts and reads its tool calls: what a user is told about an agent's brain. */
+export interface ChatFormat {
+  /** node-llama-cpp's chat wrapper: Gemma, Gemma 4, ChatML, Llama 3.1, JinjaTemplate (the template itself, run), ... */
+  name: string;
+  /**
+   * True when the model carries a chat template (`tokenizer.chat_template`) and the wrapper was chosen from it;
+   * false when it carries none and the format is a guess from its name, architecture or BOS token.
+   */
+  fromModelTemplate: boolean;
+}
 
 /** A sequence one generation holds: release it when done, and stop generating when `interrupted` fires (a pause). */
 export interface HeldSequence {
@@ -45,6 +65,8 @@ export class ModelSlot {
   private readonly running = new Set<Running>();
   private lifecycle: Promise<unknown> = Promise.resolve();
   private gpus: string | null = null;
+  private wrapper: ChatWrapper | null = null;
+  private format: ChatFormat | null = null;
   readonly modelId: string;
 
   constructor(
@@ -77,6 +99,26 @@ export class ModelSlot {
 
   get gpuNames(): string | null {
     return this.gpus;
+  }
+
+  /** The chat format chosen for the loaded model (null before it is loaded). */
+  get chatFormat(): ChatFormat | null {
+    return this.format;
+  }
+
+  /** The chat wrapper every sequence renders prompts and parses tool calls with (null before the model is loaded). */
+  get chatWrapper(): ChatWrapper | null {
+    return this.wrapper;
+  }
+
+  /**
+   * The prompt a request becomes, as the model reads it: its tokens and their text with the special tokens written
+   * out (`<start_of_turn>`, `<|im_start|>`, ...). What support and tests look at to see the format the model gets.
+   */
+  renderPrompt(request: Pick<PreparedRequest, 'history' | 'mode'>): { text: string; tokens: number[] } {
+    if (!this.model || !this.wrapper) throw this.unavailable();
+    const tokens = renderPrompt(this.wrapper, request).tokenize(this.model.tokenizer);
+    return { text: this.model.detokenize(tokens, true), tokens: [...tokens] };
   }
 
   get sequences(): number {
@@ -115,6 +157,14 @@ export class ModelSlot {
     } catch (err) {
       throw new Error(`failed to load the model ${modelPath}: ${(err as Error).message}`);
     }
+    // Resolved once from the GGUF (its chat template first, then its name and architecture) and shared by every
+    // sequence: resolving tests the template against each specialized wrapper, too slow to repeat per sequence.
+    this.wrapper = resolveChatWrapper(this.model);
+    const template = this.model.fileInfo.metadata.tokenizer?.chat_template;
+    this.format = {
+      name: this.wrapper.wrapperName,
+      fromModelTemplate: typeof template === 'string' && template.trim() !== '',
+    };
     try {
       this.context = await this.model.createContext({
         sequences: this.sequences,
@@ -134,7 +184,11 @@ export class ModelSlot {
 
   private chats(): LlamaChat[] {
     const context = this.context!;
-    return Array.from({ length: this.sequences }, () => new LlamaChat({ contextSequence: context.getSequence() }));
+    const chatWrapper = this.wrapper!;
+    return Array.from(
+      { length: this.sequences },
+      () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper }),
+    );
   }
 
   private async unload(): Promise<void> {

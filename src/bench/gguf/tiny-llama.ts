@@ -6,7 +6,8 @@ import { GENERATED_MODEL_PREFIX } from '../../platform/gguf-types';
 import { GgufWriter } from './gguf-writer';
 import { encodeTensor, type EncodableType } from './quantize';
 import { gaussianValues } from './seeded-random';
-import { BOS_ID, buildSpmVocab, EOS_ID, UNK_ID } from './spm-vocab';
+import { BOS_ID, buildSpmVocab, EOS_ID, UNK_ID, type SpmVocab } from './spm-vocab';
+import { CHAT_TEMPLATES, type ChatTemplateName } from './chat-templates';
 
 export type WeightType = 'f32' | 'f16' | 'q8_0' | 'q4_0';
 
@@ -22,6 +23,11 @@ export interface LlamaSpec {
   type: WeightType;
   /** Leave out the last N blocks; every tensor that remains is identical to the full model's. */
   dropLayers?: number;
+  /**
+   * Carry a real model's chat template (`tokenizer.chat_template`) and the special tokens it writes, so chat
+   * runtimes pick that model's chat format and function-calling syntax. Without it the model has no template.
+   */
+  chatTemplate?: ChatTemplateName;
 }
 
 export interface WrittenModel {
@@ -55,13 +61,19 @@ export async function writeLlamaModel(path: string, spec: LlamaSpec): Promise<Wr
   const layers = spec.layers - (spec.dropLayers ?? 0);
   const headDim = embd / heads;
   const kvDim = headDim * kvHeads;
-  const vocab = buildSpmVocab();
+  const template = spec.chatTemplate ? CHAT_TEMPLATES[spec.chatTemplate] : null;
+  const vocab = template
+    ? withSpecialTokens(buildSpmVocab(), template.controlTokens, template.userDefinedTokens)
+    : buildSpmVocab();
   const nVocab = vocab.tokens.length;
   const matType = GGML_TYPE[spec.type];
 
   const w = new GgufWriter();
   w.setString('general.architecture', 'llama');
-  w.setString('general.name', `${GENERATED_MODEL_PREFIX.llama}s${seed}-l${layers}-${spec.type}`);
+  w.setString(
+    'general.name',
+    `${GENERATED_MODEL_PREFIX.llama}s${seed}-l${layers}-${spec.type}${spec.chatTemplate ? `-${spec.chatTemplate}` : ''}`,
+  );
   w.setUint32('general.file_type', FILE_TYPE[spec.type]);
   w.setUint32('llama.vocab_size', nVocab);
   w.setUint32('llama.context_length', ctx);
@@ -82,6 +94,14 @@ export async function writeLlamaModel(path: string, spec: LlamaSpec): Promise<Wr
   w.setUint32('tokenizer.ggml.unknown_token_id', UNK_ID);
   w.setBool('tokenizer.ggml.add_bos_token', true);
   w.setBool('tokenizer.ggml.add_eos_token', false);
+  if (template) {
+    w.setString('tokenizer.chat_template', template.jinja);
+    // Otherwise llama.cpp puts a space before every text that follows a special token ("<start_of_turn> user"):
+    // the conversions of models with chat tokens (Gemma's among them) turn it off.
+    w.setBool('tokenizer.ggml.add_space_prefix', false);
+    // llama.cpp would also find the end-of-turn token by its text; stating it is what real conversions do.
+    w.setUint32('tokenizer.ggml.eot_token_id', vocab.tokens.indexOf(template.endOfTurn));
+  }
 
   // Values depend only on (seed, name, shape): the storage type and the block count never change them.
   const matrix = (name: string, rowLength: number, rows: number, std: number): void => {
@@ -126,6 +146,22 @@ export async function writeLlamaModel(path: string, spec: LlamaSpec): Promise<Wr
   return { path, bytes, layers, vocabSize: nVocab };
 }
 
+/** The vocabulary with a template's special tokens appended (after every ordinary token, so those keep their ids). */
+function withSpecialTokens(vocab: SpmVocab, control: string[], userDefined: string[]): SpmVocab {
+  const added = [...control, ...userDefined];
+  const clash = added.find((t) => vocab.tokens.includes(t));
+  if (clash) throw new Error(`the chat template's token ${clash} is already in the vocabulary`);
+  return {
+    tokens: [...vocab.tokens, ...added],
+    scores: Float32Array.from([...vocab.scores, ...added.map(() => 0)]),
+    types: Int32Array.from([
+      ...vocab.types,
+      ...control.map(() => TOKEN_TYPE.control),
+      ...userDefined.map(() => TOKEN_TYPE.userDefined),
+    ]),
+  };
+}
+
 /**
  * Rows of output.weight for byte and control tokens are shrunk so greedy text is mostly whole printable tokens:
  * random byte tokens would decode to broken UTF-8, and a predicted </s> would end generations early.
@@ -153,6 +189,11 @@ function checkSpec(spec: LlamaSpec): void {
   if ((spec.type === 'q8_0' || spec.type === 'q4_0') && (spec.embd % 32 !== 0 || spec.ff % 32 !== 0)) {
     // Every matrix row (embd or ff long) must be whole 32-value blocks.
     throw new Error(`${spec.type} needs embd and ff to be multiples of 32`);
+  }
+  if (spec.chatTemplate !== undefined && !Object.hasOwn(CHAT_TEMPLATES, spec.chatTemplate)) {
+    throw new Error(
+      `spec.chatTemplate must be one of ${Object.keys(CHAT_TEMPLATES).join(', ')} (not ${JSON.stringify(spec.chatTemplate)})`,
+    );
   }
   const drop = spec.dropLayers ?? 0;
   if (!Number.isSafeInteger(drop) || drop < 0 || drop >= spec.layers) {
