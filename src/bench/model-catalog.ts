@@ -90,6 +90,15 @@ export class ModelCatalog {
     return list;
   }
 
+  /** Every Hub model the installed and shipped packs name as a target or a draft, installed or not. */
+  packModels(scan: Pick<Scan, 'pack'>): Array<Pick<AvailableModel, 'pack' | 'repo' | 'file' | 'role'>> {
+    return [...(scan.pack ? [scan.pack] : []), ...this.shippedPacks()].flatMap((pack) =>
+      Object.values(pack.models).flatMap((m) =>
+        'hf' in m.source ? [{ pack: pack.id, repo: m.source.hf.repo, file: m.source.hf.file, role: m.role }] : [],
+      ),
+    );
+  }
+
   private shippedPacks(): Array<ReturnType<typeof readPack>> {
     let folder: string;
     try {

@@ -24,6 +24,7 @@ import { FolderUsage, type FolderReading } from './folder-usage';
 import { ModelCatalog } from './model-catalog';
 import { ModelDeletes } from './model-delete';
 import { isInside } from './model-files';
+import { BrainCache, recommendBrains } from './model-brain';
 import { modelFit } from './model-fit';
 import { ModelPulls } from './model-pulls';
 import { scanModels, type ModelSources } from './model-scan';
@@ -73,6 +74,7 @@ export class BenchModelLibrary implements ModelLibrary {
       modelsDir: layout.models,
       packFile: layout.challengePack,
       agentModel: o.agentModel,
+      brains: new BrainCache(),
     };
     this.hubUrl = (o.hubUrl ?? process.env['HF_ENDPOINT'] ?? HUB_URL).replace(/\/+$/, '');
     const { cacheDir, modelsDir } = this.sources;
@@ -139,6 +141,7 @@ export class BenchModelLibrary implements ModelLibrary {
     const { cacheDir, modelsDir } = this.sources;
     return {
       installed: scan.installed,
+      brains: recommendBrains(scan.installed, this.catalog.packModels(scan), (bytes) => modelFit(bytes, system)),
       available,
       downloads: this.pulls.list(),
       disk: {

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ExtraModelUse, InstalledModel, ModelUse } from '../shared/models';
 import type { InstalledPack } from '../shared/challenge';
+import { BrainCache } from './model-brain';
 import { scanCache, type CachedModel } from './hf-cache';
 import { GGUF, isInside, realOrNull, walk } from './model-files';
 import { readInstalledPack } from './pack-install';
@@ -19,6 +20,8 @@ export interface ModelSources {
   packFile: string;
   /** The GGUF chat model local agents think with, if any. */
   agentModel?: (() => string | null) | undefined;
+  /** Headers already read (whether each model can be an agent's brain), kept across listings. */
+  brains?: BrainCache;
 }
 
 export interface Scan {
@@ -154,6 +157,8 @@ export async function scanModels(sources: ModelSources, extraUses: ExtraModelUse
       ),
     );
   }
+  const brains = sources.brains ?? new BrainCache();
+  for (const m of installed) m.brain = await brains.brain(m.path);
   installed.sort((a, b) => b.used_by.length - a.used_by.length || a.name.localeCompare(b.name));
   return { installed, cached, pack, partialBytes };
 }
@@ -186,5 +191,7 @@ function installedModel(id: string, f: FoundFile, bytes: number, uses: Use[], lo
     deletable: locked === null,
     locked_reason: locked,
     delete_warning: used.length === 0 ? null : used.map((u) => u.warning).join(' '),
+    // read after the scan (model-brain.ts): one header per file version
+    brain: { ok: false, why: 'not read yet', architecture: null, chat_format: null },
   };
 }

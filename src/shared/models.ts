@@ -54,6 +54,25 @@ export interface ExtraModelUse extends ModelUse {
   warning: string;
 }
 
+/** Whether local agents can think with a model: read from its GGUF header. */
+export const AgentBrain = Closed({
+  ok: Type.Boolean({
+    description:
+      'a chat model agents can think with: a chat template in its metadata, not a drafter, not a generated random-weight model',
+  }),
+  why: Nullable(Type.String(), { description: 'why agents cannot think with it, in words; null when they can' }),
+  architecture: Nullable(
+    Type.String({ description: 'its general.architecture, e.g. gemma4, qwen3, gemma4-assistant' }),
+  ),
+  chat_format: Nullable(
+    Type.String({
+      description:
+        'the family of its chat template (gemma4, gemma, chatml, llama3, harmony, mistral, custom); null when it has none',
+    }),
+  ),
+});
+export type AgentBrain = Static<typeof AgentBrain>;
+
 /** A GGUF file this app knows on this machine. */
 export const InstalledModel = Closed({
   id: Type.String({ description: 'opaque and stable: DELETE /v1/models/{id}' }),
@@ -76,6 +95,7 @@ export const InstalledModel = Closed({
   delete_warning: Nullable(Type.String(), {
     description: 'what deleting it breaks (it needs force=true then); null when nothing uses it',
   }),
+  brain: AgentBrain,
 });
 export type InstalledModel = Static<typeof InstalledModel>;
 
@@ -97,6 +117,16 @@ export const ModelFit = Closed({
   }),
 });
 export type ModelFit = Static<typeof ModelFit>;
+
+/** An installed model recommended as an agent's brain. */
+export const RecommendedBrain = Closed({
+  id: Type.String({ description: 'the installed model (installed[].id)' }),
+  reason: Type.String({
+    description: 'why it is recommended, e.g. "the target of the gemma pack; a gemma4 chat model; fits in VRAM"',
+  }),
+  fit: ModelFit,
+});
+export type RecommendedBrain = Static<typeof RecommendedBrain>;
 
 /** A model a shipped (or the installed) challenge pack names that is not on this machine yet. */
 export const AvailableModel = Closed({
@@ -186,6 +216,10 @@ export type DiskUse = Static<typeof DiskUse>;
 
 export const ModelsInfo = Closed({
   installed: Type.Array(InstalledModel),
+  brains: Type.Array(RecommendedBrain, {
+    description:
+      "installed models agents can think with, best first (a challenge pack's target, then what fits in VRAM, then the larger); those larger than the memory are left out",
+  }),
   available: Type.Array(AvailableModel),
   downloads: Type.Array(DownloadInfo, {
     description: 'running downloads, then the ones that ended in the last minutes',

@@ -16,7 +16,7 @@ const FIT_WORDS: Record<ModelFit['verdict'], { label: string; badge: string }> =
 };
 
 /** Where the model would run here, an estimate: its figures are in the title. */
-function FitHint({ fit }: { fit: ModelFit }) {
+export function FitHint({ fit }: { fit: ModelFit }) {
   const words = FIT_WORDS[fit.verdict];
   return (
     <div className="model-fit">

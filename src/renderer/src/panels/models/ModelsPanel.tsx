@@ -1,9 +1,10 @@
-// The Models panel: installed models (delete), models to download with live progress, and the disk they take.
+// The Models panel: the agent brains already installed, installed models (delete), models to download with live progress, and the disk they take.
 import { useEffect } from 'react';
 import { ErrorNotice } from '../../components/Notice';
 import { formatBytes } from '../../format';
 import { useModels } from '../../stores/models-store';
 import { useIsOrganizer } from '../../stores/session-store';
+import { AgentBrains } from './AgentBrains';
 import { AvailableModels } from './AvailableModels';
 import { DiskUsage } from './DiskUsage';
 import { DownloadList } from './DownloadList';
@@ -47,6 +48,7 @@ export function ModelsPanel(_props: { rest: string[] }) {
         <>
           <DiskUsage disk={info.disk} />
           <DownloadList canWrite={canWrite} />
+          <AgentBrains brains={info.brains} installed={info.installed} canWrite={canWrite} />
           <InstalledModels models={info.installed} canWrite={canWrite} />
           <AvailableModels models={info.available} hubUrl={info.hub_url} canWrite={canWrite} />
         </>
