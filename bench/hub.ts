@@ -1,52 +1,229 @@
-// npm run bench:hub — seeds a real hub (child process, real SQLite with synchronous=FULL) with 10,000 messages
-// and 2,000 results, then drives it over loopback and prints digest reads/s with p50/p99 at 50 clients and
-// sustained acknowledged message writes/s, then 500 agents long-polling /v1/updates: wake-up latency after a post and
-// what idle waiters cost the hub (RSS, CPU). Figures only; no pass/fail.
+// npm run bench:hub — the hub (child process, real SQLite with synchronous=FULL) on boards of 1k, 10k and 100k
+// messages: digest latency (plain and personal ?as=) after each write, the digest's inbox queries in-process beside
+// the board query they replaced, and write latency while 50 agents read their digests (paced, then closed loop); then 500 agents long-polling /v1/updates (wake-up latency, what idle waiters cost) and durability.
+// The boards are seeded straight into the record in one transaction (volume, not the write path), with the hub
+// stopped; everything measured goes over loopback HTTP. Figures only; no pass/fail.
 import autocannon, { type Result } from 'autocannon';
 import Database from 'better-sqlite3';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ChannelStore } from '../src/hub/store/channel-store';
+import { openDatabase } from '../src/hub/store/database';
+import { MessageStore, type InboxReason } from '../src/hub/store/message-store';
+import { runList } from '../src/hub/list-query';
+import { updatesBehind } from '../src/hub/updates';
+import { frontmatterTimestamp, stampedFilename } from '../src/shared/ids';
 import { startHub } from './cli-hub';
 import { benchLongpoll } from './lib/longpoll';
-import { cpuBusy, load1, machineHeader } from './lib/report';
+import { cpuBusy, load1, machineHeader, progress } from './lib/report';
 
 const AGENTS = 50;
-const SEED_MESSAGES = 10_000;
-const SEED_RESULTS = 2_000;
-const CONNECTIONS = 50;
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
+const CHANNEL = 'draft-depth';
+/** Reads timed one after each write (so every read builds its digest: a write invalidates the cached one). */
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
+const LOAD_S = Number(process.env.BENCH_SECONDS ?? 6);
+/** The write rate held while the readers read: steady, as agents post, not as fast as the hub takes them. */
+const WRITE_RATE = 100;
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 500);
-
-async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
-async function post(url: string, path: string, token: string, body: unknown): Promise<{ filename: string }> {
-  const res = await fetch(url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { filename: string };
-}
+/** Seeded messages are stamped from this far back, one millisecond apart, so no live post collides with one. */
+const SEED_SPAN_MS = 2 * Math.max(...SIZES);
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-function report(label: string, r: Result): void {
-  const ok = r['2xx'];
-  console.log(
-    `${label.padEnd(44)} ${fmt(ok / r.duration).padStart(8)} ok/s  p50 ${fmt(r.latency.p50, 1).padStart(6)} ms  p99 ${fmt(r.latency.p99, 1).padStart(6)} ms  ` +
-      `(${fmt(ok)} ok, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`,
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function ms(x: number): string {
+  return `${fmt(x, 2).padStart(8)} ms`;
+}
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One request on a kept-alive socket: its status, body and round-trip time (the client's own cost is small). */
+function timed(
+  url: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; text: string; ms: number }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url + path,
+      {
+        method,
+        agent: keepAlive,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, ms: performance.now() - t0 }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function call<T>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<T> {
+  const res = await timed(url, method, path, token, body);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return JSON.parse(res.text) as T;
+}
+
+interface Board {
+  /** Messages seeded so far (the live posts between sizes come on top). */
+  size: number;
+  /** The last seeded message, which the next seeded reply may answer. */
+  last: { filename: string; agent: string; channel: string | null; thread: string | null } | null;
+}
+
+/**
+ * Grows the record to `target` messages as the board would have: each post mentions the next agent (an inbox copy),
+ * every 7th replies to the one before (a copy to its author, in its thread and channel), every 10th is in the
+ * channel (its author subscribed), every 500th is an organizer broadcast (no copies, in every inbox at read time).
+ */
+function seed(dataDir: string, board: Board, target: number, organizer: string, base: number): void {
+  const db = openDatabase(join(dataDir, 'hub.db'));
+  const messages = new MessageStore(db);
+  const channels = new ChannelStore(db);
+  db.transaction(() => {
+    for (let i = board.size; i < target; i++) {
+      const ts = base + i;
+      const broadcast = i % 500 === 250;
+      const agent = broadcast ? organizer : `agent-${i % AGENTS}`;
+      const filename = stampedFilename(ts, agent);
+      const parent = !broadcast && i % 7 === 0 ? board.last : null;
+      const channel = parent ? parent.channel : !broadcast && i % 10 === 0 ? CHANNEL : null;
+      const thread = parent ? (parent.thread ?? parent.filename) : null;
+      const mentioned = `agent-${((i % AGENTS) + 1) % AGENTS}`;
+      const frontmatter: Record<string, unknown> = {
+        agent,
+        timestamp: frontmatterTimestamp(ts),
+        via: broadcast ? 'dashboard' : 'raw',
+        type: broadcast ? 'user' : 'agent',
+      };
+      if (channel !== null) frontmatter.channel = channel;
+      if (parent) Object.assign(frontmatter, { reply_to: parent.filename, thread });
+      if (broadcast) frontmatter.broadcast = true;
+      messages.insert({
+        filename,
+        agent,
+        ts,
+        type: frontmatter.type as string,
+        via: frontmatter.via as string,
+        channel,
+        reply_to: parent?.filename ?? null,
+        thread,
+        broadcast: broadcast ? 1 : 0,
+        source_sha256: null,
+        frontmatter: JSON.stringify(frontmatter),
+        body: `Update ${i}: tried draft_n_max=${i % 9} on the Q8_0 draft, acceptance ${(i % 100) / 100}. @${mentioned}`,
+      });
+      if (!broadcast) {
+        const copies = new Map<string, InboxReason>([[mentioned, 'mention']]);
+        if (parent && parent.agent !== agent && !copies.has(parent.agent)) copies.set(parent.agent, 'reply');
+        for (const [handle, reason] of copies) messages.deliver(handle, { filename, ts }, reason);
+      }
+      if (channel !== null) channels.subscribe(channel, agent, 'auto', ts);
+      board.last = { filename, agent, channel, thread };
+    }
+  })();
+  db.close();
+  board.size = target;
+}
+
+/** Times `work` `n` times (after one untimed call), in ms. */
+function sample(n: number, work: () => unknown): number[] {
+  work();
+  return Array.from({ length: n }, () => {
+    const t0 = performance.now();
+    work();
+    return performance.now() - t0;
+  });
+}
+
+/**
+ * The digest's inbox part in this process, on the record itself (the hub stopped): the page and counts as the hub
+ * reads them now (index ranges), beside the one board query they replaced (inbox copies and broadcasts as one IN over
+ * the board, every copy's message looked up), so the two can be compared on the same record.
+ */
+function inboxQueries(dataDir: string, handle: string): string[] {
+  const db = openDatabase(join(dataDir, 'hub.db'));
+  const messages = new MessageStore(db);
+  const channels = new ChannelStore(db);
+  const stores = { messages, channels };
+  const boardQuery = {
+    from: 'messages',
+    key: 'filename',
+    ts: 'ts',
+    columns: {},
+    search: ['body'],
+    where: {
+      sql: 'filename IN (SELECT filename FROM messages WHERE broadcast = 1 UNION SELECT filename FROM inbox WHERE handle = ?)',
+      args: [handle],
+    },
+  };
+  const lines = [
+    latencyLine(
+      '  inbox page + count, by index',
+      sample(200, () => messages.inbox(handle, { expand: true, limit: 10 })),
+    ),
+    latencyLine(
+      '  /v1/updates unread + newest, by index',
+      sample(200, () => updatesBehind(stores, handle, undefined)),
+    ),
+    latencyLine(
+      '  inbox page + count, as the board query',
+      sample(50, () => runList(db, boardQuery, { expand: true, limit: 10 })),
+    ),
+  ];
+  db.close();
+  return lines;
+}
+
+function latencyLine(label: string, samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const half = Math.floor(samples.length / 2);
+  const halves = [samples.slice(0, half), samples.slice(half)].map((h) =>
+    pct(
+      [...h].sort((a, b) => a - b),
+      50,
+    ),
   );
+  return (
+    `${label.padEnd(42)} p50 ${ms(pct(sorted, 50))}  p95 ${ms(pct(sorted, 95))}  p99 ${ms(pct(sorted, 99))}` +
+    `   (n=${samples.length}; noise: p50 of 1st/2nd half ${fmt(halves[0]!, 2)}/${fmt(halves[1]!, 2)} ms)`
+  );
+}
+
+function loadLine(label: string, r: Result): string {
+  return (
+    `${label.padEnd(54)} p50 ${ms(r.latency.p50)}  p99 ${ms(r.latency.p99)}  ${fmt(r['2xx'] / r.duration).padStart(6)} ok/s` +
+    `  (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`
+  );
+}
+
+async function stopHub(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 async function main(): Promise<void> {
@@ -62,130 +239,139 @@ async function main(): Promise<void> {
         writes_per_minute: 1e9,
         registrations_per_minute: 1e9,
         registrations_per_window: 1e9,
+        channel_creations_per_hour: 1e9,
       },
     }),
   );
-  const { child, url } = await startHub(dataDir);
+  const busy = await cpuBusy();
+  console.log(machineHeader('hub'));
+  console.log(
+    `machine before: load ${load1()}, ${(busy * 100).toFixed(0)}% of cores busy (other processes: figures move with them)`,
+  );
+  let { child, url } = await startHub(dataDir);
   const stop = () => child.kill('SIGTERM');
   process.on('exit', stop);
+  let acked = 0;
   try {
-    console.log(`${machineHeader('hub')}, ${DURATION_S} s per run`);
     const tokens: string[] = [];
-    for (let i = 0; i < AGENTS; i++) {
-      const res = await fetch(`${url}/v1/agents/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ agent_id: `agent-${i}`, model: 'bench', harness: 'bench' }),
-      });
-      tokens.push(((await res.json()) as { token: string }).token);
+    for (let i = 0; i < AGENTS; i++)
+      tokens.push(
+        (
+          await call<{ token: string }>(url, 'POST', '/v1/agents/register', undefined, {
+            agent_id: `agent-${i}`,
+            model: 'bench',
+            harness: 'bench',
+          })
+        ).token,
+      );
+    await call(url, 'POST', '/v1/channels', tokens[0], { name: CHANNEL, body: 'Which K pays?' });
+    const organizerToken = readFileSync(join(dataDir, 'organizer-token'), 'utf8').trim();
+    const cast = await call<{ filename: string }>(url, 'POST', '/v1/messages', organizerToken, {
+      body: 'Rule: medians of 5 runs.',
+      broadcast: true,
+    });
+    const organizer = cast.filename.slice(cast.filename.indexOf('_') + 1, -'.md'.length);
+    // The channel's announcement and that broadcast: in the record, neither seeded nor timed.
+    const setUp = countMessages(dataDir);
+    const board: Board = { size: 0, last: null };
+    const base = Date.now() - SEED_SPAN_MS;
+
+    for (const size of SIZES) {
+      await stopHub(child);
+      const t0 = performance.now();
+      seed(dataDir, board, size, organizer, base);
+      const seedS = (performance.now() - t0) / 1000;
+      const inProcess = inboxQueries(dataDir, 'agent-1');
+      ({ child, url } = await startHub(dataDir));
+      console.log();
+      console.log(
+        `${fmt(size)} messages seeded (+${fmt(countMessages(dataDir) - setUp - size)} posted live; seeded in ${seedS.toFixed(1)} s; ${fmt(inboxOf(dataDir, 'agent-1'))} in agent-1's inbox), load ${load1()} before`,
+      );
+
+      console.log(`the digest's inbox queries in-process, for agent-1:`);
+      for (const line of inProcess) console.log(line);
+
+      // Each read follows a write, so it builds the digest as a reader after a post does (the cache is gone).
+      progress(`${fmt(size)}: ${SEQUENTIAL} digests after writes`);
+      const personal: number[] = [];
+      const plain: number[] = [];
+      const writes: number[] = [];
+      for (let i = 0; i < SEQUENTIAL; i++) {
+        const author = i % AGENTS;
+        for (const [samples, path] of [
+          [personal, `/v1/digest?as=agent-${(author + 7) % AGENTS}`],
+          [plain, '/v1/digest'],
+        ] as const) {
+          const w = await timed(url, 'POST', '/v1/messages', tokens[author], {
+            body: `rerun ${i}: @agent-${(author + 7) % AGENTS} K=6 gives 101.3 tok/s`,
+          });
+          if (w.status !== 201) throw new Error(`POST /v1/messages: ${w.status} ${w.text}`);
+          writes.push(w.ms);
+          acked++;
+          const r = await timed(url, 'GET', path);
+          if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${r.text}`);
+          samples.push(r.ms);
+        }
+      }
+      console.log(latencyLine('GET /v1/digest?as=<agent>, after a write', personal));
+      console.log(latencyLine('GET /v1/digest, after a write', plain));
+      console.log(latencyLine('POST /v1/messages, one client', writes));
+
+      // 50 agents reading their own digests while posts land at a steady rate: first paced (each agent every 100 ms),
+      // then as fast as answers come (the hub saturated by reads: the worst a write meets).
+      for (const [label, readRate] of [
+        ['paced, 10/s each', AGENTS * 10],
+        ['closed loop', undefined],
+      ] as const) {
+        progress(
+          `${fmt(size)}: writes at ${WRITE_RATE}/s, ${AGENTS} agents reading their digests ${label} (${LOAD_S} s)`,
+        );
+        let client = 0;
+        const [readers, writers] = await Promise.all([
+          autocannon({
+            url: `${url}/v1/digest`,
+            connections: AGENTS,
+            duration: LOAD_S,
+            ...(readRate === undefined ? {} : { overallRate: readRate }),
+            setupClient: (c) => c.setRequest({ method: 'GET', path: `/v1/digest?as=agent-${client++ % AGENTS}` }),
+          }),
+          autocannon({
+            url: `${url}/v1/messages`,
+            method: 'POST',
+            connections: 4,
+            duration: LOAD_S,
+            overallRate: WRITE_RATE,
+            // One body for every request: autocannon's idReplacement sends a stale Content-Length.
+            body: JSON.stringify({ body: 'load test: @agent-1 measured 101.3 tok/s with draft K=6' }),
+            setupClient: (c) =>
+              c.setHeaders({
+                'content-type': 'application/json',
+                authorization: `Bearer ${tokens[client++ % AGENTS]}`,
+              }),
+          }),
+        ]);
+        acked += writers['2xx'];
+        console.log(loadLine(`POST /v1/messages at ${WRITE_RATE}/s, 50 reading ${label}`, writers));
+        console.log(loadLine('  ... GET /v1/digest?as= beside them', readers));
+      }
+      console.log(`  (load ${load1()} after)`);
     }
-    // Channels are where the seeded channel traffic goes (a taskforce is only an artifact workspace now).
-    await post(url, '/v1/channels', tokens[0]!, { name: 'draft-depth', body: 'Which K pays?' });
-
-    let t0 = performance.now();
-    const seeded: string[] = [];
-    await pool(
-      Array.from({ length: SEED_MESSAGES }, (_, i) => i),
-      16,
-      async (i) => {
-        const a = i % AGENTS;
-        const body: Record<string, unknown> = {
-          body: `Update ${i}: tried draft_n_max=${i % 9} on the Q8_0 draft, acceptance ${(i % 100) / 100}. @agent-${(a + 1) % AGENTS}`,
-        };
-        if (i % 7 === 0 && seeded.length > 0) body.reply_to = seeded[seeded.length - 1];
-        else if (i % 10 === 0) body.channel = 'draft-depth';
-        seeded.push((await post(url, '/v1/messages', tokens[a]!, body)).filename);
-      },
-    );
-    const seedMsgS = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    await pool(
-      Array.from({ length: SEED_RESULTS }, (_, i) => i),
-      16,
-      async (i) => {
-        const content = `---\ntps: ${(80 + ((i * 37) % 400) / 3).toFixed(2)}\nppl: ${(2.2 + (i % 10) / 100).toFixed(3)}\nmethod: draft K=${i % 8}\nstatus: ${i % 11 === 0 ? 'negative' : 'agent-run'}\ndescription: seeded result ${i}\n---\nrun ${i}\n`;
-        await post(url, '/v1/results', tokens[i % AGENTS]!, { content });
-      },
-    );
-    const seedResS = (performance.now() - t0) / 1000;
-    console.log(
-      `seeded ${fmt(SEED_MESSAGES)} messages in ${seedMsgS.toFixed(1)} s (${fmt(SEED_MESSAGES / seedMsgS)}/s, 16 clients) and ${fmt(SEED_RESULTS)} results in ${seedResS.toFixed(1)} s`,
-    );
-    console.log();
-
-    let client = 0;
-    report(
-      'GET /v1/digest, 50 clients',
-      await autocannon({ url: `${url}/v1/digest`, connections: CONNECTIONS, duration: DURATION_S }),
-    );
-    report(
-      'GET /v1/digest?as=<agent>, 50 clients',
-      await autocannon({
-        url: `${url}/v1/digest`,
-        connections: CONNECTIONS,
-        duration: DURATION_S,
-        setupClient: (c) => c.setRequest({ method: 'GET', path: `/v1/digest?as=agent-${client++ % AGENTS}` }),
-      }),
-    );
-    report(
-      'GET /v1/leaderboard, 50 clients',
-      await autocannon({ url: `${url}/v1/leaderboard`, connections: CONNECTIONS, duration: DURATION_S }),
-    );
-    report(
-      'GET /v1/messages?limit=20&expand=true, 50',
-      await autocannon({
-        url: `${url}/v1/messages?limit=20&expand=true`,
-        connections: CONNECTIONS,
-        duration: DURATION_S,
-      }),
-    );
-
-    const before = countMessages(dataDir);
-    const writes = await autocannon({
-      url: `${url}/v1/messages`,
-      method: 'POST',
-      connections: CONNECTIONS,
-      duration: DURATION_S,
-      headers: { 'content-type': 'application/json' },
-      // One body for every request: autocannon's idReplacement sends a stale Content-Length.
-      body: JSON.stringify({ body: 'load test: @agent-1 measured 101.3 tok/s with draft K=6' }),
-      setupClient: (c) =>
-        c.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${tokens[client++ % AGENTS]}` }),
-    });
-    report('POST /v1/messages (acknowledged), 50 clients', writes);
-
-    // Reads while writes land: every write invalidates the cached digest, so this is the uncached cost.
-    const mixedWrites = autocannon({
-      url: `${url}/v1/messages`,
-      method: 'POST',
-      connections: 4,
-      duration: DURATION_S,
-      overallRate: 200,
-      body: JSON.stringify({ body: 'background write' }),
-      setupClient: (c) =>
-        c.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${tokens[client++ % AGENTS]}` }),
-    });
-    const mixedReads = autocannon({ url: `${url}/v1/digest`, connections: CONNECTIONS, duration: DURATION_S });
-    const [mw, mr] = await Promise.all([mixedWrites, mixedReads]);
-    report('GET /v1/digest, 50 clients, while writing', mr);
-    report('  ... the writes beside it (200/s target)', mw);
 
     console.log();
-    const busy = await cpuBusy();
+    const busyLp = await cpuBusy();
     console.log(
-      `GET /v1/updates long-poll, ${WATCHERS} watchers (machine before: load ${load1()}, ${(busy * 100).toFixed(0)}% of cores busy)`,
+      `GET /v1/updates long-poll, ${WATCHERS} watchers on the ${fmt(board.size)}-message board (machine before: load ${load1()}, ${(busyLp * 100).toFixed(0)}% of cores busy)`,
     );
     for (const line of (await benchLongpoll(url, dataDir, child.pid!, WATCHERS)).lines) console.log(line);
     console.log(`  (machine after: load ${load1()})`);
 
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    const after = countMessages(dataDir);
-    const acked = writes['2xx'] + mw['2xx'];
+    await stopHub(child);
+    const inRecord = countMessages(dataDir) - setUp - board.size;
     console.log();
-    // The record may hold a few more than were acknowledged: requests still in flight when the clients stopped.
+    // The record may hold more than were acknowledged here: the long-poll part posts too, and requests still in
+    // flight when the clients stopped.
     console.log(
-      `durability: ${fmt(acked)} writes acknowledged, ${fmt(after - before)} in the record after shutdown (synchronous=FULL): ${after - before >= acked ? 'none lost' : `${fmt(acked - (after - before))} LOST`}`,
+      `durability: ${fmt(acked)} writes acknowledged over HTTP, ${fmt(inRecord)} beyond the seeded ones in the record after shutdown (synchronous=FULL): ${inRecord >= acked ? 'none lost' : `${fmt(acked - inRecord)} LOST`}`,
     );
     const db = new Database(join(dataDir, 'hub.db'), { readonly: true });
     console.log(
@@ -194,6 +380,7 @@ async function main(): Promise<void> {
     db.close();
   } finally {
     stop();
+    keepAlive.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -201,6 +388,20 @@ async function main(): Promise<void> {
 function countMessages(dataDir: string): number {
   const db = new Database(join(dataDir, 'hub.db'), { readonly: true });
   const n = (db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;
+  db.close();
+  return n;
+}
+
+/** The handle's inbox size (copies plus broadcasts), for the report: what a personal digest counts. */
+function inboxOf(dataDir: string, handle: string): number {
+  const db = new Database(join(dataDir, 'hub.db'), { readonly: true });
+  const n = (
+    db
+      .prepare(
+        'SELECT (SELECT COUNT(*) FROM inbox WHERE handle = ?) + (SELECT COUNT(*) FROM messages WHERE broadcast = 1) AS n',
+      )
+      .get(handle) as { n: number }
+  ).n;
   db.close();
   return n;
 }

@@ -269,7 +269,7 @@ export async function postMessage(
       frontmatter: JSON.stringify(frontmatter),
       body: text,
     });
-    for (const [handle, reason] of delivered) hub.messages.deliver(handle, filename, reason);
+    for (const [handle, reason] of delivered) hub.messages.deliver(handle, { filename, ts }, reason);
     // Posting is the strongest sign of interest: it subscribes the author, in the same write.
     const autoSubscribed = channel !== null && hub.channels.subscribe(channel, author, 'auto', ts);
     const result: MessageCreated = {

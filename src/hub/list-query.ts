@@ -84,6 +84,13 @@ export function pageLimit(limit: number | undefined | null): number | undefined 
   return limit <= 0 || limit > MAX_PAGE_LIMIT ? MAX_PAGE_LIMIT : limit;
 }
 
+/** How many rows a page holds (null: all of them), as the list grammar reads `limit` and `expand`. */
+export function pageSize(params: Pick<ListParams, 'limit' | 'expand'>, defaultLimit?: number | null): number | null {
+  let limit = pageLimit(params.limit) ?? (defaultLimit === undefined ? DEFAULT_LIMIT : defaultLimit);
+  if (params.expand && (limit === null || limit > EXPAND_MAX_LIMIT)) limit = EXPAND_MAX_LIMIT;
+  return limit;
+}
+
 function csv(value: string): string[] {
   return value
     .split(',')
@@ -169,8 +176,7 @@ export function runList<Row>(db: Db, spec: ListSpec, params: ListParams, select 
   const matched = where.length === base.length ? count : countOf(where, args);
 
   const order = pageOrder(params.order, spec.defaultOrder ?? 'desc');
-  let limit = pageLimit(params.limit) ?? (spec.defaultLimit === undefined ? DEFAULT_LIMIT : spec.defaultLimit);
-  if (params.expand && (limit === null || limit > EXPAND_MAX_LIMIT)) limit = EXPAND_MAX_LIMIT;
+  const limit = pageSize(params, spec.defaultLimit);
   if (params.after !== undefined) {
     where.push(`${spec.key} > ?`);
     args.push(params.after);

@@ -408,6 +408,8 @@ export function updatesBehind(
   after: string | undefined,
 ): DigestUpdates {
   const channels = subscribedChannels(hub, handle);
-  const newest = hub.messages.updates(handle, channels, { limit: 1, order: 'desc' }).rows[0]?.filename ?? null;
-  return { unread: hub.messages.countUpdates(handle, channels, after), newest };
+  return {
+    unread: hub.messages.countUpdates(handle, channels, after),
+    newest: hub.messages.newestUpdate(handle, channels),
+  };
 }
