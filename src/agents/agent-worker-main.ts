@@ -24,8 +24,9 @@ if (!process.send) {
 
 const hubUrl = required('COLLAB_DESK_HUB');
 const token = required('COLLAB_DESK_TOKEN');
-const inferenceUrl = required('OPENAI_BASE_URL');
-const inferenceKey = required('OPENAI_API_KEY');
+// An agent thinking on the person's own server gets its endpoint in the init message, and no inference host env.
+const inferenceUrl = process.env.OPENAI_BASE_URL;
+const inferenceKey = process.env.OPENAI_API_KEY;
 const agentId = required('COLLAB_DESK_AGENT');
 
 // The supervisor going away (crash, kill -9) must not leave agents running without anyone watching them.
@@ -38,13 +39,18 @@ process.on('message', (raw) => {
   switch (message.type) {
     case 'init': {
       if (agent) return;
-      const { type: _type, ...init } = message;
+      const { type: _type, endpoint, ...init } = message;
+      const chat = endpoint ?? (inferenceUrl && inferenceKey ? { url: inferenceUrl, key: inferenceKey } : null);
+      if (!chat) {
+        console.error('agent worker: no inference endpoint (OPENAI_BASE_URL and OPENAI_API_KEY, or one in init)');
+        process.exit(2);
+      }
       agent = new LocalAgent({
         ...init,
         // The env names the agent (it carries the token that proves it); the message cannot speak for another.
         agentId,
         hub: new HubClient({ url: hubUrl, token }),
-        chat: new ChatClient({ url: inferenceUrl, key: inferenceKey, agent: agentId }),
+        chat: new ChatClient({ url: chat.url, key: chat.key, agent: agentId }),
         report: send,
       });
       agent.run().then(

@@ -16,9 +16,13 @@ import type { RunConfig } from '../shared/run-config';
 import { checkRunConfig } from '../shared/run-config-check';
 import { leversOf } from '../shared/levers';
 import { fileStamp } from '../shared/ids';
+import { normalizeEndpoint } from '../shared/endpoint-url';
 import {
   isSettled,
   ROLES,
+  type EndpointModels,
+  type EndpointModelsBody,
+  type ProbeReport,
   SwarmError,
   type SpawnAgentsBody,
   type SwarmAction,
@@ -32,11 +36,12 @@ import {
   type TraceStep,
 } from '../shared/swarm';
 import { agentEnvironment, hubSecretsFromEnv, Redactor } from './agent-env';
+import { describeProbe, listModels, probeCapability, skippedProbe } from './capability-probe';
 import { builtEntry } from './built-entry';
 import { HubClient } from '../shared/hub-client';
 import { HubClientError } from '../shared/hub-error';
 import type { TraceShare } from '../shared/traces-api';
-import type { LeaseSource } from './inference/inference-host';
+import type { InferenceHost, LeaseSource } from './inference/inference-host';
 import { InferenceLifecycle, type InferenceSettings } from './inference-lifecycle';
 import { isGeneratedModel } from './generated-model';
 import { LeverBalancer } from './lever-balancer';
@@ -63,10 +68,19 @@ export interface SupervisorOptions {
   secrets?: () => Array<string | undefined>;
   /** The sandbox external agents run in (default: what this machine offers, tried once). */
   sandbox?: () => Promise<SandboxSupport>;
+  /** How long each request of the capability probe waits for an answer (default 120 s: a server may load the model first). */
+  probeTimeoutMs?: number;
 }
 
 const DEFAULT_RESTART: RestartPolicy = { baseMs: 1000, maxMs: 60_000, maxInARow: 8, healthyAfterMs: 60_000 };
 const DEFAULT_JOBS_PER_DAY = 10;
+const DEFAULT_PROBE_TIMEOUT_MS = 120_000;
+const ENDPOINT_MODELS_TIMEOUT_MS = 10_000;
+/** The name the probe's requests carry on the inference host (its tokens are counted apart from every agent's). */
+const PROBE_AGENT = 'capability-probe';
+
+/** A local agent that thinks with this machine's inference host (not on an endpoint the person runs). */
+const onHost = (m: SwarmMember) => m.spec.kind === 'local' && !m.spec.endpoint;
 /** The states whose wire name is not the word a person reads in a refusal. */
 const STATE_WORD: Partial<Record<SwarmAgentState, string>> = { backoff: 'restarting', exhausted: 'out of budget' };
 
@@ -88,6 +102,8 @@ export class Supervisor implements SwarmControl {
   private closed = false;
   private readonly organizer: HubClient;
   private readonly memberHost: MemberHost;
+  /** The probe of each inference host started: its model does not change while it runs, so one probe serves. */
+  private readonly hostProbes = new WeakMap<InferenceHost, ProbeReport>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.swarmDir = join(o.dataDir, 'swarm');
@@ -149,18 +165,21 @@ export class Supervisor implements SwarmControl {
         'command is for external agents',
         'pass kind "external" with a command, or leave command out for local agents',
       );
+    const endpoint = this.endpointOf(body, kind);
     // Refused up front, before a model is loaded for an agent that will not run.
     if (kind === 'external') checkProgram(body.command!);
     const confine = kind === 'external' ? await this.confinement(body) : null;
     // The hub's secrets as of now (a token signed in since the start included): redacted from what agents print.
     for (const secret of this.o.secrets?.() ?? []) this.redactor.add(secret);
-    const model = kind === 'local' ? this.localModel(body.model) : null;
+    if (endpoint) this.redactor.add(endpoint.key);
+    const model = kind === 'local' && !endpoint ? this.localModel(body.model) : null;
     if (model) await this.inference.ensure(model);
     else if (kind === 'external' && this.defaultModelOrNull())
       await this.inference.ensure(this.defaultModelOrNull()!).catch(() => null);
 
     // A generated model's agents mark their text as its own; directions go only to levers the pack lets jobs move.
     const demoModel = model ? await isGeneratedModel(model) : false;
+    const probe = kind === 'local' ? await this.probe(body, endpoint, model) : null;
     const challenge = await this.challenge();
     this.balancer.movable = challenge ? movableLevers(challenge) : null;
     const spawned: SwarmAgentStatus[] = [];
@@ -177,12 +196,14 @@ export class Supervisor implements SwarmControl {
         kind,
         role: body.role ?? ROLES[this.members.size % ROLES.length]!,
         direction: body.direction ?? this.balancer.freshDirection(directions),
-        model: model ? basename(model) : 'external',
+        model: endpoint ? endpoint.model : model ? basename(model) : 'external',
         command: null,
         budget: { tokens: body.budget_tokens ?? null, jobs_per_day: body.jobs_per_day ?? DEFAULT_JOBS_PER_DAY },
         maxSteps: body.max_steps ?? null,
         sandbox: null,
         ...(demoModel ? { demoModel } : {}),
+        ...(endpoint ? { endpoint: { url: endpoint.url, key: endpoint.key } } : {}),
+        probe,
       };
       if (kind === 'external') {
         spec.command = templateCommand(body.command!, {
@@ -202,6 +223,29 @@ export class Supervisor implements SwarmControl {
       spawned.push({ ...member.status });
     }
     return spawned;
+  }
+
+  async endpointModels(body: EndpointModelsBody): Promise<EndpointModels> {
+    const normalized = normalizeEndpoint(body.endpoint);
+    if ('problem' in normalized)
+      throw new SwarmError('INVALID_BODY', normalized.problem, 'pass the base URL of an OpenAI-compatible server');
+    // A server may echo the key it refused: the answer never carries it back.
+    const redactor = new Redactor();
+    redactor.add(body.api_key);
+    const listed = await listModels({
+      url: normalized.url,
+      key: body.api_key ?? '',
+      model: '',
+      // Short: the form asks while the person types.
+      timeoutMs: Math.min(this.o.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, ENDPOINT_MODELS_TIMEOUT_MS),
+    });
+    if ('problem' in listed)
+      return { endpoint: normalized.url, models: null, problem: redactor.redact(this.redactor.redact(listed.problem)) };
+    return {
+      endpoint: normalized.url,
+      models: listed.models,
+      problem: listed.models === null ? `the server lists no models (GET /models: ${listed.why})` : null,
+    };
   }
 
   /**
@@ -266,14 +310,14 @@ export class Supervisor implements SwarmControl {
   async act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus> {
     const targets = agentId === null ? this.members.all() : [this.members.get(agentId)];
     if (action === 'remove') {
-      const hasLocal = () => this.members.all().some((m) => m.spec.kind === 'local');
+      const hasLocal = () => this.members.all().some(onHost);
       const hadLocal = hasLocal();
       this.remove(agentId, targets);
       // With no local agent left nothing thinks with the inference host: its GPU memory goes back, as on a stop.
       if (hadLocal && !hasLocal()) await this.inference.stop();
       return this.status();
     }
-    if (action === 'start' && targets.some((m) => m.spec.kind === 'local'))
+    if (action === 'start' && targets.some(onHost))
       await this.inference.ensure(this.inference.model ?? this.localModel(undefined));
     await Promise.all(
       targets.map(async (m) => {
@@ -363,8 +407,10 @@ export class Supervisor implements SwarmControl {
           COLLAB_DESK_AGENT: member.spec.agentId,
           COLLAB_DESK_TOKEN: member.token,
         };
-        const host =
-          member.spec.kind === 'local'
+        // An agent on the person's own server gets its endpoint over IPC (SwarmMember.start), no host at all.
+        const host = member.spec.endpoint
+          ? null
+          : member.spec.kind === 'local'
             ? await this.inference.ensure(this.inference.model ?? this.localModel(undefined))
             : this.inference.running;
         if (host) {
@@ -492,7 +538,7 @@ export class Supervisor implements SwarmControl {
         "pass the path of a GGUF chat model on this machine: the dashboard's Models panel lists the installed ones",
       );
     const served = this.inference.model;
-    if (served && served !== model && this.members.all().some((m) => m.running && m.spec.kind === 'local')) {
+    if (served && served !== model && this.members.all().some((m) => m.running && onHost(m))) {
       throw new SwarmError(
         'SWARM_CONFLICT',
         `the inference host serves ${basename(served)}; one model is loaded at a time`,
@@ -500,6 +546,83 @@ export class Supervisor implements SwarmControl {
       );
     }
     return model;
+  }
+
+  /**
+   * The person's own server a spawn names, checked: only for local agents, with the model's name there, at a base
+   * URL that is http(s) (normalized to …/v1). null: the agents think on this machine's inference host.
+   */
+  private endpointOf(
+    body: SpawnAgentsBody,
+    kind: 'local' | 'external',
+  ): { url: string; model: string; key: string } | null {
+    if (body.endpoint === undefined) {
+      if (body.api_key !== undefined)
+        throw new SwarmError('INVALID_BODY', 'api_key is for an endpoint', "pass endpoint (the server's URL) with it");
+      return null;
+    }
+    if (kind !== 'local')
+      throw new SwarmError(
+        'INVALID_BODY',
+        'endpoint is for local agents (the loop of this app, thinking on your server)',
+        'leave out kind "external" and command; an external agent CLI finds its own model',
+      );
+    const normalized = normalizeEndpoint(body.endpoint);
+    if ('problem' in normalized)
+      throw new SwarmError('INVALID_BODY', normalized.problem, 'pass the base URL of an OpenAI-compatible server');
+    if (!body.model)
+      throw new SwarmError(
+        'INVALID_BODY',
+        `an agent on ${normalized.url} needs the model's name on that server`,
+        `pass model (--model NAME), e.g. qwen3:8b; GET ${normalized.url}/models lists them`,
+      );
+    return { url: normalized.url, model: body.model, key: body.api_key ?? '' };
+  }
+
+  /**
+   * The capability probe before local agents join: on the person's server each spawn (it may have changed since),
+   * on the inference host once per start of it. A failure refuses the spawn with the report, unless forced.
+   */
+  private async probe(
+    body: SpawnAgentsBody,
+    endpoint: { url: string; model: string; key: string } | null,
+    model: string | null,
+  ): Promise<ProbeReport | null> {
+    if (body.skip_probe) return skippedProbe();
+    const timeoutMs = this.o.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    let report: ProbeReport;
+    if (endpoint) {
+      report = await probeCapability({ ...endpoint, agent: PROBE_AGENT, listModels: true, timeoutMs });
+      // What the server said goes on the card: a server that echoes the key it got does not put it there.
+      report = {
+        ...report,
+        checks: report.checks.map((c) => ({ ...c, detail: this.redactor.redact(c.detail) })),
+      };
+    } else {
+      const host = this.inference.running;
+      // While a benchmark holds the GPU the host answers nothing until it ends: the probe waits for another spawn.
+      if (!host || !model || this.inference.pausedForJob) return null;
+      const known = this.hostProbes.get(host);
+      if (known) return known;
+      report = await probeCapability({
+        url: host.url,
+        key: host.agentKey(PROBE_AGENT),
+        model: basename(model),
+        agent: PROBE_AGENT,
+        listModels: false,
+        timeoutMs,
+      });
+      if (report.passed) this.hostProbes.set(host, report);
+    }
+    if (!report.passed) {
+      const where = endpoint ? `${endpoint.url} · ${endpoint.model}` : `this machine's ${basename(model!)}`;
+      throw new SwarmError(
+        'PROBE_FAILED',
+        this.redactor.redact(`the capability probe failed on ${where} (${report.summary}):\n${describeProbe(report)}`),
+        'fix what the failed check says and start again, or force it with --skip-probe (skip_probe: true; the agents may then fail their tool calls)',
+      );
+    }
+    return report;
   }
 
   private emit(change: SwarmChange): void {

@@ -1,7 +1,14 @@
 // One swarm member's process: starts it (a local agent worker or an external command), pauses, stops, restarts it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { AgentRole, SandboxPolicy, SwarmAgentBudget, SwarmAgentKind, SwarmAgentStatus } from '../shared/swarm';
+import type {
+  AgentRole,
+  ProbeReport,
+  SandboxPolicy,
+  SwarmAgentBudget,
+  SwarmAgentKind,
+  SwarmAgentStatus,
+} from '../shared/swarm';
 import { sandboxedCommand, sandboxedProcesses, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
 import { asNodeChild } from './agent-env';
 import type { TraceEntry } from './trace-log';
@@ -19,6 +26,13 @@ export interface MemberSpec {
   maxSteps: number | null;
   /** Local agents: the model is a generated random-weight one (its free text is marked, its jobs named by config). */
   demoModel?: boolean;
+  /**
+   * Local agents thinking on the person's own OpenAI-compatible server (model is its name there). The key lives only
+   * here, in the hub's memory: agents do not outlive the hub process, so nothing would gain from writing it down.
+   */
+  endpoint?: { url: string; key: string } | null;
+  /** The capability probe run before it joined. */
+  probe?: ProbeReport | null;
   /** External agents: the sandbox it runs in (policy kind 'none' when the organizer accepted running it bare). */
   sandbox: { support: SandboxSupport; policy: SandboxPolicy; request: SandboxRequest } | null;
 }
@@ -92,6 +106,8 @@ export class SwarmMember {
       last_message: null,
       error: null,
       model: spec.model,
+      endpoint: spec.endpoint?.url ?? null,
+      probe: spec.probe ?? null,
       command: spec.command,
       started_at: null,
       pid: null,
@@ -158,6 +174,7 @@ export class SwarmMember {
         stepDelayMs: this.host.stepDelayMs,
         seed: hashSeed(this.spec.agentId) + this.status.restarts * 7919,
         demoModel: this.spec.demoModel ?? false,
+        ...(this.spec.endpoint ? { endpoint: { url: this.spec.endpoint.url, key: this.spec.endpoint.key } } : {}),
       });
     } else {
       // The prompt goes on stdin too: many agent CLIs read their task there.
@@ -222,7 +239,13 @@ export class SwarmMember {
    * measures, and the completion it asked for waits), and its card says so at once.
    */
   gpuChanged(): void {
-    if (this.spec.kind !== 'local' || (this.status.state !== 'running' && this.status.state !== 'paused')) return;
+    // An agent on the person's own server does not think on this machine's GPU: a benchmark does not hold it up.
+    if (
+      this.spec.kind !== 'local' ||
+      this.spec.endpoint ||
+      (this.status.state !== 'running' && this.status.state !== 'paused')
+    )
+      return;
     // The host's figures refresh every few seconds with the same holder: only a change is news.
     const shown = this.shownAction();
     if (shown.action !== this.status.action || shown.progress !== this.status.progress) this.set(shown);
@@ -230,7 +253,7 @@ export class SwarmMember {
 
   /** What the card says the agent does: the worker's action, but thinking while a job holds the GPU is waiting. */
   private shownAction(): Pick<SwarmAgentStatus, 'action' | 'progress'> {
-    const holder = this.host.gpuHolder();
+    const holder = this.spec.endpoint ? null : this.host.gpuHolder();
     if (this.workerAction.action === 'thinking' && holder)
       return this.ownJobs.has(holder)
         ? { action: `waiting for job ${holder} (running)`, progress: 'its own job holds the GPU' }

@@ -21,6 +21,11 @@ export interface WorkerInit {
    * named from their configs (absent from an older supervisor: false).
    */
   demoModel?: boolean;
+  /**
+   * It thinks on the person's own OpenAI-compatible server instead of the inference host. The key travels here, over
+   * the IPC channel, never in the environment (which other processes of the user can read in /proc).
+   */
+  endpoint?: { url: string; key: string };
 }
 
 export type SupervisorToWorker =

@@ -1,6 +1,7 @@
 // `collab-desk agents start|list|pause|resume|stop|trace`: the swarm of a running hub, over its HTTP API.
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
+import { normalizeEndpoint } from '../shared/endpoint-url';
 import { LEVERS } from '../shared/levers';
 import {
   ROLES,
@@ -10,7 +11,7 @@ import {
   type TraceExport,
   type TracePage,
 } from '../shared/swarm';
-import { call, int, run, withHub, type HubOptions } from './hub-call';
+import { call, CliError, int, run, withHub, type HubOptions } from './hub-call';
 
 function table(status: SwarmStatus): string {
   const rows = status.agents.map((a) => [
@@ -46,6 +47,10 @@ function table(status: SwarmStatus): string {
       .join('  ')
       .trimEnd();
   const lines = [fmt(head), ...rows.map(fmt)];
+  // Where each agent on a person's own server thinks (the inference line below is this machine's host).
+  for (const a of status.agents)
+    if (a.endpoint)
+      lines.push(`${a.agent_id} thinks on ${a.endpoint} · ${a.model}${a.probe ? ` (${a.probe.summary})` : ''}`);
   const inf = status.inference;
   if (inf) {
     const perAgent = Object.entries(inf.per_agent)
@@ -104,6 +109,35 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/**
+ * --endpoint, --model and --api-key-env as the spawn body's endpoint, model and api_key, refused here in words when
+ * they cannot work: a URL that is not http(s), no model name, a key variable that is not set.
+ */
+function endpointOptions(o: {
+  endpoint?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  external?: string;
+}): Pick<SpawnAgentsBody, 'endpoint' | 'model' | 'api_key'> {
+  if (o.external)
+    throw new CliError('--endpoint is for local agents; an --external agent CLI finds its own model (leave one out)');
+  const normalized = normalizeEndpoint(o.endpoint ?? '');
+  if ('problem' in normalized) throw new CliError(`--endpoint: ${normalized.problem}`);
+  if (!o.model)
+    throw new CliError(
+      `--endpoint needs --model NAME: the model's name on that server (e.g. qwen3:8b; GET ${normalized.url}/models lists them)`,
+    );
+  let key: string | undefined;
+  if (o.apiKeyEnv !== undefined) {
+    key = process.env[o.apiKeyEnv]?.trim();
+    if (!key)
+      throw new CliError(
+        `--api-key-env ${o.apiKeyEnv}: that environment variable is not set or empty (export ${o.apiKeyEnv}=<the key> first)`,
+      );
+  }
+  return { endpoint: normalized.url, model: o.model, ...(key ? { api_key: key } : {}) };
+}
+
 export function agentsCommand(): Command {
   const agents = new Command('agents').description(
     "The agent swarm of a running hub (local agents on this machine's model, external agent CLIs)",
@@ -114,7 +148,23 @@ export function agentsCommand(): Command {
       'Spawn agents: local ones think with one model loaded once (--model), external ones run a command line (--external)',
     )
     .option('--count <n>', 'how many', int('--count', 1), 1)
-    .option('--model <gguf>', "the chat model local agents use (default: the hub's --agent-model)")
+    .option(
+      '--model <gguf|name>',
+      "the chat model local agents use (default: the hub's --agent-model); with --endpoint, its name on that server (e.g. qwen3:8b)",
+    )
+    .option(
+      '--endpoint <url>',
+      "local agents think on an OpenAI-compatible server you run instead of this machine's model: Ollama http://127.0.0.1:11434/v1, LM Studio :1234/v1, llama-server :8080/v1, Jan :1337/v1 (needs --model NAME)",
+    )
+    .option(
+      '--api-key-env <var>',
+      "with --endpoint: the environment variable holding the server's API key (the key itself never goes on a command line)",
+    )
+    .option(
+      '--skip-probe',
+      'start them even if the capability probe (a short tool-call exercise run before agents join) would fail',
+      false,
+    )
     .option(
       '--external <command>',
       'spawn an external agent CLI instead: {prompt_file}, {hub}, {agent} are filled in; it gets COLLAB_DESK_HUB, COLLAB_DESK_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY',
@@ -144,6 +194,9 @@ export function agentsCommand(): Command {
         o: HubOptions & {
           count: number;
           model?: string;
+          endpoint?: string;
+          apiKeyEnv?: string;
+          skipProbe: boolean;
           external?: string;
           name?: string;
           role?: SpawnAgentsBody['role'];
@@ -157,11 +210,15 @@ export function agentsCommand(): Command {
         },
       ) =>
         run('agents', async () => {
+          if (o.endpoint === undefined && o.apiKeyEnv !== undefined)
+            throw new CliError('--api-key-env is the key of an --endpoint: pass --endpoint URL --model NAME with it');
+          const endpoint = o.endpoint !== undefined ? endpointOptions(o) : null;
           const body: SpawnAgentsBody = {
             count: o.count,
             kind: o.external ? 'external' : 'local',
             ...(o.external ? { command: o.external } : {}),
-            ...(o.model ? { model: resolve(o.model) } : {}),
+            ...(endpoint ?? (o.model ? { model: resolve(o.model) } : {})),
+            ...(o.skipProbe ? { skip_probe: true } : {}),
             ...(o.name ? { name: o.name } : {}),
             ...(o.role ? { role: o.role } : {}),
             ...(o.direction ? { direction: o.direction } : {}),
@@ -176,7 +233,7 @@ export function agentsCommand(): Command {
           const { agents: started } = await call<SpawnedAgents>(o, 'POST', '/v1/swarm/agents', body);
           for (const a of started)
             console.log(
-              `started ${a.agent_id} (${a.kind}, ${a.role}, direction ${a.direction}${a.sandbox ? `, ${a.sandbox.kind === 'none' ? 'NOT sandboxed' : `sandbox: ${a.sandbox.kind}`}` : ''})`,
+              `started ${a.agent_id} (${a.kind}, ${a.role}, direction ${a.direction}${a.sandbox ? `, ${a.sandbox.kind === 'none' ? 'NOT sandboxed' : `sandbox: ${a.sandbox.kind}`}` : ''}${a.endpoint ? `, thinks on ${a.endpoint} · ${a.model}` : ''}${a.probe && (a.endpoint || a.probe.skipped) ? `, ${a.probe.summary}` : ''})`,
             );
           console.log(`watch them: collab-desk agents list --hub ${o.hub}`);
         }),

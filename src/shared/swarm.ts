@@ -67,6 +67,29 @@ export const SandboxPolicy = Closed({
 });
 export type SandboxPolicy = Static<typeof SandboxPolicy>;
 
+/** One check of the capability probe: what was tried, whether it worked, and in words what happened. */
+export const ProbeCheck = Closed({
+  name: Type.String({ description: 'what was checked: "model listed", "tool call", "after a tool result"' }),
+  ok: Type.Boolean(),
+  detail: Type.String({ description: 'what happened, or what failed and how to fix it' }),
+});
+export type ProbeCheck = Static<typeof ProbeCheck>;
+
+/**
+ * The capability probe's report: a short tool-call exercise through the agent's own chat client and tool-call
+ * parsing, run before an agent joins. A failed probe refuses the spawn unless it was forced (skip_probe).
+ */
+export const ProbeReport = Closed({
+  passed: Type.Boolean(),
+  skipped: Type.Boolean({ description: 'not run: the spawn was forced past it (skip_probe)' }),
+  summary: Type.String({
+    description: 'one line for the card: "probe passed 3/3", "probe failed 1/3", "probe skipped"',
+  }),
+  checks: Type.Array(ProbeCheck),
+  at: Type.String({ description: 'when it ran (ISO time)' }),
+});
+export type ProbeReport = Static<typeof ProbeReport>;
+
 export const SwarmAgentStatus = Closed({
   agent_id: Type.String(),
   kind: SwarmAgentKind,
@@ -94,6 +117,15 @@ export const SwarmAgentStatus = Closed({
   }),
   error: Nullable(Type.String(), { description: 'why it stopped, crashed or failed' }),
   model: Type.String(),
+  endpoint: Type.Optional(
+    Nullable(Type.String(), {
+      description:
+        "local agents thinking on the person's own OpenAI-compatible server: its base URL (…/v1; never a key); null on this machine's inference host",
+    }),
+  ),
+  probe: Type.Optional(
+    Nullable(ProbeReport, { description: 'the capability probe run before it joined (null: none ran)' }),
+  ),
   command: Nullable(Type.String(), { description: 'the external command line (templated), for external agents' }),
   started_at: Nullable(Type.String()),
   pid: Nullable(Type.Integer()),
@@ -175,8 +207,20 @@ export const SpawnAgentsBody = Type.Object(
     kind: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('external')])),
     /** External agents: the command line; {prompt_file}, {hub}, {agent} are filled in. */
     command: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
-    /** Local agents: the GGUF chat model the inference host loads (default: the hub's agent model). */
+    /**
+     * Local agents: the GGUF chat model the inference host loads (default: the hub's agent model); with endpoint, the
+     * model's name on that server (e.g. qwen3:8b).
+     */
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    /**
+     * Local agents: think on this OpenAI-compatible server the person runs (Ollama, LM Studio, llama-server, Jan):
+     * its base URL, http or https, with or without /v1. The inference host is not started for them.
+     */
+    endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    /** With endpoint: its API key, if it wants one. A secret: kept in the hub's memory only, never in a status or log. */
+    api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    /** Start the agents without the capability probe (forced: the card says the probe was skipped). */
+    skip_probe: Type.Optional(Type.Boolean()),
     /** Agent id prefix; ids are <prefix>-<n>. */
     name: Type.Optional(Type.String({ pattern: AGENT_ID_PATTERN, maxLength: 30 })),
     // Type.Enum, not a Union over .map(): a mapped array is not a tuple, and its static type would be lost.
@@ -212,6 +256,25 @@ export const SpawnAgentsBody = Type.Object(
   { additionalProperties: false },
 );
 export type SpawnAgentsBody = Static<typeof SpawnAgentsBody>;
+
+/** POST /v1/swarm/endpoint-models: which models a server the person runs offers (the spawn form's suggestions). */
+export const EndpointModelsBody = Type.Object(
+  {
+    endpoint: Type.String({ minLength: 1, maxLength: 2000 }),
+    api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  },
+  { additionalProperties: false },
+);
+export type EndpointModelsBody = Static<typeof EndpointModelsBody>;
+
+export const EndpointModels = Closed({
+  endpoint: Type.String({ description: 'the base URL as agents would call it (normalized to …/v1)' }),
+  models: Nullable(Type.Array(Type.String()), {
+    description: 'the model names GET {endpoint}/models lists; null when it could not tell (see problem)',
+  }),
+  problem: Nullable(Type.String(), { description: 'why no list came: unreachable, a refused key, no /models route' }),
+});
+export type EndpointModels = Static<typeof EndpointModels>;
 
 /** POST /v1/swarm/agents (201): the agents just started. */
 export const SpawnedAgents = Closed({ agents: Type.Array(SwarmAgentStatus) });
@@ -299,6 +362,8 @@ export type TraceExportQuery = Static<typeof TraceExportQuery>;
 export interface SwarmControl {
   status(): SwarmStatus;
   spawn(body: SpawnAgentsBody): Promise<SwarmAgentStatus[]>;
+  /** The models a server the person runs lists (GET {endpoint}/models), for the spawn form to offer. */
+  endpointModels?(body: EndpointModelsBody): Promise<EndpointModels>;
   /** One agent (agentId) or the whole swarm (null). */
   act(agentId: string | null, action: SwarmAction): Promise<SwarmStatus>;
   trace(agentId: string, query: TraceQuery): Promise<TracePage>;
@@ -316,4 +381,6 @@ export type SwarmChange =
   | { type: 'swarm.inference'; inference: InferenceStatus | null; paused_for_job: string | null };
 
 /** A refusal of the swarm (unknown agent, bad spawn, a conflict, no sandbox), answered by the hub with its code. */
-export class SwarmError extends CodedError<'NOT_FOUND' | 'INVALID_BODY' | 'SWARM_CONFLICT' | 'SANDBOX_UNAVAILABLE'> {}
+export class SwarmError extends CodedError<
+  'NOT_FOUND' | 'INVALID_BODY' | 'SWARM_CONFLICT' | 'SANDBOX_UNAVAILABLE' | 'PROBE_FAILED'
+> {}

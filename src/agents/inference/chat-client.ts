@@ -3,8 +3,9 @@ import { errorMessage, requestJson } from './loopback-json';
 import type { ChatCompletion, ChatCompletionRequest } from './openai-types';
 
 export interface ChatClientOptions {
-  /** The host's OpenAI-compatible base URL (InferenceHost.url), ending in /v1. */
+  /** The host's OpenAI-compatible base URL (InferenceHost.url), or the person's own server's, ending in /v1. */
   url: string;
+  /** Sent as a bearer token; empty for a server that wants none (a local Ollama). */
   key: string;
   /** The agent's id: the host keeps its conversation in the same sequence (KV cache) and counts its tokens. */
   agent: string;
@@ -21,7 +22,7 @@ export class ChatClient {
     const { url, key, agent } = this.options;
     const reply = await requestJson(`${url.replace(/\/$/, '')}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'x-collab-agent': agent },
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'x-collab-agent': agent },
       body: { ...request, stream: false },
       ...(signal ? { signal } : {}),
     });

@@ -1,5 +1,6 @@
 // JSON over HTTP to the inference host, without client-side timeouts: a request may wait out a benchmark's GPU lease.
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface JsonReply {
   status: number;
@@ -16,6 +17,8 @@ export function requestJson(
 ): Promise<JsonReply> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    // An agent may think on a server the person runs behind TLS (its own endpoint), not only on the loopback host.
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
     const req = request(
       url,
       {

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CodedError, isErrorCode } from '../../shared/errors';
 import {
+  EndpointModels,
+  EndpointModelsBody,
   SpawnAgentsBody,
   SpawnedAgents,
   SWARM_ACTIONS,
@@ -102,7 +104,7 @@ export const swarmRoutes =
       {
         schema: { body: SpawnAgentsBody },
         ...describe(
-          'Spawn agents {count, kind: local|external, model?, command?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings)',
+          'Spawn agents {count, kind: local|external, model?, command?, endpoint?, api_key?, skip_probe?, role?, direction?, budget_tokens?, jobs_per_day?, max_steps?}; fields left out come from the saved agent defaults (GET /v1/settings); local agents pass a capability probe first (422 PROBE_FAILED with its checks)',
           'organizer',
           { 201: SpawnedAgents },
         ),
@@ -111,8 +113,29 @@ export const swarmRoutes =
         requireOrganizer(hub, request);
         const swarm = requireSwarm();
         const body = withAgentDefaults(readAgentDefaults(hub.layout.settings), request.body);
+        // A saved default model is a GGUF path on this machine, never a model's name on the person's own server.
+        if (request.body.endpoint !== undefined && request.body.model === undefined) delete body.model;
         const agents = await guarded(() => swarm.spawn(body));
         return reply.code(201).send({ agents } satisfies SpawnedAgents);
+      },
+    );
+
+    app.post(
+      '/v1/swarm/endpoint-models',
+      {
+        schema: { body: EndpointModelsBody },
+        ...describe(
+          'The models an OpenAI-compatible server you run lists {endpoint, api_key?}: what the spawn form offers as model names for agents that think on it',
+          'organizer',
+          { 200: EndpointModels },
+        ),
+      },
+      async (request): Promise<EndpointModels> => {
+        requireOrganizer(hub, request);
+        const swarm = requireSwarm();
+        if (!swarm.endpointModels)
+          throw new HubError('SWARM_DISABLED', 'this swarm cannot reach endpoints', 'update the app');
+        return guarded(() => swarm.endpointModels!(request.body));
       },
     );
 

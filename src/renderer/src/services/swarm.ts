@@ -1,5 +1,7 @@
 // The swarm's HTTP calls: its status, actions on it or one agent, spawning agents, an agent's trace pages and export.
 import type {
+  EndpointModels,
+  EndpointModelsBody,
   SpawnAgentsBody,
   SwarmAction,
   SwarmAgentStatus,
@@ -22,6 +24,10 @@ export const swarmService = {
 
   async spawn(body: SpawnAgentsBody): Promise<SwarmAgentStatus[]> {
     return (await hub.spawnAgents(body)).agents;
+  },
+
+  endpointModels(body: EndpointModelsBody): Promise<EndpointModels> {
+    return hub.endpointModels(body);
   },
 
   readTrace(agentId: string, query: TraceQuery): Promise<TracePage> {

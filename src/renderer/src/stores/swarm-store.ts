@@ -19,6 +19,11 @@ import { useSession } from './session-store';
 /** What the spawn form holds, kept here so closing the form (✕, Escape, leaving the page) loses nothing typed. */
 export interface SpawnDraft {
   kind: 'local' | 'external';
+  /** Local agents: think on this machine's model (host) or on an OpenAI-compatible server the person runs. */
+  thinks?: 'host' | 'endpoint';
+  /** Its base URL and the model's name there; the key is never part of the draft (held only while the form is open). */
+  endpoint?: string;
+  endpoint_model?: string;
   count: string;
   command: string;
   model: string;

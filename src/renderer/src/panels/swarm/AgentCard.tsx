@@ -77,6 +77,20 @@ function Meter({ used, limit }: { used: number; limit: number }) {
   );
 }
 
+/** The capability probe it passed before it joined (or was forced past); each check in the tooltip. */
+function ProbeLine({ probe }: { probe: NonNullable<SwarmAgentStatus['probe']> }) {
+  const tone = probe.passed ? 'good' : 'warn';
+  return (
+    <div
+      className={`agent-action tone-text-${tone}`}
+      data-testid="agent-probe"
+      title={probe.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`).join('\n') || undefined}
+    >
+      {probe.summary}
+    </div>
+  );
+}
+
 /** `onTracePage`: the card heads its own trace, so it links nowhere. */
 export function AgentCard({
   agent,
@@ -118,6 +132,12 @@ export function AgentCard({
         <span className="muted">direction</span> <strong>{lever?.title ?? agent.direction}</strong>
       </div>
       <ActionLine agent={agent} />
+      {agent.endpoint && (
+        <div className="agent-command mono" data-testid="agent-endpoint" title={agent.endpoint}>
+          thinks on {agent.endpoint} · {agent.model}
+        </div>
+      )}
+      {agent.probe && <ProbeLine probe={agent.probe} />}
       {agent.command && (
         <div className="agent-command mono" title={agent.command}>
           $ {agent.command}

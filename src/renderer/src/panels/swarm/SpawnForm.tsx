@@ -1,4 +1,4 @@
-// Spawning agents: local ones think with the inference host, external ones are any command line in a sandbox; defaults from the hub's settings.
+// Spawning agents: local ones think with the inference host or a server the person runs, external ones are any command line in a sandbox; defaults from the hub's settings.
 import { useEffect, useState } from 'react';
 import type { AgentDefaults } from '@shared/settings';
 import { ROLES, type AgentRole, type SpawnAgentsBody, type SwarmAgentStatus, type SwarmStatus } from '@shared/swarm';
@@ -8,6 +8,7 @@ import { errorText } from '../../connection/hub-api';
 import { useSettings } from '../../stores/settings-store';
 import { routeHref } from '../../router';
 import { useSwarm, type SpawnDraft } from '../../stores/swarm-store';
+import { swarmService } from '../../services/swarm';
 import { onFormEscape } from '../../components/form-escape';
 import { grantsOf, grantsText, SandboxGrantFields } from '../../components/SandboxGrants';
 
@@ -15,6 +16,9 @@ type FormValues = SpawnDraft;
 
 const EMPTY: FormValues = {
   kind: 'local',
+  thinks: 'host',
+  endpoint: '',
+  endpoint_model: '',
   count: '1',
   command: '',
   model: '',
@@ -44,8 +48,15 @@ function fromDefaults(d: AgentDefaults): FormValues {
   };
 }
 
-/** `acceptUnsandboxed`: the person checked the risk box on a machine where no sandbox starts. */
-function bodyOf(v: FormValues, acceptUnsandboxed: boolean): SpawnAgentsBody {
+/**
+ * `acceptUnsandboxed`: the person checked the risk box on a machine where no sandbox starts. `endpoint`: the key of
+ * the server local agents think on (never in the draft) and whether to start them past a failed probe.
+ */
+function bodyOf(
+  v: FormValues,
+  acceptUnsandboxed: boolean,
+  endpoint: { apiKey: string; skipProbe: boolean },
+): SpawnAgentsBody {
   const int = (s: string) => (s.trim() === '' ? undefined : Number(s));
   const body: SpawnAgentsBody = { kind: v.kind, count: int(v.count) ?? 1 };
   if (v.kind === 'external') {
@@ -55,7 +66,12 @@ function bodyOf(v: FormValues, acceptUnsandboxed: boolean): SpawnAgentsBody {
     body.sandbox = grantsOf(v);
     if (acceptUnsandboxed) body.accept_unsandboxed = true;
   }
-  if (v.kind === 'local' && v.model.trim()) body.model = v.model.trim();
+  if (v.kind === 'local' && v.thinks === 'endpoint') {
+    body.endpoint = (v.endpoint ?? '').trim();
+    if (v.endpoint_model?.trim()) body.model = v.endpoint_model.trim();
+    if (endpoint.apiKey.trim()) body.api_key = endpoint.apiKey.trim();
+    if (endpoint.skipProbe) body.skip_probe = true;
+  } else if (v.kind === 'local' && v.model.trim()) body.model = v.model.trim();
   if (v.name.trim()) body.name = v.name.trim();
   if (v.role) body.role = v.role as AgentRole;
   if (v.direction) body.direction = v.direction;
@@ -79,6 +95,11 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
   const [spawned, setSpawned] = useState<SwarmAgentStatus[] | null>(null);
   // Not part of the draft: running without a sandbox is accepted for one spawn, never carried over.
   const [acceptRisk, setAcceptRisk] = useState(false);
+  // The endpoint's key stays in this form only: never in the draft the store keeps.
+  const [apiKey, setApiKey] = useState('');
+  const [probeFailed, setProbeFailed] = useState(false);
+  const [skipProbe, setSkipProbe] = useState(false);
+  const [offer, setOffer] = useState<{ models: string[] | null; problem: string | null } | null>(null);
   const machine = useSwarm((s) => s.sandbox);
   const values = draft ?? defaults ?? EMPTY;
   const set = (patch: Partial<FormValues>) => {
@@ -108,6 +129,25 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
     if (useSwarm.getState().sandbox === null) void useSwarm.getState().load();
   }, []);
 
+  // Once the URL answers, the names of its models are offered for the model field (asked a moment after typing stops).
+  const onEndpoint = values.kind === 'local' && values.thinks === 'endpoint';
+  const endpointUrl = (values.endpoint ?? '').trim();
+  useEffect(() => {
+    setOffer(null);
+    if (!onEndpoint || !endpointUrl) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      swarmService.endpointModels({ endpoint: endpointUrl, ...(apiKey.trim() ? { api_key: apiKey.trim() } : {}) }).then(
+        (r) => live && setOffer({ models: r.models, problem: r.problem }),
+        (err: unknown) => live && setOffer({ models: null, problem: errorText(err) }),
+      );
+    }, 600);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [onEndpoint, endpointUrl, apiKey]);
+
   const onSubmit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -115,10 +155,14 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
     setSpawned(null);
     const unsandboxed = values.kind === 'external' && machine?.kind === null && acceptRisk;
     try {
-      setSpawned(await spawn(bodyOf(values, unsandboxed)));
+      setSpawned(await spawn(bodyOf(values, unsandboxed, { apiKey, skipProbe: onEndpoint && skipProbe })));
       if (unsandboxed) setAcceptRisk(false);
+      setProbeFailed(false);
+      setSkipProbe(false);
     } catch (err) {
       setError(errorText(err));
+      // The probe's report is the error; the way past it is offered only once it has failed.
+      setProbeFailed(err instanceof HubClientError && err.code === 'PROBE_FAILED');
       // The hub found no sandbox the form did not know of: read why, so the reason and the risk box show.
       if (err instanceof HubClientError && err.code === 'SANDBOX_UNAVAILABLE') void useSwarm.getState().load();
     } finally {
@@ -157,7 +201,7 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
       <div className="row" role="radiogroup" aria-label="Kind of agent">
         <label className="agent-choice">
           <input type="radio" name="kind" value="local" checked={!external} onChange={() => set({ kind: 'local' })} />{' '}
-          Local <span className="muted">— thinks with this machine's inference host</span>
+          Local <span className="muted">— this app's agent loop, on this machine's model or a server you run</span>
         </label>
         <label className="agent-choice">
           <input
@@ -188,15 +232,89 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
           </span>
         </div>
       ) : (
-        <div className="field">
-          <label htmlFor="spawn-model">Model</label>
-          <input
-            id="spawn-model"
-            value={values.model}
-            onChange={(e) => set({ model: e.target.value })}
-            placeholder="the hub's agent model (leave empty), or a GGUF path on this machine"
-          />
-        </div>
+        <>
+          <div className="row" role="radiogroup" aria-label="Think on">
+            <span className="muted">Think on:</span>
+            <label className="agent-choice">
+              <input
+                type="radio"
+                name="thinks"
+                value="host"
+                checked={!onEndpoint}
+                onChange={() => set({ thinks: 'host' })}
+              />{' '}
+              this machine's model
+            </label>
+            <label className="agent-choice">
+              <input
+                type="radio"
+                name="thinks"
+                value="endpoint"
+                checked={onEndpoint}
+                onChange={() => set({ thinks: 'endpoint' })}
+              />{' '}
+              an endpoint you run <span className="muted">— Ollama, LM Studio, llama-server, Jan</span>
+            </label>
+          </div>
+          {onEndpoint ? (
+            <div className="spawn-fields">
+              <div className="field">
+                <label htmlFor="spawn-endpoint">Endpoint URL</label>
+                <input
+                  id="spawn-endpoint"
+                  value={values.endpoint ?? ''}
+                  onChange={(e) => set({ endpoint: e.target.value })}
+                  placeholder="http://127.0.0.1:11434/v1"
+                  required
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="spawn-endpoint-model">Model name</label>
+                <input
+                  id="spawn-endpoint-model"
+                  list="spawn-endpoint-models"
+                  value={values.endpoint_model ?? ''}
+                  onChange={(e) => set({ endpoint_model: e.target.value })}
+                  placeholder="qwen3:8b"
+                  required
+                />
+                <datalist id="spawn-endpoint-models">
+                  {(offer?.models ?? []).map((m) => (
+                    <option key={m} value={m} />
+                  ))}
+                </datalist>
+              </div>
+              <div className="field">
+                <label htmlFor="spawn-endpoint-key">API key</label>
+                <input
+                  id="spawn-endpoint-key"
+                  type="password"
+                  autoComplete="off"
+                  value={apiKey}
+                  onChange={(e) => setApiKey(e.target.value)}
+                  placeholder="if the server wants one"
+                />
+              </div>
+              {offer && (
+                <span className="muted spawn-help" data-testid="endpoint-offer">
+                  {offer.models?.length
+                    ? `It has: ${offer.models.slice(0, 12).join(', ')}${offer.models.length > 12 ? ', …' : ''}`
+                    : (offer.problem ?? 'It lists no models: load or pull one first.')}
+                </span>
+              )}
+            </div>
+          ) : (
+            <div className="field">
+              <label htmlFor="spawn-model">Model</label>
+              <input
+                id="spawn-model"
+                value={values.model}
+                onChange={(e) => set({ model: e.target.value })}
+                placeholder="the hub's agent model (leave empty), or a GGUF path on this machine"
+              />
+            </div>
+          )}
+        </>
       )}
       <div className="spawn-fields">
         <div className="field">
@@ -300,6 +418,12 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
           <SandboxGrantFields idPrefix="spawn" value={values} onChange={set} />
         </fieldset>
       )}
+      {onEndpoint && probeFailed && (
+        <label className="spawn-risk">
+          <input type="checkbox" checked={skipProbe} onChange={(e) => setSkipProbe(e.target.checked)} />
+          Start anyway, without the capability probe — the agents may fail their tool calls
+        </label>
+      )}
       <div className="row">
         <button
           className="btn btn-primary"
@@ -311,7 +435,8 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
           {busy ? 'Spawning…' : `Spawn ${values.count && values.count !== '1' ? `${values.count} agents` : 'agent'}`}
         </button>
         {error && (
-          <span className="error-text" role="alert" data-testid="spawn-error">
+          // The probe's report is one check a line.
+          <span className="error-text" role="alert" data-testid="spawn-error" style={{ whiteSpace: 'pre-line' }}>
             {error}
           </span>
         )}
@@ -324,7 +449,7 @@ export function SpawnForm({ onClose }: { onClose: () => void }) {
                 <a href={routeHref('agents', a.agent_id)}>{a.agent_id}</a>
               </span>
             ))}
-            .
+            {spawned[0]?.probe && ` (${spawned[0].probe.summary})`}.
           </span>
         )}
       </div>
