@@ -6,6 +6,7 @@ import { superviseBeside } from '../agents/supervisor';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
 import { installedDemoTarget } from '../bench/pack-install';
+import { createPackInstaller } from '../bench/pack-installer';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { agentsCommand } from './agents-command';
 import { benchCommand } from './bench-command';
@@ -91,6 +92,11 @@ program
           logger: opts.log ? { level: 'info', stream: process.stderr } : false,
           jobRunner: engineJobRunner(),
           models,
+          packs: createPackInstaller({
+            dest: packFile,
+            modelsDir: dataLayout(dataDir).models,
+            accessToken: hfToken,
+          }),
         });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;

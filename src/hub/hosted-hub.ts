@@ -2,6 +2,7 @@
 import type { JobRunner } from '../shared/challenge';
 import type { MirrorControl } from '../shared/mirror-api';
 import type { ModelLibrary } from '../shared/models';
+import type { PackInstaller } from '../shared/packs-api';
 import type { SwarmControl } from '../shared/swarm';
 import type { SyncControl } from '../shared/sync-api';
 import { Hub, type HubInit } from './hub';
@@ -14,6 +15,8 @@ export interface HostedServiceOptions {
   jobRunner?: JobRunner;
   /** The model files on this machine (the bench's library). */
   models?: ModelLibrary;
+  /** Installs the shipped challenge packs (the bench's installer). */
+  packs?: PackInstaller;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface HostedServiceOptions {
 export class HostedHub extends Hub {
   readonly jobQueue: JobQueue | null;
   readonly models: ModelLibrary | null;
+  readonly packs: PackInstaller | null;
   swarm: SwarmControl | null;
   sync: SyncControl | null;
   mirror: MirrorControl | null;
@@ -34,12 +38,14 @@ export class HostedHub extends Hub {
     super({ ...init, ...(progress ? { jobProgress: progress } : {}) });
     this.jobQueue = options.jobRunner && progress ? new JobQueue(this, options.jobRunner, progress) : null;
     this.models = options.models ?? null;
+    this.packs = options.packs ?? null;
     this.swarm = null;
     this.sync = null;
     this.mirror = null;
     this.services = {
       jobQueue: this.jobQueue,
       models: this.models,
+      packs: this.packs,
       swarm: () => this.swarm,
       sync: () => this.sync,
       mirror: () => this.mirror,

@@ -1,6 +1,7 @@
 // The optional services a hub runs beside its record, handed by the composition root to the routes that use them.
 import type { MirrorControl } from '../shared/mirror-api';
 import type { ModelLibrary } from '../shared/models';
+import type { PackInstaller } from '../shared/packs-api';
 import type { SwarmControl } from '../shared/swarm';
 import type { SyncControl } from '../shared/sync-api';
 import type { JobQueue } from './jobs/job-queue';
@@ -10,6 +11,8 @@ export interface HubServices {
   readonly jobQueue: JobQueue | null;
   /** The model files on this machine; null when the process running the hub does not manage them (MODELS_DISABLED). */
   readonly models: ModelLibrary | null;
+  /** Installs the shipped challenge packs; null when the process running the hub does not (PACKS_DISABLED). */
+  readonly packs: PackInstaller | null;
   /**
    * The agent swarm running beside the hub, read when a request needs it: its supervisor starts after the hub (it
    * needs the hub's URL), so it is attached to a hub that already serves.

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { JobRunner } from '../shared/challenge';
 import type { HubConfig } from '../shared/config';
 import type { ModelLibrary } from '../shared/models';
+import type { PackInstaller } from '../shared/packs-api';
 import type { SwarmControl } from '../shared/swarm';
 import type { SyncControl } from '../shared/sync-api';
 import type { MirrorControl } from '../shared/mirror-api';
@@ -28,6 +29,7 @@ import { jobRoutes } from './routes/jobs';
 import { messageRoutes } from './routes/messages';
 import { metaRoutes } from './routes/meta';
 import { modelRoutes } from './routes/models';
+import { packRoutes } from './routes/packs';
 import { resultRoutes } from './routes/results';
 import { settingsRoutes } from './routes/settings';
 import { publicAgentStatus, swarmRoutes } from './routes/swarm';
@@ -57,6 +59,8 @@ export interface HubServerOptions {
   jobRunner?: JobRunner;
   /** The model files on this machine (the bench's library); without one /v1/models answers MODELS_DISABLED. */
   models?: ModelLibrary;
+  /** Installs the shipped challenge packs from the dashboard (the bench's installer); without one /v1/packs answers PACKS_DISABLED. */
+  packs?: PackInstaller;
   /** The built dashboard served at `/` (default: this package's out/renderer); null serves none. */
   dashboardDir?: string | null;
 }
@@ -196,6 +200,7 @@ export async function buildHubServer(
   await app.register(syncRoutes(hub, services.sync));
   await app.register(mirrorRoutes(hub, services.mirror));
   await app.register(modelRoutes(hub, services.models, services.swarm));
+  await app.register(packRoutes(hub, services.packs));
   await app.register(settingsRoutes(hub, services.models, baseUrl));
   await app.register(eventRoutes(hub));
   await app.register(updateRoutes(hub, waiters, baseUrl));
@@ -218,6 +223,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
     {
       ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}),
       ...(options.models ? { models: options.models } : {}),
+      ...(options.packs ? { packs: options.packs } : {}),
     },
   );
   let url = '';
@@ -294,6 +300,7 @@ export async function startHub(options: HubServerOptions): Promise<RunningHub> {
         await hub.swarm?.close();
         await hub.jobQueue?.close();
         await hub.models?.close();
+        await hub.packs?.close();
         hub.events.close();
         await app.close();
         hub.close();

@@ -8,6 +8,7 @@ import { engineJobRunner } from '../bench/job-runner';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
 import { installedDemoTarget } from '../bench/pack-install';
+import { createPackInstaller } from '../bench/pack-installer';
 import { dataLayout } from '../platform/data-folder';
 import { startHub, type RunningHub } from '../hub/server';
 import { registerBridgeHandlers } from './bridge-handlers';
@@ -82,6 +83,7 @@ async function start(): Promise<void> {
     ...(process.argv.includes('--strict-identity') ? { config: { strict_identity: true } } : {}),
     jobRunner: engineJobRunner(),
     models,
+    packs: createPackInstaller({ dest: packFile, modelsDir: dataLayout(dataDir).models, accessToken: hfToken }),
     dashboardDir: join(OUT, 'renderer'),
   });
   syncBeside(running, { startEnv, vault });

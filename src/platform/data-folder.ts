@@ -25,6 +25,8 @@ export interface DataLayout {
   models: string;
   /** What the person set in the dashboard's Settings (agent defaults). */
   settings: string;
+  /** When the organizer closed the desktop app's first-start welcome (it opens by itself once per data folder). */
+  welcome: string;
   /** The public collabs this machine is connected to (`collab-desk sync connect`): URLs and rules, never a token. */
   collabs: string;
   /** What `collab-desk sync login` wrote (the token file's path and a fingerprint), so sign-out removes only that. */
@@ -46,6 +48,7 @@ export function dataLayout(root: string): DataLayout {
     challengePack: join(root, 'challenge', 'pack.json'),
     models: join(root, 'models'),
     settings: join(root, 'settings.json'),
+    welcome: join(root, 'welcome.json'),
     collabs: join(root, 'sync', 'collabs.json'),
     hfLogin: join(root, 'sync', 'hf-login.json'),
     hubLock: join(root, 'hub.lock'),

@@ -4,6 +4,7 @@ import { BRIDGE_CHANNELS, type DataSubfolder, type DesktopBridge, type HubAccess
 
 const bridge: DesktopBridge = {
   platform: process.platform,
+  welcomeOnFirstStart: true,
   hubAccess: () => ipcRenderer.invoke(BRIDGE_CHANNELS.hubAccess) as Promise<HubAccess>,
   // Only a name crosses: the main process opens one of the data folder's own folders or refuses.
   openDataFolder: (folder?: DataSubfolder) =>

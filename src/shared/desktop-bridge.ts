@@ -11,6 +11,8 @@ export type DataSubfolder = (typeof DATA_SUBFOLDERS)[number];
 
 export interface DesktopBridge {
   platform: string;
+  /** The desktop app opens the first-start welcome by itself, once per data folder (a browser never does). */
+  welcomeOnFirstStart?: boolean;
   /** The organizer token for the hub this window shows; handed over IPC, never put in a URL. */
   hubAccess(): Promise<HubAccess>;
   /** Opens the data folder, or one of its top folders, in the system's file manager (never a file: nothing is run). */

@@ -31,6 +31,8 @@ export const ERROR_STATUS = {
   JOBS_DISABLED: 404,
   SWARM_DISABLED: 404,
   MODELS_DISABLED: 404,
+  /** The process running the hub installs no challenge packs (a board-only hub): the CLI's `challenge init` does. */
+  PACKS_DISABLED: 404,
   MODEL_NOT_FOUND: 404,
   DOWNLOAD_NOT_FOUND: 404,
   NO_CHALLENGE: 404,
@@ -49,7 +51,13 @@ export const ERROR_STATUS = {
   MODEL_NOT_DELETABLE: 409,
   DOWNLOAD_FINISHED: 409,
   DOWNLOAD_BUSY: 409,
+  /** A pack is being installed: one install at a time. */
+  INSTALL_BUSY: 409,
+  /** A pack whose models come from the Hub, installed without the user's yes to the downloads. */
+  DOWNLOADS_NOT_ACCEPTED: 409,
   MODEL_MISMATCH: 422,
+  /** The capability probe found that the model or server cannot drive an agent (no tool calls, broken JSON, no answer). */
+  PROBE_FAILED: 422,
   INVALID_CONFIG: 400,
   /** A file to publish holds a token (this hub's, or a Hugging Face one): nothing of it is copied. */
   SECRET_IN_FILE: 422,

@@ -53,8 +53,11 @@ import { HubClientError, isErrorBody } from './hub-error';
 import type { UpdatesPage, UpdatesQuery, WatchingResponse } from './updates-api';
 import type { TraceList, TraceListQuery, TracePostBody, TracePosted, TraceRecord, TraceStats } from './traces-api';
 import type { DownloadResponse, ModelDeleted, ModelsInfo, PullModelBody } from './models';
-import type { AgentDefaults, AgentDefaultsSaved, SettingsInfo } from './settings';
+import type { AgentDefaults, AgentDefaultsSaved, SettingsInfo, WelcomeSeen } from './settings';
+import type { InstallPackBody, PackInstall, PacksInfo } from './packs-api';
 import type {
+  EndpointModels,
+  EndpointModelsBody,
   SpawnAgentsBody,
   SpawnedAgents,
   SwarmAction,
@@ -439,6 +442,11 @@ export class HubClient {
     return this.call('POST', '/v1/swarm/agents', body);
   }
 
+  /** The models a server the person runs lists (the key, if given, goes to that server only, through the hub). */
+  endpointModels(body: EndpointModelsBody): Promise<EndpointModels> {
+    return this.call('POST', '/v1/swarm/endpoint-models', body);
+  }
+
   /** One agent (`agentId`) or the whole swarm. */
   swarmAction(action: SwarmAction, agentId?: string): Promise<SwarmStatus> {
     return this.call(
@@ -479,6 +487,22 @@ export class HubClient {
 
   saveAgentDefaults(defaults: AgentDefaults): Promise<AgentDefaultsSaved> {
     return this.call('PUT', '/v1/settings/agent-defaults', defaults);
+  }
+
+  welcomeSeen(): Promise<WelcomeSeen> {
+    return this.call('PUT', '/v1/settings/welcome', {});
+  }
+
+  packs(): Promise<PacksInfo> {
+    return this.call('GET', '/v1/packs');
+  }
+
+  installPack(body: InstallPackBody): Promise<PackInstall> {
+    return this.call('POST', '/v1/packs/install', body);
+  }
+
+  cancelPackInstall(): Promise<PackInstall> {
+    return this.call('POST', '/v1/packs/install/cancel', {});
   }
 
   // ---- transport ---------------------------------------------------------------------------------------------

@@ -22,9 +22,16 @@ export const SettingsInfo = Closed({
     description: "the machine's backend, GPU, CPU and memory; null when the hub runs without the model library",
   }),
   agent_defaults: AgentDefaults,
+  welcome_seen_at: Nullable(Type.String(), {
+    description: "when the organizer closed the desktop app's first-start welcome on this data folder; null: not yet",
+  }),
 });
 export type SettingsInfo = Static<typeof SettingsInfo>;
 
 /** PUT /v1/settings/agent-defaults: the defaults as saved. */
 export const AgentDefaultsSaved = Closed({ agent_defaults: AgentDefaults });
 export type AgentDefaultsSaved = Static<typeof AgentDefaultsSaved>;
+
+/** PUT /v1/settings/welcome: the first-start welcome was read (it opens by itself no more on this data folder). */
+export const WelcomeSeen = Closed({ welcome_seen_at: Type.String() });
+export type WelcomeSeen = Static<typeof WelcomeSeen>;

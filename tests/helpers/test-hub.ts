@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { JobRunner } from '../../src/shared/challenge';
 import type { HubConfig } from '../../src/shared/config';
 import { HubClient } from '../../src/shared/hub-client';
+import type { PackInstaller } from '../../src/shared/packs-api';
 import type { ModelLibrary } from '../../src/shared/models';
 import { startHub, type RunningHub } from '../../src/hub/server';
 
@@ -77,6 +78,8 @@ export interface TestHubOptions {
   jobRunner?: JobRunner;
   /** The model library for this data folder (called again on restart, as the library is closed with the hub); without, /v1/models is disabled. */
   models?: (dataDir: string) => ModelLibrary;
+  /** The pack installer for this data folder (called again on restart); without, /v1/packs is disabled. */
+  packs?: (dataDir: string) => PackInstaller;
 }
 
 export async function startTestHub(
@@ -95,6 +98,7 @@ export async function startTestHub(
     config: merged,
     ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}),
     ...(options.models ? { models: options.models(dir) } : {}),
+    ...(options.packs ? { packs: options.packs(dir) } : {}),
   });
   const organizerToken = readFileSync(running.organizerTokenPath, 'utf8').trim();
   const hub: TestHub = {

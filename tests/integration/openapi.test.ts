@@ -404,6 +404,9 @@ describe('conformance: what a board-only hub answers is what /openapi.json decla
       ...org,
       body: { kind: 'external' },
     });
+    await api.call('PUT', '/v1/settings/welcome', '/v1/settings/welcome', { ...org, body: {} });
+    await api.call('GET', '/v1/packs', '/v1/packs');
+    await api.call('POST', '/v1/packs/install', '/v1/packs/install', { ...org, body: { pack: 'demo' } });
 
     // What a board-only hub does not run answers the one error body.
     await api.call('GET', '/v1/challenge', '/v1/challenge');

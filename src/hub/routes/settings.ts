@@ -1,12 +1,23 @@
 // Settings routes: the data folder, the machine's compute and the agent defaults for everyone to read (the external command for the organizer); the organizer saves the defaults.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { ModelLibrary } from '../../shared/models';
-import { AgentDefaults, AgentDefaultsSaved, SettingsInfo } from '../../shared/settings';
+import { AgentDefaults, AgentDefaultsSaved, SettingsInfo, WelcomeSeen } from '../../shared/settings';
 import { readAgentDefaults, writeAgentDefaults } from '../agent-defaults';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
 import { callerOf, requireOrganizer } from '../identity';
 import { describe } from './route-options';
+
+/** When the first-start welcome was closed on this data folder; null when never (or its file does not read). */
+function welcomeSeenAt(file: string): string | null {
+  try {
+    const seen = (JSON.parse(readFileSync(file, 'utf8')) as { seen_at?: unknown }).seen_at;
+    return typeof seen === 'string' ? seen : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The defaults as readers other than the organizer see them: an external agent's command line may hold keys or private paths. */
 function publicAgentDefaults(defaults: AgentDefaults): AgentDefaults {
@@ -35,7 +46,27 @@ export const settingsRoutes =
           hub_url: baseUrl() || null,
           system: models ? await models.system() : null,
           agent_defaults: organizer ? defaults : publicAgentDefaults(defaults),
+          welcome_seen_at: welcomeSeenAt(hub.layout.welcome),
         };
+      },
+    );
+
+    app.put(
+      '/v1/settings/welcome',
+      describe(
+        "Mark the desktop app's first-start welcome as read: it no longer opens by itself on this data folder",
+        'organizer',
+        { 200: WelcomeSeen },
+      ),
+      async (request): Promise<WelcomeSeen> => {
+        requireOrganizer(hub, request);
+        const seen = welcomeSeenAt(hub.layout.welcome);
+        if (seen) return { welcome_seen_at: seen };
+        const seen_at = new Date().toISOString();
+        const temp = `${hub.layout.welcome}.tmp`;
+        writeFileSync(temp, JSON.stringify({ seen_at }) + '\n');
+        renameSync(temp, hub.layout.welcome);
+        return { welcome_seen_at: seen_at };
       },
     );
 

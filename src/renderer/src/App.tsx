@@ -5,7 +5,9 @@ import { ErrorNotice } from './components/Notice';
 import { PanelIcon } from './components/PanelIcon';
 import { SignIn } from './components/SignIn';
 import { visiblePanels, type PanelDefinition } from './panels/registry';
-import { routeHref, useRoute } from './router';
+import { WelcomePanel } from './panels/welcome/WelcomePanel';
+import { navigate, routeHref, useRoute } from './router';
+import { welcomeService } from './services/welcome';
 import { useSession } from './stores/session-store';
 import { sidebarCollapsed, useSidebar } from './stores/sidebar-store';
 
@@ -106,12 +108,37 @@ function Sidebar({ panels, current, version }: { panels: PanelDefinition[]; curr
   );
 }
 
+const WELCOME: PanelDefinition = { id: 'welcome', title: 'Welcome', Component: WelcomePanel };
+
+/**
+ * The desktop app's first start on a data folder opens the welcome by itself, once: the organizer closes it and the
+ * hub remembers. A browser opens it at #/welcome (Settings links to it), never by itself.
+ */
+function useFirstStartWelcome(): void {
+  const organizer = useSession((s) => s.me?.is_organizer === true);
+  useEffect(() => {
+    if (window.collabDesk?.welcomeOnFirstStart !== true || !organizer) return;
+    let cancelled = false;
+    void welcomeService.settings().then(
+      (settings) => {
+        const onDefault = window.location.hash === '' || window.location.hash === '#' || window.location.hash === '#/';
+        if (!cancelled && settings.welcome_seen_at === null && onDefault) navigate(WELCOME.id);
+      },
+      () => undefined,
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [organizer]);
+}
+
 export function App() {
   const { status, error, hub, start } = useSession();
   const route = useRoute();
   useEffect(() => {
     void start();
   }, [start]);
+  useFirstStartWelcome();
 
   if (status === 'loading') return <div className="splash">Connecting to the hub…</div>;
   if (status === 'failed' || !hub)
@@ -122,7 +149,8 @@ export function App() {
     );
 
   const panels = visiblePanels(hub.features);
-  const current = panels.find((p) => p.id === route.panel) ?? panels[0]!;
+  // The welcome is a view of its own (#/welcome), not a panel of the sidebar.
+  const current = route.panel === WELCOME.id ? WELCOME : (panels.find((p) => p.id === route.panel) ?? panels[0]!);
   return (
     <div className="app">
       <Sidebar panels={panels} current={current.id} version={hub.version} />

@@ -37,7 +37,7 @@ export interface DashboardSession {
   /** Errors the page threw or logged: a test asserts there are none. */
   pageErrors: string[];
   /** Another tab in the same browser (for "arrives live" checks). */
-  newPage(options?: { token?: string | null }): Promise<Page>;
+  newPage(options?: { token?: string | null; desktopWelcome?: boolean }): Promise<Page>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -49,6 +49,8 @@ export interface OpenOptions {
   route?: string;
   viewport?: { width: number; height: number };
   theme?: 'dark' | 'light';
+  /** As the desktop app's window: the first start on a data folder opens the welcome by itself (needs `token`). */
+  desktopWelcome?: boolean;
 }
 
 async function preparePage(
@@ -71,7 +73,7 @@ async function preparePage(
   if (options.token) {
     // What src/preload exposes (window.collabDesk), given the token the desktop app would hand over IPC.
     await page.addInitScript({
-      content: `Object.defineProperty(window, 'collabDesk', { value: Object.freeze({ platform: 'linux', hubAccess: async () => ({ token: ${JSON.stringify(options.token)} }), openDataFolder: async () => {}, chooseDataFolder: async () => null }) });`,
+      content: `Object.defineProperty(window, 'collabDesk', { value: Object.freeze({ platform: 'linux', hubAccess: async () => ({ token: ${JSON.stringify(options.token)} }),${options.desktopWelcome ? ' welcomeOnFirstStart: true,' : ''} openDataFolder: async () => {}, chooseDataFolder: async () => null }) });`,
     });
   }
   if (options.theme)

@@ -1,4 +1,5 @@
 // This hub: its address, version and organizer, and where agents read how to join.
+import { routeHref } from '../../router';
 import { useSession } from '../../stores/session-store';
 
 export function HubSection({ hubUrl }: { hubUrl: string | null }) {
@@ -30,6 +31,10 @@ export function HubSection({ hubUrl }: { hubUrl: string | null }) {
           harness or <code>collab-desk mcp</code>.
         </dd>
       </dl>
+      <p>
+        <a href={routeHref('welcome')}>What runs where, and how to start</a>{' '}
+        <span className="muted">(the welcome the desktop app shows at its first start)</span>
+      </p>
     </section>
   );
 }
