@@ -1,7 +1,8 @@
 // electron-vite build of the desktop app: main (starts the hub), preload (the page's small native API) and the
 // renderer (the dashboard, which the hub also serves at `/` for any browser).
 import { defineConfig } from 'electron-vite';
-import { resolve } from 'node:path';
+import { cpSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import dashboard from './vite.config';
 
 export default defineConfig({
@@ -10,6 +11,16 @@ export default defineConfig({
       rollupOptions: { input: { index: 'src/main/index.ts' } },
       externalizeDeps: true,
     },
+    // The bench engine in the main bundle compiles the native runner from ./native/spec-runner.cpp beside it
+    // (src/bench/native-runner.ts), as the CLI bundle does from out/cli/native.
+    plugins: [
+      {
+        name: 'native-runner-source',
+        writeBundle(options) {
+          cpSync(resolve('src/bench/native'), join(options.dir ?? resolve('out/main'), 'native'), { recursive: true });
+        },
+      },
+    ],
   },
   preload: {
     build: {

@@ -57,6 +57,11 @@ writeFileSync(
   'resources/icons/app.png',
   png(256, (u, v) => icon(u, v, { background: true })),
 );
+// The installers' icon (electron-builder makes the .icns and .ico from it; macOS wants at least 512 px).
+writeFileSync(
+  'resources/icons/app-512.png',
+  png(512, (u, v) => icon(u, v, { background: true })),
+);
 writeFileSync(
   'resources/icons/tray.png',
   png(32, (u, v) => icon(u, v, { background: true })),

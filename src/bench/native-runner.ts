@@ -6,11 +6,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { outsideAsar } from '../platform/asar-path';
 import { nodeLlamaCppFolder, type LlamaBinaries } from '../platform/llama-binaries';
 
 const run = promisify(execFile);
 
-export const RUNNER_SOURCE = fileURLToPath(new URL('./native/spec-runner.cpp', import.meta.url));
+// The compiler reads it: in a packaged app, the copy asarUnpack leaves outside the archive.
+export const RUNNER_SOURCE = outsideAsar(fileURLToPath(new URL('./native/spec-runner.cpp', import.meta.url)));
 
 /** Where built runners and the extracted llama.cpp headers are kept between runs. */
 export function nativeCacheFolder(env: NodeJS.ProcessEnv = process.env): string {
@@ -35,7 +37,7 @@ export class NativeBuildError extends Error {
 export async function llamaSource(cache: string, release: string): Promise<string> {
   const dir = join(cache, `llama.cpp-${release}`);
   if (existsSync(join(dir, 'include', 'llama.h'))) return dir;
-  const bundle = join(nodeLlamaCppFolder(), 'llama', 'gitRelease.bundle');
+  const bundle = outsideAsar(join(nodeLlamaCppFolder(), 'llama', 'gitRelease.bundle'));
   if (!existsSync(bundle))
     throw new NativeBuildError(`node-llama-cpp ships no llama.cpp source bundle (${bundle})`, '');
   const temp = `${dir}.tmp-${process.pid}-${Date.now()}`;

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { outsideAsar } from './asar-path';
 
 export type Flavor = 'cuda' | 'vulkan' | 'cpu';
 
@@ -66,7 +67,8 @@ export function findBinaries(flavor: Flavor): LlamaBinaries | null {
   const binsRoot = join(root, 'bins');
   if (!existsSync(binsRoot)) return null;
   for (const entry of readdirSync(binsRoot)) {
-    const bins = join(binsRoot, entry);
+    // The compiler, the linker and the runner load these libraries: the real folder, outside a packaged app's archive.
+    const bins = outsideAsar(join(binsRoot, entry));
     const meta = join(bins, '_nlcBuildMetadata.json');
     if (!existsSync(meta)) continue;
     const build = JSON.parse(readFileSync(meta, 'utf8')) as { buildOptions?: { llamaCpp?: { release?: string } } };
