@@ -1,10 +1,7 @@
 // Bundles the headless entry points (the `collab-desk` CLI and the child processes it starts) into out/cli with esbuild; dependencies stay external.
 // The native runner's C++ source travels beside the bundle: it is compiled on the user's machine at first use.
 import { build } from 'esbuild';
-import { cpSync, rmSync } from 'node:fs';
-
-// Chunks are named by content hash: without this, every old one stays (and a packaged app would carry them all).
-rmSync('out/cli/chunks', { recursive: true, force: true });
+import { cpSync } from 'node:fs';
 
 await build({
   entryPoints: {

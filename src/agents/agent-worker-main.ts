@@ -34,12 +34,28 @@ process.on('disconnect', () => process.exit(0));
 
 let agent: LocalAgent | null = null;
 
+/** How long one completion on a person's own server may take before the step fails (a stalled server, not a hang). */
+const ENDPOINT_TIMEOUT_MS = 10 * 60_000;
+/** An endpoint on this machine shares the GPU: while a benchmark holds it, the next completion waits (as on the host). */
+let gpuHeld = false;
+let gpuFreed: Array<() => void> = [];
+function setGpuHeld(held: boolean): void {
+  gpuHeld = held;
+  if (held) return;
+  const waiting = gpuFreed;
+  gpuFreed = [];
+  for (const resume of waiting) resume();
+}
+const gpuFree = (): Promise<void> =>
+  gpuHeld ? new Promise<void>((resume) => gpuFreed.push(resume)) : Promise.resolve();
+
 process.on('message', (raw) => {
   const message = raw as SupervisorToWorker;
   switch (message.type) {
     case 'init': {
       if (agent) return;
-      const { type: _type, endpoint, ...init } = message;
+      const { type: _type, endpoint, gpuHeld: held, ...init } = message;
+      setGpuHeld(held === true);
       const chat = endpoint ?? (inferenceUrl && inferenceKey ? { url: inferenceUrl, key: inferenceKey } : null);
       if (!chat) {
         console.error('agent worker: no inference endpoint (OPENAI_BASE_URL and OPENAI_API_KEY, or one in init)');
@@ -50,7 +66,14 @@ process.on('message', (raw) => {
         // The env names the agent (it carries the token that proves it); the message cannot speak for another.
         agentId,
         hub: new HubClient({ url: hubUrl, token }),
-        chat: new ChatClient({ url: chat.url, key: chat.key, agent: agentId }),
+        chat: new ChatClient({
+          url: chat.url,
+          key: chat.key,
+          agent: agentId,
+          // The person's own server: a stalled one fails the step instead of hanging it; one on this machine waits
+          // for the GPU while a benchmark holds it (the supervisor says when).
+          ...(endpoint ? { timeoutMs: ENDPOINT_TIMEOUT_MS, beforeCompletion: gpuFree } : {}),
+        }),
         report: send,
       });
       agent.run().then(
@@ -78,6 +101,9 @@ process.on('message', (raw) => {
       return;
     case 'direction':
       agent?.setDirection(message.direction, message.reason);
+      return;
+    case 'gpu':
+      setGpuHeld(message.held);
       return;
   }
 });

@@ -99,6 +99,16 @@ function refusal(reply: JsonReply, target: ProbeTarget, what: string): string {
  * Runs the exercise and reports each check; never throws. The checks stop at the first that fails (the later ones
  * are listed as not tried), so a person reads one cause, not three echoes of it.
  */
+/**
+ * Whether the server lists the model asked for. Ollama lists `qwen3:latest` and serves it as `qwen3` too (a name
+ * without a tag means :latest), so either spelling counts.
+ */
+function listedAs(models: string[], model: string): boolean {
+  if (models.includes(model)) return true;
+  if (!model.includes(':')) return models.includes(`${model}:latest`);
+  return model.endsWith(':latest') && models.includes(model.slice(0, -':latest'.length));
+}
+
 export async function probeCapability(target: ProbeTarget): Promise<ProbeReport> {
   const checks: ProbeCheck[] = [];
   const names = [...(target.listModels ? ['model listed'] : []), 'tool call', 'after a tool result'];
@@ -113,7 +123,7 @@ export async function probeCapability(target: ProbeTarget): Promise<ProbeReport>
       if ('problem' in listed) fail(listed.problem);
       else if (listed.models === null)
         pass(`the server lists no models (GET /models: ${listed.why}); the chat checks decide`);
-      else if (listed.models.includes(target.model)) pass(`${target.model} is on the endpoint`);
+      else if (listedAs(listed.models, target.model)) pass(`${target.model} is on the endpoint`);
       else if (listed.models.length === 0)
         fail(`the endpoint lists no models: load or pull one first (ollama pull ${target.model}; LM Studio: load it)`);
       else

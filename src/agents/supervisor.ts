@@ -615,6 +615,8 @@ export class Supervisor implements SwarmControl {
       if (report.passed) this.hostProbes.set(host, report);
     }
     if (!report.passed) {
+      // A model loaded only for agents that will not join would hold the GPU's memory for nobody.
+      if (!endpoint && !this.members.all().some(onHost)) await this.inference.stop();
       const where = endpoint ? `${endpoint.url} · ${endpoint.model}` : `this machine's ${basename(model!)}`;
       throw new SwarmError(
         'PROBE_FAILED',

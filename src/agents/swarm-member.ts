@@ -10,6 +10,7 @@ import type {
   SwarmAgentStatus,
 } from '../shared/swarm';
 import { sandboxedCommand, sandboxedProcesses, type SandboxRequest, type SandboxSupport } from '../platform/sandbox';
+import { isLocalEndpoint } from '../shared/endpoint-url';
 import { asNodeChild } from './agent-env';
 import type { TraceEntry } from './trace-log';
 import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
@@ -175,6 +176,7 @@ export class SwarmMember {
         seed: hashSeed(this.spec.agentId) + this.status.restarts * 7919,
         demoModel: this.spec.demoModel ?? false,
         ...(this.spec.endpoint ? { endpoint: { url: this.spec.endpoint.url, key: this.spec.endpoint.key } } : {}),
+        ...(this.spec.endpoint && this.sharesGpu() && this.host.gpuHolder() !== null ? { gpuHeld: true } : {}),
       });
     } else {
       // The prompt goes on stdin too: many agent CLIs read their task there.
@@ -239,21 +241,24 @@ export class SwarmMember {
    * measures, and the completion it asked for waits), and its card says so at once.
    */
   gpuChanged(): void {
-    // An agent on the person's own server does not think on this machine's GPU: a benchmark does not hold it up.
-    if (
-      this.spec.kind !== 'local' ||
-      this.spec.endpoint ||
-      (this.status.state !== 'running' && this.status.state !== 'paused')
-    )
-      return;
+    // A server on another machine does not think on this machine's GPU: a benchmark does not hold it up. One on this
+    // machine (Ollama, LM Studio... on loopback) does: its worker waits before its next completion, as the host would.
+    if (this.spec.kind !== 'local' || !this.sharesGpu()) return;
+    if (this.spec.endpoint && this.child) this.send({ type: 'gpu', held: this.host.gpuHolder() !== null });
+    if (this.status.state !== 'running' && this.status.state !== 'paused') return;
     // The host's figures refresh every few seconds with the same holder: only a change is news.
     const shown = this.shownAction();
     if (shown.action !== this.status.action || shown.progress !== this.status.progress) this.set(shown);
   }
 
   /** What the card says the agent does: the worker's action, but thinking while a job holds the GPU is waiting. */
+  /** Whether it thinks on this machine's GPU: on the inference host, or on an endpoint on this machine. */
+  private sharesGpu(): boolean {
+    return !this.spec.endpoint || isLocalEndpoint(this.spec.endpoint.url);
+  }
+
   private shownAction(): Pick<SwarmAgentStatus, 'action' | 'progress'> {
-    const holder = this.spec.endpoint ? null : this.host.gpuHolder();
+    const holder = this.sharesGpu() ? this.host.gpuHolder() : null;
     if (this.workerAction.action === 'thinking' && holder)
       return this.ownJobs.has(holder)
         ? { action: `waiting for job ${holder} (running)`, progress: 'its own job holds the GPU' }

@@ -26,6 +26,8 @@ export interface WorkerInit {
    * the IPC channel, never in the environment (which other processes of the user can read in /proc).
    */
   endpoint?: { url: string; key: string };
+  /** A benchmark holds this machine's GPU now: an endpoint on this machine waits before its next completion. */
+  gpuHeld?: boolean;
 }
 
 export type SupervisorToWorker =
@@ -33,7 +35,9 @@ export type SupervisorToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'direction'; direction: string; reason: string };
+  | { type: 'direction'; direction: string; reason: string }
+  /** A benchmark took or gave back the GPU (sent to agents thinking on an endpoint on this machine). */
+  | { type: 'gpu'; held: boolean };
 
 export type WorkerToSupervisor =
   /** What it does now; progress says how far, where it knows (its step of max_steps, its job's prompts). */

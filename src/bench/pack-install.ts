@@ -443,12 +443,13 @@ async function heldOutReferences(
 }
 
 /**
- * The installed demo pack's target, or null: the one chat model every machine has once `challenge init demo` ran,
- * so a swarm can start with no model chosen. Read at each call: the pack can be installed while the hub runs.
+ * The installed pack's target, or null: the chat model every machine has once a pack is installed (the demo's
+ * generated one, the gemma packs' gemma-4-E4B-it), so a swarm can start with no model chosen. Read at each call: the
+ * pack can be installed or replaced while the hub runs.
  */
-export function installedDemoTarget(packFile: string): string | null {
+export function installedPackTarget(packFile: string): string | null {
   const pack = readInstalledPack(packFile);
-  return pack?.id === 'demo' ? (pack.model_paths[pack.baseline.target] ?? null) : null;
+  return pack ? (pack.model_paths[pack.baseline.target] ?? null) : null;
 }
 
 /** The pack `challenge init` wrote into a data folder, or null when there is none (or it cannot be read). */

@@ -8,6 +8,11 @@ import { findPackFile, installPack, readPack, shippedPacksFolder } from './pack-
 export interface PackInstallerOptions {
   /** The hub's installed pack file (the data folder's challenge/pack.json). */
   dest: string;
+  /**
+   * Where calibration's working files go (its job file holds the held-out prompts and references): a folder inside the
+   * data folder, as the hub's jobs use, never the system temp folder another local program could read.
+   */
+  workDir: string;
   /** Where generated models go (the data folder's models/). */
   modelsDir: string;
   /** The Hugging Face endpoint downloads go to (default: $HF_ENDPOINT, else https://huggingface.co). */
@@ -97,6 +102,7 @@ export function createPackInstaller(o: PackInstallerOptions): PackInstaller {
         ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
         ...(token ? { accessToken: token } : {}),
         signal,
+        bench: { workDir: o.workDir },
         log: (line) => set({ step: line }),
         onDownload: (model, p) =>
           set({ step: `downloading ${model}`, download: { model, bytes: p.bytes, total: p.total } }),

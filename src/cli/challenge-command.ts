@@ -1,6 +1,6 @@
 // `collab-desk challenge init <pack>`: installs a challenge pack into a data folder; the hub picks it up and runs its baseline.
 import { Command } from 'commander';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BenchError } from '../bench/bench-error';
 import { findPackFile, installPack } from '../bench/pack-install';
 import { ModelDownloadError } from '../bench/model-download-error';
@@ -50,6 +50,8 @@ export function challengeCommand(): Command {
           const t0 = performance.now();
           const pack = await installPack(file, {
             dest: layout.challengePack,
+            // Calibration's job file holds the held-out prompts: inside the data folder, not the system temp folder.
+            bench: { workDir: join(layout.root, 'tmp') },
             modelsDir: layout.models,
             hubUrl: o.hubUrl,
             ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),

@@ -118,6 +118,8 @@ export function demoCommand(): Command {
           pack = await installPack(findPackFile('demo'), {
             dest: layout.challengePack,
             modelsDir: layout.models,
+            // Calibration's job file holds the held-out prompts: inside the data folder, not the system temp folder.
+            bench: { workDir: join(layout.root, 'tmp') },
             log: (line) => console.error(line),
           });
         }

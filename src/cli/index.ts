@@ -1,11 +1,11 @@
 // The `collab-desk` command line: the hub headless (with its swarm), the demo, the challenge and its jobs, agents, benchmark runs, model files, the public collab.
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
-import { installedDemoTarget } from '../bench/pack-install';
+import { installedPackTarget } from '../bench/pack-install';
 import { createPackInstaller } from '../bench/pack-installer';
 import { dataLayout, defaultDataFolder } from '../platform/data-folder';
 import { agentsCommand } from './agents-command';
@@ -46,7 +46,7 @@ program
   .option('--log', 'log every request (JSON lines on stderr)', false)
   .option(
     '--agent-model <gguf>',
-    'the chat model local agents think with (default: the demo target when the demo challenge is installed)',
+    "the chat model local agents think with (default: the installed pack's target: the demo's generated model, or gemma-4-E4B-it)",
   )
   .option('--no-swarm', 'run no agent swarm beside the hub')
   .option(
@@ -71,7 +71,7 @@ program
       for (let dir = dataDir; !existsSync(dir); dir = dirname(dir)) created = dir;
       const chosen = opts.agentModel ? resolve(opts.agentModel) : null;
       const packFile = dataLayout(dataDir).challengePack;
-      const agentModel = () => chosen ?? installedDemoTarget(packFile);
+      const agentModel = () => chosen ?? installedPackTarget(packFile);
       // The models panel: the HF cache and the data folder's models. The token (HF_TOKEN, or the file `hf auth login`
       // writes) is read when a pull needs it and reaches the Hub only; no process the hub starts inherits it.
       const startEnv = { ...process.env };
@@ -95,6 +95,7 @@ program
           packs: createPackInstaller({
             dest: packFile,
             modelsDir: dataLayout(dataDir).models,
+            workDir: join(dataDir, 'tmp'),
             accessToken: hfToken,
           }),
         });

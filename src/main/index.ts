@@ -7,7 +7,7 @@ import { superviseBeside } from '../agents/supervisor';
 import { engineJobRunner } from '../bench/job-runner';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
-import { installedDemoTarget } from '../bench/pack-install';
+import { installedPackTarget } from '../bench/pack-install';
 import { createPackInstaller } from '../bench/pack-installer';
 import { dataLayout } from '../platform/data-folder';
 import { startHub, type RunningHub } from '../hub/server';
@@ -62,7 +62,7 @@ async function start(): Promise<void> {
     },
   });
   const packFile = dataLayout(dataDir).challengePack;
-  const agentModel = () => installedDemoTarget(packFile);
+  const agentModel = () => installedPackTarget(packFile);
   // The HF token (for gated models; HF_TOKEN or `hf auth login`'s file) is read when a pull needs it and reaches the
   // Hub's download requests only: never the page, a log, an agent or a process the app starts.
   const startEnv = { ...process.env };
@@ -83,7 +83,12 @@ async function start(): Promise<void> {
     ...(process.argv.includes('--strict-identity') ? { config: { strict_identity: true } } : {}),
     jobRunner: engineJobRunner(),
     models,
-    packs: createPackInstaller({ dest: packFile, modelsDir: dataLayout(dataDir).models, accessToken: hfToken }),
+    packs: createPackInstaller({
+      dest: packFile,
+      modelsDir: dataLayout(dataDir).models,
+      workDir: join(dataDir, 'tmp'),
+      accessToken: hfToken,
+    }),
     dashboardDir: join(OUT, 'renderer'),
   });
   syncBeside(running, { startEnv, vault });

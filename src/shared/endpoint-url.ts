@@ -36,3 +36,16 @@ export function normalizeEndpoint(raw: string): { url: string } | { problem: str
   if (path === '') path = '/v1';
   return { url: `${url.protocol}//${url.host}${path}` };
 }
+
+/**
+ * Whether an endpoint answers on this machine (loopback): Ollama, LM Studio, llama-server and Jan usually do, and then
+ * they think on the GPU a benchmark measures on.
+ */
+export function isLocalEndpoint(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}

@@ -39,6 +39,7 @@ beforeAll(async () => {
       createPackInstaller({
         dest: dataLayout(dir).challengePack,
         modelsDir: dataLayout(dir).models,
+        workDir: join(dir, 'tmp'),
         cacheDir,
         hubUrl: hf.url,
       }),

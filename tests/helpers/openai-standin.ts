@@ -37,6 +37,8 @@ export interface OpenAiStandin {
 export interface StandinOptions {
   /** Model name -> behaviour; GET /v1/models lists the names. */
   models: Record<string, StandinBehaviour>;
+  /** As Ollama: a model name without a tag is served as its `:latest` (GET /v1/models lists the tagged name). */
+  ollamaTags?: boolean;
   /** When set, every request must carry `Authorization: Bearer <key>` or gets a 401. */
   key?: string;
 }
@@ -149,7 +151,10 @@ export async function startOpenAiStandin(options: StandinOptions): Promise<OpenA
           return error(res, 400, 'the body must be a JSON object', 'invalid_request_error', null);
         const chat = body as ChatBody;
         const model = String(chat.model ?? '');
-        const behaviour = options.models[model];
+        // Ollama's rule (its OpenAI-compatible API): a name without a tag means its :latest.
+        const behaviour =
+          options.models[model] ??
+          (options.ollamaTags && !model.includes(':') ? options.models[`${model}:latest`] : undefined);
         if (!behaviour)
           return error(res, 404, `The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found');
         if (!Array.isArray(chat.messages) || chat.messages.length === 0)

@@ -71,6 +71,17 @@ describe('the capability probe', () => {
     expect((chats[1]!.body as { messages: Array<{ role: string }> }).messages.at(-1)!.role).toBe('tool');
   });
 
+  it('takes a model named as Ollama users name it (qwen3 for the listed qwen3:latest)', async () => {
+    const ollama = await startOpenAiStandin({ models: { 'qwen3:latest': 'capable' }, ollamaTags: true });
+    try {
+      const report = await probe('qwen3', { url: ollama.url });
+      expect(report.passed, JSON.stringify(report.checks)).toBe(true);
+      expect(report.checks[0]).toMatchObject({ name: 'model listed', ok: true });
+    } finally {
+      await ollama.close();
+    }
+  });
+
   it('fails clearly on a model that answers text instead of a tool call', async () => {
     const report = await probe('text-model');
     expect(report.passed).toBe(false);
@@ -214,6 +225,48 @@ describe('agents on an external endpoint, end to end on a real hub', () => {
     }
     // No inference host was started for it.
     expect((await hub.call<SwarmStatus>('GET', '/v1/swarm')).body.inference).toBeNull();
+  }, 180_000);
+
+  it('an endpoint on this machine shares the GPU: its agent waits while a benchmark holds it, then goes on', async () => {
+    const lease = hub.running.hub.lease;
+    await lease.acquire('job-measuring', Date.now());
+    try {
+      const spawned = await spawn({
+        endpoint: standin.url,
+        model: 'capable-model',
+        api_key: KEY,
+        name: 'sharer',
+        max_steps: 1,
+      });
+      expect(spawned.status, spawned.text).toBe(201);
+      await events.waitFor(
+        (e) => {
+          if (e.type !== 'agent.status') return false;
+          const a = eventData<{ agent: SwarmAgentStatus }>(e).agent;
+          return a.agent_id === 'sharer-1' && a.action === 'waiting for the GPU';
+        },
+        'sharer-1 to wait for the GPU',
+        60_000,
+      );
+      // Thinking waits before its completion is asked: nothing reached the server while the job measures.
+      const asked = () =>
+        standin.requests.filter((r) => r.path === '/v1/chat/completions' && r.headers['x-collab-agent'] === 'sharer-1');
+      expect(asked()).toEqual([]);
+    } finally {
+      lease.release('job-measuring');
+    }
+    await events.waitFor(
+      (e) => {
+        if (e.type !== 'agent.status') return false;
+        const a = eventData<{ agent: SwarmAgentStatus }>(e).agent;
+        return a.agent_id === 'sharer-1' && a.state === 'stopped';
+      },
+      'sharer-1 to take its step once the GPU is free',
+      120_000,
+    );
+    expect(
+      standin.requests.filter((r) => r.path === '/v1/chat/completions' && r.headers['x-collab-agent'] === 'sharer-1'),
+    ).toHaveLength(1);
   }, 180_000);
 
   it('refuses a spawn whose probe fails, with the checks in words; --skip-probe forces it', async () => {

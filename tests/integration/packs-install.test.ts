@@ -19,6 +19,7 @@ beforeAll(async () => {
       createPackInstaller({
         dest: dataLayout(dir).challengePack,
         modelsDir: dataLayout(dir).models,
+        workDir: join(dir, 'tmp'),
         // A Hub that is never reached: the only pack these tests install makes its models here.
         hubUrl: 'http://127.0.0.1:9',
       }),

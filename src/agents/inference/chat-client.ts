@@ -9,6 +9,13 @@ export interface ChatClientOptions {
   key: string;
   /** The agent's id: the host keeps its conversation in the same sequence (KV cache) and counts its tokens. */
   agent: string;
+  /**
+   * A person's own server (not the inference host, which makes a request wait out a benchmark on purpose): how long
+   * one completion may take before it counts as failed, so a stalled server is an error on the card, not a hang.
+   */
+  timeoutMs?: number;
+  /** Waited for before each completion: an endpoint on this machine waits while a benchmark holds the GPU. */
+  beforeCompletion?: () => Promise<void>;
 }
 
 export class ChatClient {
@@ -19,12 +26,18 @@ export class ChatClient {
    * pass a signal to give up. A refusal or failure throws an Error carrying the host's own message.
    */
   async complete(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatCompletion> {
-    const { url, key, agent } = this.options;
+    const { url, key, agent, timeoutMs, beforeCompletion } = this.options;
+    await beforeCompletion?.();
+    const signals = [...(signal ? [signal] : []), ...(timeoutMs ? [AbortSignal.timeout(timeoutMs)] : [])];
     const reply = await requestJson(`${url.replace(/\/$/, '')}/chat/completions`, {
       method: 'POST',
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'x-collab-agent': agent },
       body: { ...request, stream: false },
-      ...(signal ? { signal } : {}),
+      ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
+    }).catch((err: unknown) => {
+      if (timeoutMs && !signal?.aborted && (err as Error).name === 'TimeoutError')
+        throw new Error(`the endpoint did not answer in ${Math.round(timeoutMs / 1000)} s`, { cause: err });
+      throw err;
     });
     if (reply.status !== 200)
       throw new Error(errorMessage(reply), { cause: { status: reply.status, body: reply.body } });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InstallPackBody, PackInstall, PacksInfo, type PackInstaller } from '../../shared/packs-api';
 import type { HubContext } from '../hub-context';
 import { HubError } from '../hub-error';
-import { requireOrganizer } from '../identity';
+import { callerOf, requireOrganizer } from '../identity';
 import { describe } from './route-options';
 
 /** The installed pack's id; null when none (or a broken one: the challenge routes say why). */
@@ -35,9 +35,15 @@ export const packRoutes =
         'none',
         { 200: PacksInfo },
       ),
-      async (): Promise<PacksInfo> => {
+      async (request): Promise<PacksInfo> => {
         const installer = requirePacks();
-        return { packs: installer.shipped(installedPackId(hub)), install: installer.status() };
+        const install = installer.status();
+        // What an install does and why it failed names the organizer's folders: other readers get its state only.
+        const organizer = callerOf(hub, request)?.kind === 'organizer';
+        return {
+          packs: installer.shipped(installedPackId(hub)),
+          install: organizer ? install : { ...install, step: null, download: null, error: null },
+        };
       },
     );
 

@@ -203,8 +203,8 @@ export class MessageStore {
 
   /** An inbox: messages copied to the handle plus every broadcast. */
   inbox(handle: string, params: ListParams): ListPage<MessageRow> {
-    if (!BOARD_FILTERS.some((f) => params[f] !== undefined && params[f] !== ''))
-      return this.inboxByIndex(handle, params);
+    // Any filter given, even an empty one (which the general query refuses in words), goes the general way.
+    if (!BOARD_FILTERS.some((f) => params[f] !== undefined)) return this.inboxByIndex(handle, params);
     return runList<MessageRow>(
       this.db,
       {

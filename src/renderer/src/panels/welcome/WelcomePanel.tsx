@@ -146,7 +146,9 @@ function PackCard({ pack }: { pack: ShippedPack }) {
       <p className="muted">{pack.description}</p>
       {pack.downloads ? (
         <p data-testid={`welcome-pack-${pack.id}-size`}>
-          {files.length === 0 ? (
+          {models === null ? (
+            'Downloads its models from the Hugging Face Hub (this hub lists no model files, so their size is not known here).'
+          ) : files.length === 0 ? (
             'Its models are already on this machine.'
           ) : (
             <>
@@ -163,13 +165,10 @@ function PackCard({ pack }: { pack: ShippedPack }) {
       {ended?.state === 'cancelled' && <p className="muted">The install was cancelled.</p>}
       <div className="welcome-actions">
         {!pack.installed && (
-          <button
-            className="btn"
-            disabled={busy}
-            onClick={() => void installPack(pack.id, pack.downloads && files.length > 0)}
-          >
-            {pack.downloads && files.length > 0
-              ? `Download${total !== null ? ` ${formatBytes(total)}` : ''} and install`
+          // The click is the yes to what the card names; with nothing left to download, it downloads nothing.
+          <button className="btn" disabled={busy} onClick={() => void installPack(pack.id, pack.downloads)}>
+            {pack.downloads && (models === null || files.length > 0)
+              ? `Download${total !== null && files.length > 0 ? ` ${formatBytes(total)}` : ''} and install`
               : pack.id === 'demo'
                 ? 'Install the demo'
                 : 'Install'}
