@@ -2,11 +2,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { ChallengePack } from '../shared/challenge';
 import type { AvailableModel } from '../shared/models';
 import { remoteFileInfo } from './model-download';
 import { ModelDownloadError } from './model-download-error';
 import type { Scan } from './model-scan';
 import { readPack, shippedPacksFolder } from './pack-install';
+import { hubPackModel, type HubPackModel } from './pack-model-pins';
 
 /** GET /v1/models waits this long at most for the Hub to say how big the available models are. */
 const SIZE_LOOKUP_WAIT_MS = 1_500;
@@ -97,6 +99,18 @@ export class ModelCatalog {
         'hf' in m.source ? [{ pack: pack.id, repo: m.source.hf.repo, file: m.source.hf.file, role: m.role }] : [],
       ),
     );
+  }
+
+  /** The Hub model a pack names at this repo, file and revision: the installed pack's first, then the shipped ones'. */
+  hubPackModel(installed: ChallengePack | null, repo: string, file: string, revision: string): HubPackModel | null {
+    for (const pack of [...(installed ? [installed] : []), ...this.shippedPacks()]) {
+      for (const [name, m] of Object.entries(pack.models)) {
+        const found = hubPackModel(pack.id, name, m);
+        const hf = found?.model.source.hf;
+        if (hf && hf.repo === repo && hf.file === file && (hf.revision ?? 'main') === revision) return found;
+      }
+    }
+    return null;
   }
 
   private shippedPacks(): Array<ReturnType<typeof readPack>> {

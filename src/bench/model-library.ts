@@ -22,6 +22,8 @@ import { SystemProbe } from '../platform/system-info';
 import { defaultCacheDir } from './hf-cache';
 import { FolderUsage, type FolderReading } from './folder-usage';
 import { ModelCatalog } from './model-catalog';
+import { readInstalledPack } from './pack-install';
+import { firstDownloadRecordFile } from './pack-model-pins';
 import { ModelDeletes } from './model-delete';
 import { isInside } from './model-files';
 import { BrainCache, recommendBrains } from './model-brain';
@@ -90,6 +92,10 @@ export class BenchModelLibrary implements ModelLibrary {
       cacheDir,
       credentials: () => this.credentials(),
       deleteInRepo: (repo) => this.deletes.running(repo),
+      // A file a pack names is held to its pin or first-download hash and its architecture, as `models pull` holds it.
+      packModel: (repo, file, revision) =>
+        this.catalog.hubPackModel(readInstalledPack(layout.challengePack), repo, file, revision),
+      recordFile: firstDownloadRecordFile(layout.models),
     });
     this.deletes = new ModelDeletes({
       cacheDir,

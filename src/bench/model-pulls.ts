@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { ModelLibraryError, type DownloadInfo, type PullModelBody } from '../shared/models';
 import { ModelDownloadError } from './model-download-error';
+import { BenchError } from './bench-error';
 import { pullModel, type PullProgress } from './model-download';
+import { preflightPackModel, pullPackModel, recordHashes, type HubPackModel } from './pack-model-pins';
 
 /** An ended download stays listed this long, so the dashboard can say how it ended. */
 const ENDED_KEPT_MS = 10 * 60_000;
@@ -26,10 +28,24 @@ export interface ModelPullsOptions {
   credentials: () => { token: string | undefined; problem: ModelLibraryError | null };
   /** The delete running in a repo, if any: a pull of that repo waits for it, so it never loses its folder mid-way. */
   deleteInRepo: (repo: string) => Promise<void> | undefined;
+  /**
+   * The pack model (installed or shipped pack) a pull names, if any: it is held to its pin or first-download hash and
+   * its declared architecture, as `models pull <name>` and a pack install hold it.
+   */
+  packModel?: (repo: string, file: string, revision: string) => HubPackModel | null;
+  /** The data folder's record of first-download hashes (firstDownloadRecordFile). */
+  recordFile?: string;
 }
 
 /** The library's refusals for each way a pull can fail, with what to do about it. */
 function pullRefusal(err: unknown, repo: string, file: string): ModelLibraryError {
+  // A pack model whose file declares another architecture than its pack says.
+  if (err instanceof BenchError && err.code === 'MODEL_CORRUPT')
+    return new ModelLibraryError(
+      'MODEL_MISMATCH',
+      err.message,
+      'the file stays in the cache for you to inspect; delete it from the list',
+    );
   if (!(err instanceof ModelDownloadError)) {
     return new ModelLibraryError(
       'INTERNAL',
@@ -186,17 +202,25 @@ export class ModelPulls {
       this.downloads.delete(id);
       this.ended.push({ ...info });
     };
-    const transfer = () =>
-      pullModel(
-        { repo: ref.repo, file: ref.file, revision, ...(sha256 ? { sha256 } : {}) },
-        {
-          hubUrl: this.o.hubUrl,
-          cacheDir: this.o.cacheDir,
-          ...(token ? { accessToken: token } : {}),
-          signal: controller.signal,
-          onProgress,
-        },
-      );
+    const options = {
+      hubUrl: this.o.hubUrl,
+      cacheDir: this.o.cacheDir,
+      ...(token ? { accessToken: token } : {}),
+      signal: controller.signal,
+      onProgress,
+    };
+    // A file a pack names is held as the pack holds it (a caller's own sha256 is a pin of its own, checked as given).
+    const packModel =
+      sha256 === null && this.o.recordFile ? (this.o.packModel?.(ref.repo, ref.file, revision) ?? null) : null;
+    const recordFile = this.o.recordFile ?? '';
+    const transfer = async () => {
+      if (!packModel)
+        return pullModel({ repo: ref.repo, file: ref.file, revision, ...(sha256 ? { sha256 } : {}) }, options);
+      await preflightPackModel(packModel, { ...options, recordFile });
+      const pulled = await pullPackModel(packModel, { ...options, recordFile });
+      if (pulled.record) recordHashes(recordFile, [{ hf: packModel.model.source.hf, hash: pulled.record }]);
+      return pulled;
+    };
     // A delete in this repo may be pruning its folders and refs: the pull starts once it is through.
     const deleting = this.o.deleteInRepo(ref.repo);
     const settled = (deleting ? deleting.then(transfer) : transfer()).then(
