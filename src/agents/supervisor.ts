@@ -616,7 +616,8 @@ export class Supervisor implements SwarmControl {
     }
     if (!report.passed) {
       // A model loaded only for agents that will not join would hold the GPU's memory for nobody.
-      if (!endpoint && !this.members.all().some(onHost)) await this.inference.stop();
+      if (!endpoint && !this.members.all().some((m) => m.running && (onHost(m) || m.spec.kind === 'external')))
+        await this.inference.stop();
       const where = endpoint ? `${endpoint.url} · ${endpoint.model}` : `this machine's ${basename(model!)}`;
       throw new SwarmError(
         'PROBE_FAILED',

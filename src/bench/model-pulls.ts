@@ -44,7 +44,7 @@ function pullRefusal(err: unknown, repo: string, file: string): ModelLibraryErro
     return new ModelLibraryError(
       'MODEL_MISMATCH',
       err.message,
-      'the file stays in the cache for you to inspect; delete it from the list',
+      'the pack names a file converted for another llama.cpp: get the one its message names (nothing of a file refused on its first bytes was downloaded; one refused after its download stays in the cache: delete it from the list)',
     );
   if (!(err instanceof ModelDownloadError)) {
     return new ModelLibraryError(

@@ -28,14 +28,16 @@ export class ChatClient {
   async complete(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatCompletion> {
     const { url, key, agent, timeoutMs, beforeCompletion } = this.options;
     await beforeCompletion?.();
-    const signals = [...(signal ? [signal] : []), ...(timeoutMs ? [AbortSignal.timeout(timeoutMs)] : [])];
+    const timeout = timeoutMs ? AbortSignal.timeout(timeoutMs) : null;
+    const signals = [...(signal ? [signal] : []), ...(timeout ? [timeout] : [])];
     const reply = await requestJson(`${url.replace(/\/$/, '')}/chat/completions`, {
       method: 'POST',
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'x-collab-agent': agent },
       body: { ...request, stream: false },
       ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
     }).catch((err: unknown) => {
-      if (timeoutMs && !signal?.aborted && (err as Error).name === 'TimeoutError')
+      // node:http fails an aborted request with an AbortError whatever the reason: the timeout signal says which.
+      if (timeoutMs && timeout?.aborted && !signal?.aborted)
         throw new Error(`the endpoint did not answer in ${Math.round(timeoutMs / 1000)} s`, { cause: err });
       throw err;
     });
