@@ -85,3 +85,10 @@ export function refLabel(filename: string): string {
   const stamp = parseStampedFilename(filename);
   return stamp ? `${stamp.author} · ${formatTime(new Date(stamp.ms).toISOString()).slice(5, 16)}` : filename;
 }
+
+const BACKEND_LABEL: Record<string, string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };
+
+/** A llama.cpp backend as people name it ("CUDA"), or the hub's own word for one this page does not know. */
+export function backendLabel(flavor: string): string {
+  return BACKEND_LABEL[flavor] ?? flavor;
+}

@@ -1,8 +1,6 @@
 // The machine as llama.cpp sees it: the backend node-llama-cpp uses here, the GPU and its memory, CPU cores, RAM.
 import type { SystemInfo } from '@shared/models';
-import { formatBytes } from '../../format';
-
-const FLAVOR_LABEL: Record<string, string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };
+import { backendLabel, formatBytes } from '../../format';
 
 export function SystemSection({ system }: { system: SystemInfo | null }) {
   if (!system) {
@@ -27,7 +25,7 @@ export function SystemSection({ system }: { system: SystemInfo | null }) {
             className={`badge ${backend.flavor && backend.flavor !== 'cpu' ? 'badge-valid' : ''}`}
             data-testid="backend"
           >
-            {backend.flavor ? (FLAVOR_LABEL[backend.flavor] ?? backend.flavor) : 'none'}
+            {backend.flavor ? backendLabel(backend.flavor) : 'none'}
           </span>
           <span className="muted settings-reason"> {backend.reason}</span>
         </dd>

@@ -1,32 +1,22 @@
 // The first-start welcome (#/welcome; the desktop app opens it by itself once per data folder): what runs where, the
 // GPU and backend, the demo or the gemma pack to start with (nothing downloads without a yes), and the HF sign-in.
 import { useEffect } from 'react';
+import { isLocalEndpoint } from '@shared/endpoint-url';
 import type { ShippedPack } from '@shared/packs-api';
 import { BreakableText } from '../../components/BreakableText';
 import { ErrorNotice } from '../../components/Notice';
-import { formatBytes } from '../../format';
+import { backendLabel, formatBytes } from '../../format';
 import { navigate, routeHref } from '../../router';
 import { useSession } from '../../stores/session-store';
 import { downloadBytes, packDownloads, useWelcome } from '../../stores/welcome-store';
 import './welcome.css';
 
-const FLAVOR_LABEL: Record<string, string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };
 const DEMO_AGENTS = 3;
-
-function isLoopback(url: string | null): boolean {
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname;
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
-  } catch {
-    return false;
-  }
-}
 
 function WhereSection() {
   const { settings, models } = useWelcome();
   if (!settings) return null;
-  const loopback = isLoopback(settings.hub_url);
+  const loopback = settings.hub_url !== null && isLocalEndpoint(settings.hub_url);
   return (
     <section className="card stack" aria-labelledby="welcome-where">
       <h2 id="welcome-where">What runs where</h2>
@@ -82,7 +72,7 @@ function MachineSection() {
       <p data-testid="welcome-backend">
         llama.cpp runs on{' '}
         <span className={`badge ${backend.flavor && backend.flavor !== 'cpu' ? 'badge-valid' : ''}`}>
-          {backend.flavor ? (FLAVOR_LABEL[backend.flavor] ?? backend.flavor) : 'no backend yet'}
+          {backend.flavor ? backendLabel(backend.flavor) : 'no backend yet'}
         </span>
         <span className="muted"> {backend.reason}</span>
       </p>
