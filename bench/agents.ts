@@ -1,7 +1,8 @@
 // npm run bench:agents — the inference host serving many agents from one model, against llama.cpp serving the same
-// agents: aggregate completion tokens/s for 1, 2, 4 and 8 agents asking at once through our host (one context, 8
-// sequences, the weights in memory once), through llama-server -np N (N slots, N requests at once on loopback) and
-// in llama-batched-bench (N sequences decoded together, no HTTP), each side at its best thread count, and
+// agents: aggregate completion tokens/s for 1, 2, 4 and 8 agents asking at once through our host (8 sequences, the
+// weights in memory once; on llama-server's slots, as agents use it, and on node-llama-cpp's context, its fallback
+// where llama-server cannot be built), through llama-server -np N (N slots, N requests at once on loopback) and in
+// llama-batched-bench (N sequences decoded together, no HTTP), each side at its best thread count, and
 // ours / llama.cpp at each N. Then the gain over one agent, each agent's own tokens/s and the host's memory.
 // A ~42 MB F16 llama model with random weights is generated once and cached; `--model PATH` measures a GGUF of your
 // own instead (on a GPU machine, the GPU). llama-server and llama-batched-bench are built once from node-llama-cpp's
@@ -20,7 +21,8 @@
 //   BENCH_THREADS         thread counts each side tries, "1,2"; each side's best is compared
 //   BENCH_SEQUENCES       our host's sequences, 8 (at least the largest agent count)
 //   BENCH_SLOT_CONTEXT    context tokens per agent on every side, 1024 (llama-server -c N x this)
-//   BENCH_LLAMACPP=0      ours only: no llama.cpp build or comparison
+//   BENCH_LLAMACPP=0      ours on node-llama-cpp only: no llama.cpp build, no llama-server engine, no comparison
+//   BENCH_NODE=0          no node-llama-cpp host beside the llama-server one
 //   BENCH_SANDBOX_STARTS  sandbox starts of each kind, 40 (5 quick)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -47,6 +49,7 @@ const SLOT_CONTEXT = envInt('BENCH_SLOT_CONTEXT', 1024, positive);
 const THREAD_CHOICES = envIntList('BENCH_THREADS', '1,2', (n) => n >= 1, 'thread counts (positive integers)');
 const AGENT_COUNTS = envIntList('BENCH_AGENTS', '1,2,4,8', (n) => n >= 1, 'agent counts');
 const WITH_LLAMACPP = process.env.BENCH_LLAMACPP !== '0';
+const WITH_NODE = process.env.BENCH_NODE !== '0' || !WITH_LLAMACPP;
 
 /**
  * 6 blocks of 512 wide with a 1536 FFN over the 394-token vocabulary: 21M parameters, 42 MB as F16. Big enough that
@@ -130,8 +133,9 @@ interface Row {
   rss_bytes: number | null;
 }
 
-/** Our side at one thread count: a host with SEQUENCES sequences, and what its requests did per agent count. */
+/** Our side at one thread count on one engine: a host with SEQUENCES sequences, and what its requests did. */
 interface OurHost {
+  side: 'ours' | 'node';
   threads: number;
   host: InferenceHost;
   /** Each request's own tok/s (its tokens over its own time), per agent count. */
@@ -147,7 +151,7 @@ async function runOurs(ours: OurHost, n: number, round: number): Promise<Serving
       const client = new ChatClient({
         url: ours.host.url,
         key: ours.host.key,
-        agent: `t${ours.threads}-n${n}-agent${i + 1}`,
+        agent: `${ours.side}-t${ours.threads}-n${n}-agent${i + 1}`,
       });
       const t0 = performance.now();
       const answer = await client.complete({
@@ -167,8 +171,16 @@ async function runOurs(ours: OurHost, n: number, round: number): Promise<Serving
   ours.perRequestTps.set(n, list);
   const total = ours.totals.get(n) ?? { tokens: 0, wall: 0, requests: 0 };
   ours.totals.set(n, { tokens: total.tokens + tokens, wall: total.wall + wall, requests: total.requests + n });
-  // node-llama-cpp counts no llama_decode calls where we could read them
-  return { side: 'ours', threads: ours.threads, agents: n, round, tps: tokens / wall, tokens, tokensPerDecode: null };
+  // the host does not expose llama_decode counts (llama-server's /metrics is off there; node-llama-cpp has none)
+  return {
+    side: ours.side,
+    threads: ours.threads,
+    agents: n,
+    round,
+    tps: tokens / wall,
+    tokens,
+    tokensPerDecode: null,
+  };
 }
 
 async function runServer(server: LlamaServer, prompts: number[][], round: number): Promise<ServingSample> {
@@ -242,21 +254,27 @@ async function main(): Promise<void> {
   const servers: LlamaServer[] = [];
   const samples: ServingSample[] = [];
   try {
-    for (const threads of THREAD_CHOICES) {
-      progress(`starting the inference host (${SEQUENCES} sequences, ${threads} thread(s)) on ${model.path}`);
-      const host = await InferenceHost.start({
-        model: model.path,
-        sequences: SEQUENCES,
-        threads,
-        contextSize: SLOT_CONTEXT,
-      });
-      ours.push({ threads, host, perRequestTps: new Map(), totals: new Map() });
-      // warm-up: first allocations and the thread pool's first spin-up are not what an agent sees later
-      await new ChatClient({ url: host.url, key: host.key, agent: 'warmup' }).complete({
-        messages: [{ role: 'user', content: 'warm up' }],
-        max_tokens: 16,
-      });
-    }
+    const engines = [...(tools ? (['ours'] as const) : []), ...(WITH_NODE ? (['node'] as const) : [])];
+    for (const side of engines)
+      for (const threads of THREAD_CHOICES) {
+        const engine = side === 'ours' ? 'llama-server' : 'node-llama-cpp';
+        progress(
+          `starting the inference host on ${engine} (${SEQUENCES} sequences, ${threads} thread(s)) on ${model.path}`,
+        );
+        const host = await InferenceHost.start({
+          model: model.path,
+          sequences: SEQUENCES,
+          threads,
+          contextSize: SLOT_CONTEXT,
+          ...(side === 'ours' ? { llamaServer: { binary: tools!.server, bins: backend.binaries.bins } } : {}),
+        });
+        ours.push({ side, threads, host, perRequestTps: new Map(), totals: new Map() });
+        // warm-up: first allocations and the thread pool's first spin-up are not what an agent sees later
+        await new ChatClient({ url: host.url, key: host.key, agent: 'warmup' }).complete({
+          messages: [{ role: 'user', content: 'warm up' }],
+          max_tokens: 16,
+        });
+      }
     const first = await ours[0]!.host.status();
     progress(`ready: backend ${first.backend}${first.gpu ? ` (${first.gpu})` : ''}, RSS ${mib(first.rss_bytes)}`);
     // the prompt length ours processes for a question (chat template included): llama.cpp's prompts get as many
@@ -302,9 +320,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const n of AGENT_COUNTS) {
         for (const threads of THREAD_CHOICES) {
-          const our = ours.find((o) => o.threads === threads)!;
           const server = servers.find((s) => s.options.threads === threads && s.options.slots === n);
-          const sides: (() => Promise<ServingSample>)[] = [() => runOurs(our, n, round)];
+          const sides: (() => Promise<ServingSample>)[] = ours
+            .filter((o) => o.threads === threads)
+            .map((our) => () => runOurs(our, n, round));
           if (tools && server) {
             sides.push(() => runServer(server, serverPrompts.get(`${round}/${n}`)!, round));
             sides.push(async () => {
@@ -347,12 +366,15 @@ async function main(): Promise<void> {
     const load1 = loadavg();
 
     const comparison = compare(samples, AGENT_COUNTS);
+    // the rows below are the host as agents use it: on llama-server where it was built, else node-llama-cpp
+    const primary = tools ? 'ours' : 'node';
     const rows: Row[] = [];
     for (const c of comparison) {
-      const our = ours.find((o) => o.threads === c.ours!.threads)!;
+      const figure = c[primary]!;
+      const our = ours.find((o) => o.side === primary && o.threads === figure.threads)!;
       const total = our.totals.get(c.agents)!;
       const tps = our.perRequestTps.get(c.agents)!;
-      const aggregate = c.ours!.tps;
+      const aggregate = figure.tps;
       rows.push({
         agents: c.agents,
         threads: our.threads,
@@ -363,11 +385,12 @@ async function main(): Promise<void> {
         ratio_to_1: rows[0]?.agents === 1 ? aggregate / rows[0].aggregate_tps : c.agents === 1 ? 1 : null,
         per_agent_tps: tps.reduce((a, b) => a + b, 0) / tps.length,
         per_agent_tps_min: Math.min(...tps),
-        rss_bytes: procMemory(our.host.pid).rss,
+        rss_bytes: (await our.host.status()).rss_bytes,
       });
     }
 
     const status = await ours[0]!.host.status();
+    const node = ours.find((o) => o.side === 'node');
     console.log();
     console.log(machineHeader('agents'));
     console.log(
@@ -386,8 +409,12 @@ async function main(): Promise<void> {
     );
     if (tools) {
       console.log(
-        `ours: the inference host, ${SEQUENCES} sequences in one context, N chat completions at once on loopback`,
+        `ours: the inference host on llama-server (${SEQUENCES} slots; prompts rendered and tokenized by the host, /completion with the slot, cache_prompt on), N chat completions at once on loopback`,
       );
+      if (node)
+        console.log(
+          `node-llama-cpp host: the same inference host on node-llama-cpp (${SEQUENCES} sequences in one context), its fallback where llama-server cannot be built`,
+        );
       console.log(
         `llama-server: -np N -c N x ${SLOT_CONTEXT} -t/-tb threads --no-webui, N /completion requests at once (ignore_eos, cache_prompt off); ` +
           `${tools.dir} (${tools.built ? `built in ${f(tools.seconds)} s` : 'cached'}) from the bundled source at ${tools.sourceCommit.slice(0, 12)}`,
@@ -405,7 +432,7 @@ async function main(): Promise<void> {
       for (const line of threadsTable(comparison)) console.log(`  ${line}`);
       const asked = TOKENS;
       const short = comparison.flatMap((c) =>
-        (['ours', 'server', 'batched'] as const)
+        (['ours', 'node', 'server', 'batched'] as const)
           .filter((side) => c[side] && c[side].tokens !== asked * c.agents)
           .map((side) => `${side} at N=${c.agents}: ${c[side]!.tokens} of ${asked * c.agents}`),
       );
@@ -417,7 +444,9 @@ async function main(): Promise<void> {
     }
 
     console.log();
-    console.log('ours at its best thread count:');
+    console.log(
+      `the host as agents use it (${primary === 'ours' ? 'llama-server' : 'node-llama-cpp'}) at its best thread count:`,
+    );
     console.log(
       'agents | threads | requests | tokens | wall s | aggregate tok/s | x vs 1 agent | per-agent tok/s (mean / min) | host RSS',
     );
@@ -432,8 +461,12 @@ async function main(): Promise<void> {
     const memory = procMemory(ours[0]!.host.pid);
     console.log();
     console.log(
-      `host memory (${ours[0]!.threads} thread(s)): RSS ${mib(memory.rss)}, peak ${mib(memory.peak)} for a ${mib(modelBytes)} model (loaded once for every agent)`,
+      `host memory (${ours[0]!.side === 'ours' ? 'llama-server' : 'node-llama-cpp'}, ${ours[0]!.threads} thread(s)): RSS ${mib(status.rss_bytes)} (llama-server's included); the host process alone ${mib(memory.rss)}, peak ${mib(memory.peak)}; for a ${mib(modelBytes)} model (loaded once for every agent)`,
     );
+    if (node) {
+      const nodeStatus = await node.host.status();
+      console.log(`node-llama-cpp host memory: RSS ${mib(nodeStatus.rss_bytes)}`);
+    }
     console.log(
       JSON.stringify({
         bench: 'agents',

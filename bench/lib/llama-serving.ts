@@ -1,20 +1,7 @@
 // llama.cpp serving many agents, as the agents bench measures it: a llama-server with N slots on loopback asked N
 // completions at once, and llama-batched-bench's N sequences decoded together in one process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { LlamaServerProcess } from '../../src/agents/inference/llama-server-process';
 import { runTool, type ServingTools } from './llama-tools';
-
-/** A free loopback port: asked of the kernel, then released for llama-server to take (it cannot report one it chose). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface LlamaServerOptions {
   model: string;
@@ -31,78 +18,30 @@ export interface ServerCompletion {
   completionTokens: number;
 }
 
+/** llama-server as the bench drives it: raw /completion requests and its /metrics, on the process the swarm uses too. */
 export class LlamaServer {
-  private stderr = '';
-
   private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
+    private readonly process: LlamaServerProcess,
     readonly options: LlamaServerOptions,
-  ) {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      this.stderr = (this.stderr + d).slice(-16 * 1024);
-    });
-    child.stdout!.resume();
+  ) {}
+
+  get url(): string {
+    return this.process.url;
   }
 
   /** Starts llama-server and resolves once /health answers 200 (the model is loaded), or rejects with its stderr. */
   static async start(tools: ServingTools, o: LlamaServerOptions, readyTimeoutMs = 120_000): Promise<LlamaServer> {
-    const port = await freePort();
-    const args = [
-      '-m',
-      o.model,
-      '-np',
-      String(o.slots),
-      '-c',
-      String(o.slots * o.slotContext),
-      '-t',
-      String(o.threads),
-      '-tb',
-      String(o.threads),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--no-webui',
-      '--metrics',
-    ];
-    const child = spawn(tools.server, args, { cwd: o.bins, stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new LlamaServer(child, `http://127.0.0.1:${port}`, o);
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code, signal) =>
-        reject(
-          new Error(
-            `llama-server ${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${server.stderr.split('\n').slice(-15).join('\n')}`,
-          ),
-        ),
-      ),
+    const process = await LlamaServerProcess.start(
+      { ...o, binary: tools.server, extraArgs: ['--metrics'] },
+      { readyTimeoutMs },
     );
-    exited.catch(() => {});
-    const deadline = Date.now() + readyTimeoutMs;
-    for (;;) {
-      const ok = await Promise.race([
-        fetch(`${server.url}/health`).then(
-          (r) => r.status === 200,
-          () => false,
-        ),
-        exited,
-      ]);
-      if (ok) return server;
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(
-          `llama-server did not get ready within ${readyTimeoutMs / 1000} s:\n${server.stderr.slice(-2000)}`,
-        );
-      }
-      // its HTTP port opens before the model loads (/health says 503 meanwhile): ask again shortly
-      await Promise.race([new Promise((r) => setTimeout(r, 100)), exited]);
-    }
+    return new LlamaServer(process, o);
   }
 
   private async post(path: string, body: object): Promise<Record<string, unknown>> {
     const r = await fetch(`${this.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.process.apiKey}` },
       body: JSON.stringify(body),
     });
     const json = (await r.json()) as Record<string, unknown>;
@@ -133,7 +72,9 @@ export class LlamaServer {
 
   /** llama_decode calls and busy slots summed over them, so far (from /metrics, which reports their ratio). */
   async decodeCounts(): Promise<{ decodes: number; busySlots: number }> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const text = await (
+      await fetch(`${this.url}/metrics`, { headers: { authorization: `Bearer ${this.process.apiKey}` } })
+    ).text();
     const value = (name: string) => {
       const m = new RegExp(`^llamacpp:${name} ([\\d.e+-]+)$`, 'm').exec(text);
       if (!m) throw new Error(`llama-server's /metrics has no ${name}`);
@@ -143,13 +84,8 @@ export class LlamaServer {
     return { decodes, busySlots: value('n_busy_slots_per_decode') * decodes };
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.process.stop();
   }
 }
 

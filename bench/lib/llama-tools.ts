@@ -1,15 +1,16 @@
-// llama.cpp's own benchmark tools (llama-bench, speculative-simple, llama-server, llama-batched-bench), built from
+// llama.cpp's own benchmark tools (llama-bench, speculative-simple; llama-server and llama-batched-bench are built by
+// src/bench/serving-tools.ts), built from
 // node-llama-cpp's bundled source against the shipped libraries, run, and their output read: the references the
 // engine and agents benches compare ours with.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSpmVocab } from '../../src/bench/gguf/spm-vocab';
 import { linkedLibraries, llamaSource, nativeCacheFolder } from '../../src/bench/native-runner';
 import type { LlamaBinaries } from '../../src/platform/llama-binaries';
+import { CXXFLAGS, ensureServingTools as buildServingTools, type ServingTools } from '../../src/bench/serving-tools';
 import { median } from '../../src/shared/statistics';
 import { progress } from './report';
 
@@ -20,7 +21,6 @@ const TOOLS: Record<'llama-bench' | 'speculative-simple', string[]> = {
   'llama-bench': ['tools/llama-bench/llama-bench.cpp', 'tools/llama-bench/main.cpp'],
   'speculative-simple': ['examples/speculative-simple/speculative-simple.cpp'],
 };
-export const CXXFLAGS = ['-std=c++17', '-O2', '-DNDEBUG'];
 
 export interface Tools {
   dir: string;
@@ -77,196 +77,6 @@ export async function ensureTools(binaries: LlamaBinaries): Promise<Tools> {
     rmSync(temp, { recursive: true, force: true });
     const e = err as Error & { stderr?: string };
     throw new Error(`building llama.cpp's tools failed: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`);
-  }
-  return result(true);
-}
-
-export interface ServingTools {
-  dir: string;
-  server: string;
-  batchedBench: string;
-  sourceCommit: string;
-  built: boolean;
-  seconds: number;
-}
-
-/** The .cpp files a CMakeLists.txt names (optionally only inside the block that starts with `from`). */
-function cmakeSources(src: string, cmakeFile: string, from?: string): string[] {
-  let text = readFileSync(join(src, cmakeFile), 'utf8');
-  if (from) {
-    const start = text.indexOf(from);
-    if (start < 0) throw new Error(`${cmakeFile} has no "${from}": the bundled llama.cpp changed its build`);
-    text = text.slice(start, text.indexOf(')', start));
-  }
-  const dir = cmakeFile.slice(0, cmakeFile.lastIndexOf('/'));
-  return [...new Set(text.match(/[\w./-]+\.cpp\b/g) ?? [])].map((f) => `${dir}/${f}`);
-}
-
-/**
- * What llama-server and llama-batched-bench compile, as tools/server, tools/mtmd and vendor/ CMakeLists.txt say
- * (read from them, so a newer bundled source brings its own file list). The shipped libllama-common already holds
- * common/ (arg parsing, chat templates, the HTTP client); mtmd, the hash helpers and cpp-httplib's server are not
- * shipped, so they are compiled here. The web UI is not built: ui.h/ui.cpp are generated empty, as CMake generates
- * them with no UI assets, and llama-server runs with --no-webui.
- */
-function servingSources(src: string): { server: string[]; c: string[]; batched: string[] } {
-  return {
-    server: [
-      ...cmakeSources(src, 'tools/server/CMakeLists.txt'),
-      ...cmakeSources(src, 'tools/mtmd/CMakeLists.txt', 'add_library(mtmd'),
-      'vendor/hash/hash.cpp',
-      'vendor/hash/sha1/sha1.c',
-      'vendor/cpp-httplib/httplib.cpp',
-    ],
-    // C files, but sha1.c is compiled as C++ (its CMake says LANGUAGE CXX: it lives in a namespace)
-    c: ['vendor/hash/xxhash/xxhash.c', 'vendor/hash/sha256/sha256.c'],
-    batched: ['tools/batched-bench/batched-bench.cpp', 'tools/batched-bench/main.cpp'],
-  };
-}
-
-/** tools/ui's templates with no assets: what scripts/ui-assets.cmake writes when there is no UI to embed. */
-function writeEmptyUi(src: string, dir: string): void {
-  const fill = (text: string) =>
-    text
-      .replace('#cmakedefine LLAMA_UI_HAS_ASSETS 1', '/* #undef LLAMA_UI_HAS_ASSETS */')
-      .replaceAll('@N_ASSETS@', '0')
-      .replaceAll('@ASSET_ARRAYS@', '')
-      .replaceAll('@ASSET_TABLE@', '')
-      .replaceAll('@USE_GZIP@', 'false');
-  writeFileSync(join(dir, 'ui.h'), fill(readFileSync(join(src, 'tools/ui/ui.h.in'), 'utf8')));
-  writeFileSync(join(dir, 'ui.cpp'), fill(readFileSync(join(src, 'tools/ui/ui.cpp.in'), 'utf8')));
-}
-
-/** Runs jobs, at most `limit` at a time; after a failure starts no more, waits for the running ones, and throws it. */
-async function pool(jobs: (() => Promise<unknown>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, jobs.length) }, async () => {
-      while (next < jobs.length && failure === null) {
-        const job = jobs[next++]!;
-        await job().catch((err: unknown) => {
-          failure ??= err;
-        });
-      }
-    }),
-  );
-  if (failure !== null) throw failure;
-}
-
-/**
- * llama-server and llama-batched-bench, built once per bundled source and set of libraries (minutes: 11 on a 2-core
- * machine other builds shared; tools/server and cpp-httplib are most of it) into the native cache beside the other
- * tools, and reused after.
- */
-export async function ensureServingTools(binaries: LlamaBinaries): Promise<ServingTools> {
-  const cache = nativeCacheFolder();
-  const src = await llamaSource(cache, binaries.release);
-  const { stdout: commit } = await execFileAsync('git', ['-C', src, 'rev-parse', 'HEAD']);
-  const libs = linkedLibraries(binaries.bins);
-  const sources = servingSources(src);
-  const hash = createHash('sha256')
-    .update('serving')
-    .update(binaries.bins)
-    .update(binaries.release)
-    .update(commit)
-    .update(CXXFLAGS.join(' '))
-    .update(libs.join(' '))
-    .update(JSON.stringify(sources))
-    .update('mtmd -O0');
-  const dir = join(cache, `serving-tools-${hash.digest('hex').slice(0, 16)}`);
-  const started = performance.now();
-  const result = (built: boolean): ServingTools => ({
-    dir,
-    server: join(dir, 'llama-server'),
-    batchedBench: join(dir, 'llama-batched-bench'),
-    sourceCommit: commit.trim(),
-    built,
-    seconds: (performance.now() - started) / 1000,
-  });
-  if (existsSync(join(dir, 'llama-server')) && existsSync(join(dir, 'llama-batched-bench'))) return result(false);
-
-  const temp = `${dir}.tmp-${process.pid}`;
-  // objects are kept across a failed or interrupted build (it takes minutes): the next one compiles only what is missing
-  const objects = `${dir}.obj`;
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
-  mkdirSync(objects, { recursive: true });
-  writeEmptyUi(src, temp);
-  const includes = [
-    '',
-    'include',
-    'common',
-    join('ggml', 'include'),
-    'vendor',
-    join('vendor', 'hash'),
-    join('tools', 'mtmd'),
-    join('tools', 'server'),
-  ].flatMap((d) => ['-I', join(src, d)]);
-  includes.push('-I', temp);
-  // cpp-httplib's own CMake settings: a 512-connection backlog (many slots at once), no Nagle delay
-  const httplibDefines = [
-    '-DCPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH=1048576',
-    '-DCPPHTTPLIB_LISTEN_BACKLOG=512',
-    '-DCPPHTTPLIB_REQUEST_URI_MAX_LENGTH=32768',
-    '-DCPPHTTPLIB_TCP_NODELAY=1',
-  ];
-  const link = ['-L', binaries.bins, `-Wl,-rpath,${binaries.bins}`, ...libs.map((l) => `-l:${l}`), '-lpthread'];
-  const object = (file: string) =>
-    file.startsWith('/') ? join(temp, `${basename(file)}.o`) : join(objects, `${file.replaceAll('/', '_')}.o`);
-  const compile = (file: string, c: boolean) => async () => {
-    if (existsSync(object(file))) return;
-    const partial = `${object(file)}.tmp-${process.pid}`;
-    await execFileAsync(
-      c ? process.env.CC || 'gcc' : process.env.CXX || 'g++',
-      [
-        ...(c ? ['-O2', '-DNDEBUG'] : CXXFLAGS),
-        // mtmd (images, audio) is linked only because the server's code refers to it; text serving never runs it,
-        // and unoptimized it compiles in a fraction of the time
-        ...(file.startsWith('tools/mtmd/') ? ['-O0'] : []),
-        ...(file.endsWith('.c') && !c ? ['-x', 'c++'] : []),
-        ...(file.includes('cpp-httplib') ? httplibDefines : []),
-        '-c',
-        file.startsWith('/') ? file : join(src, file),
-        '-o',
-        partial,
-        ...includes,
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    renameSync(partial, object(file));
-  };
-  const uiSource = join(temp, 'ui.cpp');
-  const serverObjects = [...sources.server, ...sources.c, uiSource];
-  progress(
-    `building llama-server (${serverObjects.length} files: tools/server, tools/mtmd, vendor/) and llama-batched-bench from ${src}, ${cpus().length} at a time (a few minutes, once)`,
-  );
-  try {
-    await pool(
-      [
-        ...sources.c.map((f) => compile(f, true)),
-        compile(uiSource, false),
-        ...sources.batched.map((f) => compile(f, false)),
-        ...sources.server.map((f) => compile(f, false)),
-      ],
-      Math.max(1, cpus().length),
-    );
-    const cxx = process.env.CXX || 'g++';
-    await execFileAsync(cxx, ['-o', join(temp, 'llama-server'), ...serverObjects.map(object), ...link], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    await execFileAsync(cxx, ['-o', join(temp, 'llama-batched-bench'), ...sources.batched.map(object), ...link], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(temp, dir);
-    rmSync(objects, { recursive: true, force: true });
-  } catch (err) {
-    rmSync(temp, { recursive: true, force: true });
-    const e = err as Error & { stderr?: string };
-    throw new Error(
-      `building llama-server / llama-batched-bench failed: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`,
-    );
   }
   return result(true);
 }
@@ -417,4 +227,12 @@ export function detokenize(tokens: number[]): string {
       return byte ? String.fromCharCode(parseInt(byte[1]!, 16)) : piece.replaceAll('\u2581', ' ');
     })
     .join('');
+}
+
+export { CXXFLAGS };
+export type { ServingTools } from '../../src/bench/serving-tools';
+
+/** llama-server and llama-batched-bench, built once (minutes) and reused; the build's progress on the bench's stderr. */
+export function ensureServingTools(binaries: LlamaBinaries): Promise<ServingTools> {
+  return buildServingTools(binaries, progress);
 }

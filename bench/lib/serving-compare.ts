@@ -2,7 +2,8 @@
 // ratios at each agent count and their spread, and the table the agents bench prints.
 import { median } from '../../src/shared/statistics';
 
-export type Side = 'ours' | 'server' | 'batched';
+/** ours: the host on llama-server (what agents use); node: the host on node-llama-cpp (its fallback), side by side. */
+export type Side = 'ours' | 'node' | 'server' | 'batched';
 
 /** One measurement: N agents' completions at once on one side with one thread count, in one round. */
 export interface ServingSample {
@@ -34,6 +35,7 @@ export interface SideFigure {
 export interface Comparison {
   agents: number;
   ours: SideFigure | null;
+  node: SideFigure | null;
   server: SideFigure | null;
   batched: SideFigure | null;
   /** ours / llama-server and ours / batched-bench: median tok/s at each side's best thread count. */
@@ -42,6 +44,9 @@ export interface Comparison {
   /** The same ratio taken round by round (each side at its best thread count): lowest and highest. */
   vsServerRange: [number, number] | null;
   vsBatchedRange: [number, number] | null;
+  /** The host on node-llama-cpp / llama-server, and its round-by-round range. */
+  nodeVsServer: number | null;
+  nodeVsServerRange: [number, number] | null;
 }
 
 /** A side at one agent count: the thread count with the highest median tok/s, and its figures. */
@@ -64,12 +69,19 @@ export function bestThreads(samples: ServingSample[], side: Side, agents: number
   };
 }
 
-function roundRatios(samples: ServingSample[], agents: number, ours: SideFigure, theirs: SideFigure, side: Side) {
+function roundRatios(
+  samples: ServingSample[],
+  agents: number,
+  ours: SideFigure,
+  theirs: SideFigure,
+  side: Side,
+  mine: Side = 'ours',
+) {
   const pick = (s: Side, threads: number) =>
     new Map(
       samples.filter((x) => x.side === s && x.agents === agents && x.threads === threads).map((x) => [x.round, x.tps]),
     );
-  const a = pick('ours', ours.threads);
+  const a = pick(mine, ours.threads);
   const b = pick(side, theirs.threads);
   const ratios = [...a].filter(([round]) => b.has(round)).map(([round, tps]) => tps / b.get(round)!);
   return ratios.length ? ([Math.min(...ratios), Math.max(...ratios)] as [number, number]) : null;
@@ -78,17 +90,21 @@ function roundRatios(samples: ServingSample[], agents: number, ours: SideFigure,
 export function compare(samples: ServingSample[], agentCounts: number[]): Comparison[] {
   return agentCounts.map((agents) => {
     const ours = bestThreads(samples, 'ours', agents);
+    const node = bestThreads(samples, 'node', agents);
     const server = bestThreads(samples, 'server', agents);
     const batched = bestThreads(samples, 'batched', agents);
     return {
       agents,
       ours,
+      node,
       server,
       batched,
       vsServer: ours && server ? ours.tps / server.tps : null,
       vsBatched: ours && batched ? ours.tps / batched.tps : null,
       vsServerRange: ours && server ? roundRatios(samples, agents, ours, server, 'server') : null,
       vsBatchedRange: ours && batched ? roundRatios(samples, agents, ours, batched, 'batched') : null,
+      nodeVsServer: node && server ? node.tps / server.tps : null,
+      nodeVsServerRange: node && server ? roundRatios(samples, agents, node, server, 'server', 'node') : null,
     };
   });
 }
@@ -113,7 +129,9 @@ export function comparisonTable(rows: Comparison[]): string[] {
     'batched-bench tok/s',
     'ours / server [rounds]',
     'ours / batched [rounds]',
-    'tokens per decode (ours / server / batched)',
+    'node-llama-cpp host tok/s',
+    'node-llama-cpp / server [rounds]',
+    'tokens per decode (server / batched)',
   ];
   const lines = rows.map((r) => [
     String(r.agents),
@@ -122,7 +140,9 @@ export function comparisonTable(rows: Comparison[]): string[] {
     cell(r.batched),
     ratioCell(r.vsServer, r.vsServerRange),
     ratioCell(r.vsBatched, r.vsBatchedRange),
-    [r.ours, r.server, r.batched].map((x) => f(x?.tokensPerDecode)).join(' / '),
+    cell(r.node),
+    ratioCell(r.nodeVsServer, r.nodeVsServerRange),
+    [r.server, r.batched].map((x) => f(x?.tokensPerDecode)).join(' / '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join(' | ');
@@ -131,9 +151,14 @@ export function comparisonTable(rows: Comparison[]): string[] {
 
 /** Each side's median tok/s at every thread count tried, one line per side and agent count. */
 export function threadsTable(rows: Comparison[]): string[] {
-  const names: Record<Side, string> = { ours: 'ours', server: 'llama-server', batched: 'batched-bench' };
+  const names: Record<Side, string> = {
+    ours: 'ours',
+    node: 'node-llama-cpp',
+    server: 'llama-server',
+    batched: 'batched-bench',
+  };
   const out: string[] = [];
-  for (const side of ['ours', 'server', 'batched'] as const) {
+  for (const side of ['ours', 'node', 'server', 'batched'] as const) {
     const parts = rows
       .filter((r) => r[side])
       .map((r) => {
@@ -142,7 +167,7 @@ export function threadsTable(rows: Comparison[]): string[] {
           .map(([t, tps]) => `${t}t ${f(tps)}`)
           .join(', ')}`;
       });
-    if (parts.length) out.push(`${names[side].padEnd(13)} ${parts.join(' | ')}`);
+    if (parts.length) out.push(`${names[side].padEnd(14)} ${parts.join(' | ')}`);
   }
   return out;
 }

@@ -5,12 +5,24 @@ import { SwarmError, type InferenceStatus, type SwarmChange } from '../shared/sw
 import type { Redactor } from './agent-env';
 import { InferenceHost, type LeaseSource } from './inference/inference-host';
 
+/** llama-server for the host to decode on: found already built, or built (typed by shape: agents never import bench). */
+export interface LlamaServerSource {
+  found(): Promise<{ binary: string; bins: string } | null>;
+  build(onProgress: (line: string) => void): Promise<{ binary: string; bins: string }>;
+}
+
 /** How the host runs the model: the supervisor's options, the same for every start. */
 export interface InferenceSettings {
   sequences?: number;
   threads?: number;
   gpuLayers?: number | 'auto';
   contextSize?: number;
+  /**
+   * Where llama-server comes from. With it the host decodes on llama-server's slots (llama.cpp's own batching, at
+   * its speed: bench:agents); until it is built (once, in the background) and wherever it cannot be, node-llama-cpp
+   * decodes, and the status says why. Without it, node-llama-cpp always.
+   */
+  llamaServer?: LlamaServerSource;
 }
 
 export interface InferenceLifecycleOptions {
@@ -43,6 +55,13 @@ export class InferenceLifecycle {
   private unfollowLease: () => void = () => {};
   private unfollowHostLease: () => void = () => {};
   private retired = false;
+  /** llama-server once found or built; null while it is not (yet). */
+  private engine: { binary: string; bins: string } | null = null;
+  /** Why node-llama-cpp decodes although llama-server was asked for (building, or it could not be built). */
+  private engineNote: string | null = null;
+  private engineLookup: Promise<void> | null = null;
+  /** The built llama-server waits for the host to be idle to take over (a restart, between agents' requests). */
+  private engineWaiting = false;
 
   constructor(private readonly o: InferenceLifecycleOptions) {
     if (o.lease) this.unfollowLease = o.lease.onChange((holder) => this.onLease(holder?.job ?? null));
@@ -77,19 +96,32 @@ export class InferenceLifecycle {
     this.starting = (async () => {
       let started: InferenceHost | null = null;
       const settings = this.o.settings;
-      const host = await InferenceHost.start({
-        model,
-        sequences: settings?.sequences ?? 4,
-        ...(settings?.threads ? { threads: settings.threads } : {}),
-        ...(settings?.gpuLayers !== undefined ? { gpuLayers: settings.gpuLayers } : {}),
-        ...(settings?.contextSize ? { contextSize: settings.contextSize } : {}),
-        // The same port and key after a restart keep the endpoint and the keys that external agents were given.
-        port: this.port,
-        key: this.key,
-        onExit: () => {
-          if (started) this.onExit(started);
-        },
-      });
+      await this.findEngine();
+      const start = (engine: { binary: string; bins: string } | null) =>
+        InferenceHost.start({
+          model,
+          ...(engine ? { llamaServer: engine } : {}),
+          sequences: settings?.sequences ?? 4,
+          ...(settings?.threads ? { threads: settings.threads } : {}),
+          ...(settings?.gpuLayers !== undefined ? { gpuLayers: settings.gpuLayers } : {}),
+          ...(settings?.contextSize ? { contextSize: settings.contextSize } : {}),
+          // The same port and key after a restart keep the endpoint and the keys that external agents were given.
+          port: this.port,
+          key: this.key,
+          onExit: () => {
+            if (started) this.onExit(started);
+          },
+        });
+      let host: InferenceHost;
+      if (this.engine) this.engineNote = null;
+      try {
+        host = await start(this.engine);
+      } catch (err) {
+        if (!this.engine) throw err;
+        // a model llama-server will not serve (e.g. an architecture it lacks) may still load in node-llama-cpp
+        this.engineNote = `node-llama-cpp decodes ${basename(model)}: llama-server could not serve it (${(err as Error).message.split('\n')[0]})`;
+        host = await start(null);
+      }
       started = host;
       this.port = new URL(host.url).port ? Number(new URL(host.url).port) : 0;
       this.o.redactor.add(host.key);
@@ -111,6 +143,53 @@ export class InferenceLifecycle {
     } finally {
       this.starting = null;
     }
+  }
+
+  /**
+   * The first start looks for a built llama-server; when there is none it starts the build in the background and
+   * this start (and the next, until the build ends) decodes on node-llama-cpp, so agents never wait minutes for a
+   * compiler. Once built, the host moves to it as soon as it is idle.
+   */
+  private findEngine(): Promise<void> {
+    const source = this.o.settings?.llamaServer;
+    if (!source) return Promise.resolve();
+    this.engineLookup ??= (async () => {
+      try {
+        this.engine = await source.found();
+      } catch (err) {
+        this.engineNote = `node-llama-cpp decodes: llama-server could not be found (${(err as Error).message.split('\n')[0]})`;
+        return;
+      }
+      if (this.engine) return;
+      this.engineNote =
+        'node-llama-cpp decodes while llama-server is built from the bundled llama.cpp source (once, a few minutes); the host moves to it when it is idle';
+      void source
+        .build(() => {})
+        .then(
+          (built) => {
+            this.engine = built;
+            this.engineNote = null;
+            this.engineWaiting = true;
+            void this.refreshStatus();
+          },
+          (err: unknown) => {
+            this.engineNote = `node-llama-cpp decodes: llama-server could not be built (${(err as Error).message.split('\n')[0]})`;
+            void this.refreshStatus();
+          },
+        );
+    })();
+    return this.engineLookup;
+  }
+
+  /** The built llama-server takes over from node-llama-cpp once no request runs or waits (a restart on the same model). */
+  private async moveToEngineWhenIdle(status: InferenceStatus): Promise<void> {
+    if (!this.engineWaiting || !this.host || this.starting || this.retired) return;
+    if (status.state !== 'ready' || status.busy > 0 || status.queued > 0) return;
+    this.engineWaiting = false;
+    const model = this.served;
+    if (!model || status.engine === 'llama-server') return;
+    await this.stop();
+    await this.ensure(model).catch(() => {});
   }
 
   private onExit(host: InferenceHost): void {
@@ -154,8 +233,10 @@ export class InferenceLifecycle {
     const host = this.host;
     if (!host) return;
     try {
-      this.statusCache = await host.status();
+      const status = await host.status();
+      this.statusCache = this.engineNote ? { ...status, engine_note: this.engineNote } : status;
       this.emitStatus();
+      void this.moveToEngineWhenIdle(status);
     } catch {
       // The next refresh will tell.
     }

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
+import { swarmLlamaServer } from '../bench/serving-tools';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
 import { installedPackTarget } from '../bench/pack-install';
@@ -50,6 +51,10 @@ program
   )
   .option('--no-swarm', 'run no agent swarm beside the hub')
   .option(
+    '--no-llama-server',
+    'local agents decode on node-llama-cpp only (default: on llama-server, built once from the bundled llama.cpp source in the background; node-llama-cpp until then)',
+  )
+  .option(
     '--strict-identity',
     'require a bearer token on every write, even on loopback (config.json: strict_identity); off the loopback, tokens are always required',
     false,
@@ -62,6 +67,7 @@ program
       log: boolean;
       agentModel?: string;
       swarm: boolean;
+      llamaServer: boolean;
       strictIdentity: boolean;
     }) => {
       let running;
@@ -125,7 +131,11 @@ program
       );
       console.log(`dashboard: ${running.url}/ (sign in with the organizer token to post and control agents)`);
       if (opts.swarm) {
-        superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
+        superviseBeside(running, {
+          agentModel,
+          secrets: () => [hfToken()],
+          ...(opts.llamaServer ? { inference: { llamaServer: swarmLlamaServer() } } : {}),
+        });
         console.log('swarm: collab-desk agents start --count 3 [--model PATH]');
       }
       let stopping = false;

@@ -4,6 +4,7 @@ import { app, dialog, safeStorage, type BrowserWindow } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { superviseBeside } from '../agents/supervisor';
+import { swarmLlamaServer } from '../bench/serving-tools';
 import { engineJobRunner } from '../bench/job-runner';
 import { createModelLibrary } from '../bench/model-library';
 import { takeHfToken } from '../platform/hf-token';
@@ -94,7 +95,12 @@ async function start(): Promise<void> {
   syncBeside(running, { startEnv, vault });
   let swarm: ReturnType<typeof superviseBeside>;
   try {
-    swarm = superviseBeside(running, { agentModel, secrets: () => [hfToken()] });
+    // agents decode on llama-server (built once in the background; node-llama-cpp until then)
+    swarm = superviseBeside(running, {
+      agentModel,
+      secrets: () => [hfToken()],
+      inference: { llamaServer: swarmLlamaServer() },
+    });
   } catch (err) {
     // The hub is up: close it (and its record) properly before giving up.
     await shutdown();

@@ -171,6 +171,17 @@ export const InferenceStatus = Closed({
   state: InferenceState,
   model: Type.String(),
   backend: Type.String(),
+  engine: Type.Optional(
+    Type.Union([Type.Literal('llama-server'), Type.Literal('node-llama-cpp')], {
+      description:
+        "what decodes: llama-server's slots, or node-llama-cpp's context (where llama-server cannot be built)",
+    }),
+  ),
+  engine_note: Type.Optional(
+    Type.String({
+      description: 'why node-llama-cpp decodes although llama-server was asked for (building, or not buildable)',
+    }),
+  ),
   gpu: Nullable(Type.String()),
   sequences: Type.Integer(),
   busy: Type.Integer(),
@@ -178,7 +189,7 @@ export const InferenceStatus = Closed({
   url: Nullable(Type.String(), {
     description: 'the OpenAI-compatible base URL (…/v1); the key is never part of a status',
   }),
-  rss_bytes: Nullable(Type.Number()),
+  rss_bytes: Nullable(Type.Number(), { description: "the host's resident memory, llama-server's included" }),
   vram_bytes: Nullable(Type.Number()),
   per_agent: Type.Record(Type.String(), InferenceAgentFigures),
   error: Nullable(Type.String()),

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentFigures } from './agent-figures';
 import { ApiError } from './api-error';
-import { generate, type Outcome } from './chat-generation';
+import type { Outcome } from './chat-generation';
 import { prepareRequest, type PreparedRequest } from './chat-request';
 import type { GrammarCache } from './grammar-cache';
 import { readBody, sendJson, type Caller } from './inference-http';
@@ -112,9 +112,8 @@ export async function chatCompletions(
         });
         send(chunk({ role: 'assistant', content: '' }));
       }
-      const maxTokens = Math.min(prepared.maxTokens ?? host.defaultMaxTokens, held.chat.sequence.contextSize);
-      outcome = await generate(
-        held.chat,
+      const maxTokens = Math.min(prepared.maxTokens ?? host.defaultMaxTokens, held.sequence.contextSize);
+      outcome = await held.sequence.generate(
         prepared,
         grammar,
         maxTokens,

@@ -177,14 +177,42 @@ export async function generate(
     seconds,
   };
   const cutShort = response.metadata.stopReason === 'maxTokens';
+  const caught = mode.kind === 'functions' ? (response.functionCalls ?? []) : [];
+  return outcomeOf(
+    request,
+    chat.chatWrapper,
+    response.response,
+    cutShort,
+    figures,
+    caught.map((fc) => ({ name: fc.functionName, params: fc.params })),
+  );
+}
+
+/** The figures of one generation, whichever engine ran it. */
+export type GenerationFigures = Pick<Outcome, 'promptTokens' | 'cachedTokens' | 'completionTokens' | 'seconds'>;
+
+/**
+ * What a finished generation answers, whichever engine ran it: a forced call parsed from its grammar-shaped JSON,
+ * free calls caught live by the engine (`caught`) or written in the wrapper's syntax in the text, JSON checked
+ * against its schema, or text; `cutShort` when max_tokens ended it.
+ */
+export function outcomeOf(
+  request: Pick<PreparedRequest, 'mode'>,
+  wrapper: ChatWrapper,
+  text: string,
+  cutShort: boolean,
+  figures: GenerationFigures,
+  caught: { name: string; params: unknown }[],
+): Outcome {
+  const { mode } = request;
 
   if (mode.kind === 'call') {
-    const call = parseCall(mode, response.response);
+    const call = parseCall(mode, text);
     if (!call) {
       // Only a generation cut short by max_tokens ends outside the grammar: say so, with what was generated.
       return {
         ...figures,
-        content: response.response,
+        content: text,
         toolCalls: [],
         finish: cutShort ? 'length' : 'stop',
         schemaProblems: [],
@@ -198,9 +226,9 @@ export async function generate(
       schemaProblems: schemaProblems(call.tool.parameters, call.args).map((p) => `${call.tool.name} arguments ${p}`),
     };
   }
-  if (mode.kind === 'functions' && !response.functionCalls?.length) {
+  if (mode.kind === 'functions' && caught.length === 0) {
     // complete calls in the wrapper's syntax that the live detection missed still reach the agent as tool calls
-    const written = toolCallsInText(chat.chatWrapper, response.response, mode.tools);
+    const written = toolCallsInText(wrapper, text, mode.tools);
     if (written.calls.length > 0) {
       const calls = mode.parallel ? written.calls : written.calls.slice(0, 1);
       return {
@@ -216,16 +244,16 @@ export async function generate(
       };
     }
   }
-  if (mode.kind === 'functions' && response.functionCalls && response.functionCalls.length > 0) {
-    const toolCalls = response.functionCalls.map((fc) => toToolCall(fc.functionName, fc.params));
-    const problems = response.functionCalls.flatMap((fc) =>
-      schemaProblems(mode.tools.find((t) => t.name === fc.functionName)?.parameters, fc.params).map(
-        (p) => `${fc.functionName} arguments ${p}`,
+  if (mode.kind === 'functions' && caught.length > 0) {
+    const toolCalls = caught.map((fc) => toToolCall(fc.name, fc.params));
+    const problems = caught.flatMap((fc) =>
+      schemaProblems(mode.tools.find((t) => t.name === fc.name)?.parameters, fc.params).map(
+        (p) => `${fc.name} arguments ${p}`,
       ),
     );
     return {
       ...figures,
-      content: response.response || null,
+      content: text || null,
       toolCalls,
       finish: 'tool_calls',
       schemaProblems: problems,
@@ -234,16 +262,49 @@ export async function generate(
   let problems: string[] = [];
   if (mode.kind === 'json' && !cutShort) {
     try {
-      problems = schemaProblems(mode.schema, JSON.parse(response.response) as unknown).map((p) => `response ${p}`);
+      problems = schemaProblems(mode.schema, JSON.parse(text) as unknown).map((p) => `response ${p}`);
     } catch {
       problems = ['response is not complete JSON'];
     }
   }
   return {
     ...figures,
-    content: response.response,
+    content: text,
     toolCalls: [],
     finish: cutShort ? 'length' : 'stop',
     schemaProblems: problems,
   };
+}
+
+/** One of the host's sequences, whichever engine decodes it: what a request holds while it generates. */
+export interface GenerationSequence {
+  /** Tokens this sequence holds: max_tokens is never more. */
+  readonly contextSize: number;
+  /** Generates one answer (see `generate`); throws the signal's reason when aborted. */
+  generate(
+    request: PreparedRequest,
+    grammar: LlamaGrammar | null,
+    maxTokens: number,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+  ): Promise<Outcome>;
+}
+
+/** A sequence of node-llama-cpp's context, with the LlamaChat that keeps its history's KV cache between turns. */
+export class LlamaChatSequence implements GenerationSequence {
+  constructor(readonly chat: LlamaChat) {}
+
+  get contextSize(): number {
+    return this.chat.sequence.contextSize;
+  }
+
+  generate(
+    request: PreparedRequest,
+    grammar: LlamaGrammar | null,
+    maxTokens: number,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+  ): Promise<Outcome> {
+    return generate(this.chat, request, grammar, maxTokens, signal, onText);
+  }
 }

@@ -21,6 +21,11 @@ export class GrammarCache {
     return null;
   }
 
+  /** Each tool's parameter grammar, in the tools' order: what llama-server's lazy grammar of free calls is made of. */
+  paramGrammars(mode: Extract<GenerationMode, { kind: 'functions' }>): Promise<LlamaGrammar[]> {
+    return Promise.all(mode.tools.map((t) => this.get(t.grammar)));
+  }
+
   private get(schema: GbnfJsonSchema): Promise<LlamaGrammar> {
     const key = JSON.stringify(schema);
     let grammar = this.grammars.get(key);

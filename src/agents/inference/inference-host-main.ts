@@ -27,6 +27,8 @@ function parseOptions(argv: string[], key: string): InferenceServerOptions {
       'context-size': { type: 'string' },
       'pause-grace-ms': { type: 'string' },
       'max-wait-ms': { type: 'string' },
+      'llama-server': { type: 'string' },
+      'llama-bins': { type: 'string' },
     },
     strict: true,
   });
@@ -45,6 +47,11 @@ function parseOptions(argv: string[], key: string): InferenceServerOptions {
   set('contextSize', integer('context-size', values['context-size'], 16));
   set('pauseGraceMs', integer('pause-grace-ms', values['pause-grace-ms'], 0));
   set('maxWaitMs', integer('max-wait-ms', values['max-wait-ms'], 1));
+  if (values['llama-server'] || values['llama-bins']) {
+    if (!values['llama-server'] || !values['llama-bins'])
+      throw new Error('--llama-server PATH and --llama-bins DIR go together (the binary and the libraries it links)');
+    options.llamaServer = { binary: values['llama-server'], bins: values['llama-bins'] };
+  }
   return options;
 }
 
@@ -85,6 +92,11 @@ async function main(): Promise<void> {
         `${KEY_VAR} is not set: the inference host is started by InferenceHost.start, which passes a fresh key`,
       );
     const options = parseOptions(process.argv.slice(2), key);
+    options.onEngineExit = (why) => {
+      // its slots are gone: exit, so the supervisor starts the host (and llama-server) again
+      log(`inference: ${why}`);
+      void shutdown(1);
+    };
     server = await InferenceServer.start(options);
   } catch (err) {
     say({ event: 'failed', error: (err as Error).message });
@@ -100,6 +112,7 @@ async function main(): Promise<void> {
     backend: server.backend,
     model: server.modelId,
     backend_note: server.backendNote,
+    engine: server.engine,
   });
 }
 

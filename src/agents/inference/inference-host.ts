@@ -40,6 +40,8 @@ function cliArgs(options: InferenceHostOptions): string[] {
   add('--context-size', options.contextSize);
   add('--pause-grace-ms', options.pauseGraceMs);
   add('--max-wait-ms', options.maxWaitMs);
+  add('--llama-server', options.llamaServer?.binary);
+  add('--llama-bins', options.llamaServer?.bins);
   return args;
 }
 
@@ -82,9 +84,12 @@ export class InferenceHost {
     const key = options.key ?? randomBytes(32).toString('base64url');
     // The same allowlist as every agent's: a model server has no business seeing the parent's secrets.
     const env = asNodeChild(agentEnvironment({ [KEY_VAR]: key }));
+    // Its own process group, with llama-server in it: whatever ends the host, nothing it started outlives it.
+    const group = process.platform !== 'win32';
     const child = spawn(process.execPath, [entry, ...cliArgs(options)], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env,
+      detached: group,
     });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -93,6 +98,12 @@ export class InferenceHost {
     });
     const tail = () => stderr.trim();
     child.on('exit', (code, signal) => {
+      if (group && child.pid)
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // the group is already empty
+        }
       // let the last stderr arrive before reporting it
       setImmediate(() => options.onExit?.(code, signal, tail()));
     });

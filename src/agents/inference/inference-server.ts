@@ -20,6 +20,8 @@ export interface InferenceServerOptions extends ServingOptions {
   bounds?: GrammarBounds;
   /** Where diagnostics go (the child's stderr). */
   log?: (line: string) => void;
+  /** llama-server exited on its own: the host's child exits too, and its supervisor brings both back. */
+  onEngineExit?: (why: string) => void;
 }
 
 /**
@@ -50,7 +52,7 @@ export class InferenceServer {
   ) {
     this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
     this.grammars = new GrammarCache(llama);
-    const { model, sequences, gpuLayers, contextSize, pauseGraceMs, maxWaitMs } = options;
+    const { model, sequences, gpuLayers, contextSize, pauseGraceMs, maxWaitMs, llamaServer } = options;
     this.slot = new ModelSlot(llama, {
       model,
       sequences,
@@ -58,8 +60,12 @@ export class InferenceServer {
       contextSize,
       pauseGraceMs,
       maxWaitMs,
-      threads: options.threads ?? inferenceThreads(),
+      ...(llamaServer ? { llamaServer } : {}),
+      // llama-server's decode loop needs no JavaScript between tokens: it gets every core
+      threads: options.threads ?? (llamaServer ? defaultThreads(false) : inferenceThreads()),
       log: this.log,
+      paramGrammars: (mode) => this.grammars.paramGrammars(mode),
+      onEngineExit: (why) => options.onEngineExit?.(why),
     });
   }
 
@@ -120,6 +126,10 @@ export class InferenceServer {
     return this.slot.backend;
   }
 
+  get engine(): 'llama-server' | 'node-llama-cpp' {
+    return this.slot.engineName;
+  }
+
   get port(): number {
     return (this.server?.address() as AddressInfo | null)?.port ?? 0;
   }
@@ -135,12 +145,13 @@ export class InferenceServer {
       state: this.slot.state,
       model: this.modelId,
       backend: this.backend,
+      engine: this.engine,
       gpu: this.slot.gpuNames,
       sequences: this.slot.sequences,
       busy: this.slot.busy,
       queued: this.slot.queued,
       url: this.server ? this.url : null,
-      rss_bytes: process.memoryUsage.rss(),
+      rss_bytes: process.memoryUsage.rss() + (this.slot.engineRss() ?? 0),
       vram_bytes: vram,
       per_agent,
       error: this.slot.error,

@@ -1,4 +1,5 @@
 // The host's one model: loads it into one context with N sequences, hands those to generations, pauses for the GPU lease.
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
   LlamaChat,
@@ -6,22 +7,30 @@ import {
   type ChatWrapper,
   type Llama,
   type LlamaContext,
+  type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
 import type { InferenceState } from '../../shared/swarm';
 import { ApiError } from './api-error';
-import { renderPrompt } from './chat-generation';
-import type { PreparedRequest } from './chat-request';
+import { LlamaChatSequence, renderPrompt, type GenerationSequence } from './chat-generation';
+import type { GenerationMode, PreparedRequest } from './chat-request';
+import { GrammarCache } from './grammar-cache';
+import { LlamaServerProcess } from './llama-server-process';
+import { ServerSequence } from './server-generation';
 import { POOL_WAIT_TIMEOUT, SequencePool, type PoolSlot } from './sequence-pool';
 import type { ServingOptions } from './serving-options';
 
 export type ModelSlotOptions = Pick<
   ServingOptions,
-  'model' | 'sequences' | 'gpuLayers' | 'contextSize' | 'pauseGraceMs' | 'maxWaitMs'
+  'model' | 'sequences' | 'gpuLayers' | 'contextSize' | 'pauseGraceMs' | 'maxWaitMs' | 'llamaServer'
 > & {
-  /** CPU threads of the context (the server resolves the default: every core but one). */
+  /** CPU threads of the context (the server resolves the default for the engine). */
   threads: number;
   log: (line: string) => void;
+  /** Each tool's parameter grammar, for free calls on llama-server (default: a grammar cache of the slot's own). */
+  paramGrammars?: (mode: Extract<GenerationMode, { kind: 'functions' }>) => Promise<LlamaGrammar[]>;
+  /** llama-server stopped serving on its own (crashed): the host cannot go on without it. */
+  onEngineExit?: (why: string) => void;
 };
 
 /** How the host writes the model's prompts and reads its tool calls: what a user is told about an agent's brain. */
@@ -37,7 +46,7 @@ export interface ChatFormat {
 
 /** A sequence one generation holds: release it when done, and stop generating when `interrupted` fires (a pause). */
 export interface HeldSequence {
-  readonly chat: LlamaChat;
+  readonly sequence: GenerationSequence;
   readonly interrupted: AbortSignal;
   release(): void;
 }
@@ -49,6 +58,17 @@ interface Running {
 
 const PAUSED_REASON = 'paused for the GPU lease';
 
+/** A process's resident memory from /proc (Linux); null where there is none or it is gone. */
+function processRss(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? Number(kb[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * One copy of the weights serves every agent: one LlamaContext with `sequences` sequences, a LlamaChat on each, and
  * a pool that hands them to requests; requests beyond the sequences wait in FIFO order. While a benchmark holds the
@@ -59,7 +79,8 @@ const PAUSED_REASON = 'paused for the GPU lease';
 export class ModelSlot {
   private model: LlamaModel | null = null;
   private context: LlamaContext | null = null;
-  private pool: SequencePool<LlamaChat> | null = null;
+  private engine: LlamaServerProcess | null = null;
+  private pool: SequencePool<GenerationSequence> | null = null;
   private current: InferenceState = 'loading';
   private failure: string | null = null;
   private readonly running = new Set<Running>();
@@ -67,6 +88,7 @@ export class ModelSlot {
   private gpus: string | null = null;
   private wrapper: ChatWrapper | null = null;
   private format: ChatFormat | null = null;
+  private serverSlotContext = 0;
   readonly modelId: string;
 
   constructor(
@@ -80,7 +102,7 @@ export class ModelSlot {
   async open(): Promise<void> {
     this.gpus = this.llama.gpu ? (await this.llama.getGpuDeviceNames()).join(', ') || null : null;
     await this.load();
-    this.pool = new SequencePool(this.chats());
+    this.pool = new SequencePool(this.sequencesOf());
     this.current = 'ready';
   }
 
@@ -95,6 +117,11 @@ export class ModelSlot {
 
   get backend(): string {
     return this.llama.gpu || 'cpu';
+  }
+
+  /** What decodes: llama-server's slots (node-llama-cpp reads the model's vocabulary and template only) or node-llama-cpp's context. */
+  get engineName(): 'llama-server' | 'node-llama-cpp' {
+    return this.options.llamaServer ? 'llama-server' : 'node-llama-cpp';
   }
 
   get gpuNames(): string | null {
@@ -133,6 +160,11 @@ export class ModelSlot {
     return this.pool?.queued ?? 0;
   }
 
+  /** llama-server's resident memory (its weights and KV cache), where the system tells it (Linux); null otherwise. */
+  engineRss(): number | null {
+    return this.engine ? processRss(this.engine.pid) : null;
+  }
+
   /** The device's use as llama.cpp sees it (all processes on that GPU); null on the CPU or when it cannot tell. */
   async vramUsed(): Promise<number | null> {
     if (!this.llama.gpu) return null;
@@ -148,11 +180,13 @@ export class ModelSlot {
   }
 
   private async load(): Promise<void> {
-    const { model: modelPath, gpuLayers, contextSize } = this.options;
+    const { model: modelPath, gpuLayers, contextSize, llamaServer } = this.options;
     try {
       this.model = await this.llama.loadModel({
         modelPath,
-        ...(this.llama.gpu && gpuLayers !== undefined ? { gpuLayers } : {}),
+        // with llama-server decoding, this process only renders prompts and tokenizes: no weights, no memory
+        ...(llamaServer ? { vocabOnly: true } : {}),
+        ...(!llamaServer && this.llama.gpu && gpuLayers !== undefined ? { gpuLayers } : {}),
       });
     } catch (err) {
       throw new Error(`failed to load the model ${modelPath}: ${(err as Error).message}`);
@@ -165,6 +199,32 @@ export class ModelSlot {
       name: this.wrapper.wrapperName,
       fromModelTemplate: typeof template === 'string' && template.trim() !== '',
     };
+    if (llamaServer) {
+      // Each agent's slot holds what one of node-llama-cpp's sequences would: up to 16k, not beyond training.
+      const trained = this.model.trainContextSize || 16_384;
+      const slotContext = contextSize ?? Math.min(16_384, trained);
+      try {
+        this.engine = await LlamaServerProcess.start(
+          {
+            ...llamaServer,
+            model: modelPath,
+            slots: this.sequences,
+            slotContext,
+            threads: this.options.threads,
+            ...(typeof gpuLayers === 'number' ? { gpuLayers } : {}),
+          },
+          { onExit: (why) => this.options.onEngineExit?.(why) },
+        );
+      } catch (err) {
+        await this.model.dispose();
+        this.model = null;
+        throw new Error(
+          `llama-server could not serve ${modelPath} with ${this.sequences} slots of ${slotContext} tokens: ${(err as Error).message} (try fewer --sequences or a smaller --context-size)`,
+        );
+      }
+      this.serverSlotContext = slotContext;
+      return;
+    }
     try {
       this.context = await this.model.createContext({
         sequences: this.sequences,
@@ -182,18 +242,31 @@ export class ModelSlot {
     }
   }
 
-  private chats(): LlamaChat[] {
-    const context = this.context!;
+  private sequencesOf(): GenerationSequence[] {
     const chatWrapper = this.wrapper!;
+    if (this.engine) {
+      const server = { url: this.engine.url, apiKey: this.engine.apiKey };
+      const tokenizer = this.model!.tokenizer;
+      const own = this.options.paramGrammars ? null : new GrammarCache(this.llama);
+      const paramGrammars = this.options.paramGrammars ?? ((mode) => own!.paramGrammars(mode));
+      return Array.from(
+        { length: this.sequences },
+        (_, slot) => new ServerSequence(server, slot, this.serverSlotContext, chatWrapper, tokenizer, paramGrammars),
+      );
+    }
+    const context = this.context!;
     return Array.from(
       { length: this.sequences },
-      () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper }),
+      () => new LlamaChatSequence(new LlamaChat({ contextSequence: context.getSequence(), chatWrapper })),
     );
   }
 
   private async unload(): Promise<void> {
-    if (!this.context && !this.model) return; // already unloaded by a pause on the GPU
-    for (const chat of this.pool?.values() ?? []) chat.dispose({ disposeSequence: true });
+    if (!this.context && !this.model && !this.engine) return; // already unloaded by a pause on the GPU
+    for (const sequence of this.pool?.values() ?? [])
+      if (sequence instanceof LlamaChatSequence) sequence.chat.dispose({ disposeSequence: true });
+    await this.engine?.stop();
+    this.engine = null;
     await this.context?.dispose();
     await this.model?.dispose();
     this.context = null;
@@ -210,7 +283,7 @@ export class ModelSlot {
    * Null when it was granted just before a pause began: it went back untouched, and the caller waits again.
    */
   async acquire(agent: string, wait: { signal: AbortSignal; front: boolean }): Promise<HeldSequence | null> {
-    let slot: PoolSlot<LlamaChat>;
+    let slot: PoolSlot<GenerationSequence>;
     try {
       slot = await this.pool!.acquire(agent, { signal: wait.signal, timeoutMs: this.maxWaitMs, front: wait.front });
     } catch (err) {
@@ -237,7 +310,7 @@ export class ModelSlot {
     };
     this.running.add(running);
     return {
-      chat: slot.value,
+      sequence: slot.value,
       interrupted: interruption.signal,
       release: () => {
         this.running.delete(running);
@@ -264,6 +337,7 @@ export class ModelSlot {
       await this.drain();
       // On a GPU the weights and KV cache hold the memory a benchmark needs; on the CPU they cost the benchmark nothing.
       if (this.llama.gpu) await this.unload();
+      // llama-server's idle threads cost nothing either; its slots' caches stay for the agents after the pause
       this.options.log('inference: paused');
     });
   }
@@ -271,11 +345,11 @@ export class ModelSlot {
   resume(): Promise<void> {
     return this.serialize(async () => {
       if (this.current !== 'paused' && this.current !== 'failed') return;
-      if (!this.context) {
+      if (!this.context && !this.engine) {
         this.current = 'loading';
         try {
           await this.load();
-          this.pool!.replace(this.chats());
+          this.pool!.replace(this.sequencesOf());
         } catch (err) {
           this.current = 'failed';
           this.failure = (err as Error).message;

@@ -17,4 +17,10 @@ export interface ServingOptions {
   pauseGraceMs?: number;
   /** How long a request may wait for a sequence (queue or pause) before a 503. Default 30 min. */
   maxWaitMs?: number;
+  /**
+   * llama-server decodes, one slot per sequence, when given (built from the bundled source, see
+   * src/bench/serving-tools.ts); node-llama-cpp then only renders prompts, tokenizes and builds grammars. Without it
+   * node-llama-cpp's context decodes.
+   */
+  llamaServer?: { binary: string; bins: string };
 }

@@ -28,6 +28,8 @@ describe('ours against llama.cpp', () => {
     ...[150, 140, 160].map((tps, round) => sample('server', 1, 2, round, tps)),
     ...[200, 220, 180].map((tps, round) => sample('server', 2, 2, round, tps)),
     ...[250, 250, 250].map((tps, round) => sample('batched', 2, 2, round, tps)),
+    // the host on node-llama-cpp, side by side
+    ...[40, 50, 45].map((tps, round) => sample('node', 1, 2, round, tps)),
   ];
 
   it('compares each side at its best thread count, with the spread of the per-round ratio', () => {
@@ -40,6 +42,11 @@ describe('ours against llama.cpp', () => {
     expect(row!.vsBatched).toBeCloseTo(0.4);
     expect(row!.vsBatchedRange![0]).toBeCloseTo(0.36);
     expect(row!.vsBatchedRange![1]).toBeCloseTo(0.44);
+    // node-llama-cpp's host against the same llama-server rounds: 40/200, 50/220, 45/180
+    expect(row!.node).toMatchObject({ threads: 1, tps: 45 });
+    expect(row!.nodeVsServer).toBeCloseTo(0.225);
+    expect(row!.nodeVsServerRange![0]).toBeCloseTo(0.2);
+    expect(row!.nodeVsServerRange![1]).toBeCloseTo(0.25);
   });
 
   it('prints the ratio with its thread counts and leaves a side it did not measure blank', () => {
@@ -48,12 +55,13 @@ describe('ours against llama.cpp', () => {
     expect(lines[2]).toMatch(
       /100\.0 \(1t\) \|\s+200\.0 \(2t\) \|\s+250\.0 \(2t\) \|\s+0\.50 \[0\.50-0\.50\] \|\s+0\.40 \[0\.36-0\.44\]/,
     );
-    expect(lines[2]).toMatch(/- \/ 2\.0 \/ -$/);
+    expect(lines[2]).toMatch(/45\.0 \(1t\) \|\s+0\.23 \[0\.20-0\.25\] \|\s+2\.0 \/ -$/);
     expect(lines[3]).toMatch(/^\s+4 \|\s+- \|/);
     expect(threadsTable(compare(samples, [2]))).toEqual([
-      'ours          N=2: 1t 100.0, 2t 65.0',
-      'llama-server  N=2: 1t 150.0, 2t 200.0',
-      'batched-bench N=2: 2t 250.0',
+      'ours           N=2: 1t 100.0, 2t 65.0',
+      'node-llama-cpp N=2: 1t 45.0',
+      'llama-server   N=2: 1t 150.0, 2t 200.0',
+      'batched-bench  N=2: 2t 250.0',
     ]);
   });
 });

@@ -1,0 +1,264 @@
+// One chat generation on one llama-server slot: the prompt rendered and tokenized here, decoded there, read back here.
+import { request } from 'node:http';
+import { LlamaText, type ChatWrapper, type LlamaGrammar, type Tokenizer } from 'node-llama-cpp';
+import { ApiError } from './api-error';
+import { outcomeOf, renderPrompt, type GenerationSequence, type Outcome } from './chat-generation';
+import type { GenerationMode, PreparedRequest } from './chat-request';
+
+/** Where a slot's requests go: llama-server's loopback URL and the key it was started with. */
+export interface SlotServer {
+  url: string;
+  apiKey: string;
+}
+
+/**
+ * A GBNF grammar's rules renamed with a prefix, so several grammars can live in one: every rule name, where defined
+ * and where referred to, outside string literals, character classes, repetition counts and comments.
+ */
+export function prefixRules(gbnf: string, prefix: string): string {
+  let out = '';
+  for (let i = 0; i < gbnf.length;) {
+    const c = gbnf[i]!;
+    const closing = c === '"' ? '"' : c === '[' ? ']' : c === '{' ? '}' : c === '#' ? '\n' : null;
+    if (closing) {
+      let j = i + 1;
+      while (j < gbnf.length && gbnf[j] !== closing) j += gbnf[j] === '\\' && closing !== '\n' ? 2 : 1;
+      out += gbnf.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const name = /^[A-Za-z0-9_-]+/.exec(gbnf.slice(i, i + 256));
+    if (name) {
+      out += prefix + name[0];
+      i += name[0].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/** A GBNF string literal of any text (JSON's escapes are GBNF's: \", \\, \n, \uXXXX). */
+const literal = (text: string): string => JSON.stringify(text);
+
+/**
+ * The lazy grammar of free tool calls in the wrapper's own syntax: nothing is constrained until the model writes a
+ * call's prefix (the trigger), then one call of a known tool is, name, parameters (each tool's own JSON grammar) and
+ * suffix; what the model writes before it stays free text. node-llama-cpp does the same live, mid-generation.
+ */
+export function toolCallGrammar(
+  wrapper: ChatWrapper,
+  mode: Extract<GenerationMode, { kind: 'functions' }>,
+  paramGrammars: LlamaGrammar[],
+): { grammar: string; triggers: string[] } {
+  const syntax = wrapper.settings.functions.call;
+  const triggers = [syntax.prefix, ...(syntax.prefixAlternateMatches ?? [])].map((p) => LlamaText(p).toString());
+  const piece = (part: typeof syntax.suffix, name: string) =>
+    LlamaText(part).toString().replaceAll('{{functionName}}', name);
+  const calls = mode.tools.map(
+    (tool, i) =>
+      `call${i} ::= ${literal(tool.name + piece(syntax.paramsPrefix, tool.name))} t${i}-root ${literal(piece(syntax.suffix, tool.name))}`,
+  );
+  const rules = [
+    `root ::= (${triggers.map(literal).join(' | ')}) (${mode.tools.map((_, i) => `call${i}`).join(' | ')})`,
+    ...calls,
+    ...paramGrammars.map((g, i) => prefixRules(g.grammar, `t${i}-`)),
+  ];
+  return { grammar: rules.join('\n'), triggers };
+}
+
+/** The text a stream may show now: everything but a tail that could still become a call's prefix. */
+function safeToShow(text: string, prefixes: string[]): number {
+  let cut = text.length;
+  for (const prefix of prefixes) {
+    const at = text.indexOf(prefix);
+    if (at >= 0) cut = Math.min(cut, at);
+    for (let n = Math.min(prefix.length - 1, text.length); n > 0; n--)
+      if (text.endsWith(prefix.slice(0, n))) {
+        cut = Math.min(cut, text.length - n);
+        break;
+      }
+  }
+  return cut;
+}
+
+interface CompletionChunk {
+  content?: string;
+  stop?: boolean;
+  stop_type?: string;
+  tokens_predicted?: number;
+  tokens_evaluated?: number;
+  timings?: { cache_n?: number };
+  error?: { message?: string } | string;
+}
+
+/**
+ * POST /completion with stream: true, each server-sent event handed to `onChunk` as it arrives. A connection of its
+ * own per request (agent: false): cpp-httplib closes a streamed response's connection, and a pooled socket it closed
+ * fails the next request. Resolves when the stream ends; an error event or a refused request throws.
+ */
+function streamCompletion(
+  server: SlotServer,
+  body: object,
+  signal: AbortSignal,
+  onChunk: (chunk: CompletionChunk) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = request(
+      `${server.url}/completion`,
+      {
+        method: 'POST',
+        agent: false,
+        signal,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          authorization: `Bearer ${server.apiKey}`,
+        },
+      },
+      (res) => {
+        res.setEncoding('utf8');
+        let buffered = '';
+        if (res.statusCode !== 200) {
+          res.on('data', (d: string) => (buffered += d));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            reject(
+              new ApiError(
+                status >= 500 ? 503 : 400,
+                `llama-server refused the generation (${status}): ${buffered.slice(0, 500)}`,
+                status >= 500 ? 'service_unavailable' : 'invalid_request_error',
+              ),
+            );
+          });
+          return;
+        }
+        res.on('data', (d: string) => {
+          buffered += d;
+          try {
+            for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+              const data = buffered
+                .slice(0, end)
+                .split('\n')
+                .filter((line) => line.startsWith('data: '))
+                .map((line) => line.slice(6))
+                .join('\n');
+              buffered = buffered.slice(end + 2);
+              if (!data) continue;
+              const chunk = JSON.parse(data) as CompletionChunk;
+              if (chunk.error) {
+                const message =
+                  typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'unknown error');
+                throw new ApiError(503, `llama-server failed the generation: ${message}`, 'service_unavailable');
+              }
+              onChunk(chunk);
+            }
+          } catch (err) {
+            req.destroy();
+            reject(err as Error);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err) =>
+      reject(
+        signal.aborted ? err : new ApiError(503, `llama-server did not answer: ${err.message}`, 'service_unavailable'),
+      ),
+    );
+    req.end(payload);
+  });
+}
+
+/**
+ * One llama-server slot, held by one request at a time (the model slot's pool sees to that) and kept by the same
+ * agent where it can: the slot's KV cache then still holds the agent's earlier turns (cache_prompt), so only what
+ * is new is evaluated. llama-server batches every busy slot into one llama_decode per step.
+ */
+export class ServerSequence implements GenerationSequence {
+  constructor(
+    private readonly server: SlotServer,
+    readonly slotId: number,
+    readonly contextSize: number,
+    private readonly wrapper: ChatWrapper,
+    private readonly tokenizer: Tokenizer,
+    /** Each tool's parameter grammar, for free calls (the grammar cache builds them once per schema). */
+    private readonly paramGrammars: (mode: Extract<GenerationMode, { kind: 'functions' }>) => Promise<LlamaGrammar[]>,
+  ) {}
+
+  async generate(
+    request: PreparedRequest,
+    grammar: LlamaGrammar | null,
+    maxTokens: number,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+  ): Promise<Outcome> {
+    const { mode } = request;
+    const rendered = renderPrompt(this.wrapper, request);
+    const prompt = [...rendered.tokenize(this.tokenizer)];
+    const body: Record<string, unknown> = {
+      prompt,
+      n_predict: maxTokens,
+      temperature: request.temperature,
+      ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.stop.length > 0 ? { stop: request.stop } : {}),
+      id_slot: this.slotId,
+      cache_prompt: true,
+      stream: true,
+    };
+    let prefixes: string[] = [];
+    if (mode.kind === 'functions') {
+      const lazy = toolCallGrammar(this.wrapper, mode, await this.paramGrammars(mode));
+      prefixes = lazy.triggers;
+      Object.assign(body, {
+        grammar: lazy.grammar,
+        grammar_lazy: true,
+        // word triggers; a trigger that is one special token must also be preserved (llama-server's rule)
+        grammar_triggers: lazy.triggers.map((value) => ({ type: 1, value })),
+        preserved_tokens: lazy.triggers,
+      });
+    } else if (grammar) {
+      body.grammar = grammar.grammar;
+    }
+
+    const started = performance.now();
+    let text = '';
+    let shown = 0;
+    let final: CompletionChunk | null = null;
+    const show = mode.kind !== 'call';
+    const onChunk = (chunk: CompletionChunk) => {
+      text += chunk.content ?? '';
+      if (show) {
+        const upTo = prefixes.length > 0 ? safeToShow(text, prefixes) : text.length;
+        if (upTo > shown) {
+          onText(text.slice(shown, upTo));
+          shown = upTo;
+        }
+      }
+      if (chunk.stop) final = chunk;
+    };
+    try {
+      await streamCompletion(this.server, body, signal, onChunk);
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw err;
+    }
+    const last = final as CompletionChunk | null;
+    if (!last)
+      throw new ApiError(503, 'llama-server ended the stream before the generation finished', 'service_unavailable');
+    const figures = {
+      promptTokens: prompt.length,
+      cachedTokens: last.timings?.cache_n ?? 0,
+      completionTokens: last.tokens_predicted ?? 0,
+      seconds: (performance.now() - started) / 1000,
+    };
+    const outcome = outcomeOf(request, this.wrapper, text, last.stop_type === 'limit', figures, []);
+    // a stream shows the text of an answer that held no call, whole (what was held back as a possible prefix)
+    if (show && outcome.toolCalls.length === 0 && shown < text.length) onText(text.slice(shown));
+    return outcome;
+  }
+}
