@@ -1,4 +1,5 @@
-// The inference host as agents use it: a real child process, a generated tiny model (random weights), the OpenAI API.
+// The inference host as agents use it: a real child process, a generated tiny model (random weights), the OpenAI API,
+// on each engine: llama-server's slots (built once from the bundled source) and node-llama-cpp's context.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,10 +16,14 @@ import type {
   ChatTool,
 } from '../../src/agents/inference/openai-types';
 import { DEFAULT_FAMILY, writeLlamaModel } from '../../src/bench/gguf/tiny-llama';
+import { ensureServingTools } from '../../src/bench/serving-tools';
+import { chooseBackend } from '../../src/platform/compute-backend';
 
 let dir: string;
 let host: InferenceHost;
-const exits: Array<{ code: number | null; signal: string | null }> = [];
+let exits: Array<{ code: number | null; signal: string | null }> = [];
+/** llama-server, built once per bundled source (minutes on a fresh machine, cached after). */
+let llamaServer: { binary: string; bins: string };
 const SECRET = 'secret-test-value';
 
 /** Three tools whose schemas the grammar expresses fully (bounded strings, enums, arrays with maxItems). */
@@ -102,35 +107,64 @@ const ask = (content: string, extra: Record<string, unknown> = {}): ChatCompleti
   ...extra,
 });
 
+/** The processes a process started (Linux /proc), by pid and name. */
+async function childrenOf(pid: number): Promise<Array<{ pid: number; name: string }>> {
+  const { readdir } = await import('node:fs/promises');
+  const found: Array<{ pid: number; name: string }> = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid ...: the name may hold spaces, so read after its closing parenthesis
+    const close = stat.lastIndexOf(')');
+    if (close < 0) continue;
+    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+    if (ppid === pid) found.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, close) });
+  }
+  return found;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'inference-host-'));
-  const { path } = await writeLlamaModel(join(dir, 'tiny.gguf'), {
+  await writeLlamaModel(join(dir, 'tiny.gguf'), {
     ...DEFAULT_FAMILY,
     dropLayers: 0,
     ctx: 2048,
     type: 'f32',
   });
-  // A secret in the parent's environment must not reach the child.
-  process.env.HF_TOKEN = SECRET;
-  try {
-    host = await InferenceHost.start({
-      model: path,
-      sequences: 4,
-      pauseGraceMs: 300,
-      readyTimeoutMs: 20_000,
-      onExit: (code, signal) => exits.push({ code, signal }),
-    });
-  } finally {
-    delete process.env.HF_TOKEN;
-  }
-});
+  const binaries = chooseBackend('auto').binaries;
+  llamaServer = { binary: (await ensureServingTools(binaries)).server, bins: binaries.bins };
+}, 30 * 60_000);
 
 afterAll(async () => {
-  await host?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('inference host', () => {
+describe.each(['llama-server', 'node-llama-cpp'] as const)('inference host on %s', (engine) => {
+  const engineArgs = () =>
+    engine === 'llama-server' ? ['--llama-server', llamaServer.binary, '--llama-bins', llamaServer.bins] : [];
+
+  beforeAll(async () => {
+    exits = [];
+    // A secret in the parent's environment must not reach the child.
+    process.env.HF_TOKEN = SECRET;
+    try {
+      host = await InferenceHost.start({
+        model: join(dir, 'tiny.gguf'),
+        sequences: 4,
+        pauseGraceMs: 300,
+        readyTimeoutMs: 20_000,
+        ...(engine === 'llama-server' ? { llamaServer } : {}),
+        onExit: (code, signal) => exits.push({ code, signal }),
+      });
+    } finally {
+      delete process.env.HF_TOKEN;
+    }
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+  });
+
   it('starts as a child process listening on loopback behind its key', async () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(host.pid).not.toBe(process.pid);
@@ -145,6 +179,25 @@ describe('inference host', () => {
     const environ = await readFile(`/proc/${host.pid}/environ`, 'utf8');
     expect(environ).not.toContain(SECRET);
     expect(environ.split('\0').some((v) => v.startsWith('HF_TOKEN='))).toBe(false);
+    if (engine !== 'llama-server') return;
+    // llama-server gets its own key and the PATH, nothing else of ours; without its key it serves no one
+    const [server] = (await childrenOf(host.pid)).filter((c) => c.name === 'llama-server');
+    expect(server, 'the host runs llama-server').toBeDefined();
+    const names = (await readFile(`/proc/${server!.pid}/environ`, 'utf8'))
+      .split('\0')
+      .filter(Boolean)
+      .map((v) => v.split('=')[0])
+      .sort();
+    expect(names).toEqual(['LLAMA_API_KEY', 'PATH']);
+    const cmdline = await readFile(`/proc/${server!.pid}/cmdline`, 'utf8');
+    expect(cmdline).toContain('127.0.0.1');
+    const port = cmdline.split('\0')[cmdline.split('\0').indexOf('--port') + 1];
+    const refused = await fetch(`http://127.0.0.1:${port}/completion`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'hi', n_predict: 1 }),
+    });
+    expect(refused.status).toBe(401);
   });
 
   it('answers a text completion with its usage', async () => {
@@ -397,6 +450,7 @@ describe('inference host', () => {
     expect(status.state).toBe('ready');
     expect(status.sequences).toBe(4);
     expect(status.backend).toBe('cpu');
+    expect(status.engine).toBe(engine);
     expect(status.url).toBe(host.url);
     expect(status.rss_bytes).toBeGreaterThan(0);
     for (const agent of agents) {
@@ -517,7 +571,7 @@ describe('inference host', () => {
     await writeFile(
       parentScript,
       `import { spawn } from 'node:child_process';
-const child = spawn(process.execPath, [${JSON.stringify(builtEntry('inference-host'))}, '--model', ${JSON.stringify(join(dir, 'tiny.gguf'))}, '--sequences', '1'],
+const child = spawn(process.execPath, [${JSON.stringify(builtEntry('inference-host'))}, '--model', ${JSON.stringify(join(dir, 'tiny.gguf'))}, '--sequences', '1', ...${JSON.stringify(engineArgs())}],
   { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { PATH: process.env.PATH, COLLAB_DESK_INFERENCE_KEY: 'k' } });
 child.stdout.on('data', (d) => { if (String(d).includes('"ready"')) console.log(child.pid); });
 `,
@@ -528,11 +582,38 @@ child.stdout.on('data', (d) => { if (String(d).includes('"ready"')) console.log(
       parent.once('exit', () => reject(new Error('the parent exited before its host was ready')));
     });
     expect(() => process.kill(childPid, 0)).not.toThrow();
+    const started = (await childrenOf(childPid)).map((c) => c.pid);
+    expect(started.length).toBe(engine === 'llama-server' ? 1 : 0);
     parent.kill('SIGKILL');
     try {
       await expect.poll(() => isAliveNow(childPid), { timeout: 15_000, interval: 50 }).toBe(false);
+      // and what the host started went with it
+      for (const pid of started)
+        await expect.poll(() => isAliveNow(pid), { timeout: 15_000, interval: 50 }).toBe(false);
     } finally {
-      if (await isAliveNow(childPid)) process.kill(childPid, 'SIGKILL');
+      for (const pid of [childPid, ...started]) if (await isAliveNow(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('exits when llama-server dies, so its supervisor starts both again', async () => {
+    if (engine !== 'llama-server' || process.platform !== 'linux') return;
+    let exited!: (e: { code: number | null; stderr: string }) => void;
+    const exit = new Promise<{ code: number | null; stderr: string }>((r) => (exited = r));
+    const second = await InferenceHost.start({
+      model: join(dir, 'tiny.gguf'),
+      sequences: 1,
+      readyTimeoutMs: 20_000,
+      llamaServer,
+      onExit: (code, _signal, stderr) => exited({ code, stderr }),
+    });
+    try {
+      const [server] = (await childrenOf(second.pid)).filter((c) => c.name === 'llama-server');
+      process.kill(server!.pid, 'SIGKILL');
+      const { code, stderr } = await exit;
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/llama-server exited \(SIGKILL\)/);
+    } finally {
+      await second.stop();
     }
   });
 
