@@ -37,8 +37,14 @@ export interface ModelPullsOptions {
   recordFile?: string;
 }
 
-/** The library's refusals for each way a pull can fail, with what to do about it. */
-function pullRefusal(err: unknown, repo: string, file: string): ModelLibraryError {
+/** How the hub's refusal of a changed pack file tells the person to take it on purpose. */
+const ACCEPT_HINT = () => 'accept the new file in the Models panel (or pull again with "accept_new_hash": true)';
+
+/**
+ * The library's refusals for each way a pull can fail, with what to do about it. `heldToFirstDownload`: the file is a
+ * pack's, held to the hash recorded at its first download here (a changed one can be accepted on purpose).
+ */
+function pullRefusal(err: unknown, repo: string, file: string, heldToFirstDownload = false): ModelLibraryError {
   // A pack model whose file declares another architecture than its pack says.
   if (err instanceof BenchError && err.code === 'MODEL_CORRUPT')
     return new ModelLibraryError(
@@ -74,6 +80,18 @@ function pullRefusal(err: unknown, repo: string, file: string): ModelLibraryErro
         'start the hub with HF_TOKEN set to a token that can read this repo',
       );
     case 'HASH_MISMATCH':
+      // The Hub announced another sha256 than the one recorded here: the publisher changed the file, or someone did.
+      if (heldToFirstDownload && err.changedOnHub)
+        return new ModelLibraryError(
+          'MODEL_CHANGED_ON_HUB',
+          err.message,
+          'if you trust the change (the publisher re-uploaded the file), pull it again with "accept_new_hash": true: its hash then replaces the recorded one; otherwise keep the file you have',
+        );
+      return new ModelLibraryError(
+        'MODEL_MISMATCH',
+        err.message,
+        'pin the revision the expected sha256 was taken from, or leave sha256 out',
+      );
     case 'SIZE_MISMATCH':
       return new ModelLibraryError(
         'MODEL_MISMATCH',
@@ -135,6 +153,23 @@ export class ModelPulls {
     if (problem) return Promise.reject(problem);
     const revision = ref.revision ?? 'main';
     const sha256 = ref.sha256?.toLowerCase() ?? null;
+    // A file a pack names is held as the pack holds it (a caller's own sha256 is a pin of its own, checked as given).
+    const packModel =
+      sha256 === null && this.o.recordFile ? (this.o.packModel?.(ref.repo, ref.file, revision) ?? null) : null;
+    const heldToFirstDownload = packModel !== null && !packModel.model.source.hf.sha256;
+    const acceptNewHash = ref.accept_new_hash === true;
+    if (acceptNewHash && !heldToFirstDownload)
+      return Promise.reject(
+        new ModelLibraryError(
+          'INVALID_BODY',
+          sha256 !== null
+            ? 'accept_new_hash and sha256 together: sha256 pins the bytes you give, accept_new_hash takes whatever the Hub has now'
+            : `accept_new_hash: ${ref.repo}/${ref.file} at ${revision} is not held to a hash recorded at its first download here (${packModel ? 'its pack pins a sha256' : 'no pack names it'})`,
+          sha256 !== null
+            ? 'send one of them'
+            : 'pull it without accept_new_hash; it is for a pack file refused as MODEL_CHANGED_ON_HUB',
+        ),
+      );
     for (const d of this.downloads.values()) {
       if (d.info.repo !== ref.repo || d.info.file !== ref.file || d.info.revision !== revision) continue;
       // Joining a pull that checks other bytes (or none) would answer "done" for a file this caller did not ask for.
@@ -209,15 +244,13 @@ export class ModelPulls {
       signal: controller.signal,
       onProgress,
     };
-    // A file a pack names is held as the pack holds it (a caller's own sha256 is a pin of its own, checked as given).
-    const packModel =
-      sha256 === null && this.o.recordFile ? (this.o.packModel?.(ref.repo, ref.file, revision) ?? null) : null;
     const recordFile = this.o.recordFile ?? '';
     const transfer = async () => {
       if (!packModel)
         return pullModel({ repo: ref.repo, file: ref.file, revision, ...(sha256 ? { sha256 } : {}) }, options);
-      await preflightPackModel(packModel, { ...options, recordFile });
-      const pulled = await pullPackModel(packModel, { ...options, recordFile });
+      const held = { ...options, recordFile, acceptHint: ACCEPT_HINT, ...(acceptNewHash ? { acceptNewHash } : {}) };
+      await preflightPackModel(packModel, held);
+      const pulled = await pullPackModel(packModel, held);
       if (pulled.record) recordHashes(recordFile, [{ hf: packModel.model.source.hf, hash: pulled.record }]);
       return pulled;
     };
@@ -234,11 +267,11 @@ export class ModelPulls {
         if (!started && !cancelled) {
           // Nothing was transferred: the caller hears why at once, and nothing is listed.
           this.downloads.delete(id);
-          rejectStart(pullRefusal(err, ref.repo, ref.file));
+          rejectStart(pullRefusal(err, ref.repo, ref.file, heldToFirstDownload));
           return;
         }
         end(cancelled ? 'cancelled' : 'failed', {
-          error: cancelled ? err.message : pullRefusal(err, ref.repo, ref.file).message,
+          error: cancelled ? err.message : pullRefusal(err, ref.repo, ref.file, heldToFirstDownload).message,
         });
         publish();
         if (!started) resolveStart({ ...info });

@@ -187,6 +187,11 @@ export interface InstallOptions {
   onDownload?: (name: string, p: { bytes: number; total: number | null; rate: number; eta_s: number | null }) => void;
   bench?: BenchOptions;
   signal?: AbortSignal;
+  /**
+   * Runs the calibration holding the machine (the hub's GPU lease), so the swarm's inference does not decode while it
+   * measures, nor fight it for GPU memory. Without it (the CLI, no hub here) the calibration runs as it is.
+   */
+  holdMachine?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** What `challenge init` says about the held-out set it left: counts and provenance, never a text. */
@@ -290,20 +295,29 @@ export async function installPack(packFile: string, o: InstallOptions): Promise<
   }
   const bench = { ...o.bench, ...(o.signal ? { signal: o.signal } : {}) };
   const baseline = { ...pack.defaults, target: model_paths[pack.baseline.target]!, spec_type: 'none' as const };
-  let references = pack.references;
-  if (references.length === 0 && pack.calibration) {
-    o.log?.(
-      `calibrating: the baseline (${pack.baseline.target}) writes ${pack.calibration.prompts.length} reference completions of ${pack.calibration.tokens} tokens`,
-    );
-    references = await calibrateReferences(baseline, pack.calibration.prompts, pack.calibration.tokens, bench);
-  }
-  let privateReferences: PackReference[] = [];
-  if (pack.private_prompts?.references !== false && pack.calibration) {
-    o.log?.(
-      `calibrating: the baseline writes references on the ${plan.prompts.length} private prompts (${pack.calibration.tokens} tokens each)`,
-    );
-    privateReferences = await heldOutReferences(baseline, plan.prompts, pack.calibration.tokens, bench, o.log);
-  }
+  const calibrate = async () => {
+    let references = pack.references;
+    if (references.length === 0 && pack.calibration) {
+      o.log?.(
+        `calibrating: the baseline (${pack.baseline.target}) writes ${pack.calibration.prompts.length} reference completions of ${pack.calibration.tokens} tokens`,
+      );
+      references = await calibrateReferences(baseline, pack.calibration.prompts, pack.calibration.tokens, bench);
+    }
+    let privateReferences: PackReference[] = [];
+    if (pack.private_prompts?.references !== false && pack.calibration) {
+      o.log?.(
+        `calibrating: the baseline writes references on the ${plan.prompts.length} private prompts (${pack.calibration.tokens} tokens each)`,
+      );
+      privateReferences = await heldOutReferences(baseline, plan.prompts, pack.calibration.tokens, bench, o.log);
+    }
+    return { references, privateReferences };
+  };
+  // Only the calibration holds the machine: the downloads before it measure nothing.
+  const needsMachine = pack.calibration !== undefined;
+  if (needsMachine && o.holdMachine)
+    o.log?.('calibrating: taking the GPU lease (local inference pauses while the calibration measures)');
+  const { references, privateReferences } =
+    needsMachine && o.holdMachine ? await o.holdMachine(calibrate) : await calibrate();
 
   const challengeDir = dirname(o.dest);
   const set: HeldOutSet = {

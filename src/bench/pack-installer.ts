@@ -81,7 +81,7 @@ export function createPackInstaller(o: PackInstallerOptions): PackInstaller {
   return {
     shipped: shippedPacks,
     status: () => current,
-    install(packId, onChange) {
+    install(packId, onChange, holdMachine) {
       if (current.state === 'installing')
         throw Object.assign(new Error(`the ${current.pack} pack is being installed: wait for it, or cancel it`), {
           code: 'INSTALL_BUSY',
@@ -103,6 +103,7 @@ export function createPackInstaller(o: PackInstallerOptions): PackInstaller {
         ...(token ? { accessToken: token } : {}),
         signal,
         bench: { workDir: o.workDir },
+        ...(holdMachine ? { holdMachine: (work) => holdMachine(`pack-install-${packId}`, work, signal) } : {}),
         log: (line) => set({ step: line }),
         onDownload: (model, p) =>
           set({ step: `downloading ${model}`, download: { model, bytes: p.bytes, total: p.total } }),

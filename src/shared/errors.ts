@@ -56,6 +56,11 @@ export const ERROR_STATUS = {
   /** A pack whose models come from the Hub, installed without the user's yes to the downloads. */
   DOWNLOADS_NOT_ACCEPTED: 409,
   MODEL_MISMATCH: 422,
+  /**
+   * A pack's file whose hash was recorded at its first download here, and which the Hub now serves with another: taken
+   * only on purpose (`accept_new_hash`).
+   */
+  MODEL_CHANGED_ON_HUB: 409,
   /** The capability probe found that the model or server cannot drive an agent (no tool calls, broken JSON, no answer). */
   PROBE_FAILED: 422,
   INVALID_CONFIG: 400,

@@ -18,6 +18,12 @@ export const PullModelBody = Type.Object(
       Type.String({ minLength: 1, maxLength: 200, description: 'branch, tag or commit (default main)' }),
     ),
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the sha256 the file must have' })),
+    accept_new_hash: Type.Optional(
+      Type.Boolean({
+        description:
+          "a file a pack names that changed on the Hub since its first download here (refused as MODEL_CHANGED_ON_HUB): take the Hub's file as it is now, its hash replacing the recorded one",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -74,12 +74,22 @@ export const InstallPackBody = Type.Object(
 );
 export type InstallPackBody = Static<typeof InstallPackBody>;
 
+/**
+ * Runs `work` holding the machine (the hub's GPU lease, named after `what`), giving it back however it ends; `signal`
+ * stops a wait for it.
+ */
+export type MachineHold = <T>(what: string, work: () => Promise<T>, signal: AbortSignal) => Promise<T>;
+
 /** Installs shipped packs into the hub's data folder: the bench implements it, the composition roots hand it over. */
 export interface PackInstaller {
   shipped(installedPackId: string | null): ShippedPack[];
   status(): PackInstall;
-  /** Starts an install (refused while one runs); `onChange` hears every change of it until it ends. */
-  install(packId: string, onChange: (install: PackInstall) => void): PackInstall;
+  /**
+   * Starts an install (refused while one runs); `onChange` hears every change of it until it ends. `holdMachine` runs
+   * the calibration (a benchmark on this machine) holding the hub's GPU lease, so local inference pauses while it
+   * measures; the download does not hold it.
+   */
+  install(packId: string, onChange: (install: PackInstall) => void, holdMachine?: MachineHold): PackInstall;
   cancel(): PackInstall;
   close(): Promise<void>;
 }

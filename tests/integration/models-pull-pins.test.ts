@@ -1,5 +1,6 @@
 // A pack's file pulled from the Models panel (POST /v1/models/pull) is held as `models pull <name>` holds it: its
-// architecture checked before the download, its hash recorded at first download and held to after.
+// architecture checked before the download, its hash recorded at first download and held to after, a changed file
+// taken only on purpose (accept_new_hash).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,11 @@ const DRAFTER = 'mtp-gemma-4-E4B-it.gguf';
 
 let dir: string;
 let standin: HfStandin;
+/** The same repo once its publisher re-uploaded the Q4 file: another sha256 under the same name. */
+let changed: HfStandin;
 let hub: TestHub;
+/** Where the hub's model library pulls from, and into which cache: the hub reads them at each (re)start. */
+let library: { hubUrl: string; cacheDir: string };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'collab-desk-panel-pins-'));
@@ -29,20 +34,46 @@ beforeAll(async () => {
   standin = await startHfStandin({
     repos: { [REPO]: { files: { [Q4]: readFileSync(pair.target), [DRAFTER]: forked } } },
   });
-  const cacheDir = join(dir, 'hf-cache');
+  const other = await writeGemma4Pair(join(dir, 'gen-other'), { seed: 12 });
+  changed = await startHfStandin({
+    repos: { [REPO]: { files: { [Q4]: readFileSync(other.target), [DRAFTER]: forked } } },
+  });
+  library = { hubUrl: standin.url, cacheDir: join(dir, 'hf-cache') };
   hub = await startTestHub({}, join(dir, 'data'), {
-    models: (data) => createModelLibrary({ dataDir: data, cacheDir, hubUrl: standin.url }),
+    models: (data) => createModelLibrary({ dataDir: data, ...library }),
   });
 }, 60_000);
 
 afterAll(async () => {
   await hub?.stop(true);
   await standin?.close();
+  await changed?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const pull = (file: string) =>
-  hub.call('POST', '/v1/models/pull', { token: hub.organizerToken, body: { repo: REPO, file } });
+const pull = (file: string, extra: Record<string, unknown> = {}, token = hub.organizerToken) =>
+  hub.call('POST', '/v1/models/pull', { token, body: { repo: REPO, file, ...extra } });
+
+const recordPath = () => join(hub.dataDir, 'models', 'first-download-hashes.json');
+const recordedSha = () =>
+  (JSON.parse(readFileSync(recordPath(), 'utf8')) as { files: Record<string, { sha256: string }> }).files[
+    `${REPO}/${Q4}@main`
+  ]?.sha256;
+
+/** Points the hub's library at another Hub and an empty cache (the file deleted to free space, another machine's cache). */
+async function restartAgainst(hf: HfStandin, cache: string): Promise<void> {
+  library = { hubUrl: hf.url, cacheDir: join(dir, cache) };
+  hub = await hub.restart();
+  hf.reset();
+}
+
+async function installedFrom(file: string): Promise<void> {
+  await expect
+    .poll(async () => (await hub.call<ModelsInfo>('GET', '/v1/models')).body.installed.some((m) => m.file === file), {
+      timeout: 60_000,
+    })
+    .toBe(true);
+}
 
 describe('a pack file pulled from the Models panel', () => {
   it("is refused before its download when it declares another architecture than the pack's", async () => {
@@ -77,4 +108,62 @@ describe('a pack file pulled from the Models panel', () => {
     };
     expect(record.files[`${REPO}/${Q4}@main`]).toMatchObject({ sha256: standin.sha256Of(REPO, Q4) });
   });
+});
+
+describe('a pack file that changed on the Hub since its first download here', () => {
+  it('is refused naming both hashes and how to accept it; accepted on purpose, its new hash is held to after', async () => {
+    const recorded = standin.sha256Of(REPO, Q4);
+    const now = changed.sha256Of(REPO, Q4);
+    expect(now).not.toBe(recorded);
+    expect(recordedSha()).toBe(recorded);
+
+    await restartAgainst(changed, 'hf-cache-2');
+    const refused = await pull(Q4);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('MODEL_CHANGED_ON_HUB');
+    expect(refused.body.error.message).toContain(`sha256 ${recorded} was recorded then, the Hub's file now has ${now}`);
+    expect(refused.body.error.message).toContain('accept the new file in the Models panel');
+    expect(refused.body.error.hint).toContain('"accept_new_hash": true');
+    // Refused on what the Hub announced: not a byte of the file came, nothing is listed, the record is as it was.
+    expect(changed.bytesSent).toBe(0);
+    const listed = (await hub.call<ModelsInfo>('GET', '/v1/models')).body;
+    expect(listed.downloads.some((d) => d.file === Q4)).toBe(false);
+    expect(listed.installed.some((m) => m.file === Q4)).toBe(false);
+    expect(recordedSha()).toBe(recorded);
+
+    // The flag is a boolean, the organizer's, and only for a file held to a first-download hash.
+    const notBoolean = await pull(Q4, { accept_new_hash: 'yes' });
+    expect(notBoolean.status).toBe(400);
+    expect(notBoolean.body.error.code).toBe('INVALID_BODY');
+    expect(notBoolean.text).toContain('accept_new_hash');
+    const agent = await hub.register('mallory');
+    const asAgent = await pull(Q4, { accept_new_hash: true }, agent);
+    expect(asAgent.status).toBe(403);
+    const withSha = await pull(Q4, { accept_new_hash: true, sha256: now });
+    expect(withSha.status).toBe(400);
+    expect(withSha.body.error.message).toContain('accept_new_hash and sha256 together');
+    const notAPackFile = await hub.call('POST', '/v1/models/pull', {
+      token: hub.organizerToken,
+      body: { repo: 'someone/else-GGUF', file: 'model.gguf', accept_new_hash: true },
+    });
+    expect(notAPackFile.status).toBe(400);
+    expect(notAPackFile.body.error.message).toContain('no pack names it');
+    expect(recordedSha()).toBe(recorded);
+
+    // Accepted on purpose: the Hub's new file comes, and its hash replaces the recorded one.
+    const accepted = await pull(Q4, { accept_new_hash: true });
+    expect(accepted.status).toBe(202);
+    await installedFrom(Q4);
+    expect(recordedSha()).toBe(now);
+
+    // Held to the new hash after: the old file, served again under the same name, is refused in turn.
+    await restartAgainst(standin, 'hf-cache-3');
+    const heldToNew = await pull(Q4);
+    expect(heldToNew.status).toBe(409);
+    expect(heldToNew.body.error.code).toBe('MODEL_CHANGED_ON_HUB');
+    expect(heldToNew.body.error.message).toContain(
+      `sha256 ${now} was recorded then, the Hub's file now has ${recorded}`,
+    );
+    expect(standin.bytesSent).toBe(0);
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
-// The machine's one GPU lease: a benchmark holds it exclusively; local inference pauses, and drains, before it measures.
+// The machine's one GPU lease: a benchmark (or a pack's calibration) holds it exclusively; local inference pauses, and
+// drains, before it measures.
 
 export interface LeaseHolder {
   job: string;
@@ -25,6 +26,8 @@ export type LeaseListener = (holder: LeaseHolder | null) => void | Promise<unkno
 export class GpuLease {
   private current: LeaseHolder | null = null;
   private readonly listeners = new Set<LeaseListener>();
+  /** Who waits for the lease, first come first served: a job queued behind a pack's calibration, or the reverse. */
+  private readonly waiting: Array<{ job: string; take: () => void }> = [];
 
   get holder(): LeaseHolder | null {
     return this.current;
@@ -37,12 +40,21 @@ export class GpuLease {
   }
 
   /**
-   * Takes the lease for a job and resolves once every listener has stopped its work (or `drainTimeoutMs` passed). The
-   * queue runs one job at a time, so a second holder is a bug, not a wait.
+   * Takes the lease for a job and resolves once every listener has stopped its work (or `drainTimeoutMs` passed).
+   * While another holds it, waits for its turn: the job queue and a pack install's calibration both measure on this
+   * machine, one at a time. `signal` stops the wait (a cancelled job, a cancelled install, the hub closing).
    */
-  async acquire(job: string, now: number, drainTimeoutMs = 120_000): Promise<LeaseDrain> {
-    if (this.current) throw new Error(`the GPU lease is held by ${this.current.job}; ${job} cannot take it`);
-    this.current = { job, since: now };
+  async acquire(job: string, now: number, drainTimeoutMs = 120_000, signal?: AbortSignal): Promise<LeaseDrain> {
+    if (this.current?.job === job || this.waiting.some((w) => w.job === job))
+      throw new Error(`${job} already holds or awaits the GPU lease`);
+    const asked = Date.now();
+    if (this.current) {
+      await this.turn(job, signal);
+      // The caller's clock, moved on by the wait.
+      this.current = { job, since: now + (Date.now() - asked) };
+    } else {
+      this.current = { job, since: now };
+    }
     const started = Date.now();
     const waits = this.emit();
     if (waits.length === 0) return { waited: 0, drain_ms: 0, timed_out: false };
@@ -57,8 +69,50 @@ export class GpuLease {
 
   release(job: string): void {
     if (this.current?.job !== job) return;
+    const next = this.waiting.shift();
+    if (next) {
+      // Handed straight over: no one slips in between, and inference stays paused (it hears the new holder).
+      this.current = { job: next.job, since: Date.now() };
+      next.take();
+      return;
+    }
     this.current = null;
     void this.emit(); // a release waits for no listener: the next job may start while they catch up
+  }
+
+  /**
+   * Runs `work` holding the lease (taken as `acquire` takes it), and gives it back however `work` ends; `work` does not
+   * start when `signal` aborted while the lease was awaited or drained.
+   */
+  async holdDuring<T>(job: string, now: number, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.acquire(job, now, undefined, signal);
+    try {
+      if (signal?.aborted) throw new Error(`${job} was cancelled while it took the GPU lease`);
+      return await work();
+    } finally {
+      this.release(job);
+    }
+  }
+
+  /** Resolves when `release` hands the lease to `job`; rejects when `signal` aborts first. */
+  private turn(job: string, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const stop = () => {
+        const at = this.waiting.indexOf(waiter);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(new Error(`${job} stopped waiting for the GPU lease (held by ${this.current?.job ?? 'no one'})`));
+      };
+      const waiter = {
+        job,
+        take: () => {
+          signal?.removeEventListener('abort', stop);
+          resolve();
+        },
+      };
+      if (signal?.aborted) return stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      this.waiting.push(waiter);
+    });
   }
 
   private emit(): Array<Promise<unknown>> {

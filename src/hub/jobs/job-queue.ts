@@ -348,14 +348,17 @@ export class JobQueue {
       if (err instanceof HubError && err.code === 'JOB_FINISHED') return;
       throw err;
     }
-    // Local inference pauses for the lease; the measurement starts only once it has drained.
-    const drain = await this.ctx.lease.acquire(job.id, this.ctx.now());
-    this.log(
-      job.id,
-      `started (${job.kind}); the GPU lease is held${drain.waited ? `; local inference ${drain.timed_out ? 'had not drained' : 'drained'} after ${drain.drain_ms} ms` : ''}`,
-    );
     const claim = job.verifies ? this.ctx.results.get(job.verifies) : undefined;
     try {
+      // A pack's calibration may hold the lease: the job waits its turn (a cancel or the hub closing ends the wait).
+      const holder = this.ctx.lease.holder;
+      if (holder) this.log(job.id, `waiting for the GPU lease, held by ${holder.job}`);
+      // Local inference pauses for the lease; the measurement starts only once it has drained.
+      const drain = await this.ctx.lease.acquire(job.id, this.ctx.now(), undefined, controller.signal);
+      this.log(
+        job.id,
+        `started (${job.kind}); the GPU lease is held${drain.waited ? `; local inference ${drain.timed_out ? 'had not drained' : 'drained'} after ${drain.drain_ms} ms` : ''}`,
+      );
       if (!pack || pack.id !== job.pack) throw new Error(`the ${job.pack} pack is no longer installed on this hub`);
       if (job.kind === 'verify') {
         const reason = unrunnableReason(pack, claim!.agent, job);

@@ -68,10 +68,10 @@ export const modelRoutes =
     /**
      * Every change of a pull goes out as passing news (`model.progress`, never replayed: GET /v1/models has the
      * state whole); how it ended is also written to the audit log, so `model.installed` / `model.failed` /
-     * `model.cancelled` replay.
+     * `model.cancelled` replay. A pack file whose changed hash was accepted on purpose says so in `model.installed`.
      */
     const announce =
-      (actor: string) =>
+      (actor: string, acceptedNewHash = false) =>
       (download: DownloadInfo): void => {
         hub.events.publish({ id: null, type: 'model.progress', data: download });
         if (download.state !== 'done' && download.state !== 'failed' && download.state !== 'cancelled') return;
@@ -81,7 +81,12 @@ export const modelRoutes =
           note = {
             actor,
             action: 'model.installed',
-            detail: { download: download.id, bytes: download.total ?? download.bytes, path: download.path },
+            detail: {
+              download: download.id,
+              bytes: download.total ?? download.bytes,
+              path: download.path,
+              ...(acceptedNewHash ? { accepted_new_hash: true } : {}),
+            },
           };
         } else if (download.state === 'cancelled') {
           const by = cancelledBy.get(download.id);
@@ -122,7 +127,7 @@ export const modelRoutes =
       {
         schema: { body: PullModelBody },
         ...describe(
-          'Download a GGUF file from the Hugging Face Hub {repo, file, revision?, sha256?}: 202 with the download; progress on the event stream (model.progress)',
+          'Download a GGUF file from the Hugging Face Hub {repo, file, revision?, sha256?, accept_new_hash?}: 202 with the download; progress on the event stream (model.progress). A pack file that changed on the Hub since its first download here is refused (MODEL_CHANGED_ON_HUB) unless accept_new_hash',
           'organizer',
           { 202: DownloadResponse },
         ),
@@ -130,7 +135,10 @@ export const modelRoutes =
       async (request, reply) => {
         const caller = requireOrganizer(hub, request);
         const models = requireModels();
-        const download = await models.pull(request.body, announce(caller.handle));
+        const download = await models.pull(
+          request.body,
+          announce(caller.handle, request.body.accept_new_hash === true),
+        );
         return reply.code(202).send({ download } satisfies DownloadResponse);
       },
     );

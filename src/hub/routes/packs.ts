@@ -82,8 +82,11 @@ export const packRoutes =
         }
         let install;
         try {
-          install = installer.install(pack.id, (change) =>
-            hub.events.publish({ id: null, type: 'pack.install', data: change, organizerOnly: true }),
+          install = installer.install(
+            pack.id,
+            (change) => hub.events.publish({ id: null, type: 'pack.install', data: change, organizerOnly: true }),
+            // The calibration measures on this machine: it holds the GPU lease as a benchmark job does.
+            (what, work, signal) => hub.lease.holdDuring(what, hub.now(), work, signal),
           );
         } catch (err) {
           if ((err as { code?: string }).code === 'INSTALL_BUSY')

@@ -1,10 +1,12 @@
 // Models the challenge packs name that are not here yet, each a button away; and a form for any GGUF file on the Hub.
 import { useState } from 'react';
-import type { AvailableModel, DownloadInfo, ModelFit } from '@shared/models';
+import type { HubClientError } from '@shared/hub-error';
+import type { AvailableModel, DownloadInfo, ModelFit, PullModelBody } from '@shared/models';
 import { EmptyState } from '../../components/Notice';
 import { errorText } from '../../connection/hub-api';
 import { formatBytes } from '../../format';
 import { useModels } from '../../stores/models-store';
+import { ChangedOnHubNotice, isChangedOnHub } from './ChangedOnHubNotice';
 import { CustomPullForm } from './CustomPullForm';
 
 const ORGANIZER_ONLY = 'sign in as organizer to download models';
@@ -38,19 +40,23 @@ function AvailableRow({
 }) {
   const pull = useModels((s) => s.pull);
   const [error, setError] = useState<string | null>(null);
+  const [changed, setChanged] = useState<HubClientError | null>(null);
   const [busy, setBusy] = useState(false);
+  const body: PullModelBody = {
+    repo: m.repo,
+    file: m.file,
+    ...(m.revision ? { revision: m.revision } : {}),
+    ...(m.sha256 ? { sha256: m.sha256 } : {}),
+  };
   const download = async () => {
     setBusy(true);
     setError(null);
+    setChanged(null);
     try {
-      await pull({
-        repo: m.repo,
-        file: m.file,
-        ...(m.revision ? { revision: m.revision } : {}),
-        ...(m.sha256 ? { sha256: m.sha256 } : {}),
-      });
+      await pull(body);
     } catch (err) {
-      setError(errorText(err));
+      if (isChangedOnHub(err)) setChanged(err);
+      else setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -71,6 +77,9 @@ function AvailableRow({
           <p className="error-text" role="alert">
             {error}
           </p>
+        )}
+        {changed && (
+          <ChangedOnHubNotice body={body} refusal={changed} canWrite={canWrite} onAccepted={() => setChanged(null)} />
         )}
       </td>
       <td>

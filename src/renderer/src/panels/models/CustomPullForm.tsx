@@ -1,7 +1,10 @@
 // Download any GGUF file: a repo and a file on the Hub (and a revision if wanted); a refusal keeps what was typed.
 import { useState } from 'react';
+import type { HubClientError } from '@shared/hub-error';
+import type { PullModelBody } from '@shared/models';
 import { errorText } from '../../connection/hub-api';
 import { useModels } from '../../stores/models-store';
+import { ChangedOnHubNotice, isChangedOnHub } from './ChangedOnHubNotice';
 
 export function CustomPullForm({ canWrite }: { canWrite: boolean }) {
   const pull = useModels((s) => s.pull);
@@ -9,20 +12,28 @@ export function CustomPullForm({ canWrite }: { canWrite: boolean }) {
   const [file, setFile] = useState('');
   const [revision, setRevision] = useState('');
   const [error, setError] = useState<string | null>(null);
+  /** A pack's file refused as changed on the Hub, with the pull to send again if the change is accepted. */
+  const [changed, setChanged] = useState<{ refusal: HubClientError; body: PullModelBody } | null>(null);
   const [busy, setBusy] = useState(false);
   const ready = repo.trim() !== '' && file.trim() !== '';
+  const clear = () => {
+    setRepo('');
+    setFile('');
+    setRevision('');
+  };
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     if (!ready || !canWrite) return;
     setBusy(true);
     setError(null);
+    setChanged(null);
+    const body = { repo: repo.trim(), file: file.trim(), ...(revision.trim() ? { revision: revision.trim() } : {}) };
     try {
-      await pull({ repo: repo.trim(), file: file.trim(), ...(revision.trim() ? { revision: revision.trim() } : {}) });
-      setRepo('');
-      setFile('');
-      setRevision('');
+      await pull(body);
+      clear();
     } catch (err) {
-      setError(errorText(err));
+      if (isChangedOnHub(err)) setChanged({ refusal: err, body });
+      else setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -76,6 +87,17 @@ export function CustomPullForm({ canWrite }: { canWrite: boolean }) {
         <p className="error-text" role="alert" data-testid="pull-error">
           {error}
         </p>
+      )}
+      {changed && (
+        <ChangedOnHubNotice
+          body={changed.body}
+          refusal={changed.refusal}
+          canWrite={canWrite}
+          onAccepted={() => {
+            setChanged(null);
+            clear();
+          }}
+        />
       )}
     </form>
   );
