@@ -2,7 +2,7 @@
 // shipped libraries: what serves the swarm's agents when it can be built, and what the agents bench compares with.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -129,13 +129,74 @@ export async function findServingTools(binaries: LlamaBinaries): Promise<Serving
   return plan.exists ? plan.result(false) : null;
 }
 
+/**
+ * One build at a time on this machine: a second process (the app and a bench, two test files) waits for the first
+ * rather than compiling the same files beside it. The lock is a folder holding the builder's pid; a builder that
+ * died leaves it stale, and it is taken over.
+ */
+export async function withBuildLock<T>(dir: string, build: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // not written yet, or the lock just went
+      }
+      let alive: boolean;
+      if (Number.isInteger(holder) && holder > 0) {
+        try {
+          process.kill(holder, 0);
+          alive = true;
+        } catch {
+          alive = false;
+        }
+      } else {
+        // a lock without its pid is one being taken right now (or one a crash left half made long ago)
+        try {
+          alive = Date.now() - statSync(lock).mtimeMs < 10_000;
+        } catch {
+          continue;
+        }
+      }
+      if (!alive) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return await build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 export async function ensureServingTools(
   binaries: LlamaBinaries,
   onProgress: (line: string) => void = () => {},
 ): Promise<ServingTools> {
-  const { src, libs, sources, dir, result, exists } = await servingToolsPlan(binaries);
-  if (exists) return result(false);
+  const plan = await servingToolsPlan(binaries);
+  if (plan.exists) return plan.result(false);
+  return withBuildLock(plan.dir, async () => {
+    // built by another process while this one waited
+    if (existsSync(join(plan.dir, 'llama-server')) && existsSync(join(plan.dir, 'llama-batched-bench')))
+      return plan.result(false);
+    return buildServingTools(binaries, plan, onProgress);
+  });
+}
 
+async function buildServingTools(
+  binaries: LlamaBinaries,
+  { src, libs, sources, dir, result }: Awaited<ReturnType<typeof servingToolsPlan>>,
+  onProgress: (line: string) => void,
+): Promise<ServingTools> {
   const temp = `${dir}.tmp-${process.pid}`;
   // objects are kept across a failed or interrupted build (it takes minutes): the next one compiles only what is missing
   const objects = `${dir}.obj`;

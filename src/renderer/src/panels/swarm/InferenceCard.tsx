@@ -1,7 +1,10 @@
-// The inference host the local agents think with: its model and backend, sequences in use, memory, and whether a job holds the GPU.
+// The inference host the local agents think with: its model, backend and engine, sequences in use, memory, and whether a job holds the GPU.
 import type { InferenceStatus } from '@shared/swarm';
 import { formatBytes, formatNumber } from '../../format';
 import { routeHref } from '../../router';
+
+/** The lease holder's name while a pack installed from the dashboard calibrates (not a job: nothing to link to). */
+const PACK_INSTALL = 'pack-install-';
 
 const TONE: Record<InferenceStatus['state'], string> = {
   loading: 'warn',
@@ -43,11 +46,20 @@ export function InferenceCard({
       </div>
       {pausedForJob && (
         <p className="inference-paused" role="status">
-          Paused for job{' '}
-          <a href={routeHref('jobs', pausedForJob)} className="mono">
-            {pausedForJob}
-          </a>
-          : the benchmark holds the GPU; agents wait.
+          {pausedForJob.startsWith(PACK_INSTALL) ? (
+            <>
+              Paused while the pack <span className="mono">{pausedForJob.slice(PACK_INSTALL.length)}</span> is
+              calibrated: it measures this machine; agents wait.
+            </>
+          ) : (
+            <>
+              Paused for job{' '}
+              <a href={routeHref('jobs', pausedForJob)} className="mono">
+                {pausedForJob}
+              </a>
+              : the benchmark holds the GPU; agents wait.
+            </>
+          )}
         </p>
       )}
       <dl className="agent-figures">
@@ -60,6 +72,15 @@ export function InferenceCard({
           {inference.backend}
           {inference.gpu && <span className="muted"> · {inference.gpu}</span>}
         </dd>
+        {inference.engine && (
+          <>
+            <dt>engine</dt>
+            <dd data-testid="inference-engine">
+              {inference.engine}
+              {inference.engine_note && <span className="muted"> · {inference.engine_note}</span>}
+            </dd>
+          </>
+        )}
         <dt>sequences</dt>
         <dd>
           {inference.busy} of {inference.sequences} busy
