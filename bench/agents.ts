@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChatClient } from '../src/agents/inference/chat-client';
 import { InferenceHost } from '../src/agents/inference/inference-host';
+import { HOST_ENGINE_ARGS } from '../src/agents/inference/model-slot';
 import { writeLlamaModel, type LlamaSpec } from '../src/bench/gguf/tiny-llama';
 import { chooseBackend } from '../src/platform/compute-backend';
 import { benchModelsFolder, generatorKey } from './lib/generated-models';
@@ -183,8 +184,13 @@ async function runOurs(ours: OurHost, n: number, round: number): Promise<Serving
   };
 }
 
-async function runServer(server: LlamaServer, prompts: number[][], round: number): Promise<ServingSample> {
-  const n = server.options.slots;
+async function runServer(
+  server: LlamaServer,
+  prompts: number[][],
+  round: number,
+  side: 'server' | 'slots' = 'server',
+): Promise<ServingSample> {
+  const n = prompts.length;
   const before = await server.decodeCounts();
   const started = performance.now();
   const answers = await Promise.all(prompts.map((p) => server.complete(p, TOKENS)));
@@ -193,7 +199,7 @@ async function runServer(server: LlamaServer, prompts: number[][], round: number
   const tokens = answers.reduce((a, x) => a + x.completionTokens, 0);
   const decodes = after.decodes - before.decodes;
   return {
-    side: 'server',
+    side,
     threads: server.options.threads,
     agents: n,
     round,
@@ -252,6 +258,8 @@ async function main(): Promise<void> {
   const busy = await cpuBusy();
   const ours: OurHost[] = [];
   const servers: LlamaServer[] = [];
+  /** llama-server as the host runs it (its slots and flags), per thread count: what the host itself adds. */
+  const slotServers: LlamaServer[] = [];
   const samples: ServingSample[] = [];
   try {
     const engines = [...(tools ? (['ours'] as const) : []), ...(WITH_NODE ? (['node'] as const) : [])];
@@ -305,6 +313,21 @@ async function main(): Promise<void> {
           servers.push(server);
           await server.complete(await server.tokenize('warm up'), 16);
         }
+      for (const threads of THREAD_CHOICES) {
+        progress(
+          `starting llama-server as the host runs it: -np ${SEQUENCES} ${HOST_ENGINE_ARGS.join(' ')} -t ${threads}`,
+        );
+        const server = await LlamaServer.start(tools, {
+          model: model.path,
+          slots: SEQUENCES,
+          slotContext: SLOT_CONTEXT,
+          threads,
+          bins: backend.binaries.bins,
+          extraArgs: HOST_ENGINE_ARGS,
+        });
+        slotServers.push(server);
+        await server.complete(await server.tokenize('warm up'), 16);
+      }
       for (let round = 0; round < ROUNDS; round++)
         for (const n of AGENT_COUNTS)
           serverPrompts.set(
@@ -326,6 +349,8 @@ async function main(): Promise<void> {
             .map((our) => () => runOurs(our, n, round));
           if (tools && server) {
             sides.push(() => runServer(server, serverPrompts.get(`${round}/${n}`)!, round));
+            const sameSlots = slotServers.find((s) => s.options.threads === threads)!;
+            sides.push(() => runServer(sameSlots, serverPrompts.get(`${round}/${n}`)!, round, 'slots'));
             sides.push(async () => {
               const row = await batchedBench(tools, {
                 model: model.path,
@@ -420,6 +445,9 @@ async function main(): Promise<void> {
           `${tools.dir} (${tools.built ? `built in ${f(tools.seconds)} s` : 'cached'}) from the bundled source at ${tools.sourceCommit.slice(0, 12)}`,
       );
       console.log(
+        `llama-server as the host runs it: -np ${SEQUENCES} ${HOST_ENGINE_ARGS.join(' ')} -c ${SEQUENCES} x ${SLOT_CONTEXT}, the same N requests as llama-server's: ours / it is what the host itself costs (HTTP twice, the prompt written and tokenized, the slot kept); llama-server / it, what ${SEQUENCES} slots cost llama.cpp at N agents`,
+      );
+      console.log(
         `llama-batched-bench: -npp ${promptTokens} -ntg ${TOKENS} -npl N -c N x ${SLOT_CONTEXT} -t/-tb threads; tok/s = N x ${TOKENS} over its whole time (prompts included)`,
       );
       console.log();
@@ -432,7 +460,7 @@ async function main(): Promise<void> {
       for (const line of threadsTable(comparison)) console.log(`  ${line}`);
       const asked = TOKENS;
       const short = comparison.flatMap((c) =>
-        (['ours', 'node', 'server', 'batched'] as const)
+        (['ours', 'node', 'server', 'slots', 'batched'] as const)
           .filter((side) => c[side] && c[side].tokens !== asked * c.agents)
           .map((side) => `${side} at N=${c.agents}: ${c[side]!.tokens} of ${asked * c.agents}`),
       );
@@ -494,7 +522,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await Promise.all([...servers.map((s) => s.stop()), ...ours.map((o) => o.host.stop())]);
+    await Promise.all([...servers, ...slotServers].map((s) => s.stop()).concat(ours.map((o) => o.host.stop())));
   }
 }
 

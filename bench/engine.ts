@@ -510,6 +510,24 @@ function bound(
       `${f(boundMeasured)} tok/s and ours/bound ${f(bestSpec.oursTps / boundMeasured, 3)};\n` +
       `     the specified-cost bound is ${f(boundModelMeasured)} tok/s and ours/bound ${f(bestSpec.oursTps / boundModelMeasured, 3)}`,
   );
+  const c = o.costs;
+  if (c && o.tps > 0) {
+    // The remainder, from the runner's own clocks in the same passes: what a step of ours cost, split into what the
+    // cost model counts (verifying, drafting) and what it does not (sampling, acceptance, KV trims, the loop).
+    const step = c.tokens_per_step / o.tps;
+    const verify = c.verify_step_cost * c.plain_step_s;
+    const draft = c.draft_token_cost * c.plain_step_s * c.drafted_per_step;
+    const rest = step - verify - draft;
+    console.log(
+      `   where a step of ours goes (the runner's clocks, same passes): ${ms(step)} per step = verifying ${ms(verify)} ` +
+        `(llama-bench pp${K + 1}: ${ms(tVerify(K + 1))}) + drafting ${f(c.drafted_per_step, 2)} tokens ${ms(draft)} ` +
+        `(llama-bench tg: ${ms(c.drafted_per_step * tDraft)}) + the rest ${ms(rest)} (sampling, acceptance, KV trims, the loop)`,
+    );
+    console.log(
+      `     so of the gap to the specified-cost bound, ${f((100 * Math.max(0, verify - tVerify(K + 1))) / step, 1)}% of a step is verify batches slower than llama-bench's, ` +
+        `${f((100 * Math.max(0, draft - c.drafted_per_step * tDraft)) / step, 1)}% drafts slower than its tg, ${f((100 * Math.max(0, rest)) / step, 1)}% what the model leaves out`,
+    );
+  }
   console.log(
     `   memory-bound (GPU) approximation, by bytes read: a decode step streams the target's weights once (${mb(models.targetBytes)}); a verify batch of\n` +
       `     K+1 tokens streams them once too (compute is idle, so K+1 rows cost about one); each draft token streams the draft's (${mb(models.draftBytes)}).\n` +

@@ -11,6 +11,8 @@ export interface LlamaServerOptions {
   threads: number;
   /** The folder of the shipped libraries: the working directory, where ggml_backend_load_all() finds the backends. */
   bins: string;
+  /** More of llama-server's flags (the inference host's, for the same-slots reference). */
+  extraArgs?: string[];
 }
 
 export interface ServerCompletion {
@@ -32,7 +34,7 @@ export class LlamaServer {
   /** Starts llama-server and resolves once /health answers 200 (the model is loaded), or rejects with its stderr. */
   static async start(tools: ServingTools, o: LlamaServerOptions, readyTimeoutMs = 120_000): Promise<LlamaServer> {
     const process = await LlamaServerProcess.start(
-      { ...o, binary: tools.server, extraArgs: ['--metrics'] },
+      { ...o, binary: tools.server, extraArgs: ['--metrics', ...(o.extraArgs ?? [])] },
       { readyTimeoutMs },
     );
     return new LlamaServer(process, o);

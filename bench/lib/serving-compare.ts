@@ -2,8 +2,11 @@
 // ratios at each agent count and their spread, and the table the agents bench prints.
 import { median } from '../../src/shared/statistics';
 
-/** ours: the host on llama-server (what agents use); node: the host on node-llama-cpp (its fallback), side by side. */
-export type Side = 'ours' | 'node' | 'server' | 'batched';
+/**
+ * ours: the host on llama-server (what agents use); node: the host on node-llama-cpp (its fallback); server:
+ * llama-server -np N; slots: llama-server run as the host runs it (its slot count and flags), N requests at once.
+ */
+export type Side = 'ours' | 'node' | 'server' | 'slots' | 'batched';
 
 /** One measurement: N agents' completions at once on one side with one thread count, in one round. */
 export interface ServingSample {
@@ -37,6 +40,7 @@ export interface Comparison {
   ours: SideFigure | null;
   node: SideFigure | null;
   server: SideFigure | null;
+  slots: SideFigure | null;
   batched: SideFigure | null;
   /** ours / llama-server and ours / batched-bench: median tok/s at each side's best thread count. */
   vsServer: number | null;
@@ -47,6 +51,9 @@ export interface Comparison {
   /** The host on node-llama-cpp / llama-server, and its round-by-round range. */
   nodeVsServer: number | null;
   nodeVsServerRange: [number, number] | null;
+  /** ours / llama-server run with ours' slots and flags: what the host itself costs. */
+  vsSlots: number | null;
+  vsSlotsRange: [number, number] | null;
 }
 
 /** A side at one agent count: the thread count with the highest median tok/s, and its figures. */
@@ -92,12 +99,14 @@ export function compare(samples: ServingSample[], agentCounts: number[]): Compar
     const ours = bestThreads(samples, 'ours', agents);
     const node = bestThreads(samples, 'node', agents);
     const server = bestThreads(samples, 'server', agents);
+    const slots = bestThreads(samples, 'slots', agents);
     const batched = bestThreads(samples, 'batched', agents);
     return {
       agents,
       ours,
       node,
       server,
+      slots,
       batched,
       vsServer: ours && server ? ours.tps / server.tps : null,
       vsBatched: ours && batched ? ours.tps / batched.tps : null,
@@ -105,6 +114,8 @@ export function compare(samples: ServingSample[], agentCounts: number[]): Compar
       vsBatchedRange: ours && batched ? roundRatios(samples, agents, ours, batched, 'batched') : null,
       nodeVsServer: node && server ? node.tps / server.tps : null,
       nodeVsServerRange: node && server ? roundRatios(samples, agents, node, server, 'server', 'node') : null,
+      vsSlots: ours && slots ? ours.tps / slots.tps : null,
+      vsSlotsRange: ours && slots ? roundRatios(samples, agents, ours, slots, 'slots') : null,
     };
   });
 }
@@ -129,6 +140,8 @@ export function comparisonTable(rows: Comparison[]): string[] {
     'batched-bench tok/s',
     'ours / server [rounds]',
     'ours / batched [rounds]',
+    "llama-server, ours' slots tok/s",
+    'ours / same slots [rounds]',
     'node-llama-cpp host tok/s',
     'node-llama-cpp / server [rounds]',
     'tokens per decode (server / batched)',
@@ -140,6 +153,8 @@ export function comparisonTable(rows: Comparison[]): string[] {
     cell(r.batched),
     ratioCell(r.vsServer, r.vsServerRange),
     ratioCell(r.vsBatched, r.vsBatchedRange),
+    cell(r.slots),
+    ratioCell(r.vsSlots, r.vsSlotsRange),
     cell(r.node),
     ratioCell(r.nodeVsServer, r.nodeVsServerRange),
     [r.server, r.batched].map((x) => f(x?.tokensPerDecode)).join(' / '),
@@ -155,10 +170,11 @@ export function threadsTable(rows: Comparison[]): string[] {
     ours: 'ours',
     node: 'node-llama-cpp',
     server: 'llama-server',
+    slots: "ours' slots",
     batched: 'batched-bench',
   };
   const out: string[] = [];
-  for (const side of ['ours', 'node', 'server', 'batched'] as const) {
+  for (const side of ['ours', 'node', 'server', 'slots', 'batched'] as const) {
     const parts = rows
       .filter((r) => r[side])
       .map((r) => {

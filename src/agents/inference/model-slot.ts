@@ -58,6 +58,14 @@ interface Running {
 
 const PAUSED_REASON = 'paused for the GPU lease';
 
+/**
+ * How the host runs llama-server beyond its slots, context and threads: one KV buffer shared by the slots
+ * (llama-server's own default when it picks the slot count). With a buffer per slot, fewer agents than slots decoded
+ * slower (8 slots, 1 agent: ~330 tok/s against ~460-500 unified in 3 of 5 runs; ~8% faster at 8 agents; a 2-core VM,
+ * a 40 MiB model, noisy). bench:agents runs llama-server with these beside ours.
+ */
+export const HOST_ENGINE_ARGS = ['--kv-unified'];
+
 /** A process's resident memory from /proc (Linux); null where there is none or it is gone. */
 function processRss(pid: number | undefined): number | null {
   if (pid === undefined) return null;
@@ -212,6 +220,7 @@ export class ModelSlot {
             slotContext,
             threads: this.options.threads,
             ...(typeof gpuLayers === 'number' ? { gpuLayers } : {}),
+            extraArgs: HOST_ENGINE_ARGS,
           },
           { onExit: (why) => this.options.onEngineExit?.(why) },
         );

@@ -94,11 +94,12 @@ interface CompletionChunk {
 }
 
 /**
- * POST /completion with stream: true, each server-sent event handed to `onChunk` as it arrives. A connection of its
- * own per request (agent: false): cpp-httplib closes a streamed response's connection, and a pooled socket it closed
- * fails the next request. Resolves when the stream ends; an error event or a refused request throws.
+ * POST /completion: with `stream: true` in the body each server-sent event is handed to `onChunk` as it arrives,
+ * otherwise the one answer is, whole. A connection of its own per request (agent: false): cpp-httplib closes a
+ * streamed response's connection, and a pooled socket it closed fails the next request. Resolves when the answer
+ * has ended; an error event or a refused request throws.
  */
-function streamCompletion(
+function postCompletion(
   server: SlotServer,
   body: object,
   signal: AbortSignal,
@@ -133,6 +134,25 @@ function streamCompletion(
               ),
             );
           });
+          return;
+        }
+        if (!(body as { stream?: boolean }).stream) {
+          res.on('data', (d: string) => (buffered += d));
+          res.on('end', () => {
+            try {
+              onChunk(JSON.parse(buffered) as CompletionChunk);
+              resolve();
+            } catch (err) {
+              reject(
+                new ApiError(
+                  503,
+                  `llama-server answered what is not JSON: ${(err as Error).message}`,
+                  'service_unavailable',
+                ),
+              );
+            }
+          });
+          res.on('error', reject);
           return;
         }
         res.on('data', (d: string) => {
@@ -208,7 +228,9 @@ export class ServerSequence implements GenerationSequence {
       ...(request.stop.length > 0 ? { stop: request.stop } : {}),
       id_slot: this.slotId,
       cache_prompt: true,
-      stream: true,
+      // tokens one by one only for a client that reads them so: otherwise every token would cost this process a
+      // server-sent event to parse while llama.cpp's threads want the cores
+      stream: request.stream && mode.kind !== 'call',
     };
     let prefixes: string[] = [];
     if (mode.kind === 'functions') {
@@ -242,7 +264,7 @@ export class ServerSequence implements GenerationSequence {
       if (chunk.stop) final = chunk;
     };
     try {
-      await streamCompletion(this.server, body, signal, onChunk);
+      await postCompletion(this.server, body, signal, onChunk);
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       throw err;

@@ -30,6 +30,8 @@ describe('ours against llama.cpp', () => {
     ...[250, 250, 250].map((tps, round) => sample('batched', 2, 2, round, tps)),
     // the host on node-llama-cpp, side by side
     ...[40, 50, 45].map((tps, round) => sample('node', 1, 2, round, tps)),
+    // llama-server with ours' slots and flags
+    ...[125, 110, 120].map((tps, round) => sample('slots', 2, 2, round, tps)),
   ];
 
   it('compares each side at its best thread count, with the spread of the per-round ratio', () => {
@@ -47,6 +49,10 @@ describe('ours against llama.cpp', () => {
     expect(row!.nodeVsServer).toBeCloseTo(0.225);
     expect(row!.nodeVsServerRange![0]).toBeCloseTo(0.2);
     expect(row!.nodeVsServerRange![1]).toBeCloseTo(0.25);
+    // what the host itself costs: ours / the same slots, 100/125, 110/110, 90/120
+    expect(row!.slots).toMatchObject({ threads: 2, tps: 120 });
+    expect(row!.vsSlots).toBeCloseTo(100 / 120);
+    expect(row!.vsSlotsRange).toEqual([0.75, 1]);
   });
 
   it('prints the ratio with its thread counts and leaves a side it did not measure blank', () => {
@@ -55,12 +61,15 @@ describe('ours against llama.cpp', () => {
     expect(lines[2]).toMatch(
       /100\.0 \(1t\) \|\s+200\.0 \(2t\) \|\s+250\.0 \(2t\) \|\s+0\.50 \[0\.50-0\.50\] \|\s+0\.40 \[0\.36-0\.44\]/,
     );
-    expect(lines[2]).toMatch(/45\.0 \(1t\) \|\s+0\.23 \[0\.20-0\.25\] \|\s+2\.0 \/ -$/);
+    expect(lines[2]).toMatch(
+      /120\.0 \(2t\) \|\s+0\.83 \[0\.75-1\.00\] \|\s+45\.0 \(1t\) \|\s+0\.23 \[0\.20-0\.25\] \|\s+2\.0 \/ -$/,
+    );
     expect(lines[3]).toMatch(/^\s+4 \|\s+- \|/);
     expect(threadsTable(compare(samples, [2]))).toEqual([
       'ours           N=2: 1t 100.0, 2t 65.0',
       'node-llama-cpp N=2: 1t 45.0',
       'llama-server   N=2: 1t 150.0, 2t 200.0',
+      "ours' slots    N=2: 2t 120.0",
       'batched-bench  N=2: 2t 250.0',
     ]);
   });
