@@ -1,6 +1,7 @@
 // A local agent's process: waits for its init message, then runs the agent loop until told to stop or out of steps.
 import type { SupervisorToWorker, WorkerToSupervisor } from './worker-protocol';
 import { HubClient } from '../shared/hub-client';
+import { GpuGate } from './gpu-gate';
 import { ChatClient } from './inference/chat-client';
 import { LocalAgent } from './local-agent';
 
@@ -36,18 +37,25 @@ let agent: LocalAgent | null = null;
 
 /** How long one completion on a person's own server may take before the step fails (a stalled server, not a hang). */
 const ENDPOINT_TIMEOUT_MS = 10 * 60_000;
-/** An endpoint on this machine shares the GPU: while a benchmark holds it, the next completion waits (as on the host). */
-let gpuHeld = false;
-let gpuFreed: Array<() => void> = [];
-function setGpuHeld(held: boolean): void {
-  gpuHeld = held;
-  if (held) return;
-  const waiting = gpuFreed;
-  gpuFreed = [];
-  for (const resume of waiting) resume();
+/**
+ * An endpoint on this machine shares the GPU: while a benchmark holds it, no completion starts, and one already running
+ * gets a grace to finish before it is interrupted and asked again after (as on the host). The supervisor says when.
+ */
+const gpuGate = new GpuGate();
+/** The supervisor's number of the GPU's current taking (null while it is free): a drain is reported for it alone. */
+let gpuHold: number | null = null;
+function gpuChanged(held: boolean, hold: number | null): void {
+  if (!held) {
+    gpuHold = null;
+    gpuGate.release();
+    return;
+  }
+  gpuHold = hold;
+  void gpuGate.hold().then((interrupted) => {
+    // Given back (or taken again) before it drained: that taking waits for nothing more.
+    if (hold !== null && gpuHold === hold && gpuGate.isHeld) send({ type: 'gpu-drained', hold, interrupted });
+  });
 }
-const gpuFree = (): Promise<void> =>
-  gpuHeld ? new Promise<void>((resume) => gpuFreed.push(resume)) : Promise.resolve();
 
 process.on('message', (raw) => {
   const message = raw as SupervisorToWorker;
@@ -55,7 +63,8 @@ process.on('message', (raw) => {
     case 'init': {
       if (agent) return;
       const { type: _type, endpoint, gpuHeld: held, ...init } = message;
-      setGpuHeld(held === true);
+      // A new worker runs nothing yet: the supervisor counts it as drained without being told.
+      if (held === true) gpuChanged(true, null);
       const chat = endpoint ?? (inferenceUrl && inferenceKey ? { url: inferenceUrl, key: inferenceKey } : null);
       if (!chat) {
         console.error('agent worker: no inference endpoint (OPENAI_BASE_URL and OPENAI_API_KEY, or one in init)');
@@ -70,9 +79,9 @@ process.on('message', (raw) => {
           url: chat.url,
           key: chat.key,
           agent: agentId,
-          // The person's own server: a stalled one fails the step instead of hanging it; one on this machine waits
-          // for the GPU while a benchmark holds it (the supervisor says when).
-          ...(endpoint ? { timeoutMs: ENDPOINT_TIMEOUT_MS, beforeCompletion: gpuFree } : {}),
+          // The person's own server: a stalled one fails the step instead of hanging it; one on this machine gives
+          // the GPU up while a benchmark holds it (the supervisor says when, and only for one on this machine).
+          ...(endpoint ? { timeoutMs: ENDPOINT_TIMEOUT_MS, gate: gpuGate } : {}),
         }),
         report: send,
       });
@@ -103,7 +112,7 @@ process.on('message', (raw) => {
       agent?.setDirection(message.direction, message.reason);
       return;
     case 'gpu':
-      setGpuHeld(message.held);
+      gpuChanged(message.held, message.hold);
       return;
   }
 });

@@ -104,6 +104,7 @@ export class Supervisor implements SwarmControl {
   private readonly memberHost: MemberHost;
   /** The probe of each inference host started: its model does not change while it runs, so one probe serves. */
   private readonly hostProbes = new WeakMap<InferenceHost, ProbeReport>();
+  private unfollowLease: () => void = () => {};
 
   constructor(private readonly o: SupervisorOptions) {
     this.swarmDir = join(o.dataDir, 'swarm');
@@ -126,6 +127,9 @@ export class Supervisor implements SwarmControl {
         if (change.type === 'swarm.inference') for (const m of this.members.all()) m.gpuChanged();
       },
     });
+    // Registered after the lifecycle's listener (listeners hear a change in the order they came), so the holder it
+    // records is the one gpuChanged tells the workers about.
+    if (o.lease) this.unfollowLease = o.lease.onChange((holder) => this.drainEndpointAgents(holder));
     // Tried once up front, so the spawn form can say before anyone asks whether external agents will be sandboxed.
     void this.sandbox().catch(() => undefined);
   }
@@ -391,12 +395,28 @@ export class Supervisor implements SwarmControl {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unfollowLease();
     this.inference.retire();
     await Promise.all(this.members.all().map((m) => m.stop()));
     await this.inference.stop();
   }
 
   // ---- members ---------------------------------------------------------------------------------------------------
+
+  /**
+   * A benchmark took the GPU: agents on a server on this machine share it, so the benchmark waits (as it waits for the
+   * inference host) until their completions have finished or been interrupted after their grace. Agents on a server
+   * elsewhere are not waited for, nor the host's own agents (the host drains itself: followLease).
+   */
+  private drainEndpointAgents(holder: { job: string } | null): Promise<void> | void {
+    if (!holder) return;
+    const sharing = this.members.all().filter((m) => m.onLocalEndpoint && m.running);
+    if (sharing.length === 0) return;
+    // gpuChanged tells a worker only a change, so this is a no-op after the lifecycle's listener told it; it makes sure
+    // the drain waited for is that of a worker that has been told the GPU is held.
+    for (const m of sharing) m.gpuChanged();
+    return Promise.all(sharing.map((m) => m.gpuDrained())).then(() => undefined);
+  }
 
   private createMemberHost(): MemberHost {
     return {

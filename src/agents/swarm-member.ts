@@ -82,6 +82,11 @@ export class SwarmMember {
   private workerAction: { action: string | null; progress: string | null } = { action: null, progress: null };
   /** Jobs this member submitted: when one of them holds the GPU, the agent waits for its own job. */
   private readonly ownJobs = new Set<string>();
+  /** What this worker was last told of the GPU (an endpoint on this machine): held or not, and which taking. */
+  private gpuTold = { held: false, hold: 0 };
+  /** Whether the worker runs no completion on the GPU while it is held (it said so, or it is new or gone). */
+  private drained = true;
+  private drainWaiters: Array<() => void> = [];
 
   constructor(
     readonly spec: MemberSpec,
@@ -154,6 +159,12 @@ export class SwarmMember {
       });
     }
     this.child = child;
+    // A new worker runs nothing yet; it is told whether the GPU is held in its init.
+    this.gpuTold = {
+      held: this.spec.endpoint ? this.sharesGpu() && this.host.gpuHolder() !== null : false,
+      hold: this.gpuTold.hold,
+    };
+    this.setDrained(true);
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.once('error', (err) => {
       this.host.trace(this, { kind: 'event', text: `could not start: ${err.message}` });
@@ -176,7 +187,7 @@ export class SwarmMember {
         seed: hashSeed(this.spec.agentId) + this.status.restarts * 7919,
         demoModel: this.spec.demoModel ?? false,
         ...(this.spec.endpoint ? { endpoint: { url: this.spec.endpoint.url, key: this.spec.endpoint.key } } : {}),
-        ...(this.spec.endpoint && this.sharesGpu() && this.host.gpuHolder() !== null ? { gpuHeld: true } : {}),
+        ...(this.gpuTold.held ? { gpuHeld: true } : {}),
       });
     } else {
       // The prompt goes on stdin too: many agent CLIs read their task there.
@@ -242,21 +253,51 @@ export class SwarmMember {
    */
   gpuChanged(): void {
     // A server on another machine does not think on this machine's GPU: a benchmark does not hold it up. One on this
-    // machine (Ollama, LM Studio... on loopback) does: its worker waits before its next completion, as the host would.
+    // machine (Ollama, LM Studio... on loopback) does: its worker gives the GPU up, as the host would (nothing starts,
+    // what runs gets a grace, then is interrupted and asked again once the GPU is free).
     if (this.spec.kind !== 'local' || !this.sharesGpu()) return;
-    if (this.spec.endpoint && this.child) this.send({ type: 'gpu', held: this.host.gpuHolder() !== null });
+    // Told once per change (the host's figures call this every few seconds); a new taking waits for a new drain.
+    const held = this.host.gpuHolder() !== null;
+    if (this.spec.endpoint && this.child && held !== this.gpuTold.held) {
+      this.gpuTold = { held, hold: this.gpuTold.hold + (held ? 1 : 0) };
+      this.setDrained(!held);
+      this.send({ type: 'gpu', held, hold: this.gpuTold.hold });
+    }
     if (this.status.state !== 'running' && this.status.state !== 'paused') return;
     // The host's figures refresh every few seconds with the same holder: only a change is news.
     const shown = this.shownAction();
     if (shown.action !== this.status.action || shown.progress !== this.status.progress) this.set(shown);
   }
 
-  /** What the card says the agent does: the worker's action, but thinking while a job holds the GPU is waiting. */
+  /** A local agent on the person's own server on this machine (loopback): the GPU lease waits for its drain. */
+  get onLocalEndpoint(): boolean {
+    return this.spec.kind === 'local' && !!this.spec.endpoint && this.sharesGpu();
+  }
+
+  /**
+   * Resolves once its worker runs no completion on the GPU while a benchmark holds it (at once when it was not told
+   * the GPU is held, or says so already): what was running finished, or was interrupted after its grace. Also when
+   * the worker exits.
+   */
+  gpuDrained(): Promise<void> {
+    if (this.drained || !this.child) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
   /** Whether it thinks on this machine's GPU: on the inference host, or on an endpoint on this machine. */
   private sharesGpu(): boolean {
     return !this.spec.endpoint || isLocalEndpoint(this.spec.endpoint.url);
   }
 
+  private setDrained(drained: boolean): void {
+    this.drained = drained;
+    if (!drained) return;
+    const waiting = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resume of waiting) resume();
+  }
+
+  /** What the card says the agent does: the worker's action, but thinking while a job holds the GPU is waiting. */
   private shownAction(): Pick<SwarmAgentStatus, 'action' | 'progress'> {
     const holder = this.sharesGpu() ? this.host.gpuHolder() : null;
     if (this.workerAction.action === 'thinking' && holder)
@@ -344,6 +385,19 @@ export class SwarmMember {
         return;
       case 'paused':
         return;
+      case 'gpu-drained':
+        // An answer to an earlier taking (given back and taken again since) says nothing of this one.
+        if (!this.gpuTold.held || m.hold !== this.gpuTold.hold) return;
+        if (m.interrupted > 0) {
+          const job = this.host.gpuHolder();
+          const what = m.interrupted === 1 ? 'a completion' : `${m.interrupted} completions`;
+          this.host.trace(this, {
+            kind: 'event',
+            text: `${what} interrupted${job ? ` for job ${job}` : ''}: it ran past its grace when the GPU was taken; asked again once it is free`,
+          });
+        }
+        this.setDrained(true);
+        return;
       case 'done':
         if (m.reason !== 'stopped') this.finished = m.reason;
         return;
@@ -353,6 +407,9 @@ export class SwarmMember {
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
     this.child = null;
+    // Gone: it runs nothing on the GPU.
+    this.gpuTold = { held: false, hold: this.gpuTold.hold };
+    this.setDrained(true);
     const ranMs = Date.now() - this.startedAt;
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;
     this.host.trace(this, { kind: 'event', text: `process ended (${how})` });

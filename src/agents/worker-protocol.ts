@@ -26,7 +26,7 @@ export interface WorkerInit {
    * the IPC channel, never in the environment (which other processes of the user can read in /proc).
    */
   endpoint?: { url: string; key: string };
-  /** A benchmark holds this machine's GPU now: an endpoint on this machine waits before its next completion. */
+  /** A benchmark holds this machine's GPU now: an endpoint on this machine waits before its first completion. */
   gpuHeld?: boolean;
 }
 
@@ -36,8 +36,11 @@ export type SupervisorToWorker =
   | { type: 'resume' }
   | { type: 'stop' }
   | { type: 'direction'; direction: string; reason: string }
-  /** A benchmark took or gave back the GPU (sent to agents thinking on an endpoint on this machine). */
-  | { type: 'gpu'; held: boolean };
+  /**
+   * A benchmark took or gave back the GPU (sent to agents thinking on an endpoint on this machine). hold numbers each
+   * taking: the worker's gpu-drained names the one it answers, so a late answer to an earlier one is not taken for it.
+   */
+  | { type: 'gpu'; held: boolean; hold: number };
 
 export type WorkerToSupervisor =
   /** What it does now; progress says how far, where it knows (its step of max_steps, its job's prompts). */
@@ -52,4 +55,10 @@ export type WorkerToSupervisor =
   | { type: 'paused' }
   /** A step that could not finish (hub or inference unreachable); the agent waits and tries again. */
   | { type: 'error'; error: string }
-  | { type: 'done'; reason: 'max_steps' | 'budget' | 'stopped' };
+  | { type: 'done'; reason: 'max_steps' | 'budget' | 'stopped' }
+  /**
+   * While the GPU is held (taking `hold`), no completion of the worker runs on it any more: the ones running finished or
+   * were interrupted after their grace (sent at once when none ran). The benchmark waits for this before it measures.
+   * interrupted: how many ran past their grace (each is asked again once the GPU is given back).
+   */
+  | { type: 'gpu-drained'; hold: number; interrupted: number };

@@ -26,11 +26,24 @@ export interface StandinRequest {
   body: unknown;
 }
 
+/** A chat completion the stand-in keeps open (see holdWhen) until the test answers it, or its client gives up. */
+export interface HeldCompletion {
+  request: StandinRequest;
+  /** Answers it now, as its model's behaviour would have at once. */
+  answer(): void;
+  /** Resolves when the client closed the connection before it was answered (it aborted the request). */
+  closedByClient: Promise<void>;
+}
+
 export interface OpenAiStandin {
   /** Base URL, ending in /v1. */
   url: string;
   /** Every request it got, in order. */
   requests: StandinRequest[];
+  /** From now on, chat completions `match` picks are held open (a completion in flight) instead of answered; null: none. */
+  holdWhen(match: ((request: StandinRequest) => boolean) | null): void;
+  /** The next held completion, in the order they came (one already held first). */
+  nextHeld(): Promise<HeldCompletion>;
   close(): Promise<void>;
 }
 
@@ -126,6 +139,31 @@ function capableAnswer(body: ChatBody, model: string): Record<string, unknown> {
 export async function startOpenAiStandin(options: StandinOptions): Promise<OpenAiStandin> {
   const requests: StandinRequest[] = [];
   const held = new Set<ServerResponse>();
+  let holdMatch: ((request: StandinRequest) => boolean) | null = null;
+  const heldQueue: HeldCompletion[] = [];
+  const heldWaiters: Array<(h: HeldCompletion) => void> = [];
+  const holdOpen = (request: StandinRequest, res: ServerResponse, respond: () => void): void => {
+    held.add(res);
+    let answered = false;
+    const closedByClient = new Promise<void>((resolve) =>
+      res.on('close', () => {
+        held.delete(res);
+        if (!answered) resolve();
+      }),
+    );
+    const entry: HeldCompletion = {
+      request,
+      answer: () => {
+        if (answered || res.destroyed) return;
+        answered = true;
+        respond();
+      },
+      closedByClient,
+    };
+    const waiter = heldWaiters.shift();
+    if (waiter) waiter(entry);
+    else heldQueue.push(entry);
+  };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -159,38 +197,47 @@ export async function startOpenAiStandin(options: StandinOptions): Promise<OpenA
           return error(res, 404, `The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found');
         if (!Array.isArray(chat.messages) || chat.messages.length === 0)
           return error(res, 400, "'messages' must be a non-empty array", 'invalid_request_error', null);
-        switch (behaviour) {
-          case 'capable':
-            return send(res, 200, capableAnswer(chat, model));
-          case 'text-only':
-            return send(res, 200, completion(model, { content: 'I would look that up in the results file.' }, 'stop'));
-          case 'broken-json': {
-            const name = chat.tools?.[0]?.function.name ?? 'tool';
-            return send(
-              res,
-              200,
-              completion(
-                model,
-                { tool_calls: [toolCall(name, "{filename: 'baseline-1.md', figure: tps")] },
-                'tool_calls',
-              ),
-            );
-          }
-          case 'slow':
-            // Held open: answered by nobody, ended when the server closes.
-            held.add(res);
-            res.on('close', () => held.delete(res));
-            return;
-        }
+        const request = requests.at(-1)!;
+        if (behaviour !== 'slow' && holdMatch?.(request))
+          return holdOpen(request, res, () => answer(res, chat, model, behaviour));
+        return answer(res, chat, model, behaviour);
       }
       error(res, 404, `no route ${req.method} ${path}`, 'invalid_request_error', null);
     });
   });
+  const answer = (res: ServerResponse, chat: ChatBody, model: string, behaviour: StandinBehaviour): void => {
+    switch (behaviour) {
+      case 'capable':
+        return send(res, 200, capableAnswer(chat, model));
+      case 'text-only':
+        return send(res, 200, completion(model, { content: 'I would look that up in the results file.' }, 'stop'));
+      case 'broken-json': {
+        const name = chat.tools?.[0]?.function.name ?? 'tool';
+        return send(
+          res,
+          200,
+          completion(model, { tool_calls: [toolCall(name, "{filename: 'baseline-1.md', figure: tps")] }, 'tool_calls'),
+        );
+      }
+      case 'slow':
+        // Held open: answered by nobody, ended when the server closes.
+        held.add(res);
+        res.on('close', () => held.delete(res));
+        return;
+    }
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    holdWhen(match) {
+      holdMatch = match;
+    },
+    nextHeld() {
+      const ready = heldQueue.shift();
+      return ready ? Promise.resolve(ready) : new Promise((resolve) => heldWaiters.push(resolve));
+    },
     async close() {
       for (const res of held) res.destroy();
       server.closeAllConnections();

@@ -269,6 +269,73 @@ describe('agents on an external endpoint, end to end on a real hub', () => {
     ).toHaveLength(1);
   }, 180_000);
 
+  it("a benchmark taking the GPU waits for an endpoint agent's completion in flight, which is asked again after", async () => {
+    const lease = hub.running.hub.lease;
+    const asked = () =>
+      standin.requests.filter((r) => r.path === '/v1/chat/completions' && r.headers['x-collab-agent'] === 'inflight-1');
+    // The agent's completions stay open on the server until answered: one in flight, as a model still generating.
+    standin.holdWhen((r) => r.headers['x-collab-agent'] === 'inflight-1');
+    try {
+      const spawned = await spawn({
+        endpoint: standin.url,
+        model: 'capable-model',
+        api_key: KEY,
+        name: 'inflight',
+        max_steps: 1,
+      });
+      expect(spawned.status, spawned.text).toBe(201);
+      const pid = spawned.body.agents[0].pid as number;
+      const first = await standin.nextHeld();
+
+      const drain = await lease.acquire('job-measuring-2', Date.now());
+      try {
+        // The lease waited for the agent (nothing else on this machine runs inference) and did not give up on it.
+        expect(drain).toMatchObject({ waited: 1, timed_out: false });
+        // It was taken only once the completion had stopped: the agent interrupted it (it ran past its grace) and
+        // told the supervisor, which wrote that down before it let the benchmark go.
+        const trace = (
+          await hub.call<{ steps: TraceStep[] }>('GET', '/v1/swarm/agents/inflight-1/trace', {
+            token: hub.organizerToken,
+          })
+        ).body.steps;
+        expect(trace.map((s) => s.text)).toContain(
+          'a completion interrupted for job job-measuring-2: it ran past its grace when the GPU was taken; asked again once it is free',
+        );
+        // The server saw it go: the request's connection was closed by the agent, unanswered.
+        await first.closedByClient;
+        // Nothing is asked while the job measures; the agent's card says it waits for the GPU, not that it failed.
+        expect(asked()).toHaveLength(1);
+        const card = supervisor.status().agents.find((a) => a.agent_id === 'inflight-1')!;
+        expect(card).toMatchObject({ state: 'running', action: 'waiting for the GPU', error: null, pid });
+      } finally {
+        lease.release('job-measuring-2');
+      }
+      // The GPU given back: the same completion is asked again, and answered this time.
+      const again = await standin.nextHeld();
+      expect(again.request.text).toBe(first.request.text);
+      again.answer();
+    } finally {
+      standin.holdWhen(null);
+    }
+    const stopped = await events.waitFor(
+      (e) => {
+        if (e.type !== 'agent.status') return false;
+        const a = eventData<{ agent: SwarmAgentStatus }>(e).agent;
+        return a.agent_id === 'inflight-1' && a.state === 'stopped';
+      },
+      'inflight-1 to take its step once the GPU is free',
+      120_000,
+    );
+    // Its one step is taken, not failed: the interruption never reached the agent.
+    const final = eventData<{ agent: SwarmAgentStatus }>(stopped).agent;
+    expect(final).toMatchObject({ steps: 1, error: null, restarts: 0 });
+    expect(asked()).toHaveLength(2);
+    const trace = (
+      await hub.call<{ steps: TraceStep[] }>('GET', '/v1/swarm/agents/inflight-1/trace', { token: hub.organizerToken })
+    ).body.steps;
+    expect(trace.filter((s) => s.text?.startsWith('step failed'))).toEqual([]);
+  }, 180_000);
+
   it('refuses a spawn whose probe fails, with the checks in words; --skip-probe forces it', async () => {
     const refused = await spawn({ endpoint: standin.url, model: 'text-model', api_key: KEY, max_steps: 1 });
     expect(refused.status).toBe(422);

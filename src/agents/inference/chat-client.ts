@@ -1,4 +1,5 @@
 // A local agent's client of the inference host: one non-streaming chat completion at a time, named by its agent.
+import type { GpuGate } from '../gpu-gate';
 import { errorMessage, requestJson } from './loopback-json';
 import type { ChatCompletion, ChatCompletionRequest } from './openai-types';
 
@@ -14,8 +15,11 @@ export interface ChatClientOptions {
    * one completion may take before it counts as failed, so a stalled server is an error on the card, not a hang.
    */
   timeoutMs?: number;
-  /** Waited for before each completion: an endpoint on this machine waits while a benchmark holds the GPU. */
-  beforeCompletion?: () => Promise<void>;
+  /**
+   * An endpoint on this machine shares the GPU: each completion runs through the gate, waiting while a benchmark holds
+   * the GPU; one the gate interrupts (a benchmark took the GPU while it ran) is asked again once the GPU is free.
+   */
+  gate?: Pick<GpuGate, 'enter'>;
 }
 
 export class ChatClient {
@@ -26,10 +30,27 @@ export class ChatClient {
    * pass a signal to give up. A refusal or failure throws an Error carrying the host's own message.
    */
   async complete(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatCompletion> {
-    const { url, key, agent, timeoutMs, beforeCompletion } = this.options;
-    await beforeCompletion?.();
+    const gate = this.options.gate;
+    if (!gate) return this.ask(request, signal);
+    for (;;) {
+      const pass = await gate.enter(signal);
+      try {
+        return await this.ask(request, signal, pass.signal);
+      } catch (err) {
+        // Interrupted for a benchmark, not failed: the agent never sees the lease, its step waits and asks again.
+        if (pass.interrupted && !signal?.aborted) continue;
+        throw err;
+      } finally {
+        pass.leave();
+      }
+    }
+  }
+
+  /** One request: `signal` is the caller's, `pass` the gate's (each may stop it); the timeout, if any, is per request. */
+  private async ask(request: ChatCompletionRequest, signal?: AbortSignal, pass?: AbortSignal): Promise<ChatCompletion> {
+    const { url, key, agent, timeoutMs } = this.options;
     const timeout = timeoutMs ? AbortSignal.timeout(timeoutMs) : null;
-    const signals = [...(signal ? [signal] : []), ...(timeout ? [timeout] : [])];
+    const signals = [signal, pass, timeout].filter((s): s is AbortSignal => s != null);
     const reply = await requestJson(`${url.replace(/\/$/, '')}/chat/completions`, {
       method: 'POST',
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'x-collab-agent': agent },
@@ -37,7 +58,7 @@ export class ChatClient {
       ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
     }).catch((err: unknown) => {
       // node:http fails an aborted request with an AbortError whatever the reason: the timeout signal says which.
-      if (timeoutMs && timeout?.aborted && !signal?.aborted)
+      if (timeoutMs && timeout?.aborted && !signal?.aborted && !pass?.aborted)
         throw new Error(`the endpoint did not answer in ${Math.round(timeoutMs / 1000)} s`, { cause: err });
       throw err;
     });
