@@ -124,7 +124,8 @@ const PLAN = [
   `native runner, llama model: -ngl ${ALL_LAYERS}, one plain pass; assert a CUDA device in its ready event and llama.cpp's "offloaded N/N layers to GPU" with N = N`,
   `native runner, gemma4 + MTP drafter: -ngl ${ALL_LAYERS} -ngld ${ALL_LAYERS}, a plain and a speculative pass; the same assertions for both models`,
   `node-llama-cpp in this process: getLlama({ gpu: 'cuda', build: 'never' }), loadModel({ gpuLayers: 'max' }); assert llama.gpu = cuda, model.gpuLayers = its total layers and the offload line`,
-  `inference host: InferenceHost.start({ gpuLayers: ${ALL_LAYERS} }); assert status backend = cuda with a GPU name; one chat completion`,
+  `inference host on node-llama-cpp: InferenceHost.start({ gpuLayers: ${ALL_LAYERS} }); assert status backend = cuda with a GPU name; one chat completion`,
+  `inference host on llama-server: llama-server built from the bundled source against the CUDA libraries (cached), InferenceHost.start({ gpuLayers: ${ALL_LAYERS}, llamaServer }); assert engine = llama-server, backend = cuda, device memory in use; one chat completion`,
   'BENCH_GPU_LAYERS=999 npm run bench:engine  (figures printed as it runs; asserts "backend: cuda")',
   'npm run bench:agents  (figures printed as it runs; asserts "inference host: cuda")',
 ];
@@ -301,20 +302,27 @@ async function checkNodeLlamaCpp(work: string): Promise<void> {
   }
 }
 
-async function checkInferenceHost(work: string): Promise<void> {
+async function checkInferenceHost(work: string, engine: 'node-llama-cpp' | 'llama-server'): Promise<void> {
   const { InferenceHost } = await import('../src/agents/inference/inference-host');
   const { ChatClient } = await import('../src/agents/inference/chat-client');
+  const { swarmLlamaServer } = await import('../src/bench/serving-tools');
+  const llamaServer =
+    engine === 'llama-server' ? await swarmLlamaServer().build((line) => console.log(`  ${line}`)) : null;
   const host = await InferenceHost.start({
     model: join(work, 'llama.gguf'),
     gpuLayers: ALL_LAYERS,
     sequences: 2,
     contextSize: 512,
+    ...(llamaServer ? { llamaServer } : {}),
   });
   try {
     const status = await host.status();
     record(
-      'inference host backend',
-      status.backend === 'cuda' && Boolean(status.gpu),
+      `inference host on ${engine}: backend`,
+      status.backend === 'cuda' &&
+        Boolean(status.gpu) &&
+        status.engine === engine &&
+        (engine === 'node-llama-cpp' || (status.vram_bytes ?? 0) > 0),
       `backend ${status.backend}${status.gpu ? ` on ${status.gpu}` : ', no GPU named'}${status.vram_bytes ? `, device memory in use ${(status.vram_bytes / 2 ** 20).toFixed(0)} MiB` : ''}`,
     );
     const started = performance.now();
@@ -325,7 +333,7 @@ async function checkInferenceHost(work: string): Promise<void> {
     });
     const seconds = (performance.now() - started) / 1000;
     record(
-      'inference host answers on the GPU',
+      `inference host on ${engine} answers on the GPU`,
       answer.usage.completion_tokens > 0,
       `${answer.usage.completion_tokens} tokens in ${seconds.toFixed(2)} s (${(answer.usage.completion_tokens / seconds).toFixed(1)} tok/s with the request's overhead)`,
     );
@@ -373,7 +381,8 @@ async function main(): Promise<number> {
     for (const [name, check] of [
       ['native runner', checkRunnerOnCuda],
       ['node-llama-cpp', checkNodeLlamaCpp],
-      ['inference host', checkInferenceHost],
+      ['inference host on node-llama-cpp', (w: string) => checkInferenceHost(w, 'node-llama-cpp')],
+      ['inference host on llama-server', (w: string) => checkInferenceHost(w, 'llama-server')],
     ] as const) {
       try {
         await check(work);

@@ -62,6 +62,9 @@ export class InferenceLifecycle {
   private engineLookup: Promise<void> | null = null;
   /** The built llama-server waits for the host to be idle to take over (a restart, between agents' requests). */
   private engineWaiting = false;
+  /** When the running host started, and how many llama-server hosts in a row died within a minute of it. */
+  private startedAt = 0;
+  private quickEngineExits = 0;
 
   constructor(private readonly o: InferenceLifecycleOptions) {
     if (o.lease) this.unfollowLease = o.lease.onChange((holder) => this.onLease(holder?.job ?? null));
@@ -123,6 +126,7 @@ export class InferenceLifecycle {
         host = await start(null);
       }
       started = host;
+      this.startedAt = Date.now();
       this.port = new URL(host.url).port ? Number(new URL(host.url).port) : 0;
       this.o.redactor.add(host.key);
       this.host = host;
@@ -198,6 +202,16 @@ export class InferenceLifecycle {
     this.unfollowHostLease();
     this.unfollowHostLease = () => {};
     this.statusCache = this.statusCache && { ...this.statusCache, state: 'failed', error: 'the inference host exited' };
+    // A llama-server that dies soon after every start would restart forever: the second time, node-llama-cpp decodes.
+    if (this.engine && this.statusCache?.engine === 'llama-server') {
+      const lived = Date.now() - this.startedAt;
+      this.quickEngineExits = lived < 60_000 ? this.quickEngineExits + 1 : 0;
+      if (this.quickEngineExits >= 2) {
+        this.engine = null;
+        this.engineWaiting = false;
+        this.engineNote = `node-llama-cpp decodes: llama-server exited twice within a minute of starting (${host.stderrTail().split('\n').findLast((l) => l.includes('llama-server')) ?? 'see the host log'})`;
+      }
+    }
     this.emitStatus();
     // Local agents retry their steps; bring the model back for them.
     if (!this.retired && this.served) {

@@ -91,9 +91,10 @@ describe.skipIf(process.platform !== 'linux' || hasRealGpu())('check:gpu without
       expect.stringMatching(/^4\. native runner, llama model: -ngl 999.*offloaded N\/N layers to GPU/),
       expect.stringMatching(/^5\. native runner, gemma4 \+ MTP drafter/),
       expect.stringMatching(/^6\. node-llama-cpp .*gpu: 'cuda'/),
-      expect.stringMatching(/^7\. inference host/),
-      expect.stringMatching(/^8\. BENCH_GPU_LAYERS=999 npm run bench:engine/),
-      expect.stringMatching(/^9\. npm run bench:agents/),
+      expect.stringMatching(/^7\. inference host on node-llama-cpp/),
+      expect.stringMatching(/^8\. inference host on llama-server: llama-server built .* CUDA/),
+      expect.stringMatching(/^9\. BENCH_GPU_LAYERS=999 npm run bench:engine/),
+      expect.stringMatching(/^10\. npm run bench:agents/),
     ]);
     expect(readdirSync(cache)).toEqual([]);
   });

@@ -13,6 +13,7 @@ import { DEFAULT_FAMILY, writeLlamaModel } from '../../src/bench/gguf/tiny-llama
 import { ensureServingTools } from '../../src/bench/serving-tools';
 import { chooseBackend } from '../../src/platform/compute-backend';
 import type { InferenceStatus, SwarmChange } from '../../src/shared/swarm';
+import { childrenOf } from '../helpers/child-processes';
 
 let dir: string;
 let model: string;
@@ -40,7 +41,8 @@ afterAll(async () => {
 /** A lifecycle with this source of llama-server, and every status it reports, in order. */
 function start(source: LlamaServerSource): {
   statuses: InferenceStatus[];
-  next: (ok: (s: InferenceStatus) => boolean) => Promise<InferenceStatus>;
+  /** The first status (from index `after` of those so far, else from the start) that passes `ok`, waited for. */
+  next: (ok: (s: InferenceStatus) => boolean, after?: number) => Promise<InferenceStatus>;
 } {
   const statuses: InferenceStatus[] = [];
   const waiting: Array<{ ok: (s: InferenceStatus) => boolean; resolve: (s: InferenceStatus) => void }> = [];
@@ -58,9 +60,9 @@ function start(source: LlamaServerSource): {
         }
     },
   });
-  const next = (ok: (s: InferenceStatus) => boolean) =>
+  const next = (ok: (s: InferenceStatus) => boolean, after = 0) =>
     new Promise<InferenceStatus>((resolve) => {
-      const seen = statuses.find(ok);
+      const seen = statuses.slice(after).find(ok);
       if (seen) resolve(seen);
       else waiting.push({ ok, resolve });
     });
@@ -109,6 +111,34 @@ describe('the inference host engine', () => {
     const status = await next((s) => /could not be built/.test(s.engine_note ?? ''));
     expect(status.engine).toBe('node-llama-cpp');
     expect(status.engine_note).toBe('node-llama-cpp decodes: llama-server could not be built (g++ was not found)');
+    expect(await ask()).toBeGreaterThan(0);
+  });
+
+  it('moves to node-llama-cpp when llama-server dies twice within a minute of starting', async () => {
+    if (process.platform !== 'linux') return;
+    const { next, statuses } = start({
+      found: async () => built,
+      build: () => Promise.reject(new Error('not called')),
+    });
+    await lifecycle!.ensure(model);
+    for (let exit = 1; exit <= 2; exit++) {
+      const mark = statuses.length;
+      const host = lifecycle!.running!;
+      expect(lifecycle!.status!.engine).toBe('llama-server');
+      const [server] = (await childrenOf(host.pid)).filter((c) => c.name === 'llama-server');
+      process.kill(server!.pid, 'SIGKILL');
+      // the host exits with it and the lifecycle starts another
+      const failed = await next((s) => s.state === 'failed', mark);
+      const back = await next(
+        (s) => s.state === 'ready' && lifecycle!.running !== null && lifecycle!.running !== host,
+        statuses.indexOf(failed),
+      );
+      if (exit === 1) expect(back.engine).toBe('llama-server');
+      else {
+        expect(back.engine).toBe('node-llama-cpp');
+        expect(back.engine_note).toMatch(/llama-server exited twice within a minute of starting/);
+      }
+    }
     expect(await ask()).toBeGreaterThan(0);
   });
 

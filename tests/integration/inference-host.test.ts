@@ -16,6 +16,7 @@ import type {
   ChatTool,
 } from '../../src/agents/inference/openai-types';
 import { DEFAULT_FAMILY, writeLlamaModel } from '../../src/bench/gguf/tiny-llama';
+import { childrenOf } from '../helpers/child-processes';
 import { ensureServingTools } from '../../src/bench/serving-tools';
 import { chooseBackend } from '../../src/platform/compute-backend';
 
@@ -106,22 +107,6 @@ const ask = (content: string, extra: Record<string, unknown> = {}): ChatCompleti
   messages: [{ role: 'user', content }],
   ...extra,
 });
-
-/** The processes a process started (Linux /proc), by pid and name. */
-async function childrenOf(pid: number): Promise<Array<{ pid: number; name: string }>> {
-  const { readdir } = await import('node:fs/promises');
-  const found: Array<{ pid: number; name: string }> = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // pid (comm) state ppid ...: the name may hold spaces, so read after its closing parenthesis
-    const close = stat.lastIndexOf(')');
-    if (close < 0) continue;
-    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-    if (ppid === pid) found.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, close) });
-  }
-  return found;
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'inference-host-'));
