@@ -209,7 +209,12 @@ export class InferenceLifecycle {
       if (this.quickEngineExits >= 2) {
         this.engine = null;
         this.engineWaiting = false;
-        this.engineNote = `node-llama-cpp decodes: llama-server exited twice within a minute of starting (${host.stderrTail().split('\n').findLast((l) => l.includes('llama-server')) ?? 'see the host log'})`;
+        this.engineNote = `node-llama-cpp decodes: llama-server exited twice within a minute of starting (${
+          host
+            .stderrTail()
+            .split('\n')
+            .findLast((l) => l.includes('llama-server')) ?? 'see the host log'
+        })`;
       }
     }
     this.emitStatus();
