@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/agents/agent-env';
 import { ChatClient } from '../../src/agents/inference/chat-client';
+import { getLlama, LlamaLogLevel, resolveChatWrapper } from 'node-llama-cpp';
 import { InferenceHost } from '../../src/agents/inference/inference-host';
+import { LlamaServerProcess } from '../../src/agents/inference/llama-server-process';
+import { specialPieces } from '../../src/agents/inference/server-generation';
 import { InferenceLifecycle, type LlamaServerSource } from '../../src/agents/inference-lifecycle';
 import Ajv from 'ajv';
 import { DEFAULT_FAMILY, writeLlamaModel } from '../../src/bench/gguf/tiny-llama';
@@ -200,5 +203,49 @@ describe("agents on llama-server, in each model's own chat format", () => {
         await host.stop();
       }
     },
+    // up to 400 random-weight tokens for the call on a busy 2-core machine
+    180_000,
   );
+});
+
+describe("the chat format's control tokens on llama-server", () => {
+  it("are named one by one for llama-server to write them back (Gemma 4's call and thought marks)", async () => {
+    const path = (
+      await writeLlamaModel(join(dir, 'gemma4-marks.gguf'), {
+        ...DEFAULT_FAMILY,
+        dropLayers: 0,
+        ctx: 2048,
+        type: 'f32',
+        chatTemplate: 'gemma4',
+      })
+    ).path;
+    const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+    const vocabulary = await llama.loadModel({ modelPath: path, vocabOnly: true });
+    const server = await LlamaServerProcess.start({ ...built, model: path, slots: 1, slotContext: 512, threads: 1 });
+    try {
+      const pieces = specialPieces(resolveChatWrapper(vocabulary), vocabulary);
+      expect(pieces).toEqual(expect.arrayContaining(['<|tool_call>', '<tool_call|>', '<|channel>', '<channel|>']));
+      // the model writes <|channel> (forced by a bias): without it preserved llama-server answers nothing for it
+      const [channel] = vocabulary.tokenizer('<|channel>', true);
+      const ask = async (preserved: string[]) => {
+        const res = await fetch(`${server.url}/completion`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${server.apiKey}` },
+          body: JSON.stringify({
+            prompt: 'hello',
+            n_predict: 1,
+            logit_bias: [[channel, 1000]],
+            ...(preserved.length ? { preserved_tokens: preserved } : {}),
+          }),
+        });
+        return ((await res.json()) as { content: string }).content;
+      };
+      expect(await ask([])).toBe('');
+      expect(await ask(pieces)).toBe('<|channel>');
+    } finally {
+      await server.stop();
+      await vocabulary.dispose();
+      await llama.dispose();
+    }
+  });
 });

@@ -460,6 +460,22 @@ describe.each(['llama-server', 'node-llama-cpp'] as const)('inference host on %s
     expect(second.usage.prompt_tokens_details!.cached_tokens).toBeGreaterThanOrEqual(first.usage.prompt_tokens);
   });
 
+  it("an agent's earlier turns stay cached while other agents run in between", async () => {
+    const turn = (agent: string, content: string, before: ChatCompletionRequest['messages'] = []) =>
+      new ChatClient({ url: host.url, key: host.key, agent }).complete({
+        messages: [...before, { role: 'user', content }],
+        max_tokens: 6,
+      });
+    const first = await turn('keeper', 'A long first question about the sea, the sky and the ships upon the water.');
+    // two other agents take their turns (more than the one sequence each would need)
+    await Promise.all([turn('other-1', 'Something else entirely.'), turn('other-2', 'And another thing.')]);
+    const second = await turn('keeper', 'And then?', [
+      { role: 'user', content: 'A long first question about the sea, the sky and the ships upon the water.' },
+      first.choices[0]!.message,
+    ]);
+    expect(second.usage.prompt_tokens_details!.cached_tokens).toBeGreaterThanOrEqual(first.usage.prompt_tokens);
+  });
+
   it('while paused a request waits (it is not refused) and runs after resume', async () => {
     await host.pause();
     expect((await host.status()).state).toBe('paused');

@@ -16,7 +16,7 @@ import { LlamaChatSequence, renderPrompt, type GenerationSequence } from './chat
 import type { GenerationMode, PreparedRequest } from './chat-request';
 import { GrammarCache } from './grammar-cache';
 import { LlamaServerProcess } from './llama-server-process';
-import { ServerSequence } from './server-generation';
+import { ServerSequence, specialPieces } from './server-generation';
 import { POOL_WAIT_TIMEOUT, SequencePool, type PoolSlot } from './sequence-pool';
 import type { ServingOptions } from './serving-options';
 
@@ -62,9 +62,12 @@ const PAUSED_REASON = 'paused for the GPU lease';
  * How the host runs llama-server beyond its slots, context and threads: one KV buffer shared by the slots
  * (llama-server's own default when it picks the slot count). With a buffer per slot, fewer agents than slots decoded
  * slower (8 slots, 1 agent: ~330 tok/s against ~460-500 unified in 3 of 5 runs; ~8% faster at 8 agents; a 2-core VM,
- * a 40 MiB model, noisy). bench:agents runs llama-server with these beside ours.
+ * a 40 MiB model, noisy). With one buffer, llama-server's default is to save every idle slot to a RAM cache and clear
+ * it when another task starts: an agent's earlier turns would be gone whenever another agent ran in between. Each
+ * agent keeps its own slot here, so idle slots stay as they are and the RAM cache is off. bench:agents runs
+ * llama-server with these beside ours.
  */
-export const HOST_ENGINE_ARGS = ['--kv-unified'];
+export const HOST_ENGINE_ARGS = ['--kv-unified', '--no-cache-idle-slots', '--cache-ram', '0'];
 
 /** A process's resident memory from /proc (Linux); null where there is none or it is gone. */
 function processRss(pid: number | undefined): number | null {
@@ -255,12 +258,14 @@ export class ModelSlot {
     const chatWrapper = this.wrapper!;
     if (this.engine) {
       const server = { url: this.engine.url, apiKey: this.engine.apiKey };
-      const tokenizer = this.model!.tokenizer;
+      const vocabulary = this.model!;
+      const preserved = specialPieces(chatWrapper, vocabulary);
       const own = this.options.paramGrammars ? null : new GrammarCache(this.llama);
       const paramGrammars = this.options.paramGrammars ?? ((mode) => own!.paramGrammars(mode));
       return Array.from(
         { length: this.sequences },
-        (_, slot) => new ServerSequence(server, slot, this.serverSlotContext, chatWrapper, tokenizer, paramGrammars),
+        (_, slot) =>
+          new ServerSequence(server, slot, this.serverSlotContext, chatWrapper, vocabulary, preserved, paramGrammars),
       );
     }
     const context = this.context!;

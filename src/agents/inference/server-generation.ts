@@ -1,6 +1,13 @@
 // One chat generation on one llama-server slot: the prompt rendered and tokenized here, decoded there, read back here.
 import { request } from 'node:http';
-import { LlamaText, type ChatWrapper, type LlamaGrammar, type Tokenizer } from 'node-llama-cpp';
+import {
+  LlamaText,
+  SpecialTokensText,
+  type ChatWrapper,
+  type LlamaGrammar,
+  type LlamaModel,
+  type LlamaTextInputValue,
+} from 'node-llama-cpp';
 import { ApiError } from './api-error';
 import { outcomeOf, renderPrompt, type GenerationSequence, type Outcome } from './chat-generation';
 import type { GenerationMode, PreparedRequest } from './chat-request';
@@ -68,6 +75,72 @@ export function toolCallGrammar(
   return { grammar: rules.join('\n'), triggers };
 }
 
+/** What the host needs of the model on llama-server: its vocabulary (no weights are loaded here). */
+export type Vocabulary = Pick<LlamaModel, 'tokenizer' | 'detokenize'>;
+
+const isText = (x: unknown): x is LlamaTextInputValue =>
+  typeof x === 'string' || LlamaText.isLlamaText(x) || Array.isArray(x);
+
+/** A thought's marks as text: its prefix (null when the answer opens inside it) and suffix (null when none closes it). */
+function thoughtMarks(wrapper: ChatWrapper): { prefix: string | null; suffix: string | null } | null {
+  const thought = wrapper.settings.segments?.thought;
+  if (!thought) return null;
+  return {
+    prefix: isText(thought.prefix) ? LlamaText(thought.prefix).toString() : null,
+    suffix: thought.suffix !== undefined ? LlamaText(thought.suffix).toString() : null,
+  };
+}
+
+/**
+ * The control tokens the chat wrapper's syntax writes (a call's prefix and suffix, a thought's delimiters), each as
+ * its own text. llama-server drops a control token from the text it answers unless it is preserved, and preserves
+ * only what is one token: Gemma 4's `<|tool_call>` and `<|channel>` must be named alone, not as `<|tool_call>call:`.
+ */
+export function specialPieces(wrapper: ChatWrapper, vocabulary: Vocabulary): string[] {
+  const { call } = wrapper.settings.functions;
+  const thought = wrapper.settings.segments?.thought;
+  const parts: LlamaTextInputValue[] = [
+    call.prefix,
+    ...(call.prefixAlternateMatches ?? []),
+    call.paramsPrefix,
+    call.suffix,
+  ];
+  if (thought && isText(thought.prefix)) parts.push(thought.prefix);
+  if (thought?.suffix !== undefined) parts.push(thought.suffix);
+  const pieces = new Set<string>();
+  for (const part of parts)
+    for (const value of LlamaText(part).values) {
+      if (!(value instanceof SpecialTokensText)) continue;
+      for (const token of vocabulary.tokenizer(value.value, true)) {
+        const special = vocabulary.detokenize([token], true);
+        // a control token reads as nothing without its special rendering; plain text reads the same both ways
+        if (special !== vocabulary.detokenize([token], false)) pieces.add(special);
+      }
+    }
+  return [...pieces];
+}
+
+/**
+ * The answer without the model's thoughts (Gemma 4's `<|channel>thought ... <channel|>`, Qwen 3's `<think>...</think>`),
+ * as node-llama-cpp's LlamaChat leaves them out of its answer; a thought still open at the end hides the rest.
+ */
+export function withoutThoughts(text: string, wrapper: ChatWrapper): string {
+  const marks = thoughtMarks(wrapper);
+  if (!marks) return text;
+  const { prefix, suffix } = marks;
+  let out = '';
+  for (let at = 0; ;) {
+    // a thought opened on start: the answer begins inside it
+    const start = prefix === null ? (at === 0 ? 0 : -1) : text.indexOf(prefix, at);
+    if (start < 0) return out + text.slice(at);
+    out += text.slice(at, start);
+    // a thought with no closing mark runs to the end of the answer
+    const end = suffix === null ? -1 : text.indexOf(suffix, start + (prefix?.length ?? 0));
+    if (end < 0 || suffix === null) return out;
+    at = end + suffix.length;
+  }
+}
+
 /** The text a stream may show now: everything but a tail that could still become a call's prefix. */
 function safeToShow(text: string, prefixes: string[]): number {
   let cut = text.length;
@@ -124,6 +197,7 @@ function postCompletion(
         let buffered = '';
         if (res.statusCode !== 200) {
           res.on('data', (d: string) => (buffered += d));
+          res.on('error', reject);
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             reject(
@@ -204,7 +278,9 @@ export class ServerSequence implements GenerationSequence {
     readonly slotId: number,
     readonly contextSize: number,
     private readonly wrapper: ChatWrapper,
-    private readonly tokenizer: Tokenizer,
+    private readonly vocabulary: Vocabulary,
+    /** The wrapper's control tokens, preserved so llama-server writes them (see specialPieces). */
+    private readonly preserved: string[],
     /** Each tool's parameter grammar, for free calls (the grammar cache builds them once per schema). */
     private readonly paramGrammars: (mode: Extract<GenerationMode, { kind: 'functions' }>) => Promise<LlamaGrammar[]>,
   ) {}
@@ -218,7 +294,7 @@ export class ServerSequence implements GenerationSequence {
   ): Promise<Outcome> {
     const { mode } = request;
     const rendered = renderPrompt(this.wrapper, request);
-    const prompt = [...rendered.tokenize(this.tokenizer)];
+    const prompt = [...rendered.tokenize(this.vocabulary.tokenizer)];
     const body: Record<string, unknown> = {
       prompt,
       n_predict: maxTokens,
@@ -228,6 +304,7 @@ export class ServerSequence implements GenerationSequence {
       ...(request.stop.length > 0 ? { stop: request.stop } : {}),
       id_slot: this.slotId,
       cache_prompt: true,
+      ...(this.preserved.length > 0 ? { preserved_tokens: this.preserved } : {}),
       // tokens one by one only for a client that reads them so: otherwise every token would cost this process a
       // server-sent event to parse while llama.cpp's threads want the cores
       stream: request.stream && mode.kind !== 'call',
@@ -241,7 +318,7 @@ export class ServerSequence implements GenerationSequence {
         grammar_lazy: true,
         // word triggers; a trigger that is one special token must also be preserved (llama-server's rule)
         grammar_triggers: lazy.triggers.map((value) => ({ type: 1, value })),
-        preserved_tokens: lazy.triggers,
+        preserved_tokens: [...this.preserved, ...lazy.triggers],
       });
     } else if (grammar) {
       body.grammar = grammar.grammar;
@@ -252,12 +329,16 @@ export class ServerSequence implements GenerationSequence {
     let shown = 0;
     let final: CompletionChunk | null = null;
     const show = mode.kind !== 'call';
+    // a stream holds back what could still become a call's prefix or a thought's opening
+    const thoughtPrefix = thoughtMarks(this.wrapper)?.prefix;
+    const holdBack = [...prefixes, ...(thoughtPrefix ? [thoughtPrefix] : [])];
     const onChunk = (chunk: CompletionChunk) => {
       text += chunk.content ?? '';
       if (show) {
-        const upTo = prefixes.length > 0 ? safeToShow(text, prefixes) : text.length;
+        const visible = withoutThoughts(text, this.wrapper);
+        const upTo = holdBack.length > 0 ? safeToShow(visible, holdBack) : visible.length;
         if (upTo > shown) {
-          onText(text.slice(shown, upTo));
+          onText(visible.slice(shown, upTo));
           shown = upTo;
         }
       }
@@ -278,9 +359,10 @@ export class ServerSequence implements GenerationSequence {
       completionTokens: last.tokens_predicted ?? 0,
       seconds: (performance.now() - started) / 1000,
     };
-    const outcome = outcomeOf(request, this.wrapper, text, last.stop_type === 'limit', figures, []);
+    const answer = withoutThoughts(text, this.wrapper);
+    const outcome = outcomeOf(request, this.wrapper, answer, last.stop_type === 'limit', figures, []);
     // a stream shows the text of an answer that held no call, whole (what was held back as a possible prefix)
-    if (show && outcome.toolCalls.length === 0 && shown < text.length) onText(text.slice(shown));
+    if (show && outcome.toolCalls.length === 0 && shown < answer.length) onText(answer.slice(shown));
     return outcome;
   }
 }

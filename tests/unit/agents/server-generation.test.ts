@@ -1,8 +1,8 @@
 // The grammar text the host sends llama-server for free tool calls: rules of several grammars kept apart, one call of
 // a known tool in the model's own syntax after its trigger.
 import { describe, expect, it } from 'vitest';
-import { GemmaChatWrapper, QwenChatWrapper, type LlamaGrammar } from 'node-llama-cpp';
-import { prefixRules, toolCallGrammar } from '../../../src/agents/inference/server-generation';
+import { Gemma4ChatWrapper, GemmaChatWrapper, QwenChatWrapper, type LlamaGrammar } from 'node-llama-cpp';
+import { prefixRules, toolCallGrammar, withoutThoughts } from '../../../src/agents/inference/server-generation';
 
 describe('prefixRules', () => {
   it('renames every rule where defined and referred to, and nothing inside literals, classes, counts or comments', () => {
@@ -46,5 +46,18 @@ describe('toolCallGrammar', () => {
     const gemma = toolCallGrammar(new GemmaChatWrapper(), mode, params);
     expect(gemma.triggers[0]).toBe('||call: ');
     expect(gemma.grammar.split('\n')[1]).toBe('call0 ::= "search(" t0-root ")"');
+  });
+});
+
+describe('withoutThoughts', () => {
+  it("leaves a model's thoughts out of its answer, as node-llama-cpp does (Gemma 4, Qwen 3)", () => {
+    const gemma4 = new Gemma4ChatWrapper();
+    expect(withoutThoughts('<|channel>thought\nLet me see.<channel|>Paris is sunny.', gemma4)).toBe('Paris is sunny.');
+    expect(withoutThoughts('A<|channel>thought\nx<channel|>B<|channel>thought\ny<channel|>C', gemma4)).toBe('ABC');
+    // a thought still open when the answer ends hides the rest
+    expect(withoutThoughts('Hello<|channel>thought\nstill thinking', gemma4)).toBe('Hello');
+    expect(withoutThoughts('<think>\nhmm\n</think>Done.', new QwenChatWrapper())).toBe('Done.');
+    // a wrapper without thoughts leaves the text as it is
+    expect(withoutThoughts('<think>kept</think>', new GemmaChatWrapper())).toBe('<think>kept</think>');
   });
 });
