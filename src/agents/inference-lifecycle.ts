@@ -5,6 +5,12 @@ import { SwarmError, type InferenceStatus, type SwarmChange } from '../shared/sw
 import type { Redactor } from './agent-env';
 import { InferenceHost, type LeaseSource } from './inference/inference-host';
 
+/** An error's first line, cut short: a compiler's failure starts with its whole command line. */
+function firstLine(err: unknown): string {
+  const line = String((err as Error)?.message ?? err).split('\n')[0]!;
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
 /** llama-server for the host to decode on: found already built, or built (typed by shape: agents never import bench). */
 export interface LlamaServerSource {
   found(): Promise<{ binary: string; bins: string } | null>;
@@ -122,7 +128,7 @@ export class InferenceLifecycle {
       } catch (err) {
         if (!this.engine) throw err;
         // a model llama-server will not serve (e.g. an architecture it lacks) may still load in node-llama-cpp
-        this.engineNote = `node-llama-cpp decodes ${basename(model)}: llama-server could not serve it (${(err as Error).message.split('\n')[0]})`;
+        this.engineNote = `node-llama-cpp decodes ${basename(model)}: llama-server could not serve it (${firstLine(err)})`;
         host = await start(null);
       }
       started = host;
@@ -161,7 +167,7 @@ export class InferenceLifecycle {
       try {
         this.engine = await source.found();
       } catch (err) {
-        this.engineNote = `node-llama-cpp decodes: llama-server could not be found (${(err as Error).message.split('\n')[0]})`;
+        this.engineNote = `node-llama-cpp decodes: llama-server could not be found (${firstLine(err)})`;
         return;
       }
       if (this.engine) return;
@@ -177,7 +183,7 @@ export class InferenceLifecycle {
             void this.refreshStatus();
           },
           (err: unknown) => {
-            this.engineNote = `node-llama-cpp decodes: llama-server could not be built (${(err as Error).message.split('\n')[0]})`;
+            this.engineNote = `node-llama-cpp decodes: llama-server could not be built (${firstLine(err)})`;
             void this.refreshStatus();
           },
         );
@@ -192,6 +198,9 @@ export class InferenceLifecycle {
     this.engineWaiting = false;
     const model = this.served;
     if (!model || status.engine === 'llama-server') return;
+    // Drained first, as for a benchmark: a request that came in since the status was read finishes (or waits and is
+    // answered 503 "shutting down", which agents retry) instead of losing its connection mid-answer.
+    await this.host.pause().catch(() => {});
     await this.stop();
     await this.ensure(model).catch(() => {});
   }

@@ -153,8 +153,9 @@ export async function withBuildLock<T>(dir: string, build: () => Promise<T>): Pr
         try {
           process.kill(holder, 0);
           alive = true;
-        } catch {
-          alive = false;
+        } catch (err) {
+          // EPERM: a process of another user has that pid, so it lives
+          alive = (err as NodeJS.ErrnoException).code === 'EPERM';
         }
       } else {
         // a lock without its pid is one being taken right now (or one a crash left half made long ago)
@@ -165,7 +166,14 @@ export async function withBuildLock<T>(dir: string, build: () => Promise<T>): Pr
         }
       }
       if (!alive) {
-        rmSync(lock, { recursive: true, force: true });
+        // taken over by a rename, which one waiter alone wins: two removing it could delete a new holder's lock
+        const stale = `${lock}.stale-${process.pid}`;
+        try {
+          renameSync(lock, stale);
+          rmSync(stale, { recursive: true, force: true });
+        } catch {
+          // another waiter took it over first
+        }
         continue;
       }
       await new Promise((r) => setTimeout(r, 1000));

@@ -95,6 +95,13 @@ export class LlamaServerProcess {
     for (const name of ['PATH', 'CUDA_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES', 'GGML_VK_VISIBLE_DEVICES'])
       if (process.env[name] !== undefined) env[name] = process.env[name];
     const child = spawn(o.binary, args, { cwd: o.bins, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Whatever ends this process (a hard exit after a stuck close included), llama-server goes with it: it holds the
+    // model's memory. A signal in an exit handler is synchronous, which is all an exit handler may do.
+    const killOnExit = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     const server = new LlamaServerProcess(child, `http://127.0.0.1:${port}`, apiKey, o);
     let ready = false;
     const exited = new Promise<never>((_, reject) => {

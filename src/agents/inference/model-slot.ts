@@ -223,7 +223,9 @@ export class ModelSlot {
             slotContext,
             threads: this.options.threads,
             ...(typeof gpuLayers === 'number' ? { gpuLayers } : {}),
-            extraArgs: HOST_ENGINE_ARGS,
+            // each slot holds at most its share of the one buffer, as each node-llama-cpp sequence does: one agent's
+            // long history cannot fill the buffer under the others
+            extraArgs: [...HOST_ENGINE_ARGS, '--kv-unified-per-slot', String(slotContext)],
           },
           { onExit: (why) => this.options.onEngineExit?.(why) },
         );

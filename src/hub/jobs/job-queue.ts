@@ -359,6 +359,13 @@ export class JobQueue {
         job.id,
         `started (${job.kind}); the GPU lease is held${drain.waited ? `; local inference ${drain.timed_out ? 'had not drained' : 'drained'} after ${drain.drain_ms} ms` : ''}`,
       );
+      // A pack install calibrates under the lease and then replaces the pack: a job that waited for it measures
+      // against the pack installed now, not the one read before the wait.
+      try {
+        pack = this.ctx.challenge.get();
+      } catch {
+        pack = null;
+      }
       if (!pack || pack.id !== job.pack) throw new Error(`the ${job.pack} pack is no longer installed on this hub`);
       if (job.kind === 'verify') {
         const reason = unrunnableReason(pack, claim!.agent, job);
