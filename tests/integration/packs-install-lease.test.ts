@@ -187,5 +187,6 @@ describe("a pack install's calibration under the GPU lease", () => {
     expect(leaseChanges.slice(0, 2)).toEqual([HOLDER, job.id]);
     expect(leaseChanges.at(-1)).toBeNull();
     expect((await hub.call<JobInfo>('GET', `/v1/jobs/${job.id}`)).body.state).toBe('succeeded');
-  }, 300_000);
+    // two real baseline measurements of the demo pack on a busy 2-core machine
+  }, 600_000);
 });
