@@ -1,9 +1,10 @@
 // npm run bench:hub — the hub (child process, real SQLite with synchronous=FULL) on boards of 1k, 10k and 100k
 // messages: digest latency (plain and personal ?as=) after each write, the digest's inbox queries in-process beside
-// the board query they replaced, and write latency while 50 agents read their digests (paced, then closed loop); then 500 agents long-polling /v1/updates (wake-up latency, what idle waiters cost) and durability.
+// the board query they replaced, and write latency alone beside the same writes while 50 agents read their own
+// digests (with a think time, then none); then 500 agents long-polling /v1/updates (wake-up latency, what idle waiters
+// cost) and durability. The last line is the write-under-readers figures as JSON.
 // The boards are seeded straight into the record in one transaction (volume, not the write path), with the hub
 // stopped; everything measured goes over loopback HTTP. Figures only; no pass/fail.
-import autocannon, { type Result } from 'autocannon';
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,11 @@ const CHANNEL = 'draft-depth';
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const LOAD_S = Number(process.env.BENCH_SECONDS ?? 6);
 /** The write rate held while the readers read: steady, as agents post, not as fast as the hub takes them. */
-const WRITE_RATE = 100;
+const WRITE_RATE = Number(process.env.BENCH_WRITE_RATE ?? 100);
+/** An agent's pause between two digest reads in the paced run (it reads, then thinks); the other run has none. */
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 100);
+/** Seconds of load before the timed ones in the write-under-readers runs (connections opened, readers in stride). */
+const WARMUP_S = 2;
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 500);
 /** Seeded messages are stamped from this far back, one millisecond apart, so no live post collides with one. */
 const SEED_SPAN_MS = 2 * Math.max(...SIZES);
@@ -53,6 +58,7 @@ function timed(
   path: string,
   token?: string,
   body?: unknown,
+  agent: Agent = keepAlive,
 ): Promise<{ status: number; text: string; ms: number }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const t0 = performance.now();
@@ -61,7 +67,7 @@ function timed(
       url + path,
       {
         method,
-        agent: keepAlive,
+        agent,
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
@@ -212,11 +218,123 @@ function latencyLine(label: string, samples: number[]): string {
   );
 }
 
-function loadLine(label: string, r: Result): string {
-  return (
-    `${label.padEnd(54)} p50 ${ms(r.latency.p50)}  p99 ${ms(r.latency.p99)}  ${fmt(r['2xx'] / r.duration).padStart(6)} ok/s` +
-    `  (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`
+/** Write latency alone and beside 50 digest readers, per run: what the bench's JSON line carries. */
+interface ReadersRun {
+  readers: number;
+  think_ms: number | null;
+  write_p50: number;
+  write_p95: number;
+  write_p99: number;
+  write_max: number;
+  writes: number;
+  digest_p50: number | null;
+  digest_p99: number | null;
+  digests_per_s: number | null;
+}
+
+function spread(samples: number[]): { p50: number; p95: number; p99: number; max: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), max: sorted.at(-1) ?? NaN };
+}
+
+/**
+ * One writer posting at WRITE_RATE on a fixed schedule (open loop: a slow answer does not delay the next post), each
+ * post mentioning an agent so it writes an inbox copy; first alone, then while each of the 50 agents reads its own
+ * digest (`?as=<its handle>`, with its token, on its own connection) with a think time, then with none. Each write is
+ * timed from its send to its 201 (acknowledged: committed with fsync).
+ */
+async function writesUnderReaders(
+  url: string,
+  tokens: string[],
+): Promise<{ lines: string[]; acked: number; figures: { runs: ReadersRun[] } }> {
+  const lines = [
+    `writes at ${WRITE_RATE}/s (one writer, each post mentions an agent), alone and while ${AGENTS} agents read ` +
+      `GET /v1/digest?as=<own handle> (own token, own connection), ${LOAD_S} s timed after ${WARMUP_S} s of warm-up each:`,
+  ];
+  const runs: ReadersRun[] = [];
+  let acked = 0;
+  for (const [readers, thinkMs] of [
+    [0, null],
+    [AGENTS, THINK_MS],
+    [AGENTS, 0],
+  ] as const) {
+    const label =
+      readers === 0 ? 'no readers' : `${readers} reading, ${thinkMs === 0 ? 'no think time' : `${thinkMs} ms think`}`;
+    // Timed only after a warm-up: the readers' and the writer's connections are open and the readers in their stride,
+    // as on a running hub (the first second would time 50 agents connecting at once).
+    const start = performance.now();
+    const timedFrom = start + WARMUP_S * 1000;
+    const end = timedFrom + LOAD_S * 1000;
+    const digests: number[] = [];
+    const readerAgents = Array.from({ length: readers }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+    const reading = readerAgents.map(async (agent, i) => {
+      while (performance.now() < end) {
+        const sent = performance.now();
+        const r = await timed(url, 'GET', `/v1/digest?as=agent-${i}`, tokens[i], undefined, agent);
+        if (r.status !== 200) throw new Error(`GET /v1/digest?as=agent-${i}: ${r.status} ${r.text}`);
+        if (sent >= timedFrom) digests.push(r.ms);
+        if (thinkMs) await new Promise((resume) => setTimeout(resume, thinkMs));
+      }
+    });
+    // Connections enough that a slow answer never holds the next post back (the schedule, not the answers, sets the rate).
+    const writerAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+    const writes: number[] = [];
+    const posts: Array<Promise<void>> = [];
+    for (let i = 0; start + (i * 1000) / WRITE_RATE < end; i++) {
+      const due = start + (i * 1000) / WRITE_RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const author = i % AGENTS;
+      posts.push(
+        timed(
+          url,
+          'POST',
+          '/v1/messages',
+          tokens[author],
+          { body: `load test ${i}: @agent-${(author + 7) % AGENTS} measured 101.3 tok/s with draft K=6` },
+          writerAgent,
+        ).then((w) => {
+          if (w.status !== 201) throw new Error(`POST /v1/messages: ${w.status} ${w.text}`);
+          acked++;
+          if (due >= timedFrom) writes.push(w.ms);
+        }),
+      );
+    }
+    await Promise.all([...posts, ...reading]);
+    const elapsedS = (performance.now() - timedFrom) / 1000;
+    for (const a of [...readerAgents, writerAgent]) a.destroy();
+    const w = spread(writes);
+    lines.push(
+      `  POST /v1/messages, ${label.padEnd(30)} p50 ${ms(w.p50)}  p95 ${ms(w.p95)}  p99 ${ms(w.p99)}  max ${ms(w.max)}` +
+        `  (n=${writes.length}, ${fmt(writes.length / elapsedS)}/s)`,
+    );
+    const d = readers > 0 ? spread(digests) : null;
+    if (d)
+      lines.push(
+        `    GET /v1/digest?as= beside them${''.padEnd(15)} p50 ${ms(d.p50)}  p99 ${ms(d.p99)}  ` +
+          `${fmt(digests.length / elapsedS).padStart(6)} digests/s`,
+      );
+    runs.push({
+      readers,
+      think_ms: thinkMs,
+      write_p50: w.p50,
+      write_p95: w.p95,
+      write_p99: w.p99,
+      write_max: w.max,
+      writes: writes.length,
+      digest_p50: d?.p50 ?? null,
+      digest_p99: d?.p99 ?? null,
+      digests_per_s: d ? digests.length / elapsedS : null,
+    });
+  }
+  const alone = runs[0]!.write_p99;
+  lines.push(
+    `  write p99 under readers / alone: ${runs
+      .slice(1)
+      .map((r) => `${fmt(r.write_p99 / alone, 1)}x (${r.think_ms ? `${r.think_ms} ms think` : 'no think time'})`)
+      .join(', ')}; load ${load1()} after`,
   );
+  return { lines, acked, figures: { runs } };
 }
 
 async function stopHub(child: ChildProcess): Promise<void> {
@@ -252,6 +370,7 @@ async function main(): Promise<void> {
   const stop = () => child.kill('SIGTERM');
   process.on('exit', stop);
   let acked = 0;
+  const summary: Array<{ messages: number; runs: ReadersRun[] }> = [];
   try {
     const tokens: string[] = [];
     for (let i = 0; i < AGENTS; i++)
@@ -282,7 +401,9 @@ async function main(): Promise<void> {
       seed(dataDir, board, size, organizer, base);
       const seedS = (performance.now() - t0) / 1000;
       const inProcess = inboxQueries(dataDir, 'agent-1');
-      ({ child, url } = await startHub(dataDir));
+      // BENCH_HUB_LOG=1: the hub logs each request with its own response time (on stderr), to tell time spent in a
+      // handler from time a request waited for the hub's event loop.
+      ({ child, url } = await startHub(dataDir, process.env.BENCH_HUB_LOG ? ['--log'] : []));
       console.log();
       console.log(
         `${fmt(size)} messages seeded (+${fmt(countMessages(dataDir) - setUp - size)} posted live; seeded in ${seedS.toFixed(1)} s; ${fmt(inboxOf(dataDir, 'agent-1'))} in agent-1's inbox), load ${load1()} before`,
@@ -317,44 +438,11 @@ async function main(): Promise<void> {
       console.log(latencyLine('GET /v1/digest, after a write', plain));
       console.log(latencyLine('POST /v1/messages, one client', writes));
 
-      // 50 agents reading their own digests while posts land at a steady rate: first paced (each agent every 100 ms),
-      // then as fast as answers come (the hub saturated by reads: the worst a write meets).
-      for (const [label, readRate] of [
-        ['paced, 10/s each', AGENTS * 10],
-        ['closed loop', undefined],
-      ] as const) {
-        progress(
-          `${fmt(size)}: writes at ${WRITE_RATE}/s, ${AGENTS} agents reading their digests ${label} (${LOAD_S} s)`,
-        );
-        let client = 0;
-        const [readers, writers] = await Promise.all([
-          autocannon({
-            url: `${url}/v1/digest`,
-            connections: AGENTS,
-            duration: LOAD_S,
-            ...(readRate === undefined ? {} : { overallRate: readRate }),
-            setupClient: (c) => c.setRequest({ method: 'GET', path: `/v1/digest?as=agent-${client++ % AGENTS}` }),
-          }),
-          autocannon({
-            url: `${url}/v1/messages`,
-            method: 'POST',
-            connections: 4,
-            duration: LOAD_S,
-            overallRate: WRITE_RATE,
-            // One body for every request: autocannon's idReplacement sends a stale Content-Length.
-            body: JSON.stringify({ body: 'load test: @agent-1 measured 101.3 tok/s with draft K=6' }),
-            setupClient: (c) =>
-              c.setHeaders({
-                'content-type': 'application/json',
-                authorization: `Bearer ${tokens[client++ % AGENTS]}`,
-              }),
-          }),
-        ]);
-        acked += writers['2xx'];
-        console.log(loadLine(`POST /v1/messages at ${WRITE_RATE}/s, 50 reading ${label}`, writers));
-        console.log(loadLine('  ... GET /v1/digest?as= beside them', readers));
-      }
-      console.log(`  (load ${load1()} after)`);
+      progress(`${fmt(size)}: writes at ${WRITE_RATE}/s, alone and under ${AGENTS} digest readers`);
+      const phase = await writesUnderReaders(url, tokens);
+      acked += phase.acked;
+      for (const line of phase.lines) console.log(line);
+      summary.push({ messages: size, ...phase.figures });
     }
 
     console.log();
@@ -378,6 +466,10 @@ async function main(): Promise<void> {
       `integrity_check: ${db.pragma('integrity_check', { simple: true })}; database ${fmt(readFileSync(join(dataDir, 'hub.db')).length / 1e6, 1)} MB`,
     );
     db.close();
+    console.log();
+    console.log(
+      JSON.stringify({ bench: 'hub', write_rate: WRITE_RATE, readers: AGENTS, writes_under_readers: summary }),
+    );
   } finally {
     stop();
     keepAlive.destroy();

@@ -282,17 +282,23 @@ export function channelsDigest(
   since: string | undefined,
 ): DigestChannels {
   const rows = hub.channels.list();
-  let subscribed: DigestChannels['subscribed'] = null;
-  if (as !== undefined) {
-    // Each subscription says its level, so an agent sees which channels can wake it and which it must skim itself.
-    subscribed = hub.channels.subscriptionLevels(as).map(({ channel: name, notify }) => {
-      const page = hub.channels.messages(name, {
-        expand: true,
-        limit: DIGEST_RECENT,
-        ...(since !== undefined ? { since } : {}),
-      });
-      return { name, new_count: page.matched, recent: page.rows.map(messageItem), notify };
-    });
-  }
+  const subscribed = as === undefined ? null : subscriptionsDigest(hub, as, since);
   return { count: rows.length, channels: rows.map(channelSummary), subscribed };
+}
+
+/** The channels block's personal part: each of the handle's subscriptions, its level, new count and newest few. */
+export function subscriptionsDigest(
+  hub: Pick<HubContext, 'channels'>,
+  as: string,
+  since: string | undefined,
+): NonNullable<DigestChannels['subscribed']> {
+  // Each subscription says its level, so an agent sees which channels can wake it and which it must skim itself.
+  return hub.channels.subscriptionLevels(as).map(({ channel: name, notify }) => {
+    const page = hub.channels.messages(name, {
+      expand: true,
+      limit: DIGEST_RECENT,
+      ...(since !== undefined ? { since } : {}),
+    });
+    return { name, new_count: page.matched, recent: page.rows.map(messageItem), notify };
+  });
 }
