@@ -315,7 +315,7 @@ async function main(): Promise<void> {
         }
       for (const threads of THREAD_CHOICES) {
         progress(
-          `starting llama-server as the host runs it: -np ${SEQUENCES} ${HOST_ENGINE_ARGS.join(' ')} -t ${threads}`,
+          `starting llama-server as the host runs it: -np ${SEQUENCES} ${HOST_ENGINE_ARGS.join(' ')} --kv-unified-per-slot ${SLOT_CONTEXT} -t ${threads}`,
         );
         const server = await LlamaServer.start(tools, {
           model: model.path,
@@ -323,7 +323,7 @@ async function main(): Promise<void> {
           slotContext: SLOT_CONTEXT,
           threads,
           bins: backend.binaries.bins,
-          extraArgs: HOST_ENGINE_ARGS,
+          extraArgs: [...HOST_ENGINE_ARGS, '--kv-unified-per-slot', String(SLOT_CONTEXT)],
         });
         slotServers.push(server);
         await server.complete(await server.tokenize('warm up'), 16);
@@ -445,7 +445,7 @@ async function main(): Promise<void> {
           `${tools.dir} (${tools.built ? `built in ${f(tools.seconds)} s` : 'cached'}) from the bundled source at ${tools.sourceCommit.slice(0, 12)}`,
       );
       console.log(
-        `llama-server as the host runs it: -np ${SEQUENCES} ${HOST_ENGINE_ARGS.join(' ')} -c ${SEQUENCES} x ${SLOT_CONTEXT}, the same N requests as llama-server's: ours / it is what the host itself costs (HTTP twice, the prompt written and tokenized, the slot kept); llama-server / it, what ${SEQUENCES} slots cost llama.cpp at N agents`,
+        `llama-server as the host runs it: -np ${SEQUENCES} ${HOST_ENGINE_ARGS.join(' ')} --kv-unified-per-slot ${SLOT_CONTEXT} -c ${SEQUENCES} x ${SLOT_CONTEXT}, the same N requests as llama-server's: ours / it is what the host itself costs (HTTP twice, the prompt written and tokenized, the slot kept); llama-server / it, what ${SEQUENCES} slots cost llama.cpp at N agents`,
       );
       console.log(
         `llama-batched-bench: -npp ${promptTokens} -ntg ${TOKENS} -npl N -c N x ${SLOT_CONTEXT} -t/-tb threads; tok/s = N x ${TOKENS} over its whole time (prompts included)`,
