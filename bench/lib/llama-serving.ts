@@ -23,27 +23,27 @@ export interface ServerCompletion {
 /** llama-server as the bench drives it: raw /completion requests and its /metrics, on the process the swarm uses too. */
 export class LlamaServer {
   private constructor(
-    private readonly process: LlamaServerProcess,
+    private readonly server: LlamaServerProcess,
     readonly options: LlamaServerOptions,
   ) {}
 
   get url(): string {
-    return this.process.url;
+    return this.server.url;
   }
 
   /** Starts llama-server and resolves once /health answers 200 (the model is loaded), or rejects with its stderr. */
   static async start(tools: ServingTools, o: LlamaServerOptions, readyTimeoutMs = 120_000): Promise<LlamaServer> {
-    const process = await LlamaServerProcess.start(
+    const server = await LlamaServerProcess.start(
       { ...o, binary: tools.server, extraArgs: ['--metrics', ...(o.extraArgs ?? [])] },
       { readyTimeoutMs },
     );
-    return new LlamaServer(process, o);
+    return new LlamaServer(server, o);
   }
 
   private async post(path: string, body: object): Promise<Record<string, unknown>> {
     const r = await fetch(`${this.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.process.apiKey}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.server.apiKey}` },
       body: JSON.stringify(body),
     });
     const json = (await r.json()) as Record<string, unknown>;
@@ -75,7 +75,7 @@ export class LlamaServer {
   /** llama_decode calls and busy slots summed over them, so far (from /metrics, which reports their ratio). */
   async decodeCounts(): Promise<{ decodes: number; busySlots: number }> {
     const text = await (
-      await fetch(`${this.url}/metrics`, { headers: { authorization: `Bearer ${this.process.apiKey}` } })
+      await fetch(`${this.url}/metrics`, { headers: { authorization: `Bearer ${this.server.apiKey}` } })
     ).text();
     const value = (name: string) => {
       const m = new RegExp(`^llamacpp:${name} ([\\d.e+-]+)$`, 'm').exec(text);
@@ -87,7 +87,7 @@ export class LlamaServer {
   }
 
   stop(): Promise<void> {
-    return this.process.stop();
+    return this.server.stop();
   }
 }
 

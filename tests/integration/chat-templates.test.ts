@@ -13,22 +13,10 @@ import { ModelSlot } from '../../src/agents/inference/model-slot';
 import type { ChatCompletion, ChatCompletionRequest, ChatTool } from '../../src/agents/inference/openai-types';
 import { CHAT_TEMPLATES, type ChatTemplateName } from '../../src/bench/gguf/chat-templates';
 import { DEFAULT_FAMILY, writeLlamaModel } from '../../src/bench/gguf/tiny-llama';
+import { WEATHER } from '../helpers/chat-tools';
 
 let dir: string;
 const models = {} as Record<ChatTemplateName | 'plain', string>;
-
-const WEATHER: ChatTool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'The weather in a city',
-    parameters: {
-      type: 'object',
-      properties: { city: { type: 'string', maxLength: 24 } },
-      required: ['city'],
-    },
-  },
-};
 
 /** Tools whose schemas the grammar holds fully, so a constrained call must validate against them. */
 const TOOLS: ChatTool[] = [

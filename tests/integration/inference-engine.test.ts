@@ -17,6 +17,7 @@ import { ensureServingTools } from '../../src/bench/serving-tools';
 import { chooseBackend } from '../../src/platform/compute-backend';
 import type { InferenceStatus, SwarmChange } from '../../src/shared/swarm';
 import { childrenOf } from '../helpers/child-processes';
+import { WEATHER } from '../helpers/chat-tools';
 
 let dir: string;
 let model: string;
@@ -161,19 +162,6 @@ describe('the inference host engine', () => {
 });
 
 describe("agents on llama-server, in each model's own chat format", () => {
-  const WEATHER = {
-    type: 'function' as const,
-    function: {
-      name: 'get_weather',
-      description: 'The weather in a city',
-      parameters: {
-        type: 'object',
-        properties: { city: { type: 'string', maxLength: 24 } },
-        required: ['city'],
-      },
-    },
-  };
-
   it.each(['gemma', 'gemma4', 'chatml'] as const)(
     '%s: a required call follows its schema; free calls are a lazy grammar llama-server takes',
     async (format) => {
@@ -193,7 +181,7 @@ describe("agents on llama-server, in each model's own chat format", () => {
         const call = await client.complete({ messages, tools: [WEATHER], tool_choice: 'required', max_tokens: 400 });
         expect(call.choices[0]!.finish_reason).toBe('tool_calls');
         const args = JSON.parse(call.choices[0]!.message.tool_calls![0]!.function.arguments) as unknown;
-        expect(new Ajv({ strict: false }).validate(WEATHER.function.parameters, args)).toBe(true);
+        expect(new Ajv({ strict: false }).validate(WEATHER.function.parameters!, args)).toBe(true);
         // tool_choice auto: the grammar of a call in the wrapper's syntax goes with the request (a 400 if llama-server
         // could not parse it); random weights rarely start a call, so the answer is usually text
         const free = await client.complete({ messages, tools: [WEATHER], tool_choice: 'auto', max_tokens: 24 });
